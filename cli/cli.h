@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared state and helpers of the mtkflash command-line tool. */
+#ifndef MTK_CLI_H
+#define MTK_CLI_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "mtkflash/core.h"
+#include "mtkflash/transport.h"
+
+/* Exit statuses: part of the command-line contract (docs/cli.md). */
+enum cli_exit {
+	EXIT_OK = 0,
+	EXIT_FAILURE_GENERIC = 1,
+	EXIT_USAGE = 2,
+	EXIT_NODEV = 3,    /* no device answered */
+	EXIT_PROTOCOL = 4, /* the device answered, but not as the protocol says */
+	EXIT_VERIFY = 5,   /* a package or read-back check failed / package incomplete */
+	EXIT_POLICY = 6,   /* refused by policy (or by the device's security) */
+	EXIT_ROLLEDBACK = 7,
+	EXIT_IO = 8,       /* a host file could not be read or written */
+	EXIT_PARSE = 9,    /* an input file could not be parsed */
+};
+
+struct cli {
+	mtk_ctx *ctx;
+	const char *port;   /* --port SPEC (NULL = auto) */
+	const char *da;     /* --da FILE */
+	int wait_ms;        /* --wait SECONDS, for the device to appear */
+	bool json;          /* --json: one JSON document on stdout */
+	int verbosity;      /* -q = -1, default 0, -v = 1, -vv = 2, -vvv = 3 (SPEW) */
+	bool tty;           /* stderr is a terminal: draw progress bars */
+	json_t *out;        /* the JSON document being built */
+	const char *progname;
+};
+
+struct cli_command {
+	const char *name;
+	const char *args;    /* one-line synopsis of its arguments */
+	const char *summary; /* one line for `mtkflash --help` */
+	int (*run)(struct cli *cli, int argc, char **argv);
+};
+
+/* Print the library's error chain (or put it in the JSON document) and map
+ * the code to an exit status. */
+int cli_fail(struct cli *cli, int rc, const char *doing);
+int cli_exit_for(int rc);
+/* A usage error for a command; prints to stderr, returns EXIT_USAGE. */
+int cli_usage(struct cli *cli, const char *cmd, const char *fmt, ...);
+
+/* Human output goes to stdout unless --json; JSON goes through cli->out. */
+void cli_print(struct cli *cli, const char *fmt, ...);
+
+/* Open the transport named by --port, waiting for the device. */
+int cli_open_port(struct cli *cli, struct mtk_transport **out);
+
+/* Integer arguments: decimal, 0x-hex, with optional K/M/G suffix (binary). */
+int cli_parse_size(const char *s, unsigned long long *out);
+
+/* The commands, one file each (cli/cmd_*.c). */
+int cmd_detect(struct cli *cli, int argc, char **argv);
+
+#endif

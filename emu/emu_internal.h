@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/* Inside the emulator: the device object and the seams between its parts.
+ *
+ *   profiles.c   chip profiles (data only)
+ *   link.c       byte I/O to the host, with the link model and fault injection
+ *   brom.c       BROM / preloader personality (handshake, commands)
+ *   da_legacy.c  legacy Download Agent personality (after JUMP_DA)
+ *   emmc.c       eMMC model backed by sparse files in the state directory
+ *   provision.c  `mtkemu provision`: factory partition layout and contents
+ *   device.c     mtkemu_new/serve/free
+ *   pty.c, main.c  the mtkemu program */
+#ifndef MTKEMU_INTERNAL_H
+#define MTKEMU_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mtkemu.h"
+
+enum emu_da_family { EMU_DA_LEGACY = 3, EMU_DA_XFLASH = 5 };
+enum emu_mode { EMU_MODE_BROM, EMU_MODE_PRELOADER };
+enum emu_table_kind { EMU_TABLE_GPT, EMU_TABLE_PMT_MBR };
+
+struct emu_profile {
+	const char *name;      /* "mt6737" (lower case, the --chip name) */
+	uint16_t hw_code;
+	uint16_t hw_sub_code, hw_ver, sw_ver;
+	uint8_t brom_ver;      /* GET_VERSION answer in BROM mode */
+	uint8_t bl_ver;        /* GET_BL_VER answer in preloader mode (1..3) */
+	uint32_t target_config;
+	uint32_t wdt_addr;
+	uint16_t da_code;      /* DA-file entry key */
+	enum emu_da_family da_family;
+	bool has_soc_id;
+	enum emu_table_kind table; /* partition table era */
+	uint64_t user_size;    /* default eMMC user area size */
+};
+
+const struct emu_profile *emu_profile_find(const char *name);
+
+struct emu_storage; /* emmc.c */
+struct emu_link;    /* link.c */
+
+struct mtkemu {
+	const struct emu_profile *prof;
+	enum emu_mode mode;
+	uint32_t target_config; /* profile value, or --secure override */
+	uint8_t me_id[16];
+	uint8_t soc_id[32];
+	char state_dir[4096];
+	bool own_state_dir; /* a temp dir we remove at free */
+	atomic_bool stop;
+	int fd;
+	struct emu_link *link;
+	struct emu_storage *storage;
+	/* BROM-side memory: the last SEND_DA payload, kept for JUMP_DA and for
+	 * the DA stage (which checks it was really a DA for this chip). */
+	uint8_t *da_blob;
+	uint32_t da_addr, da_len, da_sig_len;
+	bool da_verified;
+	void *mem; /* sparse 32-bit register/memory map for READ32/WRITE32 (brom.c) */
+};
+
+/* Link I/O (link.c).  Exact-length, blocking; the link model and faults are
+ * applied here so every personality gets them.  Return 0, or -1 when the
+ * host went away, mtkemu_stop() was called, or a fault cut the link. */
+int emu_recv(struct mtkemu *e, void *buf, size_t len);
+int emu_send(struct mtkemu *e, const void *buf, size_t len);
+int emu_send_u16be(struct mtkemu *e, uint16_t v);
+int emu_send_u32be(struct mtkemu *e, uint32_t v);
+int emu_recv_u32be(struct mtkemu *e, uint32_t *v);
+int emu_recv_u8(struct mtkemu *e, uint8_t *v);
+int emu_link_new(struct mtkemu *e, const char *faults, const char *speed, char *err, size_t errlen);
+void emu_link_free(struct emu_link *l);
+
+/* Personalities. Each returns when the link ends (0) or on a fault (-1). */
+int emu_brom_run(struct mtkemu *e);
+int emu_da_legacy_run(struct mtkemu *e);
+
+/* Storage (emmc.c), opened lazily by the DA stage. */
+int emu_storage_open(struct mtkemu *e, char *err, size_t errlen);
+void emu_storage_close(struct emu_storage *s);
+
+#endif

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/* What the protocol needs to know about each SoC: a data table (brom/chips.c). */
+#ifndef MTKFLASH_CHIPS_H
+#define MTKFLASH_CHIPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum mtk_da_family { MTK_DA_LEGACY = 3, MTK_DA_XFLASH = 5, MTK_DA_XML = 6 };
+
+struct mtk_chip {
+	const char *name;       /* "MT6737" */
+	const char *aliases;    /* other marketing names sharing the hw_code, "MT6737M/MT6735G" */
+	uint16_t hw_code;       /* GET_HW_CODE answer */
+	uint16_t da_code;       /* key of the chip's entry in a DA file */
+	enum mtk_da_family da_family;
+	uint32_t wdt_addr;      /* watchdog register, written with wdt_value to stop it */
+	uint32_t wdt_value;
+	uint32_t uart_addr;
+	uint32_t da_payload_addr;
+	uint32_t misc_lock;     /* 0 when unknown */
+	uint32_t meid_addr;
+	uint32_t socid_addr;    /* 0: the chip has no SOC_ID */
+	uint32_t efuse_addr;
+};
+
+/* NULL-terminated order of the table; lookups return NULL when unknown. */
+const struct mtk_chip *mtk_chip_table(size_t *count);
+const struct mtk_chip *mtk_chip_by_hw_code(uint16_t hw_code);
+const struct mtk_chip *mtk_chip_by_name(const char *name); /* case-insensitive, "mt6737" or "MT6737" */
+
+#ifdef __cplusplus
+}
+#endif
+#endif

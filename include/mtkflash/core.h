@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/* libmtkflash core: context, errors, logging, progress.
+ *
+ * One error convention for the whole library: every fallible function returns
+ * an int that is 0 (or a non-negative count) on success and a negative
+ * MTK_E* code on failure.  The human-readable explanation lives in the
+ * context, built as a chain: the lowest layer states the fact
+ * ("read-back mismatch at 0x3000"), each caller prefixes what it was doing
+ * ("writing boot: read-back mismatch at 0x3000"). */
+#ifndef MTKFLASH_CORE_H
+#define MTKFLASH_CORE_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum mtk_error {
+	MTK_OK = 0,
+	MTK_E_INVAL = -1,        /* bad argument from the caller */
+	MTK_E_NOMEM = -2,
+	MTK_E_IO = -3,           /* a host file or port operation failed */
+	MTK_E_TIMEOUT = -4,      /* the device did not answer in time */
+	MTK_E_NODEV = -5,        /* no device at the named port */
+	MTK_E_PROTO = -6,        /* the device answered something unexpected */
+	MTK_E_STATUS = -7,       /* the device answered with an error status */
+	MTK_E_DISCONNECTED = -8, /* the link went away mid-operation */
+	MTK_E_PARSE = -9,        /* an input file is malformed */
+	MTK_E_RANGE = -10,       /* an offset or size does not fit */
+	MTK_E_NOTFOUND = -11,    /* a named thing (partition, chip, entry) is unknown */
+	MTK_E_UNSUPPORTED = -12, /* valid, but not implemented for this device */
+	MTK_E_SECURITY = -13,    /* refused by the device's security (SLA/DAA/SBC) */
+	MTK_E_VERIFY = -14,      /* a checksum, hash or signature did not match */
+	MTK_E_POLICY = -15,      /* refused by our own safety policy */
+	MTK_E_ROLLEDBACK = -16,  /* failed, and every change was undone */
+};
+#define MTK_E_LAST MTK_E_ROLLEDBACK
+
+/* Short symbolic name ("MTK_E_TIMEOUT") and a generic sentence for a code. */
+const char *mtk_error_name(int code);
+const char *mtk_error_text(int code);
+
+enum mtk_log_level {
+	MTK_LOG_ERROR = 0,
+	MTK_LOG_WARN,
+	MTK_LOG_INFO,
+	MTK_LOG_DEBUG,
+	MTK_LOG_SPEW, /* hex dump of every transfer */
+};
+
+typedef void (*mtk_log_fn)(void *user, enum mtk_log_level level, const char *msg);
+/* `what` names the operation ("writing boot"); total may be 0 when unknown. */
+typedef void (*mtk_progress_fn)(void *user, const char *what, uint64_t done, uint64_t total);
+
+typedef struct mtk_ctx mtk_ctx;
+
+mtk_ctx *mtk_ctx_new(void);
+void mtk_ctx_free(mtk_ctx *ctx);
+
+/* Messages above `max_level` are dropped before formatting. */
+void mtk_ctx_set_log(mtk_ctx *ctx, mtk_log_fn fn, void *user, enum mtk_log_level max_level);
+enum mtk_log_level mtk_ctx_log_level(const mtk_ctx *ctx);
+void mtk_ctx_set_progress(mtk_ctx *ctx, mtk_progress_fn fn, void *user);
+
+/* The last failure: its code and its message chain ("" when none). */
+int mtk_ctx_error_code(const mtk_ctx *ctx);
+const char *mtk_ctx_error(const mtk_ctx *ctx);
+void mtk_ctx_clear_error(mtk_ctx *ctx);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

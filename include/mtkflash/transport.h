@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/* Byte streams to a device: USB (libusb), serial ttys, the in-process emulator.
+ *
+ * A transport moves bytes and knows nothing of MediaTek commands.  Port specs
+ * (the CLI's --port):
+ *   auto                      wait for a MediaTek USB device (0e8d:0003/2000/2001…)
+ *   usb[:BUS:ADDR]            libusb
+ *   serial:PATH | /dev/ttyX   a tty (CDC-ACM, or an emulator's pty)
+ *   emu:CHIP[,state=DIR][,faults=SPEC][,mode=brom|preloader][,speed=MODEL]
+ *                             the emulator, in-process on a thread */
+#ifndef MTKFLASH_TRANSPORT_H
+#define MTKFLASH_TRANSPORT_H
+
+#include <stdbool.h>
+#include "mtkflash/core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct mtk_transport;
+
+struct mtk_transport_ops {
+	const char *name;
+	/* Read at most `len` bytes; return the count (>0) once some arrived,
+	 * MTK_E_TIMEOUT if none came within timeout_ms, MTK_E_DISCONNECTED at EOF. */
+	int (*read)(struct mtk_transport *t, uint8_t *buf, size_t len, int timeout_ms);
+	/* Write all `len` bytes or fail. */
+	int (*write)(struct mtk_transport *t, const uint8_t *buf, size_t len, int timeout_ms);
+	/* Optional: drop bytes already received but not read (input only). */
+	void (*drain_input)(struct mtk_transport *t);
+	void (*close)(struct mtk_transport *t);
+};
+
+struct mtk_transport {
+	const struct mtk_transport_ops *ops;
+	mtk_ctx *ctx;
+	void *priv;
+	char desc[256]; /* "serial:/dev/ttyACM0", "emu:mt6737 (brom)" */
+	uint64_t bytes_in, bytes_out;
+};
+
+/* Open by spec, waiting up to wait_ms for the device to appear (0 = try once).
+ * On failure the context says which path and why. */
+int mtk_transport_open(mtk_ctx *ctx, const char *spec, int wait_ms, struct mtk_transport **out);
+void mtk_transport_close(struct mtk_transport *t);
+const char *mtk_transport_describe(const struct mtk_transport *t);
+
+/* Read exactly len bytes within timeout_ms in total (each new byte does not
+ * restart the clock).  On timeout the context says how many bytes came and
+ * shows them, since a partial answer is the most useful clue. */
+int mtk_tp_read_exact(struct mtk_transport *t, uint8_t *buf, size_t len, int timeout_ms);
+/* Read whatever arrives first (1..len bytes). */
+int mtk_tp_read_some(struct mtk_transport *t, uint8_t *buf, size_t len, int timeout_ms);
+int mtk_tp_write(struct mtk_transport *t, const uint8_t *buf, size_t len, int timeout_ms);
+void mtk_tp_drain(struct mtk_transport *t);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

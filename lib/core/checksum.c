@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+#include "core/checksum.h"
+
+#include <pthread.h>
+
+uint16_t mtk_xor16_update(uint16_t state, int *odd, const uint8_t *buf, size_t len)
+{
+	size_t i = 0;
+	if (*odd >= 0 && len > 0) {
+		state ^= (uint16_t)(*odd | buf[0] << 8);
+		*odd = -1;
+		i = 1;
+	}
+	for (; i + 1 < len; i += 2)
+		state ^= (uint16_t)(buf[i] | buf[i + 1] << 8);
+	if (i < len)
+		*odd = buf[i];
+	return state;
+}
+
+uint16_t mtk_xor16(const uint8_t *buf, size_t len)
+{
+	int odd = -1;
+	uint16_t s = mtk_xor16_update(0, &odd, buf, len);
+	return odd >= 0 ? (uint16_t)(s ^ odd) : s;
+}
+
+static uint32_t crc_table[256];
+
+static void crc_table_init(void)
+{
+	for (uint32_t n = 0; n < 256; n++) {
+		uint32_t c = n;
+		for (int k = 0; k < 8; k++)
+			c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+		crc_table[n] = c;
+	}
+}
+
+uint32_t mtk_crc32_update(uint32_t crc, const uint8_t *buf, size_t len)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, crc_table_init);
+	crc = ~crc;
+	for (size_t i = 0; i < len; i++)
+		crc = crc_table[(crc ^ buf[i]) & 0xff] ^ (crc >> 8);
+	return ~crc;
+}
+
+uint16_t mtk_sum16_update(uint16_t state, const uint8_t *buf, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		state = (uint16_t)(state + buf[i]);
+	return state;
+}

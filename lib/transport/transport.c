@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: MIT */
+#include "transport/transport_priv.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/ctx.h"
+
+struct mtk_transport *mtk_transport_alloc(mtk_ctx *ctx, const struct mtk_transport_ops *ops, void *priv)
+{
+	struct mtk_transport *t = calloc(1, sizeof *t);
+	if (!t)
+		return NULL;
+	t->ops = ops;
+	t->ctx = ctx;
+	t->priv = priv;
+	return t;
+}
+
+static bool has_prefix(const char *s, const char *p)
+{
+	return strncmp(s, p, strlen(p)) == 0;
+}
+
+int mtk_transport_open(mtk_ctx *ctx, const char *spec, int wait_ms, struct mtk_transport **out)
+{
+	int rc;
+	*out = NULL;
+	if (!spec || !*spec || strcmp(spec, "auto") == 0)
+		rc = mtk_usb_open(ctx, "", wait_ms, out);
+	else if (has_prefix(spec, "serial:"))
+		rc = mtk_serial_open(ctx, spec + 7, wait_ms, out);
+	else if (spec[0] == '/')
+		rc = mtk_serial_open(ctx, spec, wait_ms, out);
+	else if (has_prefix(spec, "emu:"))
+		rc = mtk_emu_open(ctx, spec + 4, out);
+	else if (strcmp(spec, "usb") == 0 || has_prefix(spec, "usb:"))
+		rc = mtk_usb_open(ctx, spec[3] ? spec + 4 : "", wait_ms, out);
+	else
+		return mtk_fail(ctx, MTK_E_INVAL,
+				"unknown port '%s' (use auto, usb[:BUS:ADDR], serial:PATH, a /dev path or emu:CHIP)",
+				spec);
+	if (rc < 0)
+		return mtk_wrap(ctx, rc, "opening port %s", spec);
+	mtk_dbg(ctx, "opened %s", (*out)->desc);
+	return 0;
+}
+
+void mtk_transport_close(struct mtk_transport *t)
+{
+	if (!t)
+		return;
+	if (t->ops->close)
+		t->ops->close(t);
+	free(t);
+}
+
+const char *mtk_transport_describe(const struct mtk_transport *t)
+{
+	return t->desc;
+}
+
+int mtk_tp_read_some(struct mtk_transport *t, uint8_t *buf, size_t len, int timeout_ms)
+{
+	int n = t->ops->read(t, buf, len, timeout_ms);
+	if (n > 0) {
+		t->bytes_in += (uint64_t)n;
+		mtk_log_hex(t->ctx, "D->H", buf, (size_t)n);
+	}
+	return n;
+}
+
+static void describe_partial(char *out, size_t cap, const uint8_t *buf, size_t got)
+{
+	size_t pos = (size_t)snprintf(out, cap, "%zu byte%s", got, got == 1 ? "" : "s");
+	if (got == 0)
+		return;
+	pos += (size_t)snprintf(out + pos, cap - pos, ":");
+	for (size_t i = 0; i < got && i < 16 && pos + 4 < cap; i++)
+		pos += (size_t)snprintf(out + pos, cap - pos, " %02x", buf[i]);
+	if (got > 16 && pos + 5 < cap)
+		snprintf(out + pos, cap - pos, " ...");
+}
+
+int mtk_tp_read_exact(struct mtk_transport *t, uint8_t *buf, size_t len, int timeout_ms)
+{
+	size_t got = 0;
+	/* One deadline for the whole answer: a device that trickles a byte
+	 * per timeout must not keep us waiting forever. */
+	struct timespec start, now;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (got < len) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long elapsed = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+		int left = timeout_ms - (int)elapsed;
+		int n = left > 0 ? t->ops->read(t, buf + got, len - got, left) : MTK_E_TIMEOUT;
+		if (n == MTK_E_TIMEOUT) {
+			char part[96];
+			describe_partial(part, sizeof part, buf, got);
+			return mtk_fail(t->ctx, MTK_E_TIMEOUT, "expected %zu bytes within %d ms, got %s", len,
+					timeout_ms, part);
+		}
+		if (n < 0)
+			return n;
+		got += (size_t)n;
+	}
+	t->bytes_in += len;
+	mtk_log_hex(t->ctx, "D->H", buf, len);
+	return 0;
+}
+
+int mtk_tp_write(struct mtk_transport *t, const uint8_t *buf, size_t len, int timeout_ms)
+{
+	mtk_log_hex(t->ctx, "H->D", buf, len);
+	int rc = t->ops->write(t, buf, len, timeout_ms);
+	if (rc == 0)
+		t->bytes_out += len;
+	return rc;
+}
+
+void mtk_tp_drain(struct mtk_transport *t)
+{
+	if (t->ops->drain_input)
+		t->ops->drain_input(t);
+}

@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: MIT */
+/* core/: error chain, logging, byte helpers, checksums. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/bytes.h"
+#include "core/checksum.h"
+#include "core/ctx.h"
+
+static void test_error_chain(void **state)
+{
+	(void)state;
+	mtk_ctx *ctx = mtk_ctx_new();
+	assert_non_null(ctx);
+	assert_string_equal(mtk_ctx_error(ctx), "");
+	int rc = mtk_fail(ctx, MTK_E_VERIFY, "read-back mismatch at 0x%x", 0x3000);
+	assert_int_equal(rc, MTK_E_VERIFY);
+	rc = mtk_wrap(ctx, rc, "writing %s", "boot");
+	assert_int_equal(rc, MTK_E_VERIFY);
+	assert_int_equal(mtk_ctx_error_code(ctx), MTK_E_VERIFY);
+	assert_string_equal(mtk_ctx_error(ctx), "writing boot: read-back mismatch at 0x3000");
+	mtk_ctx_clear_error(ctx);
+	assert_string_equal(mtk_ctx_error(ctx), "");
+	/* Wrapping with nothing recorded falls back to the code's generic text. */
+	mtk_wrap(ctx, MTK_E_TIMEOUT, "GET_HW_CODE");
+	assert_string_equal(mtk_ctx_error(ctx), "GET_HW_CODE: the device did not answer in time");
+	mtk_ctx_free(ctx);
+}
+
+static void test_error_names(void **state)
+{
+	(void)state;
+	for (int code = 0; code >= MTK_E_LAST; code--) {
+		assert_string_not_equal(mtk_error_name(code), "MTK_E_UNKNOWN");
+		assert_string_not_equal(mtk_error_text(code), "unknown error");
+	}
+	assert_string_equal(mtk_error_name(-999), "MTK_E_UNKNOWN");
+	assert_int_equal(mtk_fail(NULL, MTK_E_IO, "no context"), MTK_E_IO);
+}
+
+struct log_capture {
+	int calls;
+	enum mtk_log_level last_level;
+	char last[512];
+};
+
+static void capture_log(void *user, enum mtk_log_level level, const char *msg)
+{
+	struct log_capture *c = user;
+	c->calls++;
+	c->last_level = level;
+	strncpy(c->last, msg, sizeof c->last - 1);
+}
+
+static void test_log_levels_and_hex(void **state)
+{
+	(void)state;
+	mtk_ctx *ctx = mtk_ctx_new();
+	struct log_capture cap = { 0 };
+	mtk_ctx_set_log(ctx, capture_log, &cap, MTK_LOG_INFO);
+	mtk_dbg(ctx, "hidden %d", 1);
+	assert_int_equal(cap.calls, 0);
+	mtk_info(ctx, "shown %d", 2);
+	assert_int_equal(cap.calls, 1);
+	assert_string_equal(cap.last, "shown 2");
+	uint8_t b[3] = { 0xa0, 0x0a, 0x50 };
+	mtk_log_hex(ctx, "H->D", b, sizeof b);
+	assert_int_equal(cap.calls, 1); /* SPEW is above INFO */
+	mtk_ctx_set_log(ctx, capture_log, &cap, MTK_LOG_SPEW);
+	mtk_log_hex(ctx, "H->D", b, sizeof b);
+	assert_int_equal(cap.last_level, MTK_LOG_SPEW);
+	assert_string_equal(cap.last, "H->D [3] a0 0a 50");
+	/* Long transfers keep head and tail only. */
+	uint8_t big[4096];
+	memset(big, 0x11, sizeof big);
+	big[4095] = 0xee;
+	mtk_log_hex(ctx, "D->H", big, sizeof big);
+	assert_non_null(strstr(cap.last, "D->H [4096] 11 11"));
+	assert_non_null(strstr(cap.last, "... "));
+	assert_non_null(strstr(cap.last, " ee"));
+	mtk_ctx_free(ctx);
+}
+
+static void test_byte_helpers(void **state)
+{
+	(void)state;
+	uint8_t b[8];
+	mtk_put_u32be(b, 0x11223344);
+	assert_memory_equal(b, "\x11\x22\x33\x44", 4);
+	assert_int_equal(mtk_get_u32be(b), 0x11223344);
+	mtk_put_u32le(b, 0x11223344);
+	assert_memory_equal(b, "\x44\x33\x22\x11", 4);
+	assert_int_equal(mtk_get_u32le(b), 0x11223344);
+	mtk_put_u16be(b, 0xabcd);
+	assert_int_equal(mtk_get_u16be(b), 0xabcd);
+	assert_int_equal(mtk_get_u16le(b), 0xcdab);
+	mtk_put_u64le(b, 0x0102030405060708ull);
+	assert_true(mtk_get_u64le(b) == 0x0102030405060708ull);
+	mtk_put_u64be(b, 0x0102030405060708ull);
+	assert_int_equal(b[0], 1);
+	assert_true(mtk_get_u64be(b) == 0x0102030405060708ull);
+}
+
+static void test_reader_bounds(void **state)
+{
+	(void)state;
+	const uint8_t buf[6] = { 1, 2, 3, 4, 5, 6 };
+	struct mtk_rd r = mtk_rd_init(buf, sizeof buf);
+	assert_int_equal(mtk_rd_u32le(&r), 0x04030201);
+	assert_int_equal(mtk_rd_left(&r), 2);
+	assert_false(r.bad);
+	assert_int_equal(mtk_rd_u32be(&r), 0); /* only 2 left */
+	assert_true(r.bad);
+	assert_int_equal(mtk_rd_left(&r), 0);
+	assert_int_equal(mtk_rd_u8(&r), 0); /* stays bad */
+	r = mtk_rd_init(buf, sizeof buf);
+	assert_false(mtk_rd_seek(&r, 7));
+	assert_true(r.bad);
+	r = mtk_rd_init(buf, sizeof buf);
+	assert_null(mtk_rd_take(&r, SIZE_MAX)); /* no wrap-around */
+	uint64_t out;
+	assert_true(mtk_add_overflows(UINT64_MAX, 1, &out));
+	assert_false(mtk_mul_overflows(1u << 20, 512, &out));
+	assert_true(out == (1ull << 29));
+}
+
+static void test_xor16(void **state)
+{
+	(void)state;
+	const uint8_t even[4] = { 0x01, 0x02, 0x10, 0x20 };
+	assert_int_equal(mtk_xor16(even, 4), 0x0201 ^ 0x2010);
+	const uint8_t odd[3] = { 0x01, 0x02, 0xff };
+	/* An odd trailing byte is a word with a zero high byte. */
+	assert_int_equal(mtk_xor16(odd, 3), 0x0201 ^ 0x00ff);
+	/* Chunked updates give the same result whatever the split. */
+	uint8_t data[257];
+	for (size_t i = 0; i < sizeof data; i++)
+		data[i] = (uint8_t)(i * 37 + 5);
+	uint16_t whole = mtk_xor16(data, sizeof data);
+	for (size_t split = 0; split <= sizeof data; split += 17) {
+		int pend = -1;
+		uint16_t s = mtk_xor16_update(0, &pend, data, split);
+		s = mtk_xor16_update(s, &pend, data + split, sizeof data - split);
+		if (pend >= 0)
+			s ^= (uint16_t)pend;
+		assert_int_equal(s, whole);
+	}
+}
+
+static void test_crc32(void **state)
+{
+	(void)state;
+	/* The standard check value of CRC-32/ISO-HDLC. */
+	assert_int_equal(mtk_crc32_update(0, (const uint8_t *)"123456789", 9), 0xCBF43926);
+	uint32_t c = mtk_crc32_update(0, (const uint8_t *)"1234", 4);
+	c = mtk_crc32_update(c, (const uint8_t *)"56789", 5);
+	assert_int_equal(c, 0xCBF43926);
+	assert_int_equal(mtk_crc32_update(0, NULL, 0), 0);
+	assert_int_equal(mtk_sum16_update(0, (const uint8_t *)"\xff\xff\x02", 3), 0x0200);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_error_chain),
+		cmocka_unit_test(test_error_names),
+		cmocka_unit_test(test_log_levels_and_hex),
+		cmocka_unit_test(test_byte_helpers),
+		cmocka_unit_test(test_reader_bounds),
+		cmocka_unit_test(test_xor16),
+		cmocka_unit_test(test_crc32),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
