@@ -61,5 +61,16 @@ int cli_parse_size(const char *s, unsigned long long *out);
 
 /* The commands, one file each (cli/cmd_*.c). */
 int cmd_detect(struct cli *cli, int argc, char **argv);
+int cmd_keygen(struct cli *cli, int argc, char **argv);
+int cmd_manifest(struct cli *cli, int argc, char **argv);
+int cmd_inspect(struct cli *cli, int argc, char **argv);
+int cmd_da_info(struct cli *cli, int argc, char **argv);
+int cmd_printgpt(struct cli *cli, int argc, char **argv);
+int cmd_read(struct cli *cli, int argc, char **argv);
+int cmd_write(struct cli *cli, int argc, char **argv);
+int cmd_erase(struct cli *cli, int argc, char **argv);
+int cmd_readback(struct cli *cli, int argc, char **argv);
+/* inspect FILE for a single image (cli/cmd_inspect_file.c); cmd_inspect dispatches to it. */
+int cli_inspect_file(struct cli *cli, const char *path);
 
 #endif

@@ -19,7 +19,7 @@ static void print_help(FILE *f, const char *prog)
 		"\n"
 		"Global options (accepted before or after the command):\n"
 		"  --port SPEC     auto (default) | usb[:BUS:ADDR] | serial:PATH | /dev/ttyXXX\n"
-		"                  | emu:CHIP[,state=DIR][,faults=SPEC][,mode=brom|preloader][,secure=FLAGS]\n"
+		"                  | emu:CHIP[,state=DIR][,faults=SPEC][,mode=brom|preloader][,secure=sbc+sla+daa]\n"
 		"  --da FILE       Download Agent file (MTK_AllInOne_DA.bin)\n"
 		"  --wait SECONDS  how long to wait for the device to appear (default 30)\n"
 		"  --json          print one JSON document on stdout\n"

@@ -61,6 +61,9 @@ struct mtkemu {
 	uint32_t da_addr, da_len, da_sig_len;
 	bool da_verified;
 	void *mem; /* sparse 32-bit register/memory map for READ32/WRITE32 (brom.c) */
+	bool mode_forced;      /* options.mode was given; else emu_boot_decide_mode() per session */
+	char brom_log[1024];   /* the BROM's trace of this session, for GET_BROM_LOG (0xDD/0xDF) */
+	size_t brom_log_len;
 };
 
 /* Link I/O (link.c).  Exact-length, blocking; the link model and faults are
@@ -82,5 +85,45 @@ int emu_da_legacy_run(struct mtkemu *e);
 /* Storage (emmc.c), opened lazily by the DA stage. */
 int emu_storage_open(struct mtkemu *e, char *err, size_t errlen);
 void emu_storage_close(struct emu_storage *s);
+
+/* How the current session's link ended (link.c).  emu_recv/emu_send return
+ * -1 for all of them; mtkemu_serve() reports EMU_LINK_FAULT as 1. */
+enum emu_link_end { EMU_LINK_UP, EMU_LINK_CLOSED, EMU_LINK_STOPPED, EMU_LINK_FAULT };
+enum emu_link_end emu_link_state(const struct mtkemu *e);
+/* A new session (the host opened the port again): the link is up again unless
+ * a fault cut it for good. */
+void emu_link_session_start(struct mtkemu *e);
+
+/* A frontend that learns about the host closing the port some other way
+ * (pty.c counts opens of the slave): `ended` is asked before every read and
+ * whenever a wait wakes up; `fd` (or -1) is polled with the link so that its
+ * events wake the wait.  NULL = only EOF/hang-up on the link itself. */
+struct emu_session_watch {
+	int fd;
+	bool (*ended)(void *ctx);
+	void *ctx;
+};
+void emu_link_watch(struct mtkemu *e, const struct emu_session_watch *w);
+
+/* Fault injection queries (link.c parses the spec). */
+#define EMU_MAX_CORRUPT 8
+struct emu_fault_corrupt {
+	char region[16];       /* "boot1" | "boot2" | "rpmb" | "user" */
+	uint64_t offset, len;  /* bytes within the region */
+};
+/* `da-silent`: after JUMP_DA the DA never answers. */
+bool emu_fault_da_silent(const struct mtkemu *e);
+/* `corrupt-write=REGION:OFFSET:LEN` entries, in spec order; returns the count. */
+size_t emu_fault_corrupt_writes(const struct mtkemu *e, const struct emu_fault_corrupt **list);
+
+/* brom.c owns e->mem; device.c frees it with this. */
+void emu_brom_free(struct mtkemu *e);
+
+/* Boot model (boot.c): which personality the device comes up in when
+ * options.mode does not force one. */
+enum emu_mode emu_boot_decide_mode(struct mtkemu *e);
+
+/* `mtkemu provision ...` (provision.c). */
+int emu_provision_main(int argc, char **argv);
 
 #endif

@@ -5,6 +5,7 @@
 #define MTKFLASH_BROM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "mtkflash/chips.h"
@@ -35,6 +36,15 @@ extern const struct mtk_tgt_flag_info mtk_tgt_flags[];
 
 /* Name of a BROM/preloader status word ("DA_LEN_IS_ZERO"), or NULL if unknown. */
 const char *mtk_brom_status_name(uint16_t status);
+/* What a refusal means for flashing ("this device requires serial link
+ * authentication (SLA) ..."), or NULL when there is nothing to add. */
+const char *mtk_brom_status_hint(uint16_t status);
+/* True when the status comes from the device's security (SLA, DAA, SBC,
+ * certificates, anti-rollback): such refusals map to MTK_E_SECURITY. */
+bool mtk_brom_status_is_security(uint16_t status);
+/* The name table itself, sorted by code (for tests and listings). */
+size_t mtk_brom_status_count(void);
+uint16_t mtk_brom_status_code_at(size_t i);
 
 enum mtk_brom_mode { MTK_MODE_BROM, MTK_MODE_PRELOADER };
 
@@ -49,6 +59,7 @@ struct mtk_brom_info {
 	bool have_me_id, have_soc_id;
 	uint8_t me_id[16];
 	uint8_t soc_id[32];
+	uint8_t me_id_len, soc_id_len; /* bytes the device sent (capped at the array sizes) */
 	bool watchdog_disabled;
 	const struct mtk_chip *chip; /* NULL if the hw_code is not in our table */
 };
@@ -77,11 +88,21 @@ int mtk_brom_write32(struct mtk_brom *b, uint32_t addr, const uint32_t *vals, ui
 int mtk_brom_write16(struct mtk_brom *b, uint32_t addr, const uint16_t *vals, uint32_t count);
 int mtk_brom_disable_watchdog(struct mtk_brom *b);
 /* Upload `len` bytes (image followed by its sig_len-byte signature) to addr;
- * verifies the device's XOR-16 checksum. */
+ * verifies the device's XOR-16 checksum (a mismatch is MTK_E_VERIFY).  An odd
+ * length is sent with one zero byte appended, as the BootROM wants even ones. */
 int mtk_brom_send_da(struct mtk_brom *b, uint32_t addr, const uint8_t *data, uint32_t len, uint32_t sig_len);
 int mtk_brom_jump_da(struct mtk_brom *b, uint32_t addr);
 int mtk_brom_send_cert(struct mtk_brom *b, const uint8_t *data, uint32_t len);
+/* Returns 1 (not an error) when the device answers NO_AUTH_NEEDED. */
 int mtk_brom_send_auth(struct mtk_brom *b, const uint8_t *data, uint32_t len);
+
+/* Per-command timeouts (ms).  SEND_DA's final answer waits for the device to
+ * check a signature, so it gets longer. */
+#define MTK_BROM_CMD_TIMEOUT_MS 2000
+#define MTK_BROM_VERIFY_TIMEOUT_MS 5000
+/* Largest single write of an upload: the link is a byte stream, so bigger
+ * writes only cut per-call overhead; progress is reported per write. */
+#define MTK_BROM_UPLOAD_CHUNK 0x10000u
 
 #ifdef __cplusplus
 }

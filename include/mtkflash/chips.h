@@ -26,12 +26,18 @@ struct mtk_chip {
 	uint32_t meid_addr;
 	uint32_t socid_addr;    /* 0: the chip has no SOC_ID */
 	uint32_t efuse_addr;
+	uint16_t alt_hw_code;       /* a second GET_HW_CODE answer some parts give (MT6750: 0x0601); 0 = none */
+	uint32_t brom_payload_addr; /* where exploit payloads go when SLA/DAA is set (not used when flashing) */
+	uint32_t pl_payload_addr;   /* where a stage loaded through the preloader goes */
 };
 
 /* NULL-terminated order of the table; lookups return NULL when unknown. */
 const struct mtk_chip *mtk_chip_table(size_t *count);
 const struct mtk_chip *mtk_chip_by_hw_code(uint16_t hw_code);
 const struct mtk_chip *mtk_chip_by_name(const char *name); /* case-insensitive, "mt6737" or "MT6737" */
+
+/* "legacy", "xflash", "xml", or NULL for a value outside the enum. */
+const char *mtk_da_family_name(enum mtk_da_family family);
 
 #ifdef __cplusplus
 }

@@ -25,6 +25,14 @@ enum mtk_file_kind {
 };
 const char *mtk_file_kind_name(enum mtk_file_kind k); /* "preloader", "boot", "sparse", "da", "scatter", "unknown" */
 
+/* Classify by content (magic bytes; a scatter by its text).  Give it the
+ * first bytes of the file; 64 KiB is plenty. */
+enum mtk_file_kind mtk_identify_buf(const uint8_t *buf, size_t len);
+/* Read the head of PATH and classify it.  MTK_E_IO (naming the file) when it
+ * cannot be read; an empty or unrecognised file is MTK_FILE_UNKNOWN. */
+int mtk_identify_file(mtk_ctx *ctx, const char *path, enum mtk_file_kind *kind);
+#define MTK_IDENTIFY_HEAD (64 * 1024)
+
 struct mtk_preloader_info {
 	bool boot_area_image;   /* starts with the EMMC_BOOT/BRLYT device header */
 	uint32_t file_len;      /* GFH file length */
@@ -36,7 +44,29 @@ struct mtk_preloader_info {
 	const uint8_t *emi;     /* EMI/DRAM settings block inside the parsed buffer; NULL if none */
 	size_t emi_len;
 	uint32_t emi_count;     /* number of EMI settings records */
+	/* Extensions: the rest of what the headers say. */
+	char dev_name[13];      /* "EMMC_BOOT", "UFS_BOOT", ... ("" for a raw .bin) */
+	uint32_t dev_rw_unit;   /* device header u32 at 0x10 */
+	uint32_t brlyt_type;    /* BRLYT type (0x10005 eMMC, 0x1000C UFS) */
+	uint32_t gfh_offset;    /* where the GFH chain starts in the buffer */
+	uint8_t flash_dev;
+	uint8_t sig_type;
+	uint16_t file_type;
+	uint32_t max_size;
+	uint32_t hdr_size;
+	uint32_t sig_len;
+	uint32_t jump_offset;
+	uint32_t emi_record_size; /* emi_len / emi_count when that divides, else 0 */
+	uint32_t bloader_info_len; /* the whole MTK_BLOADER_INFO block */
+	uint32_t gfh_count;
+	struct mtk_gfh_record {
+		uint32_t offset; /* from the start of the buffer */
+		uint16_t size;
+		uint16_t type;
+		uint8_t version;
+	} gfh[16];
 };
+const char *mtk_gfh_type_name(uint16_t type); /* "FILE_INFO", ..., or NULL */
 
 /* Parse a preloader (raw .bin or boot-area image).  Errors give the offset. */
 int mtk_preloader_parse(mtk_ctx *ctx, const uint8_t *buf, size_t len, struct mtk_preloader_info *out);
@@ -53,6 +83,84 @@ struct mtk_sparse_info {
 int mtk_sparse_check(mtk_ctx *ctx, const uint8_t *buf, size_t len, struct mtk_sparse_info *out);
 bool mtk_is_sparse(const uint8_t *buf, size_t len);
 bool mtk_is_bootimg(const uint8_t *buf, size_t len);
+
+/* ---- streaming sparse images ----
+ * The reader pulls the image through `read` (and `skip`, if given, to pass
+ * over RAW payloads when only the map is wanted) and never holds more than
+ * the caller's buffer.  Every chunk header is checked before its data is
+ * produced; totals and CRCs are checked when the end is reached.  Errors name
+ * the chunk index and its byte offset in the sparse file. */
+struct mtk_sparse_src {
+	/* Read up to len bytes (len <= 1 GiB); return the count, 0 at end of input, or a negative MTK_E_*. */
+	int (*read)(void *user, uint8_t *buf, size_t len);
+	/* Optional: pass over len bytes; return 0 or a negative MTK_E_*. */
+	int (*skip)(void *user, uint64_t len);
+	void *user;
+};
+/* Sources over a buffer and over a file descriptor (at its current offset). */
+struct mtk_sparse_mem {
+	const uint8_t *buf;
+	size_t len, off;
+};
+void mtk_sparse_src_mem(struct mtk_sparse_src *src, struct mtk_sparse_mem *m, const uint8_t *buf, size_t len);
+void mtk_sparse_src_fd(struct mtk_sparse_src *src, int *fd);
+
+enum mtk_sparse_kind {
+	MTK_SPARSE_RAW = 0,
+	MTK_SPARSE_FILL,
+	MTK_SPARSE_DONT_CARE,
+};
+const char *mtk_sparse_kind_name(enum mtk_sparse_kind k); /* "raw", "fill", "dont-care" */
+
+/* One piece of the expanded image. */
+struct mtk_sparse_span {
+	enum mtk_sparse_kind kind;
+	uint64_t out_off;  /* offset in the expanded image */
+	uint64_t len;      /* bytes */
+	uint64_t src_off;  /* RAW: offset of these bytes in the sparse file */
+	uint32_t fill;     /* FILL: the 4-byte pattern (little-endian, as stored) */
+	uint32_t chunk;    /* chunk index */
+};
+
+struct mtk_sparse_reader;
+/* Reads and checks the file header. */
+int mtk_sparse_open(mtk_ctx *ctx, const struct mtk_sparse_src *src, struct mtk_sparse_reader **out);
+const struct mtk_sparse_info *mtk_sparse_reader_info(const struct mtk_sparse_reader *r);
+/* The next span of output.  With a buffer: RAW and FILL bytes are put in
+ * buf[0..span->len) (span->len <= cap; a chunk may come in several spans),
+ * while a DONT_CARE span covers the whole hole and leaves buf alone.  With
+ * buf == NULL each chunk is one span and no bytes are produced (RAW payloads
+ * are still read for the CRC check).  Returns 1 for a span, 0 at the end
+ * (after the final checks), or a negative MTK_E_*. */
+int mtk_sparse_next(struct mtk_sparse_reader *r, uint8_t *buf, size_t cap, struct mtk_sparse_span *span);
+/* The expanded image as a plain byte stream (holes read as zeros): returns
+ * the count put in buf (<= cap, <= 1 GiB), 0 at the end, or a negative MTK_E_*. */
+int mtk_sparse_read(struct mtk_sparse_reader *r, uint8_t *buf, size_t cap);
+void mtk_sparse_close(struct mtk_sparse_reader *r);
+/* All spans, one per chunk, reading only headers when src->skip is set (then
+ * RAW payloads and CRCs are not checked).  Caller frees *out. */
+int mtk_sparse_map(mtk_ctx *ctx, const struct mtk_sparse_src *src, struct mtk_sparse_span **out, size_t *n,
+		   struct mtk_sparse_info *info);
+
+/* ---- Android boot images ("ANDROID!", header versions 0-4) ---- */
+struct mtk_bootimg_info {
+	uint32_t header_version;
+	uint32_t page_size;
+	uint32_t kernel_size;
+	uint32_t ramdisk_size;
+	uint32_t second_size;
+	uint32_t recovery_dtbo_size; /* v1, v2 */
+	uint32_t dtb_size;           /* v2 */
+	uint32_t signature_size;     /* v4 */
+	uint32_t os_version;
+	uint64_t image_size;         /* bytes the header says the image occupies */
+	char name[17];               /* v0-v2 board name */
+	char cmdline[128];           /* start of the command line, for display */
+};
+/* Check the header in buf (at least its first 1660 bytes when it is that
+ * long) against file_size, the length of the whole file (0 = len). */
+int mtk_bootimg_parse(mtk_ctx *ctx, const uint8_t *buf, size_t len, uint64_t file_size,
+		      struct mtk_bootimg_info *out);
 
 #ifdef __cplusplus
 }

@@ -4,6 +4,7 @@
 #ifndef MTKFLASH_MANIFEST_H
 #define MTKFLASH_MANIFEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,6 +33,7 @@ struct mtk_manifest {
 	enum mtk_sig_state sig;
 	char key_id[17];     /* hex key id of the signer, "" if unsigned */
 	char trusted_comment[256];
+	char sig_detail[192]; /* why the state is what it is ("key 1A2B... not in the trust set") */
 };
 
 /* Parse a SHA256SUMS buffer.  Errors name the line. */
@@ -42,12 +44,111 @@ int mtk_sha256sums_parse(mtk_ctx *ctx, const char *fname, const uint8_t *buf, si
  * trust_files plus every *.pub in $XDG_CONFIG_HOME/mtkflash/trusted-keys/. */
 int mtk_manifest_load(mtk_ctx *ctx, const char *dir, const char *const *trust_files, size_t ntrust,
 		      struct mtk_manifest *out);
+/* The same with the trust folder given (NULL = none), for callers and tests
+ * that must not depend on the environment. */
+int mtk_manifest_load_ex(mtk_ctx *ctx, const char *dir, const char *const *trust_files, size_t ntrust,
+			 const char *trust_dir, struct mtk_manifest *out);
+/* $XDG_CONFIG_HOME/mtkflash/trusted-keys (XDG_CONFIG_HOME defaults to ~/.config). */
+int mtk_default_trust_dir(char *out, size_t cap);
 /* The listed hash for a relative name, or NULL. */
 const uint8_t *mtk_manifest_lookup(const struct mtk_manifest *m, const char *name);
 void mtk_manifest_free(struct mtk_manifest *m);
 
-/* Hash a whole file, streaming (never loads it whole). */
+/* Hash a whole file, streaming (never loads it whole).  Reports progress
+ * (what = the path) for files of 64 MiB and more. */
 int mtk_sha256_file(mtk_ctx *ctx, const char *path, uint8_t out[32], uint64_t *size);
+
+/* SHA256SUMS text for the entries, in their order, as `sha256sum` writes it
+ * (names with '\\' or newline escaped the way GNU sha256sum does).  Caller frees. */
+char *mtk_sha256sums_format(const struct mtk_manifest *m, size_t *len);
+/* A name as a manifest may list it: relative, no "." or ".." component, no
+ * empty component, no NUL. */
+bool mtk_manifest_name_ok(const char *name);
+
+/* Every regular file under DIR (recursively, sorted by path; symbolic links
+ * and special files are skipped; top-level SHA256SUMS* are skipped), hashed.
+ * Names are relative to DIR with '/' separators. */
+int mtk_manifest_hash_dir(mtk_ctx *ctx, const char *dir, struct mtk_manifest *out);
+/* Hash DIR and write DIR/SHA256SUMS and DIR/SHA256SUMS.minisig signed with
+ * the secret key in KEYFILE.  trusted_comment NULL = "timestamp:<now>\tfile:SHA256SUMS". */
+int mtk_manifest_create(mtk_ctx *ctx, const char *dir, const char *keyfile, const char *trusted_comment,
+			size_t *nfiles);
+
+/* Per-file result of checking a directory against its manifest. */
+enum mtk_entry_status {
+	MTK_ENTRY_MATCH = 0,
+	MTK_ENTRY_MISMATCH, /* listed, present, different hash */
+	MTK_ENTRY_MISSING,  /* listed, not present (or not a regular file) */
+	MTK_ENTRY_UNLISTED, /* present, not listed */
+};
+const char *mtk_entry_status_name(enum mtk_entry_status s); /* "match", "mismatch", "missing", "unlisted" */
+struct mtk_entry_check {
+	char *name;
+	enum mtk_entry_status status;
+	uint64_t size; /* bytes hashed; 0 when missing */
+};
+/* Check every listed file and find unlisted ones.  Results are sorted by name;
+ * returns the number of entries that are not MTK_ENTRY_MATCH (>= 0) or an error. */
+int mtk_manifest_check_dir(mtk_ctx *ctx, const char *dir, const struct mtk_manifest *m,
+			   struct mtk_entry_check **out, size_t *n);
+void mtk_entry_checks_free(struct mtk_entry_check *c, size_t n);
+
+/* ---- minisign keys and signatures (buffers in, buffers out; no I/O) ----
+ *
+ * Public key file:  "untrusted comment: ..." line, then base64 of
+ *                   "Ed" || key id (8 bytes, LE) || Ed25519 public key (32).
+ * Signature file:   "untrusted comment: ..." line, base64 of
+ *                   alg ("Ed" = over the message, "ED" = over its BLAKE2b-512)
+ *                   || key id || signature (64); "trusted comment: TEXT" line;
+ *                   base64 of the global signature over signature || TEXT.
+ * Secret key file:  mtkflash's own unencrypted format, see docs/signing.md:
+ *                   "untrusted comment: ..." line, then base64 of
+ *                   "Ed" "M1" || key id || seed (32) || public key (32)
+ *                   || SHA-256 of the preceding 76 bytes. */
+#define MTK_MINISIGN_COMMENT_MAX 1024
+
+struct mtk_minisign_pubkey {
+	uint8_t key_id[8];
+	uint8_t pk[32];
+};
+struct mtk_minisign_seckey {
+	uint8_t key_id[8];
+	uint8_t seed[32];
+	uint8_t pk[32];
+};
+struct mtk_minisign_sig {
+	char alg[3];             /* "Ed" or "ED" */
+	uint8_t key_id[8];
+	uint8_t sig[64];
+	char trusted_comment[MTK_MINISIGN_COMMENT_MAX + 1];
+	uint8_t global_sig[64];
+};
+
+/* Key id as minisign prints it: the little-endian u64 in upper-case hex. */
+void mtk_minisign_key_id_hex(const uint8_t key_id[8], char out[17]);
+
+int mtk_minisign_pubkey_parse(mtk_ctx *ctx, const char *fname, const uint8_t *buf, size_t len,
+			      struct mtk_minisign_pubkey *out);
+int mtk_minisign_seckey_parse(mtk_ctx *ctx, const char *fname, const uint8_t *buf, size_t len,
+			      struct mtk_minisign_seckey *out);
+int mtk_minisign_sig_parse(mtk_ctx *ctx, const char *fname, const uint8_t *buf, size_t len,
+			   struct mtk_minisign_sig *out);
+
+/* Which trusted key (index into keys) made SIG over MSG.  Returns the state:
+ * MTK_SIG_TRUSTED (*which set), MTK_SIG_UNKNOWN_KEY, or MTK_SIG_BAD (with the
+ * reason in the context's error message). */
+enum mtk_sig_state mtk_minisign_verify(mtk_ctx *ctx, const struct mtk_minisign_sig *sig,
+				       const struct mtk_minisign_pubkey *keys, size_t nkeys, const uint8_t *msg,
+				       size_t len, size_t *which);
+
+/* A fresh key pair (random key id). */
+int mtk_minisign_keygen(mtk_ctx *ctx, struct mtk_minisign_seckey *sk, struct mtk_minisign_pubkey *pk);
+/* Text of the key files; untrusted_comment NULL = the default.  Caller frees. */
+char *mtk_minisign_pubkey_format(const struct mtk_minisign_pubkey *pk, const char *untrusted_comment);
+char *mtk_minisign_seckey_format(const struct mtk_minisign_seckey *sk, const char *untrusted_comment);
+/* A prehashed ("ED") signature file over MSG.  Caller frees *out. */
+int mtk_minisign_sign(mtk_ctx *ctx, const struct mtk_minisign_seckey *sk, const uint8_t *msg, size_t len,
+		      const char *trusted_comment, char **out);
 
 #ifdef __cplusplus
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The emulator in-process: a socketpair, the device served on a thread.
- * Spec: emu:CHIP[,state=DIR][,faults=SPEC][,mode=brom|preloader][,speed=M][,secure=FLAGS] */
+ * Spec: emu:CHIP[,state=DIR][,faults=SPEC][,mode=brom|preloader][,speed=M][,secure=sbc+sla+daa|0xHEX] */
 #include "transport/transport_priv.h"
 
 #include <errno.h>
@@ -69,6 +69,17 @@ static const struct mtk_transport_ops emu_ops = {
 	.close = emu_close,
 };
 
+/* Options are separated by commas, so a list inside one is written with
+ * '+' (secure=sbc+sla+daa, faults=stall-after=9+da-silent); the emulator
+ * itself takes commas. */
+static char *plus_to_comma(char *v)
+{
+	for (char *c = v; *c; c++)
+		if (*c == '+')
+			*c = ',';
+	return v;
+}
+
 static int parse_spec(mtk_ctx *ctx, char *spec, struct mtkemu_options *o)
 {
 	char *save = NULL;
@@ -84,13 +95,13 @@ static int parse_spec(mtk_ctx *ctx, char *spec, struct mtkemu_options *o)
 		if (strcmp(kv, "state") == 0)
 			o->state_dir = v;
 		else if (strcmp(kv, "faults") == 0)
-			o->faults = v;
+			o->faults = plus_to_comma(eq + 1);
 		else if (strcmp(kv, "mode") == 0)
 			o->mode = v;
 		else if (strcmp(kv, "speed") == 0)
 			o->speed = v;
 		else if (strcmp(kv, "secure") == 0)
-			o->security = v;
+			o->security = plus_to_comma(eq + 1);
 		else
 			return mtk_fail(ctx, MTK_E_INVAL,
 					"unknown emu option '%s' (known: state, faults, mode, speed, secure)", kv);

@@ -66,7 +66,10 @@ static int set_raw(mtk_ctx *ctx, int fd, const char *path)
 	cfsetospeed(&tio, B115200);
 	tio.c_cflag &= ~(tcflag_t)(CSTOPB | PARENB | CSIZE | CRTSCTS);
 	tio.c_cflag |= CS8 | CLOCAL | CREAD;
-	tio.c_cc[VMIN] = 0;
+	/* VMIN 1, not 0: with VMIN = VTIME = 0 an empty tty reads as 0 bytes
+	 * (which fdio takes for a hang-up) instead of EAGAIN; O_NONBLOCK keeps
+	 * reads from blocking either way. */
+	tio.c_cc[VMIN] = 1;
 	tio.c_cc[VTIME] = 0;
 	if (tcsetattr(fd, TCSANOW, &tio) < 0)
 		return mtk_fail(ctx, MTK_E_IO, "cannot set raw mode on %s: %s", path, strerror(errno));

@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared plumbing of the DA commands. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli_da.h"
+
+#define PRELOADER_MAX (16u << 20)
+
+static bool is_file(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* The first MTK_AllInOne_DA*.bin in dir, in name order for a stable choice. */
+static bool find_in_dir(const char *dir, char *out, size_t cap)
+{
+	struct dirent **names = NULL;
+	int n = scandir(dir, &names, NULL, alphasort);
+	bool found = false;
+	for (int i = 0; i < n; i++) {
+		const char *nm = names[i]->d_name;
+		size_t l = strlen(nm);
+		if (!found && strncmp(nm, "MTK_AllInOne_DA", 15) == 0 && l > 4 && strcmp(nm + l - 4, ".bin") == 0) {
+			snprintf(out, cap, "%s/%s", dir, nm);
+			found = is_file(out);
+		}
+		free(names[i]);
+	}
+	free(names);
+	return found;
+}
+
+static void user_data_dir(char *out, size_t cap)
+{
+	const char *xdg = getenv("XDG_DATA_HOME");
+	const char *home = getenv("HOME");
+	if (xdg && *xdg)
+		snprintf(out, cap, "%s/mtkflash", xdg);
+	else
+		snprintf(out, cap, "%s/.local/share/mtkflash", home ? home : ".");
+}
+
+int cli_da_find_file(struct cli *cli, char *out, size_t cap)
+{
+	if (cli->da) {
+		snprintf(out, cap, "%s", cli->da);
+		return 0;
+	}
+	if (cli->port && strncmp(cli->port, "emu:", 4) == 0) {
+		for (const char *const *p = mtk_dafile_synthetic_paths(); *p; p++) {
+			if (is_file(*p)) {
+				snprintf(out, cap, "%s", *p);
+				return 0;
+			}
+		}
+	}
+	char dir[4000];
+	user_data_dir(dir, sizeof dir);
+	if (find_in_dir(dir, out, cap))
+		return 0;
+	return mtk_fail(cli->ctx, MTK_E_NOTFOUND,
+			"no Download Agent file: pass --da FILE (an MTK_AllInOne_DA*.bin), or put one in %s", dir);
+}
+
+static int load_preloader(struct cli *cli, const char *path, struct cli_da *s)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return mtk_fail(cli->ctx, MTK_E_IO, "cannot open preloader %s: %s", path, strerror(errno));
+	s->preloader_buf = malloc(PRELOADER_MAX);
+	size_t n = s->preloader_buf ? fread(s->preloader_buf, 1, PRELOADER_MAX, f) : 0;
+	fclose(f);
+	if (!s->preloader_buf)
+		return mtk_fail(cli->ctx, MTK_E_NOMEM, "no memory for the preloader");
+	int rc = mtk_preloader_parse(cli->ctx, s->preloader_buf, n, &s->pl);
+	if (rc < 0)
+		return mtk_wrap(cli->ctx, rc, "%s", path);
+	rc = mtk_da_emi_from_preloader(cli->ctx, &s->pl, &s->emi);
+	if (rc < 0)
+		return mtk_wrap(cli->ctx, rc, "%s", path);
+	s->have_emi = true;
+	return 0;
+}
+
+int cli_da_open(struct cli *cli, const char *preloader, struct cli_da *s)
+{
+	memset(s, 0, sizeof *s);
+	int rc = cli_da_find_file(cli, s->da_path, sizeof s->da_path);
+	if (rc < 0)
+		return rc;
+	if ((rc = mtk_dafile_load(cli->ctx, s->da_path, &s->file)) < 0)
+		return rc;
+	if (preloader && (rc = load_preloader(cli, preloader, s)) < 0)
+		return rc;
+	if ((rc = cli_open_port(cli, &s->tp)) < 0)
+		return rc;
+	mtk_info(cli->ctx, "using DA file %s", s->da_path);
+	return mtk_da_connect(cli->ctx, s->tp, &s->file, s->da_path, s->have_emi ? &s->emi : NULL, &s->da);
+}
+
+void cli_da_close(struct cli_da *s)
+{
+	mtk_da_close(s->da);
+	if (s->tp)
+		mtk_transport_close(s->tp);
+	if (s->file.buf)
+		mtk_dafile_free_loaded(&s->file);
+	free(s->preloader_buf);
+	memset(s, 0, sizeof *s);
+}
+
+bool cli_part_is_ptable(const char *name)
+{
+	static const char *const names[] = { "pgpt", "sgpt", "PMT", "__NODL_PMT", "MBR", "gpt", NULL };
+	for (const char *const *n = names; *n; n++)
+		if (strcasecmp(name, *n) == 0)
+			return true;
+	return strncasecmp(name, "EBR", 3) == 0;
+}
+
+bool cli_part_is_bootloader(const char *name)
+{
+	return strcasecmp(name, "preloader") == 0;
+}
+
+int cli_da_find_part(struct cli *cli, const struct mtk_ptable *t, const char *name, const struct mtk_part **out)
+{
+	return mtk_part_lookup(cli->ctx, t, name, out);
+}
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	/* Whole words first: this runs over every byte of a backup. */
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, p + i, 8);
+		if (w)
+			return false;
+	}
+	for (; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+int cli_file_sink(void *user, uint64_t off, const uint8_t *buf, size_t len)
+{
+	struct cli_file_io *io = user;
+	if (fseeko(io->f, (off_t)(io->base + off), SEEK_SET) != 0)
+		return mtk_fail(io->ctx, MTK_E_IO, "seeking in %s: %s", io->path, strerror(errno));
+	if (all_zero(buf, len))
+		return 0;
+	if (fwrite(buf, 1, len, io->f) != len)
+		return mtk_fail(io->ctx, MTK_E_IO, "writing %s: %s", io->path, strerror(errno));
+	return 0;
+}
+
+int cli_file_sink_finish(struct cli_file_io *io, uint64_t len)
+{
+	if (fflush(io->f) != 0 || ftruncate(fileno(io->f), (off_t)(io->base + len)) != 0)
+		return mtk_fail(io->ctx, MTK_E_IO, "writing %s: %s", io->path, strerror(errno));
+	return 0;
+}
+
+int cli_file_source(void *user, uint64_t off, uint8_t *buf, size_t len)
+{
+	struct cli_file_io *io = user;
+	(void)off; /* the DA pulls sequentially */
+	size_t n = fread(buf, 1, len, io->f);
+	if (n == 0 && ferror(io->f))
+		return mtk_fail(io->ctx, MTK_E_IO, "reading %s: %s", io->path, strerror(errno));
+	return (int)n;
+}
+
+json_t *cli_part_json(const struct mtk_part *p)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "name", json_string(p->name));
+	json_object_set_new(o, "region", json_string(mtk_region_name(p->region)));
+	json_object_set_new(o, "start", json_integer((json_int_t)p->start));
+	json_object_set_new(o, "size", json_integer((json_int_t)p->size));
+	return o;
+}
+
+bool cli_is_help(const char *a)
+{
+	return strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0;
+}

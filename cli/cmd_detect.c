@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: MIT */
+/* mtkflash detect: identify the device from its BootROM/preloader answers. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "mtkflash/brom.h"
+
+/* Even with --wait 0 the handshake needs a moment: the port is there, the
+ * device has to answer. */
+#define MIN_HANDSHAKE_MS 1000
+
+static void print_help(void)
+{
+	printf("Usage: mtkflash [--port SPEC] [--json] detect\n"
+	       "\n"
+	       "Handshake with a MediaTek phone in BootROM or preloader download mode and print what\n"
+	       "it says about itself: chip, hardware codes and versions, mode, security configuration\n"
+	       "(each target-config flag and what it means for flashing), ME_ID, SOC_ID and the\n"
+	       "Download Agent family the chip needs. Nothing is written to the device except the\n"
+	       "watchdog stop, which keeps it from rebooting while it waits.\n"
+	       "\n"
+	       "Options:\n"
+	       "  -h, --help   this text\n"
+	       "\n"
+	       "With --json: chip, chip_aliases, hw_code, hw_sub_code, hw_ver, sw_ver, mode (brom or\n"
+	       "preloader), bl_ver (254 = 0xfe in BROM mode), brom_ver (255 = 0xff from a preloader),\n"
+	       "target_config and target_config_flags, me_id and soc_id (hex, or null), da_family,\n"
+	       "watchdog_disabled.\n"
+	       "\n"
+	       "Exit status: 0 identified, 3 nothing answered, 4 the device answered wrongly.\n");
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void to_hex(char *out, const uint8_t *buf, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		sprintf(out + 2 * i, "%02x", buf[i]);
+	out[2 * n] = '\0';
+}
+
+static const char *mode_name(enum mtk_brom_mode m)
+{
+	return m == MTK_MODE_BROM ? "brom" : "preloader";
+}
+
+static const char *family_name(const struct mtk_chip *c)
+{
+	return c ? mtk_da_family_name(c->da_family) : NULL;
+}
+
+static json_t *hex_or_null(bool have, const uint8_t *buf, size_t n)
+{
+	char s[2 * 32 + 1];
+	if (!have)
+		return json_null();
+	to_hex(s, buf, n);
+	return json_string(s);
+}
+
+static json_t *flags_json(uint32_t cfg)
+{
+	json_t *o = json_object();
+	for (const struct mtk_tgt_flag_info *f = mtk_tgt_flags; f->name; f++)
+		json_object_set_new(o, f->name, json_boolean(cfg & f->mask));
+	return o;
+}
+
+static void fill_json(struct cli *cli, const struct mtk_brom_info *in)
+{
+	json_t *o = cli->out;
+	json_object_set_new(o, "chip", in->chip ? json_string(in->chip->name) : json_null());
+	json_object_set_new(o, "chip_aliases", in->chip ? json_string(in->chip->aliases) : json_null());
+	json_object_set_new(o, "hw_code", json_integer(in->hw_code));
+	json_object_set_new(o, "hw_sub_code", json_integer(in->hw_sub_code));
+	json_object_set_new(o, "hw_ver", json_integer(in->hw_ver));
+	json_object_set_new(o, "sw_ver", json_integer(in->sw_ver));
+	json_object_set_new(o, "mode", json_string(mode_name(in->mode)));
+	json_object_set_new(o, "bl_ver", json_integer(in->bl_ver));
+	json_object_set_new(o, "brom_ver", json_integer(in->brom_ver));
+	json_object_set_new(o, "target_config", json_integer(in->target_config));
+	json_object_set_new(o, "target_config_flags", flags_json(in->target_config));
+	json_object_set_new(o, "me_id", hex_or_null(in->have_me_id, in->me_id, in->me_id_len));
+	json_object_set_new(o, "soc_id", hex_or_null(in->have_soc_id, in->soc_id, in->soc_id_len));
+	const char *fam = family_name(in->chip);
+	json_object_set_new(o, "da_family", fam ? json_string(fam) : json_null());
+	json_object_set_new(o, "watchdog_disabled", json_boolean(in->watchdog_disabled));
+}
+
+static void print_identity(struct cli *cli, const struct mtk_brom_info *in)
+{
+	if (in->chip && *in->chip->aliases)
+		cli_print(cli, "Chip:           %s (same hw_code: %s)\n", in->chip->name, in->chip->aliases);
+	else if (in->chip)
+		cli_print(cli, "Chip:           %s\n", in->chip->name);
+	else
+		cli_print(cli, "Chip:           unknown (hw_code 0x%04x is not in mtkflash's chip table)\n",
+			  in->hw_code);
+	cli_print(cli, "hw_code:        0x%04x\n", in->hw_code);
+	cli_print(cli, "hw_sub_code:    0x%04x\n", in->hw_sub_code);
+	cli_print(cli, "hw_ver:         0x%04x\n", in->hw_ver);
+	cli_print(cli, "sw_ver:         0x%04x\n", in->sw_ver);
+}
+
+static void print_mode(struct cli *cli, const struct mtk_brom_info *in)
+{
+	bool brom = in->mode == MTK_MODE_BROM;
+	cli_print(cli, "Mode:           %s\n", brom ? "brom (BootROM download mode)" : "preloader");
+	if (brom)
+		cli_print(cli, "BL version:     0x%02x (the BootROM echoes the command: no preloader)\n", in->bl_ver);
+	else
+		cli_print(cli, "BL version:     %u (preloader download protocol)\n", in->bl_ver);
+	if (brom)
+		cli_print(cli, "BROM version:   0x%02x\n", in->brom_ver);
+	else
+		cli_print(cli, "BROM version:   0x%02x (a preloader only echoes the command)\n", in->brom_ver);
+	const char *fam = family_name(in->chip);
+	cli_print(cli, "DA family:      %s\n", fam ? fam : "unknown");
+	cli_print(cli, "Watchdog:       %s\n", in->watchdog_disabled ? "stopped" : "still running (stop refused)");
+}
+
+static void print_flags(struct cli *cli, uint32_t cfg)
+{
+	cli_print(cli, "Target config:  0x%08x   ([x] set, [ ] clear; each line says what the flag means)\n", cfg);
+	for (const struct mtk_tgt_flag_info *f = mtk_tgt_flags; f->name; f++)
+		cli_print(cli, "  [%c] %-15s %s\n", cfg & f->mask ? 'x' : ' ', f->name, f->meaning);
+	uint32_t known = 0;
+	for (const struct mtk_tgt_flag_info *f = mtk_tgt_flags; f->name; f++)
+		known |= f->mask;
+	if (cfg & ~known)
+		cli_print(cli, "  unknown bits:  0x%08x\n", cfg & ~known);
+}
+
+static void print_id(struct cli *cli, const char *label, bool have, const uint8_t *buf, size_t n,
+		     const char *why_not)
+{
+	char s[2 * 32 + 1];
+	if (!have) {
+		cli_print(cli, "%-15s (%s)\n", label, why_not);
+		return;
+	}
+	to_hex(s, buf, n);
+	cli_print(cli, "%-15s %s\n", label, s);
+}
+
+static void print_human(struct cli *cli, const struct mtk_brom_info *in)
+{
+	print_identity(cli, in);
+	print_mode(cli, in);
+	print_flags(cli, in->target_config);
+	print_id(cli, "ME_ID:", in->have_me_id, in->me_id, in->me_id_len, "this preloader version has none");
+	print_id(cli, "SOC_ID:", in->have_soc_id, in->soc_id, in->soc_id_len,
+		 in->have_me_id ? "this chip has none" : "this preloader version has none");
+}
+
+int cmd_detect(struct cli *cli, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			print_help();
+			return EXIT_OK;
+		}
+		return cli_usage(cli, "detect", "unexpected argument '%s'", argv[i]);
+	}
+	long long start = now_ms();
+	struct mtk_transport *tp;
+	int rc = cli_open_port(cli, &tp);
+	if (rc < 0)
+		return cli_fail(cli, rc, "detect");
+	/* --wait bounds the whole wait for the device, appearing and answering. */
+	long long left = cli->wait_ms - (now_ms() - start);
+	struct mtk_brom b = { .ctx = cli->ctx };
+	rc = mtk_brom_connect(&b, tp, left < MIN_HANDSHAKE_MS ? MIN_HANDSHAKE_MS : (int)left);
+	mtk_transport_close(tp);
+	if (rc < 0)
+		return cli_fail(cli, rc, "detect");
+	if (cli->json)
+		fill_json(cli, &b.info);
+	else
+		print_human(cli, &b.info);
+	return EXIT_OK;
+}

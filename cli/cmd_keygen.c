@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: MIT */
+/* mtkflash keygen: a key pair for signing firmware packages (docs/signing.md). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "mtkflash/manifest.h"
+
+static void print_help(void)
+{
+	printf("Usage: mtkflash keygen --out PREFIX [--comment TEXT]\n"
+	       "\n"
+	       "Create an Ed25519 key pair for signing firmware packages:\n"
+	       "  PREFIX.key  the secret key (mode 0600, unencrypted: keep it off shared disks)\n"
+	       "  PREFIX.pub  the public key, in minisign's format; give it to whoever verifies\n"
+	       "              (mtkflash manifest verify --trust PREFIX.pub, or copy it into\n"
+	       "              ~/.config/mtkflash/trusted-keys/)\n"
+	       "Existing files are never overwritten.\n"
+	       "\n"
+	       "Options:\n"
+	       "  --out PREFIX    where to write the two files\n"
+	       "  --comment TEXT  the untrusted comment line of both files\n"
+	       "  -h, --help      this text\n");
+}
+
+/* A file error: on stderr, and in the JSON document when --json. */
+static int file_error(struct cli *cli, const char *path, const char *why)
+{
+	fprintf(stderr, "%s keygen: %s: %s\n", cli->progname, path, why);
+	if (cli->json) {
+		json_t *e = json_object();
+		json_object_set_new(e, "name", json_string("MTK_E_IO"));
+		json_object_set_new(e, "message", json_string(why));
+		json_object_set_new(e, "file", json_string(path));
+		json_object_set_new(cli->out, "error", e);
+	}
+	return EXIT_IO;
+}
+
+/* O_EXCL: refusing to overwrite must not race with another keygen. */
+static int write_new(struct cli *cli, const char *path, const char *text, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (fd < 0) {
+		file_error(cli, path, errno == EEXIST ? "already exists, not overwriting it" : strerror(errno));
+		return -1;
+	}
+	size_t len = strlen(text), off = 0;
+	while (off < len) {
+		ssize_t n = write(fd, text + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	int ok = off == len && fsync(fd) == 0;
+	if (close(fd) < 0)
+		ok = 0;
+	if (!ok) {
+		file_error(cli, path, strerror(errno));
+		unlink(path);
+		return -1;
+	}
+	return 0;
+}
+
+static char *with_suffix(const char *prefix, const char *suffix)
+{
+	size_t n = strlen(prefix) + strlen(suffix) + 1;
+	char *p = malloc(n);
+	if (p)
+		snprintf(p, n, "%s%s", prefix, suffix);
+	return p;
+}
+
+static int write_pair(struct cli *cli, const char *keypath, const char *pubpath, const char *comment)
+{
+	struct mtk_minisign_seckey sk;
+	struct mtk_minisign_pubkey pk;
+	int rc = mtk_minisign_keygen(cli->ctx, &sk, &pk);
+	if (rc < 0)
+		return cli_fail(cli, rc, "keygen");
+	char *sktext = mtk_minisign_seckey_format(&sk, comment);
+	char *pktext = mtk_minisign_pubkey_format(&pk, comment);
+	int status = EXIT_OK;
+	if (!sktext || !pktext) {
+		status = cli_usage(cli, "keygen", "--comment must be one line of at most %d characters",
+				   MTK_MINISIGN_COMMENT_MAX);
+	} else if (write_new(cli, keypath, sktext, 0600) < 0) {
+		status = EXIT_IO;
+	} else if (write_new(cli, pubpath, pktext, 0644) < 0) {
+		unlink(keypath); /* a secret key without its public half is useless */
+		status = EXIT_IO;
+	}
+	if (sktext)
+		memset(sktext, 0, strlen(sktext));
+	free(sktext);
+	free(pktext);
+	char id[17];
+	mtk_minisign_key_id_hex(pk.key_id, id);
+	memset(&sk, 0, sizeof sk);
+	if (status != EXIT_OK)
+		return status;
+	if (cli->json) {
+		json_object_set_new(cli->out, "key_id", json_string(id));
+		json_object_set_new(cli->out, "secret_key", json_string(keypath));
+		json_object_set_new(cli->out, "public_key", json_string(pubpath));
+	}
+	cli_print(cli, "Key id:      %s\nSecret key:  %s (keep it private)\nPublic key:  %s\n", id, keypath, pubpath);
+	return EXIT_OK;
+}
+
+int cmd_keygen(struct cli *cli, int argc, char **argv)
+{
+	const char *prefix = NULL, *comment = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			print_help();
+			return EXIT_OK;
+		}
+		if ((strcmp(argv[i], "--out") == 0 || strcmp(argv[i], "--comment") == 0) && i + 1 >= argc)
+			return cli_usage(cli, "keygen", "%s needs a value", argv[i]);
+		if (strcmp(argv[i], "--out") == 0)
+			prefix = argv[++i];
+		else if (strcmp(argv[i], "--comment") == 0)
+			comment = argv[++i];
+		else
+			return cli_usage(cli, "keygen", "unexpected argument '%s'", argv[i]);
+	}
+	if (!prefix || !*prefix)
+		return cli_usage(cli, "keygen", "--out PREFIX is required");
+	char *keypath = with_suffix(prefix, ".key");
+	char *pubpath = with_suffix(prefix, ".pub");
+	int status;
+	if (!keypath || !pubpath)
+		status = cli_fail(cli, MTK_E_NOMEM, "keygen");
+	else if (access(keypath, F_OK) == 0)
+		status = file_error(cli, keypath, "already exists, not overwriting it");
+	else if (access(pubpath, F_OK) == 0)
+		status = file_error(cli, pubpath, "already exists, not overwriting it");
+	else
+		status = write_pair(cli, keypath, pubpath, comment);
+	free(keypath);
+	free(pubpath);
+	return status;
+}

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/* mtkflash printgpt: the device's partition table, through the DA. */
+#include <string.h>
+
+#include "cli_da.h"
+
+static const char help[] =
+	"Usage: mtkflash printgpt [--preloader FILE] [--json]\n"
+	"\n"
+	"Start the Download Agent and print the device's partition table (GPT, or the\n"
+	"PMT / MBR+EBR of older chips), with the storage facts the DA reports.  The list\n"
+	"also shows the areas a scatter file names but the table does not: preloader\n"
+	"(boot1) and, on GPT devices, pgpt and sgpt.\n"
+	"  --preloader FILE  the package's preloader, for its DRAM settings when the\n"
+	"                    device is in BROM mode\n";
+
+static json_t *storage_json(const struct mtk_da_storage *st)
+{
+	json_t *o = json_object();
+	char cid[33];
+	for (int i = 0; i < 16; i++)
+		snprintf(cid + 2 * i, 3, "%02x", st->cid[i]);
+	json_object_set_new(o, "type", json_string(mtk_storage_type_name(st->type)));
+	json_object_set_new(o, "cid", json_string(cid));
+	for (int r = 0; r < MTK_REGION_COUNT; r++)
+		json_object_set_new(o, mtk_region_name((enum mtk_region)r), json_integer((json_int_t)st->regions.size[r]));
+	json_object_set_new(o, "ram", json_integer((json_int_t)st->ext_ram_size));
+	json_object_set_new(o, "usb_speed", json_integer(st->usb_speed));
+	return o;
+}
+
+int cmd_printgpt(struct cli *cli, int argc, char **argv)
+{
+	const char *preloader = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (cli_is_help(argv[i])) {
+			fputs(help, stdout);
+			return EXIT_OK;
+		}
+		if (strcmp(argv[i], "--preloader") == 0 && i + 1 < argc)
+			preloader = argv[++i];
+		else
+			return cli_usage(cli, "printgpt", "unexpected argument '%s'", argv[i]);
+	}
+	struct cli_da s;
+	struct mtk_ptable t;
+	int rc = cli_da_open(cli, preloader, &s);
+	if (rc < 0) {
+		cli_da_close(&s);
+		return cli_fail(cli, rc, "connecting");
+	}
+	rc = mtk_da_read_ptable(s.da, true, &t);
+	if (rc < 0) {
+		cli_da_close(&s);
+		return cli_fail(cli, rc, NULL);
+	}
+	cli_print(cli, "%s partition table, %zu partitions (user area %llu MiB)\n", mtk_ptable_kind_name(t.kind),
+		  t.count, (unsigned long long)(s.da->storage.regions.size[MTK_REGION_USER] >> 20));
+	cli_print(cli, "%-20s %-6s %18s %18s\n", "name", "region", "start", "size");
+	json_t *arr = json_array();
+	for (size_t i = 0; i < t.count; i++) {
+		const struct mtk_part *p = &t.parts[i];
+		cli_print(cli, "%-20s %-6s 0x%016llx 0x%016llx\n", p->name, mtk_region_name(p->region),
+			  (unsigned long long)p->start, (unsigned long long)p->size);
+		json_array_append_new(arr, cli_part_json(p));
+	}
+	if (cli->json) {
+		json_object_set_new(cli->out, "table", json_string(mtk_ptable_kind_name(t.kind)));
+		json_object_set_new(cli->out, "storage", storage_json(&s.da->storage));
+		json_object_set_new(cli->out, "partitions", arr);
+	} else {
+		json_decref(arr);
+	}
+	mtk_ptable_free(&t);
+	cli_da_close(&s);
+	return EXIT_OK;
+}

@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: MIT */
+/* mtkflash readback DIR: every partition into DIR, plus a scatter file that
+ * describes them, so the backup can be flashed back. */
+#include <dirent.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli_da.h"
+
+static const char help[] =
+	"Usage: mtkflash readback DIR [--force] [--preloader FILE]\n"
+	"\n"
+	"Read every partition of the device (as printgpt lists them, including the\n"
+	"preloader area and the partition tables) into DIR/NAME.img, and write\n"
+	"DIR/<CHIP>_Android_scatter.txt (scatter V1.1.2) describing them, so that the\n"
+	"backup can be flashed back.  DIR is created if missing; an existing DIR must be\n"
+	"empty unless --force is given (files of the same names are then overwritten,\n"
+	"other files are left alone).  All-zero blocks become holes (sparse files).\n";
+
+static int prepare_dir(struct cli *cli, const char *dir, bool force)
+{
+	if (mkdir(dir, 0777) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return mtk_fail(cli->ctx, MTK_E_IO, "cannot create %s: %s", dir, strerror(errno));
+	DIR *d = opendir(dir);
+	if (!d)
+		return mtk_fail(cli->ctx, MTK_E_IO, "cannot open %s: %s", dir, strerror(errno));
+	struct dirent *e;
+	bool empty = true;
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			empty = false;
+	closedir(d);
+	if (!empty && !force)
+		return mtk_fail(cli->ctx, MTK_E_POLICY, "%s is not empty: give an empty directory, or --force to "
+				"overwrite files in it", dir);
+	return 0;
+}
+
+static const char *scatter_region(enum mtk_region r)
+{
+	static const char *const names[] = { "EMMC_BOOT_1", "EMMC_BOOT_2", "EMMC_RPMB", "EMMC_USER" };
+	return (unsigned)r < 4 ? names[r] : "EMMC_USER";
+}
+
+static void scatter_banner(FILE *f, const char *title)
+{
+	static const char bar[] = "############################################################################"
+				  "################################";
+	fprintf(f, "%s\n#\n#  %s\n#\n%s\n", bar, title, bar);
+}
+
+static void scatter_entry(FILE *f, size_t i, const struct mtk_part *p)
+{
+	bool pt = cli_part_is_ptable(p->name), bl = cli_part_is_bootloader(p->name);
+	fprintf(f,
+		"- partition_index: SYS%zu\n  partition_name: %s\n  file_name: %s.img\n  is_download: %s\n"
+		"  type: %s\n  linear_start_addr: 0x%llx\n  physical_start_addr: 0x%llx\n  partition_size: 0x%llx\n"
+		"  region: %s\n  storage: HW_STORAGE_EMMC\n  boundary_check: true\n  is_reserved: false\n"
+		"  operation_type: %s\n  reserve: 0x00\n\n",
+		i, p->name, p->name, pt ? "false" : "true", bl ? "SV5_BL_BIN" : "NORMAL_ROM",
+		(unsigned long long)p->start, (unsigned long long)p->start, (unsigned long long)p->size,
+		scatter_region(p->region), bl ? "BOOTLOADERS" : pt ? "INVISIBLE" : "UPDATE");
+}
+
+static int write_scatter(struct cli *cli, const char *path, const char *chip, const struct mtk_ptable *t)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return mtk_fail(cli->ctx, MTK_E_IO, "cannot create %s: %s", path, strerror(errno));
+	scatter_banner(f, "General Setting");
+	fprintf(f, "- general: MTK_PLATFORM_CFG\n  info:\n    - config_version: V1.1.2\n      platform: %s\n"
+		   "      project: mtkflash-readback\n      storage: EMMC\n      boot_channel: MSDC_0\n"
+		   "      block_size: 0x20000\n", chip);
+	scatter_banner(f, "Layout Setting");
+	for (size_t i = 0; i < t->count; i++)
+		scatter_entry(f, i, &t->parts[i]);
+	if (fclose(f) != 0)
+		return mtk_fail(cli->ctx, MTK_E_IO, "writing %s: %s", path, strerror(errno));
+	return 0;
+}
+
+static int read_one(struct cli *cli, struct cli_da *s, const char *dir, const struct mtk_part *p, json_t *arr)
+{
+	char path[4200], what[160];
+	snprintf(path, sizeof path, "%s/%s.img", dir, p->name);
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		return mtk_fail(cli->ctx, MTK_E_IO, "cannot create %s: %s", path, strerror(errno));
+	snprintf(what, sizeof what, "reading %s", p->name);
+	struct cli_file_io io = { f, path, 0, cli->ctx };
+	int rc = mtk_da_read(s->da, what, p->region, p->start, p->size, cli_file_sink, &io);
+	if (rc == 0)
+		rc = cli_file_sink_finish(&io, p->size);
+	if (fclose(f) != 0 && rc == 0)
+		rc = mtk_fail(cli->ctx, MTK_E_IO, "writing %s: %s", path, strerror(errno));
+	if (rc < 0)
+		return rc;
+	json_t *o = cli_part_json(p);
+	json_object_set_new(o, "file", json_string(path));
+	json_array_append_new(arr, o);
+	return 0;
+}
+
+int cmd_readback(struct cli *cli, int argc, char **argv)
+{
+	const char *dir = NULL, *preloader = NULL;
+	bool force = false;
+	for (int i = 1; i < argc; i++) {
+		if (cli_is_help(argv[i])) {
+			fputs(help, stdout);
+			return EXIT_OK;
+		} else if (strcmp(argv[i], "--force") == 0) {
+			force = true;
+		} else if (strcmp(argv[i], "--preloader") == 0 && i + 1 < argc) {
+			preloader = argv[++i];
+		} else if (argv[i][0] == '-' || dir) {
+			return cli_usage(cli, "readback", "unexpected argument '%s'", argv[i]);
+		} else {
+			dir = argv[i];
+		}
+	}
+	if (!dir)
+		return cli_usage(cli, "readback", "needs DIR");
+	int rc = prepare_dir(cli, dir, force);
+	if (rc < 0)
+		return cli_fail(cli, rc, NULL);
+	struct cli_da s;
+	struct mtk_ptable t = { 0 };
+	json_t *arr = json_array();
+	char scatter[4200] = "";
+	rc = cli_da_open(cli, preloader, &s);
+	if (rc == 0)
+		rc = mtk_da_read_ptable(s.da, true, &t);
+	for (size_t i = 0; rc == 0 && i < t.count; i++)
+		rc = read_one(cli, &s, dir, &t.parts[i], arr);
+	if (rc == 0) {
+		const struct mtk_chip *c = s.da->brom.info.chip;
+		snprintf(scatter, sizeof scatter, "%s/%s_Android_scatter.txt", dir, c ? c->name : "MTK");
+		rc = write_scatter(cli, scatter, c ? c->name : "MTK", &t);
+	}
+	size_t count = t.count;
+	mtk_ptable_free(&t);
+	cli_da_close(&s);
+	if (rc < 0) {
+		json_decref(arr);
+		return cli_fail(cli, rc, "readback");
+	}
+	cli_print(cli, "read %zu partitions into %s; scatter file %s\n", count, dir, scatter);
+	if (cli->json) {
+		json_object_set_new(cli->out, "dir", json_string(dir));
+		json_object_set_new(cli->out, "scatter", json_string(scatter));
+		json_object_set_new(cli->out, "partitions", arr);
+	} else {
+		json_decref(arr);
+	}
+	return EXIT_OK;
+}

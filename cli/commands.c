@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: MIT */
+/* The command table.  Each command lives in its own cli/cmd_NAME.c. */
+#include "commands.h"
+
+const struct cli_command cli_commands[] = {
+	{ "detect", "", "identify the device (BROM/preloader facts)", cmd_detect },
+	{ "keygen", "--out PREFIX", "create a key pair for signing packages", cmd_keygen },
+	{ "manifest", "create|verify DIR", "write or check a signed SHA256SUMS", cmd_manifest },
+	{ "da-info", "FILE", "list the chip entries of a Download Agent file", cmd_da_info },
+	{ "printgpt", "", "the device's partition table (through the DA)", cmd_printgpt },
+	{ "read", "PART FILE | --region R ...", "read a partition or an eMMC byte range into FILE", cmd_read },
+	{ "write", "PART FILE", "write an image into one partition", cmd_write },
+	{ "erase", "PART", "erase one partition", cmd_erase },
+	{ "readback", "DIR", "back up every partition plus a scatter file", cmd_readback },
+	{ "inspect", "SCATTER|FILE", "check a firmware package or identify a file offline", cmd_inspect },
+	{ NULL, NULL, NULL, NULL },
+};

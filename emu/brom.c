@@ -1,0 +1,695 @@
+/* SPDX-License-Identifier: MIT */
+/* The BootROM and preloader personalities (brom-protocol.md §2, §3, §7.5).
+ *
+ * Byte layouts follow the reference exactly.  Where it leaves a device-side
+ * choice open, the choice is made here and marked "Choice:".
+ *
+ * Choice: BROM parameter refusals.  The reference gives the preloader's codes
+ * (0xFFFF misaligned, 0xFFFE zero count, 0xFFFD length overflow, §3.9) but for
+ * the BROM says only "the 0x1Dxx family".  This BROM answers a misaligned
+ * address with 0x1D02 INVALID_ADDRESS and a zero or overflowing count with
+ * 0x1D12 DA_INVALID_ADDR_AND_LEN.
+ *
+ * Choice: security.  The BROM checks the DA against target_config's DAA bit
+ * and refuses SEND_DA with 0x1D0D while SLA is set (there is no SLA exchange:
+ * we hold no vendor keys, so it could never pass).  A preloader verifies the
+ * DA whenever SBC or DAA is set: a preloader on a secure-boot phone enforces
+ * secure download, which is why hosts take the exploit path for a preloader
+ * with SBC (§6.3).  On a failed verification the preloader halts (§3.12,
+ * §3.25): it answers nothing more until the host closes the port.  Memory
+ * read/write authorisation (target_config 0x20/0x40) is a BROM feature; the
+ * preloader reports only bits 0-2 and does not restrict READ32/WRITE32. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/bytes.h"
+#include "core/checksum.h"
+#include "emu_internal.h"
+
+enum {
+	ST_OK = 0x0000,
+	ST_BROM_WRITE_OK = 0x0001, /* the BROM's success value for WRITE16/WRITE32 (§3.10) */
+	ST_PL_MISALIGNED = 0xFFFF,
+	ST_PL_ZERO_COUNT = 0xFFFE,
+	ST_PL_OVERFLOW = 0xFFFD,
+	ST_PL_BAD_MAGIC = 0xFFFF,
+	ST_INVALID_ADDRESS = 0x1D02,
+	ST_NO_AUTH_NEEDED = 0x1D0C,
+	ST_SLA_ERROR = 0x1D0D,
+	ST_DA_INVALID_JUMP_ADDR = 0x1D0F,
+	ST_DA_ADDR_NOT_16BITS_ALIGNED = 0x1D11,
+	ST_DA_INVALID_ADDR_AND_LEN = 0x1D12,
+	ST_DA_LEN_IS_ZERO = 0x1D13,
+	ST_DA_SIG_LEN_EXCEED_DA_LEN = 0x1D14,
+	ST_DA_SIG_LEN_IS_ZERO_AND_DAA_ACTIVE = 0x1D15,
+	ST_AUTH_IMAGE_VERIFY_FAIL = 0x2000,
+	ST_DA_IMAGE_SIG_VERIFY_FAIL = 0x2001,
+};
+
+enum {
+	TC_SBC = 0x01,
+	TC_SLA = 0x02,
+	TC_DAA = 0x04,
+	TC_ROOT_CERT = 0x10,
+	TC_MEM_READ_AUTH = 0x20,
+	TC_MEM_WRITE_AUTH = 0x40,
+	TC_C8_BLOCKED = 0x80,
+};
+
+/* What memory authorisation still allows: on-chip SRAM (the IDs at
+ * meid_addr/socid_addr, the DA1 load address 0x200000). */
+#define SRAM_BASE 0x00100000u
+#define SRAM_END 0x00300000u
+
+/* Largest DA (or cert/auth blob) accepted; real DA1 images are < 1 MiB. */
+#define MAX_DA_LEN (32u << 20)
+#define MAX_AUTH_LEN (64u << 10)
+#define RX_CHUNK (64u << 10)
+
+#define PL_CAP_XFLASH 0x1u
+#define PL_CAP_MEID 0x2u
+#define PL_CAP_SOCID 0x4u
+#define ZEROIZATION_MAGIC 0x08825252u
+#define XFLASH_SYNC 0xC0
+
+/* Handler results. */
+enum { CMD_NEXT = 0, CMD_JUMPED = 1, CMD_END = -1 };
+
+static bool is_brom(const struct mtkemu *e) { return e->mode == EMU_MODE_BROM; }
+
+static uint32_t reported_target_config(const struct mtkemu *e)
+{
+	return is_brom(e) ? e->target_config : e->target_config & (TC_SBC | TC_SLA | TC_DAA);
+}
+
+static void blog(struct mtkemu *e, const char *fmt, ...)
+{
+	size_t room = sizeof e->brom_log - e->brom_log_len;
+	if (room <= 1)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(e->brom_log + e->brom_log_len, room, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		e->brom_log_len += (size_t)n < room ? (size_t)n : room - 1;
+}
+
+/* ---- sparse memory ------------------------------------------------------------ */
+
+#define PAGE_SHIFT 12
+#define PAGE_SIZE (1u << PAGE_SHIFT)
+#define NBUCKETS 256
+
+struct mem_page {
+	uint32_t base;
+	struct mem_page *next;
+	uint8_t b[PAGE_SIZE];
+};
+
+struct emu_mem {
+	struct mem_page *bucket[NBUCKETS];
+};
+
+static struct mem_page *mem_page(struct mtkemu *e, uint32_t addr, bool create)
+{
+	struct emu_mem *m = e->mem;
+	if (!m) {
+		if (!create || !(m = e->mem = calloc(1, sizeof *m)))
+			return NULL;
+	}
+	uint32_t base = addr & ~(PAGE_SIZE - 1);
+	struct mem_page **head = &m->bucket[(base >> PAGE_SHIFT) % NBUCKETS];
+	for (struct mem_page *p = *head; p; p = p->next)
+		if (p->base == base)
+			return p;
+	if (!create)
+		return NULL;
+	struct mem_page *p = calloc(1, sizeof *p);
+	if (!p)
+		return NULL;
+	p->base = base;
+	p->next = *head;
+	*head = p;
+	return p;
+}
+
+/* Memory is byte-addressed little-endian, as the ARM cores see it. */
+static uint8_t mem_get8(struct mtkemu *e, uint32_t addr)
+{
+	struct mem_page *p = mem_page(e, addr, false);
+	return p ? p->b[addr & (PAGE_SIZE - 1)] : 0;
+}
+
+static void mem_put8(struct mtkemu *e, uint32_t addr, uint8_t v)
+{
+	struct mem_page *p = mem_page(e, addr, true);
+	if (p)
+		p->b[addr & (PAGE_SIZE - 1)] = v;
+}
+
+static uint32_t mem_get(struct mtkemu *e, uint32_t addr, unsigned unit)
+{
+	uint32_t v = 0;
+	for (unsigned i = 0; i < unit; i++)
+		v |= (uint32_t)mem_get8(e, addr + i) << (8 * i);
+	return v;
+}
+
+static void mem_put(struct mtkemu *e, uint32_t addr, unsigned unit, uint32_t v)
+{
+	for (unsigned i = 0; i < unit; i++)
+		mem_put8(e, addr + i, (uint8_t)(v >> (8 * i)));
+}
+
+/* Loads a blob into device RAM (SEND_DA): READ32 sees it afterwards. */
+static void mem_write_bytes(struct mtkemu *e, uint32_t addr, const uint8_t *src, uint32_t len)
+{
+	while (len) {
+		struct mem_page *p = mem_page(e, addr, true);
+		uint32_t off = addr & (PAGE_SIZE - 1);
+		uint32_t n = PAGE_SIZE - off < len ? PAGE_SIZE - off : len;
+		if (!p)
+			return;
+		memcpy(p->b + off, src, n);
+		src += n;
+		len -= n;
+		addr += n;
+	}
+}
+
+void emu_brom_free(struct mtkemu *e)
+{
+	struct emu_mem *m = e->mem;
+	if (!m)
+		return;
+	for (size_t i = 0; i < NBUCKETS; i++)
+		for (struct mem_page *p = m->bucket[i], *n; p; p = n) {
+			n = p->next;
+			free(p);
+		}
+	free(m);
+	e->mem = NULL;
+}
+
+/* ---- small helpers ------------------------------------------------------------ */
+
+static int echo_u32(struct mtkemu *e, uint32_t *v)
+{
+	if (emu_recv_u32be(e, v) < 0 || emu_send_u32be(e, *v) < 0)
+		return -1;
+	return 0;
+}
+
+static int status(struct mtkemu *e, uint16_t st)
+{
+	return emu_send_u16be(e, st) < 0 ? CMD_END : CMD_NEXT;
+}
+
+/* A halted device (failed DA verification in the preloader, a silent DA):
+ * the port stays open but nothing is ever answered. */
+static int halt(struct mtkemu *e)
+{
+	uint8_t sink;
+	while (emu_recv_u8(e, &sink) == 0)
+		;
+	return CMD_END;
+}
+
+/* Receives `len` payload bytes, into `dst` when not NULL; returns the XOR16. */
+static int recv_payload(struct mtkemu *e, uint8_t *dst, uint32_t len, uint16_t *chk)
+{
+	uint8_t buf[4096];
+	uint16_t x = 0;
+	int odd = -1;
+	for (uint32_t done = 0; done < len;) {
+		uint32_t n = len - done;
+		if (n > RX_CHUNK)
+			n = RX_CHUNK;
+		uint8_t *p = dst ? dst + done : buf;
+		if (!dst && n > sizeof buf)
+			n = sizeof buf;
+		if (emu_recv(e, p, n) < 0)
+			return -1;
+		x = mtk_xor16_update(x, &odd, p, n);
+		done += n;
+	}
+	*chk = odd >= 0 ? (uint16_t)(x ^ odd) : x;
+	return 0;
+}
+
+/* ---- identity commands ----------------------------------------------------------- */
+
+static int cmd_get_hw_code(struct mtkemu *e)
+{
+	if (emu_send_u16be(e, e->prof->hw_code) < 0)
+		return CMD_END;
+	return status(e, ST_OK);
+}
+
+static int cmd_get_hw_sw_ver(struct mtkemu *e)
+{
+	uint8_t b[8];
+	mtk_put_u16be(b, e->prof->hw_sub_code);
+	mtk_put_u16be(b + 2, e->prof->hw_ver);
+	mtk_put_u16be(b + 4, e->prof->sw_ver);
+	mtk_put_u16be(b + 6, ST_OK);
+	return emu_send(e, b, sizeof b) < 0 ? CMD_END : CMD_NEXT;
+}
+
+/* Not echoed: the answer byte replaces the echo (§3.4, §3.5). */
+static int cmd_get_bl_ver(struct mtkemu *e)
+{
+	return emu_send(e, &e->prof->bl_ver, 1) < 0 ? CMD_END : CMD_NEXT;
+}
+
+static int cmd_get_version(struct mtkemu *e)
+{
+	return emu_send(e, &e->prof->brom_ver, 1) < 0 ? CMD_END : CMD_NEXT;
+}
+
+static int cmd_get_target_config(struct mtkemu *e)
+{
+	if (emu_send_u32be(e, reported_target_config(e)) < 0)
+		return CMD_END;
+	return status(e, ST_OK);
+}
+
+static int send_id(struct mtkemu *e, const uint8_t *id, uint32_t len)
+{
+	if (emu_send_u32be(e, len) < 0 || emu_send(e, id, len) < 0)
+		return CMD_END;
+	return status(e, ST_OK);
+}
+
+static int cmd_get_me_id(struct mtkemu *e)
+{
+	return send_id(e, e->me_id, sizeof e->me_id);
+}
+
+/* A v3 preloader on a chip without a SOC_ID sends zeros ([PL-new]: "zeros if
+ * its secure library cannot read the ID"); such a BROM lacks the command. */
+static int cmd_get_soc_id(struct mtkemu *e)
+{
+	static const uint8_t zero[32];
+	return send_id(e, e->prof->has_soc_id ? e->soc_id : zero, sizeof e->soc_id);
+}
+
+static int cmd_get_pl_cap(struct mtkemu *e)
+{
+	uint32_t cap0 = PL_CAP_MEID | PL_CAP_SOCID;
+	if (e->prof->da_family == EMU_DA_XFLASH)
+		cap0 |= PL_CAP_XFLASH;
+	if (emu_send_u32be(e, cap0) < 0 || emu_send_u32be(e, 0) < 0)
+		return CMD_END;
+	return CMD_NEXT;
+}
+
+/* ---- memory commands ---------------------------------------------------------------- */
+
+static bool in_sram(uint32_t addr, uint64_t bytes)
+{
+	return addr >= SRAM_BASE && (uint64_t)addr + bytes <= SRAM_END;
+}
+
+static uint16_t mem_check(const struct mtkemu *e, uint32_t addr, uint32_t count, unsigned unit, bool write)
+{
+	bool brom = is_brom(e);
+	uint64_t bytes = (uint64_t)count * unit;
+	if (addr % unit)
+		return brom ? ST_INVALID_ADDRESS : ST_PL_MISALIGNED;
+	if (count == 0)
+		return brom ? ST_DA_INVALID_ADDR_AND_LEN : ST_PL_ZERO_COUNT;
+	if (bytes > UINT32_MAX || (uint64_t)addr + bytes > (1ull << 32))
+		return brom ? ST_DA_INVALID_ADDR_AND_LEN : ST_PL_OVERFLOW;
+	uint32_t auth = write ? TC_MEM_WRITE_AUTH : TC_MEM_READ_AUTH;
+	if (brom && (e->target_config & auth) && !in_sram(addr, bytes))
+		return ST_INVALID_ADDRESS;
+	return ST_OK;
+}
+
+static int send_words(struct mtkemu *e, uint32_t addr, uint32_t count, unsigned unit)
+{
+	uint8_t buf[1024];
+	size_t per = sizeof buf / unit;
+	for (uint32_t done = 0; done < count;) {
+		size_t n = count - done < per ? count - done : per;
+		for (size_t i = 0; i < n; i++) {
+			uint32_t v = mem_get(e, addr + (done + (uint32_t)i) * unit, unit);
+			if (unit == 4)
+				mtk_put_u32be(buf + 4 * i, v);
+			else
+				mtk_put_u16be(buf + 2 * i, (uint16_t)v);
+		}
+		if (emu_send(e, buf, n * unit) < 0)
+			return -1;
+		done += (uint32_t)n;
+	}
+	return 0;
+}
+
+static int do_read(struct mtkemu *e, unsigned unit)
+{
+	uint32_t addr, count;
+	if (echo_u32(e, &addr) < 0 || echo_u32(e, &count) < 0)
+		return CMD_END;
+	uint16_t st = mem_check(e, addr, count, unit, false);
+	if (st != ST_OK) {
+		blog(e, "READ%u %08x x%u refused %04x\n", unit * 8, addr, count, st);
+		return status(e, st);
+	}
+	if (status(e, ST_OK) < 0 || send_words(e, addr, count, unit) < 0)
+		return CMD_END;
+	return status(e, ST_OK);
+}
+
+static int cmd_read16(struct mtkemu *e) { return do_read(e, 2); }
+static int cmd_read32(struct mtkemu *e) { return do_read(e, 4); }
+
+static int do_write(struct mtkemu *e, unsigned unit, bool echo_data)
+{
+	uint32_t addr, count;
+	if (echo_u32(e, &addr) < 0 || echo_u32(e, &count) < 0)
+		return CMD_END;
+	uint16_t st = mem_check(e, addr, count, unit, true);
+	if (st != ST_OK) {
+		blog(e, "WRITE%u %08x x%u refused %04x\n", unit * 8, addr, count, st);
+		return status(e, st);
+	}
+	uint16_t ok = is_brom(e) ? ST_BROM_WRITE_OK : ST_OK;
+	if (status(e, ok) < 0)
+		return CMD_END;
+	for (uint32_t i = 0; i < count; i++) {
+		uint8_t v[4];
+		if (emu_recv(e, v, unit) < 0 || (echo_data && emu_send(e, v, unit) < 0))
+			return CMD_END;
+		uint32_t val = unit == 4 ? mtk_get_u32be(v) : mtk_get_u16be(v);
+		mem_put(e, addr + i * unit, unit, val);
+	}
+	blog(e, "WRITE%u %08x x%u\n", unit * 8, addr, count);
+	return status(e, ok);
+}
+
+static int cmd_write16(struct mtkemu *e) { return do_write(e, 2, true); }
+static int cmd_write16_no_echo(struct mtkemu *e) { return do_write(e, 2, false); }
+static int cmd_write32(struct mtkemu *e) { return do_write(e, 4, true); }
+
+/* ---- DA upload and jump ---------------------------------------------------------------- */
+
+static bool checks_da_signature(const struct mtkemu *e)
+{
+	uint32_t need = is_brom(e) ? TC_DAA : TC_DAA | TC_SBC;
+	return (e->target_config & need) != 0;
+}
+
+static uint16_t da_check(const struct mtkemu *e, uint32_t addr, uint32_t len, uint32_t sig_len)
+{
+	if (is_brom(e) && (e->target_config & TC_SLA))
+		return ST_SLA_ERROR;
+	if (len == 0)
+		return ST_DA_LEN_IS_ZERO;
+	if (addr & 1)
+		return ST_DA_ADDR_NOT_16BITS_ALIGNED;
+	if (len > MAX_DA_LEN || (uint64_t)addr + len > (1ull << 32))
+		return ST_DA_INVALID_ADDR_AND_LEN;
+	if (sig_len > len)
+		return ST_DA_SIG_LEN_EXCEED_DA_LEN;
+	if (sig_len == 0 && checks_da_signature(e))
+		return ST_DA_SIG_LEN_IS_ZERO_AND_DAA_ACTIVE;
+	return ST_OK;
+}
+
+static void da_forget(struct mtkemu *e)
+{
+	free(e->da_blob);
+	e->da_blob = NULL;
+	e->da_addr = e->da_len = e->da_sig_len = 0;
+	e->da_verified = false;
+}
+
+static void da_keep(struct mtkemu *e, uint8_t *blob, uint32_t addr, uint32_t len, uint32_t sig_len)
+{
+	da_forget(e);
+	e->da_blob = blob;
+	e->da_addr = addr;
+	e->da_len = len;
+	e->da_sig_len = sig_len;
+	e->da_verified = true;
+	mem_write_bytes(e, addr, blob, len);
+}
+
+static int cmd_send_da(struct mtkemu *e)
+{
+	uint32_t addr, len, sig_len;
+	if (echo_u32(e, &addr) < 0 || echo_u32(e, &len) < 0 || echo_u32(e, &sig_len) < 0)
+		return CMD_END;
+	uint16_t st = da_check(e, addr, len, sig_len);
+	blog(e, "SEND_DA %08x len %x sig %x: %04x\n", addr, len, sig_len, st);
+	if (st != ST_OK)
+		return status(e, st);
+	uint8_t *blob = malloc(len);
+	if (!blob) /* cannot happen below MAX_DA_LEN on a sane host; refuse like a full RAM */
+		return status(e, ST_DA_INVALID_ADDR_AND_LEN);
+	uint16_t chk;
+	if (status(e, ST_OK) < 0 || recv_payload(e, blob, len, &chk) < 0 || emu_send_u16be(e, chk) < 0) {
+		free(blob);
+		return CMD_END;
+	}
+	/* We never hold a vendor key, so a signature never verifies. */
+	if (checks_da_signature(e)) {
+		free(blob);
+		da_forget(e);
+		blog(e, "DA signature verify failed\n");
+		if (status(e, ST_DA_IMAGE_SIG_VERIFY_FAIL) < 0)
+			return CMD_END;
+		return is_brom(e) ? CMD_NEXT : halt(e);
+	}
+	da_keep(e, blob, addr, len, sig_len);
+	return status(e, ST_OK);
+}
+
+static int cmd_jump_da(struct mtkemu *e)
+{
+	uint32_t addr;
+	if (echo_u32(e, &addr) < 0)
+		return CMD_END;
+	if (!e->da_verified || addr != e->da_addr) {
+		blog(e, "JUMP_DA %08x refused\n", addr);
+		return status(e, ST_DA_INVALID_JUMP_ADDR);
+	}
+	blog(e, "JUMP_DA %08x\n", addr);
+	if (status(e, ST_OK) < 0)
+		return CMD_END;
+	return CMD_JUMPED;
+}
+
+/* ---- certificates and auth (BROM) --------------------------------------------------------- */
+
+static int recv_auth_blob(struct mtkemu *e, bool needed)
+{
+	uint32_t len;
+	if (echo_u32(e, &len) < 0)
+		return CMD_END;
+	if (!needed)
+		return status(e, ST_NO_AUTH_NEEDED);
+	if (len == 0 || len > MAX_AUTH_LEN)
+		return status(e, ST_DA_INVALID_ADDR_AND_LEN);
+	uint16_t chk;
+	if (status(e, ST_OK) < 0 || recv_payload(e, NULL, len, &chk) < 0 || emu_send_u16be(e, chk) < 0)
+		return CMD_END;
+	/* Cert and auth files are signed with vendor keys we do not have. */
+	return status(e, ST_AUTH_IMAGE_VERIFY_FAIL);
+}
+
+static int cmd_send_cert(struct mtkemu *e)
+{
+	return recv_auth_blob(e, (e->target_config & (TC_DAA | TC_ROOT_CERT)) != 0);
+}
+
+static int cmd_send_auth(struct mtkemu *e)
+{
+	return recv_auth_blob(e, (e->target_config & TC_DAA) != 0);
+}
+
+/* ---- misc ------------------------------------------------------------------------------------ */
+
+static int cmd_c8(struct mtkemu *e)
+{
+	uint8_t sub;
+	if (emu_recv_u8(e, &sub) < 0 || emu_send(e, &sub, 1) < 0)
+		return CMD_END;
+	if (e->target_config & TC_C8_BLOCKED)
+		return status(e, ST_INVALID_ADDRESS);
+	uint8_t result = 0;
+	if (emu_send(e, &result, 1) < 0)
+		return CMD_END;
+	return status(e, ST_OK);
+}
+
+static int cmd_uart1_log_en(struct mtkemu *e)
+{
+	return status(e, ST_OK);
+}
+
+static int send_log(struct mtkemu *e)
+{
+	if (emu_send_u32be(e, (uint32_t)e->brom_log_len) < 0 || emu_send(e, e->brom_log, e->brom_log_len) < 0)
+		return CMD_END;
+	return CMD_NEXT;
+}
+
+static int cmd_brom_debuglog(struct mtkemu *e)
+{
+	return send_log(e);
+}
+
+static int cmd_get_brom_log_new(struct mtkemu *e)
+{
+	if (send_log(e) < 0)
+		return CMD_END;
+	return status(e, ST_OK);
+}
+
+static int cmd_zeroization(struct mtkemu *e)
+{
+	uint32_t magic;
+	if (emu_recv_u32be(e, &magic) < 0)
+		return CMD_END;
+	return status(e, magic == ZEROIZATION_MAGIC ? ST_OK : ST_PL_BAD_MAGIC);
+}
+
+/* ---- dispatch ---------------------------------------------------------------------------------- */
+
+enum {
+	AV_BROM = 1,       /* BootROM */
+	AV_BROM_SOCID = 2, /* BootROM of a chip that has a SOC_ID */
+	AV_PL = 4,         /* any preloader */
+	AV_PL3 = 8,        /* preloader with BL version >= 3 */
+};
+
+struct command {
+	uint8_t code;
+	uint8_t avail;
+	bool no_echo; /* the answer replaces the echo */
+	int (*run)(struct mtkemu *e);
+};
+
+static const struct command commands[] = {
+	{ 0xC8, AV_BROM, false, cmd_c8 },
+	{ 0xD0, AV_BROM | AV_PL, false, cmd_read16 },
+	{ 0xD1, AV_BROM | AV_PL, false, cmd_read32 },
+	{ 0xD2, AV_BROM | AV_PL, false, cmd_write16 },
+	{ 0xD3, AV_BROM | AV_PL, false, cmd_write16_no_echo },
+	{ 0xD4, AV_BROM | AV_PL, false, cmd_write32 },
+	{ 0xD5, AV_BROM | AV_PL, false, cmd_jump_da },
+	{ 0xD7, AV_BROM | AV_PL, false, cmd_send_da },
+	{ 0xD8, AV_BROM | AV_PL, false, cmd_get_target_config },
+	{ 0xDB, AV_BROM | AV_PL, false, cmd_uart1_log_en },
+	{ 0xDD, AV_BROM, false, cmd_brom_debuglog },
+	{ 0xDF, AV_BROM, false, cmd_get_brom_log_new },
+	{ 0xE0, AV_BROM, false, cmd_send_cert },
+	{ 0xE1, AV_BROM | AV_PL3, false, cmd_get_me_id },
+	{ 0xE2, AV_BROM, false, cmd_send_auth },
+	{ 0xE7, AV_BROM_SOCID | AV_PL3, false, cmd_get_soc_id },
+	{ 0xF0, AV_PL3, false, cmd_zeroization },
+	{ 0xFB, AV_PL3, false, cmd_get_pl_cap },
+	{ 0xFC, AV_BROM | AV_PL, false, cmd_get_hw_sw_ver },
+	{ 0xFD, AV_BROM | AV_PL, false, cmd_get_hw_code },
+	{ 0xFE, AV_PL, true, cmd_get_bl_ver },
+	{ 0xFF, AV_BROM, true, cmd_get_version },
+};
+
+static uint8_t personality(const struct mtkemu *e)
+{
+	if (is_brom(e))
+		return (uint8_t)(AV_BROM | (e->prof->has_soc_id ? AV_BROM_SOCID : 0));
+	return (uint8_t)(AV_PL | (e->prof->bl_ver >= 3 ? AV_PL3 : 0));
+}
+
+static const struct command *find_command(const struct mtkemu *e, uint8_t code)
+{
+	uint8_t mine = personality(e);
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (commands[i].code == code)
+			return commands[i].avail & mine ? &commands[i] : NULL;
+	return NULL;
+}
+
+/* §2.2.  Newer (BL version 3) preloaders also swallow a repeated A0 so that a
+ * host which sent a stray A0 first still lines up. */
+static int handshake(struct mtkemu *e)
+{
+	static const uint8_t seq[4] = { 0xA0, 0x0A, 0x50, 0x05 };
+	bool a0_rule = !is_brom(e) && e->prof->bl_ver >= 3;
+	size_t i = 0;
+	while (i < sizeof seq) {
+		uint8_t c, r;
+		if (emu_recv_u8(e, &c) < 0)
+			return -1;
+		if (a0_rule && c == 0xA0 && i > 0) {
+			i = 1;
+			continue;
+		}
+		if (c == seq[i]) {
+			r = (uint8_t)~c;
+			i++;
+		} else {
+			r = (uint8_t)(c + 1);
+			i = 0;
+		}
+		if (emu_send(e, &r, 1) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int run_da(struct mtkemu *e)
+{
+	if (emu_fault_da_silent(e))
+		return halt(e);
+	if (e->prof->da_family == EMU_DA_LEGACY)
+		return emu_da_legacy_run(e);
+	/* The xflash DA is not modelled yet: it syncs, then never answers. */
+	uint8_t sync = XFLASH_SYNC;
+	if (emu_send(e, &sync, 1) < 0)
+		return CMD_END;
+	return halt(e);
+}
+
+static void session_reset(struct mtkemu *e)
+{
+	da_forget(e);
+	emu_brom_free(e);
+	e->brom_log_len = 0;
+	e->brom_log[0] = '\0';
+	blog(e, "%s %s hw_code %04x\n", e->prof->name, is_brom(e) ? "BROM" : "preloader", e->prof->hw_code);
+}
+
+int emu_brom_run(struct mtkemu *e)
+{
+	session_reset(e);
+	if (handshake(e) < 0)
+		return emu_link_state(e) == EMU_LINK_FAULT ? -1 : 0;
+	blog(e, "handshake ok\n");
+	for (;;) {
+		uint8_t code;
+		if (emu_recv_u8(e, &code) < 0)
+			break;
+		const struct command *c = find_command(e, code);
+		if (!c || !c->no_echo) {
+			if (emu_send(e, &code, 1) < 0)
+				break;
+		}
+		/* §3.23: an unknown (or unavailable) command is echoed, nothing more. */
+		int rc = c ? c->run(e) : CMD_NEXT;
+		if (rc == CMD_END)
+			break;
+		if (rc == CMD_JUMPED) {
+			rc = run_da(e);
+			break;
+		}
+	}
+	return emu_link_state(e) == EMU_LINK_FAULT ? -1 : 0;
+}

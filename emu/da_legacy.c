@@ -1,0 +1,680 @@
+/* SPDX-License-Identifier: MIT */
+/* The legacy Download Agent, device side (da-legacy.md §4), from JUMP_DA to
+ * the DA2 command loop:
+ *
+ *   DA1: sync + storage probe (§4.2) -> 5A -> version bytes -> stage-2 config
+ *        (§4.3) -> result (§4.4): 0 when DRAM is up (the device came up in
+ *        preloader mode, whose preloader initialised it), 0xBC3 + the EMI
+ *        exchange (§4.5) in BROM mode -> DA2 upload (§4.6)
+ *   DA2: storage report (§4.7) -> commands (§4.9)
+ *
+ * Choices where the reference leaves the device's behaviour open:
+ * - Which DA runs: BROM kept the SEND_DA payload; it must be the synthetic DA1
+ *   for this chip (docs/da-synthetic.md, checked bit for bit).  Anything else
+ *   is code the CPU cannot run: the device never answers after JUMP_DA (no
+ *   0xC0), as a phone that jumped into garbage.  A DA2 upload that is not the
+ *   synthetic DA2 for this chip is refused by DA1's hash check: the final byte
+ *   of the upload is NACK (A5) instead of 5A, and the DA says nothing more.
+ * - Status words use the older S_DA_* numbering (§5, table T2), the one that
+ *   makes 0xBC4 "NAND not found":
+ *     0xBDF S_DA_INVALID_RANGE        address/length outside the partition,
+ *                                     length not a multiple of 512 (WRITE),
+ *                                     packet size 0 or above 16 MiB
+ *     0xC45 S_DA_FLASH_NOT_FOUND      storage type other than eMMC
+ *     0xC73 S_DA_UNSUPPORTED_OPERATION  partition the part does not have
+ *                                     (GP1..GP4), write-protected storage
+ * - A refused READ (§4.9 error path): NACK A5; the host answers A5 (mtkclient
+ *   has already sent the packet-size word, which is skipped); then the u32
+ *   status, little-endian.  A refused WRITE_DATA or FORMAT: A5 followed at
+ *   once by the u32 status (LE) — the host aborts on the A5 either way.
+ * - A WRITE_DATA packet with a wrong checksum, or one the storage refuses, is
+ *   answered A5 instead of 69 and the command ends (nothing of that packet is
+ *   stored); the host aborts (§4.9, §8.4 item 11).
+ * - SWITCH_PART to a partition the part does not have: A5, the selection is
+ *   unchanged.  Unknown commands: 0xBB (UNKNOWN_CMD).
+ * - 0xA5 READ_PMT: the PMT kept at user_size − 1 MiB (MBR-era devices) as
+ *   0x60-byte records with part_id 0xFF (MTK_PMT_DA_PART_ID); a GPT-era device
+ *   has no PMT and answers length 0.
+ * - FINISH: 5A, then the mode word if the host sends it (answered 5A); then
+ *   the device resets (the session ends; the boot model picks the next mode).
+ * Large transfers go packet by packet straight to and from the sparse files. */
+#include "emu_internal.h"
+#include "emu_storage.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/bytes.h"
+#include "core/checksum.h"
+#include "mtkflash/storage.h"
+
+enum {
+	ACK = 0x5A,
+	NACK = 0xA5,
+	SYNC = 0xC0,
+	CONT = 0x69,
+	SOC_OK = 0xC1,
+	UNKNOWN_CMD = 0xBB,
+};
+
+enum {
+	S_DONE = 0,
+	S_DA_RAM_NEEDED = 0xBC3, /* stage-2 result: send the EMI settings */
+	S_DA_NAND_NOT_FOUND = 0xBC4,
+	S_DA_NOR_NOT_FOUND = 0xBC7,
+	S_DA_INVALID_RANGE = 0xBDF,
+	S_DA_FLASH_NOT_FOUND = 0xC45,
+	S_DA_UNSUPPORTED_OPERATION = 0xC73,
+};
+
+enum { STORAGE_HW_EMMC = 2, STORAGE_DA_EMMC = 1 };
+
+#define MAX_PACKET   (16u << 20)
+#define MAX_DA2      (4u << 20)
+#define MAX_EMI      (64u << 10)
+#define SYNTH_MARKER 64
+#define SYNTH_SIG    0x100
+#define EXT_RAM_SIZE 0x40000000ull
+#define NREGS        64
+
+struct da {
+	struct mtkemu *e;
+	struct emu_storage *s;
+	int area; /* selected by SWITCH_PART */
+	uint8_t *buf;
+	size_t bufcap;
+	size_t nregs;
+	struct {
+		uint32_t addr, val;
+	} regs[NREGS];
+};
+
+/* The device stops answering: it reads (and drops) until the link ends. */
+static int go_silent(struct mtkemu *e)
+{
+	uint8_t sink;
+	while (emu_recv_u8(e, &sink) == 0)
+		;
+	return -1;
+}
+
+static int send_u8(struct mtkemu *e, uint8_t b)
+{
+	return emu_send(e, &b, 1);
+}
+
+static int recv_u16be(struct mtkemu *e, uint16_t *v)
+{
+	uint8_t b[2];
+	if (emu_recv(e, b, 2) < 0)
+		return -1;
+	*v = mtk_get_u16be(b);
+	return 0;
+}
+
+static uint8_t *packet_buf(struct da *d, size_t n)
+{
+	if (n > d->bufcap) {
+		uint8_t *p = realloc(d->buf, n);
+		if (!p)
+			return NULL;
+		d->buf = p;
+		d->bufcap = n;
+	}
+	return d->buf;
+}
+
+/* ------------------------------------------------------- synthetic DA check */
+
+/* docs/da-synthetic.md: marker, xorshift32 filler, signature text. */
+static bool synthetic_ok(const uint8_t *buf, size_t len, size_t sig_len, uint16_t da_code, unsigned stage)
+{
+	char text[SYNTH_SIG];
+	if (sig_len != SYNTH_SIG || len < SYNTH_MARKER + sig_len)
+		return false;
+	memset(text, 0, sizeof(text));
+	snprintf(text, SYNTH_MARKER, "MTKFLASH-SYNTHETIC-DA%u hw=0x%04x", stage, da_code);
+	if (memcmp(buf, text, SYNTH_MARKER) != 0)
+		return false;
+	uint32_t x = 0x9E3779B9u ^ ((uint32_t)da_code << 8) ^ stage;
+	for (size_t i = SYNTH_MARKER; i < len - sig_len; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		if (buf[i] != (uint8_t)x)
+			return false;
+	}
+	memset(text, 0, sizeof(text));
+	snprintf(text, sizeof(text), "MTKFLASH-SYNTHETIC-SIG hw=0x%04x stage=%u", da_code, stage);
+	return memcmp(buf + len - sig_len, text, sig_len) == 0;
+}
+
+/* ------------------------------------------------------------------- DA1 */
+
+static int send_sync_report(struct da *d)
+{
+	uint8_t r[1 + 4 + 2 + 4 + 16];
+	r[0] = SYNC;
+	mtk_put_u32be(r + 1, S_DA_NAND_NOT_FOUND);
+	mtk_put_u16be(r + 5, 0); /* no NAND ids */
+	mtk_put_u32be(r + 7, S_DONE);
+	memcpy(r + 11, emu_emmc_geometry(d->s)->cid, 16);
+	return emu_send(d->e, r, sizeof(r));
+}
+
+/* Bytes after the fixed 18 of the stage-2 block, by BROM hw_code (§4.3). */
+static size_t stage2_tail(uint16_t hw_code)
+{
+	switch (hw_code) {
+	case 0x6592:
+	case 0x6583:
+	case 0x6589:
+	case 0x6582:
+		return 4;
+	case 0x6580:
+	case 0x8163:
+		return 24;
+	case 0x8127:
+		return 28;
+	default:
+		return 0;
+	}
+}
+
+static int recv_stage2(struct da *d)
+{
+	uint8_t cfg[18 + 28];
+	size_t n = 18 + stage2_tail(d->e->prof->hw_code);
+	/* Every value is accepted, as §4.3 says; none changes what this DA does. */
+	return emu_recv(d->e, cfg, n);
+}
+
+static bool emi_known(uint32_t v)
+{
+	switch (v) {
+	case 0x0C:
+	case 0x0D:
+	case 0x0F:
+	case 0x10:
+	case 0x11:
+	case 0x14:
+	case 0x15:
+	case 0xFFFFFFFFu:
+		return true;
+	default:
+		return false; /* 0x0A/0x0B send no length: the DA could not tell where the data ends */
+	}
+}
+
+/* Receives the EMI settings for `emiver`; returns their length or -1. */
+static int recv_emi_data(struct da *d, uint32_t emiver, uint32_t dramlen)
+{
+	uint32_t total = dramlen;
+	uint8_t ack;
+	if (emu_send_u32be(d->e, dramlen) < 0 || emu_recv_u8(d->e, &ack) < 0 || ack != ACK)
+		return -1;
+	bool sends_total = emiver >= 0x0F && emiver <= 0x15 && d->e->prof->hw_code != 0x8127;
+	if ((sends_total || emiver == 0xFFFFFFFFu) && emu_recv_u32be(d->e, &total) < 0)
+		return -1;
+	if (emiver == 0x0C || emiver == 0x0D)
+		total = dramlen;
+	if (total == 0 || total > MAX_EMI)
+		return -1;
+	uint8_t *p = packet_buf(d, total);
+	if (!p || emu_recv(d->e, p, total) < 0)
+		return -1;
+	return (int)total;
+}
+
+static int send_ext_ram(struct da *d, uint32_t emiver)
+{
+	uint8_t r[4 + 1 + 1 + 8 + 20];
+	size_t n = 14;
+	mtk_put_u32be(r, S_DONE);
+	r[4] = 0x02; /* DRAM */
+	r[5] = 0x00;
+	mtk_put_u64be(r + 6, EXT_RAM_SIZE);
+	if (emiver == 0x0D) { /* the five words observed after v13 settings */
+		static const uint32_t extra[5] = {0x3, 0x1C004004, 0xAA080033, 0x13, 0x10};
+		for (int i = 0; i < 5; i++)
+			mtk_put_u32be(r + 14 + 4 * i, extra[i]);
+		n += 20;
+	}
+	return emu_send(d->e, r, n);
+}
+
+/* §4.5: DRAM is not up; the host hands over the EMI settings. */
+static int emi_exchange(struct da *d)
+{
+	struct mtkemu *e = d->e;
+	uint8_t pre[4 + 16 + 4 + 2];
+	mtk_put_u32be(pre, 0);
+	memcpy(pre + 4, emu_emmc_geometry(d->s)->cid, 16); /* "DRAM info" */
+	mtk_put_u32be(pre + 20, S_DA_NAND_NOT_FOUND);
+	mtk_put_u16be(pre + 24, 0);
+	uint8_t cmd;
+	uint32_t emiver;
+	if (emu_send(e, pre, sizeof(pre)) < 0 || emu_recv_u8(e, &cmd) < 0 || cmd != 0xE8 ||
+	    emu_recv_u32be(e, &emiver) < 0)
+		return -1;
+	if (!emi_known(emiver)) {
+		send_u8(e, NACK); /* "EMI config not accepted" */
+		return -1;
+	}
+	uint32_t dramlen = emiver >= 0x14 && emiver != 0xFFFFFFFFu ? 0xBC : 0xA8;
+	int n;
+	if (send_u8(e, ACK) < 0 || (n = recv_emi_data(d, emiver, dramlen)) < 0)
+		return -1;
+	uint8_t ack;
+	uint32_t apply;
+	if (emu_send_u16be(e, mtk_sum16_update(0, d->buf, (size_t)n)) < 0 || emu_recv_u8(e, &ack) < 0 ||
+	    ack != ACK || emu_recv_u32be(e, &apply) < 0 || apply != 0x80000001u)
+		return -1;
+	return send_ext_ram(d, emiver);
+}
+
+/* §4.6: DA1 loads DA2 and checks it before jumping to it. */
+static int recv_da2(struct da *d)
+{
+	struct mtkemu *e = d->e;
+	uint32_t addr, size, pkt;
+	if (emu_recv_u32be(e, &addr) < 0 || emu_recv_u32be(e, &size) < 0 || emu_recv_u32be(e, &pkt) < 0)
+		return -1;
+	uint8_t *img = size && size <= MAX_DA2 && pkt && pkt <= MAX_PACKET ? malloc(size) : NULL;
+	if (!img) {
+		send_u8(e, NACK);
+		return -1;
+	}
+	int rc = send_u8(e, ACK);
+	for (uint32_t done = 0; rc == 0 && done < size;) {
+		uint32_t n = size - done < pkt ? size - done : pkt;
+		rc = emu_recv(e, img + done, n);
+		if (rc == 0)
+			rc = send_u8(e, ACK);
+		done += n;
+	}
+	uint8_t fin;
+	if (rc == 0)
+		rc = emu_recv_u8(e, &fin);
+	bool ok = rc == 0 && fin == ACK && synthetic_ok(img, size, SYNTH_SIG, e->prof->da_code, 2);
+	free(img);
+	if (rc == 0)
+		rc = send_u8(e, ok ? ACK : NACK);
+	return rc == 0 && ok ? 0 : -1;
+}
+
+static int run_da1(struct da *d)
+{
+	struct mtkemu *e = d->e;
+	static const uint8_t version[3] = {0x04, 0x01, 0x00};
+	uint8_t ack;
+	if (send_sync_report(d) < 0 || emu_recv_u8(e, &ack) < 0 || ack != ACK)
+		return -1;
+	if (emu_send(e, version, sizeof(version)) < 0 || recv_stage2(d) < 0)
+		return -1;
+	bool dram_up = e->mode == EMU_MODE_PRELOADER;
+	if (emu_send_u32be(e, dram_up ? S_DONE : S_DA_RAM_NEEDED) < 0)
+		return -1;
+	if (dram_up && e->prof->hw_code == 0x6592) {
+		static const uint8_t five[20];
+		if (emu_send(e, five, sizeof(five)) < 0)
+			return -1;
+	}
+	if (!dram_up && emi_exchange(d) < 0)
+		return -1;
+	return recv_da2(d);
+}
+
+/* ------------------------------------------------------------ DA2 report */
+
+static size_t put_report_nor_nand(uint8_t *r)
+{
+	memset(r, 0, 28 + 40);
+	mtk_put_u32be(r, S_DA_NOR_NOT_FOUND);
+	uint8_t *n = r + 28;
+	mtk_put_u32be(n, S_DA_NAND_NOT_FOUND);
+	mtk_put_u16be(n + 15, 7); /* id count K: 7 zero codes (K = 0 crashes hosts, §4.7) */
+	return 28 + 40;
+}
+
+static size_t put_report_emmc(uint8_t *r, const struct emu_storage *s)
+{
+	const struct emu_emmc_geometry *g = emu_emmc_geometry(s);
+	memset(r, 0, 92);
+	mtk_put_u32be(r, S_DONE);
+	mtk_put_u64be(r + 4, g->size[EMU_AREA_BOOT1]);
+	mtk_put_u64be(r + 12, g->size[EMU_AREA_BOOT2]);
+	mtk_put_u64be(r + 20, g->size[EMU_AREA_RPMB]);
+	/* r + 28: four GP sizes, all 0 */
+	mtk_put_u64be(r + 60, g->size[EMU_AREA_USER]);
+	memcpy(r + 68, g->cid, 16);
+	memcpy(r + 84, "EMU\0\0\0\0\x01", 8); /* firmware version */
+	return 92;
+}
+
+static size_t put_report_sdc_cfg(uint8_t *r, const struct emu_storage *s)
+{
+	memset(r, 0, 28 + 38);
+	mtk_put_u32be(r, S_DA_NAND_NOT_FOUND); /* no SD card */
+	uint8_t *c = r + 28;
+	mtk_put_u32be(c, S_DONE);
+	mtk_put_u32be(c + 4, 0x20000); /* internal SRAM */
+	mtk_put_u32be(c + 8, S_DONE);
+	c[12] = 0x02;
+	c[13] = 0x00;
+	mtk_put_u64be(c + 14, EXT_RAM_SIZE);
+	memcpy(c + 22, emu_emmc_geometry(s)->cid, 16); /* "random id": stable per device */
+	return 28 + 38;
+}
+
+static int send_da2_report(struct da *d)
+{
+	uint8_t r[240];
+	size_t n = put_report_nor_nand(r);
+	n += put_report_emmc(r + n, d->s);
+	n += put_report_sdc_cfg(r + n, d->s);
+	uint16_t hw = d->e->prof->hw_code;
+	if (hw == 0x8127 || hw == 0x8163) {
+		mtk_put_u32be(r + n, S_DONE);
+		n += 4;
+	}
+	r[n] = ACK;
+	mtk_put_u32be(r + n + 1, 0); /* download status */
+	mtk_put_u32be(r + n + 5, 0); /* boot style */
+	r[n + 9] = SOC_OK;
+	return emu_send(d->e, r, n + 10);
+}
+
+/* --------------------------------------------------------------- commands */
+
+/* Refusal for WRITE_DATA / FORMAT: A5 then the status word. */
+static int refuse(struct da *d, uint32_t status)
+{
+	uint8_t r[5] = {NACK};
+	mtk_put_u32le(r + 1, status);
+	return emu_send(d->e, r, sizeof(r));
+}
+
+static uint32_t range_status(const struct da *d, int area, uint64_t off, uint64_t len)
+{
+	uint64_t end;
+	if (area < 0)
+		return S_DA_UNSUPPORTED_OPERATION;
+	if (mtk_add_overflows(off, len, &end) || end > emu_emmc_size(d->s, area))
+		return S_DA_INVALID_RANGE;
+	return S_DONE;
+}
+
+static int cmd_usb_check(struct da *d)
+{
+	static const uint8_t r[2] = {ACK, 0x01}; /* high speed: no re-enumeration (§4.8) */
+	return emu_send(d->e, r, 2);
+}
+
+static int cmd_usb_setup(struct da *d)
+{
+	uint8_t mode;
+	return emu_recv_u8(d->e, &mode) < 0 ? -1 : send_u8(d->e, ACK);
+}
+
+static int cmd_switch_part(struct da *d)
+{
+	uint8_t sel;
+	if (send_u8(d->e, ACK) < 0 || emu_recv_u8(d->e, &sel) < 0)
+		return -1;
+	int area = emu_area_from_selector(sel);
+	if (area < 0)
+		return send_u8(d->e, NACK);
+	d->area = area;
+	return send_u8(d->e, ACK);
+}
+
+/* §4.9 READ error path: the host answers our NACK with A5 (mtkclient first
+ * finishes its parameter block with the packet-size word). */
+static int refuse_read(struct da *d, uint32_t status)
+{
+	uint8_t b;
+	if (send_u8(d->e, NACK) < 0 || emu_recv_u8(d->e, &b) < 0)
+		return -1;
+	if (b != NACK) {
+		uint8_t rest[3];
+		if (emu_recv(d->e, rest, 3) < 0 || emu_recv_u8(d->e, &b) < 0)
+			return -1;
+	}
+	uint8_t st[4];
+	mtk_put_u32le(st, status);
+	return emu_send(d->e, st, 4);
+}
+
+static int stream_read(struct da *d, uint64_t off, uint64_t len, uint32_t pkt)
+{
+	uint8_t *buf = packet_buf(d, (size_t)pkt + 2);
+	if (!buf)
+		return -1;
+	for (uint64_t done = 0; done < len;) {
+		size_t n = len - done < pkt ? (size_t)(len - done) : pkt;
+		if (emu_emmc_read(d->s, d->area, off + done, buf, n) != 0)
+			return -1; /* the backing file failed under us: nothing sane to send */
+		mtk_put_u16be(buf + n, mtk_sum16_update(0, buf, n));
+		uint8_t ack;
+		if (emu_send(d->e, buf, n + 2) < 0 || emu_recv_u8(d->e, &ack) < 0)
+			return -1;
+		if (ack != ACK)
+			return 0; /* the host gave up on this read */
+		done += n;
+	}
+	return 0;
+}
+
+static int cmd_read(struct da *d)
+{
+	uint8_t p[18];
+	if (emu_recv(d->e, p, sizeof(p)) < 0)
+		return -1;
+	uint64_t off = mtk_get_u64be(p + 2), len = mtk_get_u64be(p + 10);
+	uint32_t st = p[1] != STORAGE_HW_EMMC ? S_DA_FLASH_NOT_FOUND : range_status(d, d->area, off, len);
+	if (st != S_DONE)
+		return refuse_read(d, st);
+	uint32_t pkt;
+	if (send_u8(d->e, ACK) < 0 || emu_recv_u32be(d->e, &pkt) < 0)
+		return -1;
+	if (pkt == 0 || pkt > MAX_PACKET)
+		return -1; /* no way left to refuse: the 5A is out */
+	return stream_read(d, off, len, pkt);
+}
+
+static int write_packets(struct da *d, int area, uint64_t off, uint64_t len, uint32_t pkt)
+{
+	uint8_t *buf = packet_buf(d, pkt);
+	if (!buf)
+		return -1;
+	for (uint64_t done = 0; done < len;) {
+		size_t n = len - done < pkt ? (size_t)(len - done) : pkt;
+		uint8_t ready;
+		uint16_t sum;
+		if (emu_recv_u8(d->e, &ready) < 0)
+			return -1;
+		if (ready != ACK)
+			return 0; /* not our exchange any more: the host aborted */
+		if (emu_recv(d->e, buf, n) < 0 || recv_u16be(d->e, &sum) < 0)
+			return -1;
+		bool ok = sum == mtk_sum16_update(0, buf, n) &&
+		          emu_emmc_write(d->s, area, off + done, buf, n) == 0;
+		if (send_u8(d->e, ok ? CONT : NACK) < 0)
+			return -1;
+		if (!ok)
+			return 0;
+		done += n;
+	}
+	return 0;
+}
+
+static int cmd_write_data(struct da *d)
+{
+	uint8_t p[22];
+	if (emu_recv(d->e, p, sizeof(p)) < 0)
+		return -1;
+	int area = emu_area_from_selector(p[1]);
+	uint64_t off = mtk_get_u64be(p + 2), len = mtk_get_u64be(p + 10);
+	uint32_t pkt = mtk_get_u32be(p + 18);
+	uint32_t st = p[0] != STORAGE_DA_EMMC ? S_DA_FLASH_NOT_FOUND : range_status(d, area, off, len);
+	if (st == S_DONE && (len % EMU_EMMC_BLOCK || pkt == 0 || pkt > MAX_PACKET))
+		st = S_DA_INVALID_RANGE;
+	if (st != S_DONE)
+		return refuse(d, st);
+	return send_u8(d->e, ACK) < 0 ? -1 : write_packets(d, area, off, len, pkt);
+}
+
+static int cmd_format(struct da *d)
+{
+	uint8_t p[20];
+	if (emu_recv(d->e, p, sizeof(p)) < 0)
+		return -1;
+	uint64_t off = mtk_get_u64be(p + 4), len = mtk_get_u64be(p + 12);
+	uint32_t st = p[0] != STORAGE_HW_EMMC ? S_DA_FLASH_NOT_FOUND : range_status(d, d->area, off, len);
+	if (st == S_DONE && emu_emmc_erase(d->s, d->area, off, len) != 0)
+		st = S_DA_UNSUPPORTED_OPERATION;
+	if (st != S_DONE)
+		return refuse(d, st);
+	uint8_t r[7] = {ACK, ACK, 0, 0, 0, 0, 100}; /* one progress report: done */
+	uint8_t ack;
+	if (emu_send(d->e, r, sizeof(r)) < 0 || emu_recv_u8(d->e, &ack) < 0)
+		return -1;
+	if (ack != ACK)
+		return 0;
+	static const uint8_t fin[2] = {ACK, ACK};
+	return emu_send(d->e, fin, 2);
+}
+
+/* The 0xA5 payload from the PMT on the user area, or 0 bytes without one. */
+static int pmt_payload(struct da *d, uint8_t **out)
+{
+	*out = NULL;
+	uint64_t off;
+	uint8_t raw[2 * MTK_PMT_REGION_SIZE];
+	if (mtk_pmt_offset(NULL, emu_emmc_size(d->s, EMU_AREA_USER), &off) != 0 ||
+	    emu_emmc_read(d->s, EMU_AREA_USER, off, raw, sizeof(raw)) != 0)
+		return 0;
+	struct mtk_ptable t;
+	mtk_ptable_init(&t, MTK_PTABLE_PMT);
+	int n = 0;
+	if (mtk_pmt_parse_pair(NULL, raw, sizeof(raw), MTK_PMT_NONE, &t) == 0) {
+		for (size_t i = 0; i < t.count; i++)
+			t.parts[i].part_id = MTK_PMT_DA_PART_ID;
+		n = mtk_pmt_build_da(NULL, &t, NULL, 0);
+		*out = n > 0 ? malloc((size_t)n) : NULL;
+		if (!*out || mtk_pmt_build_da(NULL, &t, *out, (size_t)n) != n) {
+			free(*out);
+			*out = NULL;
+			n = 0;
+		}
+	}
+	mtk_ptable_free(&t);
+	return n;
+}
+
+static int cmd_read_pmt(struct da *d)
+{
+	uint8_t *pmt;
+	int n = pmt_payload(d, &pmt);
+	uint8_t ack;
+	int rc =
+	        send_u8(d->e, ACK) < 0 || emu_send_u32be(d->e, (uint32_t)n) < 0 || emu_recv_u8(d->e, &ack) < 0
+	                ? -1
+	                : 0;
+	if (rc == 0 && ack == ACK)
+		rc = emu_send(d->e, pmt, (size_t)n) < 0 || emu_recv_u8(d->e, &ack) < 0 ? -1 : 0;
+	free(pmt);
+	return rc;
+}
+
+/* Returns 1: the device resets after FINISH. */
+static int cmd_finish(struct da *d)
+{
+	uint32_t mode;
+	if (send_u8(d->e, ACK) < 0 || emu_recv_u32be(d->e, &mode) < 0)
+		return 1;
+	send_u8(d->e, ACK);
+	return 1;
+}
+
+static uint32_t *reg_slot(struct da *d, uint32_t addr, bool create)
+{
+	for (size_t i = 0; i < d->nregs; i++)
+		if (d->regs[i].addr == addr)
+			return &d->regs[i].val;
+	if (!create || d->nregs == NREGS)
+		return NULL;
+	d->regs[d->nregs].addr = addr;
+	d->regs[d->nregs].val = 0;
+	return &d->regs[d->nregs++].val;
+}
+
+static int cmd_read_reg32(struct da *d)
+{
+	uint32_t addr;
+	if (emu_recv_u32be(d->e, &addr) < 0)
+		return -1;
+	uint32_t *v = reg_slot(d, addr, false);
+	uint8_t r[5];
+	mtk_put_u32be(r, v ? *v : 0);
+	r[4] = ACK;
+	return emu_send(d->e, r, sizeof(r));
+}
+
+static int cmd_write_reg32(struct da *d)
+{
+	uint32_t addr, val;
+	if (emu_recv_u32be(d->e, &addr) < 0 || emu_recv_u32be(d->e, &val) < 0)
+		return -1;
+	uint32_t *v = reg_slot(d, addr, true);
+	if (v)
+		*v = val; /* a full map drops the write, as unmapped I/O space would */
+	return send_u8(d->e, ACK);
+}
+
+static const struct {
+	uint8_t code;
+	int (*run)(struct da *d);
+} commands[] = {
+        {0x72, cmd_usb_check},  {0x70, cmd_usb_setup},   {0x60, cmd_switch_part}, {0xD6, cmd_read},
+        {0x62, cmd_write_data}, {0xD4, cmd_format},      {0xA5, cmd_read_pmt},    {0xD9, cmd_finish},
+        {0x7A, cmd_read_reg32}, {0x7B, cmd_write_reg32},
+};
+
+static int command_loop(struct da *d)
+{
+	for (;;) {
+		uint8_t code;
+		if (emu_recv_u8(d->e, &code) < 0)
+			return 0;
+		int rc = -2;
+		for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+			if (commands[i].code == code)
+				rc = commands[i].run(d);
+		if (rc == -2)
+			rc = send_u8(d->e, UNKNOWN_CMD);
+		if (rc != 0)
+			return rc < 0 ? -1 : 0;
+	}
+}
+
+int emu_da_legacy_run(struct mtkemu *e)
+{
+	char err[256];
+	if (!e->da_blob || !synthetic_ok(e->da_blob, e->da_len, e->da_sig_len, e->prof->da_code, 1) ||
+	    emu_storage_open(e, err, sizeof(err)) != 0) {
+		go_silent(e);
+		return emu_link_state(e) == EMU_LINK_FAULT ? -1 : 0;
+	}
+	struct da d = {.e = e, .s = e->storage, .area = EMU_AREA_USER};
+	if (run_da1(&d) == 0) {
+		if (send_da2_report(&d) == 0)
+			command_loop(&d);
+	} else {
+		go_silent(e); /* DA1 gave up (bad exchange or DA2 refused): the CPU just spins */
+	}
+	free(d.buf);
+	return emu_link_state(e) == EMU_LINK_FAULT ? -1 : 0;
+}

@@ -1,0 +1,405 @@
+/* SPDX-License-Identifier: MIT */
+/* The device object: options, state directory, identity, serving. */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "emu_internal.h"
+
+/* ME_ID and SOC_ID persist here, so a device keeps its identity across runs. */
+#define IDENTITY_FILE "identity.ini"
+
+/* ---- options --------------------------------------------------------------------- */
+
+static void list_chips(char *buf, size_t len)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (const char *const *n = mtkemu_chip_names(); *n && used < len; n++) {
+		int w = snprintf(buf + used, len - used, "%s%s", used ? ", " : "", *n);
+		if (w < 0)
+			break;
+		used += (size_t)w;
+	}
+}
+
+static const struct {
+	const char *name;
+	uint32_t bit;
+} security_flags[] = {
+	{ "sbc", 0x01 },       { "sla", 0x02 },      { "daa", 0x04 },       { "epp", 0x08 },
+	{ "root-cert", 0x10 }, { "mem-read", 0x20 }, { "mem-write", 0x40 }, { "c8-block", 0x80 },
+};
+
+static const char security_known[] =
+	"sbc, sla, daa, epp, root-cert, mem-read, mem-write, c8-block, none, or a hex target_config such as 0xe5";
+
+static bool parse_hex32(const char *s, uint32_t *out)
+{
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		s += 2;
+	if (!*s || strlen(s) > 8)
+		return false;
+	uint32_t v = 0;
+	for (; *s; s++) {
+		if (!isxdigit((unsigned char)*s))
+			return false;
+		v = v << 4 | (uint32_t)(isdigit((unsigned char)*s) ? *s - '0' : (tolower((unsigned char)*s) - 'a' + 10));
+	}
+	*out = v;
+	return true;
+}
+
+static int security_flag(const char *name, uint32_t *bit)
+{
+	for (size_t i = 0; i < sizeof security_flags / sizeof security_flags[0]; i++)
+		if (strcasecmp(security_flags[i].name, name) == 0) {
+			*bit = security_flags[i].bit;
+			return 0;
+		}
+	if (strcasecmp(name, "none") == 0) {
+		*bit = 0;
+		return 0;
+	}
+	return -1;
+}
+
+/* "sbc,sla,daa" or a hex value; names win over hex ("daa" is a name). */
+static int parse_security(const char *spec, uint32_t *out, char *err, size_t errlen)
+{
+	uint32_t bit;
+	if (!strchr(spec, ',') && security_flag(spec, &bit) < 0) {
+		if (parse_hex32(spec, out))
+			return 0;
+		snprintf(err, errlen, "unknown security flag '%s' (known: %s)", spec, security_known);
+		return -1;
+	}
+	char tok[32];
+	uint32_t v = 0;
+	for (const char *p = spec;;) {
+		size_t n = strcspn(p, ",");
+		if (n == 0 || n >= sizeof tok) {
+			snprintf(err, errlen, "bad security list '%s' (known: %s)", spec, security_known);
+			return -1;
+		}
+		memcpy(tok, p, n);
+		tok[n] = '\0';
+		if (security_flag(tok, &bit) < 0) {
+			snprintf(err, errlen, "unknown security flag '%s' (known: %s)", tok, security_known);
+			return -1;
+		}
+		v |= bit;
+		if (!p[n])
+			break;
+		p += n + 1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_mode(const char *mode, struct mtkemu *e, char *err, size_t errlen)
+{
+	e->mode = EMU_MODE_BROM;
+	e->mode_forced = mode != NULL;
+	if (!mode || strcasecmp(mode, "brom") == 0)
+		return 0;
+	if (strcasecmp(mode, "preloader") == 0) {
+		e->mode = EMU_MODE_PRELOADER;
+		return 0;
+	}
+	snprintf(err, errlen, "unknown mode '%s' (known: brom, preloader)", mode);
+	return -1;
+}
+
+/* ---- state directory ------------------------------------------------------------------ */
+
+static int mkdir_p(const char *path, char *err, size_t errlen)
+{
+	char buf[4096];
+	if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
+		snprintf(err, errlen, "state directory path too long");
+		return -1;
+	}
+	for (char *p = buf + 1;; p++) {
+		bool end = *p == '\0';
+		if (*p == '/' || end) {
+			*p = '\0';
+			if (mkdir(buf, 0755) < 0 && errno != EEXIST) {
+				snprintf(err, errlen, "cannot create state directory '%s': %s", buf, strerror(errno));
+				return -1;
+			}
+			if (end)
+				break;
+			*p = '/';
+		}
+	}
+	struct stat st;
+	if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "state directory '%s' is not a directory", path);
+		return -1;
+	}
+	return 0;
+}
+
+static int setup_state_dir(struct mtkemu *e, const char *dir, char *err, size_t errlen)
+{
+	char resolved[PATH_MAX];
+	if (!dir) {
+		const char *tmp = getenv("TMPDIR");
+		snprintf(e->state_dir, sizeof e->state_dir, "%s/mtkemu-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+		if (!mkdtemp(e->state_dir)) {
+			snprintf(err, errlen, "cannot create a temporary state directory: %s", strerror(errno));
+			return -1;
+		}
+		e->own_state_dir = true;
+		return 0;
+	}
+	if (!*dir) {
+		snprintf(err, errlen, "empty state directory name");
+		return -1;
+	}
+	if (mkdir_p(dir, err, errlen) < 0)
+		return -1;
+	if (!realpath(dir, resolved) || strlen(resolved) >= sizeof e->state_dir) {
+		snprintf(err, errlen, "cannot resolve state directory '%s': %s", dir, strerror(errno));
+		return -1;
+	}
+	memcpy(e->state_dir, resolved, strlen(resolved) + 1);
+	return 0;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+/* ---- identity -------------------------------------------------------------------------- */
+
+/* FNV-1a over chip name and state path seeds a splitmix64 stream: the same
+ * device directory always gives the same IDs, different ones differ. */
+static uint64_t fnv1a(uint64_t h, const char *s)
+{
+	for (; *s; s++) {
+		h ^= (uint8_t)*s;
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+static uint64_t splitmix64(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static void derive_identity(struct mtkemu *e)
+{
+	uint64_t x = fnv1a(fnv1a(0xcbf29ce484222325ull, e->prof->name), "\n");
+	x = fnv1a(x, e->state_dir);
+	uint8_t *dst[2] = { e->me_id, e->soc_id };
+	size_t len[2] = { sizeof e->me_id, sizeof e->soc_id };
+	for (int k = 0; k < 2; k++)
+		for (size_t i = 0; i < len[k]; i += 8) {
+			uint64_t r = splitmix64(&x);
+			for (size_t j = 0; j < 8 && i + j < len[k]; j++)
+				dst[k][i + j] = (uint8_t)(r >> (8 * j));
+		}
+}
+
+static void hex_encode(char *out, const uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		sprintf(out + 2 * i, "%02x", b[i]);
+}
+
+static bool hex_decode(const char *s, uint8_t *out, size_t n)
+{
+	if (strlen(s) != 2 * n)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t v;
+		char two[3] = { s[2 * i], s[2 * i + 1], '\0' };
+		if (!isxdigit((unsigned char)two[0]) || !isxdigit((unsigned char)two[1]) || !parse_hex32(two, &v))
+			return false;
+		out[i] = (uint8_t)v;
+	}
+	return true;
+}
+
+static int save_identity(const struct mtkemu *e, const char *path, char *err, size_t errlen)
+{
+	char tmp[4400], me[33], soc[65];
+	if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
+		snprintf(err, errlen, "state directory path too long");
+		return -1;
+	}
+	hex_encode(me, e->me_id, sizeof e->me_id);
+	hex_encode(soc, e->soc_id, sizeof e->soc_id);
+	FILE *f = fopen(tmp, "w");
+	if (!f) {
+		snprintf(err, errlen, "cannot write '%s': %s", tmp, strerror(errno));
+		return -1;
+	}
+	fprintf(f, "# mtkemu device identity: what GET_ME_ID / GET_SOC_ID answer\nchip=%s\nme_id=%s\nsoc_id=%s\n",
+		e->prof->name, me, soc);
+	if (fclose(f) != 0 || rename(tmp, path) < 0) {
+		snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+static int identity_line(struct mtkemu *e, char *line, const char *path, unsigned lineno, char *err,
+			 size_t errlen)
+{
+	line[strcspn(line, "\r\n")] = '\0';
+	if (!*line || *line == '#')
+		return 0;
+	char *v = strchr(line, '=');
+	if (!v) {
+		snprintf(err, errlen, "%s:%u: expected key=value", path, lineno);
+		return -1;
+	}
+	*v++ = '\0';
+	if (strcmp(line, "chip") == 0) {
+		if (strcasecmp(v, e->prof->name) != 0) {
+			snprintf(err, errlen, "%s:%u: this state directory is a %s, not a %s", path, lineno, v,
+				 e->prof->name);
+			return -1;
+		}
+	} else if (strcmp(line, "me_id") == 0) {
+		if (!hex_decode(v, e->me_id, sizeof e->me_id)) {
+			snprintf(err, errlen, "%s:%u: me_id must be 32 hex digits", path, lineno);
+			return -1;
+		}
+	} else if (strcmp(line, "soc_id") == 0) {
+		if (!hex_decode(v, e->soc_id, sizeof e->soc_id)) {
+			snprintf(err, errlen, "%s:%u: soc_id must be 64 hex digits", path, lineno);
+			return -1;
+		}
+	} else {
+		snprintf(err, errlen, "%s:%u: unknown key '%s' (known: chip, me_id, soc_id)", path, lineno, line);
+		return -1;
+	}
+	return 0;
+}
+
+/* Keys missing from the file keep their derived values. */
+static int load_identity(struct mtkemu *e, char *err, size_t errlen)
+{
+	char path[4200];
+	snprintf(path, sizeof path, "%s/%s", e->state_dir, IDENTITY_FILE);
+	derive_identity(e);
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		if (errno != ENOENT) {
+			snprintf(err, errlen, "cannot read '%s': %s", path, strerror(errno));
+			return -1;
+		}
+		return save_identity(e, path, err, errlen);
+	}
+	char line[256];
+	unsigned lineno = 0;
+	int rc = 0;
+	while (rc == 0 && fgets(line, sizeof line, f))
+		rc = identity_line(e, line, path, ++lineno, err, errlen);
+	fclose(f);
+	return rc;
+}
+
+/* ---- public API -------------------------------------------------------------------------- */
+
+static int fail_new(struct mtkemu *e, char *err, size_t errlen, const char *why)
+{
+	if (why)
+		snprintf(err, errlen, "%s", why);
+	mtkemu_free(e);
+	return -1;
+}
+
+int mtkemu_new(const struct mtkemu_options *opt, struct mtkemu **out, char *err, size_t errlen)
+{
+	char known[512];
+	*out = NULL;
+	list_chips(known, sizeof known);
+	if (!opt || !opt->chip || !*opt->chip) {
+		snprintf(err, errlen, "no chip given (known: %s)", known);
+		return -1;
+	}
+	const struct emu_profile *prof = emu_profile_find(opt->chip);
+	if (!prof) {
+		snprintf(err, errlen, "unknown chip '%s' (known: %s)", opt->chip, known);
+		return -1;
+	}
+	struct mtkemu *e = calloc(1, sizeof *e);
+	if (!e)
+		return fail_new(NULL, err, errlen, "out of memory");
+	e->prof = prof;
+	e->fd = -1;
+	e->target_config = prof->target_config;
+	atomic_init(&e->stop, false);
+	if (parse_mode(opt->mode, e, err, errlen) < 0)
+		return fail_new(e, err, errlen, NULL);
+	if (opt->security && parse_security(opt->security, &e->target_config, err, errlen) < 0)
+		return fail_new(e, err, errlen, NULL);
+	if (emu_link_new(e, opt->faults, opt->speed, err, errlen) < 0)
+		return fail_new(e, err, errlen, NULL);
+	if (setup_state_dir(e, opt->state_dir, err, errlen) < 0 || load_identity(e, err, errlen) < 0)
+		return fail_new(e, err, errlen, NULL);
+	*out = e;
+	return 0;
+}
+
+int mtkemu_serve(struct mtkemu *e, int fd)
+{
+	int flags = fcntl(fd, F_GETFL);
+	e->fd = fd;
+	/* Non-blocking, so a write to a host that stopped reading still lets
+	 * us notice mtkemu_stop(). */
+	if (flags >= 0)
+		fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+	emu_link_session_start(e);
+	if (!e->mode_forced)
+		e->mode = emu_boot_decide_mode(e);
+	emu_brom_run(e);
+	if (flags >= 0)
+		fcntl(fd, F_SETFL, flags);
+	e->fd = -1;
+	return emu_link_state(e) == EMU_LINK_FAULT ? 1 : 0;
+}
+
+void mtkemu_stop(struct mtkemu *e)
+{
+	if (e)
+		atomic_store(&e->stop, true);
+}
+
+void mtkemu_free(struct mtkemu *e)
+{
+	if (!e)
+		return;
+	if (e->storage)
+		emu_storage_close(e->storage);
+	if (e->link)
+		emu_link_free(e->link);
+	emu_brom_free(e);
+	free(e->da_blob);
+	if (e->own_state_dir && e->state_dir[0])
+		nftw(e->state_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(e);
+}

@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: MIT */
+/* The emulated eMMC (emmc.c), the emulator's own scatter reader
+ * (scatter_lite.c) and the factory provisioning (provision.c).
+ *
+ * State directory layout (one emulated phone):
+ *   device.ini    what the device is: chip, area sizes, CID, IMEI (key=value text)
+ *   ext_csd.bin   the 512-byte EXT_CSD register, persisted
+ *   boot1.bin, boot2.bin, rpmb.bin, user.bin
+ *                 the hardware partitions, as sparse files of exactly the area size
+ *
+ * Erase semantics: like most eMMC parts (EXT_CSD ERASED_MEM_CONT [181] = 0),
+ * erased or trimmed blocks read back as 0x00.  The model punches holes into the
+ * backing file, so erasing a big partition also gives the disk space back. */
+#ifndef MTKEMU_STORAGE_H
+#define MTKEMU_STORAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum emu_area { EMU_AREA_BOOT1, EMU_AREA_BOOT2, EMU_AREA_RPMB, EMU_AREA_USER, EMU_AREA_COUNT };
+
+/* eMMC facts fixed at manufacture (provision). */
+struct emu_emmc_geometry {
+	uint64_t size[EMU_AREA_COUNT]; /* bytes; boot/rpmb multiples of 128 KiB, user of 512 */
+	uint8_t cid[16];
+	char chip[16]; /* profile name, "mt6737" */
+	char imei[16]; /* 15 digits, "" when none */
+};
+
+#define EMU_EMMC_BLOCK     512u
+#define EMU_EMMC_MULT_UNIT (128u * 1024u) /* BOOT_SIZE_MULT / RPMB_SIZE_MULT unit */
+
+/* EXT_CSD[181] ERASED_MEM_CONT (lib/storage names the others). */
+#define EMU_EXT_CSD_ERASED_MEM_CONT 181
+
+/* PARTITION_CONFIG as a factory-fresh MTK phone has it: boot from boot1 with
+ * BOOT_ACK, PARTITION_ACCESS = user. */
+#define EMU_PARTITION_CONFIG_DEFAULT 0x48
+
+struct emu_storage;
+
+/* Names "boot1", "boot2", "rpmb", "user" (case-insensitive); -1 when unknown. */
+int emu_area_from_name(const char *name);
+const char *emu_area_name(int area);
+/* Legacy-DA partition selector (1 boot1, 2 boot2, 3 rpmb, 4..7 GP1..GP4, 8 user)
+ * to an area; -1 for GP areas (this model has none) and anything else. */
+int emu_area_from_selector(unsigned sel);
+
+/* Fills EXT_CSD from the geometry, as a real part encodes its sizes
+ * (lib/storage's encoder plus the bytes the model adds). */
+int emu_ext_csd_encode(uint8_t ext_csd[512], const struct emu_emmc_geometry *g);
+
+/* Creates the state files (sparse, all zero) in an existing directory;
+ * refuses when device.ini is already there. */
+int emu_emmc_create(const char *dir, const struct emu_emmc_geometry *g, char *err, size_t errlen);
+/* Opens a provisioned state directory. */
+int emu_emmc_open(const char *dir, struct emu_storage **out, char *err, size_t errlen);
+void emu_emmc_close(struct emu_storage *s);
+/* True when dir holds a device.ini. */
+bool emu_emmc_exists(const char *dir);
+
+const struct emu_emmc_geometry *emu_emmc_geometry(const struct emu_storage *s);
+uint64_t emu_emmc_size(const struct emu_storage *s, int area);
+const uint8_t *emu_emmc_ext_csd(const struct emu_storage *s);
+/* Writes one EXT_CSD byte (CMD6 SWITCH, write-byte mode) and persists it;
+ * only the writable bytes the model knows (PARTITION_CONFIG, BOOT_WP). */
+int emu_emmc_switch(struct emu_storage *s, unsigned index, uint8_t value);
+
+/* Data access.  Return 0, or a negative MTK_E_* code with a sentence in the
+ * storage's last-error buffer (emu_emmc_error()):
+ *   MTK_E_NOTFOUND bad area, MTK_E_RANGE out of bounds,
+ *   MTK_E_SECURITY write-protected, MTK_E_IO the backing file failed. */
+int emu_emmc_read(struct emu_storage *s, int area, uint64_t off, void *buf, size_t len);
+int emu_emmc_write(struct emu_storage *s, int area, uint64_t off, const void *buf, size_t len);
+/* ERASE/TRIM: the range reads back as 0x00 afterwards. */
+int emu_emmc_erase(struct emu_storage *s, int area, uint64_t off, uint64_t len);
+const char *emu_emmc_error(const struct emu_storage *s);
+
+/* Faults.  Writes overlapping [off, off+len) of `area` store every byte of the
+ * overlap inverted (a flaky NAND page): the host's read-back check must catch it.
+ * Up to EMU_EMMC_MAX_CORRUPT ranges. */
+#define EMU_EMMC_MAX_CORRUPT 8
+int emu_emmc_add_corrupt(struct emu_storage *s, int area, uint64_t off, uint64_t len);
+/* Every write and erase fails with MTK_E_SECURITY (power-on write protection). */
+void emu_emmc_set_write_protect(struct emu_storage *s, bool on);
+
+/* Boot model.  The area the BootROM reads: boot2 when PARTITION_CONFIG's
+ * BOOT_PARTITION_ENABLE selects it, boot1 otherwise (also for "disabled" and
+ * "user": MediaTek BootROMs read boot1 regardless, formats.md §6.3). */
+int emu_emmc_boot_area(const struct emu_storage *s);
+/* True when `area` starts with an EMMC_BOOT device header and a BRLYT at
+ * 0x200 (formats.md §4.2/§4.3): the BootROM would find a preloader there. */
+bool emu_emmc_has_preloader(struct emu_storage *s, int area);
+
+/* Boot/RPMB 4 MiB each, user = user_size or the profile's default. */
+struct emu_profile;
+void emu_geometry_default(struct emu_emmc_geometry *g, const struct emu_profile *prof, uint64_t user_size);
+
+/* Deterministic CID for a seed string (an IMEI or the state path). */
+void emu_emmc_make_cid(uint8_t cid[16], const char *seed);
+
+/* --- scatter_lite.c ------------------------------------------------------- */
+
+enum emu_scatter_region { EMU_SR_USER, EMU_SR_BOOT1, EMU_SR_BOOT2, EMU_SR_BOOT1_BOOT2 };
+
+struct emu_scatter_part {
+	char name[64];
+	uint64_t linear;   /* linear_start_addr as written */
+	uint64_t physical; /* physical_start_addr as written (0 when absent) */
+	uint64_t size;     /* partition_size; 0 = up to the next partition */
+	enum emu_scatter_region region;
+	bool reserved; /* is_reserved, or a 0xFFFFxxxx address */
+	bool download; /* is_download */
+	unsigned line; /* where the record starts, for messages */
+};
+
+struct emu_scatter {
+	char platform[32]; /* "MT6737M"; "" for v1.0 files */
+	int version;       /* 10 = v1.0, 11 = V1.1.x */
+	size_t count;
+	struct emu_scatter_part *parts;
+};
+
+/* Strict reader for the v1.0 and V1.1.x syntaxes.  `fname` only names the
+ * file in messages ("FILE:LINE: ..."). */
+int emu_scatter_parse(const char *text, size_t len, const char *fname, struct emu_scatter *out, char *err,
+                      size_t errlen);
+int emu_scatter_load(const char *path, struct emu_scatter *out, char *err, size_t errlen);
+void emu_scatter_free(struct emu_scatter *sc);
+
+/* --- provision.c ---------------------------------------------------------- */
+
+struct emu_provision_opts {
+	const char *chip;
+	const char *state_dir;
+	const char *scatter; /* NULL: the chip's default layout */
+	uint64_t user_size;  /* 0: profile default */
+	const char *imei;    /* NULL: derived from the state path */
+	bool force;          /* allow a non-empty state directory */
+};
+
+/* Where one partition ended up (for the summary and for tests). */
+struct emu_placed_part {
+	char name[64];
+	int area;
+	uint64_t offset, size;
+};
+
+struct emu_provision_result {
+	size_t count;
+	struct emu_placed_part parts[160];
+	char table[16]; /* "gpt" | "mbr+pmt" */
+	char imei[16];
+	char imei_part[64];   /* partition holding the IMEI record, "" if none */
+	uint64_t imei_offset; /* user-area offset of the record */
+};
+
+int emu_provision(const struct emu_provision_opts *o, struct emu_provision_result *res, char *err,
+                  size_t errlen);
+int emu_provision_main(int argc, char **argv);
+
+/* The IMEI record inside an NVRAM-class partition: a 512-byte block at the
+ * start of the partition holding the text "MTKEMU-NVRAM\nIMEI1=<15 digits>\n"
+ * padded with NULs.  Parsed back by emu_imei_record_parse(). */
+#define EMU_IMEI_MAGIC "MTKEMU-NVRAM\n"
+int emu_imei_record_parse(const uint8_t *buf, size_t len, char imei[16]);
+
+#endif

@@ -1,0 +1,516 @@
+/* SPDX-License-Identifier: MIT */
+/* The device's end of the cable: exact-length byte I/O over e->fd, with the
+ * link model (bandwidth and per-transfer latency) and fault injection.
+ *
+ * Every wait is a poll() of at most POLL_MS, so mtkemu_stop() from another
+ * thread (or a signal handler) is noticed within that time. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/bytes.h"
+#include "emu_internal.h"
+
+#define POLL_MS 50
+#define NSEC 1000000000ull
+
+/* Link models.  One emu_send() or emu_recv() is one USB transfer: it costs the
+ * latency once plus its length at the modelled bandwidth.
+ *
+ * usb2-hs: 480 Mbit/s signalling allows at most 13 bulk packets of 512 bytes
+ *   per 125 us microframe (53 MB/s); MediaTek preloaders and DAs reach about
+ *   35-40 MB/s in practice, so 40 MB/s.  A transfer completes at the earliest
+ *   on the next microframe: 125 us.
+ * usb2-fs: 12 Mbit/s allows at most 19 packets of 64 bytes per 1 ms frame
+ *   (1.2 MB/s); the BootROM's full-speed port gets about 1 MB/s.  Latency one
+ *   frame: 1 ms. */
+struct emu_speed {
+	const char *name;
+	uint64_t bytes_per_sec; /* 0 = unlimited */
+	uint64_t latency_ns;
+};
+
+static const struct emu_speed speeds[] = {
+	{ "none", 0, 0 },
+	{ "usb2-hs", 40000000, 125000 },
+	{ "usb2-fs", 1000000, 1000000 },
+};
+
+struct emu_faults {
+	bool has_disconnect, has_stall, da_silent;
+	uint64_t disconnect_after, stall_after;
+	size_t ncorrupt;
+	struct emu_fault_corrupt corrupt[EMU_MAX_CORRUPT];
+};
+
+struct emu_link {
+	const struct emu_speed *speed;
+	struct emu_faults f;
+	uint64_t total;          /* bytes moved in both directions since the device was created */
+	bool disconnect_fired, stall_fired;
+	enum emu_link_end state;
+	bool is_socket;
+	const struct emu_session_watch *watch;
+	uint64_t busy_until_ns;  /* link clock: when the modelled cable is free again */
+};
+
+/* ---- fault spec ------------------------------------------------------------ */
+
+static const char known_faults[] =
+	"disconnect-after=BYTES, stall-after=BYTES, da-silent, corrupt-write=REGION:OFFSET:LEN";
+static const char *const regions[] = { "boot1", "boot2", "rpmb", "user" };
+
+/* Decimal or 0x-hex, optional K/M/G (binary) suffix; the whole string. */
+static bool parse_count(const char *s, uint64_t *out)
+{
+	int base = 10;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	if (!*s || *s == '-' || *s == '+' || *s == ' ')
+		return false;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, base);
+	if (errno || end == s)
+		return false;
+	unsigned shift = 0;
+	if (*end) {
+		const char *suf = "KMG";
+		char c = (char)(*end & ~0x20);
+		const char *p = base == 10 && c ? strchr(suf, c) : NULL;
+		if (!p || end[1])
+			return false;
+		shift = 10u * (unsigned)(p - suf + 1);
+	}
+	if (shift && v > (UINT64_MAX >> shift))
+		return false;
+	*out = (uint64_t)v << shift;
+	return true;
+}
+
+static int parse_corrupt(struct emu_faults *f, const char *v, char *err, size_t errlen)
+{
+	char region[32];
+	const char *c1 = strchr(v, ':');
+	const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+	if (!c1 || !c2 || strchr(c2 + 1, ':')) {
+		snprintf(err, errlen, "corrupt-write needs REGION:OFFSET:LEN (e.g. user:0x100000:4096), got '%s'", v);
+		return -1;
+	}
+	size_t rl = (size_t)(c1 - v);
+	if (rl >= sizeof region)
+		rl = sizeof region - 1;
+	memcpy(region, v, rl);
+	region[rl] = '\0';
+	size_t r = 0;
+	while (r < sizeof regions / sizeof regions[0] && strcmp(regions[r], region) != 0)
+		r++;
+	if (r == sizeof regions / sizeof regions[0]) {
+		snprintf(err, errlen, "corrupt-write: unknown region '%s' (known: boot1, boot2, rpmb, user)", region);
+		return -1;
+	}
+	char num[64];
+	uint64_t off, len, end;
+	size_t nl = (size_t)(c2 - c1 - 1);
+	snprintf(num, sizeof num, "%.*s", (int)(nl < sizeof num ? nl : sizeof num - 1), c1 + 1);
+	if (!parse_count(num, &off)) {
+		snprintf(err, errlen, "corrupt-write: '%s' is not a byte offset", num);
+		return -1;
+	}
+	if (!parse_count(c2 + 1, &len) || len == 0) {
+		snprintf(err, errlen, "corrupt-write: '%s' is not a length (bytes, > 0)", c2 + 1);
+		return -1;
+	}
+	if (mtk_add_overflows(off, len, &end)) {
+		snprintf(err, errlen, "corrupt-write: offset + length overflows in '%s'", v);
+		return -1;
+	}
+	if (f->ncorrupt == EMU_MAX_CORRUPT) {
+		snprintf(err, errlen, "at most %d corrupt-write faults", EMU_MAX_CORRUPT);
+		return -1;
+	}
+	struct emu_fault_corrupt *c = &f->corrupt[f->ncorrupt++];
+	snprintf(c->region, sizeof c->region, "%s", regions[r]);
+	c->offset = off;
+	c->len = len;
+	return 0;
+}
+
+static int parse_byte_fault(const char *name, const char *v, uint64_t *out, bool *has, char *err, size_t errlen)
+{
+	if (!v || !*v) {
+		snprintf(err, errlen, "%s needs a byte count (e.g. %s=4096)", name, name);
+		return -1;
+	}
+	if (!parse_count(v, out)) {
+		snprintf(err, errlen, "%s: '%s' is not a byte count", name, v);
+		return -1;
+	}
+	*has = true;
+	return 0;
+}
+
+static int parse_one_fault(struct emu_faults *f, char *tok, char *err, size_t errlen)
+{
+	char *v = strchr(tok, '=');
+	if (v)
+		*v++ = '\0';
+	if (strcmp(tok, "disconnect-after") == 0)
+		return parse_byte_fault(tok, v, &f->disconnect_after, &f->has_disconnect, err, errlen);
+	if (strcmp(tok, "stall-after") == 0)
+		return parse_byte_fault(tok, v, &f->stall_after, &f->has_stall, err, errlen);
+	if (strcmp(tok, "da-silent") == 0) {
+		if (v) {
+			snprintf(err, errlen, "da-silent takes no value");
+			return -1;
+		}
+		f->da_silent = true;
+		return 0;
+	}
+	if (strcmp(tok, "corrupt-write") == 0) {
+		if (!v || !*v) {
+			snprintf(err, errlen, "corrupt-write needs REGION:OFFSET:LEN (e.g. user:0x100000:4096)");
+			return -1;
+		}
+		return parse_corrupt(f, v, err, errlen);
+	}
+	snprintf(err, errlen, "unknown fault '%s' (known: %s)", tok, known_faults);
+	return -1;
+}
+
+static int parse_faults(struct emu_faults *f, const char *spec, char *err, size_t errlen)
+{
+	memset(f, 0, sizeof *f);
+	if (!spec || !*spec)
+		return 0;
+	char *copy = strdup(spec);
+	if (!copy) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	int rc = 0;
+	char *p = copy;
+	for (;;) {
+		char *comma = strchr(p, ',');
+		if (comma)
+			*comma = '\0';
+		if (!*p) {
+			snprintf(err, errlen, "empty entry in fault spec '%s'", spec);
+			rc = -1;
+			break;
+		}
+		if ((rc = parse_one_fault(f, p, err, errlen)) < 0 || !comma)
+			break;
+		p = comma + 1;
+	}
+	free(copy);
+	return rc;
+}
+
+int emu_link_new(struct mtkemu *e, const char *faults, const char *speed, char *err, size_t errlen)
+{
+	const struct emu_speed *sp = &speeds[0];
+	if (speed) {
+		size_t i = 0;
+		while (i < sizeof speeds / sizeof speeds[0] && strcmp(speeds[i].name, speed) != 0)
+			i++;
+		if (i == sizeof speeds / sizeof speeds[0]) {
+			snprintf(err, errlen, "unknown link speed '%s' (known: usb2-hs, usb2-fs, none)", speed);
+			return -1;
+		}
+		sp = &speeds[i];
+	}
+	struct emu_link *l = calloc(1, sizeof *l);
+	if (!l) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (parse_faults(&l->f, faults, err, errlen) < 0) {
+		free(l);
+		return -1;
+	}
+	l->speed = sp;
+	l->state = EMU_LINK_UP;
+	e->link = l;
+	return 0;
+}
+
+void emu_link_free(struct emu_link *l)
+{
+	free(l);
+}
+
+bool emu_fault_da_silent(const struct mtkemu *e)
+{
+	return e->link->f.da_silent;
+}
+
+size_t emu_fault_corrupt_writes(const struct mtkemu *e, const struct emu_fault_corrupt **list)
+{
+	*list = e->link->f.corrupt;
+	return e->link->f.ncorrupt;
+}
+
+enum emu_link_end emu_link_state(const struct mtkemu *e)
+{
+	return e->link->state;
+}
+
+void emu_link_session_start(struct mtkemu *e)
+{
+	struct stat st;
+	e->link->state = EMU_LINK_UP;
+	e->link->is_socket = fstat(e->fd, &st) == 0 && S_ISSOCK(st.st_mode);
+	e->link->busy_until_ns = 0;
+}
+
+/* ---- link model ------------------------------------------------------------- */
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * NSEC + (uint64_t)ts.tv_nsec;
+}
+
+void emu_link_watch(struct mtkemu *e, const struct emu_session_watch *w)
+{
+	e->link->watch = w;
+}
+
+/* Also notices the frontend's "host closed the port". */
+static bool stopping(struct mtkemu *e)
+{
+	if (atomic_load(&e->stop)) {
+		e->link->state = EMU_LINK_STOPPED;
+		return true;
+	}
+	const struct emu_session_watch *w = e->link->watch;
+	if (w && w->ended(w->ctx)) {
+		e->link->state = EMU_LINK_CLOSED;
+		return true;
+	}
+	return false;
+}
+
+/* Sleeps until the modelled cable has carried `len` more bytes.  The clock
+ * only moves forward from "now", so idle time is never banked as credit. */
+static int pace(struct mtkemu *e, size_t len)
+{
+	const struct emu_speed *sp = e->link->speed;
+	if (!sp->bytes_per_sec)
+		return 0;
+	uint64_t now = now_ns();
+	uint64_t start = e->link->busy_until_ns > now ? e->link->busy_until_ns : now;
+	uint64_t cost = sp->latency_ns + (uint64_t)len * NSEC / sp->bytes_per_sec;
+	e->link->busy_until_ns = start + cost;
+	for (;;) {
+		if (stopping(e))
+			return -1;
+		now = now_ns();
+		if (now >= e->link->busy_until_ns)
+			return 0;
+		uint64_t left = e->link->busy_until_ns - now;
+		if (left > POLL_MS * 1000000ull)
+			left = POLL_MS * 1000000ull;
+		struct timespec ts = { (time_t)(left / NSEC), (long)(left % NSEC) };
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* ---- faults ------------------------------------------------------------------ */
+
+/* Bytes that may still move before a byte-count fault fires. */
+static uint64_t fault_budget(const struct emu_link *l)
+{
+	uint64_t b = UINT64_MAX;
+	if (l->f.has_disconnect && !l->disconnect_fired)
+		b = l->f.disconnect_after > l->total ? l->f.disconnect_after - l->total : 0;
+	if (l->f.has_stall && !l->stall_fired) {
+		uint64_t s = l->f.stall_after > l->total ? l->f.stall_after - l->total : 0;
+		if (s < b)
+			b = s;
+	}
+	return b;
+}
+
+static void cut(struct mtkemu *e)
+{
+	e->link->disconnect_fired = true;
+	e->link->state = EMU_LINK_FAULT;
+	/* A socket peer sees EOF at once; for a pty the owner (pty.c) closes
+	 * the master when mtkemu_serve() reports the fault. */
+	shutdown(e->fd, SHUT_RDWR);
+}
+
+/* The device hangs: it neither reads nor writes, but the cable stays in
+ * until the host gives up (hang-up) or the emulator is stopped. */
+static void stall(struct mtkemu *e)
+{
+	e->link->stall_fired = true;
+	for (;;) {
+		if (stopping(e)) {
+			if (e->link->state == EMU_LINK_CLOSED)
+				e->link->state = EMU_LINK_FAULT;
+			return;
+		}
+		struct pollfd p = { .fd = e->fd, .events = 0 };
+		int n = poll(&p, 1, POLL_MS);
+		if (n > 0 && (p.revents & (POLLHUP | POLLERR | POLLNVAL))) {
+			e->link->state = EMU_LINK_FAULT;
+			return;
+		}
+	}
+}
+
+/* Called when the budget ran out: whichever fault's threshold was reached. */
+static void fire(struct mtkemu *e)
+{
+	struct emu_link *l = e->link;
+	if (l->f.has_disconnect && !l->disconnect_fired && l->total >= l->f.disconnect_after)
+		cut(e);
+	else
+		stall(e);
+}
+
+/* ---- byte I/O ---------------------------------------------------------------- */
+
+static int wait_fd(struct mtkemu *e, short events)
+{
+	const struct emu_session_watch *w = e->link->watch;
+	for (;;) {
+		struct pollfd pw[2] = { { .fd = e->fd, .events = events }, { .fd = w ? w->fd : -1, .events = POLLIN } };
+		struct pollfd *p = &pw[0];
+		int n = poll(pw, 2, POLL_MS);
+		/* Asked after the wake-up and before any read: bytes of the
+		 * host's next session must not be eaten by this one. */
+		if (stopping(e))
+			return -1;
+		if (n < 0 && errno != EINTR) {
+			e->link->state = EMU_LINK_CLOSED;
+			return -1;
+		}
+		/* A hang-up ends the session even with bytes still queued: nobody
+		 * is left to read the answers.  It must be taken from this poll,
+		 * because a pty host that reopens the port at once clears it. */
+		if (n > 0 && (p->revents & (POLLNVAL | POLLHUP))) {
+			e->link->state = EMU_LINK_CLOSED;
+			return -1;
+		}
+		if (n > 0 && (p->revents & (events | POLLERR)))
+			return 0;
+	}
+}
+
+static int read_some(struct mtkemu *e, uint8_t *buf, size_t len)
+{
+	if (wait_fd(e, POLLIN) < 0)
+		return -1;
+	ssize_t n = read(e->fd, buf, len);
+	if (n > 0)
+		return (int)n;
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return 0;
+	/* 0 = EOF (socket), EIO = the pty's slave side was closed. */
+	e->link->state = EMU_LINK_CLOSED;
+	return -1;
+}
+
+static int write_some(struct mtkemu *e, const uint8_t *buf, size_t len)
+{
+	if (wait_fd(e, POLLOUT) < 0)
+		return -1;
+	ssize_t n = e->link->is_socket ? send(e->fd, buf, len, MSG_NOSIGNAL) : write(e->fd, buf, len);
+	if (n >= 0)
+		return (int)n;
+	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+		return 0;
+	e->link->state = EMU_LINK_CLOSED;
+	return -1;
+}
+
+typedef int (*io_fn)(struct mtkemu *e, uint8_t *buf, size_t len);
+
+static int move_bytes(struct mtkemu *e, uint8_t *buf, size_t len, io_fn io)
+{
+	struct emu_link *l = e->link;
+	if (l->state != EMU_LINK_UP)
+		return -1;
+	uint64_t budget = fault_budget(l);
+	size_t now = budget < len ? (size_t)budget : len;
+	for (size_t done = 0; done < now;) {
+		size_t chunk = now - done > 1u << 30 ? 1u << 30 : now - done;
+		int n = io(e, buf + done, chunk);
+		if (n < 0)
+			return -1;
+		done += (size_t)n;
+		l->total += (uint64_t)n;
+	}
+	if (now < len) {
+		fire(e);
+		return -1;
+	}
+	return 0;
+}
+
+static int read_io(struct mtkemu *e, uint8_t *buf, size_t len)
+{
+	return read_some(e, buf, len);
+}
+
+static int write_io(struct mtkemu *e, uint8_t *buf, size_t len)
+{
+	return write_some(e, buf, len);
+}
+
+int emu_recv(struct mtkemu *e, void *buf, size_t len)
+{
+	if (move_bytes(e, buf, len, read_io) < 0)
+		return -1;
+	return pace(e, len);
+}
+
+int emu_send(struct mtkemu *e, const void *buf, size_t len)
+{
+	if (e->link->state != EMU_LINK_UP || pace(e, len) < 0)
+		return -1;
+	/* write_io never writes through the pointer. */
+	return move_bytes(e, (uint8_t *)(uintptr_t)buf, len, write_io);
+}
+
+int emu_send_u16be(struct mtkemu *e, uint16_t v)
+{
+	uint8_t b[2];
+	mtk_put_u16be(b, v);
+	return emu_send(e, b, sizeof b);
+}
+
+int emu_send_u32be(struct mtkemu *e, uint32_t v)
+{
+	uint8_t b[4];
+	mtk_put_u32be(b, v);
+	return emu_send(e, b, sizeof b);
+}
+
+int emu_recv_u32be(struct mtkemu *e, uint32_t *v)
+{
+	uint8_t b[4];
+	if (emu_recv(e, b, sizeof b) < 0)
+		return -1;
+	*v = mtk_get_u32be(b);
+	return 0;
+}
+
+int emu_recv_u8(struct mtkemu *e, uint8_t *v)
+{
+	return emu_recv(e, v, 1);
+}

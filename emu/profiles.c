@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/* Chip profiles: what each emulated SoC reports (brom-protocol.md §5).
+ *
+ * Choices the reference leaves open, made once here:
+ *
+ * - hw_sub_code / hw_ver / sw_ver are the values of the chip's DA-file entry
+ *   (§5.5), so a host that picks the DA entry by exact match and one that
+ *   uses the "entry hw_version <= reported hw_ver" rule (§6.4) both find it.
+ *   That makes MT6797 report hw_ver 0x8A00 and the legacy chips and
+ *   MT6755/MT6750/MT6757/MT6797 report hw_sub_code 0x0000; everything else
+ *   reports the common 8A00/CA00/0000 of §5.1.
+ * - BL version (GET_BL_VER in preloader mode): 3 for every xflash-era chip
+ *   (their preloaders implement GET_ME_ID/GET_SOC_ID/GET_PL_CAP, §3.4).  1 for
+ *   the legacy-DA chips: MediaTek's own tool reads "version < 2" as "no xflash
+ *   support", which is exactly what these chips' preloaders lack, and the
+ *   MT6582-era preloader source [PL-old] answers 1.  No profile answers 2.
+ * - MT6750 uses the 0x0326 code it shares with MT6755 (the common case, §5.2).
+ * - has_soc_id follows §5.3: only chips with a socid_addr have one.
+ * - Partition tables: MT6572/MT6582 firmware uses PMT with an MBR/EBR chain;
+ *   everything from MT6580 on uses GPT (formats.md).
+ * - target_config is 0 (unfused, §5.1); --secure overrides it. */
+#include <pthread.h>
+#include <strings.h>
+
+#include "emu_internal.h"
+
+#define GIB (1024ull * 1024 * 1024)
+
+#define LEGACY(n, code, dacode, wdt, tbl)                                                                    \
+	{ .name = n, .hw_code = code, .hw_sub_code = 0x0000, .hw_ver = 0xCA00, .sw_ver = 0x0000,             \
+	  .brom_ver = 0x05, .bl_ver = 1, .target_config = 0, .wdt_addr = wdt, .da_code = dacode,              \
+	  .da_family = EMU_DA_LEGACY, .has_soc_id = false, .table = tbl, .user_size = 8 * GIB }
+
+#define XFLASH(n, code, dacode, sub, hwv, socid)                                                             \
+	{ .name = n, .hw_code = code, .hw_sub_code = sub, .hw_ver = hwv, .sw_ver = 0x0000, .brom_ver = 0x05,  \
+	  .bl_ver = 3, .target_config = 0, .wdt_addr = 0x10007000, .da_code = dacode,                         \
+	  .da_family = EMU_DA_XFLASH, .has_soc_id = socid, .table = EMU_TABLE_GPT, .user_size = 8 * GIB }
+
+static const struct emu_profile profiles[] = {
+	LEGACY("mt6572", 0x6572, 0x6572, 0x10007000, EMU_TABLE_PMT_MBR),
+	LEGACY("mt6580", 0x6580, 0x6580, 0x10007000, EMU_TABLE_GPT),
+	LEGACY("mt6582", 0x6582, 0x6582, 0x10007000, EMU_TABLE_PMT_MBR),
+	LEGACY("mt6735", 0x0321, 0x6735, 0x10212000, EMU_TABLE_GPT),
+	LEGACY("mt6737", 0x0335, 0x6735, 0x10212000, EMU_TABLE_GPT),
+	XFLASH("mt6739", 0x0699, 0x6739, 0x8A00, 0xCA00, true),
+	XFLASH("mt6750", 0x0326, 0x6755, 0x0000, 0xCA00, false),
+	LEGACY("mt6753", 0x0337, 0x6735, 0x10212000, EMU_TABLE_GPT),
+	XFLASH("mt6755", 0x0326, 0x6755, 0x0000, 0xCA00, false),
+	XFLASH("mt6757", 0x0551, 0x6757, 0x0000, 0xCA00, false),
+	XFLASH("mt6761", 0x0717, 0x6761, 0x8A00, 0xCA00, true),
+	XFLASH("mt6762", 0x0717, 0x6761, 0x8A00, 0xCA00, true),
+	XFLASH("mt6763", 0x0690, 0x6763, 0x8A00, 0xCA00, true),
+	XFLASH("mt6765", 0x0766, 0x6765, 0x8A00, 0xCA00, true),
+	XFLASH("mt6768", 0x0707, 0x6768, 0x8A00, 0xCA00, true),
+	XFLASH("mt6771", 0x0788, 0x6771, 0x8A00, 0xCA00, true),
+	XFLASH("mt6785", 0x0813, 0x6785, 0x8A00, 0xCA00, true),
+	XFLASH("mt6797", 0x0279, 0x6797, 0x0000, 0x8A00, false),
+};
+
+#define NPROFILES (sizeof profiles / sizeof profiles[0])
+
+static const char *names[NPROFILES + 1];
+
+const struct emu_profile *emu_profile_find(const char *name)
+{
+	for (size_t i = 0; name && i < NPROFILES; i++)
+		if (strcasecmp(profiles[i].name, name) == 0)
+			return &profiles[i];
+	return NULL;
+}
+
+static void names_init(void)
+{
+	for (size_t i = 0; i < NPROFILES; i++)
+		names[i] = profiles[i].name;
+	names[NPROFILES] = NULL;
+}
+
+const char *const *mtkemu_chip_names(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, names_init);
+	return names;
+}

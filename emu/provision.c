@@ -1,0 +1,854 @@
+/* SPDX-License-Identifier: MIT */
+/* `mtkemu provision`: build a phone's storage as it leaves the factory.
+ *
+ *   mtkemu provision --chip CHIP --state DIR [--scatter FILE] [--user-size SIZE]
+ *                    [--imei IMEI] [--force]
+ *
+ * The layout comes from the scatter file (or a default one for the chip's
+ * era); the partition table is the one that era uses: GPT from MT6580 on,
+ * MBR/EBR plus a PMT for MT6572/MT6582 (profile field `table`).  Contents are
+ * deterministic, so two provisions of the same inputs are byte-identical:
+ *   boot1 (and boot2 for EMMC_BOOT1_BOOT2)  a preloader image: EMMC_BOOT
+ *        header + BRLYT + GFH FILE_INFO/BL_INFO + code + MTK_BLOADER_INFO
+ *        block + signature (formats.md §4), which the boot model and a real
+ *        preloader parser accept;
+ *   boot, recovery  an Android boot image header ("ANDROID!") and payload;
+ *   the first of nvram / nvdata / protect1  the IMEI record (emu_storage.h);
+ *   table partitions (pgpt, sgpt, MBR, EBRn, flashinfo, BMTPOOL, OTP)  only
+ *        what the table writer puts there;
+ *   everything else  a one-line tag and pattern bytes in its first MiB; the
+ *        rest stays a hole in the sparse file (reads as zero). */
+#include "emu_internal.h"
+#include "emu_storage.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/bytes.h"
+#include "mtkflash/core.h"
+#include "mtkflash/storage.h"
+
+#define MIB           (1024ull * 1024)
+#define PATTERN_BYTES MIB
+
+static int perr(char *err, size_t errlen, int code, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+static int perr(char *err, size_t errlen, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+/* ------------------------------------------------------------ default layouts */
+
+struct dpart {
+	const char *name;
+	uint64_t linear, size;
+	enum emu_scatter_region region;
+};
+
+#define TAIL(n) (0xFFFF0000u | (n))
+/* GPT era, shaped like the MT6735/MT6580 factory scatters in the fixtures. */
+static const struct dpart gpt_layout[] = {
+        {"preloader", 0, 0x40000, EMU_SR_BOOT1}, {"pgpt", 0, 0x80000, EMU_SR_USER},
+        {"proinfo", 0x80000, 0x300000, 0},       {"nvram", 0x380000, 0x500000, 0},
+        {"protect1", 0x880000, 0xA00000, 0},     {"protect2", 0x1280000, 0xA00000, 0},
+        {"lk", 0x1C80000, 0x80000, 0},           {"para", 0x1D00000, 0x80000, 0},
+        {"boot", 0x1D80000, 0x1000000, 0},       {"recovery", 0x2D80000, 0x1000000, 0},
+        {"logo", 0x3D80000, 0x800000, 0},        {"expdb", 0x4580000, 0xA00000, 0},
+        {"seccfg", 0x4F80000, 0x80000, 0},       {"secro", 0x5000000, 0x600000, 0},
+        {"tee1", 0x5600000, 0x500000, 0},        {"tee2", 0x5B00000, 0x500000, 0},
+        {"frp", 0x6000000, 0x100000, 0},         {"nvdata", 0x6100000, 0x2000000, 0},
+        {"metadata", 0x8100000, 0x2500000, 0},   {"system", 0xA600000, 0xC0000000, 0},
+        {"cache", 0xCA600000, 0x10000000, 0},    {"userdata", 0xDA600000, 0, 0},
+        {"flashinfo", TAIL(0x84), 0x1000000, 0}, {"sgpt", TAIL(0x4), 0x80000, 0},
+};
+/* MBR era (MT6572/MT6582): linear space = boot area (12 MiB reserved) + user. */
+static const struct dpart mbr_layout[] = {
+        {"PRELOADER", 0, 0xC00000, EMU_SR_BOOT1}, {"MBR", 0xC00000, 0x80000, 0},
+        {"EBR1", 0xC80000, 0x80000, 0},           {"PRO_INFO", 0xD00000, 0x300000, 0},
+        {"NVRAM", 0x1000000, 0x500000, 0},        {"PROTECT_F", 0x1500000, 0xA00000, 0},
+        {"PROTECT_S", 0x1F00000, 0xA00000, 0},    {"SECCFG", 0x2900000, 0x20000, 0},
+        {"UBOOT", 0x2920000, 0x60000, 0},         {"BOOTIMG", 0x2980000, 0x600000, 0},
+        {"RECOVERY", 0x2F80000, 0x600000, 0},     {"SEC_RO", 0x3580000, 0x40000, 0},
+        {"MISC", 0x35C0000, 0x80000, 0},          {"LOGO", 0x3640000, 0x300000, 0},
+        {"EXPDB", 0x3940000, 0xA00000, 0},        {"ANDROID", 0x4340000, 0x40000000, 0},
+        {"CACHE", 0x44340000, 0x10000000, 0},     {"USRDATA", 0x54340000, 0, 0},
+        {"BMTPOOL", TAIL(0xA8), 0x1500000, 0},
+};
+
+static int default_scatter(const struct emu_profile *prof, struct emu_scatter *sc)
+{
+	const struct dpart *d = prof->table == EMU_TABLE_GPT ? gpt_layout : mbr_layout;
+	size_t n = prof->table == EMU_TABLE_GPT ? sizeof(gpt_layout) / sizeof(gpt_layout[0])
+	                                        : sizeof(mbr_layout) / sizeof(mbr_layout[0]);
+	memset(sc, 0, sizeof(*sc));
+	sc->parts = calloc(n, sizeof(*sc->parts));
+	if (!sc->parts)
+		return MTK_E_NOMEM;
+	sc->count = n;
+	sc->version = 11;
+	for (size_t i = 0; i < n; i++) {
+		struct emu_scatter_part *p = &sc->parts[i];
+		snprintf(p->name, sizeof(p->name), "%s", d[i].name);
+		p->linear = d[i].linear;
+		p->size = d[i].size;
+		p->region = d[i].region;
+		p->reserved = (d[i].linear >> 16) == 0xFFFF;
+		p->download = true;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------- layout */
+
+struct layout {
+	const char *src; /* scatter path or "default layout", for messages */
+	size_t count;
+	struct emu_placed_part *parts; /* = result->parts */
+	unsigned line[160];
+};
+
+static bool name_is(const char *name, const char *const *set)
+{
+	for (; *set; set++)
+		if (strcasecmp(name, *set) == 0 ||
+		    (mtk_part_alias(name) && strcasecmp(mtk_part_alias(name), *set) == 0))
+			return true;
+	return false;
+}
+
+static int add_placed(struct layout *L, const char *name, int area, uint64_t off, uint64_t size,
+                      unsigned line, char *err, size_t errlen)
+{
+	if (L->count == sizeof(L->line) / sizeof(L->line[0]))
+		return perr(err, errlen, MTK_E_RANGE, "%s:%u: more than 160 partitions", L->src, line);
+	struct emu_placed_part *p = &L->parts[L->count];
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	p->area = area;
+	p->offset = off;
+	p->size = size;
+	L->line[L->count++] = line;
+	return 0;
+}
+
+static uint64_t user_base(const struct emu_scatter *sc)
+{
+	for (size_t i = 0; i < sc->count; i++)
+		if (sc->parts[i].region == EMU_SR_USER && !sc->parts[i].reserved)
+			return sc->parts[i].linear;
+	return 0;
+}
+
+static int place_boot(struct layout *L, const struct emu_scatter_part *p, const struct emu_emmc_geometry *g,
+                      char *err, size_t errlen)
+{
+	int rc = 0;
+	bool b1 = p->region == EMU_SR_BOOT1 || p->region == EMU_SR_BOOT1_BOOT2;
+	bool b2 = p->region == EMU_SR_BOOT2 || p->region == EMU_SR_BOOT1_BOOT2;
+	/* MBR-era scatters size the preloader as the whole linear boot window;
+	 * what exists is the boot area itself. */
+	if (b1)
+		rc = add_placed(L, p->name, EMU_AREA_BOOT1, 0,
+		                p->size && p->size < g->size[EMU_AREA_BOOT1] ? p->size
+		                                                             : g->size[EMU_AREA_BOOT1],
+		                p->line, err, errlen);
+	if (rc == 0 && b2)
+		rc = add_placed(L, p->name, EMU_AREA_BOOT2, 0,
+		                p->size && p->size < g->size[EMU_AREA_BOOT2] ? p->size
+		                                                             : g->size[EMU_AREA_BOOT2],
+		                p->line, err, errlen);
+	return rc;
+}
+
+/* Tail partitions addressed 0xFFFFxxxx are placed from the end of the user
+ * area backwards, from their real sizes (formats.md §1.8). */
+static int place_tail(struct layout *L, const struct emu_scatter *sc, uint64_t user_size,
+                      uint64_t *tail_start, char *err, size_t errlen)
+{
+	uint64_t end = user_size;
+	for (size_t i = sc->count; i-- > 0;) {
+		const struct emu_scatter_part *p = &sc->parts[i];
+		if (p->region != EMU_SR_USER || !((p->linear >> 16) == 0xFFFF && p->linear <= 0xFFFFFFFFu))
+			continue;
+		if (p->size > end)
+			return perr(err, errlen, MTK_E_RANGE,
+			            "%s:%u: reserved partition '%s' (0x%llx bytes) does not fit the "
+			            "0x%llx-byte user area",
+			            L->src, p->line, p->name, (unsigned long long)p->size,
+			            (unsigned long long)user_size);
+		end -= p->size;
+		int rc = add_placed(L, p->name, EMU_AREA_USER, end, p->size, p->line, err, errlen);
+		if (rc)
+			return rc;
+	}
+	*tail_start = end;
+	return 0;
+}
+
+static int place_user(struct layout *L, const struct emu_scatter *sc, size_t i, uint64_t base,
+                      uint64_t tail_start, char *err, size_t errlen)
+{
+	const struct emu_scatter_part *p = &sc->parts[i];
+	if (p->linear < base)
+		return perr(err, errlen, MTK_E_RANGE,
+		            "%s:%u: '%s' at 0x%llx lies before the user area (starts at 0x%llx)", L->src,
+		            p->line, p->name, (unsigned long long)p->linear, (unsigned long long)base);
+	uint64_t off = p->linear - base, size = p->size;
+	if (size == 0) { /* "the rest": up to the next partition or the reserved tail */
+		uint64_t next = tail_start;
+		for (size_t j = i + 1; j < sc->count; j++)
+			if (sc->parts[j].region == EMU_SR_USER && !sc->parts[j].reserved) {
+				next = sc->parts[j].linear - base;
+				break;
+			}
+		if (next <= off)
+			return perr(err, errlen, MTK_E_RANGE, "%s:%u: '%s' has size 0 and no room after it",
+			            L->src, p->line, p->name);
+		size = next - off;
+	}
+	return add_placed(L, p->name, EMU_AREA_USER, off, size, p->line, err, errlen);
+}
+
+static int cmp_placed(const void *a, const void *b)
+{
+	const struct emu_placed_part *x = a, *y = b;
+	if (x->area != y->area)
+		return x->area < y->area ? -1 : 1;
+	return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+static int check_layout(struct layout *L, const struct emu_emmc_geometry *g, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < L->count; i++) {
+		const struct emu_placed_part *p = &L->parts[i];
+		uint64_t end;
+		if (p->name[0] == 0)
+			return perr(err, errlen, MTK_E_PARSE, "%s:%u: partition without a name", L->src,
+			            L->line[i]);
+		if (mtk_add_overflows(p->offset, p->size, &end) || end > g->size[p->area])
+			return perr(err, errlen, MTK_E_RANGE,
+			            "%s:%u: '%s' (0x%llx+0x%llx) does not fit the %s area (0x%llx bytes); "
+			            "use a bigger "
+			            "--user-size",
+			            L->src, L->line[i], p->name, (unsigned long long)p->offset,
+			            (unsigned long long)p->size, emu_area_name(p->area),
+			            (unsigned long long)g->size[p->area]);
+	}
+	/* sort with the line numbers riding along */
+	struct {
+		struct emu_placed_part p;
+		unsigned line;
+	} tmp[160];
+	for (size_t i = 0; i < L->count; i++) {
+		tmp[i].p = L->parts[i];
+		tmp[i].line = L->line[i];
+	}
+	qsort(tmp, L->count, sizeof(tmp[0]), cmp_placed);
+	for (size_t i = 0; i < L->count; i++) {
+		L->parts[i] = tmp[i].p;
+		L->line[i] = tmp[i].line;
+	}
+	for (size_t i = 1; i < L->count; i++) {
+		const struct emu_placed_part *a = &L->parts[i - 1], *b = &L->parts[i];
+		if (a->area == b->area && a->offset + a->size > b->offset)
+			return perr(err, errlen, MTK_E_RANGE,
+			            "%s:%u: '%s' overlaps '%s' (line %u) in the %s area", L->src, L->line[i],
+			            b->name, a->name, L->line[i - 1], emu_area_name(a->area));
+	}
+	return 0;
+}
+
+static int place_all(struct layout *L, const struct emu_scatter *sc, const struct emu_emmc_geometry *g,
+                     char *err, size_t errlen)
+{
+	uint64_t base = user_base(sc), tail = g->size[EMU_AREA_USER];
+	int rc = place_tail(L, sc, g->size[EMU_AREA_USER], &tail, err, errlen);
+	for (size_t i = 0; rc == 0 && i < sc->count; i++) {
+		const struct emu_scatter_part *p = &sc->parts[i];
+		bool tail_addr = (p->linear >> 16) == 0xFFFF && p->linear <= 0xFFFFFFFFu;
+		if (p->region != EMU_SR_USER)
+			rc = place_boot(L, p, g, err, errlen);
+		else if (!tail_addr)
+			rc = place_user(L, sc, i, base, tail, err, errlen);
+	}
+	return rc ? rc : check_layout(L, g, err, errlen);
+}
+
+/* ----------------------------------------------------------------- contents */
+
+static uint32_t fnv1a(const char *s, uint32_t h)
+{
+	for (; s && *s; s++)
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	return h;
+}
+
+static void pattern(uint8_t *buf, size_t len, uint32_t seed)
+{
+	uint32_t x = seed ? seed : 0x2545F491u;
+	for (size_t i = 0; i < len; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		buf[i] = (uint8_t)x;
+	}
+}
+
+static int wr(struct emu_storage *s, int area, uint64_t off, const void *buf, size_t len, char *err,
+              size_t errlen)
+{
+	int rc = emu_emmc_write(s, area, off, buf, len);
+	return rc ? perr(err, errlen, rc, "%s", emu_emmc_error(s)) : 0;
+}
+
+/* A preloader as it sits in boot1 (formats.md §4.1–§4.5). */
+#define PL_GFH     0x800u
+#define PL_HDR     0x300u
+#define PL_CODE    0x4000u
+#define PL_BLOADER 0x12Cu /* 0x70 header + one 0xBC EMI record */
+#define PL_SIG     0x124u
+
+static size_t build_preloader(uint8_t *img, size_t cap, const struct emu_profile *prof)
+{
+	uint32_t file_len = PL_HDR + PL_CODE + PL_BLOADER + 4 + PL_SIG;
+	size_t total = PL_GFH + ((file_len + 511u) & ~511u);
+	if (total > cap)
+		return 0;
+	memset(img, 0, total);
+	memset(img, 0xFF, 0x200);
+	memcpy(img, "EMMC_BOOT\0\0\0", 12);
+	mtk_put_u32le(img + 0x0C, 1);
+	mtk_put_u32le(img + 0x10, 0x200);
+	uint8_t *b = img + 0x200; /* BRLYT */
+	memcpy(b, "BRLYT\0\0\0", 8);
+	mtk_put_u32le(b + 0x08, 1);
+	mtk_put_u32le(b + 0x0C, PL_GFH);
+	mtk_put_u32le(b + 0x10, (uint32_t)total);
+	mtk_put_u32le(b + 0x14, 0x42424242);
+	mtk_put_u32le(b + 0x18, 0x00010005);
+	mtk_put_u32le(b + 0x1C, PL_GFH);
+	mtk_put_u32le(b + 0x20, (uint32_t)total);
+	mtk_put_u32le(b + 0x24, 1);
+	uint8_t *g = img + PL_GFH; /* GFH_FILE_INFO */
+	memcpy(g, "MMM\x01", 4);
+	mtk_put_u16le(g + 4, 0x38);
+	mtk_put_u16le(g + 6, 0);
+	memcpy(g + 0x08, "FILE_INFO", 9);
+	mtk_put_u32le(g + 0x14, 1);
+	mtk_put_u16le(g + 0x18, 1); /* ARM_BL */
+	g[0x1A] = 5;                /* generic flash device */
+	g[0x1B] = 3;
+	mtk_put_u32le(g + 0x1C, prof->hw_code == 0x6572 ? 0x02007200 : 0x00200D00);
+	mtk_put_u32le(g + 0x20, file_len);
+	mtk_put_u32le(g + 0x24, 0x40000);
+	mtk_put_u32le(g + 0x28, PL_HDR);
+	mtk_put_u32le(g + 0x2C, PL_SIG);
+	mtk_put_u32le(g + 0x30, PL_HDR);
+	mtk_put_u32le(g + 0x34, 1);
+	uint8_t *bl = g + 0x38; /* GFH_BL_INFO */
+	memcpy(bl, "MMM\x01", 4);
+	mtk_put_u16le(bl + 4, 0x0C);
+	mtk_put_u16le(bl + 6, 1);
+	mtk_put_u32le(bl + 8, 1);
+	pattern(g + PL_HDR, PL_CODE, fnv1a(prof->name, 2166136261u));
+	uint8_t *info = g + PL_HDR + PL_CODE;
+	snprintf((char *)info, 0x1B, "MTK_BLOADER_INFO_v20");
+	snprintf((char *)info + 0x1B, 0x3D, "preloader_mtkemu_%s.bin", prof->name);
+	memcpy(info + 0x58, "V116", 4);
+	mtk_put_u32le(info + 0x5C, 0x33448822);
+	memcpy(info + 0x64, "MTK_BIN\0", 8);
+	mtk_put_u32le(info + 0x6C, 1);
+	pattern(info + 0x70, 0xBC, 0xE111u);
+	mtk_put_u32le(info + PL_BLOADER, PL_BLOADER);
+	memset(info + PL_BLOADER + 4, 0x5A, PL_SIG);
+	return total;
+}
+
+static int write_preloader(struct emu_storage *s, const struct emu_placed_part *p,
+                           const struct emu_profile *prof, char *err, size_t errlen)
+{
+	uint8_t img[PL_GFH + PL_HDR + PL_CODE + PL_BLOADER + 4 + PL_SIG + 512];
+	size_t n = build_preloader(img, sizeof(img), prof);
+	if (n > p->size)
+		n = (size_t)p->size;
+	return wr(s, p->area, p->offset, img, n, err, errlen);
+}
+
+static int write_bootimg(struct emu_storage *s, const struct emu_placed_part *p, char *err, size_t errlen)
+{
+	size_t n = p->size < PATTERN_BYTES ? (size_t)p->size : PATTERN_BYTES;
+	uint8_t *buf = calloc(1, n);
+	if (!buf)
+		return perr(err, errlen, MTK_E_NOMEM, "out of memory");
+	const uint32_t page = 2048;
+	uint32_t kernel = n > 2 * page ? (uint32_t)(n - 2 * page) : 0;
+	if (n >= page) {
+		memcpy(buf, "ANDROID!", 8);
+		mtk_put_u32le(buf + 8, kernel);      /* kernel_size */
+		mtk_put_u32le(buf + 12, 0x40008000); /* kernel_addr */
+		mtk_put_u32le(buf + 16, 0);          /* ramdisk_size */
+		mtk_put_u32le(buf + 20, 0x45000000); /* ramdisk_addr */
+		mtk_put_u32le(buf + 32, 0x44000000); /* tags_addr */
+		mtk_put_u32le(buf + 36, page);       /* page_size */
+		snprintf((char *)buf + 48, 16, "mtkemu");
+		snprintf((char *)buf + 64, 512, "bootopt=64S3,32N2,64N2 androidboot.selinux=permissive");
+		pattern(buf + page, kernel, fnv1a(p->name, 0x811C9DC5u));
+	}
+	int rc = wr(s, p->area, p->offset, buf, n, err, errlen);
+	free(buf);
+	return rc;
+}
+
+static int write_imei(struct emu_storage *s, const struct emu_placed_part *p, const char *imei, char *err,
+                      size_t errlen)
+{
+	uint8_t rec[512] = {0};
+	snprintf((char *)rec, sizeof(rec), EMU_IMEI_MAGIC "IMEI1=%s\n", imei);
+	return wr(s, p->area, p->offset, rec, p->size < sizeof(rec) ? (size_t)p->size : sizeof(rec), err,
+	          errlen);
+}
+
+static int write_pattern(struct emu_storage *s, const struct emu_placed_part *p, const char *chip, char *err,
+                         size_t errlen)
+{
+	size_t n = p->size < PATTERN_BYTES ? (size_t)p->size : PATTERN_BYTES;
+	uint8_t *buf = malloc(n ? n : 1);
+	if (!buf)
+		return perr(err, errlen, MTK_E_NOMEM, "out of memory");
+	pattern(buf, n, fnv1a(p->name, fnv1a(chip, 0x811C9DC5u)));
+	char tag[128];
+	int t = snprintf(tag, sizeof(tag), "MTKEMU-FACTORY part=%s chip=%s\n", p->name, chip);
+	memcpy(buf, tag, (size_t)t < n ? (size_t)t : n);
+	int rc = wr(s, p->area, p->offset, buf, n, err, errlen);
+	free(buf);
+	return rc;
+}
+
+static const char *const table_parts[] = {"pgpt", "sgpt",    "MBR", "EBR1",      "EBR2", "EBR3",
+                                          "PMT",  "BMTPOOL", "OTP", "flashinfo", NULL};
+static const char *const boot_images[] = {"boot", "recovery", NULL};
+static const char *const nvram_class[] = {"nvram", "nvdata", "protect1", NULL};
+
+/* The partition that gets the IMEI record: the first of nvram_class present. */
+static const struct emu_placed_part *imei_home(const struct layout *L)
+{
+	for (const char *const *n = nvram_class; *n; n++)
+		for (size_t i = 0; i < L->count; i++)
+			if (L->parts[i].area == EMU_AREA_USER &&
+			    name_is(L->parts[i].name, (const char *const[]){*n, NULL}))
+				return &L->parts[i];
+	return NULL;
+}
+
+static int fill_contents(struct emu_storage *s, const struct layout *L, const struct emu_profile *prof,
+                         const char *imei, char *err, size_t errlen)
+{
+	const struct emu_placed_part *home = imei_home(L);
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < L->count; i++) {
+		const struct emu_placed_part *p = &L->parts[i];
+		if (p->area != EMU_AREA_USER)
+			rc = write_preloader(s, p, prof, err, errlen);
+		else if (p == home)
+			rc = write_imei(s, p, imei, err, errlen);
+		else if (name_is(p->name, boot_images))
+			rc = write_bootimg(s, p, err, errlen);
+		else if (!name_is(p->name, table_parts))
+			rc = write_pattern(s, p, prof->name, err, errlen);
+	}
+	return rc;
+}
+
+/* ------------------------------------------------------------ partition table */
+
+struct sector_io {
+	struct emu_storage *s;
+};
+
+static int write_sectors(void *user, uint64_t lba, uint32_t count, const uint8_t *buf)
+{
+	struct sector_io *io = user;
+	return emu_emmc_write(io->s, EMU_AREA_USER, lba * 512, buf, (size_t)count * 512);
+}
+
+static const char *const mbr_linux[] = {"SEC_RO", "ANDROID", "CACHE", "USRDATA", "FAT", "CUSTPACK", NULL};
+
+static int build_ptable(const struct layout *L, bool gpt, struct mtk_ptable *t, mtk_ctx *ctx)
+{
+	mtk_ptable_init(t, gpt ? MTK_PTABLE_GPT : MTK_PTABLE_PMT);
+	for (size_t i = 0; i < L->count; i++) {
+		const struct emu_placed_part *p = &L->parts[i];
+		if (p->area != EMU_AREA_USER ||
+		    (gpt && name_is(p->name, (const char *const[]){"pgpt", "sgpt", NULL})))
+			continue;
+		struct mtk_part mp = {.start = p->offset, .size = p->size, .region = MTK_REGION_USER};
+		snprintf(mp.name, sizeof(mp.name), "%s", p->name);
+		mp.part_id = 8; /* EMMC_PART_USER */
+		mp.mbr_type = !gpt && name_is(p->name, mbr_linux) ? 0x83 : 0;
+		int rc = mtk_ptable_add(ctx, t, &mp);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int write_gpt(struct emu_storage *s, const struct mtk_ptable *t, uint64_t seed, mtk_ctx *ctx)
+{
+	struct sector_io io = {s};
+	return mtk_gpt_write(ctx, t, 512, emu_emmc_size(s, EMU_AREA_USER) / 512, seed, write_sectors, &io);
+}
+
+static int write_mbr_pmt(struct emu_storage *s, const struct mtk_ptable *t, mtk_ctx *ctx)
+{
+	struct mtk_mbr_image img;
+	int rc = mtk_mbr_build(ctx, t, true, &img);
+	for (size_t i = 0; rc == 0 && i < img.count; i++)
+		rc = emu_emmc_write(s, EMU_AREA_USER, img.offset[i], img.sector[i], 512);
+	uint64_t off;
+	if (rc == 0)
+		rc = mtk_pmt_offset(ctx, emu_emmc_size(s, EMU_AREA_USER), &off);
+	uint8_t *pmt = rc == 0 ? calloc(1, 2 * MTK_PMT_REGION_SIZE) : NULL;
+	if (rc == 0 && !pmt)
+		rc = MTK_E_NOMEM;
+	if (rc == 0)
+		rc = mtk_pmt_build(ctx, t, MTK_PMT_EMMC_11, pmt, 2 * MTK_PMT_REGION_SIZE);
+	if (rc == 0)
+		rc = emu_emmc_write(s, EMU_AREA_USER, off, pmt, 2 * MTK_PMT_REGION_SIZE);
+	free(pmt);
+	return rc;
+}
+
+static int write_table(struct emu_storage *s, const struct layout *L, const struct emu_profile *prof,
+                       uint64_t seed, char *err, size_t errlen)
+{
+	mtk_ctx *ctx = mtk_ctx_new();
+	if (!ctx)
+		return perr(err, errlen, MTK_E_NOMEM, "out of memory");
+	struct mtk_ptable t;
+	bool gpt = prof->table == EMU_TABLE_GPT;
+	int rc = build_ptable(L, gpt, &t, ctx);
+	if (rc == 0)
+		rc = gpt ? write_gpt(s, &t, seed, ctx) : write_mbr_pmt(s, &t, ctx);
+	if (rc)
+		perr(err, errlen, rc, "writing the %s: %s", gpt ? "GPT" : "MBR/EBR and PMT",
+		     *mtk_ctx_error(ctx) ? mtk_ctx_error(ctx) : emu_emmc_error(s));
+	mtk_ptable_free(&t);
+	mtk_ctx_free(ctx);
+	return rc;
+}
+
+/* --------------------------------------------------------------------- IMEI */
+
+static int luhn_digit(const char *d14)
+{
+	int sum = 0;
+	for (int i = 0; i < 14; i++) {
+		int v = d14[i] - '0';
+		if (i % 2 == 1) {
+			v *= 2;
+			if (v > 9)
+				v -= 9;
+		}
+		sum += v;
+	}
+	return (10 - sum % 10) % 10;
+}
+
+static bool all_digits(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return s[n] == 0;
+}
+
+/* 15 digits with a valid Luhn check digit; 14 digits get one appended; no
+ * IMEI: TAC 35209900 + a serial derived from the state path. */
+static int make_imei(const char *given, const char *seed, char out[16], char *err, size_t errlen)
+{
+	if (!given) {
+		snprintf(out, 16, "35209900%06u", (unsigned)(fnv1a(seed, 0x811C9DC5u) % 1000000u));
+		out[14] = (char)('0' + luhn_digit(out));
+		out[15] = 0;
+		return 0;
+	}
+	size_t n = strlen(given);
+	if ((n != 14 && n != 15) || !all_digits(given, n))
+		return perr(err, errlen, MTK_E_INVAL, "--imei '%s': expected 14 or 15 digits", given);
+	memcpy(out, given, 14);
+	out[14] = (char)('0' + luhn_digit(given));
+	out[15] = 0;
+	if (n == 15 && given[14] != out[14])
+		return perr(err, errlen, MTK_E_INVAL, "--imei '%s': check digit should be %c", given,
+		            out[14]);
+	return 0;
+}
+
+int emu_imei_record_parse(const uint8_t *buf, size_t len, char imei[16])
+{
+	size_t ml = strlen(EMU_IMEI_MAGIC);
+	if (len < ml + 6 + 15 || memcmp(buf, EMU_IMEI_MAGIC, ml) != 0 || memcmp(buf + ml, "IMEI1=", 6) != 0)
+		return MTK_E_PARSE;
+	const char *d = (const char *)buf + ml + 6;
+	for (int i = 0; i < 15; i++)
+		if (d[i] < '0' || d[i] > '9')
+			return MTK_E_PARSE;
+	memcpy(imei, d, 15);
+	imei[15] = 0;
+	return 0;
+}
+
+/* -------------------------------------------------------------- state dir */
+
+/* Ours, plus the identity file device.c keeps (ME_ID/SOC_ID of the old device). */
+static const char *const state_files[] = {"device.ini", "ext_csd.bin", "boot1.bin",    "boot2.bin",
+                                          "rpmb.bin",   "user.bin",    "identity.ini", NULL};
+
+static int prepare_dir(const char *dir, bool force, char *err, size_t errlen)
+{
+	if (mkdir(dir, 0755) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return perr(err, errlen, MTK_E_IO, "%s: %s", dir, strerror(errno));
+	DIR *d = opendir(dir);
+	if (!d)
+		return perr(err, errlen, MTK_E_IO, "%s: %s", dir, strerror(errno));
+	bool empty = true;
+	for (struct dirent *de; (de = readdir(d));)
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			empty = false;
+	closedir(d);
+	if (!empty && !force)
+		return perr(err, errlen, MTK_E_INVAL,
+		            "%s is not empty (use --force to replace the device in it)", dir);
+	/* --force replaces our own files only; anything else in DIR is left alone. */
+	char p[4200];
+	for (const char *const *f = state_files; *f; f++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, *f);
+		if (unlink(p) != 0 && errno != ENOENT)
+			return perr(err, errlen, MTK_E_IO, "%s: %s", p, strerror(errno));
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------- driver */
+
+static int load_layout(const struct emu_provision_opts *o, const struct emu_profile *prof,
+                       struct emu_scatter *sc, char *err, size_t errlen)
+{
+	if (!o->scatter)
+		return default_scatter(prof, sc) ? perr(err, errlen, MTK_E_NOMEM, "out of memory") : 0;
+	return emu_scatter_load(o->scatter, sc, err, errlen);
+}
+
+static int provision_storage(const struct emu_provision_opts *o, const struct emu_profile *prof,
+                             const struct emu_emmc_geometry *g, struct layout *L, char *err, size_t errlen)
+{
+	int rc = emu_emmc_create(o->state_dir, g, err, errlen);
+	struct emu_storage *s = NULL;
+	if (rc == 0)
+		rc = emu_emmc_open(o->state_dir, &s, err, errlen);
+	if (rc == 0)
+		rc = write_table(s, L, prof, fnv1a(g->imei, 0x811C9DC5u), err, errlen);
+	if (rc == 0)
+		rc = fill_contents(s, L, prof, g->imei, err, errlen);
+	emu_emmc_close(s);
+	return rc;
+}
+
+int emu_provision(const struct emu_provision_opts *o, struct emu_provision_result *res, char *err,
+                  size_t errlen)
+{
+	memset(res, 0, sizeof(*res));
+	const struct emu_profile *prof = emu_profile_find(o->chip);
+	if (!prof)
+		return perr(err, errlen, MTK_E_NOTFOUND, "unknown chip '%s'", o->chip ? o->chip : "");
+	struct emu_emmc_geometry g = {0};
+	emu_geometry_default(&g, prof, o->user_size);
+	int rc = make_imei(o->imei, o->state_dir, g.imei, err, errlen);
+	if (rc)
+		return rc;
+	emu_emmc_make_cid(g.cid, g.imei);
+	struct emu_scatter sc;
+	if ((rc = load_layout(o, prof, &sc, err, errlen)) != 0)
+		return rc;
+	struct layout L = {.src = o->scatter ? o->scatter : "default layout", .parts = res->parts};
+	rc = place_all(&L, &sc, &g, err, errlen);
+	emu_scatter_free(&sc);
+	if (rc == 0)
+		rc = prepare_dir(o->state_dir, o->force, err, errlen);
+	if (rc == 0)
+		rc = provision_storage(o, prof, &g, &L, err, errlen);
+	if (rc)
+		return rc;
+	res->count = L.count;
+	snprintf(res->table, sizeof(res->table), "%s", prof->table == EMU_TABLE_GPT ? "gpt" : "mbr+pmt");
+	memcpy(res->imei, g.imei, sizeof(res->imei));
+	const struct emu_placed_part *home = imei_home(&L);
+	if (home) {
+		snprintf(res->imei_part, sizeof(res->imei_part), "%s", home->name);
+		res->imei_offset = home->offset;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- CLI */
+
+static int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 0);
+	if (errno || end == s || s[0] == '-')
+		return -1;
+	uint64_t mult = 1;
+	switch (*end) {
+	case 'k':
+	case 'K':
+		mult = 1ull << 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		mult = 1ull << 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		mult = 1ull << 30;
+		end++;
+		break;
+	case 't':
+	case 'T':
+		mult = 1ull << 40;
+		end++;
+		break;
+	default:
+		break;
+	}
+	if (*end == 'i' && mult > 1)
+		end++;
+	if ((*end == 'B' || *end == 'b') && mult > 1)
+		end++;
+	if (*end || mtk_mul_overflows(v, mult, out))
+		return -1;
+	return 0;
+}
+
+static void human(char *buf, size_t len, uint64_t v)
+{
+	if (v >= (1ull << 30) && v % (1ull << 30) == 0)
+		snprintf(buf, len, "%llu GiB", (unsigned long long)(v >> 30));
+	else if (v >= MIB && v % MIB == 0)
+		snprintf(buf, len, "%llu MiB", (unsigned long long)(v >> 20));
+	else if (v >= 1024 && v % 1024 == 0)
+		snprintf(buf, len, "%llu KiB", (unsigned long long)(v >> 10));
+	else
+		snprintf(buf, len, "%llu B", (unsigned long long)v);
+}
+
+static void print_summary(const struct emu_provision_opts *o, const struct emu_provision_result *r)
+{
+	const struct emu_profile *prof = emu_profile_find(o->chip);
+	struct emu_emmc_geometry g = {0};
+	emu_geometry_default(&g, prof, o->user_size);
+	char b1[32], rp[32], us[32];
+	human(b1, sizeof(b1), g.size[EMU_AREA_BOOT1]);
+	human(rp, sizeof(rp), g.size[EMU_AREA_RPMB]);
+	human(us, sizeof(us), g.size[EMU_AREA_USER]);
+	printf("provisioned %s in %s\n", prof->name, o->state_dir);
+	printf("  eMMC    boot1 %s, boot2 %s, rpmb %s, user %s (sparse files)\n", b1, b1, rp, us);
+	printf("  layout  %s\n", o->scatter ? o->scatter : "default layout for the chip");
+	printf("  table   %s, %zu partitions\n", r->table, r->count);
+	printf("  IMEI    %s", r->imei);
+	if (r->imei_part[0])
+		printf(" (record in %s at user+0x%llx)", r->imei_part, (unsigned long long)r->imei_offset);
+	printf("\n  boot    preloader in boot1: the device comes up in preloader mode\n");
+	printf("  %-16s %-6s %14s %14s\n", "partition", "area", "offset", "size");
+	for (size_t i = 0; i < r->count; i++)
+		printf("  %-16s %-6s %#14llx %#14llx\n", r->parts[i].name, emu_area_name(r->parts[i].area),
+		       (unsigned long long)r->parts[i].offset, (unsigned long long)r->parts[i].size);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: mtkemu provision --chip CHIP --state DIR [--scatter FILE] [--user-size SIZE]\n"
+	           "                        [--imei IMEI] [--force]\n"
+	           "  SIZE: bytes, or with a K/M/G/T suffix (8G, 16GiB)\n");
+}
+
+int emu_provision_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	        {"chip", required_argument, NULL, 'c'},    {"state", required_argument, NULL, 's'},
+	        {"scatter", required_argument, NULL, 'S'}, {"user-size", required_argument, NULL, 'u'},
+	        {"imei", required_argument, NULL, 'i'},    {"force", no_argument, NULL, 'f'},
+	        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+	};
+	struct emu_provision_opts o = {0};
+	optind = 1;
+	for (int c; (c = getopt_long(argc, argv, "", longopts, NULL)) != -1;) {
+		switch (c) {
+		case 'c':
+			o.chip = optarg;
+			break;
+		case 's':
+			o.state_dir = optarg;
+			break;
+		case 'S':
+			o.scatter = optarg;
+			break;
+		case 'i':
+			o.imei = optarg;
+			break;
+		case 'f':
+			o.force = true;
+			break;
+		case 'u':
+			if (parse_size(optarg, &o.user_size) != 0 || o.user_size == 0) {
+				fprintf(stderr,
+				        "mtkemu provision: --user-size '%s': expected a size like 8G\n",
+				        optarg);
+				return 2;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (!o.chip || !o.state_dir || optind < argc) {
+		usage(stderr);
+		return 2;
+	}
+	static struct emu_provision_result res; /* large: keep it off the stack */
+	char err[512] = "";
+	int rc = emu_provision(&o, &res, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "mtkemu provision: %s\n", err);
+		if (rc == MTK_E_NOTFOUND && !emu_profile_find(o.chip)) {
+			fprintf(stderr, "known chips:");
+			for (const char *const *n = mtkemu_chip_names(); *n; n++)
+				fprintf(stderr, " %s", *n);
+			fprintf(stderr, "\n");
+		}
+		return 1;
+	}
+	print_summary(&o, &res);
+	return 0;
+}

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: MIT */
+/* A running Download Agent: storage facts, partition I/O, the partition table.
+ *
+ * mtk_da_connect() takes a device from "just plugged" to "DA2 answering":
+ * BROM/preloader handshake (brom.h), DA entry selection (dafile.h), SEND_DA
+ * and JUMP_DA of DA1, then the DA family's own protocol (legacy today, xflash
+ * later) up to its storage report.  Callers then use the mtk_da_* functions,
+ * which dispatch through struct mtk_da_ops, so a new protocol slots in
+ * without touching them.
+ *
+ * All data moves in streams: a read hands packets to a sink callback, a write
+ * pulls them from a source callback; no image is ever held whole. */
+#ifndef MTKFLASH_DA_H
+#define MTKFLASH_DA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mtkflash/brom.h"
+#include "mtkflash/core.h"
+#include "mtkflash/dafile.h"
+#include "mtkflash/imagefile.h"
+#include "mtkflash/storage.h"
+#include "mtkflash/transport.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum mtk_storage_type { MTK_STORAGE_UNKNOWN, MTK_STORAGE_EMMC, MTK_STORAGE_NAND, MTK_STORAGE_NOR, MTK_STORAGE_SDMMC };
+const char *mtk_storage_type_name(enum mtk_storage_type t); /* "emmc", "nand", … */
+
+/* What DA1's probe and DA2's report say about the device (da-legacy.md §4.2, §4.7). */
+struct mtk_da_storage {
+	enum mtk_storage_type type;
+	uint8_t da_version[3]; /* DA1's three version bytes */
+	uint8_t cid[16];       /* eMMC CID in CID byte order */
+	struct mtk_regions regions; /* boot1, boot2, rpmb, user sizes in bytes */
+	uint64_t gp_size[4];
+	uint8_t emmc_fwver[8];
+	uint64_t nand_size; /* NAND devices */
+	uint16_t nand_page_size, nand_spare_size, nand_pages_per_block;
+	uint64_t nor_size;
+	uint32_t int_sram_size;
+	uint64_t ext_ram_size;
+	uint8_t usb_speed;            /* 0 full, 1 high, 2 "ultra"; as the DA reports it */
+	bool dram_configured_by_host; /* we sent EMI settings (BROM mode) */
+};
+
+/* Streaming callbacks.  A sink consumes `len` bytes read from `offset`
+ * (relative to the start of the transfer); a source fills buf with up to
+ * `len` bytes for that offset and returns the count (0 = end of input, so the
+ * rest is zero padding), or a negative MTK_E_* code. */
+typedef int (*mtk_da_sink_fn)(void *user, uint64_t offset, const uint8_t *buf, size_t len);
+typedef int (*mtk_da_source_fn)(void *user, uint64_t offset, uint8_t *buf, size_t len);
+
+/* FINISH_CMD's mode word (da-legacy.md §4.9). */
+enum mtk_da_finish_mode { MTK_FINISH_NORMAL = 0, MTK_FINISH_HOME = 1, MTK_FINISH_FASTBOOT = 2 };
+
+struct mtk_da;
+
+/* What each DA protocol provides.  Optional members may be NULL
+ * (MTK_E_UNSUPPORTED then).  `what` names the transfer for progress and
+ * error messages ("writing boot"). */
+struct mtk_da_ops {
+	const char *name; /* "legacy" */
+	int (*read)(struct mtk_da *da, const char *what, enum mtk_region r, uint64_t off, uint64_t len,
+		    mtk_da_sink_fn sink, void *user);
+	/* `len` is the data length; the protocol pads to its write unit with zeros. */
+	int (*write)(struct mtk_da *da, const char *what, enum mtk_region r, uint64_t off, uint64_t len,
+		     mtk_da_source_fn source, void *user);
+	int (*erase)(struct mtk_da *da, const char *what, enum mtk_region r, uint64_t off, uint64_t len);
+	/* The raw PMT, when the device keeps one (legacy 0xA5).  *buf is malloc'd. */
+	int (*read_pmt)(struct mtk_da *da, uint8_t **buf, size_t *len);
+	/* eMMC PARTITION_CONFIG: which boot partition the BootROM reads (1, 2, 7 = user). */
+	int (*set_boot_partition)(struct mtk_da *da, unsigned boot_part, bool ack);
+	int (*finish)(struct mtk_da *da, enum mtk_da_finish_mode mode);
+	void (*destroy)(struct mtk_da *da);
+};
+
+struct mtk_da {
+	const struct mtk_da_ops *ops;
+	mtk_ctx *ctx;
+	struct mtk_transport *tp;
+	struct mtk_brom brom;     /* BROM/preloader facts (brom.info) */
+	struct mtk_da_choice choice;
+	struct mtk_da_storage storage;
+	uint32_t write_unit;      /* writes are padded to this many bytes */
+	uint32_t packet_size;     /* bytes per data packet the protocol uses */
+	bool finished;            /* FINISH sent: the DA no longer answers */
+	void *priv;               /* the protocol's own state */
+};
+
+struct mtk_da_emi {
+	const uint8_t *data; /* the EMI payload exactly as sent to the DA */
+	size_t len;
+	uint32_t version;    /* "MTK_BLOADER_INFO_vNN" → NN */
+};
+/* Extract the EMI settings the DA wants (da-legacy.md §7) from a parsed
+ * preloader: MTK_NOTFOUND when it has none. */
+int mtk_da_emi_from_preloader(mtk_ctx *ctx, const struct mtk_preloader_info *pl, struct mtk_da_emi *out);
+
+/* Connect through an open transport.  `emi` may be NULL: then a DA that
+ * needs DRAM settings (BROM mode) fails with an error asking for the
+ * preloader.  On success *out belongs to the caller (mtk_da_close). */
+int mtk_da_connect(mtk_ctx *ctx, struct mtk_transport *tp, const struct mtk_dafile *file, const char *file_name,
+		   const struct mtk_da_emi *emi, struct mtk_da **out);
+/* Release the session (does not send FINISH, does not close the transport). */
+void mtk_da_close(struct mtk_da *da);
+
+/* Size of a region as the DA reported it; 0 when absent or unknown. */
+uint64_t mtk_da_region_size(const struct mtk_da *da, enum mtk_region r);
+
+/* Range-checked dispatchers: the range must lie inside the region. */
+int mtk_da_read(struct mtk_da *da, const char *what, enum mtk_region r, uint64_t off, uint64_t len,
+		mtk_da_sink_fn sink, void *user);
+int mtk_da_read_buf(struct mtk_da *da, enum mtk_region r, uint64_t off, uint8_t *buf, size_t len);
+int mtk_da_write(struct mtk_da *da, const char *what, enum mtk_region r, uint64_t off, uint64_t len,
+		 mtk_da_source_fn source, void *user);
+int mtk_da_erase(struct mtk_da *da, const char *what, enum mtk_region r, uint64_t off, uint64_t len);
+int mtk_da_set_boot_partition(struct mtk_da *da, unsigned boot_part, bool ack);
+int mtk_da_finish(struct mtk_da *da, enum mtk_da_finish_mode mode);
+
+/* Read the partition table (da-legacy.md §8.3: GPT, PMT, MBR/EBR).  With
+ * `add_layout` the list also holds what a scatter file shows but the table
+ * itself does not: "preloader" (boot1, the whole area) when missing, and on
+ * GPT devices "pgpt" (user offset 0 up to the first partition) and "sgpt"
+ * (after the last usable LBA to the end).  Sorted by (region, start). */
+int mtk_da_read_ptable(struct mtk_da *da, bool add_layout, struct mtk_ptable *out);
+
+/* The legacy protocol's constructor, called by mtk_da_connect after JUMP_DA. */
+int mtk_da_legacy_start(struct mtk_da *da, const struct mtk_da_emi *emi);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,689 @@
+/* SPDX-License-Identifier: MIT */
+/* BootROM / preloader download protocol, host side.
+ * Wire facts: brom-protocol.md §0 (big-endian, echoes, u16 status),
+ * §2 (handshake), §3 (commands), §6.2 (the identify sequence). */
+#include "mtkflash/brom.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/bytes.h"
+#include "core/checksum.h"
+#include "core/ctx.h"
+
+enum {
+	CMD_READ32 = 0xD1,
+	CMD_WRITE16 = 0xD2,
+	CMD_WRITE32 = 0xD4,
+	CMD_JUMP_DA = 0xD5,
+	CMD_SEND_DA = 0xD7,
+	CMD_GET_TARGET_CONFIG = 0xD8,
+	CMD_SEND_CERT = 0xE0,
+	CMD_GET_ME_ID = 0xE1,
+	CMD_SEND_AUTH = 0xE2,
+	CMD_GET_SOC_ID = 0xE7,
+	CMD_GET_HW_SW_VER = 0xFC,
+	CMD_GET_HW_CODE = 0xFD,
+	CMD_GET_BL_VER = 0xFE,
+	CMD_GET_VERSION = 0xFF,
+};
+
+#define BL_VER_BROM 0xFE       /* the BROM just echoes GET_BL_VER */
+#define BL_VER_MAX 0x3F        /* anything above is not a plausible preloader version */
+#define BL_VER_WITH_IDS 3      /* preloaders from v3 on answer GET_ME_ID / GET_SOC_ID */
+#define STATUS_OK 0x0000
+#define STATUS_BROM_WRITE_OK 0x0001 /* the BROM's success value for WRITE16/WRITE32 (§3.10) */
+#define STATUS_NO_AUTH_NEEDED 0x1D0C
+#define ID_MAX_LEN 64          /* ME_ID is 16 bytes, SOC_ID 32: longer answers are garbage */
+#define MEM_MAX_WORDS 0x10000u /* one READ32/WRITE32: 256 KiB is far more than any real use */
+#define SOC_ID_MIN_LEN 16      /* shorter SOC_IDs are placeholders (§3.7) */
+
+/* §5.1: chips missing from the table get the common TOPRGU watchdog. */
+#define DEFAULT_WDT_ADDR 0x10007000u
+#define DEFAULT_WDT_VALUE 0x22000064u
+
+/* ---- byte-level helpers ------------------------------------------------ */
+
+static int send_bytes(struct mtk_brom *b, const uint8_t *buf, size_t len, const char *name, const char *what)
+{
+	int rc = mtk_tp_write(b->tp, buf, len, MTK_BROM_CMD_TIMEOUT_MS);
+	return rc < 0 ? mtk_wrap(b->ctx, rc, "%s: sending %s", name, what) : 0;
+}
+
+static int recv_bytes(struct mtk_brom *b, uint8_t *buf, size_t len, int timeout_ms, const char *name,
+		      const char *what)
+{
+	int rc = mtk_tp_read_exact(b->tp, buf, len, timeout_ms);
+	return rc < 0 ? mtk_wrap(b->ctx, rc, "%s: waiting for %s", name, what) : 0;
+}
+
+static int recv_u16(struct mtk_brom *b, uint16_t *v, int timeout_ms, const char *name, const char *what)
+{
+	uint8_t p[2];
+	int rc = recv_bytes(b, p, 2, timeout_ms, name, what);
+	if (rc == 0)
+		*v = mtk_get_u16be(p);
+	return rc;
+}
+
+static int recv_u32(struct mtk_brom *b, uint32_t *v, const char *name, const char *what)
+{
+	uint8_t p[4];
+	int rc = recv_bytes(b, p, 4, MTK_BROM_CMD_TIMEOUT_MS, name, what);
+	if (rc == 0)
+		*v = mtk_get_u32be(p);
+	return rc;
+}
+
+/* Write the command byte and expect it echoed (§3.1). */
+static int cmd_echo(struct mtk_brom *b, uint8_t cmd, const char *name)
+{
+	uint8_t got;
+	int rc = send_bytes(b, &cmd, 1, name, "the command");
+	if (rc == 0)
+		rc = recv_bytes(b, &got, 1, MTK_BROM_CMD_TIMEOUT_MS, name, "the command echo");
+	if (rc < 0)
+		return rc;
+	if (got != cmd)
+		return mtk_fail(b->ctx, MTK_E_PROTO,
+				"%s: expected the echo 0x%02x, got 0x%02x (the device is out of step; "
+				"reconnect it and try again)",
+				name, cmd, got);
+	return 0;
+}
+
+/* Send a 2- or 4-byte big-endian parameter and expect the same bytes back. */
+static int send_echo(struct mtk_brom *b, const char *name, const char *field, uint32_t v, size_t width)
+{
+	uint8_t out[4], in[4];
+	if (width == 2)
+		mtk_put_u16be(out, (uint16_t)v);
+	else
+		mtk_put_u32be(out, v);
+	int rc = send_bytes(b, out, width, name, field);
+	if (rc == 0)
+		rc = recv_bytes(b, in, width, MTK_BROM_CMD_TIMEOUT_MS, name, field);
+	if (rc < 0)
+		return rc;
+	if (memcmp(in, out, width) != 0) {
+		uint32_t got = width == 2 ? mtk_get_u16be(in) : mtk_get_u32be(in);
+		return mtk_fail(b->ctx, MTK_E_PROTO, "%s: sent %s 0x%0*x, the device echoed 0x%0*x", name, field,
+				(int)width * 2, v, (int)width * 2, got);
+	}
+	return 0;
+}
+
+static int send_u32_echo(struct mtk_brom *b, const char *name, const char *field, uint32_t v)
+{
+	return send_echo(b, name, field, v, 4);
+}
+
+/* ---- status words ------------------------------------------------------ */
+
+/* The preloader's memory commands reuse 0x1000/0x1001 for region checks,
+ * which the §4.2 table names after crypto errors (§4.1). */
+static const char *status_name_in(uint16_t st, bool mem_cmd)
+{
+	if (mem_cmd && st == 0x1000)
+		return "READ_REGION_CHK_FAIL";
+	if (mem_cmd && st == 0x1001)
+		return "WRITE_REGION_CHK_FAIL";
+	const char *n = mtk_brom_status_name(st);
+	return n ? n : "unknown status";
+}
+
+static int status_error(struct mtk_brom *b, const char *name, uint16_t st, bool mem_cmd)
+{
+	const char *hint = mtk_brom_status_hint(st);
+	int code = mtk_brom_status_is_security(st) ? MTK_E_SECURITY : MTK_E_STATUS;
+	return mtk_fail(b->ctx, code, "%s refused: 0x%04x %s%s%s", name, st, status_name_in(st, mem_cmd),
+			hint ? " — " : "", hint ? hint : "");
+}
+
+/* Read a status word; success is 0x0000, and for writes also the BROM's 0x0001. */
+static int expect_status(struct mtk_brom *b, const char *name, const char *what, int timeout_ms, bool write_cmd,
+			 bool mem_cmd)
+{
+	uint16_t st = 0;
+	int rc = recv_u16(b, &st, timeout_ms, name, what);
+	if (rc < 0)
+		return rc;
+	if (st == STATUS_OK || (write_cmd && st == STATUS_BROM_WRITE_OK))
+		return 0;
+	return status_error(b, name, st, mem_cmd);
+}
+
+static int expect_ok(struct mtk_brom *b, const char *name)
+{
+	return expect_status(b, name, "the status", MTK_BROM_CMD_TIMEOUT_MS, false, false);
+}
+
+/* ---- handshake (§2) ---------------------------------------------------- */
+
+static const uint8_t sync_seq[4] = { 0xA0, 0x0A, 0x50, 0x05 };
+
+#define HS_BYTE_TIMEOUT_MS 200
+#define HS_MAX_MISMATCHES 64
+#define HS_SETTLE_MS 10
+
+struct hs_state {
+	int attempts, mismatches, silent;
+	bool heard;          /* any byte at all came back */
+	int silent_step;     /* sequence index whose byte went unanswered */
+	uint8_t sent, got;   /* the last mismatch */
+};
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { 0, (long)ms * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+/* One pass over the sequence from index `from`: 0 when complete, 1 on a
+ * wrong answer, MTK_E_TIMEOUT when a byte went unanswered, else a link error. */
+static int hs_attempt(struct mtk_brom *b, int from, int byte_ms, struct hs_state *st)
+{
+	for (int i = from; i < 4; i++) {
+		uint8_t c = sync_seq[i], want = (uint8_t)~c, r;
+		int rc = mtk_tp_write(b->tp, &c, 1, byte_ms);
+		if (rc == 0)
+			rc = mtk_tp_read_some(b->tp, &r, 1, byte_ms);
+		if (rc == MTK_E_TIMEOUT) {
+			st->silent_step = i;
+			return MTK_E_TIMEOUT;
+		}
+		if (rc < 0)
+			return rc;
+		st->heard = true;
+		if (r != want) {
+			st->sent = c;
+			st->got = r;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static const char *hs_got_hint(const struct hs_state *st)
+{
+	if (st->got == st->sent)
+		return "the port echoes what we send (a loopback, or a modem with echo on) — "
+		       "is this a MediaTek BootROM/preloader port?";
+	if (st->got == (uint8_t)(st->sent + 1))
+		return "the device restarted its sequence; it kept losing step with us — unplug it and try again";
+	return "is this a MediaTek BootROM/preloader port?";
+}
+
+static int hs_failure(struct mtk_brom *b, const struct hs_state *st, long long elapsed)
+{
+	if (st->mismatches > 0) {
+		char shown[8] = "";
+		if (st->got >= 0x20 && st->got < 0x7F)
+			snprintf(shown, sizeof shown, " ('%c')", st->got);
+		return mtk_fail(b->ctx, MTK_E_PROTO,
+				"handshake: sent 0x%02x, received 0x%02x%s instead of 0x%02x "
+				"(%d attempts in %lld ms) — %s",
+				st->sent, st->got, shown, (uint8_t)~st->sent, st->attempts, elapsed, hs_got_hint(st));
+	}
+	if (st->heard)
+		return mtk_fail(b->ctx, MTK_E_TIMEOUT,
+				"handshake: the device answered part of the start sequence, then went quiet "
+				"(%d attempts in %lld ms) — reconnect it and try again",
+				st->attempts, elapsed);
+	return mtk_fail(b->ctx, MTK_E_TIMEOUT,
+			"handshake: nothing answered within %lld ms (%d attempts) — the phone is not in download "
+			"mode (BootROM or preloader: power it off, then plug it in, holding volume-down for the "
+			"BootROM), this is the wrong port, or the cable is charge-only or loose",
+			elapsed, st->attempts);
+}
+
+/* Each attempt sends one byte and reads one; a wrong or missing answer
+ * restarts the sequence after draining what is left.  A newer preloader
+ * silently swallows a repeated A0 while it waits for 0A (§2.2), so after
+ * an unanswered A0 the next attempt starts at 0A. */
+int mtk_brom_handshake(struct mtk_brom *b, int timeout_ms)
+{
+	if (timeout_ms < HS_BYTE_TIMEOUT_MS)
+		timeout_ms = HS_BYTE_TIMEOUT_MS;
+	struct hs_state st = { 0 };
+	long long start = now_ms(), deadline = start + timeout_ms;
+	/* Fast-failing links must not spin: the budget in attempts matches the time budget. */
+	int max_silent = timeout_ms / HS_BYTE_TIMEOUT_MS + 1;
+	int from = 0;
+	for (;;) {
+		long long left = deadline - now_ms();
+		if (left <= 0 || st.silent >= max_silent || st.mismatches >= HS_MAX_MISMATCHES)
+			return hs_failure(b, &st, now_ms() - start);
+		int byte_ms = left < HS_BYTE_TIMEOUT_MS ? (int)left : HS_BYTE_TIMEOUT_MS;
+		st.attempts++;
+		int rc = hs_attempt(b, from, byte_ms, &st);
+		if (rc == 0) {
+			mtk_dbg(b->ctx, "handshake done after %d attempt%s", st.attempts, st.attempts == 1 ? "" : "s");
+			return 0;
+		}
+		if (rc < 0 && rc != MTK_E_TIMEOUT)
+			return mtk_wrap(b->ctx, rc, "handshake");
+		if (rc == MTK_E_TIMEOUT)
+			st.silent++;
+		else
+			st.mismatches++;
+		from = rc == MTK_E_TIMEOUT && st.silent_step == 0 && from == 0 ? 1 : 0;
+		mtk_dbg(b->ctx, "handshake attempt %d failed (%s); resynchronising", st.attempts,
+			rc == MTK_E_TIMEOUT ? "no answer" : "wrong answer");
+		/* Let the rest of a wrong answer ("READY") arrive, then drop it. */
+		if (b->tp->ops->drain_input) {
+			sleep_ms(HS_SETTLE_MS);
+			mtk_tp_drain(b->tp);
+		}
+	}
+}
+
+/* ---- identification commands (§3.3–§3.8) ------------------------------- */
+
+int mtk_brom_get_hw_code(struct mtk_brom *b, uint16_t *hw_code)
+{
+	int rc = cmd_echo(b, CMD_GET_HW_CODE, "GET_HW_CODE");
+	if (rc == 0)
+		rc = recv_u16(b, hw_code, MTK_BROM_CMD_TIMEOUT_MS, "GET_HW_CODE", "the hw_code");
+	return rc < 0 ? rc : expect_ok(b, "GET_HW_CODE");
+}
+
+int mtk_brom_get_hw_sw_ver(struct mtk_brom *b, uint16_t *sub, uint16_t *hw, uint16_t *sw)
+{
+	uint8_t p[6];
+	int rc = cmd_echo(b, CMD_GET_HW_SW_VER, "GET_HW_SW_VER");
+	if (rc == 0)
+		rc = recv_bytes(b, p, sizeof p, MTK_BROM_CMD_TIMEOUT_MS, "GET_HW_SW_VER", "the versions");
+	if (rc < 0)
+		return rc;
+	*sub = mtk_get_u16be(p);
+	*hw = mtk_get_u16be(p + 2);
+	*sw = mtk_get_u16be(p + 4);
+	return expect_ok(b, "GET_HW_SW_VER");
+}
+
+/* The BROM echoes 0xFE; a preloader answers its version instead (§3.4). */
+int mtk_brom_get_bl_ver(struct mtk_brom *b, uint8_t *ver)
+{
+	uint8_t c = CMD_GET_BL_VER;
+	int rc = send_bytes(b, &c, 1, "GET_BL_VER", "the command");
+	if (rc == 0)
+		rc = recv_bytes(b, ver, 1, MTK_BROM_CMD_TIMEOUT_MS, "GET_BL_VER", "the answer");
+	if (rc < 0)
+		return rc;
+	if (*ver != BL_VER_BROM && (*ver == 0 || *ver > BL_VER_MAX))
+		return mtk_fail(b->ctx, MTK_E_PROTO,
+				"GET_BL_VER: unexpected answer 0x%02x (a BootROM echoes 0xfe, a preloader answers "
+				"its version 1..3)",
+				*ver);
+	b->info.bl_ver = *ver;
+	b->info.mode = *ver == BL_VER_BROM ? MTK_MODE_BROM : MTK_MODE_PRELOADER;
+	return 0;
+}
+
+/* The BROM answers its version; a preloader only echoes 0xFF (§3.5). */
+int mtk_brom_get_version(struct mtk_brom *b, uint8_t *ver)
+{
+	uint8_t c = CMD_GET_VERSION;
+	int rc = send_bytes(b, &c, 1, "GET_VERSION", "the command");
+	return rc < 0 ? rc : recv_bytes(b, ver, 1, MTK_BROM_CMD_TIMEOUT_MS, "GET_VERSION", "the answer");
+}
+
+int mtk_brom_get_target_config(struct mtk_brom *b, uint32_t *cfg)
+{
+	int rc = cmd_echo(b, CMD_GET_TARGET_CONFIG, "GET_TARGET_CONFIG");
+	if (rc == 0)
+		rc = recv_u32(b, cfg, "GET_TARGET_CONFIG", "the configuration");
+	return rc < 0 ? rc : expect_ok(b, "GET_TARGET_CONFIG");
+}
+
+/* GET_ME_ID / GET_SOC_ID: echo, u32 length, the bytes, status (§3.7). */
+static int fetch_id(struct mtk_brom *b, uint8_t cmd, const char *name, uint8_t *out, size_t cap,
+		    uint8_t *out_len)
+{
+	uint8_t tmp[ID_MAX_LEN];
+	uint32_t len = 0;
+	int rc = cmd_echo(b, cmd, name);
+	if (rc == 0)
+		rc = recv_u32(b, &len, name, "the length");
+	if (rc < 0)
+		return rc;
+	if (len > ID_MAX_LEN)
+		return mtk_fail(b->ctx, MTK_E_PROTO, "%s: the device announced %u bytes (expected %zu)", name, len,
+				cap);
+	if (len != cap)
+		mtk_warn(b->ctx, "%s: the device sent %u bytes, expected %zu", name, len, cap);
+	rc = len ? recv_bytes(b, tmp, len, MTK_BROM_CMD_TIMEOUT_MS, name, "the ID") : 0;
+	if (rc == 0)
+		rc = expect_ok(b, name);
+	if (rc < 0)
+		return rc;
+	size_t n = len < cap ? len : cap;
+	memset(out, 0, cap);
+	memcpy(out, tmp, n);
+	*out_len = (uint8_t)n;
+	return 0;
+}
+
+/* mtkclient probes GET_BL_VER before each ID command; the golden
+ * transcripts (§6.7) include the probe, so do the same. */
+static int ids_supported(struct mtk_brom *b, bool *ok)
+{
+	uint8_t v;
+	int rc = mtk_brom_get_bl_ver(b, &v);
+	*ok = rc == 0 && (v == BL_VER_BROM || v >= BL_VER_WITH_IDS);
+	return rc;
+}
+
+static int get_id(struct mtk_brom *b, uint8_t cmd, const char *name, uint8_t *out, size_t cap, uint8_t *out_len)
+{
+	bool ok;
+	int rc = ids_supported(b, &ok);
+	if (rc < 0)
+		return rc;
+	if (!ok)
+		return mtk_fail(b->ctx, MTK_E_UNSUPPORTED, "%s: preloader version %u does not have it (needs %d)", name,
+				b->info.bl_ver, BL_VER_WITH_IDS);
+	return fetch_id(b, cmd, name, out, cap, out_len);
+}
+
+int mtk_brom_get_me_id(struct mtk_brom *b, uint8_t me_id[16])
+{
+	int rc = get_id(b, CMD_GET_ME_ID, "GET_ME_ID", me_id, 16, &b->info.me_id_len);
+	if (rc == 0 && me_id != b->info.me_id)
+		memcpy(b->info.me_id, me_id, 16);
+	b->info.have_me_id = rc == 0;
+	return rc;
+}
+
+int mtk_brom_get_soc_id(struct mtk_brom *b, uint8_t soc_id[32])
+{
+	int rc = get_id(b, CMD_GET_SOC_ID, "GET_SOC_ID", soc_id, 32, &b->info.soc_id_len);
+	if (rc == 0 && soc_id != b->info.soc_id)
+		memcpy(b->info.soc_id, soc_id, 32);
+	b->info.have_soc_id = rc == 0 && b->info.soc_id_len >= SOC_ID_MIN_LEN;
+	return rc;
+}
+
+/* ---- memory commands (§3.9, §3.10) ------------------------------------- */
+
+/* Command, address and count with their echoes, then status1.  After a
+ * refusal the device sends nothing more, so neither do we. */
+static int mem_cmd_start(struct mtk_brom *b, uint8_t cmd, const char *name, uint32_t addr, uint32_t count,
+			 bool write_cmd)
+{
+	if (count == 0 || count > MEM_MAX_WORDS)
+		return mtk_fail(b->ctx, MTK_E_INVAL, "%s: count %u is out of range (1..%u)", name, count,
+				MEM_MAX_WORDS);
+	int rc = cmd_echo(b, cmd, name);
+	if (rc == 0)
+		rc = send_u32_echo(b, name, "address", addr);
+	if (rc == 0)
+		rc = send_u32_echo(b, name, "count", count);
+	if (rc == 0)
+		rc = expect_status(b, name, "the first status", MTK_BROM_CMD_TIMEOUT_MS, write_cmd, true);
+	return rc;
+}
+
+static int mem_status2(struct mtk_brom *b, const char *name, bool write_cmd)
+{
+	return expect_status(b, name, "the final status", MTK_BROM_CMD_TIMEOUT_MS, write_cmd, true);
+}
+
+int mtk_brom_read32(struct mtk_brom *b, uint32_t addr, uint32_t *vals, uint32_t count)
+{
+	int rc = mem_cmd_start(b, CMD_READ32, "READ32", addr, count, false);
+	for (uint32_t i = 0; rc == 0 && i < count; i++)
+		rc = recv_u32(b, &vals[i], "READ32", "the data");
+	return rc < 0 ? rc : mem_status2(b, "READ32", false);
+}
+
+int mtk_brom_write32(struct mtk_brom *b, uint32_t addr, const uint32_t *vals, uint32_t count)
+{
+	int rc = mem_cmd_start(b, CMD_WRITE32, "WRITE32", addr, count, true);
+	for (uint32_t i = 0; rc == 0 && i < count; i++)
+		rc = send_echo(b, "WRITE32", "value", vals[i], 4);
+	return rc < 0 ? rc : mem_status2(b, "WRITE32", true);
+}
+
+int mtk_brom_write16(struct mtk_brom *b, uint32_t addr, const uint16_t *vals, uint32_t count)
+{
+	int rc = mem_cmd_start(b, CMD_WRITE16, "WRITE16", addr, count, true);
+	for (uint32_t i = 0; rc == 0 && i < count; i++)
+		rc = send_echo(b, "WRITE16", "value", vals[i], 2);
+	return rc < 0 ? rc : mem_status2(b, "WRITE16", true);
+}
+
+/* One WRITE32 of the chip's stop value to its watchdog (§3.11), so the
+ * device does not reset while the host is still working. */
+int mtk_brom_disable_watchdog(struct mtk_brom *b)
+{
+	const struct mtk_chip *c = b->info.chip;
+	uint32_t addr = c ? c->wdt_addr : DEFAULT_WDT_ADDR;
+	uint32_t val = c ? c->wdt_value : DEFAULT_WDT_VALUE;
+	int rc = mtk_brom_write32(b, addr, &val, 1);
+	if (rc < 0)
+		return mtk_wrap(b->ctx, rc, "disabling the watchdog at 0x%08x", addr);
+	b->info.watchdog_disabled = true;
+	return 0;
+}
+
+/* ---- uploads (§3.12, §3.16) -------------------------------------------- */
+
+/* Payload in large writes, then the device's checksum and status2.  The
+ * device sums what it received, so a mismatch means bytes were lost or
+ * changed on the way: a verified tool stops there. */
+static int upload(struct mtk_brom *b, const char *name, const char *what, const uint8_t *data, uint32_t len,
+		  uint32_t wire_len)
+{
+	uint16_t chk = 0, dev_chk = 0;
+	int odd = -1;
+	for (uint32_t off = 0; off < len;) {
+		uint32_t n = len - off < MTK_BROM_UPLOAD_CHUNK ? len - off : MTK_BROM_UPLOAD_CHUNK;
+		int rc = mtk_tp_write(b->tp, data + off, n, MTK_BROM_VERIFY_TIMEOUT_MS);
+		if (rc < 0)
+			return mtk_wrap(b->ctx, rc, "%s: sending bytes %u..%u of %u", name, off, off + n, wire_len);
+		chk = mtk_xor16_update(chk, &odd, data + off, n);
+		off += n;
+		mtk_progress(b->ctx, what, off, wire_len);
+	}
+	if (wire_len > len) {
+		static const uint8_t pad = 0;
+		int rc = send_bytes(b, &pad, 1, name, "the padding byte");
+		if (rc < 0)
+			return rc;
+		chk = mtk_xor16_update(chk, &odd, &pad, 1);
+		mtk_progress(b->ctx, what, wire_len, wire_len);
+	}
+	if (odd >= 0)
+		chk ^= (uint16_t)odd;
+	int rc = recv_u16(b, &dev_chk, MTK_BROM_VERIFY_TIMEOUT_MS, name, "the checksum");
+	if (rc == 0)
+		rc = expect_status(b, name, "the final status", MTK_BROM_VERIFY_TIMEOUT_MS, false, false);
+	if (rc < 0)
+		return rc;
+	if (dev_chk != chk)
+		return mtk_fail(b->ctx, MTK_E_VERIFY,
+				"%s: the device's checksum of the %u bytes is 0x%04x, ours is 0x%04x — data was "
+				"lost or changed on the way",
+				name, wire_len, dev_chk, chk);
+	return 0;
+}
+
+/* Odd payloads get one zero byte appended, as mtkclient does (§3.12). */
+static int even_length(struct mtk_brom *b, const char *name, const uint8_t *data, uint32_t len, uint32_t *wire)
+{
+	if (!data || len == 0)
+		return mtk_fail(b->ctx, MTK_E_INVAL, "%s: the payload is empty", name);
+	if (len == UINT32_MAX)
+		return mtk_fail(b->ctx, MTK_E_RANGE, "%s: the payload is too large", name);
+	*wire = len + (len & 1u);
+	return 0;
+}
+
+int mtk_brom_send_da(struct mtk_brom *b, uint32_t addr, const uint8_t *data, uint32_t len, uint32_t sig_len)
+{
+	uint32_t wire;
+	int rc = even_length(b, "SEND_DA", data, len, &wire);
+	if (rc == 0 && sig_len > len)
+		rc = mtk_fail(b->ctx, MTK_E_INVAL, "SEND_DA: signature length %u exceeds the payload (%u bytes)",
+			      sig_len, len);
+	if (rc == 0)
+		rc = cmd_echo(b, CMD_SEND_DA, "SEND_DA");
+	if (rc == 0)
+		rc = send_u32_echo(b, "SEND_DA", "address", addr);
+	if (rc == 0)
+		rc = send_u32_echo(b, "SEND_DA", "length", wire);
+	if (rc == 0)
+		rc = send_u32_echo(b, "SEND_DA", "signature length", sig_len);
+	if (rc == 0)
+		rc = expect_ok(b, "SEND_DA");
+	return rc < 0 ? rc : upload(b, "SEND_DA", "uploading the Download Agent", data, len, wire);
+}
+
+int mtk_brom_jump_da(struct mtk_brom *b, uint32_t addr)
+{
+	int rc = cmd_echo(b, CMD_JUMP_DA, "JUMP_DA");
+	if (rc == 0)
+		rc = send_u32_echo(b, "JUMP_DA", "address", addr);
+	return rc < 0 ? rc : expect_ok(b, "JUMP_DA");
+}
+
+/* SEND_CERT / SEND_AUTH: echo, length + echo, status1, data, checksum, status2. */
+static int send_blob(struct mtk_brom *b, uint8_t cmd, const char *name, const uint8_t *data, uint32_t len,
+		     bool auth)
+{
+	uint32_t wire;
+	uint16_t st = 0;
+	int rc = even_length(b, name, data, len, &wire);
+	if (rc == 0)
+		rc = cmd_echo(b, cmd, name);
+	if (rc == 0)
+		rc = send_u32_echo(b, name, "length", wire);
+	if (rc == 0)
+		rc = recv_u16(b, &st, MTK_BROM_CMD_TIMEOUT_MS, name, "the status");
+	if (rc < 0)
+		return rc;
+	if (auth && st == STATUS_NO_AUTH_NEEDED) {
+		mtk_info(b->ctx, "%s: the device needs no authentication file", name);
+		return 1;
+	}
+	if (st != STATUS_OK)
+		return status_error(b, name, st, false);
+	return upload(b, name, auth ? "sending the authentication file" : "sending the certificate", data, len,
+		      wire);
+}
+
+int mtk_brom_send_cert(struct mtk_brom *b, const uint8_t *data, uint32_t len)
+{
+	return send_blob(b, CMD_SEND_CERT, "SEND_CERT", data, len, false);
+}
+
+int mtk_brom_send_auth(struct mtk_brom *b, const uint8_t *data, uint32_t len)
+{
+	return send_blob(b, CMD_SEND_AUTH, "SEND_AUTH", data, len, true);
+}
+
+/* ---- the identify sequence (§6.2) ------------------------------------- */
+
+static int step_hw_code(struct mtk_brom *b)
+{
+	int rc = mtk_brom_get_hw_code(b, &b->info.hw_code);
+	if (rc < 0)
+		return rc;
+	b->info.chip = mtk_chip_by_hw_code(b->info.hw_code);
+	if (!b->info.chip)
+		mtk_warn(b->ctx, "hw_code 0x%04x is not in the chip table; using the common watchdog address 0x%08x",
+			 b->info.hw_code, DEFAULT_WDT_ADDR);
+	return 0;
+}
+
+/* A refused watchdog write (memory write authorization) leaves the link in
+ * step, and the device still works, only with its watchdog running. */
+static int step_watchdog(struct mtk_brom *b)
+{
+	int rc = mtk_brom_disable_watchdog(b);
+	if (rc != MTK_E_STATUS && rc != MTK_E_SECURITY)
+		return rc;
+	mtk_warn(b->ctx, "%s; continuing with the watchdog running", mtk_ctx_error(b->ctx));
+	mtk_ctx_clear_error(b->ctx);
+	return 0;
+}
+
+static int step_target_config(struct mtk_brom *b)
+{
+	return mtk_brom_get_target_config(b, &b->info.target_config);
+}
+
+static int step_bl_ver(struct mtk_brom *b)
+{
+	return mtk_brom_get_bl_ver(b, &b->info.bl_ver);
+}
+
+static int step_version(struct mtk_brom *b)
+{
+	return mtk_brom_get_version(b, &b->info.brom_ver);
+}
+
+static int step_hw_sw_ver(struct mtk_brom *b)
+{
+	struct mtk_brom_info *i = &b->info;
+	return mtk_brom_get_hw_sw_ver(b, &i->hw_sub_code, &i->hw_ver, &i->sw_ver);
+}
+
+/* Old preloaders (v1, v2) have no IDs: only the probe is sent. */
+static int step_me_id(struct mtk_brom *b)
+{
+	bool ok;
+	int rc = ids_supported(b, &ok);
+	if (rc < 0 || !ok)
+		return rc;
+	rc = fetch_id(b, CMD_GET_ME_ID, "GET_ME_ID", b->info.me_id, sizeof b->info.me_id, &b->info.me_id_len);
+	b->info.have_me_id = rc == 0;
+	return rc;
+}
+
+/* Asked only of chips that have one (§6.2 step 9). */
+static int step_soc_id(struct mtk_brom *b)
+{
+	if (!b->info.have_me_id || !b->info.chip || !b->info.chip->socid_addr)
+		return 0;
+	bool ok;
+	int rc = ids_supported(b, &ok);
+	if (rc < 0 || !ok)
+		return rc;
+	rc = fetch_id(b, CMD_GET_SOC_ID, "GET_SOC_ID", b->info.soc_id, sizeof b->info.soc_id,
+		      &b->info.soc_id_len);
+	b->info.have_soc_id = rc == 0 && b->info.soc_id_len >= SOC_ID_MIN_LEN;
+	return rc;
+}
+
+static int (*const connect_steps[])(struct mtk_brom *) = {
+	step_hw_code, step_watchdog, step_target_config, step_bl_ver,
+	step_version, step_hw_sw_ver, step_me_id,        step_soc_id,
+};
+
+int mtk_brom_connect(struct mtk_brom *b, struct mtk_transport *tp, int timeout_ms)
+{
+	b->tp = tp;
+	if (!b->ctx)
+		b->ctx = tp->ctx;
+	memset(&b->info, 0, sizeof b->info);
+	int rc = mtk_brom_handshake(b, timeout_ms);
+	for (size_t i = 0; rc == 0 && i < sizeof connect_steps / sizeof connect_steps[0]; i++)
+		rc = connect_steps[i](b);
+	if (rc < 0)
+		return rc;
+	mtk_dbg(b->ctx, "connected: hw_code 0x%04x (%s), %s mode", b->info.hw_code,
+		b->info.chip ? b->info.chip->name : "unknown chip",
+		b->info.mode == MTK_MODE_BROM ? "BootROM" : "preloader");
+	return 0;
+}

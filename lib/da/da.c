@@ -1,0 +1,340 @@
+/* SPDX-License-Identifier: MIT */
+/* The DA session: connect (BROM → DA1 → protocol), range-checked I/O
+ * dispatch, the partition-table probe (da-legacy.md §8.3). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/bytes.h"
+#include "core/ctx.h"
+#include "mtkflash/da.h"
+
+#define T_BROM 10000
+#define SECTOR 512u
+
+const char *mtk_storage_type_name(enum mtk_storage_type t)
+{
+	static const char *const names[] = { "unknown", "emmc", "nand", "nor", "sdmmc" };
+	return (unsigned)t < sizeof names / sizeof names[0] ? names[t] : "unknown";
+}
+
+/* ------------------------------------------------------------ connect */
+
+static int check_protocol(mtk_ctx *ctx, const struct mtk_chip *chip, enum mtk_da_family fam)
+{
+	if (fam == MTK_DA_LEGACY)
+		return 0;
+	return mtk_fail(ctx, MTK_E_UNSUPPORTED, "%s uses the %s DA protocol, which mtkflash does not speak yet",
+			chip->name, fam == MTK_DA_XML ? "XML (V6)" : "xflash (V5)");
+}
+
+static int start_da1(struct mtk_da *da, const struct mtk_dafile *file, const char *file_name)
+{
+	const struct mtk_brom_info *bi = &da->brom.info;
+	if (!bi->chip) {
+		return mtk_fail(da->ctx, MTK_E_NOTFOUND, "the device's hw_code 0x%04x is not in the chip table",
+				bi->hw_code);
+	}
+	int rc = mtk_dafile_select(da->ctx, file, file_name, bi->chip, bi->hw_sub_code, bi->hw_ver, bi->sw_ver,
+				   &da->choice);
+	if (rc < 0)
+		return rc;
+	if ((rc = check_protocol(da->ctx, bi->chip, da->choice.family)) < 0)
+		return rc;
+	const struct mtk_da_stage *s = &da->choice.da1;
+	mtk_info(da->ctx, "sending DA1 (%u bytes) to 0x%08x", s->len, s->addr);
+	if ((rc = mtk_brom_send_da(&da->brom, s->addr, s->data, s->len, s->sig_len)) < 0)
+		return mtk_wrap(da->ctx, rc, "sending DA1");
+	if ((rc = mtk_brom_jump_da(&da->brom, s->addr)) < 0)
+		return mtk_wrap(da->ctx, rc, "starting DA1 at 0x%08x", s->addr);
+	return 0;
+}
+
+int mtk_da_connect(mtk_ctx *ctx, struct mtk_transport *tp, const struct mtk_dafile *file, const char *file_name,
+		   const struct mtk_da_emi *emi, struct mtk_da **out)
+{
+	struct mtk_da *da = calloc(1, sizeof *da);
+	if (!da)
+		return mtk_fail(ctx, MTK_E_NOMEM, "no memory for a DA session");
+	da->ctx = ctx;
+	da->tp = tp;
+	da->brom.ctx = ctx;
+	int rc = mtk_brom_connect(&da->brom, tp, T_BROM);
+	if (rc >= 0)
+		rc = start_da1(da, file, file_name);
+	if (rc >= 0)
+		rc = mtk_da_legacy_start(da, emi);
+	if (rc < 0) {
+		mtk_da_close(da);
+		return rc;
+	}
+	*out = da;
+	return 0;
+}
+
+void mtk_da_close(struct mtk_da *da)
+{
+	if (!da)
+		return;
+	if (da->ops && da->ops->destroy)
+		da->ops->destroy(da);
+	free(da);
+}
+
+/* ----------------------------------------------------------------- EMI */
+
+int mtk_da_emi_from_preloader(mtk_ctx *ctx, const struct mtk_preloader_info *pl, struct mtk_da_emi *out)
+{
+	static const char info_tag[] = "MTK_BLOADER_INFO_v";
+	memset(out, 0, sizeof *out);
+	if (!pl || !pl->emi || pl->emi_len == 0)
+		return mtk_fail(ctx, MTK_E_NOTFOUND, "the preloader has no EMI (DRAM) settings block");
+	out->data = pl->emi;
+	out->len = pl->emi_len;
+	out->version = pl->bloader_info_version;
+	/* Given the whole bloader-info block, send from MTK_BIN + 0x0C (§7.5). */
+	if (pl->emi_len > sizeof info_tag && memcmp(pl->emi, info_tag, sizeof info_tag - 1) == 0) {
+		if (!out->version) {
+			const uint8_t *v = pl->emi + sizeof info_tag - 1;
+			if (v[0] >= '0' && v[0] <= '9' && v[1] >= '0' && v[1] <= '9')
+				out->version = (uint32_t)((v[0] - '0') * 10 + (v[1] - '0'));
+		}
+		const uint8_t *bin = memmem(pl->emi, pl->emi_len, "MTK_BIN", 7);
+		if (!bin || (size_t)(bin - pl->emi) + 0x0C > pl->emi_len)
+			return mtk_fail(ctx, MTK_E_PARSE, "the preloader's EMI block has no MTK_BIN records");
+		size_t skip = (size_t)(bin - pl->emi) + 0x0C;
+		out->data = pl->emi + skip;
+		out->len = pl->emi_len - skip;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------- dispatch */
+
+uint64_t mtk_da_region_size(const struct mtk_da *da, enum mtk_region r)
+{
+	return (unsigned)r < MTK_REGION_COUNT ? da->storage.regions.size[r] : 0;
+}
+
+static int usable(struct mtk_da *da, const char *what)
+{
+	if (!da->ops)
+		return mtk_fail(da->ctx, MTK_E_INVAL, "%s: the DA is not running", what);
+	if (da->finished)
+		return mtk_fail(da->ctx, MTK_E_INVAL, "%s: the DA session was already finished", what);
+	return 0;
+}
+
+static int check_range(struct mtk_da *da, const char *what, enum mtk_region r, uint64_t off, uint64_t len)
+{
+	int rc = usable(da, what);
+	if (rc < 0)
+		return rc;
+	if ((unsigned)r >= MTK_REGION_COUNT || !da->storage.regions.size[r])
+		return mtk_fail(da->ctx, MTK_E_RANGE, "%s: the device has no %s area", what, mtk_region_name(r));
+	rc = mtk_region_check(da->ctx, &da->storage.regions, r, off, len);
+	return rc < 0 ? mtk_wrap(da->ctx, rc, "%s", what) : 0;
+}
+
+int mtk_da_read(struct mtk_da *da, const char *what, enum mtk_region r, uint64_t off, uint64_t len,
+		mtk_da_sink_fn sink, void *user)
+{
+	int rc = check_range(da, what, r, off, len);
+	if (rc < 0 || len == 0)
+		return rc;
+	return da->ops->read(da, what, r, off, len, sink, user);
+}
+
+struct buf_sink {
+	uint8_t *buf;
+	size_t len;
+};
+
+static int copy_sink(void *user, uint64_t offset, const uint8_t *buf, size_t len)
+{
+	struct buf_sink *s = user;
+	if (offset > s->len || len > s->len - offset)
+		return MTK_E_RANGE;
+	memcpy(s->buf + offset, buf, len);
+	return 0;
+}
+
+int mtk_da_read_buf(struct mtk_da *da, enum mtk_region r, uint64_t off, uint8_t *buf, size_t len)
+{
+	struct buf_sink s = { buf, len };
+	return mtk_da_read(da, "reading", r, off, len, copy_sink, &s);
+}
+
+int mtk_da_write(struct mtk_da *da, const char *what, enum mtk_region r, uint64_t off, uint64_t len,
+		 mtk_da_source_fn source, void *user)
+{
+	uint64_t unit = da->write_unit ? da->write_unit : 1;
+	uint64_t padded = (len + unit - 1) / unit * unit;
+	int rc = check_range(da, what, r, off, padded);
+	if (rc < 0 || len == 0)
+		return rc;
+	if (off % unit)
+		return mtk_fail(da->ctx, MTK_E_RANGE, "%s: offset 0x%llx is not a multiple of %llu bytes", what,
+				(unsigned long long)off, (unsigned long long)unit);
+	return da->ops->write(da, what, r, off, len, source, user);
+}
+
+int mtk_da_erase(struct mtk_da *da, const char *what, enum mtk_region r, uint64_t off, uint64_t len)
+{
+	int rc = check_range(da, what, r, off, len);
+	if (rc < 0 || len == 0)
+		return rc;
+	return da->ops->erase(da, what, r, off, len);
+}
+
+int mtk_da_set_boot_partition(struct mtk_da *da, unsigned boot_part, bool ack)
+{
+	int rc = usable(da, "setting the boot partition");
+	if (rc < 0)
+		return rc;
+	if (!da->ops->set_boot_partition)
+		return mtk_fail(da->ctx, MTK_E_UNSUPPORTED, "the %s DA protocol cannot set the eMMC boot partition",
+				da->ops->name);
+	return da->ops->set_boot_partition(da, boot_part, ack);
+}
+
+int mtk_da_finish(struct mtk_da *da, enum mtk_da_finish_mode mode)
+{
+	int rc = usable(da, "finishing");
+	if (rc < 0)
+		return rc;
+	rc = da->ops->finish(da, mode);
+	da->finished = true;
+	return rc;
+}
+
+/* ------------------------------------------------- partition table (§8.3) */
+
+static int sector_reader(void *user, uint64_t lba, uint32_t count, uint8_t *buf)
+{
+	struct mtk_da *da = user;
+	return mtk_da_read_buf(da, MTK_REGION_USER, lba * SECTOR, buf, (size_t)count * SECTOR);
+}
+
+static int read_pmt_table(struct mtk_da *da, struct mtk_ptable *out)
+{
+	if (!da->ops->read_pmt)
+		return mtk_fail(da->ctx, MTK_E_UNSUPPORTED, "the %s DA cannot read a PMT", da->ops->name);
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int rc = da->ops->read_pmt(da, &buf, &len);
+	if (rc < 0)
+		return rc;
+	rc = mtk_pmt_parse_da(da->ctx, buf, len, out);
+	free(buf);
+	if (rc < 0)
+		return mtk_wrap(da->ctx, rc, "the DA's PMT");
+	out->kind = MTK_PTABLE_PMT;
+	return 0;
+}
+
+/* MBR-era devices know their raw partitions only through the PMT; prefer it
+ * when the DA has one, fall back to the MBR/EBR chain. */
+static int read_mbr_era(struct mtk_da *da, uint64_t sectors, struct mtk_ptable *out)
+{
+	if (read_pmt_table(da, out) == 0 && out->count > 0)
+		return 0;
+	mtk_ptable_free(out);
+	mtk_ctx_clear_error(da->ctx);
+	int rc = mtk_mbr_read(da->ctx, sector_reader, da, sectors, out);
+	if (rc == 0)
+		out->kind = MTK_PTABLE_MBR;
+	return rc;
+}
+
+static int probe_table(struct mtk_da *da, struct mtk_ptable *out)
+{
+	uint64_t user = da->storage.regions.size[MTK_REGION_USER];
+	uint64_t sectors = user / SECTOR;
+	uint8_t head[0x400];
+	if (user < sizeof head)
+		return mtk_fail(da->ctx, MTK_E_RANGE, "the user area is too small for a partition table (%llu bytes)",
+				(unsigned long long)user);
+	int rc = mtk_da_read_buf(da, MTK_REGION_USER, 0, head, sizeof head);
+	if (rc < 0)
+		return mtk_wrap(da->ctx, rc, "reading the partition table");
+	if (memcmp(head, "BPI\0", 4) == 0)
+		return mtk_fail(da->ctx, MTK_E_UNSUPPORTED, "the device uses a BPI partition table (not supported)");
+	if (memcmp(head, "EMMC_BOOT", 9) == 0 || memcmp(head, "UFS_BOOT", 8) == 0)
+		return read_pmt_table(da, out);
+	if (mtk_mbr_is_valid(head, SECTOR)) {
+		if (mtk_mbr_is_protective(head, SECTOR) || memcmp(head + SECTOR, "EFI PART", 8) == 0) {
+			rc = mtk_gpt_read(da->ctx, sector_reader, da, SECTOR, sectors, out);
+			if (rc == 0)
+				out->kind = MTK_PTABLE_GPT;
+			return rc;
+		}
+		return read_mbr_era(da, sectors, out);
+	}
+	if (read_pmt_table(da, out) == 0 && out->count > 0)
+		return 0;
+	mtk_ptable_free(out);
+	return mtk_fail(da->ctx, MTK_E_NOTFOUND, "no partition table: user-area offset 0 holds no GPT, MBR or "
+			"EMMC_BOOT header (first bytes %02x %02x %02x %02x), and the DA has no PMT",
+			head[0], head[1], head[2], head[3]);
+}
+
+static int add_area(struct mtk_da *da, struct mtk_ptable *t, const char *name, enum mtk_region r, uint64_t start,
+		    uint64_t size)
+{
+	if (size == 0 || mtk_part_find(t, name))
+		return 0;
+	struct mtk_part p;
+	memset(&p, 0, sizeof p);
+	snprintf(p.name, sizeof p.name, "%s", name);
+	p.region = r;
+	p.start = start;
+	p.size = size;
+	return mtk_ptable_add(da->ctx, t, &p);
+}
+
+static int add_layout(struct mtk_da *da, struct mtk_ptable *t)
+{
+	const struct mtk_regions *rg = &da->storage.regions;
+	int rc = add_area(da, t, "preloader", MTK_REGION_BOOT1, 0, rg->size[MTK_REGION_BOOT1]);
+	if (rc < 0 || t->kind != MTK_PTABLE_GPT)
+		return rc;
+	/* As scatter files draw them: pgpt up to the first partition, sgpt from
+	 * the end of the last one to the end of the area. */
+	uint64_t end = rg->size[MTK_REGION_USER], first = end, tail = 0;
+	for (size_t i = 0; i < t->count; i++) {
+		const struct mtk_part *p = &t->parts[i];
+		if (p->region != MTK_REGION_USER)
+			continue;
+		if (p->start < first)
+			first = p->start;
+		if (p->start + p->size > tail)
+			tail = p->start + p->size;
+	}
+	if (tail == 0)
+		tail = (t->last_usable + 1) * SECTOR;
+	if ((rc = add_area(da, t, "pgpt", MTK_REGION_USER, 0, first)) < 0)
+		return rc;
+	return add_area(da, t, "sgpt", MTK_REGION_USER, tail, end > tail ? end - tail : 0);
+}
+
+int mtk_da_read_ptable(struct mtk_da *da, bool with_layout, struct mtk_ptable *out)
+{
+	mtk_ptable_init(out, MTK_PTABLE_NONE);
+	int rc = usable(da, "reading the partition table");
+	if (rc < 0)
+		return rc;
+	enum mtk_ptable_kind kind;
+	if ((rc = probe_table(da, out)) < 0)
+		goto fail;
+	kind = out->kind;
+	if (with_layout && (rc = add_layout(da, out)) < 0)
+		goto fail;
+	if ((rc = mtk_ptable_check(da->ctx, out)) < 0)
+		goto fail;
+	out->kind = kind;
+	return 0;
+fail:
+	mtk_ptable_free(out);
+	return mtk_wrap(da->ctx, rc, "reading the partition table");
+}

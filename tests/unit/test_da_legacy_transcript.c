@@ -1,0 +1,506 @@
+/* SPDX-License-Identifier: MIT */
+/* The legacy DA client against scripted device answers: the host's bytes are
+ * pinned exactly as da-legacy.md §8.2 (MT6580, BROM mode) and §4.5–§4.9 give
+ * them, from DA1's sync to FINISH. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/ctx.h"
+#include "da/legacy_priv.h"
+#include "mtkflash/da.h"
+#include "script_tp.h"
+
+#define MiB 0x100000u
+
+struct fx {
+	mtk_ctx *ctx;
+	struct script sc;
+	struct mtk_transport tp;
+	struct mtk_da da;
+	uint8_t *da2;
+};
+
+static uint16_t sum16(const uint8_t *p, size_t n)
+{
+	uint32_t s = 0;
+	for (size_t i = 0; i < n; i++)
+		s += p[i];
+	return (uint16_t)s;
+}
+
+static void be64(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+static void be32(uint8_t *p, uint32_t v)
+{
+	for (int i = 3; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+	f->ctx = mtk_ctx_new();
+	sc_transport(&f->tp, f->ctx, &f->sc);
+	f->da.ctx = f->ctx;
+	f->da.tp = &f->tp;
+	f->da.brom.ctx = f->ctx;
+	f->da.brom.tp = &f->tp;
+	f->da.brom.info.hw_code = 0x6580;
+	f->da.brom.info.brom_ver = 0x05;
+	f->da.brom.info.bl_ver = 0xFE;
+	f->da.brom.info.mode = MTK_MODE_BROM;
+	f->da2 = malloc(0x5100);
+	for (size_t i = 0; i < 0x5100; i++)
+		f->da2[i] = (uint8_t)(i * 7 + 3);
+	f->da.choice.da2.addr = 0x80000000;
+	f->da.choice.da2.data = f->da2;
+	f->da.choice.da2.len = 0x5100;
+	f->da.choice.da2.sig_len = 0x100;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	if (f->da.ops)
+		f->da.ops->destroy(&f->da);
+	sc_free(&f->sc);
+	free(f->da2);
+	mtk_ctx_free(f->ctx);
+	free(f);
+	return 0;
+}
+
+/* The 236-byte DA2 report of a 4 MiB-boot, 7.28 GiB-user eMMC phone (§4.7). */
+static void dev_report(struct script *s, uint64_t boot, uint64_t user)
+{
+	uint8_t r[236];
+	memset(r, 0, sizeof r);
+	be32(r, 0xBC7);           /* NOR: not found */
+	be32(r + 28, 0xBC4);      /* NAND: not found, 64-bit layout ... */
+	r[28 + 15 + 1] = 7;       /* ... with K = 7 zero device codes */
+	uint8_t *e = r + 28 + 17 + 14 + 9;
+	be64(e + 4, boot);
+	be64(e + 12, boot);
+	be64(e + 20, 0x400000);   /* rpmb */
+	be64(e + 60, user);
+	memcpy(e + 68, "\x90\x01\x4a\x48\x41\x47\x34\x65\x04\x12\x34\x56\x78\xa1\x23\x00", 16);
+	uint8_t *c = e + 92 + 28;
+	be32(c + 4, 0x20000);          /* int SRAM */
+	be64(c + 14, 0x40000000);      /* ext RAM 1 GiB */
+	uint8_t *pass = c + 38;
+	pass[0] = 0x5A;
+	pass[9] = 0xC1;
+	assert_int_equal(pass + 10 - r, 236);
+	sc_add(s, 'D', r, sizeof r);
+}
+
+/* §8.2 from DA1's sync to the post-connect speed check. */
+static void script_connect(struct fx *f)
+{
+	struct script *s = &f->sc;
+	sc_hex(s, 'D', "C0 00000BC4 0000 00000000 90014A48 41473465 04123456 78A12300");
+	sc_hex(s, 'H', "5A");
+	sc_hex(s, 'D', "04 01 00");
+	sc_hex(s, 'H', "05 FE 0008 00 7007FFFF 01 00000000 01 01 02 00 | 00000001 4646"
+		       "0000000000000000000000000000 FF000000");
+	sc_hex(s, 'D', "00000000");
+	sc_hex(s, 'H', "80000000 00005100 00001000");
+	sc_hex(s, 'D', "5A");
+	for (uint32_t off = 0; off < 0x5100; off += 0x1000) {
+		uint32_t n = 0x5100 - off < 0x1000 ? 0x5100 - off : 0x1000;
+		sc_add(s, 'H', f->da2 + off, n);
+		sc_hex(s, 'D', "5A");
+	}
+	sc_hex(s, 'H', "5A");
+	sc_hex(s, 'D', "5A");
+	dev_report(s, 0x400000, 0x1D2000000ull);
+	sc_hex(s, 'H', "72");
+	sc_hex(s, 'D', "5A 01");
+}
+
+static void assert_script_ok(struct fx *f, int rc)
+{
+	if (rc < 0 || f->sc.failure[0])
+		fail_msg("rc %d: %s | script: %s", rc, mtk_ctx_error(f->ctx), f->sc.failure);
+}
+
+static void test_connect(void **state)
+{
+	struct fx *f = *state;
+	script_connect(f);
+	int rc = mtk_da_legacy_start(&f->da, NULL);
+	assert_script_ok(f, rc);
+	assert_true(sc_done(&f->sc));
+	const struct mtk_da_storage *st = &f->da.storage;
+	assert_int_equal(st->type, MTK_STORAGE_EMMC);
+	assert_int_equal(st->regions.size[MTK_REGION_BOOT1], 0x400000);
+	assert_int_equal(st->regions.size[MTK_REGION_BOOT2], 0x400000);
+	assert_int_equal(st->regions.size[MTK_REGION_RPMB], 0x400000);
+	assert_int_equal(st->regions.size[MTK_REGION_USER], 0x1D2000000ull);
+	assert_int_equal(st->cid[0], 0x90);
+	assert_int_equal(st->cid[15], 0x00);
+	assert_int_equal(st->ext_ram_size, 0x40000000);
+	assert_int_equal(st->usb_speed, 1);
+	assert_int_equal(st->da_version[0], 4);
+}
+
+struct collect {
+	uint8_t *buf;
+	size_t len;
+};
+
+static int collect_sink(void *user, uint64_t off, const uint8_t *buf, size_t len)
+{
+	struct collect *c = user;
+	assert_true(off + len <= c->len);
+	memcpy(c->buf + off, buf, len);
+	return 0;
+}
+
+static void dev_packet(struct script *s, const uint8_t *data, size_t n)
+{
+	uint8_t sum[2] = { (uint8_t)(sum16(data, n) >> 8), (uint8_t)sum16(data, n) };
+	sc_add(s, 'D', data, n);
+	sc_add(s, 'D', sum, 2);
+}
+
+/* A read of 1 MiB + 0x200 at 0x1000 of the user area: two packets (§4.9). */
+static void test_read_two_packets(void **state)
+{
+	struct fx *f = *state;
+	script_connect(f);
+	size_t len = MiB + 0x200;
+	uint8_t *want = malloc(len), *got = calloc(1, len);
+	for (size_t i = 0; i < len; i++)
+		want[i] = (uint8_t)(i ^ (i >> 9));
+	struct script *s = &f->sc;
+	sc_hex(s, 'H', "60");
+	sc_hex(s, 'D', "5A");
+	sc_hex(s, 'H', "08");
+	sc_hex(s, 'D', "5A");
+	sc_hex(s, 'H', "D6 0C 02 0000000000001000 0000000000100200 00100000");
+	sc_hex(s, 'D', "5A");
+	dev_packet(s, want, MiB);
+	sc_hex(s, 'H', "5A");
+	dev_packet(s, want + MiB, 0x200);
+	sc_hex(s, 'H', "5A");
+	assert_script_ok(f, mtk_da_legacy_start(&f->da, NULL));
+	struct collect c = { got, len };
+	int rc = mtk_da_read(&f->da, "reading test", MTK_REGION_USER, 0x1000, len, collect_sink, &c);
+	assert_script_ok(f, rc);
+	assert_true(sc_done(&f->sc));
+	assert_memory_equal(want, got, len);
+	free(want);
+	free(got);
+}
+
+static void test_read_bad_checksum(void **state)
+{
+	struct fx *f = *state;
+	script_connect(f);
+	struct script *s = &f->sc;
+	uint8_t data[0x200];
+	memset(data, 1, sizeof data);
+	sc_hex(s, 'H', "60");
+	sc_hex(s, 'D', "5A");
+	sc_hex(s, 'H', "01");
+	sc_hex(s, 'D', "5A");
+	sc_hex(s, 'H', "D6 0C 02 0000000000000000 0000000000000200 00100000");
+	sc_hex(s, 'D', "5A");
+	sc_add(s, 'D', data, sizeof data);
+	sc_hex(s, 'D', "0201"); /* the right sum is 0x0200 (§6.2 example) */
+	assert_script_ok(f, mtk_da_legacy_start(&f->da, NULL));
+	uint8_t got[0x200];
+	int rc = mtk_da_read_buf(&f->da, MTK_REGION_BOOT1, 0, got, sizeof got);
+	assert_int_equal(rc, MTK_E_VERIFY);
+	assert_non_null(strstr(mtk_ctx_error(f->ctx), "checksum 0x0200"));
+}
+
+static void test_read_refused(void **state)
+{
+	struct fx *f = *state;
+	script_connect(f);
+	struct script *s = &f->sc;
+	sc_hex(s, 'H', "60");
+	sc_hex(s, 'D', "5A");
+	sc_hex(s, 'H', "08");
+	sc_hex(s, 'D', "5A");
+	sc_hex(s, 'H', "D6 0C 02 0000000000000000 0000000000000200 00100000");
+	sc_hex(s, 'D', "A5");
+	sc_hex(s, 'H', "A5");
+	sc_hex(s, 'D', "DF0B0000"); /* u32 LE 0xBDF */
+	assert_script_ok(f, mtk_da_legacy_start(&f->da, NULL));
+	uint8_t got[0x200];
+	int rc = mtk_da_read_buf(&f->da, MTK_REGION_USER, 0, got, sizeof got);
+	assert_int_equal(rc, MTK_E_STATUS);
+	assert_non_null(strstr(mtk_ctx_error(f->ctx), "0xbdf"));
+}
+
+struct src {
+	const uint8_t *data;
+	size_t len;
+	size_t chunk; /* hand out at most this much per call, to test refilling */
+};
+
+static int src_fn(void *user, uint64_t off, uint8_t *buf, size_t len)
+{
+	struct src *s = user;
+	if (off >= s->len)
+		return 0;
+	size_t n = s->len - off;
+	if (n > len)
+		n = len;
+	if (n > s->chunk)
+		n = s->chunk;
+	memcpy(buf, s->data + off, n);
+	return (int)n;
+}
+
+/* §4.9's observed write: 0x180123 bytes go out as 0x100000 + 0x80200. */
+static void script_write(struct script *s, const uint8_t *data, size_t len, uint8_t *padded)
+{
+	memset(padded, 0, 0x180200);
+	memcpy(padded, data, len);
+	sc_hex(s, 'H', "62 01 08 0000000000200000 0000000000180200 00100000");
+	sc_hex(s, 'D', "5A");
+	const size_t sizes[2] = { MiB, 0x80200 };
+	size_t off = 0;
+	for (int i = 0; i < 2; i++) {
+		uint16_t sum = sum16(padded + off, sizes[i]);
+		uint8_t sb[2] = { (uint8_t)(sum >> 8), (uint8_t)sum };
+		sc_hex(s, 'H', "5A");
+		sc_add(s, 'H', padded + off, sizes[i]);
+		sc_add(s, 'H', sb, 2);
+		sc_hex(s, 'D', "69");
+		off += sizes[i];
+	}
+}
+
+static void test_write_padded(void **state)
+{
+	struct fx *f = *state;
+	script_connect(f);
+	size_t len = 0x180123;
+	uint8_t *data = malloc(len), *padded = malloc(0x180200);
+	for (size_t i = 0; i < len; i++)
+		data[i] = (uint8_t)(i * 13 + (i >> 11));
+	script_write(&f->sc, data, len, padded);
+	assert_script_ok(f, mtk_da_legacy_start(&f->da, NULL));
+	struct src src = { data, len, 0x12345 };
+	int rc = mtk_da_write(&f->da, "writing recovery", MTK_REGION_USER, 0x200000, len, src_fn, &src);
+	assert_script_ok(f, rc);
+	assert_true(sc_done(&f->sc));
+	free(data);
+	free(padded);
+}
+
+/* The link drops before the second packet is acknowledged: the error says
+ * where the write stopped. */
+static void test_write_disconnect(void **state)
+{
+	struct fx *f = *state;
+	script_connect(f);
+	struct script *s = &f->sc;
+	size_t len = 2 * MiB;
+	uint8_t *data = calloc(1, len);
+	sc_hex(s, 'H', "62 01 01 0000000000000000 0000000000200000 00100000");
+	sc_hex(s, 'D', "5A");
+	sc_hex(s, 'H', "5A");
+	sc_add(s, 'H', data, MiB);
+	sc_hex(s, 'H', "0000");
+	sc_hex(s, 'D', "69");
+	sc_hex(s, 'H', "5A");
+	sc_add(s, 'H', data, MiB);
+	sc_hex(s, 'H', "0000");
+	assert_script_ok(f, mtk_da_legacy_start(&f->da, NULL));
+	struct src src = { data, len, len };
+	int rc = mtk_da_write(&f->da, "writing preloader", MTK_REGION_BOOT1, 0, len, src_fn, &src);
+	assert_int_equal(rc, MTK_E_DISCONNECTED);
+	assert_non_null(strstr(mtk_ctx_error(f->ctx), "offset 0x100000"));
+	free(data);
+}
+
+/* Erase: switch to the user area, FORMAT, two progress reports (§4.9). */
+static void test_erase(void **state)
+{
+	struct fx *f = *state;
+	script_connect(f);
+	struct script *s = &f->sc;
+	sc_hex(s, 'H', "60");
+	sc_hex(s, 'D', "5A");
+	sc_hex(s, 'H', "08");
+	sc_hex(s, 'D', "5A");
+	sc_hex(s, 'H', "D4 02 00 00 00 0000000000300000 0000000000100000");
+	sc_hex(s, 'D', "5A 5A 00000000 32");
+	sc_hex(s, 'H', "5A");
+	sc_hex(s, 'D', "5A 5A 00000000 64");
+	sc_hex(s, 'H', "5A");
+	sc_hex(s, 'D', "5A 5A");
+	assert_script_ok(f, mtk_da_legacy_start(&f->da, NULL));
+	int rc = mtk_da_erase(&f->da, "erasing cache", MTK_REGION_USER, 0x300000, MiB);
+	assert_script_ok(f, rc);
+	assert_true(sc_done(&f->sc));
+}
+
+static void test_read_pmt_and_finish(void **state)
+{
+	struct fx *f = *state;
+	script_connect(f);
+	struct script *s = &f->sc;
+	uint8_t rec[0x60];
+	memset(rec, 0, sizeof rec);
+	strcpy((char *)rec, "PRELOADER");
+	rec[0x40 + 2] = 0x04;  /* size 0x40000 (LE) */
+	rec[0x48] = 0xFF;
+	sc_hex(s, 'H', "A5");
+	sc_hex(s, 'D', "5A 00000060");
+	sc_hex(s, 'H', "5A");
+	sc_add(s, 'D', rec, sizeof rec);
+	sc_hex(s, 'H', "5A");
+	sc_hex(s, 'H', "D9");
+	sc_hex(s, 'D', "5A");
+	sc_hex(s, 'H', "00000000");
+	sc_hex(s, 'D', "5A");
+	assert_script_ok(f, mtk_da_legacy_start(&f->da, NULL));
+	uint8_t *pmt = NULL;
+	size_t n = 0;
+	assert_script_ok(f, f->da.ops->read_pmt(&f->da, &pmt, &n));
+	assert_int_equal(n, 0x60);
+	assert_memory_equal(pmt, rec, 0x60);
+	free(pmt);
+	assert_script_ok(f, mtk_da_finish(&f->da, MTK_FINISH_NORMAL));
+	assert_true(sc_done(&f->sc));
+	/* The session is over: no more commands go out. */
+	uint8_t b[512];
+	assert_int_equal(mtk_da_read_buf(&f->da, MTK_REGION_USER, 0, b, sizeof b), MTK_E_INVAL);
+}
+
+/* A DA that resets on FINISH without answering the mode word is fine. */
+static void test_finish_without_mode_ack(void **state)
+{
+	struct fx *f = *state;
+	script_connect(f);
+	sc_hex(&f->sc, 'H', "D9");
+	sc_hex(&f->sc, 'D', "5A");
+	sc_hex(&f->sc, 'H', "00000000");
+	assert_script_ok(f, mtk_da_legacy_start(&f->da, NULL));
+	assert_int_equal(mtk_da_finish(&f->da, MTK_FINISH_NORMAL), 0);
+}
+
+/* Result 0xBC3: the EMI v0x15 exchange of §4.5's transcript, two 0xBC-byte records. */
+static void test_emi_upload(void **state)
+{
+	struct fx *f = *state;
+	struct script *s = &f->sc;
+	f->da.brom.info.hw_code = 0x0321; /* MT6735: no stage-2 tail */
+	uint8_t emi[0x178];
+	for (size_t i = 0; i < sizeof emi; i++)
+		emi[i] = (uint8_t)(0xA0 + i);
+	sc_hex(s, 'D', "C0 00000BC4 0000 00000000 90014A48 41473465 04123456 78A12300");
+	sc_hex(s, 'H', "5A");
+	sc_hex(s, 'D', "04 01 00");
+	sc_hex(s, 'H', "05 FE 0008 00 7007FFFF 01 00000000 01 01 02 00");
+	sc_hex(s, 'D', "00000BC3 00000000 90014A48414734650412345678A12300 00000BC4 0000");
+	sc_hex(s, 'H', "E8 00000015");
+	sc_hex(s, 'D', "5A 000000BC");
+	sc_hex(s, 'H', "5A 00000178");
+	sc_add(s, 'H', emi, sizeof emi);
+	sc_hex(s, 'D', "1234");
+	sc_hex(s, 'H', "5A 80000001");
+	sc_hex(s, 'D', "00000000 02 00 0000000040000000");
+	sc_hex(s, 'H', "80000000 00005100 00001000");
+	sc_hex(s, 'D', "5A");
+	for (uint32_t off = 0; off < 0x5100; off += 0x1000) {
+		uint32_t n = 0x5100 - off < 0x1000 ? 0x5100 - off : 0x1000;
+		sc_add(s, 'H', f->da2 + off, n);
+		sc_hex(s, 'D', "5A");
+	}
+	sc_hex(s, 'H', "5A");
+	sc_hex(s, 'D', "5A");
+	dev_report(s, 0x400000, 0x1D2000000ull);
+	sc_hex(s, 'H', "72");
+	sc_hex(s, 'D', "5A 01");
+	struct mtk_da_emi e = { emi, sizeof emi, 0x15 };
+	assert_script_ok(f, mtk_da_legacy_start(&f->da, &e));
+	assert_true(sc_done(&f->sc));
+	assert_true(f->da.storage.dram_configured_by_host);
+	assert_int_equal(f->da.storage.ext_ram_size, 0x40000000);
+}
+
+/* Without EMI settings the client stops with advice instead of guessing. */
+static void test_emi_missing(void **state)
+{
+	struct fx *f = *state;
+	struct script *s = &f->sc;
+	f->da.brom.info.hw_code = 0x0335;
+	sc_hex(s, 'D', "C0 00000BC4 0000 00000000 90014A48 41473465 04123456 78A12300");
+	sc_hex(s, 'H', "5A");
+	sc_hex(s, 'D', "04 01 00");
+	sc_hex(s, 'H', "05 FE 0008 00 7007FFFF 01 00000000 01 01 02 00");
+	sc_hex(s, 'D', "00000BC3 00000000 90014A48414734650412345678A12300 00000BC4 0000");
+	int rc = mtk_da_legacy_start(&f->da, NULL);
+	assert_int_equal(rc, MTK_E_UNSUPPORTED);
+	assert_non_null(strstr(mtk_ctx_error(f->ctx), "preloader"));
+	assert_true(sc_done(&f->sc));
+}
+
+static void test_range_refused_before_sending(void **state)
+{
+	struct fx *f = *state;
+	script_connect(f);
+	assert_script_ok(f, mtk_da_legacy_start(&f->da, NULL));
+	uint8_t b[0x400];
+	/* Past the end of boot1: nothing may go out (the script is finished, so a
+	 * write would fail differently). */
+	assert_int_equal(mtk_da_read_buf(&f->da, MTK_REGION_BOOT1, 0x400000 - 0x200, b, sizeof b), MTK_E_RANGE);
+	assert_int_equal(f->sc.failure[0], 0);
+}
+
+static void test_stage2_tails(void **state)
+{
+	(void)state;
+	uint8_t out[LEGACY_STAGE2_MAX];
+	assert_int_equal(mtk_legacy_stage2_config(0x6580, 5, 0xFE, MTK_STORAGE_EMMC, out), 18 + 24);
+	assert_int_equal(mtk_legacy_stage2_config(0x0335, 5, 0xFE, MTK_STORAGE_EMMC, out), 18);
+	assert_int_equal(mtk_legacy_stage2_config(0x8127, 5, 0xFE, MTK_STORAGE_EMMC, out), 18 + 28);
+	assert_int_equal(out[9], 1);
+	assert_int_equal(out[11], 0x50); /* bmt size 0x01500000, big-endian at 10 */
+	assert_int_equal(mtk_legacy_stage2_config(0x6572, 5, 1, MTK_STORAGE_EMMC, out), 18);
+	assert_int_equal(out[1], 1);
+	assert_int_equal(out[9], 0);
+	assert_int_equal(out[13], 0xA8);
+	assert_int_equal(mtk_legacy_stage2_config(0x6583, 5, 1, MTK_STORAGE_NAND, out), 22);
+	assert_int_equal(out[15], 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_connect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_two_packets, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_bad_checksum, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_padded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_disconnect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_erase, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_pmt_and_finish, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_finish_without_mode_ack, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_emi_upload, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_emi_missing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_range_refused_before_sending, setup, teardown),
+		cmocka_unit_test(test_stage2_tails),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,787 @@
+/* SPDX-License-Identifier: MIT */
+/* The emulator's BROM and preloader personalities, driven with raw host bytes
+ * over a socketpair (no client code from lib/brom): every reply is compared
+ * byte for byte with brom-protocol.md. */
+#include <ftw.h>
+#include <poll.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "emu_internal.h"
+#include "mtkemu.h"
+
+#define TIMEOUT_MS 3000
+
+struct dev {
+	struct mtkemu *emu;
+	int host, devfd;
+	pthread_t thread;
+	int serve_rc;
+	char dir[64];
+};
+
+struct devopts {
+	const char *chip, *mode, *faults, *speed, *secure;
+	bool golden_ids; /* ME_ID 00..0F, SOC_ID 00..1F as in §6.7 */
+};
+
+static void *serve_thread(void *arg)
+{
+	struct dev *d = arg;
+	d->serve_rc = mtkemu_serve(d->emu, d->devfd);
+	shutdown(d->devfd, SHUT_RDWR);
+	return NULL;
+}
+
+static void write_golden_identity(const char *dir, const char *chip)
+{
+	char path[128];
+	snprintf(path, sizeof path, "%s/identity.ini", dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "chip=%s\nme_id=", chip);
+	for (int i = 0; i < 16; i++)
+		fprintf(f, "%02x", i);
+	fprintf(f, "\nsoc_id=");
+	for (int i = 0; i < 32; i++)
+		fprintf(f, "%02x", i);
+	fprintf(f, "\n");
+	fclose(f);
+}
+
+static void dev_start(struct dev *d, const struct devopts *o)
+{
+	memset(d, 0, sizeof *d);
+	snprintf(d->dir, sizeof d->dir, "/tmp/test-emu-brom-XXXXXX");
+	assert_non_null(mkdtemp(d->dir));
+	if (o->golden_ids)
+		write_golden_identity(d->dir, o->chip);
+	struct mtkemu_options opt = {
+		.chip = o->chip, .state_dir = d->dir, .mode = o->mode,
+		.faults = o->faults, .speed = o->speed, .security = o->secure,
+	};
+	char err[512] = "";
+	if (mtkemu_new(&opt, &d->emu, err, sizeof err) != 0)
+		fail_msg("mtkemu_new: %s", err);
+	int sv[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	d->host = sv[0];
+	d->devfd = sv[1];
+	assert_int_equal(pthread_create(&d->thread, NULL, serve_thread, d), 0);
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static void dev_stop(struct dev *d)
+{
+	mtkemu_stop(d->emu);
+	pthread_join(d->thread, NULL);
+	close(d->host);
+	close(d->devfd);
+	mtkemu_free(d->emu);
+	nftw(d->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+/* ---- raw byte helpers --------------------------------------------------------- */
+
+static size_t unhex(const char *s, uint8_t *out, size_t max)
+{
+	size_t n = 0;
+	for (; *s; s++) {
+		if (*s == ' ')
+			continue;
+		unsigned v;
+		assert_true(sscanf(s, "%2x", &v) == 1);
+		assert_true(n < max);
+		out[n++] = (uint8_t)v;
+		s++;
+	}
+	return n;
+}
+
+static void put_bytes(struct dev *d, const uint8_t *b, size_t n)
+{
+	while (n) {
+		ssize_t w = send(d->host, b, n, MSG_NOSIGNAL);
+		assert_true(w > 0);
+		b += w;
+		n -= (size_t)w;
+	}
+}
+
+static void put(struct dev *d, const char *hex)
+{
+	uint8_t b[512];
+	put_bytes(d, b, unhex(hex, b, sizeof b));
+}
+
+/* Reads exactly n bytes; returns how many arrived before EOF or the timeout. */
+static size_t get_bytes(struct dev *d, uint8_t *b, size_t n, int timeout_ms)
+{
+	size_t got = 0;
+	while (got < n) {
+		struct pollfd p = { .fd = d->host, .events = POLLIN };
+		if (poll(&p, 1, timeout_ms) <= 0)
+			break;
+		ssize_t r = read(d->host, b + got, n - got);
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	return got;
+}
+
+static void expect(struct dev *d, const char *hex)
+{
+	uint8_t want[512], got[512];
+	size_t n = unhex(hex, want, sizeof want);
+	size_t g = get_bytes(d, got, n, TIMEOUT_MS);
+	if (g != n || memcmp(want, got, n) != 0) {
+		char shown[1100] = "";
+		for (size_t i = 0; i < g; i++)
+			sprintf(shown + 2 * i, "%02x", got[i]);
+		fail_msg("expected %s, got %s (%zu of %zu bytes)", hex, shown, g, n);
+	}
+}
+
+/* "> host bytes < device bytes > ..." in wire order. */
+static void script(struct dev *d, const char *s)
+{
+	char buf[2048];
+	snprintf(buf, sizeof buf, "%s", s);
+	char *save = NULL;
+	for (char *part = strtok_r(buf, "<>", &save); part; part = strtok_r(NULL, "<>", &save)) {
+		char dir = s[part - buf - 1];
+		if (strspn(part, " ") == strlen(part))
+			continue;
+		if (dir == '>')
+			put(d, part);
+		else
+			expect(d, part);
+	}
+}
+
+static void expect_silence(struct dev *d, int ms)
+{
+	uint8_t b;
+	assert_int_equal(get_bytes(d, &b, 1, ms), 0);
+}
+
+static void expect_eof(struct dev *d)
+{
+	uint8_t b;
+	struct pollfd p = { .fd = d->host, .events = POLLIN };
+	assert_int_equal(poll(&p, 1, TIMEOUT_MS), 1);
+	assert_int_equal(read(d->host, &b, 1), 0);
+}
+
+static void handshake(struct dev *d)
+{
+	script(d, "> a0 < 5f > 0a < f5 > 50 < af > 05 < fa");
+}
+
+static uint16_t xor16_reference(const uint8_t *b, size_t n)
+{
+	uint16_t x = 0;
+	for (size_t i = 0; i < n; i += 2)
+		x ^= (uint16_t)(b[i] | (i + 1 < n ? b[i + 1] << 8 : 0));
+	return x;
+}
+
+static void fill_da(uint8_t *b, size_t n)
+{
+	uint32_t x = 0x12345678;
+	for (size_t i = 0; i < n; i++) {
+		x = x * 1103515245u + 12345u;
+		b[i] = (uint8_t)(x >> 16);
+	}
+}
+
+/* SEND_DA through status2: returns the device's checksum. */
+static void send_da(struct dev *d, uint32_t addr, const uint8_t *da, uint32_t len, uint32_t sig, const char *st2)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "> d7 < d7 > %08x < %08x > %08x < %08x > %08x < %08x 0000", addr, addr, len, len,
+		 sig, sig);
+	script(d, cmd);
+	put_bytes(d, da, len);
+	char tail[32];
+	snprintf(tail, sizeof tail, "%04x %s", xor16_reference(da, len), st2);
+	expect(d, tail);
+}
+
+#define START(d, ...)                                        \
+	do {                                                 \
+		struct devopts o_ = { __VA_ARGS__ };         \
+		dev_start(d, &o_);                           \
+	} while (0)
+
+/* ---- handshake ------------------------------------------------------------------ */
+
+static void test_handshake_brom(void **state)
+{
+	(void)state;
+	struct dev d;
+	START(&d, .chip = "mt6765", .mode = "brom");
+	handshake(&d);
+	script(&d, "> fd < fd 0766 0000");
+	dev_stop(&d);
+}
+
+static void test_handshake_mismatch(void **state)
+{
+	(void)state;
+	struct dev d;
+	START(&d, .chip = "mt6737", .mode = "brom");
+	/* A wrong byte is answered c+1 and restarts the sequence. */
+	script(&d, "> a0 < 5f > 0b < 0c > 0a < 0b > 00 < 01 > ff < 00");
+	/* The BROM has no repeated-A0 rule: A0 at step 2 is a mismatch. */
+	script(&d, "> a0 < 5f > a0 < a1");
+	handshake(&d);
+	script(&d, "> fd < fd 0335 0000");
+	dev_stop(&d);
+}
+
+static void test_handshake_preloader_repeated_a0(void **state)
+{
+	(void)state;
+	struct dev d;
+	START(&d, .chip = "mt6765", .mode = "preloader");
+	/* A newer preloader swallows a repeated A0 and stays at step 1. */
+	script(&d, "> a0 < 5f > a0 > a0 > 0a < f5 > 50 < af > a0 > 0a < f5 > 50 < af > 05 < fa");
+	script(&d, "> fe < 03");
+	dev_stop(&d);
+
+	/* BL version 1 preloaders do not. */
+	START(&d, .chip = "mt6737", .mode = "preloader");
+	script(&d, "> a0 < 5f > a0 < a1");
+	handshake(&d);
+	script(&d, "> fe < 01");
+	dev_stop(&d);
+}
+
+/* ---- commands, BROM ---------------------------------------------------------------- */
+
+static void read_log(struct dev *d, uint8_t cmd, bool with_status, char *out, size_t outlen)
+{
+	uint8_t hdr[5];
+	put_bytes(d, &cmd, 1);
+	assert_int_equal(get_bytes(d, hdr, 5, TIMEOUT_MS), 5);
+	assert_int_equal(hdr[0], cmd);
+	uint32_t len = (uint32_t)hdr[1] << 24 | hdr[2] << 16 | hdr[3] << 8 | hdr[4];
+	assert_true(len > 0 && len < outlen);
+	assert_int_equal(get_bytes(d, (uint8_t *)out, len, TIMEOUT_MS), len);
+	out[len] = '\0';
+	if (with_status)
+		expect(d, "0000");
+}
+
+static void test_brom_commands_mt6765(void **state)
+{
+	(void)state;
+	struct dev d;
+	START(&d, .chip = "mt6765", .mode = "brom", .golden_ids = true);
+	handshake(&d);
+	script(&d, "> fe < fe > ff < 05");
+	script(&d, "> fc < fc 8a00 ca00 0000 0000");
+	script(&d, "> d8 < d8 00000000 0000");
+	script(&d, "> e1 < e1 00000010 000102030405060708090a0b0c0d0e0f 0000");
+	script(&d, "> e7 < e7 00000020 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f 0000");
+	/* Preloader-only commands: echo only (§3.23), the next command still works. */
+	script(&d, "> fb < fb > f0 < f0 > fd < fd 0766 0000");
+	script(&d, "> db < db 0000");
+	script(&d, "> c8 < c8 > b1 < b1 00 0000");
+	/* No DAA: SEND_AUTH and SEND_CERT are not needed. */
+	script(&d, "> e2 < e2 > 00000100 < 00000100 1d0c");
+	script(&d, "> e0 < e0 > 00000100 < 00000100 1d0c");
+	char log[1024];
+	read_log(&d, 0xdf, true, log, sizeof log);
+	assert_non_null(strstr(log, "handshake ok"));
+	read_log(&d, 0xdd, false, log, sizeof log);
+	assert_non_null(strstr(log, "mt6765 BROM"));
+	dev_stop(&d);
+}
+
+static void test_brom_commands_mt6737(void **state)
+{
+	(void)state;
+	struct dev d;
+	START(&d, .chip = "mt6737", .golden_ids = true); /* no storage: the boot model picks BROM */
+	handshake(&d);
+	script(&d, "> fd < fd 0335 0000 > fe < fe > ff < 05");
+	script(&d, "> fc < fc 0000 ca00 0000 0000");
+	script(&d, "> e1 < e1 00000010 000102030405060708090a0b0c0d0e0f 0000");
+	/* MT6737 has no SOC_ID: its BROM does not implement E7. */
+	script(&d, "> e7 < e7 > d8 < d8 00000000 0000");
+	/* Watchdog at the MT6735-class address, BROM write statuses 0001. */
+	script(&d, "> d4 < d4 > 10212000 < 10212000 > 00000001 < 00000001 0001 > 22000000 < 22000000 0001");
+	script(&d, "> d1 < d1 > 10212000 < 10212000 > 00000001 < 00000001 0000 22000000 0000");
+	dev_stop(&d);
+}
+
+/* ---- commands, preloader ---------------------------------------------------------------- */
+
+static void test_preloader_commands_mt6765(void **state)
+{
+	(void)state;
+	struct dev d;
+	START(&d, .chip = "mt6765", .mode = "preloader", .golden_ids = true);
+	handshake(&d);
+	script(&d, "> fe < 03 > ff < ff");
+	script(&d, "> fd < fd 0766 0000 > fc < fc 8a00 ca00 0000 0000");
+	script(&d, "> d8 < d8 00000000 0000");
+	script(&d, "> e1 < e1 00000010 000102030405060708090a0b0c0d0e0f 0000");
+	script(&d, "> e7 < e7 00000020 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f 0000");
+	script(&d, "> fb < fb 00000007 00000000");
+	script(&d, "> f0 < f0 > 08825252 < 0000 > f0 < f0 > 12345678 < ffff");
+	script(&d, "> db < db 0000");
+	/* BROM-only commands: echo only. */
+	script(&d, "> c8 < c8 > dd < dd > df < df > e2 < e2 > e0 < e0 > fd < fd 0766 0000");
+	script(&d, "> d4 < d4 > 10007000 < 10007000 > 00000001 < 00000001 0000 > 22000064 < 22000064 0000");
+	dev_stop(&d);
+}
+
+static void test_preloader_commands_mt6737(void **state)
+{
+	(void)state;
+	struct dev d;
+	START(&d, .chip = "mt6737", .mode = "preloader");
+	handshake(&d);
+	script(&d, "> fe < 01 > ff < ff > fd < fd 0335 0000");
+	/* BL version 1: no ME_ID, SOC_ID, PL caps. */
+	script(&d, "> e1 < e1 > e7 < e7 > fb < fb > f0 < f0");
+	script(&d, "> d8 < d8 00000000 0000");
+	script(&d, "> d4 < d4 > 10212000 < 10212000 > 00000001 < 00000001 0000 > 22000000 < 22000000 0000");
+	dev_stop(&d);
+}
+
+/* ---- golden transcripts (§6.7) ------------------------------------------------------------ */
+
+static void golden(bool brom)
+{
+	struct dev d;
+	START(&d, .chip = "mt6765", .mode = brom ? "brom" : "preloader", .golden_ids = true);
+	handshake(&d);
+	script(&d, "> fd < fd 0766 0000");
+	script(&d, "> d4 < d4 > 10007000 < 10007000");
+	script(&d, brom ? "> 00000001 < 00000001 0001 > 22000064 < 22000064 0001"
+			: "> 00000001 < 00000001 0000 > 22000064 < 22000064 0000");
+	script(&d, "> d8 < d8 00000000 0000");
+	script(&d, brom ? "> fe < fe > ff < 05" : "> fe < 03 > ff < ff");
+	script(&d, "> fc < fc 8a00 ca00 0000 0000");
+	script(&d, brom ? "> fe < fe" : "> fe < 03");
+	script(&d, "> e1 < e1 00000010 000102030405060708090a0b0c0d0e0f 0000");
+	script(&d, brom ? "> fe < fe" : "> fe < 03");
+	script(&d, "> e7 < e7 00000020 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f 0000");
+	uint8_t da[0x500];
+	fill_da(da, sizeof da);
+	send_da(&d, 0x200000, da, sizeof da, 0x100, "0000");
+	script(&d, "> d5 < d5 > 00200000 < 00200000 0000 < c0");
+	dev_stop(&d);
+}
+
+static void test_golden_brom(void **state)
+{
+	(void)state;
+	golden(true);
+}
+
+static void test_golden_preloader(void **state)
+{
+	(void)state;
+	golden(false);
+}
+
+/* ---- memory ---------------------------------------------------------------------------------- */
+
+static void test_write_read_roundtrip(void **state)
+{
+	(void)state;
+	struct dev d;
+	START(&d, .chip = "mt6765", .mode = "brom");
+	handshake(&d);
+	script(&d, "> d4 < d4 > 10007000 < 10007000 > 00000002 < 00000002 0001"
+		   "> 22000064 < 22000064 > deadbeef < deadbeef < 0001");
+	script(&d, "> d1 < d1 > 10007000 < 10007000 > 00000002 < 00000002 0000 22000064 deadbeef 0000");
+	/* Memory is little-endian: the low halfword of 0x22000064 is at the lower address. */
+	script(&d, "> d0 < d0 > 10007000 < 10007000 > 00000003 < 00000003 0000 0064 2200 beef 0000");
+	script(&d, "> d2 < d2 > 10007002 < 10007002 > 00000001 < 00000001 0001 > 1234 < 1234 0001");
+	script(&d, "> d3 < d3 > 10007004 < 10007004 > 00000001 < 00000001 0001 > 5678 < 0001");
+	script(&d, "> d1 < d1 > 10007000 < 10007000 > 00000002 < 00000002 0000 12340064 dead5678 0000");
+	/* Untouched memory reads as zero. */
+	script(&d, "> d1 < d1 > 11000000 < 11000000 > 00000001 < 00000001 0000 00000000 0000");
+	dev_stop(&d);
+}
+
+static void test_memory_errors(void **state)
+{
+	(void)state;
+	struct dev d;
+	START(&d, .chip = "mt6765", .mode = "brom");
+	handshake(&d);
+	script(&d, "> d1 < d1 > 10007001 < 10007001 > 00000001 < 00000001 1d02");
+	script(&d, "> d1 < d1 > 10007000 < 10007000 > 00000000 < 00000000 1d12");
+	script(&d, "> d1 < d1 > fffffffc < fffffffc > 00000002 < 00000002 1d12");
+	script(&d, "> d4 < d4 > 10007002 < 10007002 > 00000001 < 00000001 1d02");
+	script(&d, "> fd < fd 0766 0000");
+	dev_stop(&d);
+
+	START(&d, .chip = "mt6765", .mode = "preloader");
+	handshake(&d);
+	script(&d, "> d1 < d1 > 10007001 < 10007001 > 00000001 < 00000001 ffff");
+	script(&d, "> d1 < d1 > 10007000 < 10007000 > 00000000 < 00000000 fffe");
+	script(&d, "> d1 < d1 > 10000000 < 10000000 > 40000000 < 40000000 fffd");
+	script(&d, "> d0 < d0 > 10007001 < 10007001 > 00000001 < 00000001 ffff");
+	script(&d, "> d4 < d4 > 10007000 < 10007000 > 00000000 < 00000000 fffe");
+	script(&d, "> fd < fd 0766 0000");
+	dev_stop(&d);
+}
+
+/* ---- DA upload and jump --------------------------------------------------------------------- */
+
+static void test_send_da_checks(void **state)
+{
+	(void)state;
+	struct dev d;
+	START(&d, .chip = "mt6737", .mode = "brom");
+	handshake(&d);
+	script(&d, "> d5 < d5 > 00200000 < 00200000 1d0f");
+	script(&d, "> d7 < d7 > 00200000 < 00200000 > 00000000 < 00000000 > 00000000 < 00000000 1d13");
+	script(&d, "> d7 < d7 > 00200000 < 00200000 > 00000100 < 00000100 > 00000200 < 00000200 1d14");
+	script(&d, "> d7 < d7 > 00200001 < 00200001 > 00000100 < 00000100 > 00000000 < 00000000 1d11");
+	script(&d, "> d7 < d7 > fffffff0 < fffffff0 > 00000100 < 00000100 > 00000000 < 00000000 1d12");
+	/* An odd-length DA: the last byte counts as a word with a zero high byte. */
+	uint8_t da[0x301];
+	fill_da(da, sizeof da);
+	send_da(&d, 0x200000, da, sizeof da, 0, "0000");
+	/* Only the address the DA was loaded at is a valid jump target. */
+	script(&d, "> d5 < d5 > 00201000 < 00201000 1d0f");
+	/* The DA is in RAM now. */
+	char rd[128];
+	snprintf(rd, sizeof rd, "> d1 < d1 > 00200000 < 00200000 > 00000001 < 00000001 0000 %02x%02x%02x%02x 0000",
+		 da[3], da[2], da[1], da[0]);
+	script(&d, rd);
+	/* Accepted; what follows is the legacy DA personality's business
+	 * (da_legacy.c, tested on its own). */
+	script(&d, "> d5 < d5 > 00200000 < 00200000 0000");
+	dev_stop(&d);
+}
+
+static void test_unknown_command_echo(void **state)
+{
+	(void)state;
+	struct dev d;
+	START(&d, .chip = "mt6765", .mode = "brom");
+	handshake(&d);
+	script(&d, "> 42 < 42 > aa < aa > 00 < 00 > de < de > fd < fd 0766 0000");
+	dev_stop(&d);
+}
+
+/* ---- security -------------------------------------------------------------------------------- */
+
+static void test_secure_sla_brom(void **state)
+{
+	(void)state;
+	struct dev d;
+	START(&d, .chip = "mt6765", .mode = "brom", .secure = "sbc,sla,daa");
+	handshake(&d);
+	script(&d, "> d8 < d8 00000007 0000");
+	script(&d, "> d7 < d7 > 00200000 < 00200000 > 00000500 < 00000500 > 00000100 < 00000100 1d0d");
+	dev_stop(&d);
+}
+
+static void test_secure_daa_brom(void **state)
+{
+	(void)state;
+	struct dev d;
+	START(&d, .chip = "mt6765", .mode = "brom", .secure = "daa");
+	handshake(&d);
+	script(&d, "> d8 < d8 00000004 0000");
+	script(&d, "> d7 < d7 > 00200000 < 00200000 > 00000500 < 00000500 > 00000000 < 00000000 1d15");
+	uint8_t da[0x500];
+	fill_da(da, sizeof da);
+	send_da(&d, 0x200000, da, sizeof da, 0x100, "2001");
+	script(&d, "> d5 < d5 > 00200000 < 00200000 1d0f");
+	/* Auth is needed but never verifies: we hold no vendor keys. */
+	script(&d, "> e2 < e2 > 00000004 < 00000004 0000 > 01020304 < 0602 2000");
+	dev_stop(&d);
+}
+
+static void test_secure_hex_and_mem_auth(void **state)
+{
+	(void)state;
+	struct dev d;
+	START(&d, .chip = "mt6765", .mode = "brom", .secure = "0xe5");
+	handshake(&d);
+	script(&d, "> d8 < d8 000000e5 0000");
+	/* mem-read/mem-write authorisation: only SRAM stays open. */
+	script(&d, "> d1 < d1 > 10007000 < 10007000 > 00000001 < 00000001 1d02");
+	script(&d, "> d4 < d4 > 10007000 < 10007000 > 00000001 < 00000001 1d02");
+	script(&d, "> d1 < d1 > 00102af8 < 00102af8 > 00000001 < 00000001 0000 00000000 0000");
+	/* C8 is blocked (bit 7). */
+	script(&d, "> c8 < c8 > b1 < b1 1d02");
+	dev_stop(&d);
+
+	/* A preloader reports only SBC/SLA/DAA and does not restrict memory. */
+	START(&d, .chip = "mt6765", .mode = "preloader", .secure = "0xe5");
+	handshake(&d);
+	script(&d, "> d8 < d8 00000005 0000");
+	script(&d, "> d1 < d1 > 10007000 < 10007000 > 00000001 < 00000001 0000 00000000 0000");
+	dev_stop(&d);
+}
+
+static void test_secure_preloader_sbc_halts(void **state)
+{
+	(void)state;
+	struct dev d;
+	START(&d, .chip = "mt6765", .mode = "preloader", .secure = "sbc");
+	handshake(&d);
+	script(&d, "> d8 < d8 00000001 0000");
+	script(&d, "> d7 < d7 > 00200000 < 00200000 > 00000500 < 00000500 > 00000000 < 00000000 1d15");
+	uint8_t da[0x500];
+	fill_da(da, sizeof da);
+	send_da(&d, 0x200000, da, sizeof da, 0x100, "2001");
+	/* The preloader halted: nothing is answered any more. */
+	put(&d, "fd");
+	expect_silence(&d, 300);
+	dev_stop(&d);
+}
+
+/* ---- faults and link model ------------------------------------------------------------------ */
+
+static void test_fault_disconnect(void **state)
+{
+	(void)state;
+	struct dev d;
+	START(&d, .chip = "mt6765", .mode = "brom", .faults = "disconnect-after=6");
+	/* 6 bytes in both directions: three handshake round trips, then the cut. */
+	script(&d, "> a0 < 5f > 0a < f5 > 50 < af");
+	/* The device may have cut the link already: the write may fail. */
+	(void)!send(d.host, "\x05", 1, MSG_NOSIGNAL);
+	expect_eof(&d);
+	pthread_join(d.thread, NULL);
+	assert_int_equal(d.serve_rc, 1);
+	close(d.host);
+	close(d.devfd);
+	mtkemu_free(d.emu);
+	nftw(d.dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+static void test_fault_stall_and_da_silent(void **state)
+{
+	(void)state;
+	struct dev d;
+	START(&d, .chip = "mt6765", .mode = "brom", .faults = "stall-after=9");
+	handshake(&d);
+	/* The handshake moved 8 bytes; FD is the 9th and last, so no echo comes. */
+	put(&d, "fd");
+	expect_silence(&d, 300);
+	/* A stalled device still notices mtkemu_stop(); stopping is not a fault. */
+	dev_stop(&d);
+	assert_int_equal(d.serve_rc, 0);
+
+	START(&d, .chip = "mt6765", .mode = "brom", .faults = "da-silent");
+	handshake(&d);
+	uint8_t da[0x100];
+	fill_da(da, sizeof da);
+	send_da(&d, 0x200000, da, sizeof da, 0, "0000");
+	script(&d, "> d5 < d5 > 00200000 < 00200000 0000");
+	expect_silence(&d, 300);
+	dev_stop(&d);
+}
+
+static double elapsed_s(const struct timespec *a)
+{
+	struct timespec b;
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	return (double)(b.tv_sec - a->tv_sec) + (double)(b.tv_nsec - a->tv_nsec) / 1e9;
+}
+
+static void test_link_pacing(void **state)
+{
+	(void)state;
+	static uint8_t da[64 * 1024];
+	fill_da(da, sizeof da);
+	struct dev d;
+	START(&d, .chip = "mt6765", .mode = "brom", .speed = "usb2-fs");
+	handshake(&d);
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	send_da(&d, 0x200000, da, sizeof da, 0, "0000");
+	double t = elapsed_s(&t0);
+	/* 64 KiB at 1 MB/s is 65.5 ms plus 1 ms per transfer. */
+	if (t < 0.065 || t > 5.0)
+		fail_msg("usb2-fs SEND_DA of 64 KiB took %.3f s", t);
+	dev_stop(&d);
+}
+
+/* ---- options ----------------------------------------------------------------------------------- */
+
+static void expect_new_error(struct mtkemu_options o, const char *want)
+{
+	struct mtkemu *e = NULL;
+	char err[512] = "";
+	assert_int_equal(mtkemu_new(&o, &e, err, sizeof err), -1);
+	assert_null(e);
+	if (!strstr(err, want))
+		fail_msg("error '%s' does not contain '%s'", err, want);
+}
+
+static void test_option_errors(void **state)
+{
+	(void)state;
+	struct mtkemu_options o = { .chip = "mt1234" };
+	expect_new_error(o, "unknown chip 'mt1234' (known: mt6572, mt6580, mt6582, mt6735, mt6737,");
+	o = (struct mtkemu_options){ .chip = "mt6765", .faults = "x" };
+	expect_new_error(o, "unknown fault 'x' (known: disconnect-after=BYTES");
+	o.faults = "disconnect-after";
+	expect_new_error(o, "disconnect-after needs a byte count");
+	o.faults = "stall-after=12q";
+	expect_new_error(o, "stall-after: '12q' is not a byte count");
+	o.faults = "corrupt-write=cache:0:1";
+	expect_new_error(o, "unknown region 'cache'");
+	o.faults = "corrupt-write=user:10";
+	expect_new_error(o, "corrupt-write needs REGION:OFFSET:LEN");
+	o.faults = "da-silent,,da-silent";
+	expect_new_error(o, "empty entry");
+	o.faults = NULL;
+	o.speed = "usb3";
+	expect_new_error(o, "unknown link speed 'usb3' (known: usb2-hs, usb2-fs, none)");
+	o.speed = NULL;
+	o.mode = "meta";
+	expect_new_error(o, "unknown mode 'meta' (known: brom, preloader)");
+	o.mode = NULL;
+	o.security = "sbc,foo";
+	expect_new_error(o, "unknown security flag 'foo'");
+}
+
+static void test_fault_spec_parsed(void **state)
+{
+	(void)state;
+	struct mtkemu_options o = { .chip = "MT6765",
+				    .faults = "corrupt-write=user:0x100000:4K,da-silent,corrupt-write=boot1:512:1" };
+	struct mtkemu *e;
+	char err[256];
+	assert_int_equal(mtkemu_new(&o, &e, err, sizeof err), 0);
+	const struct emu_fault_corrupt *c;
+	assert_int_equal(emu_fault_corrupt_writes(e, &c), 2);
+	assert_string_equal(c[0].region, "user");
+	assert_int_equal(c[0].offset, 0x100000);
+	assert_int_equal(c[0].len, 4096);
+	assert_string_equal(c[1].region, "boot1");
+	assert_int_equal(c[1].offset, 512);
+	assert_true(emu_fault_da_silent(e));
+	assert_string_equal(e->prof->name, "mt6765");
+	mtkemu_free(e);
+}
+
+static void test_identity_deterministic(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/test-emu-id-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char sub[64];
+	snprintf(sub, sizeof sub, "%s/phone", dir);
+	struct mtkemu_options o = { .chip = "mt6765", .state_dir = sub };
+	struct mtkemu *a, *b, *c;
+	char err[256];
+	assert_int_equal(mtkemu_new(&o, &a, err, sizeof err), 0); /* creates the missing directory */
+	assert_int_equal(mtkemu_new(&o, &b, err, sizeof err), 0);
+	assert_memory_equal(a->me_id, b->me_id, 16);
+	assert_memory_equal(a->soc_id, b->soc_id, 32);
+	o.state_dir = NULL; /* a private temp dir: another device */
+	assert_int_equal(mtkemu_new(&o, &c, err, sizeof err), 0);
+	assert_memory_not_equal(a->me_id, c->me_id, 16);
+	char tmpdir[4096];
+	snprintf(tmpdir, sizeof tmpdir, "%s", c->state_dir);
+	mtkemu_free(c);
+	assert_int_equal(access(tmpdir, F_OK), -1); /* removed at free */
+	mtkemu_free(a);
+	mtkemu_free(b);
+
+	/* Another chip in the same directory is refused. */
+	o = (struct mtkemu_options){ .chip = "mt6737", .state_dir = sub };
+	expect_new_error(o, "identity.ini:2: this state directory is a mt6765, not a mt6737");
+	/* A bad identity file names the line. */
+	char path[128];
+	snprintf(path, sizeof path, "%s/identity.ini", sub);
+	FILE *f = fopen(path, "w");
+	fprintf(f, "chip=mt6765\n# comment\nme_id=zz\n");
+	fclose(f);
+	o.chip = "mt6765";
+	expect_new_error(o, "identity.ini:3: me_id must be 32 hex digits");
+	nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+static void test_chip_names(void **state)
+{
+	(void)state;
+	static const char *const want[] = { "mt6572", "mt6580", "mt6582", "mt6735", "mt6737", "mt6739",
+					    "mt6750", "mt6753", "mt6755", "mt6757", "mt6761", "mt6762",
+					    "mt6763", "mt6765", "mt6768", "mt6771", "mt6785", "mt6797" };
+	const char *const *n = mtkemu_chip_names();
+	size_t i = 0;
+	for (; n[i]; i++) {
+		assert_true(i < sizeof want / sizeof want[0]);
+		assert_string_equal(n[i], want[i]);
+		const struct emu_profile *p = emu_profile_find(n[i]);
+		assert_non_null(p);
+		assert_int_equal(p->brom_ver, 5);
+		assert_int_equal(p->target_config, 0);
+		assert_int_equal(p->user_size, 8ull << 30);
+	}
+	assert_int_equal(i, sizeof want / sizeof want[0]);
+	assert_int_equal(emu_profile_find("mt6737")->hw_code, 0x0335);
+	assert_int_equal(emu_profile_find("mt6737")->da_family, EMU_DA_LEGACY);
+	assert_int_equal(emu_profile_find("mt6765")->da_family, EMU_DA_XFLASH);
+	assert_int_equal(emu_profile_find("mt6582")->table, EMU_TABLE_PMT_MBR);
+	assert_int_equal(emu_profile_find("mt6797")->hw_ver, 0x8A00);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_handshake_brom),
+		cmocka_unit_test(test_handshake_mismatch),
+		cmocka_unit_test(test_handshake_preloader_repeated_a0),
+		cmocka_unit_test(test_brom_commands_mt6765),
+		cmocka_unit_test(test_brom_commands_mt6737),
+		cmocka_unit_test(test_preloader_commands_mt6765),
+		cmocka_unit_test(test_preloader_commands_mt6737),
+		cmocka_unit_test(test_golden_brom),
+		cmocka_unit_test(test_golden_preloader),
+		cmocka_unit_test(test_write_read_roundtrip),
+		cmocka_unit_test(test_memory_errors),
+		cmocka_unit_test(test_send_da_checks),
+		cmocka_unit_test(test_unknown_command_echo),
+		cmocka_unit_test(test_secure_sla_brom),
+		cmocka_unit_test(test_secure_daa_brom),
+		cmocka_unit_test(test_secure_hex_and_mem_auth),
+		cmocka_unit_test(test_secure_preloader_sbc_halts),
+		cmocka_unit_test(test_fault_disconnect),
+		cmocka_unit_test(test_fault_stall_and_da_silent),
+		cmocka_unit_test(test_link_pacing),
+		cmocka_unit_test(test_option_errors),
+		cmocka_unit_test(test_fault_spec_parsed),
+		cmocka_unit_test(test_identity_deterministic),
+		cmocka_unit_test(test_chip_names),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

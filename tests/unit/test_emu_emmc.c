@@ -1,0 +1,350 @@
+/* SPDX-License-Identifier: MIT */
+/* The emulator's eMMC model: sparse backing, bounds, erase, faults, EXT_CSD. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/bytes.h"
+#include "emu_internal.h"
+#include "emu_storage.h"
+#include "mtkflash/core.h"
+#include "mtkflash/storage.h"
+
+#define GIB (1024ull * 1024 * 1024)
+#define MIB (1024ull * 1024)
+
+struct fx {
+	char dir[64];
+	struct emu_storage *s;
+};
+
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(p);
+}
+
+static void geo16(struct emu_emmc_geometry *g)
+{
+	memset(g, 0, sizeof(*g));
+	g->size[EMU_AREA_BOOT1] = g->size[EMU_AREA_BOOT2] = 4 * MIB;
+	g->size[EMU_AREA_RPMB] = 1 * MIB;
+	g->size[EMU_AREA_USER] = 16 * GIB;
+	snprintf(g->chip, sizeof(g->chip), "mt6737");
+	snprintf(g->imei, sizeof(g->imei), "352099001761481");
+	emu_emmc_make_cid(g->cid, g->imei);
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	snprintf(f->dir, sizeof(f->dir), "/tmp/test_emu_emmc.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	struct emu_emmc_geometry g;
+	geo16(&g);
+	char err[256];
+	assert_int_equal(emu_emmc_create(f->dir, &g, err, sizeof(err)), 0);
+	assert_int_equal(emu_emmc_open(f->dir, &f->s, err, sizeof(err)), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	emu_emmc_close(f->s);
+	nftw(f->dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+	free(f);
+	return 0;
+}
+
+static uint64_t allocated(const char *dir, const char *name)
+{
+	char p[128];
+	struct stat st;
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	assert_int_equal(stat(p, &st), 0);
+	return (uint64_t)st.st_blocks * 512;
+}
+
+static void test_sparse_16g(void **state)
+{
+	struct fx *f = *state;
+	char p[128];
+	struct stat st;
+	snprintf(p, sizeof(p), "%s/user.bin", f->dir);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal((uint64_t)st.st_size, 16 * GIB);
+	assert_true(allocated(f->dir, "user.bin") < MIB);
+	/* a write at the very end costs one block, not 16 GiB */
+	uint8_t b[512];
+	memset(b, 0xA7, sizeof(b));
+	assert_int_equal(emu_emmc_write(f->s, EMU_AREA_USER, 16 * GIB - 512, b, 512), 0);
+	assert_true(allocated(f->dir, "user.bin") < MIB);
+	uint8_t r[512];
+	assert_int_equal(emu_emmc_read(f->s, EMU_AREA_USER, 16 * GIB - 512, r, 512), 0);
+	assert_memory_equal(r, b, 512);
+	/* never-written space reads as zero */
+	assert_int_equal(emu_emmc_read(f->s, EMU_AREA_USER, 8 * GIB, r, 512), 0);
+	for (int i = 0; i < 512; i++)
+		assert_int_equal(r[i], 0);
+}
+
+static void test_bounds(void **state)
+{
+	struct fx *f = *state;
+	uint8_t b[1024] = {0};
+	assert_int_equal(emu_emmc_read(f->s, EMU_AREA_BOOT1, 4 * MIB - 512, b, 512), 0);
+	assert_int_equal(emu_emmc_read(f->s, EMU_AREA_BOOT1, 4 * MIB - 512, b, 1024), MTK_E_RANGE);
+	assert_non_null(strstr(emu_emmc_error(f->s), "boot1"));
+	assert_int_equal(emu_emmc_write(f->s, EMU_AREA_RPMB, 1 * MIB, b, 1), MTK_E_RANGE);
+	assert_int_equal(emu_emmc_write(f->s, EMU_AREA_USER, UINT64_MAX - 10, b, 512), MTK_E_RANGE);
+	assert_int_equal(emu_emmc_erase(f->s, EMU_AREA_USER, 16 * GIB, 1), MTK_E_RANGE);
+	assert_int_equal(emu_emmc_read(f->s, 7, 0, b, 1), MTK_E_NOTFOUND);
+	assert_int_equal(emu_emmc_read(f->s, -1, 0, b, 1), MTK_E_NOTFOUND);
+	assert_int_equal(emu_emmc_size(f->s, EMU_AREA_RPMB), 1 * MIB);
+	/* DA selectors: 1 boot1, 2 boot2, 3 rpmb, 8 user; GP areas do not exist */
+	assert_int_equal(emu_area_from_selector(1), EMU_AREA_BOOT1);
+	assert_int_equal(emu_area_from_selector(2), EMU_AREA_BOOT2);
+	assert_int_equal(emu_area_from_selector(3), EMU_AREA_RPMB);
+	assert_int_equal(emu_area_from_selector(8), EMU_AREA_USER);
+	assert_int_equal(emu_area_from_selector(4), -1);
+	assert_int_equal(emu_area_from_selector(9), -1);
+	assert_int_equal(emu_area_from_name("USER"), EMU_AREA_USER);
+	assert_int_equal(emu_area_from_name("gp1"), -1);
+}
+
+static void test_erase_reads_zero(void **state)
+{
+	struct fx *f = *state;
+	size_t n = 3 * MIB;
+	uint8_t *b = malloc(n), *r = malloc(n);
+	memset(b, 0x5C, n);
+	assert_int_equal(emu_emmc_write(f->s, EMU_AREA_USER, 64 * MIB, b, n), 0);
+	uint64_t before = allocated(f->dir, "user.bin");
+	assert_int_equal(emu_emmc_erase(f->s, EMU_AREA_USER, 64 * MIB + MIB, MIB), 0);
+	assert_int_equal(emu_emmc_read(f->s, EMU_AREA_USER, 64 * MIB, r, n), 0);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(r[i], i >= MIB && i < 2 * MIB ? 0x00 : 0x5C);
+	assert_true(allocated(f->dir, "user.bin") < before); /* hole punched */
+	/* an unaligned erase is exact too */
+	assert_int_equal(emu_emmc_erase(f->s, EMU_AREA_USER, 64 * MIB + 3, 5), 0);
+	assert_int_equal(emu_emmc_read(f->s, EMU_AREA_USER, 64 * MIB, r, 16), 0);
+	static const uint8_t want[16] = {0x5C, 0x5C, 0x5C, 0,    0,    0,    0,    0,
+	                                 0x5C, 0x5C, 0x5C, 0x5C, 0x5C, 0x5C, 0x5C, 0x5C};
+	assert_memory_equal(r, want, 16);
+	free(b);
+	free(r);
+}
+
+static void test_corrupt_write(void **state)
+{
+	struct fx *f = *state;
+	assert_int_equal(emu_emmc_add_corrupt(f->s, EMU_AREA_USER, 0x1100, 0x80), 0);
+	assert_int_equal(emu_emmc_add_corrupt(f->s, EMU_AREA_BOOT2, 0, 4), 0);
+	assert_int_equal(emu_emmc_add_corrupt(f->s, 9, 0, 4), MTK_E_INVAL);
+	uint8_t b[0x2000], r[0x2000];
+	for (size_t i = 0; i < sizeof(b); i++)
+		b[i] = (uint8_t)(i * 7);
+	assert_int_equal(emu_emmc_write(f->s, EMU_AREA_USER, 0x1000, b, sizeof(b)), 0);
+	assert_int_equal(emu_emmc_read(f->s, EMU_AREA_USER, 0x1000, r, sizeof(r)), 0);
+	for (size_t i = 0; i < sizeof(b); i++) {
+		bool hit = i >= 0x100 && i < 0x180;
+		assert_int_equal(r[i], hit ? (uint8_t)~b[i] : b[i]);
+	}
+	/* other areas and ranges are untouched */
+	assert_int_equal(emu_emmc_write(f->s, EMU_AREA_BOOT1, 0, b, 16), 0);
+	assert_int_equal(emu_emmc_read(f->s, EMU_AREA_BOOT1, 0, r, 16), 0);
+	assert_memory_equal(r, b, 16);
+	assert_int_equal(emu_emmc_write(f->s, EMU_AREA_BOOT2, 2, b, 4), 0);
+	assert_int_equal(emu_emmc_read(f->s, EMU_AREA_BOOT2, 2, r, 4), 0);
+	assert_int_equal(r[0], (uint8_t)~b[0]);
+	assert_int_equal(r[1], (uint8_t)~b[1]);
+	assert_int_equal(r[2], b[2]);
+}
+
+static void test_write_protect(void **state)
+{
+	struct fx *f = *state;
+	uint8_t b[512] = {1}, r[512];
+	assert_int_equal(emu_emmc_write(f->s, EMU_AREA_USER, 0, b, 512), 0);
+	emu_emmc_set_write_protect(f->s, true);
+	uint8_t z[512] = {0};
+	assert_int_equal(emu_emmc_write(f->s, EMU_AREA_USER, 0, z, 512), MTK_E_SECURITY);
+	assert_int_equal(emu_emmc_erase(f->s, EMU_AREA_USER, 0, 512), MTK_E_SECURITY);
+	assert_int_equal(emu_emmc_read(f->s, EMU_AREA_USER, 0, r, 512), 0);
+	assert_memory_equal(r, b, 512);
+	emu_emmc_set_write_protect(f->s, false);
+	assert_int_equal(emu_emmc_write(f->s, EMU_AREA_USER, 0, z, 512), 0);
+}
+
+static void test_ext_csd(void **state)
+{
+	struct fx *f = *state;
+	const uint8_t *e = emu_emmc_ext_csd(f->s);
+	assert_int_equal(mtk_get_u32le(e + 212), 16 * GIB / 512); /* SEC_COUNT */
+	assert_int_equal(e[226], 32);                             /* BOOT_SIZE_MULT: 4 MiB */
+	assert_int_equal(e[168], 8);                              /* RPMB_SIZE_MULT: 1 MiB */
+	assert_int_equal(e[179], 0x48);                           /* boot1 + BOOT_ACK, access user */
+	assert_int_equal(e[181], 0);                              /* erased memory reads 0 */
+	struct mtk_extcsd x;
+	assert_int_equal(mtk_extcsd_decode(NULL, e, 512, &x), 0);
+	assert_int_equal(x.user_size, 16 * GIB);
+	assert_int_equal(x.boot_size, 4 * MIB);
+	assert_int_equal(x.rpmb_size, 1 * MIB);
+	/* the file holds the same 512 bytes */
+	char p[128];
+	snprintf(p, sizeof(p), "%s/ext_csd.bin", f->dir);
+	FILE *fp = fopen(p, "rb");
+	uint8_t disk[600];
+	assert_int_equal(fread(disk, 1, sizeof(disk), fp), 512);
+	fclose(fp);
+	assert_memory_equal(disk, e, 512);
+	/* PARTITION_CONFIG is writable and persists; sizes are not writable */
+	assert_int_equal(emu_emmc_switch(f->s, 179, 0x50), 0);
+	assert_int_equal(emu_emmc_switch(f->s, 212, 1), MTK_E_INVAL);
+	assert_int_equal(emu_emmc_boot_area(f->s), EMU_AREA_BOOT2);
+	emu_emmc_close(f->s);
+	char err[256];
+	assert_int_equal(emu_emmc_open(f->dir, &f->s, err, sizeof(err)), 0);
+	assert_int_equal(emu_emmc_ext_csd(f->s)[179], 0x50);
+	assert_int_equal(emu_emmc_boot_area(f->s), EMU_AREA_BOOT2);
+}
+
+static void test_persist_and_identity(void **state)
+{
+	struct fx *f = *state;
+	uint8_t b[4096], r[4096];
+	for (size_t i = 0; i < sizeof(b); i++)
+		b[i] = (uint8_t)(i ^ 0x3C);
+	assert_int_equal(emu_emmc_write(f->s, EMU_AREA_BOOT2, 0x10000, b, sizeof(b)), 0);
+	emu_emmc_close(f->s);
+	char err[256];
+	assert_int_equal(emu_emmc_open(f->dir, &f->s, err, sizeof(err)), 0);
+	assert_int_equal(emu_emmc_read(f->s, EMU_AREA_BOOT2, 0x10000, r, sizeof(r)), 0);
+	assert_memory_equal(r, b, sizeof(b));
+	const struct emu_emmc_geometry *g = emu_emmc_geometry(f->s);
+	assert_string_equal(g->chip, "mt6737");
+	assert_string_equal(g->imei, "352099001761481");
+	struct emu_emmc_geometry want;
+	geo16(&want);
+	assert_memory_equal(g->cid, want.cid, 16);
+	assert_int_equal(g->cid[0], 0x90);
+	assert_int_equal(g->cid[15] & 1, 1); /* CRC7 field ends in the stop bit */
+	/* a second device in the same directory is refused */
+	assert_int_not_equal(emu_emmc_create(f->dir, &want, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "device.ini"));
+}
+
+static void test_open_rejects_mismatch(void **state)
+{
+	struct fx *f = *state;
+	char p[128], err[256];
+	snprintf(p, sizeof(p), "%s/rpmb.bin", f->dir);
+	assert_int_equal(truncate(p, 12345), 0);
+	struct emu_storage *s2 = NULL;
+	assert_int_equal(emu_emmc_open(f->dir, &s2, err, sizeof(err)), MTK_E_PARSE);
+	assert_null(s2);
+	assert_non_null(strstr(err, "rpmb.bin"));
+	/* geometry the register cannot encode */
+	struct emu_emmc_geometry g;
+	geo16(&g);
+	g.size[EMU_AREA_BOOT2] = 2 * MIB;
+	char d2[96];
+	snprintf(d2, sizeof(d2), "%s/sub", f->dir);
+	mkdir(d2, 0755);
+	assert_int_equal(emu_emmc_create(d2, &g, err, sizeof(err)), MTK_E_RANGE);
+	g.size[EMU_AREA_BOOT2] = g.size[EMU_AREA_BOOT1];
+	g.size[EMU_AREA_USER] = 1000;
+	assert_int_equal(emu_emmc_create(d2, &g, err, sizeof(err)), MTK_E_RANGE);
+}
+
+static void test_preloader_detection(void **state)
+{
+	struct fx *f = *state;
+	assert_false(emu_emmc_has_preloader(f->s, EMU_AREA_BOOT1));
+	uint8_t h[0x220];
+	memset(h, 0xFF, sizeof(h));
+	memcpy(h, "EMMC_BOOT\0\0\0", 12);
+	mtk_put_u32le(h + 0x0C, 1);
+	mtk_put_u32le(h + 0x10, 0x200);
+	memcpy(h + 0x200, "BRLYT\0\0\0", 8);
+	mtk_put_u32le(h + 0x214, 0x42424242);
+	assert_int_equal(emu_emmc_write(f->s, EMU_AREA_BOOT1, 0, h, sizeof(h)), 0);
+	assert_true(emu_emmc_has_preloader(f->s, EMU_AREA_BOOT1));
+	assert_false(emu_emmc_has_preloader(f->s, EMU_AREA_BOOT2));
+	assert_int_equal(emu_emmc_erase(f->s, EMU_AREA_BOOT1, 0, 4 * MIB), 0);
+	assert_false(emu_emmc_has_preloader(f->s, EMU_AREA_BOOT1));
+}
+
+/* The device object's storage: created blank on first use, with the
+ * corrupt-write faults from the fault spec applied. */
+static void test_device_storage_and_faults(void **state)
+{
+	(void)state;
+	char dir[64];
+	snprintf(dir, sizeof(dir), "/tmp/test_emu_emmc.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	struct mtkemu_options o = {
+	        .chip = "mt6580", .state_dir = dir, .faults = "corrupt-write=user:0x200:16"};
+	struct mtkemu *e;
+	char err[256];
+	assert_int_equal(mtkemu_new(&o, &e, err, sizeof(err)), 0);
+	assert_int_equal(emu_boot_decide_mode(e), EMU_MODE_BROM); /* nothing provisioned */
+	assert_int_equal(emu_storage_open(e, err, sizeof(err)), 0);
+	assert_true(emu_emmc_exists(dir));
+	assert_int_equal(emu_emmc_size(e->storage, EMU_AREA_USER), e->prof->user_size);
+	uint8_t b[1024], r[1024];
+	memset(b, 0x11, sizeof(b));
+	assert_int_equal(emu_emmc_write(e->storage, EMU_AREA_USER, 0, b, sizeof(b)), 0);
+	assert_int_equal(emu_emmc_read(e->storage, EMU_AREA_USER, 0, r, sizeof(r)), 0);
+	for (size_t i = 0; i < sizeof(r); i++)
+		assert_int_equal(r[i], i >= 0x200 && i < 0x210 ? 0xEE : 0x11);
+	assert_int_equal(emu_boot_decide_mode(e), EMU_MODE_BROM); /* blank boot1: a brick */
+	mtkemu_free(e);
+	/* the same state directory served as another chip is refused */
+	o.chip = "mt6737";
+	o.faults = NULL;
+	if (mtkemu_new(&o, &e, err, sizeof(err)) == 0) { /* device.c may refuse it first (identity.ini) */
+		assert_int_equal(emu_storage_open(e, err, sizeof(err)), MTK_E_INVAL);
+		assert_non_null(strstr(err, "holds a mt6580, not a mt6737"));
+		assert_int_equal(emu_boot_decide_mode(e), EMU_MODE_BROM);
+		mtkemu_free(e);
+	}
+	/* without the device's identity file, the storage check catches it */
+	char idf[96];
+	snprintf(idf, sizeof(idf), "%s/identity.ini", dir);
+	unlink(idf);
+	assert_int_equal(mtkemu_new(&o, &e, err, sizeof(err)), 0);
+	assert_int_equal(emu_storage_open(e, err, sizeof(err)), MTK_E_INVAL);
+	assert_non_null(strstr(err, "holds a mt6580, not a mt6737"));
+	assert_int_equal(emu_boot_decide_mode(e), EMU_MODE_BROM);
+	mtkemu_free(e);
+	nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test_setup_teardown(test_sparse_16g, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_bounds, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_erase_reads_zero, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_corrupt_write, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_write_protect, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_ext_csd, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_persist_and_identity, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_open_rejects_mismatch, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_preloader_detection, setup, teardown),
+	        cmocka_unit_test(test_device_storage_and_faults),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

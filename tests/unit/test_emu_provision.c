@@ -1,0 +1,482 @@
+/* SPDX-License-Identifier: MIT */
+/* `mtkemu provision` and the emulator's scatter reader, against the real
+ * fixture scatters; the written tables are read back with lib/storage. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <ftw.h>
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/bytes.h"
+#include "emu_internal.h"
+#include "emu_storage.h"
+#include "mtkflash/core.h"
+#include "mtkflash/storage.h"
+
+#define MIB (1024ull * 1024)
+#define GIB (1024ull * MIB)
+
+static char fixtures[512];
+
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(p);
+}
+
+static void fixture(char *out, size_t len, const char *name)
+{
+	snprintf(out, len, "%s/scatter/%s", fixtures, name);
+}
+
+static char *tmpdir(void)
+{
+	static char d[64];
+	snprintf(d, sizeof(d), "/tmp/test_emu_prov.XXXXXX");
+	assert_non_null(mkdtemp(d));
+	return d;
+}
+
+static void rmdir_all(const char *d)
+{
+	nftw(d, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+static size_t count_lines_with(const char *path, const char *needle)
+{
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	char line[1024];
+	size_t n = 0;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, needle))
+			n++;
+	fclose(f);
+	return n;
+}
+
+/* ---------------------------------------------------------- scatter reader */
+
+static void test_fixture_scatters_parse(void **state)
+{
+	(void)state;
+	static const char *const pats[] = {"*MT6572*", "*MT6580*", "*MT6735*", "*MT6737*", "*MT6753*"};
+	size_t files = 0;
+	for (size_t k = 0; k < 5; k++) {
+		char pat[600];
+		fixture(pat, sizeof(pat), pats[k]);
+		glob_t g;
+		assert_int_equal(glob(pat, 0, NULL, &g), 0);
+		for (size_t i = 0; i < g.gl_pathc; i++) {
+			struct emu_scatter sc;
+			char err[512];
+			int rc = emu_scatter_load(g.gl_pathv[i], &sc, err, sizeof(err));
+			if (rc)
+				fail_msg("%s", err);
+			assert_int_equal(sc.version, 11);
+			assert_int_equal(sc.count, count_lines_with(g.gl_pathv[i], "partition_index:"));
+			assert_int_equal(strncasecmp(sc.platform, "MT6", 3), 0);
+			assert_int_not_equal(sc.parts[0].region, EMU_SR_USER); /* preloader first */
+			emu_scatter_free(&sc);
+			files++;
+		}
+		globfree(&g);
+	}
+	assert_true(files >= 14);
+}
+
+static void test_scatter_fields(void **state)
+{
+	(void)state;
+	char p[600], err[512];
+	fixture(p, sizeof(p), "MT6737M__Dewil-King_Sectter-File__MT6737M_Android_scatter.txt"); /* CRLF */
+	struct emu_scatter sc;
+	assert_int_equal(emu_scatter_load(p, &sc, err, sizeof(err)), 0);
+	assert_string_equal(sc.platform, "MT6737M");
+	const struct emu_scatter_part *fi = &sc.parts[sc.count - 2];
+	assert_string_equal(fi->name, "flashinfo");
+	assert_int_equal(fi->linear, 0xFFFF0084);
+	assert_int_equal(fi->physical, 0x3AA380000ull);
+	assert_int_equal(fi->size, 0x1000000);
+	assert_true(fi->reserved);
+	assert_int_equal(sc.parts[0].region, EMU_SR_BOOT1);
+	assert_false(sc.parts[1].download); /* pgpt */
+	emu_scatter_free(&sc);
+}
+
+static void test_scatter_v10(void **state)
+{
+	(void)state;
+	static const char text[] = "PRELOADER 0x0\n{\n}\nMBR 0xC00000\n{\n}\nEBR1 0xC80000\n{\n}\n"
+	                           "__NODL_NVRAM 0xD00000\n{\n}\nUSRDATA 0x1200000\n{\n}\n"
+	                           "__NODL_BMTPOOL 0xFFFF00a8\n{\n}\n\n\n";
+	struct emu_scatter sc;
+	char err[256];
+	assert_int_equal(emu_scatter_parse(text, sizeof(text) - 1, "v10.txt", &sc, err, sizeof(err)), 0);
+	assert_int_equal(sc.version, 10);
+	assert_int_equal(sc.count, 6);
+	assert_int_equal(sc.parts[0].region, EMU_SR_BOOT1);
+	assert_int_equal(sc.parts[0].size, 0xC00000);
+	assert_int_equal(sc.parts[1].size, 0x80000);
+	assert_string_equal(sc.parts[3].name, "NVRAM");
+	assert_false(sc.parts[3].download);
+	assert_int_equal(sc.parts[3].size, 0x500000);
+	assert_int_equal(sc.parts[4].size, 0); /* up to the reserved tail */
+	assert_true(sc.parts[5].reserved);
+	assert_int_equal(sc.parts[5].size, 0xA8 * 0x20000);
+	assert_int_equal(sc.parts[4].line, 13);
+	emu_scatter_free(&sc);
+}
+
+static void expect_parse_error(const char *text, const char *want)
+{
+	struct emu_scatter sc;
+	char err[256] = "";
+	assert_int_equal(emu_scatter_parse(text, strlen(text), "bad.txt", &sc, err, sizeof(err)),
+	                 MTK_E_PARSE);
+	if (!strstr(err, want))
+		fail_msg("error '%s' does not contain '%s'", err, want);
+	assert_null(sc.parts);
+}
+
+static void test_scatter_errors(void **state)
+{
+	(void)state;
+	static const char head[] = "- general: MTK_PLATFORM_CFG\n  info:\n    - config_version: V1.1.2\n"
+	                           "      platform: MT6735\n";
+	char buf[1024];
+	snprintf(buf, sizeof(buf),
+	         "%s- partition_index: SYS0\n  partition_name: boot\n  linear_start_addr: 0xZZ\n"
+	         "  partition_size: 0x100\n",
+	         head);
+	expect_parse_error(buf, "bad.txt:7: bad value '0xZZ' for linear_start_addr");
+	snprintf(buf, sizeof(buf),
+	         "%s- partition_index: SYS0\n  partition_name: boot\n  partition_size: 0x100\n", head);
+	expect_parse_error(buf, "bad.txt:5: partition record has no linear_start_addr");
+	snprintf(buf, sizeof(buf), "%s- partition_index: SYS0\n  partition_name: a\n  partition_name: b\n",
+	         head);
+	expect_parse_error(buf, "bad.txt:7: partition_name given twice");
+	snprintf(buf, sizeof(buf), "%s- partition_index: SYS0\n  partition_name: a\n  region: UFS_LU2\n",
+	         head);
+	expect_parse_error(buf, "bad.txt:7: region 'UFS_LU2'");
+	snprintf(buf, sizeof(buf), "%s- partition_index: SYS0\n  this line has no colon\n", head);
+	expect_parse_error(buf, "bad.txt:6: expected 'key: value'");
+	expect_parse_error("- general: MTK_PLATFORM_CFG\n  info:\n    - config_version: V2.1.0\n",
+	                   "bad.txt:3: V2.x");
+	expect_parse_error("PRELOADER 0x0\n{\n}\nMBR 0x600000\n}\n", "bad.txt:5: expected '{'");
+	expect_parse_error("", "empty scatter file");
+	expect_parse_error("hello world\n", "bad.txt:1: expected 'NAME 0xADDRESS'");
+}
+
+/* --------------------------------------------------------------- provision */
+
+struct user_reader {
+	struct emu_storage *s;
+};
+
+static int read_user(void *u, uint64_t lba, uint32_t count, uint8_t *buf)
+{
+	struct user_reader *r = u;
+	return emu_emmc_read(r->s, EMU_AREA_USER, lba * 512, buf, (size_t)count * 512);
+}
+
+static const struct emu_placed_part *placed(const struct emu_provision_result *res, const char *name)
+{
+	for (size_t i = 0; i < res->count; i++)
+		if (strcasecmp(res->parts[i].name, name) == 0 && res->parts[i].area == EMU_AREA_USER)
+			return &res->parts[i];
+	return NULL;
+}
+
+/* Every user-area partition of the scatter is where the scatter says
+ * (linear - user base, or counted from the end for 0xFFFFxxxx) and in the
+ * table read back from the device. */
+static void check_against_scatter(const char *scatter, const struct emu_provision_result *res,
+                                  const struct mtk_ptable *t, uint64_t user_size, bool skip_gpt_parts)
+{
+	struct emu_scatter sc;
+	char err[512];
+	assert_int_equal(emu_scatter_load(scatter, &sc, err, sizeof(err)), 0);
+	uint64_t base = 0;
+	for (size_t i = 0; i < sc.count; i++)
+		if (sc.parts[i].region == EMU_SR_USER && !sc.parts[i].reserved) {
+			base = sc.parts[i].linear;
+			break;
+		}
+	uint64_t tail = user_size;
+	for (size_t i = sc.count; i-- > 0;) {
+		const struct emu_scatter_part *p = &sc.parts[i];
+		if (p->region != EMU_SR_USER)
+			continue;
+		uint64_t start;
+		if ((p->linear >> 16) == 0xFFFF) {
+			tail -= p->size;
+			start = tail;
+		} else {
+			start = p->linear - base;
+		}
+		const struct emu_placed_part *pp = placed(res, p->name);
+		assert_non_null(pp);
+		assert_int_equal(pp->offset, start);
+		if (p->size)
+			assert_int_equal(pp->size, p->size);
+		if (skip_gpt_parts && (!strcasecmp(p->name, "pgpt") || !strcasecmp(p->name, "sgpt")))
+			continue;
+		const struct mtk_part *tp = mtk_part_find(t, p->name);
+		if (!tp)
+			fail_msg("%s: partition %s not in the table read back", scatter, p->name);
+		assert_int_equal(tp->start, start);
+		assert_int_equal(tp->size, pp->size);
+	}
+	emu_scatter_free(&sc);
+}
+
+static void check_imei_and_boot(struct emu_storage *s, const struct emu_provision_result *res,
+                                const char *imei)
+{
+	uint8_t rec[512];
+	char got[16];
+	assert_true(res->imei_part[0] != 0);
+	assert_int_equal(emu_emmc_read(s, EMU_AREA_USER, res->imei_offset, rec, sizeof(rec)), 0);
+	assert_int_equal(emu_imei_record_parse(rec, sizeof(rec), got), 0);
+	assert_string_equal(got, imei);
+	assert_string_equal(res->imei, imei);
+	assert_true(emu_emmc_has_preloader(s, EMU_AREA_BOOT1));
+	/* the GFH FILE_INFO follows the BRLYT at 0x800 */
+	uint8_t g[0x40];
+	assert_int_equal(emu_emmc_read(s, EMU_AREA_BOOT1, 0x800, g, sizeof(g)), 0);
+	assert_memory_equal(g, "MMM\x01\x38\x00\x00\x00", 8);
+	assert_memory_equal(g + 8, "FILE_INFO", 9);
+	const struct emu_placed_part *boot = placed(res, "boot");
+	if (!boot)
+		boot = placed(res, "BOOTIMG");
+	assert_non_null(boot);
+	assert_int_equal(emu_emmc_read(s, EMU_AREA_USER, boot->offset, g, 8), 0);
+	assert_memory_equal(g, "ANDROID!", 8);
+}
+
+static void provision_gpt_fixture(const char *file, const char *chip)
+{
+	char scatter[600], err[512];
+	fixture(scatter, sizeof(scatter), file);
+	char *dir = tmpdir();
+	struct emu_provision_opts o = {
+	        .chip = chip, .state_dir = dir, .scatter = scatter, .imei = "35209900176148"};
+	static struct emu_provision_result res;
+	int rc = emu_provision(&o, &res, err, sizeof(err));
+	if (rc)
+		fail_msg("%s", err);
+	assert_string_equal(res.table, "gpt");
+	struct emu_storage *s;
+	assert_int_equal(emu_emmc_open(dir, &s, err, sizeof(err)), 0);
+	uint64_t user = emu_emmc_size(s, EMU_AREA_USER);
+	assert_int_equal(user, 8 * GIB);
+	struct user_reader r = {s};
+	struct mtk_ptable t;
+	mtk_ptable_init(&t, MTK_PTABLE_NONE);
+	mtk_ctx *ctx = mtk_ctx_new();
+	rc = mtk_gpt_read(ctx, read_user, &r, 512, user / 512, &t);
+	if (rc)
+		fail_msg("%s", mtk_ctx_error(ctx));
+	assert_false(t.used_backup);
+	check_against_scatter(scatter, &res, &t, user, true);
+	check_imei_and_boot(s, &res, "352099001761481");
+	mtk_ptable_free(&t);
+	mtk_ctx_free(ctx);
+	emu_emmc_close(s);
+	/* the 8 GiB user area is a sparse file */
+	char p[128];
+	struct stat st;
+	snprintf(p, sizeof(p), "%s/user.bin", dir);
+	assert_int_equal(stat(p, &st), 0);
+	assert_true((uint64_t)st.st_blocks * 512 < 64 * MIB);
+	rmdir_all(dir);
+}
+
+static void test_provision_mt6580(void **s)
+{
+	(void)s;
+	provision_gpt_fixture("MT6580__Dewil-King_Sectter-File__MT6580_Android_scatter.txt", "mt6580");
+}
+static void test_provision_mt6735(void **s)
+{
+	(void)s;
+	provision_gpt_fixture("MT6735__Dewil-King_Sectter-File__MT6735_Android_scatter.txt", "mt6735");
+}
+static void test_provision_mt6737(void **s)
+{
+	(void)s;
+	provision_gpt_fixture("MT6737M__ksauraj_device_x5511B_dump__MT6737M_Android_scatter.txt", "mt6737");
+}
+static void test_provision_mt6753(void **s)
+{
+	(void)s;
+	provision_gpt_fixture("MT6753__Dewil-King_Sectter-File__MT6753_Android_scatter.txt", "mt6753");
+}
+
+static void test_provision_mt6572_pmt_mbr(void **state)
+{
+	(void)state;
+	char scatter[600], err[512];
+	fixture(scatter, sizeof(scatter), "MT6572__peterpt_Mobiwire_S10__MT6572_Android_scatter.txt");
+	char *dir = tmpdir();
+	struct emu_provision_opts o = {
+	        .chip = "mt6572", .state_dir = dir, .scatter = scatter, .imei = "352099001761481"};
+	static struct emu_provision_result res;
+	int rc = emu_provision(&o, &res, err, sizeof(err));
+	if (rc)
+		fail_msg("%s", err);
+	assert_string_equal(res.table, "mbr+pmt");
+	assert_string_equal(res.imei_part, "NVRAM");
+	struct emu_storage *s;
+	assert_int_equal(emu_emmc_open(dir, &s, err, sizeof(err)), 0);
+	uint64_t user = emu_emmc_size(s, EMU_AREA_USER);
+	/* PMT at user_size - 1 MiB, main + mirror */
+	uint8_t pmt[8192];
+	assert_int_equal(emu_emmc_read(s, EMU_AREA_USER, user - MIB, pmt, sizeof(pmt)), 0);
+	assert_int_equal(mtk_get_u32le(pmt), MTK_PMT_SIG);
+	struct mtk_ptable t;
+	mtk_ptable_init(&t, MTK_PTABLE_NONE);
+	mtk_ctx *ctx = mtk_ctx_new();
+	rc = mtk_pmt_parse_pair(ctx, pmt, sizeof(pmt), MTK_PMT_NONE, &t);
+	if (rc)
+		fail_msg("%s", mtk_ctx_error(ctx));
+	assert_false(t.used_backup);
+	check_against_scatter(scatter, &res, &t, user, false);
+	mtk_ptable_free(&t);
+	/* MBR at user offset 0 with the Linux partitions in the MBR/EBR chain */
+	struct user_reader r = {s};
+	mtk_ptable_init(&t, MTK_PTABLE_NONE);
+	rc = mtk_mbr_read(ctx, read_user, &r, user / 512, &t);
+	if (rc)
+		fail_msg("%s", mtk_ctx_error(ctx));
+	static const char *const linux_parts[] = {"SEC_RO", "ANDROID", "CACHE", "USRDATA"};
+	assert_int_equal(t.count, 4);
+	for (size_t i = 0; i < 4; i++) {
+		const struct emu_placed_part *pp = placed(&res, linux_parts[i]);
+		assert_int_equal(t.parts[i].start, pp->offset);
+		if (i < 3)
+			assert_int_equal(t.parts[i].size, pp->size);
+	}
+	mtk_ptable_free(&t);
+	mtk_ctx_free(ctx);
+	check_imei_and_boot(s, &res, "352099001761481");
+	emu_emmc_close(s);
+	rmdir_all(dir);
+}
+
+static void test_provision_default_layouts(void **state)
+{
+	(void)state;
+	static const char *const chips[] = {"mt6572", "mt6580", "mt6737"};
+	for (size_t i = 0; i < 3; i++) {
+		char *dir = tmpdir(), err[512];
+		struct emu_provision_opts o = {.chip = chips[i], .state_dir = dir, .user_size = 4 * GIB};
+		static struct emu_provision_result res;
+		int rc = emu_provision(&o, &res, err, sizeof(err));
+		if (rc)
+			fail_msg("%s: %s", chips[i], err);
+		/* IMEI derived from the state path: 15 digits, valid Luhn */
+		assert_int_equal(strlen(res.imei), 15);
+		int sum = 0;
+		for (int k = 0; k < 15; k++) {
+			int v = res.imei[k] - '0';
+			if (k % 2 == 1 && (v *= 2) > 9)
+				v -= 9;
+			sum += v;
+		}
+		assert_int_equal(sum % 10, 0);
+		struct emu_storage *s;
+		assert_int_equal(emu_emmc_open(dir, &s, err, sizeof(err)), 0);
+		assert_int_equal(emu_emmc_size(s, EMU_AREA_USER), 4 * GIB);
+		check_imei_and_boot(s, &res, res.imei);
+		emu_emmc_close(s);
+		rmdir_all(dir);
+	}
+}
+
+static void test_provision_errors(void **state)
+{
+	(void)state;
+	char *dir = tmpdir(), err[512], scatter[600];
+	static struct emu_provision_result res;
+	struct emu_provision_opts o = {.chip = "mt9999", .state_dir = dir};
+	assert_int_equal(emu_provision(&o, &res, err, sizeof(err)), MTK_E_NOTFOUND);
+	assert_non_null(strstr(err, "unknown chip 'mt9999'"));
+
+	o.chip = "mt6735";
+	o.scatter = "/nonexistent/scatter.txt";
+	assert_int_equal(emu_provision(&o, &res, err, sizeof(err)), MTK_E_IO);
+	assert_non_null(strstr(err, "/nonexistent/scatter.txt"));
+
+	fixture(scatter, sizeof(scatter), "MT6735__Dewil-King_Sectter-File__MT6735_Android_scatter.txt");
+	o.scatter = scatter;
+	o.user_size = 2 * GIB; /* userdata ends at 4.6 GiB */
+	assert_int_equal(emu_provision(&o, &res, err, sizeof(err)), MTK_E_RANGE);
+	assert_non_null(strstr(err, "does not fit"));
+	assert_non_null(strstr(err, "MT6735_Android_scatter.txt:"));
+	assert_false(emu_emmc_exists(dir)); /* nothing written on a layout error */
+
+	o.user_size = 0;
+	o.imei = "12345";
+	assert_int_equal(emu_provision(&o, &res, err, sizeof(err)), MTK_E_INVAL);
+	assert_non_null(strstr(err, "--imei"));
+	o.imei = "352099001761482"; /* wrong check digit */
+	assert_int_equal(emu_provision(&o, &res, err, sizeof(err)), MTK_E_INVAL);
+	o.imei = NULL;
+
+	assert_int_equal(emu_provision(&o, &res, err, sizeof(err)), 0);
+	assert_int_equal(emu_provision(&o, &res, err, sizeof(err)), MTK_E_INVAL);
+	assert_non_null(strstr(err, "not empty"));
+	o.force = true;
+	assert_int_equal(emu_provision(&o, &res, err, sizeof(err)), 0);
+	rmdir_all(dir);
+}
+
+static void test_provision_cli(void **state)
+{
+	(void)state;
+	char *dir = tmpdir();
+	char d[80];
+	snprintf(d, sizeof(d), "%s/dev", dir);
+	char *argv1[] = {"provision", "--chip", "mt6580", "--state", d, "--user-size", "4G", NULL};
+	assert_int_equal(emu_provision_main(7, argv1), 0);
+	assert_true(emu_emmc_exists(d));
+	char *argv2[] = {"provision", "--chip", "mt6580", "--state", d, "--user-size", "four", NULL};
+	assert_int_equal(emu_provision_main(7, argv2), 2);
+	char *argv3[] = {"provision", "--state", d, NULL};
+	assert_int_equal(emu_provision_main(3, argv3), 2);
+	char *argv4[] = {"provision", "--chip", "mt6580", "--state", d, NULL};
+	assert_int_equal(emu_provision_main(5, argv4), 1); /* not empty */
+	rmdir_all(dir);
+}
+
+int main(void)
+{
+	const char *f = getenv("MTK_FIXTURES");
+	snprintf(fixtures, sizeof(fixtures), "%s", f ? f : "/work/shared/fixtures");
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_fixture_scatters_parse),
+	        cmocka_unit_test(test_scatter_fields),
+	        cmocka_unit_test(test_scatter_v10),
+	        cmocka_unit_test(test_scatter_errors),
+	        cmocka_unit_test(test_provision_mt6580),
+	        cmocka_unit_test(test_provision_mt6735),
+	        cmocka_unit_test(test_provision_mt6737),
+	        cmocka_unit_test(test_provision_mt6753),
+	        cmocka_unit_test(test_provision_mt6572_pmt_mbr),
+	        cmocka_unit_test(test_provision_default_layouts),
+	        cmocka_unit_test(test_provision_errors),
+	        cmocka_unit_test(test_provision_cli),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
