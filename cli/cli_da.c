@@ -47,23 +47,32 @@ static void user_data_dir(char *out, size_t cap)
 		snprintf(out, cap, "%s/.local/share/mtkflash", home ? home : ".");
 }
 
-int cli_da_find_file(struct cli *cli, char *out, size_t cap)
+static bool find_synthetic(char *out, size_t cap)
+{
+	for (const char *const *p = mtk_dafile_synthetic_paths(); *p; p++) {
+		if (is_file(*p)) {
+			snprintf(out, cap, "%s", *p);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* --da first, then the user's DA folder.  The bundled synthetic DA is only
+ * offered to a device that is software (tp->virtual_device): on a phone it
+ * would be filler code, so a real port without a DA is an error. */
+int cli_da_find_file(struct cli *cli, const struct mtk_transport *tp, char *out, size_t cap)
 {
 	if (cli->da) {
 		snprintf(out, cap, "%s", cli->da);
 		return 0;
 	}
-	if (cli->port && strncmp(cli->port, "emu:", 4) == 0) {
-		for (const char *const *p = mtk_dafile_synthetic_paths(); *p; p++) {
-			if (is_file(*p)) {
-				snprintf(out, cap, "%s", *p);
-				return 0;
-			}
-		}
-	}
 	char dir[4000];
 	user_data_dir(dir, sizeof dir);
 	if (find_in_dir(dir, out, cap))
+		return 0;
+	bool emulated = tp ? tp->virtual_device : (cli->port && strncmp(cli->port, "emu:", 4) == 0);
+	if (emulated && find_synthetic(out, cap))
 		return 0;
 	return mtk_fail(cli->ctx, MTK_E_NOTFOUND,
 			"no Download Agent file: pass --da FILE (an MTK_AllInOne_DA*.bin), or put one in %s", dir);
@@ -92,14 +101,17 @@ static int load_preloader(struct cli *cli, const char *path, struct cli_da *s)
 int cli_da_open(struct cli *cli, const char *preloader, struct cli_da *s)
 {
 	memset(s, 0, sizeof *s);
-	int rc = cli_da_find_file(cli, s->da_path, sizeof s->da_path);
+	/* Without --da, which DA fits depends on what answers: find out first. */
+	int rc = cli->da ? cli_da_find_file(cli, NULL, s->da_path, sizeof s->da_path) : 0;
 	if (rc < 0)
-		return rc;
-	if ((rc = mtk_dafile_load(cli->ctx, s->da_path, &s->file)) < 0)
 		return rc;
 	if (preloader && (rc = load_preloader(cli, preloader, s)) < 0)
 		return rc;
 	if ((rc = cli_open_port(cli, &s->tp)) < 0)
+		return rc;
+	if (!cli->da && (rc = cli_da_find_file(cli, s->tp, s->da_path, sizeof s->da_path)) < 0)
+		return rc;
+	if ((rc = mtk_dafile_load(cli->ctx, s->da_path, &s->file)) < 0)
 		return rc;
 	mtk_info(cli->ctx, "using DA file %s", s->da_path);
 	return mtk_da_connect(cli->ctx, s->tp, &s->file, s->da_path, s->have_emi ? &s->emi : NULL, &s->da);

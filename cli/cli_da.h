@@ -23,9 +23,10 @@ struct cli_da {
 	bool have_emi;
 };
 
-/* --da FILE; else with an emu: port the build's or the installed synthetic
- * DA; else $XDG_DATA_HOME/mtkflash/MTK_AllInOne_DA*.bin. */
-int cli_da_find_file(struct cli *cli, char *out, size_t cap);
+/* --da FILE; else $XDG_DATA_HOME/mtkflash/MTK_AllInOne_DA*.bin; else, only
+ * when tp is a software device (emulator or pty), the bundled synthetic DA.
+ * tp may be NULL before the port is open. */
+int cli_da_find_file(struct cli *cli, const struct mtk_transport *tp, char *out, size_t cap);
 /* Load the DA (and preloader, may be NULL), open the port, connect. */
 int cli_da_open(struct cli *cli, const char *preloader, struct cli_da *s);
 void cli_da_close(struct cli_da *s);

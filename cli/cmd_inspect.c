@@ -289,10 +289,12 @@ static void check_preloader(struct inspect *in, struct image *im, const char *pa
 	} else {
 		im->pl_ok = true;
 		im->pl.emi = NULL; /* points into buf, which goes now */
+		/* Boards differ in case between name and scatter (mid1102_96ddr3 vs
+		 * mid1102_96DDR3, formats.md §4.6). */
 		if (platform_differs(im->pl.platform, in->s.platform))
 			PKG_PROBLEM(in, MTK_SEV_ERROR, im->file, p->name, "%s is for %s, the scatter says %s",
 				    im->file, im->pl.platform, in->s.platform);
-		if (im->pl.board[0] && in->s.project && strcmp(im->pl.board, in->s.project) != 0)
+		if (im->pl.board[0] && in->s.project && strcasecmp(im->pl.board, in->s.project) != 0)
 			PKG_PROBLEM(in, MTK_SEV_WARNING, im->file, p->name,
 				    "%s was built for board '%s', the scatter's project is '%s'", im->file,
 				    im->pl.board, in->s.project);

@@ -18,7 +18,15 @@
  * with SBC (§6.3).  On a failed verification the preloader halts (§3.12,
  * §3.25): it answers nothing more until the host closes the port.  Memory
  * read/write authorisation (target_config 0x20/0x40) is a BROM feature; the
- * preloader reports only bits 0-2 and does not restrict READ32/WRITE32. */
+ * preloader reports only bits 0-2 and does not restrict READ32/WRITE32.
+ *
+ * Choice: JUMP_DA to anything but the address of the last accepted SEND_DA
+ * answers 0x1D0F DA_INVALID_JUMP_ADDR in both personalities, and the device
+ * keeps serving (a real preloader would halt; refusing is more useful to a
+ * host under test and still fails its JUMP_DA).
+ *
+ * Choice: GET_BROM_LOG (0xDD/0xDF) returns a short text trace of the session
+ * (personality, handshake, refused or accepted memory and DA commands). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

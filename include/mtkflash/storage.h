@@ -58,7 +58,7 @@ struct mtk_regions {
 
 /* Fails with MTK_E_RANGE unless [off, off+len) lies inside region r. */
 int mtk_region_check(mtk_ctx *ctx, const struct mtk_regions *rg, enum mtk_region r, uint64_t off,
-		     uint64_t len);
+                     uint64_t len);
 
 /* The MT6572/MT6582-era scatter "linear" address space: BOOT1 ‖ BOOT2 ‖ RPMB,
  * then USER starting at `user_base`.  ptgen sets user_base (= the linear
@@ -78,10 +78,10 @@ void mtk_old_space_init(struct mtk_old_space *s, const struct mtk_regions *rg);
  * boot areas and user_base, or past the end of the user area (when its size
  * is known, i.e. non-zero). */
 int mtk_old_to_region(mtk_ctx *ctx, const struct mtk_old_space *s, uint64_t linear, enum mtk_region *reg,
-		      uint64_t *off, uint64_t *avail);
+                      uint64_t *off, uint64_t *avail);
 /* The reverse; MTK_E_RANGE when off is outside the region. */
 int mtk_region_to_old(mtk_ctx *ctx, const struct mtk_old_space *s, enum mtk_region reg, uint64_t off,
-		      uint64_t *linear);
+                      uint64_t *linear);
 
 /* ------------------------------------------------------------- partitions */
 
@@ -93,11 +93,11 @@ struct mtk_part {
 	uint64_t start;                /* bytes from the start of `region` */
 	uint64_t size;                 /* bytes */
 	enum mtk_region region;
-	uint8_t type_guid[16];         /* GPT, on-disk (mixed-endian) byte order; zero otherwise */
-	uint8_t uuid[16];              /* GPT unique GUID, on-disk order; zero = derive when writing */
-	uint64_t attrs;                /* GPT attribute bits; PMT mask_flags */
-	uint64_t part_id;              /* PMT 1.1 part_id as stored (also for 0xA5 records) */
-	uint8_t mbr_type;              /* MBR/EBR type byte (0x83 Linux); 0 = not in the MBR chain */
+	uint8_t type_guid[16]; /* GPT, on-disk (mixed-endian) byte order; zero otherwise */
+	uint8_t uuid[16];      /* GPT unique GUID, on-disk order; zero = derive when writing */
+	uint64_t attrs;        /* GPT attribute bits; PMT mask_flags */
+	uint64_t part_id;      /* PMT 1.1 part_id as stored (also for 0xA5 records) */
+	uint8_t mbr_type;      /* MBR/EBR type byte (0x83 Linux); 0 = not in the MBR chain */
 };
 
 enum mtk_ptable_kind { MTK_PTABLE_NONE = 0, MTK_PTABLE_GPT, MTK_PTABLE_PMT, MTK_PTABLE_MBR };
@@ -117,14 +117,14 @@ struct mtk_ptable {
 	struct mtk_part *parts; /* owned; free with mtk_ptable_free() */
 	size_t count;
 	size_t cap;
-	uint64_t disk_size;     /* bytes of the area the table describes (0 = unknown) */
-	uint32_t sector_size;   /* GPT/MBR logical block size (512; UFS 4096) */
-	bool used_backup;       /* primary copy unusable: GPT backup or PMT mirror was used */
-	char warning[200];      /* why used_backup is set ("" otherwise) */
+	uint64_t disk_size;   /* bytes of the area the table describes (0 = unknown) */
+	uint32_t sector_size; /* GPT/MBR logical block size (512; UFS 4096) */
+	bool used_backup;     /* primary copy unusable: GPT backup or PMT mirror was used */
+	char warning[200];    /* why used_backup is set ("" otherwise) */
 	/* GPT */
-	uint8_t disk_guid[16];  /* on-disk order; zero = derive from the seed when writing */
-	uint64_t first_usable;  /* LBA; 0 = default when writing (34 for 512-byte sectors) */
-	uint64_t last_usable;   /* LBA; 0 = default when writing (last LBA - 33) */
+	uint8_t disk_guid[16]; /* on-disk order; zero = derive from the seed when writing */
+	uint64_t first_usable; /* LBA; 0 = default when writing (34 for 512-byte sectors) */
+	uint64_t last_usable;  /* LBA; 0 = default when writing (last LBA - 33) */
 	/* PMT */
 	enum mtk_pmt_variant pmt_variant;
 };
@@ -136,7 +136,7 @@ void mtk_ptable_free(struct mtk_ptable *t);
 int mtk_ptable_add(mtk_ctx *ctx, struct mtk_ptable *t, const struct mtk_part *p);
 /* Convenience for builders and tests: a user-area partition with zero GUIDs. */
 int mtk_ptable_add_simple(mtk_ctx *ctx, struct mtk_ptable *t, const char *name, uint64_t start,
-			  uint64_t size);
+                          uint64_t size);
 /* Sorts by (region, start); then MTK_E_RANGE naming both partitions if two
  * overlap in one region, or one ends past disk_size (user area, when known). */
 int mtk_ptable_check(mtk_ctx *ctx, struct mtk_ptable *t);
@@ -157,8 +157,7 @@ bool mtk_part_name_eq(const char *a, const char *b);
 const struct mtk_part *mtk_part_find(const struct mtk_ptable *t, const char *name);
 /* Like mtk_part_find, but fails with MTK_E_NOTFOUND:
  *   "no partition 'foo' (the table has: preloader, boot, system, ...)". */
-int mtk_part_lookup(mtk_ctx *ctx, const struct mtk_ptable *t, const char *name,
-		    const struct mtk_part **out);
+int mtk_part_lookup(mtk_ctx *ctx, const struct mtk_ptable *t, const char *name, const struct mtk_part **out);
 /* "preloader, boot, system" into buf (truncated with "..." if short); returns
  * the length it wanted, like snprintf. */
 size_t mtk_part_list_names(const struct mtk_ptable *t, char *buf, size_t len);
@@ -171,8 +170,8 @@ typedef int (*mtk_write_sectors_fn)(void *user, uint64_t lba, uint32_t count, co
 /* -------------------------------------------------------------------- GPT */
 
 #define MTK_GPT_ENTRY_COUNT 128
-#define MTK_GPT_ENTRY_SIZE 128
-#define MTK_GPT_NAME_UNITS 36 /* UTF-16 code units in an entry name */
+#define MTK_GPT_ENTRY_SIZE  128
+#define MTK_GPT_NAME_UNITS  36 /* UTF-16 code units in an entry name */
 
 /* Sectors of one entry array (32 at 512 bytes, 4 at 4096). */
 uint32_t mtk_gpt_entry_sectors(uint32_t sector_size);
@@ -188,14 +187,14 @@ size_t mtk_gpt_tail_bytes(uint32_t sector_size);
  * 0x…)").  Both bad: MTK_E_PARSE with both reasons.  Partition start/size come
  * out in bytes, region USER, empty entries (zero type GUID) skipped.
  * disk_sectors is the number of LBAs of the area. */
-int mtk_gpt_read(mtk_ctx *ctx, mtk_read_sectors_fn rd, void *user, uint32_t sector_size, uint64_t disk_sectors,
-		 struct mtk_ptable *out);
+int mtk_gpt_read(mtk_ctx *ctx, mtk_read_sectors_fn rd, void *user, uint32_t sector_size,
+                 uint64_t disk_sectors, struct mtk_ptable *out);
 
 /* The same on buffers: `head` holds the area from LBA 0, `tail` its last
  * tail_len bytes (ending at the last LBA); either may be short or NULL
  * (sectors outside them count as unreadable). */
 int mtk_gpt_parse(mtk_ctx *ctx, const uint8_t *head, size_t head_len, const uint8_t *tail, size_t tail_len,
-		  uint32_t sector_size, uint64_t disk_sectors, struct mtk_ptable *out);
+                  uint32_t sector_size, uint64_t disk_sectors, struct mtk_ptable *out);
 
 /* Builds protective MBR + primary header + entries into head[0..head_bytes)
  * and entries + backup header into tail[0..tail_bytes) (to be written at
@@ -206,10 +205,10 @@ int mtk_gpt_parse(mtk_ctx *ctx, const uint8_t *head, size_t head_len, const uint
  * bytes; a zero type GUID becomes "basic data" (EBD0A0A2-B9E5-4433-87C0-
  * 68B6B72699C7).  Entries are written in the order of t->parts. */
 int mtk_gpt_build(mtk_ctx *ctx, const struct mtk_ptable *t, uint32_t sector_size, uint64_t disk_sectors,
-		  uint64_t seed, uint8_t *head, size_t head_len, uint8_t *tail, size_t tail_len);
+                  uint64_t seed, uint8_t *head, size_t head_len, uint8_t *tail, size_t tail_len);
 /* mtk_gpt_build, then writes both copies through `wr`. */
 int mtk_gpt_write(mtk_ctx *ctx, const struct mtk_ptable *t, uint32_t sector_size, uint64_t disk_sectors,
-		  uint64_t seed, mtk_write_sectors_fn wr, void *user);
+                  uint64_t seed, mtk_write_sectors_fn wr, void *user);
 
 /* "EBD0A0A2-B9E5-4433-87C0-68B6B72699C7" from on-disk bytes (buf >= 37). */
 void mtk_guid_format(const uint8_t guid[16], char *buf, size_t len);
@@ -230,10 +229,11 @@ void mtk_guid_format(const uint8_t guid[16], char *buf, size_t len);
  * non-zero.  Loops, more than MTK_MBR_MAX_SECTORS tables, entries past the
  * disk, a GPT protective MBR: MTK_E_PARSE; read failures pass rd's code up. */
 int mtk_mbr_read(mtk_ctx *ctx, mtk_read_sectors_fn rd, void *user, uint64_t disk_sectors,
-		 struct mtk_ptable *out);
+                 struct mtk_ptable *out);
 /* The same on a buffer holding the user area from offset 0 (at least up to
  * the last EBR sector). */
-int mtk_mbr_parse(mtk_ctx *ctx, const uint8_t *buf, size_t len, uint64_t disk_sectors, struct mtk_ptable *out);
+int mtk_mbr_parse(mtk_ctx *ctx, const uint8_t *buf, size_t len, uint64_t disk_sectors,
+                  struct mtk_ptable *out);
 
 /* The sectors to write for a table. */
 struct mtk_mbr_image {
@@ -254,11 +254,11 @@ bool mtk_mbr_is_protective(const uint8_t *sector, size_t len);
 
 /* -------------------------------------------------------------------- PMT */
 
-#define MTK_PMT_SIG 0x50547631u        /* "PTv1" as a little-endian u32 */
-#define MTK_PMT_MIRROR_SIG 0x4D505431u /* "MPT1" */
-#define MTK_PMT_REGION_SIZE 4096u      /* one copy; the mirror follows */
-#define MTK_PMT_MAX_COUNT 40           /* MTK's PART_MAX_COUNT (see pmt.c) */
-#define MTK_PMT_DA_RECORD 0x60         /* 0xA5 payload record size */
+#define MTK_PMT_SIG         0x50547631u /* "PTv1" as a little-endian u32 */
+#define MTK_PMT_MIRROR_SIG  0x4D505431u /* "MPT1" */
+#define MTK_PMT_REGION_SIZE 4096u       /* one copy; the mirror follows */
+#define MTK_PMT_MAX_COUNT   40          /* MTK's PART_MAX_COUNT (see pmt.c) */
+#define MTK_PMT_DA_RECORD   0x60        /* 0xA5 payload record size */
 /* Low byte of part_id in the first 0xA5 record that mtkclient requires
  * (da-legacy.md §4.9); what our emulator's DA reports. */
 #define MTK_PMT_DA_PART_ID 0xFFu
@@ -272,18 +272,18 @@ int mtk_pmt_offset(mtk_ctx *ctx, uint64_t user_size, uint64_t *off);
  * version string and are recognised by `variant` = MTK_PMT_NAND32 only; pass
  * MTK_PMT_NONE to detect eMMC 1.0/1.1 from the version. */
 int mtk_pmt_parse(mtk_ctx *ctx, const uint8_t *buf, size_t len, enum mtk_pmt_variant variant,
-		  struct mtk_ptable *out);
+                  struct mtk_ptable *out);
 /* Main copy at buf[0], mirror at buf[4096]: the mirror is used (used_backup,
  * warning) when the main copy is bad. */
 int mtk_pmt_parse_pair(mtk_ctx *ctx, const uint8_t *buf, size_t len, enum mtk_pmt_variant variant,
-		       struct mtk_ptable *out);
+                       struct mtk_ptable *out);
 /* Writes main (PTv1) + mirror (MPT1), 2 × 4096 bytes, into buf; len must be
  * >= 8192.  At most MTK_PMT_MAX_COUNT partitions, names 1..63 bytes, records
  * in t->parts order.  1.1 records get part_id = p->part_id, or the DA id of
  * p->region when that is 0.  1.0 and NAND32 records have no area field: such
  * partitions read back as user.  NAND32 needs 32-bit values. */
 int mtk_pmt_build(mtk_ctx *ctx, const struct mtk_ptable *t, enum mtk_pmt_variant variant, uint8_t *buf,
-		  size_t len);
+                  size_t len);
 
 /* The DA's 0xA5 SDMMC_READ_PMT payload: bare 0x60-byte records (name[64],
  * size @0x40, part_id @0x48, offset @0x50, mask_flags @0x58).  parse keeps
@@ -298,48 +298,59 @@ int mtk_pmt_build_da(mtk_ctx *ctx, const struct mtk_ptable *t, uint8_t *buf, siz
 
 #define MTK_EXT_CSD_SIZE 512
 enum mtk_ext_csd_index {
-	MTK_EXT_CSD_GP_SIZE_MULT = 143,             /* 4 × 3 bytes, little-endian */
+	MTK_EXT_CSD_GP_SIZE_MULT = 143, /* 4 × 3 bytes, little-endian */
 	MTK_EXT_CSD_PARTITION_SETTING_COMPLETED = 155,
 	MTK_EXT_CSD_PARTITION_SUPPORT = 160,
-	MTK_EXT_CSD_RPMB_SIZE_MULT = 168,           /* × 128 KiB */
+	MTK_EXT_CSD_RPMB_SIZE_MULT = 168, /* × 128 KiB */
 	MTK_EXT_CSD_BOOT_WP = 173,
 	MTK_EXT_CSD_ERASE_GROUP_DEF = 175,
-	MTK_EXT_CSD_BOOT_BUS_CONDITIONS = 177,      /* formerly BOOT_BUS_WIDTH */
+	MTK_EXT_CSD_BOOT_BUS_CONDITIONS = 177, /* formerly BOOT_BUS_WIDTH */
 	MTK_EXT_CSD_PARTITION_CONFIG = 179,
 	MTK_EXT_CSD_REV = 192,
-	MTK_EXT_CSD_SEC_COUNT = 212,                /* 4 bytes, little-endian, × 512 */
+	MTK_EXT_CSD_SEC_COUNT = 212, /* 4 bytes, little-endian, × 512 */
 	MTK_EXT_CSD_HC_WP_GRP_SIZE = 221,
 	MTK_EXT_CSD_HC_ERASE_GRP_SIZE = 224,
-	MTK_EXT_CSD_BOOT_SIZE_MULT = 226,           /* × 128 KiB, each boot area */
+	MTK_EXT_CSD_BOOT_SIZE_MULT = 226, /* × 128 KiB, each boot area */
 	MTK_EXT_CSD_BOOT_INFO = 228,
 };
 
 /* PARTITION_CONFIG (EXT_CSD[179]): bit 6 BOOT_ACK, bits 5:3
  * BOOT_PARTITION_ENABLE, bits 2:0 PARTITION_ACCESS (formats.md §6.2). */
 #define MTK_PARTCFG_BOOT_ACK 0x40u
-enum mtk_boot_enable { MTK_BOOT_EN_NONE = 0, MTK_BOOT_EN_BOOT1 = 1, MTK_BOOT_EN_BOOT2 = 2, MTK_BOOT_EN_USER = 7 };
+enum mtk_boot_enable {
+	MTK_BOOT_EN_NONE = 0,
+	MTK_BOOT_EN_BOOT1 = 1,
+	MTK_BOOT_EN_BOOT2 = 2,
+	MTK_BOOT_EN_USER = 7
+};
 enum mtk_part_access { MTK_ACCESS_USER = 0, MTK_ACCESS_BOOT1 = 1, MTK_ACCESS_BOOT2 = 2, MTK_ACCESS_RPMB = 3 };
 static inline uint8_t mtk_partcfg_make(int boot_ack, unsigned enable, unsigned access)
 {
 	return (uint8_t)((boot_ack ? MTK_PARTCFG_BOOT_ACK : 0) | (enable & 7u) << 3 | (access & 7u));
 }
-static inline unsigned mtk_partcfg_enable(uint8_t v) { return (v >> 3) & 7u; }
-static inline unsigned mtk_partcfg_access(uint8_t v) { return v & 7u; }
+static inline unsigned mtk_partcfg_enable(uint8_t v)
+{
+	return (v >> 3) & 7u;
+}
+static inline unsigned mtk_partcfg_access(uint8_t v)
+{
+	return v & 7u;
+}
 /* PARTITION_ACCESS value <-> region (4-7 = GP areas: MTK_E_UNSUPPORTED). */
 int mtk_partcfg_access_region(unsigned access, enum mtk_region *out);
 unsigned mtk_region_access(enum mtk_region r);
 
 struct mtk_extcsd {
-	uint64_t boot_size;      /* each of boot1, boot2: BOOT_SIZE_MULT × 128 KiB */
-	uint64_t rpmb_size;      /* RPMB_SIZE_MULT × 128 KiB */
-	uint64_t gp_size[4];     /* GP_SIZE_MULT × HC_WP_GRP_SIZE × HC_ERASE_GRP_SIZE × 512 KiB */
-	uint64_t user_size;      /* SEC_COUNT × 512 */
+	uint64_t boot_size;  /* each of boot1, boot2: BOOT_SIZE_MULT × 128 KiB */
+	uint64_t rpmb_size;  /* RPMB_SIZE_MULT × 128 KiB */
+	uint64_t gp_size[4]; /* GP_SIZE_MULT × HC_WP_GRP_SIZE × HC_ERASE_GRP_SIZE × 512 KiB */
+	uint64_t user_size;  /* SEC_COUNT × 512 */
 	uint8_t partition_config;
 	uint8_t boot_wp;
 	uint8_t boot_bus_conditions;
 	uint8_t boot_info;
 	uint8_t partition_setting_completed;
-	uint8_t rev;             /* EXT_CSD_REV */
+	uint8_t rev; /* EXT_CSD_REV */
 	uint8_t hc_wp_grp_size;
 	uint8_t hc_erase_grp_size;
 };

@@ -38,6 +38,10 @@ struct mtk_transport {
 	void *priv;
 	char desc[256]; /* "serial:/dev/ttyACM0", "emu:mt6737 (brom)" */
 	uint64_t bytes_in, bytes_out;
+	/* The far end is software — the in-process emulator or a pseudo-terminal
+	 * (as mtkemu serves) — never a phone's own port.  Lets the tool offer
+	 * the bundled synthetic Download Agent, which only an emulator can run. */
+	bool virtual_device;
 };
 
 /* Open by spec, waiting up to wait_ms for the device to appear (0 = try once).

@@ -194,7 +194,7 @@ int mtk_minisign_seckey_parse(mtk_ctx *ctx, const char *fname, const uint8_t *bu
 	if (l.count > 1) {
 		uint8_t probe[MINISIGN_SECKEY_BYTES];
 		if (b64_decode(l.p[1], l.n[1], probe, sizeof probe) == MINISIGN_SECKEY_BYTES)
-			return mtk_fail(ctx, MTK_E_UNSUPPORTED,
+			return mtk_fail(ctx, MTK_E_PARSE,
 					"%s: this is a minisign secret key; mtkflash signs with its own key format "
 					"(create one with 'mtkflash keygen', see docs/signing.md)",
 					fname);

@@ -659,7 +659,9 @@ static int take_block(struct sc_builder *b, size_t which)
 	size_t n = 0;
 	for (size_t i = 0; i < b->count; i++)
 		n += b->recs[i].block == which;
-	s->parts = calloc(n ? n : 1, sizeof *s->parts);
+	if (n == 0)
+		return sc_perr(b, blk->line, "the %s layout has no partition records", mtk_storage_kind_name(blk->storage));
+	s->parts = calloc(n, sizeof *s->parts);
 	if (!s->parts)
 		return sc_oom(b);
 	for (size_t i = 0; i < b->count; i++) {

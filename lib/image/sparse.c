@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/bytes.h"
@@ -128,9 +129,19 @@ static int fd_read(void *user, uint8_t *buf, size_t len)
 	}
 }
 
+/* lseek happily goes past the end: check, so a truncated file is caught
+ * even when only the headers are read. */
 static int fd_skip(void *user, uint64_t len)
 {
 	int fd = *(int *)user;
+	struct stat st;
+	off_t cur = lseek(fd, 0, SEEK_CUR);
+	if (cur < 0 || fstat(fd, &st) < 0)
+		return MTK_E_IO;
+	if (S_ISREG(st.st_mode) && len > (uint64_t)(st.st_size > cur ? st.st_size - cur : 0))
+		return MTK_E_RANGE;
+	if (len > INT64_MAX - (uint64_t)cur)
+		return MTK_E_RANGE;
 	return lseek(fd, (off_t)len, SEEK_CUR) < 0 ? MTK_E_IO : 0;
 }
 
@@ -215,11 +226,17 @@ static int src_skip(struct mtk_sparse_reader *r, uint64_t n, const char *what)
 {
 	if (r->src.skip && r->headers_only) {
 		int rc = r->src.skip(r->src.user, n);
+		if (rc == MTK_E_RANGE) {
+			r->err = mtk_fail(r->ctx, MTK_E_PARSE,
+					  "sparse image truncated: %s (chunk %u, header at offset 0x%llx) needs 0x%llx bytes "
+					  "from offset 0x%llx, past the end of the file",
+					  what, r->chunk, (unsigned long long)r->chunk_off, (unsigned long long)n,
+					  (unsigned long long)r->in_off);
+			return r->err;
+		}
 		if (rc < 0) {
-			r->err = mtk_fail(r->ctx, rc == MTK_E_RANGE ? MTK_E_PARSE : rc,
-					  "sparse image: cannot skip 0x%llx bytes of %s at offset 0x%llx (chunk %u, file "
-					  "truncated?)",
-					  (unsigned long long)n, what, (unsigned long long)r->in_off, r->chunk);
+			r->err = mtk_fail(r->ctx, rc, "sparse image: cannot skip to offset 0x%llx",
+					  (unsigned long long)(r->in_off + n));
 			return r->err;
 		}
 		r->in_off += n;

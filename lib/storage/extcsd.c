@@ -8,12 +8,12 @@
 #include "core/bytes.h"
 #include "core/ctx.h"
 
-#define MULT_UNIT (128u * 1024u) /* BOOT_SIZE_MULT, RPMB_SIZE_MULT */
-#define GP_UNIT (512u * 1024u)   /* × HC_WP_GRP_SIZE × HC_ERASE_GRP_SIZE */
-#define DEFAULT_REV 8            /* eMMC 5.1 */
+#define MULT_UNIT   (128u * 1024u) /* BOOT_SIZE_MULT, RPMB_SIZE_MULT */
+#define GP_UNIT     (512u * 1024u) /* × HC_WP_GRP_SIZE × HC_ERASE_GRP_SIZE */
+#define DEFAULT_REV 8              /* eMMC 5.1 */
 
-static const enum mtk_region access_regions[4] = { MTK_REGION_USER, MTK_REGION_BOOT1, MTK_REGION_BOOT2,
-						   MTK_REGION_RPMB };
+static const enum mtk_region access_regions[4] = {MTK_REGION_USER, MTK_REGION_BOOT1, MTK_REGION_BOOT2,
+                                                  MTK_REGION_RPMB};
 
 int mtk_partcfg_access_region(unsigned access, enum mtk_region *out)
 {
@@ -41,7 +41,7 @@ int mtk_extcsd_decode(mtk_ctx *ctx, const uint8_t *buf, size_t len, struct mtk_e
 	memset(out, 0, sizeof *out);
 	if (!buf || len < MTK_EXT_CSD_SIZE)
 		return mtk_fail(ctx, MTK_E_PARSE, "EXT_CSD: %zu bytes, the register is %d", buf ? len : 0,
-				MTK_EXT_CSD_SIZE);
+		                MTK_EXT_CSD_SIZE);
 	out->boot_size = (uint64_t)buf[MTK_EXT_CSD_BOOT_SIZE_MULT] * MULT_UNIT;
 	out->rpmb_size = (uint64_t)buf[MTK_EXT_CSD_RPMB_SIZE_MULT] * MULT_UNIT;
 	out->user_size = (uint64_t)mtk_get_u32le(buf + MTK_EXT_CSD_SEC_COUNT) * 512;
@@ -61,12 +61,12 @@ int mtk_extcsd_decode(mtk_ctx *ctx, const uint8_t *buf, size_t len, struct mtk_e
 
 /* size = mult × unit with mult <= max; MTK_E_RANGE otherwise. */
 static int size_to_mult(mtk_ctx *ctx, const char *what, uint64_t size, uint64_t unit, uint64_t max,
-			uint64_t *mult)
+                        uint64_t *mult)
 {
 	if (size % unit || size / unit > max)
-		return mtk_fail(ctx, MTK_E_RANGE, "EXT_CSD: %s 0x%llx is not a multiple of 0x%llx up to 0x%llx", what,
-				(unsigned long long)size, (unsigned long long)unit,
-				(unsigned long long)(max * unit));
+		return mtk_fail(
+		        ctx, MTK_E_RANGE, "EXT_CSD: %s 0x%llx is not a multiple of 0x%llx up to 0x%llx", what,
+		        (unsigned long long)size, (unsigned long long)unit, (unsigned long long)(max * unit));
 	*mult = size / unit;
 	return 0;
 }
@@ -83,7 +83,8 @@ static int encode_gp(mtk_ctx *ctx, const struct mtk_extcsd *in, uint8_t *buf)
 	buf[MTK_EXT_CSD_HC_ERASE_GRP_SIZE] = er;
 	for (int i = 0; any && i < 4; i++) {
 		uint64_t mult = 0;
-		int rc = size_to_mult(ctx, "GP area size", in->gp_size[i], (uint64_t)wp * er * GP_UNIT, 0xFFFFFF, &mult);
+		int rc = size_to_mult(ctx, "GP area size", in->gp_size[i], (uint64_t)wp * er * GP_UNIT,
+		                      0xFFFFFF, &mult);
 		if (rc < 0)
 			return rc;
 		uint8_t *p = buf + MTK_EXT_CSD_GP_SIZE_MULT + 3 * i;
@@ -98,7 +99,8 @@ int mtk_extcsd_encode(mtk_ctx *ctx, const struct mtk_extcsd *in, uint8_t *buf, s
 {
 	uint64_t boot = 0, rpmb = 0, sec = 0;
 	if (len < MTK_EXT_CSD_SIZE)
-		return mtk_fail(ctx, MTK_E_INVAL, "EXT_CSD: buffer of %zu bytes, need %d", len, MTK_EXT_CSD_SIZE);
+		return mtk_fail(ctx, MTK_E_INVAL, "EXT_CSD: buffer of %zu bytes, need %d", len,
+		                MTK_EXT_CSD_SIZE);
 	memset(buf, 0, MTK_EXT_CSD_SIZE);
 	int rc = size_to_mult(ctx, "boot area size", in->boot_size, MULT_UNIT, 0xFF, &boot);
 	if (rc == 0)

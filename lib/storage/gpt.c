@@ -11,24 +11,35 @@
 #include "core/checksum.h"
 #include "core/ctx.h"
 
-#define GPT_SIG "EFI PART"
-#define GPT_REVISION 0x00010000u
-#define GPT_HEADER_SIZE 92u
+#define GPT_SIG           "EFI PART"
+#define GPT_REVISION      0x00010000u
+#define GPT_HEADER_SIZE   92u
 #define GPT_ENTRIES_BYTES (MTK_GPT_ENTRY_COUNT * MTK_GPT_ENTRY_SIZE)
 /* A header may declare any entry array; we refuse to fetch more than this. */
 #define GPT_MAX_ARRAY_BYTES (1u << 20)
 
 /* Header field offsets (UEFI 2.x §5.3.2). */
 enum {
-	H_SIG = 0, H_REV = 8, H_SIZE = 12, H_CRC = 16, H_MY_LBA = 24, H_ALT_LBA = 32, H_FIRST = 40,
-	H_LAST = 48, H_DISK_GUID = 56, H_ENTRIES_LBA = 72, H_NUM = 80, H_ENTRY_SIZE = 84, H_ENTRIES_CRC = 88,
+	H_SIG = 0,
+	H_REV = 8,
+	H_SIZE = 12,
+	H_CRC = 16,
+	H_MY_LBA = 24,
+	H_ALT_LBA = 32,
+	H_FIRST = 40,
+	H_LAST = 48,
+	H_DISK_GUID = 56,
+	H_ENTRIES_LBA = 72,
+	H_NUM = 80,
+	H_ENTRY_SIZE = 84,
+	H_ENTRIES_CRC = 88,
 };
 /* Entry field offsets. */
 enum { E_TYPE = 0, E_UUID = 16, E_FIRST = 32, E_LAST = 40, E_ATTRS = 48, E_NAME = 56 };
 
 /* "Basic data" — what MediaTek's GPT-era layouts use for every partition. */
-static const uint8_t basic_data_guid[16] = { 0xA2, 0xA0, 0xD0, 0xEB, 0xE5, 0xB9, 0x33, 0x44,
-					     0x87, 0xC0, 0x68, 0xB6, 0xB7, 0x26, 0x99, 0xC7 };
+static const uint8_t basic_data_guid[16] = {0xA2, 0xA0, 0xD0, 0xEB, 0xE5, 0xB9, 0x33, 0x44,
+                                            0x87, 0xC0, 0x68, 0xB6, 0xB7, 0x26, 0x99, 0xC7};
 
 uint32_t mtk_gpt_entry_sectors(uint32_t sector_size)
 {
@@ -61,8 +72,8 @@ static bool all_zero(const uint8_t *p, size_t n)
 void mtk_guid_format(const uint8_t g[16], char *buf, size_t len)
 {
 	snprintf(buf, len, "%08X-%04X-%04X-%02X%02X-%02X%02X%02X%02X%02X%02X", (unsigned)mtk_get_u32le(g),
-		 (unsigned)mtk_get_u16le(g + 4), (unsigned)mtk_get_u16le(g + 6), g[8], g[9], g[10], g[11], g[12],
-		 g[13], g[14], g[15]);
+	         (unsigned)mtk_get_u16le(g + 4), (unsigned)mtk_get_u16le(g + 6), g[8], g[9], g[10], g[11],
+	         g[12], g[13], g[14], g[15]);
 }
 
 /* ------------------------------------------------------------ UTF-16 names */
@@ -116,7 +127,7 @@ static void name_from_utf16(const uint8_t *src, char *dst)
 /* Decodes one UTF-8 sequence; returns its length or 0 when malformed. */
 static size_t get_utf8(const unsigned char *s, uint32_t *cp)
 {
-	static const uint32_t min_cp[5] = { 0, 0, 0x80, 0x800, 0x10000 };
+	static const uint32_t min_cp[5] = {0, 0, 0x80, 0x800, 0x10000};
 	size_t n = s[0] < 0x80 ? 1 : (s[0] >> 5) == 6 ? 2 : (s[0] >> 4) == 14 ? 3 : (s[0] >> 3) == 30 ? 4 : 0;
 	if (n == 0)
 		return 0;
@@ -140,12 +151,13 @@ static int name_to_utf16(mtk_ctx *ctx, const char *name, uint8_t *dst)
 		uint32_t cp;
 		size_t n = get_utf8(s, &cp);
 		if (!n)
-			return mtk_fail(ctx, MTK_E_INVAL, "partition name '%s': invalid UTF-8 at byte %zu", name,
-					(size_t)(s - (const unsigned char *)name));
+			return mtk_fail(ctx, MTK_E_INVAL, "partition name '%s': invalid UTF-8 at byte %zu",
+			                name, (size_t)(s - (const unsigned char *)name));
 		int need = cp >= 0x10000 ? 2 : 1;
 		if (units + need > MTK_GPT_NAME_UNITS)
-			return mtk_fail(ctx, MTK_E_RANGE, "partition name '%s' is longer than %d UTF-16 units", name,
-					MTK_GPT_NAME_UNITS);
+			return mtk_fail(ctx, MTK_E_RANGE,
+			                "partition name '%s' is longer than %d UTF-16 units", name,
+			                MTK_GPT_NAME_UNITS);
 		if (need == 2) {
 			mtk_put_u16le(dst + 2 * units++, (uint16_t)(0xD800 + ((cp - 0x10000) >> 10)));
 			mtk_put_u16le(dst + 2 * units++, (uint16_t)(0xDC00 + ((cp - 0x10000) & 0x3FF)));
@@ -190,26 +202,26 @@ struct gpt_hdr {
 };
 
 static int read_header(const struct gpt_src *src, uint64_t lba, const char *which, uint8_t *sec,
-		       struct gpt_hdr *h, struct gpt_why *w)
+                       struct gpt_hdr *h, struct gpt_why *w)
 {
 	int rc = src->rd(src->user, lba, 1, sec);
 	if (rc < 0)
-		return why(w, rc, "cannot read the %s GPT header at LBA %llu (%s)", which, (unsigned long long)lba,
-			   mtk_error_name(rc));
+		return why(w, rc, "cannot read the %s GPT header at LBA %llu (%s)", which,
+		           (unsigned long long)lba, mtk_error_name(rc));
 	if (memcmp(sec + H_SIG, GPT_SIG, 8))
 		return why(w, MTK_E_PARSE, "no %s GPT header ('EFI PART') at LBA %llu", which,
-			   (unsigned long long)lba);
+		           (unsigned long long)lba);
 	uint32_t hsize = mtk_get_u32le(sec + H_SIZE);
 	if (hsize < GPT_HEADER_SIZE || hsize > src->ss)
-		return why(w, MTK_E_PARSE, "%s GPT header size %u at byte 0x%x is not in %u..%u", which, hsize,
-			   H_SIZE, GPT_HEADER_SIZE, src->ss);
+		return why(w, MTK_E_PARSE, "%s GPT header size %u at byte 0x%x is not in %u..%u", which,
+		           hsize, H_SIZE, GPT_HEADER_SIZE, src->ss);
 	uint32_t stored = mtk_get_u32le(sec + H_CRC);
 	mtk_put_u32le(sec + H_CRC, 0);
 	uint32_t computed = mtk_crc32_update(0, sec, hsize);
 	mtk_put_u32le(sec + H_CRC, stored);
 	if (stored != computed)
-		return why(w, MTK_E_PARSE, "%s GPT header CRC mismatch (stored 0x%08x, computed 0x%08x)", which,
-			   stored, computed);
+		return why(w, MTK_E_PARSE, "%s GPT header CRC mismatch (stored 0x%08x, computed 0x%08x)",
+		           which, stored, computed);
 	h->my_lba = mtk_get_u64le(sec + H_MY_LBA);
 	h->alt_lba = mtk_get_u64le(sec + H_ALT_LBA);
 	h->first = mtk_get_u64le(sec + H_FIRST);
@@ -223,31 +235,33 @@ static int read_header(const struct gpt_src *src, uint64_t lba, const char *whic
 }
 
 static int check_header(const struct gpt_src *src, uint64_t lba, const char *which, const struct gpt_hdr *h,
-			struct gpt_why *w)
+                        struct gpt_why *w)
 {
 	uint64_t n = src->disk_sectors;
 	if (h->my_lba != lba)
 		return why(w, MTK_E_PARSE, "%s GPT header at LBA %llu says it is at LBA %llu", which,
-			   (unsigned long long)lba, (unsigned long long)h->my_lba);
+		           (unsigned long long)lba, (unsigned long long)h->my_lba);
 	if (h->first > h->last || (n && h->last >= n))
-		return why(w, MTK_E_PARSE, "%s GPT usable LBAs %llu..%llu do not fit a disk of %llu sectors", which,
-			   (unsigned long long)h->first, (unsigned long long)h->last, (unsigned long long)n);
+		return why(w, MTK_E_PARSE, "%s GPT usable LBAs %llu..%llu do not fit a disk of %llu sectors",
+		           which, (unsigned long long)h->first, (unsigned long long)h->last,
+		           (unsigned long long)n);
 	if (h->entry_size < MTK_GPT_ENTRY_SIZE || h->entry_size % 8)
 		return why(w, MTK_E_PARSE, "%s GPT entry size %u is not a multiple of 8 >= 128", which,
-			   h->entry_size);
+		           h->entry_size);
 	if ((uint64_t)h->num * h->entry_size > GPT_MAX_ARRAY_BYTES)
-		return why(w, MTK_E_PARSE, "%s GPT declares %u entries of %u bytes (over %u bytes)", which, h->num,
-			   h->entry_size, GPT_MAX_ARRAY_BYTES);
+		return why(w, MTK_E_PARSE, "%s GPT declares %u entries of %u bytes (over %u bytes)", which,
+		           h->num, h->entry_size, GPT_MAX_ARRAY_BYTES);
 	uint64_t secs = ((uint64_t)h->num * h->entry_size + src->ss - 1) / src->ss, end;
 	if (mtk_add_overflows(h->entries_lba, secs, &end) || (n && end > n) ||
 	    (lba >= h->entries_lba && lba < end))
-		return why(w, MTK_E_PARSE, "%s GPT entry array at LBA %llu (%llu sectors) is outside the disk", which,
-			   (unsigned long long)h->entries_lba, (unsigned long long)secs);
+		return why(w, MTK_E_PARSE,
+		           "%s GPT entry array at LBA %llu (%llu sectors) is outside the disk", which,
+		           (unsigned long long)h->entries_lba, (unsigned long long)secs);
 	return 0;
 }
 
-static int parse_entry(const uint8_t *e, uint32_t idx, const char *which, const struct gpt_hdr *h, uint32_t ss,
-		       struct mtk_part *p, struct gpt_why *w)
+static int parse_entry(const uint8_t *e, uint32_t idx, const char *which, const struct gpt_hdr *h,
+                       uint32_t ss, struct mtk_part *p, struct gpt_why *w)
 {
 	memset(p, 0, sizeof *p);
 	memcpy(p->type_guid, e + E_TYPE, 16);
@@ -257,9 +271,10 @@ static int parse_entry(const uint8_t *e, uint32_t idx, const char *which, const 
 	p->region = MTK_REGION_USER;
 	name_from_utf16(e + E_NAME, p->name);
 	if (first > last || first < h->first || last > h->last)
-		return why(w, MTK_E_PARSE, "%s GPT entry %u (%s): LBAs %llu..%llu outside the usable %llu..%llu",
-			   which, idx, p->name, (unsigned long long)first, (unsigned long long)last,
-			   (unsigned long long)h->first, (unsigned long long)h->last);
+		return why(w, MTK_E_PARSE,
+		           "%s GPT entry %u (%s): LBAs %llu..%llu outside the usable %llu..%llu", which, idx,
+		           p->name, (unsigned long long)first, (unsigned long long)last,
+		           (unsigned long long)h->first, (unsigned long long)h->last);
 	/* last <= h->last < disk_sectors, and disk bytes were checked to fit */
 	p->start = first * ss;
 	p->size = (last - first + 1) * ss;
@@ -267,7 +282,7 @@ static int parse_entry(const uint8_t *e, uint32_t idx, const char *which, const 
 }
 
 static int read_entries(mtk_ctx *ctx, const struct gpt_src *src, const char *which, const struct gpt_hdr *h,
-			struct mtk_ptable *out, struct gpt_why *w)
+                        struct mtk_ptable *out, struct gpt_why *w)
 {
 	size_t bytes = (size_t)h->num * h->entry_size;
 	uint32_t secs = (uint32_t)((bytes + src->ss - 1) / src->ss);
@@ -282,8 +297,8 @@ static int read_entries(mtk_ctx *ctx, const struct gpt_src *src, const char *whi
 	}
 	uint32_t computed = mtk_crc32_update(0, buf, bytes);
 	if (computed != h->entries_crc) {
-		rc = why(w, MTK_E_PARSE, "%s GPT entries CRC mismatch (stored 0x%08x, computed 0x%08x)", which,
-			 h->entries_crc, computed);
+		rc = why(w, MTK_E_PARSE, "%s GPT entries CRC mismatch (stored 0x%08x, computed 0x%08x)",
+		         which, h->entries_crc, computed);
 		goto out;
 	}
 	for (uint32_t i = 0; i < h->num; i++) {
@@ -306,10 +321,10 @@ out:
 }
 
 static int try_copy(mtk_ctx *ctx, const struct gpt_src *src, uint64_t lba, const char *which,
-		    struct mtk_ptable *out, struct gpt_why *w)
+                    struct mtk_ptable *out, struct gpt_why *w)
 {
 	uint8_t *sec = malloc(src->ss);
-	struct gpt_hdr h = { 0 };
+	struct gpt_hdr h = {0};
 	if (!sec)
 		return why(w, MTK_E_NOMEM, "out of memory for a GPT header sector");
 	int rc = read_header(src, lba, which, sec, &h, w);
@@ -331,19 +346,19 @@ static int try_copy(mtk_ctx *ctx, const struct gpt_src *src, uint64_t lba, const
 	return 0;
 }
 
-int mtk_gpt_read(mtk_ctx *ctx, mtk_read_sectors_fn rd, void *user, uint32_t sector_size, uint64_t disk_sectors,
-		 struct mtk_ptable *out)
+int mtk_gpt_read(mtk_ctx *ctx, mtk_read_sectors_fn rd, void *user, uint32_t sector_size,
+                 uint64_t disk_sectors, struct mtk_ptable *out)
 {
-	struct gpt_src src = { rd, user, sector_size, disk_sectors };
-	struct gpt_why wp = { 0, "" }, wb = { 0, "" };
+	struct gpt_src src = {rd, user, sector_size, disk_sectors};
+	struct gpt_why wp = {0, ""}, wb = {0, ""};
 	uint64_t disk_bytes;
 	mtk_ptable_init(out, MTK_PTABLE_GPT);
 	if (!sector_size_ok(sector_size))
 		return mtk_fail(ctx, MTK_E_INVAL, "GPT: sector size %u is not a power of two in 512..65536",
-				sector_size);
+		                sector_size);
 	if (disk_sectors < 3 || mtk_mul_overflows(disk_sectors, sector_size, &disk_bytes))
 		return mtk_fail(ctx, MTK_E_INVAL, "GPT: a disk of %llu sectors cannot hold a GPT",
-				(unsigned long long)disk_sectors);
+		                (unsigned long long)disk_sectors);
 	if (try_copy(ctx, &src, 1, "primary", out, &wp) == 0)
 		return 0;
 	if (try_copy(ctx, &src, disk_sectors - 1, "backup", out, &wb) == 0) {
@@ -383,12 +398,13 @@ static int mem_read(void *user, uint64_t lba, uint32_t count, uint8_t *buf)
 }
 
 int mtk_gpt_parse(mtk_ctx *ctx, const uint8_t *head, size_t head_len, const uint8_t *tail, size_t tail_len,
-		  uint32_t sector_size, uint64_t disk_sectors, struct mtk_ptable *out)
+                  uint32_t sector_size, uint64_t disk_sectors, struct mtk_ptable *out)
 {
-	struct mem_disk m = { head, tail, head ? head_len : 0, tail ? tail_len : 0, sector_size, 0 };
+	struct mem_disk m = {head, tail, head ? head_len : 0, tail ? tail_len : 0, sector_size, 0};
 	if (sector_size_ok(sector_size) && mtk_mul_overflows(disk_sectors, sector_size, &m.disk_bytes)) {
 		mtk_ptable_init(out, MTK_PTABLE_GPT);
-		return mtk_fail(ctx, MTK_E_INVAL, "GPT: %llu sectors overflow", (unsigned long long)disk_sectors);
+		return mtk_fail(ctx, MTK_E_INVAL, "GPT: %llu sectors overflow",
+		                (unsigned long long)disk_sectors);
 	}
 	return mtk_gpt_read(ctx, mem_read, &m, sector_size, disk_sectors, out);
 }
@@ -423,37 +439,41 @@ static int geom_init(mtk_ctx *ctx, const struct mtk_ptable *t, uint32_t ss, uint
 {
 	uint64_t bytes;
 	if (!sector_size_ok(ss))
-		return mtk_fail(ctx, MTK_E_INVAL, "GPT: sector size %u is not a power of two in 512..65536", ss);
+		return mtk_fail(ctx, MTK_E_INVAL, "GPT: sector size %u is not a power of two in 512..65536",
+		                ss);
 	g->ss = ss;
 	g->es = mtk_gpt_entry_sectors(ss);
 	g->n = n;
 	if (n < 2 * (uint64_t)g->es + 4 || mtk_mul_overflows(n, ss, &bytes))
 		return mtk_fail(ctx, MTK_E_RANGE, "GPT: a disk of %llu sectors of %u bytes cannot hold a GPT",
-				(unsigned long long)n, ss);
+		                (unsigned long long)n, ss);
 	uint64_t min_first = 2 + g->es, max_last = n - 2 - g->es;
 	g->first = t->first_usable ? t->first_usable : min_first;
 	g->last = t->last_usable ? t->last_usable : max_last;
 	if (g->first < min_first || g->last > max_last || g->first > g->last)
 		return mtk_fail(ctx, MTK_E_RANGE, "GPT: usable LBAs %llu..%llu not inside %llu..%llu",
-				(unsigned long long)g->first, (unsigned long long)g->last,
-				(unsigned long long)min_first, (unsigned long long)max_last);
+		                (unsigned long long)g->first, (unsigned long long)g->last,
+		                (unsigned long long)min_first, (unsigned long long)max_last);
 	return 0;
 }
 
 static int check_part(mtk_ctx *ctx, const struct gpt_geom *g, const struct mtk_part *p)
 {
 	if (p->region != MTK_REGION_USER)
-		return mtk_fail(ctx, MTK_E_INVAL, "GPT: partition %s is in the %s area, not the user area", p->name,
-				mtk_region_name(p->region));
+		return mtk_fail(ctx, MTK_E_INVAL, "GPT: partition %s is in the %s area, not the user area",
+		                p->name, mtk_region_name(p->region));
 	if (p->start % g->ss || p->size % g->ss || p->size == 0)
-		return mtk_fail(ctx, MTK_E_INVAL, "GPT: partition %s (0x%llx, 0x%llx bytes) is not a whole number of "
-				"%u-byte sectors", p->name, (unsigned long long)p->start,
-				(unsigned long long)p->size, g->ss);
+		return mtk_fail(ctx, MTK_E_INVAL,
+		                "GPT: partition %s (0x%llx, 0x%llx bytes) is not a whole number of "
+		                "%u-byte sectors",
+		                p->name, (unsigned long long)p->start, (unsigned long long)p->size, g->ss);
 	uint64_t first = p->start / g->ss, last = first + p->size / g->ss - 1;
 	if (first < g->first || last > g->last || last < first)
-		return mtk_fail(ctx, MTK_E_RANGE, "GPT: partition %s (LBAs %llu..%llu) is outside the usable LBAs "
-				"%llu..%llu", p->name, (unsigned long long)first, (unsigned long long)last,
-				(unsigned long long)g->first, (unsigned long long)g->last);
+		return mtk_fail(ctx, MTK_E_RANGE,
+		                "GPT: partition %s (LBAs %llu..%llu) is outside the usable LBAs "
+		                "%llu..%llu",
+		                p->name, (unsigned long long)first, (unsigned long long)last,
+		                (unsigned long long)g->first, (unsigned long long)g->last);
 	return 0;
 }
 
@@ -463,14 +483,14 @@ static int check_overlaps(mtk_ctx *ctx, const struct mtk_ptable *t)
 		for (size_t j = i + 1; j < t->count; j++) {
 			const struct mtk_part *a = &t->parts[i], *b = &t->parts[j];
 			if (a->start < b->start + b->size && b->start < a->start + a->size)
-				return mtk_fail(ctx, MTK_E_RANGE, "GPT: partitions %s and %s overlap", a->name,
-						b->name);
+				return mtk_fail(ctx, MTK_E_RANGE, "GPT: partitions %s and %s overlap",
+				                a->name, b->name);
 		}
 	return 0;
 }
 
 static int build_entries(mtk_ctx *ctx, const struct mtk_ptable *t, const struct gpt_geom *g, uint64_t seed,
-			 uint8_t *arr)
+                         uint8_t *arr)
 {
 	memset(arr, 0, GPT_ENTRIES_BYTES);
 	for (size_t i = 0; i < t->count; i++) {
@@ -494,7 +514,7 @@ static int build_entries(mtk_ctx *ctx, const struct mtk_ptable *t, const struct 
 }
 
 static void build_header(uint8_t *sec, const struct gpt_geom *g, const uint8_t disk_guid[16], bool primary,
-			 uint32_t entries_crc)
+                         uint32_t entries_crc)
 {
 	memset(sec, 0, g->ss);
 	memcpy(sec + H_SIG, GPT_SIG, 8);
@@ -516,7 +536,7 @@ static void build_header(uint8_t *sec, const struct gpt_geom *g, const uint8_t d
  * 32 bits), boot flag 0, as mtkclient's MBR parser expects (da-legacy §8.1). */
 static void build_pmbr(uint8_t *sec, const struct gpt_geom *g)
 {
-	static const uint8_t chs_start[3] = { 0x00, 0x02, 0x00 }, chs_end[3] = { 0xFF, 0xFF, 0xFF };
+	static const uint8_t chs_start[3] = {0x00, 0x02, 0x00}, chs_end[3] = {0xFF, 0xFF, 0xFF};
 	uint8_t *e = sec + 0x1BE;
 	memset(sec, 0, g->ss);
 	memcpy(e + 1, chs_start, 3);
@@ -529,18 +549,18 @@ static void build_pmbr(uint8_t *sec, const struct gpt_geom *g)
 }
 
 int mtk_gpt_build(mtk_ctx *ctx, const struct mtk_ptable *t, uint32_t sector_size, uint64_t disk_sectors,
-		  uint64_t seed, uint8_t *head, size_t head_len, uint8_t *tail, size_t tail_len)
+                  uint64_t seed, uint8_t *head, size_t head_len, uint8_t *tail, size_t tail_len)
 {
 	struct gpt_geom g;
 	int rc = geom_init(ctx, t, sector_size, disk_sectors, &g);
 	if (rc < 0)
 		return rc;
 	if (head_len < mtk_gpt_head_bytes(g.ss) || tail_len < mtk_gpt_tail_bytes(g.ss))
-		return mtk_fail(ctx, MTK_E_INVAL, "GPT: buffers of %zu/%zu bytes, need %zu/%zu", head_len, tail_len,
-				mtk_gpt_head_bytes(g.ss), mtk_gpt_tail_bytes(g.ss));
+		return mtk_fail(ctx, MTK_E_INVAL, "GPT: buffers of %zu/%zu bytes, need %zu/%zu", head_len,
+		                tail_len, mtk_gpt_head_bytes(g.ss), mtk_gpt_tail_bytes(g.ss));
 	if (t->count > MTK_GPT_ENTRY_COUNT)
 		return mtk_fail(ctx, MTK_E_RANGE, "GPT: %zu partitions, at most %d fit", t->count,
-				MTK_GPT_ENTRY_COUNT);
+		                MTK_GPT_ENTRY_COUNT);
 	uint8_t *arr = head + 2 * (size_t)g.ss;
 	memset(arr, 0, (size_t)g.es * g.ss);
 	rc = build_entries(ctx, t, &g, seed, arr);
@@ -562,11 +582,11 @@ int mtk_gpt_build(mtk_ctx *ctx, const struct mtk_ptable *t, uint32_t sector_size
 }
 
 int mtk_gpt_write(mtk_ctx *ctx, const struct mtk_ptable *t, uint32_t sector_size, uint64_t disk_sectors,
-		  uint64_t seed, mtk_write_sectors_fn wr, void *user)
+                  uint64_t seed, mtk_write_sectors_fn wr, void *user)
 {
 	if (!sector_size_ok(sector_size))
 		return mtk_fail(ctx, MTK_E_INVAL, "GPT: sector size %u is not a power of two in 512..65536",
-				sector_size);
+		                sector_size);
 	size_t hl = mtk_gpt_head_bytes(sector_size), tl = mtk_gpt_tail_bytes(sector_size);
 	uint8_t *head = malloc(hl), *tail = malloc(tl);
 	int rc = head && tail ? 0 : mtk_fail(ctx, MTK_E_NOMEM, "GPT: out of memory");

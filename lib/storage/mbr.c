@@ -21,11 +21,11 @@
 #include "core/bytes.h"
 #include "core/ctx.h"
 
-#define SECTOR 512u
-#define ENTRIES_AT 0x1BE
-#define TO_END 0xFFFFFFFFu
-#define TYPE_LINUX 0x83
-#define TYPE_EXTENDED 0x05
+#define SECTOR          512u
+#define ENTRIES_AT      0x1BE
+#define TO_END          0xFFFFFFFFu
+#define TYPE_LINUX      0x83
+#define TYPE_EXTENDED   0x05
 #define TYPE_PROTECTIVE 0xEE
 
 static bool is_extended(uint8_t type)
@@ -66,7 +66,7 @@ static bool size_means_to_end(uint32_t size, uint32_t rel, uint64_t abs, uint64_
 }
 
 static int add_entry(struct mbr_walk *w, const uint8_t *e, uint64_t table_lba, const char *table, int slot,
-		     unsigned number)
+                     unsigned number)
 {
 	uint32_t rel = mtk_get_u32le(e + 8), size = mtk_get_u32le(e + 12);
 	uint64_t start = table_lba + rel, sectors = size;
@@ -75,19 +75,22 @@ static int add_entry(struct mbr_walk *w, const uint8_t *e, uint64_t table_lba, c
 	snprintf(p.name, sizeof p.name, "p%u", number);
 	if (rel == 0 || size == 0)
 		return mtk_fail(w->ctx, MTK_E_PARSE, "%s at LBA %llu, entry %d (byte 0x%x): %s 0", table,
-				(unsigned long long)table_lba, slot, ENTRIES_AT + 16 * slot,
-				rel == 0 ? "start" : "size");
+		                (unsigned long long)table_lba, slot, ENTRIES_AT + 16 * slot,
+		                rel == 0 ? "start" : "size");
 	if (w->disk_sectors && start >= w->disk_sectors)
-		return mtk_fail(w->ctx, MTK_E_PARSE, "%s at LBA %llu, entry %d: partition starts at LBA %llu, past "
-				"the end of the area (%llu sectors)", table, (unsigned long long)table_lba, slot,
-				(unsigned long long)start, (unsigned long long)w->disk_sectors);
+		return mtk_fail(w->ctx, MTK_E_PARSE,
+		                "%s at LBA %llu, entry %d: partition starts at LBA %llu, past "
+		                "the end of the area (%llu sectors)",
+		                table, (unsigned long long)table_lba, slot, (unsigned long long)start,
+		                (unsigned long long)w->disk_sectors);
 	if (size_means_to_end(size, rel, start, w->ext_base) && w->disk_sectors)
 		sectors = w->disk_sectors - start;
 	else if (w->disk_sectors && start + sectors > w->disk_sectors)
-		return mtk_fail(w->ctx, MTK_E_PARSE, "%s at LBA %llu, entry %d: partition LBAs %llu+%llu run past "
-				"the end of the area (%llu sectors)", table, (unsigned long long)table_lba, slot,
-				(unsigned long long)start, (unsigned long long)sectors,
-				(unsigned long long)w->disk_sectors);
+		return mtk_fail(w->ctx, MTK_E_PARSE,
+		                "%s at LBA %llu, entry %d: partition LBAs %llu+%llu run past "
+		                "the end of the area (%llu sectors)",
+		                table, (unsigned long long)table_lba, slot, (unsigned long long)start,
+		                (unsigned long long)sectors, (unsigned long long)w->disk_sectors);
 	p.start = start * SECTOR;
 	p.size = sectors * SECTOR;
 	p.region = MTK_REGION_USER;
@@ -101,8 +104,9 @@ static int read_table(struct mbr_walk *w, uint64_t lba, const char *table, uint8
 	if (rc < 0)
 		return mtk_wrap(w->ctx, rc, "reading the %s at LBA %llu", table, (unsigned long long)lba);
 	if (!mtk_mbr_is_valid(sec, SECTOR))
-		return mtk_fail(w->ctx, MTK_E_PARSE, "%s at LBA %llu: no 55 AA signature at byte 0x1FE (got %02x %02x)",
-				table, (unsigned long long)lba, sec[510], sec[511]);
+		return mtk_fail(w->ctx, MTK_E_PARSE,
+		                "%s at LBA %llu: no 55 AA signature at byte 0x1FE (got %02x %02x)", table,
+		                (unsigned long long)lba, sec[510], sec[511]);
 	return 0;
 }
 
@@ -112,7 +116,8 @@ static int walk_mbr(struct mbr_walk *w, uint8_t *sec)
 	if (rc < 0)
 		return rc;
 	if (mtk_mbr_is_protective(sec, SECTOR))
-		return mtk_fail(w->ctx, MTK_E_PARSE, "MBR: entry 0 is a GPT protective entry (type 0xEE), read the GPT");
+		return mtk_fail(w->ctx, MTK_E_PARSE,
+		                "MBR: entry 0 is a GPT protective entry (type 0xEE), read the GPT");
 	for (int i = 0; i < 4 && rc == 0; i++) {
 		const uint8_t *e = sec + ENTRIES_AT + 16 * i;
 		if (e[4] == 0)
@@ -145,30 +150,34 @@ static int walk_ebr(struct mbr_walk *w, uint64_t lba, unsigned index, uint8_t *s
 			continue;
 		}
 		if (w->next_ebr)
-			return mtk_fail(w->ctx, MTK_E_PARSE, "%s at LBA %llu: second link entry at entry %d", table,
-					(unsigned long long)lba, i);
+			return mtk_fail(w->ctx, MTK_E_PARSE, "%s at LBA %llu: second link entry at entry %d",
+			                table, (unsigned long long)lba, i);
 		w->next_ebr = w->ext_base + mtk_get_u32le(e + 8);
 		if (w->next_ebr <= w->ext_base)
-			return mtk_fail(w->ctx, MTK_E_PARSE, "%s at LBA %llu: link entry %d points back at EBR1", table,
-					(unsigned long long)lba, i);
+			return mtk_fail(w->ctx, MTK_E_PARSE,
+			                "%s at LBA %llu: link entry %d points back at EBR1", table,
+			                (unsigned long long)lba, i);
 	}
 	return rc;
 }
 
-int mtk_mbr_read(mtk_ctx *ctx, mtk_read_sectors_fn rd, void *user, uint64_t disk_sectors, struct mtk_ptable *out)
+int mtk_mbr_read(mtk_ctx *ctx, mtk_read_sectors_fn rd, void *user, uint64_t disk_sectors,
+                 struct mtk_ptable *out)
 {
 	uint8_t sec[SECTOR];
-	struct mbr_walk w = { ctx, rd, user, disk_sectors, 0, 0, 5, out };
+	struct mbr_walk w = {ctx, rd, user, disk_sectors, 0, 0, 5, out};
 	mtk_ptable_init(out, MTK_PTABLE_MBR);
 	if (mtk_mul_overflows(disk_sectors, SECTOR, &out->disk_size))
-		return mtk_fail(ctx, MTK_E_INVAL, "MBR: %llu sectors overflow", (unsigned long long)disk_sectors);
+		return mtk_fail(ctx, MTK_E_INVAL, "MBR: %llu sectors overflow",
+		                (unsigned long long)disk_sectors);
 	int rc = walk_mbr(&w, sec);
 	uint64_t lba = w.ext_base;
 	/* Each EBR is a table; MTK_MBR_MAX_SECTORS also ends a looping chain. */
 	for (unsigned n = 1; rc == 0 && lba; n++, lba = w.next_ebr) {
 		if (n + 1 > MTK_MBR_MAX_SECTORS)
-			rc = mtk_fail(ctx, MTK_E_PARSE, "MBR: more than %d tables in the EBR chain (a loop?) at LBA %llu",
-				      MTK_MBR_MAX_SECTORS, (unsigned long long)lba);
+			rc = mtk_fail(ctx, MTK_E_PARSE,
+			              "MBR: more than %d tables in the EBR chain (a loop?) at LBA %llu",
+			              MTK_MBR_MAX_SECTORS, (unsigned long long)lba);
 		else
 			rc = walk_ebr(&w, lba, n, sec);
 	}
@@ -195,7 +204,7 @@ static int mbr_mem_read(void *user, uint64_t lba, uint32_t count, uint8_t *dst)
 
 int mtk_mbr_parse(mtk_ctx *ctx, const uint8_t *buf, size_t len, uint64_t disk_sectors, struct mtk_ptable *out)
 {
-	struct mbr_mem m = { buf, buf ? len : 0 };
+	struct mbr_mem m = {buf, buf ? len : 0};
 	return mtk_mbr_read(ctx, mbr_mem_read, &m, disk_sectors, out);
 }
 
@@ -210,7 +219,8 @@ struct mbr_plan {
 
 static int cmp_start(const void *a, const void *b)
 {
-	const struct mtk_part *x = *(const struct mtk_part *const *)a, *y = *(const struct mtk_part *const *)b;
+	const struct mtk_part *x = *(const struct mtk_part *const *)a,
+	                      *y = *(const struct mtk_part *const *)b;
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
@@ -232,16 +242,19 @@ static int plan_tables(mtk_ctx *ctx, const struct mtk_ptable *t, struct mbr_plan
 			continue;
 		if (!strcasecmp(p->name, "MBR")) {
 			if (p->start != 0)
-				return mtk_fail(ctx, MTK_E_INVAL, "MBR partition at user offset 0x%llx, must be 0",
-						(unsigned long long)p->start);
+				return mtk_fail(ctx, MTK_E_INVAL,
+				                "MBR partition at user offset 0x%llx, must be 0",
+				                (unsigned long long)p->start);
 			have_mbr = true;
 		} else if (k) {
 			if (k >= MTK_MBR_MAX_SECTORS || pl->ebr[k])
-				return mtk_fail(ctx, MTK_E_INVAL, "%s: EBRs must be numbered 1..%d, once each", p->name,
-						MTK_MBR_MAX_SECTORS - 1);
+				return mtk_fail(ctx, MTK_E_INVAL,
+				                "%s: EBRs must be numbered 1..%d, once each", p->name,
+				                MTK_MBR_MAX_SECTORS - 1);
 			if (p->start == 0 || p->start % SECTOR || p->start / SECTOR > TO_END)
-				return mtk_fail(ctx, MTK_E_INVAL, "%s at 0x%llx: not a sector inside the 32-bit LBA range",
-						p->name, (unsigned long long)p->start);
+				return mtk_fail(ctx, MTK_E_INVAL,
+				                "%s at 0x%llx: not a sector inside the 32-bit LBA range",
+				                p->name, (unsigned long long)p->start);
 			pl->ebr[k] = p;
 		} else if (p->mbr_type) {
 			pl->linux[pl->n_linux++] = p;
@@ -253,7 +266,8 @@ static int plan_tables(mtk_ctx *ctx, const struct mtk_ptable *t, struct mbr_plan
 		pl->n_ebr++;
 	for (size_t k = pl->n_ebr + 1; k < MTK_MBR_MAX_SECTORS; k++)
 		if (pl->ebr[k])
-			return mtk_fail(ctx, MTK_E_INVAL, "%s present but EBR%zu missing", pl->ebr[k]->name, pl->n_ebr + 1);
+			return mtk_fail(ctx, MTK_E_INVAL, "%s present but EBR%zu missing", pl->ebr[k]->name,
+			                pl->n_ebr + 1);
 	qsort(pl->linux, pl->n_linux, sizeof *pl->linux, cmp_start);
 	return 0;
 }
@@ -268,15 +282,16 @@ static void put_entry(uint8_t *sec, int slot, uint8_t type, uint32_t start, uint
 
 /* One Linux entry of a table at `table_lba`; `last` gets the to-the-end size. */
 static int put_linux(mtk_ctx *ctx, uint8_t *sec, int slot, const struct mtk_part *p, uint64_t table_lba,
-		     uint64_t ebr1_lba, bool last)
+                     uint64_t ebr1_lba, bool last)
 {
 	uint64_t lba = p->start / SECTOR, n = p->size / SECTOR;
 	if (p->start % SECTOR || p->size % SECTOR || n == 0)
-		return mtk_fail(ctx, MTK_E_INVAL, "%s: start 0x%llx / size 0x%llx not whole non-empty sectors", p->name,
-				(unsigned long long)p->start, (unsigned long long)p->size);
+		return mtk_fail(ctx, MTK_E_INVAL,
+		                "%s: start 0x%llx / size 0x%llx not whole non-empty sectors", p->name,
+		                (unsigned long long)p->start, (unsigned long long)p->size);
 	if (lba <= table_lba || lba - table_lba > TO_END || n > TO_END)
-		return mtk_fail(ctx, MTK_E_RANGE, "%s at LBA %llu cannot be described by a table at LBA %llu", p->name,
-				(unsigned long long)lba, (unsigned long long)table_lba);
+		return mtk_fail(ctx, MTK_E_RANGE, "%s at LBA %llu cannot be described by a table at LBA %llu",
+		                p->name, (unsigned long long)lba, (unsigned long long)table_lba);
 	uint32_t rel = (uint32_t)(lba - table_lba);
 	/* ptgen: counted from EBR1 when there is one; the reference's "0xFFFFFFFF - start" otherwise */
 	uint64_t base_rel = ebr1_lba ? lba - ebr1_lba : lba;
@@ -304,19 +319,23 @@ static int fill_tables(mtk_ctx *ctx, const struct mbr_plan *pl, bool last_to_end
 	if (pl->n_ebr)
 		put_entry(out->sector[0], slot++, TYPE_EXTENDED, (uint32_t)ebr1, TO_END);
 	for (; slot < 4 && next < pl->n_linux && rc == 0; slot++, next++)
-		rc = put_linux(ctx, out->sector[0], slot, pl->linux[next], 0, ebr1, last_to_end && next + 1 == pl->n_linux);
+		rc = put_linux(ctx, out->sector[0], slot, pl->linux[next], 0, ebr1,
+		               last_to_end && next + 1 == pl->n_linux);
 	for (size_t k = 1; k <= pl->n_ebr && rc == 0; k++) {
 		uint64_t at = pl->ebr[k]->start / SECTOR;
 		new_sector(out, pl->ebr[k]->start);
 		uint8_t *sec = out->sector[out->count - 1];
 		for (slot = 0; slot < 3 && next < pl->n_linux && rc == 0; slot++, next++)
-			rc = put_linux(ctx, sec, slot, pl->linux[next], at, ebr1, last_to_end && next + 1 == pl->n_linux);
+			rc = put_linux(ctx, sec, slot, pl->linux[next], at, ebr1,
+			               last_to_end && next + 1 == pl->n_linux);
 		if (next < pl->n_linux && k < pl->n_ebr)
-			put_entry(sec, 3, TYPE_EXTENDED, (uint32_t)(pl->ebr[k + 1]->start / SECTOR - ebr1), TO_END);
+			put_entry(sec, 3, TYPE_EXTENDED, (uint32_t)(pl->ebr[k + 1]->start / SECTOR - ebr1),
+			          TO_END);
 	}
 	if (rc == 0 && next < pl->n_linux)
-		rc = mtk_fail(ctx, MTK_E_RANGE, "%zu Linux partitions do not fit the MBR and %zu EBRs (%s is left over)",
-			      pl->n_linux, pl->n_ebr, pl->linux[next]->name);
+		rc = mtk_fail(ctx, MTK_E_RANGE,
+		              "%zu Linux partitions do not fit the MBR and %zu EBRs (%s is left over)",
+		              pl->n_linux, pl->n_ebr, pl->linux[next]->name);
 	return rc;
 }
 

@@ -25,8 +25,8 @@
 #include "core/bytes.h"
 #include "core/ctx.h"
 
-#define NAME_LEN 64
-#define USER_TAIL (1024u * 1024u)
+#define NAME_LEN       64
+#define USER_TAIL      (1024u * 1024u)
 #define DA_MAX_RECORDS 1024
 
 struct pmt_fmt {
@@ -37,9 +37,9 @@ struct pmt_fmt {
 };
 
 static const struct pmt_fmt fmts[] = {
-	[MTK_PMT_NAND32] = { NULL, 76, false, false },
-	[MTK_PMT_EMMC_10] = { "1.0", 88, true, false },
-	[MTK_PMT_EMMC_11] = { "1.1", 96, true, true },
+        [MTK_PMT_NAND32] = {NULL, 76, false, false},
+        [MTK_PMT_EMMC_10] = {"1.0", 88, true, false},
+        [MTK_PMT_EMMC_11] = {"1.1", 96, true, true},
 };
 
 struct pmt_why {
@@ -59,8 +59,10 @@ static int why(struct pmt_why *w, const char *fmt, ...)
 int mtk_pmt_offset(mtk_ctx *ctx, uint64_t user_size, uint64_t *off)
 {
 	if (user_size < USER_TAIL + 2 * MTK_PMT_REGION_SIZE)
-		return mtk_fail(ctx, MTK_E_RANGE, "PMT: a user area of 0x%llx bytes has no room for the table at "
-				"size - 1 MiB", (unsigned long long)user_size);
+		return mtk_fail(ctx, MTK_E_RANGE,
+		                "PMT: a user area of 0x%llx bytes has no room for the table at "
+		                "size - 1 MiB",
+		                (unsigned long long)user_size);
 	*off = user_size - USER_TAIL;
 	return 0;
 }
@@ -84,7 +86,7 @@ static int read_name(const uint8_t *rec, size_t at, struct mtk_part *p, struct p
 }
 
 static int parse_record(const uint8_t *rec, size_t at, const struct pmt_fmt *f, struct mtk_part *p,
-			struct pmt_why *w)
+                        struct pmt_why *w)
 {
 	struct mtk_rd r = mtk_rd_init(rec + NAME_LEN, f->rec - NAME_LEN);
 	uint64_t end;
@@ -99,12 +101,12 @@ static int parse_record(const uint8_t *rec, size_t at, const struct pmt_fmt *f, 
 	p->region = region_of(p->part_id);
 	if (mtk_add_overflows(p->start, p->size, &end))
 		return why(w, "record %s at byte 0x%zx: offset 0x%llx + size 0x%llx overflows", p->name, at,
-			   (unsigned long long)p->start, (unsigned long long)p->size);
+		           (unsigned long long)p->start, (unsigned long long)p->size);
 	return 0;
 }
 
 static int detect_variant(const uint8_t *buf, enum mtk_pmt_variant want, enum mtk_pmt_variant *got,
-			  struct pmt_why *w)
+                          struct pmt_why *w)
 {
 	if (want == MTK_PMT_NAND32) {
 		*got = want;
@@ -115,27 +117,27 @@ static int detect_variant(const uint8_t *buf, enum mtk_pmt_variant want, enum mt
 			*got = (enum mtk_pmt_variant)v;
 			if (want != MTK_PMT_NONE && want != *got)
 				return why(w, "version '%s' at byte 4, expected '%s'", fmts[v].version,
-					   fmts[want].version);
+				           fmts[want].version);
 			return 0;
 		}
 	}
-	return why(w, "unknown version at byte 4 (%02x %02x %02x %02x), expected \"1.0\" or \"1.1\"", buf[4], buf[5],
-		   buf[6], buf[7]);
+	return why(w, "unknown version at byte 4 (%02x %02x %02x %02x), expected \"1.0\" or \"1.1\"", buf[4],
+	           buf[5], buf[6], buf[7]);
 }
 
 static int parse_copy(mtk_ctx *ctx, const uint8_t *buf, size_t len, enum mtk_pmt_variant want,
-		      struct mtk_ptable *out, struct pmt_why *w)
+                      struct mtk_ptable *out, struct pmt_why *w)
 {
 	mtk_ptable_init(out, MTK_PTABLE_PMT);
 	if (!buf || len < MTK_PMT_REGION_SIZE)
 		return why(w, "%zu bytes, a copy is %u", buf ? len : 0, MTK_PMT_REGION_SIZE);
 	uint32_t sig = mtk_get_u32le(buf), tail = mtk_get_u32le(buf + MTK_PMT_REGION_SIZE - 4);
 	if (sig != MTK_PMT_SIG && sig != MTK_PMT_MIRROR_SIG)
-		return why(w, "no signature at byte 0 (got 0x%08x, want PTv1 0x%08x or MPT1 0x%08x)", sig, MTK_PMT_SIG,
-			   MTK_PMT_MIRROR_SIG);
+		return why(w, "no signature at byte 0 (got 0x%08x, want PTv1 0x%08x or MPT1 0x%08x)", sig,
+		           MTK_PMT_SIG, MTK_PMT_MIRROR_SIG);
 	if (tail != sig)
 		return why(w, "signature at byte 0x%x is 0x%08x, at byte 0 0x%08x (torn write?)",
-			   MTK_PMT_REGION_SIZE - 4, tail, sig);
+		           MTK_PMT_REGION_SIZE - 4, tail, sig);
 	enum mtk_pmt_variant v = MTK_PMT_NONE;
 	int rc = detect_variant(buf, want, &v, w);
 	if (rc < 0)
@@ -159,7 +161,7 @@ static int parse_copy(mtk_ctx *ctx, const uint8_t *buf, size_t len, enum mtk_pmt
 }
 
 int mtk_pmt_parse(mtk_ctx *ctx, const uint8_t *buf, size_t len, enum mtk_pmt_variant variant,
-		  struct mtk_ptable *out)
+                  struct mtk_ptable *out)
 {
 	struct pmt_why w;
 	if (parse_copy(ctx, buf, len, variant, out, &w) < 0)
@@ -168,7 +170,7 @@ int mtk_pmt_parse(mtk_ctx *ctx, const uint8_t *buf, size_t len, enum mtk_pmt_var
 }
 
 int mtk_pmt_parse_pair(mtk_ctx *ctx, const uint8_t *buf, size_t len, enum mtk_pmt_variant variant,
-		       struct mtk_ptable *out)
+                       struct mtk_ptable *out)
 {
 	struct pmt_why wm, wr;
 	if (parse_copy(ctx, buf, len, variant, out, &wm) == 0)
@@ -180,7 +182,7 @@ int mtk_pmt_parse_pair(mtk_ctx *ctx, const uint8_t *buf, size_t len, enum mtk_pm
 		return 0;
 	}
 	return mtk_fail(ctx, MTK_E_PARSE, "no valid PMT: main copy: %s; mirror at byte 0x%x: %s", wm.msg,
-			MTK_PMT_REGION_SIZE, wr.msg);
+	                MTK_PMT_REGION_SIZE, wr.msg);
 }
 
 /* ------------------------------------------------------------------ writer */
@@ -189,7 +191,8 @@ static int check_name(mtk_ctx *ctx, const struct mtk_part *p)
 {
 	size_t n = strnlen(p->name, sizeof p->name);
 	if (n == 0 || n >= NAME_LEN)
-		return mtk_fail(ctx, MTK_E_INVAL, "PMT: partition name '%s' must be 1..%d bytes", p->name, NAME_LEN - 1);
+		return mtk_fail(ctx, MTK_E_INVAL, "PMT: partition name '%s' must be 1..%d bytes", p->name,
+		                NAME_LEN - 1);
 	return 0;
 }
 
@@ -210,8 +213,9 @@ static int put_record(mtk_ctx *ctx, uint8_t *rec, const struct pmt_fmt *f, const
 	if (rc < 0)
 		return rc;
 	if (!f->wide && (p->size > UINT32_MAX || p->start > UINT32_MAX || p->attrs > UINT32_MAX))
-		return mtk_fail(ctx, MTK_E_RANGE, "PMT: %s does not fit the 32-bit NAND record (0x%llx at 0x%llx)",
-				p->name, (unsigned long long)p->size, (unsigned long long)p->start);
+		return mtk_fail(ctx, MTK_E_RANGE,
+		                "PMT: %s does not fit the 32-bit NAND record (0x%llx at 0x%llx)", p->name,
+		                (unsigned long long)p->size, (unsigned long long)p->start);
 	uint8_t *q = rec + NAME_LEN;
 	memcpy(rec, p->name, strlen(p->name));
 	put_field(&q, f->wide, p->size);
@@ -223,7 +227,7 @@ static int put_record(mtk_ctx *ctx, uint8_t *rec, const struct pmt_fmt *f, const
 }
 
 static int build_copy(mtk_ctx *ctx, const struct mtk_ptable *t, const struct pmt_fmt *f, uint32_t sig,
-		      uint8_t *buf)
+                      uint8_t *buf)
 {
 	memset(buf, 0, MTK_PMT_REGION_SIZE);
 	mtk_put_u32le(buf, sig);
@@ -242,14 +246,16 @@ static int build_copy(mtk_ctx *ctx, const struct mtk_ptable *t, const struct pmt
 }
 
 int mtk_pmt_build(mtk_ctx *ctx, const struct mtk_ptable *t, enum mtk_pmt_variant variant, uint8_t *buf,
-		  size_t len)
+                  size_t len)
 {
 	if (variant < MTK_PMT_NAND32 || variant > MTK_PMT_EMMC_11)
 		return mtk_fail(ctx, MTK_E_INVAL, "PMT: unknown record variant %d", (int)variant);
 	if (len < 2 * MTK_PMT_REGION_SIZE)
-		return mtk_fail(ctx, MTK_E_INVAL, "PMT: buffer of %zu bytes, need %u", len, 2 * MTK_PMT_REGION_SIZE);
+		return mtk_fail(ctx, MTK_E_INVAL, "PMT: buffer of %zu bytes, need %u", len,
+		                2 * MTK_PMT_REGION_SIZE);
 	if (t->count > MTK_PMT_MAX_COUNT)
-		return mtk_fail(ctx, MTK_E_RANGE, "PMT: %zu partitions, at most %d fit", t->count, MTK_PMT_MAX_COUNT);
+		return mtk_fail(ctx, MTK_E_RANGE, "PMT: %zu partitions, at most %d fit", t->count,
+		                MTK_PMT_MAX_COUNT);
 	const struct pmt_fmt *f = &fmts[variant];
 	int rc = build_copy(ctx, t, f, MTK_PMT_SIG, buf);
 	if (rc == 0)
@@ -266,9 +272,11 @@ int mtk_pmt_parse_da(mtk_ctx *ctx, const uint8_t *buf, size_t len, struct mtk_pt
 	mtk_ptable_init(out, MTK_PTABLE_PMT);
 	out->pmt_variant = MTK_PMT_EMMC_11;
 	if (len % MTK_PMT_DA_RECORD)
-		return mtk_fail(ctx, MTK_E_PARSE, "0xA5 PMT payload: %zu bytes is not a multiple of 0x%x (%zu bytes "
-				"left at 0x%zx)", len, MTK_PMT_DA_RECORD, len % MTK_PMT_DA_RECORD,
-				len - len % MTK_PMT_DA_RECORD);
+		return mtk_fail(ctx, MTK_E_PARSE,
+		                "0xA5 PMT payload: %zu bytes is not a multiple of 0x%x (%zu bytes "
+		                "left at 0x%zx)",
+		                len, MTK_PMT_DA_RECORD, len % MTK_PMT_DA_RECORD,
+		                len - len % MTK_PMT_DA_RECORD);
 	for (size_t at = 0; at < len; at += MTK_PMT_DA_RECORD) {
 		struct mtk_part p;
 		int rc = parse_record(buf + at, at, f, &p, &w);
@@ -291,12 +299,13 @@ int mtk_pmt_build_da(mtk_ctx *ctx, const struct mtk_ptable *t, uint8_t *buf, siz
 {
 	if (t->count > DA_MAX_RECORDS)
 		return mtk_fail(ctx, MTK_E_RANGE, "0xA5 PMT payload: %zu partitions, at most %d", t->count,
-				DA_MAX_RECORDS);
+		                DA_MAX_RECORDS);
 	size_t need = t->count * MTK_PMT_DA_RECORD;
 	if (!buf)
 		return (int)need;
 	if (len < need)
-		return mtk_fail(ctx, MTK_E_INVAL, "0xA5 PMT payload: buffer of %zu bytes, need %zu", len, need);
+		return mtk_fail(ctx, MTK_E_INVAL, "0xA5 PMT payload: buffer of %zu bytes, need %zu", len,
+		                need);
 	memset(buf, 0, need);
 	for (size_t i = 0; i < t->count; i++) {
 		struct mtk_part p = t->parts[i];

@@ -16,12 +16,11 @@ static const struct {
 	const char *old;
 	const char *now;
 } part_aliases[] = {
-	{ "ANDROID", "system" },     { "USRDATA", "userdata" }, { "BOOTIMG", "boot" },
-	{ "UBOOT", "lk" },           { "SEC_RO", "secro" },     { "PRO_INFO", "proinfo" },
-	{ "PROTECT_F", "protect1" }, { "PROTECT_S", "protect2" },
+        {"ANDROID", "system"}, {"USRDATA", "userdata"}, {"BOOTIMG", "boot"},       {"UBOOT", "lk"},
+        {"SEC_RO", "secro"},   {"PRO_INFO", "proinfo"}, {"PROTECT_F", "protect1"}, {"PROTECT_S", "protect2"},
 };
 
-static const char *const kind_names[] = { "none", "gpt", "pmt", "mbr" };
+static const char *const kind_names[] = {"none", "gpt", "pmt", "mbr"};
 
 const char *mtk_ptable_kind_name(enum mtk_ptable_kind k)
 {
@@ -49,7 +48,8 @@ int mtk_ptable_add(mtk_ctx *ctx, struct mtk_ptable *t, const struct mtk_part *p)
 		size_t cap = t->cap ? t->cap * 2 : 16;
 		struct mtk_part *n = realloc(t->parts, cap * sizeof *n);
 		if (!n)
-			return mtk_fail(ctx, MTK_E_NOMEM, "partition table: out of memory for %zu entries", cap);
+			return mtk_fail(ctx, MTK_E_NOMEM, "partition table: out of memory for %zu entries",
+			                cap);
 		t->parts = n;
 		t->cap = cap;
 	}
@@ -65,7 +65,7 @@ int mtk_ptable_add_simple(mtk_ctx *ctx, struct mtk_ptable *t, const char *name, 
 	memset(&p, 0, sizeof p);
 	if (strlen(name) >= sizeof p.name)
 		return mtk_fail(ctx, MTK_E_INVAL, "partition name '%.40s...' longer than %d bytes", name,
-				MTK_PART_NAME_SIZE - 1);
+		                MTK_PART_NAME_SIZE - 1);
 	strcpy(p.name, name);
 	p.start = start;
 	p.size = size;
@@ -91,16 +91,19 @@ int mtk_ptable_check(mtk_ctx *ctx, struct mtk_ptable *t)
 		const struct mtk_part *p = &t->parts[i];
 		uint64_t end;
 		if (mtk_add_overflows(p->start, p->size, &end))
-			return mtk_fail(ctx, MTK_E_RANGE, "partition %s: start 0x%llx + size 0x%llx overflows",
-					p->name, (unsigned long long)p->start, (unsigned long long)p->size);
+			return mtk_fail(ctx, MTK_E_RANGE,
+			                "partition %s: start 0x%llx + size 0x%llx overflows", p->name,
+			                (unsigned long long)p->start, (unsigned long long)p->size);
 		if (p->region == MTK_REGION_USER && t->disk_size && end > t->disk_size)
-			return mtk_fail(ctx, MTK_E_RANGE, "partition %s ends at 0x%llx, past the end of the %s area (0x%llx)",
-					p->name, (unsigned long long)end, mtk_region_name(p->region),
-					(unsigned long long)t->disk_size);
+			return mtk_fail(ctx, MTK_E_RANGE,
+			                "partition %s ends at 0x%llx, past the end of the %s area (0x%llx)",
+			                p->name, (unsigned long long)end, mtk_region_name(p->region),
+			                (unsigned long long)t->disk_size);
 		if (i + 1 < t->count && t->parts[i + 1].region == p->region && t->parts[i + 1].start < end)
-			return mtk_fail(ctx, MTK_E_RANGE, "partitions %s (0x%llx..0x%llx) and %s (starts 0x%llx) overlap",
-					p->name, (unsigned long long)p->start, (unsigned long long)end,
-					t->parts[i + 1].name, (unsigned long long)t->parts[i + 1].start);
+			return mtk_fail(ctx, MTK_E_RANGE,
+			                "partitions %s (0x%llx..0x%llx) and %s (starts 0x%llx) overlap",
+			                p->name, (unsigned long long)p->start, (unsigned long long)end,
+			                t->parts[i + 1].name, (unsigned long long)t->parts[i + 1].start);
 	}
 	return 0;
 }
@@ -166,5 +169,5 @@ int mtk_part_lookup(mtk_ctx *ctx, const struct mtk_ptable *t, const char *name, 
 	char names[512];
 	mtk_part_list_names(t, names, sizeof names);
 	return mtk_fail(ctx, MTK_E_NOTFOUND, "no partition '%s' (the table has: %s)", name,
-			names[0] ? names : "no partitions");
+	                names[0] ? names : "no partitions");
 }

@@ -7,7 +7,7 @@
 #include "core/bytes.h"
 #include "core/ctx.h"
 
-static const char *const region_names[MTK_REGION_COUNT] = { "boot1", "boot2", "rpmb", "user" };
+static const char *const region_names[MTK_REGION_COUNT] = {"boot1", "boot2", "rpmb", "user"};
 
 /* Scatter and DA spellings.  both = 1: the scatter asks for the same image in
  * both boot areas. */
@@ -16,18 +16,18 @@ static const struct {
 	enum mtk_region region;
 	int both;
 } region_spellings[] = {
-	{ "boot1", MTK_REGION_BOOT1, 0 },        { "EMMC_BOOT1", MTK_REGION_BOOT1, 0 },
-	{ "EMMC_BOOT_1", MTK_REGION_BOOT1, 0 },  { "UFS_LU0", MTK_REGION_BOOT1, 0 },
-	{ "boot2", MTK_REGION_BOOT2, 0 },        { "EMMC_BOOT2", MTK_REGION_BOOT2, 0 },
-	{ "EMMC_BOOT_2", MTK_REGION_BOOT2, 0 },  { "UFS_LU1", MTK_REGION_BOOT2, 0 },
-	{ "rpmb", MTK_REGION_RPMB, 0 },          { "EMMC_RPMB", MTK_REGION_RPMB, 0 },
-	{ "user", MTK_REGION_USER, 0 },          { "EMMC_USER", MTK_REGION_USER, 0 },
-	{ "UFS_LU2", MTK_REGION_USER, 0 },       { "EMMC_BOOT1_BOOT2", MTK_REGION_BOOT1, 1 },
-	{ "UFS_LU0_LU1", MTK_REGION_BOOT1, 1 },
+        {"boot1", MTK_REGION_BOOT1, 0},       {"EMMC_BOOT1", MTK_REGION_BOOT1, 0},
+        {"EMMC_BOOT_1", MTK_REGION_BOOT1, 0}, {"UFS_LU0", MTK_REGION_BOOT1, 0},
+        {"boot2", MTK_REGION_BOOT2, 0},       {"EMMC_BOOT2", MTK_REGION_BOOT2, 0},
+        {"EMMC_BOOT_2", MTK_REGION_BOOT2, 0}, {"UFS_LU1", MTK_REGION_BOOT2, 0},
+        {"rpmb", MTK_REGION_RPMB, 0},         {"EMMC_RPMB", MTK_REGION_RPMB, 0},
+        {"user", MTK_REGION_USER, 0},         {"EMMC_USER", MTK_REGION_USER, 0},
+        {"UFS_LU2", MTK_REGION_USER, 0},      {"EMMC_BOOT1_BOOT2", MTK_REGION_BOOT1, 1},
+        {"UFS_LU0_LU1", MTK_REGION_BOOT1, 1},
 };
 
 /* DA / ptgen `Region` ids (formats.md §6.1): USER is 8 because GP1-4 are 4-7. */
-static const uint8_t region_da_ids[MTK_REGION_COUNT] = { 1, 2, 3, 8 };
+static const uint8_t region_da_ids[MTK_REGION_COUNT] = {1, 2, 3, 8};
 #define DA_ID_BOOT1_BOOT2 10
 
 const char *mtk_region_name(enum mtk_region r)
@@ -66,15 +66,17 @@ int mtk_region_from_da_id(uint64_t id, enum mtk_region *out)
 	return MTK_E_NOTFOUND;
 }
 
-int mtk_region_check(mtk_ctx *ctx, const struct mtk_regions *rg, enum mtk_region r, uint64_t off, uint64_t len)
+int mtk_region_check(mtk_ctx *ctx, const struct mtk_regions *rg, enum mtk_region r, uint64_t off,
+                     uint64_t len)
 {
 	uint64_t end;
 	if ((unsigned)r >= MTK_REGION_COUNT)
 		return mtk_fail(ctx, MTK_E_INVAL, "unknown region %d", (int)r);
 	if (mtk_add_overflows(off, len, &end) || end > rg->size[r])
-		return mtk_fail(ctx, MTK_E_RANGE, "0x%llx bytes at 0x%llx do not fit the %s area (0x%llx bytes)",
-				(unsigned long long)len, (unsigned long long)off, region_names[r],
-				(unsigned long long)rg->size[r]);
+		return mtk_fail(ctx, MTK_E_RANGE,
+		                "0x%llx bytes at 0x%llx do not fit the %s area (0x%llx bytes)",
+		                (unsigned long long)len, (unsigned long long)off, region_names[r],
+		                (unsigned long long)rg->size[r]);
 	return 0;
 }
 
@@ -94,15 +96,16 @@ static uint64_t old_base(const struct mtk_old_space *s, enum mtk_region r)
 }
 
 int mtk_old_to_region(mtk_ctx *ctx, const struct mtk_old_space *s, uint64_t linear, enum mtk_region *reg,
-		      uint64_t *off, uint64_t *avail)
+                      uint64_t *off, uint64_t *avail)
 {
 	if (linear >= s->user_base) {
 		uint64_t o = linear - s->user_base, size = s->rg.size[MTK_REGION_USER];
 		if (size && o >= size)
-			return mtk_fail(ctx, MTK_E_RANGE,
-					"linear address 0x%llx is past the end of the user area (0x%llx + 0x%llx)",
-					(unsigned long long)linear, (unsigned long long)s->user_base,
-					(unsigned long long)size);
+			return mtk_fail(
+			        ctx, MTK_E_RANGE,
+			        "linear address 0x%llx is past the end of the user area (0x%llx + 0x%llx)",
+			        (unsigned long long)linear, (unsigned long long)s->user_base,
+			        (unsigned long long)size);
 		*reg = MTK_REGION_USER;
 		*off = o;
 		if (avail)
@@ -122,14 +125,15 @@ int mtk_old_to_region(mtk_ctx *ctx, const struct mtk_old_space *s, uint64_t line
 	/* ptgen reserves the largest boot+rpmb of any supported part, so a real
 	 * device can have unaddressable bytes here. */
 	uint64_t boot_end = old_base(s, MTK_REGION_RPMB) + s->rg.size[MTK_REGION_RPMB];
-	return mtk_fail(ctx, MTK_E_RANGE,
-			"linear address 0x%llx lies between the end of the boot areas (0x%llx) and the user area "
-			"(0x%llx)",
-			(unsigned long long)linear, (unsigned long long)boot_end, (unsigned long long)s->user_base);
+	return mtk_fail(
+	        ctx, MTK_E_RANGE,
+	        "linear address 0x%llx lies between the end of the boot areas (0x%llx) and the user area "
+	        "(0x%llx)",
+	        (unsigned long long)linear, (unsigned long long)boot_end, (unsigned long long)s->user_base);
 }
 
 int mtk_region_to_old(mtk_ctx *ctx, const struct mtk_old_space *s, enum mtk_region reg, uint64_t off,
-		      uint64_t *linear)
+                      uint64_t *linear)
 {
 	if ((unsigned)reg >= MTK_REGION_COUNT)
 		return mtk_fail(ctx, MTK_E_INVAL, "unknown region %d", (int)reg);
@@ -137,9 +141,9 @@ int mtk_region_to_old(mtk_ctx *ctx, const struct mtk_old_space *s, enum mtk_regi
 	bool open_end = reg == MTK_REGION_USER && size == 0;
 	if (!open_end && off >= size)
 		return mtk_fail(ctx, MTK_E_RANGE, "offset 0x%llx is outside the %s area (0x%llx bytes)",
-				(unsigned long long)off, region_names[reg], (unsigned long long)size);
+		                (unsigned long long)off, region_names[reg], (unsigned long long)size);
 	if (mtk_add_overflows(old_base(s, reg), off, linear))
 		return mtk_fail(ctx, MTK_E_RANGE, "offset 0x%llx in the %s area overflows the linear space",
-				(unsigned long long)off, region_names[reg]);
+		                (unsigned long long)off, region_names[reg]);
 	return 0;
 }

@@ -146,6 +146,7 @@ int mtk_emu_open(mtk_ctx *ctx, const char *args, struct mtk_transport **out)
 		return mtk_fail(ctx, MTK_E_NOMEM, "out of memory");
 	}
 	snprintf(t->desc, sizeof t->desc, "emu:%s", args);
+	t->virtual_device = true;
 	*out = t;
 	return 0;
 fail_emu:

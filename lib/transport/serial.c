@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -94,6 +95,17 @@ static const char *open_hint(int err)
 	}
 }
 
+/* Unix98 pty slaves have majors 136-143; phones enumerate as ttyACM (166)
+ * or, through UART adapters, ttyUSB (188). */
+static bool is_pseudo_terminal(int fd)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode))
+		return false;
+	unsigned maj = major(st.st_rdev);
+	return maj >= 136 && maj <= 143;
+}
+
 static void sleep_ms(int ms)
 {
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
@@ -132,6 +144,7 @@ int mtk_serial_open(mtk_ctx *ctx, const char *path, int wait_ms, struct mtk_tran
 		return mtk_fail(ctx, MTK_E_NOMEM, "out of memory");
 	}
 	p->fd = fd;
+	t->virtual_device = is_pseudo_terminal(fd);
 	snprintf(t->desc, sizeof t->desc, "serial:%s", path);
 	*out = t;
 	return 0;

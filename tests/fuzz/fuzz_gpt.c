@@ -28,11 +28,12 @@ static void round_trip(const struct mtk_ptable *t, uint32_t ss, uint64_t n)
 	uint8_t *head = malloc(hl), *tail = malloc(tl);
 	struct mtk_ptable r;
 	if (head && tail && mtk_gpt_build(NULL, t, ss, n, 1, head, hl, tail, tl) == 0) {
-		if (mtk_gpt_parse(NULL, head, hl, tail, tl, ss, n, &r) != 0 || r.used_backup || r.count != t->count)
+		if (mtk_gpt_parse(NULL, head, hl, tail, tl, ss, n, &r) != 0 || r.used_backup ||
+		    r.count != t->count)
 			abort();
 		for (size_t i = 0; i < r.count; i++)
-			if (strcmp(r.parts[i].name, t->parts[i].name) || r.parts[i].start != t->parts[i].start ||
-			    r.parts[i].size != t->parts[i].size ||
+			if (strcmp(r.parts[i].name, t->parts[i].name) ||
+			    r.parts[i].start != t->parts[i].start || r.parts[i].size != t->parts[i].size ||
 			    (!all_zero(t->parts[i].uuid) && memcmp(r.parts[i].uuid, t->parts[i].uuid, 16)))
 				abort();
 		mtk_ptable_free(&r);

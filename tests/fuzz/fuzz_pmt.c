@@ -20,8 +20,8 @@ static void same_or_abort(const struct mtk_ptable *a, const struct mtk_ptable *b
 		abort();
 	for (size_t i = 0; i < a->count; i++) {
 		const struct mtk_part *x = &a->parts[i], *y = &b->parts[i];
-		if (strcmp(x->name, y->name) || x->start != y->start || x->size != y->size || x->attrs != y->attrs ||
-		    x->region != y->region)
+		if (strcmp(x->name, y->name) || x->start != y->start || x->size != y->size ||
+		    x->attrs != y->attrs || x->region != y->region)
 			abort();
 	}
 }

@@ -17,7 +17,7 @@
 static const char *out_dir;
 
 static void save(const char *sub, const char *name, const uint8_t *sel, size_t nsel, const uint8_t *buf,
-		 size_t len)
+                 size_t len)
 {
 	char path[512];
 	snprintf(path, sizeof path, "%s/%s/%s", out_dir, sub, name);
@@ -76,27 +76,31 @@ static void pmt_seeds(void)
 		const char *name;
 		uint64_t start, size;
 	} parts[] = {
-		{ "MBR", 0, 0x80000 },           { "EBR1", 0x80000, 0x80000 },     { "NVRAM", 0x400000, 0x500000 },
-		{ "BOOTIMG", 0x1d80000, 0x600000 }, { "ANDROID", 0x4f40000, 0x3e800000 },
-		{ "USRDATA", 0x51940000, 0x96000000 },
+	        {"MBR", 0, 0x80000},
+	        {"EBR1", 0x80000, 0x80000},
+	        {"NVRAM", 0x400000, 0x500000},
+	        {"BOOTIMG", 0x1d80000, 0x600000},
+	        {"ANDROID", 0x4f40000, 0x3e800000},
+	        {"USRDATA", 0x51940000, 0x96000000},
 	};
 	struct mtk_ptable t;
 	static uint8_t buf[8192];
 	mtk_ptable_init(&t, MTK_PTABLE_PMT);
-	struct mtk_part pl = { .name = "PRELOADER", .size = 0xc00000, .region = MTK_REGION_BOOT1 };
+	struct mtk_part pl = {.name = "PRELOADER", .size = 0xc00000, .region = MTK_REGION_BOOT1};
 	must(mtk_ptable_add(NULL, &t, &pl), "add");
 	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
 		must(mtk_ptable_add_simple(NULL, &t, parts[i].name, parts[i].start, parts[i].size), "add");
 	static const struct {
 		enum mtk_pmt_variant v;
 		const char *file;
-	} variants[] = { { MTK_PMT_EMMC_11, "pmt-1.1" }, { MTK_PMT_EMMC_10, "pmt-1.0" }, { MTK_PMT_NAND32, "pmt-nand" } };
+	} variants[] = {
+	        {MTK_PMT_EMMC_11, "pmt-1.1"}, {MTK_PMT_EMMC_10, "pmt-1.0"}, {MTK_PMT_NAND32, "pmt-nand"}};
 	for (size_t i = 0; i < 3; i++) {
-		uint8_t sel[2] = { 0, (uint8_t)variants[i].v };
+		uint8_t sel[2] = {0, (uint8_t)variants[i].v};
 		must(mtk_pmt_build(NULL, &t, variants[i].v, buf, sizeof buf), "pmt build");
 		save("pmt", variants[i].file, sel, 2, buf, sizeof buf);
 	}
-	uint8_t sel[2] = { 0, MTK_PMT_NAND32 };
+	uint8_t sel[2] = {0, MTK_PMT_NAND32};
 	buf[4092] ^= 0xFF; /* NAND main copy torn: the mirror path */
 	save("pmt", "pmt-torn-main", sel, 2, buf, sizeof buf);
 	int len = mtk_pmt_build_da(NULL, &t, buf, sizeof buf);
@@ -126,8 +130,10 @@ static void pmt_seeds(void)
 	save("pmt", "mbr-ebr-sized", sel, 2, buf, 8192);
 	mtk_ptable_free(&t);
 
-	struct mtk_extcsd e = { .boot_size = 4 << 20, .rpmb_size = 4 << 20, .user_size = 0xE9000000ull,
-				.partition_config = 0x48 };
+	struct mtk_extcsd e = {.boot_size = 4 << 20,
+	                       .rpmb_size = 4 << 20,
+	                       .user_size = 0xE9000000ull,
+	                       .partition_config = 0x48};
 	must(mtk_extcsd_encode(NULL, &e, buf, 512), "extcsd");
 	sel[0] = 3;
 	save("pmt", "extcsd", sel, 2, buf, 512);

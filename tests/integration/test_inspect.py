@@ -128,6 +128,25 @@ def sum16(data):
     return sum(data) & 0xFFFF
 
 
+def preloader_bin(project, total=0x2000, info_len=0x100):
+    """A raw preloader .bin as formats.md §4.4/§4.5 lay it out: GFH FILE_INFO
+    at 0, the MTK_BLOADER_INFO block (naming preloader_<project>.bin) and its
+    length word just before a 0x124-byte signature."""
+    sig_len, hdr = 0x124, 0x300
+    info = bytearray(info_len)
+    info[0:20] = b"MTK_BLOADER_INFO_v20"
+    name = f"preloader_{project}.bin".encode()
+    info[0x1B:0x1B + len(name)] = name
+    info[0x64:0x6B] = b"MTK_BIN"
+    img = bytearray(total)
+    img[0:0x38] = struct.pack("<3sBHH12sIHBBIIIIIII", b"MMM", 1, 0x38, 0, b"FILE_INFO", 1, 1, 5, 3, 0x200D00,
+                              total, 0x40000, hdr, sig_len, hdr, 1)
+    end = total - sig_len
+    img[end - 4 - info_len:end - 4] = info
+    img[end - 4:end] = struct.pack("<I", info_len)
+    return bytes(img)
+
+
 def sparse_image(raw_block, dont_care_blocks, blk=4096):
     """An Android sparse image: one RAW block, then a DONT_CARE run."""
     total = 1 + dont_care_blocks
@@ -158,11 +177,14 @@ HEADER = """####################################################################
 """
 
 
-def record(i, name, file, start, size, download=True, op="UPDATE", typ="NORMAL_ROM", reserved=False):
+def record(i, name, file, start, size, download=True, op="UPDATE", reserved=False):
+    boot = op == "BOOTLOADERS"
+    typ = "SV5_BL_BIN" if boot else "NORMAL_ROM"
+    region = "EMMC_BOOT1_BOOT2" if boot else "EMMC_USER"
     return (f"- partition_index: SYS{i}\n  partition_name: {name}\n  file_name: {file}\n"
             f"  is_download: {'true' if download else 'false'}\n  type: {typ}\n"
             f"  linear_start_addr: {start:#x}\n  physical_start_addr: {start:#x}\n"
-            f"  partition_size: {size:#x}\n  region: EMMC_USER\n  storage: HW_STORAGE_EMMC\n"
+            f"  partition_size: {size:#x}\n  region: {region}\n  storage: HW_STORAGE_EMMC\n"
             f"  boundary_check: {'false' if reserved else 'true'}\n  is_reserved: {'true' if reserved else 'false'}\n"
             f"  operation_type: {op}\n  is_upgradable: true\n  empty_boot_needed: false\n  reserve: 0x00\n\n")
 
@@ -170,16 +192,18 @@ def record(i, name, file, start, size, download=True, op="UPDATE", typ="NORMAL_R
 class Package:
     """A small V1.1.2 package in a temporary directory."""
 
-    def __init__(self, root, layout=None):
+    def __init__(self, root, layout=None, board="synthetic"):
         self.dir = os.path.join(root, "pkg")
         os.mkdir(self.dir)
         self.images = {
+            "preloader_synthetic.bin": preloader_bin(board),
             "lk.bin": bytes(range(256)) * 8,
             "boot.img": b"ANDROID!" + bytes(4088),
             "logo.bin": bytes([0xA5]) * 5000,
             "system.img": sparse_image(bytes([0x5A]) * 4096, 255),
         }
         self.layout = layout or [
+            ("preloader", "preloader_synthetic.bin", 0x0, 0x40000, True, "BOOTLOADERS"),
             ("pgpt", "NONE", 0x0, 0x8000, False, "INVISIBLE"),
             ("nvram", "NONE", 0x8000, 0x100000, False, "BINREGION"),
             ("lk", "lk.bin", 0x108000, 0x100000, True, "UPDATE"),
@@ -223,7 +247,7 @@ def test_intact(root, env):
     rc, doc, err = inspect_json(pkg.scatter, env=env)
     check(rc == 0, f"intact package: exit {rc}: {problems(doc, 'error')}")
     check(doc["summary"]["errors"] == 0 and doc["summary"]["images_missing"] == 0, f"intact: {doc['summary']}")
-    check(doc["summary"]["images_present"] == 4, f"intact: {doc['summary']}")
+    check(doc["summary"]["images_present"] == 5, f"intact: {doc['summary']}")
     check(find(doc, "warning", "unsigned"), "intact unsigned package: no 'unsigned' warning")
     check(doc["signature"]["state"] == "unsigned", "intact: signature state")
     by = {p["name"]: p for p in doc["partitions"]}
@@ -236,9 +260,50 @@ def test_intact(root, env):
     check(lk["format"] == "raw" and lk["checksum_ini"]["status"] == "match", f"lk checksum: {lk}")
     check(lk["checksum_ini"]["expected"] == sum16(data), "lk checksum value")
     check(by["nvram"]["class"] == "protected" and by["nvram"]["image"] is None, "nvram")
+    pl = by["preloader"]["image"].get("preloader")
+    check(pl and pl["name"] == "preloader_synthetic.bin" and pl["board"] == "synthetic", f"preloader: {pl}")
+    check(by["preloader"]["region"] == "boot1+boot2" and by["preloader"]["class"] == "bootloader", "preloader row")
     rc, out, err = run("inspect", pkg.scatter, env=env)
     check(rc == 0 and "0 errors" in out and ": ok" in out, f"intact (text): {rc}\n{out}")
     shutil.rmtree(pkg.dir)
+
+
+def test_other_board(root, env):
+    pkg = Package(root, board="otherboard")
+    rc, doc, err = inspect_json(pkg.scatter, env=env)
+    check(rc == 0, f"other board: exit {rc}")
+    check(find(doc, "warning", "built for board 'otherboard'", "preloader"), f"board mismatch: {problems(doc)}")
+    shutil.rmtree(pkg.dir)
+
+
+def test_v10_package(root, env):
+    """v1.0 names no files: images are found by the download tools' prefixes."""
+    d = os.path.join(root, "v10")
+    os.mkdir(d)
+    files = {"preloader_synthetic.bin": preloader_bin("synthetic"), "MBR": bytes(512), "lk.bin": b"lk" * 100,
+             "boot.img": b"ANDROID!" + bytes(100), "system.img": sparse_image(bytes(4096), 255),
+             "userdata.img": bytes(4096)}
+    for name, data in files.items():
+        with open(os.path.join(d, name), "wb") as f:
+            f.write(data)
+    text = "".join(f"{n} {a:#x}\n{{\n}}\n" for n, a in [
+        ("PRELOADER", 0), ("MBR", 0x600000), ("UBOOT", 0x680000), ("BOOTIMG", 0x700000),
+        ("ANDROID", 0x800000), ("USRDATA", 0x900000), ("__NODL_BMTPOOL", 0xFFFF00A8)]) + "\n\n"
+    path = os.path.join(d, "MT6589_Android_scatter_emmc.txt")
+    with open(path, "w") as f:
+        f.write(text)
+    rc, doc, err = inspect_json(path, env=env)
+    check(rc == 0, f"v1.0 package: exit {rc}: {problems(doc, 'error')}")
+    by = {p["name"]: p for p in doc["partitions"]}
+    check(doc["format"] == "v1.0" and len(doc["partitions"]) == 7, "v1.0 package layout")
+    check(by["UBOOT"]["image"]["file"] == "lk.bin", f"UBOOT image: {by['UBOOT']['image']}")
+    check(by["PRELOADER"]["image"]["file"] == "preloader_synthetic.bin", "PRELOADER image by prefix")
+    check(by["ANDROID"]["image"]["fits"] is True and by["ANDROID"]["size"] == 0x100000, "ANDROID fits")
+    check(by["BMTPOOL"]["download"] is False and by["BMTPOOL"]["image"] is None, "BMTPOOL")
+    os.unlink(os.path.join(d, "boot.img"))
+    rc, doc, err = inspect_json(path, env=env)
+    check(rc == 5 and find(doc, "error", "missing", "BOOTIMG"), f"v1.0 without boot.img: {rc}")
+    shutil.rmtree(d)
 
 
 def test_flipped_byte(root, env):
@@ -381,6 +446,8 @@ def main():
         test_nevermine17(env)
         test_v2_storage(env)
         test_intact(root, env)
+        test_other_board(root, env)
+        test_v10_package(root, env)
         test_flipped_byte(root, env)
         test_traversal(root, env)
         test_overlap_and_size(root, env)

@@ -48,7 +48,7 @@ def read_line(proc, timeout=TIMEOUT):
 
 
 def start(args):
-    proc = subprocess.Popen([MTKEMU] + args, stdout=subprocess.PIPE, stderr=None if os.environ.get("DBG") else subprocess.PIPE)
+    proc = subprocess.Popen([MTKEMU] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     return proc
 
 
@@ -79,7 +79,6 @@ def read_exact(fd, n, timeout=TIMEOUT):
 
 
 def xfer(fd, send, want):
-    if os.environ.get("DBG"): print("xfer", send, file=sys.stderr)
     os.write(fd, bytes.fromhex(send))
     got = read_exact(fd, len(bytes.fromhex(want)))
     check(got == bytes.fromhex(want), "sent %s, expected %s, got %s" % (send, want, got.hex()))

@@ -47,7 +47,8 @@ static uint8_t *load(const char *path, size_t *len)
 static void parse_fixture(const char *sub, const char *name, struct mtk_checksum_ini *c, struct mtk_scatter *s)
 {
 	char path[4096];
-	snprintf(path, sizeof path, "%s/%s/%s", fixtures(), sub, name);
+	if (snprintf(path, sizeof path, "%s/%s/%s", fixtures(), sub, name) >= (int)sizeof path)
+		fail_msg("path too long");
 	size_t len;
 	uint8_t *b = load(path, &len);
 	mtk_ctx *ctx = mtk_ctx_new();
@@ -62,7 +63,8 @@ static void test_every_fixture_parses(void **state)
 {
 	(void)state;
 	char dir[4096];
-	snprintf(dir, sizeof dir, "%s/checksum", fixtures());
+	if (snprintf(dir, sizeof dir, "%s/checksum", fixtures()) >= (int)sizeof dir)
+		fail_msg("path too long");
 	DIR *d = opendir(dir);
 	assert_non_null(d);
 	struct dirent *e;
@@ -183,7 +185,8 @@ static char tmpdir[256];
 static void write_file(const char *name, const uint8_t *data, size_t len)
 {
 	char path[512];
-	snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+	if (snprintf(path, sizeof path, "%s/%s", tmpdir, name) >= (int)sizeof path)
+		fail_msg("path too long");
 	FILE *f = fopen(path, "wb");
 	assert_non_null(f);
 	assert_int_equal(fwrite(data, 1, len, f), len);
@@ -252,7 +255,8 @@ static void test_verify_package(void **state)
 
 	/* One pass gives size, SHA-256 (FIPS 180-2 "abc") and the V1 sum. */
 	char path[512];
-	snprintf(path, sizeof path, "%s/lk.bin", tmpdir);
+	if (snprintf(path, sizeof path, "%s/lk.bin", tmpdir) >= (int)sizeof path)
+		fail_msg("path too long");
 	uint64_t size;
 	uint8_t sha[32];
 	uint16_t sum;
@@ -263,7 +267,8 @@ static void test_verify_package(void **state)
 	assert_memory_equal(sha, abc, 32);
 	assert_int_equal(size, 3);
 	assert_int_equal(sum, 0x126);
-	snprintf(path, sizeof path, "%s/nope.img", tmpdir);
+	if (snprintf(path, sizeof path, "%s/nope.img", tmpdir) >= (int)sizeof path)
+		fail_msg("path too long");
 	assert_int_equal(mtk_image_digest_file(ctx, path, &size, sha, &sum), MTK_E_NOTFOUND);
 
 	mtk_scatter_free(&s);
@@ -271,7 +276,8 @@ static void test_verify_package(void **state)
 	mtk_ctx_free(ctx);
 	const char *files[] = { "boot.img", "logo.bin", "lk.bin" };
 	for (size_t i = 0; i < 3; i++) {
-		snprintf(path, sizeof path, "%s/%s", tmpdir, files[i]);
+		if (snprintf(path, sizeof path, "%s/%s", tmpdir, files[i]) >= (int)sizeof path)
+			fail_msg("path too long");
 		unlink(path);
 	}
 	rmdir(tmpdir);

@@ -15,10 +15,10 @@
 #include "core/ctx.h"
 #include "mtkflash/storage.h"
 
-#define SS 512u
+#define SS           512u
 #define DISK_SECTORS 131072u /* 64 MiB */
-#define HEAD_BYTES (34u * SS)
-#define TAIL_BYTES (33u * SS)
+#define HEAD_BYTES   (34u * SS)
+#define TAIL_BYTES   (33u * SS)
 
 struct gpt_img {
 	uint8_t head[HEAD_BYTES];
@@ -32,19 +32,22 @@ static void demo_table(struct mtk_ptable *t)
 	assert_int_equal(mtk_ptable_add_simple(NULL, t, "boot", 2048 * SS, 8u << 20), 0);
 	assert_int_equal(mtk_ptable_add_simple(NULL, t, "recovery", 18432 * SS, 8u << 20), 0);
 	assert_int_equal(mtk_ptable_add_simple(NULL, t, "system", 34816ull * SS, 32u << 20), 0);
-	assert_int_equal(mtk_ptable_add_simple(NULL, t, "userdata", 100352ull * SS, (131072ull - 34 - 100352) * SS), 0);
+	assert_int_equal(
+	        mtk_ptable_add_simple(NULL, t, "userdata", 100352ull * SS, (131072ull - 34 - 100352) * SS),
+	        0);
 }
 
 static void build(const struct mtk_ptable *t, uint64_t seed, struct gpt_img *img)
 {
 	int rc = mtk_gpt_build(NULL, t, SS, DISK_SECTORS, seed, img->head, sizeof img->head, img->tail,
-			       sizeof img->tail);
+	                       sizeof img->tail);
 	assert_int_equal(rc, 0);
 }
 
 static int parse(mtk_ctx *ctx, const struct gpt_img *img, struct mtk_ptable *out)
 {
-	return mtk_gpt_parse(ctx, img->head, sizeof img->head, img->tail, sizeof img->tail, SS, DISK_SECTORS, out);
+	return mtk_gpt_parse(ctx, img->head, sizeof img->head, img->tail, sizeof img->tail, SS, DISK_SECTORS,
+	                     out);
 }
 
 static void assert_same_parts(const struct mtk_ptable *a, const struct mtk_ptable *b)
@@ -144,8 +147,8 @@ static void test_primary_header_crc_falls_back(void **state)
 	assert_int_equal(parse(NULL, img, &r), 0);
 	assert_true(r.used_backup);
 	char want[160];
-	snprintf(want, sizeof want, "primary GPT header CRC mismatch (stored 0x%08x, computed 0x%08x)", stored,
-		 computed);
+	snprintf(want, sizeof want, "primary GPT header CRC mismatch (stored 0x%08x, computed 0x%08x)",
+	         stored, computed);
 	assert_non_null(strstr(r.warning, want));
 	assert_non_null(strstr(r.warning, "using the backup GPT"));
 	assert_same_parts(&t, &r);
@@ -222,8 +225,9 @@ static void test_zero_and_128_partitions(void **state)
 	assert_same_parts(&t, &r);
 	mtk_ptable_free(&r);
 	assert_int_equal(mtk_ptable_add_simple(NULL, &t, "one_more", 4096 * SS, SS), 0);
-	assert_int_equal(mtk_gpt_build(ctx, &t, SS, DISK_SECTORS, 3, img->head, HEAD_BYTES, img->tail, TAIL_BYTES),
-			 MTK_E_RANGE);
+	assert_int_equal(
+	        mtk_gpt_build(ctx, &t, SS, DISK_SECTORS, 3, img->head, HEAD_BYTES, img->tail, TAIL_BYTES),
+	        MTK_E_RANGE);
 	assert_non_null(strstr(mtk_ctx_error(ctx), "129 partitions"));
 	mtk_ptable_free(&t);
 	mtk_ctx_free(ctx);
@@ -239,8 +243,8 @@ static void test_names(void **state)
 	const char *n36 = "abcdefghijklmnopqrstuvwxyz0123456789";
 	mtk_ptable_init(&t, MTK_PTABLE_GPT);
 	assert_int_equal(mtk_ptable_add_simple(NULL, &t, n36, 64 * SS, SS), 0);
-	assert_int_equal(mtk_ptable_add_simple(NULL, &t, "syst\xc3\xa8me", 65 * SS, SS), 0);       /* è */
-	assert_int_equal(mtk_ptable_add_simple(NULL, &t, "x\xf0\x9f\x98\x80y", 66 * SS, SS), 0);    /* U+1F600 */
+	assert_int_equal(mtk_ptable_add_simple(NULL, &t, "syst\xc3\xa8me", 65 * SS, SS), 0);     /* è */
+	assert_int_equal(mtk_ptable_add_simple(NULL, &t, "x\xf0\x9f\x98\x80y", 66 * SS, SS), 0); /* U+1F600 */
 	/* 35 three-byte characters plus one: 36 UTF-16 units, 108 UTF-8 bytes */
 	char wide[120] = "";
 	for (int i = 0; i < 36; i++)
@@ -256,12 +260,14 @@ static void test_names(void **state)
 	char n37[40];
 	snprintf(n37, sizeof n37, "%sX", n36);
 	snprintf(t.parts[0].name, sizeof t.parts[0].name, "%s", n37);
-	assert_int_equal(mtk_gpt_build(ctx, &t, SS, DISK_SECTORS, 5, img->head, HEAD_BYTES, img->tail, TAIL_BYTES),
-			 MTK_E_RANGE);
+	assert_int_equal(
+	        mtk_gpt_build(ctx, &t, SS, DISK_SECTORS, 5, img->head, HEAD_BYTES, img->tail, TAIL_BYTES),
+	        MTK_E_RANGE);
 	assert_non_null(strstr(mtk_ctx_error(ctx), "longer than 36 UTF-16 units"));
 	snprintf(t.parts[0].name, sizeof t.parts[0].name, "bad\xff");
-	assert_int_equal(mtk_gpt_build(ctx, &t, SS, DISK_SECTORS, 5, img->head, HEAD_BYTES, img->tail, TAIL_BYTES),
-			 MTK_E_INVAL);
+	assert_int_equal(
+	        mtk_gpt_build(ctx, &t, SS, DISK_SECTORS, 5, img->head, HEAD_BYTES, img->tail, TAIL_BYTES),
+	        MTK_E_INVAL);
 	assert_non_null(strstr(mtk_ctx_error(ctx), "invalid UTF-8 at byte 3"));
 
 	/* an unpaired surrogate on disk reads as U+FFFD */
@@ -291,36 +297,39 @@ static void test_writer_rejects_bad_layouts(void **state)
 		int rc;
 		const char *msg;
 	} cases[] = {
-		{ 64 * SS + 1, SS, MTK_E_INVAL, "not a whole number" },
-		{ 64 * SS, 0, MTK_E_INVAL, "not a whole number" },
-		{ 33 * SS, SS, MTK_E_RANGE, "outside the usable LBAs 34..131038" },
-		{ 131038ull * SS, 2 * SS, MTK_E_RANGE, "outside the usable" },
+	        {64 * SS + 1, SS, MTK_E_INVAL, "not a whole number"},
+	        {64 * SS, 0, MTK_E_INVAL, "not a whole number"},
+	        {33 * SS, SS, MTK_E_RANGE, "outside the usable LBAs 34..131038"},
+	        {131038ull * SS, 2 * SS, MTK_E_RANGE, "outside the usable"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		mtk_ptable_init(&t, MTK_PTABLE_GPT);
 		mtk_ptable_add_simple(NULL, &t, "p", cases[i].start, cases[i].size);
 		assert_int_equal(mtk_gpt_build(ctx, &t, SS, DISK_SECTORS, 0, img->head, HEAD_BYTES, img->tail,
-					       TAIL_BYTES),
-				 cases[i].rc);
+		                               TAIL_BYTES),
+		                 cases[i].rc);
 		assert_non_null(strstr(mtk_ctx_error(ctx), cases[i].msg));
 		mtk_ptable_free(&t);
 	}
 	mtk_ptable_init(&t, MTK_PTABLE_GPT);
 	mtk_ptable_add_simple(NULL, &t, "a", 64 * SS, 16 * SS);
 	mtk_ptable_add_simple(NULL, &t, "b", 72 * SS, 16 * SS);
-	assert_int_equal(mtk_gpt_build(ctx, &t, SS, DISK_SECTORS, 0, img->head, HEAD_BYTES, img->tail, TAIL_BYTES),
-			 MTK_E_RANGE);
+	assert_int_equal(
+	        mtk_gpt_build(ctx, &t, SS, DISK_SECTORS, 0, img->head, HEAD_BYTES, img->tail, TAIL_BYTES),
+	        MTK_E_RANGE);
 	assert_non_null(strstr(mtk_ctx_error(ctx), "partitions a and b overlap"));
 	t.parts[1].region = MTK_REGION_BOOT1;
-	assert_int_equal(mtk_gpt_build(ctx, &t, SS, DISK_SECTORS, 0, img->head, HEAD_BYTES, img->tail, TAIL_BYTES),
-			 MTK_E_INVAL);
+	assert_int_equal(
+	        mtk_gpt_build(ctx, &t, SS, DISK_SECTORS, 0, img->head, HEAD_BYTES, img->tail, TAIL_BYTES),
+	        MTK_E_INVAL);
 	assert_int_equal(mtk_gpt_build(ctx, &t, SS, 60, 0, img->head, HEAD_BYTES, img->tail, TAIL_BYTES),
-			 MTK_E_RANGE);
-	assert_int_equal(mtk_gpt_build(ctx, &t, 513, DISK_SECTORS, 0, img->head, HEAD_BYTES, img->tail, TAIL_BYTES),
-			 MTK_E_INVAL);
-	assert_int_equal(mtk_gpt_build(ctx, &t, SS, DISK_SECTORS, 0, img->head, HEAD_BYTES - 1, img->tail,
-				       TAIL_BYTES),
-			 MTK_E_INVAL);
+	                 MTK_E_RANGE);
+	assert_int_equal(
+	        mtk_gpt_build(ctx, &t, 513, DISK_SECTORS, 0, img->head, HEAD_BYTES, img->tail, TAIL_BYTES),
+	        MTK_E_INVAL);
+	assert_int_equal(
+	        mtk_gpt_build(ctx, &t, SS, DISK_SECTORS, 0, img->head, HEAD_BYTES - 1, img->tail, TAIL_BYTES),
+	        MTK_E_INVAL);
 	mtk_ptable_free(&t);
 	mtk_ctx_free(ctx);
 	free(img);
@@ -345,14 +354,10 @@ static void test_hostile_headers(void **state)
 		uint64_t value;
 		const char *msg;
 	} cases[] = {
-		{ 12, 4, 91, "header size 91" },
-		{ 24, 8, 5, "says it is at LBA 5" },
-		{ 48, 8, DISK_SECTORS, "usable LBAs" },
-		{ 80, 4, 0x100000, "declares 1048576 entries" },
-		{ 84, 4, 100, "entry size 100" },
-		{ 72, 8, DISK_SECTORS - 3, "is outside the disk" },
-		{ 72, 8, 1, "is outside the disk" },
-		{ 40, 8, 3000, "outside the usable 3000..131038" },
+	        {12, 4, 91, "header size 91"},        {24, 8, 5, "says it is at LBA 5"},
+	        {48, 8, DISK_SECTORS, "usable LBAs"}, {80, 4, 0x100000, "declares 1048576 entries"},
+	        {84, 4, 100, "entry size 100"},       {72, 8, DISK_SECTORS - 3, "is outside the disk"},
+	        {72, 8, 1, "is outside the disk"},    {40, 8, 3000, "outside the usable 3000..131038"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		build(&t, 9, img);
@@ -419,7 +424,7 @@ static void test_callbacks(void **state)
 {
 	(void)state;
 	struct mtk_ptable t, r;
-	struct mem_disk d = { calloc(8192, SS), 8192, SS, 0, 0, false };
+	struct mem_disk d = {calloc(8192, SS), 8192, SS, 0, 0, false};
 	mtk_ctx *ctx = mtk_ctx_new();
 	mtk_ptable_init(&t, MTK_PTABLE_GPT);
 	mtk_ptable_add_simple(NULL, &t, "boot", 2048 * SS, 1024 * SS);
@@ -469,17 +474,17 @@ static void test_4k_sectors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_round_trip),
-		cmocka_unit_test(test_deterministic_seed),
-		cmocka_unit_test(test_primary_header_crc_falls_back),
-		cmocka_unit_test(test_primary_entries_crc_falls_back),
-		cmocka_unit_test(test_both_damaged),
-		cmocka_unit_test(test_zero_and_128_partitions),
-		cmocka_unit_test(test_names),
-		cmocka_unit_test(test_writer_rejects_bad_layouts),
-		cmocka_unit_test(test_hostile_headers),
-		cmocka_unit_test(test_callbacks),
-		cmocka_unit_test(test_4k_sectors),
+	        cmocka_unit_test(test_round_trip),
+	        cmocka_unit_test(test_deterministic_seed),
+	        cmocka_unit_test(test_primary_header_crc_falls_back),
+	        cmocka_unit_test(test_primary_entries_crc_falls_back),
+	        cmocka_unit_test(test_both_damaged),
+	        cmocka_unit_test(test_zero_and_128_partitions),
+	        cmocka_unit_test(test_names),
+	        cmocka_unit_test(test_writer_rejects_bad_layouts),
+	        cmocka_unit_test(test_hostile_headers),
+	        cmocka_unit_test(test_callbacks),
+	        cmocka_unit_test(test_4k_sectors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

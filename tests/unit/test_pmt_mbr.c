@@ -24,15 +24,23 @@ static const struct {
 	uint64_t start, size;
 	uint8_t mbr_type;
 } wiko[] = {
-	{ "MBR", 0x0, 0x80000, 0 },              { "EBR1", 0x80000, 0x80000, 0 },
-	{ "PRO_INFO", 0x100000, 0x300000, 0 },   { "NVRAM", 0x400000, 0x500000, 0 },
-	{ "PROTECT_F", 0x900000, 0xa00000, 0 },  { "PROTECT_S", 0x1300000, 0xa00000, 0 },
-	{ "SECCFG", 0x1d00000, 0x20000, 0 },     { "UBOOT", 0x1d20000, 0x60000, 0 },
-	{ "BOOTIMG", 0x1d80000, 0x1200000, 0 },  { "RECOVERY", 0x2f80000, 0x1200000, 0 },
-	{ "SEC_RO", 0x4180000, 0x40000, 0x83 },  { "MISC", 0x41c0000, 0x80000, 0 },
-	{ "LOGO", 0x4240000, 0x300000, 0 },      { "EXPDB", 0x4540000, 0xa00000, 0 },
-	{ "ANDROID", 0x4f40000, 0x3e800000, 0x83 }, { "CACHE", 0x43740000, 0xe200000, 0x83 },
-	{ "USRDATA", 0x51940000, 0x96000000, 0x83 },
+        {"MBR", 0x0, 0x80000, 0},
+        {"EBR1", 0x80000, 0x80000, 0},
+        {"PRO_INFO", 0x100000, 0x300000, 0},
+        {"NVRAM", 0x400000, 0x500000, 0},
+        {"PROTECT_F", 0x900000, 0xa00000, 0},
+        {"PROTECT_S", 0x1300000, 0xa00000, 0},
+        {"SECCFG", 0x1d00000, 0x20000, 0},
+        {"UBOOT", 0x1d20000, 0x60000, 0},
+        {"BOOTIMG", 0x1d80000, 0x1200000, 0},
+        {"RECOVERY", 0x2f80000, 0x1200000, 0},
+        {"SEC_RO", 0x4180000, 0x40000, 0x83},
+        {"MISC", 0x41c0000, 0x80000, 0},
+        {"LOGO", 0x4240000, 0x300000, 0},
+        {"EXPDB", 0x4540000, 0xa00000, 0},
+        {"ANDROID", 0x4f40000, 0x3e800000, 0x83},
+        {"CACHE", 0x43740000, 0xe200000, 0x83},
+        {"USRDATA", 0x51940000, 0x96000000, 0x83},
 };
 #define WIKO_USER_SIZE 0xE9000000ull /* 3.64 GiB: USRDATA ends at 0xE7940000, BMTPOOL after */
 
@@ -40,11 +48,13 @@ static void wiko_table(struct mtk_ptable *t, bool with_preloader)
 {
 	mtk_ptable_init(t, MTK_PTABLE_PMT);
 	if (with_preloader) {
-		struct mtk_part p = { .name = "PRELOADER", .start = 0, .size = 0xc00000, .region = MTK_REGION_BOOT1 };
+		struct mtk_part p = {
+		        .name = "PRELOADER", .start = 0, .size = 0xc00000, .region = MTK_REGION_BOOT1};
 		assert_int_equal(mtk_ptable_add(NULL, t, &p), 0);
 	}
 	for (size_t i = 0; i < sizeof wiko / sizeof wiko[0]; i++) {
-		assert_int_equal(mtk_ptable_add_simple(NULL, t, wiko[i].name, wiko[i].start, wiko[i].size), 0);
+		assert_int_equal(mtk_ptable_add_simple(NULL, t, wiko[i].name, wiko[i].start, wiko[i].size),
+		                 0);
 		t->parts[t->count - 1].mbr_type = wiko[i].mbr_type;
 		t->parts[t->count - 1].attrs = i; /* mask_flags round-trip too */
 	}
@@ -135,14 +145,16 @@ static void test_pmt_mirror_fallback(void **state)
 	memset(buf + 4092, 0, 4); /* torn main copy */
 	assert_int_equal(mtk_pmt_parse_pair(ctx, buf, sizeof buf, MTK_PMT_NONE, &r), 0);
 	assert_true(r.used_backup);
-	assert_non_null(strstr(r.warning, "signature at byte 0xffc is 0x00000000, at byte 0 0x50547631 (torn write?)"));
+	assert_non_null(strstr(r.warning,
+	                       "signature at byte 0xffc is 0x00000000, at byte 0 0x50547631 (torn write?)"));
 	assert_non_null(strstr(r.warning, "using the mirror"));
 	assert_same(&t, &r, true);
 	mtk_ptable_free(&r);
 	memcpy(buf + 4096, "XXXX", 4);
 	assert_int_equal(mtk_pmt_parse_pair(ctx, buf, sizeof buf, MTK_PMT_NONE, &r), MTK_E_PARSE);
 	assert_non_null(strstr(mtk_ctx_error(ctx), "no valid PMT: main copy: signature at byte 0xffc"));
-	assert_non_null(strstr(mtk_ctx_error(ctx), "mirror at byte 0x1000: no signature at byte 0 (got 0x58585858"));
+	assert_non_null(
+	        strstr(mtk_ctx_error(ctx), "mirror at byte 0x1000: no signature at byte 0 (got 0x58585858"));
 	assert_int_equal(r.count, 0);
 	/* only the main copy given */
 	assert_int_equal(mtk_pmt_parse_pair(ctx, buf, 4096, MTK_PMT_NONE, &r), MTK_E_PARSE);
@@ -283,12 +295,12 @@ static void test_mbr_wiko_layout(void **state)
 	assert_int_equal(mtk_get_u32le(e + 0x1BE + 12), 0xFFFFFFFFu - rel);
 	assert_int_equal(e[0x1CE + 4], 0);
 
-	struct sparse_disk d = { &img, WIKO_USER_SIZE / 512 };
+	struct sparse_disk d = {&img, WIKO_USER_SIZE / 512};
 	assert_int_equal(mtk_mbr_read(NULL, sparse_read, &d, d.sectors, &r), 0);
 	assert_int_equal(r.kind, MTK_PTABLE_MBR);
 	assert_int_equal(r.count, 4);
-	const char *names[] = { "p2", "p3", "p4", "p5" };
-	const size_t src[] = { 10, 14, 15, 16 };
+	const char *names[] = {"p2", "p3", "p4", "p5"};
+	const size_t src[] = {10, 14, 15, 16};
 	for (int i = 0; i < 4; i++) {
 		assert_string_equal(r.parts[i].name, names[i]);
 		assert_int_equal(r.parts[i].start, wiko[src[i]].start);
@@ -328,7 +340,7 @@ static void test_mbr_chain_round_trip(void **state)
 	/* EBR1 links to EBR2, counted from EBR1 */
 	assert_int_equal(img.sector[1][0x1EE + 4], 0x05);
 	assert_int_equal(mtk_get_u32le(img.sector[1] + 0x1EE + 8), (0x3000000 - 0x80000) / 512);
-	struct sparse_disk d = { &img, 0x10000000 / 512 };
+	struct sparse_disk d = {&img, 0x10000000 / 512};
 	assert_int_equal(mtk_mbr_read(ctx, sparse_read, &d, d.sectors, &r), 0);
 	assert_int_equal(r.count, 8);
 	for (int k = 0; k < 8; k++) {
@@ -354,7 +366,8 @@ static void test_mbr_chain_round_trip(void **state)
 	assert_int_equal(mtk_mbr_build(ctx, &t, false, &img), 0);
 	add_linux(&t, "L9", 0x5200000, 0x100000);
 	assert_int_equal(mtk_mbr_build(ctx, &t, false, &img), MTK_E_RANGE);
-	assert_non_null(strstr(mtk_ctx_error(ctx), "10 Linux partitions do not fit the MBR and 2 EBRs (L9 is left over)"));
+	assert_non_null(strstr(mtk_ctx_error(ctx),
+	                       "10 Linux partitions do not fit the MBR and 2 EBRs (L9 is left over)"));
 	/* a partition before the EBR that must describe it */
 	t.count -= 2;
 	t.parts[2].start = 0x4D00000; /* EBR2 after L6 */
@@ -379,7 +392,7 @@ static void test_mbr_without_ebr(void **state)
 	assert_int_equal(mtk_mbr_build(ctx, &t, true, &img), 0);
 	assert_int_equal(img.count, 1);
 	assert_int_equal(mtk_get_u32le(img.sector[0] + 0x1EE + 12), 0xFFFFFFFFu - 0x400000 / 512);
-	struct sparse_disk d = { &img, 0x1000000 / 512 };
+	struct sparse_disk d = {&img, 0x1000000 / 512};
 	assert_int_equal(mtk_mbr_read(ctx, sparse_read, &d, d.sectors, &r), 0);
 	assert_int_equal(r.count, 4);
 	assert_string_equal(r.parts[0].name, "p1");
@@ -413,7 +426,8 @@ static void test_mbr_hostile(void **state)
 	uint8_t *disk = calloc(64, 512);
 	/* no signature */
 	assert_int_equal(mtk_mbr_parse(ctx, disk, 64 * 512, 64, &r), MTK_E_PARSE);
-	assert_non_null(strstr(mtk_ctx_error(ctx), "MBR at LBA 0: no 55 AA signature at byte 0x1FE (got 00 00)"));
+	assert_non_null(
+	        strstr(mtk_ctx_error(ctx), "MBR at LBA 0: no 55 AA signature at byte 0x1FE (got 00 00)"));
 	/* a GPT's protective MBR */
 	put(disk, 0, 0xEE, 1, 63);
 	assert_true(mtk_mbr_is_protective(disk, 512));
@@ -441,7 +455,8 @@ static void test_mbr_hostile(void **state)
 	memset(disk, 0, 512);
 	put(disk, 1, 0x83, 100, 10);
 	assert_int_equal(mtk_mbr_parse(ctx, disk, 64 * 512, 64, &r), MTK_E_PARSE);
-	assert_non_null(strstr(mtk_ctx_error(ctx), "MBR at LBA 0, entry 1: partition starts at LBA 100, past the end"));
+	assert_non_null(strstr(mtk_ctx_error(ctx),
+	                       "MBR at LBA 0, entry 1: partition starts at LBA 100, past the end"));
 	put(disk, 1, 0x83, 10, 60);
 	assert_int_equal(mtk_mbr_parse(ctx, disk, 64 * 512, 64, &r), MTK_E_PARSE);
 	assert_non_null(strstr(mtk_ctx_error(ctx), "run past the end of the area (64 sectors)"));
@@ -462,15 +477,15 @@ static void test_mbr_hostile(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_pmt_round_trip_11),
-		cmocka_unit_test(test_pmt_round_trip_10_and_nand),
-		cmocka_unit_test(test_pmt_mirror_fallback),
-		cmocka_unit_test(test_pmt_hostile),
-		cmocka_unit_test(test_pmt_da_payload),
-		cmocka_unit_test(test_mbr_wiko_layout),
-		cmocka_unit_test(test_mbr_chain_round_trip),
-		cmocka_unit_test(test_mbr_without_ebr),
-		cmocka_unit_test(test_mbr_hostile),
+	        cmocka_unit_test(test_pmt_round_trip_11),
+	        cmocka_unit_test(test_pmt_round_trip_10_and_nand),
+	        cmocka_unit_test(test_pmt_mirror_fallback),
+	        cmocka_unit_test(test_pmt_hostile),
+	        cmocka_unit_test(test_pmt_da_payload),
+	        cmocka_unit_test(test_mbr_wiko_layout),
+	        cmocka_unit_test(test_mbr_chain_round_trip),
+	        cmocka_unit_test(test_mbr_without_ebr),
+	        cmocka_unit_test(test_mbr_hostile),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,11 +24,11 @@ static void test_region_names(void **state)
 		enum mtk_region r;
 		int rc;
 	} cases[] = {
-		{ "boot1", MTK_REGION_BOOT1, 0 },       { "EMMC_BOOT_1", MTK_REGION_BOOT1, 0 },
-		{ "emmc_boot1", MTK_REGION_BOOT1, 0 },  { "EMMC_BOOT2", MTK_REGION_BOOT2, 0 },
-		{ "EMMC_RPMB", MTK_REGION_RPMB, 0 },    { "EMMC_USER", MTK_REGION_USER, 0 },
-		{ "UFS_LU2", MTK_REGION_USER, 0 },      { "EMMC_BOOT1_BOOT2", MTK_REGION_BOOT1, 1 },
-		{ "UFS_LU0_LU1", MTK_REGION_BOOT1, 1 },
+	        {"boot1", MTK_REGION_BOOT1, 0},       {"EMMC_BOOT_1", MTK_REGION_BOOT1, 0},
+	        {"emmc_boot1", MTK_REGION_BOOT1, 0},  {"EMMC_BOOT2", MTK_REGION_BOOT2, 0},
+	        {"EMMC_RPMB", MTK_REGION_RPMB, 0},    {"EMMC_USER", MTK_REGION_USER, 0},
+	        {"UFS_LU2", MTK_REGION_USER, 0},      {"EMMC_BOOT1_BOOT2", MTK_REGION_BOOT1, 1},
+	        {"UFS_LU0_LU1", MTK_REGION_BOOT1, 1},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		enum mtk_region r = MTK_REGION_COUNT;
@@ -98,12 +98,14 @@ static void test_old_space_known_values(void **state)
 	assert_int_equal(mtk_old_to_region(ctx, &s, 12 * MIB + 0xE9000000ull, &reg, &off, NULL), MTK_E_RANGE);
 	assert_non_null(strstr(mtk_ctx_error(ctx), "past the end of the user area"));
 	assert_int_equal(mtk_region_to_old(ctx, &s, MTK_REGION_BOOT1, 4 * MIB, &lin), MTK_E_RANGE);
-	assert_non_null(strstr(mtk_ctx_error(ctx), "offset 0x400000 is outside the boot1 area (0x400000 bytes)"));
+	assert_non_null(
+	        strstr(mtk_ctx_error(ctx), "offset 0x400000 is outside the boot1 area (0x400000 bytes)"));
 	/* ptgen reserved 20 MiB for a board whose parts have 12: the gap addresses nothing */
 	s.user_base = 20 * MIB;
 	assert_int_equal(mtk_old_to_region(ctx, &s, 16 * MIB, &reg, &off, NULL), MTK_E_RANGE);
-	assert_non_null(strstr(mtk_ctx_error(ctx), "lies between the end of the boot areas (0xc00000) and the user "
-						   "area (0x1400000)"));
+	assert_non_null(strstr(mtk_ctx_error(ctx),
+	                       "lies between the end of the boot areas (0xc00000) and the user "
+	                       "area (0x1400000)"));
 	/* region checks */
 	assert_int_equal(mtk_region_check(ctx, &rg, MTK_REGION_BOOT1, 4 * MIB - 512, 512), 0);
 	assert_int_equal(mtk_region_check(ctx, &rg, MTK_REGION_BOOT1, 4 * MIB - 512, 513), MTK_E_RANGE);
@@ -187,9 +189,9 @@ static void check_fixture(const char *file, uint64_t want_base, size_t want_reco
 		assert_int_equal(reg, want_reg);
 		if (reg == MTK_REGION_USER) {
 			if (off != recs[i].physical)
-				fail_msg("%s: linear 0x%llx -> user 0x%llx, scatter says 0x%llx", recs[i].name,
-					 (unsigned long long)recs[i].linear, (unsigned long long)off,
-					 (unsigned long long)recs[i].physical);
+				fail_msg("%s: linear 0x%llx -> user 0x%llx, scatter says 0x%llx",
+				         recs[i].name, (unsigned long long)recs[i].linear,
+				         (unsigned long long)off, (unsigned long long)recs[i].physical);
 			checked++;
 		}
 		assert_int_equal(mtk_region_to_old(NULL, &s, reg, off, &lin), 0);
@@ -208,7 +210,8 @@ static void test_old_space_mt6572_fixture(void **state)
 static void test_old_space_mt6582_fixture(void **state)
 {
 	(void)state;
-	check_fixture("MT6582__sindastra_android_device_acer_acer_e39__MT6582_Android_scatter.txt", 0xc00000, 19);
+	check_fixture("MT6582__sindastra_android_device_acer_acer_e39__MT6582_Android_scatter.txt", 0xc00000,
+	              19);
 }
 
 static void test_aliases(void **state)
@@ -217,23 +220,24 @@ static void test_aliases(void **state)
 	struct mtk_ptable t;
 	mtk_ctx *ctx = mtk_ctx_new();
 	mtk_ptable_init(&t, MTK_PTABLE_PMT);
-	const char *names[] = { "PRELOADER", "NVRAM", "UBOOT", "BOOTIMG", "RECOVERY", "SEC_RO",
-				"ANDROID", "CACHE", "USRDATA", "PRO_INFO", "PROTECT_F", "PROTECT_S" };
+	const char *names[] = {"PRELOADER", "NVRAM", "UBOOT",   "BOOTIMG",  "RECOVERY",  "SEC_RO",
+	                       "ANDROID",   "CACHE", "USRDATA", "PRO_INFO", "PROTECT_F", "PROTECT_S"};
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		mtk_ptable_add_simple(NULL, &t, names[i], i * MIB, MIB);
 	static const struct {
 		const char *ask, *found;
 	} cases[] = {
-		{ "system", "ANDROID" },     { "userdata", "USRDATA" }, { "boot", "BOOTIMG" },
-		{ "lk", "UBOOT" },           { "cache", "CACHE" },      { "secro", "SEC_RO" },
-		{ "recovery", "RECOVERY" },  { "preloader", "PRELOADER" }, { "nvram", "NVRAM" },
-		{ "proinfo", "PRO_INFO" },   { "protect1", "PROTECT_F" }, { "protect2", "PROTECT_S" },
-		{ "android", "ANDROID" },    { "SYSTEM", "ANDROID" },
+	        {"system", "ANDROID"},    {"userdata", "USRDATA"},    {"boot", "BOOTIMG"},
+	        {"lk", "UBOOT"},          {"cache", "CACHE"},         {"secro", "SEC_RO"},
+	        {"recovery", "RECOVERY"}, {"preloader", "PRELOADER"}, {"nvram", "NVRAM"},
+	        {"proinfo", "PRO_INFO"},  {"protect1", "PROTECT_F"},  {"protect2", "PROTECT_S"},
+	        {"android", "ANDROID"},   {"SYSTEM", "ANDROID"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		const struct mtk_part *p = mtk_part_find(&t, cases[i].ask);
 		if (!p || strcmp(p->name, cases[i].found))
-			fail_msg("'%s' found %s, expected %s", cases[i].ask, p ? p->name : "nothing", cases[i].found);
+			fail_msg("'%s' found %s, expected %s", cases[i].ask, p ? p->name : "nothing",
+			         cases[i].found);
 	}
 	assert_null(mtk_part_find(&t, "vendor"));
 	assert_true(mtk_part_name_eq("USRDATA", "userdata"));
@@ -276,7 +280,7 @@ static void test_ptable_check(void **state)
 	mtk_ptable_init(&t, MTK_PTABLE_GPT);
 	mtk_ptable_add_simple(NULL, &t, "b", 2 * MIB, MIB);
 	mtk_ptable_add_simple(NULL, &t, "a", 0, MIB);
-	struct mtk_part pl = { .name = "preloader", .start = 0, .size = MIB, .region = MTK_REGION_BOOT1 };
+	struct mtk_part pl = {.name = "preloader", .start = 0, .size = MIB, .region = MTK_REGION_BOOT1};
 	mtk_ptable_add(NULL, &t, &pl);
 	t.disk_size = 3 * MIB;
 	assert_int_equal(mtk_ptable_check(ctx, &t), 0);
@@ -284,10 +288,12 @@ static void test_ptable_check(void **state)
 	assert_string_equal(t.parts[1].name, "a");
 	mtk_ptable_add_simple(NULL, &t, "c", 2 * MIB + 512, 512);
 	assert_int_equal(mtk_ptable_check(ctx, &t), MTK_E_RANGE);
-	assert_string_equal(mtk_ctx_error(ctx), "partitions b (0x200000..0x300000) and c (starts 0x200200) overlap");
+	assert_string_equal(mtk_ctx_error(ctx),
+	                    "partitions b (0x200000..0x300000) and c (starts 0x200200) overlap");
 	t.parts[3].start = 3 * MIB;
 	assert_int_equal(mtk_ptable_check(ctx, &t), MTK_E_RANGE);
-	assert_non_null(strstr(mtk_ctx_error(ctx), "partition c ends at 0x300200, past the end of the user area"));
+	assert_non_null(
+	        strstr(mtk_ctx_error(ctx), "partition c ends at 0x300200, past the end of the user area"));
 	mtk_ptable_free(&t);
 	mtk_ctx_free(ctx);
 }
@@ -297,7 +303,7 @@ static void test_extcsd(void **state)
 	(void)state;
 	uint8_t reg[512];
 	mtk_ctx *ctx = mtk_ctx_new();
-	struct mtk_extcsd in = { 0 }, out;
+	struct mtk_extcsd in = {0}, out;
 	in.boot_size = 4 * MIB;
 	in.rpmb_size = 4 * MIB;
 	in.user_size = 0xE9000000ull;
@@ -310,7 +316,8 @@ static void test_extcsd(void **state)
 	assert_int_equal(reg[179], 0x48);
 	assert_int_equal(reg[177], 0x02);
 	assert_int_equal(reg[192], 8);
-	assert_int_equal(reg[212] | reg[213] << 8 | reg[214] << 16 | (uint32_t)reg[215] << 24, 0xE9000000u / 512);
+	assert_int_equal(reg[212] | reg[213] << 8 | reg[214] << 16 | (uint32_t)reg[215] << 24,
+	                 0xE9000000u / 512);
 	assert_int_equal(mtk_extcsd_decode(ctx, reg, sizeof reg, &out), 0);
 	assert_int_equal(out.boot_size, 4 * MIB);
 	assert_int_equal(out.rpmb_size, 4 * MIB);
@@ -356,13 +363,13 @@ static void test_extcsd(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_region_names),
-		cmocka_unit_test(test_old_space_known_values),
-		cmocka_unit_test(test_old_space_mt6572_fixture),
-		cmocka_unit_test(test_old_space_mt6582_fixture),
-		cmocka_unit_test(test_aliases),
-		cmocka_unit_test(test_ptable_check),
-		cmocka_unit_test(test_extcsd),
+	        cmocka_unit_test(test_region_names),
+	        cmocka_unit_test(test_old_space_known_values),
+	        cmocka_unit_test(test_old_space_mt6572_fixture),
+	        cmocka_unit_test(test_old_space_mt6582_fixture),
+	        cmocka_unit_test(test_aliases),
+	        cmocka_unit_test(test_ptable_check),
+	        cmocka_unit_test(test_extcsd),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -50,7 +50,8 @@ static uint8_t *load(const char *path, size_t *len)
 static void parse_fixture(const char *name, const char *storage, struct mtk_scatter *s)
 {
 	char path[4096];
-	snprintf(path, sizeof path, "%s/scatter/%s", fixtures(), name);
+	if (snprintf(path, sizeof path, "%s/scatter/%s", fixtures(), name) >= (int)sizeof path)
+		fail_msg("path too long");
 	size_t len;
 	uint8_t *b = load(path, &len);
 	mtk_ctx *ctx = mtk_ctx_new();
@@ -103,7 +104,8 @@ static void test_every_fixture_parses(void **state)
 {
 	(void)state;
 	char dir[4096];
-	snprintf(dir, sizeof dir, "%s/scatter", fixtures());
+	if (snprintf(dir, sizeof dir, "%s/scatter", fixtures()) >= (int)sizeof dir)
+		fail_msg("path too long");
 	DIR *d = opendir(dir);
 	assert_non_null(d);
 	struct dirent *e;
@@ -113,7 +115,8 @@ static void test_every_fixture_parses(void **state)
 			continue;
 		files++;
 		char path[8192];
-		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path)
+			fail_msg("path too long");
 		size_t len;
 		uint8_t *b = load(path, &len);
 		if (!mtk_scatter_sniff(b, len))
@@ -691,8 +694,17 @@ static void test_v2_synthetic(void **state)
 	assert_string_equal(s.parts[0].name, "a");
 	assert_int_equal(s.parts[0].line, 12);
 	mtk_scatter_free(&s);
-	/* A partition outside any storage_type block in a V2 file. */
 	expect_parse_error("- storage_type: EMMC\n- storage_type: EMMC\n", "t.txt:2: a second EMMC layout");
+	/* The layout asked for exists but is empty. */
+	const char *empty = "- general: MTK_PLATFORM_CFG\n- storage_type: UFS\n  description: \n"
+			    "- storage_type: EMMC\n  - partition_index: SYS0\n    partition_name: b\n"
+			    "    linear_start_addr: 0x0\n    partition_size: 0x2000\n    region: EMMC_USER\n";
+	char err[256];
+	assert_int_equal(parse_text(empty, "ufs", &s, err, sizeof err), MTK_E_PARSE);
+	assert_non_null(strstr(err, "t.txt:2: the ufs layout has no partition records"));
+	assert_int_equal(parse_text(empty, NULL, &s, err, sizeof err), 0);
+	assert_int_equal(s.count, 1);
+	mtk_scatter_free(&s);
 }
 
 static void test_sniff(void **state)

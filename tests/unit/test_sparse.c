@@ -22,7 +22,7 @@ struct sb {
 	uint8_t *img;
 	size_t len, cap;
 	uint8_t *exp; /* expected expansion, holes as zeros */
-	size_t exp_len;
+	size_t exp_len, exp_cap;
 	uint32_t blk, chunks, blocks;
 	uint16_t hdr_sz, chunk_hdr_sz;
 };
@@ -53,7 +53,10 @@ static void put_u32(struct sb *b, uint32_t v)
 
 static void expect(struct sb *b, const uint8_t *p, size_t n)
 {
-	b->exp = realloc(b->exp, b->exp_len + n + 1);
+	if (b->exp_len + n + 1 > b->exp_cap) {
+		b->exp_cap = (b->exp_len + n + 1) * 2;
+		b->exp = realloc(b->exp, b->exp_cap);
+	}
 	if (p)
 		memcpy(b->exp + b->exp_len, p, n);
 	else
@@ -108,10 +111,12 @@ static void sb_fill(struct sb *b, uint32_t nblk, uint32_t pattern)
 {
 	chunk_hdr(b, 0xCAC2, nblk, b->chunk_hdr_sz + 4u);
 	put_u32(b, pattern);
-	uint8_t p[4];
-	mtk_put_u32le(p, pattern);
-	for (size_t i = 0; i < (size_t)nblk * b->blk; i += 4)
-		expect(b, p, 4);
+	size_t n = (size_t)nblk * b->blk;
+	uint8_t *d = malloc(n);
+	for (size_t i = 0; i < n; i += 4)
+		mtk_put_u32le(d + i, pattern);
+	expect(b, d, n);
+	free(d);
 }
 
 static void sb_hole(struct sb *b, uint32_t nblk)
@@ -226,7 +231,7 @@ static void test_spans(void **state)
 		uint32_t chunk;
 	} want[] = {
 		{ MTK_SPARSE_RAW, 0, 700, 0 },	      { MTK_SPARSE_RAW, 700, 324, 0 },	 { MTK_SPARSE_FILL, 1024, 700, 1 },
-		{ MTK_SPARSE_FILL, 1724, 700, 1 },    { MTK_SPARSE_FILL, 2424, 112, 1 }, { MTK_SPARSE_DONT_CARE, 2560, 2048, 2 },
+		{ MTK_SPARSE_FILL, 1724, 700, 1 },    { MTK_SPARSE_FILL, 2424, 136, 1 }, { MTK_SPARSE_DONT_CARE, 2560, 2048, 2 },
 		{ MTK_SPARSE_RAW, 4608, 512, 4 },
 	};
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
@@ -357,13 +362,13 @@ static void test_bad_headers(void **state)
 	b.img[10] = 8;
 	assert_check_fails(&b, MTK_E_PARSE, "chunk_hdr_sz");
 	b.img[10] = 12;
-	/* header of chunk 1 (FILL) at 28 + 12 + 1024 = 0x430 */
-	b.img[0x430 + 8] = 17;
-	assert_check_fails(&b, MTK_E_PARSE, "sparse chunk 1 (header at offset 0x430): total_sz is 17");
-	b.img[0x430 + 8] = 16;
-	b.img[0x430] = 0xC5;
-	assert_check_fails(&b, MTK_E_PARSE, "sparse chunk 1 (header at offset 0x430): unknown chunk type 0xcac5");
-	b.img[0x430] = 0xC2;
+	/* header of chunk 1 (FILL) at 28 + 12 + 1024 = 0x428 */
+	b.img[0x428 + 8] = 17;
+	assert_check_fails(&b, MTK_E_PARSE, "sparse chunk 1 (header at offset 0x428): total_sz is 17");
+	b.img[0x428 + 8] = 16;
+	b.img[0x428] = 0xC5;
+	assert_check_fails(&b, MTK_E_PARSE, "sparse chunk 1 (header at offset 0x428): unknown chunk type 0xcac5");
+	b.img[0x428] = 0xC2;
 	mtk_put_u32le(b.img + 16, 9); /* total_blks below what the chunks cover */
 	assert_check_fails(&b, MTK_E_PARSE, "runs past total_blks");
 	mtk_put_u32le(b.img + 16, 11); /* above */
@@ -372,9 +377,9 @@ static void test_bad_headers(void **state)
 	b.img[24] ^= 0x40;
 	assert_check_fails(&b, MTK_E_VERIFY, "CRC32 of the expanded data");
 	b.img[24] ^= 0x40;
-	b.img[0x430 + 12] ^= 1; /* fill pattern: the CRC32 chunk (chunk 3) no longer matches */
+	b.img[0x428 + 12] ^= 1; /* fill pattern: the CRC32 chunk (chunk 3) no longer matches */
 	assert_check_fails(&b, MTK_E_VERIFY, "sparse chunk 3");
-	b.img[0x430 + 12] ^= 1;
+	b.img[0x428 + 12] ^= 1;
 	mtk_put_u32le(b.img + 20, 6); /* one chunk more than there is */
 	assert_check_fails(&b, MTK_E_PARSE, "truncated: file ends at offset 0x");
 	mtk_put_u32le(b.img + 20, 5);
