@@ -28,20 +28,20 @@
 #include "mtkflash/manifest.h"
 #include "mtkflash/scatter.h"
 
-#define SCATTER_MAX (64u << 20)
+#define SCATTER_MAX   (64u << 20)
 #define PRELOADER_MAX (16u << 20)
-#define MAX_TRUST 16
+#define MAX_TRUST     16
 
 struct image {
 	const struct mtk_scatter_part *part;
-	char *file;          /* relative to the package folder */
+	char *file; /* relative to the package folder */
 	bool present;
 	uint64_t size;
 	uint8_t sha256[32];
 	uint16_t sum16;
 	bool sparse;
-	uint64_t expanded;   /* sparse: expanded size */
-	int fits;            /* 1, 0, -1 = unknown */
+	uint64_t expanded; /* sparse: expanded size */
+	int fits;          /* 1, 0, -1 = unknown */
 	bool cks_known;
 	enum mtk_cks_status cks;
 	uint16_t cks_expected;
@@ -59,22 +59,22 @@ struct inspect {
 	size_t ntrust;
 	char *dir;
 	struct mtk_scatter s;
-	struct image *img;   /* one per partition that names an image */
+	struct image *img; /* one per partition that names an image */
 	size_t nimg;
 	bool have_ini;
 	char *ini_path;
 	struct mtk_checksum_ini ini;
 	bool have_manifest;
 	struct mtk_manifest m;
-	struct mtk_problems pkg;  /* findings about the package (beyond the layout) */
+	struct mtk_problems pkg; /* findings about the package (beyond the layout) */
 };
 
 /* ------------------------------------------------------------ small helpers */
 
-#define PKG_PROBLEM_AT(in, sev, file, line, part, ...)                                               \
-	do {                                                                                         \
-		if (mtk_problems_add(&(in)->pkg, sev, file, line, part, __VA_ARGS__) < 0)           \
-			fprintf(stderr, "%s: out of memory\n", (in)->cli->progname);               \
+#define PKG_PROBLEM_AT(in, sev, file, line, part, ...)                                                       \
+	do {                                                                                                 \
+		if (mtk_problems_add(&(in)->pkg, sev, file, line, part, __VA_ARGS__) < 0)                    \
+			fprintf(stderr, "%s: out of memory\n", (in)->cli->progname);                         \
 	} while (0)
 #define PKG_PROBLEM(in, sev, file, part, ...) PKG_PROBLEM_AT(in, sev, file, 0, part, __VA_ARGS__)
 
@@ -115,7 +115,7 @@ static int read_file(mtk_ctx *ctx, const char *path, size_t max, uint8_t **out, 
 	*len = 0;
 	if (absent)
 		*absent = false;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* a FIFO must not hang us */
 	if (fd < 0 && errno == ENOENT && absent) {
 		*absent = true;
 		return 0;
@@ -130,7 +130,7 @@ static int read_file(mtk_ctx *ctx, const char *path, size_t max, uint8_t **out, 
 	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
 		close(fd);
 		return mtk_fail(ctx, MTK_E_IO, "%s: %s", path,
-				S_ISREG(st.st_mode) ? "too large" : "not a regular file");
+		                S_ISREG(st.st_mode) ? "too large" : "not a regular file");
 	}
 	uint8_t *buf = malloc((size_t)st.st_size + 1);
 	size_t got = 0;
@@ -227,7 +227,8 @@ static void check_sparse(struct inspect *in, struct image *im, const char *path)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	uint8_t head[28];
-	if (fd < 0 || pread(fd, head, sizeof head, 0) != (ssize_t)sizeof head || !mtk_is_sparse(head, sizeof head)) {
+	if (fd < 0 || pread(fd, head, sizeof head, 0) != (ssize_t)sizeof head ||
+	    !mtk_is_sparse(head, sizeof head)) {
 		if (fd >= 0)
 			close(fd);
 		return;
@@ -243,8 +244,8 @@ static void check_sparse(struct inspect *in, struct image *im, const char *path)
 	free(spans);
 	close(fd);
 	if (rc < 0) {
-		PKG_PROBLEM(in, MTK_SEV_ERROR, im->file, im->part->name, "%s: broken sparse image: %s", im->file,
-			    mtk_ctx_error(in->cli->ctx));
+		PKG_PROBLEM(in, MTK_SEV_ERROR, im->file, im->part->name, "%s: broken sparse image: %s",
+		            im->file, mtk_ctx_error(in->cli->ctx));
 		return;
 	}
 	im->expanded = info.expanded_size;
@@ -260,9 +261,9 @@ static void check_fit(struct inspect *in, struct image *im)
 	im->fits = need <= p->size;
 	if (!im->fits && p->boundary_check)
 		PKG_PROBLEM(in, MTK_SEV_ERROR, im->file, p->name,
-			    "%s: %s%s is 0x%llx bytes, partition %s (line %u) holds 0x%llx", p->name, im->file,
-			    im->sparse ? " expanded" : "", (unsigned long long)need, p->name, p->line,
-			    (unsigned long long)p->size);
+		            "%s: %s%s is 0x%llx bytes, partition %s (line %u) holds 0x%llx", p->name,
+		            im->file, im->sparse ? " expanded" : "", (unsigned long long)need, p->name,
+		            p->line, (unsigned long long)p->size);
 }
 
 static bool platform_differs(const char *a, const char *b)
@@ -285,7 +286,7 @@ static void check_preloader(struct inspect *in, struct image *im, const char *pa
 		rc = mtk_preloader_parse(in->cli->ctx, buf, len, &im->pl);
 	if (rc < 0) {
 		PKG_PROBLEM(in, MTK_SEV_ERROR, im->file, p->name, "%s: not a valid preloader: %s", im->file,
-			    mtk_ctx_error(in->cli->ctx));
+		            mtk_ctx_error(in->cli->ctx));
 	} else {
 		im->pl_ok = true;
 		im->pl.emi = NULL; /* points into buf, which goes now */
@@ -293,11 +294,11 @@ static void check_preloader(struct inspect *in, struct image *im, const char *pa
 		 * mid1102_96DDR3, formats.md §4.6). */
 		if (platform_differs(im->pl.platform, in->s.platform))
 			PKG_PROBLEM(in, MTK_SEV_ERROR, im->file, p->name, "%s is for %s, the scatter says %s",
-				    im->file, im->pl.platform, in->s.platform);
+			            im->file, im->pl.platform, in->s.platform);
 		if (im->pl.board[0] && in->s.project && strcasecmp(im->pl.board, in->s.project) != 0)
 			PKG_PROBLEM(in, MTK_SEV_WARNING, im->file, p->name,
-				    "%s was built for board '%s', the scatter's project is '%s'", im->file,
-				    im->pl.board, in->s.project);
+			            "%s was built for board '%s', the scatter's project is '%s'", im->file,
+			            im->pl.board, in->s.project);
 	}
 	free(buf);
 }
@@ -310,15 +311,17 @@ static void check_checksum(struct inspect *in, struct image *im)
 	unsigned line;
 	im->cks = mtk_checksum_ini_judge(&in->ini, p->name, im->present, im->sum16, &im->cks_expected, &line);
 	if (im->cks == MTK_CKS_NOT_LISTED && p->alias)
-		im->cks = mtk_checksum_ini_judge(&in->ini, p->alias, im->present, im->sum16, &im->cks_expected, &line);
+		im->cks = mtk_checksum_ini_judge(&in->ini, p->alias, im->present, im->sum16,
+		                                 &im->cks_expected, &line);
 	im->cks_known = true;
 	if (im->cks == MTK_CKS_MISMATCH)
-		PKG_PROBLEM(in, MTK_SEV_ERROR, in->ini_path, p->name,
-			    "%s: %s sums to 0x%04X, Checksum.ini line %u says 0x%04X (image altered or corrupt)",
-			    p->name, im->file, im->sum16, line, im->cks_expected);
+		PKG_PROBLEM(
+		        in, MTK_SEV_ERROR, in->ini_path, p->name,
+		        "%s: %s sums to 0x%04X, Checksum.ini line %u says 0x%04X (image altered or corrupt)",
+		        p->name, im->file, im->sum16, line, im->cks_expected);
 	else if (im->cks == MTK_CKS_NOT_LISTED && im->present && p->download)
-		PKG_PROBLEM(in, MTK_SEV_WARNING, in->ini_path, p->name, "%s: %s is not listed in Checksum.ini",
-			    p->name, im->file);
+		PKG_PROBLEM(in, MTK_SEV_WARNING, in->ini_path, p->name,
+		            "%s: %s is not listed in Checksum.ini", p->name, im->file);
 }
 
 static void check_manifest(struct inspect *in, struct image *im)
@@ -329,15 +332,16 @@ static void check_manifest(struct inspect *in, struct image *im)
 	if (!h) {
 		im->manifest = "unlisted";
 		PKG_PROBLEM(in, in->m.sig == MTK_SIG_TRUSTED ? MTK_SEV_ERROR : MTK_SEV_WARNING, im->file,
-			    im->part->name, "%s (partition %s) is not listed in SHA256SUMS", im->file, im->part->name);
+		            im->part->name, "%s (partition %s) is not listed in SHA256SUMS", im->file,
+		            im->part->name);
 		return;
 	}
 	bool same = memcmp(h, im->sha256, 32) == 0;
 	im->manifest = same ? "match" : "mismatch";
 	if (!same)
 		PKG_PROBLEM(in, MTK_SEV_ERROR, im->file, im->part->name,
-			    "%s (partition %s): SHA-256 differs from the one SHA256SUMS lists (file altered)",
-			    im->file, im->part->name);
+		            "%s (partition %s): SHA-256 differs from the one SHA256SUMS lists (file altered)",
+		            im->file, im->part->name);
 }
 
 static void copy_file_facts(struct image *im, const struct image *o)
@@ -375,7 +379,7 @@ static void check_image(struct inspect *in, struct image *im)
 	}
 	if (!im->present && p->download)
 		PKG_PROBLEM_AT(in, MTK_SEV_ERROR, in->path, p->line, p->name,
-			       "%s: image %s is missing (marked for download)", p->name, im->file);
+		               "%s: image %s is missing (marked for download)", p->name, im->file);
 	if (im->present) {
 		check_fit(in, im);
 		check_manifest(in, im);
@@ -387,7 +391,7 @@ static void check_image(struct inspect *in, struct image *im)
 
 static void load_checksum_ini(struct inspect *in)
 {
-	static const char *const names[] = { "Checksum.ini", "checksum.ini", "CHECKSUM.INI" };
+	static const char *const names[] = {"Checksum.ini", "checksum.ini", "CHECKSUM.INI"};
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
 		char *path = path_join(in->dir, names[i]);
 		uint8_t *buf;
@@ -406,7 +410,7 @@ static void load_checksum_ini(struct inspect *in)
 			in->ini_path = path;
 			if (in->ini.enabled == 0)
 				PKG_PROBLEM(in, MTK_SEV_WARNING, path, NULL,
-					    "Checksum.ini has CHECKSUM_SWITCH=0; verified anyway");
+				            "Checksum.ini has CHECKSUM_SWITCH=0; verified anyway");
 		} else {
 			PKG_PROBLEM(in, MTK_SEV_ERROR, path, NULL, "%s", mtk_ctx_error(in->cli->ctx));
 			free(path);
@@ -430,16 +434,16 @@ static void load_manifest(struct inspect *in)
 		break;
 	case MTK_SIG_UNSIGNED:
 		PKG_PROBLEM(in, MTK_SEV_WARNING, NULL, NULL, "unsigned package: %s",
-			    in->m.sig_detail[0] ? in->m.sig_detail : "no SHA256SUMS.minisig");
+		            in->m.sig_detail[0] ? in->m.sig_detail : "no SHA256SUMS.minisig");
 		break;
 	case MTK_SIG_UNKNOWN_KEY:
 		PKG_PROBLEM(in, MTK_SEV_WARNING, "SHA256SUMS.minisig", NULL,
-			    "signed by key %s, which is not trusted (use --trust KEYFILE)", in->m.key_id);
+		            "signed by key %s, which is not trusted (use --trust KEYFILE)", in->m.key_id);
 		break;
 	case MTK_SIG_BAD:
 	default:
 		PKG_PROBLEM(in, MTK_SEV_ERROR, "SHA256SUMS.minisig", NULL, "signature does not verify: %s",
-			    in->m.sig_detail[0] ? in->m.sig_detail : "SHA256SUMS was altered");
+		            in->m.sig_detail[0] ? in->m.sig_detail : "SHA256SUMS was altered");
 		break;
 	}
 }
@@ -462,8 +466,8 @@ static void check_other_listed(struct inspect *in)
 		if (is_image_file(in, name))
 			continue;
 		if (!mtk_manifest_name_ok(name)) {
-			PKG_PROBLEM(in, MTK_SEV_ERROR, "SHA256SUMS", NULL, "SHA256SUMS lists '%s', outside the package",
-				    name);
+			PKG_PROBLEM(in, MTK_SEV_ERROR, "SHA256SUMS", NULL,
+			            "SHA256SUMS lists '%s', outside the package", name);
 			continue;
 		}
 		char *path = path_join(in->dir, name);
@@ -473,12 +477,13 @@ static void check_other_listed(struct inspect *in)
 		mtk_ctx_clear_error(in->cli->ctx);
 		int rc = path ? mtk_image_digest_file(in->cli->ctx, path, &size, sha, &sum) : MTK_E_NOMEM;
 		if (rc == MTK_E_NOTFOUND)
-			PKG_PROBLEM(in, MTK_SEV_ERROR, name, NULL, "%s is listed in SHA256SUMS but missing", name);
+			PKG_PROBLEM(in, MTK_SEV_ERROR, name, NULL, "%s is listed in SHA256SUMS but missing",
+			            name);
 		else if (rc < 0)
 			PKG_PROBLEM(in, MTK_SEV_ERROR, name, NULL, "%s", mtk_ctx_error(in->cli->ctx));
 		else if (memcmp(sha, in->m.entries[i].sha256, 32) != 0)
 			PKG_PROBLEM(in, MTK_SEV_ERROR, name, NULL,
-				    "%s: SHA-256 differs from the one SHA256SUMS lists (file altered)", name);
+			            "%s: SHA-256 differs from the one SHA256SUMS lists (file altered)", name);
 		free(path);
 	}
 }
@@ -489,7 +494,8 @@ static void check_ini_extras(struct inspect *in)
 		const struct mtk_checksum_entry *e = &in->ini.entries[i];
 		if (!mtk_scatter_find(&in->s, e->name))
 			PKG_PROBLEM(in, MTK_SEV_WARNING, in->ini_path, NULL,
-				    "Checksum.ini line %u lists '%s', which the scatter does not have", e->line, e->name);
+			            "Checksum.ini line %u lists '%s', which the scatter does not have",
+			            e->line, e->name);
 	}
 }
 
@@ -503,7 +509,7 @@ static int collect_images(struct inspect *in)
 		char *f = image_name(in, p);
 		if (!f)
 			continue;
-		in->img[in->nimg++] = (struct image){ .part = p, .file = f, .fits = -1 };
+		in->img[in->nimg++] = (struct image){.part = p, .file = f, .fits = -1};
 	}
 	return 0;
 }
@@ -512,8 +518,9 @@ static int check_package(struct inspect *in)
 {
 	if (in->s.format == MTK_SCATTER_OTA)
 		PKG_PROBLEM(in, MTK_SEV_ERROR, in->path, NULL,
-			    "%s is an OTA/update scatter (addresses only): it cannot describe a flashable package",
-			    in->path);
+		            "%s is an OTA/update scatter (addresses only): it cannot describe a flashable "
+		            "package",
+		            in->path);
 	load_checksum_ini(in);
 	load_manifest(in);
 	int rc = collect_images(in);
@@ -601,7 +608,7 @@ static json_t *part_json(const struct inspect *in, const struct mtk_scatter_part
 static json_t *problems_json(const struct mtk_problems *a, const struct mtk_problems *b)
 {
 	json_t *arr = json_array();
-	const struct mtk_problems *lists[] = { a, b };
+	const struct mtk_problems *lists[] = {a, b};
 	for (size_t l = 0; l < 2; l++) {
 		for (size_t i = 0; i < lists[l]->count; i++) {
 			const struct mtk_problem *q = &lists[l]->items[i];
@@ -622,7 +629,8 @@ static json_t *layouts_json(const struct mtk_scatter *s)
 	json_t *a = json_array();
 	for (int k = MTK_STORAGE_EMMC; k <= MTK_STORAGE_NAND; k++)
 		if (s->layouts & (1u << k))
-			json_array_append_new(a, json_string(mtk_storage_kind_name((enum mtk_storage_kind)k)));
+			json_array_append_new(a,
+			                      json_string(mtk_storage_kind_name((enum mtk_storage_kind)k)));
 	return a;
 }
 
@@ -631,7 +639,8 @@ static json_t *signature_json(const struct inspect *in)
 	json_t *o = json_object();
 	enum mtk_sig_state st = in->have_manifest ? in->m.sig : MTK_SIG_UNSIGNED;
 	json_object_set_new(o, "state", json_string(mtk_sig_state_name(st)));
-	json_object_set_new(o, "manifest_entries", json_integer(in->have_manifest ? (json_int_t)in->m.count : 0));
+	json_object_set_new(o, "manifest_entries",
+	                    json_integer(in->have_manifest ? (json_int_t)in->m.count : 0));
 	if (in->have_manifest && in->m.key_id[0])
 		json_object_set_new(o, "key_id", json_string(in->m.key_id));
 	if (in->have_manifest && in->m.trusted_comment[0])
@@ -660,7 +669,7 @@ struct tally {
 
 static struct tally count(const struct inspect *in)
 {
-	struct tally t = { 0 };
+	struct tally t = {0};
 	for (size_t i = 0; i < in->nimg; i++) {
 		if (!in->img[i].part->download)
 			continue;
@@ -668,9 +677,10 @@ static struct tally count(const struct inspect *in)
 		t.present += in->img[i].present;
 		t.missing += !in->img[i].present;
 	}
-	t.errors = mtk_problems_count(&in->s.problems, MTK_SEV_ERROR) + mtk_problems_count(&in->pkg, MTK_SEV_ERROR);
+	t.errors = mtk_problems_count(&in->s.problems, MTK_SEV_ERROR) +
+	           mtk_problems_count(&in->pkg, MTK_SEV_ERROR);
 	t.warnings = mtk_problems_count(&in->s.problems, MTK_SEV_WARNING) +
-		     mtk_problems_count(&in->pkg, MTK_SEV_WARNING);
+	             mtk_problems_count(&in->pkg, MTK_SEV_WARNING);
 	return t;
 }
 
@@ -709,7 +719,7 @@ static void emit_json(struct inspect *in, const struct tally *t)
 
 static void human_size(uint64_t v, char *out, size_t cap)
 {
-	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
 	double d = (double)v;
 	int u = 0;
 	while (d >= 1024 && u < 4) {
@@ -733,9 +743,9 @@ static void image_cell(const struct inspect *in, const struct image *im, char *o
 	human_size(im->sparse ? im->expanded : im->size, sz, sizeof sz);
 	hex32(im->sha256, hex);
 	snprintf(out, cap, "%s %s%s sha256:%.12s%s%s%s%s", im->sparse ? "sparse" : "raw", sz,
-		 im->fits == 0 ? " TOO BIG" : "", hex, in->have_ini ? " cks:" : "",
-		 in->have_ini ? mtk_cks_status_name(im->cks) : "", im->manifest ? " sig:" : "",
-		 im->manifest ? im->manifest : "");
+	         im->fits == 0 ? " TOO BIG" : "", hex, in->have_ini ? " cks:" : "",
+	         in->have_ini ? mtk_cks_status_name(im->cks) : "", im->manifest ? " sig:" : "",
+	         im->manifest ? im->manifest : "");
 }
 
 static void print_header(struct inspect *in)
@@ -744,8 +754,8 @@ static void print_header(struct inspect *in)
 	struct cli *cli = in->cli;
 	cli_print(cli, "scatter   %s\n", in->path);
 	cli_print(cli, "format    %s%s%s, platform %s, project %s\n", mtk_scatter_format_name(s->format),
-		  s->config_version ? " " : "", s->config_version ? s->config_version : "",
-		  s->platform ? s->platform : "?", s->project ? s->project : "?");
+	          s->config_version ? " " : "", s->config_version ? s->config_version : "",
+	          s->platform ? s->platform : "?", s->project ? s->project : "?");
 	cli_print(cli, "storage   %s (layouts in file:", mtk_storage_kind_name(s->storage));
 	for (int k = MTK_STORAGE_EMMC; k <= MTK_STORAGE_NAND; k++)
 		if (s->layouts & (1u << k))
@@ -754,8 +764,8 @@ static void print_header(struct inspect *in)
 	if (s->addr_space == MTK_ADDR_LINEAR_BOOT)
 		cli_print(cli, " (user area at 0x%llx)", (unsigned long long)s->boot_area_size);
 	cli_print(cli, "\n\n");
-	cli_print(cli, "%3s  %-18s %-11s %-12s %-12s %-2s %-10s %-32s %s\n", "#", "name", "region", "start", "size",
-		  "dl", "class", "file", "image");
+	cli_print(cli, "%3s  %-18s %-11s %-12s %-12s %-2s %-10s %-32s %s\n", "#", "name", "region", "start",
+	          "size", "dl", "class", "file", "image");
 }
 
 static void print_table(struct inspect *in)
@@ -769,9 +779,12 @@ static void print_table(struct inspect *in)
 		snprintf(size, sizeof size, "0x%llx", (unsigned long long)p->size);
 		image_cell(in, im, cell, sizeof cell);
 		cli_print(in->cli, "%3zu  %-18s %-11s %-12s %-12s %-2s %-10s %-32s %s\n", i,
-			  p->name[0] ? p->name : "(unnamed)", mtk_scatter_region_label(s, p), start, size,
-			  p->download ? "Y" : "-", mtk_part_class_name(p->cls),
-			  p->file ? p->file : im ? im->file : "NONE", cell);
+		          p->name[0] ? p->name : "(unnamed)", mtk_scatter_region_label(s, p), start, size,
+		          p->download ? "Y" : "-", mtk_part_class_name(p->cls),
+		          p->file ? p->file
+		          : im    ? im->file
+		                  : "NONE",
+		          cell);
 	}
 }
 
@@ -780,8 +793,8 @@ static void print_problems(struct inspect *in, const struct mtk_problems *ps)
 	for (size_t i = 0; i < ps->count; i++) {
 		const struct mtk_problem *q = &ps->items[i];
 		if (q->file && q->line)
-			cli_print(in->cli, "%s: %s:%u: %s\n", mtk_severity_name(q->severity), q->file, q->line,
-				  q->message);
+			cli_print(in->cli, "%s: %s:%u: %s\n", mtk_severity_name(q->severity), q->file,
+			          q->line, q->message);
 		else
 			cli_print(in->cli, "%s: %s\n", mtk_severity_name(q->severity), q->message);
 	}
@@ -793,8 +806,8 @@ static void print_preloaders(struct inspect *in)
 		const struct image *im = &in->img[i];
 		if (im->pl_ok && !same_file_done(in, im))
 			cli_print(in->cli, "preloader %s: name %s, board %s%s%s\n", im->file,
-				  im->pl.name[0] ? im->pl.name : "?", im->pl.board[0] ? im->pl.board : "?",
-				  im->pl.platform[0] ? ", platform " : "", im->pl.platform);
+			          im->pl.name[0] ? im->pl.name : "?", im->pl.board[0] ? im->pl.board : "?",
+			          im->pl.platform[0] ? ", platform " : "", im->pl.platform);
 	}
 }
 
@@ -806,17 +819,17 @@ static void emit_text(struct inspect *in, const struct tally *t)
 	print_preloaders(in);
 	if (in->have_ini)
 		cli_print(in->cli, "Checksum.ini: %zu entries (tool %s)\n", in->ini.count,
-			  in->ini.tool ? in->ini.tool : "?");
+		          in->ini.tool ? in->ini.tool : "?");
 	else
 		cli_print(in->cli, "Checksum.ini: none\n");
 	enum mtk_sig_state st = in->have_manifest ? in->m.sig : MTK_SIG_UNSIGNED;
 	cli_print(in->cli, "signature: %s%s%s\n", mtk_sig_state_name(st),
-		  in->have_manifest && in->m.key_id[0] ? ", key " : "", in->have_manifest ? in->m.key_id : "");
+	          in->have_manifest && in->m.key_id[0] ? ", key " : "",
+	          in->have_manifest ? in->m.key_id : "");
 	print_problems(in, &in->s.problems);
 	print_problems(in, &in->pkg);
 	cli_print(in->cli, "\n%zu partitions, %zu of %zu images present; %zu errors, %zu warnings: %s\n",
-		  in->s.count, t->present, t->expected, t->errors, t->warnings,
-		  t->errors ? "NOT OK" : "ok");
+	          in->s.count, t->present, t->expected, t->errors, t->warnings, t->errors ? "NOT OK" : "ok");
 }
 
 /* ------------------------------------------------------------ the command */
@@ -914,7 +927,7 @@ static int run_scatter(struct inspect *in, const uint8_t *buf, size_t len)
 
 int cmd_inspect(struct cli *cli, int argc, char **argv)
 {
-	struct inspect in = { .cli = cli };
+	struct inspect in = {.cli = cli};
 	int rc = parse_args(&in, argc, argv);
 	if (rc != 0)
 		return rc > 0 ? EXIT_OK : rc;

@@ -39,7 +39,7 @@ struct mtk_problems {
 
 /* Append a finding.  Returns 0 or MTK_E_NOMEM. */
 int mtk_problems_add(struct mtk_problems *p, enum mtk_severity sev, const char *file, unsigned line,
-		     const char *part, const char *fmt, ...) MTK_PROBLEM_PRINTF;
+                     const char *part, const char *fmt, ...) MTK_PROBLEM_PRINTF;
 size_t mtk_problems_count(const struct mtk_problems *p, enum mtk_severity sev);
 void mtk_problems_clear(struct mtk_problems *p);
 

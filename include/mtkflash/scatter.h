@@ -45,18 +45,18 @@ const char *mtk_storage_kind_name(enum mtk_storage_kind k); /* "unknown", "emmc"
 
 /* How linear_start_addr counts (formats.md §1.7). */
 enum mtk_addr_space {
-	MTK_ADDR_REGION = 0,   /* an offset inside the partition's region (MT6592 and later) */
-	MTK_ADDR_LINEAR_BOOT,  /* BOOT1‖BOOT2‖RPMB‖USER: user partitions start at boot_area_size */
+	MTK_ADDR_REGION = 0,  /* an offset inside the partition's region (MT6592 and later) */
+	MTK_ADDR_LINEAR_BOOT, /* BOOT1‖BOOT2‖RPMB‖USER: user partitions start at boot_area_size */
 };
 const char *mtk_addr_space_name(enum mtk_addr_space a); /* "region", "linear-with-boot" */
 
 enum mtk_image_type {
-	MTK_IMG_NONE = 0,   /* "NONE": nothing to write */
-	MTK_IMG_RAW,        /* NORMAL_ROM */
-	MTK_IMG_PRELOADER,  /* SV5_BL_BIN */
-	MTK_IMG_EXT4,       /* EXT4_IMG: a file system, normally an Android sparse image */
-	MTK_IMG_YAFFS,      /* YAFFS_IMG (on eMMC it just means "file system image") */
-	MTK_IMG_UBI,        /* UBI_IMG (NAND) */
+	MTK_IMG_NONE = 0,  /* "NONE": nothing to write */
+	MTK_IMG_RAW,       /* NORMAL_ROM */
+	MTK_IMG_PRELOADER, /* SV5_BL_BIN */
+	MTK_IMG_EXT4,      /* EXT4_IMG: a file system, normally an Android sparse image */
+	MTK_IMG_YAFFS,     /* YAFFS_IMG (on eMMC it just means "file system image") */
+	MTK_IMG_UBI,       /* UBI_IMG (NAND) */
 	MTK_IMG_OTHER,
 };
 const char *mtk_image_type_name(enum mtk_image_type t); /* "none", "raw", "preloader", "ext4", ... */
@@ -85,56 +85,56 @@ enum mtk_part_class {
 const char *mtk_part_class_name(enum mtk_part_class c); /* "system", "bootloader", "protected", ... */
 
 struct mtk_scatter_part {
-	char *name;            /* partition_name as written (may be "") */
-	const char *alias;     /* the other generation's name (ANDROID <-> system), or NULL */
-	char *index;           /* "SYS3"; NULL for v1.0/OTA */
-	unsigned line;         /* where the record starts */
+	char *name;        /* partition_name as written (may be "") */
+	const char *alias; /* the other generation's name (ANDROID <-> system), or NULL */
+	char *index;       /* "SYS3"; NULL for v1.0/OTA */
+	unsigned line;     /* where the record starts */
 
-	char *region_name;     /* as written; v1.0/OTA: the implied one */
+	char *region_name; /* as written; v1.0/OTA: the implied one */
 	bool region_known;
 	enum mtk_region region; /* BOOT1 for both-boot regions; USER for NAND */
-	bool both_boot;        /* EMMC_BOOT1_BOOT2 / UFS_LU0_LU1: one image, both boot areas */
+	bool both_boot;         /* EMMC_BOOT1_BOOT2 / UFS_LU0_LU1: one image, both boot areas */
 
-	uint64_t start;        /* linear_start_addr exactly as written */
-	uint64_t physical;     /* physical_start_addr as written (0 when absent) */
-	bool tail;             /* start is a 0xFFFFnnnn end-relative address (§1.8) */
-	uint32_t tail_units;   /* nnnn: whole block_size units from the region end, rounded down */
-	uint64_t offset;       /* bytes from the start of the region, when offset_known */
-	bool offset_known;     /* false for tail addresses until mtk_scatter_resolve() */
-	uint64_t size;         /* partition_size; v1.0/OTA: next start minus this one */
-	bool size_implicit;    /* derived from the next record (v1.0/OTA) or from the region size */
-	bool fills;            /* size 0 or NEEDRESIZE: reaches up to the next partition */
+	uint64_t start;      /* linear_start_addr exactly as written */
+	uint64_t physical;   /* physical_start_addr as written (0 when absent) */
+	bool tail;           /* start is a 0xFFFFnnnn end-relative address (§1.8) */
+	uint32_t tail_units; /* nnnn: whole block_size units from the region end, rounded down */
+	uint64_t offset;     /* bytes from the start of the region, when offset_known */
+	bool offset_known;   /* false for tail addresses until mtk_scatter_resolve() */
+	uint64_t size;       /* partition_size; v1.0/OTA: next start minus this one */
+	bool size_implicit;  /* derived from the next record (v1.0/OTA) or from the region size */
+	bool fills;          /* size 0 or NEEDRESIZE: reaches up to the next partition */
 
-	char *file;            /* image file relative to the scatter's folder; NULL for NONE */
-	char *file_hint;       /* v1.0/OTA: the name prefix tools pick the image by; else NULL */
-	char *type_name;       /* as written, NULL if absent */
+	char *file;      /* image file relative to the scatter's folder; NULL for NONE */
+	char *file_hint; /* v1.0/OTA: the name prefix tools pick the image by; else NULL */
+	char *type_name; /* as written, NULL if absent */
 	enum mtk_image_type type;
-	char *op_name;         /* as written, NULL if absent */
+	char *op_name; /* as written, NULL if absent */
 	enum mtk_part_op op;
 	enum mtk_part_class cls;
-	bool download;         /* is_download */
-	bool reserved;         /* is_reserved */
-	bool boundary_check;   /* the image must fit partition_size */
-	bool upgradable;       /* is_upgradable */
+	bool download;       /* is_download */
+	bool reserved;       /* is_reserved */
+	bool boundary_check; /* the image must fit partition_size */
+	bool upgradable;     /* is_upgradable */
 };
 
 struct mtk_scatter {
-	char *fname;           /* as given to the parser, used in messages */
+	char *fname; /* as given to the parser, used in messages */
 	enum mtk_scatter_format format;
-	char *config_version;  /* "V1.1.2"; NULL for v1.0/OTA */
-	char *platform;        /* "MT6765"; NULL when the file does not say */
+	char *config_version; /* "V1.1.2"; NULL for v1.0/OTA */
+	char *platform;       /* "MT6765"; NULL when the file does not say */
 	char *project;
 	char *boot_channel;
 	enum mtk_storage_kind storage; /* of the selected layout */
-	uint64_t block_size;   /* unit of tail addresses; 0 when unknown */
-	unsigned layouts;      /* bit (1u << enum mtk_storage_kind) for each layout in the file */
+	uint64_t block_size;           /* unit of tail addresses; 0 when unknown */
+	unsigned layouts;              /* bit (1u << enum mtk_storage_kind) for each layout in the file */
 	enum mtk_addr_space addr_space;
 	uint64_t boot_area_size; /* MTK_ADDR_LINEAR_BOOT: linear address of the user area */
 	struct mtk_scatter_part *parts;
 	size_t count;
 	uint64_t region_size[MTK_REGION_COUNT]; /* set by mtk_scatter_resolve(); 0 = unknown */
-	struct mtk_problems notes;    /* findings of the parser itself (unknown keys, ...) */
-	struct mtk_problems problems; /* notes + validation; refilled by validate/resolve */
+	struct mtk_problems notes;              /* findings of the parser itself (unknown keys, ...) */
+	struct mtk_problems problems;           /* notes + validation; refilled by validate/resolve */
 };
 
 /* Parse a scatter file of any generation.  `storage` selects the layout of a
@@ -143,7 +143,7 @@ struct mtk_scatter {
  * MTK_E_PARSE ("file:line: ...") for syntax errors, MTK_E_INVAL for a bad
  * `storage` string.  On success the layout is validated (see problems). */
 int mtk_scatter_parse(mtk_ctx *ctx, const char *fname, const uint8_t *buf, size_t len, const char *storage,
-		      struct mtk_scatter *out);
+                      struct mtk_scatter *out);
 
 /* Place the tail partitions of `region` now that the region's real size is
  * known (for MTK_ADDR_LINEAR_BOOT user partitions: the user area's size),

@@ -30,8 +30,8 @@ struct ini_parser {
 
 static int perr(struct ini_parser *ip, unsigned line, const char *what, const char *p, size_t n)
 {
-	return mtk_fail(ip->ctx, MTK_E_PARSE, "%s:%u: %s: '%.*s'", ip->c->fname, line, what, (int)(n > 60 ? 60 : n),
-			p);
+	return mtk_fail(ip->ctx, MTK_E_PARSE, "%s:%u: %s: '%.*s'", ip->c->fname, line, what,
+	                (int)(n > 60 ? 60 : n), p);
 }
 
 static int section(struct ini_parser *ip, const char *p, size_t n, unsigned line)
@@ -41,7 +41,7 @@ static int section(struct ini_parser *ip, const char *p, size_t n, unsigned line
 	static const struct {
 		const char *name;
 		enum ini_section sec;
-	} secs[] = { { "VERSION", SEC_VERSION }, { "IsEnableChecksum", SEC_ENABLE }, { "CheckSum", SEC_CHECKSUM } };
+	} secs[] = {{"VERSION", SEC_VERSION}, {"IsEnableChecksum", SEC_ENABLE}, {"CheckSum", SEC_CHECKSUM}};
 	for (size_t i = 0; i < sizeof secs / sizeof secs[0]; i++) {
 		if (sc_ieqn(p + 1, n - 2, secs[i].name)) {
 			ip->sec = secs[i].sec;
@@ -70,10 +70,11 @@ static int add_entry(struct ini_parser *ip, const char *k, size_t kn, const char
 		return perr(ip, line, "checksum does not fit 16 bits", v, vn);
 	for (size_t i = 0; i < c->count; i++)
 		if (strlen(c->entries[i].name) == kn && memcmp(c->entries[i].name, k, kn) == 0)
-			return mtk_fail(ip->ctx, MTK_E_PARSE, "%s:%u: '%.*s' listed twice (first at line %u)", c->fname,
-					line, (int)kn, k, c->entries[i].line);
+			return mtk_fail(ip->ctx, MTK_E_PARSE, "%s:%u: '%.*s' listed twice (first at line %u)",
+			                c->fname, line, (int)kn, k, c->entries[i].line);
 	if (c->count >= CKS_MAX_ENTRIES)
-		return mtk_fail(ip->ctx, MTK_E_PARSE, "%s:%u: more than %d entries", c->fname, line, CKS_MAX_ENTRIES);
+		return mtk_fail(ip->ctx, MTK_E_PARSE, "%s:%u: more than %d entries", c->fname, line,
+		                CKS_MAX_ENTRIES);
 	if (c->count == ip->cap) {
 		size_t cap = ip->cap ? ip->cap * 2 : 32;
 		struct mtk_checksum_entry *e = realloc(c->entries, cap * sizeof *e);
@@ -133,14 +134,14 @@ static int key_value(struct ini_parser *ip, const char *p, size_t n, unsigned li
 }
 
 int mtk_checksum_ini_parse(mtk_ctx *ctx, const char *fname, const uint8_t *buf, size_t len,
-			   struct mtk_checksum_ini *out)
+                           struct mtk_checksum_ini *out)
 {
 	memset(out, 0, sizeof *out);
 	out->enabled = -1;
 	out->fname = strdup(fname ? fname : "Checksum.ini");
 	if (!out->fname)
 		return mtk_fail(ctx, MTK_E_NOMEM, "out of memory");
-	struct ini_parser ip = { .ctx = ctx, .c = out };
+	struct ini_parser ip = {.ctx = ctx, .c = out};
 	struct sc_lines l;
 	sc_lines_init(&l, buf, len);
 	const char *p;
@@ -154,7 +155,8 @@ int mtk_checksum_ini_parse(mtk_ctx *ctx, const char *fname, const uint8_t *buf, 
 		}
 		sc_trim_left(&p, &n);
 		if (n && memchr(p, '\0', n))
-			rc = mtk_fail(ctx, MTK_E_PARSE, "%s:%u: NUL byte (not a text file)", out->fname, l.lineno);
+			rc = mtk_fail(ctx, MTK_E_PARSE, "%s:%u: NUL byte (not a text file)", out->fname,
+			              l.lineno);
 		else if (n == 0 || p[0] == ';' || p[0] == '#')
 			continue;
 		else if (p[0] == '[')
@@ -200,11 +202,11 @@ uint16_t mtk_checksum_v1_update(uint16_t state, const uint8_t *buf, size_t len)
 	return mtk_sum16_update(state, buf, len);
 }
 
-#define DIGEST_CHUNK (1u << 20)
+#define DIGEST_CHUNK        (1u << 20)
 #define DIGEST_PROGRESS_MIN (64ull << 20)
 
 static int digest_fd(mtk_ctx *ctx, int fd, const char *path, uint64_t total, EVP_MD_CTX *md, uint64_t *size,
-		     uint16_t *sum16)
+                     uint16_t *sum16)
 {
 	uint8_t *buf = malloc(DIGEST_CHUNK);
 	if (!buf)
@@ -239,10 +241,10 @@ static int digest_fd(mtk_ctx *ctx, int fd, const char *path, uint64_t total, EVP
 
 int mtk_image_digest_file(mtk_ctx *ctx, const char *path, uint64_t *size, uint8_t sha256[32], uint16_t *sum16)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* a FIFO must not hang us */
 	if (fd < 0)
 		return mtk_fail(ctx, errno == ENOENT ? MTK_E_NOTFOUND : MTK_E_IO, "opening %s: %s", path,
-				strerror(errno));
+		                strerror(errno));
 	struct stat st;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
@@ -269,12 +271,12 @@ int mtk_image_digest_file(mtk_ctx *ctx, const char *path, uint64_t *size, uint8_
 
 const char *mtk_cks_status_name(enum mtk_cks_status s)
 {
-	static const char *const n[] = { "match", "mismatch", "not-listed", "missing", "no-partition" };
+	static const char *const n[] = {"match", "mismatch", "not-listed", "missing", "no-partition"};
 	return (unsigned)s < sizeof n / sizeof n[0] ? n[s] : "?";
 }
 
 enum mtk_cks_status mtk_checksum_ini_judge(const struct mtk_checksum_ini *c, const char *part, bool present,
-					   uint16_t got, uint16_t *expected, unsigned *line)
+                                           uint16_t got, uint16_t *expected, unsigned *line)
 {
 	const struct mtk_checksum_entry *e = mtk_checksum_ini_find(c, part);
 	*expected = e ? e->value : 0;
@@ -296,9 +298,9 @@ static char *join(const char *dir, const char *file)
 }
 
 static int verify_part(mtk_ctx *ctx, const struct mtk_checksum_ini *c, const struct mtk_scatter_part *p,
-		       const char *dir, struct mtk_cks_result *r)
+                       const char *dir, struct mtk_cks_result *r)
 {
-	*r = (struct mtk_cks_result){ .name = p->name, .file = p->file };
+	*r = (struct mtk_cks_result){.name = p->name, .file = p->file};
 	bool present = false;
 	if (mtk_scatter_file_name_ok(p->file)) {
 		char *path = join(dir, p->file);
@@ -320,7 +322,7 @@ static int verify_part(mtk_ctx *ctx, const struct mtk_checksum_ini *c, const str
 }
 
 int mtk_checksum_ini_verify(mtk_ctx *ctx, const struct mtk_checksum_ini *c, const struct mtk_scatter *s,
-			    const char *dir, struct mtk_cks_result **out, size_t *n)
+                            const char *dir, struct mtk_cks_result **out, size_t *n)
 {
 	*out = calloc(s->count + c->count + 1, sizeof **out);
 	*n = 0;
@@ -345,10 +347,10 @@ int mtk_checksum_ini_verify(mtk_ctx *ctx, const struct mtk_checksum_ini *c, cons
 	for (size_t i = 0; i < c->count; i++) {
 		if (mtk_scatter_find(s, c->entries[i].name))
 			continue;
-		(*out)[(*n)++] = (struct mtk_cks_result){ .name = c->entries[i].name,
-							  .status = MTK_CKS_NO_PARTITION,
-							  .expected = c->entries[i].value,
-							  .line = c->entries[i].line };
+		(*out)[(*n)++] = (struct mtk_cks_result){.name = c->entries[i].name,
+		                                         .status = MTK_CKS_NO_PARTITION,
+		                                         .expected = c->entries[i].value,
+		                                         .line = c->entries[i].line};
 		bad++;
 	}
 	return bad;

@@ -31,7 +31,7 @@ static int grow(struct mtk_problems *p)
 }
 
 int mtk_problems_add(struct mtk_problems *p, enum mtk_severity sev, const char *file, unsigned line,
-		     const char *part, const char *fmt, ...)
+                     const char *part, const char *fmt, ...)
 {
 	if (grow(p) < 0)
 		return MTK_E_NOMEM;
@@ -41,7 +41,7 @@ int mtk_problems_add(struct mtk_problems *p, enum mtk_severity sev, const char *
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
 	struct mtk_problem *q = &p->items[p->count];
-	*q = (struct mtk_problem){ .severity = sev, .line = line };
+	*q = (struct mtk_problem){.severity = sev, .line = line};
 	q->message = strdup(buf);
 	q->file = dup_or_null(file);
 	q->part = dup_or_null(part);
@@ -71,5 +71,5 @@ void mtk_problems_clear(struct mtk_problems *p)
 		free(p->items[i].message);
 	}
 	free(p->items);
-	*p = (struct mtk_problems){ 0 };
+	*p = (struct mtk_problems){0};
 }

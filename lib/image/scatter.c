@@ -15,13 +15,13 @@
 
 const char *mtk_scatter_format_name(enum mtk_scatter_format f)
 {
-	static const char *const n[] = { "v1.0", "ota", "v1.1", "v2", "xml" };
+	static const char *const n[] = {"v1.0", "ota", "v1.1", "v2", "xml"};
 	return (unsigned)f < sizeof n / sizeof n[0] ? n[f] : "?";
 }
 
 const char *mtk_storage_kind_name(enum mtk_storage_kind k)
 {
-	static const char *const n[] = { "unknown", "emmc", "ufs", "nand" };
+	static const char *const n[] = {"unknown", "emmc", "ufs", "nand"};
 	return (unsigned)k < sizeof n / sizeof n[0] ? n[k] : "?";
 }
 
@@ -32,12 +32,13 @@ const char *mtk_addr_space_name(enum mtk_addr_space a)
 
 const char *mtk_image_type_name(enum mtk_image_type t)
 {
-	static const char *const n[] = { "none", "raw", "preloader", "ext4", "yaffs", "ubi", "other" };
+	static const char *const n[] = {"none", "raw", "preloader", "ext4", "yaffs", "ubi", "other"};
 	return (unsigned)t < sizeof n / sizeof n[0] ? n[t] : "?";
 }
 
 static const char *const op_names[] = {
-	"UPDATE", "INVISIBLE", "PROTECTED", "BINREGION", "RESERVED", "BOOTLOADERS", "NEEDRESIZE", "LOGIC", "OTHER",
+        "UPDATE",      "INVISIBLE",  "PROTECTED", "BINREGION", "RESERVED",
+        "BOOTLOADERS", "NEEDRESIZE", "LOGIC",     "OTHER",
 };
 
 const char *mtk_part_op_name(enum mtk_part_op o)
@@ -47,14 +48,14 @@ const char *mtk_part_op_name(enum mtk_part_op o)
 
 const char *mtk_part_class_name(enum mtk_part_class c)
 {
-	static const char *const n[] = { "system", "bootloader", "protected", "userdata", "reserved" };
+	static const char *const n[] = {"system", "bootloader", "protected", "userdata", "reserved"};
 	return (unsigned)c < sizeof n / sizeof n[0] ? n[c] : "?";
 }
 
 const char *mtk_scatter_region_label(const struct mtk_scatter *s, const struct mtk_scatter_part *p)
 {
-	static const char *const emmc[] = { "boot1", "boot2", "rpmb", "user" };
-	static const char *const ufs[] = { "lu0", "lu1", "rpmb", "lu2" };
+	static const char *const emmc[] = {"boot1", "boot2", "rpmb", "user"};
+	static const char *const ufs[] = {"lu0", "lu1", "rpmb", "lu2"};
 	if (!p->region_known || (unsigned)p->region >= MTK_REGION_COUNT)
 		return "?";
 	if (s->storage == MTK_STORAGE_NAND)
@@ -160,7 +161,8 @@ int sc_perr(struct sc_builder *b, unsigned line, const char *fmt, ...)
 	return mtk_fail(b->ctx, MTK_E_PARSE, "%s: %s", b->fname, msg);
 }
 
-int sc_note(struct sc_builder *b, enum mtk_severity sev, unsigned line, const char *part, const char *fmt, ...)
+int sc_note(struct sc_builder *b, enum mtk_severity sev, unsigned line, const char *part, const char *fmt,
+            ...)
 {
 	char msg[512];
 	va_list ap;
@@ -213,8 +215,8 @@ static int new_record(struct sc_builder *b, unsigned line, struct mtk_scatter_pa
 		b->cap = cap;
 	}
 	struct mtk_scatter_part *p = &b->parts[b->count];
-	*p = (struct mtk_scatter_part){ .line = line, .boundary_check = true };
-	b->recs[b->count] = (struct sc_rec){ .block = b->nblocks ? (unsigned)b->nblocks - 1 : 0 };
+	*p = (struct mtk_scatter_part){.line = line, .boundary_check = true};
+	b->recs[b->count] = (struct sc_rec){.block = b->nblocks ? (unsigned)b->nblocks - 1 : 0};
 	b->count++;
 	*out = p;
 	return 0;
@@ -267,9 +269,9 @@ static enum mtk_storage_kind storage_from(const char *v)
 		const char *name;
 		enum mtk_storage_kind kind;
 	} t[] = {
-		{ "EMMC", MTK_STORAGE_EMMC }, { "HW_STORAGE_EMMC", MTK_STORAGE_EMMC },
-		{ "UFS", MTK_STORAGE_UFS },   { "HW_STORAGE_UFS", MTK_STORAGE_UFS },
-		{ "NAND", MTK_STORAGE_NAND }, { "HW_STORAGE_NAND", MTK_STORAGE_NAND },
+	        {"EMMC", MTK_STORAGE_EMMC}, {"HW_STORAGE_EMMC", MTK_STORAGE_EMMC},
+	        {"UFS", MTK_STORAGE_UFS},   {"HW_STORAGE_UFS", MTK_STORAGE_UFS},
+	        {"NAND", MTK_STORAGE_NAND}, {"HW_STORAGE_NAND", MTK_STORAGE_NAND},
 	};
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
 		if (sc_ieq(v, t[i].name))
@@ -278,8 +280,20 @@ static enum mtk_storage_kind storage_from(const char *v)
 }
 
 enum part_key {
-	K_NAME, K_FILE, K_DOWNLOAD, K_TYPE, K_LINEAR, K_PHYS, K_SIZE, K_REGION, K_STORAGE, K_BOUNDARY, K_RESERVED,
-	K_OP, K_UPGRADABLE, K_IGNORED,
+	K_NAME,
+	K_FILE,
+	K_DOWNLOAD,
+	K_TYPE,
+	K_LINEAR,
+	K_PHYS,
+	K_SIZE,
+	K_REGION,
+	K_STORAGE,
+	K_BOUNDARY,
+	K_RESERVED,
+	K_OP,
+	K_UPGRADABLE,
+	K_IGNORED,
 };
 
 /* Keys of a partition record.  Every key except name, start and size is
@@ -289,29 +303,29 @@ static const struct {
 	const char *key;
 	enum part_key k;
 } part_keys[] = {
-	{ "partition_name", K_NAME },
-	{ "file_name", K_FILE },
-	{ "is_download", K_DOWNLOAD },
-	{ "type", K_TYPE },
-	{ "linear_start_addr", K_LINEAR },
-	{ "physical_start_addr", K_PHYS },
-	{ "partition_size", K_SIZE },
-	{ "region", K_REGION },
-	{ "storage", K_STORAGE },
-	{ "boundary_check", K_BOUNDARY },
-	{ "is_reserved", K_RESERVED },
-	{ "operation_type", K_OP },
-	{ "is_upgradable", K_UPGRADABLE },
-	{ "empty_boot_needed", K_IGNORED },
-	{ "combo_partsize_check", K_IGNORED },
-	{ "reserve", K_IGNORED },
-	{ "d_type", K_IGNORED },
-	{ "host", K_IGNORED },
+        {"partition_name", K_NAME},
+        {"file_name", K_FILE},
+        {"is_download", K_DOWNLOAD},
+        {"type", K_TYPE},
+        {"linear_start_addr", K_LINEAR},
+        {"physical_start_addr", K_PHYS},
+        {"partition_size", K_SIZE},
+        {"region", K_REGION},
+        {"storage", K_STORAGE},
+        {"boundary_check", K_BOUNDARY},
+        {"is_reserved", K_RESERVED},
+        {"operation_type", K_OP},
+        {"is_upgradable", K_UPGRADABLE},
+        {"empty_boot_needed", K_IGNORED},
+        {"combo_partsize_check", K_IGNORED},
+        {"reserve", K_IGNORED},
+        {"d_type", K_IGNORED},
+        {"host", K_IGNORED},
 };
 #define N_PART_KEYS (sizeof part_keys / sizeof part_keys[0])
 
 static int set_part_value(struct sc_builder *b, struct mtk_scatter_part *p, struct sc_rec *r, enum part_key k,
-			  const char *key, const char *val, unsigned line)
+                          const char *key, const char *val, unsigned line)
 {
 	switch (k) {
 	case K_NAME:
@@ -367,7 +381,8 @@ static int part_key(struct sc_builder *b, const char *key, const char *val, unsi
 		if (strcmp(part_keys[i].key, key) != 0)
 			continue;
 		if (r->seen & (1u << i))
-			return sc_perr(b, line, "'%s' given twice in the record starting at line %u", key, p->line);
+			return sc_perr(b, line, "'%s' given twice in the record starting at line %u", key,
+			               p->line);
 		r->seen |= 1u << i;
 		return set_part_value(b, p, r, part_keys[i].k, key, val, line);
 	}
@@ -392,11 +407,12 @@ int sc_end_record(struct sc_builder *b)
 	static const struct {
 		enum part_key k;
 		const char *key;
-	} required[] = { { K_NAME, "partition_name" }, { K_LINEAR, "linear_start_addr" }, { K_SIZE, "partition_size" } };
+	} required[] = {
+	        {K_NAME, "partition_name"}, {K_LINEAR, "linear_start_addr"}, {K_SIZE, "partition_size"}};
 	for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
 		if (!rec_has(r, required[i].k))
 			return sc_perr(b, p->line, "partition record %s has no %s (truncated record?)",
-				       p->index ? p->index : "", required[i].key);
+			               p->index ? p->index : "", required[i].key);
 	if (!p->name)
 		return sc_oom(b);
 	return 0;
@@ -412,10 +428,11 @@ static int begin_block(struct sc_builder *b, const char *val, unsigned line)
 	for (size_t i = 0; i < b->nblocks; i++)
 		if (b->blocks[i].storage == k)
 			return sc_perr(b, line, "a second %s layout (the first starts at line %u)", val,
-				       b->blocks[i].line);
+			               b->blocks[i].line);
 	if (b->count > 0 && !b->v2)
-		return sc_perr(b, line, "storage_type after partition records that belong to no storage_type");
-	b->blocks[b->nblocks++] = (struct sc_block){ .storage = k, .line = line };
+		return sc_perr(b, line,
+		               "storage_type after partition records that belong to no storage_type");
+	b->blocks[b->nblocks++] = (struct sc_block){.storage = k, .line = line};
 	b->v2 = true;
 	b->where = SC_BLOCK;
 	return 0;
@@ -426,7 +443,7 @@ static int begin_part(struct sc_builder *b, const char *val, unsigned line)
 	if (b->v2 && b->nblocks == 0)
 		return sc_perr(b, line, "partition record outside a storage_type block");
 	if (!b->v2 && b->nblocks == 0)
-		b->blocks[b->nblocks++] = (struct sc_block){ .line = line };
+		b->blocks[b->nblocks++] = (struct sc_block){.line = line};
 	struct mtk_scatter_part *p;
 	int rc = new_record(b, line, &p);
 	if (rc < 0)
@@ -454,7 +471,7 @@ static int header_key(struct sc_builder *b, const char *key, const char *val, un
 		enum mtk_storage_kind k = storage_from(val);
 		if (blk && blk->storage != k)
 			return sc_note(b, MTK_SEV_WARNING, line, NULL, "storage %s inside the %s layout", val,
-				       mtk_storage_kind_name(blk->storage));
+			               mtk_storage_kind_name(blk->storage));
 		if (!blk)
 			b->hdr_storage = k;
 		return 0;
@@ -463,8 +480,8 @@ static int header_key(struct sc_builder *b, const char *key, const char *val, un
 		return set_str(b, blk ? &blk->boot_channel : &b->hdr_boot_channel, val);
 	if (strcmp(key, "block_size") == 0)
 		return set_num(b, blk ? &blk->block_size : &b->hdr_block_size, key, val, line);
-	static const char *const known[] = { "info", "description", "check_bootloaders_consistency", "modem_check",
-					     "modem" };
+	static const char *const known[] = {"info", "description", "check_bootloaders_consistency",
+	                                    "modem_check", "modem"};
 	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
 		if (strcmp(key, known[i]) == 0)
 			return 0;
@@ -534,7 +551,8 @@ static bool yaml_first_key(const char *p, size_t n)
 		n -= 2;
 		sc_trim_left(&p, &n);
 	}
-	static const char *const keys[] = { "general:", "partition_index:", "storage_type:", "config_version:" };
+	static const char *const keys[] = {
+	        "general:", "partition_index:", "storage_type:", "config_version:"};
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
 		if (n >= strlen(keys[i]) && strncmp(p, keys[i], strlen(keys[i])) == 0)
 			return true;
@@ -630,7 +648,8 @@ static void layouts_text(const struct sc_builder *b, char *out, size_t cap)
 	out[0] = '\0';
 	for (size_t i = 0; i < b->nblocks; i++) {
 		size_t used = strlen(out);
-		snprintf(out + used, cap - used, "%s%s", i ? ", " : "", mtk_storage_kind_name(b->blocks[i].storage));
+		snprintf(out + used, cap - used, "%s%s", i ? ", " : "",
+		         mtk_storage_kind_name(b->blocks[i].storage));
 	}
 }
 
@@ -638,7 +657,8 @@ static int select_block(struct sc_builder *b, enum mtk_storage_kind want, size_t
 {
 	*which = 0;
 	for (size_t i = 0; i < b->nblocks; i++) {
-		if ((want && b->blocks[i].storage == want) || (!want && b->blocks[i].storage == MTK_STORAGE_EMMC)) {
+		if ((want && b->blocks[i].storage == want) ||
+		    (!want && b->blocks[i].storage == MTK_STORAGE_EMMC)) {
 			*which = i;
 			return 0;
 		}
@@ -648,7 +668,7 @@ static int select_block(struct sc_builder *b, enum mtk_storage_kind want, size_t
 	char have[64];
 	layouts_text(b, have, sizeof have);
 	return mtk_fail(b->ctx, MTK_E_NOTFOUND, "%s has no %s layout (it has: %s)", b->fname,
-			mtk_storage_kind_name(want), have);
+	                mtk_storage_kind_name(want), have);
 }
 
 /* Keep the records of the chosen block, drop the others. */
@@ -660,7 +680,8 @@ static int take_block(struct sc_builder *b, size_t which)
 	for (size_t i = 0; i < b->count; i++)
 		n += b->recs[i].block == which;
 	if (n == 0)
-		return sc_perr(b, blk->line, "the %s layout has no partition records", mtk_storage_kind_name(blk->storage));
+		return sc_perr(b, blk->line, "the %s layout has no partition records",
+		               mtk_storage_kind_name(blk->storage));
 	s->parts = calloc(n, sizeof *s->parts);
 	if (!s->parts)
 		return sc_oom(b);
@@ -672,8 +693,8 @@ static int take_block(struct sc_builder *b, size_t which)
 		enum mtk_storage_kind k = b->recs[i].storage;
 		if (k && blk->storage && k != blk->storage) {
 			int rc = sc_note(b, MTK_SEV_WARNING, b->parts[i].line, b->parts[i].name,
-					 "record says storage %s inside the %s layout", mtk_storage_kind_name(k),
-					 mtk_storage_kind_name(blk->storage));
+			                 "record says storage %s inside the %s layout",
+			                 mtk_storage_kind_name(k), mtk_storage_kind_name(blk->storage));
 			if (rc < 0)
 				return rc;
 		}
@@ -731,7 +752,7 @@ static enum mtk_scatter_format structured_format(const struct sc_builder *b, enu
 }
 
 static int parse_syntax(struct sc_builder *b, enum sc_syntax syn, const uint8_t *buf, size_t len,
-			enum mtk_storage_kind want)
+                        enum mtk_storage_kind want)
 {
 	int rc;
 	switch (syn) {
@@ -746,7 +767,7 @@ static int parse_syntax(struct sc_builder *b, enum sc_syntax syn, const uint8_t 
 		b->s->format = syn == SYN_V10 ? MTK_SCATTER_V1_0 : MTK_SCATTER_OTA;
 		if (want && b->s->storage && want != b->s->storage)
 			return mtk_fail(b->ctx, MTK_E_NOTFOUND, "%s has no %s layout (it has: %s)", b->fname,
-					mtk_storage_kind_name(want), mtk_storage_kind_name(b->s->storage));
+			                mtk_storage_kind_name(want), mtk_storage_kind_name(b->s->storage));
 		return 0;
 	case SYN_YAML:
 	case SYN_XML:
@@ -775,7 +796,7 @@ static int check_text(struct sc_builder *b, const uint8_t *buf, size_t len)
 }
 
 int mtk_scatter_parse(mtk_ctx *ctx, const char *fname, const uint8_t *buf, size_t len, const char *storage,
-		      struct mtk_scatter *out)
+                      struct mtk_scatter *out)
 {
 	memset(out, 0, sizeof *out);
 	if (!fname)
@@ -787,13 +808,14 @@ int mtk_scatter_parse(mtk_ctx *ctx, const char *fname, const uint8_t *buf, size_
 	out->fname = strdup(fname);
 	if (!out->fname)
 		return mtk_fail(ctx, MTK_E_NOMEM, "out of memory");
-	struct sc_builder b = { .ctx = ctx, .fname = out->fname, .s = out };
+	struct sc_builder b = {.ctx = ctx, .fname = out->fname, .s = out};
 	rc = check_text(&b, buf, len);
 	unsigned first = 0;
 	enum sc_syntax syn = rc < 0 ? SYN_NONE : detect(buf, len, &first);
 	if (rc == 0 && syn == SYN_NONE)
-		rc = sc_perr(&b, first, "not a scatter file (expected '- general: MTK_PLATFORM_CFG', "
-					"'<?xml', or 'NAME 0xADDRESS' lines)");
+		rc = sc_perr(&b, first,
+		             "not a scatter file (expected '- general: MTK_PLATFORM_CFG', "
+		             "'<?xml', or 'NAME 0xADDRESS' lines)");
 	if (rc == 0)
 		rc = parse_syntax(&b, syn, buf, len, want);
 	if (rc == 0) {

@@ -16,13 +16,13 @@ static const struct {
 	enum mtk_region region;
 	bool both;
 } region_names[] = {
-	{ "EMMC_BOOT1", MTK_REGION_BOOT1, false }, { "EMMC_BOOT_1", MTK_REGION_BOOT1, false },
-	{ "EMMC_BOOT2", MTK_REGION_BOOT2, false }, { "EMMC_BOOT_2", MTK_REGION_BOOT2, false },
-	{ "EMMC_BOOT1_BOOT2", MTK_REGION_BOOT1, true }, { "EMMC_USER", MTK_REGION_USER, false },
-	{ "EMMC_RPMB", MTK_REGION_RPMB, false },   { "UFS_LU0", MTK_REGION_BOOT1, false },
-	{ "UFS_LU1", MTK_REGION_BOOT2, false },    { "UFS_LU0_LU1", MTK_REGION_BOOT1, true },
-	{ "UFS_LU2", MTK_REGION_USER, false },     { "boot1", MTK_REGION_BOOT1, false },
-	{ "boot2", MTK_REGION_BOOT2, false },      { "user", MTK_REGION_USER, false },
+        {"EMMC_BOOT1", MTK_REGION_BOOT1, false},      {"EMMC_BOOT_1", MTK_REGION_BOOT1, false},
+        {"EMMC_BOOT2", MTK_REGION_BOOT2, false},      {"EMMC_BOOT_2", MTK_REGION_BOOT2, false},
+        {"EMMC_BOOT1_BOOT2", MTK_REGION_BOOT1, true}, {"EMMC_USER", MTK_REGION_USER, false},
+        {"EMMC_RPMB", MTK_REGION_RPMB, false},        {"UFS_LU0", MTK_REGION_BOOT1, false},
+        {"UFS_LU1", MTK_REGION_BOOT2, false},         {"UFS_LU0_LU1", MTK_REGION_BOOT1, true},
+        {"UFS_LU2", MTK_REGION_USER, false},          {"boot1", MTK_REGION_BOOT1, false},
+        {"boot2", MTK_REGION_BOOT2, false},           {"user", MTK_REGION_USER, false},
 };
 
 static void set_region(const struct mtk_scatter *s, struct mtk_scatter_part *p)
@@ -55,8 +55,8 @@ static enum mtk_image_type type_from(const struct mtk_scatter_part *p)
 		const char *name;
 		enum mtk_image_type t;
 	} t[] = {
-		{ "NORMAL_ROM", MTK_IMG_RAW }, { "SV5_BL_BIN", MTK_IMG_PRELOADER }, { "EXT4_IMG", MTK_IMG_EXT4 },
-		{ "YAFFS_IMG", MTK_IMG_YAFFS }, { "UBI_IMG", MTK_IMG_UBI },        { "NONE", MTK_IMG_NONE },
+	        {"NORMAL_ROM", MTK_IMG_RAW},  {"SV5_BL_BIN", MTK_IMG_PRELOADER}, {"EXT4_IMG", MTK_IMG_EXT4},
+	        {"YAFFS_IMG", MTK_IMG_YAFFS}, {"UBI_IMG", MTK_IMG_UBI},          {"NONE", MTK_IMG_NONE},
 	};
 	if (!p->type_name)
 		return p->download && (p->file || p->file_hint) ? MTK_IMG_RAW : MTK_IMG_NONE;
@@ -80,8 +80,8 @@ static enum mtk_part_op op_from(const struct mtk_scatter_part *p)
 
 /* v1.0/V1.1.1 names and their GPT-era successors (§1.10). */
 static const char *const aliases[][2] = {
-	{ "ANDROID", "system" }, { "USRDATA", "userdata" }, { "BOOTIMG", "boot" },       { "UBOOT", "lk" },
-	{ "SEC_RO", "secro" },   { "PRO_INFO", "proinfo" }, { "PROTECT_F", "protect1" }, { "PROTECT_S", "protect2" },
+        {"ANDROID", "system"}, {"USRDATA", "userdata"}, {"BOOTIMG", "boot"},       {"UBOOT", "lk"},
+        {"SEC_RO", "secro"},   {"PRO_INFO", "proinfo"}, {"PROTECT_F", "protect1"}, {"PROTECT_S", "protect2"},
 };
 
 static const char *alias_of(const char *name)
@@ -126,8 +126,8 @@ static bool prefix_in(const char *name, const char *const *list)
 
 static bool is_bootloader(const struct mtk_scatter_part *p)
 {
-	static const char *const names[] = { "lk", "lk2", "lk_a", "lk_b", "uboot", "dsp_bl", NULL };
-	static const char *const prefixes[] = { "preloader", "loader_ext", NULL };
+	static const char *const names[] = {"lk", "lk2", "lk_a", "lk_b", "uboot", "dsp_bl", NULL};
+	static const char *const prefixes[] = {"preloader", "loader_ext", NULL};
 	return p->op == MTK_OP_BOOTLOADERS || p->type == MTK_IMG_PRELOADER ||
 	       (p->region_known && p->region != MTK_REGION_USER) || name_in(p->name, names) ||
 	       prefix_in(p->name, prefixes);
@@ -135,7 +135,7 @@ static bool is_bootloader(const struct mtk_scatter_part *p)
 
 static bool is_reserved_area(const struct mtk_scatter_part *p)
 {
-	static const char *const names[] = { "bmtpool", "otp", "pmt", "flashinfo", "sgpt", NULL };
+	static const char *const names[] = {"bmtpool", "otp", "pmt", "flashinfo", "sgpt", NULL};
 	return p->op == MTK_OP_RESERVED || p->tail || name_in(p->name, names);
 }
 
@@ -143,16 +143,16 @@ static bool is_reserved_area(const struct mtk_scatter_part *p)
 static bool is_protected(const struct mtk_scatter_part *p)
 {
 	static const char *const names[] = {
-		"nvram",  "nvdata",  "nvcfg",       "protect1", "protect2", "protect_f", "protect_s",
-		"proinfo", "pro_info", "seccfg",    "persist",  "frp",      "imei",      "calibration",
-		"efuse",  "oeminfo", "kb",          "dkb",      NULL,
+	        "nvram",   "nvdata",   "nvcfg",  "protect1", "protect2", "protect_f", "protect_s",
+	        "proinfo", "pro_info", "seccfg", "persist",  "frp",      "imei",      "calibration",
+	        "efuse",   "oeminfo",  "kb",     "dkb",      NULL,
 	};
 	return p->op == MTK_OP_PROTECTED || p->op == MTK_OP_BINREGION || name_in(p->name, names);
 }
 
 static bool is_userdata(const struct mtk_scatter_part *p)
 {
-	static const char *const names[] = { "userdata", "usrdata", "cache", "fat", "metadata", "intsd", NULL };
+	static const char *const names[] = {"userdata", "usrdata", "cache", "fat", "metadata", "intsd", NULL};
 	return name_in(p->name, names);
 }
 
@@ -190,7 +190,8 @@ static uint64_t linear_user_base(const struct mtk_scatter *s)
 		return 0;
 	for (size_t i = 0; i < s->count; i++) {
 		const struct mtk_scatter_part *p = &s->parts[i];
-		if (p->region_known && p->region != MTK_REGION_USER && p->start == 0 && p->size == first->start)
+		if (p->region_known && p->region != MTK_REGION_USER && p->start == 0 &&
+		    p->size == first->start)
 			return first->start;
 	}
 	return 0;
@@ -242,11 +243,12 @@ struct check {
 	int rc;
 };
 
-#define PROBLEM(ck, sev, p, ...)                                                                           \
-	do {                                                                                               \
-		if ((ck)->rc == 0)                                                                         \
-			(ck)->rc = mtk_problems_add(&(ck)->s->problems, sev, (ck)->s->fname, (p) ? (p)->line : 0, \
-						    (p) ? (p)->name : NULL, __VA_ARGS__);                 \
+#define PROBLEM(ck, sev, p, ...)                                                                             \
+	do {                                                                                                 \
+		if ((ck)->rc == 0)                                                                           \
+			(ck)->rc =                                                                           \
+			        mtk_problems_add(&(ck)->s->problems, sev, (ck)->s->fname,                    \
+			                         (p) ? (p)->line : 0, (p) ? (p)->name : NULL, __VA_ARGS__);  \
 	} while (0)
 
 static const char *disp(const struct mtk_scatter_part *p)
@@ -266,11 +268,12 @@ static void check_names(struct check *ck)
 		for (size_t j = 0; j < i; j++) {
 			const struct mtk_scatter_part *q = &s->parts[j];
 			if (strcmp(p->name, q->name) == 0)
-				PROBLEM(ck, MTK_SEV_ERROR, p, "duplicate partition name '%s' (first at line %u)",
-					p->name, q->line);
+				PROBLEM(ck, MTK_SEV_ERROR, p,
+				        "duplicate partition name '%s' (first at line %u)", p->name, q->line);
 			else if (sc_ieq(p->name, q->name))
-				PROBLEM(ck, MTK_SEV_WARNING, p, "'%s' differs from '%s' (line %u) only in case",
-					p->name, q->name, q->line);
+				PROBLEM(ck, MTK_SEV_WARNING, p,
+				        "'%s' differs from '%s' (line %u) only in case", p->name, q->name,
+				        q->line);
 		}
 	}
 }
@@ -288,17 +291,18 @@ static void check_region(struct check *ck, const struct mtk_scatter_part *p)
 	bool emmc_name = strncasecmp(p->region_name, "EMMC_", 5) == 0;
 	if ((ufs_name && s->storage != MTK_STORAGE_UFS) || (emmc_name && s->storage != MTK_STORAGE_EMMC))
 		PROBLEM(ck, MTK_SEV_WARNING, p, "%s: region %s in the %s layout", disp(p), p->region_name,
-			mtk_storage_kind_name(s->storage));
+		        mtk_storage_kind_name(s->storage));
 }
 
 static void check_file(struct check *ck, const struct mtk_scatter_part *p)
 {
 	if (p->file && !mtk_scatter_file_name_ok(p->file))
 		PROBLEM(ck, MTK_SEV_ERROR, p,
-			"%s: file name '%s' is absolute or leaves the package folder; refusing it", disp(p), p->file);
+		        "%s: file name '%s' is absolute or leaves the package folder; refusing it", disp(p),
+		        p->file);
 	if (p->download && !p->file && !p->file_hint)
-		PROBLEM(ck, MTK_SEV_WARNING, p, "%s: is_download is true but file_name is NONE (nothing to write)",
-			disp(p));
+		PROBLEM(ck, MTK_SEV_WARNING, p,
+		        "%s: is_download is true but file_name is NONE (nothing to write)", disp(p));
 }
 
 static void check_size(struct check *ck, const struct mtk_scatter_part *p)
@@ -306,15 +310,18 @@ static void check_size(struct check *ck, const struct mtk_scatter_part *p)
 	uint64_t end;
 	if (mtk_add_overflows(p->start, p->size, &end))
 		PROBLEM(ck, MTK_SEV_ERROR, p, "%s: start 0x%llx + size 0x%llx overflows 64 bits", disp(p),
-			(unsigned long long)p->start, (unsigned long long)p->size);
+		        (unsigned long long)p->start, (unsigned long long)p->size);
 	if (p->size != 0 || p->cls == MTK_CLASS_RESERVED)
 		return;
 	if (p->size_implicit && !p->tail)
 		PROBLEM(ck, MTK_SEV_WARNING, p,
-			"%s: size unknown (reaches up to the next partition or the region end; give the storage "
-			"size to resolve it)", disp(p));
+		        "%s: size unknown (reaches up to the next partition or the region end; give the "
+		        "storage "
+		        "size to resolve it)",
+		        disp(p));
 	else if (p->op != MTK_OP_NEEDRESIZE)
-		PROBLEM(ck, MTK_SEV_WARNING, p, "%s: size is 0 (taken as: up to the next partition)", disp(p));
+		PROBLEM(ck, MTK_SEV_WARNING, p, "%s: size is 0 (taken as: up to the next partition)",
+		        disp(p));
 }
 
 static void check_address(struct check *ck, const struct mtk_scatter_part *p)
@@ -322,11 +329,12 @@ static void check_address(struct check *ck, const struct mtk_scatter_part *p)
 	const struct mtk_scatter *s = ck->s;
 	if (!p->tail && !p->offset_known)
 		PROBLEM(ck, MTK_SEV_ERROR, p,
-			"%s: start 0x%llx lies inside the boot area (this file's user area starts at 0x%llx)",
-			disp(p), (unsigned long long)p->start, (unsigned long long)s->boot_area_size);
+		        "%s: start 0x%llx lies inside the boot area (this file's user area starts at 0x%llx)",
+		        disp(p), (unsigned long long)p->start, (unsigned long long)s->boot_area_size);
 	if (p->tail && s->block_size == 0 && !s->region_size[p->region])
-		PROBLEM(ck, MTK_SEV_WARNING, p, "%s: end-relative address 0x%llx but the file gives no block_size",
-			disp(p), (unsigned long long)p->start);
+		PROBLEM(ck, MTK_SEV_WARNING, p,
+		        "%s: end-relative address 0x%llx but the file gives no block_size", disp(p),
+		        (unsigned long long)p->start);
 }
 
 /* Does p occupy area `a` (BOOT1, BOOT2, USER)? */
@@ -353,23 +361,25 @@ static void check_order(struct check *ck, enum mtk_region a)
 		if (!occupies(p, a))
 			continue;
 		if (prev && p->offset < prev->offset)
-			PROBLEM(ck, MTK_SEV_WARNING, p, "%s (0x%llx) is listed after %s (line %u, 0x%llx) but starts "
-				"before it", disp(p), (unsigned long long)p->offset, disp(prev), prev->line,
-				(unsigned long long)prev->offset);
+			PROBLEM(ck, MTK_SEV_WARNING, p,
+			        "%s (0x%llx) is listed after %s (line %u, 0x%llx) but starts "
+			        "before it",
+			        disp(p), (unsigned long long)p->offset, disp(prev), prev->line,
+			        (unsigned long long)prev->offset);
 		prev = p;
 	}
 }
 
 static void check_pair(struct check *ck, const struct mtk_scatter_part *hi, uint64_t hi_end,
-		       const struct mtk_scatter_part *p)
+                       const struct mtk_scatter_part *p)
 {
 	if (p->offset < hi_end)
-		PROBLEM(ck, MTK_SEV_ERROR, p, "%s [0x%llx, 0x%llx) overlaps %s (line %u) [0x%llx, 0x%llx)", disp(p),
-			(unsigned long long)p->offset, (unsigned long long)(p->offset + p->size), disp(hi), hi->line,
-			(unsigned long long)hi->offset, (unsigned long long)hi_end);
+		PROBLEM(ck, MTK_SEV_ERROR, p, "%s [0x%llx, 0x%llx) overlaps %s (line %u) [0x%llx, 0x%llx)",
+		        disp(p), (unsigned long long)p->offset, (unsigned long long)(p->offset + p->size),
+		        disp(hi), hi->line, (unsigned long long)hi->offset, (unsigned long long)hi_end);
 	else if (p->offset > hi_end && !hi->fills)
 		PROBLEM(ck, MTK_SEV_WARNING, p, "gap of 0x%llx bytes between %s (line %u) and %s",
-			(unsigned long long)(p->offset - hi_end), disp(hi), hi->line, disp(p));
+		        (unsigned long long)(p->offset - hi_end), disp(hi), hi->line, disp(p));
 }
 
 static void check_area(struct check *ck, enum mtk_region a)
@@ -398,8 +408,9 @@ static void check_area(struct check *ck, enum mtk_region a)
 			hi_end = end;
 		}
 		if (s->region_size[a] && end > s->region_size[a])
-			PROBLEM(ck, MTK_SEV_ERROR, v[i], "%s ends at 0x%llx, past the end of the region (0x%llx)",
-				disp(v[i]), (unsigned long long)end, (unsigned long long)s->region_size[a]);
+			PROBLEM(ck, MTK_SEV_ERROR, v[i],
+			        "%s ends at 0x%llx, past the end of the region (0x%llx)", disp(v[i]),
+			        (unsigned long long)end, (unsigned long long)s->region_size[a]);
 	}
 	check_order(ck, a);
 	free(v);
@@ -414,17 +425,19 @@ static void check_tail_units(struct check *ck, const struct mtk_scatter_part *p)
 		return;
 	uint64_t units = (rs - p->offset) / s->block_size;
 	if (units != p->tail_units)
-		PROBLEM(ck, MTK_SEV_WARNING, p, "%s: 0x%llx says %u blocks from the end, the region size gives %llu",
-			disp(p), (unsigned long long)p->start, p->tail_units, (unsigned long long)units);
+		PROBLEM(ck, MTK_SEV_WARNING, p,
+		        "%s: 0x%llx says %u blocks from the end, the region size gives %llu", disp(p),
+		        (unsigned long long)p->start, p->tail_units, (unsigned long long)units);
 }
 
 int mtk_scatter_validate(struct mtk_scatter *s)
 {
 	mtk_problems_clear(&s->problems);
-	struct check ck = { .s = s };
+	struct check ck = {.s = s};
 	for (size_t i = 0; i < s->notes.count && ck.rc == 0; i++) {
 		const struct mtk_problem *n = &s->notes.items[i];
-		ck.rc = mtk_problems_add(&s->problems, n->severity, n->file, n->line, n->part, "%s", n->message);
+		ck.rc = mtk_problems_add(&s->problems, n->severity, n->file, n->line, n->part, "%s",
+		                         n->message);
 	}
 	check_names(&ck);
 	for (size_t i = 0; i < s->count; i++) {
@@ -451,9 +464,10 @@ static int place_tail(mtk_ctx *ctx, struct mtk_scatter *s, enum mtk_region r, ui
 			continue;
 		if (p->size > cur)
 			return mtk_fail(ctx, MTK_E_RANGE,
-					"%s:%u: reserved partition %s (0x%llx bytes) does not fit in a 0x%llx-byte region",
-					s->fname, p->line, disp(p), (unsigned long long)p->size,
-					(unsigned long long)size);
+			                "%s:%u: reserved partition %s (0x%llx bytes) does not fit in a "
+			                "0x%llx-byte region",
+			                s->fname, p->line, disp(p), (unsigned long long)p->size,
+			                (unsigned long long)size);
 		cur -= p->size;
 		p->offset = cur;
 		p->offset_known = true;

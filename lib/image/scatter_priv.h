@@ -12,17 +12,17 @@
 #include "core/bytes.h"
 #include "mtkflash/scatter.h"
 
-#define SC_MAX_PARTS 4096   /* real files hold 20-130 records per layout */
-#define SC_MAX_BLOCKS 8     /* storage_type blocks */
-#define SC_MAX_KEY 64
-#define SC_MAX_VALUE 4096
+#define SC_MAX_PARTS   4096 /* real files hold 20-130 records per layout */
+#define SC_MAX_BLOCKS  8    /* storage_type blocks */
+#define SC_MAX_KEY     64
+#define SC_MAX_VALUE   4096
 #define SC_MAX_UNKNOWN 16
 
 enum sc_where {
-	SC_TOP = 0,      /* before any header or record */
-	SC_PLATFORM,     /* inside "general: MTK_PLATFORM_CFG" */
-	SC_BLOCK,        /* inside a storage_type block, before its records */
-	SC_PART,         /* inside a partition record */
+	SC_TOP = 0,  /* before any header or record */
+	SC_PLATFORM, /* inside "general: MTK_PLATFORM_CFG" */
+	SC_BLOCK,    /* inside a storage_type block, before its records */
+	SC_PART,     /* inside a partition record */
 };
 
 struct sc_block {
@@ -35,7 +35,7 @@ struct sc_block {
 /* Per-record bookkeeping the public struct does not need. */
 struct sc_rec {
 	unsigned block;
-	uint32_t seen;     /* bit per part_keys[] entry */
+	uint32_t seen;                 /* bit per part_keys[] entry */
 	enum mtk_storage_kind storage; /* the record's own `storage:` value */
 };
 
@@ -50,7 +50,7 @@ struct sc_builder {
 
 	struct sc_block blocks[SC_MAX_BLOCKS];
 	size_t nblocks;
-	bool v2;           /* saw storage_type */
+	bool v2; /* saw storage_type */
 	enum sc_where where;
 
 	struct mtk_scatter_part *parts; /* every record of every block */
@@ -98,8 +98,8 @@ int sc_key(struct sc_builder *b, const char *key, const char *val, unsigned line
 /* A record from a v1.0/OTA line. */
 int sc_add_addr_record(struct sc_builder *b, const char *name, size_t n, uint64_t addr, unsigned line);
 int sc_end_record(struct sc_builder *b);
-int sc_note(struct sc_builder *b, enum mtk_severity sev, unsigned line, const char *part, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+int sc_note(struct sc_builder *b, enum mtk_severity sev, unsigned line, const char *part, const char *fmt,
+            ...) __attribute__((format(printf, 5, 6)));
 int sc_perr(struct sc_builder *b, unsigned line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int sc_oom(struct sc_builder *b);
 

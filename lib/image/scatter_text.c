@@ -30,7 +30,8 @@ static int yaml_line(struct sc_builder *b, const char *p, size_t n, unsigned lin
 		if (n == 1)
 			return 0; /* a bare list marker carries nothing */
 		if (p[1] != ' ' && p[1] != '\t')
-			return sc_perr(b, line, "expected '- key: value', found '%.*s'", (int)(n > 60 ? 60 : n), p);
+			return sc_perr(b, line, "expected '- key: value', found '%.*s'",
+			               (int)(n > 60 ? 60 : n), p);
 		p += 2;
 		n -= 2;
 		sc_trim_left(&p, &n);
@@ -51,7 +52,8 @@ static int yaml_line(struct sc_builder *b, const char *p, size_t n, unsigned lin
 	sc_trim_left(&v, &vlen);
 	strip_quotes(&v, &vlen);
 	if (vlen >= SC_MAX_VALUE)
-		return sc_perr(b, line, "value of '%.*s' is longer than %d bytes", (int)klen, p, SC_MAX_VALUE - 1);
+		return sc_perr(b, line, "value of '%.*s' is longer than %d bytes", (int)klen, p,
+		               SC_MAX_VALUE - 1);
 	char key[SC_MAX_KEY], val[SC_MAX_VALUE];
 	memcpy(key, p, klen);
 	key[klen] = '\0';
@@ -111,8 +113,8 @@ static int addr_line(struct sc_builder *b, const char *p, size_t n, unsigned lin
 
 enum brace_state { WANT_RECORD, WANT_OPEN, WANT_CLOSE };
 
-static int brace_line(struct sc_builder *b, enum brace_state *st, unsigned *open_line, const char *p, size_t n,
-		      unsigned line)
+static int brace_line(struct sc_builder *b, enum brace_state *st, unsigned *open_line, const char *p,
+                      size_t n, unsigned line)
 {
 	const char *last = b->count ? b->parts[b->count - 1].name : "";
 	switch (*st) {
@@ -133,7 +135,7 @@ static int brace_line(struct sc_builder *b, enum brace_state *st, unsigned *open
 			return 0;
 		}
 		return sc_perr(b, line, "unexpected '%.*s' inside the block of %s opened at line %u",
-			       (int)(n > 60 ? 60 : n), p, last, *open_line);
+		               (int)(n > 60 ? 60 : n), p, last, *open_line);
 	case WANT_RECORD:
 	default:
 		if (p[0] == '{' || p[0] == '}')
@@ -151,7 +153,7 @@ int sc_parse_addr_lines(struct sc_builder *b, const uint8_t *buf, size_t len, bo
 	size_t n;
 	enum brace_state st = WANT_RECORD;
 	unsigned open_line = 0;
-	b->blocks[0] = (struct sc_block){ .line = 1 };
+	b->blocks[0] = (struct sc_block){.line = 1};
 	b->nblocks = 1;
 	while (sc_lines_next(&l, &p, &n)) {
 		if (l.lineno == 1)
@@ -171,10 +173,10 @@ int sc_parse_addr_lines(struct sc_builder *b, const uint8_t *buf, size_t len, bo
 	}
 	if (st == WANT_OPEN)
 		return sc_perr(b, b->parts[b->count - 1].line, "'%s' has no '{' '}' block (truncated file?)",
-			       b->parts[b->count - 1].name);
+		               b->parts[b->count - 1].name);
 	if (st == WANT_CLOSE)
 		return sc_perr(b, open_line, "the block of '%s' is never closed (truncated file?)",
-			       b->parts[b->count - 1].name);
+		               b->parts[b->count - 1].name);
 	if (b->count == 0)
 		return sc_perr(b, 0, "no partition records");
 	return 0;
@@ -187,10 +189,10 @@ static const struct {
 	const char *name;
 	const char *hint;
 } file_hints[] = {
-	{ "PRELOADER", "preloader" }, { "DSP_BL", "DSP_BL" }, { "UBOOT", "uboot" },   { "BOOTIMG", "boot" },
-	{ "RECOVERY", "recovery" },   { "SEC_RO", "secro" },  { "LOGO", "logo" },     { "ANDROID", "system" },
-	{ "CACHE", "cache" },         { "USRDATA", "userdata" }, { "MBR", "MBR" },    { "EBR1", "EBR1" },
-	{ "EBR2", "EBR2" },           { "FAT", "fat" },       { "TEE1", "tz" },       { "TEE2", "tz" },
+        {"PRELOADER", "preloader"}, {"DSP_BL", "DSP_BL"},    {"UBOOT", "uboot"}, {"BOOTIMG", "boot"},
+        {"RECOVERY", "recovery"},   {"SEC_RO", "secro"},     {"LOGO", "logo"},   {"ANDROID", "system"},
+        {"CACHE", "cache"},         {"USRDATA", "userdata"}, {"MBR", "MBR"},     {"EBR1", "EBR1"},
+        {"EBR2", "EBR2"},           {"FAT", "fat"},          {"TEE1", "tz"},     {"TEE2", "tz"},
 };
 
 static char *hint_for(const char *name)
@@ -219,9 +221,9 @@ static bool is_boot_name(const char *name)
 
 static const char *v10_op(const char *name, bool reserved, bool download)
 {
-	static const char *const rsv[] = { "BMTPOOL", "OTP", "PMT", "flashinfo", "sgpt", NULL };
-	static const char *const prot[] = { "PRO_INFO", "PROTECT_F", "PROTECT_S", "proinfo", "protect1",
-					    "protect2", NULL };
+	static const char *const rsv[] = {"BMTPOOL", "OTP", "PMT", "flashinfo", "sgpt", NULL};
+	static const char *const prot[] = {"PRO_INFO", "PROTECT_F", "PROTECT_S", "proinfo",
+	                                   "protect1", "protect2",  NULL};
 	if (is_boot_name(name))
 		return "BOOTLOADERS";
 	if (reserved || name_in(name, rsv))
@@ -319,9 +321,9 @@ static int v10_sizes(struct sc_builder *b, bool linear)
 		}
 		if (next->start < p->start) {
 			int rc = sc_note(b, MTK_SEV_ERROR, next->line, next->name,
-					 "%s starts at 0x%llx, below %s (line %u) at 0x%llx: negative size", next->name,
-					 (unsigned long long)next->start, p->name, p->line,
-					 (unsigned long long)p->start);
+			                 "%s starts at 0x%llx, below %s (line %u) at 0x%llx: negative size",
+			                 next->name, (unsigned long long)next->start, p->name, p->line,
+			                 (unsigned long long)p->start);
 			if (rc < 0)
 				return rc;
 			continue;
@@ -349,9 +351,10 @@ int sc_addr_finish(struct sc_builder *b, bool braces)
 	if (rc < 0)
 		return rc;
 	if (!braces) {
-		rc = sc_note(b, MTK_SEV_WARNING, 0, NULL,
-			     "OTA scatter: names and addresses only (no sizes, image files or download flags); "
-			     "not a flash package");
+		rc = sc_note(
+		        b, MTK_SEV_WARNING, 0, NULL,
+		        "OTA scatter: names and addresses only (no sizes, image files or download flags); "
+		        "not a flash package");
 		if (rc < 0)
 			return rc;
 	}

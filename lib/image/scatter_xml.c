@@ -18,7 +18,7 @@
 struct xml_elem {
 	char tag[SC_MAX_KEY];
 	unsigned line;
-	bool has_name;  /* had a name="..." attribute */
+	bool has_name; /* had a name="..." attribute */
 	bool has_child;
 };
 
@@ -104,15 +104,15 @@ static int entity(struct xml *x, char *dst, size_t *n)
 	static const struct {
 		const char *ent;
 		char c;
-	} ents[] = { { "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' }, { "&quot;", '"' }, { "&apos;", '\'' } };
+	} ents[] = {{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''}};
 	for (size_t i = 0; i < sizeof ents / sizeof ents[0]; i++) {
 		if (starts(x, ents[i].ent)) {
 			advance(x, strlen(ents[i].ent));
 			return put_char(x, ents[i].c, dst, n);
 		}
 	}
-	return sc_perr(x->b, x->line, "unsupported entity '%.*s'", (int)(x->len - x->pos < 8 ? x->len - x->pos : 8),
-		       x->p + x->pos);
+	return sc_perr(x->b, x->line, "unsupported entity '%.*s'",
+	               (int)(x->len - x->pos < 8 ? x->len - x->pos : 8), x->p + x->pos);
 }
 
 /* name="value" pairs; keeps the value of `name`. */
@@ -199,7 +199,7 @@ static int start_tag(struct xml *x)
 		return sc_perr(x->b, line, "a second root element");
 	if (x->depth >= XML_MAX_DEPTH)
 		return sc_perr(x->b, line, "elements nested deeper than %d", XML_MAX_DEPTH);
-	struct xml_elem e = { .line = line };
+	struct xml_elem e = {.line = line};
 	int rc = read_tag(x, e.tag);
 	if (rc < 0)
 		return rc;
@@ -284,7 +284,7 @@ int sc_parse_xml(struct sc_builder *b, const uint8_t *buf, size_t len)
 	struct xml *x = calloc(1, sizeof *x);
 	if (!x)
 		return sc_oom(b);
-	*x = (struct xml){ .b = b, .p = (const char *)buf, .len = len, .line = 1 };
+	*x = (struct xml){.b = b, .p = (const char *)buf, .len = len, .line = 1};
 	if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
 		x->pos = 3;
 	int rc = 0;
@@ -292,7 +292,7 @@ int sc_parse_xml(struct sc_builder *b, const uint8_t *buf, size_t len)
 		rc = peek(x, 0) == '<' ? markup(x) : text_char(x);
 	if (rc == 0 && x->depth > 0)
 		rc = sc_perr(b, x->stack[x->depth - 1].line, "<%s> is never closed (truncated file?)",
-			     x->stack[x->depth - 1].tag);
+		             x->stack[x->depth - 1].tag);
 	if (rc == 0 && !x->seen_root)
 		rc = sc_perr(b, 0, "no root element");
 	free(x);

@@ -19,7 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 			uint16_t expected;
 			unsigned line;
-			if (mtk_checksum_ini_judge(&c, e->name, true, e->value, &expected, &line) != MTK_CKS_MATCH ||
+			if (mtk_checksum_ini_judge(&c, e->name, true, e->value, &expected, &line) !=
+			            MTK_CKS_MATCH ||
 			    line != e->line)
 				abort();
 		}

@@ -44,7 +44,7 @@ static void check(const struct mtk_scatter *s)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const storages[] = { NULL, "emmc", "ufs" };
+	static const char *const storages[] = {NULL, "emmc", "ufs"};
 	(void)mtk_scatter_sniff(data, size);
 	mtk_ctx *ctx = mtk_ctx_new();
 	struct mtk_scatter s;

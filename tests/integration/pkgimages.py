@@ -59,11 +59,22 @@ def boot_area(binary, dev="EMMC_BOOT", unit=0x200, at=0x800, brlyt_type=0x10005)
 RAW, FILL, DONT_CARE, CRC32 = 0xCAC1, 0xCAC2, 0xCAC3, 0xCAC4
 
 
-def sparse(chunks, blk=4096, checksum=True):
+def _zeros_crc(crc, n):
+    block = bytes(1 << 20)
+    while n:
+        k = min(n, len(block))
+        crc = zlib.crc32(block[:k], crc)
+        n -= k
+    return crc
+
+
+def sparse(chunks, blk=4096, checksum=True, keep_expanded=True):
     """chunks: list of ("raw", bytes) | ("fill", pattern, blocks) | ("hole", blocks) | ("crc",).
-    Returns (image, expanded bytes with holes as zeros)."""
+    Returns (image, expanded bytes with holes as zeros, or None when keep_expanded is False).
+    CRCs are computed piecewise, so big holes cost time but not memory."""
     body = b""
     expanded = bytearray()
+    crc = 0
     blocks = 0
     for c in chunks:
         if c[0] == "raw":
@@ -71,22 +82,29 @@ def sparse(chunks, blk=4096, checksum=True):
             assert len(data) % blk == 0
             n = len(data) // blk
             body += struct.pack("<HHII", RAW, 0, n, 12 + len(data)) + data
-            expanded += data
+            piece = data
         elif c[0] == "fill":
             n = c[2]
             body += struct.pack("<HHIII", FILL, 0, n, 16, c[1])
-            expanded += struct.pack("<I", c[1]) * (n * blk // 4)
+            piece = struct.pack("<I", c[1]) * (n * blk // 4)
         elif c[0] == "hole":
             n = c[1]
             body += struct.pack("<HHII", DONT_CARE, 0, n, 12)
-            expanded += bytes(n * blk)
+            piece = None
+            crc = _zeros_crc(crc, n * blk)
+            if keep_expanded:
+                expanded += bytes(n * blk)
         else:
             n = 0
-            body += struct.pack("<HHIII", CRC32, 0, 0, 16, zlib.crc32(expanded))
+            body += struct.pack("<HHIII", CRC32, 0, 0, 16, crc)
+            piece = b""
+        if piece is not None:
+            crc = zlib.crc32(piece, crc)
+            if keep_expanded:
+                expanded += piece
         blocks += n
-    crc = zlib.crc32(expanded) if checksum else 0
-    hdr = struct.pack("<IHHHHIIII", 0xED26FF3A, 1, 0, 28, 12, blk, blocks, len(chunks), crc)
-    return hdr + body, bytes(expanded)
+    hdr = struct.pack("<IHHHHIIII", 0xED26FF3A, 1, 0, 28, 12, blk, blocks, len(chunks), crc if checksum else 0)
+    return hdr + body, bytes(expanded) if keep_expanded else None
 
 
 def bootimg(version=2, page=2048, kernel=5000, ramdisk=3000):

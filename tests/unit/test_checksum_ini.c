@@ -24,7 +24,7 @@ static const char *fixtures(void)
 	const char *src = __FILE__;
 	const char *slash = strrchr(src, '/');
 	snprintf(buf, sizeof buf, "%.*s/../../../shared/fixtures", slash ? (int)(slash - src) : 1,
-		 slash ? src : ".");
+	         slash ? src : ".");
 	return buf;
 }
 
@@ -44,7 +44,8 @@ static uint8_t *load(const char *path, size_t *len)
 	return b;
 }
 
-static void parse_fixture(const char *sub, const char *name, struct mtk_checksum_ini *c, struct mtk_scatter *s)
+static void parse_fixture(const char *sub, const char *name, struct mtk_checksum_ini *c,
+                          struct mtk_scatter *s)
 {
 	char path[4096];
 	if (snprintf(path, sizeof path, "%s/%s/%s", fixtures(), sub, name) >= (int)sizeof path)
@@ -52,7 +53,8 @@ static void parse_fixture(const char *sub, const char *name, struct mtk_checksum
 	size_t len;
 	uint8_t *b = load(path, &len);
 	mtk_ctx *ctx = mtk_ctx_new();
-	int rc = c ? mtk_checksum_ini_parse(ctx, name, b, len, c) : mtk_scatter_parse(ctx, name, b, len, NULL, s);
+	int rc = c ? mtk_checksum_ini_parse(ctx, name, b, len, c)
+	           : mtk_scatter_parse(ctx, name, b, len, NULL, s);
 	if (rc < 0)
 		fail_msg("%s: %s", name, mtk_ctx_error(ctx));
 	mtk_ctx_free(ctx);
@@ -104,7 +106,8 @@ static void test_x5511b(void **state)
 	assert_null(mtk_checksum_ini_find(&c, "nvram"));
 	/* Every key names a partition of the same package's scatter file. */
 	struct mtk_scatter s;
-	parse_fixture("scatter", "MT6737M__ksauraj_device_x5511B_dump__MT6737M_Android_scatter.txt", NULL, &s);
+	parse_fixture("scatter", "MT6737M__ksauraj_device_x5511B_dump__MT6737M_Android_scatter.txt", NULL,
+	              &s);
 	for (size_t i = 0; i < c.count; i++)
 		if (!mtk_scatter_find(&s, c.entries[i].name))
 			fail_msg("%s not in the scatter", c.entries[i].name);
@@ -137,7 +140,8 @@ static void test_counts(void **state)
 	assert_int_equal(c.count, 21);
 	assert_int_equal(mtk_checksum_ini_find(&c, "lenovocust")->value, 0x9960);
 	mtk_checksum_ini_free(&c);
-	parse_fixture("checksum", "MT6765__pangudeals_Infinix_Hot_11_Play_x688b_v865_FIles__Checksum.ini", &c, NULL);
+	parse_fixture("checksum", "MT6765__pangudeals_Infinix_Hot_11_Play_x688b_v865_FIles__Checksum.ini", &c,
+	              NULL);
 	assert_int_equal(c.count, 25);
 	assert_string_equal(c.tool, "v5.2128.02");
 	assert_int_equal(mtk_checksum_ini_find(&c, "gz1")->value, 0x0437);
@@ -168,8 +172,9 @@ static void test_hostile(void **state)
 	expect_error("[CheckSum]\njunk\n", "C.ini:2: expected 'key=value'");
 	/* Unknown sections (an MD5 "V2" block) are skipped, CRLF is fine. */
 	struct mtk_checksum_ini c;
-	const char *ok = "[VERSION]\r\nVERSION=V1\r\n[CHECKSUM_V2]\r\nboot=d41d8cd98f00b204e9800998ecf8427e\r\n"
-			 "[CheckSum]\r\nboot = 0x00ff \r\n; comment\r\n";
+	const char *ok =
+	        "[VERSION]\r\nVERSION=V1\r\n[CHECKSUM_V2]\r\nboot=d41d8cd98f00b204e9800998ecf8427e\r\n"
+	        "[CheckSum]\r\nboot = 0x00ff \r\n; comment\r\n";
 	assert_int_equal(mtk_checksum_ini_parse(NULL, "ok.ini", (const uint8_t *)ok, strlen(ok), &c), 0);
 	assert_int_equal(c.count, 1);
 	assert_int_equal(c.entries[0].value, 0xFF);
@@ -202,8 +207,8 @@ static unsigned byte_sum(const uint8_t *b, size_t n)
 	return (unsigned)(total % 65536);
 }
 
-#define REC(name, file, start)                                                                                  \
-	"- partition_index: SYS0\n  partition_name: " name "\n  file_name: " file "\n  is_download: true\n"       \
+#define REC(name, file, start)                                                                               \
+	"- partition_index: SYS0\n  partition_name: " name "\n  file_name: " file "\n  is_download: true\n"  \
 	"  linear_start_addr: " start "\n  partition_size: 0x100000\n  region: EMMC_USER\n"
 
 static void test_verify_package(void **state)
@@ -223,16 +228,17 @@ static void test_verify_package(void **state)
 	write_file("lk.bin", (const uint8_t *)"abc", 3);
 	char ini[512];
 	snprintf(ini, sizeof ini,
-		 "[VERSION]\nVERSION=V1\n[IsEnableChecksum]\nCHECKSUM_SWITCH=1\n[CheckSum]\nboot=0x%04X\n"
-		 "logo=0x%04X\nrecovery=0x1234\nghost=0x0001\n",
-		 boot_sum, (byte_sum(logo, 4) + 1) & 0xFFFF);
-	const char *sc = "- general: MTK_PLATFORM_CFG\n  info: \n    - config_version: V1.1.2\n      storage: EMMC\n"
-		REC("boot", "boot.img", "0x0") REC("logo", "logo.bin", "0x100000") REC("lk", "lk.bin", "0x200000")
-		REC("recovery", "recovery.img", "0x300000");
+	         "[VERSION]\nVERSION=V1\n[IsEnableChecksum]\nCHECKSUM_SWITCH=1\n[CheckSum]\nboot=0x%04X\n"
+	         "logo=0x%04X\nrecovery=0x1234\nghost=0x0001\n",
+	         boot_sum, (byte_sum(logo, 4) + 1) & 0xFFFF);
+	const char *sc = "- general: MTK_PLATFORM_CFG\n  info: \n    - config_version: V1.1.2\n      "
+	                 "storage: EMMC\n" REC("boot", "boot.img", "0x0") REC("logo", "logo.bin", "0x100000")
+	                         REC("lk", "lk.bin", "0x200000") REC("recovery", "recovery.img", "0x300000");
 	mtk_ctx *ctx = mtk_ctx_new();
 	struct mtk_checksum_ini c;
 	struct mtk_scatter s;
-	assert_int_equal(mtk_checksum_ini_parse(ctx, "Checksum.ini", (const uint8_t *)ini, strlen(ini), &c), 0);
+	assert_int_equal(mtk_checksum_ini_parse(ctx, "Checksum.ini", (const uint8_t *)ini, strlen(ini), &c),
+	                 0);
 	assert_int_equal(mtk_scatter_parse(ctx, "s.txt", (const uint8_t *)sc, strlen(sc), NULL, &s), 0);
 	struct mtk_cks_result *r;
 	size_t n;
@@ -261,9 +267,9 @@ static void test_verify_package(void **state)
 	uint8_t sha[32];
 	uint16_t sum;
 	assert_int_equal(mtk_image_digest_file(ctx, path, &size, sha, &sum), 0);
-	static const uint8_t abc[32] = { 0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40,
-					 0xde, 0x5d, 0xae, 0x22, 0x23, 0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17,
-					 0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad };
+	static const uint8_t abc[32] = {0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40,
+	                                0xde, 0x5d, 0xae, 0x22, 0x23, 0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17,
+	                                0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad};
 	assert_memory_equal(sha, abc, 32);
 	assert_int_equal(size, 3);
 	assert_int_equal(sum, 0x126);
@@ -274,7 +280,7 @@ static void test_verify_package(void **state)
 	mtk_scatter_free(&s);
 	mtk_checksum_ini_free(&c);
 	mtk_ctx_free(ctx);
-	const char *files[] = { "boot.img", "logo.bin", "lk.bin" };
+	const char *files[] = {"boot.img", "logo.bin", "lk.bin"};
 	for (size_t i = 0; i < 3; i++) {
 		if (snprintf(path, sizeof path, "%s/%s", tmpdir, files[i]) >= (int)sizeof path)
 			fail_msg("path too long");
@@ -286,12 +292,12 @@ static void test_verify_package(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_every_fixture_parses),
-		cmocka_unit_test(test_x5511b),
-		cmocka_unit_test(test_mt8167_short_value),
-		cmocka_unit_test(test_counts),
-		cmocka_unit_test(test_hostile),
-		cmocka_unit_test(test_verify_package),
+	        cmocka_unit_test(test_every_fixture_parses),
+	        cmocka_unit_test(test_x5511b),
+	        cmocka_unit_test(test_mt8167_short_value),
+	        cmocka_unit_test(test_counts),
+	        cmocka_unit_test(test_hostile),
+	        cmocka_unit_test(test_verify_package),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -26,7 +26,7 @@ static const char *fixtures(void)
 	const char *src = __FILE__;
 	const char *slash = strrchr(src, '/');
 	snprintf(buf, sizeof buf, "%.*s/../../../shared/fixtures", slash ? (int)(slash - src) : 1,
-		 slash ? src : ".");
+	         slash ? src : ".");
 	return buf;
 }
 
@@ -156,10 +156,10 @@ static void test_mt6572_nevermine17(void **state)
 	assert_int_equal(s.storage, MTK_STORAGE_EMMC);
 	assert_int_equal(s.block_size, 0x20000);
 	assert_int_equal(s.count, 20);
-	static const char *const names[] = { "PRELOADER", "MBR",     "EBR1",    "PRO_INFO", "NVRAM",
-					     "PROTECT_F", "PROTECT_S", "SECCFG", "UBOOT",    "BOOTIMG",
-					     "RECOVERY",  "SEC_RO",  "MISC",    "LOGO",     "EXPDB",
-					     "ANDROID",   "CACHE",   "USRDATA", "FAT",      "BMTPOOL" };
+	static const char *const names[] = {"PRELOADER", "MBR",       "EBR1",    "PRO_INFO", "NVRAM",
+	                                    "PROTECT_F", "PROTECT_S", "SECCFG",  "UBOOT",    "BOOTIMG",
+	                                    "RECOVERY",  "SEC_RO",    "MISC",    "LOGO",     "EXPDB",
+	                                    "ANDROID",   "CACHE",     "USRDATA", "FAT",      "BMTPOOL"};
 	for (size_t i = 0; i < 20; i++)
 		assert_string_equal(s.parts[i].name, names[i]);
 	const struct mtk_scatter_part *p = &s.parts[0];
@@ -208,7 +208,8 @@ static void test_v10_mt6589(void **state)
 {
 	(void)state;
 	struct mtk_scatter s;
-	parse_fixture("MT6589__GoldRenard_device_lenovo_s960_twrp_tree__MT6589_Android_scatter_emmc.txt", NULL, &s);
+	parse_fixture("MT6589__GoldRenard_device_lenovo_s960_twrp_tree__MT6589_Android_scatter_emmc.txt",
+	              NULL, &s);
 	assert_int_equal(s.format, MTK_SCATTER_V1_0);
 	assert_int_equal(s.count, 22);
 	assert_int_equal(s.storage, MTK_STORAGE_EMMC);
@@ -342,12 +343,13 @@ static void assert_same_layout(const struct mtk_scatter *a, const struct mtk_sca
 static void test_xml_matches_text_mt6893(void **state)
 {
 	(void)state;
-	const char *base = "MT6893__douchey-dumps_PD2135F_EX_A_1.16.26_vivo_mtk_alps-release-r0.mp2-pre4_mt6891__"
-			   "MT6893_Android_scatter";
+	const char *base =
+	        "MT6893__douchey-dumps_PD2135F_EX_A_1.16.26_vivo_mtk_alps-release-r0.mp2-pre4_mt6891__"
+	        "MT6893_Android_scatter";
 	char txt[512], xml[512];
 	snprintf(txt, sizeof txt, "%s.txt", base);
 	snprintf(xml, sizeof xml, "%s.xml", base);
-	const char *storages[] = { "emmc", "ufs" };
+	const char *storages[] = {"emmc", "ufs"};
 	for (int k = 0; k < 2; k++) {
 		struct mtk_scatter t, x;
 		parse_fixture(txt, storages[k], &t);
@@ -382,7 +384,8 @@ static void test_resolve_tail_mt6765(void **state)
 	mtk_ctx *ctx = mtk_ctx_new();
 	const uint64_t user = 0x747c00000ull; /* a 32 GB part */
 	assert_int_equal(mtk_scatter_resolve(ctx, &s, MTK_REGION_USER, user), 0);
-	const struct mtk_scatter_part *sgpt = part(&s, "sgpt"), *fi = part(&s, "flashinfo"), *otp = part(&s, "otp");
+	const struct mtk_scatter_part *sgpt = part(&s, "sgpt"), *fi = part(&s, "flashinfo"),
+	                              *otp = part(&s, "otp");
 	assert_true(sgpt->offset_known);
 	assert_int_equal(sgpt->offset, user - 0x4200);
 	assert_int_equal(fi->offset, user - 0x4200 - 0x1000000);
@@ -503,13 +506,13 @@ static void test_x5511b_mt6737m(void **state)
 
 /* ------------------------------------------------------------ synthetic inputs */
 
-#define HDR                                                                                                   \
-	"- general: MTK_PLATFORM_CFG\n  info: \n    - config_version: V1.1.2\n      platform: MT6765\n"        \
+#define HDR                                                                                                  \
+	"- general: MTK_PLATFORM_CFG\n  info: \n    - config_version: V1.1.2\n      platform: MT6765\n"      \
 	"      project: t\n      storage: EMMC\n      boot_channel: MSDC_0\n      block_size: 0x20000\n"
-#define REC(name, file, start, size)                                                                          \
-	"- partition_index: SYS0\n  partition_name: " name "\n  file_name: " file "\n  is_download: true\n"     \
-	"  type: NORMAL_ROM\n  linear_start_addr: " start "\n  physical_start_addr: " start "\n"               \
-	"  partition_size: " size "\n  region: EMMC_USER\n  storage: HW_STORAGE_EMMC\n"                         \
+#define REC(name, file, start, size)                                                                         \
+	"- partition_index: SYS0\n  partition_name: " name "\n  file_name: " file "\n  is_download: true\n"  \
+	"  type: NORMAL_ROM\n  linear_start_addr: " start "\n  physical_start_addr: " start "\n"             \
+	"  partition_size: " size "\n  region: EMMC_USER\n  storage: HW_STORAGE_EMMC\n"                      \
 	"  boundary_check: true\n  is_reserved: false\n  operation_type: UPDATE\n  reserve: 0x00\n\n"
 
 static void test_synthetic_ok(void **state)
@@ -517,8 +520,9 @@ static void test_synthetic_ok(void **state)
 	(void)state;
 	struct mtk_scatter s;
 	char err[512];
-	int rc = parse_text(HDR REC("boot", "boot.img", "0x0", "0x1000") REC("system", "system.img", "0x1000", "0x2000"),
-			    NULL, &s, err, sizeof err);
+	int rc = parse_text(HDR REC("boot", "boot.img", "0x0", "0x1000")
+	                            REC("system", "system.img", "0x1000", "0x2000"),
+	                    NULL, &s, err, sizeof err);
 	assert_int_equal(rc, 0);
 	assert_int_equal(s.count, 2);
 	assert_int_equal(s.problems.count, 0);
@@ -529,8 +533,8 @@ static void test_synthetic_ok(void **state)
 static void test_traversal_names(void **state)
 {
 	(void)state;
-	const char *bad[] = { "../../etc/passwd", "/etc/passwd", "..\\\\vbmeta_system.img", "C:\\\\x.img",
-			      "sub/../../x.img" };
+	const char *bad[] = {"../../etc/passwd", "/etc/passwd", "..\\\\vbmeta_system.img", "C:\\\\x.img",
+	                     "sub/../../x.img"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		char text[4096];
 		snprintf(text, sizeof text, HDR REC("boot", "%s", "0x0", "0x1000"), bad[i]);
@@ -554,8 +558,9 @@ static void test_overlap_duplicate_zero(void **state)
 {
 	(void)state;
 	struct mtk_scatter s;
-	const char *text = HDR REC("boot", "boot.img", "0x0", "0x2000") REC("boot", "b2.img", "0x1000", "0x1000")
-		REC("logo", "logo.bin", "0x3000", "0x0") REC("misc", "NONE", "0x8000", "0x1000");
+	const char *text =
+	        HDR REC("boot", "boot.img", "0x0", "0x2000") REC("boot", "b2.img", "0x1000", "0x1000")
+	                REC("logo", "logo.bin", "0x3000", "0x0") REC("misc", "NONE", "0x8000", "0x1000");
 	assert_int_equal(parse_text(text, NULL, &s, NULL, 0), 0);
 	assert_true(has_problem(&s, MTK_SEV_ERROR, 24, "duplicate partition name 'boot' (first at line 9)"));
 	assert_true(has_problem(&s, MTK_SEV_ERROR, 24, "overlaps boot (line 9)"));
@@ -572,7 +577,8 @@ static void test_order_region_storage(void **state)
 	(void)state;
 	struct mtk_scatter s;
 	char text[8192];
-	snprintf(text, sizeof text, "%s%s%s", HDR, REC("b", "b.img", "0x4000", "0x1000"), REC("a", "a.img", "0x0", "0x4000"));
+	snprintf(text, sizeof text, "%s%s%s", HDR, REC("b", "b.img", "0x4000", "0x1000"),
+	         REC("a", "a.img", "0x0", "0x4000"));
 	assert_int_equal(parse_text(text, NULL, &s, NULL, 0), 0);
 	assert_true(has_problem(&s, MTK_SEV_WARNING, 24, "listed after b"));
 	assert_int_equal(mtk_problems_count(&s.problems, MTK_SEV_ERROR), 0);
@@ -588,10 +594,10 @@ static void test_order_region_storage(void **state)
 
 	char err[512];
 	assert_int_equal(parse_text(HDR REC("a", "a.img", "0x0", "0x4000"), "ufs", &s, err, sizeof err),
-			 MTK_E_NOTFOUND);
+	                 MTK_E_NOTFOUND);
 	assert_non_null(strstr(err, "no ufs layout (it has: emmc)"));
 	assert_int_equal(parse_text(HDR REC("a", "a.img", "0x0", "0x4000"), "sdcard", &s, err, sizeof err),
-			 MTK_E_INVAL);
+	                 MTK_E_INVAL);
 }
 
 static void expect_parse_error(const char *text, const char *needle)
@@ -612,31 +618,34 @@ static void test_hard_errors(void **state)
 	(void)state;
 	/* Truncated: the last record stops before its size. */
 	expect_parse_error(HDR "- partition_index: SYS0\n  partition_name: boot\n  linear_start_addr: 0x0\n",
-			   "t.txt:9: partition record SYS0 has no partition_size");
+	                   "t.txt:9: partition record SYS0 has no partition_size");
 	expect_parse_error(HDR "- partition_index: SYS0\n  partition_name: boot\n  linear_start_addr: 0xZZ\n",
-			   "t.txt:11: linear_start_addr: '0xZZ' is not a number");
+	                   "t.txt:11: linear_start_addr: '0xZZ' is not a number");
 	expect_parse_error(HDR "- partition_index: SYS0\n  partition_name: boot\n  is_download: maybe\n",
-			   "t.txt:11: is_download: 'maybe' is neither true nor false");
+	                   "t.txt:11: is_download: 'maybe' is neither true nor false");
 	expect_parse_error(HDR "- partition_index: SYS0\n  partition_name: a\n  partition_name: b\n",
-			   "t.txt:11: 'partition_name' given twice");
-	expect_parse_error(HDR "- partition_index: SYS0\n  this line has no colon\n", "t.txt:10: expected 'key: value'");
+	                   "t.txt:11: 'partition_name' given twice");
+	expect_parse_error(HDR "- partition_index: SYS0\n  this line has no colon\n",
+	                   "t.txt:10: expected 'key: value'");
 	expect_parse_error(HDR "- partition_index: SYS0\n  linear_start_addr: 0x10000000000000000\n",
-			   "is not a number");
+	                   "is not a number");
 	expect_parse_error("hello world\n", "t.txt:1: not a scatter file");
 	expect_parse_error("", "not a scatter file");
 	expect_parse_error(HDR, "t.txt: no partition records");
 	/* v1.0: a block never closed, a block with content, a missing block. */
-	expect_parse_error("PRELOADER 0x0\n{\n}\nMBR 0x600000\n{\n", "t.txt:5: the block of 'MBR' is never closed");
-	expect_parse_error("PRELOADER 0x0\n{\nfile = x\n}\n", "t.txt:3: unexpected 'file = x' inside the block");
+	expect_parse_error("PRELOADER 0x0\n{\n}\nMBR 0x600000\n{\n",
+	                   "t.txt:5: the block of 'MBR' is never closed");
+	expect_parse_error("PRELOADER 0x0\n{\nfile = x\n}\n",
+	                   "t.txt:3: unexpected 'file = x' inside the block");
 	expect_parse_error("PRELOADER 0x0\n{\n}\nMBR 0x600000\n", "t.txt:4: 'MBR' has no '{' '}' block");
 	expect_parse_error("PRELOADER 0x0\nMBR zz\n", "t.txt:2: expected 'NAME 0xADDRESS'");
 	/* XML: unclosed, mismatched, junk. */
 	expect_parse_error("<?xml version=\"1.0\"?>\n<root>\n<general name=\"MTK_PLATFORM_CFG\">\n",
-			   "t.txt:3: <general> is never closed");
+	                   "t.txt:3: <general> is never closed");
 	expect_parse_error("<root>\n<partition_index name=\"SYS0\">\n<partition_name>a</file_name>\n",
-			   "t.txt:3: '</file_name>' closes <partition_name>");
+	                   "t.txt:3: '</file_name>' closes <partition_name>");
 	expect_parse_error("<root><partition_index name=\"SYS0\"><partition_name>a&bogus;</partition_name>",
-			   "unsupported entity");
+	                   "unsupported entity");
 	/* A NUL byte. */
 	struct mtk_scatter s;
 	char err[256];
@@ -652,11 +661,12 @@ static void test_hard_errors(void **state)
 static void test_crlf_tabs_hexcase(void **state)
 {
 	(void)state;
-	const char *text = "- general: MTK_PLATFORM_CFG\r\n  info: \r\n\t- config_version: V1.1.2\t\r\n"
-			   "      platform: \"MT6765\"\r\n      storage: EMMC\r\n      block_size: 0X20000\r\n"
-			   "- partition_index: SYS0\r\n\tpartition_name: boot   \r\n  file_name: boot.img\r\n"
-			   "  is_download: TRUE\r\n  linear_start_addr: 0x00\r\n  partition_size: 0xABCDEF00\r\n"
-			   "  region: emmc_user\r\n";
+	const char *text =
+	        "- general: MTK_PLATFORM_CFG\r\n  info: \r\n\t- config_version: V1.1.2\t\r\n"
+	        "      platform: \"MT6765\"\r\n      storage: EMMC\r\n      block_size: 0X20000\r\n"
+	        "- partition_index: SYS0\r\n\tpartition_name: boot   \r\n  file_name: boot.img\r\n"
+	        "  is_download: TRUE\r\n  linear_start_addr: 0x00\r\n  partition_size: 0xABCDEF00\r\n"
+	        "  region: emmc_user\r\n";
 	struct mtk_scatter s;
 	char err[256];
 	assert_int_equal(parse_text(text, NULL, &s, err, sizeof err), 0);
@@ -674,15 +684,17 @@ static void test_crlf_tabs_hexcase(void **state)
 static void test_v2_synthetic(void **state)
 {
 	(void)state;
-	const char *text = "- general: MTK_PLATFORM_CFG\n  info: \n    - config_version: V2.1.0\n      platform: MT6833\n"
-			   "- storage_type: UFS\n  description: \n  - general: MTK_STORAGE_CFG\n    info: \n"
-			   "      - storage: UFS\n        boot_channel: UFSHCI_0\n        block_size: 0x80000\n"
-			   "  - partition_index: SYS0\n    partition_name: a\n    linear_start_addr: 0x0\n"
-			   "    partition_size: 0x1000\n    region: UFS_LU2\n"
-			   "- storage_type: EMMC\n  description: \n  - general: MTK_STORAGE_CFG\n    info: \n"
-			   "      - storage: EMMC\n        block_size: 0x20000\n"
-			   "  - partition_index: SYS0\n    partition_name: b\n    linear_start_addr: 0x0\n"
-			   "    partition_size: 0x2000\n    region: EMMC_USER\n";
+	const char *text =
+	        "- general: MTK_PLATFORM_CFG\n  info: \n    - config_version: V2.1.0\n      platform: "
+	        "MT6833\n"
+	        "- storage_type: UFS\n  description: \n  - general: MTK_STORAGE_CFG\n    info: \n"
+	        "      - storage: UFS\n        boot_channel: UFSHCI_0\n        block_size: 0x80000\n"
+	        "  - partition_index: SYS0\n    partition_name: a\n    linear_start_addr: 0x0\n"
+	        "    partition_size: 0x1000\n    region: UFS_LU2\n"
+	        "- storage_type: EMMC\n  description: \n  - general: MTK_STORAGE_CFG\n    info: \n"
+	        "      - storage: EMMC\n        block_size: 0x20000\n"
+	        "  - partition_index: SYS0\n    partition_name: b\n    linear_start_addr: 0x0\n"
+	        "    partition_size: 0x2000\n    region: EMMC_USER\n";
 	struct mtk_scatter s;
 	assert_int_equal(parse_text(text, NULL, &s, NULL, 0), 0);
 	/* Default: the eMMC layout even though UFS comes first. */
@@ -697,8 +709,8 @@ static void test_v2_synthetic(void **state)
 	expect_parse_error("- storage_type: EMMC\n- storage_type: EMMC\n", "t.txt:2: a second EMMC layout");
 	/* The layout asked for exists but is empty. */
 	const char *empty = "- general: MTK_PLATFORM_CFG\n- storage_type: UFS\n  description: \n"
-			    "- storage_type: EMMC\n  - partition_index: SYS0\n    partition_name: b\n"
-			    "    linear_start_addr: 0x0\n    partition_size: 0x2000\n    region: EMMC_USER\n";
+	                    "- storage_type: EMMC\n  - partition_index: SYS0\n    partition_name: b\n"
+	                    "    linear_start_addr: 0x0\n    partition_size: 0x2000\n    region: EMMC_USER\n";
 	char err[256];
 	assert_int_equal(parse_text(empty, "ufs", &s, err, sizeof err), MTK_E_PARSE);
 	assert_non_null(strstr(err, "t.txt:2: the ufs layout has no partition records"));
@@ -720,28 +732,28 @@ static void test_sniff(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_every_fixture_parses),
-		cmocka_unit_test(test_mt6572_nevermine17),
-		cmocka_unit_test(test_v10_mt6589),
-		cmocka_unit_test(test_ota_mt6750),
-		cmocka_unit_test(test_v2_emmc_and_ufs_mt6833),
-		cmocka_unit_test(test_v22_preloader_backup_mt6789),
-		cmocka_unit_test(test_xml_matches_text_mt6893),
-		cmocka_unit_test(test_resolve_tail_mt6765),
-		cmocka_unit_test(test_readback_overlap_mt6739),
-		cmocka_unit_test(test_v118_mt6768),
-		cmocka_unit_test(test_crlf_mt6580),
-		cmocka_unit_test(test_tool_made_mt6572),
-		cmocka_unit_test(test_download_without_file_mt6572),
-		cmocka_unit_test(test_x5511b_mt6737m),
-		cmocka_unit_test(test_synthetic_ok),
-		cmocka_unit_test(test_traversal_names),
-		cmocka_unit_test(test_overlap_duplicate_zero),
-		cmocka_unit_test(test_order_region_storage),
-		cmocka_unit_test(test_hard_errors),
-		cmocka_unit_test(test_crlf_tabs_hexcase),
-		cmocka_unit_test(test_v2_synthetic),
-		cmocka_unit_test(test_sniff),
+	        cmocka_unit_test(test_every_fixture_parses),
+	        cmocka_unit_test(test_mt6572_nevermine17),
+	        cmocka_unit_test(test_v10_mt6589),
+	        cmocka_unit_test(test_ota_mt6750),
+	        cmocka_unit_test(test_v2_emmc_and_ufs_mt6833),
+	        cmocka_unit_test(test_v22_preloader_backup_mt6789),
+	        cmocka_unit_test(test_xml_matches_text_mt6893),
+	        cmocka_unit_test(test_resolve_tail_mt6765),
+	        cmocka_unit_test(test_readback_overlap_mt6739),
+	        cmocka_unit_test(test_v118_mt6768),
+	        cmocka_unit_test(test_crlf_mt6580),
+	        cmocka_unit_test(test_tool_made_mt6572),
+	        cmocka_unit_test(test_download_without_file_mt6572),
+	        cmocka_unit_test(test_x5511b_mt6737m),
+	        cmocka_unit_test(test_synthetic_ok),
+	        cmocka_unit_test(test_traversal_names),
+	        cmocka_unit_test(test_overlap_duplicate_zero),
+	        cmocka_unit_test(test_order_region_storage),
+	        cmocka_unit_test(test_hard_errors),
+	        cmocka_unit_test(test_crlf_tabs_hexcase),
+	        cmocka_unit_test(test_v2_synthetic),
+	        cmocka_unit_test(test_sniff),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
