@@ -3,14 +3,17 @@
 """Partition I/O throughput through the legacy DA (see bench/README.md).
 
 Writes and reads SIZE (default 256 MiB) of the `system` partition of an
-emulated MT6580, once per link model, and prints MB/s, the ratio to the
-link's bandwidth, CPU seconds per GiB and peak RSS of the mtkflash process.  Prints figures; never
-fails on them.
+emulated MT6580, once per link model, and prints MB/s, the ratio to the two
+baselines measured in the same run (the link model's bandwidth, and the
+same path with no link model), CPU seconds per GiB and peak RSS of the
+mtkflash process.  Prints figures; never fails on them.
 
-usage: bench_io.py [--mtkflash PATH] [--mtkemu PATH] [--da FILE] [--size MIB] [--fixtures DIR]
+usage: bench_io.py [--mtkflash PATH] [--mtkemu PATH] [--da FILE] [--size MIB]
+                   [--fs-size MIB] [--links none,usb2-hs,usb2-fs] [--fixtures DIR]
 """
 import argparse
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -18,8 +21,10 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-LINKS = [("usb2-hs", 40e6), ("none", None)]  # bandwidth as mtkemu --help states it
 SCATTER = "scatter/MT6580__Dewil-King_Sectter-File__MT6580_Android_scatter.txt"
+SYSTEM_OFFSET = 0xA800000  # `system` in the MT6580 fixture, for the read-back
+CHUNK = 4 << 20
+TINY = 512  # one sector: what a run costs besides its data
 
 
 def timed(cmd):
@@ -33,6 +38,16 @@ def timed(cmd):
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit("%s failed:\n%s" % (" ".join(cmd), err))
     return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss
+
+
+def link_bandwidths(mtkemu):
+    """Bytes/s of each link model, as `mtkemu --help` states it: the baseline
+    comes from the emulator being measured, not from a copy here."""
+    out = subprocess.run([mtkemu, "--help"], capture_output=True, text=True).stdout
+    bw = {"none": None}
+    for name, mbps in re.findall(r"(usb2-[a-z]+) \((\d+(?:\.\d+)?) MB/s", out):
+        bw[name] = float(mbps) * 1e6
+    return bw
 
 
 def start_emu(mtkemu, state, link, speed):
@@ -51,9 +66,52 @@ def make_image(path, size):
     with open(path, "wb") as f:
         left = size
         while left:
-            n = min(left, 4 << 20)
+            n = min(left, CHUNK)
             f.write(os.urandom(n))
             left -= n
+
+
+def same_prefix(a, b, size):
+    """Whether the first `size` bytes of a and b are equal (chunked: the bench's own RSS stays small)."""
+    with open(a, "rb") as x, open(b, "rb") as y:
+        while size:
+            n = min(size, CHUNK)
+            if x.read(n) != y.read(n):
+                return False
+            size -= n
+    return True
+
+
+def run_link(a, da, state, tmp, speed, size):
+    """Writes and reads `size` bytes over one link model: [(op, MB/s, CPU s, RSS KiB)], read-back ok."""
+    img, tiny, back, tty = (os.path.join(tmp, n) for n in ("img.bin", "tiny.bin", "back.bin", "tty"))
+    emu = start_emu(a.mtkemu, state, tty, speed) if a.transport == "pty" else None
+    port = "serial:" + tty
+    if not emu:
+        port = "emu:mt6580,state=%s,mode=preloader" % state + ("" if speed == "none" else ",speed=" + speed)
+
+    def write(src):
+        return base + ["write", "system", src]
+
+    def read(n):
+        return base + ["read", "--region", "user", "--offset", hex(SYSTEM_OFFSET), "--length", str(n), back]
+
+    rows = []
+    try:
+        base = [a.mtkflash, "-q", "--da", da, "--port", port]
+        for op, small, full in (("write", write(tiny), write(img)), ("read", read(TINY), read(size))):
+            # The same command moving TINY bytes: connect, DA upload, partition
+            # lookup and one packet, so the difference is the data transfer.
+            setup, _, _ = timed(small)
+            wall, cpu, rss = timed(full)
+            rows.append((op, (size - TINY) / max(wall - setup, 1e-6), cpu, rss))
+    finally:
+        if emu:
+            emu.terminate()
+            emu.wait()
+    ok = same_prefix(img, back, size)
+    os.unlink(back)
+    return rows, ok
 
 
 def main():
@@ -61,7 +119,10 @@ def main():
     ap.add_argument("--mtkflash", default=os.environ.get("MTKFLASH", os.path.join(ROOT, "build/cli/mtkflash")))
     ap.add_argument("--mtkemu", default=os.environ.get("MTKEMU", os.path.join(ROOT, "build/emu/mtkemu")))
     ap.add_argument("--fixtures", default=os.environ.get("MTK_FIXTURES", os.path.join(ROOT, "../shared/fixtures")))
-    ap.add_argument("--size", type=int, default=256, help="MiB to write and read")
+    ap.add_argument("--size", type=int, default=256, help="MiB to write and read (none, usb2-hs)")
+    ap.add_argument("--fs-size", type=int, default=4, help="MiB to write and read over usb2-fs (1 MB/s)")
+    ap.add_argument("--links", default="none,usb2-hs,usb2-fs",
+                    help="comma-separated link models; 'none' first gives the no-model baseline")
     ap.add_argument("--transport", choices=["emu", "pty"], default="emu",
                     help="emu: the in-process emulator (a socketpair; CPU and RSS then include the "
                          "emulator thread); pty: mtkemu as its own process on a pty")
@@ -69,39 +130,39 @@ def main():
     a = ap.parse_args()
     da = a.da or os.path.join(os.path.dirname(os.path.abspath(a.mtkflash)), "..", "data",
                               "MTK_AllInOne_DA_synthetic.bin")
-    size = a.size << 20
-    print("%-8s %-5s %9s %8s %12s %10s" % ("link", "op", "MB/s", "of link", "CPU s/GiB", "peak RSS"))
+    bandwidth = link_bandwidths(a.mtkemu)
+    links = a.links.split(",")
+    for speed in links:
+        if speed not in bandwidth:
+            sys.exit("unknown link model '%s' (mtkemu --help lists: %s)" % (speed, ", ".join(bandwidth)))
+    print("%-8s %-5s %5s %9s %8s %8s %10s %9s" % ("link", "op", "MiB", "MB/s", "of link", "of none",
+                                                   "CPU s/GiB", "peak RSS"))
+    nolink = {}
+    all_ok = True
     with tempfile.TemporaryDirectory(prefix="mtkflash-bench-") as tmp:
         state = os.path.join(tmp, "state")
         subprocess.run([a.mtkemu, "provision", "--chip", "mt6580", "--state", state,
                         "--scatter", os.path.join(a.fixtures, SCATTER)], check=True, stdout=subprocess.DEVNULL)
-        img, back, link = (os.path.join(tmp, n) for n in ("img.bin", "back.bin", "tty"))
-        make_image(img, size)
-        for speed, bw in LINKS:
-            emu = start_emu(a.mtkemu, state, link, speed) if a.transport == "pty" else None
-            port = "serial:" + link
-            if not emu:
-                port = "emu:mt6580,state=%s,mode=preloader" % state + ("" if speed == "none" else ",speed=" + speed)
-            try:
-                base = [a.mtkflash, "-q", "--da", da, "--port", port]
-                # The connect + partition-table cost, subtracted from each run.
-                setup, _, _ = timed(base + ["printgpt"])
-                runs = [("write", base + ["write", "system", img]),
-                        ("read", base + ["read", "--region", "user", "--offset", "0xa800000",
-                                         "--length", str(size), back])]
-                for op, cmd in runs:
-                    wall, cpu, rss = timed(cmd)
-                    rate = size / max(wall - setup, 1e-6)
-                    ratio = "%7.1f%%" % (100 * rate / bw) if bw else "      -"
-                    print("%-8s %-5s %9.1f %8s %12.2f %7.1f MiB" % (speed, op, rate / 1e6, ratio,
-                                                                   cpu * (1 << 30) / size, rss / 1024))
-            finally:
-                if emu:
-                    emu.terminate()
-                    emu.wait()
-        with open(img, "rb") as x, open(back, "rb") as y:
-            same = x.read() == y.read()
-        print("read-back %s the written image" % ("matches" if same else "DIFFERS FROM"))
+        mib_max = max(a.fs_size if s == "usb2-fs" else a.size for s in links)
+        make_image(os.path.join(tmp, "img.bin"), mib_max << 20)
+        make_image(os.path.join(tmp, "tiny.bin"), TINY)
+        for speed in links:
+            mib = a.fs_size if speed == "usb2-fs" else a.size
+            if mib != mib_max:
+                os.truncate(os.path.join(tmp, "img.bin"), mib << 20)
+                mib_max = mib
+            rows, ok = run_link(a, da, state, tmp, speed, mib << 20)
+            all_ok &= ok
+            for op, rate, cpu, rss in rows:
+                bw = bandwidth[speed]
+                if speed == "none":
+                    nolink[op] = rate
+                of_link = "%7.1f%%" % (100 * rate / bw) if bw else "      -"
+                of_none = "%7.2f%%" % (100 * rate / nolink[op]) if speed != "none" and op in nolink else "      -"
+                print("%-8s %-5s %5d %9.1f %8s %8s %10.2f %5.1f MiB" % (
+                    speed, op, mib, rate / 1e6, of_link, of_none, cpu * (1 << 30) / (mib << 20), rss / 1024))
+                sys.stdout.flush()
+    print("read-back %s the written image" % ("matches" if all_ok else "DIFFERS FROM"))
     return 0
 
 

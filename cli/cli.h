@@ -56,6 +56,10 @@ void cli_print(struct cli *cli, const char *fmt, ...);
 /* Open the transport named by --port, waiting for the device. */
 int cli_open_port(struct cli *cli, struct mtk_transport **out);
 
+/* $XDG_CONFIG_HOME/mtkflash/trusted-keys (default ~/.config/…) in out, or
+ * NULL when neither variable is set. */
+const char *cli_trust_dir(char *out, size_t cap);
+
 /* Integer arguments: decimal, 0x-hex, with optional K/M/G suffix (binary). */
 int cli_parse_size(const char *s, unsigned long long *out);
 

@@ -246,3 +246,18 @@ int cli_parse_size(const char *s, unsigned long long *out)
 	*out = v << shift;
 	return 0;
 }
+
+const char *cli_trust_dir(char *out, size_t cap)
+{
+	const char *xdg = getenv("XDG_CONFIG_HOME");
+	const char *home = getenv("HOME");
+	int n;
+	/* XDG says a relative XDG_CONFIG_HOME is invalid and must be ignored. */
+	if (xdg && xdg[0] == '/')
+		n = snprintf(out, cap, "%s/mtkflash/trusted-keys", xdg);
+	else if (home && *home)
+		n = snprintf(out, cap, "%s/.config/mtkflash/trusted-keys", home);
+	else
+		return NULL;
+	return n < 0 || (size_t)n >= cap ? NULL : out;
+}

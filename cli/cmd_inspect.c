@@ -423,7 +423,9 @@ static void load_checksum_ini(struct inspect *in)
 static void load_manifest(struct inspect *in)
 {
 	mtk_ctx_clear_error(in->cli->ctx);
-	int rc = mtk_manifest_load(in->cli->ctx, in->dir, in->trust, in->ntrust, &in->m);
+	char tdir[4096];
+	int rc = mtk_manifest_load(in->cli->ctx, in->dir, in->trust, in->ntrust,
+				   cli_trust_dir(tdir, sizeof tdir), &in->m);
 	if (rc < 0) {
 		PKG_PROBLEM(in, MTK_SEV_ERROR, "SHA256SUMS", NULL, "%s", mtk_ctx_error(in->cli->ctx));
 		return;

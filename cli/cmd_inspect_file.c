@@ -122,14 +122,16 @@ static void preloader_json(struct cli *cli, const struct mtk_preloader_info *p)
 static void preloader_human(struct cli *cli, const struct mtk_preloader_info *p)
 {
 	if (p->boot_area_image)
-		cli_print(cli, "Packaging:    boot-area image (%s header, BRLYT; GFH at 0x%x)\n", p->dev_name, p->gfh_offset);
+		cli_print(cli, "Packaging:    boot-area image (%s header, BRLYT; GFH at 0x%x)\n", p->dev_name,
+		          p->gfh_offset);
 	else
 		cli_print(cli, "Packaging:    raw preloader .bin (GFH chain at 0)\n");
 	cli_print(cli, "Name:         %s\n", *p->name ? p->name : "(no MTK_BLOADER_INFO name)");
 	cli_print(cli, "Board:        %s\n", *p->board ? p->board : "unknown");
 	cli_print(cli, "Load address: 0x%08x (entry 0x%08x)\n", p->load_addr, p->load_addr + p->jump_offset);
-	cli_print(cli, "File length:  0x%x (max 0x%x, header 0x%x, signature 0x%x, sig_type %u, flash_dev %u)\n",
-		  p->file_len, p->max_size, p->hdr_size, p->sig_len, p->sig_type, p->flash_dev);
+	cli_print(cli,
+	          "File length:  0x%x (max 0x%x, header 0x%x, signature 0x%x, sig_type %u, flash_dev %u)\n",
+	          p->file_len, p->max_size, p->hdr_size, p->sig_len, p->sig_type, p->flash_dev);
 	cli_print(cli, "GFH chain:   ");
 	for (size_t i = 0; i < p->gfh_count && i < 16; i++) {
 		const char *n = mtk_gfh_type_name(p->gfh[i].type);
@@ -141,14 +143,14 @@ static void preloader_human(struct cli *cli, const struct mtk_preloader_info *p)
 	cli_print(cli, "\n");
 	if (p->bloader_info_version || p->bloader_info_len)
 		cli_print(cli, "Bloader info: MTK_BLOADER_INFO_v%02u, 0x%x bytes\n", p->bloader_info_version,
-			  p->bloader_info_len);
+		          p->bloader_info_len);
 	if (p->emi)
 		cli_print(cli, "EMI settings: %zu bytes, %u records%s\n", p->emi_len, p->emi_count,
-			  p->emi_record_size ? "" : " (length not a multiple of the count)");
+		          p->emi_record_size ? "" : " (length not a multiple of the count)");
 	else
 		cli_print(cli, "EMI settings: none found\n");
 	cli_print(cli, "Platform:     %s\n",
-		  "not stated reliably by a preloader; the device's hw_code decides (see 'mtkflash detect')");
+	          "not stated reliably by a preloader; the device's hw_code decides (see 'mtkflash detect')");
 }
 
 static int inspect_preloader(struct cli *cli, const char *path)
@@ -168,8 +170,9 @@ static int inspect_preloader(struct cli *cli, const char *path)
 		preloader_json(cli, &p);
 	else
 		preloader_human(cli, &p);
-	set_purpose(cli, "first-stage bootloader the BootROM loads from the boot area; it sets up DRAM with its "
-			 "EMI settings, so it must match the board exactly");
+	set_purpose(cli,
+	            "first-stage bootloader the BootROM loads from the boot area; it sets up DRAM with its "
+	            "EMI settings, so it must match the board exactly");
 	free(buf);
 	return EXIT_OK;
 }
@@ -200,12 +203,13 @@ static int inspect_bootimg(struct cli *cli, const char *path, uint64_t size)
 		set_str(cli, "cmdline", b.cmdline);
 	} else {
 		cli_print(cli, "Header:       version %u, page size %u\n", b.header_version, b.page_size);
-		cli_print(cli, "Kernel:       %u bytes\nRamdisk:      %u bytes\n", b.kernel_size, b.ramdisk_size);
+		cli_print(cli, "Kernel:       %u bytes\nRamdisk:      %u bytes\n", b.kernel_size,
+		          b.ramdisk_size);
 		if (b.second_size || b.dtb_size || b.recovery_dtbo_size)
-			cli_print(cli, "Second/DTB:   %u / %u bytes (recovery DTBO %u)\n", b.second_size, b.dtb_size,
-				  b.recovery_dtbo_size);
-		cli_print(cli, "Image size:   %llu bytes of %llu in the file\n", (unsigned long long)b.image_size,
-			  (unsigned long long)size);
+			cli_print(cli, "Second/DTB:   %u / %u bytes (recovery DTBO %u)\n", b.second_size,
+			          b.dtb_size, b.recovery_dtbo_size);
+		cli_print(cli, "Image size:   %llu bytes of %llu in the file\n",
+		          (unsigned long long)b.image_size, (unsigned long long)size);
 		if (*b.name)
 			cli_print(cli, "Board name:   %s\n", b.name);
 		if (*b.cmdline)
@@ -218,13 +222,15 @@ static int inspect_bootimg(struct cli *cli, const char *path, uint64_t size)
 /* ---- sparse image ---- */
 
 static int sparse_truncated(struct cli *cli, const char *path, const struct mtk_sparse_span *s, size_t n,
-			    uint64_t size)
+                            uint64_t size)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (s[i].kind == MTK_SPARSE_RAW && s[i].src_off + s[i].len > size) {
 			char msg[160];
-			snprintf(msg, sizeof msg, "sparse chunk %u: RAW data ends at 0x%llx, the file at 0x%llx (truncated)",
-				 s[i].chunk, (unsigned long long)(s[i].src_off + s[i].len), (unsigned long long)size);
+			snprintf(msg, sizeof msg,
+			         "sparse chunk %u: RAW data ends at 0x%llx, the file at 0x%llx (truncated)",
+			         s[i].chunk, (unsigned long long)(s[i].src_off + s[i].len),
+			         (unsigned long long)size);
 			fprintf(stderr, "%s inspect: %s: %s\n", cli->progname, path, msg);
 			if (cli->json) {
 				json_t *e = json_object();
@@ -253,8 +259,8 @@ static int inspect_sparse(struct cli *cli, const char *path, uint64_t size)
 	if (rc < 0)
 		return cli_fail(cli, rc, path);
 	int st = sparse_truncated(cli, path, s, n, size);
-	uint64_t bytes[3] = { 0 };
-	unsigned chunks[3] = { 0 };
+	uint64_t bytes[3] = {0};
+	unsigned chunks[3] = {0};
 	for (size_t i = 0; i < n; i++) {
 		bytes[s[i].kind] += s[i].len;
 		chunks[s[i].kind]++;
@@ -271,14 +277,15 @@ static int inspect_sparse(struct cli *cli, const char *path, uint64_t size)
 		set_int(cli, "fill_bytes", bytes[MTK_SPARSE_FILL]);
 		set_int(cli, "dont_care_bytes", bytes[MTK_SPARSE_DONT_CARE]);
 	} else {
-		cli_print(cli, "Block size:   %u\nChunks:       %u (%u raw, %u fill, %u don't-care)\n", info.block_size,
-			  info.total_chunks, chunks[0], chunks[1], chunks[2]);
-		cli_print(cli, "Expanded:     %llu bytes (%u blocks); %llu written as data, %llu left as holes\n",
-			  (unsigned long long)info.expanded_size, info.total_blocks,
-			  (unsigned long long)(bytes[0] + bytes[1]), (unsigned long long)bytes[2]);
+		cli_print(cli, "Block size:   %u\nChunks:       %u (%u raw, %u fill, %u don't-care)\n",
+		          info.block_size, info.total_chunks, chunks[0], chunks[1], chunks[2]);
+		cli_print(cli,
+		          "Expanded:     %llu bytes (%u blocks); %llu written as data, %llu left as holes\n",
+		          (unsigned long long)info.expanded_size, info.total_blocks,
+		          (unsigned long long)(bytes[0] + bytes[1]), (unsigned long long)bytes[2]);
 	}
 	set_purpose(cli, "a partition image in Android sparse format; mtkflash expands it while writing and "
-			 "skips the holes");
+	                 "skips the holes");
 	return EXIT_OK;
 }
 
@@ -306,7 +313,7 @@ static void da_entry_out(struct cli *cli, json_t *arr, const struct mtk_da_entry
 		return;
 	}
 	cli_print(cli, "  0x%04x %-20s sub 0x%04x hw 0x%04x sw 0x%04x", e->hw_code, chips, e->hw_sub_code,
-		  e->hw_version, e->sw_version);
+	          e->hw_version, e->sw_version);
 	if (d1)
 		cli_print(cli, "  DA1 %u bytes @0x%08x", d1->len, d1->addr);
 	if (d2)
@@ -327,7 +334,7 @@ static int inspect_da(struct cli *cli, const char *path)
 		set_str(cli, "protocol", f.v6 ? "xml (V6)" : "legacy/xflash");
 	} else {
 		cli_print(cli, "Description:  %s\nEntries:      %u%s\n", f.description, f.count,
-			  f.v6 ? " (V6: XML protocol)" : "");
+		          f.v6 ? " (V6: XML protocol)" : "");
 	}
 	for (uint32_t i = 0; i < f.count; i++)
 		da_entry_out(cli, arr, &f.entries[i]);
@@ -335,7 +342,7 @@ static int inspect_da(struct cli *cli, const char *path)
 		json_object_set_new(cli->out, "entries", arr);
 	mtk_dafile_free_loaded(&f);
 	set_purpose(cli, "Download Agent: the program mtkflash loads into the phone to reach its storage "
-			 "(use it with --da)");
+	                 "(use it with --da)");
 	return EXIT_OK;
 }
 
@@ -356,8 +363,8 @@ int cli_inspect_file(struct cli *cli, const char *path)
 		set_str(cli, "kind", mtk_file_kind_name(kind));
 		set_int(cli, "size", size);
 	} else {
-		cli_print(cli, "File:         %s (%llu bytes)\nKind:         %s\n", path, (unsigned long long)size,
-			  mtk_file_kind_name(kind));
+		cli_print(cli, "File:         %s (%llu bytes)\nKind:         %s\n", path,
+		          (unsigned long long)size, mtk_file_kind_name(kind));
 	}
 	switch (kind) {
 	case MTK_FILE_PRELOADER:
@@ -369,13 +376,16 @@ int cli_inspect_file(struct cli *cli, const char *path)
 	case MTK_FILE_DA:
 		return inspect_da(cli, path);
 	case MTK_FILE_SCATTER:
-		set_purpose(cli, "scatter file: the partition layout of a firmware package (inspect checks the whole "
-				 "package)");
+		set_purpose(
+		        cli,
+		        "scatter file: the partition layout of a firmware package (inspect checks the whole "
+		        "package)");
 		return EXIT_OK;
 	case MTK_FILE_UNKNOWN:
 		break;
 	}
-	set_purpose(cli, "not recognised (not a preloader, boot image, sparse image, DA or scatter file); raw "
-			 "partition images look like this");
+	set_purpose(cli,
+	            "not recognised (not a preloader, boot image, sparse image, DA or scatter file); raw "
+	            "partition images look like this");
 	return EXIT_OK;
 }

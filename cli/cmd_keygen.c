@@ -46,7 +46,8 @@ static int write_new(struct cli *cli, const char *path, const char *text, mode_t
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
 	if (fd < 0) {
-		file_error(cli, path, errno == EEXIST ? "already exists, not overwriting it" : strerror(errno));
+		file_error(cli, path,
+		           errno == EEXIST ? "already exists, not overwriting it" : strerror(errno));
 		return -1;
 	}
 	size_t len = strlen(text), off = 0;
@@ -90,7 +91,7 @@ static int write_pair(struct cli *cli, const char *keypath, const char *pubpath,
 	int status = EXIT_OK;
 	if (!sktext || !pktext) {
 		status = cli_usage(cli, "keygen", "--comment must be one line of at most %d characters",
-				   MTK_MINISIGN_COMMENT_MAX);
+		                   MTK_MINISIGN_COMMENT_MAX);
 	} else if (write_new(cli, keypath, sktext, 0600) < 0) {
 		status = EXIT_IO;
 	} else if (write_new(cli, pubpath, pktext, 0644) < 0) {
@@ -111,7 +112,8 @@ static int write_pair(struct cli *cli, const char *keypath, const char *pubpath,
 		json_object_set_new(cli->out, "secret_key", json_string(keypath));
 		json_object_set_new(cli->out, "public_key", json_string(pubpath));
 	}
-	cli_print(cli, "Key id:      %s\nSecret key:  %s (keep it private)\nPublic key:  %s\n", id, keypath, pubpath);
+	cli_print(cli, "Key id:      %s\nSecret key:  %s (keep it private)\nPublic key:  %s\n", id, keypath,
+	          pubpath);
 	return EXIT_OK;
 }
 

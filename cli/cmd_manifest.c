@@ -63,15 +63,16 @@ static json_t *signature_json(const struct mtk_manifest *m)
 	json_t *s = json_object();
 	json_object_set_new(s, "state", json_string(mtk_sig_state_name(m->sig)));
 	json_object_set_new(s, "key_id", m->key_id[0] ? json_string(m->key_id) : json_null());
-	json_object_set_new(s, "trusted_comment", m->key_id[0] ? json_string(m->trusted_comment) : json_null());
+	json_object_set_new(s, "trusted_comment",
+	                    m->key_id[0] ? json_string(m->trusted_comment) : json_null());
 	json_object_set_new(s, "detail", json_string(m->sig_detail));
 	return s;
 }
 
-static void report(struct cli *cli, const char *dir, const struct mtk_manifest *m, const struct mtk_entry_check *c,
-		   size_t n, bool verified)
+static void report(struct cli *cli, const char *dir, const struct mtk_manifest *m,
+                   const struct mtk_entry_check *c, size_t n, bool verified)
 {
-	size_t counts[4] = { 0 };
+	size_t counts[4] = {0};
 	json_t *files = cli->json ? json_array() : NULL;
 	cli_print(cli, "Signature:  %s (%s)\n", mtk_sig_state_name(m->sig), m->sig_detail);
 	if (m->key_id[0])
@@ -88,8 +89,9 @@ static void report(struct cli *cli, const char *dir, const struct mtk_manifest *
 		if (c[i].status != MTK_ENTRY_MATCH || cli->verbosity > 0)
 			cli_print(cli, "  %-9s %s\n", mtk_entry_status_name(c[i].status), c[i].name);
 	}
-	cli_print(cli, "Files:      %zu match, %zu mismatch, %zu missing, %zu unlisted\n", counts[MTK_ENTRY_MATCH],
-		  counts[MTK_ENTRY_MISMATCH], counts[MTK_ENTRY_MISSING], counts[MTK_ENTRY_UNLISTED]);
+	cli_print(cli, "Files:      %zu match, %zu mismatch, %zu missing, %zu unlisted\n",
+	          counts[MTK_ENTRY_MATCH], counts[MTK_ENTRY_MISMATCH], counts[MTK_ENTRY_MISSING],
+	          counts[MTK_ENTRY_UNLISTED]);
 	cli_print(cli, "Result:     %s\n", verified ? "verified" : "NOT verified");
 	if (!cli->json)
 		return;
@@ -98,7 +100,8 @@ static void report(struct cli *cli, const char *dir, const struct mtk_manifest *
 	json_object_set_new(cli->out, "files", files);
 	json_t *cj = json_object();
 	for (int s = 0; s < 4; s++)
-		json_object_set_new(cj, mtk_entry_status_name((enum mtk_entry_status)s), json_integer((json_int_t)counts[s]));
+		json_object_set_new(cj, mtk_entry_status_name((enum mtk_entry_status)s),
+		                    json_integer((json_int_t)counts[s]));
 	json_object_set_new(cli->out, "counts", cj);
 	json_object_set_new(cli->out, "verified", json_boolean(verified));
 }
@@ -124,7 +127,8 @@ static int cmd_verify(struct cli *cli, int argc, char **argv)
 	if (!dir)
 		return cli_usage(cli, "manifest", "verify needs DIR");
 	struct mtk_manifest m;
-	int rc = mtk_manifest_load(cli->ctx, dir, trust, ntrust, &m);
+	char tdir[4096];
+	int rc = mtk_manifest_load(cli->ctx, dir, trust, ntrust, cli_trust_dir(tdir, sizeof tdir), &m);
 	if (rc < 0)
 		return cli_fail(cli, rc, "manifest verify");
 	struct mtk_entry_check *c = NULL;

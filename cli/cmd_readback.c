@@ -3,10 +3,15 @@
  * describes them, so the backup can be flashed back. */
 #include <dirent.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "cli_da.h"
+#include "mtkflash/imagefile.h"
+
+#define PRELOADER_READ_MAX (1u << 20) /* the largest preloader area seen is 0x81000 bytes */
 
 static const char help[] =
 	"Usage: mtkflash readback DIR [--force] [--preloader FILE]\n"
@@ -52,31 +57,91 @@ static void scatter_banner(FILE *f, const char *title)
 	fprintf(f, "%s\n#\n#  %s\n#\n%s\n", bar, title, bar);
 }
 
-static void scatter_entry(FILE *f, size_t i, const struct mtk_part *p)
+/* The partitions MediaTek keeps at the end of the user area (formats.md §1.8). */
+static bool tail_name(const char *name)
+{
+	static const char *const names[] = { "sgpt", "flashinfo", "otp", "BMTPOOL", NULL };
+	for (const char *const *n = names; *n; n++)
+		if (strcasecmp(name, *n) == 0)
+			return true;
+	return false;
+}
+
+/* Marks the run of tail partitions that ends exactly at the end of the user
+ * area.  Readback scatters keep their absolute addresses and say
+ * is_reserved: true (§1.8), so a flasher knows they sit at the end. */
+static void mark_tail(const struct mtk_ptable *t, uint64_t user_size, bool *reserved)
+{
+	uint64_t end = user_size;
+	for (size_t i = t->count; i-- > 0;) {
+		const struct mtk_part *p = &t->parts[i];
+		if (p->region != MTK_REGION_USER)
+			continue;
+		if (!tail_name(p->name) || p->start + p->size != end)
+			break;
+		reserved[i] = true;
+		end = p->start;
+	}
+}
+
+static void scatter_entry(FILE *f, size_t i, const struct mtk_part *p, bool reserved)
 {
 	bool pt = cli_part_is_ptable(p->name), bl = cli_part_is_bootloader(p->name);
+	const char *op = bl ? "BOOTLOADERS" : reserved ? "RESERVED" : pt ? "INVISIBLE" : "UPDATE";
 	fprintf(f,
 		"- partition_index: SYS%zu\n  partition_name: %s\n  file_name: %s.img\n  is_download: %s\n"
 		"  type: %s\n  linear_start_addr: 0x%llx\n  physical_start_addr: 0x%llx\n  partition_size: 0x%llx\n"
-		"  region: %s\n  storage: HW_STORAGE_EMMC\n  boundary_check: true\n  is_reserved: false\n"
+		"  region: %s\n  storage: HW_STORAGE_EMMC\n  boundary_check: %s\n  is_reserved: %s\n"
 		"  operation_type: %s\n  reserve: 0x00\n\n",
 		i, p->name, p->name, pt ? "false" : "true", bl ? "SV5_BL_BIN" : "NORMAL_ROM",
 		(unsigned long long)p->start, (unsigned long long)p->start, (unsigned long long)p->size,
-		scatter_region(p->region), bl ? "BOOTLOADERS" : pt ? "INVISIBLE" : "UPDATE");
+		scatter_region(p->region), reserved ? "false" : "true", reserved ? "true" : "false", op);
 }
 
-static int write_scatter(struct cli *cli, const char *path, const char *chip, const struct mtk_ptable *t)
+/* The scatter's project is the board the device's own preloader names
+ * (MTK_BLOADER_INFO, formats.md §4.5), so the backup's preloader.img matches
+ * it; "" when the preloader area holds none. */
+static void board_from_preloader(const char *dir, const struct mtk_ptable *t, char *out, size_t cap)
 {
+	out[0] = '\0';
+	for (size_t i = 0; i < t->count; i++) {
+		if (!cli_part_is_bootloader(t->parts[i].name))
+			continue;
+		char path[4200];
+		snprintf(path, sizeof path, "%s/%s.img", dir, t->parts[i].name);
+		FILE *f = fopen(path, "rb");
+		uint8_t *buf = f ? malloc(PRELOADER_READ_MAX) : NULL;
+		size_t n = buf ? fread(buf, 1, PRELOADER_READ_MAX, f) : 0;
+		struct mtk_preloader_info pl;
+		if (n && mtk_preloader_parse(NULL, buf, n, &pl) == 0 && pl.board[0])
+			snprintf(out, cap, "%s", pl.board);
+		free(buf);
+		if (f)
+			fclose(f);
+		return;
+	}
+}
+
+static int write_scatter(struct cli *cli, const char *path, const char *chip, const char *project,
+			 const struct mtk_ptable *t, uint64_t user_size)
+{
+	bool *reserved = calloc(t->count ? t->count : 1, sizeof *reserved);
+	if (!reserved)
+		return mtk_fail(cli->ctx, MTK_E_NOMEM, "no memory for the scatter of %zu partitions", t->count);
+	mark_tail(t, user_size, reserved);
 	FILE *f = fopen(path, "w");
-	if (!f)
+	if (!f) {
+		free(reserved);
 		return mtk_fail(cli->ctx, MTK_E_IO, "cannot create %s: %s", path, strerror(errno));
+	}
 	scatter_banner(f, "General Setting");
 	fprintf(f, "- general: MTK_PLATFORM_CFG\n  info:\n    - config_version: V1.1.2\n      platform: %s\n"
-		   "      project: mtkflash-readback\n      storage: EMMC\n      boot_channel: MSDC_0\n"
-		   "      block_size: 0x20000\n", chip);
+		   "      project: %s\n      storage: EMMC\n      boot_channel: MSDC_0\n"
+		   "      block_size: 0x20000\n", chip, project);
 	scatter_banner(f, "Layout Setting");
 	for (size_t i = 0; i < t->count; i++)
-		scatter_entry(f, i, &t->parts[i]);
+		scatter_entry(f, i, &t->parts[i], reserved[i]);
+	free(reserved);
 	if (fclose(f) != 0)
 		return mtk_fail(cli->ctx, MTK_E_IO, "writing %s: %s", path, strerror(errno));
 	return 0;
@@ -138,8 +203,11 @@ int cmd_readback(struct cli *cli, int argc, char **argv)
 		rc = read_one(cli, &s, dir, &t.parts[i], arr);
 	if (rc == 0) {
 		const struct mtk_chip *c = s.da->brom.info.chip;
+		char board[64];
+		board_from_preloader(dir, &t, board, sizeof board);
 		snprintf(scatter, sizeof scatter, "%s/%s_Android_scatter.txt", dir, c ? c->name : "MTK");
-		rc = write_scatter(cli, scatter, c ? c->name : "MTK", &t);
+		rc = write_scatter(cli, scatter, c ? c->name : "MTK", board[0] ? board : "mtkflash-readback", &t,
+				   mtk_da_region_size(s.da, MTK_REGION_USER));
 	}
 	size_t count = t.count;
 	mtk_ptable_free(&t);

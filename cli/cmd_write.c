@@ -90,9 +90,11 @@ static int do_write(struct cli *cli, struct cli_da *s, const struct write_args *
 	snprintf(what, sizeof what, "writing %s", out->name);
 	struct cli_file_io io = { f, a->file, 0, cli->ctx };
 	rc = mtk_da_write(s->da, what, out->region, out->start, size, cli_file_source, &io);
-	if (rc < 0)
+	/* Data is pulled from the image only once the DA took the header: a
+	 * refusal before that (write-protected storage) changed nothing. */
+	if (rc < 0 && ftello(f) > 0)
 		return mtk_wrap(cli->ctx, rc, "partition %s may now be partially written", out->name);
-	return 0;
+	return rc < 0 ? rc : 0;
 }
 
 int cmd_write(struct cli *cli, int argc, char **argv)

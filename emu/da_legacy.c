@@ -37,6 +37,16 @@
  *   has no PMT and answers length 0.
  * - FINISH: 5A, then the mode word if the host sends it (answered 5A); then
  *   the device resets (the session ends; the boot model picks the next mode).
+ * - DRAM init (§4.5, after 0x80000001): the board's DRAM comes up only with
+ *   its own EMI record (emu_board_emi_record(), the one the factory preloader
+ *   carries), as a real board needs the settings for the DRAM it has.  Not
+ *   the preloader now in boot1: a bricked device has none, and that is the
+ *   case the EMI exchange exists for.  The DA takes the payload as records of
+ *   `dramlen` bytes; when none equals the board's, the result word is 0xBBA
+ *   (S_DA_SETUP_DRAM_FAIL, §5 table T2) with nothing after it, and DA1 stops
+ *   answering.  So a package preloader for other DRAM fails here, as on a phone.
+ * - Write-protected storage (fault `write-protect`): WRITE_DATA is refused at
+ *   its header (A5 + 0xC73), before any data moves; FORMAT likewise.
  * Large transfers go packet by packet straight to and from the sparse files. */
 #include "emu_internal.h"
 #include "emu_storage.h"
@@ -60,6 +70,7 @@ enum {
 
 enum {
 	S_DONE = 0,
+	S_DA_SETUP_DRAM_FAIL = 0xBBA,
 	S_DA_RAM_NEEDED = 0xBC3, /* stage-2 result: send the EMI settings */
 	S_DA_NAND_NOT_FOUND = 0xBC4,
 	S_DA_NOR_NOT_FOUND = 0xBC7,
@@ -244,6 +255,19 @@ static int send_ext_ram(struct da *d, uint32_t emiver)
 	return emu_send(d->e, r, n);
 }
 
+/* The records the host sent include the board's own (see the header). */
+static bool dram_init_ok(const struct da *d, uint32_t dramlen, size_t n)
+{
+	uint8_t rec[EMU_EMI_RECORD_SIZE];
+	if (dramlen != EMU_EMI_RECORD_SIZE)
+		return false;
+	emu_board_emi_record(d->e->prof, rec);
+	for (size_t off = 0; off + dramlen <= n; off += dramlen)
+		if (memcmp(d->buf + off, rec, dramlen) == 0)
+			return true;
+	return false;
+}
+
 /* §4.5: DRAM is not up; the host hands over the EMI settings. */
 static int emi_exchange(struct da *d)
 {
@@ -271,6 +295,10 @@ static int emi_exchange(struct da *d)
 	if (emu_send_u16be(e, mtk_sum16_update(0, d->buf, (size_t)n)) < 0 || emu_recv_u8(e, &ack) < 0 ||
 	    ack != ACK || emu_recv_u32be(e, &apply) < 0 || apply != 0x80000001u)
 		return -1;
+	if (!dram_init_ok(d, dramlen, (size_t)n)) {
+		emu_send_u32be(e, S_DA_SETUP_DRAM_FAIL);
+		return -1;
+	}
 	return send_ext_ram(d, emiver);
 }
 
@@ -521,6 +549,8 @@ static int cmd_write_data(struct da *d)
 	uint32_t st = p[0] != STORAGE_DA_EMMC ? S_DA_FLASH_NOT_FOUND : range_status(d, area, off, len);
 	if (st == S_DONE && (len % EMU_EMMC_BLOCK || pkt == 0 || pkt > MAX_PACKET))
 		st = S_DA_INVALID_RANGE;
+	if (st == S_DONE && emu_emmc_write_protected(d->s))
+		st = S_DA_UNSUPPORTED_OPERATION;
 	if (st != S_DONE)
 		return refuse(d, st);
 	return send_u8(d->e, ACK) < 0 ? -1 : write_packets(d, area, off, len, pkt);

@@ -567,6 +567,11 @@ void emu_emmc_set_write_protect(struct emu_storage *s, bool on)
 	s->write_protect = on;
 }
 
+bool emu_emmc_write_protected(const struct emu_storage *s)
+{
+	return s->write_protect;
+}
+
 int emu_emmc_boot_area(const struct emu_storage *s)
 {
 	return mtk_partcfg_enable(s->ext_csd[MTK_EXT_CSD_PARTITION_CONFIG]) == MTK_BOOT_EN_BOOT2
@@ -618,6 +623,7 @@ int emu_storage_open(struct mtkemu *e, char *err, size_t errlen)
 		emu_emmc_close(s);
 		return rc;
 	}
+	emu_emmc_set_write_protect(s, emu_fault_write_protect(e));
 	e->storage = s;
 	return 0;
 }

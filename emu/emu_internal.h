@@ -113,6 +113,8 @@ struct emu_fault_corrupt {
 };
 /* `da-silent`: after JUMP_DA the DA never answers. */
 bool emu_fault_da_silent(const struct mtkemu *e);
+/* `write-protect`: the whole eMMC refuses writes and erases (power-on write protection). */
+bool emu_fault_write_protect(const struct mtkemu *e);
 /* `corrupt-write=REGION:OFFSET:LEN` entries, in spec order; returns the count. */
 size_t emu_fault_corrupt_writes(const struct mtkemu *e, const struct emu_fault_corrupt **list);
 

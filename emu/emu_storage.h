@@ -84,6 +84,7 @@ const char *emu_emmc_error(const struct emu_storage *s);
 int emu_emmc_add_corrupt(struct emu_storage *s, int area, uint64_t off, uint64_t len);
 /* Every write and erase fails with MTK_E_SECURITY (power-on write protection). */
 void emu_emmc_set_write_protect(struct emu_storage *s, bool on);
+bool emu_emmc_write_protected(const struct emu_storage *s);
 
 /* Boot model.  The area the BootROM reads: boot2 when PARTITION_CONFIG's
  * BOOT_PARTITION_ENABLE selects it, boot1 otherwise (also for "disabled" and
@@ -159,6 +160,12 @@ struct emu_provision_result {
 int emu_provision(const struct emu_provision_opts *o, struct emu_provision_result *res, char *err,
                   size_t errlen);
 int emu_provision_main(int argc, char **argv);
+
+/* The EMI (DRAM) settings record of the board, as its factory preloader's
+ * MTK_BLOADER_INFO_v20 block holds it (formats.md §4.5, da-legacy.md §7): the
+ * legacy DA's DRAM init succeeds only with this record (da_legacy.c). */
+#define EMU_EMI_RECORD_SIZE 0xBCu
+void emu_board_emi_record(const struct emu_profile *prof, uint8_t rec[EMU_EMI_RECORD_SIZE]);
 
 /* The IMEI record inside an NVRAM-class partition: a 512-byte block at the
  * start of the partition holding the text "MTKEMU-NVRAM\nIMEI1=<15 digits>\n"

@@ -21,8 +21,7 @@
 #define POLL_MS 50
 #define NSEC 1000000000ull
 
-/* Link models.  One emu_send() or emu_recv() is one USB transfer: it costs the
- * latency once plus its length at the modelled bandwidth.
+/* Link models: a bandwidth cap and a cost per host transfer.
  *
  * usb2-hs: 480 Mbit/s signalling allows at most 13 bulk packets of 512 bytes
  *   per 125 us microframe (53 MB/s); MediaTek preloaders and DAs reach about
@@ -30,7 +29,17 @@
  *   on the next microframe: 125 us.
  * usb2-fs: 12 Mbit/s allows at most 19 packets of 64 bytes per 1 ms frame
  *   (1.2 MB/s); the BootROM's full-speed port gets about 1 MB/s.  Latency one
- *   frame: 1 ms. */
+ *   frame: 1 ms.
+ *
+ * What a "transfer" is: the bytes one side sends before it waits for the
+ * other, i.e. everything between two direction turnarounds.  A request/reply
+ * protocol over USB must end a bulk transfer and have the host submit the
+ * next one (in the other direction) at each turnaround, and the new transfer
+ * starts on a later (micro)frame: that is where the latency is paid, once.  A
+ * host that splits one direction into several writes (header, then payload)
+ * has them queued back to back, so they cost bandwidth, not latency.  The
+ * device cannot see the host's write() boundaries on a byte stream anyway;
+ * charging per emu_recv() call would charge one host write several times. */
 struct emu_speed {
 	const char *name;
 	uint64_t bytes_per_sec; /* 0 = unlimited */
@@ -45,9 +54,19 @@ static const struct emu_speed speeds[] = {
 
 struct emu_faults {
 	bool has_disconnect, has_stall, da_silent;
+	bool write_protect;
 	uint64_t disconnect_after, stall_after;
 	size_t ncorrupt;
 	struct emu_fault_corrupt corrupt[EMU_MAX_CORRUPT];
+};
+
+enum emu_dir { DIR_NONE, DIR_IN, DIR_OUT }; /* IN: host to device, as emu_recv() sees it */
+
+/* The modelled cable's virtual clock (see charge()). */
+struct emu_clock {
+	uint64_t busy_until_ns; /* when the cable has carried every byte charged so far */
+	uint64_t lag_ns;        /* how late the last wake-up was (sleep overshoot) */
+	enum emu_dir dir;       /* direction of the transfer in progress */
 };
 
 struct emu_link {
@@ -58,13 +77,13 @@ struct emu_link {
 	enum emu_link_end state;
 	bool is_socket;
 	const struct emu_session_watch *watch;
-	uint64_t busy_until_ns;  /* link clock: when the modelled cable is free again */
+	struct emu_clock clk;
 };
 
 /* ---- fault spec ------------------------------------------------------------ */
 
 static const char known_faults[] =
-	"disconnect-after=BYTES, stall-after=BYTES, da-silent, corrupt-write=REGION:OFFSET:LEN";
+	"disconnect-after=BYTES, stall-after=BYTES, da-silent, write-protect, corrupt-write=REGION:OFFSET:LEN";
 static const char *const regions[] = { "boot1", "boot2", "rpmb", "user" };
 
 /* Decimal or 0x-hex, optional K/M/G (binary) suffix; the whole string. */
@@ -176,6 +195,14 @@ static int parse_one_fault(struct emu_faults *f, char *tok, char *err, size_t er
 		f->da_silent = true;
 		return 0;
 	}
+	if (strcmp(tok, "write-protect") == 0) {
+		if (v) {
+			snprintf(err, errlen, "write-protect takes no value");
+			return -1;
+		}
+		f->write_protect = true;
+		return 0;
+	}
 	if (strcmp(tok, "corrupt-write") == 0) {
 		if (!v || !*v) {
 			snprintf(err, errlen, "corrupt-write needs REGION:OFFSET:LEN (e.g. user:0x100000:4096)");
@@ -254,6 +281,11 @@ bool emu_fault_da_silent(const struct mtkemu *e)
 	return e->link->f.da_silent;
 }
 
+bool emu_fault_write_protect(const struct mtkemu *e)
+{
+	return e->link->f.write_protect;
+}
+
 size_t emu_fault_corrupt_writes(const struct mtkemu *e, const struct emu_fault_corrupt **list)
 {
 	*list = e->link->f.corrupt;
@@ -270,7 +302,7 @@ void emu_link_session_start(struct mtkemu *e)
 	struct stat st;
 	e->link->state = EMU_LINK_UP;
 	e->link->is_socket = fstat(e->fd, &st) == 0 && S_ISSOCK(st.st_mode);
-	e->link->busy_until_ns = 0;
+	e->link->clk = (struct emu_clock){ 0 };
 }
 
 /* ---- link model ------------------------------------------------------------- */
@@ -302,28 +334,59 @@ static bool stopping(struct mtkemu *e)
 	return false;
 }
 
-/* Sleeps until the modelled cable has carried `len` more bytes.  The clock
- * only moves forward from "now", so idle time is never banked as credit. */
-static int pace(struct mtkemu *e, size_t len)
+/* Time the cable takes to carry len bytes (bandwidth only). */
+static uint64_t wire_ns(const struct emu_speed *sp, size_t len)
 {
-	const struct emu_speed *sp = e->link->speed;
-	if (!sp->bytes_per_sec)
-		return 0;
-	uint64_t now = now_ns();
-	uint64_t start = e->link->busy_until_ns > now ? e->link->busy_until_ns : now;
-	uint64_t cost = sp->latency_ns + (uint64_t)len * NSEC / sp->bytes_per_sec;
-	e->link->busy_until_ns = start + cost;
+	uint64_t bps = sp->bytes_per_sec;
+	return bps ? (uint64_t)len / bps * NSEC + (uint64_t)len % bps * NSEC / bps : 0;
+}
+
+/* Books `len` bytes going `dir` on the cable, which had them in hand at
+ * `avail` (real time), and returns when the cable will have carried them.
+ *
+ * The clock is virtual: it advances by the modelled cost only, from the later
+ * of "cable free" and "bytes available".  So idle time (the other side had
+ * nothing to send) is never banked as credit, and the cable never moves bytes
+ * faster than the model.  What the emulator spends on its own work (storage,
+ * checksums) while the clock is ahead overlaps the modelled wire time, as the
+ * device's work overlaps a real transfer.
+ *
+ * `lag_ns` is how much later than asked the last sleep woke up.  Every reply
+ * and the other side's reaction to it were late by that much for no modelled
+ * reason, so the next booking starts that much earlier (never before the
+ * cable is free): sleep overshoot is paid back once instead of adding up. */
+static uint64_t charge(struct emu_link *l, enum emu_dir dir, size_t len, uint64_t avail)
+{
+	const struct emu_speed *sp = l->speed;
+	struct emu_clock *c = &l->clk;
+	uint64_t start = avail > c->lag_ns ? avail - c->lag_ns : 0;
+	if (start < c->busy_until_ns)
+		start = c->busy_until_ns;
+	c->lag_ns = 0;
+	if (dir != c->dir)
+		start += sp->latency_ns;
+	c->dir = dir;
+	c->busy_until_ns = start + wire_ns(sp, len);
+	return c->busy_until_ns;
+}
+
+/* Sleeps until the real clock reaches `until` (absolute, so short sleeps do
+ * not drift) and notes the overshoot for charge(). */
+static int sleep_until(struct mtkemu *e, uint64_t until)
+{
+	bool slept = false;
 	for (;;) {
 		if (stopping(e))
 			return -1;
-		now = now_ns();
-		if (now >= e->link->busy_until_ns)
+		uint64_t now = now_ns();
+		if (now >= until) {
+			e->link->clk.lag_ns = slept ? now - until : 0;
 			return 0;
-		uint64_t left = e->link->busy_until_ns - now;
-		if (left > POLL_MS * 1000000ull)
-			left = POLL_MS * 1000000ull;
-		struct timespec ts = { (time_t)(left / NSEC), (long)(left % NSEC) };
-		nanosleep(&ts, NULL);
+		}
+		slept = true;
+		uint64_t wake = until - now > POLL_MS * 1000000ull ? now + POLL_MS * 1000000ull : until;
+		struct timespec ts = { (time_t)(wake / NSEC), (long)(wake % NSEC) };
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 	}
 }
 
@@ -440,26 +503,31 @@ static int write_some(struct mtkemu *e, const uint8_t *buf, size_t len)
 
 typedef int (*io_fn)(struct mtkemu *e, uint8_t *buf, size_t len);
 
-static int move_bytes(struct mtkemu *e, uint8_t *buf, size_t len, io_fn io)
+enum { MOVED, GONE = -1, FAULT = 1 };
+
+/* Moves len bytes, or as many as the fault budget allows (FAULT: the caller
+ * fires the fault once the link model has carried what did move).  *first is
+ * when the first bytes went through: for a read, when the host's bytes were
+ * there to be carried. */
+static int move_bytes(struct mtkemu *e, uint8_t *buf, size_t len, io_fn io, uint64_t *first)
 {
 	struct emu_link *l = e->link;
 	if (l->state != EMU_LINK_UP)
-		return -1;
+		return GONE;
 	uint64_t budget = fault_budget(l);
 	size_t now = budget < len ? (size_t)budget : len;
+	*first = 0;
 	for (size_t done = 0; done < now;) {
 		size_t chunk = now - done > 1u << 30 ? 1u << 30 : now - done;
 		int n = io(e, buf + done, chunk);
 		if (n < 0)
-			return -1;
+			return GONE;
+		if (n > 0 && !done && l->speed->bytes_per_sec)
+			*first = now_ns();
 		done += (size_t)n;
 		l->total += (uint64_t)n;
 	}
-	if (now < len) {
-		fire(e);
-		return -1;
-	}
-	return 0;
+	return now < len ? FAULT : MOVED;
 }
 
 static int read_io(struct mtkemu *e, uint8_t *buf, size_t len)
@@ -472,19 +540,62 @@ static int write_io(struct mtkemu *e, uint8_t *buf, size_t len)
 	return write_some(e, buf, len);
 }
 
+static bool modelled(const struct mtkemu *e, size_t len)
+{
+	return e->link->speed->bytes_per_sec && len;
+}
+
+/* Does not wait for the model: the bytes are booked on the cable's clock, and
+ * the device's next reply waits for it (emu_send), so the host cannot see an
+ * answer before the question would have arrived, while the device's own work
+ * on the bytes overlaps their modelled wire time. */
 int emu_recv(struct mtkemu *e, void *buf, size_t len)
 {
-	if (move_bytes(e, buf, len, read_io) < 0)
+	struct emu_link *l = e->link;
+	uint64_t first, moved = l->total;
+	int rc = move_bytes(e, buf, len, read_io, &first);
+	moved = l->total - moved;
+	if (rc == GONE)
 		return -1;
-	return pace(e, len);
+	if (rc == FAULT) {
+		/* The cut (or hang) comes after the bytes before it were carried. */
+		if (modelled(e, (size_t)moved) && sleep_until(e, charge(l, DIR_IN, (size_t)moved, first)) < 0)
+			return -1;
+		fire(e);
+		return -1;
+	}
+	if (modelled(e, len))
+		charge(l, DIR_IN, len, first);
+	return 0;
 }
+
+/* The host sees the bytes as the cable carries them, SEND_STEP at a time (as
+ * from a CDC-ACM port, whose reads complete URB by URB), the last of them when
+ * the modelled transfer ends.  Steps keep the emulator's own copying off the
+ * modelled time without a sleep per USB packet. */
+#define SEND_STEP (64u << 10)
 
 int emu_send(struct mtkemu *e, const void *buf, size_t len)
 {
-	if (e->link->state != EMU_LINK_UP || pace(e, len) < 0)
-		return -1;
+	struct emu_link *l = e->link;
 	/* write_io never writes through the pointer. */
-	return move_bytes(e, (uint8_t *)(uintptr_t)buf, len, write_io);
+	uint8_t *p = (uint8_t *)(uintptr_t)buf;
+	if (l->state != EMU_LINK_UP)
+		return -1;
+	uint64_t end = modelled(e, len) ? charge(l, DIR_OUT, len, now_ns()) : 0;
+	uint64_t bytes_from = end - wire_ns(l->speed, len);
+	for (size_t done = 0, n; done < len; done += n) {
+		n = len - done < SEND_STEP ? len - done : SEND_STEP;
+		if (end && sleep_until(e, bytes_from + wire_ns(l->speed, done + n)) < 0)
+			return -1;
+		uint64_t first;
+		int rc = move_bytes(e, p + done, n, write_io, &first);
+		if (rc == FAULT)
+			fire(e);
+		if (rc != MOVED)
+			return -1;
+	}
+	return 0;
 }
 
 int emu_send_u16be(struct mtkemu *e, uint16_t v)

@@ -41,6 +41,7 @@ static const char usage_text[] =
 	"                                               directions); the port reappears\n"
 	"                      stall-after=BYTES        stop answering after BYTES\n"
 	"                      da-silent                the DA never answers after JUMP_DA\n"
+	"                      write-protect            the eMMC refuses every write and erase\n"
 	"                      corrupt-write=REGION:OFFSET:LEN\n"
 	"                                               flip written bytes in boot1, boot2,\n"
 	"                                               rpmb or user\n"

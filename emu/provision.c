@@ -313,11 +313,18 @@ static int wr(struct emu_storage *s, int area, uint64_t off, const void *buf, si
 	return rc ? perr(err, errlen, rc, "%s", emu_emmc_error(s)) : 0;
 }
 
+/* The board's DRAM: the one EMI record its factory preloader carries.  Per
+ * chip, so a preloader from another emulated board fails DRAM init. */
+void emu_board_emi_record(const struct emu_profile *prof, uint8_t rec[EMU_EMI_RECORD_SIZE])
+{
+	pattern(rec, EMU_EMI_RECORD_SIZE, fnv1a(prof->name, 0xE111u));
+}
+
 /* A preloader as it sits in boot1 (formats.md §4.1–§4.5). */
 #define PL_GFH     0x800u
 #define PL_HDR     0x300u
 #define PL_CODE    0x4000u
-#define PL_BLOADER 0x12Cu /* 0x70 header + one 0xBC EMI record */
+#define PL_BLOADER (0x70u + EMU_EMI_RECORD_SIZE) /* header + one EMI record */
 #define PL_SIG     0x124u
 
 static size_t build_preloader(uint8_t *img, size_t cap, const struct emu_profile *prof)
@@ -370,7 +377,7 @@ static size_t build_preloader(uint8_t *img, size_t cap, const struct emu_profile
 	mtk_put_u32le(info + 0x5C, 0x33448822);
 	memcpy(info + 0x64, "MTK_BIN\0", 8);
 	mtk_put_u32le(info + 0x6C, 1);
-	pattern(info + 0x70, 0xBC, 0xE111u);
+	emu_board_emi_record(prof, info + 0x70);
 	mtk_put_u32le(info + PL_BLOADER, PL_BLOADER);
 	memset(info + PL_BLOADER + 4, 0x5A, PL_SIG);
 	return total;

@@ -41,15 +41,10 @@ int mtk_sha256sums_parse(mtk_ctx *ctx, const char *fname, const uint8_t *buf, si
 			 struct mtk_manifest *out);
 /* Load DIR/SHA256SUMS (absent: count 0, MTK_SIG_UNSIGNED, returns 0) and check
  * DIR/SHA256SUMS.minisig against the trusted public keys: the files named in
- * trust_files plus every *.pub in $XDG_CONFIG_HOME/mtkflash/trusted-keys/. */
+ * trust_files plus every *.pub in trust_dir (NULL = none).  The library reads
+ * no environment: the CLI passes $XDG_CONFIG_HOME/mtkflash/trusted-keys. */
 int mtk_manifest_load(mtk_ctx *ctx, const char *dir, const char *const *trust_files, size_t ntrust,
-		      struct mtk_manifest *out);
-/* The same with the trust folder given (NULL = none), for callers and tests
- * that must not depend on the environment. */
-int mtk_manifest_load_ex(mtk_ctx *ctx, const char *dir, const char *const *trust_files, size_t ntrust,
-			 const char *trust_dir, struct mtk_manifest *out);
-/* $XDG_CONFIG_HOME/mtkflash/trusted-keys (XDG_CONFIG_HOME defaults to ~/.config). */
-int mtk_default_trust_dir(char *out, size_t cap);
+		      const char *trust_dir, struct mtk_manifest *out);
 /* The listed hash for a relative name, or NULL. */
 const uint8_t *mtk_manifest_lookup(const struct mtk_manifest *m, const char *name);
 void mtk_manifest_free(struct mtk_manifest *m);

@@ -6,6 +6,7 @@
  * BootROM left DRAM cold), receives DA2, and DA2 reports the storage in full;
  * then a command loop serves reads, writes and erases in packets of
  * LEGACY_PACKET bytes, each followed by a 16-bit byte sum. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -209,12 +210,25 @@ static int emi_preamble(struct mtk_da *da)
 	return 0;
 }
 
+/* Versions with a record-length exchange (da-legacy.md §4.5 table); for any
+ * other version the payload follows the DA's 5A at once, no length either way. */
+static bool emi_has_dramlen(uint32_t ver)
+{
+	static const uint8_t known[] = { 0x00, 0x0A, 0x0B, 0x0C, 0x0D, 0x0F, 0x10, 0x11, 0x14, 0x15 };
+	return ver <= 0xFF && memchr(known, (int)ver, sizeof known) != NULL;
+}
+
 /* What goes on the wire after ENABLE_DRAM depends on the EMI version. */
 static int emi_send_payload(struct mtk_da *da, const struct mtk_da_emi *emi, uint32_t ver)
 {
 	uint32_t dramlen;
 	uint8_t tmp[16];
 	int rc;
+	if (!emi_has_dramlen(ver)) {
+		mtk_warn(da->ctx, "EMI settings version %u: how the DA takes them is not documented; sending "
+			 "them whole", ver);
+		return wr(da, emi->data, emi->len, "EMI: settings");
+	}
 	if (ver == 0x0A || ver == 0x0B) {
 		if ((rc = rd(da, tmp, 16, T_REPLY, "EMI: RAM info")) < 0)
 			return rc;
@@ -259,8 +273,9 @@ static int emi_apply(struct mtk_da *da, uint32_t ver)
 	if ((rc = wr(da, b, 5, "EMI: apply")) < 0 || (rc = rd_u32(da, &ret, T_STAGE2, "DRAM init")) < 0)
 		return rc;
 	if (ret != 0)
-		return mtk_fail(da->ctx, MTK_E_STATUS, "DRAM init failed with status 0x%x (wrong EMI settings for "
-				"this board's DRAM?)", ret);
+		return mtk_fail(da->ctx, MTK_E_STATUS, "DRAM init failed with status 0x%x%s: the preloader's EMI "
+				"settings do not fit this board's DRAM (is it the preloader of this device's "
+				"firmware?); nothing was written", ret, ret == 0xBBA ? " (S_DA_SETUP_DRAM_FAIL)" : "");
 	if ((rc = rd(da, b, 10, T_REPLY, "DRAM report")) < 0)
 		return rc;
 	da->storage.ext_ram_size = mtk_get_u64be(b + 2);
@@ -282,7 +297,8 @@ static int emi_exchange(struct mtk_da *da, const struct mtk_da_emi *emi)
 	if (!emi || !emi->data || emi->len == 0) {
 		return mtk_fail(da->ctx, MTK_E_UNSUPPORTED,
 				"the DA needs DRAM settings (the device is in BROM mode with DRAM not set up): give "
-				"the firmware package's preloader so its EMI settings can be sent");
+				"the firmware package's preloader (--preloader FILE) so its EMI settings can be sent; "
+				"nothing was written");
 	}
 	uint32_t ver = emi->version ? emi->version : 0xFFFFFFFFu;
 	uint8_t cmd[5] = { LEGACY_CMD_ENABLE_DRAM };
@@ -483,6 +499,36 @@ static int switch_part(struct mtk_da *da, enum mtk_region r)
 	return 0;
 }
 
+/* Why a refusal may happen, for the statuses the legacy DA is known to send (§5). */
+static const char *refusal_hint(uint32_t st)
+{
+	switch (st) {
+	case 0xBDF:
+		return " (S_DA_INVALID_RANGE)";
+	case 0xC45:
+		return " (S_DA_FLASH_NOT_FOUND)";
+	case 0xC73:
+		return " (S_DA_UNSUPPORTED_OPERATION: is the storage write-protected?)";
+	default:
+		return "";
+	}
+}
+
+/* WRITE_DATA and FORMAT: after its A5 a DA may send the status word unasked
+ * (little-endian, as after a refused READ); wait for it only briefly. */
+static int refused_now(struct mtk_da *da, uint8_t got, const char *what, const char *detail)
+{
+	uint8_t st[4];
+	if (mtk_tp_read_exact(da->tp, st, 4, 500) < 0) {
+		mtk_ctx_clear_error(da->ctx);
+		return mtk_fail(da->ctx, MTK_E_STATUS, "%s: the DA refused %s (answer 0x%02x); nothing was changed",
+				what, detail, got);
+	}
+	uint32_t v = mtk_get_u32le(st);
+	return mtk_fail(da->ctx, MTK_E_STATUS, "%s: the DA refused %s with status 0x%x%s; nothing was changed",
+			what, detail, v, refusal_hint(v));
+}
+
 /* After a refused command the DA waits for NACK and then tells why. */
 static int refused(struct mtk_da *da, uint8_t got, const char *what)
 {
@@ -557,9 +603,12 @@ static int legacy_write(struct mtk_da *da, const char *what, enum mtk_region r, 
 	uint8_t b;
 	if ((rc = rd(da, &b, 1, T_REPLY, what)) < 0)
 		return rc;
-	if (b != LEGACY_ACK)
-		return mtk_fail(da->ctx, MTK_E_STATUS, "%s: the DA refused the write of 0x%llx bytes at 0x%llx "
-				"(answer 0x%02x)", what, (unsigned long long)padded, (unsigned long long)off, b);
+	if (b != LEGACY_ACK) {
+		char detail[96];
+		snprintf(detail, sizeof detail, "the write of 0x%llx bytes at 0x%llx of %s",
+			 (unsigned long long)padded, (unsigned long long)off, mtk_region_name(r));
+		return refused_now(da, b, what, detail);
+	}
 	uint8_t *pkt = L(da)->pkt;
 	bool eof = false;
 	for (uint64_t done = 0; done < padded;) {
@@ -589,9 +638,13 @@ static int legacy_erase(struct mtk_da *da, const char *what, enum mtk_region r, 
 	mtk_put_u64be(hdr + 13, len);
 	if ((rc = wr(da, hdr, sizeof hdr, what)) < 0)
 		return rc;
-	for (;;) {
+	for (bool first = true;; first = false) {
 		uint8_t p[7];
-		if ((rc = rd(da, p, sizeof p, T_ERASE_STEP, what)) < 0)
+		if ((rc = rd(da, p, 1, T_ERASE_STEP, what)) < 0)
+			return rc;
+		if (first && p[0] == LEGACY_NACK)
+			return refused_now(da, p[0], what, "the erase");
+		if ((rc = rd(da, p + 1, sizeof p - 1, T_REPLY, what)) < 0)
 			return rc;
 		if (p[0] != LEGACY_ACK || p[1] != LEGACY_ACK)
 			return mtk_fail(da->ctx, MTK_E_STATUS, "%s: the DA answered %02x %02x (status 0x%x) instead "

@@ -10,7 +10,7 @@
 #include "mtkflash/imagefile.h"
 
 #define BOOT_MAGIC "ANDROID!"
-#define V3_PAGE 4096u
+#define V3_PAGE    4096u
 #define V0_HDR_LEN 1632u /* through extra_cmdline */
 #define V1_HDR_LEN 1648u
 #define V2_HDR_LEN 1660u
@@ -39,11 +39,11 @@ static void copy_text(char *dst, size_t cap, const uint8_t *src, size_t n)
 
 static int parse_v0_2(mtk_ctx *ctx, const uint8_t *buf, size_t len, struct mtk_bootimg_info *out)
 {
-	static const uint32_t need[] = { V0_HDR_LEN, V1_HDR_LEN, V2_HDR_LEN };
+	static const uint32_t need[] = {V0_HDR_LEN, V1_HDR_LEN, V2_HDR_LEN};
 	uint32_t v = out->header_version;
 	if (len < need[v])
-		return mtk_fail(ctx, MTK_E_PARSE, "boot image: a version %u header needs %u bytes, have %zu", v, need[v],
-				len);
+		return mtk_fail(ctx, MTK_E_PARSE, "boot image: a version %u header needs %u bytes, have %zu",
+		                v, need[v], len);
 	out->kernel_size = mtk_get_u32le(buf + 8);
 	out->ramdisk_size = mtk_get_u32le(buf + 16);
 	out->second_size = mtk_get_u32le(buf + 24);
@@ -57,10 +57,12 @@ static int parse_v0_2(mtk_ctx *ctx, const uint8_t *buf, size_t len, struct mtk_b
 		out->dtb_size = mtk_get_u32le(buf + 1648);
 	uint32_t p = out->page_size;
 	if (p < 2048 || p > 131072 || (p & (p - 1)))
-		return mtk_fail(ctx, MTK_E_PARSE, "boot image: offset 36: page_size %u is not a power of two in 2048..131072",
-				p);
-	out->image_size = p + pages(out->kernel_size, p) + pages(out->ramdisk_size, p) + pages(out->second_size, p) +
-			  pages(out->recovery_dtbo_size, p) + pages(out->dtb_size, p);
+		return mtk_fail(ctx, MTK_E_PARSE,
+		                "boot image: offset 36: page_size %u is not a power of two in 2048..131072",
+		                p);
+	out->image_size = p + pages(out->kernel_size, p) + pages(out->ramdisk_size, p) +
+	                  pages(out->second_size, p) + pages(out->recovery_dtbo_size, p) +
+	                  pages(out->dtb_size, p);
 	return 0;
 }
 
@@ -69,7 +71,8 @@ static int parse_v3_4(mtk_ctx *ctx, const uint8_t *buf, size_t len, struct mtk_b
 	uint32_t v = out->header_version;
 	uint32_t need = v == 3 ? V3_HDR_LEN : V4_HDR_LEN;
 	if (len < need)
-		return mtk_fail(ctx, MTK_E_PARSE, "boot image: a version %u header needs %u bytes, have %zu", v, need, len);
+		return mtk_fail(ctx, MTK_E_PARSE, "boot image: a version %u header needs %u bytes, have %zu",
+		                v, need, len);
 	out->kernel_size = mtk_get_u32le(buf + 8);
 	out->ramdisk_size = mtk_get_u32le(buf + 12);
 	out->os_version = mtk_get_u32le(buf + 16);
@@ -79,14 +82,16 @@ static int parse_v3_4(mtk_ctx *ctx, const uint8_t *buf, size_t len, struct mtk_b
 		out->signature_size = mtk_get_u32le(buf + 1580);
 	out->page_size = V3_PAGE;
 	if (header_size < need || header_size > V3_PAGE)
-		return mtk_fail(ctx, MTK_E_PARSE, "boot image: offset 20: header_size %u, expected %u..4096 for version %u",
-				header_size, need, v);
+		return mtk_fail(ctx, MTK_E_PARSE,
+		                "boot image: offset 20: header_size %u, expected %u..4096 for version %u",
+		                header_size, need, v);
 	out->image_size = V3_PAGE + pages(out->kernel_size, V3_PAGE) + pages(out->ramdisk_size, V3_PAGE) +
-			  pages(out->signature_size, V3_PAGE);
+	                  pages(out->signature_size, V3_PAGE);
 	return 0;
 }
 
-int mtk_bootimg_parse(mtk_ctx *ctx, const uint8_t *buf, size_t len, uint64_t file_size, struct mtk_bootimg_info *out)
+int mtk_bootimg_parse(mtk_ctx *ctx, const uint8_t *buf, size_t len, uint64_t file_size,
+                      struct mtk_bootimg_info *out)
 {
 	memset(out, 0, sizeof *out);
 	if (!mtk_is_bootimg(buf, len))
@@ -97,8 +102,8 @@ int mtk_bootimg_parse(mtk_ctx *ctx, const uint8_t *buf, size_t len, uint64_t fil
 		file_size = len;
 	out->header_version = mtk_get_u32le(buf + 40);
 	if (out->header_version > 4)
-		return mtk_fail(ctx, MTK_E_UNSUPPORTED, "boot image: offset 40: header version %u (known: 0-4)",
-				out->header_version);
+		return mtk_fail(ctx, MTK_E_UNSUPPORTED,
+		                "boot image: offset 40: header version %u (known: 0-4)", out->header_version);
 	int rc = out->header_version <= 2 ? parse_v0_2(ctx, buf, len, out) : parse_v3_4(ctx, buf, len, out);
 	if (rc < 0)
 		return rc;
@@ -106,9 +111,10 @@ int mtk_bootimg_parse(mtk_ctx *ctx, const uint8_t *buf, size_t len, uint64_t fil
 		return mtk_fail(ctx, MTK_E_PARSE, "boot image: kernel_size is 0");
 	if (out->image_size > file_size)
 		return mtk_fail(ctx, MTK_E_PARSE,
-				"boot image truncated: the header needs %llu bytes (kernel %u, ramdisk %u, page %u), the "
-				"file has %llu",
-				(unsigned long long)out->image_size, out->kernel_size, out->ramdisk_size, out->page_size,
-				(unsigned long long)file_size);
+		                "boot image truncated: the header needs %llu bytes (kernel %u, ramdisk %u, "
+		                "page %u), the "
+		                "file has %llu",
+		                (unsigned long long)out->image_size, out->kernel_size, out->ramdisk_size,
+		                out->page_size, (unsigned long long)file_size);
 	return 0;
 }

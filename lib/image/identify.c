@@ -13,19 +13,20 @@
 
 const char *mtk_file_kind_name(enum mtk_file_kind k)
 {
-	static const char *const names[] = { "unknown", "preloader", "boot", "sparse", "da", "scatter" };
+	static const char *const names[] = {"unknown", "preloader", "boot", "sparse", "da", "scatter"};
 	return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "unknown";
 }
 
 static bool is_preloader_head(const uint8_t *buf, size_t len)
 {
-	static const char *const dev[] = { "EMMC_BOOT", "SDMMC_BOOT", "SF_BOOT", "UFS_BOOT" };
+	static const char *const dev[] = {"EMMC_BOOT", "SDMMC_BOOT", "SF_BOOT", "UFS_BOOT"};
 	if (len >= 8 && memcmp(buf, "MMM\x01\x38\x00\x00\x00", 8) == 0)
 		return true;
 	for (size_t i = 0; i < sizeof dev / sizeof dev[0]; i++) {
 		size_t k = strlen(dev[i]);
 		/* The name alone is too weak for a whole file kind: want the BRLYT too. */
-		if (len >= 0x208 && memcmp(buf, dev[i], k) == 0 && buf[k] == 0 && memcmp(buf + 0x200, "BRLYT", 6) == 0)
+		if (len >= 0x208 && memcmp(buf, dev[i], k) == 0 && buf[k] == 0 &&
+		    memcmp(buf + 0x200, "BRLYT", 6) == 0)
 			return true;
 	}
 	return false;

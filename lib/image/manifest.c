@@ -16,21 +16,21 @@
 #include "core/ctx.h"
 #include "mtkflash/manifest.h"
 
-#define HASH_BUF (1024 * 1024)
-#define PROGRESS_MIN (64ull * 1024 * 1024)
-#define SUMS_MAX (16u * 1024 * 1024) /* a SHA256SUMS of ~150 000 files */
-#define SMALL_MAX (64u * 1024)       /* keys and signatures */
+#define HASH_BUF       (1024 * 1024)
+#define PROGRESS_MIN   (64ull * 1024 * 1024)
+#define SUMS_MAX       (16u * 1024 * 1024) /* a SHA256SUMS of ~150 000 files */
+#define SMALL_MAX      (64u * 1024)        /* keys and signatures */
 #define WALK_DEPTH_MAX 64
 
 const char *mtk_sig_state_name(enum mtk_sig_state s)
 {
-	static const char *const names[] = { "unsigned", "trusted", "unknown-key", "bad" };
+	static const char *const names[] = {"unsigned", "trusted", "unknown-key", "bad"};
 	return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "?";
 }
 
 const char *mtk_entry_status_name(enum mtk_entry_status s)
 {
-	static const char *const names[] = { "match", "mismatch", "missing", "unlisted" };
+	static const char *const names[] = {"match", "mismatch", "missing", "unlisted"};
 	return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "?";
 }
 
@@ -64,7 +64,7 @@ static int read_small(mtk_ctx *ctx, const char *path, size_t max, uint8_t **out,
 		rc = mtk_fail(ctx, MTK_E_IO, "%s: not a regular file", path);
 	else if ((uint64_t)st.st_size > max)
 		rc = mtk_fail(ctx, MTK_E_RANGE, "%s: %lld bytes, more than the %zu this file may have", path,
-			      (long long)st.st_size, max);
+		              (long long)st.st_size, max);
 	uint8_t *buf = rc ? NULL : malloc((size_t)st.st_size + 1);
 	if (!rc && !buf)
 		rc = mtk_fail(ctx, MTK_E_NOMEM, "%s", path);
@@ -74,7 +74,8 @@ static int read_small(mtk_ctx *ctx, const char *path, size_t max, uint8_t **out,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			rc = mtk_fail(ctx, MTK_E_IO, "%s: %s", path, n < 0 ? strerror(errno) : "file shrank while reading");
+			rc = mtk_fail(ctx, MTK_E_IO, "%s: %s", path,
+			              n < 0 ? strerror(errno) : "file shrank while reading");
 		else
 			got += (size_t)n;
 	}
@@ -109,7 +110,7 @@ int mtk_sha256_file(mtk_ctx *ctx, const char *path, uint8_t out[32], uint64_t *s
 			continue;
 		if (n < 0) {
 			rc = mtk_fail(ctx, MTK_E_IO, "%s: read at %llu: %s", path, (unsigned long long)done,
-				      strerror(errno));
+			              strerror(errno));
 			break;
 		}
 		if (n == 0)
@@ -197,7 +198,7 @@ static int walk(mtk_ctx *ctx, const char *root, const char *rel, int depth, stru
 {
 	if (depth > WALK_DEPTH_MAX)
 		return mtk_fail(ctx, MTK_E_RANGE, "%s/%s: directories nested more than %d deep", root, rel,
-				WALK_DEPTH_MAX);
+		                WALK_DEPTH_MAX);
 	char *path = rel ? join(root, rel) : strdup(root);
 	if (!path)
 		return mtk_fail(ctx, MTK_E_NOMEM, "listing files");
@@ -249,7 +250,8 @@ int mtk_manifest_hash_dir(mtk_ctx *ctx, const char *dir, struct mtk_manifest *ou
 		rc = mtk_fail(ctx, MTK_E_NOMEM, "manifest");
 	for (size_t i = 0; rc == 0 && i < l.n; i++) {
 		char *path = join(dir, l.v[i]);
-		rc = path ? mtk_sha256_file(ctx, path, out->entries[i].sha256, NULL) : mtk_fail(ctx, MTK_E_NOMEM, "%s", dir);
+		rc = path ? mtk_sha256_file(ctx, path, out->entries[i].sha256, NULL)
+		          : mtk_fail(ctx, MTK_E_NOMEM, "%s", dir);
 		free(path);
 		if (rc == 0) {
 			out->entries[i].name = l.v[i];
@@ -307,7 +309,7 @@ static int keyset_add_dir(mtk_ctx *ctx, struct keyset *ks, const char *dir)
 	DIR *d = opendir(dir);
 	if (!d)
 		return 0;
-	struct name_list l = { 0 };
+	struct name_list l = {0};
 	int rc = 0;
 	struct dirent *de;
 	while (rc == 0 && (de = readdir(d)) != NULL)
@@ -324,20 +326,6 @@ static int keyset_add_dir(mtk_ctx *ctx, struct keyset *ks, const char *dir)
 	return rc;
 }
 
-int mtk_default_trust_dir(char *out, size_t cap)
-{
-	const char *xdg = getenv("XDG_CONFIG_HOME");
-	const char *home = getenv("HOME");
-	int n;
-	if (xdg && xdg[0] == '/')
-		n = snprintf(out, cap, "%s/mtkflash/trusted-keys", xdg);
-	else if (home && *home)
-		n = snprintf(out, cap, "%s/.config/mtkflash/trusted-keys", home);
-	else
-		return MTK_E_NOTFOUND;
-	return n < 0 || (size_t)n >= cap ? MTK_E_RANGE : 0;
-}
-
 /* ---- loading and verifying ---- */
 
 static void set_detail(mtk_ctx *ctx, struct mtk_manifest *m, const char *fallback)
@@ -349,7 +337,8 @@ static void set_detail(mtk_ctx *ctx, struct mtk_manifest *m, const char *fallbac
 }
 
 static void check_signature(mtk_ctx *ctx, const char *sigpath, const uint8_t *sig_buf, size_t sig_len,
-			    const struct keyset *ks, const uint8_t *sums, size_t sums_len, struct mtk_manifest *m)
+                            const struct keyset *ks, const uint8_t *sums, size_t sums_len,
+                            struct mtk_manifest *m)
 {
 	struct mtk_minisign_sig *sig = calloc(1, sizeof *sig);
 	if (!sig) {
@@ -379,8 +368,8 @@ static void check_signature(mtk_ctx *ctx, const char *sigpath, const uint8_t *si
 	free(sig);
 }
 
-int mtk_manifest_load_ex(mtk_ctx *ctx, const char *dir, const char *const *trust_files, size_t ntrust,
-			 const char *trust_dir, struct mtk_manifest *out)
+int mtk_manifest_load(mtk_ctx *ctx, const char *dir, const char *const *trust_files, size_t ntrust,
+                      const char *trust_dir, struct mtk_manifest *out)
 {
 	memset(out, 0, sizeof *out);
 	char *sums_path = join(dir, "SHA256SUMS");
@@ -388,7 +377,7 @@ int mtk_manifest_load_ex(mtk_ctx *ctx, const char *dir, const char *const *trust
 	uint8_t *sums = NULL, *sigbuf = NULL;
 	size_t sums_len = 0, sig_len = 0;
 	bool no_sums = false, no_sig = false;
-	struct keyset ks = { 0 };
+	struct keyset ks = {0};
 	int rc = sums_path && sig_path ? 0 : mtk_fail(ctx, MTK_E_NOMEM, "%s", dir);
 	if (rc == 0)
 		rc = read_small(ctx, sums_path, SUMS_MAX, &sums, &sums_len, &no_sums);
@@ -414,14 +403,6 @@ int mtk_manifest_load_ex(mtk_ctx *ctx, const char *dir, const char *const *trust
 	free(sums_path);
 	free(sig_path);
 	return rc;
-}
-
-int mtk_manifest_load(mtk_ctx *ctx, const char *dir, const char *const *trust_files, size_t ntrust,
-		      struct mtk_manifest *out)
-{
-	char tdir[4096];
-	bool have_dir = mtk_default_trust_dir(tdir, sizeof tdir) == 0;
-	return mtk_manifest_load_ex(ctx, dir, trust_files, ntrust, have_dir ? tdir : NULL, out);
 }
 
 /* ---- creating ---- */
@@ -476,8 +457,8 @@ static int refuse_key_inside(mtk_ctx *ctx, const char *dir, const char *keyfile)
 	else if (!rkey)
 		rc = mtk_fail(ctx, MTK_E_IO, "%s: %s", keyfile, strerror(errno));
 	else if (strncmp(rkey, rdir, strlen(rdir)) == 0 && rkey[strlen(rdir)] == '/')
-		rc = mtk_fail(ctx, MTK_E_POLICY, "%s: the secret key is inside %s and would be published with it",
-			      keyfile, dir);
+		rc = mtk_fail(ctx, MTK_E_POLICY,
+		              "%s: the secret key is inside %s and would be published with it", keyfile, dir);
 	free(rdir);
 	free(rkey);
 	return rc;
@@ -496,12 +477,13 @@ static int load_seckey(mtk_ctx *ctx, const char *keyfile, struct mtk_minisign_se
 	return rc;
 }
 
-static int sign_and_write(mtk_ctx *ctx, const char *dir, const struct mtk_minisign_seckey *sk, const char *text,
-			  size_t len, const char *trusted_comment)
+static int sign_and_write(mtk_ctx *ctx, const char *dir, const struct mtk_minisign_seckey *sk,
+                          const char *text, size_t len, const char *trusted_comment)
 {
 	char deflt[128];
 	if (!trusted_comment) {
-		snprintf(deflt, sizeof deflt, "timestamp:%lld\tfile:SHA256SUMS\thashed", (long long)time(NULL));
+		snprintf(deflt, sizeof deflt, "timestamp:%lld\tfile:SHA256SUMS\thashed",
+		         (long long)time(NULL));
 		trusted_comment = deflt;
 	}
 	char *sig = NULL;
@@ -515,7 +497,7 @@ static int sign_and_write(mtk_ctx *ctx, const char *dir, const struct mtk_minisi
 }
 
 int mtk_manifest_create(mtk_ctx *ctx, const char *dir, const char *keyfile, const char *trusted_comment,
-			size_t *nfiles)
+                        size_t *nfiles)
 {
 	struct mtk_minisign_seckey sk;
 	int rc = refuse_key_inside(ctx, dir, keyfile);
@@ -545,7 +527,8 @@ int mtk_manifest_create(mtk_ctx *ctx, const char *dir, const char *keyfile, cons
 
 /* ---- checking a directory ---- */
 
-static int check_listed(mtk_ctx *ctx, const char *dir, const struct mtk_manifest_entry *e, struct mtk_entry_check *c)
+static int check_listed(mtk_ctx *ctx, const char *dir, const struct mtk_manifest_entry *e,
+                        struct mtk_entry_check *c)
 {
 	c->name = strdup(e->name);
 	if (!c->name)
@@ -571,19 +554,20 @@ static int cmp_check(const void *a, const void *b)
 	return strcmp(((const struct mtk_entry_check *)a)->name, ((const struct mtk_entry_check *)b)->name);
 }
 
-static void add_unlisted(const struct mtk_manifest *m, struct name_list *l, struct mtk_entry_check *c, size_t *n)
+static void add_unlisted(const struct mtk_manifest *m, struct name_list *l, struct mtk_entry_check *c,
+                         size_t *n)
 {
 	for (size_t i = 0; i < l->n; i++) {
 		if (mtk_manifest_lookup(m, l->v[i]))
 			continue;
-		c[*n] = (struct mtk_entry_check){ .name = l->v[i], .status = MTK_ENTRY_UNLISTED };
+		c[*n] = (struct mtk_entry_check){.name = l->v[i], .status = MTK_ENTRY_UNLISTED};
 		l->v[i] = NULL;
 		(*n)++;
 	}
 }
 
 int mtk_manifest_check_dir(mtk_ctx *ctx, const char *dir, const struct mtk_manifest *m,
-			   struct mtk_entry_check **out, size_t *n)
+                           struct mtk_entry_check **out, size_t *n)
 {
 	*out = NULL;
 	*n = 0;

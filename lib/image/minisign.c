@@ -17,11 +17,11 @@
 #include "core/ctx.h"
 #include "mtkflash/manifest.h"
 
-#define UNTRUSTED_PREFIX "untrusted comment: "
-#define TRUSTED_PREFIX "trusted comment: "
-#define PUBKEY_BYTES (2 + 8 + 32)
-#define SIG_BYTES (2 + 8 + 64)
-#define SECKEY_BYTES (2 + 2 + 8 + 32 + 32 + 32)
+#define UNTRUSTED_PREFIX      "untrusted comment: "
+#define TRUSTED_PREFIX        "trusted comment: "
+#define PUBKEY_BYTES          (2 + 8 + 32)
+#define SIG_BYTES             (2 + 8 + 64)
+#define SECKEY_BYTES          (2 + 2 + 8 + 32 + 32 + 32)
 #define MINISIGN_SECKEY_BYTES (2 + 2 + 2 + 32 + 8 + 8 + 104)
 
 static const char b64_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -53,7 +53,8 @@ static long b64_decode(const char *s, size_t n, uint8_t *out, size_t cap)
 			if (v[k] < 0)
 				return -1;
 		}
-		uint32_t w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
+		uint32_t w =
+		        (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
 		size_t take = 3 - (size_t)pad;
 		if (o + take > cap)
 			return -1;
@@ -117,37 +118,41 @@ static bool starts_with(const char *p, size_t n, const char *prefix)
 }
 
 static int check_comment_line(mtk_ctx *ctx, const char *fname, const struct lines *l, size_t i,
-			      const char *prefix)
+                              const char *prefix)
 {
 	if (l->count <= i || !starts_with(l->p[i], l->n[i], prefix))
-		return mtk_fail(ctx, MTK_E_PARSE, "%s line %zu: expected a line starting with '%s'", fname, i + 1,
-				prefix);
+		return mtk_fail(ctx, MTK_E_PARSE, "%s line %zu: expected a line starting with '%s'", fname,
+		                i + 1, prefix);
 	if (l->n[i] - strlen(prefix) > MTK_MINISIGN_COMMENT_MAX)
-		return mtk_fail(ctx, MTK_E_PARSE, "%s line %zu: comment longer than %d characters", fname, i + 1,
-				MTK_MINISIGN_COMMENT_MAX);
+		return mtk_fail(ctx, MTK_E_PARSE, "%s line %zu: comment longer than %d characters", fname,
+		                i + 1, MTK_MINISIGN_COMMENT_MAX);
 	if (memchr(l->p[i], '\0', l->n[i]))
 		return mtk_fail(ctx, MTK_E_PARSE, "%s line %zu: NUL byte in the comment", fname, i + 1);
 	return 0;
 }
 
 static int decode_line(mtk_ctx *ctx, const char *fname, const struct lines *l, size_t i, uint8_t *out,
-		       size_t want, const char *what)
+                       size_t want, const char *what)
 {
 	if (l->count <= i || l->n[i] == 0)
 		return mtk_fail(ctx, MTK_E_PARSE, "%s line %zu: missing the base64 %s", fname, i + 1, what);
 	uint8_t tmp[MINISIGN_SECKEY_BYTES + 8];
+	if (l->n[i] / 4 * 3 > sizeof tmp)
+		return mtk_fail(ctx, MTK_E_PARSE, "%s line %zu: the %s is far too long (%zu characters)",
+		                fname, i + 1, what, l->n[i]);
 	long got = b64_decode(l->p[i], l->n[i], tmp, sizeof tmp);
 	if (got < 0)
-		return mtk_fail(ctx, MTK_E_PARSE, "%s line %zu: the %s is not valid base64", fname, i + 1, what);
+		return mtk_fail(ctx, MTK_E_PARSE, "%s line %zu: the %s is not valid base64", fname, i + 1,
+		                what);
 	if ((size_t)got != want)
-		return mtk_fail(ctx, MTK_E_PARSE, "%s line %zu: the %s is %ld bytes, expected %zu", fname, i + 1,
-				what, got, want);
+		return mtk_fail(ctx, MTK_E_PARSE, "%s line %zu: the %s is %ld bytes, expected %zu", fname,
+		                i + 1, what, got, want);
 	memcpy(out, tmp, want);
 	return 0;
 }
 
 int mtk_minisign_pubkey_parse(mtk_ctx *ctx, const char *fname, const uint8_t *buf, size_t len,
-			      struct mtk_minisign_pubkey *out)
+                              struct mtk_minisign_pubkey *out)
 {
 	struct lines l;
 	split_lines(buf, len, &l);
@@ -162,8 +167,9 @@ int mtk_minisign_pubkey_parse(mtk_ctx *ctx, const char *fname, const uint8_t *bu
 	if (rc < 0)
 		return rc;
 	if (memcmp(raw, "Ed", 2) != 0)
-		return mtk_fail(ctx, MTK_E_PARSE, "%s line %zu: key algorithm '%c%c', expected 'Ed' (Ed25519)", fname,
-				keyline + 1, raw[0], raw[1]);
+		return mtk_fail(ctx, MTK_E_PARSE,
+		                "%s line %zu: key algorithm '%c%c', expected 'Ed' (Ed25519)", fname,
+		                keyline + 1, raw[0], raw[1]);
 	memcpy(out->key_id, raw + 2, 8);
 	memcpy(out->pk, raw + 10, 32);
 	return 0;
@@ -185,7 +191,7 @@ static void sha256(const uint8_t *buf, size_t len, uint8_t out[32])
 }
 
 int mtk_minisign_seckey_parse(mtk_ctx *ctx, const char *fname, const uint8_t *buf, size_t len,
-			      struct mtk_minisign_seckey *out)
+                              struct mtk_minisign_seckey *out)
 {
 	struct lines l;
 	split_lines(buf, len, &l);
@@ -194,21 +200,24 @@ int mtk_minisign_seckey_parse(mtk_ctx *ctx, const char *fname, const uint8_t *bu
 	if (l.count > 1) {
 		uint8_t probe[MINISIGN_SECKEY_BYTES];
 		if (b64_decode(l.p[1], l.n[1], probe, sizeof probe) == MINISIGN_SECKEY_BYTES)
-			return mtk_fail(ctx, MTK_E_PARSE,
-					"%s: this is a minisign secret key; mtkflash signs with its own key format "
-					"(create one with 'mtkflash keygen', see docs/signing.md)",
-					fname);
+			return mtk_fail(
+			        ctx, MTK_E_PARSE,
+			        "%s: this is a minisign secret key; mtkflash signs with its own key format "
+			        "(create one with 'mtkflash keygen', see docs/signing.md)",
+			        fname);
 	}
 	uint8_t raw[SECKEY_BYTES];
 	int rc = decode_line(ctx, fname, &l, 1, raw, sizeof raw, "secret key");
 	if (rc < 0)
 		return rc;
 	if (memcmp(raw, "EdM1", 4) != 0)
-		return mtk_fail(ctx, MTK_E_PARSE, "%s line 2: not an mtkflash Ed25519 secret key (format tag)", fname);
+		return mtk_fail(ctx, MTK_E_PARSE,
+		                "%s line 2: not an mtkflash Ed25519 secret key (format tag)", fname);
 	uint8_t sum[32];
 	sha256(raw, SECKEY_BYTES - 32, sum);
 	if (memcmp(sum, raw + SECKEY_BYTES - 32, 32) != 0)
-		return mtk_fail(ctx, MTK_E_VERIFY, "%s line 2: secret key checksum mismatch (file damaged)", fname);
+		return mtk_fail(ctx, MTK_E_VERIFY, "%s line 2: secret key checksum mismatch (file damaged)",
+		                fname);
 	memcpy(out->key_id, raw + 4, 8);
 	memcpy(out->seed, raw + 12, 32);
 	memcpy(out->pk, raw + 44, 32);
@@ -217,12 +226,13 @@ int mtk_minisign_seckey_parse(mtk_ctx *ctx, const char *fname, const uint8_t *bu
 	if (rc < 0)
 		return rc;
 	if (memcmp(pk, out->pk, 32) != 0)
-		return mtk_fail(ctx, MTK_E_VERIFY, "%s line 2: public half does not belong to the secret key", fname);
+		return mtk_fail(ctx, MTK_E_VERIFY, "%s line 2: public half does not belong to the secret key",
+		                fname);
 	return 0;
 }
 
 int mtk_minisign_sig_parse(mtk_ctx *ctx, const char *fname, const uint8_t *buf, size_t len,
-			   struct mtk_minisign_sig *out)
+                           struct mtk_minisign_sig *out)
 {
 	struct lines l;
 	split_lines(buf, len, &l);
@@ -233,8 +243,9 @@ int mtk_minisign_sig_parse(mtk_ctx *ctx, const char *fname, const uint8_t *buf, 
 	if (rc < 0)
 		return rc;
 	if (memcmp(raw, "Ed", 2) != 0 && memcmp(raw, "ED", 2) != 0)
-		return mtk_fail(ctx, MTK_E_PARSE, "%s line 2: signature algorithm '%c%c', expected 'Ed' or 'ED'",
-				fname, raw[0], raw[1]);
+		return mtk_fail(ctx, MTK_E_PARSE,
+		                "%s line 2: signature algorithm '%c%c', expected 'Ed' or 'ED'", fname, raw[0],
+		                raw[1]);
 	if (check_comment_line(ctx, fname, &l, 2, TRUSTED_PREFIX) < 0)
 		return MTK_E_PARSE;
 	size_t tlen = l.n[2] - strlen(TRUSTED_PREFIX);
@@ -275,14 +286,14 @@ static int ed25519_sign(const uint8_t seed[32], const uint8_t *msg, size_t len, 
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	size_t n = 64;
 	int ok = k && md && EVP_DigestSignInit(md, NULL, NULL, NULL, k) == 1 &&
-		 EVP_DigestSign(md, sig, &n, msg, len) == 1 && n == 64;
+	         EVP_DigestSign(md, sig, &n, msg, len) == 1 && n == 64;
 	EVP_MD_CTX_free(md);
 	EVP_PKEY_free(k);
 	return ok ? 0 : -1;
 }
 
 static enum mtk_sig_state verify_with(mtk_ctx *ctx, const struct mtk_minisign_sig *sig, const uint8_t pk[32],
-				      const uint8_t *msg, size_t len)
+                                      const uint8_t *msg, size_t len)
 {
 	uint8_t digest[64];
 	const uint8_t *signed_msg = msg;
@@ -311,8 +322,8 @@ static enum mtk_sig_state verify_with(mtk_ctx *ctx, const struct mtk_minisign_si
 }
 
 enum mtk_sig_state mtk_minisign_verify(mtk_ctx *ctx, const struct mtk_minisign_sig *sig,
-				       const struct mtk_minisign_pubkey *keys, size_t nkeys, const uint8_t *msg,
-				       size_t len, size_t *which)
+                                       const struct mtk_minisign_pubkey *keys, size_t nkeys,
+                                       const uint8_t *msg, size_t len, size_t *which)
 {
 	for (size_t i = 0; i < nkeys; i++) {
 		if (memcmp(keys[i].key_id, sig->key_id, 8) != 0)
@@ -405,19 +416,19 @@ static char *sig_file_text(const struct mtk_minisign_sig *s)
 	size_t len = 128 + strlen(s->trusted_comment) + (b1 ? strlen(b1) : 0) + (b2 ? strlen(b2) : 0);
 	char *out = b1 && b2 ? malloc(len) : NULL;
 	if (out)
-		snprintf(out, len, "%ssignature from mtkflash secret key %s\n%s\n%s%s\n%s\n", UNTRUSTED_PREFIX, hex, b1,
-			 TRUSTED_PREFIX, s->trusted_comment, b2);
+		snprintf(out, len, "%ssignature from mtkflash secret key %s\n%s\n%s%s\n%s\n",
+		         UNTRUSTED_PREFIX, hex, b1, TRUSTED_PREFIX, s->trusted_comment, b2);
 	free(b1);
 	free(b2);
 	return out;
 }
 
 int mtk_minisign_sign(mtk_ctx *ctx, const struct mtk_minisign_seckey *sk, const uint8_t *msg, size_t len,
-		      const char *trusted_comment, char **out)
+                      const char *trusted_comment, char **out)
 {
 	if (!comment_ok(trusted_comment))
 		return mtk_fail(ctx, MTK_E_INVAL, "trusted comment must be one line of at most %d characters",
-				MTK_MINISIGN_COMMENT_MAX);
+		                MTK_MINISIGN_COMMENT_MAX);
 	struct mtk_minisign_sig *s = calloc(1, sizeof *s);
 	if (!s)
 		return mtk_fail(ctx, MTK_E_NOMEM, "signature");
@@ -429,7 +440,8 @@ int mtk_minisign_sign(mtk_ctx *ctx, const struct mtk_minisign_seckey *sk, const 
 	size_t tlen = strlen(s->trusted_comment);
 	int rc = 0;
 	if (!blake2b512(msg, len, digest) || ed25519_sign(sk->seed, digest, sizeof digest, s->sig) < 0) {
-		rc = mtk_fail(ctx, MTK_E_UNSUPPORTED, "OpenSSL could not make an Ed25519/BLAKE2b-512 signature");
+		rc = mtk_fail(ctx, MTK_E_UNSUPPORTED,
+		              "OpenSSL could not make an Ed25519/BLAKE2b-512 signature");
 	} else {
 		memcpy(global, s->sig, 64);
 		memcpy(global + 64, s->trusted_comment, tlen);

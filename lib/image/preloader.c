@@ -11,25 +11,25 @@
 #include "core/ctx.h"
 #include "mtkflash/imagefile.h"
 
-#define BRLYT_OFF 0x200u
-#define BRLYT_MAGIC 0x42424242u
-#define GFH_HDR 8u
-#define FILE_INFO_SIZE 0x38u
-#define BLOADER_TAG "MTK_BLOADER_INFO_v"
+#define BRLYT_OFF        0x200u
+#define BRLYT_MAGIC      0x42424242u
+#define GFH_HDR          8u
+#define FILE_INFO_SIZE   0x38u
+#define BLOADER_TAG      "MTK_BLOADER_INFO_v"
 #define BLOADER_NAME_OFF 0x1Bu
-#define EMI_TAG "MTK_BIN"
-#define EMI_RETRY_STEP 0x800u /* mtkclient: a zero length word means "look 0x800 earlier" */
+#define EMI_TAG          "MTK_BIN"
+#define EMI_RETRY_STEP   0x800u /* mtkclient: a zero length word means "look 0x800 earlier" */
 
-static const char *const dev_header_names[] = { "EMMC_BOOT", "SDMMC_BOOT", "SF_BOOT", "UFS_BOOT" };
+static const char *const dev_header_names[] = {"EMMC_BOOT", "SDMMC_BOOT", "SF_BOOT", "UFS_BOOT"};
 
 static const struct {
 	uint16_t type;
 	const char *name;
 } gfh_types[] = {
-	{ 0x000, "FILE_INFO" },  { 0x001, "BL_INFO" },	    { 0x002, "ANTI_CLONE" }, { 0x003, "BL_SEC_KEY" },
-	{ 0x004, "SCTRL_CERT" }, { 0x005, "TOOL_AUTH" },    { 0x007, "BROM_CFG" },   { 0x008, "BROM_SEC_CFG" },
-	{ 0x00B, "ROOT_CERT" },	 { 0x00C, "EXP_CHK" },	    { 0x00D, "EPP_PARAM" },  { 0x00E, "CHIP_VER" },
-	{ 0x010, "MD_SEC_CFG" }, { 0x100, "EPP_INFO" },	    { 0x101, "EMI_LIST" },
+        {0x000, "FILE_INFO"},  {0x001, "BL_INFO"},   {0x002, "ANTI_CLONE"}, {0x003, "BL_SEC_KEY"},
+        {0x004, "SCTRL_CERT"}, {0x005, "TOOL_AUTH"}, {0x007, "BROM_CFG"},   {0x008, "BROM_SEC_CFG"},
+        {0x00B, "ROOT_CERT"},  {0x00C, "EXP_CHK"},   {0x00D, "EPP_PARAM"},  {0x00E, "CHIP_VER"},
+        {0x010, "MD_SEC_CFG"}, {0x100, "EPP_INFO"},  {0x101, "EMI_LIST"},
 };
 
 const char *mtk_gfh_type_name(uint16_t type)
@@ -70,14 +70,16 @@ static int parse_boot_area(mtk_ctx *ctx, const uint8_t *buf, size_t len, struct 
 	uint32_t magic = mtk_rd_u32le(&r);
 	out->brlyt_type = mtk_rd_u32le(&r);
 	if (r.bad)
-		return mtk_fail(ctx, MTK_E_PARSE, "preloader: %s header but the file ends before the BRLYT at 0x%x",
-				out->dev_name, BRLYT_OFF);
+		return mtk_fail(ctx, MTK_E_PARSE,
+		                "preloader: %s header but the file ends before the BRLYT at 0x%x",
+		                out->dev_name, BRLYT_OFF);
 	if (!padded_name_is(name, 8, "BRLYT") || magic != BRLYT_MAGIC)
-		return mtk_fail(ctx, MTK_E_PARSE, "preloader: offset 0x%x: no BRLYT (name or magic 0x%08x)", BRLYT_OFF,
-				BRLYT_MAGIC);
+		return mtk_fail(ctx, MTK_E_PARSE, "preloader: offset 0x%x: no BRLYT (name or magic 0x%08x)",
+		                BRLYT_OFF, BRLYT_MAGIC);
 	if (gfh_off < BRLYT_OFF + 0x28 || gfh_off > len || len - gfh_off < FILE_INFO_SIZE)
-		return mtk_fail(ctx, MTK_E_PARSE, "preloader: offset 0x%x: BRLYT header_size 0x%x is not inside the file",
-				BRLYT_OFF + 0x0C, gfh_off);
+		return mtk_fail(ctx, MTK_E_PARSE,
+		                "preloader: offset 0x%x: BRLYT header_size 0x%x is not inside the file",
+		                BRLYT_OFF + 0x0C, gfh_off);
 	out->gfh_offset = gfh_off;
 	return 0;
 }
@@ -85,7 +87,8 @@ static int parse_boot_area(mtk_ctx *ctx, const uint8_t *buf, size_t len, struct 
 static int find_gfh(mtk_ctx *ctx, const uint8_t *buf, size_t len, struct mtk_preloader_info *out)
 {
 	if (len >= 12 && memcmp(buf, "BOOTLOADER!", 11) == 0)
-		return mtk_fail(ctx, MTK_E_UNSUPPORTED, "preloader: NAND boot header (BOOTLOADER!) is not supported");
+		return mtk_fail(ctx, MTK_E_UNSUPPORTED,
+		                "preloader: NAND boot header (BOOTLOADER!) is not supported");
 	for (size_t i = 0; i < sizeof dev_header_names / sizeof dev_header_names[0]; i++) {
 		if (len >= 12 && padded_name_is(buf, 12, dev_header_names[i])) {
 			snprintf(out->dev_name, sizeof out->dev_name, "%s", dev_header_names[i]);
@@ -101,8 +104,9 @@ static int read_file_info(mtk_ctx *ctx, const uint8_t *buf, size_t len, struct m
 {
 	size_t g = out->gfh_offset;
 	if (len - g < FILE_INFO_SIZE || !is_file_info(buf + g))
-		return mtk_fail(ctx, MTK_E_PARSE,
-				"preloader: offset 0x%zx: no GFH FILE_INFO (expected 4D 4D 4D 01 38 00 00 00)", g);
+		return mtk_fail(
+		        ctx, MTK_E_PARSE,
+		        "preloader: offset 0x%zx: no GFH FILE_INFO (expected 4D 4D 4D 01 38 00 00 00)", g);
 	struct mtk_rd r = mtk_rd_init(buf + g, FILE_INFO_SIZE);
 	mtk_rd_seek(&r, 0x18);
 	out->file_type = mtk_rd_u16le(&r);
@@ -116,15 +120,18 @@ static int read_file_info(mtk_ctx *ctx, const uint8_t *buf, size_t len, struct m
 	out->jump_offset = mtk_rd_u32le(&r);
 	if (out->file_len > len - g)
 		return mtk_fail(ctx, MTK_E_PARSE,
-				"preloader: offset 0x%zx: file_len 0x%x runs past the end of the file (0x%zx bytes from "
-				"the GFH at 0x%zx)",
-				g + 0x20, out->file_len, len - g, g);
+		                "preloader: offset 0x%zx: file_len 0x%x runs past the end of the file (0x%zx "
+		                "bytes from "
+		                "the GFH at 0x%zx)",
+		                g + 0x20, out->file_len, len - g, g);
 	if (out->hdr_size < FILE_INFO_SIZE || out->hdr_size > out->file_len)
-		return mtk_fail(ctx, MTK_E_PARSE, "preloader: offset 0x%zx: hdr_size 0x%x is outside 0x38..file_len 0x%x",
-				g + 0x28, out->hdr_size, out->file_len);
+		return mtk_fail(ctx, MTK_E_PARSE,
+		                "preloader: offset 0x%zx: hdr_size 0x%x is outside 0x38..file_len 0x%x",
+		                g + 0x28, out->hdr_size, out->file_len);
 	if (out->sig_len > out->file_len - out->hdr_size)
-		return mtk_fail(ctx, MTK_E_PARSE, "preloader: offset 0x%zx: sig_len 0x%x is larger than the code (0x%x)",
-				g + 0x2C, out->sig_len, out->file_len - out->hdr_size);
+		return mtk_fail(ctx, MTK_E_PARSE,
+		                "preloader: offset 0x%zx: sig_len 0x%x is larger than the code (0x%x)",
+		                g + 0x2C, out->sig_len, out->file_len - out->hdr_size);
 	return 0;
 }
 
@@ -138,14 +145,17 @@ static int walk_gfh(mtk_ctx *ctx, const uint8_t *buf, struct mtk_preloader_info 
 		uint16_t size = mtk_get_u16le(buf + off + 4);
 		uint16_t type = mtk_get_u16le(buf + off + 6);
 		if (size < GFH_HDR)
-			return mtk_fail(ctx, MTK_E_PARSE, "preloader: GFH record at offset 0x%zx: size 0x%x is below 8",
-					off, size);
+			return mtk_fail(ctx, MTK_E_PARSE,
+			                "preloader: GFH record at offset 0x%zx: size 0x%x is below 8", off,
+			                size);
 		if (size > end - off)
 			return mtk_fail(ctx, MTK_E_PARSE,
-					"preloader: GFH record at offset 0x%zx (type 0x%x, size 0x%x) runs past hdr_size",
-					off, type, size);
+			                "preloader: GFH record at offset 0x%zx (type 0x%x, size 0x%x) runs "
+			                "past hdr_size",
+			                off, type, size);
 		if (out->gfh_count < sizeof out->gfh / sizeof out->gfh[0])
-			out->gfh[out->gfh_count] = (struct mtk_gfh_record){ (uint32_t)off, size, type, buf[off + 3] };
+			out->gfh[out->gfh_count] =
+			        (struct mtk_gfh_record){(uint32_t)off, size, type, buf[off + 3]};
 		out->gfh_count++;
 		off += size;
 	}
@@ -187,8 +197,9 @@ static const uint8_t *find_tag(const uint8_t *hay, size_t n, const char *tag)
 
 static void take_emi(const uint8_t *block, size_t len, struct mtk_preloader_info *out)
 {
-	const uint8_t *m = len > BLOADER_NAME_OFF ? find_tag(block + BLOADER_NAME_OFF, len - BLOADER_NAME_OFF, EMI_TAG)
-						  : NULL;
+	const uint8_t *m = len > BLOADER_NAME_OFF
+	                           ? find_tag(block + BLOADER_NAME_OFF, len - BLOADER_NAME_OFF, EMI_TAG)
+	                           : NULL;
 	if (!m || (size_t)(block + len - m) < 0x0C)
 		return;
 	out->emi_count = mtk_get_u32le(m + 8);
@@ -215,8 +226,8 @@ static void find_bloader_info(const uint8_t *buf, struct mtk_preloader_info *out
 			return;
 		const uint8_t *block = buf + code_end - 4 - l;
 		const char *t = (const char *)block + strlen(BLOADER_TAG);
-		if (memcmp(block, BLOADER_TAG, strlen(BLOADER_TAG)) != 0 || t[0] < '0' || t[0] > '9' || t[1] < '0' ||
-		    t[1] > '9')
+		if (memcmp(block, BLOADER_TAG, strlen(BLOADER_TAG)) != 0 || t[0] < '0' || t[0] > '9' ||
+		    t[1] < '0' || t[1] > '9')
 			return;
 		out->bloader_info_version = (uint32_t)((t[0] - '0') * 10 + (t[1] - '0'));
 		out->bloader_info_len = l;
@@ -243,25 +254,31 @@ int mtk_preloader_parse(mtk_ctx *ctx, const uint8_t *buf, size_t len, struct mtk
 	return 0;
 }
 
-int mtk_preloader_emi_compare(mtk_ctx *ctx, const struct mtk_preloader_info *a, const struct mtk_preloader_info *b)
+int mtk_preloader_emi_compare(mtk_ctx *ctx, const struct mtk_preloader_info *a,
+                              const struct mtk_preloader_info *b)
 {
 	if (!a->emi || !b->emi)
 		return mtk_fail(ctx, MTK_E_VERIFY, "no EMI settings block in the %s preloader",
-				!a->emi ? "first" : "second");
+		                !a->emi ? "first" : "second");
 	if (a->emi_count != b->emi_count)
-		return mtk_fail(ctx, MTK_E_VERIFY, "EMI record count differs: %u vs %u", a->emi_count, b->emi_count);
+		return mtk_fail(ctx, MTK_E_VERIFY, "EMI record count differs: %u vs %u", a->emi_count,
+		                b->emi_count);
 	if (a->emi_len != b->emi_len)
-		return mtk_fail(ctx, MTK_E_VERIFY, "EMI block length differs: %zu vs %zu bytes", a->emi_len, b->emi_len);
+		return mtk_fail(ctx, MTK_E_VERIFY, "EMI block length differs: %zu vs %zu bytes", a->emi_len,
+		                b->emi_len);
 	for (size_t i = 0; i < a->emi_len; i++) {
 		if (a->emi[i] == b->emi[i])
 			continue;
 		if (a->emi_record_size)
 			return mtk_fail(ctx, MTK_E_VERIFY,
-					"EMI settings differ in record %zu at offset 0x%zx (byte 0x%zx of the block): "
-					"0x%02x vs 0x%02x",
-					i / a->emi_record_size, i % a->emi_record_size, i, a->emi[i], b->emi[i]);
-		return mtk_fail(ctx, MTK_E_VERIFY, "EMI settings differ at byte 0x%zx of the block: 0x%02x vs 0x%02x", i,
-				a->emi[i], b->emi[i]);
+			                "EMI settings differ in record %zu at offset 0x%zx (byte 0x%zx of "
+			                "the block): "
+			                "0x%02x vs 0x%02x",
+			                i / a->emi_record_size, i % a->emi_record_size, i, a->emi[i],
+			                b->emi[i]);
+		return mtk_fail(ctx, MTK_E_VERIFY,
+		                "EMI settings differ at byte 0x%zx of the block: 0x%02x vs 0x%02x", i,
+		                a->emi[i], b->emi[i]);
 	}
 	return 0;
 }

@@ -133,10 +133,13 @@ static bool is_bootloader(const struct mtk_scatter_part *p)
 	       prefix_in(p->name, prefixes);
 }
 
+/* Partition tables count as reserved: they describe the layout rather than
+ * hold content, and the flasher writes them itself when it must. */
 static bool is_reserved_area(const struct mtk_scatter_part *p)
 {
-	static const char *const names[] = {"bmtpool", "otp", "pmt", "flashinfo", "sgpt", NULL};
-	return p->op == MTK_OP_RESERVED || p->tail || name_in(p->name, names);
+	static const char *const names[] = {"bmtpool", "otp", "pmt", "flashinfo", "pgpt", "sgpt", "mbr", NULL};
+	static const char *const prefixes[] = {"ebr", NULL};
+	return p->op == MTK_OP_RESERVED || p->tail || name_in(p->name, names) || prefix_in(p->name, prefixes);
 }
 
 /* Device-unique data that a firmware download must never overwrite. */

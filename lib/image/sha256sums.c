@@ -65,7 +65,7 @@ static bool unescape(char *s)
 }
 
 static int parse_line(mtk_ctx *ctx, const char *fname, size_t lineno, const char *line, size_t n,
-		      struct mtk_manifest_entry *e)
+                      struct mtk_manifest_entry *e)
 {
 	bool escaped = n > 0 && line[0] == '\\';
 	if (escaped) {
@@ -73,15 +73,17 @@ static int parse_line(mtk_ctx *ctx, const char *fname, size_t lineno, const char
 		n--;
 	}
 	if (n >= 8 && memcmp(line, "SHA256 (", 8) == 0)
-		return mtk_fail(ctx, MTK_E_PARSE, "%s line %zu: BSD-style ('SHA256 (name) = hash') lines are not supported",
-				fname, lineno);
+		return mtk_fail(ctx, MTK_E_PARSE,
+		                "%s line %zu: BSD-style ('SHA256 (name) = hash') lines are not supported",
+		                fname, lineno);
 	if (n < 67)
-		return mtk_fail(ctx, MTK_E_PARSE, "%s line %zu: too short for '<64 hex digits>  <name>'", fname, lineno);
+		return mtk_fail(ctx, MTK_E_PARSE, "%s line %zu: too short for '<64 hex digits>  <name>'",
+		                fname, lineno);
 	for (size_t i = 0; i < 64; i++) {
 		int hi = hexval((unsigned char)line[i]);
 		if (hi < 0)
-			return mtk_fail(ctx, MTK_E_PARSE, "%s line %zu: column %zu: '%c' is not a hex digit", fname,
-					lineno, i + 1 + escaped, line[i]);
+			return mtk_fail(ctx, MTK_E_PARSE, "%s line %zu: column %zu: '%c' is not a hex digit",
+			                fname, lineno, i + 1 + escaped, line[i]);
 		if (i % 2 == 0)
 			e->sha256[i / 2] = (uint8_t)(hi << 4);
 		else
@@ -89,7 +91,8 @@ static int parse_line(mtk_ctx *ctx, const char *fname, size_t lineno, const char
 	}
 	if (line[64] != ' ' || (line[65] != ' ' && line[65] != '*'))
 		return mtk_fail(ctx, MTK_E_PARSE,
-				"%s line %zu: expected two spaces (or ' *') after the 64-digit hash", fname, lineno);
+		                "%s line %zu: expected two spaces (or ' *') after the 64-digit hash", fname,
+		                lineno);
 	size_t nlen = n - 66;
 	if (memchr(line + 66, '\0', nlen))
 		return mtk_fail(ctx, MTK_E_PARSE, "%s line %zu: NUL byte in the file name", fname, lineno);
@@ -99,11 +102,13 @@ static int parse_line(mtk_ctx *ctx, const char *fname, size_t lineno, const char
 	memcpy(e->name, line + 66, nlen);
 	e->name[nlen] = '\0';
 	if (escaped && !unescape(e->name))
-		return mtk_fail(ctx, MTK_E_PARSE, "%s line %zu: unknown backslash escape in the file name", fname, lineno);
+		return mtk_fail(ctx, MTK_E_PARSE, "%s line %zu: unknown backslash escape in the file name",
+		                fname, lineno);
 	if (!mtk_manifest_name_ok(e->name))
-		return mtk_fail(ctx, MTK_E_PARSE,
-				"%s line %zu: file name '%s' must be relative, without '.' or '..' components", fname,
-				lineno, e->name);
+		return mtk_fail(
+		        ctx, MTK_E_PARSE,
+		        "%s line %zu: file name '%s' must be relative, without '.' or '..' components", fname,
+		        lineno, e->name);
 	return 0;
 }
 
@@ -122,7 +127,8 @@ static int cmp_name_line(const void *a, const void *b)
 }
 
 /* A name listed twice with (possibly) different hashes is ambiguous. */
-static int check_duplicates(mtk_ctx *ctx, const char *fname, const struct mtk_manifest *m, const size_t *lines)
+static int check_duplicates(mtk_ctx *ctx, const char *fname, const struct mtk_manifest *m,
+                            const size_t *lines)
 {
 	if (m->count < 2)
 		return 0;
@@ -130,13 +136,13 @@ static int check_duplicates(mtk_ctx *ctx, const char *fname, const struct mtk_ma
 	if (!v)
 		return mtk_fail(ctx, MTK_E_NOMEM, "%s", fname);
 	for (size_t i = 0; i < m->count; i++)
-		v[i] = (struct name_line){ m->entries[i].name, lines[i] };
+		v[i] = (struct name_line){m->entries[i].name, lines[i]};
 	qsort(v, m->count, sizeof *v, cmp_name_line);
 	int rc = 0;
 	for (size_t i = 1; i < m->count && rc == 0; i++)
 		if (strcmp(v[i - 1].name, v[i].name) == 0)
-			rc = mtk_fail(ctx, MTK_E_PARSE, "%s line %zu: '%s' is already listed on line %zu", fname,
-				      v[i].line, v[i].name, v[i - 1].line);
+			rc = mtk_fail(ctx, MTK_E_PARSE, "%s line %zu: '%s' is already listed on line %zu",
+			              fname, v[i].line, v[i].name, v[i - 1].line);
 	free(v);
 	return rc;
 }
@@ -158,8 +164,8 @@ static int grow(mtk_ctx *ctx, struct mtk_manifest *m, size_t **lines, size_t *ca
 	return 0;
 }
 
-static int parse_all(mtk_ctx *ctx, const char *fname, const uint8_t *buf, size_t len, struct mtk_manifest *out,
-		     size_t **lines)
+static int parse_all(mtk_ctx *ctx, const char *fname, const uint8_t *buf, size_t len,
+                     struct mtk_manifest *out, size_t **lines)
 {
 	size_t cap = 0;
 	size_t lineno = 0;
@@ -188,7 +194,8 @@ static int parse_all(mtk_ctx *ctx, const char *fname, const uint8_t *buf, size_t
 	return 0;
 }
 
-int mtk_sha256sums_parse(mtk_ctx *ctx, const char *fname, const uint8_t *buf, size_t len, struct mtk_manifest *out)
+int mtk_sha256sums_parse(mtk_ctx *ctx, const char *fname, const uint8_t *buf, size_t len,
+                         struct mtk_manifest *out)
 {
 	memset(out, 0, sizeof *out);
 	if (!fname)

@@ -19,15 +19,15 @@
 #include "core/ctx.h"
 #include "mtkflash/imagefile.h"
 
-#define SPARSE_MAGIC 0xED26FF3Au
-#define FILE_HDR_MIN 28u
-#define CHUNK_HDR_MIN 12u
-#define CHUNK_RAW 0xCAC1
-#define CHUNK_FILL 0xCAC2
+#define SPARSE_MAGIC    0xED26FF3Au
+#define FILE_HDR_MIN    28u
+#define CHUNK_HDR_MIN   12u
+#define CHUNK_RAW       0xCAC1
+#define CHUNK_FILL      0xCAC2
 #define CHUNK_DONT_CARE 0xCAC3
-#define CHUNK_CRC32 0xCAC4
-#define SCRATCH_SIZE (64 * 1024)
-#define READ_MAX (1u << 30)
+#define CHUNK_CRC32     0xCAC4
+#define SCRATCH_SIZE    (64 * 1024)
+#define READ_MAX        (1u << 30)
 
 /* ---- CRC-32 arithmetic (reflected polynomial 0xEDB88320) ---- */
 
@@ -46,7 +46,7 @@ static uint32_t gf2_mulmod(uint32_t a, uint32_t b)
 /* x^(8n) mod P: what appending n zero bytes does to the CRC register. */
 static uint32_t x8n_mod(uint64_t n)
 {
-	uint32_t result = 1u << 31;   /* x^0 */
+	uint32_t result = 1u << 31;     /* x^0 */
 	uint32_t base = 1u << (31 - 8); /* x^8 */
 	while (n) {
 		if (n & 1)
@@ -113,8 +113,8 @@ static int mem_skip(void *user, uint64_t len)
 
 void mtk_sparse_src_mem(struct mtk_sparse_src *src, struct mtk_sparse_mem *m, const uint8_t *buf, size_t len)
 {
-	*m = (struct mtk_sparse_mem){ buf, len, 0 };
-	*src = (struct mtk_sparse_src){ mem_read, mem_skip, m };
+	*m = (struct mtk_sparse_mem){buf, len, 0};
+	*src = (struct mtk_sparse_src){mem_read, mem_skip, m};
 }
 
 static int fd_read(void *user, uint8_t *buf, size_t len)
@@ -147,7 +147,7 @@ static int fd_skip(void *user, uint64_t len)
 
 void mtk_sparse_src_fd(struct mtk_sparse_src *src, int *fd)
 {
-	*src = (struct mtk_sparse_src){ fd_read, fd_skip, fd };
+	*src = (struct mtk_sparse_src){fd_read, fd_skip, fd};
 }
 
 /* ---- the reader ---- */
@@ -161,10 +161,10 @@ struct mtk_sparse_reader {
 	bool headers_only; /* RAW payloads skipped: CRCs cannot be checked */
 	int err;           /* sticky: once broken, always broken */
 	bool done;
-	uint64_t in_off;   /* bytes consumed from the source */
+	uint64_t in_off; /* bytes consumed from the source */
 	uint32_t next_chunk;
-	uint64_t blocks;   /* output blocks covered by the chunks read so far */
-	uint32_t crc;      /* of the expanded output so far */
+	uint64_t blocks; /* output blocks covered by the chunks read so far */
+	uint32_t crc;    /* of the expanded output so far */
 	/* the chunk being produced */
 	bool in_chunk;
 	enum mtk_sparse_kind kind;
@@ -180,7 +180,7 @@ struct mtk_sparse_reader {
 
 const char *mtk_sparse_kind_name(enum mtk_sparse_kind k)
 {
-	static const char *const names[] = { "raw", "fill", "dont-care" };
+	static const char *const names[] = {"raw", "fill", "dont-care"};
 	return (unsigned)k < 3 ? names[k] : "?";
 }
 
@@ -192,7 +192,7 @@ bool mtk_is_sparse(const uint8_t *buf, size_t len)
 static int fail(struct mtk_sparse_reader *r, int code, const char *what)
 {
 	r->err = mtk_fail(r->ctx, code, "sparse chunk %u (header at offset 0x%llx): %s", r->chunk,
-			  (unsigned long long)r->chunk_off, what);
+	                  (unsigned long long)r->chunk_off, what);
 	return r->err;
 }
 
@@ -205,15 +205,16 @@ static int src_read(struct mtk_sparse_reader *r, uint8_t *buf, size_t n, const c
 		int k = r->src.read(r->src.user, buf + got, want);
 		if (k < 0) {
 			r->err = mtk_fail(r->ctx, k, "sparse image: read error at offset 0x%llx",
-					  (unsigned long long)(r->in_off + got));
+			                  (unsigned long long)(r->in_off + got));
 			return r->err;
 		}
 		if (k == 0) {
 			r->err = mtk_fail(r->ctx, MTK_E_PARSE,
-					  "sparse image truncated: file ends at offset 0x%llx inside %s (chunk %u, header at "
-					  "offset 0x%llx), which needs 0x%zx more bytes",
-					  (unsigned long long)(r->in_off + got), what, r->chunk,
-					  (unsigned long long)r->chunk_off, n - got);
+			                  "sparse image truncated: file ends at offset 0x%llx inside %s "
+			                  "(chunk %u, header at "
+			                  "offset 0x%llx), which needs 0x%zx more bytes",
+			                  (unsigned long long)(r->in_off + got), what, r->chunk,
+			                  (unsigned long long)r->chunk_off, n - got);
 			return r->err;
 		}
 		got += (size_t)k;
@@ -228,15 +229,16 @@ static int src_skip(struct mtk_sparse_reader *r, uint64_t n, const char *what)
 		int rc = r->src.skip(r->src.user, n);
 		if (rc == MTK_E_RANGE) {
 			r->err = mtk_fail(r->ctx, MTK_E_PARSE,
-					  "sparse image truncated: %s (chunk %u, header at offset 0x%llx) needs 0x%llx bytes "
-					  "from offset 0x%llx, past the end of the file",
-					  what, r->chunk, (unsigned long long)r->chunk_off, (unsigned long long)n,
-					  (unsigned long long)r->in_off);
+			                  "sparse image truncated: %s (chunk %u, header at offset 0x%llx) "
+			                  "needs 0x%llx bytes "
+			                  "from offset 0x%llx, past the end of the file",
+			                  what, r->chunk, (unsigned long long)r->chunk_off,
+			                  (unsigned long long)n, (unsigned long long)r->in_off);
 			return r->err;
 		}
 		if (rc < 0) {
 			r->err = mtk_fail(r->ctx, rc, "sparse image: cannot skip to offset 0x%llx",
-					  (unsigned long long)(r->in_off + n));
+			                  (unsigned long long)(r->in_off + n));
 			return r->err;
 		}
 		r->in_off += n;
@@ -322,15 +324,17 @@ void mtk_sparse_close(struct mtk_sparse_reader *r)
 static int finish(struct mtk_sparse_reader *r)
 {
 	if (r->blocks != r->info.total_blocks) {
-		r->err = mtk_fail(r->ctx, MTK_E_PARSE,
-				  "sparse image: the %u chunks cover %llu blocks, the header says total_blks %u",
-				  r->info.total_chunks, (unsigned long long)r->blocks, r->info.total_blocks);
+		r->err = mtk_fail(
+		        r->ctx, MTK_E_PARSE,
+		        "sparse image: the %u chunks cover %llu blocks, the header says total_blks %u",
+		        r->info.total_chunks, (unsigned long long)r->blocks, r->info.total_blocks);
 		return r->err;
 	}
 	if (r->image_crc && !r->headers_only && r->crc != r->image_crc) {
-		r->err = mtk_fail(r->ctx, MTK_E_VERIFY,
-				  "sparse image: CRC32 of the expanded data is 0x%08x, the header says 0x%08x", r->crc,
-				  r->image_crc);
+		r->err =
+		        mtk_fail(r->ctx, MTK_E_VERIFY,
+		                 "sparse image: CRC32 of the expanded data is 0x%08x, the header says 0x%08x",
+		                 r->crc, r->image_crc);
 		return r->err;
 	}
 	r->done = true;
@@ -347,15 +351,16 @@ static int check_crc_chunk(struct mtk_sparse_reader *r, uint32_t chunk_sz)
 		return rc;
 	if (!r->headers_only && mtk_get_u32le(v) != r->crc) {
 		char msg[96];
-		snprintf(msg, sizeof msg, "CRC32 chunk says 0x%08x, the data so far has 0x%08x", mtk_get_u32le(v),
-			 r->crc);
+		snprintf(msg, sizeof msg, "CRC32 chunk says 0x%08x, the data so far has 0x%08x",
+		         mtk_get_u32le(v), r->crc);
 		return fail(r, MTK_E_VERIFY, msg);
 	}
 	return 0;
 }
 
 /* The total_sz a chunk must have, by type; false for an unknown type. */
-static bool expected_total(const struct mtk_sparse_reader *r, uint16_t type, uint32_t chunk_sz, uint64_t *total)
+static bool expected_total(const struct mtk_sparse_reader *r, uint16_t type, uint32_t chunk_sz,
+                           uint64_t *total)
 {
 	uint64_t h = r->chunk_hdr_sz;
 	switch (type) {
@@ -378,7 +383,9 @@ static int start_chunk(struct mtk_sparse_reader *r, uint16_t type, uint32_t chun
 {
 	if (r->blocks + chunk_sz > r->info.total_blocks)
 		return fail(r, MTK_E_PARSE, "chunk runs past total_blks in the file header");
-	r->kind = type == CHUNK_RAW ? MTK_SPARSE_RAW : type == CHUNK_FILL ? MTK_SPARSE_FILL : MTK_SPARSE_DONT_CARE;
+	r->kind = type == CHUNK_RAW    ? MTK_SPARSE_RAW
+	          : type == CHUNK_FILL ? MTK_SPARSE_FILL
+	                               : MTK_SPARSE_DONT_CARE;
 	r->out_off = r->blocks * r->info.block_size;
 	r->left = (uint64_t)chunk_sz * r->info.block_size;
 	r->produced = 0;
@@ -419,8 +426,9 @@ static int next_chunk(struct mtk_sparse_reader *r)
 			return fail(r, MTK_E_PARSE, msg);
 		}
 		if (total_sz != want) {
-			snprintf(msg, sizeof msg, "total_sz is %u, a type 0x%04x chunk of %u blocks needs %llu", total_sz,
-				 type, chunk_sz, (unsigned long long)want);
+			snprintf(msg, sizeof msg,
+			         "total_sz is %u, a type 0x%04x chunk of %u blocks needs %llu", total_sz,
+			         type, chunk_sz, (unsigned long long)want);
 			return fail(r, MTK_E_PARSE, msg);
 		}
 		rc = type == CHUNK_CRC32 ? check_crc_chunk(r, chunk_sz) : start_chunk(r, type, chunk_sz);
@@ -464,8 +472,16 @@ static int produce(struct mtk_sparse_reader *r, uint8_t *buf, uint64_t n)
 		if (buf) {
 			put_fill(buf, (size_t)n, r->fill, r->produced);
 			r->crc = mtk_crc32_update(r->crc, buf, (size_t)n);
+		} else if (((r->produced | n) & 3) == 0) {
+			r->crc = crc_fill(r->crc, r->fill, n);
 		} else {
-			r->crc = crc_fill(r->crc, r->fill, n); /* whole chunks: n is a multiple of 4 */
+			/* a chunk left mid-pattern by an earlier call with a buffer */
+			for (uint64_t done = 0; done < n;) {
+				size_t k = n - done < SCRATCH_SIZE ? (size_t)(n - done) : SCRATCH_SIZE;
+				put_fill(r->scratch, k, r->fill, r->produced + done);
+				r->crc = mtk_crc32_update(r->crc, r->scratch, k);
+				done += k;
+			}
 		}
 		break;
 	case MTK_SPARSE_DONT_CARE:
@@ -491,9 +507,12 @@ int mtk_sparse_next(struct mtk_sparse_reader *r, uint8_t *buf, size_t cap, struc
 	rc = produce(r, buf, n);
 	if (rc < 0)
 		return rc;
-	*span = (struct mtk_sparse_span){ .kind = r->kind, .out_off = r->out_off, .len = n,
-					  .src_off = r->kind == MTK_SPARSE_RAW ? src_off : 0, .fill = r->fill,
-					  .chunk = r->chunk };
+	*span = (struct mtk_sparse_span){.kind = r->kind,
+	                                 .out_off = r->out_off,
+	                                 .len = n,
+	                                 .src_off = r->kind == MTK_SPARSE_RAW ? src_off : 0,
+	                                 .fill = r->fill,
+	                                 .chunk = r->chunk};
 	if (r->kind != MTK_SPARSE_FILL)
 		span->fill = 0;
 	r->out_off += n;
@@ -525,7 +544,7 @@ int mtk_sparse_read(struct mtk_sparse_reader *r, uint8_t *buf, size_t cap)
 }
 
 int mtk_sparse_map(mtk_ctx *ctx, const struct mtk_sparse_src *src, struct mtk_sparse_span **out, size_t *n,
-		   struct mtk_sparse_info *info)
+                   struct mtk_sparse_info *info)
 {
 	*out = NULL;
 	*n = 0;

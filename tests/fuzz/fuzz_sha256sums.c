@@ -16,10 +16,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *text = mtk_sha256sums_format(&m, &len);
 	if (!text)
 		abort();
-	if (mtk_sha256sums_parse(NULL, "again", (const uint8_t *)text, len, &again) < 0 || again.count != m.count)
+	if (mtk_sha256sums_parse(NULL, "again", (const uint8_t *)text, len, &again) < 0 ||
+	    again.count != m.count)
 		abort();
 	for (size_t i = 0; i < m.count; i++) {
-		if (!mtk_manifest_name_ok(m.entries[i].name) || strcmp(m.entries[i].name, again.entries[i].name) != 0 ||
+		if (!mtk_manifest_name_ok(m.entries[i].name) ||
+		    strcmp(m.entries[i].name, again.entries[i].name) != 0 ||
 		    memcmp(m.entries[i].sha256, again.entries[i].sha256, 32) != 0)
 			abort();
 		if (mtk_manifest_lookup(&m, m.entries[i].name) == NULL)

@@ -54,7 +54,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (mtk_sparse_map(NULL, &src, &map, &n, &minfo) == 0) {
 		uint64_t total = 0;
 		for (size_t i = 0; i < n; i++) {
-			if (map[i].out_off != total || (map[i].kind == MTK_SPARSE_RAW && map[i].src_off + map[i].len > size))
+			if (map[i].out_off != total ||
+			    (map[i].kind == MTK_SPARSE_RAW && map[i].src_off + map[i].len > size))
 				abort();
 			total += map[i].len;
 		}

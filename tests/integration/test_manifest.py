@@ -177,6 +177,13 @@ def test_inspect(env, tmp):
     rc, doc, p = inspect(env, f"{tmp}/in/short.img")
     check(rc == 9 and "truncated" in p.stderr, "inspect: truncated boot image refused")
 
+    da = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(MTKFLASH))), "data",
+                      "MTK_AllInOne_DA_synthetic.bin")
+    if os.path.exists(da):
+        rc, doc, _ = inspect(env, da)
+        check(rc == 0 and doc.get("kind") == "da" and doc.get("entry_count", 0) > 0 and
+              len(doc.get("entries", [])) == doc.get("entry_count"), "inspect: DA file lists its entries")
+
     write(f"{tmp}/in/random.bin", bytes((i * 37 + 11) & 0xFF for i in range(5000)))
     rc, doc, _ = inspect(env, f"{tmp}/in/random.bin")
     check(rc == 0 and doc.get("kind") == "unknown", "inspect: unknown file")

@@ -164,6 +164,35 @@ static void test_crc32(void **state)
 	assert_int_equal(mtk_sum16_update(0, (const uint8_t *)"\xff\xff\x02", 3), 0x0200);
 }
 
+/* The byte-at-a-time definition the word-wise mtk_sum16_update must match. */
+static uint16_t sum16_bytewise(uint16_t s, const uint8_t *b, size_t n)
+{
+	while (n--)
+		s = (uint16_t)(s + *b++);
+	return s;
+}
+
+static void test_sum16(void **state)
+{
+	(void)state;
+	static uint8_t data[(1u << 20) + 19];
+	/* All 0xFF: every 16-bit lane of the word-wise sum at its maximum. */
+	memset(data, 0xFF, sizeof data);
+	assert_int_equal(mtk_sum16_update(0, data, sizeof data), (uint16_t)(255u * sizeof data));
+	uint32_t x = 0x2545F491u;
+	for (size_t i = 0; i < sizeof data; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		data[i] = (uint8_t)x;
+	}
+	/* Every alignment and tail length, lengths across a 1 KiB fold. */
+	for (size_t off = 0; off < 8; off++)
+		for (size_t n = 0; n < 1100; n += 1 + n / 64)
+			assert_int_equal(mtk_sum16_update(0x1234, data + off, n), sum16_bytewise(0x1234, data + off, n));
+	assert_int_equal(mtk_sum16_update(7, data + 3, sizeof data - 3), sum16_bytewise(7, data + 3, sizeof data - 3));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -174,6 +203,7 @@ int main(void)
 		cmocka_unit_test(test_reader_bounds),
 		cmocka_unit_test(test_xor16),
 		cmocka_unit_test(test_crc32),
+		cmocka_unit_test(test_sum16),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -354,6 +354,47 @@ static void test_erase(void **state)
 	assert_true(sc_done(&f->sc));
 }
 
+/* A refused WRITE_DATA header (A5, then the status word unasked): the message
+ * gives the status and says nothing was written; no data was pulled. */
+static void test_write_refused(void **state)
+{
+	struct fx *f = *state;
+	script_connect(f);
+	struct script *s = &f->sc;
+	sc_hex(s, 'H', "62 01 08 0000000000300000 0000000000000200 00100000");
+	sc_hex(s, 'D', "A5 730C0000");
+	assert_script_ok(f, mtk_da_legacy_start(&f->da, NULL));
+	uint8_t data[0x200] = { 1 };
+	struct src src = { data, sizeof data, 0 }; /* chunk 0: a pull would return nothing */
+	int rc = mtk_da_write(&f->da, "writing boot", MTK_REGION_USER, 0x300000, sizeof data, src_fn, &src);
+	assert_int_equal(rc, MTK_E_STATUS);
+	const char *m = mtk_ctx_error(f->ctx);
+	assert_non_null(strstr(m, "writing boot"));
+	assert_non_null(strstr(m, "0xc73"));
+	assert_non_null(strstr(m, "write-protected"));
+	assert_non_null(strstr(m, "nothing was changed"));
+	assert_true(sc_done(&f->sc));
+}
+
+/* A refused FORMAT: A5 and the status, not a progress report to wait out. */
+static void test_erase_refused(void **state)
+{
+	struct fx *f = *state;
+	script_connect(f);
+	struct script *s = &f->sc;
+	sc_hex(s, 'H', "60");
+	sc_hex(s, 'D', "5A");
+	sc_hex(s, 'H', "08");
+	sc_hex(s, 'D', "5A");
+	sc_hex(s, 'H', "D4 02 00 00 00 0000000000300000 0000000000100000");
+	sc_hex(s, 'D', "A5 730C0000");
+	assert_script_ok(f, mtk_da_legacy_start(&f->da, NULL));
+	int rc = mtk_da_erase(&f->da, "erasing cache", MTK_REGION_USER, 0x300000, MiB);
+	assert_int_equal(rc, MTK_E_STATUS);
+	assert_non_null(strstr(mtk_ctx_error(f->ctx), "erasing cache: the DA refused the erase with status 0xc73"));
+	assert_true(sc_done(&f->sc));
+}
+
 static void test_read_pmt_and_finish(void **state)
 {
 	struct fx *f = *state;
@@ -439,6 +480,35 @@ static void test_emi_upload(void **state)
 	assert_int_equal(f->da.storage.ext_ram_size, 0x40000000);
 }
 
+/* An EMI version outside §4.5's table: no record length either way, the
+ * payload follows the DA's 5A; then the checksum and apply as usual. */
+static void test_emi_other_version(void **state)
+{
+	struct fx *f = *state;
+	struct script *s = &f->sc;
+	f->da.brom.info.hw_code = 0x0321;
+	uint8_t emi[0xC0];
+	for (size_t i = 0; i < sizeof emi; i++)
+		emi[i] = (uint8_t)(0x11 * i);
+	sc_hex(s, 'D', "C0 00000BC4 0000 00000000 90014A48 41473465 04123456 78A12300");
+	sc_hex(s, 'H', "5A");
+	sc_hex(s, 'D', "04 01 00");
+	sc_hex(s, 'H', "05 FE 0008 00 7007FFFF 01 00000000 01 01 02 00");
+	sc_hex(s, 'D', "00000BC3 00000000 90014A48414734650412345678A12300 00000BC4 0000");
+	sc_hex(s, 'H', "E8 00000018");
+	sc_hex(s, 'D', "5A");
+	sc_add(s, 'H', emi, sizeof emi);
+	sc_hex(s, 'D', "1234");
+	sc_hex(s, 'H', "5A 80000001");
+	sc_hex(s, 'D', "00000BBA");
+	struct mtk_da_emi e = { emi, sizeof emi, 0x18 };
+	int rc = mtk_da_legacy_start(&f->da, &e);
+	assert_int_equal(rc, MTK_E_STATUS);
+	assert_null(strstr(f->sc.failure, "host"));
+	assert_non_null(strstr(mtk_ctx_error(f->ctx), "DRAM init failed with status 0xbba"));
+	assert_true(sc_done(&f->sc));
+}
+
 /* Without EMI settings the client stops with advice instead of guessing. */
 static void test_emi_missing(void **state)
 {
@@ -453,6 +523,7 @@ static void test_emi_missing(void **state)
 	int rc = mtk_da_legacy_start(&f->da, NULL);
 	assert_int_equal(rc, MTK_E_UNSUPPORTED);
 	assert_non_null(strstr(mtk_ctx_error(f->ctx), "preloader"));
+	assert_non_null(strstr(mtk_ctx_error(f->ctx), "--preloader FILE"));
 	assert_true(sc_done(&f->sc));
 }
 
@@ -500,6 +571,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_emi_upload, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_emi_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_range_refused_before_sending, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_erase_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_emi_other_version, setup, teardown),
 		cmocka_unit_test(test_stage2_tails),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

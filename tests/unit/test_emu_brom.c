@@ -626,9 +626,32 @@ static void test_link_pacing(void **state)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	send_da(&d, 0x200000, da, sizeof da, 0, "0000");
 	double t = elapsed_s(&t0);
-	/* 64 KiB at 1 MB/s is 65.5 ms plus 1 ms per transfer. */
+	/* 64 KiB at 1 MB/s is 65.5 ms plus 1 ms per transfer (direction turnaround). */
 	if (t < 0.065 || t > 5.0)
 		fail_msg("usb2-fs SEND_DA of 64 KiB took %.3f s", t);
+	dev_stop(&d);
+}
+
+/* The latency is paid per transfer (per direction turnaround), not per read
+ * the device makes: WRITE16 without echo reads its 500 halfwords one by one
+ * from a single 1000-byte host write.  Model: 1 ms + 1 ms for the data, then
+ * 1 ms + 2 us for the status; per read it would be over 500 ms. */
+static void test_link_latency_per_transfer(void **state)
+{
+	(void)state;
+	uint8_t data[1000];
+	fill_da(data, sizeof data);
+	struct dev d;
+	START(&d, .chip = "mt6765", .mode = "brom", .speed = "usb2-fs");
+	handshake(&d);
+	script(&d, "> d3 < d3 > 00200000 < 00200000 > 000001f4 < 000001f4 0001");
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	put_bytes(&d, data, sizeof data);
+	expect(&d, "0001");
+	double t = elapsed_s(&t0);
+	if (t < 0.003 || t > 0.25)
+		fail_msg("usb2-fs: 1000 bytes in one transfer and a status took %.3f s", t);
 	dev_stop(&d);
 }
 
@@ -778,6 +801,7 @@ int main(void)
 		cmocka_unit_test(test_fault_disconnect),
 		cmocka_unit_test(test_fault_stall_and_da_silent),
 		cmocka_unit_test(test_link_pacing),
+		cmocka_unit_test(test_link_latency_per_transfer),
 		cmocka_unit_test(test_option_errors),
 		cmocka_unit_test(test_fault_spec_parsed),
 		cmocka_unit_test(test_identity_deterministic),

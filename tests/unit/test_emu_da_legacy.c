@@ -485,14 +485,13 @@ static void test_bad_requests(void **state)
 	assert_int_equal(rig_stop(r), 0);
 }
 
-/* MT6735 (BROM hw_code 0x0321) in BROM mode: DRAM is down, stage-2 result
- * 0xBC3 and the EMI exchange of §4.5 (emiver 0x15, two 0xBC records). */
-static void test_mt6735_brom_emi(void **state)
+/* MT6735 up to the EMI exchange of §4.5 (emiver 0x15, two 0xBC records):
+ * DRAM init's result word comes back in *result. */
+static struct rig *mt6735_emi(const uint8_t emi[0x178], uint8_t cid[16], uint32_t *result)
 {
-	(void)state;
 	struct rig *r = rig_start("mt6735", NULL, false);
 	handshake_and_jump(r, 0x0321, 0x00200000, 0x6735);
-	uint8_t cid[16], b[32];
+	uint8_t b[32];
 	sync_report(r, cid);
 	put_hex(r, "05 FE 0008 00 7007FFFF 01 00000000 01 01 02 00"); /* no chip tail for 0x0321 */
 	expect_hex(r, "00000BC3");
@@ -503,21 +502,81 @@ static void test_mt6735_brom_emi(void **state)
 	assert_int_equal(mtk_get_u16be(b + 24), 0);
 	put_hex(r, "E8 00000015");
 	expect_hex(r, "5A 000000BC");
-	uint8_t emi[0x178];
-	for (size_t i = 0; i < sizeof(emi); i++)
-		emi[i] = (uint8_t)(i * 3);
 	put_hex(r, "5A 00000178");
-	put(r, emi, sizeof(emi));
+	put(r, emi, 0x178);
 	get(r, b, 2);
-	assert_int_equal(mtk_get_u16be(b), mtk_sum16_update(0, emi, sizeof(emi)));
+	assert_int_equal(mtk_get_u16be(b), mtk_sum16_update(0, emi, 0x178));
 	put_hex(r, "5A 80000001");
-	expect_hex(r, "00000000 02 00 0000000040000000");
+	get(r, b, 4);
+	*result = mtk_get_u32be(b);
+	return r;
+}
+
+/* MT6735 (BROM hw_code 0x0321) in BROM mode: DRAM is down, stage-2 result
+ * 0xBC3; the second record is the board's, so DRAM init succeeds. */
+static void test_mt6735_brom_emi(void **state)
+{
+	(void)state;
+	uint8_t emi[0x178], cid[16];
+	for (size_t i = 0; i < 0xBC; i++)
+		emi[i] = (uint8_t)(i * 3);
+	emu_board_emi_record(emu_profile_find("mt6735"), emi + 0xBC);
+	uint32_t result;
+	struct rig *r = mt6735_emi(emi, cid, &result);
+	assert_int_equal(result, 0);
+	expect_hex(r, "02 00 0000000040000000");
 	upload_da2(r, 0x40000000, 0x6735, true);
 	da2_report(r, cid, 8 * GIB); /* a blank device has the profile's user size */
 	uint8_t buf[0x400];
 	da_read(r, 8, 8 * GIB - 0x400, 0x400, buf);
 	for (size_t i = 0; i < sizeof(buf); i++)
 		assert_int_equal(buf[i], 0);
+	assert_int_equal(rig_stop(r), 0);
+}
+
+/* EMI settings for other DRAM (another board's record, one flipped bit):
+ * DRAM init fails with 0xBBA and DA1 says nothing more. */
+static void test_emi_wrong_board(void **state)
+{
+	(void)state;
+	uint8_t emi[0x178], cid[16], b[4];
+	emu_board_emi_record(emu_profile_find("mt6580"), emi);
+	emu_board_emi_record(emu_profile_find("mt6735"), emi + 0xBC);
+	emi[0xBC + 0x40] ^= 0x01;
+	uint32_t result;
+	struct rig *r = mt6735_emi(emi, cid, &result);
+	assert_int_equal(result, 0xBBA);
+	assert_int_equal(get_some(r, b, 1, 300), 0);
+	assert_int_equal(rig_stop(r), 0);
+}
+
+/* Fault write-protect: WRITE_DATA and FORMAT are refused at the header with
+ * 0xC73; reads still work and nothing changed. */
+static void test_write_protect_fault(void **state)
+{
+	(void)state;
+	struct rig *r = rig_start("mt6580", "write-protect", true);
+	handshake_and_jump(r, 0x6580, 0x00200000, 0x6580);
+	uint8_t cid[16], before[0x200], after[0x200];
+	sync_report(r, cid);
+	stage2_mt6580(r, 0x01);
+	expect_hex(r, "00000000");
+	upload_da2(r, 0x80000000, 0x6580, true);
+	da2_report(r, cid, 4 * GIB);
+	da_read(r, 1, 0, 0x200, before);
+	da_write_header(r, 0x08, 0x1D80000, 0x200);
+	expect_hex(r, "A5 730C0000");
+	da_write_header(r, 0x01, 0, 0x200);
+	expect_hex(r, "A5 730C0000");
+	put_hex(r, "60");
+	expect_hex(r, "5A");
+	put_hex(r, "01");
+	expect_hex(r, "5A");
+	put_hex(r, "D4 02 00 00 00 0000000000000000 0000000000000200");
+	expect_hex(r, "A5 730C0000");
+	da_read(r, 1, 0, 0x200, after);
+	assert_memory_equal(before, after, 0x200);
+	assert_memory_equal(after, "EMMC_BOOT", 9);
 	assert_int_equal(rig_stop(r), 0);
 }
 
@@ -600,6 +659,7 @@ int main(void)
 	        cmocka_unit_test(test_mt6580_preloader_session), cmocka_unit_test(test_bad_requests),
 	        cmocka_unit_test(test_mt6735_brom_emi),          cmocka_unit_test(test_wrong_da),
 	        cmocka_unit_test(test_da_silent_fault),          cmocka_unit_test(test_mt6572_read_pmt),
+	        cmocka_unit_test(test_emi_wrong_board),          cmocka_unit_test(test_write_protect_fault),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

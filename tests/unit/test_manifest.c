@@ -17,7 +17,7 @@
 
 #include "mtkflash/manifest.h"
 
-#define HASH_ABC "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+#define HASH_ABC   "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 #define HASH_EMPTY "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 static int parse(mtk_ctx *ctx, const char *text, struct mtk_manifest *m)
@@ -41,10 +41,11 @@ static void test_sums_parse(void **state)
 	(void)state;
 	mtk_ctx *ctx = mtk_ctx_new();
 	struct mtk_manifest m;
-	const char *text = HASH_ABC "  boot.img\n"
-				    "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855 *sub/dir/empty.bin\r\n"
-				    "\n"
-				    "\\" HASH_ABC "  odd\\\\name\\nwith newline\n" HASH_EMPTY "  a..b";
+	const char *text = HASH_ABC
+	        "  boot.img\n"
+	        "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855 *sub/dir/empty.bin\r\n"
+	        "\n"
+	        "\\" HASH_ABC "  odd\\\\name\\nwith newline\n" HASH_EMPTY "  a..b";
 	assert_int_equal(parse(ctx, text, &m), 0);
 	assert_int_equal(m.count, 4);
 	assert_string_equal(m.entries[0].name, "boot.img");
@@ -82,21 +83,23 @@ static void test_sums_bad_lines(void **state)
 	(void)state;
 	assert_parse_error(HASH_ABC "  ok\nshort line\n", "SUMS line 2: too short");
 	assert_parse_error(HASH_ABC "  ok\n\n"
-			   "zz7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad  n\n",
-			   "SUMS line 3: column 1: 'z' is not a hex digit");
+	                            "zz7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad  n\n",
+	                   "SUMS line 3: column 1: 'z' is not a hex digit");
 	assert_parse_error(HASH_ABC " onespace-name\n", "line 1: expected two spaces");
 	assert_parse_error(HASH_ABC "  /etc/passwd\n", "line 1: file name '/etc/passwd' must be relative");
 	assert_parse_error(HASH_ABC "  ../escape\n", "line 1: file name '../escape'");
 	assert_parse_error(HASH_ABC "  a/../../b\n", "line 1: file name 'a/../../b'");
 	assert_parse_error(HASH_ABC "  a//b\n", "line 1: file name 'a//b'");
 	assert_parse_error(HASH_ABC "  dir/\n", "line 1: file name 'dir/'");
-	assert_parse_error(HASH_ABC "  x\n" HASH_EMPTY "  y\n" HASH_EMPTY "  x\n", "line 3: 'x' is already listed on line 1");
+	assert_parse_error(HASH_ABC "  x\n" HASH_EMPTY "  y\n" HASH_EMPTY "  x\n",
+	                   "line 3: 'x' is already listed on line 1");
 	assert_parse_error("\\" HASH_ABC "  bad\\qescape\n", "line 1: unknown backslash escape");
 	assert_parse_error("SHA256 (boot.img) = " HASH_ABC "\n", "BSD-style");
 	const char nul[] = HASH_ABC "  a\0b\n";
 	mtk_ctx *ctx = mtk_ctx_new();
 	struct mtk_manifest m;
-	assert_int_equal(mtk_sha256sums_parse(ctx, "SUMS", (const uint8_t *)nul, sizeof nul - 1, &m), MTK_E_PARSE);
+	assert_int_equal(mtk_sha256sums_parse(ctx, "SUMS", (const uint8_t *)nul, sizeof nul - 1, &m),
+	                 MTK_E_PARSE);
 	assert_non_null(strstr(mtk_ctx_error(ctx), "NUL"));
 	mtk_ctx_free(ctx);
 }
@@ -152,12 +155,14 @@ static void b64(const uint8_t *in, size_t n, char *out)
 	EVP_EncodeBlock((unsigned char *)out, in, (int)n);
 }
 
-static enum mtk_sig_state verify_text(mtk_ctx *ctx, const char *sigtext, const struct mtk_minisign_pubkey *keys,
-				      size_t nkeys, const char *msg)
+static enum mtk_sig_state verify_text(mtk_ctx *ctx, const char *sigtext,
+                                      const struct mtk_minisign_pubkey *keys, size_t nkeys, const char *msg)
 {
 	struct mtk_minisign_sig *sig = calloc(1, sizeof *sig);
-	assert_int_equal(mtk_minisign_sig_parse(ctx, "sig", (const uint8_t *)sigtext, strlen(sigtext), sig), 0);
-	enum mtk_sig_state s = mtk_minisign_verify(ctx, sig, keys, nkeys, (const uint8_t *)msg, strlen(msg), NULL);
+	assert_int_equal(mtk_minisign_sig_parse(ctx, "sig", (const uint8_t *)sigtext, strlen(sigtext), sig),
+	                 0);
+	enum mtk_sig_state s =
+	        mtk_minisign_verify(ctx, sig, keys, nkeys, (const uint8_t *)msg, strlen(msg), NULL);
 	free(sig);
 	return s;
 }
@@ -173,7 +178,9 @@ static void test_minisign_roundtrip(void **state)
 	openssl_key(&other_sk, &other_pk, 0x40);
 	const char *msg = HASH_ABC "  boot.img\n";
 	char *sig = NULL;
-	assert_int_equal(mtk_minisign_sign(ctx, &sk, (const uint8_t *)msg, strlen(msg), "timestamp:1\tfile:SUMS", &sig), 0);
+	assert_int_equal(mtk_minisign_sign(ctx, &sk, (const uint8_t *)msg, strlen(msg),
+	                                   "timestamp:1\tfile:SUMS", &sig),
+	                 0);
 	assert_true(strncmp(sig, "untrusted comment: ", 19) == 0);
 	assert_non_null(strstr(sig, "\ntrusted comment: timestamp:1\tfile:SUMS\n"));
 	keys[0] = other_pk;
@@ -214,7 +221,8 @@ static void test_minisign_legacy_ed(void **state)
 	char l2[128], l4[128], text[512];
 	b64(raw, sizeof raw, l2);
 	b64(gsig, 64, l4);
-	snprintf(text, sizeof text, "untrusted comment: x\n%s\ntrusted comment: legacy comment\n%s\n", l2, l4);
+	snprintf(text, sizeof text, "untrusted comment: x\n%s\ntrusted comment: legacy comment\n%s\n", l2,
+	         l4);
 	assert_int_equal(verify_text(ctx, text, &pk, 1, msg), MTK_SIG_TRUSTED);
 	assert_int_equal(verify_text(ctx, text, &pk, 1, "payload!\n"), MTK_SIG_BAD);
 	mtk_ctx_free(ctx);
@@ -227,13 +235,14 @@ static void test_minisign_parse_errors(void **state)
 	struct mtk_minisign_sig *sig = calloc(1, sizeof *sig);
 	struct mtk_minisign_pubkey pk;
 	const char *cases[][2] = {
-		{ "no comment\n", "sig line 1: expected a line starting with 'untrusted comment: '" },
-		{ "untrusted comment: x\n!!!!\n", "sig line 2: the signature is not valid base64" },
-		{ "untrusted comment: x\nRWQ=\n", "sig line 2: the signature is 2 bytes, expected 74" },
+	        {"no comment\n", "sig line 1: expected a line starting with 'untrusted comment: '"},
+	        {"untrusted comment: x\n!!!!\n", "sig line 2: the signature is not valid base64"},
+	        {"untrusted comment: x\nRWQ=\n", "sig line 2: the signature is 2 bytes, expected 74"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		assert_int_equal(mtk_minisign_sig_parse(ctx, "sig", (const uint8_t *)cases[i][0], strlen(cases[i][0]), sig),
-				 MTK_E_PARSE);
+		assert_int_equal(mtk_minisign_sig_parse(ctx, "sig", (const uint8_t *)cases[i][0],
+		                                        strlen(cases[i][0]), sig),
+		                 MTK_E_PARSE);
 		if (!strstr(mtk_ctx_error(ctx), cases[i][1]))
 			fail_msg("case %zu: '%s'", i, mtk_ctx_error(ctx));
 	}
@@ -254,11 +263,13 @@ static void test_minisign_parse_errors(void **state)
 	/* Secret key round trip; a flipped bit is caught by the checksum. */
 	char *sktext = mtk_minisign_seckey_format(&sk, "test key");
 	struct mtk_minisign_seckey sk2;
-	assert_int_equal(mtk_minisign_seckey_parse(ctx, "key", (const uint8_t *)sktext, strlen(sktext), &sk2), 0);
+	assert_int_equal(mtk_minisign_seckey_parse(ctx, "key", (const uint8_t *)sktext, strlen(sktext), &sk2),
+	                 0);
 	assert_memory_equal(&sk, &sk2, sizeof sk);
 	char *p = strchr(sktext, '\n') + 20;
 	*p = *p == 'A' ? 'B' : 'A';
-	assert_int_equal(mtk_minisign_seckey_parse(ctx, "key", (const uint8_t *)sktext, strlen(sktext), &sk2), MTK_E_VERIFY);
+	assert_int_equal(mtk_minisign_seckey_parse(ctx, "key", (const uint8_t *)sktext, strlen(sktext), &sk2),
+	                 MTK_E_VERIFY);
 	assert_non_null(strstr(mtk_ctx_error(ctx), "checksum"));
 	free(sktext);
 	/* A comment that would break the file format is refused. */
@@ -366,9 +377,9 @@ static void test_manifest_dir(void **state)
 	assert_int_equal(mtk_manifest_create(ctx, pkg, keyfile, "second run", &n), 0);
 	assert_int_equal(n, 3);
 
-	const char *trust[] = { pubfile };
+	const char *trust[] = {pubfile};
 	struct mtk_manifest m;
-	assert_int_equal(mtk_manifest_load_ex(ctx, pkg, trust, 1, NULL, &m), 0);
+	assert_int_equal(mtk_manifest_load(ctx, pkg, trust, 1, NULL, &m), 0);
 	assert_int_equal(m.sig, MTK_SIG_TRUSTED);
 	assert_string_equal(m.trusted_comment, "second run");
 	assert_int_equal(m.count, 3);
@@ -387,7 +398,7 @@ static void test_manifest_dir(void **state)
 	snprintf(path, sizeof path, "%s/scatter.txt", pkg);
 	unlink(path);
 	write_file(pkg, "extra.bin", "x");
-	assert_int_equal(mtk_manifest_load_ex(ctx, pkg, trust, 1, NULL, &m), 0);
+	assert_int_equal(mtk_manifest_load(ctx, pkg, trust, 1, NULL, &m), 0);
 	assert_int_equal(mtk_manifest_check_dir(ctx, pkg, &m, &c, &nc), 3);
 	assert_int_equal(nc, 4);
 	assert_int_equal(find(c, nc, "images/system.img")->status, MTK_ENTRY_MISMATCH);
@@ -398,7 +409,7 @@ static void test_manifest_dir(void **state)
 	mtk_manifest_free(&m);
 
 	/* nobody trusted; then the key in a trust folder */
-	assert_int_equal(mtk_manifest_load_ex(ctx, pkg, NULL, 0, NULL, &m), 0);
+	assert_int_equal(mtk_manifest_load(ctx, pkg, NULL, 0, NULL, &m), 0);
 	assert_int_equal(m.sig, MTK_SIG_UNKNOWN_KEY);
 	mtk_manifest_free(&m);
 	char tdir[300];
@@ -408,7 +419,7 @@ static void test_manifest_dir(void **state)
 	char *t = mtk_minisign_pubkey_format(&pk, NULL);
 	write_file(tdir, "vendor.pub", t);
 	free(t);
-	assert_int_equal(mtk_manifest_load_ex(ctx, pkg, NULL, 0, tdir, &m), 0);
+	assert_int_equal(mtk_manifest_load(ctx, pkg, NULL, 0, tdir, &m), 0);
 	assert_int_equal(m.sig, MTK_SIG_TRUSTED);
 	mtk_manifest_free(&m);
 
@@ -417,7 +428,7 @@ static void test_manifest_dir(void **state)
 	FILE *f = fopen(path, "ab");
 	fputs(HASH_EMPTY "  extra.bin\n", f);
 	fclose(f);
-	assert_int_equal(mtk_manifest_load_ex(ctx, pkg, trust, 1, NULL, &m), 0);
+	assert_int_equal(mtk_manifest_load(ctx, pkg, trust, 1, NULL, &m), 0);
 	assert_int_equal(m.sig, MTK_SIG_BAD);
 	assert_int_equal(m.count, 4);
 	mtk_manifest_free(&m);
@@ -425,7 +436,7 @@ static void test_manifest_dir(void **state)
 	/* no signature at all */
 	snprintf(path, sizeof path, "%s/SHA256SUMS.minisig", pkg);
 	unlink(path);
-	assert_int_equal(mtk_manifest_load_ex(ctx, pkg, trust, 1, NULL, &m), 0);
+	assert_int_equal(mtk_manifest_load(ctx, pkg, trust, 1, NULL, &m), 0);
 	assert_int_equal(m.sig, MTK_SIG_UNSIGNED);
 	mtk_manifest_free(&m);
 
@@ -439,14 +450,14 @@ static void test_manifest_dir(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sums_parse),
-		cmocka_unit_test(test_sums_bad_lines),
-		cmocka_unit_test(test_name_ok),
-		cmocka_unit_test(test_minisign_roundtrip),
-		cmocka_unit_test(test_minisign_legacy_ed),
-		cmocka_unit_test(test_minisign_parse_errors),
-		cmocka_unit_test_setup_teardown(test_sha256_file, setup_dir, teardown_dir),
-		cmocka_unit_test_setup_teardown(test_manifest_dir, setup_dir, teardown_dir),
+	        cmocka_unit_test(test_sums_parse),
+	        cmocka_unit_test(test_sums_bad_lines),
+	        cmocka_unit_test(test_name_ok),
+	        cmocka_unit_test(test_minisign_roundtrip),
+	        cmocka_unit_test(test_minisign_legacy_ed),
+	        cmocka_unit_test(test_minisign_parse_errors),
+	        cmocka_unit_test_setup_teardown(test_sha256_file, setup_dir, teardown_dir),
+	        cmocka_unit_test_setup_teardown(test_manifest_dir, setup_dir, teardown_dir),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

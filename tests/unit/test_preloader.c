@@ -15,10 +15,10 @@
 #include "core/bytes.h"
 #include "mtkflash/imagefile.h"
 
-#define HDR_SIZE 0x300u
-#define CODE_LEN 0x400u
-#define REC_SIZE 0xBCu
-#define SIG_LEN 0x124u
+#define HDR_SIZE  0x300u
+#define CODE_LEN  0x400u
+#define REC_SIZE  0xBCu
+#define SIG_LEN   0x124u
 #define LOAD_ADDR 0x00200D00u
 
 struct pl {
@@ -34,10 +34,11 @@ static void gfh(uint8_t *p, uint16_t size, uint16_t type)
 	mtk_put_u16le(p + 6, type);
 }
 
-/* FILE_INFO(0x38) BL_INFO(0x0C) BROM_CFG(0x64) BL_SEC_KEY(0x214) ANTI_CLONE(0x14) BROM_SEC_CFG(0x30), as on MT6737M. */
+/* FILE_INFO(0x38) BL_INFO(0x0C) BROM_CFG(0x64) BL_SEC_KEY(0x214) ANTI_CLONE(0x14) BROM_SEC_CFG(0x30), as on
+ * MT6737M. */
 static void gfh_chain(uint8_t *b, uint32_t file_len, uint32_t sig_len)
 {
-	static const uint16_t chain[][2] = { { 0x0C, 1 }, { 0x64, 7 }, { 0x214, 3 }, { 0x14, 2 }, { 0x30, 8 } };
+	static const uint16_t chain[][2] = {{0x0C, 1}, {0x64, 7}, {0x214, 3}, {0x14, 2}, {0x30, 8}};
 	gfh(b, 0x38, 0);
 	memcpy(b + 0x08, "FILE_INFO", 9);
 	mtk_put_u32le(b + 0x14, 1);
@@ -150,7 +151,7 @@ static void test_raw(void **state)
 	assert_int_equal(p.emi_record_size, REC_SIZE);
 	assert_ptr_equal(p.emi, pl.buf + pl.emi_off);
 	assert_int_equal(p.gfh_count, 6);
-	static const uint16_t types[] = { 0, 1, 7, 3, 2, 8 };
+	static const uint16_t types[] = {0, 1, 7, 3, 2, 8};
 	for (int i = 0; i < 6; i++)
 		assert_int_equal(p.gfh[i].type, types[i]);
 	assert_int_equal(p.gfh[3].size, 0x214);
@@ -274,7 +275,8 @@ static void test_hostile(void **state)
 	mtk_put_u16le(b + 0x38 + 4, 4); /* BL_INFO size below a header */
 	assert_parse_fails(b, pl.len, MTK_E_PARSE, "GFH record at offset 0x38: size 0x4 is below 8");
 	mtk_put_u16le(b + 0x38 + 4, 0x1000); /* runs past hdr_size */
-	assert_parse_fails(b, pl.len, MTK_E_PARSE, "GFH record at offset 0x38 (type 0x1, size 0x1000) runs past hdr_size");
+	assert_parse_fails(b, pl.len, MTK_E_PARSE,
+	                   "GFH record at offset 0x38 (type 0x1, size 0x1000) runs past hdr_size");
 	mtk_put_u16le(b + 0x38 + 4, 0x0C);
 	b[0] = 'X';
 	assert_parse_fails(b, pl.len, MTK_E_PARSE, "offset 0x0: no GFH FILE_INFO");
@@ -388,7 +390,7 @@ static void test_identify(void **state)
 	assert_int_equal(mtk_identify_buf((const uint8_t *)"", 0), MTK_FILE_UNKNOWN);
 	uint8_t da[0x6C] = "MTK_DOWNLOAD_AGENT";
 	assert_int_equal(mtk_identify_buf(da, sizeof da), MTK_FILE_DA);
-	uint8_t sp[28] = { 0x3A, 0xFF, 0x26, 0xED };
+	uint8_t sp[28] = {0x3A, 0xFF, 0x26, 0xED};
 	assert_int_equal(mtk_identify_buf(sp, sizeof sp), MTK_FILE_SPARSE);
 	/* "EMMC_BOOT" alone, without a BRLYT, is not enough */
 	uint8_t eb[0x300] = "EMMC_BOOT";
@@ -400,9 +402,10 @@ static void test_identify(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_raw),	      cmocka_unit_test(test_boot_area), cmocka_unit_test(test_emi_compare),
-		cmocka_unit_test(test_zero_length_retry), cmocka_unit_test(test_hostile),	cmocka_unit_test(test_bootimg),
-		cmocka_unit_test(test_identify),
+	        cmocka_unit_test(test_raw),         cmocka_unit_test(test_boot_area),
+	        cmocka_unit_test(test_emi_compare), cmocka_unit_test(test_zero_length_retry),
+	        cmocka_unit_test(test_hostile),     cmocka_unit_test(test_bootimg),
+	        cmocka_unit_test(test_identify),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -189,7 +189,7 @@ static void test_expand(void **state)
 	mtk_ctx *ctx = mtk_ctx_new();
 	struct sb b;
 	build_mixed(&b);
-	static const size_t sizes[] = { 1, 3, 100, 511, 512, 4096, 1 << 20 };
+	static const size_t sizes[] = {1, 3, 100, 511, 512, 4096, 1 << 20};
 	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
 		size_t len;
 		int rc;
@@ -230,9 +230,10 @@ static void test_spans(void **state)
 		uint64_t off, len;
 		uint32_t chunk;
 	} want[] = {
-		{ MTK_SPARSE_RAW, 0, 700, 0 },	      { MTK_SPARSE_RAW, 700, 324, 0 },	 { MTK_SPARSE_FILL, 1024, 700, 1 },
-		{ MTK_SPARSE_FILL, 1724, 700, 1 },    { MTK_SPARSE_FILL, 2424, 136, 1 }, { MTK_SPARSE_DONT_CARE, 2560, 2048, 2 },
-		{ MTK_SPARSE_RAW, 4608, 512, 4 },
+	        {MTK_SPARSE_RAW, 0, 700, 0},     {MTK_SPARSE_RAW, 700, 324, 0},
+	        {MTK_SPARSE_FILL, 1024, 700, 1}, {MTK_SPARSE_FILL, 1724, 700, 1},
+	        {MTK_SPARSE_FILL, 2424, 136, 1}, {MTK_SPARSE_DONT_CARE, 2560, 2048, 2},
+	        {MTK_SPARSE_RAW, 4608, 512, 4},
 	};
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
 		assert_int_equal(mtk_sparse_next(r, buf, sizeof buf, &s), 1);
@@ -267,6 +268,37 @@ static void test_spans(void **state)
 	assert_memory_equal(b.img + map[3].src_off, b.exp + 4608, 512);
 	assert_int_equal(info.total_chunks, 5);
 	free(map);
+	sb_free(&b);
+	mtk_ctx_free(ctx);
+}
+
+/* Switching from buffered spans to NULL mid-FILL-chunk keeps the CRCs right. */
+static void test_mixed_modes(void **state)
+{
+	(void)state;
+	mtk_ctx *ctx = mtk_ctx_new();
+	struct sb b;
+	build_mixed(&b);
+	struct mtk_sparse_mem m;
+	struct mtk_sparse_src src;
+	mtk_sparse_src_mem(&src, &m, b.img, b.len);
+	struct mtk_sparse_reader *r;
+	assert_int_equal(mtk_sparse_open(ctx, &src, &r), 0);
+	uint8_t buf[700];
+	struct mtk_sparse_span s;
+	assert_int_equal(mtk_sparse_next(r, buf, 700, &s), 1);
+	assert_int_equal(mtk_sparse_next(r, buf, 700, &s), 1);
+	assert_int_equal(mtk_sparse_next(r, buf, 7, &s), 1);
+	assert_int_equal(s.kind, MTK_SPARSE_FILL);
+	assert_int_equal(mtk_sparse_next(r, NULL, 0, &s), 1);
+	assert_int_equal(s.kind, MTK_SPARSE_FILL);
+	assert_int_equal(s.out_off, 1024 + 7);
+	assert_int_equal(s.len, 1536 - 7);
+	int rc;
+	while ((rc = mtk_sparse_next(r, NULL, 0, &s)) == 1)
+		;
+	assert_int_equal(rc, 0); /* the CRC32 chunk and the header checksum both held */
+	mtk_sparse_close(r);
 	sb_free(&b);
 	mtk_ctx_free(ctx);
 }
@@ -321,7 +353,8 @@ static void test_crc_arithmetic(void **state)
 	sb_crc(&b, 1);
 	sb_finish(&b, false);
 	assert_int_equal(mtk_sparse_check(ctx, b.img, b.len, &info), MTK_E_VERIFY);
-	assert_non_null(strstr(mtk_ctx_error(ctx), "sparse chunk 2 (header at offset 0x38): CRC32 chunk says"));
+	assert_non_null(
+	        strstr(mtk_ctx_error(ctx), "sparse chunk 2 (header at offset 0x38): CRC32 chunk says"));
 	sb_free(&b);
 	mtk_ctx_free(ctx);
 }
@@ -367,7 +400,8 @@ static void test_bad_headers(void **state)
 	assert_check_fails(&b, MTK_E_PARSE, "sparse chunk 1 (header at offset 0x428): total_sz is 17");
 	b.img[0x428 + 8] = 16;
 	b.img[0x428] = 0xC5;
-	assert_check_fails(&b, MTK_E_PARSE, "sparse chunk 1 (header at offset 0x428): unknown chunk type 0xcac5");
+	assert_check_fails(&b, MTK_E_PARSE,
+	                   "sparse chunk 1 (header at offset 0x428): unknown chunk type 0xcac5");
 	b.img[0x428] = 0xC2;
 	mtk_put_u32le(b.img + 16, 9); /* total_blks below what the chunks cover */
 	assert_check_fails(&b, MTK_E_PARSE, "runs past total_blks");
@@ -425,9 +459,10 @@ static void test_fd_source(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_expand),		cmocka_unit_test(test_spans),
-		cmocka_unit_test(test_extended_headers), cmocka_unit_test(test_crc_arithmetic),
-		cmocka_unit_test(test_bad_headers),	cmocka_unit_test(test_fd_source),
+	        cmocka_unit_test(test_expand),           cmocka_unit_test(test_spans),
+	        cmocka_unit_test(test_extended_headers), cmocka_unit_test(test_crc_arithmetic),
+	        cmocka_unit_test(test_bad_headers),      cmocka_unit_test(test_fd_source),
+	        cmocka_unit_test(test_mixed_modes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: MIT */
+/* Which Download Agent file the DA commands pick (cli/cli_da.c): --da first,
+ * then the user's DA folder, and the bundled synthetic DA only for a device
+ * that is software — the in-process emulator or a pseudo-terminal — never for
+ * a real serial port.  Also that the serial transport marks a pty as such a
+ * device. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../cli/cli_da.h"
+
+struct fx {
+	mtk_ctx *ctx;
+	struct cli cli;
+	char xdg[64];
+	char da_in_xdg[160];
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+	f->ctx = mtk_ctx_new();
+	f->cli.ctx = f->ctx;
+	f->cli.progname = "mtkflash";
+	/* An empty DA folder, so whatever the user has installed does not count. */
+	snprintf(f->xdg, sizeof f->xdg, "/tmp/test_cli_da.XXXXXX");
+	assert_non_null(mkdtemp(f->xdg));
+	setenv("XDG_DATA_HOME", f->xdg, 1);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	if (f->da_in_xdg[0]) {
+		unlink(f->da_in_xdg);
+		char dir[128];
+		snprintf(dir, sizeof dir, "%s/mtkflash", f->xdg);
+		rmdir(dir);
+	}
+	rmdir(f->xdg);
+	mtk_ctx_free(f->ctx);
+	free(f);
+	return 0;
+}
+
+static bool ends_with(const char *s, const char *tail)
+{
+	size_t a = strlen(s), b = strlen(tail);
+	return a >= b && strcmp(s + a - b, tail) == 0;
+}
+
+static void test_real_port_gets_no_synthetic_da(void **state)
+{
+	struct fx *f = *state;
+	struct mtk_transport tp = { .virtual_device = false };
+	snprintf(tp.desc, sizeof tp.desc, "serial:/dev/ttyS0");
+	char out[4096] = "";
+	assert_int_equal(cli_da_find_file(&f->cli, &tp, out, sizeof out), MTK_E_NOTFOUND);
+	assert_non_null(strstr(mtk_ctx_error(f->ctx), "--da FILE"));
+	/* before the port is open, the spec decides */
+	f->cli.port = "serial:/dev/ttyS0";
+	assert_int_equal(cli_da_find_file(&f->cli, NULL, out, sizeof out), MTK_E_NOTFOUND);
+	f->cli.port = "/dev/ttyACM0";
+	assert_int_equal(cli_da_find_file(&f->cli, NULL, out, sizeof out), MTK_E_NOTFOUND);
+}
+
+static void test_software_device_gets_synthetic_da(void **state)
+{
+	struct fx *f = *state;
+	struct mtk_transport tp = { .virtual_device = true };
+	char out[4096] = "";
+	assert_int_equal(cli_da_find_file(&f->cli, &tp, out, sizeof out), 0);
+	assert_true(ends_with(out, "MTK_AllInOne_DA_synthetic.bin"));
+	f->cli.port = "emu:mt6580";
+	out[0] = '\0';
+	assert_int_equal(cli_da_find_file(&f->cli, NULL, out, sizeof out), 0);
+	assert_true(ends_with(out, "MTK_AllInOne_DA_synthetic.bin"));
+}
+
+/* --da wins over everything; the user's folder over the synthetic DA. */
+static void test_order(void **state)
+{
+	struct fx *f = *state;
+	char dir[128], out[4096];
+	snprintf(dir, sizeof dir, "%s/mtkflash", f->xdg);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	snprintf(f->da_in_xdg, sizeof f->da_in_xdg, "%s/MTK_AllInOne_DA_user.bin", dir);
+	FILE *fp = fopen(f->da_in_xdg, "wb");
+	assert_non_null(fp);
+	fclose(fp);
+	struct mtk_transport real = { .virtual_device = false }, soft = { .virtual_device = true };
+	assert_int_equal(cli_da_find_file(&f->cli, &real, out, sizeof out), 0);
+	assert_string_equal(out, f->da_in_xdg);
+	assert_int_equal(cli_da_find_file(&f->cli, &soft, out, sizeof out), 0);
+	assert_string_equal(out, f->da_in_xdg);
+	f->cli.da = "/some/where/MTK_AllInOne_DA.bin";
+	assert_int_equal(cli_da_find_file(&f->cli, &real, out, sizeof out), 0);
+	assert_string_equal(out, "/some/where/MTK_AllInOne_DA.bin");
+}
+
+/* The serial transport marks a pty (what mtkemu serves) as a software device. */
+static void test_serial_pty_is_virtual(void **state)
+{
+	struct fx *f = *state;
+	int master = posix_openpt(O_RDWR | O_NOCTTY);
+	assert_true(master >= 0);
+	assert_int_equal(grantpt(master), 0);
+	assert_int_equal(unlockpt(master), 0);
+	char spec[128];
+	snprintf(spec, sizeof spec, "serial:%s", ptsname(master));
+	struct mtk_transport *tp = NULL;
+	assert_int_equal(mtk_transport_open(f->ctx, spec, 0, &tp), 0);
+	assert_true(tp->virtual_device);
+	mtk_transport_close(tp);
+	close(master);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_real_port_gets_no_synthetic_da, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_software_device_gets_synthetic_da, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_serial_pty_is_virtual, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
