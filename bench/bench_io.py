@@ -27,17 +27,29 @@ CHUNK = 4 << 20
 TINY = 512  # one sector: what a run costs besides its data
 
 
+# A child's ru_maxrss counts its parent's peak too: the kernel records the
+# old address space's high-water mark at exec, and a spawned child's old
+# address space is this Python process.  GNU time forks from its own small
+# image and reports the command's peak alone, so it is used when installed.
+GNU_TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
+
+
 def timed(cmd):
-    """Run cmd; return (wall seconds, user+sys CPU seconds, peak RSS KiB)."""
-    t0 = time.monotonic()
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, ru = os.wait4(p.pid, 0)
-    wall = time.monotonic() - t0
-    err = p.stderr.read().decode(errors="replace")
-    p.stderr.close()
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit("%s failed:\n%s" % (" ".join(cmd), err))
-    return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss
+    """Run cmd; return (wall seconds, user+sys CPU seconds, peak RSS KiB, whether the RSS is exact)."""
+    with tempfile.NamedTemporaryFile("r", prefix="bench-rss-") as rss_out:
+        wrap = [GNU_TIME, "-f", "%M", "-o", rss_out.name, "--"] if GNU_TIME else []
+        t0 = time.monotonic()
+        p = subprocess.Popen(wrap + cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _, status, ru = os.wait4(p.pid, 0)
+        wall = time.monotonic() - t0
+        err = p.stderr.read().decode(errors="replace")
+        p.stderr.close()
+        if os.waitstatus_to_exitcode(status) != 0:
+            sys.exit("%s failed:\n%s" % (" ".join(cmd), err))
+        rss = rss_out.read().split()
+    if rss:
+        return wall, ru.ru_utime + ru.ru_stime, int(rss[-1]), True
+    return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss, False
 
 
 def link_bandwidths(mtkemu):
@@ -83,7 +95,7 @@ def same_prefix(a, b, size):
 
 
 def run_link(a, da, state, tmp, speed, size):
-    """Writes and reads `size` bytes over one link model: [(op, MB/s, CPU s, RSS KiB)], read-back ok."""
+    """Writes and reads `size` bytes over one link model: ([(op, MB/s, CPU s, RSS KiB, exact)], read-back ok)."""
     img, tiny, back, tty = (os.path.join(tmp, n) for n in ("img.bin", "tiny.bin", "back.bin", "tty"))
     emu = start_emu(a.mtkemu, state, tty, speed) if a.transport == "pty" else None
     port = "serial:" + tty
@@ -102,9 +114,9 @@ def run_link(a, da, state, tmp, speed, size):
         for op, small, full in (("write", write(tiny), write(img)), ("read", read(TINY), read(size))):
             # The same command moving TINY bytes: connect, DA upload, partition
             # lookup and one packet, so the difference is the data transfer.
-            setup, _, _ = timed(small)
-            wall, cpu, rss = timed(full)
-            rows.append((op, (size - TINY) / max(wall - setup, 1e-6), cpu, rss))
+            setup = timed(small)[0]
+            wall, cpu, rss, exact = timed(full)
+            rows.append((op, (size - TINY) / max(wall - setup, 1e-6), cpu, rss, exact))
     finally:
         if emu:
             emu.terminate()
@@ -153,16 +165,19 @@ def main():
                 mib_max = mib
             rows, ok = run_link(a, da, state, tmp, speed, mib << 20)
             all_ok &= ok
-            for op, rate, cpu, rss in rows:
+            for op, rate, cpu, rss, exact in rows:
                 bw = bandwidth[speed]
                 if speed == "none":
                     nolink[op] = rate
                 of_link = "%7.1f%%" % (100 * rate / bw) if bw else "      -"
                 of_none = "%7.2f%%" % (100 * rate / nolink[op]) if speed != "none" and op in nolink else "      -"
-                print("%-8s %-5s %5d %9.1f %8s %8s %10.2f %5.1f MiB" % (
-                    speed, op, mib, rate / 1e6, of_link, of_none, cpu * (1 << 30) / (mib << 20), rss / 1024))
+                print("%-8s %-5s %5d %9.1f %8s %8s %10.2f %s%5.1f MiB" % (
+                    speed, op, mib, rate / 1e6, of_link, of_none, cpu * (1 << 30) / (mib << 20),
+                    "" if exact else "<=", rss / 1024))
                 sys.stdout.flush()
     print("read-back %s the written image" % ("matches" if all_ok else "DIFFERS FROM"))
+    if not GNU_TIME:
+        print("<=: no /usr/bin/time, so the peak RSS includes this script's own")
     return 0
 
 

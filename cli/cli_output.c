@@ -64,7 +64,8 @@ static void draw_bar(const char *what, uint64_t done, uint64_t total, double rat
 }
 
 /* On a terminal: a bar redrawn at most 10 times a second.  Elsewhere (CI
- * logs, pipes): one plain line per 10 %, so logs stay readable. */
+ * logs, pipes): one plain line per 10 % of transfers of 4 MiB or more, so
+ * logs stay readable. */
 static void progress_to_stderr(void *user, const char *what, uint64_t done, uint64_t total)
 {
 	struct cli *cli = user;
@@ -90,6 +91,9 @@ static void progress_to_stderr(void *user, const char *what, uint64_t done, uint
 			fputc('\n', stderr);
 		return;
 	}
+	/* A megabyte goes by in a blink: plain lines are for work that takes time. */
+	if (total < (4u << 20))
+		return;
 	int decile = total ? (int)(done * 10 / total) : 0;
 	if (decile == prog.last_decile)
 		return;
