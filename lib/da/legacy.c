@@ -29,6 +29,7 @@
 struct legacy {
 	int cur_part; /* selector last sent with 0x60; -1 unknown */
 	uint8_t *pkt; /* [ACK][packet][sum16] */
+	uint8_t *next; /* the write's next packet, built while the DA stores the current one */
 };
 
 /* ---------------------------------------------------------------- wire */
@@ -588,6 +589,21 @@ static int fill_packet(uint8_t *buf, size_t n, uint64_t at, mtk_da_source_fn sou
 	return 0;
 }
 
+static size_t write_packet_len(uint64_t padded, uint64_t done)
+{
+	return padded - done < LEGACY_PACKET ? (size_t)(padded - done) : LEGACY_PACKET;
+}
+
+/* [5A "ready"][n bytes from `at`][u16 byte sum], as WRITE_DATA sends each packet (§4.9). */
+static int make_packet(uint8_t *pkt, size_t n, uint64_t at, mtk_da_source_fn source, void *user, bool *eof)
+{
+	pkt[0] = LEGACY_ACK;
+	int rc = fill_packet(pkt + 1, n, at, source, user, eof);
+	if (rc == 0)
+		mtk_put_u16be(pkt + 1 + n, mtk_sum16_update(0, pkt + 1, n));
+	return rc;
+}
+
 static int legacy_write(struct mtk_da *da, const char *what, enum mtk_region r, uint64_t off, uint64_t len,
 			mtk_da_source_fn source, void *user)
 {
@@ -609,21 +625,30 @@ static int legacy_write(struct mtk_da *da, const char *what, enum mtk_region r, 
 			 (unsigned long long)padded, (unsigned long long)off, mtk_region_name(r));
 		return refused_now(da, b, what, detail);
 	}
-	uint8_t *pkt = L(da)->pkt;
+	uint8_t *pkt = L(da)->pkt, *next = L(da)->next;
 	bool eof = false;
+	size_t n = write_packet_len(padded, 0);
+	if ((rc = make_packet(pkt, n, 0, source, user, &eof)) < 0)
+		return rc;
 	for (uint64_t done = 0; done < padded;) {
-		size_t n = padded - done < LEGACY_PACKET ? (size_t)(padded - done) : LEGACY_PACKET;
-		pkt[0] = LEGACY_ACK;
-		if ((rc = fill_packet(pkt + 1, n, done, source, user, &eof)) < 0)
+		if ((rc = wr(da, pkt, n + 3, what)) < 0)
+			return mtk_wrap(da->ctx, rc, "at offset 0x%llx", (unsigned long long)(off + done));
+		/* One packet may be outstanding (§4.9: 69 once the DA has committed
+		 * it), so the next is read and summed while the DA stores this one. */
+		size_t m = write_packet_len(padded, done + n);
+		if (m && (rc = make_packet(next, m, done + n, source, user, &eof)) < 0)
 			return rc;
-		mtk_put_u16be(pkt + 1 + n, mtk_sum16_update(0, pkt + 1, n));
-		if ((rc = wr(da, pkt, n + 3, what)) < 0 || (rc = rd(da, &b, 1, data_timeout(n), what)) < 0)
+		if ((rc = rd(da, &b, 1, data_timeout(n), what)) < 0)
 			return mtk_wrap(da->ctx, rc, "at offset 0x%llx", (unsigned long long)(off + done));
 		if (b != LEGACY_CONT)
 			return mtk_fail(da->ctx, MTK_E_STATUS, "%s: the DA did not store the packet at offset 0x%llx "
 					"(answer 0x%02x, expected 0x69)", what, (unsigned long long)(off + done), b);
 		done += n;
 		mtk_progress(da->ctx, what, done < len ? done : len, len);
+		uint8_t *t = pkt;
+		pkt = next;
+		next = t;
+		n = m;
 	}
 	return 0;
 }
@@ -712,8 +737,10 @@ static int legacy_finish(struct mtk_da *da, enum mtk_da_finish_mode mode)
 static void legacy_destroy(struct mtk_da *da)
 {
 	struct legacy *l = da->priv;
-	if (l)
+	if (l) {
 		free(l->pkt);
+		free(l->next);
+	}
 	free(l);
 	da->priv = NULL;
 }
@@ -732,7 +759,9 @@ static const struct mtk_da_ops legacy_ops = {
 int mtk_da_legacy_start(struct mtk_da *da, const struct mtk_da_emi *emi)
 {
 	struct legacy *l = calloc(1, sizeof *l);
-	if (!l || !(l->pkt = malloc(LEGACY_PACKET + 3))) {
+	if (!l || !(l->pkt = malloc(LEGACY_PACKET + 3)) || !(l->next = malloc(LEGACY_PACKET + 3))) {
+		if (l)
+			free(l->pkt);
 		free(l);
 		return mtk_fail(da->ctx, MTK_E_NOMEM, "no memory for the DA packet buffer");
 	}
