@@ -91,7 +91,7 @@ static int load_preloader(struct cli *cli, const char *path, struct cli_da *s)
 	int rc = mtk_preloader_parse(cli->ctx, s->preloader_buf, n, &s->pl);
 	if (rc < 0)
 		return mtk_wrap(cli->ctx, rc, "%s", path);
-	rc = mtk_da_emi_from_preloader(cli->ctx, &s->pl, &s->emi);
+	rc = mtk_preloader_da_emi(cli->ctx, &s->pl, &s->emi);
 	if (rc < 0)
 		return mtk_wrap(cli->ctx, rc, "%s", path);
 	s->have_emi = true;

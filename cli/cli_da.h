@@ -9,6 +9,7 @@
  * chain (mtk_fail/mtk_wrap), so messages read the same as the library's. */
 #include "core/ctx.h"
 #include "mtkflash/da.h"
+#include "mtkflash/imagefile.h"
 #include "mtkflash/dafile.h"
 #include "mtkflash/storage.h"
 

@@ -19,7 +19,6 @@
 #include "mtkflash/brom.h"
 #include "mtkflash/core.h"
 #include "mtkflash/dafile.h"
-#include "mtkflash/imagefile.h"
 #include "mtkflash/storage.h"
 #include "mtkflash/transport.h"
 
@@ -96,9 +95,6 @@ struct mtk_da_emi {
 	size_t len;
 	uint32_t version;    /* "MTK_BLOADER_INFO_vNN" → NN */
 };
-/* Extract the EMI settings the DA wants (da-legacy.md §7) from a parsed
- * preloader: MTK_NOTFOUND when it has none. */
-int mtk_da_emi_from_preloader(mtk_ctx *ctx, const struct mtk_preloader_info *pl, struct mtk_da_emi *out);
 
 /* Connect through an open transport.  `emi` may be NULL: then a DA that
  * needs DRAM settings (BROM mode) fails with an error asking for the

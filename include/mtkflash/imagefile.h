@@ -162,6 +162,12 @@ struct mtk_bootimg_info {
 int mtk_bootimg_parse(mtk_ctx *ctx, const uint8_t *buf, size_t len, uint64_t file_size,
 		      struct mtk_bootimg_info *out);
 
+struct mtk_da_emi; /* mtkflash/da.h */
+/* The EMI (DRAM) settings a legacy DA wants in BROM mode (da-legacy.md §7),
+ * taken from a parsed preloader; MTK_E_NOTFOUND when it has none.  The
+ * result points into the preloader's buffer. */
+int mtk_preloader_da_emi(mtk_ctx *ctx, const struct mtk_preloader_info *pl, struct mtk_da_emi *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -9,6 +9,7 @@
 
 #include "core/bytes.h"
 #include "core/ctx.h"
+#include "mtkflash/da.h"
 #include "mtkflash/imagefile.h"
 
 #define BRLYT_OFF        0x200u
@@ -279,6 +280,34 @@ int mtk_preloader_emi_compare(mtk_ctx *ctx, const struct mtk_preloader_info *a,
 		return mtk_fail(ctx, MTK_E_VERIFY,
 		                "EMI settings differ at byte 0x%zx of the block: 0x%02x vs 0x%02x", i,
 		                a->emi[i], b->emi[i]);
+	}
+	return 0;
+}
+
+/* The DA layer takes EMI bytes, not preloaders: the conversion lives here,
+ * above it, so lib/da never depends on the image layer. */
+int mtk_preloader_da_emi(mtk_ctx *ctx, const struct mtk_preloader_info *pl, struct mtk_da_emi *out)
+{
+	static const char info_tag[] = "MTK_BLOADER_INFO_v";
+	memset(out, 0, sizeof *out);
+	if (!pl || !pl->emi || pl->emi_len == 0)
+		return mtk_fail(ctx, MTK_E_NOTFOUND, "the preloader has no EMI (DRAM) settings block");
+	out->data = pl->emi;
+	out->len = pl->emi_len;
+	out->version = pl->bloader_info_version;
+	/* Given the whole bloader-info block, send from MTK_BIN + 0x0C (§7.5). */
+	if (pl->emi_len > sizeof info_tag && memcmp(pl->emi, info_tag, sizeof info_tag - 1) == 0) {
+		if (!out->version) {
+			const uint8_t *v = pl->emi + sizeof info_tag - 1;
+			if (v[0] >= '0' && v[0] <= '9' && v[1] >= '0' && v[1] <= '9')
+				out->version = (uint32_t)((v[0] - '0') * 10 + (v[1] - '0'));
+		}
+		const uint8_t *bin = memmem(pl->emi, pl->emi_len, "MTK_BIN", 7);
+		if (!bin || (size_t)(bin - pl->emi) + 0x0C > pl->emi_len)
+			return mtk_fail(ctx, MTK_E_PARSE, "the preloader's EMI block has no MTK_BIN records");
+		size_t skip = (size_t)(bin - pl->emi) + 0x0C;
+		out->data = pl->emi + skip;
+		out->len = pl->emi_len - skip;
 	}
 	return 0;
 }
