@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli_da.h"
+#include "core/fileutil.h"
 
 #define PRELOADER_MAX (16u << 20)
 
@@ -80,15 +81,11 @@ int cli_da_find_file(struct cli *cli, const struct mtk_transport *tp, char *out,
 
 static int load_preloader(struct cli *cli, const char *path, struct cli_da *s)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return mtk_fail(cli->ctx, MTK_E_IO, "cannot open preloader %s: %s", path, strerror(errno));
-	s->preloader_buf = malloc(PRELOADER_MAX);
-	size_t n = s->preloader_buf ? fread(s->preloader_buf, 1, PRELOADER_MAX, f) : 0;
-	fclose(f);
-	if (!s->preloader_buf)
-		return mtk_fail(cli->ctx, MTK_E_NOMEM, "no memory for the preloader");
-	int rc = mtk_preloader_parse(cli->ctx, s->preloader_buf, n, &s->pl);
+	size_t n;
+	int rc = mtk_read_file_head(cli->ctx, path, PRELOADER_MAX, &s->preloader_buf, &n);
+	if (rc < 0)
+		return mtk_wrap(cli->ctx, rc, "cannot read the preloader");
+	rc = mtk_preloader_parse(cli->ctx, s->preloader_buf, n, &s->pl);
 	if (rc < 0)
 		return mtk_wrap(cli->ctx, rc, "%s", path);
 	rc = mtk_preloader_da_emi(cli->ctx, &s->pl, &s->emi);

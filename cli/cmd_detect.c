@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "core/bytes.h"
 #include "mtkflash/brom.h"
 
 /* Even with --wait 0 the handshake needs a moment: the port is there, the
@@ -39,13 +40,6 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void to_hex(char *out, const uint8_t *buf, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", buf[i]);
-	out[2 * n] = '\0';
-}
-
 static const char *mode_name(enum mtk_brom_mode m)
 {
 	return m == MTK_MODE_BROM ? "brom" : "preloader";
@@ -61,7 +55,7 @@ static json_t *hex_or_null(bool have, const uint8_t *buf, size_t n)
 	char s[2 * 32 + 1];
 	if (!have)
 		return json_null();
-	to_hex(s, buf, n);
+	mtk_hex_encode(s, buf, n);
 	return json_string(s);
 }
 
@@ -146,7 +140,7 @@ static void print_id(struct cli *cli, const char *label, bool have, const uint8_
 		cli_print(cli, "%-15s (%s)\n", label, why_not);
 		return;
 	}
-	to_hex(s, buf, n);
+	mtk_hex_encode(s, buf, n);
 	cli_print(cli, "%-15s %s\n", label, s);
 }
 

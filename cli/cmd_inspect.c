@@ -22,7 +22,9 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "core/bytes.h"
 #include "core/ctx.h"
+#include "core/fileutil.h"
 #include "mtkflash/checksum_ini.h"
 #include "mtkflash/imagefile.h"
 #include "mtkflash/manifest.h"
@@ -78,15 +80,11 @@ struct inspect {
 	} while (0)
 #define PKG_PROBLEM(in, sev, file, part, ...) PKG_PROBLEM_AT(in, sev, file, 0, part, __VA_ARGS__)
 
+/* Hand-made scatters write Windows separators. */
 static char *path_join(const char *dir, const char *rel)
 {
-	size_t n = strlen(dir) + strlen(rel) + 2;
-	char *p = malloc(n);
-	if (!p)
-		return NULL;
-	snprintf(p, n, "%s/%s", dir, rel);
-	/* Hand-made scatters write Windows separators. */
-	for (char *q = p + strlen(dir) + 1; *q; q++)
+	char *p = mtk_path_join(dir, rel);
+	for (char *q = p ? p + strlen(dir) + 1 : NULL; q && *q; q++)
 		if (*q == '\\')
 			*q = '/';
 	return p;
@@ -108,50 +106,6 @@ static bool ends_with_ci(const char *s, const char *suffix)
 	return n >= m && strcasecmp(s + n - m, suffix) == 0;
 }
 
-/* Whole file up to `max` bytes; *absent set (and 0 returned) when it does not exist. */
-static int read_file(mtk_ctx *ctx, const char *path, size_t max, uint8_t **out, size_t *len, bool *absent)
-{
-	*out = NULL;
-	*len = 0;
-	if (absent)
-		*absent = false;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* a FIFO must not hang us */
-	if (fd < 0 && errno == ENOENT && absent) {
-		*absent = true;
-		return 0;
-	}
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		int e = errno;
-		if (fd >= 0)
-			close(fd);
-		return mtk_fail(ctx, MTK_E_IO, "%s: %s", path, strerror(e));
-	}
-	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
-		close(fd);
-		return mtk_fail(ctx, MTK_E_IO, "%s: %s", path,
-		                S_ISREG(st.st_mode) ? "too large" : "not a regular file");
-	}
-	uint8_t *buf = malloc((size_t)st.st_size + 1);
-	size_t got = 0;
-	while (buf && got < (size_t)st.st_size) {
-		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
-	close(fd);
-	if (!buf || got != (size_t)st.st_size) {
-		free(buf);
-		return mtk_fail(ctx, MTK_E_IO, "%s: short read", path);
-	}
-	*out = buf;
-	*len = got;
-	return 0;
-}
-
 static json_t *json_u64(uint64_t v)
 {
 	if (v <= (uint64_t)LLONG_MAX)
@@ -164,12 +118,6 @@ static json_t *json_u64(uint64_t v)
 static json_t *json_str_or_null(const char *s)
 {
 	return s ? json_string(s) : json_null();
-}
-
-static void hex32(const uint8_t *b, char out[65])
-{
-	for (int i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", b[i]);
 }
 
 /* ------------------------------------------------------------ finding images */
@@ -281,7 +229,7 @@ static void check_preloader(struct inspect *in, struct image *im, const char *pa
 	uint8_t *buf;
 	size_t len;
 	mtk_ctx_clear_error(in->cli->ctx);
-	int rc = read_file(in->cli->ctx, path, PRELOADER_MAX, &buf, &len, NULL);
+	int rc = mtk_read_small_file(in->cli->ctx, path, PRELOADER_MAX, &buf, &len, NULL);
 	if (rc == 0)
 		rc = mtk_preloader_parse(in->cli->ctx, buf, len, &im->pl);
 	if (rc < 0) {
@@ -398,7 +346,8 @@ static void load_checksum_ini(struct inspect *in)
 		size_t len;
 		bool absent;
 		mtk_ctx_clear_error(in->cli->ctx);
-		int rc = path ? read_file(in->cli->ctx, path, 1u << 20, &buf, &len, &absent) : MTK_E_NOMEM;
+		int rc = path ? mtk_read_small_file(in->cli->ctx, path, 1u << 20, &buf, &len, &absent)
+		              : MTK_E_NOMEM;
 		if (rc == 0 && absent) {
 			free(path);
 			continue;
@@ -552,7 +501,7 @@ static json_t *image_json(const struct inspect *in, const struct image *im)
 	json_object_set_new(o, "present", json_boolean(im->present));
 	if (im->present) {
 		char hex[65];
-		hex32(im->sha256, hex);
+		mtk_hex_encode(hex, im->sha256, 32);
 		json_object_set_new(o, "size", json_u64(im->size));
 		json_object_set_new(o, "sha256", json_string(hex));
 		json_object_set_new(o, "format", json_string(im->sparse ? "sparse" : "raw"));
@@ -743,7 +692,7 @@ static void image_cell(const struct inspect *in, const struct image *im, char *o
 	}
 	char sz[32], hex[65];
 	human_size(im->sparse ? im->expanded : im->size, sz, sizeof sz);
-	hex32(im->sha256, hex);
+	mtk_hex_encode(hex, im->sha256, 32);
 	snprintf(out, cap, "%s %s%s sha256:%.12s%s%s%s%s", im->sparse ? "sparse" : "raw", sz,
 	         im->fits == 0 ? " TOO BIG" : "", hex, in->have_ini ? " cks:" : "",
 	         in->have_ini ? mtk_cks_status_name(im->cks) : "", im->manifest ? " sig:" : "",
@@ -938,7 +887,7 @@ int cmd_inspect(struct cli *cli, int argc, char **argv)
 	struct stat st;
 	if (stat(in.path, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size > SCATTER_MAX)
 		return cli_inspect_file(cli, in.path); /* far too big for a scatter file */
-	rc = read_file(cli->ctx, in.path, SCATTER_MAX, &buf, &len, NULL);
+	rc = mtk_read_small_file(cli->ctx, in.path, SCATTER_MAX, &buf, &len, NULL);
 	if (rc < 0)
 		return cli_fail(cli, rc, "inspect");
 	int status;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "core/fileutil.h"
 #include "mtkflash/dafile.h"
 #include "mtkflash/imagefile.h"
 
@@ -29,36 +30,12 @@ static int io_error(struct cli *cli, const char *path, const char *why)
 	return EXIT_IO;
 }
 
-/* Up to `max` bytes from the start of the file. */
+/* Up to `max` bytes from the start of the file.  cli_inspect_file() has read
+ * its head already, so a failure here is as rare as one there and reads the same. */
 static int read_head(struct cli *cli, const char *path, size_t max, uint8_t **out, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return io_error(cli, path, strerror(errno));
-	uint8_t *buf = malloc(max ? max : 1);
-	if (!buf) {
-		close(fd);
-		return io_error(cli, path, "out of memory");
-	}
-	size_t got = 0;
-	while (got < max) {
-		ssize_t n = read(fd, buf + got, max - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-			close(fd);
-			free(buf);
-			return io_error(cli, path, strerror(e));
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	close(fd);
-	*out = buf;
-	*len = got;
-	return EXIT_OK;
+	int rc = mtk_read_file_head(cli->ctx, path, max, out, len);
+	return rc < 0 ? cli_fail(cli, rc, "inspect") : EXIT_OK;
 }
 
 static void set_str(struct cli *cli, const char *key, const char *v)

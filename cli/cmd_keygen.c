@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "core/fileutil.h"
 #include "mtkflash/manifest.h"
 
 static void print_help(void)
@@ -70,15 +71,6 @@ static int write_new(struct cli *cli, const char *path, const char *text, mode_t
 	return 0;
 }
 
-static char *with_suffix(const char *prefix, const char *suffix)
-{
-	size_t n = strlen(prefix) + strlen(suffix) + 1;
-	char *p = malloc(n);
-	if (p)
-		snprintf(p, n, "%s%s", prefix, suffix);
-	return p;
-}
-
 static int write_pair(struct cli *cli, const char *keypath, const char *pubpath, const char *comment)
 {
 	struct mtk_minisign_seckey sk;
@@ -136,8 +128,8 @@ int cmd_keygen(struct cli *cli, int argc, char **argv)
 	}
 	if (!prefix || !*prefix)
 		return cli_usage(cli, "keygen", "--out PREFIX is required");
-	char *keypath = with_suffix(prefix, ".key");
-	char *pubpath = with_suffix(prefix, ".pub");
+	char *keypath = mtk_str_concat(prefix, ".key");
+	char *pubpath = mtk_str_concat(prefix, ".pub");
 	int status;
 	if (!keypath || !pubpath)
 		status = cli_fail(cli, MTK_E_NOMEM, "keygen");

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli_da.h"
+#include "core/bytes.h"
 
 static const char help[] =
 	"Usage: mtkflash printgpt [--preloader FILE] [--json]\n"
@@ -18,8 +19,7 @@ static json_t *storage_json(const struct mtk_da_storage *st)
 {
 	json_t *o = json_object();
 	char cid[33];
-	for (int i = 0; i < 16; i++)
-		snprintf(cid + 2 * i, 3, "%02x", st->cid[i]);
+	mtk_hex_encode(cid, st->cid, 16);
 	json_object_set_new(o, "type", json_string(mtk_storage_type_name(st->type)));
 	json_object_set_new(o, "cid", json_string(cid));
 	for (int r = 0; r < MTK_REGION_COUNT; r++)

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "cli_da.h"
+#include "core/fileutil.h"
 #include "mtkflash/imagefile.h"
 
 #define PRELOADER_READ_MAX (1u << 20) /* the largest preloader area seen is 0x81000 bytes */
@@ -109,15 +110,13 @@ static void board_from_preloader(const char *dir, const struct mtk_ptable *t, ch
 			continue;
 		char path[4200];
 		snprintf(path, sizeof path, "%s/%s.img", dir, t->parts[i].name);
-		FILE *f = fopen(path, "rb");
-		uint8_t *buf = f ? malloc(PRELOADER_READ_MAX) : NULL;
-		size_t n = buf ? fread(buf, 1, PRELOADER_READ_MAX, f) : 0;
+		uint8_t *buf;
+		size_t n;
 		struct mtk_preloader_info pl;
-		if (n && mtk_preloader_parse(NULL, buf, n, &pl) == 0 && pl.board[0])
+		if (mtk_read_file_head(NULL, path, PRELOADER_READ_MAX, &buf, &n) == 0 && n &&
+		    mtk_preloader_parse(NULL, buf, n, &pl) == 0 && pl.board[0])
 			snprintf(out, cap, "%s", pl.board);
 		free(buf);
-		if (f)
-			fclose(f);
 		return;
 	}
 }

@@ -475,42 +475,22 @@ static int refuse_read(struct da *d, uint32_t status)
 	return emu_send(d->e, st, 4);
 }
 
-/* [n bytes at off][u16 byte sum]; -1 when the backing file failed under us
- * (nothing sane to send). */
-static int load_packet(struct da *d, uint64_t off, uint8_t *buf, size_t n)
-{
-	if (emu_emmc_read(d->s, d->area, off, buf, n) != 0)
-		return -1;
-	mtk_put_u16be(buf + n, mtk_sum16_update(0, buf, n));
-	return 0;
-}
-
 static int stream_read(struct da *d, uint64_t off, uint64_t len, uint32_t pkt)
 {
-	uint8_t *cur = packet_buf(d, 2 * ((size_t)pkt + 2));
-	if (!cur)
-		return -1;
-	uint8_t *next = cur + pkt + 2;
-	size_t n = len < pkt ? (size_t)len : pkt;
-	if (load_packet(d, off, cur, n) < 0)
+	uint8_t *buf = packet_buf(d, (size_t)pkt + 2);
+	if (!buf)
 		return -1;
 	for (uint64_t done = 0; done < len;) {
-		if (emu_send(d->e, cur, n + 2) < 0)
-			return -1;
-		/* Reads have no side effects, so the next packet is fetched while
-		 * the host checks and acknowledges this one: the emulator's file
-		 * I/O stays off the modelled link time. */
-		size_t m = len - done - n < pkt ? (size_t)(len - done - n) : pkt;
+		size_t n = len - done < pkt ? (size_t)(len - done) : pkt;
+		if (emu_emmc_read(d->s, d->area, off + done, buf, n) != 0)
+			return -1; /* the backing file failed under us: nothing sane to send */
+		mtk_put_u16be(buf + n, mtk_sum16_update(0, buf, n));
 		uint8_t ack;
-		if ((m && load_packet(d, off + done + n, next, m) < 0) || emu_recv_u8(d->e, &ack) < 0)
+		if (emu_send(d->e, buf, n + 2) < 0 || emu_recv_u8(d->e, &ack) < 0)
 			return -1;
 		if (ack != ACK)
 			return 0; /* the host gave up on this read */
 		done += n;
-		uint8_t *t = cur;
-		cur = next;
-		next = t;
-		n = m;
 	}
 	return 0;
 }

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /* The device object: options, state directory, identity, serving. */
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -12,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/bytes.h"
 #include "emu_internal.h"
 
 /* ME_ID and SOC_ID persist here, so a device keeps its identity across runs. */
@@ -50,9 +50,10 @@ static bool parse_hex32(const char *s, uint32_t *out)
 		return false;
 	uint32_t v = 0;
 	for (; *s; s++) {
-		if (!isxdigit((unsigned char)*s))
+		int d = mtk_hex_digit((unsigned char)*s);
+		if (d < 0)
 			return false;
-		v = v << 4 | (uint32_t)(isdigit((unsigned char)*s) ? *s - '0' : (tolower((unsigned char)*s) - 'a' + 10));
+		v = v << 4 | (uint32_t)d;
 	}
 	*out = v;
 	return true;
@@ -220,22 +221,15 @@ static void derive_identity(struct mtkemu *e)
 		}
 }
 
-static void hex_encode(char *out, const uint8_t *b, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", b[i]);
-}
-
 static bool hex_decode(const char *s, uint8_t *out, size_t n)
 {
 	if (strlen(s) != 2 * n)
 		return false;
 	for (size_t i = 0; i < n; i++) {
-		uint32_t v;
-		char two[3] = { s[2 * i], s[2 * i + 1], '\0' };
-		if (!isxdigit((unsigned char)two[0]) || !isxdigit((unsigned char)two[1]) || !parse_hex32(two, &v))
+		int hi = mtk_hex_digit((unsigned char)s[2 * i]), lo = mtk_hex_digit((unsigned char)s[2 * i + 1]);
+		if (hi < 0 || lo < 0)
 			return false;
-		out[i] = (uint8_t)v;
+		out[i] = (uint8_t)(hi << 4 | lo);
 	}
 	return true;
 }
@@ -247,8 +241,8 @@ static int save_identity(const struct mtkemu *e, const char *path, char *err, si
 		snprintf(err, errlen, "state directory path too long");
 		return -1;
 	}
-	hex_encode(me, e->me_id, sizeof e->me_id);
-	hex_encode(soc, e->soc_id, sizeof e->soc_id);
+	mtk_hex_encode(me, e->me_id, sizeof e->me_id);
+	mtk_hex_encode(soc, e->soc_id, sizeof e->soc_id);
 	FILE *f = fopen(tmp, "w");
 	if (!f) {
 		snprintf(err, errlen, "cannot write '%s': %s", tmp, strerror(errno));

@@ -13,9 +13,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/fileutil.h"
 #include "mtkflash/core.h"
 
 #define BLOCK_SIZE_EMMC 0x20000u /* unit of 0xFFFFxxxx tail addresses (§1.8) */
+#define SCATTER_FILE_MAX (16u << 20)
 
 struct line_iter {
 	const char *p, *end;
@@ -405,41 +407,20 @@ int emu_scatter_parse(const char *text, size_t len, const char *fname, struct em
 int emu_scatter_load(const char *path, struct emu_scatter *out, char *err, size_t errlen)
 {
 	memset(out, 0, sizeof(*out));
-	FILE *f = fopen(path, "rbe");
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return MTK_E_IO;
+	mtk_ctx *ctx = mtk_ctx_new();
+	if (!ctx) {
+		snprintf(err, errlen, "out of memory");
+		return MTK_E_NOMEM;
 	}
-	size_t cap = 1 << 16, len = 0;
-	char *buf = malloc(cap);
-	size_t n;
-	while (buf && (n = fread(buf + len, 1, cap - len, f)) > 0) {
-		len += n;
-		if (len == cap && cap < (16u << 20)) {
-			char *nb = realloc(buf, cap * 2);
-			if (!nb) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = nb;
-			cap *= 2;
-		} else if (len == cap) {
-			break;
-		}
-	}
-	bool rderr = ferror(f);
-	fclose(f);
-	if (!buf || rderr || len == cap) {
-		int rc = buf ? MTK_E_IO : MTK_E_NOMEM;
-		snprintf(err, errlen, "%s: %s", path,
-		         !buf    ? "out of memory"
-		         : rderr ? "read error"
-		                 : "larger than 16 MiB");
-		free(buf);
+	uint8_t *buf;
+	size_t len;
+	int rc = mtk_read_small_file(ctx, path, SCATTER_FILE_MAX, &buf, &len, NULL);
+	if (rc < 0)
+		snprintf(err, errlen, "%s", mtk_ctx_error(ctx));
+	mtk_ctx_free(ctx);
+	if (rc < 0)
 		return rc;
-	}
-	int rc = emu_scatter_parse(buf, len, path, out, err, errlen);
+	rc = emu_scatter_parse((const char *)buf, len, path, out, err, errlen);
 	free(buf);
 	return rc;
 }

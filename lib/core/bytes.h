@@ -138,4 +138,28 @@ static inline bool mtk_mul_overflows(uint64_t a, uint64_t b, uint64_t *prod)
 	return __builtin_mul_overflow(a, b, prod);
 }
 
+/* Lower-case hex of `n` bytes: 2n digits and a '\0' into `out`; returns 2n. */
+static inline size_t mtk_hex_encode(char *out, const uint8_t *b, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[b[i] >> 4];
+		out[2 * i + 1] = digits[b[i] & 15];
+	}
+	out[2 * n] = '\0';
+	return 2 * n;
+}
+
+/* The value of one hex digit of either case, or -1. */
+static inline int mtk_hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 #endif

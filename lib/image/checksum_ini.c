@@ -12,6 +12,7 @@
 
 #include "core/checksum.h"
 #include "core/ctx.h"
+#include "core/fileutil.h"
 #include "image/scatter_priv.h"
 #include "mtkflash/checksum_ini.h"
 
@@ -288,22 +289,13 @@ enum mtk_cks_status mtk_checksum_ini_judge(const struct mtk_checksum_ini *c, con
 	return e->value == got ? MTK_CKS_MATCH : MTK_CKS_MISMATCH;
 }
 
-static char *join(const char *dir, const char *file)
-{
-	size_t n = strlen(dir) + strlen(file) + 2;
-	char *p = malloc(n);
-	if (p)
-		snprintf(p, n, "%s/%s", dir, file);
-	return p;
-}
-
 static int verify_part(mtk_ctx *ctx, const struct mtk_checksum_ini *c, const struct mtk_scatter_part *p,
                        const char *dir, struct mtk_cks_result *r)
 {
 	*r = (struct mtk_cks_result){.name = p->name, .file = p->file};
 	bool present = false;
 	if (mtk_scatter_file_name_ok(p->file)) {
-		char *path = join(dir, p->file);
+		char *path = mtk_path_join(dir, p->file);
 		if (!path)
 			return mtk_fail(ctx, MTK_E_NOMEM, "out of memory");
 		uint64_t size;

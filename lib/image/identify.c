@@ -1,14 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* What is this file?  Classification by content, never by name: MediaTek
  * packages call sparse images .img, .bin or nothing at all. */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/bytes.h"
 #include "core/ctx.h"
+#include "core/fileutil.h"
 #include "mtkflash/imagefile.h"
 
 const char *mtk_file_kind_name(enum mtk_file_kind k)
@@ -97,27 +95,9 @@ enum mtk_file_kind mtk_identify_buf(const uint8_t *buf, size_t len)
 int mtk_identify_file(mtk_ctx *ctx, const char *path, enum mtk_file_kind *kind)
 {
 	*kind = MTK_FILE_UNKNOWN;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return mtk_fail(ctx, MTK_E_IO, "%s: %s", path, strerror(errno));
-	uint8_t *buf = malloc(MTK_IDENTIFY_HEAD);
-	if (!buf) {
-		close(fd);
-		return mtk_fail(ctx, MTK_E_NOMEM, "%s", path);
-	}
-	size_t got = 0;
-	int rc = 0;
-	while (got < MTK_IDENTIFY_HEAD) {
-		ssize_t n = read(fd, buf + got, MTK_IDENTIFY_HEAD - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			rc = mtk_fail(ctx, MTK_E_IO, "%s: %s", path, strerror(errno));
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	close(fd);
+	uint8_t *buf;
+	size_t got;
+	int rc = mtk_read_file_head(ctx, path, MTK_IDENTIFY_HEAD, &buf, &got);
 	if (rc == 0)
 		*kind = mtk_identify_buf(buf, got);
 	free(buf);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "core/ctx.h"
+#include "core/fileutil.h"
 #include "mtkflash/manifest.h"
 
 #define HASH_BUF       (1024 * 1024)
@@ -32,62 +33,6 @@ const char *mtk_entry_status_name(enum mtk_entry_status s)
 {
 	static const char *const names[] = {"match", "mismatch", "missing", "unlisted"};
 	return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "?";
-}
-
-static char *join(const char *dir, const char *name)
-{
-	size_t n = strlen(dir) + strlen(name) + 2;
-	char *p = malloc(n);
-	if (p)
-		snprintf(p, n, "%s/%s", dir, name);
-	return p;
-}
-
-/* Read a whole small file; *missing is set instead of failing when it does not exist. */
-static int read_small(mtk_ctx *ctx, const char *path, size_t max, uint8_t **out, size_t *len, bool *missing)
-{
-	*out = NULL;
-	*len = 0;
-	if (missing)
-		*missing = false;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT && missing) {
-			*missing = true;
-			return 0;
-		}
-		return mtk_fail(ctx, MTK_E_IO, "%s: %s", path, strerror(errno));
-	}
-	struct stat st;
-	int rc = 0;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-		rc = mtk_fail(ctx, MTK_E_IO, "%s: not a regular file", path);
-	else if ((uint64_t)st.st_size > max)
-		rc = mtk_fail(ctx, MTK_E_RANGE, "%s: %lld bytes, more than the %zu this file may have", path,
-		              (long long)st.st_size, max);
-	uint8_t *buf = rc ? NULL : malloc((size_t)st.st_size + 1);
-	if (!rc && !buf)
-		rc = mtk_fail(ctx, MTK_E_NOMEM, "%s", path);
-	size_t got = 0;
-	while (!rc && got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			rc = mtk_fail(ctx, MTK_E_IO, "%s: %s", path,
-			              n < 0 ? strerror(errno) : "file shrank while reading");
-		else
-			got += (size_t)n;
-	}
-	close(fd);
-	if (rc) {
-		free(buf);
-		return rc;
-	}
-	buf[got] = '\0';
-	*out = buf;
-	*len = got;
-	return 0;
 }
 
 int mtk_sha256_file(mtk_ctx *ctx, const char *path, uint8_t out[32], uint64_t *size)
@@ -177,7 +122,7 @@ static int walk(mtk_ctx *ctx, const char *root, const char *rel, int depth, stru
 
 static int walk_entry(mtk_ctx *ctx, const char *root, const char *rel, int depth, struct name_list *out)
 {
-	char *path = join(root, rel);
+	char *path = mtk_path_join(root, rel);
 	if (!path)
 		return mtk_fail(ctx, MTK_E_NOMEM, "listing files");
 	struct stat st;
@@ -199,7 +144,7 @@ static int walk(mtk_ctx *ctx, const char *root, const char *rel, int depth, stru
 	if (depth > WALK_DEPTH_MAX)
 		return mtk_fail(ctx, MTK_E_RANGE, "%s/%s: directories nested more than %d deep", root, rel,
 		                WALK_DEPTH_MAX);
-	char *path = rel ? join(root, rel) : strdup(root);
+	char *path = rel ? mtk_path_join(root, rel) : strdup(root);
 	if (!path)
 		return mtk_fail(ctx, MTK_E_NOMEM, "listing files");
 	DIR *d = opendir(path);
@@ -213,7 +158,7 @@ static int walk(mtk_ctx *ctx, const char *root, const char *rel, int depth, stru
 	while (rc == 0 && (de = readdir(d)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		char *child = rel ? join(rel, de->d_name) : strdup(de->d_name);
+		char *child = rel ? mtk_path_join(rel, de->d_name) : strdup(de->d_name);
 		if (!child) {
 			rc = mtk_fail(ctx, MTK_E_NOMEM, "listing files");
 			break;
@@ -249,7 +194,7 @@ int mtk_manifest_hash_dir(mtk_ctx *ctx, const char *dir, struct mtk_manifest *ou
 	if (!out->entries)
 		rc = mtk_fail(ctx, MTK_E_NOMEM, "manifest");
 	for (size_t i = 0; rc == 0 && i < l.n; i++) {
-		char *path = join(dir, l.v[i]);
+		char *path = mtk_path_join(dir, l.v[i]);
 		rc = path ? mtk_sha256_file(ctx, path, out->entries[i].sha256, NULL)
 		          : mtk_fail(ctx, MTK_E_NOMEM, "%s", dir);
 		free(path);
@@ -276,7 +221,7 @@ static int keyset_add_file(mtk_ctx *ctx, struct keyset *ks, const char *path, bo
 {
 	uint8_t *buf;
 	size_t len;
-	int rc = read_small(ctx, path, SMALL_MAX, &buf, &len, NULL);
+	int rc = mtk_read_small_file(ctx, path, SMALL_MAX, &buf, &len, NULL);
 	struct mtk_minisign_pubkey k;
 	if (rc == 0)
 		rc = mtk_minisign_pubkey_parse(ctx, path, buf, len, &k);
@@ -318,7 +263,7 @@ static int keyset_add_dir(mtk_ctx *ctx, struct keyset *ks, const char *dir)
 	closedir(d);
 	qsort(l.v, l.n, sizeof *l.v, cmp_str);
 	for (size_t i = 0; rc == 0 && i < l.n; i++) {
-		char *path = join(dir, l.v[i]);
+		char *path = mtk_path_join(dir, l.v[i]);
 		rc = path ? keyset_add_file(ctx, ks, path, true) : mtk_fail(ctx, MTK_E_NOMEM, "trusted keys");
 		free(path);
 	}
@@ -372,19 +317,19 @@ int mtk_manifest_load(mtk_ctx *ctx, const char *dir, const char *const *trust_fi
                       const char *trust_dir, struct mtk_manifest *out)
 {
 	memset(out, 0, sizeof *out);
-	char *sums_path = join(dir, "SHA256SUMS");
-	char *sig_path = join(dir, "SHA256SUMS.minisig");
+	char *sums_path = mtk_path_join(dir, "SHA256SUMS");
+	char *sig_path = mtk_path_join(dir, "SHA256SUMS.minisig");
 	uint8_t *sums = NULL, *sigbuf = NULL;
 	size_t sums_len = 0, sig_len = 0;
 	bool no_sums = false, no_sig = false;
 	struct keyset ks = {0};
 	int rc = sums_path && sig_path ? 0 : mtk_fail(ctx, MTK_E_NOMEM, "%s", dir);
 	if (rc == 0)
-		rc = read_small(ctx, sums_path, SUMS_MAX, &sums, &sums_len, &no_sums);
+		rc = mtk_read_small_file(ctx, sums_path, SUMS_MAX, &sums, &sums_len, &no_sums);
 	if (rc == 0 && !no_sums)
 		rc = mtk_sha256sums_parse(ctx, sums_path, sums, sums_len, out);
 	if (rc == 0 && !no_sums)
-		rc = read_small(ctx, sig_path, SMALL_MAX, &sigbuf, &sig_len, &no_sig);
+		rc = mtk_read_small_file(ctx, sig_path, SMALL_MAX, &sigbuf, &sig_len, &no_sig);
 	for (size_t i = 0; rc == 0 && i < ntrust; i++)
 		rc = keyset_add_file(ctx, &ks, trust_files[i], false);
 	if (rc == 0 && trust_dir)
@@ -410,7 +355,7 @@ int mtk_manifest_load(mtk_ctx *ctx, const char *dir, const char *const *trust_fi
 /* Write via a temporary file and rename, so a crash never leaves a torn manifest. */
 static int write_file_atomic(mtk_ctx *ctx, const char *dir, const char *name, const char *text, size_t len)
 {
-	char *final = join(dir, name);
+	char *final = mtk_path_join(dir, name);
 	char *tmp = final ? malloc(strlen(final) + 8) : NULL;
 	if (!tmp) {
 		free(final);
@@ -468,7 +413,7 @@ static int load_seckey(mtk_ctx *ctx, const char *keyfile, struct mtk_minisign_se
 {
 	uint8_t *buf;
 	size_t len;
-	int rc = read_small(ctx, keyfile, SMALL_MAX, &buf, &len, NULL);
+	int rc = mtk_read_small_file(ctx, keyfile, SMALL_MAX, &buf, &len, NULL);
 	if (rc == 0)
 		rc = mtk_minisign_seckey_parse(ctx, keyfile, buf, len, sk);
 	if (buf)
@@ -533,7 +478,7 @@ static int check_listed(mtk_ctx *ctx, const char *dir, const struct mtk_manifest
 	c->name = strdup(e->name);
 	if (!c->name)
 		return mtk_fail(ctx, MTK_E_NOMEM, "checking %s", dir);
-	char *path = join(dir, e->name);
+	char *path = mtk_path_join(dir, e->name);
 	if (!path)
 		return mtk_fail(ctx, MTK_E_NOMEM, "checking %s", dir);
 	struct stat st;

@@ -78,21 +78,13 @@ bool sc_ieqn(const char *a, size_t n, const char *b)
 	return strlen(b) == n && strncasecmp(a, b, n) == 0;
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* "0x1F" (any case, leading zeros allowed) or decimal; 64-bit, no sign. */
 bool sc_parse_u64(const char *s, size_t n, uint64_t *out)
 {
 	uint64_t v = 0;
 	if (n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
 		for (size_t i = 2; i < n; i++) {
-			int d = hexval((unsigned char)s[i]);
+			int d = mtk_hex_digit((unsigned char)s[i]);
 			if (d < 0 || v >> 60)
 				return false;
 			v = v << 4 | (uint64_t)d;

@@ -7,19 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/bytes.h"
 #include "core/ctx.h"
 #include "mtkflash/manifest.h"
-
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 bool mtk_manifest_name_ok(const char *name)
 {
@@ -80,7 +70,7 @@ static int parse_line(mtk_ctx *ctx, const char *fname, size_t lineno, const char
 		return mtk_fail(ctx, MTK_E_PARSE, "%s line %zu: too short for '<64 hex digits>  <name>'",
 		                fname, lineno);
 	for (size_t i = 0; i < 64; i++) {
-		int hi = hexval((unsigned char)line[i]);
+		int hi = mtk_hex_digit((unsigned char)line[i]);
 		if (hi < 0)
 			return mtk_fail(ctx, MTK_E_PARSE, "%s line %zu: column %zu: '%c' is not a hex digit",
 			                fname, lineno, i + 1 + escaped, line[i]);
@@ -234,15 +224,11 @@ static bool needs_escape(const char *name)
 
 static size_t format_entry(char *out, const struct mtk_manifest_entry *e)
 {
-	static const char digits[] = "0123456789abcdef";
 	size_t o = 0;
 	bool esc = needs_escape(e->name);
 	if (esc)
 		out[o++] = '\\';
-	for (int i = 0; i < 32; i++) {
-		out[o++] = digits[e->sha256[i] >> 4];
-		out[o++] = digits[e->sha256[i] & 15];
-	}
+	o += mtk_hex_encode(out + o, e->sha256, 32);
 	out[o++] = ' ';
 	out[o++] = ' ';
 	for (const char *p = e->name; *p; p++) {

@@ -14,47 +14,18 @@ Checks, against the in-process emulator:
 - fault write-protect: write and erase fail naming the partition and the
   write protection, storage unchanged; reads still work."""
 import hashlib
-import json
 import os
-import subprocess
 import sys
-import tempfile
 
-MTKFLASH = os.environ["MTKFLASH"]
-MTKEMU = os.environ["MTKEMU"]
-SCATTER = os.path.join(os.environ["MTK_FIXTURES"], "scatter")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mtkutil import (SCATTERS, check, flash, in_tmpdir, pick, provision_fixture, read_file,  # noqa: E402
+                     scatter_names, state_bytes, write_file)
 
 CHIPS = [
     ("MT6580", "MT6580__Dewil-King_Sectter-File__MT6580_Android_scatter.txt", []),
     ("MT6737", "MT6737M__Dewil-King_Sectter-File__MT6737M_Android_scatter.txt", ["--user-size", "16G"]),
 ]
 STATE_FILES = ["boot1.bin", "boot2.bin", "rpmb.bin", "user.bin", "ext_csd.bin", "device.ini"]
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-
-
-def run(args, expect=0, timeout=300):
-    p = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
-    if expect is not None and p.returncode != expect:
-        raise AssertionError("%s: exit %d (wanted %s)\nstdout: %s\nstderr: %s"
-                             % (" ".join(args), p.returncode, expect, p.stdout[-2000:], p.stderr[-2000:]))
-    return p
-
-
-def flash(port, *args, expect=0, json_out=False):
-    cmd = [MTKFLASH, "-q", "--port", port] + (["--json"] if json_out else []) + list(args)
-    p = run(cmd, expect=expect)
-    return json.loads(p.stdout) if json_out else p
-
-
-def scatter_names(path):
-    with open(path, encoding="utf-8", errors="replace") as f:
-        return [line.split(":", 1)[1].strip() for line in f if line.strip().startswith("partition_name:")]
 
 
 def state_digest(state):
@@ -88,29 +59,8 @@ def state_digest(state):
     return h.hexdigest()
 
 
-def state_bytes(state, off, length):
-    with open(os.path.join(state, "user.bin"), "rb") as f:
-        f.seek(off)
-        return f.read(length)
-
-
-def pick(parts, *names):
-    for want in names:
-        for p in parts:
-            if p["name"].lower() == want.lower():
-                return p
-    raise AssertionError("none of %s in %s" % (names, [p["name"] for p in parts]))
-
-
-def provision(tmp, chip, fixture, extra):
-    state = os.path.join(tmp, "state-" + chip)
-    run([MTKEMU, "provision", "--chip", chip, "--state", state,
-         "--scatter", os.path.join(SCATTER, fixture)] + extra)
-    return state
-
-
 def test_brom_with_preloader(tmp, chip, fixture, extra):
-    state = provision(tmp, chip, fixture, extra)
+    state = provision_fixture(tmp, chip, fixture, extra)
     booted = "emu:%s,state=%s" % (chip.lower(), state)
     pl = os.path.join(tmp, chip + "-pl.bin")
     # The package's preloader, as the device holds it: the partition for one
@@ -122,31 +72,26 @@ def test_brom_with_preloader(tmp, chip, fixture, extra):
     brom = booted + ",mode=brom"
     doc = flash(brom, "printgpt", "--preloader", pl, json_out=True)
     names = sorted(p["name"].lower() for p in doc["partitions"])
-    want = sorted(n.lower() for n in scatter_names(os.path.join(SCATTER, fixture)))
+    want = sorted(n.lower() for n in scatter_names(os.path.join(SCATTERS, fixture)))
     check(names == want, "%s BROM: printgpt lists %s, the scatter %s" % (chip, names, want))
     check(doc["storage"]["ram"] == 1 << 30, "%s BROM: DRAM size %s" % (chip, doc["storage"].get("ram")))
 
     target = pick(doc["partitions"], "recovery", "boot")
     data = os.urandom(1 << 20)
-    img = os.path.join(tmp, chip + "-1m.bin")
-    with open(img, "wb") as f:
-        f.write(data)
+    img = write_file(os.path.join(tmp, chip + "-1m.bin"), data)
     flash(brom, "write", target["name"], img, "--preloader", pl)
     back = os.path.join(tmp, chip + "-1m-back.bin")
     flash(brom, "read", target["name"], back, "--preloader", pl)
-    with open(back, "rb") as f:
-        got = f.read(len(data))
+    got = read_file(back, len(data))
     check(got == data, "%s BROM: %s read back differs from what was written" % (chip, target["name"]))
-    check(state_bytes(state, target["start"], len(data)) == data,
+    check(state_bytes(state, "user", target["start"], len(data)) == data,
           "%s BROM: the emulator's storage does not hold the written data" % chip)
     return state, pl, target
 
 
 def test_brom_without_preloader(tmp, chip, state, target):
     brom = "emu:%s,state=%s,mode=brom" % (chip.lower(), state)
-    img = os.path.join(tmp, "nopl.bin")
-    with open(img, "wb") as f:
-        f.write(os.urandom(1 << 20))
+    img = write_file(os.path.join(tmp, "nopl.bin"), os.urandom(1 << 20))
     before = state_digest(state)
     for args in (["printgpt"], ["write", target["name"], img], ["erase", target["name"]]):
         p = flash(brom, *args, expect=None)
@@ -160,9 +105,7 @@ def test_brom_without_preloader(tmp, chip, state, target):
 def test_wrong_preloader(tmp, chip, state, other_pl, target):
     """Another board's preloader: its EMI settings are for other DRAM."""
     brom = "emu:%s,state=%s,mode=brom" % (chip.lower(), state)
-    img = os.path.join(tmp, "wrongpl.bin")
-    with open(img, "wb") as f:
-        f.write(os.urandom(1 << 20))
+    img = write_file(os.path.join(tmp, "wrongpl.bin"), os.urandom(1 << 20))
     before = state_digest(state)
     p = flash(brom, "write", target["name"], img, "--preloader", other_pl, expect=None)
     check(p.returncode != 0, "%s: a write with another board's preloader succeeded" % chip)
@@ -173,9 +116,7 @@ def test_wrong_preloader(tmp, chip, state, other_pl, target):
 
 def test_write_protect(tmp, chip, state, target):
     port = "emu:%s,state=%s,mode=preloader,faults=write-protect" % (chip.lower(), state)
-    img = os.path.join(tmp, "wp.bin")
-    with open(img, "wb") as f:
-        f.write(os.urandom(1 << 20))
+    img = write_file(os.path.join(tmp, "wp.bin"), os.urandom(1 << 20))
     before = state_digest(state)
     p = flash(port, "write", target["name"], img, expect=None)
     check(p.returncode not in (0, 2), "write-protect: write exit %d" % p.returncode)
@@ -192,30 +133,21 @@ def test_write_protect(tmp, chip, state, target):
     check(os.path.getsize(back) == target["size"], "write-protect: read of %s failed" % target["name"])
 
 
-def main():
-    with tempfile.TemporaryDirectory(prefix="mtkflash-da-brom-") as tmp:
-        done = {}
-        for chip, fixture, extra in CHIPS:
-            try:
-                done[chip] = test_brom_with_preloader(tmp, chip, fixture, extra)
-            except AssertionError as e:
-                check(False, "%s: %s" % (chip, e))
+def main(tmp):
+    done = {}
+    for chip, fixture, extra in CHIPS:
         try:
-            if "MT6580" in done:
-                state, _, target = done["MT6580"]
-                test_brom_without_preloader(tmp, "MT6580", state, target)
-                test_write_protect(tmp, "MT6580", state, target)
-            if "MT6580" in done and "MT6737" in done:
-                state, _, target = done["MT6737"]
-                test_wrong_preloader(tmp, "MT6737", state, done["MT6580"][1], target)
+            done[chip] = test_brom_with_preloader(tmp, chip, fixture, extra)
         except AssertionError as e:
-            check(False, str(e))
-    if failures:
-        print("%d failure(s)" % len(failures))
-        return 1
-    print("ok")
-    return 0
+            check(False, "%s: %s" % (chip, e))
+    if "MT6580" in done:
+        state, _, target = done["MT6580"]
+        test_brom_without_preloader(tmp, "MT6580", state, target)
+        test_write_protect(tmp, "MT6580", state, target)
+    if "MT6580" in done and "MT6737" in done:
+        state, _, target = done["MT6737"]
+        test_wrong_preloader(tmp, "MT6737", state, done["MT6580"][1], target)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(in_tmpdir("mtkflash-da-brom-", main))

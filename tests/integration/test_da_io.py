@@ -4,16 +4,13 @@
 the provisioned scatter's partitions, writes read back byte for byte (user
 area and boot1), erase, readback matches the emulator's storage, and the
 errors: no DA entry for the chip, image too large, cable pulled mid-write."""
-import json
 import os
 import struct
-import subprocess
 import sys
-import tempfile
 
-MTKFLASH = os.environ["MTKFLASH"]
-MTKEMU = os.environ["MTKEMU"]
-SCATTER = os.path.join(os.environ["MTK_FIXTURES"], "scatter")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mtkutil import (AREA_FILES, MTKFLASH, SCATTERS, check, flash, in_tmpdir, pick,  # noqa: E402
+                     provision_fixture, read_file, run, scatter_names, state_bytes, write_file)
 
 # chip, fixture, provision extras, emulator mode
 CHIPS = [
@@ -23,44 +20,6 @@ CHIPS = [
     ("MT6737", "MT6737M__Dewil-King_Sectter-File__MT6737M_Android_scatter.txt", ["--user-size", "16G"]),
     ("MT6753", "MT6753__Dewil-King_Sectter-File__MT6753_Android_scatter.txt", ["--user-size", "16G"]),
 ]
-AREA_FILES = {"boot1": "boot1.bin", "boot2": "boot2.bin", "rpmb": "rpmb.bin", "user": "user.bin"}
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-
-
-def run(args, expect=0, timeout=300):
-    p = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
-    if expect is not None and p.returncode != expect:
-        raise AssertionError("%s: exit %d (wanted %s)\nstdout: %s\nstderr: %s"
-                             % (" ".join(args), p.returncode, expect, p.stdout[-2000:], p.stderr[-2000:]))
-    return p
-
-
-def flash(port, *args, expect=0, json_out=False):
-    cmd = [MTKFLASH, "-q", "--port", port] + (["--json"] if json_out else []) + list(args)
-    p = run(cmd, expect=expect)
-    return json.loads(p.stdout) if json_out else p
-
-
-def scatter_names(path):
-    names = []
-    with open(path, encoding="utf-8", errors="replace") as f:
-        for line in f:
-            line = line.strip()
-            if line.startswith("partition_name:"):
-                names.append(line.split(":", 1)[1].strip())
-    return names
-
-
-def state_bytes(state, region, off, length):
-    with open(os.path.join(state, AREA_FILES[region]), "rb") as f:
-        f.seek(off)
-        return f.read(length)
 
 
 def files_equal_range(path, state, region, off, size):
@@ -78,32 +37,14 @@ def files_equal_range(path, state, region, off, size):
     return True
 
 
-def provision(tmp, chip, fixture, extra):
-    state = os.path.join(tmp, "state-" + chip)
-    run([MTKEMU, "provision", "--chip", chip, "--state", state,
-         "--scatter", os.path.join(SCATTER, fixture)] + extra)
-    return state
-
-
-def pick(parts, *names):
-    for want in names:
-        for p in parts:
-            if p["name"].lower() == want.lower():
-                return p
-    raise AssertionError("none of %s in %s" % (names, [p["name"] for p in parts]))
-
-
 def io_roundtrip(tmp, chip, state, port, parts):
     target = pick(parts, "boot", "BOOTIMG", "recovery")
     data = os.urandom(3 * 1024 * 1024 + 123)
-    img = os.path.join(tmp, chip + "-img.bin")
-    with open(img, "wb") as f:
-        f.write(data)
+    img = write_file(os.path.join(tmp, chip + "-img.bin"), data)
     flash(port, "write", target["name"], img)
     back = os.path.join(tmp, chip + "-back.bin")
     flash(port, "read", target["name"], back)
-    with open(back, "rb") as f:
-        got = f.read()
+    got = read_file(back)
     check(len(got) == target["size"], "%s: read size %d != partition %d" % (chip, len(got), target["size"]))
     check(got[:len(data)] == data, "%s: %s read-back differs from what was written" % (chip, target["name"]))
     check(got[len(data):len(data) + 389] == bytes(389), "%s: write padding is not zero" % chip)
@@ -112,35 +53,32 @@ def io_roundtrip(tmp, chip, state, port, parts):
 
     # boot1: the preloader area, guarded by a flag.
     pre = os.urandom(256 * 1024)
-    with open(img, "wb") as f:
-        f.write(pre)
+    write_file(img, pre)
     p = flash(port, "write", "preloader", img, expect=6)
     check("--allow-bootloader" in p.stderr, "%s: preloader refusal does not name the flag" % chip)
     flash(port, "write", "preloader", img, "--allow-bootloader")
     r = flash(port, "read", "--region", "boot1", "--offset", "0", "--length", "256K", back, json_out=True)
     check(r["ok"] and r["partition"]["size"] == 256 * 1024, "%s: read --region json" % chip)
-    with open(back, "rb") as f:
-        check(f.read() == pre, "%s: boot1 read-back differs" % chip)
+    check(read_file(back) == pre, "%s: boot1 read-back differs" % chip)
     check(state_bytes(state, "boot1", 0, len(pre)) == pre, "%s: boot1 storage differs" % chip)
 
     # erase: the device no longer holds the data, and a read shows what it holds.
     flash(port, "erase", target["name"])
     flash(port, "read", target["name"], back)
-    with open(back, "rb") as f:
-        erased = f.read()
+    erased = read_file(back)
     check(erased[:len(data)] != data, "%s: erase left the data in place" % chip)
     check(erased == state_bytes(state, "user", target["start"], target["size"]),
           "%s: read after erase differs from the storage" % chip)
 
 
 def test_chip(tmp, chip, fixture, extra):
-    state = provision(tmp, chip, fixture, extra)
+    state = provision_fixture(tmp, chip, fixture, extra)
     # mode=preloader: the test overwrites the preloader, which would leave
     # the next session in BROM mode, needing the package's DRAM settings.
     port = "emu:%s,state=%s,mode=preloader" % (chip.lower(), state)
     doc = flash(port, "printgpt", json_out=True)
     names = [p["name"].lower() for p in doc["partitions"]]
-    want = [n.lower() for n in scatter_names(os.path.join(SCATTER, fixture))]
+    want = [n.lower() for n in scatter_names(os.path.join(SCATTERS, fixture))]
     check(sorted(names) == sorted(want), "%s: printgpt lists %s, the scatter %s" % (chip, names, want))
     check(doc["storage"]["type"] == "emmc", "%s: storage type %s" % (chip, doc["storage"]["type"]))
     io_roundtrip(tmp, chip, state, port, doc["partitions"])
@@ -150,8 +88,7 @@ def test_chip(tmp, chip, fixture, extra):
 def test_readback(tmp, state, port):
     out = os.path.join(tmp, "backup")
     os.mkdir(out)
-    with open(os.path.join(out, "stray"), "w") as f:
-        f.write("x")
+    write_file(os.path.join(out, "stray"), b"x")
     p = flash(port, "readback", out, expect=6)
     check("not empty" in p.stderr, "readback into a non-empty dir: %s" % p.stderr)
     os.unlink(os.path.join(out, "stray"))
@@ -175,10 +112,7 @@ def da_file_without(tmp, code):
     for r in regions:
         entry += struct.pack("<IIIII", *r)
     entry = entry.ljust(0xDC, b"\0")
-    path = os.path.join(tmp, "MTK_AllInOne_DA_other.bin")
-    with open(path, "wb") as f:
-        f.write(hdr + entry + bytes(0x900))
-    return path
+    return write_file(os.path.join(tmp, "MTK_AllInOne_DA_other.bin"), hdr + entry + bytes(0x900))
 
 
 def test_errors(tmp, state, port):
@@ -199,9 +133,7 @@ def test_errors(tmp, state, port):
     check(state_bytes(state, "user", small["start"], 4096) == before, "too-large image was partly written")
 
     target = pick(doc["partitions"], "boot", "recovery")
-    img = os.path.join(tmp, "cut.bin")
-    with open(img, "wb") as f:
-        f.write(os.urandom(8 * 1024 * 1024))
+    img = write_file(os.path.join(tmp, "cut.bin"), os.urandom(8 * 1024 * 1024))
     cut = "emu:mt6580,state=%s,mode=preloader,faults=disconnect-after=3M" % state
     p = run([MTKFLASH, "-q", "--port", cut, "write", target["name"], img], expect=None)
     check(p.returncode != 0, "write across a pulled cable succeeded")
@@ -209,28 +141,19 @@ def test_errors(tmp, state, port):
           "disconnect message does not name the partition: %s" % p.stderr)
 
 
-def main():
-    with tempfile.TemporaryDirectory(prefix="mtkflash-da-io-") as tmp:
-        kept = None
-        for chip, fixture, extra in CHIPS:
-            try:
-                st = test_chip(tmp, chip, fixture, extra)
-                if chip == "MT6580":
-                    kept = st
-            except AssertionError as e:
-                check(False, "%s: %s" % (chip, e))
-        if kept:
-            try:
-                test_readback(tmp, *kept)
-                test_errors(tmp, *kept)
-            except AssertionError as e:
-                check(False, str(e))
-    if failures:
-        print("%d failure(s)" % len(failures))
-        return 1
-    print("ok")
-    return 0
+def main(tmp):
+    kept = None
+    for chip, fixture, extra in CHIPS:
+        try:
+            st = test_chip(tmp, chip, fixture, extra)
+            if chip == "MT6580":
+                kept = st
+        except AssertionError as e:
+            check(False, "%s: %s" % (chip, e))
+    if kept:
+        test_readback(tmp, *kept)
+        test_errors(tmp, *kept)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(in_tmpdir("mtkflash-da-io-", main))

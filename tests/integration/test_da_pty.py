@@ -13,33 +13,14 @@ of the user area, formats.md §1.8); 8 MiB of random data written to `boot`
 read back byte for byte; SIGTERM ends the emulator cleanly."""
 import json
 import os
-import select
-import signal
-import subprocess
 import sys
-import tempfile
-import time
 
-MTKFLASH = os.environ["MTKFLASH"]
-MTKEMU = os.environ["MTKEMU"]
-FIXTURE = os.path.join(os.environ["MTK_FIXTURES"], "scatter",
-                       "MT6737M__ksauraj_device_x5511B_dump__MT6737M_Android_scatter.txt")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mtkutil import (MTKFLASH, SCATTERS, check, in_tmpdir, provision, read_file, read_line,  # noqa: E402
+                     run, start_emu, stop_emu, write_file)
+
+FIXTURE = os.path.join(SCATTERS, "MT6737M__ksauraj_device_x5511B_dump__MT6737M_Android_scatter.txt")
 REGIONS = {"EMMC_BOOT_1": "boot1", "EMMC_BOOT_2": "boot2", "EMMC_USER": "user"}
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-
-
-def run(args, env, expect=0, timeout=300):
-    p = subprocess.run(args, capture_output=True, text=True, timeout=timeout, env=env)
-    if expect is not None and p.returncode != expect:
-        raise AssertionError("%s: exit %d (wanted %s)\nstdout: %s\nstderr: %s"
-                             % (" ".join(args), p.returncode, expect, p.stdout[-2000:], p.stderr[-2000:]))
-    return p
 
 
 def scatter_parts(path):
@@ -73,32 +54,16 @@ def expected_starts(parts, user_size):
     return starts
 
 
-def read_line(proc, timeout=10.0):
-    fd = proc.stdout.fileno()
-    buf = b""
-    end = time.monotonic() + timeout
-    while not buf.endswith(b"\n"):
-        r, _, _ = select.select([fd], [], [], max(end - time.monotonic(), 0))
-        if not r:
-            raise AssertionError("no line from mtkemu within %.0f s (got %r)" % (timeout, buf))
-        c = os.read(fd, 1)
-        if not c:
-            raise AssertionError("mtkemu exited early: %r" % proc.stderr.read())
-        buf += c
-    return buf.decode().rstrip("\n")
-
-
 def session(tmp, env):
     state = os.path.join(tmp, "S")
-    run([MTKEMU, "provision", "--chip", "mt6737", "--state", state, "--scatter", FIXTURE], env)
+    provision(state, "mt6737", FIXTURE, env=env)
     link = os.path.join(state, "tty")
-    emu = subprocess.Popen([MTKEMU, "--chip", "mt6737", "--state", state, "--link", link],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    emu = start_emu(["--chip", "mt6737", "--state", state, "--link", link], env=env)
     try:
         line = read_line(emu)
         check(line == "ready " + link, "mtkemu said %r, not 'ready %s'" % (line, link))
         port = "serial:" + link
-        p = run([MTKFLASH, "--port", port, "printgpt", "--json"], env)
+        p = run([MTKFLASH, "--port", port, "printgpt", "--json"], env=env)
         doc = json.loads(p.stdout)
         parts = scatter_parts(FIXTURE)
         got = {x["name"]: x for x in doc["partitions"]}
@@ -114,41 +79,23 @@ def session(tmp, env):
                   % (x["name"], g["region"], g["start"], x["region"], starts[x["name"]]))
 
         data = os.urandom(8 << 20)
-        img = os.path.join(tmp, "boot-8m.bin")
-        with open(img, "wb") as f:
-            f.write(data)
-        run([MTKFLASH, "-q", "--port", port, "write", "boot", img], env)
+        img = write_file(os.path.join(tmp, "boot-8m.bin"), data)
+        run([MTKFLASH, "-q", "--port", port, "write", "boot", img], env=env)
         back = os.path.join(tmp, "boot-back.bin")
-        run([MTKFLASH, "-q", "--port", port, "read", "boot", back], env)
-        with open(back, "rb") as f:
-            check(f.read(len(data)) == data, "boot read back over the pty differs from what was written")
+        run([MTKFLASH, "-q", "--port", port, "read", "boot", back], env=env)
+        check(read_file(back, len(data)) == data, "boot read back over the pty differs from what was written")
     finally:
-        emu.send_signal(signal.SIGTERM)
-        try:
-            rc = emu.wait(10)
-        except subprocess.TimeoutExpired:
-            emu.kill()
-            emu.wait()
-            rc = None
+        rc = stop_emu(emu)
         check(rc == 0, "mtkemu exited %s after SIGTERM (stderr %r)" % (rc, emu.stderr.read()))
         check(not os.path.lexists(link), "mtkemu left its link %s behind" % link)
 
 
-def main():
-    with tempfile.TemporaryDirectory(prefix="mtkflash-da-pty-") as tmp:
-        # An empty DA folder: the synthetic DA must come from the pty rule,
-        # not from whatever the user installed.
-        env = dict(os.environ, XDG_DATA_HOME=os.path.join(tmp, "xdg"))
-        try:
-            session(tmp, env)
-        except AssertionError as e:
-            check(False, str(e))
-    if failures:
-        print("%d failure(s)" % len(failures))
-        return 1
-    print("ok")
-    return 0
+def main(tmp):
+    # An empty DA folder: the synthetic DA must come from the pty rule,
+    # not from whatever the user installed.
+    env = dict(os.environ, XDG_DATA_HOME=os.path.join(tmp, "xdg"))
+    session(tmp, env)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(in_tmpdir("mtkflash-da-pty-", main))

@@ -11,12 +11,10 @@ partitions are marked reserved.  Then `boot` is overwritten and written back
 from the backup's boot.img, and must read back equal to the backup."""
 import json
 import os
-import subprocess
 import sys
-import tempfile
 
-MTKFLASH = os.environ["MTKFLASH"]
-MTKEMU = os.environ["MTKEMU"]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mtkutil import MTKFLASH, check, in_tmpdir, provision, read_file, run, write_file  # noqa: E402
 
 # name, start, size, region, reserved
 LAYOUT = [
@@ -33,21 +31,6 @@ LAYOUT = [
     ("sgpt", 0xFFFF0004, 0x80000, "EMMC_USER", True),
 ]
 USER_SIZE = 0x6900000 + 0x2000000 + 0x1000000 + 0x80000
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-
-
-def run(args, expect=0, timeout=300):
-    p = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
-    if expect is not None and p.returncode != expect:
-        raise AssertionError("%s: exit %d (wanted %s)\nstdout: %s\nstderr: %s"
-                             % (" ".join(args), p.returncode, expect, p.stdout[-2000:], p.stderr[-2000:]))
-    return p
 
 
 def write_scatter(path):
@@ -83,25 +66,11 @@ def scatter_blocks(path):
     return blocks
 
 
-def main():
-    with tempfile.TemporaryDirectory(prefix="mtkflash-readback-") as tmp:
-        try:
-            test(tmp)
-        except AssertionError as e:
-            check(False, str(e))
-    if failures:
-        print("%d failure(s)" % len(failures))
-        return 1
-    print("ok")
-    return 0
-
-
 def test(tmp):
     scatter = os.path.join(tmp, "MT6580_Android_scatter.txt")
     write_scatter(scatter)
     state = os.path.join(tmp, "phone")
-    run([MTKEMU, "provision", "--chip", "mt6580", "--state", state, "--scatter", scatter,
-         "--user-size", str(USER_SIZE)])
+    provision(state, "mt6580", scatter, ["--user-size", str(USER_SIZE)])
     port = "emu:mt6580,state=%s" % state
     backup = os.path.join(tmp, "backup")
     doc = json.loads(run([MTKFLASH, "-q", "--json", "--port", port, "readback", backup]).stdout)
@@ -124,16 +93,13 @@ def test(tmp):
 
     # Flash back: spoil boot, then restore it from the backup.
     boot_img = os.path.join(backup, "boot.img")
-    junk = os.path.join(tmp, "junk.bin")
-    with open(junk, "wb") as f:
-        f.write(os.urandom(2 << 20))
+    junk = write_file(os.path.join(tmp, "junk.bin"), os.urandom(2 << 20))
     run([MTKFLASH, "-q", "--port", port, "write", "boot", junk])
     run([MTKFLASH, "-q", "--port", port, "write", "boot", boot_img])
     back = os.path.join(tmp, "boot-after.bin")
     run([MTKFLASH, "-q", "--port", port, "read", "boot", back])
-    with open(back, "rb") as a, open(boot_img, "rb") as b:
-        check(a.read() == b.read(), "boot after flashing back the backup differs from the backup")
+    check(read_file(back) == read_file(boot_img), "boot after flashing back the backup differs from the backup")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(in_tmpdir("mtkflash-readback-", test))

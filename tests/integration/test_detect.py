@@ -9,14 +9,12 @@ independently of lib/brom/chips.c."""
 
 import json
 import os
-import signal
-import subprocess
 import sys
 import tempfile
 import time
 
-MTKFLASH = os.environ["MTKFLASH"]
-MTKEMU = os.environ["MTKEMU"]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mtkutil import MTKFLASH, check, finish, read_line, run, start_emu, stop_emu  # noqa: E402
 
 # name: (GET_HW_CODE answers the part may give, DA family, has a SOC_ID)
 CHIPS = {
@@ -43,19 +41,10 @@ CHIPS = {
 FLAG_NAMES = ["SBC", "SLA", "DAA", "EPP", "ROOT_CERT", "MEM_READ_AUTH", "MEM_WRITE_AUTH",
               "CMD_C8_BLOCKED", "SCTRL_CERT"]
 
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what, file=sys.stderr)
-    return cond
-
 
 def run_mtkflash(*args, timeout=60):
     start = time.monotonic()
-    p = subprocess.run([MTKFLASH, *args], capture_output=True, text=True, timeout=timeout)
+    p = run([MTKFLASH, *args], expect=None, timeout=timeout)
     return p, time.monotonic() - start
 
 
@@ -125,27 +114,24 @@ class Emulator:
     def __init__(self, tmp, chip, mode, secure=None):
         self.link = os.path.join(tmp, "tty")
         state = os.path.join(tmp, "state")
-        args = [MTKEMU, "--chip", chip.lower(), "--state", state, "--link", self.link, "--mode", mode]
+        args = ["--chip", chip.lower(), "--state", state, "--link", self.link, "--mode", mode]
         if secure:
             args += ["--secure", secure]
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        line = self.proc.stdout.readline().strip()
+        self.proc = start_emu(args)
+        try:
+            line = read_line(self.proc)
+        except AssertionError as e:
+            line = str(e)
         if not line.startswith("ready "):
             self.stop()
-            raise RuntimeError(f"mtkemu did not say ready: {line!r} {self.proc.stderr.read()}")
+            raise RuntimeError(f"mtkemu did not say ready: {line!r}")
         self.path = line[len("ready "):]
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        rc = stop_emu(self.proc)
         self.proc.stdout.close()
         self.proc.stderr.close()
-        return self.proc.returncode
+        return rc
 
 
 def detect_over_pty(chip, mode, secure=None):
@@ -239,11 +225,7 @@ def main():
               test_over_pty):
         print("--", t.__name__)
         t()
-    if failures:
-        print(f"{len(failures)} check(s) failed", file=sys.stderr)
-        return 1
-    print("all detect checks passed")
-    return 0
+    return finish()
 
 
 if __name__ == "__main__":

@@ -15,26 +15,15 @@ import os
 import re
 import shutil
 import struct
-import subprocess
 import sys
-import tempfile
 
-MTKFLASH = os.environ["MTKFLASH"]
-HERE = os.path.dirname(os.path.abspath(__file__))
-FIXTURES = os.environ.get("MTK_FIXTURES") or os.path.join(HERE, "..", "..", "..", "shared", "fixtures")
-SCATTERS = os.path.join(FIXTURES, "scatter")
-
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mtkutil  # noqa: E402
+from mtkutil import MTKFLASH, SCATTERS, check, in_tmpdir, write_file  # noqa: E402
 
 
 def run(*args, env=None):
-    p = subprocess.run([MTKFLASH, *args], capture_output=True, text=True, env=env, timeout=120)
+    p = mtkutil.run([MTKFLASH, *args], expect=None, timeout=120, env=env)
     return p.returncode, p.stdout, p.stderr
 
 
@@ -218,8 +207,7 @@ class Package:
         self.write_checksum_ini()
 
     def write(self, name, data):
-        with open(os.path.join(self.dir, name), "wb") as f:
-            f.write(data)
+        write_file(os.path.join(self.dir, name), data)
 
     def write_scatter(self):
         text = HEADER + "".join(record(i, *r) for i, r in enumerate(self.layout))
@@ -284,8 +272,7 @@ def test_v10_package(root, env):
              "boot.img": b"ANDROID!" + bytes(100), "system.img": sparse_image(bytes(4096), 255),
              "userdata.img": bytes(4096)}
     for name, data in files.items():
-        with open(os.path.join(d, name), "wb") as f:
-            f.write(data)
+        write_file(os.path.join(d, name), data)
     text = "".join(f"{n} {a:#x}\n{{\n}}\n" for n, a in [
         ("PRELOADER", 0), ("MBR", 0x600000), ("UBOOT", 0x680000), ("BOOTIMG", 0x700000),
         ("ANDROID", 0x800000), ("USRDATA", 0x900000), ("__NODL_BMTPOOL", 0xFFFF00A8)]) + "\n\n"
@@ -326,8 +313,7 @@ def test_flipped_byte(root, env):
 
 
 def test_traversal(root, env):
-    with open(os.path.join(root, "outside.img"), "wb") as f:
-        f.write(b"secret")
+    write_file(os.path.join(root, "outside.img"), b"secret")
     layout = [("boot", "../outside.img", 0x0, 0x100000, True, "UPDATE")]
     pkg = Package(root, layout)
     rc, doc, err = inspect_json(pkg.scatter, env=env)
@@ -378,9 +364,7 @@ def test_missing_and_unparsable(root, env):
 
 
 def test_not_a_scatter(root, env):
-    path = os.path.join(root, "blob.bin")
-    with open(path, "wb") as f:
-        f.write(bytes(range(256)) * 4)
+    path = write_file(os.path.join(root, "blob.bin"), bytes(range(256)) * 4)
     rc, out, err = run("inspect", "--json", path, env=env)
     doc = json.loads(out) if out.strip().startswith("{") else {}
     check("partitions" not in doc, f"a .bin blob was treated as a scatter file: {rc} {out[:200]}")
@@ -436,32 +420,23 @@ def test_signed(root, env):
     shutil.rmtree(pkg.dir)
 
 
-def main():
-    root = tempfile.mkdtemp(prefix="test_inspect.")
-    try:
-        env = dict(os.environ)
-        env["XDG_CONFIG_HOME"] = os.path.join(root, "config")  # no trusted keys of the user's
-        os.mkdir(env["XDG_CONFIG_HOME"])
-        test_every_fixture(env)
-        test_nevermine17(env)
-        test_v2_storage(env)
-        test_intact(root, env)
-        test_other_board(root, env)
-        test_v10_package(root, env)
-        test_flipped_byte(root, env)
-        test_traversal(root, env)
-        test_overlap_and_size(root, env)
-        test_missing_and_unparsable(root, env)
-        test_not_a_scatter(root, env)
-        test_signed(root, env)
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
-    if failures:
-        print(f"{len(failures)} failure(s)")
-        return 1
-    print("ok")
-    return 0
+def main(root):
+    env = dict(os.environ)
+    env["XDG_CONFIG_HOME"] = os.path.join(root, "config")  # no trusted keys of the user's
+    os.mkdir(env["XDG_CONFIG_HOME"])
+    test_every_fixture(env)
+    test_nevermine17(env)
+    test_v2_storage(env)
+    test_intact(root, env)
+    test_other_board(root, env)
+    test_v10_package(root, env)
+    test_flipped_byte(root, env)
+    test_traversal(root, env)
+    test_overlap_and_size(root, env)
+    test_missing_and_unparsable(root, env)
+    test_not_a_scatter(root, env)
+    test_signed(root, env)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(in_tmpdir("test_inspect.", main))

@@ -9,23 +9,17 @@ import shutil
 import stat
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mtkutil  # noqa: E402
 import pkgimages  # noqa: E402
+from mtkutil import MTKFLASH, check, in_tmpdir, write_file  # noqa: E402
 
-MTKFLASH = os.environ["MTKFLASH"]
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures.append(what)
+mtkutil.show_passes = True
 
 
 def run(env, *args):
-    p = subprocess.run([MTKFLASH, *args], capture_output=True, text=True, env=env, timeout=120)
+    p = mtkutil.run([MTKFLASH, *args], expect=None, timeout=120, env=env)
     doc = None
     if "--json" in args:
         try:
@@ -33,12 +27,6 @@ def run(env, *args):
         except json.JSONDecodeError:
             print(p.stdout, p.stderr)
     return p.returncode, doc, p
-
-
-def write(path, data):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "wb") as f:
-        f.write(data)
 
 
 def statuses(doc):
@@ -69,7 +57,7 @@ def make_package(pkg):
         "images/super.img": pkgimages.sparse([("raw", bytes(range(256)) * 16), ("hole", 100)])[0],
     }
     for name, data in files.items():
-        write(os.path.join(pkg, name), data)
+        write_file(os.path.join(pkg, name), data)
     return files
 
 
@@ -106,7 +94,7 @@ def test_verify(env, tmp, pkg, key_id):
     with open(f"{pkg}/images/boot.img", "r+b") as f:
         f.seek(5000)
         f.write(b"\x00tampered")
-    write(f"{pkg}/notes/extra.txt", b"added later\n")
+    write_file(f"{pkg}/notes/extra.txt", b"added later\n")
     rc, doc, p = run(env, "manifest", "verify", pkg, "--json")
     st = statuses(doc)
     check(rc == 5 and not doc["verified"], "tampered file: not verified, exit 5")
@@ -144,7 +132,7 @@ def inspect(env, path):
 
 def test_inspect(env, tmp):
     pl = pkgimages.preloader("preloader_k6893v1_64.bin", count=3)
-    write(f"{tmp}/in/preloader_k6893v1_64.bin", pl)
+    write_file(f"{tmp}/in/preloader_k6893v1_64.bin", pl)
     rc, doc, _ = inspect(env, f"{tmp}/in/preloader_k6893v1_64.bin")
     check(rc == 0 and doc.get("kind") == "preloader", "inspect: raw preloader")
     check(doc.get("name") == "preloader_k6893v1_64.bin" and doc.get("board") == "k6893v1_64", "preloader name, board")
@@ -153,27 +141,27 @@ def test_inspect(env, tmp):
     check(doc.get("load_addr") == pkgimages.LOAD_ADDR and doc.get("file_len") == len(pl), "load address, file_len")
     check(doc.get("packaging") == "raw" and len(doc.get("gfh", [])) == 6, "packaging and GFH chain")
 
-    write(f"{tmp}/in/preloader.img", pkgimages.boot_area(pl))
+    write_file(f"{tmp}/in/preloader.img", pkgimages.boot_area(pl))
     rc, doc, _ = inspect(env, f"{tmp}/in/preloader.img")
     check(rc == 0 and doc.get("kind") == "preloader" and doc.get("packaging") == "boot-area", "inspect: EMMC_BOOT image")
     check(doc.get("device_header") == "EMMC_BOOT" and doc.get("gfh_offset") == 0x800, "boot-area GFH at 0x800")
     check(doc.get("name") == "preloader_k6893v1_64.bin", "boot-area preloader name")
 
     img, exp = pkgimages.sparse([("raw", bytes(8192)), ("fill", 0xDEADBEEF, 3), ("crc",), ("hole", 1000)])
-    write(f"{tmp}/in/system.img", img)
+    write_file(f"{tmp}/in/system.img", img)
     rc, doc, _ = inspect(env, f"{tmp}/in/system.img")
     check(rc == 0 and doc.get("kind") == "sparse", "inspect: sparse image")
     check(doc.get("block_size") == 4096 and doc.get("chunks") == 4, "sparse block size and chunks")
     check(doc.get("expanded_size") == len(exp) and doc.get("dont_care_bytes") == 1000 * 4096, "sparse sizes")
-    write(f"{tmp}/in/cut.img", img[:40])
+    write_file(f"{tmp}/in/cut.img", img[:40])
     rc, doc, p = inspect(env, f"{tmp}/in/cut.img")
     check(rc == 9 and "chunk 0" in p.stderr, "inspect: truncated sparse image names the chunk")
 
     for v in (0, 2, 4):
-        write(f"{tmp}/in/boot{v}.img", pkgimages.bootimg(v))
+        write_file(f"{tmp}/in/boot{v}.img", pkgimages.bootimg(v))
         rc, doc, _ = inspect(env, f"{tmp}/in/boot{v}.img")
         check(rc == 0 and doc.get("kind") == "boot" and doc.get("header_version") == v, f"inspect: boot image v{v}")
-    write(f"{tmp}/in/short.img", pkgimages.bootimg(2)[:4000])
+    write_file(f"{tmp}/in/short.img", pkgimages.bootimg(2)[:4000])
     rc, doc, p = inspect(env, f"{tmp}/in/short.img")
     check(rc == 9 and "truncated" in p.stderr, "inspect: truncated boot image refused")
 
@@ -184,27 +172,20 @@ def test_inspect(env, tmp):
         check(rc == 0 and doc.get("kind") == "da" and doc.get("entry_count", 0) > 0 and
               len(doc.get("entries", [])) == doc.get("entry_count"), "inspect: DA file lists its entries")
 
-    write(f"{tmp}/in/random.bin", bytes((i * 37 + 11) & 0xFF for i in range(5000)))
+    write_file(f"{tmp}/in/random.bin", bytes((i * 37 + 11) & 0xFF for i in range(5000)))
     rc, doc, _ = inspect(env, f"{tmp}/in/random.bin")
     check(rc == 0 and doc.get("kind") == "unknown", "inspect: unknown file")
 
 
-def main():
-    tmp = tempfile.mkdtemp(prefix="mtk_manifest_")
-    try:
-        env = dict(os.environ, XDG_CONFIG_HOME=os.path.join(tmp, "xdg"), HOME=tmp)
-        key_id = test_keygen(env, tmp)
-        pkg = os.path.join(tmp, "pkg")
-        files = make_package(pkg)
-        test_create(env, tmp, pkg, files)
-        test_verify(env, tmp, pkg, key_id)
-        test_inspect(env, tmp)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    if failures:
-        print(f"{len(failures)} failure(s)")
-        sys.exit(1)
+def main(tmp):
+    env = dict(os.environ, XDG_CONFIG_HOME=os.path.join(tmp, "xdg"), HOME=tmp)
+    key_id = test_keygen(env, tmp)
+    pkg = os.path.join(tmp, "pkg")
+    files = make_package(pkg)
+    test_create(env, tmp, pkg, files)
+    test_verify(env, tmp, pkg, key_id)
+    test_inspect(env, tmp)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(in_tmpdir("mtk_manifest_", main))

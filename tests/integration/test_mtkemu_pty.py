@@ -8,15 +8,16 @@ a disconnect fault that re-plugs the port, SIGTERM (exit 0, link removed), and
 clear usage errors (exit 2)."""
 import os
 import select
-import signal
-import subprocess
 import sys
 import tempfile
 import termios
 import time
 import tty
 
-MTKEMU = os.environ.get("MTKEMU", "mtkemu")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mtkutil import MTKEMU, run, start_emu, stop_emu  # noqa: E402
+from mtkutil import read_line as emu_line  # noqa: E402
+
 TIMEOUT = 5.0
 
 
@@ -30,26 +31,12 @@ def check(cond, msg):
         fail(msg)
 
 
-def read_line(proc, timeout=TIMEOUT):
-    """One stdout line from the emulator, or fail after timeout."""
-    fd = proc.stdout.fileno()
-    buf = b""
-    end = time.monotonic() + timeout
-    while not buf.endswith(b"\n"):
-        left = end - time.monotonic()
-        r, _, _ = select.select([fd], [], [], max(left, 0))
-        if not r:
-            fail("no line from mtkemu within %.0f s (got %r)" % (timeout, buf))
-        c = os.read(fd, 1)
-        if not c:
-            fail("mtkemu exited early (stderr: %r)" % proc.stderr.read())
-        buf += c
-    return buf.decode().rstrip("\n")
-
-
-def start(args):
-    proc = subprocess.Popen([MTKEMU] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    return proc
+def read_line(proc):
+    """One stdout line from the emulator, or fail after TIMEOUT."""
+    try:
+        return emu_line(proc, TIMEOUT)
+    except AssertionError as e:
+        fail(str(e))
 
 
 def open_port(path):
@@ -98,12 +85,8 @@ def session(path, chip_code):
 
 
 def stop(proc, link):
-    proc.send_signal(signal.SIGTERM)
-    try:
-        rc = proc.wait(TIMEOUT)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        fail("mtkemu did not exit after SIGTERM")
+    rc = stop_emu(proc, TIMEOUT)
+    check(rc is not None, "mtkemu did not exit after SIGTERM")
     check(rc == 0, "mtkemu exited %d after SIGTERM (stderr %r)" % (rc, proc.stderr.read()))
     check(not os.path.lexists(link), "the link %s is still there after exit" % link)
 
@@ -112,7 +95,7 @@ def test_sessions(tmp):
     state = os.path.join(tmp, "phone")
     link = os.path.join(tmp, "ttyEMU")
     os.symlink("/nonexistent", link)  # a stale link from an earlier run is replaced
-    proc = start(["--chip", "mt6765", "--state", state, "--link", link, "--mode", "brom"])
+    proc = start_emu(["--chip", "mt6765", "--state", state, "--link", link, "--mode", "brom"])
     try:
         check(read_line(proc) == "ready " + link, "expected 'ready %s'" % link)
         check(os.path.realpath(link).startswith("/dev/pts/"), "link does not point at a pty")
@@ -134,7 +117,7 @@ def test_sessions(tmp):
 
 def test_disconnect_replug(tmp):
     link = os.path.join(tmp, "ttyCUT")
-    proc = start(["--chip", "mt6737", "--state", os.path.join(tmp, "cut"), "--link", link,
+    proc = start_emu(["--chip", "mt6737", "--state", os.path.join(tmp, "cut"), "--link", link,
                   "--faults", "disconnect-after=8"])
     try:
         check(read_line(proc) == "ready " + link, "expected ready")
@@ -151,7 +134,7 @@ def test_disconnect_replug(tmp):
 
 
 def expect_usage_error(args, needle, code=2):
-    p = subprocess.run([MTKEMU] + args, capture_output=True, text=True, timeout=TIMEOUT)
+    p = run([MTKEMU] + args, expect=None, timeout=TIMEOUT)
     check(p.returncode == code, "%s: exit %d, expected %d (stderr %r)" % (args, p.returncode, code, p.stderr))
     check(needle in p.stderr, "%s: stderr %r lacks %r" % (args, p.stderr, needle))
 
@@ -175,10 +158,10 @@ def test_usage(tmp):
     expect_usage_error(["--chip", "mt6765", "--state", state, "--link", victim], "refusing to replace", 1)
     with open(victim) as f:
         check(f.read() == "keep me", "the regular file was modified")
-    p = subprocess.run([MTKEMU, "--list"], capture_output=True, text=True, timeout=TIMEOUT)
+    p = run([MTKEMU, "--list"], expect=None, timeout=TIMEOUT)
     check(p.returncode == 0 and "mt6765" in p.stdout.split() and len(p.stdout.split()) == 18,
           "--list: %r" % p.stdout)
-    p = subprocess.run([MTKEMU, "--help"], capture_output=True, text=True, timeout=TIMEOUT)
+    p = run([MTKEMU, "--help"], expect=None, timeout=TIMEOUT)
     check(p.returncode == 0 and "--faults SPEC" in p.stdout, "--help: %r" % p.stdout)
 
 

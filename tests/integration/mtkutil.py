@@ -1,0 +1,164 @@
+# SPDX-License-Identifier: MIT
+"""What the integration tests share: where the binaries and fixtures are, a
+failure list, running mtkflash and mtkemu, provisioning an emulated device,
+mtkemu on a pty, and the emulator's storage files.
+
+A test imports it from its own folder (the tests run with the build
+directory as the working directory):
+
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import mtkutil  # noqa: E402
+"""
+import json
+import os
+import select
+import signal
+import subprocess
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MTKFLASH = os.environ.get("MTKFLASH", "mtkflash")
+MTKEMU = os.environ.get("MTKEMU", "mtkemu")
+FIXTURES = os.environ.get("MTK_FIXTURES") or os.path.join(HERE, "..", "..", "..", "shared", "fixtures")
+SCATTERS = os.path.join(FIXTURES, "scatter")
+# The emulator's state files, by region name.
+AREA_FILES = {"boot1": "boot1.bin", "boot2": "boot2.bin", "rpmb": "rpmb.bin", "user": "user.bin"}
+
+failures = []
+show_passes = False  # also print each check that holds
+
+
+# ---------------------------------------------------------------- verdicts
+
+def check(cond, what):
+    """Record `what` as a failure unless `cond`; returns `cond`."""
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what)
+    elif show_passes:
+        print("ok:  ", what)
+    return cond
+
+
+def finish():
+    """The exit status: 1 after any failure, else 0."""
+    if failures:
+        print("%d failure(s)" % len(failures))
+        return 1
+    print("ok")
+    return 0
+
+
+def in_tmpdir(prefix, body):
+    """body(tmp) in a temporary directory removed afterwards; an AssertionError
+    counts as one failure.  Returns finish()."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        try:
+            body(tmp)
+        except AssertionError as e:
+            check(False, str(e))
+    return finish()
+
+
+# ---------------------------------------------------------------- programs
+
+def run(args, expect=0, timeout=300, env=None):
+    """Runs a program; with `expect` not None, another exit status raises AssertionError."""
+    p = subprocess.run(list(args), capture_output=True, text=True, timeout=timeout, env=env)
+    if expect is not None and p.returncode != expect:
+        raise AssertionError("%s: exit %d (wanted %s)\nstdout: %s\nstderr: %s"
+                             % (" ".join(args), p.returncode, expect, p.stdout[-2000:], p.stderr[-2000:]))
+    return p
+
+
+def flash(port, *args, expect=0, json_out=False, env=None):
+    """mtkflash -q --port PORT ARGS; the parsed document with json_out."""
+    cmd = [MTKFLASH, "-q", "--port", port] + (["--json"] if json_out else []) + list(args)
+    p = run(cmd, expect=expect, env=env)
+    return json.loads(p.stdout) if json_out else p
+
+
+def provision(state, chip, scatter, extra=(), env=None):
+    """mtkemu provision into `state`; returns `state`."""
+    run([MTKEMU, "provision", "--chip", chip, "--state", state, "--scatter", scatter] + list(extra), env=env)
+    return state
+
+
+def provision_fixture(tmp, chip, fixture, extra=()):
+    """A device laid out as the fixture scatter `fixture` says, in tmp/state-CHIP."""
+    return provision(os.path.join(tmp, "state-" + chip), chip, os.path.join(SCATTERS, fixture), extra)
+
+
+# ---------------------------------------------------------------- mtkemu on a pty
+
+def start_emu(args, env=None):
+    """The mtkemu program with `args`; its stdout and stderr are pipes (bytes)."""
+    return subprocess.Popen([MTKEMU] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+
+
+def read_line(proc, timeout=10.0):
+    """One stdout line of the emulator ("ready PATH"); AssertionError when none
+    comes within `timeout` seconds or it exits first."""
+    fd = proc.stdout.fileno()
+    buf = b""
+    end = time.monotonic() + timeout
+    while not buf.endswith(b"\n"):
+        r, _, _ = select.select([fd], [], [], max(end - time.monotonic(), 0))
+        if not r:
+            raise AssertionError("no line from mtkemu within %.0f s (got %r)" % (timeout, buf))
+        c = os.read(fd, 1)
+        if not c:
+            raise AssertionError("mtkemu exited early (stderr: %r)" % proc.stderr.read())
+        buf += c
+    return buf.decode().rstrip("\n")
+
+
+def stop_emu(proc, timeout=10.0):
+    """SIGTERM, as a user ends it; the exit status, or None when it had to be killed."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            return None
+    return proc.returncode
+
+
+# ---------------------------------------------------------------- files
+
+def write_file(path, data):
+    """Creates `path` (and its folder) holding the bytes `data`; returns `path`."""
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
+
+
+def read_file(path, length=-1):
+    with open(path, "rb") as f:
+        return f.read(length)
+
+
+def state_bytes(state, region, off, length):
+    """`length` bytes at `off` of the emulator's storage area `region`."""
+    with open(os.path.join(state, AREA_FILES[region]), "rb") as f:
+        f.seek(off)
+        return f.read(length)
+
+
+def scatter_names(path):
+    """The partition names of a scatter file, in file order."""
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return [line.split(":", 1)[1].strip() for line in f if line.strip().startswith("partition_name:")]
+
+
+def pick(parts, *names):
+    """The first of `names` (any case) among printgpt's partitions."""
+    for want in names:
+        for p in parts:
+            if p["name"].lower() == want.lower():
+                return p
+    raise AssertionError("none of %s in %s" % (names, [p["name"] for p in parts]))
