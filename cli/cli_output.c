@@ -58,7 +58,7 @@ static void draw_bar(const char *what, uint64_t done, uint64_t total, double rat
 	for (int i = 0; i < 30; i++)
 		bar[i] = i < filled ? '#' : '.';
 	bar[30] = '\0';
-	fprintf(stderr, "\r\033[K%-20.20s [%s] %5.1f%% %8.1f/%.1f MiB %6.1f MB/s ETA %s", what, bar, frac * 100,
+	fprintf(stderr, "\r\033[K%-24.24s [%s] %5.1f%% %8.1f/%.1f MiB %6.1f MB/s ETA %s", what, bar, frac * 100,
 		(double)done / 1048576.0, (double)total / 1048576.0, rate / 1e6, eta_s);
 	fflush(stderr);
 }
@@ -82,6 +82,9 @@ static void progress_to_stderr(void *user, const char *what, uint64_t done, uint
 	double rate = elapsed > 0 ? (double)done / elapsed : 0;
 	double eta = rate > 0 && total >= done ? (double)(total - done) / rate : -1;
 	bool finished = total && done >= total;
+	/* Tiny transfers (a partition table, DA1) finish before a bar means anything. */
+	if (total < (1u << 20))
+		return;
 	if (cli->tty) {
 		if (!finished && t - prog.last_draw < 0.1)
 			return;
@@ -218,7 +221,9 @@ void cli_print(struct cli *cli, const char *fmt, ...)
 int cli_open_port(struct cli *cli, struct mtk_transport **out)
 {
 	const char *spec = cli->port ? cli->port : "auto";
-	if (cli->verbosity >= 0 && strncmp(spec, "emu:", 4) != 0)
+	/* USB (auto) is not in this build: saying we wait would be untrue. */
+	bool waits = strncmp(spec, "serial:", 7) == 0 || spec[0] == '/';
+	if (cli->verbosity >= 0 && waits)
 		fprintf(stderr, "waiting for a MediaTek device on %s (up to %d s)...\n", spec, cli->wait_ms / 1000);
 	return mtk_transport_open(cli->ctx, spec, cli->wait_ms, out);
 }

@@ -128,7 +128,7 @@ int mtk_serial_open(mtk_ctx *ctx, const char *path, int wait_ms, struct mtk_tran
 			return mtk_fail(ctx, err == ENOENT ? MTK_E_NODEV : MTK_E_IO, "cannot open %s: %s", path,
 					open_hint(err));
 		if (waited == 0)
-			mtk_info(ctx, "waiting for a MediaTek device at %s...", path);
+			mtk_dbg(ctx, "%s does not exist yet; polling every 100 ms", path);
 		sleep_ms(100);
 	}
 	int rc = set_raw(ctx, fd, path);
