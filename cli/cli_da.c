@@ -203,3 +203,23 @@ bool cli_is_help(const char *a)
 {
 	return strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0;
 }
+
+int cli_help(const char *text)
+{
+	fputs(text, stdout);
+	return EXIT_OK;
+}
+
+json_t *cli_da_entry_json(const struct mtk_da_entry *e)
+{
+	char names[128];
+	mtk_da_code_names(e->hw_code, names, sizeof names);
+	json_t *o = json_object();
+	json_object_set_new(o, "hw_code", json_integer(e->hw_code));
+	json_object_set_new(o, "chips", json_string(names));
+	json_object_set_new(o, "hw_sub_code", json_integer(e->hw_sub_code));
+	json_object_set_new(o, "hw_version", json_integer(e->hw_version));
+	json_object_set_new(o, "sw_version", json_integer(e->sw_version));
+	json_object_set_new(o, "regions", json_integer(e->region_count));
+	return o;
+}

@@ -55,7 +55,12 @@ int cli_file_source(void *user, uint64_t off, uint8_t *buf, size_t len);
 
 /* JSON object for a partition. */
 json_t *cli_part_json(const struct mtk_part *p);
+/* JSON object for a DA file entry: chip code and names, versions, region
+ * count.  Each command adds the DA1/DA2 stages in its own shape. */
+json_t *cli_da_entry_json(const struct mtk_da_entry *e);
 /* A common one-line option parser for --help and unknown options. */
 bool cli_is_help(const char *a);
+/* Prints a command's help text; returns EXIT_OK, for `return cli_help(help);`. */
+int cli_help(const char *text);
 
 #endif

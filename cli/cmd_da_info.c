@@ -23,15 +23,7 @@ static json_t *stage_json(const struct mtk_da_region *g)
 
 static json_t *entry_json(const struct mtk_da_entry *e)
 {
-	char names[128];
-	mtk_da_code_names(e->hw_code, names, sizeof names);
-	json_t *o = json_object();
-	json_object_set_new(o, "hw_code", json_integer(e->hw_code));
-	json_object_set_new(o, "chips", json_string(names));
-	json_object_set_new(o, "hw_sub_code", json_integer(e->hw_sub_code));
-	json_object_set_new(o, "hw_version", json_integer(e->hw_version));
-	json_object_set_new(o, "sw_version", json_integer(e->sw_version));
-	json_object_set_new(o, "regions", json_integer(e->region_count));
+	json_t *o = cli_da_entry_json(e);
 	json_object_set_new(o, "da1", e->da1 >= 0 ? stage_json(&e->regions[e->da1]) : json_null());
 	json_object_set_new(o, "da2", e->da2 >= 0 ? stage_json(&e->regions[e->da2]) : json_null());
 	return o;
@@ -55,10 +47,8 @@ int cmd_da_info(struct cli *cli, int argc, char **argv)
 {
 	const char *path = NULL;
 	for (int i = 1; i < argc; i++) {
-		if (cli_is_help(argv[i])) {
-			fputs(help, stdout);
-			return EXIT_OK;
-		}
+		if (cli_is_help(argv[i]))
+			return cli_help(help);
 		if (argv[i][0] == '-' || path)
 			return cli_usage(cli, "da-info", "unexpected argument '%s'", argv[i]);
 		path = argv[i];

@@ -16,10 +16,9 @@ int cmd_erase(struct cli *cli, int argc, char **argv)
 	bool allow_bl = false, allow_pt = false;
 	for (int i = 1; i < argc; i++) {
 		const char *o = argv[i];
-		if (cli_is_help(o)) {
-			fputs(help, stdout);
-			return EXIT_OK;
-		} else if (strcmp(o, "--allow-bootloader") == 0) {
+		if (cli_is_help(o))
+			return cli_help(help);
+		if (strcmp(o, "--allow-bootloader") == 0) {
 			allow_bl = true;
 		} else if (strcmp(o, "--allow-ptable") == 0) {
 			allow_pt = true;

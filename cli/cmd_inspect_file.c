@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cli_da.h"
 #include "core/fileutil.h"
 #include "mtkflash/dafile.h"
 #include "mtkflash/imagefile.h"
@@ -18,16 +18,22 @@
 #define WHOLE_MAX (64u * 1024 * 1024)
 #define BOOT_HEAD 4096u
 
-static int io_error(struct cli *cli, const char *path, const char *why)
+/* "mtkflash inspect: PATH: WHY" and, with --json, the error object; returns `status`. */
+static int file_error(struct cli *cli, const char *path, const char *name, const char *why, int status)
 {
 	fprintf(stderr, "%s inspect: %s: %s\n", cli->progname, path, why);
 	if (cli->json) {
 		json_t *e = json_object();
-		json_object_set_new(e, "name", json_string("MTK_E_IO"));
+		json_object_set_new(e, "name", json_string(name));
 		json_object_set_new(e, "message", json_string(why));
 		json_object_set_new(cli->out, "error", e);
 	}
-	return EXIT_IO;
+	return status;
+}
+
+static int io_error(struct cli *cli, const char *path, const char *why)
+{
+	return file_error(cli, path, "MTK_E_IO", why, EXIT_IO);
 }
 
 /* Up to `max` bytes from the start of the file.  cli_inspect_file() has read
@@ -208,14 +214,7 @@ static int sparse_truncated(struct cli *cli, const char *path, const struct mtk_
 			         "sparse chunk %u: RAW data ends at 0x%llx, the file at 0x%llx (truncated)",
 			         s[i].chunk, (unsigned long long)(s[i].src_off + s[i].len),
 			         (unsigned long long)size);
-			fprintf(stderr, "%s inspect: %s: %s\n", cli->progname, path, msg);
-			if (cli->json) {
-				json_t *e = json_object();
-				json_object_set_new(e, "name", json_string("MTK_E_PARSE"));
-				json_object_set_new(e, "message", json_string(msg));
-				json_object_set_new(cli->out, "error", e);
-			}
-			return EXIT_PARSE;
+			return file_error(cli, path, "MTK_E_PARSE", msg, EXIT_PARSE);
 		}
 	}
 	return EXIT_OK;
@@ -275,13 +274,7 @@ static void da_entry_out(struct cli *cli, json_t *arr, const struct mtk_da_entry
 	const struct mtk_da_region *d1 = e->da1 >= 0 ? &e->regions[e->da1] : NULL;
 	const struct mtk_da_region *d2 = e->da2 >= 0 ? &e->regions[e->da2] : NULL;
 	if (arr) {
-		json_t *o = json_object();
-		json_object_set_new(o, "hw_code", json_integer(e->hw_code));
-		json_object_set_new(o, "chips", json_string(chips));
-		json_object_set_new(o, "hw_sub_code", json_integer(e->hw_sub_code));
-		json_object_set_new(o, "hw_version", json_integer(e->hw_version));
-		json_object_set_new(o, "sw_version", json_integer(e->sw_version));
-		json_object_set_new(o, "regions", json_integer(e->region_count));
+		json_t *o = cli_da_entry_json(e);
 		json_object_set_new(o, "da1_addr", d1 ? json_integer(d1->addr) : json_null());
 		json_object_set_new(o, "da1_len", d1 ? json_integer(d1->len) : json_null());
 		json_object_set_new(o, "da2_addr", d2 ? json_integer(d2->addr) : json_null());

@@ -33,10 +33,8 @@ int cmd_printgpt(struct cli *cli, int argc, char **argv)
 {
 	const char *preloader = NULL;
 	for (int i = 1; i < argc; i++) {
-		if (cli_is_help(argv[i])) {
-			fputs(help, stdout);
-			return EXIT_OK;
-		}
+		if (cli_is_help(argv[i]))
+			return cli_help(help);
 		if (strcmp(argv[i], "--preloader") == 0 && i + 1 < argc)
 			preloader = argv[++i];
 		else

@@ -89,10 +89,8 @@ static int resolve(struct cli *cli, struct cli_da *s, const struct read_args *a,
 int cmd_read(struct cli *cli, int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++)
-		if (cli_is_help(argv[i])) {
-			fputs(help, stdout);
-			return EXIT_OK;
-		}
+		if (cli_is_help(argv[i]))
+			return cli_help(help);
 	struct read_args a = { 0 };
 	int st = parse_args(cli, argc, argv, &a);
 	if (st)

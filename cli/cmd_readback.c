@@ -173,10 +173,9 @@ int cmd_readback(struct cli *cli, int argc, char **argv)
 	const char *dir = NULL, *preloader = NULL;
 	bool force = false;
 	for (int i = 1; i < argc; i++) {
-		if (cli_is_help(argv[i])) {
-			fputs(help, stdout);
-			return EXIT_OK;
-		} else if (strcmp(argv[i], "--force") == 0) {
+		if (cli_is_help(argv[i]))
+			return cli_help(help);
+		if (strcmp(argv[i], "--force") == 0) {
 			force = true;
 		} else if (strcmp(argv[i], "--preloader") == 0 && i + 1 < argc) {
 			preloader = argv[++i];

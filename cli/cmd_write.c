@@ -100,10 +100,8 @@ static int do_write(struct cli *cli, struct cli_da *s, const struct write_args *
 int cmd_write(struct cli *cli, int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++)
-		if (cli_is_help(argv[i])) {
-			fputs(help, stdout);
-			return EXIT_OK;
-		}
+		if (cli_is_help(argv[i]))
+			return cli_help(help);
 	struct write_args a = { 0 };
 	int st = parse_args(cli, argc, argv, &a);
 	if (st)

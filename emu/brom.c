@@ -358,16 +358,27 @@ static int send_words(struct mtkemu *e, uint32_t addr, uint32_t count, unsigned 
 	return 0;
 }
 
+/* What READ and WRITE start with: echo ADDR and COUNT, check the range.  False
+ * when the command ends there (a refusal is answered), *ret what it returns. */
+static bool mem_args(struct mtkemu *e, unsigned unit, bool write, uint32_t *addr, uint32_t *count, int *ret)
+{
+	*ret = CMD_END;
+	if (echo_u32(e, addr) < 0 || echo_u32(e, count) < 0)
+		return false;
+	uint16_t st = mem_check(e, *addr, *count, unit, write);
+	if (st == ST_OK)
+		return true;
+	blog(e, "%s%u %08x x%u refused %04x\n", write ? "WRITE" : "READ", unit * 8, *addr, *count, st);
+	*ret = status(e, st);
+	return false;
+}
+
 static int do_read(struct mtkemu *e, unsigned unit)
 {
 	uint32_t addr, count;
-	if (echo_u32(e, &addr) < 0 || echo_u32(e, &count) < 0)
-		return CMD_END;
-	uint16_t st = mem_check(e, addr, count, unit, false);
-	if (st != ST_OK) {
-		blog(e, "READ%u %08x x%u refused %04x\n", unit * 8, addr, count, st);
-		return status(e, st);
-	}
+	int ret;
+	if (!mem_args(e, unit, false, &addr, &count, &ret))
+		return ret;
 	if (status(e, ST_OK) < 0 || send_words(e, addr, count, unit) < 0)
 		return CMD_END;
 	return status(e, ST_OK);
@@ -379,13 +390,9 @@ static int cmd_read32(struct mtkemu *e) { return do_read(e, 4); }
 static int do_write(struct mtkemu *e, unsigned unit, bool echo_data)
 {
 	uint32_t addr, count;
-	if (echo_u32(e, &addr) < 0 || echo_u32(e, &count) < 0)
-		return CMD_END;
-	uint16_t st = mem_check(e, addr, count, unit, true);
-	if (st != ST_OK) {
-		blog(e, "WRITE%u %08x x%u refused %04x\n", unit * 8, addr, count, st);
-		return status(e, st);
-	}
+	int ret;
+	if (!mem_args(e, unit, true, &addr, &count, &ret))
+		return ret;
 	uint16_t ok = is_brom(e) ? ST_BROM_WRITE_OK : ST_OK;
 	if (status(e, ok) < 0)
 		return CMD_END;

@@ -226,7 +226,8 @@ static bool hex_decode(const char *s, uint8_t *out, size_t n)
 	if (strlen(s) != 2 * n)
 		return false;
 	for (size_t i = 0; i < n; i++) {
-		int hi = mtk_hex_digit((unsigned char)s[2 * i]), lo = mtk_hex_digit((unsigned char)s[2 * i + 1]);
+		int hi = mtk_hex_digit((unsigned char)s[2 * i]);
+		int lo = mtk_hex_digit((unsigned char)s[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return false;
 		out[i] = (uint8_t)(hi << 4 | lo);

@@ -53,8 +53,8 @@ static int check_small(mtk_ctx *ctx, int fd, const char *path, size_t max, size_
 	if (!S_ISREG(st.st_mode))
 		return mtk_fail(ctx, MTK_E_IO, "%s: not a regular file", path);
 	if ((uint64_t)st.st_size > max)
-		return mtk_fail(ctx, MTK_E_RANGE, "%s: %lld bytes, more than the %zu this file may have", path,
-		                (long long)st.st_size, max);
+		return mtk_fail(ctx, MTK_E_RANGE, "%s: %lld bytes, more than the %zu this file may have",
+		                path, (long long)st.st_size, max);
 	*size = (size_t)st.st_size;
 	return 0;
 }

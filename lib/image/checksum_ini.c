@@ -149,12 +149,7 @@ int mtk_checksum_ini_parse(mtk_ctx *ctx, const char *fname, const uint8_t *buf, 
 	size_t n;
 	int rc = 0;
 	bool seen_checksum = false;
-	while (rc == 0 && sc_lines_next(&l, &p, &n)) {
-		if (l.lineno == 1 && n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) {
-			p += 3;
-			n -= 3;
-		}
-		sc_trim_left(&p, &n);
+	while (rc == 0 && sc_lines_next_trimmed(&l, &p, &n)) {
 		if (n && memchr(p, '\0', n))
 			rc = mtk_fail(ctx, MTK_E_PARSE, "%s:%u: NUL byte (not a text file)", out->fname,
 			              l.lineno);

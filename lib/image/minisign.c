@@ -369,13 +369,24 @@ static bool comment_ok(const char *c)
 	return strlen(c) <= MTK_MINISIGN_COMMENT_MAX && !strpbrk(c, "\r\n");
 }
 
+/* The caller's comment, or by default "<head><key id><tail>" (made in buf);
+ * NULL when the comment would not parse back. */
+static const char *key_comment(const char *given, const char *head, const uint8_t key_id[8], const char *tail,
+                               char *buf, size_t cap)
+{
+	char hex[17];
+	mtk_minisign_key_id_hex(key_id, hex);
+	snprintf(buf, cap, "%s%s%s", head, hex, tail);
+	const char *c = given ? given : buf;
+	return comment_ok(c) ? c : NULL;
+}
+
 char *mtk_minisign_pubkey_format(const struct mtk_minisign_pubkey *pk, const char *untrusted_comment)
 {
-	char deflt[64], hex[17];
-	mtk_minisign_key_id_hex(pk->key_id, hex);
-	snprintf(deflt, sizeof deflt, "minisign public key %s", hex);
-	const char *c = untrusted_comment ? untrusted_comment : deflt;
-	if (!comment_ok(c))
+	char deflt[64];
+	const char *c =
+	        key_comment(untrusted_comment, "minisign public key ", pk->key_id, "", deflt, sizeof deflt);
+	if (!c)
 		return NULL;
 	uint8_t raw[PUBKEY_BYTES];
 	memcpy(raw, "Ed", 2);
@@ -386,11 +397,10 @@ char *mtk_minisign_pubkey_format(const struct mtk_minisign_pubkey *pk, const cha
 
 char *mtk_minisign_seckey_format(const struct mtk_minisign_seckey *sk, const char *untrusted_comment)
 {
-	char deflt[96], hex[17];
-	mtk_minisign_key_id_hex(sk->key_id, hex);
-	snprintf(deflt, sizeof deflt, "mtkflash secret key %s (unencrypted, keep private)", hex);
-	const char *c = untrusted_comment ? untrusted_comment : deflt;
-	if (!comment_ok(c))
+	char deflt[96];
+	const char *c = key_comment(untrusted_comment, "mtkflash secret key ", sk->key_id,
+	                            " (unencrypted, keep private)", deflt, sizeof deflt);
+	if (!c)
 		return NULL;
 	uint8_t raw[SECKEY_BYTES];
 	memcpy(raw, "EdM1", 4);

@@ -134,6 +134,28 @@ void sc_trim_left(const char **p, size_t *n)
 	}
 }
 
+bool sc_lines_next_trimmed(struct sc_lines *l, const char **p, size_t *n)
+{
+	if (!sc_lines_next(l, p, n))
+		return false;
+	if (l->lineno == 1 && *n >= 3 && memcmp(*p, "\xEF\xBB\xBF", 3) == 0) {
+		*p += 3;
+		*n -= 3;
+	}
+	sc_trim_left(p, n);
+	return true;
+}
+
+bool sc_lines_next_meaningful(struct sc_lines *l, const char **p, size_t *n)
+{
+	while (sc_lines_next_trimmed(l, p, n))
+		if (*n > 0 && **p != '#')
+			return true;
+	*p = "";
+	*n = 0;
+	return false;
+}
+
 /* ------------------------------------------------------------ errors and notes */
 
 int sc_oom(struct sc_builder *b)
@@ -551,34 +573,13 @@ static bool yaml_first_key(const char *p, size_t n)
 	return false;
 }
 
-static bool meaningful(const char **p, size_t *n)
-{
-	sc_trim_left(p, n);
-	return *n > 0 && **p != '#';
-}
-
-/* The next line that is neither blank nor a comment. */
-static bool next_meaningful(struct sc_lines *l, const char **p, size_t *n)
-{
-	while (sc_lines_next(l, p, n))
-		if (meaningful(p, n))
-			return true;
-	*p = "";
-	*n = 0;
-	return false;
-}
-
 static enum sc_syntax detect(const uint8_t *buf, size_t len, unsigned *first_line)
 {
-	if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) {
-		buf += 3;
-		len -= 3;
-	}
 	struct sc_lines l;
 	sc_lines_init(&l, buf, len);
 	const char *p;
 	size_t n;
-	bool any = next_meaningful(&l, &p, &n);
+	bool any = sc_lines_next_meaningful(&l, &p, &n);
 	*first_line = l.lineno;
 	if (!any)
 		return SYN_NONE;
@@ -588,7 +589,7 @@ static enum sc_syntax detect(const uint8_t *buf, size_t len, unsigned *first_lin
 		return SYN_YAML;
 	if (!is_addr_line(p, n))
 		return SYN_NONE;
-	return next_meaningful(&l, &p, &n) && p[0] == '{' ? SYN_V10 : SYN_OTA;
+	return sc_lines_next_meaningful(&l, &p, &n) && p[0] == '{' ? SYN_V10 : SYN_OTA;
 }
 
 static bool contains(const uint8_t *buf, size_t len, const char *needle)

@@ -72,6 +72,11 @@ void sc_lines_init(struct sc_lines *l, const uint8_t *buf, size_t len);
 bool sc_lines_next(struct sc_lines *l, const char **p, size_t *n);
 /* Skip leading blanks (space, tab). */
 void sc_trim_left(const char **p, size_t *n);
+/* sc_lines_next() with leading blanks, and a UTF-8 BOM on line 1, removed. */
+bool sc_lines_next_trimmed(struct sc_lines *l, const char **p, size_t *n);
+/* The next line that is neither blank nor a '#' comment, trimmed as above;
+ * false (and an empty line) at the end. */
+bool sc_lines_next_meaningful(struct sc_lines *l, const char **p, size_t *n);
 
 /* 0xFFFFnnnn (or a 64-bit 0xFFFF... prefix): an address counted from the
  * region's end in block_size units (formats.md §1.8). */

@@ -62,26 +62,13 @@ static int yaml_line(struct sc_builder *b, const char *p, size_t n, unsigned lin
 	return sc_key(b, key, val, line);
 }
 
-static void skip_bom(const char **p, size_t *n)
-{
-	if (*n >= 3 && memcmp(*p, "\xEF\xBB\xBF", 3) == 0) {
-		*p += 3;
-		*n -= 3;
-	}
-}
-
 int sc_parse_yaml(struct sc_builder *b, const uint8_t *buf, size_t len)
 {
 	struct sc_lines l;
 	sc_lines_init(&l, buf, len);
 	const char *p;
 	size_t n;
-	while (sc_lines_next(&l, &p, &n)) {
-		if (l.lineno == 1)
-			skip_bom(&p, &n);
-		sc_trim_left(&p, &n);
-		if (n == 0 || p[0] == '#')
-			continue;
+	while (sc_lines_next_meaningful(&l, &p, &n)) {
 		int rc = yaml_line(b, p, n, l.lineno);
 		if (rc < 0)
 			return rc;
@@ -155,12 +142,7 @@ int sc_parse_addr_lines(struct sc_builder *b, const uint8_t *buf, size_t len, bo
 	unsigned open_line = 0;
 	b->blocks[0] = (struct sc_block){.line = 1};
 	b->nblocks = 1;
-	while (sc_lines_next(&l, &p, &n)) {
-		if (l.lineno == 1)
-			skip_bom(&p, &n);
-		sc_trim_left(&p, &n);
-		if (n == 0 || p[0] == '#')
-			continue;
+	while (sc_lines_next_meaningful(&l, &p, &n)) {
 		int rc;
 		if (braces)
 			rc = brace_line(b, &st, &open_line, p, n, l.lineno);

@@ -40,7 +40,7 @@ static int emu_read(struct mtk_transport *t, uint8_t *buf, size_t len, int timeo
 static int emu_write(struct mtk_transport *t, const uint8_t *buf, size_t len, int timeout_ms)
 {
 	struct emu_priv *p = t->priv;
-	return mtk_fd_write(t->ctx, p->fd, buf, len, timeout_ms);
+	return mtk_fd_write(t->ctx, p->fd, buf, len, timeout_ms, true);
 }
 
 static void emu_drain(struct mtk_transport *t)

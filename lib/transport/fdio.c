@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -59,12 +60,13 @@ int mtk_fd_read(mtk_ctx *ctx, int fd, uint8_t *buf, size_t len, int timeout_ms)
 	}
 }
 
-int mtk_fd_write(mtk_ctx *ctx, int fd, const uint8_t *buf, size_t len, int timeout_ms)
+int mtk_fd_write(mtk_ctx *ctx, int fd, const uint8_t *buf, size_t len, int timeout_ms, bool is_socket)
 {
 	long long deadline = now_ms() + timeout_ms;
 	size_t done = 0;
 	while (done < len) {
-		ssize_t n = write(fd, buf + done, len - done);
+		ssize_t n = is_socket ? send(fd, buf + done, len - done, MSG_NOSIGNAL)
+				      : write(fd, buf + done, len - done);
 		if (n > 0) {
 			done += (size_t)n;
 			continue;

@@ -28,7 +28,7 @@ static int serial_read(struct mtk_transport *t, uint8_t *buf, size_t len, int ti
 static int serial_write(struct mtk_transport *t, const uint8_t *buf, size_t len, int timeout_ms)
 {
 	struct serial_priv *p = t->priv;
-	return mtk_fd_write(t->ctx, p->fd, buf, len, timeout_ms);
+	return mtk_fd_write(t->ctx, p->fd, buf, len, timeout_ms, false);
 }
 
 static void serial_drain(struct mtk_transport *t)

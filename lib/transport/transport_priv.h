@@ -8,7 +8,10 @@
 /* poll()-based I/O on a non-blocking file descriptor, used by every backend
  * that ends in an fd (serial tty, emulator socketpair). */
 int mtk_fd_read(mtk_ctx *ctx, int fd, uint8_t *buf, size_t len, int timeout_ms);
-int mtk_fd_write(mtk_ctx *ctx, int fd, const uint8_t *buf, size_t len, int timeout_ms);
+/* is_socket: write with MSG_NOSIGNAL, so a device that hung up gives
+ * MTK_E_DISCONNECTED instead of SIGPIPE killing the caller's process (a
+ * library must not change the process's signal handling to avoid it). */
+int mtk_fd_write(mtk_ctx *ctx, int fd, const uint8_t *buf, size_t len, int timeout_ms, bool is_socket);
 void mtk_fd_drain(int fd);
 int mtk_fd_set_nonblock(int fd);
 

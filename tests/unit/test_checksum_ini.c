@@ -9,49 +9,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "mtkflash/checksum_ini.h"
-
-static const char *fixtures(void)
-{
-	static char buf[4096];
-	const char *env = getenv("MTK_FIXTURES");
-	if (env && *env)
-		return env;
-	const char *src = __FILE__;
-	const char *slash = strrchr(src, '/');
-	snprintf(buf, sizeof buf, "%.*s/../../../shared/fixtures", slash ? (int)(slash - src) : 1,
-	         slash ? src : ".");
-	return buf;
-}
-
-static uint8_t *load(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	rewind(f);
-	uint8_t *b = malloc((size_t)n + 1);
-	assert_non_null(b);
-	assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return b;
-}
+#include "testutil.h"
 
 static void parse_fixture(const char *sub, const char *name, struct mtk_checksum_ini *c,
                           struct mtk_scatter *s)
 {
 	char path[4096];
-	if (snprintf(path, sizeof path, "%s/%s/%s", fixtures(), sub, name) >= (int)sizeof path)
-		fail_msg("path too long");
+	test_fixture_path(path, sizeof path, sub, name);
 	size_t len;
-	uint8_t *b = load(path, &len);
+	uint8_t *b = test_load(path, &len);
 	mtk_ctx *ctx = mtk_ctx_new();
 	int rc = c ? mtk_checksum_ini_parse(ctx, name, b, len, c)
 	           : mtk_scatter_parse(ctx, name, b, len, NULL, s);
@@ -65,8 +35,7 @@ static void test_every_fixture_parses(void **state)
 {
 	(void)state;
 	char dir[4096];
-	if (snprintf(dir, sizeof dir, "%s/checksum", fixtures()) >= (int)sizeof dir)
-		fail_msg("path too long");
+	test_path(dir, sizeof dir, test_fixtures(), "checksum");
 	DIR *d = opendir(dir);
 	assert_non_null(d);
 	struct dirent *e;
@@ -187,17 +156,6 @@ static void test_hostile(void **state)
 
 static char tmpdir[256];
 
-static void write_file(const char *name, const uint8_t *data, size_t len)
-{
-	char path[512];
-	if (snprintf(path, sizeof path, "%s/%s", tmpdir, name) >= (int)sizeof path)
-		fail_msg("path too long");
-	FILE *f = fopen(path, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(data, 1, len, f), len);
-	fclose(f);
-}
-
 /* The V1 rule stated independently: add every byte, keep 16 bits. */
 static unsigned byte_sum(const uint8_t *b, size_t n)
 {
@@ -214,18 +172,17 @@ static unsigned byte_sum(const uint8_t *b, size_t n)
 static void test_verify_package(void **state)
 {
 	(void)state;
-	snprintf(tmpdir, sizeof tmpdir, "/tmp/test_checksum_ini.XXXXXX");
-	assert_non_null(mkdtemp(tmpdir));
+	test_mkdtemp(tmpdir, sizeof tmpdir, "test_checksum_ini");
 	/* boot.img: 1000 bytes of 0xFF plus a tail, so the sum wraps 16 bits. */
 	uint8_t boot[1003];
 	memset(boot, 0xFF, 1000);
 	boot[1000] = 1, boot[1001] = 2, boot[1002] = 3;
 	unsigned boot_sum = byte_sum(boot, sizeof boot);
 	assert_int_equal(boot_sum, (1000 * 255 + 6) & 0xFFFF);
-	write_file("boot.img", boot, sizeof boot);
+	test_write_file(tmpdir, "boot.img", boot, sizeof boot);
 	const uint8_t logo[] = "logo";
-	write_file("logo.bin", logo, 4);
-	write_file("lk.bin", (const uint8_t *)"abc", 3);
+	test_write_file(tmpdir, "logo.bin", logo, 4);
+	test_write_file(tmpdir, "lk.bin", "abc", 3);
 	char ini[512];
 	snprintf(ini, sizeof ini,
 	         "[VERSION]\nVERSION=V1\n[IsEnableChecksum]\nCHECKSUM_SWITCH=1\n[CheckSum]\nboot=0x%04X\n"
@@ -261,8 +218,7 @@ static void test_verify_package(void **state)
 
 	/* One pass gives size, SHA-256 (FIPS 180-2 "abc") and the V1 sum. */
 	char path[512];
-	if (snprintf(path, sizeof path, "%s/lk.bin", tmpdir) >= (int)sizeof path)
-		fail_msg("path too long");
+	test_path(path, sizeof path, tmpdir, "lk.bin");
 	uint64_t size;
 	uint8_t sha[32];
 	uint16_t sum;
@@ -273,20 +229,13 @@ static void test_verify_package(void **state)
 	assert_memory_equal(sha, abc, 32);
 	assert_int_equal(size, 3);
 	assert_int_equal(sum, 0x126);
-	if (snprintf(path, sizeof path, "%s/nope.img", tmpdir) >= (int)sizeof path)
-		fail_msg("path too long");
+	test_path(path, sizeof path, tmpdir, "nope.img");
 	assert_int_equal(mtk_image_digest_file(ctx, path, &size, sha, &sum), MTK_E_NOTFOUND);
 
 	mtk_scatter_free(&s);
 	mtk_checksum_ini_free(&c);
 	mtk_ctx_free(ctx);
-	const char *files[] = {"boot.img", "logo.bin", "lk.bin"};
-	for (size_t i = 0; i < 3; i++) {
-		if (snprintf(path, sizeof path, "%s/%s", tmpdir, files[i]) >= (int)sizeof path)
-			fail_msg("path too long");
-		unlink(path);
-	}
-	rmdir(tmpdir);
+	test_rmtree(tmpdir);
 }
 
 int main(void)

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "../../cli/cli_da.h"
+#include "testutil.h"
 
 struct fx {
 	mtk_ctx *ctx;
@@ -33,8 +34,7 @@ static int setup(void **state)
 	f->cli.ctx = f->ctx;
 	f->cli.progname = "mtkflash";
 	/* An empty DA folder, so whatever the user has installed does not count. */
-	snprintf(f->xdg, sizeof f->xdg, "/tmp/test_cli_da.XXXXXX");
-	assert_non_null(mkdtemp(f->xdg));
+	test_mkdtemp(f->xdg, sizeof f->xdg, "test_cli_da");
 	setenv("XDG_DATA_HOME", f->xdg, 1);
 	*state = f;
 	return 0;
@@ -43,13 +43,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	if (f->da_in_xdg[0]) {
-		unlink(f->da_in_xdg);
-		char dir[128];
-		snprintf(dir, sizeof dir, "%s/mtkflash", f->xdg);
-		rmdir(dir);
-	}
-	rmdir(f->xdg);
+	test_rmtree(f->xdg);
 	mtk_ctx_free(f->ctx);
 	free(f);
 	return 0;

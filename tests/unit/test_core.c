@@ -1,16 +1,20 @@
 /* SPDX-License-Identifier: MIT */
-/* core/: error chain, logging, byte helpers, checksums. */
+/* core/: error chain, logging, byte and hex helpers, checksums, small-file helpers. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 
 #include "core/bytes.h"
 #include "core/checksum.h"
 #include "core/ctx.h"
+#include "core/fileutil.h"
+#include "testutil.h"
 
 static void test_error_chain(void **state)
 {
@@ -194,6 +198,120 @@ static void test_sum16(void **state)
 	assert_int_equal(mtk_sum16_update(7, data + 3, most), sum16_bytewise(7, data + 3, most));
 }
 
+static void test_hex(void **state)
+{
+	(void)state;
+	static const uint8_t b[] = {0x00, 0x9f, 0xa0, 0xff};
+	char out[9];
+	assert_int_equal(mtk_hex_encode(out, b, sizeof b), 8);
+	assert_string_equal(out, "009fa0ff");
+	assert_int_equal(mtk_hex_encode(out, b, 0), 0);
+	assert_string_equal(out, "");
+	assert_int_equal(mtk_hex_digit('0'), 0);
+	assert_int_equal(mtk_hex_digit('9'), 9);
+	assert_int_equal(mtk_hex_digit('a'), 10);
+	assert_int_equal(mtk_hex_digit('F'), 15);
+	assert_int_equal(mtk_hex_digit('g'), -1);
+	assert_int_equal(mtk_hex_digit('x'), -1);
+	assert_int_equal(mtk_hex_digit(' '), -1);
+}
+
+static void test_path_join(void **state)
+{
+	(void)state;
+	char *p = mtk_path_join("/pkg", "images/boot.img");
+	assert_string_equal(p, "/pkg/images/boot.img");
+	free(p);
+	p = mtk_str_concat("keys/vendor", ".pub");
+	assert_string_equal(p, "keys/vendor.pub");
+	free(p);
+}
+
+/* A temporary directory holding f.bin = "0123456789", and a context. */
+struct files {
+	char dir[64], path[128];
+	mtk_ctx *ctx;
+};
+
+static int files_setup(void **state)
+{
+	struct files *f = calloc(1, sizeof *f);
+	assert_non_null(f);
+	test_mkdtemp(f->dir, sizeof f->dir, "test_core");
+	test_write_text(f->dir, "f.bin", "0123456789");
+	test_path(f->path, sizeof f->path, f->dir, "f.bin");
+	f->ctx = mtk_ctx_new();
+	*state = f;
+	return 0;
+}
+
+static int files_teardown(void **state)
+{
+	struct files *f = *state;
+	mtk_ctx_free(f->ctx);
+	int rc = test_rmtree(f->dir);
+	free(f);
+	return rc;
+}
+
+static void test_read_small_file(void **state)
+{
+	struct files *f = *state;
+	mtk_ctx *ctx = f->ctx;
+	char path[128];
+	uint8_t *buf;
+	size_t len;
+	bool absent = true;
+	assert_int_equal(mtk_read_small_file(ctx, f->path, 10, &buf, &len, &absent), 0);
+	assert_false(absent);
+	assert_int_equal(len, 10);
+	assert_string_equal((const char *)buf, "0123456789"); /* '\0'-terminated */
+	free(buf);
+
+	/* One byte over the cap: refused, naming the file and both sizes. */
+	assert_int_equal(mtk_read_small_file(ctx, f->path, 9, &buf, &len, NULL), MTK_E_RANGE);
+	assert_null(buf);
+	assert_non_null(strstr(mtk_ctx_error(ctx), f->path));
+	assert_non_null(strstr(mtk_ctx_error(ctx), "10 bytes, more than the 9"));
+
+	/* Missing: no failure when the caller asks, else one naming the file. */
+	test_path(path, sizeof path, f->dir, "none");
+	assert_int_equal(mtk_read_small_file(ctx, path, 10, &buf, &len, &absent), 0);
+	assert_true(absent);
+	assert_null(buf);
+	assert_int_equal(len, 0);
+	assert_int_equal(mtk_read_small_file(ctx, path, 10, &buf, &len, NULL), MTK_E_IO);
+	assert_non_null(strstr(mtk_ctx_error(ctx), path));
+
+	/* A directory, and a FIFO nobody writes to (refused, not waited on). */
+	assert_int_equal(mtk_read_small_file(ctx, f->dir, 10, &buf, &len, NULL), MTK_E_IO);
+	assert_non_null(strstr(mtk_ctx_error(ctx), "not a regular file"));
+	test_path(path, sizeof path, f->dir, "fifo");
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(mtk_read_small_file(ctx, path, 10, &buf, &len, NULL), MTK_E_IO);
+	assert_non_null(strstr(mtk_ctx_error(ctx), "not a regular file"));
+}
+
+static void test_read_file_head(void **state)
+{
+	struct files *f = *state;
+	uint8_t *buf;
+	size_t len;
+	assert_int_equal(mtk_read_file_head(f->ctx, f->path, 4, &buf, &len), 0);
+	assert_int_equal(len, 4);
+	assert_memory_equal(buf, "0123", 4);
+	free(buf);
+	assert_int_equal(mtk_read_file_head(f->ctx, f->path, 64, &buf, &len), 0); /* shorter than max */
+	assert_int_equal(len, 10);
+	assert_memory_equal(buf, "0123456789", 10);
+	free(buf);
+	char path[128];
+	test_path(path, sizeof path, f->dir, "none");
+	assert_int_equal(mtk_read_file_head(f->ctx, path, 4, &buf, &len), MTK_E_IO);
+	assert_null(buf);
+	assert_non_null(strstr(mtk_ctx_error(f->ctx), path));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -205,6 +323,10 @@ int main(void)
 		cmocka_unit_test(test_xor16),
 		cmocka_unit_test(test_crc32),
 		cmocka_unit_test(test_sum16),
+		cmocka_unit_test(test_hex),
+		cmocka_unit_test(test_path_join),
+		cmocka_unit_test_setup_teardown(test_read_small_file, files_setup, files_teardown),
+		cmocka_unit_test_setup_teardown(test_read_file_head, files_setup, files_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

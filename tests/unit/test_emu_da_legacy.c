@@ -10,7 +10,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -25,6 +24,7 @@
 #include "emu_internal.h"
 #include "emu_storage.h"
 #include "mtkflash/storage.h"
+#include "testutil.h"
 
 #define MIB (1024ull * 1024)
 #define GIB (1024ull * MIB)
@@ -47,18 +47,11 @@ static void *serve_thread(void *arg)
 	return NULL;
 }
 
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	return remove(p);
-}
-
 /* provision: NULL = blank device (BROM mode) */
 static struct rig *rig_start(const char *chip, const char *faults, bool provision)
 {
 	struct rig *r = calloc(1, sizeof(*r));
-	snprintf(r->dir, sizeof(r->dir), "/tmp/test_emu_da.XXXXXX");
-	assert_non_null(mkdtemp(r->dir));
+	test_mkdtemp(r->dir, sizeof(r->dir), "test_emu_da");
 	char err[512];
 	if (provision) {
 		static struct emu_provision_result res;
@@ -87,7 +80,7 @@ static int rig_stop(struct rig *r)
 	pthread_join(r->th, NULL);
 	close(r->dev);
 	mtkemu_free(r->emu);
-	nftw(r->dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+	test_rmtree(r->dir);
 	int rc = r->serve_rc;
 	free(r);
 	return rc;
@@ -420,7 +413,7 @@ static void test_mt6580_preloader_session(void **state)
 	close(r->host);
 	close(r->dev);
 	mtkemu_free(r->emu);
-	nftw(r->dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+	test_rmtree(r->dir);
 	free(r);
 }
 

@@ -6,7 +6,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 #include "emu_storage.h"
 #include "mtkflash/core.h"
 #include "mtkflash/storage.h"
+#include "testutil.h"
 
 #define GIB (1024ull * 1024 * 1024)
 #define MIB (1024ull * 1024)
@@ -26,12 +26,6 @@ struct fx {
 	char dir[64];
 	struct emu_storage *s;
 };
-
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	return remove(p);
-}
 
 static void geo16(struct emu_emmc_geometry *g)
 {
@@ -47,8 +41,7 @@ static void geo16(struct emu_emmc_geometry *g)
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test_emu_emmc.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	test_mkdtemp(f->dir, sizeof(f->dir), "test_emu_emmc");
 	struct emu_emmc_geometry g;
 	geo16(&g);
 	char err[256];
@@ -62,7 +55,7 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 	emu_emmc_close(f->s);
-	nftw(f->dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+	test_rmtree(f->dir);
 	free(f);
 	return 0;
 }
@@ -292,8 +285,7 @@ static void test_device_storage_and_faults(void **state)
 {
 	(void)state;
 	char dir[64];
-	snprintf(dir, sizeof(dir), "/tmp/test_emu_emmc.XXXXXX");
-	assert_non_null(mkdtemp(dir));
+	test_mkdtemp(dir, sizeof(dir), "test_emu_emmc");
 	struct mtkemu_options o = {
 	        .chip = "mt6580", .state_dir = dir, .faults = "corrupt-write=user:0x200:16"};
 	struct mtkemu *e;
@@ -329,7 +321,7 @@ static void test_device_storage_and_faults(void **state)
 	assert_non_null(strstr(err, "holds a mt6580, not a mt6737"));
 	assert_int_equal(emu_boot_decide_mode(e), EMU_MODE_BROM);
 	mtkemu_free(e);
-	nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+	test_rmtree(dir);
 }
 
 int main(void)

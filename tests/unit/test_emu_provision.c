@@ -7,7 +7,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,34 +20,16 @@
 #include "emu_storage.h"
 #include "mtkflash/core.h"
 #include "mtkflash/storage.h"
+#include "testutil.h"
 
 #define MIB (1024ull * 1024)
 #define GIB (1024ull * MIB)
 
-static char fixtures[512];
-
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	return remove(p);
-}
-
-static void fixture(char *out, size_t len, const char *name)
-{
-	snprintf(out, len, "%s/scatter/%s", fixtures, name);
-}
-
 static char *tmpdir(void)
 {
 	static char d[64];
-	snprintf(d, sizeof(d), "/tmp/test_emu_prov.XXXXXX");
-	assert_non_null(mkdtemp(d));
+	test_mkdtemp(d, sizeof(d), "test_emu_prov");
 	return d;
-}
-
-static void rmdir_all(const char *d)
-{
-	nftw(d, rm_one, 8, FTW_DEPTH | FTW_PHYS);
 }
 
 static size_t count_lines_with(const char *path, const char *needle)
@@ -73,7 +54,7 @@ static void test_fixture_scatters_parse(void **state)
 	size_t files = 0;
 	for (size_t k = 0; k < 5; k++) {
 		char pat[600];
-		fixture(pat, sizeof(pat), pats[k]);
+		test_fixture_path(pat, sizeof(pat), "scatter", pats[k]);
 		glob_t g;
 		assert_int_equal(glob(pat, 0, NULL, &g), 0);
 		for (size_t i = 0; i < g.gl_pathc; i++) {
@@ -98,7 +79,9 @@ static void test_scatter_fields(void **state)
 {
 	(void)state;
 	char p[600], err[512];
-	fixture(p, sizeof(p), "MT6737M__Dewil-King_Sectter-File__MT6737M_Android_scatter.txt"); /* CRLF */
+	/* a file with CRLF line ends */
+	test_fixture_path(p, sizeof(p), "scatter",
+	                  "MT6737M__Dewil-King_Sectter-File__MT6737M_Android_scatter.txt");
 	struct emu_scatter sc;
 	assert_int_equal(emu_scatter_load(p, &sc, err, sizeof(err)), 0);
 	assert_string_equal(sc.platform, "MT6737M");
@@ -267,7 +250,7 @@ static void check_imei_and_boot(struct emu_storage *s, const struct emu_provisio
 static void provision_gpt_fixture(const char *file, const char *chip)
 {
 	char scatter[600], err[512];
-	fixture(scatter, sizeof(scatter), file);
+	test_fixture_path(scatter, sizeof(scatter), "scatter", file);
 	char *dir = tmpdir();
 	struct emu_provision_opts o = {
 	        .chip = chip, .state_dir = dir, .scatter = scatter, .imei = "35209900176148"};
@@ -299,7 +282,7 @@ static void provision_gpt_fixture(const char *file, const char *chip)
 	snprintf(p, sizeof(p), "%s/user.bin", dir);
 	assert_int_equal(stat(p, &st), 0);
 	assert_true((uint64_t)st.st_blocks * 512 < 64 * MIB);
-	rmdir_all(dir);
+	test_rmtree(dir);
 }
 
 static void test_provision_mt6580(void **s)
@@ -327,7 +310,8 @@ static void test_provision_mt6572_pmt_mbr(void **state)
 {
 	(void)state;
 	char scatter[600], err[512];
-	fixture(scatter, sizeof(scatter), "MT6572__peterpt_Mobiwire_S10__MT6572_Android_scatter.txt");
+	test_fixture_path(scatter, sizeof(scatter), "scatter",
+	                  "MT6572__peterpt_Mobiwire_S10__MT6572_Android_scatter.txt");
 	char *dir = tmpdir();
 	struct emu_provision_opts o = {
 	        .chip = "mt6572", .state_dir = dir, .scatter = scatter, .imei = "352099001761481"};
@@ -371,7 +355,7 @@ static void test_provision_mt6572_pmt_mbr(void **state)
 	mtk_ctx_free(ctx);
 	check_imei_and_boot(s, &res, "352099001761481");
 	emu_emmc_close(s);
-	rmdir_all(dir);
+	test_rmtree(dir);
 }
 
 static void test_provision_default_layouts(void **state)
@@ -400,7 +384,7 @@ static void test_provision_default_layouts(void **state)
 		assert_int_equal(emu_emmc_size(s, EMU_AREA_USER), 4 * GIB);
 		check_imei_and_boot(s, &res, res.imei);
 		emu_emmc_close(s);
-		rmdir_all(dir);
+		test_rmtree(dir);
 	}
 }
 
@@ -418,7 +402,7 @@ static void test_provision_errors(void **state)
 	assert_int_equal(emu_provision(&o, &res, err, sizeof(err)), MTK_E_IO);
 	assert_non_null(strstr(err, "/nonexistent/scatter.txt"));
 
-	fixture(scatter, sizeof(scatter), "MT6735__Dewil-King_Sectter-File__MT6735_Android_scatter.txt");
+	test_fixture_path(scatter, sizeof(scatter), "scatter", "MT6735__Dewil-King_Sectter-File__MT6735_Android_scatter.txt");
 	o.scatter = scatter;
 	o.user_size = 2 * GIB; /* userdata ends at 4.6 GiB */
 	assert_int_equal(emu_provision(&o, &res, err, sizeof(err)), MTK_E_RANGE);
@@ -439,7 +423,7 @@ static void test_provision_errors(void **state)
 	assert_non_null(strstr(err, "not empty"));
 	o.force = true;
 	assert_int_equal(emu_provision(&o, &res, err, sizeof(err)), 0);
-	rmdir_all(dir);
+	test_rmtree(dir);
 }
 
 static void test_provision_cli(void **state)
@@ -457,13 +441,11 @@ static void test_provision_cli(void **state)
 	assert_int_equal(emu_provision_main(3, argv3), 2);
 	char *argv4[] = {"provision", "--chip", "mt6580", "--state", d, NULL};
 	assert_int_equal(emu_provision_main(5, argv4), 1); /* not empty */
-	rmdir_all(dir);
+	test_rmtree(dir);
 }
 
 int main(void)
 {
-	const char *f = getenv("MTK_FIXTURES");
-	snprintf(fixtures, sizeof(fixtures), "%s", f ? f : "/work/shared/fixtures");
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_fixture_scatters_parse),
 	        cmocka_unit_test(test_scatter_fields),

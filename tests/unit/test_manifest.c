@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* image/: SHA256SUMS, minisign keys and signatures, signed manifests on disk. */
 #include <fcntl.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +15,7 @@
 #include <openssl/evp.h>
 
 #include "mtkflash/manifest.h"
+#include "testutil.h"
 
 #define HASH_ABC   "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 #define HASH_EMPTY "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
@@ -282,42 +282,24 @@ static void test_minisign_parse_errors(void **state)
 
 static char tmpdir[64];
 
-static void write_file(const char *dir, const char *name, const char *text)
-{
-	char path[512];
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	FILE *f = fopen(path, "wb");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
-}
-
 static int setup_dir(void **state)
 {
 	(void)state;
-	snprintf(tmpdir, sizeof tmpdir, "/tmp/mtk_manifest_XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
+	test_mkdtemp(tmpdir, sizeof tmpdir, "mtk_manifest");
+	return 0;
 }
 
 static int teardown_dir(void **state)
 {
 	(void)state;
-	return nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return test_rmtree(tmpdir);
 }
 
 static void test_sha256_file(void **state)
 {
 	(void)state;
 	mtk_ctx *ctx = mtk_ctx_new();
-	write_file(tmpdir, "abc", "abc");
+	test_write_text(tmpdir, "abc", "abc");
 	char path[256];
 	snprintf(path, sizeof path, "%s/abc", tmpdir);
 	uint8_t h[32];
@@ -352,14 +334,14 @@ static void make_package(char *pkg, char *keyfile, char *pubfile, struct mtk_min
 	char sub[300];
 	snprintf(sub, sizeof sub, "%s/images", pkg);
 	mkdir(sub, 0755);
-	write_file(pkg, "scatter.txt", "PRELOADER 0x0\n");
-	write_file(pkg, "images/boot.img", "ANDROID! pretend");
-	write_file(pkg, "images/system.img", "system");
+	test_write_text(pkg, "scatter.txt", "PRELOADER 0x0\n");
+	test_write_text(pkg, "images/boot.img", "ANDROID! pretend");
+	test_write_text(pkg, "images/system.img", "system");
 	char *t = mtk_minisign_seckey_format(&sk, NULL);
-	write_file(tmpdir, "signer.key", t);
+	test_write_text(tmpdir, "signer.key", t);
 	free(t);
 	t = mtk_minisign_pubkey_format(pk, NULL);
-	write_file(tmpdir, "signer.pub", t);
+	test_write_text(tmpdir, "signer.pub", t);
 	free(t);
 }
 
@@ -393,11 +375,11 @@ static void test_manifest_dir(void **state)
 	mtk_manifest_free(&m);
 
 	/* tampered, removed and added files */
-	write_file(pkg, "images/system.img", "systen");
+	test_write_text(pkg, "images/system.img", "systen");
 	char path[512];
 	snprintf(path, sizeof path, "%s/scatter.txt", pkg);
 	unlink(path);
-	write_file(pkg, "extra.bin", "x");
+	test_write_text(pkg, "extra.bin", "x");
 	assert_int_equal(mtk_manifest_load(ctx, pkg, trust, 1, NULL, &m), 0);
 	assert_int_equal(mtk_manifest_check_dir(ctx, pkg, &m, &c, &nc), 3);
 	assert_int_equal(nc, 4);
@@ -415,9 +397,9 @@ static void test_manifest_dir(void **state)
 	char tdir[300];
 	snprintf(tdir, sizeof tdir, "%s/trusted", tmpdir);
 	mkdir(tdir, 0755);
-	write_file(tdir, "broken.pub", "not a key\n"); /* skipped with a warning */
+	test_write_text(tdir, "broken.pub", "not a key\n"); /* skipped with a warning */
 	char *t = mtk_minisign_pubkey_format(&pk, NULL);
-	write_file(tdir, "vendor.pub", t);
+	test_write_text(tdir, "vendor.pub", t);
 	free(t);
 	assert_int_equal(mtk_manifest_load(ctx, pkg, NULL, 0, tdir, &m), 0);
 	assert_int_equal(m.sig, MTK_SIG_TRUSTED);

@@ -13,6 +13,7 @@
 
 #include "core/ctx.h"
 #include "mtkflash/storage.h"
+#include "testutil.h"
 
 #define MIB (1024ull * 1024ull)
 
@@ -123,11 +124,8 @@ struct rec {
 
 static size_t read_fixture(const char *file, struct rec *recs, size_t max)
 {
-	const char *dir = getenv("MTK_FIXTURES");
-	char path[1024], line[512];
-	if (!dir)
-		return 0;
-	snprintf(path, sizeof path, "%s/scatter/%s", dir, file);
+	char path[4200], line[512];
+	test_fixture_path(path, sizeof path, "scatter", file);
 	FILE *f = fopen(path, "r");
 	if (!f)
 		return 0;

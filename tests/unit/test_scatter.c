@@ -13,47 +13,17 @@
 #include <cmocka.h>
 
 #include "mtkflash/scatter.h"
+#include "testutil.h"
 
 /* ------------------------------------------------------------ helpers */
-
-static const char *fixtures(void)
-{
-	static char buf[4096];
-	const char *env = getenv("MTK_FIXTURES");
-	if (env && *env)
-		return env;
-	/* Run from the build directory: __FILE__ is relative to it. */
-	const char *src = __FILE__;
-	const char *slash = strrchr(src, '/');
-	snprintf(buf, sizeof buf, "%.*s/../../../shared/fixtures", slash ? (int)(slash - src) : 1,
-	         slash ? src : ".");
-	return buf;
-}
-
-static uint8_t *load(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	rewind(f);
-	uint8_t *b = malloc((size_t)n + 1);
-	assert_non_null(b);
-	assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return b;
-}
 
 /* Parse a fixture from ../shared/fixtures/scatter by its saved name. */
 static void parse_fixture(const char *name, const char *storage, struct mtk_scatter *s)
 {
 	char path[4096];
-	if (snprintf(path, sizeof path, "%s/scatter/%s", fixtures(), name) >= (int)sizeof path)
-		fail_msg("path too long");
+	test_fixture_path(path, sizeof path, "scatter", name);
 	size_t len;
-	uint8_t *b = load(path, &len);
+	uint8_t *b = test_load(path, &len);
 	mtk_ctx *ctx = mtk_ctx_new();
 	int rc = mtk_scatter_parse(ctx, name, b, len, storage, s);
 	if (rc < 0)
@@ -104,8 +74,7 @@ static void test_every_fixture_parses(void **state)
 {
 	(void)state;
 	char dir[4096];
-	if (snprintf(dir, sizeof dir, "%s/scatter", fixtures()) >= (int)sizeof dir)
-		fail_msg("path too long");
+	test_path(dir, sizeof dir, test_fixtures(), "scatter");
 	DIR *d = opendir(dir);
 	assert_non_null(d);
 	struct dirent *e;
@@ -115,10 +84,9 @@ static void test_every_fixture_parses(void **state)
 			continue;
 		files++;
 		char path[8192];
-		if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path)
-			fail_msg("path too long");
+		test_path(path, sizeof path, dir, e->d_name);
 		size_t len;
-		uint8_t *b = load(path, &len);
+		uint8_t *b = test_load(path, &len);
 		if (!mtk_scatter_sniff(b, len))
 			fail_msg("%s not recognised as a scatter file", e->d_name);
 		struct mtk_scatter s;
