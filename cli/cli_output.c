@@ -221,10 +221,15 @@ void cli_print(struct cli *cli, const char *fmt, ...)
 int cli_open_port(struct cli *cli, struct mtk_transport **out)
 {
 	const char *spec = cli->port ? cli->port : "auto";
-	/* USB (auto) is not in this build: saying we wait would be untrue. */
-	bool waits = strncmp(spec, "serial:", 7) == 0 || spec[0] == '/';
-	if (cli->verbosity >= 0 && waits)
+	bool named = strncmp(spec, "serial:", 7) == 0 || spec[0] == '/';
+	/* auto and usb look for a phone that may not be plugged in yet: say how
+	 * to put it in download mode while the user still can. */
+	bool searches = strcmp(spec, "auto") == 0 || strcmp(spec, "usb") == 0 || strncmp(spec, "usb:", 4) == 0;
+	if (cli->verbosity >= 0 && named)
 		fprintf(stderr, "waiting for a MediaTek device on %s (up to %d s)...\n", spec, cli->wait_ms / 1000);
+	else if (cli->verbosity >= 0 && searches && cli->wait_ms > 0)
+		fprintf(stderr, "waiting for a MediaTek device (hold volume-down while plugging in; up to %d s)...\n",
+			cli->wait_ms / 1000);
 	return mtk_transport_open(cli->ctx, spec, cli->wait_ms, out);
 }
 

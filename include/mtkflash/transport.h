@@ -3,8 +3,9 @@
  *
  * A transport moves bytes and knows nothing of MediaTek commands.  Port specs
  * (the CLI's --port):
- *   auto                      wait for a MediaTek USB device (0e8d:0003/2000/2001…)
- *   usb[:BUS:ADDR]            libusb
+ *   auto                      wait for a MediaTek device in download mode (0e8d:0003/2000/…);
+ *                             until the libusb backend exists, through its CDC-ACM tty
+ *   usb[:BUS:ADDR]            libusb (for now: the tty of that USB device, found in sysfs)
  *   serial:PATH | /dev/ttyX   a tty (CDC-ACM, or an emulator's pty)
  *   emu:CHIP[,state=DIR][,faults=SPEC][,mode=brom|preloader][,speed=MODEL]
  *                             the emulator, in-process on a thread */
@@ -58,6 +59,33 @@ int mtk_tp_read_exact(struct mtk_transport *t, uint8_t *buf, size_t len, int tim
 int mtk_tp_read_some(struct mtk_transport *t, uint8_t *buf, size_t len, int timeout_ms);
 int mtk_tp_write(struct mtk_transport *t, const uint8_t *buf, size_t len, int timeout_ms);
 void mtk_tp_drain(struct mtk_transport *t);
+
+/* What a USB identity says about the software answering behind it.  Only a
+ * guess: GET_BL_VER decides for certain once the handshake is done. */
+enum mtk_usb_role {
+	MTK_USB_ROLE_OTHER,     /* MediaTek's vendor id, not a download-mode product (a booted phone) */
+	MTK_USB_ROLE_BROM,      /* the boot ROM's download mode */
+	MTK_USB_ROLE_PRELOADER, /* the preloader's download mode (or a DA after re-enumeration) */
+};
+
+/* A serial port whose USB device has a MediaTek download-mode identity. */
+struct mtk_port_info {
+	char path[80];       /* "/dev/ttyACM0" */
+	uint16_t vid, pid;
+	enum mtk_usb_role role;
+	const char *what;    /* "MediaTek BROM", "MediaTek preloader", … (static) */
+	unsigned busnum;     /* USB bus and address as lsusb shows them; 0 when unknown */
+	unsigned devnum;
+	char usb_path[32];   /* the kernel's name for the USB port chain, "1-1.4"; "" when unknown */
+};
+
+/* The serial ports (Linux: /sys/class/tty) that belong to USB devices with a
+ * MediaTek vendor id or a known download-mode identity, sorted by path.
+ * Fills at most `max` entries and returns how many there are (possibly more
+ * than `max`), or a negative MTK_E_* code. */
+int mtk_find_mediatek_ports(mtk_ctx *ctx, struct mtk_port_info *out, size_t max);
+/* "BROM", "preloader", "not in download mode". */
+const char *mtk_usb_role_name(enum mtk_usb_role role);
 
 #ifdef __cplusplus
 }

@@ -10,7 +10,6 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <termios.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "core/ctx.h"
@@ -106,12 +105,6 @@ static bool is_pseudo_terminal(int fd)
 	return maj >= 136 && maj <= 143;
 }
 
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-	nanosleep(&ts, NULL);
-}
-
 int mtk_serial_open(mtk_ctx *ctx, const char *path, int wait_ms, struct mtk_transport **out)
 {
 	if (!*path)
@@ -129,7 +122,7 @@ int mtk_serial_open(mtk_ctx *ctx, const char *path, int wait_ms, struct mtk_tran
 					open_hint(err));
 		if (waited == 0)
 			mtk_dbg(ctx, "%s does not exist yet; polling every 100 ms", path);
-		sleep_ms(100);
+		mtk_sleep_ms(100);
 	}
 	int rc = set_raw(ctx, fd, path);
 	if (rc < 0) {

@@ -28,8 +28,10 @@ int mtk_transport_open(mtk_ctx *ctx, const char *spec, int wait_ms, struct mtk_t
 {
 	int rc;
 	*out = NULL;
+	/* Until the libusb backend exists, a phone is found through the tty
+	 * that cdc_acm gives it. */
 	if (!spec || !*spec || strcmp(spec, "auto") == 0)
-		rc = mtk_usb_open(ctx, "", wait_ms, out);
+		rc = mtk_auto_open(ctx, NULL, wait_ms, out);
 	else if (has_prefix(spec, "serial:"))
 		rc = mtk_serial_open(ctx, spec + 7, wait_ms, out);
 	else if (spec[0] == '/')
@@ -37,7 +39,7 @@ int mtk_transport_open(mtk_ctx *ctx, const char *spec, int wait_ms, struct mtk_t
 	else if (has_prefix(spec, "emu:"))
 		rc = mtk_emu_open(ctx, spec + 4, out);
 	else if (strcmp(spec, "usb") == 0 || has_prefix(spec, "usb:"))
-		rc = mtk_usb_open(ctx, spec[3] ? spec + 4 : "", wait_ms, out);
+		rc = mtk_usb_open(ctx, spec + 3, wait_ms, out);
 	else
 		return mtk_fail(ctx, MTK_E_INVAL,
 				"unknown port '%s' (use auto, usb[:BUS:ADDR], serial:PATH, a /dev path or emu:CHIP)",

@@ -14,11 +14,40 @@ int mtk_fd_read(mtk_ctx *ctx, int fd, uint8_t *buf, size_t len, int timeout_ms);
 int mtk_fd_write(mtk_ctx *ctx, int fd, const uint8_t *buf, size_t len, int timeout_ms, bool is_socket);
 void mtk_fd_drain(int fd);
 int mtk_fd_set_nonblock(int fd);
+/* CLOCK_MONOTONIC in milliseconds, and a sleep that survives signals. */
+long long mtk_mono_ms(void);
+void mtk_sleep_ms(int ms);
 
-/* Backends: parse their part of the spec (after "serial:" / "emu:"). */
+/* Backends: parse their part of the spec (after "serial:" / "emu:" / "usb"). */
 int mtk_serial_open(mtk_ctx *ctx, const char *path, int wait_ms, struct mtk_transport **out);
 int mtk_emu_open(mtk_ctx *ctx, const char *args, struct mtk_transport **out);
 int mtk_usb_open(mtk_ctx *ctx, const char *args, int wait_ms, struct mtk_transport **out);
+
+/* Finding a MediaTek device's serial port (discover.c).  The sysfs and /dev
+ * roots are parameters so tests can run on a fake tree; the public entry
+ * points use "/sys" and "/dev". */
+struct mtk_port_filter {
+	unsigned busnum, devnum; /* both 0: any download-mode device */
+};
+int mtk_find_ports_at(mtk_ctx *ctx, const char *sysroot, const char *devroot, struct mtk_port_info *out,
+		      size_t max);
+/* Wait up to wait_ms until exactly one matching download-mode port exists,
+ * then open it with the serial backend.  Several at once: MTK_E_INVAL with
+ * the list (guessing which phone to flash is not ours to do). */
+int mtk_auto_open_at(mtk_ctx *ctx, const char *sysroot, const char *devroot, const struct mtk_port_filter *f,
+		     int wait_ms, struct mtk_transport **out);
+int mtk_auto_open(mtk_ctx *ctx, const struct mtk_port_filter *f, int wait_ms, struct mtk_transport **out);
+
+/* Known USB identities (data, from the reference's VID/PID table): false
+ * when (vid, pid) is none of ours. */
+bool mtk_usb_identity(uint16_t vid, uint16_t pid, enum mtk_usb_role *role, const char **what);
+
+/* Parsers for the text of one sysfs attribute (no I/O): idVendor "0e8d\n",
+ * busnum "3\n".  A single trailing newline is allowed, nothing else. */
+int mtk_sysfs_hex16(const uint8_t *buf, size_t len, uint16_t *out);
+int mtk_sysfs_uint(const uint8_t *buf, size_t len, unsigned max, unsigned *out);
+/* Decimal digits only, at most `max`: for BUS and ADDR in usb:BUS:ADDR. */
+int mtk_parse_dec(const char *s, size_t len, unsigned max, unsigned *out);
 
 struct mtk_transport *mtk_transport_alloc(mtk_ctx *ctx, const struct mtk_transport_ops *ops, void *priv);
 
