@@ -110,6 +110,11 @@ static void blog(struct mtkemu *e, const char *fmt, ...)
 #define PAGE_SHIFT 12
 #define PAGE_SIZE (1u << PAGE_SHIFT)
 #define NBUCKETS 256
+/* Choice: the map holds 64 MiB (twice MAX_DA_LEN).  Unbounded, a host writing
+ * one word to each page of the 4 GiB space would grow the emulator by 4 KiB
+ * per 13-byte WRITE32, to gigabytes.  Past the limit the bus has nothing
+ * behind it: writes to unmapped pages are lost and they read as 0. */
+#define MAX_PAGES ((64u << 20) / PAGE_SIZE)
 
 struct mem_page {
 	uint32_t base;
@@ -119,6 +124,7 @@ struct mem_page {
 
 struct emu_mem {
 	struct mem_page *bucket[NBUCKETS];
+	size_t npages;
 };
 
 static struct mem_page *mem_page(struct mtkemu *e, uint32_t addr, bool create)
@@ -133,11 +139,12 @@ static struct mem_page *mem_page(struct mtkemu *e, uint32_t addr, bool create)
 	for (struct mem_page *p = *head; p; p = p->next)
 		if (p->base == base)
 			return p;
-	if (!create)
+	if (!create || m->npages == MAX_PAGES)
 		return NULL;
 	struct mem_page *p = calloc(1, sizeof *p);
 	if (!p)
 		return NULL;
+	m->npages++;
 	p->base = base;
 	p->next = *head;
 	*head = p;
@@ -179,9 +186,8 @@ static void mem_write_bytes(struct mtkemu *e, uint32_t addr, const uint8_t *src,
 		struct mem_page *p = mem_page(e, addr, true);
 		uint32_t off = addr & (PAGE_SIZE - 1);
 		uint32_t n = PAGE_SIZE - off < len ? PAGE_SIZE - off : len;
-		if (!p)
-			return;
-		memcpy(p->b + off, src, n);
+		if (p) /* else unmapped (MAX_PAGES): lost */
+			memcpy(p->b + off, src, n);
 		src += n;
 		len -= n;
 		addr += n;

@@ -454,6 +454,41 @@ static void test_memory_errors(void **state)
 	dev_stop(&d);
 }
 
+/* A host writing one word per page cannot grow the emulator without bound:
+ * the map stops at 64 MiB (16384 pages); writes past it are lost, read 0. */
+static void test_memory_bounded(void **state)
+{
+	(void)state;
+	enum { PAGES = 16384, BATCH = 1024, CMD = 13, REPLY = 17 };
+	static uint8_t cmds[BATCH * CMD], replies[BATCH * REPLY];
+	struct dev d;
+	START(&d, .chip = "mt6765", .mode = "brom");
+	handshake(&d);
+	for (uint32_t first = 0; first <= PAGES; first += BATCH) {
+		uint32_t n = first + BATCH <= PAGES + 1 ? BATCH : PAGES + 1 - first;
+		for (uint32_t i = 0; i < n; i++) {
+			uint8_t *c = cmds + i * CMD;
+			uint32_t addr = 0x40000000u + (first + i) * 0x1000u, val = first + i + 1;
+			c[0] = 0xD4;
+			for (int k = 0; k < 4; k++) {
+				c[1 + k] = (uint8_t)(addr >> (24 - 8 * k));
+				c[5 + k] = (uint8_t)(1u >> (24 - 8 * k));
+				c[9 + k] = (uint8_t)(val >> (24 - 8 * k));
+			}
+		}
+		put_bytes(&d, cmds, n * CMD);
+		assert_int_equal(get_bytes(&d, replies, n * REPLY, TIMEOUT_MS), n * REPLY);
+		assert_memory_equal(replies + (n - 1) * REPLY + 15, "\x00\x01", 2);
+	}
+	script(&d, "> d1 < d1 > 40000000 < 40000000 > 00000001 < 00000001 0000 00000001 0000");
+	script(&d, "> d1 < d1 > 43fff000 < 43fff000 > 00000001 < 00000001 0000 00004000 0000");
+	script(&d, "> d1 < d1 > 44000000 < 44000000 > 00000001 < 00000001 0000 00000000 0000");
+	/* Mapped pages still take writes. */
+	script(&d, "> d4 < d4 > 40000004 < 40000004 > 00000001 < 00000001 0001 > cafef00d < cafef00d 0001");
+	script(&d, "> d1 < d1 > 40000004 < 40000004 > 00000001 < 00000001 0000 cafef00d 0000");
+	dev_stop(&d);
+}
+
 /* ---- DA upload and jump --------------------------------------------------------------------- */
 
 static void test_send_da_checks(void **state)
@@ -792,6 +827,7 @@ int main(void)
 		cmocka_unit_test(test_golden_preloader),
 		cmocka_unit_test(test_write_read_roundtrip),
 		cmocka_unit_test(test_memory_errors),
+		cmocka_unit_test(test_memory_bounded),
 		cmocka_unit_test(test_send_da_checks),
 		cmocka_unit_test(test_unknown_command_echo),
 		cmocka_unit_test(test_secure_sla_brom),

@@ -1,0 +1,719 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared harness of the emulator fuzz targets (see emu_fuzz.h).
+ *
+ * Storage is real: sparse files in a temporary root, one state directory per
+ * chip and storage kind.  Inputs must not influence each other, so after every
+ * session the directory is checked (nothing but the emulator's own files, none
+ * grown past its size: a write outside the modelled eMMC shows up here) and
+ * put back as it was.  Files the session did not touch keep the sentinel mtime
+ * set at snapshot time and are skipped, so an input that never writes costs
+ * no copying. */
+#include "emu_fuzz.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/bytes.h"
+#include "emu_storage.h"
+
+#define MIB          (1ull << 20)
+#define USER_SIZE    (64 * MIB)
+#define MAX_CHIPS    64
+#define MAX_FILES    8
+#define SENTINEL_SEC 946684800 /* 2000-01-01: no write the session makes can leave it */
+
+/* A broken invariant: abort, so libFuzzer keeps the input as a crash. */
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "emufuzz: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+	va_end(ap);
+	abort();
+}
+
+/* ---- byte streams ------------------------------------------------------------- */
+
+void emufuzz_put(struct emufuzz_buf *b, const void *src, size_t n)
+{
+	if (b->len + n > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		while (cap < b->len + n)
+			cap *= 2;
+		uint8_t *p = realloc(b->p, cap);
+		if (!p)
+			die("out of memory");
+		b->p = p;
+		b->cap = cap;
+	}
+	if (n)
+		memcpy(b->p + b->len, src, n);
+	b->len += n;
+}
+
+void emufuzz_put_u8(struct emufuzz_buf *b, uint8_t v)
+{
+	emufuzz_put(b, &v, 1);
+}
+
+void emufuzz_put_u32be(struct emufuzz_buf *b, uint32_t v)
+{
+	uint8_t t[4];
+	mtk_put_u32be(t, v);
+	emufuzz_put(b, t, 4);
+}
+
+void emufuzz_put_u64be(struct emufuzz_buf *b, uint64_t v)
+{
+	uint8_t t[8];
+	mtk_put_u64be(t, v);
+	emufuzz_put(b, t, 8);
+}
+
+void emufuzz_free(struct emufuzz_buf *b)
+{
+	free(b->p);
+	*b = (struct emufuzz_buf){0};
+}
+
+/* ---- device selection ----------------------------------------------------------- */
+
+size_t emufuzz_chips(const struct emu_profile **out, size_t cap, bool legacy_only)
+{
+	size_t n = 0;
+	for (const char *const *c = mtkemu_chip_names(); *c && n < cap; c++) {
+		const struct emu_profile *p = emu_profile_find(*c);
+		if (p && (!legacy_only || p->da_family == EMU_DA_LEGACY))
+			out[n++] = p;
+	}
+	return n;
+}
+
+static void fault_spec(struct emufuzz_dev *dev, unsigned kind, uint8_t param, uint64_t extra)
+{
+	static const char *const corrupt_region[4] = {"boot1", "boot2", "rpmb", "user"};
+	dev->faults[0] = '\0';
+	/* The link model only with a disconnect: sleeping for every turnaround
+	 * of a long session would slow the whole run down. */
+	dev->speed = kind == 3 ? "usb2-hs" : NULL;
+	dev->disconnects = kind == 3 || kind == 6;
+	if (dev->disconnects)
+		snprintf(dev->faults, sizeof dev->faults, "disconnect-after=%llu",
+		         (unsigned long long)(extra + (uint64_t)param * 61));
+	else if (kind == 4)
+		snprintf(dev->faults, sizeof dev->faults, "write-protect");
+	else if (kind == 5)
+		snprintf(dev->faults, sizeof dev->faults, "da-silent");
+	else if (kind == 7)
+		snprintf(dev->faults, sizeof dev->faults, "corrupt-write=%s:0x%x:0x400",
+		         corrupt_region[param & 3], (unsigned)(param >> 2) * 0x1000u);
+}
+
+void emufuzz_decode(const uint8_t *hdr, const struct emu_profile *const *chips, size_t nchips, uint64_t extra,
+                    struct emufuzz_dev *dev)
+{
+	static const char *const modes[4] = {NULL, "brom", "preloader", NULL};
+	dev->prof = chips[hdr[0] % nchips];
+	dev->mode = modes[hdr[1] & 3];
+	dev->storage = (hdr[1] >> 2 & 3) > EMUFUZZ_ST_PROV ? EMUFUZZ_ST_PROV
+	                                                   : (enum emufuzz_storage)(hdr[1] >> 2 & 3);
+	snprintf(dev->security, sizeof dev->security, "0x%02x", hdr[2]);
+	fault_spec(dev, hdr[1] >> 4 & 7, hdr[3], extra);
+}
+
+enum emu_mode emufuzz_mode(const struct emufuzz_dev *dev)
+{
+	if (dev->mode)
+		return strcmp(dev->mode, "preloader") == 0 ? EMU_MODE_PRELOADER : EMU_MODE_BROM;
+	/* The boot model: only the provisioned eMMC has a preloader in boot1. */
+	return dev->storage == EMUFUZZ_ST_PROV ? EMU_MODE_PRELOADER : EMU_MODE_BROM;
+}
+
+/* ---- state directories ------------------------------------------------------------- */
+
+struct snap_ext {
+	uint64_t off;
+	size_t len;
+	uint8_t *data;
+};
+
+struct snap_file {
+	char name[32];
+	uint64_t size;
+	size_t next;
+	struct snap_ext *ext;
+};
+
+struct state {
+	bool ready;
+	char dir[PATH_MAX];
+	size_t nfiles;
+	struct snap_file files[MAX_FILES];
+};
+
+static char root[PATH_MAX];
+static size_t nstates_made;
+static struct state states[MAX_CHIPS][EMUFUZZ_ST_KINDS];
+static const char *const kind_names[EMUFUZZ_ST_KINDS] = {"none", "blank", "prov"};
+
+/* What the emulator may create in a state directory (emu_storage.h, device.c). */
+static const char *const own_files[] = {"device.ini", "ext_csd.bin", "boot1.bin",   "boot2.bin",
+                                        "rpmb.bin",   "user.bin",    "identity.ini"};
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+static void remove_tree(const char *dir)
+{
+	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void remove_root(void)
+{
+	if (root[0])
+		remove_tree(root);
+}
+
+void emufuzz_init(void)
+{
+	if (root[0])
+		return;
+	const char *tmp = getenv("TMPDIR");
+	snprintf(root, sizeof root, "%s/emufuzz-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(root))
+		die("cannot create a temporary directory under %s: %s", tmp ? tmp : "/tmp", strerror(errno));
+	atexit(remove_root);
+}
+
+static size_t chip_slot(const struct emu_profile *prof)
+{
+	const struct emu_profile *all[MAX_CHIPS];
+	size_t n = emufuzz_chips(all, MAX_CHIPS, false);
+	for (size_t i = 0; i < n; i++)
+		if (all[i] == prof)
+			return i;
+	die("%s: no such profile", prof->name);
+	return 0;
+}
+
+/* Copies only the non-zero 4 KiB blocks: the copy stays as sparse as the
+ * original, so snapshots and resets move little. */
+static void copy_range(const char *from, const char *to, uint64_t src, uint64_t dst, uint64_t len)
+{
+	int in = open(from, O_RDONLY | O_CLOEXEC), out = open(to, O_WRONLY | O_CLOEXEC);
+	uint8_t *buf = malloc(len);
+	if (in < 0 || out < 0 || !buf || pread(in, buf, len, (off_t)src) != (ssize_t)len)
+		die("copying %s to %s failed", from, to);
+	static const uint8_t zero[4096];
+	for (uint64_t off = 0; off < len; off += sizeof zero) {
+		size_t n = len - off < sizeof zero ? (size_t)(len - off) : sizeof zero;
+		if (memcmp(buf + off, zero, n) != 0 &&
+		    pwrite(out, buf + off, n, (off_t)(dst + off)) != (ssize_t)n)
+			die("copying %s to %s failed", from, to);
+	}
+	free(buf);
+	close(in);
+	close(out);
+}
+
+static void join(char *out, size_t cap, const char *dir, const char *name)
+{
+	if ((size_t)snprintf(out, cap, "%s/%s", dir, name) >= cap)
+		die("path %s/%s too long", dir, name);
+}
+
+/* A 64 MiB eMMC with what a provisioned device holds where the emulator looks:
+ * the boot areas (preloader), the start of the user area (partition tables)
+ * and its last MiB (the PMT).  Taken from a real provisioning, which needs a
+ * user area of a few GiB for the default layouts. */
+static void make_provisioned(const struct emu_profile *prof, const char *dir)
+{
+	char scratch[PATH_MAX + 16], err[512];
+	snprintf(scratch, sizeof scratch, "%s-scratch", dir);
+	struct emu_provision_opts o = {.chip = prof->name, .state_dir = scratch, .user_size = 4096 * MIB};
+	struct emu_provision_result *res = calloc(1, sizeof *res);
+	if (!res || emu_provision(&o, res, err, sizeof err) != 0)
+		die("provisioning %s: %s", scratch, err);
+	free(res);
+	struct emu_emmc_geometry g = {0};
+	emu_geometry_default(&g, prof, USER_SIZE);
+	emu_emmc_make_cid(g.cid, dir);
+	if (emu_emmc_create(dir, &g, err, sizeof err) != 0)
+		die("creating %s: %s", dir, err);
+	char from[PATH_MAX + 64], to[PATH_MAX + 64];
+	for (int a = EMU_AREA_BOOT1; a < EMU_AREA_USER; a++) {
+		snprintf(from, sizeof from, "%s/%s.bin", scratch, emu_area_name(a));
+		snprintf(to, sizeof to, "%s/%s.bin", dir, emu_area_name(a));
+		copy_range(from, to, 0, 0, g.size[a]);
+	}
+	join(from, sizeof from, scratch, "user.bin");
+	join(to, sizeof to, dir, "user.bin");
+	copy_range(from, to, 0, 0, MIB);
+	copy_range(from, to, o.user_size - MIB, USER_SIZE - MIB, MIB);
+	remove_tree(scratch);
+}
+
+static void snap_add_ext(struct snap_file *f, int fd, uint64_t off, uint64_t len)
+{
+	struct snap_ext *x = realloc(f->ext, (f->next + 1) * sizeof *x);
+	if (!x)
+		die("out of memory");
+	f->ext = x;
+	x = &f->ext[f->next++];
+	x->off = off;
+	x->len = (size_t)len;
+	x->data = malloc(len ? len : 1);
+	if (!x->data || pread(fd, x->data, len, (off_t)off) != (ssize_t)len)
+		die("reading %s for the snapshot failed", f->name);
+}
+
+static const struct timespec sentinel[2] = {{SENTINEL_SEC, 0}, {SENTINEL_SEC, 0}};
+
+static void snap_file(struct state *s, const char *name)
+{
+	char p[PATH_MAX + 64];
+	join(p, sizeof p, s->dir, name);
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) != 0 || s->nfiles == MAX_FILES)
+		die("cannot snapshot %s", p);
+	struct snap_file *f = &s->files[s->nfiles++];
+	snprintf(f->name, sizeof f->name, "%s", name);
+	f->size = (uint64_t)st.st_size;
+	for (off_t off = 0; off < st.st_size;) {
+		off_t d = lseek(fd, off, SEEK_DATA);
+		if (d < 0)
+			break;
+		off_t h = lseek(fd, d, SEEK_HOLE);
+		snap_add_ext(f, fd, (uint64_t)d, (uint64_t)(h - d));
+		off = h;
+	}
+	if (futimens(fd, sentinel) != 0)
+		die("cannot set the mtime of %s", p);
+	close(fd);
+}
+
+static void snapshot(struct state *s)
+{
+	DIR *d = opendir(s->dir);
+	if (!d)
+		die("cannot list %s", s->dir);
+	for (struct dirent *de; (de = readdir(d));)
+		if (de->d_name[0] != '.')
+			snap_file(s, de->d_name);
+	closedir(d);
+}
+
+static void identity_once(const struct emu_profile *prof, const char *dir)
+{
+	struct mtkemu_options o = {.chip = prof->name, .state_dir = dir};
+	struct mtkemu *e;
+	char err[512];
+	if (mtkemu_new(&o, &e, err, sizeof err) != 0)
+		die("mtkemu_new on %s: %s", dir, err);
+	mtkemu_free(e);
+}
+
+static struct state *state_for(const struct emufuzz_dev *dev)
+{
+	struct state *s = &states[chip_slot(dev->prof)][dev->storage];
+	if (s->ready)
+		return s;
+	char name[64];
+	snprintf(name, sizeof name, "%s-%s", dev->prof->name, kind_names[dev->storage]);
+	join(s->dir, sizeof s->dir, root, name);
+	if (mkdir(s->dir, 0755) != 0)
+		die("cannot create %s: %s", s->dir, strerror(errno));
+	if (dev->storage == EMUFUZZ_ST_BLANK) {
+		struct emu_emmc_geometry g = {0};
+		char err[512];
+		emu_geometry_default(&g, dev->prof, USER_SIZE);
+		emu_emmc_make_cid(g.cid, s->dir);
+		if (emu_emmc_create(s->dir, &g, err, sizeof err) != 0)
+			die("creating %s: %s", s->dir, err);
+	} else if (dev->storage == EMUFUZZ_ST_PROV) {
+		make_provisioned(dev->prof, s->dir);
+	}
+	if (dev->storage != EMUFUZZ_ST_NONE) {
+		identity_once(dev->prof, s->dir);
+		snapshot(s);
+	}
+	nstates_made++;
+	s->ready = true;
+	return s;
+}
+
+/* ---- after a session: check, then reset -------------------------------------------------- */
+
+static bool own_file(const char *name)
+{
+	for (size_t i = 0; i < sizeof own_files / sizeof own_files[0]; i++)
+		if (strcmp(name, own_files[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Expected size of an emulator-made file, or 0 when any size will do. */
+static uint64_t own_size(const struct emufuzz_dev *dev, const char *name)
+{
+	static const char *const areas[EMU_AREA_COUNT] = {"boot1.bin", "boot2.bin", "rpmb.bin", "user.bin"};
+	struct emu_emmc_geometry g = {0};
+	emu_geometry_default(&g, dev->prof, 0);
+	for (int a = 0; a < EMU_AREA_COUNT; a++)
+		if (strcmp(name, areas[a]) == 0)
+			return g.size[a];
+	return 0;
+}
+
+/* Storage kind "none": the emulator made its own eMMC (or nothing); check it and remove it. */
+static void check_and_clear_none(const struct emufuzz_dev *dev, const struct state *s)
+{
+	DIR *d = opendir(s->dir);
+	if (!d)
+		die("cannot list %s", s->dir);
+	char p[PATH_MAX + 300];
+	for (struct dirent *de; (de = readdir(d));) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		join(p, sizeof p, s->dir, de->d_name);
+		struct stat st;
+		if (!own_file(de->d_name) || lstat(p, &st) != 0 || !S_ISREG(st.st_mode))
+			die("the emulator left %s in its state directory", p);
+		uint64_t want = own_size(dev, de->d_name);
+		if (want && (uint64_t)st.st_size != want)
+			die("%s changed size: a write went past the end of the area", p);
+		unlink(p);
+	}
+	closedir(d);
+}
+
+static const struct snap_file *snap_find(const struct state *s, const char *name)
+{
+	for (size_t i = 0; i < s->nfiles; i++)
+		if (strcmp(s->files[i].name, name) == 0)
+			return &s->files[i];
+	return NULL;
+}
+
+static void restore_file(const struct state *s, const struct snap_file *f)
+{
+	char p[PATH_MAX + 64];
+	join(p, sizeof p, s->dir, f->name);
+	int fd = open(p, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0 || ftruncate(fd, (off_t)f->size) != 0)
+		die("cannot restore %s", p);
+	for (size_t i = 0; i < f->next; i++)
+		if (pwrite(fd, f->ext[i].data, f->ext[i].len, (off_t)f->ext[i].off) != (ssize_t)f->ext[i].len)
+			die("cannot restore %s", p);
+	if (futimens(fd, sentinel) != 0)
+		die("cannot set the mtime of %s", p);
+	close(fd);
+}
+
+static void check_and_restore(const struct state *s)
+{
+	DIR *d = opendir(s->dir);
+	if (!d)
+		die("cannot list %s", s->dir);
+	size_t seen = 0;
+	for (struct dirent *de; (de = readdir(d));)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
+			if (!snap_find(s, de->d_name))
+				die("the emulator left %s/%s in its state directory", s->dir, de->d_name);
+			seen++;
+		}
+	closedir(d);
+	if (seen != s->nfiles)
+		die("a file of %s disappeared", s->dir);
+	char p[PATH_MAX + 64];
+	for (size_t i = 0; i < s->nfiles; i++) {
+		const struct snap_file *f = &s->files[i];
+		struct stat st;
+		join(p, sizeof p, s->dir, f->name);
+		if (lstat(p, &st) != 0 || !S_ISREG(st.st_mode))
+			die("%s is no longer a regular file", p);
+		if ((uint64_t)st.st_size != f->size)
+			die("%s changed size: a write went past the end of the area", p);
+		if (st.st_mtim.tv_sec != SENTINEL_SEC || st.st_mtim.tv_nsec != 0)
+			restore_file(s, f);
+	}
+}
+
+/* Nothing may appear in the root but the state directories. */
+static void check_root(void)
+{
+	DIR *d = opendir(root);
+	if (!d)
+		die("cannot list %s", root);
+	size_t n = 0;
+	for (struct dirent *de; (de = readdir(d));)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			n++;
+	closedir(d);
+	if (n != nstates_made)
+		die("something was written into %s outside the state directories", root);
+}
+
+/* ---- one session --------------------------------------------------------------------- */
+
+struct serve_arg {
+	struct mtkemu *emu;
+	int fd;
+	int rc;
+};
+
+static void *serve_thread(void *p)
+{
+	struct serve_arg *a = p;
+	a->rc = mtkemu_serve(a->emu, a->fd);
+	/* The host's reads end here. */
+	shutdown(a->fd, SHUT_WR);
+	return NULL;
+}
+
+/* The host: writes everything, then shuts its side; reads until the device
+ * is done.  Returns true when it unplugged (closed fd) after the output cap. */
+/* EMUFUZZ_VERBOSE=1 (when running single inputs): what the device answered. */
+static void report(const struct emufuzz_dev *dev, size_t in, size_t out, const uint8_t *tail, size_t ntail,
+                   int rc)
+{
+	fprintf(stderr, "emufuzz: %s %s %s faults '%s' speed %s: %zu bytes in, %zu out, serve %d, last:",
+	        dev->prof->name, emufuzz_mode(dev) == EMU_MODE_BROM ? "brom" : "preloader",
+	        kind_names[dev->storage], dev->faults, dev->speed ? dev->speed : "none", in, out, rc);
+	for (size_t i = 0; i < ntail; i++)
+		fprintf(stderr, " %02x", tail[i]);
+	fprintf(stderr, "\n");
+}
+
+struct host_out {
+	size_t got;
+	uint8_t tail[48];
+	size_t ntail;
+};
+
+static void keep_tail(struct host_out *o, const uint8_t *p, size_t n)
+{
+	size_t keep = sizeof o->tail;
+	if (n >= keep) {
+		memcpy(o->tail, p + n - keep, keep);
+		o->ntail = keep;
+		return;
+	}
+	size_t old = o->ntail + n > keep ? keep - n : o->ntail;
+	memmove(o->tail, o->tail + o->ntail - old, old);
+	memcpy(o->tail + old, p, n);
+	o->ntail = old + n;
+}
+
+static bool host_pump(int fd, const uint8_t *data, size_t len, struct host_out *o)
+{
+	size_t sent = 0, got = 0;
+	bool wr_open = true;
+	uint8_t buf[65536];
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	for (;;) {
+		if (wr_open && sent == len) {
+			shutdown(fd, SHUT_WR);
+			wr_open = false;
+		}
+		struct pollfd p = {.fd = fd, .events = (short)(POLLIN | (wr_open ? POLLOUT : 0))};
+		if (poll(&p, 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			die("poll: %s", strerror(errno));
+		}
+		if (wr_open && (p.revents & (POLLOUT | POLLERR | POLLHUP))) {
+			size_t n = len - sent < sizeof buf ? len - sent : sizeof buf;
+			ssize_t w = send(fd, data + sent, n, MSG_NOSIGNAL);
+			if (w > 0)
+				sent += (size_t)w;
+			else if (w < 0 && errno != EAGAIN && errno != EINTR)
+				sent = len; /* the device cut the link: nobody reads the rest */
+		}
+		ssize_t r = read(fd, buf, sizeof buf);
+		if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
+			if (o)
+				o->got = got;
+			return false;
+		}
+		if (r > 0 && o)
+			keep_tail(o, buf, (size_t)r);
+		if (r > 0 && (got += (size_t)r) > EMUFUZZ_OUTPUT_CAP) {
+			close(fd);
+			return true;
+		}
+	}
+}
+
+/* One host session on a device: returns what mtkemu_serve() returned. */
+static int serve_once(const struct emufuzz_dev *dev, struct mtkemu *emu, const uint8_t *host, size_t len)
+{
+	static int verbose = -1;
+	if (verbose < 0)
+		verbose = getenv("EMUFUZZ_VERBOSE") != NULL;
+	struct serve_arg a = {.emu = emu};
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+		die("socketpair: %s", strerror(errno));
+	a.fd = sv[1];
+	pthread_t t;
+	if (pthread_create(&t, NULL, serve_thread, &a) != 0)
+		die("pthread_create failed");
+	struct host_out out = {0};
+	bool unplugged = host_pump(sv[0], host, len, verbose ? &out : NULL);
+	pthread_join(t, NULL);
+	if (!unplugged)
+		close(sv[0]);
+	close(sv[1]);
+	if (verbose)
+		report(dev, len, unplugged ? EMUFUZZ_OUTPUT_CAP : out.got, out.tail, out.ntail, a.rc);
+	if (a.rc != 0 && !(a.rc == 1 && dev->disconnects))
+		die("mtkemu_serve returned %d without a disconnect fault", a.rc);
+	return a.rc;
+}
+
+void emufuzz_session(const struct emufuzz_dev *dev, const uint8_t *host, size_t len, size_t split)
+{
+	struct state *s = state_for(dev);
+	struct mtkemu_options o = {
+	        .chip = dev->prof->name,
+	        .state_dir = s->dir,
+	        .mode = dev->mode,
+	        .security = dev->security,
+	        .faults = dev->faults[0] ? dev->faults : NULL,
+	        .speed = dev->speed,
+	};
+	struct mtkemu *emu;
+	char err[512];
+	if (mtkemu_new(&o, &emu, err, sizeof err) != 0)
+		die("mtkemu_new: %s", err);
+	if (split > len)
+		split = len;
+	serve_once(dev, emu, host, split);
+	if (split < len)
+		serve_once(dev, emu, host + split, len - split);
+	mtkemu_free(emu);
+	if (dev->storage == EMUFUZZ_ST_NONE)
+		check_and_clear_none(dev, s);
+	else
+		check_and_restore(s);
+	check_root();
+}
+
+/* ---- host byte streams of a valid session -------------------------------------------------- */
+
+size_t emufuzz_synth_da(uint8_t *out, uint16_t da_code, unsigned stage)
+{
+	size_t len = stage == 1 ? EMUFUZZ_DA1_LEN : EMUFUZZ_DA2_LEN;
+	memset(out, 0, len);
+	snprintf((char *)out, 64, "MTKFLASH-SYNTHETIC-DA%u hw=0x%04x", stage, da_code);
+	uint32_t x = 0x9E3779B9u ^ ((uint32_t)da_code << 8) ^ stage;
+	for (size_t i = 64; i < len - EMUFUZZ_DA_SIG; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		out[i] = (uint8_t)x;
+	}
+	snprintf((char *)out + len - EMUFUZZ_DA_SIG, EMUFUZZ_DA_SIG,
+	         "MTKFLASH-SYNTHETIC-SIG hw=0x%04x stage=%u", da_code, stage);
+	return len;
+}
+
+uint32_t emufuzz_da1_addr(uint16_t da_code)
+{
+	return da_code == 0x6572 ? 0x02007000u : 0x00200000u;
+}
+
+uint32_t emufuzz_da2_addr(uint16_t da_code)
+{
+	return da_code == 0x6572 || da_code == 0x6580 || da_code == 0x6582 ? 0x80000000u : 0x40000000u;
+}
+
+void emufuzz_brom_to_da(struct emufuzz_buf *b, const struct emu_profile *prof)
+{
+	static const uint8_t handshake[4] = {0xA0, 0x0A, 0x50, 0x05};
+	uint8_t da1[EMUFUZZ_DA1_LEN];
+	size_t n = emufuzz_synth_da(da1, prof->da_code, 1);
+	uint32_t addr = emufuzz_da1_addr(prof->da_code);
+	emufuzz_put(b, handshake, sizeof handshake);
+	emufuzz_put_u8(b, 0xD7); /* SEND_DA */
+	emufuzz_put_u32be(b, addr);
+	emufuzz_put_u32be(b, (uint32_t)n);
+	emufuzz_put_u32be(b, EMUFUZZ_DA_SIG);
+	emufuzz_put(b, da1, n);
+	emufuzz_put_u8(b, 0xD5); /* JUMP_DA */
+	emufuzz_put_u32be(b, addr);
+}
+
+/* da-legacy.md §4.3, with mtkclient's values for the chip. */
+static void stage2_block(struct emufuzz_buf *b, const struct emu_profile *prof, enum emu_mode mode)
+{
+	uint8_t bmtflag = 1;
+	uint32_t bmtsize = 0;
+	if (prof->hw_code == 0x6582) {
+		bmtflag = 2;
+		bmtsize = 0x01500000;
+	} else if (prof->hw_code == 0x6572) {
+		bmtflag = 0;
+		bmtsize = 0xA8;
+	}
+	emufuzz_put_u8(b, mode == EMU_MODE_BROM ? prof->brom_ver : 0xFF);
+	emufuzz_put_u8(b, mode == EMU_MODE_BROM ? 0xFE : prof->bl_ver);
+	emufuzz_put(b, "\x00\x08\x00", 3);
+	emufuzz_put_u32be(b, 0x7007FFFF);
+	emufuzz_put_u8(b, bmtflag);
+	emufuzz_put_u32be(b, bmtsize);
+	emufuzz_put(b, "\x01\x01\x02\x00", 4);
+	if (prof->hw_code == 0x6580) {
+		static const uint8_t ff[20] = {0x46, 0x46, [16] = 0xFF};
+		emufuzz_put_u32be(b, 1);
+		emufuzz_put(b, ff, sizeof ff);
+	} else if (prof->hw_code == 0x6582) {
+		emufuzz_put_u32be(b, 1);
+	}
+}
+
+void emufuzz_da1_stage(struct emufuzz_buf *b, const struct emu_profile *prof, enum emu_mode mode)
+{
+	emufuzz_put_u8(b, 0x5A); /* ACK of the sync report */
+	stage2_block(b, prof, mode);
+	if (mode == EMU_MODE_BROM) {
+		uint8_t rec[EMU_EMI_RECORD_SIZE];
+		emu_board_emi_record(prof, rec);
+		emufuzz_put_u8(b, 0xE8);
+		emufuzz_put_u32be(b, 0x15);
+		emufuzz_put_u8(b, 0x5A);
+		emufuzz_put_u32be(b, EMU_EMI_RECORD_SIZE);
+		emufuzz_put(b, rec, sizeof rec);
+		emufuzz_put_u8(b, 0x5A);
+		emufuzz_put_u32be(b, 0x80000001);
+	}
+	uint8_t da2[EMUFUZZ_DA2_LEN];
+	size_t n = emufuzz_synth_da(da2, prof->da_code, 2);
+	emufuzz_put_u32be(b, emufuzz_da2_addr(prof->da_code));
+	emufuzz_put_u32be(b, (uint32_t)n);
+	emufuzz_put_u32be(b, 0x1000);
+	emufuzz_put(b, da2, n);
+	emufuzz_put_u8(b, 0x5A);
+}

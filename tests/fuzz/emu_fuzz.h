@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+/* What the emulator fuzz targets (fuzz_emu_brom.c, fuzz_emu_da.c) and their
+ * seed writer (gen_emu_seeds.c) share: the device set-up an input selects,
+ * one host session over a socketpair, and the host byte streams of a valid
+ * session (synthetic DA upload, DA1 stage) that seeds and prefixes are made of.
+ *
+ * Every input starts with EMUFUZZ_HDR selector bytes:
+ *   [0] chip: index into the target's chip list (modulo its length)
+ *   [1] bits 0-1 mode: 0/3 boot model decides, 1 brom, 2 preloader
+ *       bits 2-3 storage: 0 none (the emulator makes its own default eMMC),
+ *                1 blank 64 MiB eMMC, 2/3 provisioned 64 MiB eMMC (preloader
+ *                in boot1, partition table, PMT)
+ *       bits 4-6 fault: 0-2 none, 3 link model usb2-hs and disconnect-after,
+ *                4 write-protect, 5 da-silent, 6 disconnect-after,
+ *                7 corrupt-write (parameter: region, offset)
+ *       bit 7   fuzz_emu_brom: two sessions, the host bytes split in half;
+ *                fuzz_emu_da: the harness also plays the DA1 stage, so the
+ *                input drives DA2's command loop
+ *   [2] target_config (--security as a hex value)
+ *   [3] fault parameter (disconnect-after: 61 bytes per unit)
+ * then the host's bytes. */
+#ifndef EMU_FUZZ_H
+#define EMU_FUZZ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "emu_internal.h"
+
+#define EMUFUZZ_HDR 4
+
+enum emufuzz_storage { EMUFUZZ_ST_NONE, EMUFUZZ_ST_BLANK, EMUFUZZ_ST_PROV, EMUFUZZ_ST_KINDS };
+
+/* Header bit 7 of byte 1. */
+#define EMUFUZZ_DA_AUTO      0x80u
+#define EMUFUZZ_TWO_SESSIONS 0x80u
+
+/* One device set-up, decoded from the header. */
+struct emufuzz_dev {
+	const struct emu_profile *prof;
+	const char *mode; /* NULL, "brom", "preloader" */
+	enum emufuzz_storage storage;
+	char security[8];  /* "0x%02x" */
+	char faults[96];   /* "" = none */
+	const char *speed; /* NULL = no link model */
+	bool disconnects;  /* the fault spec may end the link (serve returns 1) */
+};
+
+/* Chips in profile order; legacy_only keeps those with the legacy DA. */
+size_t emufuzz_chips(const struct emu_profile **out, size_t cap, bool legacy_only);
+
+/* Decodes hdr[EMUFUZZ_HDR] for a chip list; `extra` is added to a
+ * disconnect-after count (bytes a harness prefix moves). */
+void emufuzz_decode(const uint8_t *hdr, const struct emu_profile *const *chips, size_t nchips, uint64_t extra,
+                    struct emufuzz_dev *dev);
+
+/* The personality the device will come up in. */
+enum emu_mode emufuzz_mode(const struct emufuzz_dev *dev);
+
+/* Makes the temporary root holding one state directory per chip and storage
+ * kind; removed at exit. */
+void emufuzz_init(void);
+
+/* A fresh device on a socketpair: the host writes host[0, split) and shuts its
+ * side, draining every reply (a host that has read EMUFUZZ_OUTPUT_CAP bytes
+ * unplugs instead), mtkemu_serve() must return; then the same again with the
+ * rest on a new connection (the port opened again), when there is a rest.
+ * Afterwards the state directory must hold only the emulator's own files at
+ * their sizes, and is reset for the next input.  Any violation aborts. */
+#define EMUFUZZ_OUTPUT_CAP (512u << 10)
+void emufuzz_session(const struct emufuzz_dev *dev, const uint8_t *host, size_t len, size_t split);
+
+/* Growable host byte stream. */
+struct emufuzz_buf {
+	uint8_t *p;
+	size_t len, cap;
+};
+void emufuzz_put(struct emufuzz_buf *b, const void *src, size_t n);
+void emufuzz_put_u8(struct emufuzz_buf *b, uint8_t v);
+void emufuzz_put_u32be(struct emufuzz_buf *b, uint32_t v);
+void emufuzz_put_u64be(struct emufuzz_buf *b, uint64_t v);
+void emufuzz_free(struct emufuzz_buf *b);
+
+/* docs/da-synthetic.md: DA1 is 0x2000 bytes, DA2 0x8000, both with a 0x100
+ * signature.  stage 1 or 2; returns the length written. */
+#define EMUFUZZ_DA1_LEN 0x2000u
+#define EMUFUZZ_DA2_LEN 0x8000u
+#define EMUFUZZ_DA_SIG  0x100u
+size_t emufuzz_synth_da(uint8_t *out, uint16_t da_code, unsigned stage);
+uint32_t emufuzz_da1_addr(uint16_t da_code);
+uint32_t emufuzz_da2_addr(uint16_t da_code);
+
+/* Host side of a BROM session up to the DA: handshake, SEND_DA of the
+ * synthetic DA1, JUMP_DA (brom-protocol.md §6.6). */
+void emufuzz_brom_to_da(struct emufuzz_buf *b, const struct emu_profile *prof);
+
+/* Host side of the DA1 stage (da-legacy.md §4.2-§4.6): ACK of the sync
+ * report, stage-2 block, in BROM mode the EMI exchange with the board's
+ * record (emiver 0x15), DA2 upload and its final ACK. */
+void emufuzz_da1_stage(struct emufuzz_buf *b, const struct emu_profile *prof, enum emu_mode mode);
+
+#endif
