@@ -213,6 +213,11 @@ static int place_user(struct layout *L, const struct emu_scatter *sc, size_t i, 
 				next = sc->parts[j].linear - base;
 				break;
 			}
+		if (next <= off && !p->line) /* the built-in layout has no lines: say what size it needs */
+			return perr(err, errlen, MTK_E_RANGE,
+			            "the default layout needs a user area of at least %llu GiB for '%s' "
+			            "(give --user-size, or --scatter for a smaller layout)",
+			            (unsigned long long)((off + (128ull << 20) + (1ull << 30) - 1) >> 30), p->name);
 		if (next <= off)
 			return perr(err, errlen, MTK_E_RANGE, "%s:%u: '%s' has size 0 and no room after it",
 			            L->src, p->line, p->name);
