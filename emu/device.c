@@ -2,7 +2,6 @@
 /* The device object: options, state directory, identity, serving. */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 
 #include "core/bytes.h"
 #include "emu_internal.h"
+#include "core/fileutil.h"
 
 /* ME_ID and SOC_ID persist here, so a device keeps its identity across runs. */
 #define IDENTITY_FILE "identity.ini"
@@ -174,15 +174,6 @@ static int setup_state_dir(struct mtkemu *e, const char *dir, char *err, size_t 
 		return -1;
 	}
 	memcpy(e->state_dir, resolved, strlen(resolved) + 1);
-	return 0;
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
 	return 0;
 }
 
@@ -395,6 +386,6 @@ void mtkemu_free(struct mtkemu *e)
 	emu_brom_free(e);
 	free(e->da_blob);
 	if (e->own_state_dir && e->state_dir[0])
-		nftw(e->state_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+		mtk_remove_tree(e->state_dir);
 	free(e);
 }

@@ -2,6 +2,7 @@
 #include "core/fileutil.h"
 
 #include <errno.h>
+#include <ftw.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,4 +117,20 @@ int mtk_read_file_head(mtk_ctx *ctx, const char *path, size_t max, uint8_t **out
 	}
 	*out = buf;
 	return 0;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0; /* one stubborn entry must not leave the rest behind */
+}
+
+int mtk_remove_tree(const char *dir)
+{
+	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	struct stat st;
+	return lstat(dir, &st) == 0 ? -1 : 0;
 }

@@ -24,6 +24,10 @@ int mtk_read_small_file(mtk_ctx *ctx, const char *path, size_t max, uint8_t **ou
 
 /* Up to `max` bytes from the start of a file of any size (less when it is
  * shorter), into a new buffer of `max` bytes (free it). */
+/* Remove dir and everything below it, not following symlinks.  Keeps going
+ * past entries it cannot remove; 0 when dir is gone afterwards, else -1. */
+int mtk_remove_tree(const char *dir);
+
 int mtk_read_file_head(mtk_ctx *ctx, const char *path, size_t max, uint8_t **out, size_t *len);
 
 #endif

@@ -13,7 +13,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
@@ -26,6 +25,7 @@
 #include <unistd.h>
 
 #include "core/bytes.h"
+#include "core/fileutil.h"
 #include "emu_storage.h"
 
 #define MIB          (1ull << 20)
@@ -175,24 +175,10 @@ static const char *const kind_names[EMUFUZZ_ST_KINDS] = {"none", "blank", "prov"
 static const char *const own_files[] = {"device.ini", "ext_csd.bin", "boot1.bin",   "boot2.bin",
                                         "rpmb.bin",   "user.bin",    "identity.ini"};
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
-
-static void remove_tree(const char *dir)
-{
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 static void remove_root(void)
 {
 	if (root[0])
-		remove_tree(root);
+		mtk_remove_tree(root);
 }
 
 void emufuzz_init(void)
@@ -271,7 +257,7 @@ static void make_provisioned(const struct emu_profile *prof, const char *dir)
 	join(to, sizeof to, dir, "user.bin");
 	copy_range(from, to, 0, 0, MIB);
 	copy_range(from, to, o.user_size - MIB, USER_SIZE - MIB, MIB);
-	remove_tree(scratch);
+	mtk_remove_tree(scratch);
 }
 
 static void snap_add_ext(struct snap_file *f, int fd, uint64_t off, uint64_t len)

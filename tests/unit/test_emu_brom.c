@@ -2,7 +2,6 @@
 /* The emulator's BROM and preloader personalities, driven with raw host bytes
  * over a socketpair (no client code from lib/brom): every reply is compared
  * byte for byte with brom-protocol.md. */
-#include <ftw.h>
 #include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -19,6 +18,7 @@
 #include <cmocka.h>
 
 #include "emu_internal.h"
+#include "core/fileutil.h"
 #include "mtkemu.h"
 
 #define TIMEOUT_MS 3000
@@ -81,14 +81,6 @@ static void dev_start(struct dev *d, const struct devopts *o)
 	assert_int_equal(pthread_create(&d->thread, NULL, serve_thread, d), 0);
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static void dev_stop(struct dev *d)
 {
 	mtkemu_stop(d->emu);
@@ -96,7 +88,7 @@ static void dev_stop(struct dev *d)
 	close(d->host);
 	close(d->devfd);
 	mtkemu_free(d->emu);
-	nftw(d->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	mtk_remove_tree(d->dir);
 }
 
 /* ---- raw byte helpers --------------------------------------------------------- */
@@ -616,7 +608,7 @@ static void test_fault_disconnect(void **state)
 	close(d.host);
 	close(d.devfd);
 	mtkemu_free(d.emu);
-	nftw(d.dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	mtk_remove_tree(d.dir);
 }
 
 static void test_fault_stall_and_da_silent(void **state)
@@ -785,7 +777,7 @@ static void test_identity_deterministic(void **state)
 	fclose(f);
 	o.chip = "mt6765";
 	expect_new_error(o, "identity.ini:3: me_id must be 32 hex digits");
-	nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	mtk_remove_tree(dir);
 }
 
 static void test_chip_names(void **state)

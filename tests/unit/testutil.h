@@ -10,8 +10,8 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include "core/fileutil.h"
 
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,16 +90,10 @@ static inline void test_mkdtemp(char *out, size_t cap, const char *prefix)
 		fail_msg("cannot create %s", out);
 }
 
-static inline int test_rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	return remove(p);
-}
-
 /* Removes a directory and everything in it; 0 on success. */
 static inline int test_rmtree(const char *dir)
 {
-	return nftw(dir, test_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return mtk_remove_tree(dir);
 }
 
 #endif
