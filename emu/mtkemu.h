@@ -33,10 +33,33 @@ struct mtkemu;
 /* Returns 0, or -1 with a sentence in err (unknown chip, bad fault spec…). */
 int mtkemu_new(const struct mtkemu_options *opt, struct mtkemu **out, char *err, size_t errlen);
 
-/* Serve the device on fd until the peer closes it (returns 0), mtkemu_stop()
- * is called (returns 0), or an injected fault ends the link (returns 1).
- * Does not close fd. */
+/* How one mtkemu_serve() ended. */
+enum mtkemu_serve_end {
+	MTKEMU_END_CLOSED = 0,      /* the host closed the port, or mtkemu_stop(): the
+	                             * phone keeps running what it ran (a DA stays in
+	                             * its command loop); serve the same fd or a new
+	                             * one to continue */
+	MTKEMU_END_FAULT = 1,       /* an injected fault cut the link */
+	MTKEMU_END_REENUMERATE = 2, /* the phone left the bus and came back under a new
+	                             * USB identity (DA speed switch, FINISH/reset,
+	                             * replug): the frontend gives it a new port (pty:
+	                             * a new pty at the same link; in-process: a new
+	                             * socketpair) and serves again */
+	MTKEMU_END_GONE = 3,        /* the phone left the bus and stays off it (booted
+	                             * to the system, powered off): no port until
+	                             * mtkemu_replug() or mtkemu_power_cycle() */
+};
+
+/* Serve the device on fd until one of the ends above; returns an
+ * enum mtkemu_serve_end.  Does not close fd. */
 int mtkemu_serve(struct mtkemu *emu, int fd);
+
+/* Cable out and back in (the battery stays): the USB session ends and the
+ * phone boots again per its boot model.  Power cycle: cable and battery out,
+ * nothing volatile survives.  Both are safe from another thread or a signal
+ * handler's flag; a running mtkemu_serve() returns MTKEMU_END_REENUMERATE. */
+void mtkemu_replug(struct mtkemu *emu);
+void mtkemu_power_cycle(struct mtkemu *emu);
 
 /* Ask a running mtkemu_serve() to return soon; safe from another thread. */
 void mtkemu_stop(struct mtkemu *emu);

@@ -30,6 +30,12 @@ struct mtk_transport_ops {
 	int (*write)(struct mtk_transport *t, const uint8_t *buf, size_t len, int timeout_ms);
 	/* Optional: drop bytes already received but not read (input only). */
 	void (*drain_input)(struct mtk_transport *t);
+	/* Optional: the device re-enumerated on USB (DA speed switch, FINISH,
+	 * reset): wait up to wait_ms for it to come back at the same place (the
+	 * same tty path or link, the same physical USB port, the same emulator)
+	 * and reopen it in place.  MTK_E_NODEV when it did not come back.
+	 * NULL: the backend cannot follow a device (the caller reports it). */
+	int (*reopen)(struct mtk_transport *t, int wait_ms);
 	void (*close)(struct mtk_transport *t);
 };
 
