@@ -20,7 +20,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 MTKFLASH = os.environ.get("MTKFLASH", "mtkflash")
 MTKEMU = os.environ.get("MTKEMU", "mtkemu")
-FIXTURES = os.environ.get("MTK_FIXTURES") or os.path.join(HERE, "..", "..", "..", "shared", "fixtures")
+FIXTURES = os.environ.get("MTK_FIXTURES") or os.path.join(HERE, "..", "fixtures")
 SCATTERS = os.path.join(FIXTURES, "scatter")
 # The emulator's state files, by region name.
 AREA_FILES = {"boot1": "boot1.bin", "boot2": "boot2.bin", "rpmb": "rpmb.bin", "user": "user.bin"}

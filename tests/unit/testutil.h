@@ -17,8 +17,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* $MTK_FIXTURES, or ../shared/fixtures beside the source tree (the tests run
- * from the build directory, and __FILE__ is relative to it). */
+/* $MTK_FIXTURES, or tests/fixtures in the source tree (the tests run from the
+ * build directory, and __FILE__ is relative to it). */
 static inline const char *test_fixtures(void)
 {
 	static char buf[4096];
@@ -27,7 +27,7 @@ static inline const char *test_fixtures(void)
 		return env;
 	const char *src = __FILE__;
 	const char *slash = strrchr(src, '/');
-	snprintf(buf, sizeof buf, "%.*s/../../../shared/fixtures", slash ? (int)(slash - src) : 1,
+	snprintf(buf, sizeof buf, "%.*s/../fixtures", slash ? (int)(slash - src) : 1,
 	         slash ? src : ".");
 	return buf;
 }
