@@ -636,7 +636,10 @@ static void test_mt6572_read_pmt(void **state)
 	assert_int_equal(mtk_pmt_parse_da(NULL, pmt, len, &t), 0);
 	const struct mtk_part *p = mtk_part_find(&t, "BOOTIMG");
 	assert_non_null(p);
-	assert_int_equal(p->start, 0x2980000 - 0xC00000);
+	assert_int_equal(p->start, 0x2980000 - 0xC00000); /* linear in the PMT, minus the MBR's */
+	assert_int_equal(mtk_get_u64le(pmt + 0x50), 0);             /* PRELOADER, linear 0 */
+	assert_string_equal((const char *)pmt + 0x60, "MBR");
+	assert_int_equal(mtk_get_u64le(pmt + 0x60 + 0x50), 0xC00000);
 	assert_int_equal(p->size, 0x600000);
 	mtk_ptable_free(&t);
 	free(pmt);
