@@ -56,6 +56,11 @@ struct mtk_regions {
 	uint64_t size[MTK_REGION_COUNT];
 };
 
+/* RPMB is authenticated storage (formats.md §6.1): a plain read, write or
+ * erase of it is refused with MTK_E_POLICY and an explanation; 0 for the
+ * other areas.  Callers check before they connect where they can. */
+int mtk_region_plain_access(mtk_ctx *ctx, enum mtk_region r);
+
 /* Fails with MTK_E_RANGE unless [off, off+len) lies inside region r. */
 int mtk_region_check(mtk_ctx *ctx, const struct mtk_regions *rg, enum mtk_region r, uint64_t off,
                      uint64_t len);

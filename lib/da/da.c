@@ -99,8 +99,10 @@ static int usable(struct mtk_da *da, const char *what)
 
 static int check_range(struct mtk_da *da, const char *what, enum mtk_region r, uint64_t off, uint64_t len)
 {
-	int rc = usable(da, what);
+	int rc = mtk_region_plain_access(da->ctx, r);
 	if (rc < 0)
+		return mtk_wrap(da->ctx, rc, "%s", what);
+	if ((rc = usable(da, what)) < 0)
 		return rc;
 	if ((unsigned)r >= MTK_REGION_COUNT || !da->storage.regions.size[r])
 		return mtk_fail(da->ctx, MTK_E_RANGE, "%s: the device has no %s area", what, mtk_region_name(r));
