@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Partition tables (GPT, MBR/EBR, PMT), the eMMC region model and EXT_CSD.
  *
- * Shared by the host library and the device emulator (part of mtkcore): only
- * libc and lib/core here.  Readers come in two shapes: a pure buffer parser
+ * The client's own: the emulator has separate tables (emu/tables.c) so that
+ * one misreading cannot pass both sides.  Only libc and lib/core here.  Readers come in two shapes: a pure buffer parser
  * (fuzzable) and, where the table sits at both ends of a disk, a reader that
  * pulls just the sectors it needs through a caller's callback.  Writers build
  * the bytes a factory-fresh device would hold.
