@@ -2,10 +2,11 @@
 /* Partition tables (GPT, MBR/EBR, PMT), the eMMC region model and EXT_CSD.
  *
  * The client's own: the emulator has separate tables (emu/tables.c) so that
- * one misreading cannot pass both sides.  Only libc and lib/core here.  Readers come in two shapes: a pure buffer parser
- * (fuzzable) and, where the table sits at both ends of a disk, a reader that
- * pulls just the sectors it needs through a caller's callback.  Writers build
- * the bytes a factory-fresh device would hold.
+ * one misreading cannot pass both sides.  Only libc and lib/core here.
+ * Readers come in two shapes: a pure buffer parser (fuzzable) and, where the
+ * table sits at both ends of a disk, a reader that pulls just the sectors it
+ * needs through a caller's callback.  Writers (GPT, MBR) build the bytes a
+ * factory-fresh device would hold.
  *
  * Units: every `start`/`size` in this API is in bytes; LBAs appear only in
  * callbacks and in GPT header fields.  References: formats.md §1.7, §5, §6;
