@@ -186,6 +186,15 @@ static int find_mbr_record(mtk_ctx *ctx, const struct mtk_ptable *t, const char 
 	return 0;
 }
 
+/* Overlapping records make a bad table (sorts the records by area, start). */
+static int check_records(mtk_ctx *ctx, struct mtk_ptable *t, const char *what)
+{
+	if (mtk_ptable_check(ctx, t) == 0)
+		return 0;
+	mtk_ptable_free(t);
+	return mtk_wrap(ctx, MTK_E_PARSE, "%s", what);
+}
+
 /* Linear PMT offsets -> (area, offset); then no two records may overlap. */
 static int linear_to_user(mtk_ctx *ctx, struct mtk_ptable *t, const char *what)
 {
@@ -206,16 +215,16 @@ static int linear_to_user(mtk_ctx *ctx, struct mtk_ptable *t, const char *what)
 			p->region = MTK_REGION_BOOT1; /* PRELOADER: formats.md §5.2 */
 		}
 	}
-	if (rc == 0 && mtk_ptable_check(ctx, t) < 0) /* overlapping records: a bad table */
-		rc = mtk_wrap(ctx, MTK_E_PARSE, "%s", what);
-	if (rc < 0)
+	if (rc < 0) {
 		mtk_ptable_free(t);
-	return rc;
+		return rc;
+	}
+	return check_records(ctx, t, what);
 }
 
 static int place_records(mtk_ctx *ctx, struct mtk_ptable *t)
 {
-	return t->pmt_variant == MTK_PMT_NAND32 ? 0 : linear_to_user(ctx, t, "PMT");
+	return t->pmt_variant == MTK_PMT_NAND32 ? check_records(ctx, t, "PMT") : linear_to_user(ctx, t, "PMT");
 }
 
 int mtk_pmt_parse(mtk_ctx *ctx, const uint8_t *buf, size_t len, enum mtk_pmt_variant variant,
