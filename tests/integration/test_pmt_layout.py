@@ -10,7 +10,8 @@ phones provisioned from real MT6582 and MT6572 scatters:
   PRELOADER its boot1 place;
 - the PMT the emulator provisioned (user_size - 1 MiB in user.bin) holds
   linear offsets, its MBR record at the scatter's MBR address;
-- a plain RPMB read is refused before connecting (exit 6) with the reason.
+- a plain RPMB read is refused before connecting (exit 6) with the reason;
+- a PMT that disagrees with the MBR/EBR chain makes printgpt and write refuse.
 
 Each mtkflash command is its own run (whether the emulated DA outlives the
 port or not, both work)."""
@@ -141,6 +142,31 @@ def check_rpmb_refused(chip, tmp, port):
     check(not os.path.exists(out), "%s: no file from a refused RPMB read" % chip)
 
 
+def check_disagreement_refused(chip, tmp, state, port, layout, mbr):
+    """A PMT that moves CACHE's start by 1 MiB disagrees with the EBR: printgpt and
+    write refuse, saying where, and nothing is written."""
+    path = os.path.join(state, AREA_FILES["user"])
+    base = os.path.getsize(path) - (1 << 20)
+    with open(path, "r+b") as f:
+        for copy in (base, base + 4096):
+            f.seek(copy)
+            recs = pmt_records(f.read(4096))
+            i = [r[0] for r in recs].index("CACHE")
+            f.seek(copy + 8 + i * 0x60 + 0x40)  # 1 MiB later, 1 MiB shorter: no overlap in the PMT
+            f.write(struct.pack("<Q", recs[i][1] - (1 << 20)))
+            f.seek(copy + 8 + i * 0x60 + 0x50)
+            f.write(struct.pack("<Q", recs[i][3] + (1 << 20)))
+    p = flash(port, "printgpt", expect=None)
+    check(p.returncode != 0 and "disagree" in p.stderr and "CACHE" in p.stderr,
+          "%s: printgpt refuses a PMT that disagrees with the EBR (exit %d, %r)" % (chip, p.returncode, p.stderr))
+    boot = by_name(layout, "BOOTIMG")[1] - mbr
+    was = state_bytes(state, "user", boot, 4096)
+    image = write_file(os.path.join(tmp, "y.img"), b"\x5a" * 4096)
+    p = flash(port, "write", "BOOTIMG", image, expect=None)
+    check(p.returncode != 0 and "disagree" in p.stderr, "%s: write refuses too (exit %d)" % (chip, p.returncode))
+    check(state_bytes(state, "user", boot, 4096) == was, "%s: nothing written after the refusal" % chip)
+
+
 def test_phone(tmp, chip, fixture, user_size):
     layout = scatter_layout(os.path.join(SCATTERS, fixture))
     mbr = by_name(layout, "MBR")[1]
@@ -151,6 +177,7 @@ def test_phone(tmp, chip, fixture, user_size):
     check_printgpt(chip, port, layout, mbr)
     check_write_bootimg(chip, tmp, state, port, layout, mbr)
     check_rpmb_refused(chip, tmp, port)
+    check_disagreement_refused(chip, tmp, state, port, layout, mbr)
 
 
 def main(tmp):
