@@ -97,6 +97,11 @@ int cmd_read(struct cli *cli, int argc, char **argv)
 		return st;
 	struct cli_da s;
 	struct mtk_part p;
+	enum mtk_region early;
+	/* before connecting: nothing a DA could do makes a plain RPMB read work */
+	if (a.region && mtk_region_from_name(a.region, &early) >= 0 &&
+	    mtk_region_plain_access(cli->ctx, early) < 0)
+		return cli_fail(cli, MTK_E_POLICY, NULL);
 	int rc = cli_da_open(cli, a.preloader, &s);
 	if (rc == 0)
 		rc = resolve(cli, &s, &a, &p);

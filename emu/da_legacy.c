@@ -22,7 +22,8 @@
  *                                     packet size 0 or above 16 MiB
  *     0xC45 S_DA_FLASH_NOT_FOUND      storage type other than eMMC
  *     0xC73 S_DA_UNSUPPORTED_OPERATION  partition the part does not have
- *                                     (GP1..GP4), write-protected storage
+ *                                     (GP1..GP4), write-protected storage, a
+ *                                     plain (unauthenticated) RPMB access
  * - A refused READ (§4.9 error path): NACK A5; the host answers A5 (mtkclient
  *   has already sent the packet-size word, which is skipped); then the u32
  *   status, little-endian.  A refused WRITE_DATA or FORMAT: A5 followed at
@@ -33,7 +34,7 @@
  * - SWITCH_PART to a partition the part does not have: A5, the selection is
  *   unchanged.  Unknown commands: 0xBB (UNKNOWN_CMD).
  * - 0xA5 READ_PMT: the PMT kept at user_size − 1 MiB (MBR-era devices) as
- *   0x60-byte records with part_id 0xFF (MTK_PMT_DA_PART_ID); a GPT-era device
+ *   the stored 0x60-byte records (linear offsets, EMU_PMT_PART_ID); a GPT-era device
  *   has no PMT and answers length 0.
  * - FINISH: 5A, then the mode word if the host sends it (answered 5A); then
  *   the device resets (the session ends; the boot model picks the next mode).
@@ -57,7 +58,6 @@
 
 #include "core/bytes.h"
 #include "core/checksum.h"
-#include "mtkflash/storage.h"
 
 enum {
 	ACK = 0x5A,
@@ -427,7 +427,12 @@ static int refuse(struct da *d, uint32_t status)
 static uint32_t range_status(const struct da *d, int area, uint64_t off, uint64_t len)
 {
 	uint64_t end;
-	if (area < 0)
+	/* RPMB is authenticated storage: the eMMC serves it only through signed
+	 * request/response frames, which the legacy protocol does not carry
+	 * (da-legacy.md §4.9: no RPMB access on this path).  The reference does
+	 * not say what a real DA answers a plain access with; we refuse it like
+	 * any operation the part cannot do [inferred]. */
+	if (area < 0 || area == EMU_AREA_RPMB)
 		return S_DA_UNSUPPORTED_OPERATION;
 	if (mtk_add_overflows(off, len, &end) || end > emu_emmc_size(d->s, area))
 		return S_DA_INVALID_RANGE;
@@ -582,26 +587,11 @@ static int pmt_payload(struct da *d, uint8_t **out)
 {
 	*out = NULL;
 	uint64_t off;
-	uint8_t raw[2 * MTK_PMT_REGION_SIZE];
-	if (mtk_pmt_offset(NULL, emu_emmc_size(d->s, EMU_AREA_USER), &off) != 0 ||
+	uint8_t raw[2 * EMU_PMT_COPY_SIZE];
+	if (emu_pmt_location(emu_emmc_size(d->s, EMU_AREA_USER), &off) != 0 ||
 	    emu_emmc_read(d->s, EMU_AREA_USER, off, raw, sizeof(raw)) != 0)
 		return 0;
-	struct mtk_ptable t;
-	mtk_ptable_init(&t, MTK_PTABLE_PMT);
-	int n = 0;
-	if (mtk_pmt_parse_pair(NULL, raw, sizeof(raw), MTK_PMT_NONE, &t) == 0) {
-		for (size_t i = 0; i < t.count; i++)
-			t.parts[i].part_id = MTK_PMT_DA_PART_ID;
-		n = mtk_pmt_build_da(NULL, &t, NULL, 0);
-		*out = n > 0 ? malloc((size_t)n) : NULL;
-		if (!*out || mtk_pmt_build_da(NULL, &t, *out, (size_t)n) != n) {
-			free(*out);
-			*out = NULL;
-			n = 0;
-		}
-	}
-	mtk_ptable_free(&t);
-	return n;
+	return emu_pmt_payload(raw, out);
 }
 
 static int cmd_read_pmt(struct da *d)

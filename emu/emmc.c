@@ -18,7 +18,6 @@
 
 #include "core/bytes.h"
 #include "mtkflash/core.h"
-#include "mtkflash/storage.h"
 
 static const char *const area_files[EMU_AREA_COUNT] = {"boot1.bin", "boot2.bin", "rpmb.bin", "user.bin"};
 static const char *const area_names[EMU_AREA_COUNT] = {"boot1", "boot2", "rpmb", "user"};
@@ -115,25 +114,6 @@ void emu_emmc_make_cid(uint8_t cid[16], const char *seed)
 	mtk_put_u32be(cid + 10, fnv1a(seed) | 1u);
 	cid[14] = 0x6C; /* MDT: month 6, year 2013 + 12 (the EXT_CSD_REV > 4 year base) */
 	cid[15] = (uint8_t)(crc7(cid, 15) << 1 | 1);
-}
-
-int emu_ext_csd_encode(uint8_t e[512], const struct emu_emmc_geometry *g)
-{
-	struct mtk_extcsd x = {
-	        .boot_size = g->size[EMU_AREA_BOOT1],
-	        .rpmb_size = g->size[EMU_AREA_RPMB],
-	        .user_size = g->size[EMU_AREA_USER],
-	        .partition_config = EMU_PARTITION_CONFIG_DEFAULT,
-	        .boot_info = 0x07, /* alternate boot, DDR and HS boot supported */
-	        .rev = 7,          /* eMMC 5.0, the generation of these phones */
-	        .hc_wp_grp_size = 1,
-	        .hc_erase_grp_size = 1,
-	};
-	int rc = mtk_extcsd_encode(NULL, &x, e, 512);
-	if (rc)
-		return rc;
-	e[EMU_EXT_CSD_ERASED_MEM_CONT] = 0; /* erased memory reads 0x00, as the model does */
-	return 0;
 }
 
 static int path_in(char *out, size_t outlen, const char *dir, const char *name)
@@ -362,10 +342,10 @@ static int load_ext_csd(struct emu_storage *s, char *err, size_t errlen)
 		return n < 0 ? MTK_E_IO : MTK_E_PARSE;
 	}
 	/* The register must describe the same part as device.ini. */
-	struct mtk_extcsd x;
-	if (mtk_extcsd_decode(NULL, s->ext_csd, sizeof(s->ext_csd), &x) != 0 ||
-	    x.boot_size != s->geo.size[EMU_AREA_BOOT1] || x.rpmb_size != s->geo.size[EMU_AREA_RPMB] ||
-	    x.user_size != s->geo.size[EMU_AREA_USER]) {
+	uint64_t size[EMU_AREA_COUNT];
+	emu_ext_csd_sizes(s->ext_csd, size);
+	if (size[EMU_AREA_BOOT1] != s->geo.size[EMU_AREA_BOOT1] || size[EMU_AREA_RPMB] != s->geo.size[EMU_AREA_RPMB] ||
+	    size[EMU_AREA_USER] != s->geo.size[EMU_AREA_USER]) {
 		seterr(err, errlen, "%s: sizes disagree with device.ini", p);
 		return MTK_E_PARSE;
 	}
@@ -430,7 +410,7 @@ uint64_t emu_emmc_size(const struct emu_storage *s, int area)
 
 int emu_emmc_switch(struct emu_storage *s, unsigned index, uint8_t value)
 {
-	if (index != MTK_EXT_CSD_PARTITION_CONFIG && index != MTK_EXT_CSD_BOOT_WP)
+	if (index != EMU_EXT_CSD_PARTITION_CONFIG && index != EMU_EXT_CSD_BOOT_WP)
 		return SFAIL(s, MTK_E_INVAL, "EXT_CSD[%u] is not writable", index);
 	s->ext_csd[index] = value;
 	char p[4200];
@@ -574,7 +554,7 @@ bool emu_emmc_write_protected(const struct emu_storage *s)
 
 int emu_emmc_boot_area(const struct emu_storage *s)
 {
-	return mtk_partcfg_enable(s->ext_csd[MTK_EXT_CSD_PARTITION_CONFIG]) == MTK_BOOT_EN_BOOT2
+	return EMU_BOOT_ENABLE(s->ext_csd[EMU_EXT_CSD_PARTITION_CONFIG]) == 2
 	               ? EMU_AREA_BOOT2
 	               : EMU_AREA_BOOT1;
 }

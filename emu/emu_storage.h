@@ -31,8 +31,18 @@ struct emu_emmc_geometry {
 #define EMU_EMMC_BLOCK     512u
 #define EMU_EMMC_MULT_UNIT (128u * 1024u) /* BOOT_SIZE_MULT / RPMB_SIZE_MULT unit */
 
-/* EXT_CSD[181] ERASED_MEM_CONT (lib/storage names the others). */
-#define EMU_EXT_CSD_ERASED_MEM_CONT 181
+/* EXT_CSD bytes the model uses (formats.md §6, JEDEC JESD84-B51). */
+enum emu_ext_csd_index {
+	EMU_EXT_CSD_RPMB_SIZE_MULT = 168, /* × 128 KiB */
+	EMU_EXT_CSD_BOOT_WP = 173,
+	EMU_EXT_CSD_PARTITION_CONFIG = 179, /* bit 6 BOOT_ACK, 5:3 BOOT_PARTITION_ENABLE, 2:0 ACCESS */
+	EMU_EXT_CSD_ERASED_MEM_CONT = 181,
+	EMU_EXT_CSD_REV = 192,
+	EMU_EXT_CSD_SEC_COUNT = 212, /* u32 LE, × 512 */
+	EMU_EXT_CSD_BOOT_SIZE_MULT = 226, /* × 128 KiB, each boot area */
+	EMU_EXT_CSD_BOOT_INFO = 228,
+};
+#define EMU_BOOT_ENABLE(partcfg) (((partcfg) >> 3) & 7u)
 
 /* PARTITION_CONFIG as a factory-fresh MTK phone has it: boot from boot1 with
  * BOOT_ACK, PARTITION_ACCESS = user. */
@@ -48,8 +58,10 @@ const char *emu_area_name(int area);
 int emu_area_from_selector(unsigned sel);
 
 /* Fills EXT_CSD from the geometry, as a real part encodes its sizes
- * (lib/storage's encoder plus the bytes the model adds). */
+ * (tables.c); MTK_E_RANGE when a size does not fit its field. */
 int emu_ext_csd_encode(uint8_t ext_csd[512], const struct emu_emmc_geometry *g);
+/* The area sizes a register describes. */
+void emu_ext_csd_sizes(const uint8_t ext_csd[512], uint64_t size[EMU_AREA_COUNT]);
 
 /* Creates the state files (sparse, all zero) in an existing directory;
  * refuses when device.ini is already there. */
@@ -113,6 +125,7 @@ struct emu_scatter_part {
 	enum emu_scatter_region region;
 	bool reserved; /* is_reserved, or a 0xFFFFxxxx address */
 	bool download; /* is_download */
+	bool fs_image; /* type YAFFS_IMG or EXT4_IMG (an MBR-era Linux partition) */
 	unsigned line; /* where the record starts, for messages */
 };
 
@@ -130,6 +143,58 @@ int emu_scatter_parse(const char *text, size_t len, const char *fname, struct em
 int emu_scatter_load(const char *path, struct emu_scatter *out, char *err, size_t errlen);
 void emu_scatter_free(struct emu_scatter *sc);
 
+/* --- tables.c: MBR/EBR, PMT and GPT as the factory writes them ----------- */
+
+/* One partition as the table writers see it. */
+struct emu_table_part {
+	char name[64];
+	uint64_t offset;   /* user-area byte offset (user partitions) */
+	uint64_t size;     /* bytes, as placed */
+	uint64_t linear;   /* PMT offset: the scatter's linear address */
+	uint64_t pmt_size; /* PMT size: the scatter's partition_size */
+	bool user;         /* lives in the user area */
+	bool in_mbr;       /* a Linux (0x83) entry of the MBR/EBR chain */
+	bool in_pmt;       /* a PMT record (everything up to the last user partition) */
+	bool in_gpt;       /* a GPT entry */
+};
+
+#define EMU_MBR_MAX_TABLES 8 /* the MBR and up to 7 EBRs */
+struct emu_mbr_sectors {
+	size_t count;
+	uint64_t offset[EMU_MBR_MAX_TABLES]; /* user-area byte offset of each table */
+	uint8_t sector[EMU_MBR_MAX_TABLES][512];
+};
+/* The MBR (at the partition named MBR, which must start the user area) and
+ * the EBRs (at EBR1, EBR2, ...) listing the in_mbr partitions. */
+int emu_mbr_build(const struct emu_table_part *parts, size_t n, struct emu_mbr_sectors *out, char *err,
+                  size_t errlen);
+
+#define EMU_PMT_COPY_SIZE   4096u
+#define EMU_PMT_RECORD      0x60u
+#define EMU_PMT_NAME_LEN    64u
+#define EMU_PMT_MAX_RECORDS 40 /* MediaTek's PART_MAX_COUNT */
+#define EMU_PMT_SIG_MAIN    0x50547631u /* "PTv1" as a little-endian u32 */
+#define EMU_PMT_SIG_MIRROR  0x4D505431u /* "MPT1" */
+/* The u64 at 0x48 of a record.  mtkclient reads a 0xA5 payload only when
+ * byte 0x48 of the first record is 0xFF (da-legacy.md §4.9); the reference
+ * gives no other value a real table holds there, so every record gets it
+ * [inferred]. */
+#define EMU_PMT_PART_ID 0xFFu
+/* Main copy + mirror (2 × 4 KiB) of the in_pmt partitions, in array order. */
+int emu_pmt_build(const struct emu_table_part *parts, size_t n, uint8_t buf[2 * EMU_PMT_COPY_SIZE], char *err,
+                  size_t errlen);
+/* User-area offset of the main copy: user_size - 1 MiB (formats.md §5.2). */
+int emu_pmt_location(uint64_t user_size, uint64_t *off);
+/* The 0xA5 payload (the stored 0x60-byte records) from the two stored
+ * copies; the mirror when the main copy is bad.  Returns its length (0: no
+ * valid table; *out NULL) and a malloc'd buffer in *out. */
+int emu_pmt_payload(const uint8_t stored[2 * EMU_PMT_COPY_SIZE], uint8_t **out);
+
+/* Protective MBR + primary and backup GPT of the in_gpt user partitions
+ * (128 entries, "basic data" type, GUIDs derived from seed). */
+int emu_gpt_write(struct emu_storage *s, const struct emu_table_part *parts, size_t n, uint64_t seed, char *err,
+                  size_t errlen);
+
 /* --- provision.c ---------------------------------------------------------- */
 
 struct emu_provision_opts {
@@ -146,6 +211,10 @@ struct emu_placed_part {
 	char name[64];
 	int area;
 	uint64_t offset, size;
+	/* from the scatter record, for the PMT and the MBR/EBR chain */
+	uint64_t linear, scatter_size;
+	bool reserved; /* a reserved tail partition (0xFFFFxxxx address) */
+	bool fs_image; /* type YAFFS_IMG / EXT4_IMG: a filesystem the kernel mounts */
 };
 
 struct emu_provision_result {

@@ -2,8 +2,8 @@
 /* libmtkemu: a software MediaTek device.
  *
  * Written from the reference documents, independently of the client code in
- * lib/brom and lib/da (it shares only lib/core byte helpers and lib/storage
- * table writers), so that one misreading of the protocol cannot pass its own
+ * lib/brom, lib/da and lib/storage (it shares only lib/core byte helpers), so
+ * that one misreading of the protocol or a table layout cannot pass its own
  * tests.
  *
  * A device is created from options, then served over any connected byte

@@ -34,7 +34,6 @@
 
 #include "core/bytes.h"
 #include "mtkflash/core.h"
-#include "mtkflash/storage.h"
 
 #define MIB           (1024ull * 1024)
 #define PATTERN_BYTES MIB
@@ -120,26 +119,43 @@ struct layout {
 	unsigned line[160];
 };
 
+/* MT6572-era names of partitions that the GPT era renamed (formats.md §1.10),
+ * as far as provisioning needs them. */
+static const char *era_alias(const char *name)
+{
+	static const char *const alias[][2] = {
+	        {"BOOTIMG", "boot"},        {"ANDROID", "system"},      {"USRDATA", "userdata"},
+	        {"PROTECT_F", "protect1"}, {"PROTECT_S", "protect2"}, {"UBOOT", "lk"},
+	};
+	for (size_t i = 0; i < sizeof(alias) / sizeof(alias[0]); i++)
+		if (strcasecmp(name, alias[i][0]) == 0)
+			return alias[i][1];
+	return NULL;
+}
+
 static bool name_is(const char *name, const char *const *set)
 {
 	for (; *set; set++)
-		if (strcasecmp(name, *set) == 0 ||
-		    (mtk_part_alias(name) && strcasecmp(mtk_part_alias(name), *set) == 0))
+		if (strcasecmp(name, *set) == 0 || (era_alias(name) && strcasecmp(era_alias(name), *set) == 0))
 			return true;
 	return false;
 }
 
-static int add_placed(struct layout *L, const char *name, int area, uint64_t off, uint64_t size,
-                      unsigned line, char *err, size_t errlen)
+static int add_placed(struct layout *L, const struct emu_scatter_part *src, int area, uint64_t off,
+                      uint64_t size, char *err, size_t errlen)
 {
 	if (L->count == sizeof(L->line) / sizeof(L->line[0]))
-		return perr(err, errlen, MTK_E_RANGE, "%s:%u: more than 160 partitions", L->src, line);
+		return perr(err, errlen, MTK_E_RANGE, "%s:%u: more than 160 partitions", L->src, src->line);
 	struct emu_placed_part *p = &L->parts[L->count];
-	snprintf(p->name, sizeof(p->name), "%s", name);
+	snprintf(p->name, sizeof(p->name), "%s", src->name);
 	p->area = area;
 	p->offset = off;
 	p->size = size;
-	L->line[L->count++] = line;
+	p->linear = src->linear;
+	p->scatter_size = src->size ? src->size : size;
+	p->reserved = (src->linear >> 16) == 0xFFFF && src->linear <= 0xFFFFFFFFu;
+	p->fs_image = src->fs_image;
+	L->line[L->count++] = src->line;
 	return 0;
 }
 
@@ -160,15 +176,15 @@ static int place_boot(struct layout *L, const struct emu_scatter_part *p, const 
 	/* MBR-era scatters size the preloader as the whole linear boot window;
 	 * what exists is the boot area itself. */
 	if (b1)
-		rc = add_placed(L, p->name, EMU_AREA_BOOT1, 0,
+		rc = add_placed(L, p, EMU_AREA_BOOT1, 0,
 		                p->size && p->size < g->size[EMU_AREA_BOOT1] ? p->size
 		                                                             : g->size[EMU_AREA_BOOT1],
-		                p->line, err, errlen);
+		                err, errlen);
 	if (rc == 0 && b2)
-		rc = add_placed(L, p->name, EMU_AREA_BOOT2, 0,
+		rc = add_placed(L, p, EMU_AREA_BOOT2, 0,
 		                p->size && p->size < g->size[EMU_AREA_BOOT2] ? p->size
 		                                                             : g->size[EMU_AREA_BOOT2],
-		                p->line, err, errlen);
+		                err, errlen);
 	return rc;
 }
 
@@ -189,7 +205,7 @@ static int place_tail(struct layout *L, const struct emu_scatter *sc, uint64_t u
 			            L->src, p->line, p->name, (unsigned long long)p->size,
 			            (unsigned long long)user_size);
 		end -= p->size;
-		int rc = add_placed(L, p->name, EMU_AREA_USER, end, p->size, p->line, err, errlen);
+		int rc = add_placed(L, p, EMU_AREA_USER, end, p->size, err, errlen);
 		if (rc)
 			return rc;
 	}
@@ -223,7 +239,7 @@ static int place_user(struct layout *L, const struct emu_scatter *sc, size_t i, 
 			            L->src, p->line, p->name);
 		size = next - off;
 	}
-	return add_placed(L, p->name, EMU_AREA_USER, off, size, p->line, err, errlen);
+	return add_placed(L, p, EMU_AREA_USER, off, size, err, errlen);
 }
 
 static int cmp_placed(const void *a, const void *b)
@@ -485,79 +501,72 @@ static int fill_contents(struct emu_storage *s, const struct layout *L, const st
 
 /* ------------------------------------------------------------ partition table */
 
-struct sector_io {
-	struct emu_storage *s;
-};
+/* MBR-era partitions that are filesystems the kernel mounts, and so entries
+ * of the MBR/EBR chain, besides those the scatter types YAFFS_IMG/EXT4_IMG:
+ * the real Wiko s4050ap MBR lists PROTECT_F and PROTECT_S although its
+ * scatter types them NORMAL_ROM (formats.md §5.1 names SEC_RO too, but the
+ * Wiko keeps SEC_RO raw, so it needs its scatter type). */
+static const char *const mbr_linux[] = {"PROTECT_F", "PROTECT_S", "ANDROID", "CACHE",
+                                        "USRDATA",   "FAT",       "CUSTPACK", NULL};
 
-static int write_sectors(void *user, uint64_t lba, uint32_t count, const uint8_t *buf)
+static void to_table_part(const struct emu_placed_part *p, bool first_copy, struct emu_table_part *t)
 {
-	struct sector_io *io = user;
-	return emu_emmc_write(io->s, EMU_AREA_USER, lba * 512, buf, (size_t)count * 512);
+	memset(t, 0, sizeof(*t));
+	snprintf(t->name, sizeof(t->name), "%s", p->name);
+	t->offset = p->offset;
+	t->size = p->size;
+	t->linear = p->linear;
+	t->pmt_size = p->scatter_size;
+	t->user = p->area == EMU_AREA_USER;
+	t->in_mbr = t->user && (p->fs_image || name_is(p->name, mbr_linux));
+	/* the DA's PMT lists the layout up to the last user partition, boot
+	 * images once, the reserved tail not at all (formats.md §5.2) */
+	t->in_pmt = !p->reserved && first_copy;
+	t->in_gpt = t->user && !name_is(p->name, (const char *const[]){"pgpt", "sgpt", NULL});
 }
 
-static const char *const mbr_linux[] = {"SEC_RO", "ANDROID", "CACHE", "USRDATA", "FAT", "CUSTPACK", NULL};
-
-static int build_ptable(const struct layout *L, bool gpt, struct mtk_ptable *t, mtk_ctx *ctx)
+static struct emu_table_part *table_parts_of(const struct layout *L)
 {
-	mtk_ptable_init(t, gpt ? MTK_PTABLE_GPT : MTK_PTABLE_PMT);
-	for (size_t i = 0; i < L->count; i++) {
-		const struct emu_placed_part *p = &L->parts[i];
-		if (p->area != EMU_AREA_USER ||
-		    (gpt && name_is(p->name, (const char *const[]){"pgpt", "sgpt", NULL})))
-			continue;
-		struct mtk_part mp = {.start = p->offset, .size = p->size, .region = MTK_REGION_USER};
-		snprintf(mp.name, sizeof(mp.name), "%s", p->name);
-		mp.part_id = 8; /* EMMC_PART_USER */
-		mp.mbr_type = !gpt && name_is(p->name, mbr_linux) ? 0x83 : 0;
-		int rc = mtk_ptable_add(ctx, t, &mp);
-		if (rc)
-			return rc;
+	struct emu_table_part *t = calloc(L->count ? L->count : 1, sizeof(*t));
+	for (size_t i = 0; t && i < L->count; i++) {
+		bool first = true;
+		for (size_t j = 0; j < i; j++)
+			first &= strcmp(L->parts[j].name, L->parts[i].name) != 0;
+		to_table_part(&L->parts[i], first, &t[i]);
 	}
-	return 0;
+	return t;
 }
 
-static int write_gpt(struct emu_storage *s, const struct mtk_ptable *t, uint64_t seed, mtk_ctx *ctx)
+static int write_mbr_pmt(struct emu_storage *s, const struct emu_table_part *t, size_t n, char *err,
+                         size_t errlen)
 {
-	struct sector_io io = {s};
-	return mtk_gpt_write(ctx, t, 512, emu_emmc_size(s, EMU_AREA_USER) / 512, seed, write_sectors, &io);
-}
-
-static int write_mbr_pmt(struct emu_storage *s, const struct mtk_ptable *t, mtk_ctx *ctx)
-{
-	struct mtk_mbr_image img;
-	int rc = mtk_mbr_build(ctx, t, true, &img);
+	struct emu_mbr_sectors img;
+	uint8_t pmt[2 * EMU_PMT_COPY_SIZE];
+	uint64_t off = 0;
+	int rc = emu_mbr_build(t, n, &img, err, errlen);
+	if (rc == 0 && (rc = emu_pmt_location(emu_emmc_size(s, EMU_AREA_USER), &off)) != 0)
+		return perr(err, errlen, rc, "the user area is too small for a PMT at its size - 1 MiB");
+	if (rc == 0)
+		rc = emu_pmt_build(t, n, pmt, err, errlen);
 	for (size_t i = 0; rc == 0 && i < img.count; i++)
-		rc = emu_emmc_write(s, EMU_AREA_USER, img.offset[i], img.sector[i], 512);
-	uint64_t off;
-	if (rc == 0)
-		rc = mtk_pmt_offset(ctx, emu_emmc_size(s, EMU_AREA_USER), &off);
-	uint8_t *pmt = rc == 0 ? calloc(1, 2 * MTK_PMT_REGION_SIZE) : NULL;
-	if (rc == 0 && !pmt)
-		rc = MTK_E_NOMEM;
-	if (rc == 0)
-		rc = mtk_pmt_build(ctx, t, MTK_PMT_EMMC_11, pmt, 2 * MTK_PMT_REGION_SIZE);
-	if (rc == 0)
-		rc = emu_emmc_write(s, EMU_AREA_USER, off, pmt, 2 * MTK_PMT_REGION_SIZE);
-	free(pmt);
-	return rc;
+		rc = wr(s, EMU_AREA_USER, img.offset[i], img.sector[i], 512, err, errlen);
+	return rc ? rc : wr(s, EMU_AREA_USER, off, pmt, sizeof(pmt), err, errlen);
 }
 
 static int write_table(struct emu_storage *s, const struct layout *L, const struct emu_profile *prof,
                        uint64_t seed, char *err, size_t errlen)
 {
-	mtk_ctx *ctx = mtk_ctx_new();
-	if (!ctx)
+	struct emu_table_part *t = table_parts_of(L);
+	if (!t)
 		return perr(err, errlen, MTK_E_NOMEM, "out of memory");
-	struct mtk_ptable t;
 	bool gpt = prof->table == EMU_TABLE_GPT;
-	int rc = build_ptable(L, gpt, &t, ctx);
-	if (rc == 0)
-		rc = gpt ? write_gpt(s, &t, seed, ctx) : write_mbr_pmt(s, &t, ctx);
-	if (rc)
-		perr(err, errlen, rc, "writing the %s: %s", gpt ? "GPT" : "MBR/EBR and PMT",
-		     *mtk_ctx_error(ctx) ? mtk_ctx_error(ctx) : emu_emmc_error(s));
-	mtk_ptable_free(&t);
-	mtk_ctx_free(ctx);
+	int rc = gpt ? emu_gpt_write(s, t, L->count, seed, err, errlen) : write_mbr_pmt(s, t, L->count, err, errlen);
+	free(t);
+	if (rc) {
+		char why[256];
+		snprintf(why, sizeof(why), "%s", err);
+		perr(err, errlen, rc, "writing the %s: %s", gpt ? "GPT" : "MBR/EBR and PMT", why);
+	}
 	return rc;
 }
 

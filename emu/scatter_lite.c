@@ -182,11 +182,15 @@ static int rec_key(struct parse *ps, struct rec *r, unsigned line, const char *k
 	            {"is_reserved", K_RESERVED},
 	            {"is_download", K_DOWNLOAD}};
 	unsigned bit = 0;
+	if (strcmp(k, "type") == 0) { /* which MBR-era partitions are filesystems (tables.c) */
+		r->p->fs_image = strcmp(v, "YAFFS_IMG") == 0 || strcmp(v, "EXT4_IMG") == 0;
+		return 0;
+	}
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (strcmp(k, keys[i].key) == 0)
 			bit = keys[i].bit;
 	if (!bit)
-		return 0; /* file_name, type, operation_type, ...: not needed to lay storage out */
+		return 0; /* file_name, operation_type, ...: not needed to lay storage out */
 	if (r->seen & bit)
 		return perr(ps, line, "%s given twice in one partition record", k);
 	r->seen |= bit;

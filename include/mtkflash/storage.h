@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* Partition tables (GPT, MBR/EBR, PMT), the eMMC region model and EXT_CSD.
  *
- * Shared by the host library and the device emulator (part of mtkcore): only
- * libc and lib/core here.  Readers come in two shapes: a pure buffer parser
- * (fuzzable) and, where the table sits at both ends of a disk, a reader that
- * pulls just the sectors it needs through a caller's callback.  Writers build
- * the bytes a factory-fresh device would hold.
+ * The client's own: the emulator has separate tables (emu/tables.c) so that
+ * one misreading cannot pass both sides.  Only libc and lib/core here.
+ * Readers come in two shapes: a pure buffer parser (fuzzable) and, where the
+ * table sits at both ends of a disk, a reader that pulls just the sectors it
+ * needs through a caller's callback.  Writers (GPT, MBR) build the bytes a
+ * factory-fresh device would hold.
  *
  * Units: every `start`/`size` in this API is in bytes; LBAs appear only in
  * callbacks and in GPT header fields.  References: formats.md §1.7, §5, §6;
@@ -55,6 +56,11 @@ int mtk_region_from_da_id(uint64_t id, enum mtk_region *out);
 struct mtk_regions {
 	uint64_t size[MTK_REGION_COUNT];
 };
+
+/* RPMB is authenticated storage (formats.md §6.1): a plain read, write or
+ * erase of it is refused with MTK_E_POLICY and an explanation; 0 for the
+ * other areas.  Callers check before they connect where they can. */
+int mtk_region_plain_access(mtk_ctx *ctx, enum mtk_region r);
 
 /* Fails with MTK_E_RANGE unless [off, off+len) lies inside region r. */
 int mtk_region_check(mtk_ctx *ctx, const struct mtk_regions *rg, enum mtk_region r, uint64_t off,
@@ -259,8 +265,8 @@ bool mtk_mbr_is_protective(const uint8_t *sector, size_t len);
 #define MTK_PMT_REGION_SIZE 4096u       /* one copy; the mirror follows */
 #define MTK_PMT_MAX_COUNT   40          /* MTK's PART_MAX_COUNT (see pmt.c) */
 #define MTK_PMT_DA_RECORD   0x60        /* 0xA5 payload record size */
-/* Low byte of part_id in the first 0xA5 record that mtkclient requires
- * (da-legacy.md §4.9); what our emulator's DA reports. */
+/* Byte 0x48 of the first 0xA5 record, which mtkclient requires
+ * (da-legacy.md §4.9). */
 #define MTK_PMT_DA_PART_ID 0xFFu
 
 /* User-area offset of the main copy: user_size - 1 MiB (MTK_E_RANGE if the
@@ -277,22 +283,33 @@ int mtk_pmt_parse(mtk_ctx *ctx, const uint8_t *buf, size_t len, enum mtk_pmt_var
  * warning) when the main copy is bad. */
 int mtk_pmt_parse_pair(mtk_ctx *ctx, const uint8_t *buf, size_t len, enum mtk_pmt_variant variant,
                        struct mtk_ptable *out);
-/* Writes main (PTv1) + mirror (MPT1), 2 × 4096 bytes, into buf; len must be
- * >= 8192.  At most MTK_PMT_MAX_COUNT partitions, names 1..63 bytes, records
- * in t->parts order.  1.1 records get part_id = p->part_id, or the DA id of
- * p->region when that is 0.  1.0 and NAND32 records have no area field: such
- * partitions read back as user.  NAND32 needs 32-bit values. */
-int mtk_pmt_build(mtk_ctx *ctx, const struct mtk_ptable *t, enum mtk_pmt_variant variant, uint8_t *buf,
-                  size_t len);
-
 /* The DA's 0xA5 SDMMC_READ_PMT payload: bare 0x60-byte records (name[64],
- * size @0x40, part_id @0x48, offset @0x50, mask_flags @0x58).  parse keeps
- * records with a non-empty name; a trailing partial record is MTK_E_PARSE. */
+ * size @0x40, part_id @0x48, offset @0x50, mask_flags @0x58).  Byte 0x48 of
+ * the first record must be 0xFF (MTK_PMT_DA_PART_ID, the layout mtkclient
+ * requires); records with an empty name are skipped; a trailing partial
+ * record is MTK_E_PARSE.  An empty payload gives an empty table (no PMT).
+ *
+ * Here and in mtk_pmt_parse/_pair (eMMC variants), record offsets are LINEAR
+ * addresses (formats.md §5.2): each partition comes out with
+ *   user area: start = PMT offset - the MBR record's offset (>= it),
+ *   boot1:     start = PMT offset (records below the MBR record: PRELOADER);
+ * part_id is kept as stored but does not decide the area.  Refused
+ * (MTK_E_PARSE, naming the record): no MBR record, a record running over the
+ * MBR record's offset, overlapping records.  Records past the end of the
+ * storage are refused by mtk_ptable_check() once disk_size is known. */
 int mtk_pmt_parse_da(mtk_ctx *ctx, const uint8_t *buf, size_t len, struct mtk_ptable *out);
-/* Returns the payload length (count × 0x60) or a negative code; with buf NULL
- * only the length is returned.  A part_id of 0 is sent as MTK_PMT_DA_PART_ID.
- * parse maps part_id through mtk_region_from_da_id (else user). */
-int mtk_pmt_build_da(mtk_ctx *ctx, const struct mtk_ptable *t, uint8_t *buf, size_t len);
+
+/* One list from an MBR-era device whose user area begins with an MBR: the
+ * MBR/EBR chain (mtk_mbr_read) is the authority for the partitions it
+ * lists, the PMT (already in user offsets) names them and fills in the raw
+ * partitions.  Each MBR partition must be matched by at most one PMT record,
+ * at the same start with the same size (the chain's last partition, "to the
+ * end", may be larger than its record); any other overlap is MTK_E_PARSE
+ * saying which partition and record disagree.  An MBR partition with no
+ * record keeps its "pN" name.  disk_size comes from mbr; out is checked
+ * with mtk_ptable_check(). */
+int mtk_pmt_merge_mbr(mtk_ctx *ctx, const struct mtk_ptable *mbr, const struct mtk_ptable *pmt,
+                      struct mtk_ptable *out);
 
 /* ---------------------------------------------------------------- EXT_CSD */
 

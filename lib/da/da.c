@@ -99,8 +99,10 @@ static int usable(struct mtk_da *da, const char *what)
 
 static int check_range(struct mtk_da *da, const char *what, enum mtk_region r, uint64_t off, uint64_t len)
 {
-	int rc = usable(da, what);
+	int rc = mtk_region_plain_access(da->ctx, r);
 	if (rc < 0)
+		return mtk_wrap(da->ctx, rc, "%s", what);
+	if ((rc = usable(da, what)) < 0)
 		return rc;
 	if ((unsigned)r >= MTK_REGION_COUNT || !da->storage.regions.size[r])
 		return mtk_fail(da->ctx, MTK_E_RANGE, "%s: the device has no %s area", what, mtk_region_name(r));
@@ -188,10 +190,25 @@ static int sector_reader(void *user, uint64_t lba, uint32_t count, uint8_t *buf)
 	return mtk_da_read_buf(da, MTK_REGION_USER, lba * SECTOR, buf, (size_t)count * SECTOR);
 }
 
+/* The PMT records of the boot area (PRELOADER) are sized by MBR-era scatters
+ * as the whole linear boot window (0xC00000 on the Wiko s4050ap), larger
+ * than boot1 itself: what exists of them is the boot area. */
+static void fit_boot_records(const struct mtk_da *da, struct mtk_ptable *t)
+{
+	uint64_t boot1 = da->storage.regions.size[MTK_REGION_BOOT1];
+	for (size_t i = 0; boot1 && i < t->count; i++) {
+		struct mtk_part *p = &t->parts[i];
+		if (p->region == MTK_REGION_BOOT1 && p->start < boot1 && p->start + p->size > boot1)
+			p->size = boot1 - p->start;
+	}
+}
+
+/* The DA's PMT in user/boot offsets; an empty table when the DA has none. */
 static int read_pmt_table(struct mtk_da *da, struct mtk_ptable *out)
 {
+	mtk_ptable_init(out, MTK_PTABLE_PMT);
 	if (!da->ops->read_pmt)
-		return mtk_fail(da->ctx, MTK_E_UNSUPPORTED, "the %s DA cannot read a PMT", da->ops->name);
+		return 0;
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	int rc = da->ops->read_pmt(da, &buf, &len);
@@ -202,20 +219,30 @@ static int read_pmt_table(struct mtk_da *da, struct mtk_ptable *out)
 	if (rc < 0)
 		return mtk_wrap(da->ctx, rc, "the DA's PMT");
 	out->kind = MTK_PTABLE_PMT;
+	out->disk_size = da->storage.regions.size[MTK_REGION_USER];
+	fit_boot_records(da, out);
 	return 0;
 }
 
-/* MBR-era devices know their raw partitions only through the PMT; prefer it
- * when the DA has one, fall back to the MBR/EBR chain. */
+/* A user area that begins with an MBR (formats.md §5.1, §5.2): the MBR/EBR
+ * chain is the authority for the partitions it lists, the PMT names them
+ * and adds the raw partitions; they must agree.  Without a PMT (the DA has
+ * none) the chain alone. */
 static int read_mbr_era(struct mtk_da *da, uint64_t sectors, struct mtk_ptable *out)
 {
-	if (read_pmt_table(da, out) == 0 && out->count > 0)
+	struct mtk_ptable mbr, pmt;
+	int rc = mtk_mbr_read(da->ctx, sector_reader, da, sectors, &mbr);
+	if (rc < 0)
+		return rc;
+	mbr.kind = MTK_PTABLE_MBR;
+	if ((rc = read_pmt_table(da, &pmt)) == 0 && pmt.count == 0) {
+		*out = mbr;
 		return 0;
-	mtk_ptable_free(out);
-	mtk_ctx_clear_error(da->ctx);
-	int rc = mtk_mbr_read(da->ctx, sector_reader, da, sectors, out);
+	}
 	if (rc == 0)
-		out->kind = MTK_PTABLE_MBR;
+		rc = mtk_pmt_merge_mbr(da->ctx, &mbr, &pmt, out);
+	mtk_ptable_free(&mbr);
+	mtk_ptable_free(&pmt);
 	return rc;
 }
 
@@ -232,8 +259,13 @@ static int probe_table(struct mtk_da *da, struct mtk_ptable *out)
 		return mtk_wrap(da->ctx, rc, "reading the partition table");
 	if (memcmp(head, "BPI\0", 4) == 0)
 		return mtk_fail(da->ctx, MTK_E_UNSUPPORTED, "the device uses a BPI partition table (not supported)");
-	if (memcmp(head, "EMMC_BOOT", 9) == 0 || memcmp(head, "UFS_BOOT", 8) == 0)
-		return read_pmt_table(da, out);
+	if (memcmp(head, "EMMC_BOOT", 9) == 0 || memcmp(head, "UFS_BOOT", 8) == 0) {
+		rc = read_pmt_table(da, out);
+		if (rc == 0 && out->count == 0)
+			rc = mtk_fail(da->ctx, MTK_E_NOTFOUND, "the user area starts with a boot header, "
+				      "but the DA has no PMT");
+		return rc;
+	}
 	if (mtk_mbr_is_valid(head, SECTOR)) {
 		if (mtk_mbr_is_protective(head, SECTOR) || memcmp(head + SECTOR, "EFI PART", 8) == 0) {
 			rc = mtk_gpt_read(da->ctx, sector_reader, da, SECTOR, sectors, out);
@@ -243,8 +275,8 @@ static int probe_table(struct mtk_da *da, struct mtk_ptable *out)
 		}
 		return read_mbr_era(da, sectors, out);
 	}
-	if (read_pmt_table(da, out) == 0 && out->count > 0)
-		return 0;
+	if ((rc = read_pmt_table(da, out)) < 0 || out->count > 0)
+		return rc;
 	mtk_ptable_free(out);
 	return mtk_fail(da->ctx, MTK_E_NOTFOUND, "no partition table: user-area offset 0 holds no GPT, MBR or "
 			"EMMC_BOOT header (first bytes %02x %02x %02x %02x), and the DA has no PMT",

@@ -147,3 +147,13 @@ int mtk_region_to_old(mtk_ctx *ctx, const struct mtk_old_space *s, enum mtk_regi
 		                (unsigned long long)off, region_names[reg]);
 	return 0;
 }
+
+int mtk_region_plain_access(mtk_ctx *ctx, enum mtk_region r)
+{
+	if (r != MTK_REGION_RPMB)
+		return 0;
+	return mtk_fail(ctx, MTK_E_POLICY,
+	                "refusing plain access to the RPMB area: RPMB is authenticated storage, read and "
+	                "written only through request/response frames signed with the device's RPMB key, "
+	                "which the legacy DA protocol does not carry");
+}

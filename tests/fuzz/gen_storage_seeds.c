@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Writes the seed corpora of fuzz_gpt and fuzz_pmt with the table writers of
- * lib/storage, so the seeds are what a device really holds.  Not part of the
+/* Writes the seed corpora of fuzz_gpt and fuzz_pmt: GPT and MBR/EBR with the
+ * table writers of lib/storage, PMTs field by field (the client has no PMT
+ * writer), so the seeds are what a device really holds.  Not part of the
  * build; regenerate after a format change with
  *   cc -std=c17 -D_GNU_SOURCE -Iinclude -Ilib tests/fuzz/gen_storage_seeds.c \
  *      lib/storage/[a-z]*.c lib/core/ctx.c lib/core/checksum.c -lpthread -o /tmp/gen
@@ -70,45 +71,72 @@ static void gpt_seeds(void)
 	mtk_ptable_free(&t);
 }
 
+/* PMT seeds written field by field from formats.md §5.2 (the client has no
+ * PMT writer): linear offsets, PRELOADER at 0, MBR at 0xC00000. */
+static const struct {
+	const char *name;
+	uint64_t linear, size;
+} pmt_parts[] = {
+        {"PRELOADER", 0, 0xc00000},          {"MBR", 0xc00000, 0x80000},
+        {"EBR1", 0xc80000, 0x80000},         {"NVRAM", 0x1000000, 0x500000},
+        {"BOOTIMG", 0x2980000, 0x600000},    {"ANDROID", 0x5b40000, 0x3e800000},
+        {"USRDATA", 0x52540000, 0x96000000},
+};
+#define PMT_PARTS (sizeof pmt_parts / sizeof pmt_parts[0])
+
+static void put_pmt_records(uint8_t *at, size_t rec, bool wide, bool part_id)
+{
+	for (size_t i = 0; i < PMT_PARTS; i++, at += rec) {
+		uint8_t *q = at + 64;
+		memcpy(at, pmt_parts[i].name, strlen(pmt_parts[i].name));
+		if (wide) {
+			mtk_put_u64le(q, pmt_parts[i].size);
+			if (part_id)
+				mtk_put_u64le(q += 8, 0xFF);
+			mtk_put_u64le(q + 8, pmt_parts[i].linear);
+		} else {
+			mtk_put_u32le(q, (uint32_t)pmt_parts[i].size);
+			mtk_put_u32le(q + 4, (uint32_t)pmt_parts[i].linear);
+		}
+	}
+}
+
+static void put_pmt_copy(uint8_t *copy, uint32_t sig, const char *version, size_t rec, bool wide, bool part_id)
+{
+	memset(copy, 0, MTK_PMT_REGION_SIZE);
+	mtk_put_u32le(copy, sig);
+	mtk_put_u32le(copy + MTK_PMT_REGION_SIZE - 4, sig);
+	if (version)
+		memcpy(copy + 4, version, 4);
+	put_pmt_records(copy + (version ? 8 : 4), rec, wide, part_id);
+}
+
 static void pmt_seeds(void)
 {
-	static const struct {
-		const char *name;
-		uint64_t start, size;
-	} parts[] = {
-	        {"MBR", 0, 0x80000},
-	        {"EBR1", 0x80000, 0x80000},
-	        {"NVRAM", 0x400000, 0x500000},
-	        {"BOOTIMG", 0x1d80000, 0x600000},
-	        {"ANDROID", 0x4f40000, 0x3e800000},
-	        {"USRDATA", 0x51940000, 0x96000000},
-	};
-	struct mtk_ptable t;
 	static uint8_t buf[8192];
-	mtk_ptable_init(&t, MTK_PTABLE_PMT);
-	struct mtk_part pl = {.name = "PRELOADER", .size = 0xc00000, .region = MTK_REGION_BOOT1};
-	must(mtk_ptable_add(NULL, &t, &pl), "add");
-	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
-		must(mtk_ptable_add_simple(NULL, &t, parts[i].name, parts[i].start, parts[i].size), "add");
 	static const struct {
 		enum mtk_pmt_variant v;
-		const char *file;
-	} variants[] = {
-	        {MTK_PMT_EMMC_11, "pmt-1.1"}, {MTK_PMT_EMMC_10, "pmt-1.0"}, {MTK_PMT_NAND32, "pmt-nand"}};
+		const char *file, *version;
+		size_t rec;
+	} variants[] = {{MTK_PMT_EMMC_11, "pmt-1.1", "1.1", 96},
+	                {MTK_PMT_EMMC_10, "pmt-1.0", "1.0", 88},
+	                {MTK_PMT_NAND32, "pmt-nand", NULL, 76}};
 	for (size_t i = 0; i < 3; i++) {
 		uint8_t sel[2] = {0, (uint8_t)variants[i].v};
-		must(mtk_pmt_build(NULL, &t, variants[i].v, buf, sizeof buf), "pmt build");
+		bool wide = variants[i].rec != 76, part_id = variants[i].rec == 96;
+		put_pmt_copy(buf, MTK_PMT_SIG, variants[i].version, variants[i].rec, wide, part_id);
+		put_pmt_copy(buf + 4096, MTK_PMT_MIRROR_SIG, variants[i].version, variants[i].rec, wide, part_id);
 		save("pmt", variants[i].file, sel, 2, buf, sizeof buf);
 	}
 	uint8_t sel[2] = {0, MTK_PMT_NAND32};
 	buf[4092] ^= 0xFF; /* NAND main copy torn: the mirror path */
 	save("pmt", "pmt-torn-main", sel, 2, buf, sizeof buf);
-	int len = mtk_pmt_build_da(NULL, &t, buf, sizeof buf);
-	must(len, "da build");
+	memset(buf, 0, sizeof buf);
+	put_pmt_records(buf, MTK_PMT_DA_RECORD, true, true);
 	sel[0] = 1;
-	save("pmt", "da-payload", sel, 2, buf, (size_t)len);
-	mtk_ptable_free(&t);
+	save("pmt", "da-payload", sel, 2, buf, PMT_PARTS * MTK_PMT_DA_RECORD);
 
+	struct mtk_ptable t;
 	/* MBR + EBR1 + EBR2 close together so the seed stays small */
 	struct mtk_mbr_image img;
 	mtk_ptable_init(&t, MTK_PTABLE_MBR);
@@ -128,6 +156,11 @@ static void pmt_seeds(void)
 	save("pmt", "mbr-ebr-chain", sel, 2, buf, 2560);
 	sel[1] = 1;
 	save("pmt", "mbr-ebr-sized", sel, 2, buf, 8192);
+	memset(buf + 2560, 0, sizeof buf - 2560); /* the chain, then a 0xA5 payload: merged */
+	put_pmt_records(buf + 2560, MTK_PMT_DA_RECORD, true, true);
+	sel[0] = 4;
+	sel[1] = 5;
+	save("pmt", "mbr-with-pmt", sel, 2, buf, 2560 + PMT_PARTS * MTK_PMT_DA_RECORD);
 	mtk_ptable_free(&t);
 
 	struct mtk_extcsd e = {.boot_size = 4 << 20,

@@ -463,6 +463,19 @@ static void test_bad_requests(void **state)
 	expect_hex(r, "5A");
 	put_hex(r, "D4 02 00 00 00 0000000000000000 0000000000400200");
 	expect_hex(r, "A5 DF0B0000");
+	/* plain RPMB access (selector 3): refused, RPMB needs authenticated frames */
+	put_hex(r, "60");
+	expect_hex(r, "5A");
+	put_hex(r, "03");
+	expect_hex(r, "5A");
+	put_hex(r, "D6 0C 02 0000000000000000 0000000000000200 00100000");
+	expect_hex(r, "A5");
+	put_hex(r, "A5");
+	expect_hex(r, "730C0000");
+	put_hex(r, "D4 02 00 00 00 0000000000000000 0000000000000200");
+	expect_hex(r, "A5 730C0000");
+	da_write_header(r, 0x03, 0, 0x200);
+	expect_hex(r, "A5 730C0000");
 	/* unknown command */
 	put_hex(r, "99");
 	expect_hex(r, "BB");
@@ -636,7 +649,10 @@ static void test_mt6572_read_pmt(void **state)
 	assert_int_equal(mtk_pmt_parse_da(NULL, pmt, len, &t), 0);
 	const struct mtk_part *p = mtk_part_find(&t, "BOOTIMG");
 	assert_non_null(p);
-	assert_int_equal(p->start, 0x2980000 - 0xC00000);
+	assert_int_equal(p->start, 0x2980000 - 0xC00000); /* linear in the PMT, minus the MBR's */
+	assert_int_equal(mtk_get_u64le(pmt + 0x50), 0);             /* PRELOADER, linear 0 */
+	assert_string_equal((const char *)pmt + 0x60, "MBR");
+	assert_int_equal(mtk_get_u64le(pmt + 0x60 + 0x50), 0xC00000);
 	assert_int_equal(p->size, 0x600000);
 	mtk_ptable_free(&t);
 	free(pmt);

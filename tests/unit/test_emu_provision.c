@@ -184,7 +184,7 @@ static const struct emu_placed_part *placed(const struct emu_provision_result *r
  * (linear - user base, or counted from the end for 0xFFFFxxxx) and in the
  * table read back from the device. */
 static void check_against_scatter(const char *scatter, const struct emu_provision_result *res,
-                                  const struct mtk_ptable *t, uint64_t user_size, bool skip_gpt_parts)
+                                  const struct mtk_ptable *t, uint64_t user_size, bool gpt)
 {
 	struct emu_scatter sc;
 	char err[512];
@@ -212,7 +212,9 @@ static void check_against_scatter(const char *scatter, const struct emu_provisio
 		assert_int_equal(pp->offset, start);
 		if (p->size)
 			assert_int_equal(pp->size, p->size);
-		if (skip_gpt_parts && (!strcasecmp(p->name, "pgpt") || !strcasecmp(p->name, "sgpt")))
+		if (gpt && (!strcasecmp(p->name, "pgpt") || !strcasecmp(p->name, "sgpt")))
+			continue;
+		if (!gpt && (p->linear >> 16) == 0xFFFF) /* the PMT ends with the last user partition */
 			continue;
 		const struct mtk_part *tp = mtk_part_find(t, p->name);
 		if (!tp)
@@ -306,54 +308,109 @@ static void test_provision_mt6753(void **s)
 	provision_gpt_fixture("MT6753__Dewil-King_Sectter-File__MT6753_Android_scatter.txt", "mt6753");
 }
 
+static struct emu_storage *provision_mbr_era(const char *file, const char *chip, uint64_t user_size,
+                                             char **dir, struct emu_provision_result *res, char *scatter,
+                                             size_t cap)
+{
+	char err[512];
+	test_fixture_path(scatter, cap, "scatter", file);
+	*dir = tmpdir();
+	struct emu_provision_opts o = {.chip = chip,
+	                               .state_dir = *dir,
+	                               .scatter = scatter,
+	                               .user_size = user_size,
+	                               .imei = "352099001761481"};
+	if (emu_provision(&o, res, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_string_equal(res->table, "mbr+pmt");
+	struct emu_storage *s;
+	assert_int_equal(emu_emmc_open(*dir, &s, err, sizeof(err)), 0);
+	return s;
+}
+
+/* The stored PMT as MediaTek writes it: linear offsets, PRELOADER at 0, the
+ * MBR record at the scatter's MBR address, 0xFF at 0x48 of the first record. */
+static void check_raw_pmt(const uint8_t *pmt, uint64_t mbr_linear)
+{
+	assert_memory_equal(pmt, "\x31\x76\x54\x50" "1.1", 8);
+	assert_memory_equal(pmt + 4092, "\x31\x76\x54\x50", 4);
+	assert_memory_equal(pmt + 4096, "\x31\x54\x50\x4D" "1.1", 8);
+	const uint8_t *rec = pmt + 8;
+	assert_string_equal((const char *)rec, "PRELOADER");
+	assert_int_equal(rec[0x48], 0xFF);
+	assert_int_equal(mtk_get_u64le(rec + 0x50), 0);
+	assert_string_equal((const char *)rec + 0x60, "MBR");
+	assert_int_equal(mtk_get_u64le(rec + 0x60 + 0x50), mbr_linear);
+}
+
 static void test_provision_mt6572_pmt_mbr(void **state)
 {
 	(void)state;
-	char scatter[600], err[512];
-	test_fixture_path(scatter, sizeof(scatter), "scatter",
-	                  "MT6572__peterpt_Mobiwire_S10__MT6572_Android_scatter.txt");
-	char *dir = tmpdir();
-	struct emu_provision_opts o = {
-	        .chip = "mt6572", .state_dir = dir, .scatter = scatter, .imei = "352099001761481"};
+	char scatter[600], *dir;
 	static struct emu_provision_result res;
-	int rc = emu_provision(&o, &res, err, sizeof(err));
-	if (rc)
-		fail_msg("%s", err);
-	assert_string_equal(res.table, "mbr+pmt");
+	struct emu_storage *s = provision_mbr_era("MT6572__peterpt_Mobiwire_S10__MT6572_Android_scatter.txt",
+	                                          "mt6572", 0, &dir, &res, scatter, sizeof(scatter));
 	assert_string_equal(res.imei_part, "NVRAM");
-	struct emu_storage *s;
-	assert_int_equal(emu_emmc_open(dir, &s, err, sizeof(err)), 0);
 	uint64_t user = emu_emmc_size(s, EMU_AREA_USER);
 	/* PMT at user_size - 1 MiB, main + mirror */
 	uint8_t pmt[8192];
 	assert_int_equal(emu_emmc_read(s, EMU_AREA_USER, user - MIB, pmt, sizeof(pmt)), 0);
-	assert_int_equal(mtk_get_u32le(pmt), MTK_PMT_SIG);
-	struct mtk_ptable t;
+	assert_int_equal(placed(&res, "MBR")->linear, 0x1400000);
+	check_raw_pmt(pmt, 0x1400000);
+	struct mtk_ptable t, mbr, merged;
 	mtk_ptable_init(&t, MTK_PTABLE_NONE);
 	mtk_ctx *ctx = mtk_ctx_new();
-	rc = mtk_pmt_parse_pair(ctx, pmt, sizeof(pmt), MTK_PMT_NONE, &t);
-	if (rc)
+	if (mtk_pmt_parse_pair(ctx, pmt, sizeof(pmt), MTK_PMT_NONE, &t))
 		fail_msg("%s", mtk_ctx_error(ctx));
 	assert_false(t.used_backup);
 	check_against_scatter(scatter, &res, &t, user, false);
-	mtk_ptable_free(&t);
-	/* MBR at user offset 0 with the Linux partitions in the MBR/EBR chain */
+	/* the MBR/EBR chain agrees with the PMT: every entry gets a PMT name */
 	struct user_reader r = {s};
-	mtk_ptable_init(&t, MTK_PTABLE_NONE);
-	rc = mtk_mbr_read(ctx, read_user, &r, user / 512, &t);
-	if (rc)
+	if (mtk_mbr_read(ctx, read_user, &r, user / 512, &mbr))
 		fail_msg("%s", mtk_ctx_error(ctx));
-	static const char *const linux_parts[] = {"SEC_RO", "ANDROID", "CACHE", "USRDATA"};
-	assert_int_equal(t.count, 4);
-	for (size_t i = 0; i < 4; i++) {
-		const struct emu_placed_part *pp = placed(&res, linux_parts[i]);
-		assert_int_equal(t.parts[i].start, pp->offset);
-		if (i < 3)
-			assert_int_equal(t.parts[i].size, pp->size);
-	}
+	assert_true(mbr.count >= 3);
+	if (mtk_pmt_merge_mbr(ctx, &mbr, &t, &merged))
+		fail_msg("%s", mtk_ctx_error(ctx));
+	for (size_t i = 0; i < merged.count; i++)
+		assert_false(merged.parts[i].name[0] == 'p' && merged.parts[i].name[1] >= '1' &&
+		             merged.parts[i].name[1] <= '9');
+	assert_int_equal(mtk_part_find(&merged, "ANDROID")->mbr_type, 0x83);
+	mtk_ptable_free(&merged);
+	mtk_ptable_free(&mbr);
 	mtk_ptable_free(&t);
 	mtk_ctx_free(ctx);
 	check_imei_and_boot(s, &res, "352099001761481");
+	emu_emmc_close(s);
+	test_rmtree(dir);
+}
+
+/* Provisioned from the Wiko s4050ap scatter, the emulator writes the MBR
+ * and EBR1 that phone really has, byte for byte. */
+static void test_provision_wiko_real_tables(void **state)
+{
+	(void)state;
+	char scatter[600], path[600], *dir;
+	static struct emu_provision_result res;
+	struct emu_storage *s = provision_mbr_era(
+	        "MT6572__WikoSunset2-LineageOS_wiko_s4050ap_part_layout__MT6572_Android_scatter.txt", "mt6572",
+	        0xE9000000ull, &dir, &res, scatter, sizeof(scatter));
+	static const struct {
+		const char *file;
+		uint64_t at;
+	} real[] = {{"MT6572_wiko_s4050ap/MBR", 0}, {"MT6572_wiko_s4050ap/EBR1", 0x80000}};
+	for (size_t i = 0; i < 2; i++) {
+		size_t len;
+		test_fixture_path(path, sizeof(path), "partition-tables", real[i].file);
+		uint8_t *want = test_load(path, &len), got[512];
+		assert_non_null(want);
+		assert_int_equal(len, 512);
+		assert_int_equal(emu_emmc_read(s, EMU_AREA_USER, real[i].at, got, 512), 0);
+		assert_memory_equal(got, want, 512);
+		free(want);
+	}
+	uint8_t pmt[8192];
+	assert_int_equal(emu_emmc_read(s, EMU_AREA_USER, 0xE9000000ull - MIB, pmt, sizeof(pmt)), 0);
+	check_raw_pmt(pmt, 0xC00000);
 	emu_emmc_close(s);
 	test_rmtree(dir);
 }
@@ -456,6 +513,7 @@ int main(void)
 	        cmocka_unit_test(test_provision_mt6737),
 	        cmocka_unit_test(test_provision_mt6753),
 	        cmocka_unit_test(test_provision_mt6572_pmt_mbr),
+	        cmocka_unit_test(test_provision_wiko_real_tables),
 	        cmocka_unit_test(test_provision_default_layouts),
 	        cmocka_unit_test(test_provision_errors),
 	        cmocka_unit_test(test_provision_cli),

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* storage/pmt.c and storage/mbr.c: round trips and hostile inputs. */
+/* storage/pmt.c and storage/mbr.c against real and hand-made tables
+ * (tests/fixtures/partition-tables, tests/fixtures/pmt), and hostile inputs. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,236 +14,311 @@
 #include "core/bytes.h"
 #include "core/ctx.h"
 #include "mtkflash/storage.h"
+#include "testutil.h"
 
 #define MIB (1024ull * 1024ull)
 
-/* ------------------------------------------------------------------- PMT */
-
-/* The MT6572 Wiko layout (fixture scatter), user offsets = linear - 0xC00000. */
+/* The Wiko s4050ap (MT6572) scatter, copied by hand: linear addresses. */
 static const struct {
 	const char *name;
-	uint64_t start, size;
-	uint8_t mbr_type;
+	uint64_t linear, size;
 } wiko[] = {
-        {"MBR", 0x0, 0x80000, 0},
-        {"EBR1", 0x80000, 0x80000, 0},
-        {"PRO_INFO", 0x100000, 0x300000, 0},
-        {"NVRAM", 0x400000, 0x500000, 0},
-        {"PROTECT_F", 0x900000, 0xa00000, 0},
-        {"PROTECT_S", 0x1300000, 0xa00000, 0},
-        {"SECCFG", 0x1d00000, 0x20000, 0},
-        {"UBOOT", 0x1d20000, 0x60000, 0},
-        {"BOOTIMG", 0x1d80000, 0x1200000, 0},
-        {"RECOVERY", 0x2f80000, 0x1200000, 0},
-        {"SEC_RO", 0x4180000, 0x40000, 0x83},
-        {"MISC", 0x41c0000, 0x80000, 0},
-        {"LOGO", 0x4240000, 0x300000, 0},
-        {"EXPDB", 0x4540000, 0xa00000, 0},
-        {"ANDROID", 0x4f40000, 0x3e800000, 0x83},
-        {"CACHE", 0x43740000, 0xe200000, 0x83},
-        {"USRDATA", 0x51940000, 0x96000000, 0x83},
+        {"PRELOADER", 0x0, 0xC00000},        {"MBR", 0xC00000, 0x80000},         {"EBR1", 0xC80000, 0x80000},
+        {"PRO_INFO", 0xD00000, 0x300000},    {"NVRAM", 0x1000000, 0x500000},     {"PROTECT_F", 0x1500000, 0xA00000},
+        {"PROTECT_S", 0x1F00000, 0xA00000},  {"SECCFG", 0x2900000, 0x20000},     {"UBOOT", 0x2920000, 0x60000},
+        {"BOOTIMG", 0x2980000, 0x1200000},   {"RECOVERY", 0x3B80000, 0x1200000}, {"SEC_RO", 0x4D80000, 0x40000},
+        {"MISC", 0x4DC0000, 0x80000},        {"LOGO", 0x4E40000, 0x300000},      {"EXPDB", 0x5140000, 0xA00000},
+        {"ANDROID", 0x5B40000, 0x3E800000},  {"CACHE", 0x44340000, 0xE200000},   {"USRDATA", 0x52540000, 0x96000000},
 };
-#define WIKO_USER_SIZE 0xE9000000ull /* 3.64 GiB: USRDATA ends at 0xE7940000, BMTPOOL after */
+#define WIKO_COUNT     (sizeof wiko / sizeof wiko[0])
+#define WIKO_MBR       0xC00000ull
+#define WIKO_USER_SIZE 0xE9000000ull /* a 4 GB part: USRDATA ends at user 0xE7940000 */
 
-static void wiko_table(struct mtk_ptable *t, bool with_preloader)
+static uint8_t *load(const char *sub, const char *name, size_t *len)
 {
-	mtk_ptable_init(t, MTK_PTABLE_PMT);
-	if (with_preloader) {
-		struct mtk_part p = {
-		        .name = "PRELOADER", .start = 0, .size = 0xc00000, .region = MTK_REGION_BOOT1};
-		assert_int_equal(mtk_ptable_add(NULL, t, &p), 0);
-	}
-	for (size_t i = 0; i < sizeof wiko / sizeof wiko[0]; i++) {
-		assert_int_equal(mtk_ptable_add_simple(NULL, t, wiko[i].name, wiko[i].start, wiko[i].size),
-		                 0);
-		t->parts[t->count - 1].mbr_type = wiko[i].mbr_type;
-		t->parts[t->count - 1].attrs = i; /* mask_flags round-trip too */
+	char path[600];
+	test_fixture_path(path, sizeof path, sub, name);
+	uint8_t *b = test_load(path, len);
+	if (!b)
+		fail_msg("cannot read fixture %s", path);
+	return b;
+}
+
+/* Every Wiko partition where the scatter puts it: linear - MBR start in the
+ * user area, PRELOADER at 0 in boot1. */
+static void assert_wiko_layout(const struct mtk_ptable *t)
+{
+	assert_int_equal(t->count, WIKO_COUNT);
+	for (size_t i = 0; i < WIKO_COUNT; i++) {
+		const struct mtk_part *p = mtk_part_find(t, wiko[i].name);
+		if (!p)
+			fail_msg("%s missing", wiko[i].name);
+		bool boot = wiko[i].linear < WIKO_MBR;
+		assert_int_equal(p->region, boot ? MTK_REGION_BOOT1 : MTK_REGION_USER);
+		assert_int_equal(p->start, boot ? wiko[i].linear : wiko[i].linear - WIKO_MBR);
+		assert_int_equal(p->size, wiko[i].size);
 	}
 }
 
-static void assert_same(const struct mtk_ptable *a, const struct mtk_ptable *b, bool regions)
-{
-	assert_int_equal(a->count, b->count);
-	for (size_t i = 0; i < a->count; i++) {
-		assert_string_equal(a->parts[i].name, b->parts[i].name);
-		assert_int_equal(a->parts[i].start, b->parts[i].start);
-		assert_int_equal(a->parts[i].size, b->parts[i].size);
-		assert_int_equal(a->parts[i].attrs, b->parts[i].attrs);
-		if (regions)
-			assert_int_equal(a->parts[i].region, b->parts[i].region);
-	}
-}
+/* ------------------------------------------------------------------- PMT */
 
-static void test_pmt_round_trip_11(void **state)
+static void test_pmt_da_wiko(void **state)
 {
 	(void)state;
-	struct mtk_ptable t, r;
-	uint8_t buf[8192];
-	wiko_table(&t, true);
-	assert_int_equal(mtk_pmt_build(NULL, &t, MTK_PMT_EMMC_11, buf, sizeof buf), 0);
-	assert_memory_equal(buf, "1vTP1.1", 8); /* "PTv1" little-endian, then the version */
-	assert_memory_equal(buf + 4092, "1vTP", 4);
-	assert_memory_equal(buf + 4096, "1TPM", 4);
-	/* record 0: name, size @0x40, part_id @0x48, offset @0x50, mask @0x58 */
-	assert_string_equal((const char *)buf + 8, "PRELOADER");
-	assert_int_equal(mtk_get_u64le(buf + 8 + 0x40), 0xc00000);
-	assert_int_equal(mtk_get_u64le(buf + 8 + 0x48), 1);
-	assert_int_equal(mtk_get_u64le(buf + 8 + 0x60 + 0x48), 8);
-	assert_int_equal(mtk_pmt_parse_pair(NULL, buf, sizeof buf, MTK_PMT_NONE, &r), 0);
-	assert_int_equal(r.kind, MTK_PTABLE_PMT);
-	assert_int_equal(r.pmt_variant, MTK_PMT_EMMC_11);
-	assert_false(r.used_backup);
-	assert_same(&t, &r, true);
-	assert_int_equal(r.parts[0].part_id, 1);
-	mtk_ptable_free(&r);
-	/* the mirror alone parses too */
-	assert_int_equal(mtk_pmt_parse(NULL, buf + 4096, 4096, MTK_PMT_EMMC_11, &r), 0);
-	assert_same(&t, &r, true);
-	mtk_ptable_free(&r);
-	mtk_ptable_free(&t);
-}
-
-static void test_pmt_round_trip_10_and_nand(void **state)
-{
-	(void)state;
-	struct mtk_ptable t, r;
-	uint8_t buf[8192];
+	size_t len;
+	uint8_t *buf = load("pmt", "wiko_s4050ap.da.bin", &len);
+	struct mtk_ptable t;
 	mtk_ctx *ctx = mtk_ctx_new();
-	wiko_table(&t, false);
-	assert_int_equal(mtk_pmt_build(NULL, &t, MTK_PMT_EMMC_10, buf, sizeof buf), 0);
-	assert_memory_equal(buf + 4, "1.0", 4);
-	assert_int_equal(mtk_get_u64le(buf + 8 + 88 + 0x48), 0x80000); /* offset follows size directly */
-	assert_int_equal(mtk_pmt_parse_pair(NULL, buf, sizeof buf, MTK_PMT_NONE, &r), 0);
-	assert_int_equal(r.pmt_variant, MTK_PMT_EMMC_10);
-	assert_same(&t, &r, true);
-	mtk_ptable_free(&r);
-	/* asking for 1.1 when the table says 1.0 */
-	assert_int_equal(mtk_pmt_parse(ctx, buf, 4096, MTK_PMT_EMMC_11, &r), MTK_E_PARSE);
-	assert_non_null(strstr(mtk_ctx_error(ctx), "version '1.0' at byte 4, expected '1.1'"));
-
-	assert_int_equal(mtk_pmt_build(NULL, &t, MTK_PMT_NAND32, buf, sizeof buf), 0);
-	assert_string_equal((const char *)buf + 4, "MBR");
-	assert_int_equal(mtk_get_u32le(buf + 4 + 76 + 68), 0x80000);
-	assert_int_equal(mtk_pmt_parse_pair(NULL, buf, sizeof buf, MTK_PMT_NAND32, &r), 0);
-	assert_int_equal(r.pmt_variant, MTK_PMT_NAND32);
-	assert_same(&t, &r, true);
-	mtk_ptable_free(&r);
-	t.parts[3].size = 0x100000000ull;
-	assert_int_equal(mtk_pmt_build(ctx, &t, MTK_PMT_NAND32, buf, sizeof buf), MTK_E_RANGE);
-	assert_non_null(strstr(mtk_ctx_error(ctx), "NVRAM does not fit the 32-bit NAND record"));
+	if (mtk_pmt_parse_da(ctx, buf, len, &t) != 0)
+		fail_msg("%s", mtk_ctx_error(ctx));
+	assert_int_equal(t.kind, MTK_PTABLE_PMT);
+	assert_wiko_layout(&t);
+	/* BOOTIMG: 0x2980000 linear is 0x1D80000 into the user area, not 0x2980000 */
+	assert_int_equal(mtk_part_find(&t, "BOOTIMG")->start, 0x1D80000);
+	assert_int_equal(mtk_part_find(&t, "BOOTIMG")->part_id, 0xFF);
+	t.disk_size = WIKO_USER_SIZE;
+	assert_int_equal(mtk_ptable_check(ctx, &t), 0);
 	mtk_ptable_free(&t);
 	mtk_ctx_free(ctx);
+	free(buf);
 }
 
-static void test_pmt_mirror_fallback(void **state)
+static void test_pmt_da_mt6582(void **state)
 {
 	(void)state;
-	struct mtk_ptable t, r;
-	uint8_t buf[8192];
-	mtk_ctx *ctx = mtk_ctx_new();
-	wiko_table(&t, true);
-	assert_int_equal(mtk_pmt_build(NULL, &t, MTK_PMT_EMMC_11, buf, sizeof buf), 0);
-	memset(buf + 4092, 0, 4); /* torn main copy */
-	assert_int_equal(mtk_pmt_parse_pair(ctx, buf, sizeof buf, MTK_PMT_NONE, &r), 0);
-	assert_true(r.used_backup);
-	assert_non_null(strstr(r.warning,
-	                       "signature at byte 0xffc is 0x00000000, at byte 0 0x50547631 (torn write?)"));
-	assert_non_null(strstr(r.warning, "using the mirror"));
-	assert_same(&t, &r, true);
-	mtk_ptable_free(&r);
-	memcpy(buf + 4096, "XXXX", 4);
-	assert_int_equal(mtk_pmt_parse_pair(ctx, buf, sizeof buf, MTK_PMT_NONE, &r), MTK_E_PARSE);
-	assert_non_null(strstr(mtk_ctx_error(ctx), "no valid PMT: main copy: signature at byte 0xffc"));
-	assert_non_null(
-	        strstr(mtk_ctx_error(ctx), "mirror at byte 0x1000: no signature at byte 0 (got 0x58585858"));
-	assert_int_equal(r.count, 0);
-	/* only the main copy given */
-	assert_int_equal(mtk_pmt_parse_pair(ctx, buf, 4096, MTK_PMT_NONE, &r), MTK_E_PARSE);
-	assert_non_null(strstr(mtk_ctx_error(ctx), "mirror at byte 0x1000: 0 bytes"));
+	size_t len;
+	uint8_t *buf = load("pmt", "mt6582_wish.da.bin", &len);
+	struct mtk_ptable t;
+	assert_int_equal(mtk_pmt_parse_da(NULL, buf, len, &t), 0);
+	assert_int_equal(t.count, 18);
+	assert_int_equal(mtk_part_find(&t, "PRELOADER")->region, MTK_REGION_BOOT1);
+	assert_int_equal(mtk_part_find(&t, "MBR")->start, 0);
+	assert_int_equal(mtk_part_find(&t, "BOOTIMG")->start, 0x3180000 - 0x1400000);
+	assert_int_equal(mtk_part_find(&t, "USRDATA")->start, 0x6E700000 - 0x1400000);
 	mtk_ptable_free(&t);
+	free(buf);
+}
+
+static void test_pmt_stored_copy(void **state)
+{
+	(void)state;
+	size_t len;
+	uint8_t *buf = load("pmt", "wiko_s4050ap.pmt.bin", &len);
+	assert_int_equal(len, 8192);
+	struct mtk_ptable t;
+	mtk_ctx *ctx = mtk_ctx_new();
+	if (mtk_pmt_parse_pair(ctx, buf, len, MTK_PMT_NONE, &t) != 0)
+		fail_msg("%s", mtk_ctx_error(ctx));
+	assert_false(t.used_backup);
+	assert_int_equal(t.pmt_variant, MTK_PMT_EMMC_11);
+	assert_wiko_layout(&t);
+	mtk_ptable_free(&t);
+	/* a torn main copy: the mirror stands in */
+	buf[4095] ^= 0xFF;
+	assert_int_equal(mtk_pmt_parse_pair(ctx, buf, len, MTK_PMT_NONE, &t), 0);
+	assert_true(t.used_backup);
+	assert_non_null(strstr(t.warning, "torn"));
+	assert_wiko_layout(&t);
+	mtk_ptable_free(&t);
+	/* one copy alone */
+	assert_int_equal(mtk_pmt_parse(ctx, buf + 4096, 4096, MTK_PMT_EMMC_11, &t), 0);
+	assert_wiko_layout(&t);
+	mtk_ptable_free(&t);
+	assert_int_equal(mtk_pmt_parse(ctx, buf, 4096, MTK_PMT_NONE, &t), MTK_E_PARSE);
+	assert_int_equal(mtk_pmt_parse(ctx, buf + 4096, 4095, MTK_PMT_NONE, &t), MTK_E_PARSE);
 	mtk_ctx_free(ctx);
+	free(buf);
 }
 
-static void test_pmt_hostile(void **state)
+static void expect_refusal(const char *file, const char *needle1, const char *needle2)
 {
-	(void)state;
-	struct mtk_ptable t, r;
-	uint8_t buf[8192];
+	size_t len;
+	uint8_t *buf = load("pmt", file, &len);
+	struct mtk_ptable t;
 	mtk_ctx *ctx = mtk_ctx_new();
-	wiko_table(&t, true);
-	assert_int_equal(mtk_pmt_build(NULL, &t, MTK_PMT_EMMC_11, buf, sizeof buf), 0);
-	memset(buf + 8 + 96 * 2, 'A', 64); /* record 2's name without a NUL */
-	assert_int_equal(mtk_pmt_parse(ctx, buf, 4096, MTK_PMT_NONE, &r), MTK_E_PARSE);
-	assert_non_null(strstr(mtk_ctx_error(ctx), "PMT: record at byte 0xc8: name is not NUL-terminated"));
-	assert_int_equal(r.count, 0);
-	memcpy(buf + 4, "2.0", 4);
-	assert_int_equal(mtk_pmt_parse(ctx, buf, 4096, MTK_PMT_NONE, &r), MTK_E_PARSE);
-	assert_non_null(strstr(mtk_ctx_error(ctx), "unknown version at byte 4 (32 2e 30 00)"));
-	assert_int_equal(mtk_pmt_parse(ctx, buf, 4095, MTK_PMT_NONE, &r), MTK_E_PARSE);
-	assert_non_null(strstr(mtk_ctx_error(ctx), "4095 bytes, a copy is 4096"));
-	/* offset + size overflowing */
-	assert_int_equal(mtk_pmt_build(NULL, &t, MTK_PMT_EMMC_11, buf, sizeof buf), 0);
-	mtk_put_u64le(buf + 8 + 0x40, UINT64_MAX);
-	mtk_put_u64le(buf + 8 + 0x50, 2);
-	assert_int_equal(mtk_pmt_parse(ctx, buf, 4096, MTK_PMT_NONE, &r), MTK_E_PARSE);
-	assert_non_null(strstr(mtk_ctx_error(ctx), "record PRELOADER at byte 0x8: offset 0x2 + size"));
-	/* a full table (40 records, no terminator) stops at PART_MAX_COUNT */
-	mtk_ptable_free(&t);
-	mtk_ptable_init(&t, MTK_PTABLE_PMT);
-	for (int i = 0; i < MTK_PMT_MAX_COUNT; i++) {
-		char name[8];
-		snprintf(name, sizeof name, "P%d", i);
-		mtk_ptable_add_simple(NULL, &t, name, (uint64_t)i * MIB, MIB);
-	}
-	assert_int_equal(mtk_pmt_build(NULL, &t, MTK_PMT_EMMC_11, buf, sizeof buf), 0);
-	assert_int_equal(mtk_pmt_parse(NULL, buf, 4096, MTK_PMT_NONE, &r), 0);
-	assert_int_equal(r.count, MTK_PMT_MAX_COUNT);
-	mtk_ptable_free(&r);
-	mtk_ptable_add_simple(NULL, &t, "P40", 40 * MIB, MIB);
-	assert_int_equal(mtk_pmt_build(ctx, &t, MTK_PMT_EMMC_11, buf, sizeof buf), MTK_E_RANGE);
-	assert_non_null(strstr(mtk_ctx_error(ctx), "41 partitions, at most 40"));
-	memset(t.parts[0].name, 'n', 64);
-	t.parts[0].name[64] = '\0';
-	t.count = 1;
-	assert_int_equal(mtk_pmt_build(ctx, &t, MTK_PMT_EMMC_11, buf, sizeof buf), MTK_E_INVAL);
-	assert_non_null(strstr(mtk_ctx_error(ctx), "must be 1..63 bytes"));
-	assert_int_equal(mtk_pmt_build(ctx, &t, MTK_PMT_EMMC_11, buf, 8191), MTK_E_INVAL);
-	assert_int_equal(mtk_pmt_build(ctx, &t, MTK_PMT_NONE, buf, sizeof buf), MTK_E_INVAL);
-	mtk_ptable_free(&t);
+	assert_int_equal(mtk_pmt_parse_da(ctx, buf, len, &t), MTK_E_PARSE);
+	assert_int_equal(t.count, 0);
+	const char *msg = mtk_ctx_error(ctx);
+	if (!strstr(msg, needle1) || (needle2 && !strstr(msg, needle2)))
+		fail_msg("%s: message '%s' does not name '%s'", file, msg, needle1);
 	mtk_ctx_free(ctx);
+	free(buf);
 }
 
-static void test_pmt_da_payload(void **state)
+static void test_pmt_refusals(void **state)
 {
 	(void)state;
-	struct mtk_ptable t, r;
+	expect_refusal("bad_no_mbr.da.bin", "no MBR record", NULL);
+	expect_refusal("bad_no_marker.da.bin", "PRELOADER", "0xFF marker");
+	expect_refusal("bad_overlap.da.bin", "UBOOT", "BOOTIMG");
+	expect_refusal("bad_into_user.da.bin", "PRELOADER", "MBR record");
+	/* past the storage: once the user area's size is known */
+	size_t len;
+	uint8_t *buf = load("pmt", "bad_past_end.da.bin", &len);
+	struct mtk_ptable t;
 	mtk_ctx *ctx = mtk_ctx_new();
-	wiko_table(&t, false);
-	int len = mtk_pmt_build_da(NULL, &t, NULL, 0);
-	assert_int_equal(len, (int)t.count * 0x60);
-	uint8_t *buf = malloc((size_t)len + 0x60);
-	assert_int_equal(mtk_pmt_build_da(NULL, &t, buf, (size_t)len), len);
-	assert_int_equal(buf[0x48], 0xFF); /* what mtkclient requires (da-legacy.md §4.9) */
-	assert_int_equal(mtk_get_u64le(buf + 0x60 + 0x50), 0x80000);
-	assert_int_equal(mtk_pmt_parse_da(NULL, buf, (size_t)len, &r), 0);
-	assert_same(&t, &r, true);
-	assert_int_equal(r.parts[0].part_id, 0xFF);
-	mtk_ptable_free(&r);
-	/* empty records are skipped, a partial one is an error */
-	memset(buf + len, 0, 0x60);
-	assert_int_equal(mtk_pmt_parse_da(NULL, buf, (size_t)len + 0x60, &r), 0);
-	assert_int_equal(r.count, t.count);
-	mtk_ptable_free(&r);
-	assert_int_equal(mtk_pmt_parse_da(ctx, buf, (size_t)len - 1, &r), MTK_E_PARSE);
-	assert_non_null(strstr(mtk_ctx_error(ctx), "is not a multiple of 0x60"));
-	assert_int_equal(mtk_pmt_build_da(ctx, &t, buf, 10), MTK_E_INVAL);
+	assert_int_equal(mtk_pmt_parse_da(ctx, buf, len, &t), 0);
+	t.disk_size = WIKO_USER_SIZE;
+	assert_int_equal(mtk_ptable_check(ctx, &t), MTK_E_RANGE);
+	assert_non_null(strstr(mtk_ctx_error(ctx), "USRDATA"));
+	mtk_ptable_free(&t);
+	/* a partial record, and an empty payload (no PMT) */
+	assert_int_equal(mtk_pmt_parse_da(ctx, buf, len - 1, &t), MTK_E_PARSE);
+	assert_int_equal(mtk_pmt_parse_da(ctx, buf, 0, &t), 0);
+	assert_int_equal(t.count, 0);
+	mtk_ctx_free(ctx);
+	free(buf);
+}
+
+static void test_pmt_offset(void **state)
+{
+	(void)state;
 	uint64_t off;
 	assert_int_equal(mtk_pmt_offset(NULL, WIKO_USER_SIZE, &off), 0);
 	assert_int_equal(off, WIKO_USER_SIZE - MIB);
-	assert_int_equal(mtk_pmt_offset(ctx, MIB, &off), MTK_E_RANGE);
-	free(buf);
-	mtk_ptable_free(&t);
+	assert_int_equal(mtk_pmt_offset(NULL, MIB, &off), MTK_E_RANGE);
+}
+
+/* -------------------------------------------- the real Wiko MBR and EBR1 */
+
+/* The Wiko user area: only MBR (LBA 0) and EBR1 (0x80000) hold data. */
+struct wiko_disk {
+	uint8_t *mbr, *ebr1;
+};
+
+static int wiko_read(void *user, uint64_t lba, uint32_t count, uint8_t *buf)
+{
+	const struct wiko_disk *d = user;
+	if (lba + count > WIKO_USER_SIZE / 512)
+		return MTK_E_IO;
+	memset(buf, 0, (size_t)count * 512);
+	for (uint32_t i = 0; i < count; i++) {
+		if (lba + i == 0)
+			memcpy(buf + i * 512, d->mbr, 512);
+		if (lba + i == 0x80000 / 512)
+			memcpy(buf + i * 512, d->ebr1, 512);
+	}
+	return 0;
+}
+
+static void load_wiko_disk(struct wiko_disk *d)
+{
+	size_t a, b;
+	d->mbr = load("partition-tables", "MT6572_wiko_s4050ap/MBR", &a);
+	d->ebr1 = load("partition-tables", "MT6572_wiko_s4050ap/EBR1", &b);
+	assert_int_equal(a, 512);
+	assert_int_equal(b, 512);
+}
+
+static const char *const wiko_linux[] = {"PROTECT_F", "PROTECT_S", "ANDROID", "CACHE", "USRDATA"};
+
+static uint64_t wiko_linear(const char *name)
+{
+	for (size_t i = 0; i < WIKO_COUNT; i++)
+		if (!strcmp(wiko[i].name, name))
+			return wiko[i].linear;
+	fail_msg("no %s", name);
+	return 0;
+}
+
+static void test_mbr_wiko_fixture(void **state)
+{
+	(void)state;
+	struct wiko_disk d;
+	load_wiko_disk(&d);
+	struct mtk_ptable r;
+	mtk_ctx *ctx = mtk_ctx_new();
+	if (mtk_mbr_read(ctx, wiko_read, &d, WIKO_USER_SIZE / 512, &r) != 0)
+		fail_msg("%s", mtk_ctx_error(ctx));
+	assert_int_equal(r.count, 5);
+	for (size_t i = 0; i < 5; i++) {
+		const struct mtk_part *p = &r.parts[i];
+		assert_int_equal(p->mbr_type, 0x83);
+		assert_int_equal(p->start, wiko_linear(wiko_linux[i]) - WIKO_MBR);
+	}
+	assert_int_equal(r.parts[0].size, 0xA00000);
+	assert_int_equal(r.parts[2].size, 0x3E800000);
+	assert_int_equal(r.parts[3].size, 0xE200000);
+	/* USRDATA runs "to the end" (0xFFFFFFFF - start), clipped to the area */
+	assert_int_equal(r.parts[4].size, WIKO_USER_SIZE - (0x52540000 - WIKO_MBR));
+	mtk_ptable_free(&r);
 	mtk_ctx_free(ctx);
+	free(d.mbr);
+	free(d.ebr1);
+}
+
+static void merged_wiko(const char *pmt_file, int want, struct mtk_ptable *out, mtk_ctx *ctx)
+{
+	struct wiko_disk d;
+	load_wiko_disk(&d);
+	size_t len;
+	uint8_t *buf = load("pmt", pmt_file, &len);
+	struct mtk_ptable mbr, pmt;
+	assert_int_equal(mtk_mbr_read(ctx, wiko_read, &d, WIKO_USER_SIZE / 512, &mbr), 0);
+	assert_int_equal(mtk_pmt_parse_da(ctx, buf, len, &pmt), 0);
+	assert_int_equal(mtk_pmt_merge_mbr(ctx, &mbr, &pmt, out), want);
+	mtk_ptable_free(&mbr);
+	mtk_ptable_free(&pmt);
+	free(buf);
+	free(d.mbr);
+	free(d.ebr1);
+}
+
+static void test_merge_wiko(void **state)
+{
+	(void)state;
+	mtk_ctx *ctx = mtk_ctx_new();
+	struct mtk_ptable t;
+	merged_wiko("wiko_s4050ap.da.bin", 0, &t, ctx);
+	assert_int_equal(t.kind, MTK_PTABLE_MBR);
+	assert_int_equal(t.count, WIKO_COUNT);
+	for (size_t i = 0; i < 5; i++) { /* the chain's partitions carry the PMT's names */
+		const struct mtk_part *p = mtk_part_find(&t, wiko_linux[i]);
+		assert_non_null(p);
+		assert_int_equal(p->mbr_type, 0x83);
+		assert_int_equal(p->start, wiko_linear(wiko_linux[i]) - WIKO_MBR);
+	}
+	assert_null(mtk_part_find(&t, "p5"));
+	/* USRDATA takes the chain's extent: to the end of the area */
+	assert_int_equal(mtk_part_find(&t, "USRDATA")->size, WIKO_USER_SIZE - (0x52540000 - WIKO_MBR));
+	const struct mtk_part *b = mtk_part_find(&t, "BOOTIMG");
+	assert_int_equal(b->region, MTK_REGION_USER);
+	assert_int_equal(b->start, 0x2980000 - WIKO_MBR);
+	assert_int_equal(b->mbr_type, 0);
+	assert_int_equal(mtk_part_find(&t, "PRELOADER")->region, MTK_REGION_BOOT1);
+	mtk_ptable_free(&t);
+	/* a PMT that moves CACHE disagrees with the real EBR1: refused, saying where */
+	merged_wiko("bad_mbr_disagree.da.bin", MTK_E_PARSE, &t, ctx);
+	const char *msg = mtk_ctx_error(ctx);
+	if (!strstr(msg, "CACHE") || !strstr(msg, "disagree") || !strstr(msg, "0x43740000"))
+		fail_msg("unclear: %s", msg);
+	assert_int_equal(t.count, 0);
+	mtk_ctx_free(ctx);
+}
+
+/* The client's MBR writer reproduces the real tables from the same layout. */
+static void test_mbr_build_matches_wiko(void **state)
+{
+	(void)state;
+	struct wiko_disk d;
+	load_wiko_disk(&d);
+	struct mtk_ptable t;
+	struct mtk_mbr_image img;
+	mtk_ptable_init(&t, MTK_PTABLE_MBR);
+	for (size_t i = 1; i < WIKO_COUNT; i++) {
+		assert_int_equal(mtk_ptable_add_simple(NULL, &t, wiko[i].name, wiko[i].linear - WIKO_MBR, wiko[i].size), 0);
+		for (size_t k = 0; k < 5; k++)
+			if (!strcmp(wiko[i].name, wiko_linux[k]))
+				t.parts[t.count - 1].mbr_type = 0x83;
+	}
+	assert_int_equal(mtk_mbr_build(NULL, &t, true, &img), 0);
+	assert_int_equal(img.count, 2);
+	assert_memory_equal(img.sector[0], d.mbr, 512);
+	assert_int_equal(img.offset[1], 0x80000);
+	assert_memory_equal(img.sector[1], d.ebr1, 512);
+	mtk_ptable_free(&t);
+	free(d.mbr);
+	free(d.ebr1);
 }
 
 /* ---------------------------------------------------------------- MBR/EBR */
@@ -264,53 +340,6 @@ static int sparse_read(void *user, uint64_t lba, uint32_t count, uint8_t *buf)
 			if (d->img->offset[k] == (lba + i) * 512)
 				memcpy(buf + i * 512, d->img->sector[k], 512);
 	return 0;
-}
-
-static void test_mbr_wiko_layout(void **state)
-{
-	(void)state;
-	struct mtk_ptable t, r;
-	struct mtk_mbr_image img;
-	wiko_table(&t, false);
-	assert_int_equal(mtk_mbr_build(NULL, &t, true, &img), 0);
-	assert_int_equal(img.count, 2);
-	assert_int_equal(img.offset[0], 0);
-	assert_int_equal(img.offset[1], 0x80000);
-	const uint8_t *m = img.sector[0], *e = img.sector[1];
-	assert_int_equal(m[510], 0x55);
-	assert_int_equal(m[511], 0xAA);
-	/* entry 0: extended -> EBR1 */
-	assert_int_equal(m[0x1BE + 4], 0x05);
-	assert_int_equal(mtk_get_u32le(m + 0x1BE + 8), 0x80000 / 512);
-	assert_int_equal(mtk_get_u32le(m + 0x1BE + 12), 0xFFFFFFFF);
-	/* entries 1-3: SEC_RO, ANDROID, CACHE */
-	assert_int_equal(m[0x1CE + 4], 0x83);
-	assert_int_equal(mtk_get_u32le(m + 0x1CE + 8), 0x4180000 / 512);
-	assert_int_equal(mtk_get_u32le(m + 0x1CE + 12), 0x40000 / 512);
-	assert_int_equal(mtk_get_u32le(m + 0x1EE + 8), 0x43740000 / 512);
-	/* EBR1 entry 0: USRDATA counted from EBR1, "to the end" */
-	uint32_t rel = (0x51940000 - 0x80000) / 512;
-	assert_int_equal(e[0x1BE + 4], 0x83);
-	assert_int_equal(mtk_get_u32le(e + 0x1BE + 8), rel);
-	assert_int_equal(mtk_get_u32le(e + 0x1BE + 12), 0xFFFFFFFFu - rel);
-	assert_int_equal(e[0x1CE + 4], 0);
-
-	struct sparse_disk d = {&img, WIKO_USER_SIZE / 512};
-	assert_int_equal(mtk_mbr_read(NULL, sparse_read, &d, d.sectors, &r), 0);
-	assert_int_equal(r.kind, MTK_PTABLE_MBR);
-	assert_int_equal(r.count, 4);
-	const char *names[] = {"p2", "p3", "p4", "p5"};
-	const size_t src[] = {10, 14, 15, 16};
-	for (int i = 0; i < 4; i++) {
-		assert_string_equal(r.parts[i].name, names[i]);
-		assert_int_equal(r.parts[i].start, wiko[src[i]].start);
-		assert_int_equal(r.parts[i].mbr_type, 0x83);
-	}
-	for (int i = 0; i < 3; i++)
-		assert_int_equal(r.parts[i].size, wiko[src[i]].size);
-	assert_int_equal(r.parts[3].size, WIKO_USER_SIZE - wiko[16].start); /* clipped to the area */
-	mtk_ptable_free(&r);
-	mtk_ptable_free(&t);
 }
 
 static void add_linux(struct mtk_ptable *t, const char *name, uint64_t start, uint64_t size)
@@ -477,12 +506,14 @@ static void test_mbr_hostile(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_pmt_round_trip_11),
-	        cmocka_unit_test(test_pmt_round_trip_10_and_nand),
-	        cmocka_unit_test(test_pmt_mirror_fallback),
-	        cmocka_unit_test(test_pmt_hostile),
-	        cmocka_unit_test(test_pmt_da_payload),
-	        cmocka_unit_test(test_mbr_wiko_layout),
+	        cmocka_unit_test(test_pmt_da_wiko),
+	        cmocka_unit_test(test_pmt_da_mt6582),
+	        cmocka_unit_test(test_pmt_stored_copy),
+	        cmocka_unit_test(test_pmt_refusals),
+	        cmocka_unit_test(test_pmt_offset),
+	        cmocka_unit_test(test_mbr_wiko_fixture),
+	        cmocka_unit_test(test_merge_wiko),
+	        cmocka_unit_test(test_mbr_build_matches_wiko),
 	        cmocka_unit_test(test_mbr_chain_round_trip),
 	        cmocka_unit_test(test_mbr_without_ebr),
 	        cmocka_unit_test(test_mbr_hostile),
