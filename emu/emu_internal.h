@@ -36,6 +36,11 @@ struct emu_profile {
 	bool has_soc_id;
 	enum emu_table_kind table; /* partition table era */
 	uint64_t user_size;    /* default eMMC user area size */
+	/* The board's memory (formats.md §4.5.3): an eMMC+DRAM MCP, whose
+	 * preloader picks its EMI record by the eMMC id; the DRAM answers MR5
+	 * with its vendor id. */
+	uint8_t dram_type;     /* EMI type bits 3:0: 2 LPDDR2, 3 LPDDR3 */
+	uint8_t dram_mr5;      /* DRAM vendor id (MR5) */
 };
 
 const struct emu_profile *emu_profile_find(const char *name);

@@ -18,7 +18,11 @@
  * - has_soc_id follows §5.3: only chips with a socid_addr have one.
  * - Partition tables: MT6572/MT6582 firmware uses PMT with an MBR/EBR chain;
  *   everything from MT6580 on uses GPT (formats.md).
- * - target_config is 0 (unfused, §5.1); --secure overrides it. */
+ * - target_config is 0 (unfused, §5.1); --secure overrides it.
+ * - Memory: every board is an eMMC MCP (formats.md §4.5.2 type 0x02xx) with
+ *   LPDDR2 on MT6572 (its era) and LPDDR3 elsewhere, a Hynix part (MR5 0x06,
+ *   matching the CID's MID 0x90); the flash id is per chip
+ *   (emu_board_flash_id), so one chip's preloader does not fit another's. */
 #include <pthread.h>
 #include <strings.h>
 
@@ -29,12 +33,14 @@
 #define LEGACY(n, code, dacode, wdt, tbl)                                                                    \
 	{ .name = n, .hw_code = code, .hw_sub_code = 0x0000, .hw_ver = 0xCA00, .sw_ver = 0x0000,             \
 	  .brom_ver = 0x05, .bl_ver = 1, .target_config = 0, .wdt_addr = wdt, .da_code = dacode,              \
-	  .da_family = EMU_DA_LEGACY, .has_soc_id = false, .table = tbl, .user_size = 8 * GIB }
+	  .da_family = EMU_DA_LEGACY, .has_soc_id = false, .table = tbl, .user_size = 8 * GIB,  \
+	  .dram_type = (code) == 0x6572 ? 2 : 3, .dram_mr5 = 0x06 }
 
 #define XFLASH(n, code, dacode, sub, hwv, socid)                                                             \
 	{ .name = n, .hw_code = code, .hw_sub_code = sub, .hw_ver = hwv, .sw_ver = 0x0000, .brom_ver = 0x05,  \
 	  .bl_ver = 3, .target_config = 0, .wdt_addr = 0x10007000, .da_code = dacode,                         \
-	  .da_family = EMU_DA_XFLASH, .has_soc_id = socid, .table = EMU_TABLE_GPT, .user_size = 8 * GIB }
+	  .da_family = EMU_DA_XFLASH, .has_soc_id = socid, .table = EMU_TABLE_GPT, .user_size = 8 * GIB,  \
+	  .dram_type = 3, .dram_mr5 = 0x06 }
 
 static const struct emu_profile profiles[] = {
 	LEGACY("mt6572", 0x6572, 0x6572, 0x10007000, EMU_TABLE_PMT_MBR),

@@ -9,8 +9,9 @@ Checks, against the in-process emulator:
   1 MiB written to a partition reads back byte for byte;
 - without --preloader: a clear error naming the option, non-zero exit, and
   the emulator's storage unchanged;
-- a preloader for other DRAM (another board's): DRAM init fails, non-zero
-  exit, storage unchanged;
+- a preloader for other memory (another board's, whose EMI records name
+  another eMMC): refused before any EMI is sent, naming the device's flash
+  id and the preloader's, non-zero exit, storage unchanged;
 - fault write-protect: write and erase fail naming the partition and the
   write protection, storage unchanged; reads still work."""
 import hashlib
@@ -103,13 +104,13 @@ def test_brom_without_preloader(tmp, chip, state, target):
 
 
 def test_wrong_preloader(tmp, chip, state, other_pl, target):
-    """Another board's preloader: its EMI settings are for other DRAM."""
+    """Another board's preloader: its EMI records name another eMMC part."""
     brom = "emu:%s,state=%s,mode=brom" % (chip.lower(), state)
     img = write_file(os.path.join(tmp, "wrongpl.bin"), os.urandom(1 << 20))
     before = state_digest(state)
     p = flash(brom, "write", target["name"], img, "--preloader", other_pl, expect=None)
     check(p.returncode != 0, "%s: a write with another board's preloader succeeded" % chip)
-    check("DRAM init failed" in p.stderr and "0xbba" in p.stderr,
+    check("do not fit this board" in p.stderr and "flash id" in p.stderr and "nothing was sent" in p.stderr,
           "%s wrong preloader: message %r" % (chip, p.stderr))
     check(state_digest(state) == before, "%s wrong preloader: the storage changed" % chip)
 

@@ -440,6 +440,19 @@ static void test_finish_without_mode_ack(void **state)
 	assert_int_equal(mtk_da_finish(&f->da, MTK_FINISH_NORMAL), 0);
 }
 
+/* An EMI table whose record 0 is an eMMC MCP part with this 9-byte flash id. */
+static struct mtk_emi_table emmc_table(uint32_t count, uint32_t record_size, const char *id_hex)
+{
+	struct mtk_emi_table t = { .count = count, .record_size = record_size, .described = count };
+	t.rec[0].type = 0x0203; /* eMMC MCP, LPDDR3 */
+	t.rec[0].id_len = 9;
+	for (int i = 0; i < 9; i++)
+		sscanf(id_hex + 2 * i, "%2hhx", &t.rec[0].id[i]);
+	for (uint32_t i = 1; i < count; i++)
+		t.rec[i] = (struct mtk_emi_record){ .type = 0x0203, .id_len = 9, .id = { 0x15, 0x01, 0x00 } };
+	return t;
+}
+
 /* Result 0xBC3: the EMI v0x15 exchange of §4.5's transcript, two 0xBC-byte records. */
 static void test_emi_upload(void **state)
 {
@@ -473,7 +486,8 @@ static void test_emi_upload(void **state)
 	dev_report(s, 0x400000, 0x1D2000000ull);
 	sc_hex(s, 'H', "72");
 	sc_hex(s, 'D', "5A 01");
-	struct mtk_da_emi e = { emi, sizeof emi, 0x15 };
+	struct mtk_emi_table t = emmc_table(2, 0xBC, "90014A484147346504");
+	struct mtk_da_emi e = { emi, sizeof emi, 0x15, &t };
 	assert_script_ok(f, mtk_da_legacy_start(&f->da, &e));
 	assert_true(sc_done(&f->sc));
 	assert_true(f->da.storage.dram_configured_by_host);
@@ -501,7 +515,8 @@ static void test_emi_other_version(void **state)
 	sc_hex(s, 'D', "1234");
 	sc_hex(s, 'H', "5A 80000001");
 	sc_hex(s, 'D', "00000BBA");
-	struct mtk_da_emi e = { emi, sizeof emi, 0x18 };
+	struct mtk_emi_table t = emmc_table(1, 0xC0, "90014A484147346504");
+	struct mtk_da_emi e = { emi, sizeof emi, 0x18, &t };
 	int rc = mtk_da_legacy_start(&f->da, &e);
 	assert_int_equal(rc, MTK_E_STATUS);
 	assert_null(strstr(f->sc.failure, "host"));
