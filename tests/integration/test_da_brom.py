@@ -134,6 +134,33 @@ def test_write_protect(tmp, chip, state, target):
     check(os.path.getsize(back) == target["size"], "write-protect: read of %s failed" % target["name"])
 
 
+def bare_emi_block(pl_path, out_path):
+    """The MTK_BLOADER_INFO block alone, without its length word, as mtkclient
+    keeps them in Loader/Preloader (formats.md 4.5.1)."""
+    data = read_file(pl_path, os.path.getsize(pl_path))
+    at = data.find(b"MTK_BLOADER_INFO_v")
+    check(at >= 0, "no MTK_BLOADER_INFO block in %s" % pl_path)
+    count = int.from_bytes(data[at + 0x6C:at + 0x70], "little")
+    return write_file(out_path, data[at:at + 0x70 + count * 0xBC])
+
+
+def test_bare_emi_block(tmp, chip, state, pl, target):
+    """A bare EMI block works as --preloader, and inspect names it."""
+    brom = "emu:%s,state=%s,mode=brom" % (chip.lower(), state)
+    bare = bare_emi_block(pl, os.path.join(tmp, chip + "-emi.bin"))
+    doc = flash(brom, "inspect", bare, json_out=True)
+    check(doc.get("kind") == "emi", "inspect of a bare EMI block: kind %r" % doc.get("kind"))
+    check(doc.get("name") == "preloader_mtkemu_%s.bin" % chip.lower(), "bare EMI block name %r" % doc.get("name"))
+    check(doc.get("bloader_info_version") == 20, "bare EMI block version %r" % doc.get("bloader_info_version"))
+    recs = doc.get("emi_records") or []
+    want_id = (b"\x90\x01\x4aEM" + chip[2:].encode()).hex()
+    check(len(recs) == 1 and recs[0]["id"] == want_id and recs[0]["class"] == "emmc-mcp",
+          "bare EMI block records %r (want id %s)" % (recs, want_id))
+    back = os.path.join(tmp, chip + "-bare-back.bin")
+    flash(brom, "read", target["name"], back, "--preloader", bare)
+    check(os.path.getsize(back) == target["size"], "%s: read with a bare EMI block" % chip)
+
+
 def main(tmp):
     done = {}
     for chip, fixture, extra in CHIPS:
@@ -145,6 +172,7 @@ def main(tmp):
         state, _, target = done["MT6580"]
         test_brom_without_preloader(tmp, "MT6580", state, target)
         test_write_protect(tmp, "MT6580", state, target)
+        test_bare_emi_block(tmp, "MT6580", state, done["MT6580"][1], target)
     if "MT6580" in done and "MT6737" in done:
         state, _, target = done["MT6737"]
         test_wrong_preloader(tmp, "MT6737", state, done["MT6580"][1], target)
