@@ -577,6 +577,24 @@ static void test_board_record_names_its_emmc(void **state)
 	assert_memory_equal(id, "\x90\x01\x4a" "EM6572", 9);
 }
 
+/* "CHIP+QUIRK": the chip with a reply variant (profiles.c), same name and codes. */
+static void test_profile_variants(void **state)
+{
+	(void)state;
+	const struct emu_profile *base = emu_profile_find("mt6580");
+	const struct emu_profile *v = emu_profile_find("MT6580+bl-ver-4+send-da-checksum-0");
+	assert_non_null(v);
+	assert_ptr_not_equal(v, base);
+	assert_string_equal(v->name, "mt6580");
+	assert_int_equal(v->hw_code, base->hw_code);
+	assert_int_equal(v->quirks, EMU_Q_BL_VER_4 | EMU_Q_SEND_DA_CHK_ZERO);
+	assert_int_equal(base->quirks, 0);
+	assert_ptr_equal(emu_profile_find("mt6580+bl-ver-4+send-da-checksum-0"), v);
+	assert_null(emu_profile_find("mt6580+no-such-quirk"));
+	assert_null(emu_profile_find("mt6580+"));
+	assert_null(emu_profile_find("mt658+bl-ver-4"));
+}
+
 /* Fault write-protect: WRITE_DATA and FORMAT are refused at the header with
  * 0xC73; reads still work and nothing changed. */
 static void test_write_protect_fault(void **state)
@@ -687,7 +705,7 @@ int main(void)
 	        cmocka_unit_test(test_mt6735_brom_emi),          cmocka_unit_test(test_wrong_da),
 	        cmocka_unit_test(test_da_silent_fault),          cmocka_unit_test(test_mt6572_read_pmt),
 	        cmocka_unit_test(test_emi_wrong_board),          cmocka_unit_test(test_emi_no_record_silent),
-	        cmocka_unit_test(test_board_record_names_its_emmc),          cmocka_unit_test(test_write_protect_fault),
+	        cmocka_unit_test(test_board_record_names_its_emmc), cmocka_unit_test(test_profile_variants),          cmocka_unit_test(test_write_protect_fault),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
