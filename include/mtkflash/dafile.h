@@ -81,7 +81,7 @@ struct mtk_da_choice {
 	struct mtk_da_stage da1, da2;
 	enum mtk_da_family family; /* the chip's family, or XML for an entry from a V6 file */
 	uint32_t index;            /* of the entry in the file */
-	char why[256];             /* which entry and why, for the log ("entry 2 of X: ...") */
+	char why[512];             /* which entry and why, for the log ("entry 2 of X: ...") */
 };
 
 /* Pick the entry for a chip (da-legacy.md §1.5): the first entry in file
@@ -89,7 +89,7 @@ struct mtk_da_choice {
  * (entry hw_version <= hw_ver or hw_ver == 0; the same for sw).  MT65xx
  * entries other than MT6580 count only in a file whose name contains
  * "mt6590" (mtkclient's rule); when the file has no other, its entry is used
- * with a warning.  The file's protocol (V6 = XML) must suit the chip's family.
+ * with a warning (an info line for our synthetic DA, not a MediaTek file).  The file's protocol (V6 = XML) must suit the chip's family.
  * `hw_sub_code` is only reported.  `name` is used in messages; out->why says
  * which entry and why (also logged at info level).  MTK_E_NOTFOUND says which
  * chips the file does cover. */

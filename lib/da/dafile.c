@@ -318,6 +318,8 @@ static int no_entry(mtk_ctx *ctx, const struct mtk_dafile *f, const char *name, 
 			chip->name, chip->hw_code, chip->da_code, NAME(name), covered);
 }
 
+#define SYNTHETIC_DESC "mtkflash_synthetic" /* tools/mkda.c's description string */
+
 /* mtkclient takes MT65xx entries (MT6580 aside) only from a file whose path
  * contains "mt6590" (da-legacy.md §1.5, verified). */
 static bool mt6590_rule_ok(const struct mtk_da_entry *e, const char *name)
@@ -362,11 +364,10 @@ static void explain(const struct mtk_dafile *f, const char *name, const struct m
 {
 	const struct mtk_da_entry *e = out->entry;
 	snprintf(out->why, sizeof out->why,
-		 "DA entry %u of %u in %s (hw_code 0x%04x, hw_version 0x%04x, sw_version 0x%04x, sub 0x%04x): the "
-		 "first for %s (da_code 0x%04x) not newer than the device (hw_ver 0x%04x, sw_ver 0x%04x, sub 0x%04x); "
-		 "%s protocol",
+		 "DA entry %u of %u in %s (hw_code 0x%04x hw_ver 0x%04x sw_ver 0x%04x sub 0x%04x): the first for %s "
+		 "not newer than the device (hw_ver 0x%04x sw_ver 0x%04x sub 0x%04x); %s protocol",
 		 out->index, f->count, NAME(name), e->hw_code, e->hw_version, e->sw_version, e->hw_sub_code, chip->name,
-		 chip->da_code, hw_ver, sw_ver, hw_sub_code, mtk_da_family_name(out->family));
+		 hw_ver, sw_ver, hw_sub_code, mtk_da_family_name(out->family));
 }
 
 int mtk_dafile_select(mtk_ctx *ctx, const struct mtk_dafile *f, const char *name, const struct mtk_chip *chip,
@@ -379,8 +380,10 @@ int mtk_dafile_select(mtk_ctx *ctx, const struct mtk_dafile *f, const char *name
 		return rc;
 	int i = first_eligible(f, name, chip, hw_ver, sw_ver, true, &for_chip);
 	if (i < 0 && (i = first_eligible(f, name, chip, hw_ver, sw_ver, false, &for_chip)) >= 0)
-		mtk_warn(ctx, "%s: its %s entry is used although the file's name lacks \"mt6590\"; mtkclient takes "
-			 "MT65xx entries only from MTK_AllInOne_DA_mt6590-style files", NAME(name), chip->name);
+		/* The rule sorts MediaTek's own files; our synthetic DA is not one. */
+		mtk_log(ctx, strstr(f->description, SYNTHETIC_DESC) ? MTK_LOG_INFO : MTK_LOG_WARN,
+			"%s: its %s entry is used although the file's name lacks \"mt6590\"; mtkclient takes MT65xx "
+			"entries only from MTK_AllInOne_DA_mt6590-style files", NAME(name), chip->name);
 	if (i < 0)
 		return no_entry(ctx, f, name, chip, for_chip, hw_ver, sw_ver);
 	const struct mtk_da_entry *pick = &f->entries[i];

@@ -19,7 +19,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mtkutil import (SCATTERS, check, flash, in_tmpdir, pick, provision_fixture, read_file,  # noqa: E402
+from mtkutil import (MTKEMU, SCATTERS, check, flash, in_tmpdir, run, pick, provision_fixture, read_file,  # noqa: E402
                      scatter_names, state_bytes, write_file)
 
 CHIPS = [
@@ -161,6 +161,48 @@ def test_bare_emi_block(tmp, chip, state, pl, target):
     check(os.path.getsize(back) == target["size"], "%s: read with a bare EMI block" % chip)
 
 
+def v11_block(path, records):
+    """A bare MTK_BLOADER_INFO_v11 block (MT6572's version) built by hand:
+    0xA8-byte records, type +0x00, ID[16] +0x04, id_length +0x14
+    (formats.md 4.5.2); records = [(type, id bytes)]."""
+    head = bytearray(0x70)
+    head[0:20] = b"MTK_BLOADER_INFO_v11"
+    name = b"preloader_handmade_v11.bin"
+    head[0x1B:0x1B + len(name)] = name
+    head[0x58:0x64] = b"V116" + bytes.fromhex("2288443390007000")
+    head[0x64:0x6C] = b"MTK_BIN\0"
+    head[0x6C:0x70] = len(records).to_bytes(4, "little")
+    body = b""
+    for rtype, rid in records:
+        rec = bytearray(range(0x40, 0x40 + 0xA8))
+        rec[0:4] = rtype.to_bytes(4, "little")
+        rec[4:20] = rid.ljust(16, b"\0")
+        rec[0x14:0x18] = len(rid).to_bytes(4, "little")
+        body += bytes(rec)
+    return write_file(path, bytes(head) + body)
+
+
+def test_v11_one_record(tmp):
+    """EMI v11 (emiver 0x0B) takes one record: the board's, picked by its
+    eMMC id from a table where it is not the first; another id is refused."""
+    state = os.path.join(tmp, "state-MT6572")
+    run([MTKEMU, "provision", "--chip", "mt6572", "--state", state])
+    brom = "emu:mt6572,state=%s,mode=brom" % state
+    own = b"\x90\x01\x4aEM6572"
+    other = b"\x15\x01\x00KMK5U0"
+    good = v11_block(os.path.join(tmp, "v11.bin"), [(0x0202, other), (0x0202, own)])
+    out = os.path.join(tmp, "boot1-head.bin")
+    p = flash(brom, "read", "--region", "boot1", "--offset", "0", "--length", "4096", out, "--preloader", good)
+    check(os.path.getsize(out) == 4096, "v11: read with the board's record: %r" % p.stderr)
+    before = state_digest(state)
+    bad = v11_block(os.path.join(tmp, "v11-bad.bin"), [(0x0202, other)])
+    p = flash(brom, "read", "--region", "boot1", "--offset", "0", "--length", "4096", out, "--preloader", bad,
+              expect=None)
+    check(p.returncode != 0 and own.hex() in p.stderr and other.hex() in p.stderr,
+          "v11 with another eMMC's record: exit %d, %r" % (p.returncode, p.stderr))
+    check(state_digest(state) == before, "v11 refused: the storage changed")
+
+
 def main(tmp):
     done = {}
     for chip, fixture, extra in CHIPS:
@@ -173,6 +215,7 @@ def main(tmp):
         test_brom_without_preloader(tmp, "MT6580", state, target)
         test_write_protect(tmp, "MT6580", state, target)
         test_bare_emi_block(tmp, "MT6580", state, done["MT6580"][1], target)
+    test_v11_one_record(tmp)
     if "MT6580" in done and "MT6737" in done:
         state, _, target = done["MT6737"]
         test_wrong_preloader(tmp, "MT6737", state, done["MT6580"][1], target)

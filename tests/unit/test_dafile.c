@@ -251,8 +251,8 @@ static void test_select_rules(void **state)
 	assert_int_equal(mtk_dafile_select(NULL, &d, "t.bin", chip("MT6753"), 0x8A00, 0xCB00, 0, &ch), 0);
 	assert_ptr_equal(ch.entry, &d.entries[1]);
 	assert_int_equal(ch.index, 1);
-	if (!strstr(ch.why, "DA entry 1 of 3 in t.bin (hw_code 0x6735, hw_version 0xcb00") ||
-	    !strstr(ch.why, "first for MT6753 (da_code 0x6735) not newer than the device (hw_ver 0xcb00") ||
+	if (!strstr(ch.why, "DA entry 1 of 3 in t.bin (hw_code 0x6735 hw_ver 0xcb00") ||
+	    !strstr(ch.why, "first for MT6753 not newer than the device (hw_ver 0xcb00 sw_ver 0x0000 sub 0x8a00)") ||
 	    !strstr(ch.why, "legacy protocol"))
 		fail_msg("why: %s", ch.why);
 
