@@ -314,8 +314,10 @@ static bool record_fits_board(const struct da *d, const struct emi_ver *ev, cons
 {
 	uint8_t own[EMU_EMI_RECORD_SIZE];
 	emu_board_emi_record(d->e->prof, own);
+	/* The first u32 (sub_version) is no DRAM setting, and the one-record
+	 * versions get 00 00 01 00 there from the host (da-legacy.md §4.5). */
 	if (ev->dramlen == EMU_EMI_RECORD_SIZE)
-		return memcmp(rec, own, EMU_EMI_RECORD_SIZE) == 0;
+		return memcmp(rec + 4, own + 4, EMU_EMI_RECORD_SIZE - 4) == 0;
 	return (mtk_get_u32le(rec + ev->type_off) & 0xF) == d->e->prof->dram_type;
 }
 

@@ -203,6 +203,25 @@ def test_v11_one_record(tmp):
     check(state_digest(state) == before, "v11 refused: the storage changed")
 
 
+def test_v13_one_record(tmp, chip, state, pl, target):
+    """EMI v13 (emiver 0x0D, MT6592's) takes one record, cut to the DA's
+    length with its first word replaced: the board's record, second in a
+    hand-made table, is the one sent, and DRAM comes up."""
+    data = read_file(pl, os.path.getsize(pl))
+    at = data.find(b"MTK_BLOADER_INFO_v")
+    own = data[at + 0x70:at + 0x70 + 0xBC]
+    stranger = bytearray(own)
+    stranger[0x10:0x19] = b"\x15\x01\x00KMK5U0"
+    head = bytearray(data[at:at + 0x70])
+    head[0:20] = b"MTK_BLOADER_INFO_v13"
+    head[0x6C:0x70] = (2).to_bytes(4, "little")
+    block = write_file(os.path.join(tmp, chip + "-v13.bin"), bytes(head) + bytes(stranger) + own)
+    brom = "emu:%s,state=%s,mode=brom" % (chip.lower(), state)
+    back = os.path.join(tmp, chip + "-v13-back.bin")
+    flash(brom, "read", target["name"], back, "--preloader", block)
+    check(os.path.getsize(back) == target["size"], "%s: read with a v13 block" % chip)
+
+
 def main(tmp):
     done = {}
     for chip, fixture, extra in CHIPS:
@@ -215,6 +234,7 @@ def main(tmp):
         test_brom_without_preloader(tmp, "MT6580", state, target)
         test_write_protect(tmp, "MT6580", state, target)
         test_bare_emi_block(tmp, "MT6580", state, done["MT6580"][1], target)
+        test_v13_one_record(tmp, "MT6580", state, done["MT6580"][1], target)
     test_v11_one_record(tmp)
     if "MT6580" in done and "MT6737" in done:
         state, _, target = done["MT6737"]
