@@ -393,21 +393,29 @@ static int emi_send_payload(struct mtk_da *da, const struct mtk_da_emi *emi, uin
 	return wr(da, emi->data, emi->len, "EMI: settings");
 }
 
+/* A legacy DA given settings that fit no memory part often just stops (§4.5). */
+static int dram_silent(struct mtk_da *da, int rc)
+{
+	return mtk_wrap(da->ctx, rc, "DRAM init failed: this preloader's EMI does not fit this board (the DA "
+			"stopped answering after the DRAM settings, as a DA does when none of them fits); nothing "
+			"was written");
+}
+
 static int emi_apply(struct mtk_da *da, uint32_t ver)
 {
 	uint8_t b[16];
 	uint32_t ret;
 	int rc;
-	if ((rc = rd(da, b, 2, T_STAGE2, "EMI: checksum")) < 0)
+	if ((rc = rd(da, b, 2, T_STAGE2, "EMI: checksum")) == MTK_E_TIMEOUT)
+		return dram_silent(da, rc);
+	if (rc < 0)
 		return rc;
 	mtk_put_u32be(b + 1, 0x80000001); /* "apply the DRAM settings" */
 	b[0] = LEGACY_ACK;
 	if ((rc = wr(da, b, 5, "EMI: apply")) < 0)
 		return rc;
 	if ((rc = rd_u32(da, &ret, T_STAGE2, "DRAM init")) == MTK_E_TIMEOUT)
-		return mtk_wrap(da->ctx, rc, "DRAM init failed: this preloader's EMI does not fit this board (the DA "
-				"stopped answering after the DRAM settings, as a DA does when none of them fits); "
-				"nothing was written");
+		return dram_silent(da, rc);
 	if (rc < 0)
 		return rc;
 	if (ret != 0)
