@@ -85,7 +85,7 @@ static int load_preloader(struct cli *cli, const char *path, struct cli_da *s)
 	int rc = mtk_read_file_head(cli->ctx, path, PRELOADER_MAX, &s->preloader_buf, &n);
 	if (rc < 0)
 		return mtk_wrap(cli->ctx, rc, "cannot read the preloader");
-	rc = mtk_preloader_parse(cli->ctx, s->preloader_buf, n, &s->pl);
+	rc = mtk_preloader_or_emi_parse(cli->ctx, s->preloader_buf, n, &s->pl); /* a bare EMI block too */
 	if (rc < 0)
 		return mtk_wrap(cli->ctx, rc, "%s", path);
 	rc = mtk_preloader_da_emi(cli->ctx, &s->pl, &s->emi);

@@ -80,6 +80,65 @@ static json_t *gfh_json(const struct mtk_preloader_info *p)
 	return a;
 }
 
+/* ---- EMI records (formats.md §4.5.2), for a preloader and a bare block ---- */
+
+static void hex_id(const struct mtk_emi_record *r, char *out, size_t cap)
+{
+	out[0] = '\0';
+	for (size_t i = 0; i < r->id_len && 2 * i + 3 <= cap; i++)
+		snprintf(out + 2 * i, cap - 2 * i, "%02x", r->id[i]);
+}
+
+static json_t *emi_records_json(const struct mtk_emi_table *t)
+{
+	json_t *a = json_array();
+	char id[2 * MTK_EMI_ID_MAX + 1];
+	for (uint32_t i = 0; i < t->described; i++) {
+		const struct mtk_emi_record *r = &t->rec[i];
+		hex_id(r, id, sizeof id);
+		json_t *o = json_object();
+		json_object_set_new(o, "type", json_integer(r->type));
+		json_object_set_new(o, "class", json_string(mtk_emi_class_name(mtk_emi_class_of(r->type))));
+		json_object_set_new(o, "dram", json_string(mtk_emi_dram_name(r->type)));
+		json_object_set_new(o, "id", json_string(id));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+static void emi_json(struct cli *cli, const struct mtk_preloader_info *p)
+{
+	set_int(cli, "emi_length", p->emi_len);
+	set_int(cli, "emi_count", p->emi_count);
+	set_int(cli, "emi_record_size", p->emi_record_size);
+	json_object_set_new(cli->out, "emi_records", emi_records_json(&p->emi_table));
+	set_str(cli, "emi_records_note", p->emi_table.layout_note);
+}
+
+static void emi_human(struct cli *cli, const struct mtk_preloader_info *p)
+{
+	const struct mtk_emi_table *t = &p->emi_table;
+	if (!p->emi) {
+		cli_print(cli, "EMI settings: none found\n");
+		return;
+	}
+	cli_print(cli, "EMI settings: %zu bytes, %u records%s\n", p->emi_len, p->emi_count,
+	          p->emi_record_size ? "" : " (length not a multiple of the count)");
+	if (p->emi_record_size)
+		cli_print(cli, "Record size:  0x%x\n", p->emi_record_size);
+	char id[2 * MTK_EMI_ID_MAX + 1];
+	for (uint32_t i = 0; i < t->described; i++) {
+		const struct mtk_emi_record *r = &t->rec[i];
+		hex_id(r, id, sizeof id);
+		cli_print(cli, "  record %-3u type 0x%04x %-8s %-7s id %s\n", i, r->type,
+		          mtk_emi_class_name(mtk_emi_class_of(r->type)), mtk_emi_dram_name(r->type),
+		          r->id_len ? id : "(none)");
+	}
+	if (t->described < p->emi_count)
+		cli_print(cli, "  (%u records not described%s%s)\n", p->emi_count - t->described,
+		          *t->layout_note ? ": " : "", t->layout_note);
+}
+
 static void preloader_json(struct cli *cli, const struct mtk_preloader_info *p)
 {
 	set_str(cli, "packaging", p->boot_area_image ? "boot-area" : "raw");
@@ -88,9 +147,7 @@ static void preloader_json(struct cli *cli, const struct mtk_preloader_info *p)
 	set_str(cli, "board", p->board);
 	set_str(cli, "platform", p->platform);
 	set_int(cli, "bloader_info_version", p->bloader_info_version);
-	set_int(cli, "emi_length", p->emi_len);
-	set_int(cli, "emi_count", p->emi_count);
-	set_int(cli, "emi_record_size", p->emi_record_size);
+	emi_json(cli, p);
 	set_int(cli, "load_addr", p->load_addr);
 	set_int(cli, "file_len", p->file_len);
 	set_int(cli, "max_size", p->max_size);
@@ -127,15 +184,28 @@ static void preloader_human(struct cli *cli, const struct mtk_preloader_info *p)
 	if (p->bloader_info_version || p->bloader_info_len)
 		cli_print(cli, "Bloader info: MTK_BLOADER_INFO_v%02u, 0x%x bytes\n", p->bloader_info_version,
 		          p->bloader_info_len);
-	if (p->emi)
-		cli_print(cli, "EMI settings: %zu bytes, %u records%s\n", p->emi_len, p->emi_count,
-		          p->emi_record_size ? "" : " (length not a multiple of the count)");
-	else
-		cli_print(cli, "EMI settings: none found\n");
+	emi_human(cli, p);
 	cli_print(cli, "Platform:     %s\n",
 	          "not stated reliably by a preloader; the device's hw_code decides (see 'mtkflash detect')");
 }
 
+static void emi_block_out(struct cli *cli, const struct mtk_preloader_info *p)
+{
+	if (cli->json) {
+		set_str(cli, "name", p->name);
+		set_str(cli, "board", p->board);
+		set_int(cli, "bloader_info_version", p->bloader_info_version);
+		emi_json(cli, p);
+		return;
+	}
+	cli_print(cli, "Name:         %s\n", *p->name ? p->name : "(none)");
+	cli_print(cli, "Board:        %s\n", *p->board ? p->board : "unknown");
+	cli_print(cli, "Bloader info: MTK_BLOADER_INFO_v%02u, 0x%x bytes\n", p->bloader_info_version,
+	          p->bloader_info_len);
+	emi_human(cli, p);
+}
+
+/* A whole preloader, or the bare EMI block mtkclient keeps (kind "emi"). */
 static int inspect_preloader(struct cli *cli, const char *path)
 {
 	uint8_t *buf;
@@ -144,18 +214,21 @@ static int inspect_preloader(struct cli *cli, const char *path)
 	if (st != EXIT_OK)
 		return st;
 	struct mtk_preloader_info p;
-	int rc = mtk_preloader_parse(cli->ctx, buf, len, &p);
+	int rc = mtk_preloader_or_emi_parse(cli->ctx, buf, len, &p);
 	if (rc < 0) {
 		free(buf);
 		return cli_fail(cli, rc, path);
 	}
-	if (cli->json)
+	if (p.bare_emi)
+		emi_block_out(cli, &p);
+	else if (cli->json)
 		preloader_json(cli, &p);
 	else
 		preloader_human(cli, &p);
-	set_purpose(cli,
-	            "first-stage bootloader the BootROM loads from the boot area; it sets up DRAM with its "
-	            "EMI settings, so it must match the board exactly");
+	set_purpose(cli, p.bare_emi ? "a preloader's EMI (DRAM settings) block alone, as mtkclient keeps them; "
+	                              "usable as --preloader in BROM mode, where the DA needs DRAM settings"
+	                            : "first-stage bootloader the BootROM loads from the boot area; it sets up "
+	                              "DRAM with its EMI settings, so it must match the board exactly");
 	free(buf);
 	return EXIT_OK;
 }
@@ -338,6 +411,8 @@ int cli_inspect_file(struct cli *cli, const char *path)
 	}
 	switch (kind) {
 	case MTK_FILE_PRELOADER:
+		return inspect_preloader(cli, path);
+	case MTK_FILE_EMI:
 		return inspect_preloader(cli, path);
 	case MTK_FILE_BOOTIMG:
 		return inspect_bootimg(cli, path, size);

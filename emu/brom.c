@@ -256,11 +256,16 @@ static int recv_payload(struct mtkemu *e, uint8_t *dst, uint32_t len, uint16_t *
 
 /* ---- identity commands ----------------------------------------------------------- */
 
+static bool quirk(const struct mtkemu *e, uint32_t q)
+{
+	return (e->prof->quirks & q) != 0;
+}
+
 static int cmd_get_hw_code(struct mtkemu *e)
 {
 	if (emu_send_u16be(e, e->prof->hw_code) < 0)
 		return CMD_END;
-	return status(e, ST_OK);
+	return status(e, quirk(e, EMU_Q_HW_CODE_WORD2) ? e->prof->hw_ver : ST_OK);
 }
 
 static int cmd_get_hw_sw_ver(struct mtkemu *e)
@@ -274,9 +279,16 @@ static int cmd_get_hw_sw_ver(struct mtkemu *e)
 }
 
 /* Not echoed: the answer byte replaces the echo (§3.4, §3.5). */
+/* A preloader that answers 4 has the version-3 commands too. */
+static uint8_t reported_bl_ver(const struct mtkemu *e)
+{
+	return quirk(e, EMU_Q_BL_VER_4) ? 4 : e->prof->bl_ver;
+}
+
 static int cmd_get_bl_ver(struct mtkemu *e)
 {
-	return emu_send(e, &e->prof->bl_ver, 1) < 0 ? CMD_END : CMD_NEXT;
+	uint8_t v = reported_bl_ver(e);
+	return emu_send(e, &v, 1) < 0 ? CMD_END : CMD_NEXT;
 }
 
 static int cmd_get_version(struct mtkemu *e)
@@ -286,6 +298,8 @@ static int cmd_get_version(struct mtkemu *e)
 
 static int cmd_get_target_config(struct mtkemu *e)
 {
+	if (quirk(e, EMU_Q_NO_TARGET_CONFIG))
+		return CMD_NEXT; /* as an unknown command: the echo and nothing more (§3.23) */
 	if (emu_send_u32be(e, reported_target_config(e)) < 0)
 		return CMD_END;
 	return status(e, ST_OK);
@@ -400,7 +414,7 @@ static int do_write(struct mtkemu *e, unsigned unit, bool echo_data)
 	if (!mem_args(e, unit, true, &addr, &count, &ret))
 		return ret;
 	uint16_t ok = is_brom(e) ? ST_BROM_WRITE_OK : ST_OK;
-	if (status(e, ok) < 0)
+	if (status(e, quirk(e, EMU_Q_WRITE_STATUS_3) ? 3 : ok) < 0)
 		return CMD_END;
 	for (uint32_t i = 0; i < count; i++) {
 		uint8_t v[4];
@@ -474,7 +488,9 @@ static int cmd_send_da(struct mtkemu *e)
 	if (!blob) /* cannot happen below MAX_DA_LEN on a sane host; refuse like a full RAM */
 		return status(e, ST_DA_INVALID_ADDR_AND_LEN);
 	uint16_t chk;
-	if (status(e, ST_OK) < 0 || recv_payload(e, blob, len, &chk) < 0 || emu_send_u16be(e, chk) < 0) {
+	uint16_t go = quirk(e, EMU_Q_SEND_DA_STATUS_LOW) ? 0x0005 : ST_OK;
+	if (status(e, go) < 0 || recv_payload(e, blob, len, &chk) < 0 ||
+	    emu_send_u16be(e, quirk(e, EMU_Q_SEND_DA_CHK_ZERO) ? 0 : chk) < 0) {
 		free(blob);
 		return CMD_END;
 	}
@@ -626,7 +642,7 @@ static uint8_t personality(const struct mtkemu *e)
 {
 	if (is_brom(e))
 		return (uint8_t)(AV_BROM | (e->prof->has_soc_id ? AV_BROM_SOCID : 0));
-	return (uint8_t)(AV_PL | (e->prof->bl_ver >= 3 ? AV_PL3 : 0));
+	return (uint8_t)(AV_PL | (reported_bl_ver(e) >= 3 ? AV_PL3 : 0));
 }
 
 static const struct command *find_command(const struct mtkemu *e, uint8_t code)

@@ -38,14 +38,15 @@
  *   has no PMT and answers length 0.
  * - FINISH: 5A, then the mode word if the host sends it (answered 5A); then
  *   the device resets (the session ends; the boot model picks the next mode).
- * - DRAM init (§4.5, after 0x80000001): the board's DRAM comes up only with
- *   its own EMI record (emu_board_emi_record(), the one the factory preloader
- *   carries), as a real board needs the settings for the DRAM it has.  Not
- *   the preloader now in boot1: a bricked device has none, and that is the
- *   case the EMI exchange exists for.  The DA takes the payload as records of
- *   `dramlen` bytes; when none equals the board's, the result word is 0xBBA
- *   (S_DA_SETUP_DRAM_FAIL, §5 table T2) with nothing after it, and DA1 stops
- *   answering.  So a package preloader for other DRAM fails here, as on a phone.
+ * - DRAM init (§4.5, after 0x80000001): the DA takes the payload as records
+ *   of `dramlen` bytes and picks one as the preloader does (formats.md
+ *   §4.5.3: the eMMC id, then MR5 among discrete records).  When none fits,
+ *   DA1 goes silent, as a DA stuck in DRAM init.  The chosen record must
+ *   carry the board's own settings (emu_board_emi_record(), the record its
+ *   factory preloader carries; not the preloader now in boot1: a bricked
+ *   device has none, and that is the case the EMI exchange exists for);
+ *   other timings: result 0xBBA (S_DA_SETUP_DRAM_FAIL, §5 table T2) with
+ *   nothing after it, and DA1 stops answering.
  * - Write-protected storage (fault `write-protect`): WRITE_DATA is refused at
  *   its header (A5 + 0xC73), before any data moves; FORMAT likewise.
  * Large transfers go packet by packet straight to and from the sparse files. */
@@ -201,35 +202,48 @@ static int recv_stage2(struct da *d)
 	return emu_recv(d->e, cfg, n);
 }
 
-static bool emi_known(uint32_t v)
+/* The EMI versions this DA takes, the record size it asks for (dramlen,
+ * formats.md §4.5.2 by MTK_BLOADER_INFO version) and where its records keep
+ * type, id_length and ID.  0x00 arrives as 0xFFFFFFFF; its layout is not in
+ * the reference, the v11 one is assumed.  0x0A/0x0B and 0x0C/0x0D/0x00 take
+ * one record (da-legacy.md §4.5). */
+struct emi_ver {
+	uint32_t emiver, dramlen;
+	uint8_t type_off, idlen_off, id_off;
+	bool one_record;
+};
+static const struct emi_ver emi_vers[] = {
+        {0x0A, 0xB8, 0x04, 0x08, 0x10, true},  {0x0B, 0xA8, 0x00, 0x14, 0x04, true},
+        {0x0C, 0xBC, 0x04, 0x08, 0x10, true},  {0x0D, 0xBC, 0x04, 0x08, 0x10, true},
+        {0x0F, 0xB0, 0x04, 0x08, 0x10, false}, {0x10, 0xBC, 0x04, 0x08, 0x10, false},
+        {0x11, 0xB0, 0x04, 0x08, 0x10, false}, {0x14, 0xBC, 0x04, 0x08, 0x10, false},
+        {0x15, 0xBC, 0x04, 0x08, 0x10, false}, {0xFFFFFFFFu, 0xA8, 0x00, 0x14, 0x04, true},
+};
+
+static const struct emi_ver *emi_ver_find(uint32_t v)
 {
-	switch (v) {
-	case 0x0C:
-	case 0x0D:
-	case 0x0F:
-	case 0x10:
-	case 0x11:
-	case 0x14:
-	case 0x15:
-	case 0xFFFFFFFFu:
-		return true;
-	default:
-		return false; /* 0x0A/0x0B send no length: the DA could not tell where the data ends */
-	}
+	for (size_t i = 0; i < sizeof emi_vers / sizeof emi_vers[0]; i++)
+		if (emi_vers[i].emiver == v)
+			return &emi_vers[i];
+	return NULL;
 }
 
-/* Receives the EMI settings for `emiver`; returns their length or -1. */
-static int recv_emi_data(struct da *d, uint32_t emiver, uint32_t dramlen)
+/* Receives the EMI settings; returns their length or -1. */
+static int recv_emi_data(struct da *d, const struct emi_ver *ev)
 {
-	uint32_t total = dramlen;
+	uint32_t total = ev->dramlen;
 	uint8_t ack;
-	if (emu_send_u32be(d->e, dramlen) < 0 || emu_recv_u8(d->e, &ack) < 0 || ack != ACK)
+	if (ev->emiver == 0x0A || ev->emiver == 0x0B) { /* "RAM info" first: the eMMC id again */
+		if (emu_send(d->e, emu_emmc_geometry(d->s)->cid, 16) < 0)
+			return -1;
+	}
+	if (emu_send_u32be(d->e, ev->dramlen) < 0 || emu_recv_u8(d->e, &ack) < 0 || ack != ACK)
 		return -1;
-	bool sends_total = emiver >= 0x0F && emiver <= 0x15 && d->e->prof->hw_code != 0x8127;
-	if ((sends_total || emiver == 0xFFFFFFFFu) && emu_recv_u32be(d->e, &total) < 0)
+	bool sends_total = !ev->one_record && d->e->prof->hw_code != 0x8127;
+	if ((sends_total || ev->emiver == 0xFFFFFFFFu) && emu_recv_u32be(d->e, &total) < 0)
 		return -1;
-	if (emiver == 0x0C || emiver == 0x0D)
-		total = dramlen;
+	if (ev->one_record && ev->emiver != 0xFFFFFFFFu)
+		total = ev->dramlen;
 	if (total == 0 || total > MAX_EMI)
 		return -1;
 	uint8_t *p = packet_buf(d, total);
@@ -255,17 +269,56 @@ static int send_ext_ram(struct da *d, uint32_t emiver)
 	return emu_send(d->e, r, n);
 }
 
-/* The records the host sent include the board's own (see the header). */
-static bool dram_init_ok(const struct da *d, uint32_t dramlen, size_t n)
+static bool rec_is_mcp(uint32_t type)
 {
-	uint8_t rec[EMU_EMI_RECORD_SIZE];
-	if (dramlen != EMU_EMI_RECORD_SIZE)
-		return false;
-	emu_board_emi_record(d->e->prof, rec);
-	for (size_t off = 0; off + dramlen <= n; off += dramlen)
-		if (memcmp(d->buf + off, rec, dramlen) == 0)
-			return true;
-	return false;
+	unsigned cls = (type >> 8) & 0xF;
+	return type != 0 && cls >= 1 && cls <= 3;
+}
+
+/* The preloader's mt_get_mdl_number (formats.md §4.5.3), which the DA repeats
+ * over the records it was sent: the first MCP record naming this eMMC; else,
+ * with two or more records and a discrete one, the first discrete record
+ * whose MR5 is the DRAM's vendor id (MR5 is known only in the 0xBC layout);
+ * a single discrete record is taken as it is.  -1: nothing fits. */
+static int pick_record(const struct da *d, const struct emi_ver *ev, const uint8_t *recs, size_t count)
+{
+	const uint8_t *cid = emu_emmc_geometry(d->s)->cid;
+	bool any_discrete = false;
+	for (size_t i = 0; i < count; i++) {
+		const uint8_t *r = recs + i * ev->dramlen;
+		uint32_t type = mtk_get_u32le(r + ev->type_off), n = mtk_get_u32le(r + ev->idlen_off);
+		if (!rec_is_mcp(type)) {
+			any_discrete |= type != 0;
+			continue;
+		}
+		if (n > 0 && n <= 16 && memcmp(r + ev->id_off, cid, n) == 0)
+			return (int)i;
+	}
+	if (count == 1 && any_discrete)
+		return 0;
+	if (count < 2 || !any_discrete || ev->dramlen != EMU_EMI_RECORD_SIZE)
+		return -1;
+	for (size_t i = 0; i < count; i++) {
+		const uint8_t *r = recs + i * ev->dramlen;
+		uint32_t type = mtk_get_u32le(r + ev->type_off);
+		if (type != 0 && !rec_is_mcp(type) && mtk_get_u32le(r + EMU_EMI_MR5_OFF) == d->e->prof->dram_mr5)
+			return (int)i;
+	}
+	return -1;
+}
+
+/* Did the chosen record carry this board's DRAM settings?  In the board's
+ * own (0xBC) layout every byte must be its own; in another layout only the
+ * DRAM type can be judged. */
+static bool record_fits_board(const struct da *d, const struct emi_ver *ev, const uint8_t *rec)
+{
+	uint8_t own[EMU_EMI_RECORD_SIZE];
+	emu_board_emi_record(d->e->prof, own);
+	/* The first u32 (sub_version) is no DRAM setting, and the one-record
+	 * versions get 00 00 01 00 there from the host (da-legacy.md §4.5). */
+	if (ev->dramlen == EMU_EMI_RECORD_SIZE)
+		return memcmp(rec + 4, own + 4, EMU_EMI_RECORD_SIZE - 4) == 0;
+	return (mtk_get_u32le(rec + ev->type_off) & 0xF) == d->e->prof->dram_type;
 }
 
 /* §4.5: DRAM is not up; the host hands over the EMI settings. */
@@ -282,20 +335,23 @@ static int emi_exchange(struct da *d)
 	if (emu_send(e, pre, sizeof(pre)) < 0 || emu_recv_u8(e, &cmd) < 0 || cmd != 0xE8 ||
 	    emu_recv_u32be(e, &emiver) < 0)
 		return -1;
-	if (!emi_known(emiver)) {
+	const struct emi_ver *ev = emi_ver_find(emiver);
+	if (!ev) {
 		send_u8(e, NACK); /* "EMI config not accepted" */
 		return -1;
 	}
-	uint32_t dramlen = emiver >= 0x14 && emiver != 0xFFFFFFFFu ? 0xBC : 0xA8;
 	int n;
-	if (send_u8(e, ACK) < 0 || (n = recv_emi_data(d, emiver, dramlen)) < 0)
+	if (send_u8(e, ACK) < 0 || (n = recv_emi_data(d, ev)) < 0)
 		return -1;
 	uint8_t ack;
 	uint32_t apply;
 	if (emu_send_u16be(e, mtk_sum16_update(0, d->buf, (size_t)n)) < 0 || emu_recv_u8(e, &ack) < 0 ||
 	    ack != ACK || emu_recv_u32be(e, &apply) < 0 || apply != 0x80000001u)
 		return -1;
-	if (!dram_init_ok(d, dramlen, (size_t)n)) {
+	int pick = pick_record(d, ev, d->buf, (size_t)n / ev->dramlen);
+	if (pick < 0)
+		return go_silent(e); /* no settings for this DRAM: the DA hangs in DRAM init */
+	if (!record_fits_board(d, ev, d->buf + (size_t)pick * ev->dramlen)) {
 		emu_send_u32be(e, S_DA_SETUP_DRAM_FAIL);
 		return -1;
 	}

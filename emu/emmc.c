@@ -116,6 +116,13 @@ void emu_emmc_make_cid(uint8_t cid[16], const char *seed)
 	cid[15] = (uint8_t)(crc7(cid, 15) << 1 | 1);
 }
 
+void emu_emmc_make_board_cid(uint8_t cid[16], const struct emu_profile *prof, const char *seed)
+{
+	emu_emmc_make_cid(cid, seed);
+	emu_board_flash_id(prof, cid);
+	cid[15] = (uint8_t)(crc7(cid, 15) << 1 | 1);
+}
+
 static int path_in(char *out, size_t outlen, const char *dir, const char *name)
 {
 	int n = snprintf(out, outlen, "%s/%s", dir, name);
@@ -578,7 +585,7 @@ int emu_storage_open(struct mtkemu *e, char *err, size_t errlen)
 	if (!emu_emmc_exists(e->state_dir)) {
 		struct emu_emmc_geometry g = {0};
 		emu_geometry_default(&g, e->prof, 0);
-		emu_emmc_make_cid(g.cid, e->state_dir);
+		emu_emmc_make_board_cid(g.cid, e->prof, e->state_dir);
 		int rc = emu_emmc_create(e->state_dir, &g, err, errlen);
 		if (rc)
 			return rc;

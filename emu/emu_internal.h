@@ -36,6 +36,24 @@ struct emu_profile {
 	bool has_soc_id;
 	enum emu_table_kind table; /* partition table era */
 	uint64_t user_size;    /* default eMMC user area size */
+	/* The board's memory (formats.md §4.5.3): an eMMC+DRAM MCP, whose
+	 * preloader picks its EMI record by the eMMC id; the DRAM answers MR5
+	 * with its vendor id. */
+	uint8_t dram_type;     /* EMI type bits 3:0: 2 LPDDR2, 3 LPDDR3 */
+	uint8_t dram_mr5;      /* DRAM vendor id (MR5) */
+	uint32_t quirks;       /* EMU_Q_*: replies real devices give that differ from the reference's */
+};
+
+/* Reply variants a proven host (mtkclient) accepts, chosen by chip name
+ * suffixes ("mt6580+hw-code-word2+bl-ver-4", profiles.c), so tests can make
+ * the device answer each way (brom.c command handlers). */
+enum {
+	EMU_Q_HW_CODE_WORD2 = 1u << 0,      /* GET_HW_CODE: hw_ver in place of the status word */
+	EMU_Q_NO_TARGET_CONFIG = 1u << 1,   /* GET_TARGET_CONFIG not implemented: echo only (§3.23) */
+	EMU_Q_BL_VER_4 = 1u << 2,           /* GET_BL_VER answers 4, a version the reference does not list */
+	EMU_Q_WRITE_STATUS_3 = 1u << 3,     /* WRITE16/32 status1 3 */
+	EMU_Q_SEND_DA_STATUS_LOW = 1u << 4, /* SEND_DA status1 0x0005 (go ahead) */
+	EMU_Q_SEND_DA_CHK_ZERO = 1u << 5,   /* SEND_DA: checksum 0 (not computed) */
 };
 
 const struct emu_profile *emu_profile_find(const char *name);

@@ -112,6 +112,8 @@ void emu_geometry_default(struct emu_emmc_geometry *g, const struct emu_profile 
 
 /* Deterministic CID for a seed string (an IMEI or the state path). */
 void emu_emmc_make_cid(uint8_t cid[16], const char *seed);
+/* The same with the board's flash id (emu_board_flash_id) as CID[0:9]. */
+void emu_emmc_make_board_cid(uint8_t cid[16], const struct emu_profile *prof, const char *seed);
 
 /* --- scatter_lite.c ------------------------------------------------------- */
 
@@ -234,7 +236,12 @@ int emu_provision_main(int argc, char **argv);
  * MTK_BLOADER_INFO_v20 block holds it (formats.md §4.5, da-legacy.md §7): the
  * legacy DA's DRAM init succeeds only with this record (da_legacy.c). */
 #define EMU_EMI_RECORD_SIZE 0xBCu
+#define EMU_EMI_MR5_OFF     0xB0u
 void emu_board_emi_record(const struct emu_profile *prof, uint8_t rec[EMU_EMI_RECORD_SIZE]);
+/* The board's flash id: the first 9 CID bytes (MID, CBX, OID, PNM), which a
+ * preloader's EMI records name (formats.md §4.5.2). */
+#define EMU_FLASH_ID_LEN 9u
+void emu_board_flash_id(const struct emu_profile *prof, uint8_t id[EMU_FLASH_ID_LEN]);
 
 /* The IMEI record inside an NVRAM-class partition: a 512-byte block at the
  * start of the partition holding the text "MTKEMU-NVRAM\nIMEI1=<15 digits>\n"

@@ -18,8 +18,16 @@
  * - has_soc_id follows §5.3: only chips with a socid_addr have one.
  * - Partition tables: MT6572/MT6582 firmware uses PMT with an MBR/EBR chain;
  *   everything from MT6580 on uses GPT (formats.md).
- * - target_config is 0 (unfused, §5.1); --secure overrides it. */
+ * - target_config is 0 (unfused, §5.1); --secure overrides it.
+ * - Memory: every board is an eMMC MCP (formats.md §4.5.2 type 0x02xx) with
+ *   LPDDR2 on MT6572 (its era) and LPDDR3 elsewhere, a Hynix part (MR5 0x06,
+ *   matching the CID's MID 0x90); the flash id is per chip
+ *   (emu_board_flash_id), so one chip's preloader does not fit another's.
+ * - Reply variants: "CHIP+QUIRK[+QUIRK...]" is CHIP answering as some real
+ *   devices do where the reference says otherwise (EMU_Q_*, quirk_names
+ *   below); the variants are not listed among the chip names. */
 #include <pthread.h>
+#include <string.h>
 #include <strings.h>
 
 #include "emu_internal.h"
@@ -29,12 +37,14 @@
 #define LEGACY(n, code, dacode, wdt, tbl)                                                                    \
 	{ .name = n, .hw_code = code, .hw_sub_code = 0x0000, .hw_ver = 0xCA00, .sw_ver = 0x0000,             \
 	  .brom_ver = 0x05, .bl_ver = 1, .target_config = 0, .wdt_addr = wdt, .da_code = dacode,              \
-	  .da_family = EMU_DA_LEGACY, .has_soc_id = false, .table = tbl, .user_size = 8 * GIB }
+	  .da_family = EMU_DA_LEGACY, .has_soc_id = false, .table = tbl, .user_size = 8 * GIB,  \
+	  .dram_type = (code) == 0x6572 ? 2 : 3, .dram_mr5 = 0x06 }
 
 #define XFLASH(n, code, dacode, sub, hwv, socid)                                                             \
 	{ .name = n, .hw_code = code, .hw_sub_code = sub, .hw_ver = hwv, .sw_ver = 0x0000, .brom_ver = 0x05,  \
 	  .bl_ver = 3, .target_config = 0, .wdt_addr = 0x10007000, .da_code = dacode,                         \
-	  .da_family = EMU_DA_XFLASH, .has_soc_id = socid, .table = EMU_TABLE_GPT, .user_size = 8 * GIB }
+	  .da_family = EMU_DA_XFLASH, .has_soc_id = socid, .table = EMU_TABLE_GPT, .user_size = 8 * GIB,  \
+	  .dram_type = 3, .dram_mr5 = 0x06 }
 
 static const struct emu_profile profiles[] = {
 	LEGACY("mt6572", 0x6572, 0x6572, 0x10007000, EMU_TABLE_PMT_MBR),
@@ -61,12 +71,75 @@ static const struct emu_profile profiles[] = {
 
 static const char *names[NPROFILES + 1];
 
-const struct emu_profile *emu_profile_find(const char *name)
+static const struct emu_profile *base_profile(const char *name, size_t len)
 {
 	for (size_t i = 0; name && i < NPROFILES; i++)
-		if (strcasecmp(profiles[i].name, name) == 0)
+		if (strlen(profiles[i].name) == len && strncasecmp(profiles[i].name, name, len) == 0)
 			return &profiles[i];
 	return NULL;
+}
+
+static const struct {
+	const char *name;
+	uint32_t bit;
+} quirk_names[] = {
+        {"hw-code-word2", EMU_Q_HW_CODE_WORD2},       {"no-target-config", EMU_Q_NO_TARGET_CONFIG},
+        {"bl-ver-4", EMU_Q_BL_VER_4},                 {"write-status-3", EMU_Q_WRITE_STATUS_3},
+        {"send-da-status-low", EMU_Q_SEND_DA_STATUS_LOW}, {"send-da-checksum-0", EMU_Q_SEND_DA_CHK_ZERO},
+};
+
+/* "+a+b" -> bits; false on an unknown name. */
+static bool parse_quirks(const char *s, uint32_t *bits)
+{
+	*bits = 0;
+	while (*s == '+') {
+		s++;
+		size_t n = strcspn(s, "+");
+		size_t i = 0;
+		while (i < sizeof quirk_names / sizeof quirk_names[0] &&
+		       (strlen(quirk_names[i].name) != n || strncasecmp(quirk_names[i].name, s, n) != 0))
+			i++;
+		if (i == sizeof quirk_names / sizeof quirk_names[0])
+			return false;
+		*bits |= quirk_names[i].bit;
+		s += n;
+	}
+	return *s == '\0';
+}
+
+/* Variant profiles live for the process: one per (chip, quirks) asked for. */
+#define MAX_VARIANTS 64
+static struct emu_profile variants[MAX_VARIANTS];
+static size_t nvariants;
+static pthread_mutex_t variants_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static const struct emu_profile *variant(const struct emu_profile *base, uint32_t quirks)
+{
+	const struct emu_profile *found = NULL;
+	pthread_mutex_lock(&variants_lock);
+	for (size_t i = 0; i < nvariants && !found; i++)
+		if (variants[i].hw_code == base->hw_code && strcmp(variants[i].name, base->name) == 0 &&
+		    variants[i].quirks == quirks)
+			found = &variants[i];
+	if (!found && nvariants < MAX_VARIANTS) {
+		variants[nvariants] = *base;
+		variants[nvariants].quirks = quirks;
+		found = &variants[nvariants++];
+	}
+	pthread_mutex_unlock(&variants_lock);
+	return found;
+}
+
+const struct emu_profile *emu_profile_find(const char *name)
+{
+	if (!name)
+		return NULL;
+	size_t len = strcspn(name, "+");
+	const struct emu_profile *base = base_profile(name, len);
+	uint32_t quirks;
+	if (!base || !parse_quirks(name + len, &quirks))
+		return NULL;
+	return quirks ? variant(base, quirks) : base;
 }
 
 static void names_init(void)

@@ -334,11 +334,33 @@ static int wr(struct emu_storage *s, int area, uint64_t off, const void *buf, si
 	return rc ? perr(err, errlen, rc, "%s", emu_emmc_error(s)) : 0;
 }
 
-/* The board's DRAM: the one EMI record its factory preloader carries.  Per
- * chip, so a preloader from another emulated board fails DRAM init. */
+void emu_board_flash_id(const struct emu_profile *prof, uint8_t id[EMU_FLASH_ID_LEN])
+{
+	/* MID 0x90 (Hynix), BGA, OID 0x4A as in da-legacy.md's example; the
+	 * product name says which emulated board this is ("EM6737"). */
+	static const uint8_t head[3] = {0x90, 0x01, 0x4A};
+	memcpy(id, head, 3);
+	const char *digits = strlen(prof->name) > 2 ? prof->name + 2 : prof->name;
+	char pnm[7];
+	snprintf(pnm, sizeof pnm, "EM%-4.4s", digits);
+	memcpy(id + 3, pnm, 6);
+}
+
+/* The board's DRAM: the one EMI record its factory preloader carries, in the
+ * v20 "standard" layout (formats.md §4.5.2): type +0x04, id_length +0x08, ID
+ * +0x10, settings from +0x28, MR5 (vendor id) +0xB0.  The settings bytes are
+ * per chip, so a record with this board's id but other timings fails DRAM
+ * init. */
 void emu_board_emi_record(const struct emu_profile *prof, uint8_t rec[EMU_EMI_RECORD_SIZE])
 {
 	pattern(rec, EMU_EMI_RECORD_SIZE, fnv1a(prof->name, 0xE111u));
+	mtk_put_u32le(rec + 0x00, 0);                             /* sub_version */
+	mtk_put_u32le(rec + 0x04, 0x0200u | prof->dram_type);     /* eMMC MCP */
+	mtk_put_u32le(rec + 0x08, EMU_FLASH_ID_LEN);              /* id_length */
+	mtk_put_u32le(rec + 0x0C, 0);                             /* fw_id_length */
+	memset(rec + 0x10, 0, 0x18);                              /* ID[16], fw_id[8] */
+	emu_board_flash_id(prof, rec + 0x10);
+	mtk_put_u32le(rec + EMU_EMI_MR5_OFF, prof->dram_mr5);
 }
 
 /* A preloader as it sits in boot1 (formats.md §4.1–§4.5). */
@@ -701,7 +723,7 @@ int emu_provision(const struct emu_provision_opts *o, struct emu_provision_resul
 	int rc = make_imei(o->imei, o->state_dir, g.imei, err, errlen);
 	if (rc)
 		return rc;
-	emu_emmc_make_cid(g.cid, g.imei);
+	emu_emmc_make_board_cid(g.cid, prof, g.imei);
 	struct emu_scatter sc;
 	if ((rc = load_layout(o, prof, &sc, err, errlen)) != 0)
 		return rc;

@@ -19,6 +19,7 @@
 #include "mtkflash/brom.h"
 #include "mtkflash/core.h"
 #include "mtkflash/dafile.h"
+#include "mtkflash/emi.h"
 #include "mtkflash/storage.h"
 #include "mtkflash/transport.h"
 
@@ -94,6 +95,9 @@ struct mtk_da_emi {
 	const uint8_t *data; /* the EMI payload exactly as sent to the DA */
 	size_t len;
 	uint32_t version;    /* "MTK_BLOADER_INFO_vNN" → NN */
+	/* The records' part ids, for the check against the device's flash id
+	 * before anything is sent; NULL = unknown (then the DA refuses to send). */
+	const struct mtk_emi_table *table;
 };
 
 /* Connect through an open transport.  `emi` may be NULL: then a DA that

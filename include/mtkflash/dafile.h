@@ -80,13 +80,19 @@ struct mtk_da_choice {
 	const struct mtk_da_entry *entry;
 	struct mtk_da_stage da1, da2;
 	enum mtk_da_family family; /* the chip's family, or XML for an entry from a V6 file */
+	uint32_t index;            /* of the entry in the file */
+	char why[512];             /* which entry and why, for the log ("entry 2 of X: ...") */
 };
 
-/* Pick the entry for a chip (da-legacy.md §1.5): entries whose hw_code is the
- * chip's da_code and that pass the version rule (entry hw_version <= hw_ver
- * or hw_ver == 0; the same for sw); among those the first whose hw_sub_code
- * equals the device's, else the first in file order.  `name` is used in
- * messages.  MTK_E_NOTFOUND says which chips the file does cover. */
+/* Pick the entry for a chip (da-legacy.md §1.5): the first entry in file
+ * order whose hw_code is the chip's da_code and that passes the version rule
+ * (entry hw_version <= hw_ver or hw_ver == 0; the same for sw).  MT65xx
+ * entries other than MT6580 count only in a file whose name contains
+ * "mt6590" (mtkclient's rule); when the file has no other, its entry is used
+ * with a warning (an info line for our synthetic DA, not a MediaTek file).  The file's protocol (V6 = XML) must suit the chip's family.
+ * `hw_sub_code` is only reported.  `name` is used in messages; out->why says
+ * which entry and why (also logged at info level).  MTK_E_NOTFOUND says which
+ * chips the file does cover. */
 int mtk_dafile_select(mtk_ctx *ctx, const struct mtk_dafile *f, const char *name, const struct mtk_chip *chip,
 		      uint16_t hw_sub_code, uint16_t hw_ver, uint16_t sw_ver, struct mtk_da_choice *out);
 

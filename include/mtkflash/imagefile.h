@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "mtkflash/core.h"
+#include "mtkflash/emi.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -22,8 +23,10 @@ enum mtk_file_kind {
 	MTK_FILE_SPARSE,
 	MTK_FILE_DA,
 	MTK_FILE_SCATTER,
+	MTK_FILE_EMI, /* a bare MTK_BLOADER_INFO block (mtkclient's Loader/Preloader files) */
 };
-const char *mtk_file_kind_name(enum mtk_file_kind k); /* "preloader", "boot", "sparse", "da", "scatter", "unknown" */
+/* "preloader", "boot", "sparse", "da", "scatter", "emi", "unknown" */
+const char *mtk_file_kind_name(enum mtk_file_kind k);
 
 /* Classify by content (magic bytes; a scatter by its text).  Give it the
  * first bytes of the file; 64 KiB is plenty. */
@@ -35,6 +38,7 @@ int mtk_identify_file(mtk_ctx *ctx, const char *path, enum mtk_file_kind *kind);
 
 struct mtk_preloader_info {
 	bool boot_area_image;   /* starts with the EMMC_BOOT/BRLYT device header */
+	bool bare_emi;          /* the file is only the MTK_BLOADER_INFO block: no GFH fields */
 	uint32_t file_len;      /* GFH file length */
 	uint32_t load_addr;
 	char name[64];          /* embedded image name, e.g. "preloader_k6893v1_64.bin"; "" if none */
@@ -65,11 +69,20 @@ struct mtk_preloader_info {
 		uint16_t type;
 		uint8_t version;
 	} gfh[16];
+	struct mtk_emi_table emi_table; /* the records' part ids (formats.md §4.5.2) */
 };
 const char *mtk_gfh_type_name(uint16_t type); /* "FILE_INFO", ..., or NULL */
 
 /* Parse a preloader (raw .bin or boot-area image).  Errors give the offset. */
 int mtk_preloader_parse(mtk_ctx *ctx, const uint8_t *buf, size_t len, struct mtk_preloader_info *out);
+/* A bare MTK_BLOADER_INFO block: "MTK_BLOADER_INFO_vNN" at offset 0. */
+bool mtk_is_emi_block(const uint8_t *buf, size_t len);
+/* Parse a bare block, with or without its trailing length word, into the
+ * fields a preloader's block gives (name, board, version, emi*, emi_table);
+ * bare_emi is set and the GFH fields stay 0. */
+int mtk_emi_block_parse(mtk_ctx *ctx, const uint8_t *buf, size_t len, struct mtk_preloader_info *out);
+/* Whichever of the two buf is: what --preloader accepts. */
+int mtk_preloader_or_emi_parse(mtk_ctx *ctx, const uint8_t *buf, size_t len, struct mtk_preloader_info *out);
 /* 0 when the two EMI blocks are identical, MTK_E_VERIFY (with the reason) otherwise. */
 int mtk_preloader_emi_compare(mtk_ctx *ctx, const struct mtk_preloader_info *a, const struct mtk_preloader_info *b);
 

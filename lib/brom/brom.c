@@ -31,8 +31,11 @@ enum {
 
 #define BL_VER_BROM 0xFE       /* the BROM just echoes GET_BL_VER */
 #define BL_VER_MAX 0x3F        /* anything above is not a plausible preloader version */
+#define BL_VER_LISTED 3        /* the highest version brom-protocol.md §3.4 documents */
 #define BL_VER_WITH_IDS 3      /* preloaders from v3 on answer GET_ME_ID / GET_SOC_ID */
 #define STATUS_OK 0x0000
+#define STATUS_TOLERATED_MAX 0x00FF /* mtkclient's success test, status <= 0xFF (§4.1) */
+#define STATUS_WRITE1_TOLERATED_MAX 0x0003 /* ... and for WRITE16/WRITE32 status1, <= 3 */
 #define STATUS_BROM_WRITE_OK 0x0001 /* the BROM's success value for WRITE16/WRITE32 (§3.10) */
 #define STATUS_NO_AUTH_NEEDED 0x1D0C
 #define ID_MAX_LEN 64          /* ME_ID is 16 bytes, SOC_ID 32: longer answers are garbage */
@@ -288,12 +291,21 @@ int mtk_brom_handshake(struct mtk_brom *b, int timeout_ms)
 
 /* ---- identification commands (§3.3–§3.8) ------------------------------- */
 
+/* The second word is the status, 0 (§3.3); mtkclient reads it as a
+ * provisional hw version and accepts anything, so a device that puts a value
+ * there still works with it: warn and go on. */
 int mtk_brom_get_hw_code(struct mtk_brom *b, uint16_t *hw_code)
 {
+	uint16_t word2;
 	int rc = cmd_echo(b, CMD_GET_HW_CODE, "GET_HW_CODE");
 	if (rc == 0)
 		rc = recv_u16(b, hw_code, MTK_BROM_CMD_TIMEOUT_MS, "GET_HW_CODE", "the hw_code");
-	return rc < 0 ? rc : expect_ok(b, "GET_HW_CODE");
+	if (rc == 0)
+		rc = recv_u16(b, &word2, MTK_BROM_CMD_TIMEOUT_MS, "GET_HW_CODE", "the status");
+	if (rc == 0 && word2 != STATUS_OK)
+		mtk_warn(b->ctx, "GET_HW_CODE: second word 0x%04x instead of status 0 (accepted, as mtkclient does: "
+			 "some devices put a version there)", word2);
+	return rc;
 }
 
 int mtk_brom_get_hw_sw_ver(struct mtk_brom *b, uint16_t *sub, uint16_t *hw, uint16_t *sw)
@@ -310,7 +322,10 @@ int mtk_brom_get_hw_sw_ver(struct mtk_brom *b, uint16_t *sub, uint16_t *hw, uint
 	return expect_ok(b, "GET_HW_SW_VER");
 }
 
-/* The BROM echoes 0xFE; a preloader answers its version instead (§3.4). */
+/* The BROM echoes 0xFE; a preloader answers its version instead (§3.4):
+ * 1..3 are documented.  mtkclient takes any other byte as a preloader
+ * version; we do too up to BL_VER_MAX, with a warning, but not above it,
+ * where the byte is more likely a DA's or a stale reply than a version. */
 int mtk_brom_get_bl_ver(struct mtk_brom *b, uint8_t *ver)
 {
 	uint8_t c = CMD_GET_BL_VER;
@@ -319,11 +334,14 @@ int mtk_brom_get_bl_ver(struct mtk_brom *b, uint8_t *ver)
 		rc = recv_bytes(b, ver, 1, MTK_BROM_CMD_TIMEOUT_MS, "GET_BL_VER", "the answer");
 	if (rc < 0)
 		return rc;
-	if (*ver != BL_VER_BROM && (*ver == 0 || *ver > BL_VER_MAX))
+	if (*ver != BL_VER_BROM && *ver > BL_VER_MAX)
 		return mtk_fail(b->ctx, MTK_E_PROTO,
 				"GET_BL_VER: unexpected answer 0x%02x (a BootROM echoes 0xfe, a preloader answers "
 				"its version 1..3)",
 				*ver);
+	if (*ver != BL_VER_BROM && (*ver == 0 || *ver > BL_VER_LISTED))
+		mtk_warn(b->ctx, "GET_BL_VER: preloader version %u is not one the reference lists (1..3); treating "
+			 "the device as a preloader", *ver);
 	b->info.bl_ver = *ver;
 	b->info.mode = *ver == BL_VER_BROM ? MTK_MODE_BROM : MTK_MODE_PRELOADER;
 	return 0;
@@ -337,12 +355,43 @@ int mtk_brom_get_version(struct mtk_brom *b, uint8_t *ver)
 	return rc < 0 ? rc : recv_bytes(b, ver, 1, MTK_BROM_CMD_TIMEOUT_MS, "GET_VERSION", "the answer");
 }
 
+/* A BROM without the command echoes it and says nothing more (§3.23);
+ * mtkclient then assumes every flag off, and so do we, saying so.  A status
+ * up to 0xFF is success to mtkclient (§4.1): accepted with a warning. */
+static int target_config_unsupported(struct mtk_brom *b, uint32_t *cfg, const char *why)
+{
+	*cfg = 0;
+	mtk_warn(b->ctx, "GET_TARGET_CONFIG is not supported by this device (%s): assuming SBC, SLA and DAA off",
+		 why);
+	return 0;
+}
+
 int mtk_brom_get_target_config(struct mtk_brom *b, uint32_t *cfg)
 {
-	int rc = cmd_echo(b, CMD_GET_TARGET_CONFIG, "GET_TARGET_CONFIG");
+	uint8_t c = CMD_GET_TARGET_CONFIG, echo;
+	uint16_t st;
+	int rc = send_bytes(b, &c, 1, "GET_TARGET_CONFIG", "the command");
 	if (rc == 0)
-		rc = recv_u32(b, cfg, "GET_TARGET_CONFIG", "the configuration");
-	return rc < 0 ? rc : expect_ok(b, "GET_TARGET_CONFIG");
+		rc = recv_bytes(b, &echo, 1, MTK_BROM_CMD_TIMEOUT_MS, "GET_TARGET_CONFIG", "the echo");
+	if (rc < 0)
+		return rc;
+	if (echo != c) {
+		char why[48];
+		snprintf(why, sizeof why, "it answered 0x%02x instead of the echo", echo);
+		return target_config_unsupported(b, cfg, why);
+	}
+	rc = recv_u32(b, cfg, "GET_TARGET_CONFIG", "the configuration");
+	if (rc == MTK_E_TIMEOUT)
+		return target_config_unsupported(b, cfg, "echo only, no configuration");
+	if (rc == 0)
+		rc = recv_u16(b, &st, MTK_BROM_CMD_TIMEOUT_MS, "GET_TARGET_CONFIG", "the status");
+	if (rc < 0)
+		return rc;
+	if (st > STATUS_TOLERATED_MAX)
+		return status_error(b, "GET_TARGET_CONFIG", st, false);
+	if (st != STATUS_OK)
+		mtk_warn(b->ctx, "GET_TARGET_CONFIG: status 0x%04x (accepted: below 0x100, as mtkclient does)", st);
+	return 0;
 }
 
 /* GET_ME_ID / GET_SOC_ID: echo, u32 length, the bytes, status (§3.7). */
@@ -415,6 +464,29 @@ int mtk_brom_get_soc_id(struct mtk_brom *b, uint8_t soc_id[32])
 
 /* ---- memory commands (§3.9, §3.10) ------------------------------------- */
 
+/* A status word that may be tolerated: 0 (and `quiet_max`) silently, up
+ * to `max` with a warning, anything above as the refusal it is. */
+static int tolerant_status(struct mtk_brom *b, const char *name, const char *what, uint16_t quiet_max, uint16_t max,
+			   uint16_t *out)
+{
+	uint16_t st = 0;
+	int rc = recv_u16(b, &st, MTK_BROM_CMD_TIMEOUT_MS, name, what);
+	if (out)
+		*out = st;
+	if (rc < 0 || st <= quiet_max)
+		return rc;
+	if (st > max)
+		return status_error(b, name, st, true);
+	mtk_warn(b->ctx, "%s: %s 0x%04x accepted (mtkclient takes up to 0x%x as success)", name, what, st, max);
+	return 0;
+}
+
+/* WRITE16/WRITE32 status1: 0 (preloader), 1 (BROM); mtkclient accepts up to 3. */
+static int write_status1(struct mtk_brom *b, const char *name)
+{
+	return tolerant_status(b, name, "the first status", STATUS_BROM_WRITE_OK, STATUS_WRITE1_TOLERATED_MAX, NULL);
+}
+
 /* Command, address and count with their echoes, then status1.  After a
  * refusal the device sends nothing more, so neither do we. */
 static int mem_cmd_start(struct mtk_brom *b, uint8_t cmd, const char *name, uint32_t addr, uint32_t count,
@@ -429,7 +501,8 @@ static int mem_cmd_start(struct mtk_brom *b, uint8_t cmd, const char *name, uint
 	if (rc == 0)
 		rc = send_u32_echo(b, name, "count", count);
 	if (rc == 0)
-		rc = expect_status(b, name, "the first status", MTK_BROM_CMD_TIMEOUT_MS, write_cmd, true);
+		rc = write_cmd ? write_status1(b, name) : expect_status(b, name, "the first status",
+									  MTK_BROM_CMD_TIMEOUT_MS, false, true);
 	return rc;
 }
 
@@ -510,6 +583,14 @@ static int upload(struct mtk_brom *b, const char *name, const char *what, const 
 		rc = expect_status(b, name, "the final status", MTK_BROM_VERIFY_TIMEOUT_MS, false, false);
 	if (rc < 0)
 		return rc;
+	if (dev_chk == 0 && chk != 0) {
+		/* Some devices do not sum and answer 0; mtkclient only warns on any
+		 * mismatch.  A 0 says "not computed", not "bytes changed", so the
+		 * upload stands; JUMP_DA still needs the DA to be intact. */
+		mtk_warn(b->ctx, "%s: the device answered checksum 0 (not computed); ours is 0x%04x; going on", name,
+			 chk);
+		return 0;
+	}
 	if (dev_chk != chk)
 		return mtk_fail(b->ctx, MTK_E_VERIFY,
 				"%s: the device's checksum of the %u bytes is 0x%04x, ours is 0x%04x — data was "
@@ -529,6 +610,14 @@ static int even_length(struct mtk_brom *b, const char *name, const uint8_t *data
 	return 0;
 }
 
+/* SEND_DA status1 (§3.12): 0 goes ahead; mtkclient takes anything up to 0xFF
+ * as go-ahead too.  0x1D0D (SLA required) is above that: status_error names
+ * it as the security refusal it is. */
+static int send_da_status1(struct mtk_brom *b)
+{
+	return tolerant_status(b, "SEND_DA", "the first status", STATUS_OK, STATUS_TOLERATED_MAX, NULL);
+}
+
 int mtk_brom_send_da(struct mtk_brom *b, uint32_t addr, const uint8_t *data, uint32_t len, uint32_t sig_len)
 {
 	uint32_t wire;
@@ -545,7 +634,7 @@ int mtk_brom_send_da(struct mtk_brom *b, uint32_t addr, const uint8_t *data, uin
 	if (rc == 0)
 		rc = send_u32_echo(b, "SEND_DA", "signature length", sig_len);
 	if (rc == 0)
-		rc = expect_ok(b, "SEND_DA");
+		rc = send_da_status1(b);
 	return rc < 0 ? rc : upload(b, "SEND_DA", "uploading the Download Agent", data, len, wire);
 }
 

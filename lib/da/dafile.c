@@ -318,32 +318,86 @@ static int no_entry(mtk_ctx *ctx, const struct mtk_dafile *f, const char *name, 
 			chip->name, chip->hw_code, chip->da_code, NAME(name), covered);
 }
 
-int mtk_dafile_select(mtk_ctx *ctx, const struct mtk_dafile *f, const char *name, const struct mtk_chip *chip,
-		      uint16_t hw_sub_code, uint16_t hw_ver, uint16_t sw_ver, struct mtk_da_choice *out)
+#define SYNTHETIC_DESC "mtkflash_synthetic" /* tools/mkda.c's description string */
+
+/* mtkclient takes MT65xx entries (MT6580 aside) only from a file whose path
+ * contains "mt6590" (da-legacy.md §1.5, verified). */
+static bool mt6590_rule_ok(const struct mtk_da_entry *e, const char *name)
 {
-	const struct mtk_da_entry *pick = NULL;
-	unsigned for_chip = 0;
-	memset(out, 0, sizeof *out);
+	if ((e->hw_code & 0xFF00) != 0x6500 || e->hw_code == 0x6580)
+		return true;
+	return name && strstr(name, "mt6590") != NULL;
+}
+
+/* A V6 file speaks XML: it cannot serve a legacy chip, and an XML-only chip
+ * needs one. */
+static int check_family(mtk_ctx *ctx, const struct mtk_dafile *f, const char *name, const struct mtk_chip *chip)
+{
+	if (f->v6 && chip->da_family == MTK_DA_LEGACY)
+		return mtk_fail(ctx, MTK_E_NOTFOUND, "%s is a V6 (XML protocol) DA; %s takes a legacy DA "
+				"(an MTK_AllInOne_DA file without \"MTK_DA_v6\")", NAME(name), chip->name);
+	if (!f->v6 && chip->da_family == MTK_DA_XML)
+		return mtk_fail(ctx, MTK_E_NOTFOUND, "%s is not a V6 (XML protocol) DA, which %s needs", NAME(name),
+				chip->name);
+	return 0;
+}
+
+/* The first entry for the chip passing the version rule (and, with
+ * `strict`, the mt6590 rule); -1 if none. */
+static int first_eligible(const struct mtk_dafile *f, const char *name, const struct mtk_chip *chip,
+			  uint16_t hw_ver, uint16_t sw_ver, bool strict, unsigned *for_chip)
+{
+	*for_chip = 0;
 	for (uint32_t i = 0; i < f->count; i++) {
 		const struct mtk_da_entry *e = &f->entries[i];
 		if (e->hw_code == 0 || e->hw_code != chip->da_code)
 			continue;
-		for_chip++;
-		if (!version_ok(e, hw_ver, sw_ver))
-			continue;
-		if (!pick || (e->hw_sub_code == hw_sub_code && pick->hw_sub_code != hw_sub_code))
-			pick = e;
+		(*for_chip)++;
+		if (version_ok(e, hw_ver, sw_ver) && (!strict || mt6590_rule_ok(e, name)))
+			return (int)i;
 	}
-	if (!pick)
+	return -1;
+}
+
+static void explain(const struct mtk_dafile *f, const char *name, const struct mtk_chip *chip, uint16_t hw_sub_code,
+		    uint16_t hw_ver, uint16_t sw_ver, struct mtk_da_choice *out)
+{
+	const struct mtk_da_entry *e = out->entry;
+	snprintf(out->why, sizeof out->why,
+		 "DA entry %u of %u in %s (hw_code 0x%04x hw_ver 0x%04x sw_ver 0x%04x sub 0x%04x): the first for %s "
+		 "not newer than the device (hw_ver 0x%04x sw_ver 0x%04x sub 0x%04x); %s protocol",
+		 out->index, f->count, NAME(name), e->hw_code, e->hw_version, e->sw_version, e->hw_sub_code, chip->name,
+		 hw_ver, sw_ver, hw_sub_code, mtk_da_family_name(out->family));
+}
+
+int mtk_dafile_select(mtk_ctx *ctx, const struct mtk_dafile *f, const char *name, const struct mtk_chip *chip,
+		      uint16_t hw_sub_code, uint16_t hw_ver, uint16_t sw_ver, struct mtk_da_choice *out)
+{
+	unsigned for_chip;
+	memset(out, 0, sizeof *out);
+	int rc = check_family(ctx, f, name, chip);
+	if (rc < 0)
+		return rc;
+	int i = first_eligible(f, name, chip, hw_ver, sw_ver, true, &for_chip);
+	if (i < 0 && (i = first_eligible(f, name, chip, hw_ver, sw_ver, false, &for_chip)) >= 0)
+		/* The rule sorts MediaTek's own files; our synthetic DA is not one. */
+		mtk_log(ctx, strstr(f->description, SYNTHETIC_DESC) ? MTK_LOG_INFO : MTK_LOG_WARN,
+			"%s: its %s entry is used although the file's name lacks \"mt6590\"; mtkclient takes MT65xx "
+			"entries only from MTK_AllInOne_DA_mt6590-style files", NAME(name), chip->name);
+	if (i < 0)
 		return no_entry(ctx, f, name, chip, for_chip, hw_ver, sw_ver);
+	const struct mtk_da_entry *pick = &f->entries[i];
 	if (pick->da1 < 0 || pick->da2 < 0) {
 		return mtk_fail(ctx, MTK_E_PARSE, "%s: the entry for %s at offset 0x%zx has no %s region", NAME(name),
 				chip->name, pick->file_offset, pick->da1 < 0 ? "DA1" : "DA2");
 	}
 	out->entry = pick;
+	out->index = (uint32_t)i;
 	fill_stage(f, &pick->regions[pick->da1], &out->da1);
 	fill_stage(f, &pick->regions[pick->da2], &out->da2);
 	out->family = f->v6 ? MTK_DA_XML : chip->da_family;
+	explain(f, name, chip, hw_sub_code, hw_ver, sw_ver, out);
+	mtk_info(ctx, "%s", out->why);
 	return 0;
 }
 

@@ -191,13 +191,15 @@ size_t mtk_legacy_stage2_config(uint16_t hw_code, uint8_t brom_ver, uint8_t bl_v
 
 /* ------------------------------------------------------- DRAM / EMI (§4.5) */
 
-static int emi_preamble(struct mtk_da *da)
+/* Fields 1-5 of §4.5; `dram_info` gets field 2 (the eMMC CID). */
+static int emi_preamble(struct mtk_da *da, uint8_t dram_info[16])
 {
 	uint8_t buf[20];
 	uint32_t st;
 	int rc;
 	if ((rc = rd(da, buf, 20, T_REPLY, "DRAM info")) < 0 || (rc = rd_u32(da, &st, T_REPLY, "DRAM info")) < 0)
 		return rc;
+	memcpy(dram_info, buf + 4, 16);
 	if (st != 0xBC4)
 		return mtk_fail(da->ctx, MTK_E_PROTO, "DRAM info: expected NAND status 0xbc4, got 0x%x", st);
 	if ((rc = rd(da, buf, 2, T_REPLY, "DRAM info")) < 0)
@@ -211,6 +213,119 @@ static int emi_preamble(struct mtk_da *da)
 	return 0;
 }
 
+/* ------------------------------------- does the EMI table fit this board? */
+
+#define EMI_NO_RECORD (-1)
+
+static void hex_bytes(const uint8_t *p, size_t n, char *out, size_t cap)
+{
+	out[0] = '\0';
+	for (size_t i = 0; i < n && 2 * i + 3 <= cap; i++)
+		snprintf(out + 2 * i, cap - 2 * i, "%02x", p[i]);
+}
+
+/* The DA's byte order for the DRAM-info CID is unknown (§4.5): mtkclient
+ * tries it as sent and with each u32 swapped; so do we. */
+static void swap_words(const uint8_t in[16], uint8_t out[16])
+{
+	for (int w = 0; w < 16; w += 4)
+		for (int i = 0; i < 4; i++)
+			out[w + i] = in[w + 3 - i];
+}
+
+static bool record_matches(const struct mtk_emi_record *r, const uint8_t *const ids[], size_t nids)
+{
+	if (r->type == 0 || mtk_emi_class_of(r->type) != MTK_EMI_EMMC_MCP || r->id_len == 0)
+		return false;
+	for (size_t k = 0; k < nids; k++)
+		if (memcmp(r->id, ids[k], r->id_len) == 0)
+			return true;
+	return false;
+}
+
+/* "150100424a54414252 (emmc-mcp), ..." for the refusal message. */
+static void list_ids(const struct mtk_emi_table *t, char *out, size_t cap)
+{
+	size_t n = 0;
+	out[0] = '\0';
+	for (uint32_t i = 0; i < t->described && n + 48 < cap; i++) {
+		char id[2 * MTK_EMI_ID_MAX + 1];
+		hex_bytes(t->rec[i].id, t->rec[i].id_len, id, sizeof id);
+		n += (size_t)snprintf(out + n, cap - n, "%s%s", n ? ", " : "", t->rec[i].id_len ? id : "(no id)");
+	}
+}
+
+static int first_discrete(const struct mtk_emi_table *t)
+{
+	for (uint32_t i = 0; i < t->described; i++)
+		if (t->rec[i].type != 0 && !mtk_emi_is_mcp(t->rec[i].type))
+			return (int)i;
+	return EMI_NO_RECORD;
+}
+
+static bool has_mcp(const struct mtk_emi_table *t)
+{
+	for (uint32_t i = 0; i < t->described; i++)
+		if (mtk_emi_is_mcp(t->rec[i].type))
+			return true;
+	return false;
+}
+
+static int emi_no_match(struct mtk_da *da, const struct mtk_emi_table *t, const uint8_t flash_id[9], int *pick)
+{
+	char dev[19], ids[640];
+	hex_bytes(flash_id, 9, dev, sizeof dev);
+	*pick = first_discrete(t);
+	if (*pick != EMI_NO_RECORD) {
+		mtk_warn(da->ctx, "EMI: no record matches this device's flash id %s; the board may have discrete "
+			 "DRAM, chosen by its vendor id (MR5), which the host cannot read: not checked", dev);
+		return 0;
+	}
+	list_ids(t, ids, sizeof ids);
+	return mtk_fail(da->ctx, MTK_E_POLICY, "this preloader's EMI (DRAM) settings do not fit this board: the "
+			"device's flash id (eMMC CID[0:9]) is %s, the preloader supports %s; a DA given them "
+			"cannot start its DRAM. Use the preloader of this device's own firmware; nothing was sent",
+			dev, ids);
+}
+
+/* The preloader's record choice (formats.md §4.5.3) made on the host, before
+ * anything is sent: an MCP board whose flash id no record names would not
+ * come up, and a legacy DA often goes silent then.  *pick is the record the
+ * board uses (or the one a discrete board most likely uses). */
+static int emi_check_fits(struct mtk_da *da, const struct mtk_emi_table *t, const uint8_t dram_info[16], int *pick)
+{
+	*pick = 0;
+	if (t && t->count == 0)
+		return mtk_fail(da->ctx, MTK_E_POLICY, "the preloader's EMI table has no records; nothing was sent");
+	if (!t || !t->described)
+		return mtk_fail(da->ctx, MTK_E_POLICY, "the preloader's EMI records could not be read (%s), so "
+				"whether they fit this board cannot be checked; nothing was sent",
+				t && *t->layout_note ? t->layout_note : "no record table");
+	if (!has_mcp(t)) {
+		mtk_info(da->ctx, "EMI: the preloader lists only discrete DRAM parts (%u records); their vendor id "
+			 "(MR5) cannot be read from the host, so the fit is not checked", t->count);
+		return 0;
+	}
+	if (da->storage.type != MTK_STORAGE_EMMC) {
+		mtk_warn(da->ctx, "EMI: the flash id check covers eMMC boards; this one reports %s: not checked",
+			 mtk_storage_type_name(da->storage.type));
+		return 0;
+	}
+	uint8_t swapped[16];
+	swap_words(dram_info, swapped);
+	const uint8_t *const ids[] = { da->storage.cid, dram_info, swapped };
+	for (uint32_t i = 0; i < t->described; i++) {
+		if (record_matches(&t->rec[i], ids, 3)) {
+			char id[2 * MTK_EMI_ID_MAX + 1];
+			hex_bytes(t->rec[i].id, t->rec[i].id_len, id, sizeof id);
+			mtk_info(da->ctx, "EMI: record %u of %u matches this device's flash id %s", i, t->count, id);
+			*pick = (int)i;
+			return 0;
+		}
+	}
+	return emi_no_match(da, t, da->storage.cid, pick);
+}
+
 /* Versions with a record-length exchange (da-legacy.md §4.5 table); for any
  * other version the payload follows the DA's 5A at once, no length either way. */
 static bool emi_has_dramlen(uint32_t ver)
@@ -220,7 +335,7 @@ static bool emi_has_dramlen(uint32_t ver)
 }
 
 /* What goes on the wire after ENABLE_DRAM depends on the EMI version. */
-static int emi_send_payload(struct mtk_da *da, const struct mtk_da_emi *emi, uint32_t ver)
+static int emi_send_payload(struct mtk_da *da, const struct mtk_da_emi *emi, uint32_t ver, int pick)
 {
 	uint32_t dramlen;
 	uint8_t tmp[16];
@@ -244,22 +359,46 @@ static int emi_send_payload(struct mtk_da *da, const struct mtk_da_emi *emi, uin
 		if ((rc = wr(da, tmp, 4, "EMI: total length")) < 0)
 			return rc;
 	}
-	if (ver == 0x0C || ver == 0x0D || ver == 0) {
-		if (dramlen < 4 || dramlen > emi->len)
+	if (ver == 0x0A || ver == 0x0B) {
+		/* The reference leaves open how much follows (mtkclient sends the
+		 * whole table); nothing tells the DA where it ends, and SP Flash
+		 * Tool's DL_GetDRAMSetting hands over one record for v06..v15, so
+		 * send the board's record alone. */
+		size_t at = (size_t)pick * emi->table->record_size;
+		if (dramlen != emi->table->record_size || at + dramlen > emi->len)
 			return mtk_fail(da->ctx, MTK_E_PROTO, "EMI: DA asks for 0x%x-byte records, the preloader's "
-					"settings are 0x%zx bytes", dramlen, emi->len);
+					"are 0x%x bytes", dramlen, emi->table->record_size);
+		return wr(da, emi->data + at, dramlen, "EMI: settings");
+	}
+	if (ver == 0x0C || ver == 0x0D || ver == 0) {
+		/* These DAs take one record.  mtkclient always sends record 0; we send
+		 * the board's own, as SP Flash Tool's DL_GetDRAMSetting (which takes
+		 * the flash ids) most likely does (§4.5). */
+		size_t at = emi->table && emi->table->record_size ? (size_t)pick * emi->table->record_size : 0;
+		if (dramlen < 4 || dramlen > emi->len - at)
+			return mtk_fail(da->ctx, MTK_E_PROTO, "EMI: DA asks for 0x%x-byte records, the preloader's "
+					"record %d leaves 0x%zx bytes", dramlen, pick, emi->len - at);
+		const uint8_t *rec = emi->data + at;
 		if (ver == 0) {
 			mtk_put_u32be(tmp, dramlen);
 			if ((rc = wr(da, tmp, 4, "EMI: length")) < 0)
 				return rc;
-			return wr(da, emi->data, dramlen, "EMI: settings");
+			return wr(da, rec, dramlen, "EMI: settings");
 		}
 		mtk_put_u32be(tmp, 0x100);
 		if ((rc = wr(da, tmp, 4, "EMI: settings")) < 0)
 			return rc;
-		return wr(da, emi->data + 4, dramlen - 4, "EMI: settings");
+		return wr(da, rec + 4, dramlen - 4, "EMI: settings");
 	}
 	return wr(da, emi->data, emi->len, "EMI: settings");
+}
+
+/* A legacy DA given settings that fit no memory part often just stops (§4.5). */
+static int dram_silent(struct mtk_da *da, int rc)
+{
+	return mtk_wrap(da->ctx, rc, "DRAM init failed: this preloader's EMI does not fit this board (the DA "
+			"stopped answering after the DRAM settings, as a DA does when none of them fits); nothing "
+			"was written");
 }
 
 static int emi_apply(struct mtk_da *da, uint32_t ver)
@@ -267,11 +406,17 @@ static int emi_apply(struct mtk_da *da, uint32_t ver)
 	uint8_t b[16];
 	uint32_t ret;
 	int rc;
-	if ((rc = rd(da, b, 2, T_STAGE2, "EMI: checksum")) < 0)
+	if ((rc = rd(da, b, 2, T_STAGE2, "EMI: checksum")) == MTK_E_TIMEOUT)
+		return dram_silent(da, rc);
+	if (rc < 0)
 		return rc;
 	mtk_put_u32be(b + 1, 0x80000001); /* "apply the DRAM settings" */
 	b[0] = LEGACY_ACK;
-	if ((rc = wr(da, b, 5, "EMI: apply")) < 0 || (rc = rd_u32(da, &ret, T_STAGE2, "DRAM init")) < 0)
+	if ((rc = wr(da, b, 5, "EMI: apply")) < 0)
+		return rc;
+	if ((rc = rd_u32(da, &ret, T_STAGE2, "DRAM init")) == MTK_E_TIMEOUT)
+		return dram_silent(da, rc);
+	if (rc < 0)
 		return rc;
 	if (ret != 0)
 		return mtk_fail(da->ctx, MTK_E_STATUS, "DRAM init failed with status 0x%x%s: the preloader's EMI "
@@ -292,7 +437,9 @@ static int emi_apply(struct mtk_da *da, uint32_t ver)
 
 static int emi_exchange(struct mtk_da *da, const struct mtk_da_emi *emi)
 {
-	int rc = emi_preamble(da);
+	uint8_t dram_info[16];
+	int pick;
+	int rc = emi_preamble(da, dram_info);
 	if (rc < 0)
 		return rc;
 	if (!emi || !emi->data || emi->len == 0) {
@@ -301,6 +448,8 @@ static int emi_exchange(struct mtk_da *da, const struct mtk_da_emi *emi)
 				"the firmware package's preloader (--preloader FILE) so its EMI settings can be sent; "
 				"nothing was written");
 	}
+	if ((rc = emi_check_fits(da, emi->table, dram_info, &pick)) < 0)
+		return rc;
 	uint32_t ver = emi->version ? emi->version : 0xFFFFFFFFu;
 	uint8_t cmd[5] = { LEGACY_CMD_ENABLE_DRAM };
 	mtk_put_u32be(cmd + 1, ver);
@@ -312,7 +461,7 @@ static int emi_exchange(struct mtk_da *da, const struct mtk_da_emi *emi)
 	if (b != LEGACY_ACK)
 		return mtk_fail(da->ctx, MTK_E_STATUS, "the DA refused EMI settings version %u (answer 0x%02x)",
 				emi->version, b);
-	if ((rc = emi_send_payload(da, emi, emi->version)) < 0)
+	if ((rc = emi_send_payload(da, emi, emi->version, pick)) < 0)
 		return rc;
 	return emi_apply(da, emi->version);
 }

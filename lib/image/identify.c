@@ -11,7 +11,7 @@
 
 const char *mtk_file_kind_name(enum mtk_file_kind k)
 {
-	static const char *const names[] = {"unknown", "preloader", "boot", "sparse", "da", "scatter"};
+	static const char *const names[] = {"unknown", "preloader", "boot", "sparse", "da", "scatter", "emi"};
 	return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "unknown";
 }
 
@@ -87,6 +87,8 @@ enum mtk_file_kind mtk_identify_buf(const uint8_t *buf, size_t len)
 		return MTK_FILE_DA;
 	if (is_preloader_head(buf, len))
 		return MTK_FILE_PRELOADER;
+	if (mtk_is_emi_block(buf, len))
+		return MTK_FILE_EMI;
 	if (is_scatter_head(buf, len))
 		return MTK_FILE_SCATTER;
 	return MTK_FILE_UNKNOWN;

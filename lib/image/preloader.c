@@ -18,6 +18,7 @@
 #define FILE_INFO_SIZE   0x38u
 #define BLOADER_TAG      "MTK_BLOADER_INFO_v"
 #define BLOADER_NAME_OFF 0x1Bu
+#define BLOADER_HDR      0x70u /* header up to the first record (§4.5.1) */
 #define EMI_TAG          "MTK_BIN"
 #define EMI_RETRY_STEP   0x800u /* mtkclient: a zero length word means "look 0x800 earlier" */
 
@@ -196,6 +197,78 @@ static const uint8_t *find_tag(const uint8_t *hay, size_t n, const char *tag)
 	return NULL;
 }
 
+/* Where a record keeps its type, id length and id, per MTK_BLOADER_INFO
+ * version (formats.md §4.5.2).  The one table to correct when a sample shows
+ * another layout. */
+struct emi_layout {
+	uint8_t type_off, id_off, id_max;
+	uint8_t idlen_off; /* NO_IDLEN: fixed by storage class (v08) */
+	uint8_t min_size;  /* a record smaller than this cannot hold those fields */
+};
+#define NO_IDLEN 0xFFu
+static const struct emi_layout layout_standard = {0x04, 0x10, 16, 0x08, 0x20};
+static const struct emi_layout layout_v08 = {0x00, 0x04, 12, NO_IDLEN, 0x10};
+static const struct emi_layout layout_v11 = {0x00, 0x04, 16, 0x14, 0x18};
+static const struct emi_layout layout_v49 = {0x00, 0x08, 16, 0x04, 0x18};
+
+static const struct emi_layout *emi_layout_for(uint32_t version)
+{
+	if (version == 8)
+		return &layout_v08;
+	if (version == 11 || version == 14)
+		return &layout_v11;
+	/* v49 and v52 are verified; v50/v51 lie between them and are assumed alike [inferred]. */
+	if (version >= 49 && version <= 52)
+		return &layout_v49;
+	return &layout_standard;
+}
+
+/* v08 has no length field: the SDK's fixed eMMC and NAND id lengths. */
+static uint32_t v08_id_len(uint32_t type)
+{
+	unsigned c = mtk_emi_class_of(type);
+	return c == MTK_EMI_EMMC_MCP ? 9 : c == MTK_EMI_NAND_MCP ? 5 : 0;
+}
+
+static int describe_record(const uint8_t *rec, const struct emi_layout *lay, struct mtk_emi_record *out)
+{
+	memset(out, 0, sizeof *out);
+	out->type = mtk_get_u32le(rec + lay->type_off);
+	uint32_t n = lay->idlen_off == NO_IDLEN ? v08_id_len(out->type) : mtk_get_u32le(rec + lay->idlen_off);
+	if (n > lay->id_max)
+		return -1;
+	out->id_len = (uint8_t)n;
+	memcpy(out->id, rec + lay->id_off, n);
+	return 0;
+}
+
+static void describe_records(const uint8_t *block, struct mtk_preloader_info *out)
+{
+	struct mtk_emi_table *t = &out->emi_table;
+	const struct emi_layout *lay = emi_layout_for(t->version);
+	if (!t->record_size) {
+		snprintf(t->layout_note, sizeof t->layout_note,
+		         "0x%zx bytes of records do not divide into %u records", out->emi_len, t->count);
+		return;
+	}
+	if (t->record_size < lay->min_size) {
+		snprintf(t->layout_note, sizeof t->layout_note,
+		         "0x%x-byte records are too small for the v%02u layout", t->record_size, t->version);
+		return;
+	}
+	uint32_t n = t->count < MTK_EMI_MAX_RECORDS ? t->count : MTK_EMI_MAX_RECORDS;
+	for (uint32_t i = 0; i < n; i++) {
+		const uint8_t *rec = out->emi + (size_t)i * t->record_size;
+		if (describe_record(rec, lay, &t->rec[i]) < 0) {
+			snprintf(t->layout_note, sizeof t->layout_note,
+			         "record %u at block offset 0x%zx: id_length 0x%x exceeds %u", i,
+			         (size_t)(rec - block), mtk_get_u32le(rec + lay->idlen_off), lay->id_max);
+			return;
+		}
+	}
+	t->described = n;
+}
+
 static void take_emi(const uint8_t *block, size_t len, struct mtk_preloader_info *out)
 {
 	const uint8_t *m = len > BLOADER_NAME_OFF
@@ -208,6 +281,31 @@ static void take_emi(const uint8_t *block, size_t len, struct mtk_preloader_info
 	out->emi_len = (size_t)(block + len - out->emi);
 	if (out->emi_count && out->emi_len % out->emi_count == 0)
 		out->emi_record_size = (uint32_t)(out->emi_len / out->emi_count);
+	out->emi_table.count = out->emi_count;
+	out->emi_table.record_size = out->emi_record_size;
+	describe_records(block, out);
+}
+
+/* "MTK_BLOADER_INFO_vNN" -> NN, or -1. */
+static int bloader_version(const uint8_t *block, size_t len)
+{
+	size_t k = strlen(BLOADER_TAG);
+	if (len < k + 2 || memcmp(block, BLOADER_TAG, k) != 0)
+		return -1;
+	const uint8_t *t = block + k;
+	if (t[0] < '0' || t[0] > '9' || t[1] < '0' || t[1] > '9')
+		return -1;
+	return (t[0] - '0') * 10 + (t[1] - '0');
+}
+
+/* One MTK_BLOADER_INFO block of l bytes (without its length word), §4.5.1. */
+static void take_bloader_block(const uint8_t *block, size_t l, struct mtk_preloader_info *out)
+{
+	out->bloader_info_version = (uint32_t)bloader_version(block, l);
+	out->emi_table.version = out->bloader_info_version;
+	out->bloader_info_len = (uint32_t)l;
+	take_name(block, l, out);
+	take_emi(block, l, out);
 }
 
 /* The block sits just before the signature, its length in the last u32 before it (§4.5). */
@@ -226,16 +324,73 @@ static void find_bloader_info(const uint8_t *buf, struct mtk_preloader_info *out
 		if (l < sizeof BLOADER_TAG + 1 || l > code_end - 4 - code_start)
 			return;
 		const uint8_t *block = buf + code_end - 4 - l;
-		const char *t = (const char *)block + strlen(BLOADER_TAG);
-		if (memcmp(block, BLOADER_TAG, strlen(BLOADER_TAG)) != 0 || t[0] < '0' || t[0] > '9' ||
-		    t[1] < '0' || t[1] > '9')
-			return;
-		out->bloader_info_version = (uint32_t)((t[0] - '0') * 10 + (t[1] - '0'));
-		out->bloader_info_len = l;
-		take_name(block, l, out);
-		take_emi(block, l, out);
+		if (bloader_version(block, l) >= 0)
+			take_bloader_block(block, l, out);
 		return;
 	}
+}
+
+bool mtk_is_emi_block(const uint8_t *buf, size_t len)
+{
+	return bloader_version(buf, len) >= 0;
+}
+
+/* mtkclient's files drop the trailing length word, MediaTek's block keeps it:
+ * the word is there when the last u32 counts exactly the bytes before it. */
+static size_t bare_block_len(const uint8_t *buf, size_t len)
+{
+	if (len >= BLOADER_HDR + 4 && mtk_get_u32le(buf + len - 4) == len - 4)
+		return len - 4;
+	return len;
+}
+
+int mtk_emi_block_parse(mtk_ctx *ctx, const uint8_t *buf, size_t len, struct mtk_preloader_info *out)
+{
+	memset(out, 0, sizeof *out);
+	if (!mtk_is_emi_block(buf, len))
+		return mtk_fail(ctx, MTK_E_PARSE, "EMI block: offset 0: no \"%sNN\" marker", BLOADER_TAG);
+	if (len < BLOADER_HDR)
+		return mtk_fail(ctx, MTK_E_PARSE, "EMI block: %zu bytes, shorter than its 0x%x-byte header", len,
+		                BLOADER_HDR);
+	out->bare_emi = true;
+	take_bloader_block(buf, bare_block_len(buf, len), out);
+	if (!out->emi)
+		return mtk_fail(ctx, MTK_E_PARSE, "EMI block: no \"%s\" record header after offset 0x%x",
+		                EMI_TAG, BLOADER_NAME_OFF);
+	return 0;
+}
+
+int mtk_preloader_or_emi_parse(mtk_ctx *ctx, const uint8_t *buf, size_t len, struct mtk_preloader_info *out)
+{
+	if (mtk_is_emi_block(buf, len))
+		return mtk_emi_block_parse(ctx, buf, len, out);
+	return mtk_preloader_parse(ctx, buf, len, out);
+}
+
+const char *mtk_emi_class_name(unsigned cls)
+{
+	switch (cls) {
+	case MTK_EMI_DISCRETE:
+		return "discrete";
+	case MTK_EMI_NAND_MCP:
+		return "nand-mcp";
+	case MTK_EMI_EMMC_MCP:
+		return "emmc-mcp";
+	case MTK_EMI_UFS_MCP:
+		return "ufs-mcp";
+	case MTK_EMI_TABLET:
+		return "tablet";
+	default:
+		return "?";
+	}
+}
+
+const char *mtk_emi_dram_name(uint32_t type)
+{
+	static const char *const names[] = {"none",    "DDR1",   "LPDDR2",  "LPDDR3",
+	                                    "PCDDR3",  "LPDDR4", "LPDDR4X", "LPDDR4P"};
+	unsigned t = type & 0xFu;
+	return t < sizeof names / sizeof names[0] ? names[t] : "?";
 }
 
 int mtk_preloader_parse(mtk_ctx *ctx, const uint8_t *buf, size_t len, struct mtk_preloader_info *out)
@@ -295,6 +450,7 @@ int mtk_preloader_da_emi(mtk_ctx *ctx, const struct mtk_preloader_info *pl, stru
 	out->data = pl->emi;
 	out->len = pl->emi_len;
 	out->version = pl->bloader_info_version;
+	out->table = &pl->emi_table;
 	/* Given the whole bloader-info block, send from MTK_BIN + 0x0C (§7.5). */
 	if (pl->emi_len > sizeof info_tag && memcmp(pl->emi, info_tag, sizeof info_tag - 1) == 0) {
 		if (!out->version) {

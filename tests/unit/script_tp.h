@@ -15,7 +15,7 @@
 #include "mtkflash/transport.h"
 
 struct script_step {
-	char dir; /* 'H' host writes, 'D' device answers */
+	char dir; /* 'H' host writes, 'D' device answers, 'T' device silent (the read times out) */
 	uint8_t *bytes;
 	size_t len;
 };
@@ -94,6 +94,10 @@ static inline int sc_read(struct mtk_transport *t, uint8_t *buf, size_t len, int
 	if (s->cur == s->n)
 		return MTK_E_DISCONNECTED;
 	struct script_step *st = &s->steps[s->cur];
+	if (st->dir == 'T') { /* the device stays silent: this read times out */
+		s->cur++;
+		return MTK_E_TIMEOUT;
+	}
 	if (st->dir != 'D') {
 		sc_fail(s, "host reads while the script expects it to write", 0);
 		return MTK_E_TIMEOUT;

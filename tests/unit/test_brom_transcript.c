@@ -348,7 +348,7 @@ static void test_get_bl_ver_and_version(void **state)
 	H(f->s, "fe");
 	D(f->s, "03");
 	H(f->s, "fe");
-	D(f->s, "00");
+	D(f->s, "5a");
 	assert_int_equal(mtk_brom_get_bl_ver(&f->b, &v), 0);
 	assert_int_equal(v, 0xFE);
 	assert_int_equal(f->b.info.mode, MTK_MODE_BROM);
@@ -628,6 +628,139 @@ static void test_send_da_odd_length_padded(void **state)
 	H(f->s, "11 22 33 44 55 00");
 	D(f->s, "6677 0000");
 	assert_int_equal(mtk_brom_send_da(&f->b, 0x200000, da, sizeof da, 0), 0);
+	assert_script_done(f->s);
+}
+
+/* ---- replies mtkclient accepts (issue 7 item 5): accepted with a warning ---- */
+
+static void keep_warning(void *user, enum mtk_log_level level, const char *msg)
+{
+	if (level == MTK_LOG_WARN)
+		snprintf(user, 256, "%s", msg);
+}
+
+static void warn_into(struct fixture *f, char warned[256])
+{
+	warned[0] = '\0';
+	mtk_ctx_set_log(f->ctx, keep_warning, warned, MTK_LOG_WARN);
+}
+
+static void test_tolerate_hw_code_word2(void **state)
+{
+	struct fixture *f = *state;
+	char warned[256];
+	warn_into(f, warned);
+	uint16_t hw;
+	H(f->s, "fd");
+	D(f->s, "fd 0321 ca00");
+	assert_int_equal(mtk_brom_get_hw_code(&f->b, &hw), 0);
+	assert_int_equal(hw, 0x0321);
+	assert_non_null(strstr(warned, "GET_HW_CODE: second word 0xca00"));
+	assert_script_done(f->s);
+}
+
+/* A BROM without GET_TARGET_CONFIG echoes it and stops (§3.23), or answers
+ * another byte: flags off, said so, and the link stays in step. */
+static void test_tolerate_target_config_unsupported(void **state)
+{
+	struct fixture *f = *state;
+	char warned[256];
+	warn_into(f, warned);
+	uint32_t cfg = 0xFFFFFFFF;
+	uint16_t hw;
+	H(f->s, "d8");
+	D(f->s, "d8");
+	H(f->s, "fd");
+	D(f->s, "fd 6572 0000");
+	assert_int_equal(mtk_brom_get_target_config(&f->b, &cfg), 0);
+	assert_int_equal(cfg, 0);
+	assert_non_null(strstr(warned, "not supported by this device (echo only, no configuration): assuming SBC, "
+				       "SLA and DAA off"));
+	assert_int_equal(mtk_brom_get_hw_code(&f->b, &hw), 0);
+	assert_int_equal(hw, 0x6572);
+	H(f->s, "d8");
+	D(f->s, "00");
+	cfg = 7;
+	assert_int_equal(mtk_brom_get_target_config(&f->b, &cfg), 0);
+	assert_int_equal(cfg, 0);
+	assert_non_null(strstr(warned, "answered 0x00 instead of the echo"));
+	/* a status up to 0xFF is success to mtkclient; above, a refusal */
+	H(f->s, "d8");
+	D(f->s, "d8 00000005 0007");
+	assert_int_equal(mtk_brom_get_target_config(&f->b, &cfg), 0);
+	assert_int_equal(cfg, 5);
+	assert_non_null(strstr(warned, "status 0x0007"));
+	H(f->s, "d8");
+	D(f->s, "d8 00000005 1d0d");
+	assert_int_equal(mtk_brom_get_target_config(&f->b, &cfg), MTK_E_SECURITY);
+	assert_script_done(f->s);
+}
+
+static void test_tolerate_bl_ver_unlisted(void **state)
+{
+	struct fixture *f = *state;
+	char warned[256];
+	warn_into(f, warned);
+	uint8_t v;
+	H(f->s, "fe");
+	D(f->s, "04");
+	H(f->s, "fe");
+	D(f->s, "00");
+	assert_int_equal(mtk_brom_get_bl_ver(&f->b, &v), 0);
+	assert_int_equal(v, 4);
+	assert_int_equal(f->b.info.mode, MTK_MODE_PRELOADER);
+	assert_non_null(strstr(warned, "preloader version 4 is not one the reference lists"));
+	assert_int_equal(mtk_brom_get_bl_ver(&f->b, &v), 0);
+	assert_int_equal(v, 0);
+	assert_script_done(f->s);
+}
+
+static void script_write32(struct script *s, const char *status1, const char *status2)
+{
+	H(s, "d4");
+	D(s, "d4");
+	H(s, "10007000");
+	D(s, "10007000");
+	H(s, "00000001");
+	D(s, "00000001");
+	D(s, status1);
+	if (status2) {
+		H(s, "22000000");
+		D(s, "22000000");
+		D(s, status2);
+	}
+}
+
+static void test_tolerate_write32_status(void **state)
+{
+	struct fixture *f = *state;
+	char warned[256];
+	warn_into(f, warned);
+	uint32_t val = 0x22000000;
+	script_write32(f->s, "0003", "0001");
+	script_write32(f->s, "0002", "0000");
+	script_write32(f->s, "0004", NULL);
+	assert_int_equal(mtk_brom_write32(&f->b, 0x10007000, &val, 1), 0);
+	assert_non_null(strstr(warned, "WRITE32: the first status 0x0003 accepted"));
+	assert_int_equal(mtk_brom_write32(&f->b, 0x10007000, &val, 1), 0);
+	assert_int_equal(mtk_brom_write32(&f->b, 0x10007000, &val, 1), MTK_E_STATUS);
+	assert_script_done(f->s);
+}
+
+static void test_tolerate_send_da(void **state)
+{
+	struct fixture *f = *state;
+	char warned[256];
+	warn_into(f, warned);
+	uint8_t da[DA_LEN];
+	fill_lcg(da, sizeof da, 0x6765);
+	/* status1 0x0005 goes ahead; the device's checksum 0 means "not computed" */
+	script_send_da_header(f->s, "00000500");
+	D(f->s, "0005");
+	add_step(f->s, STEP_HOST, da, sizeof da);
+	D(f->s, "0000 0000");
+	assert_int_equal(mtk_brom_send_da(&f->b, 0x200000, da, sizeof da, 0x100), 0);
+	assert_non_null(strstr(warned, "checksum 0 (not computed); ours is 0xa123"));
 	assert_script_done(f->s);
 }
 
@@ -1004,7 +1137,8 @@ int main(void)
 		T(test_disable_watchdog_per_chip),
 		T(test_send_da),
 		T(test_send_da_odd_length_padded),
-		T(test_send_da_checksum_mismatch),
+		T(test_send_da_checksum_mismatch), T(test_tolerate_hw_code_word2), T(test_tolerate_target_config_unsupported),
+		T(test_tolerate_bl_ver_unlisted), T(test_tolerate_write32_status), T(test_tolerate_send_da),
 		T(test_send_da_sla_required),
 		T(test_send_da_signature_rejected),
 		T(test_send_da_bad_arguments),

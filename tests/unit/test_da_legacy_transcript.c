@@ -440,6 +440,19 @@ static void test_finish_without_mode_ack(void **state)
 	assert_int_equal(mtk_da_finish(&f->da, MTK_FINISH_NORMAL), 0);
 }
 
+/* An EMI table whose record 0 is an eMMC MCP part with this 9-byte flash id. */
+static struct mtk_emi_table emmc_table(uint32_t count, uint32_t record_size, const char *id_hex)
+{
+	struct mtk_emi_table t = { .count = count, .record_size = record_size, .described = count };
+	t.rec[0].type = 0x0203; /* eMMC MCP, LPDDR3 */
+	t.rec[0].id_len = 9;
+	for (int i = 0; i < 9; i++)
+		sscanf(id_hex + 2 * i, "%2hhx", &t.rec[0].id[i]);
+	for (uint32_t i = 1; i < count; i++)
+		t.rec[i] = (struct mtk_emi_record){ .type = 0x0203, .id_len = 9, .id = { 0x15, 0x01, 0x00 } };
+	return t;
+}
+
 /* Result 0xBC3: the EMI v0x15 exchange of §4.5's transcript, two 0xBC-byte records. */
 static void test_emi_upload(void **state)
 {
@@ -473,7 +486,8 @@ static void test_emi_upload(void **state)
 	dev_report(s, 0x400000, 0x1D2000000ull);
 	sc_hex(s, 'H', "72");
 	sc_hex(s, 'D', "5A 01");
-	struct mtk_da_emi e = { emi, sizeof emi, 0x15 };
+	struct mtk_emi_table t = emmc_table(2, 0xBC, "90014A484147346504");
+	struct mtk_da_emi e = { emi, sizeof emi, 0x15, &t };
 	assert_script_ok(f, mtk_da_legacy_start(&f->da, &e));
 	assert_true(sc_done(&f->sc));
 	assert_true(f->da.storage.dram_configured_by_host);
@@ -501,11 +515,94 @@ static void test_emi_other_version(void **state)
 	sc_hex(s, 'D', "1234");
 	sc_hex(s, 'H', "5A 80000001");
 	sc_hex(s, 'D', "00000BBA");
-	struct mtk_da_emi e = { emi, sizeof emi, 0x18 };
+	struct mtk_emi_table t = emmc_table(1, 0xC0, "90014A484147346504");
+	struct mtk_da_emi e = { emi, sizeof emi, 0x18, &t };
 	int rc = mtk_da_legacy_start(&f->da, &e);
 	assert_int_equal(rc, MTK_E_STATUS);
 	assert_null(strstr(f->sc.failure, "host"));
 	assert_non_null(strstr(mtk_ctx_error(f->ctx), "DRAM init failed with status 0xbba"));
+	assert_true(sc_done(&f->sc));
+}
+
+/* Up to the DRAM info of §4.5 on an MT6735 whose eMMC CID starts 90014A4841473465 04. */
+static void script_to_dram_info(struct script *s)
+{
+	sc_hex(s, 'D', "C0 00000BC4 0000 00000000 90014A48 41473465 04123456 78A12300");
+	sc_hex(s, 'H', "5A");
+	sc_hex(s, 'D', "04 01 00");
+	sc_hex(s, 'H', "05 FE 0008 00 7007FFFF 01 00000000 01 01 02 00");
+	sc_hex(s, 'D', "00000BC3 00000000 90014A48414734650412345678A12300 00000BC4 0000");
+}
+
+/* Only MCP records, none naming this eMMC: refused before ENABLE_DRAM, with
+ * the device's id and the ids the preloader supports. */
+static void test_emi_mismatch_refused(void **state)
+{
+	struct fx *f = *state;
+	f->da.brom.info.hw_code = 0x0321;
+	script_to_dram_info(&f->sc);
+	uint8_t emi[2 * 0xBC] = { 0 };
+	struct mtk_emi_table t = emmc_table(2, 0xBC, "150100514536334d42");
+	struct mtk_da_emi e = { emi, sizeof emi, 0x14, &t };
+	assert_int_equal(mtk_da_legacy_start(&f->da, &e), MTK_E_POLICY);
+	const char *msg = mtk_ctx_error(f->ctx);
+	assert_non_null(strstr(msg, "do not fit this board"));
+	assert_non_null(strstr(msg, "90014a484147346504"));
+	assert_non_null(strstr(msg, "150100514536334d42, 150100"));
+	assert_non_null(strstr(msg, "nothing was sent"));
+	assert_true(sc_done(&f->sc)); /* not one byte after the DRAM info */
+}
+
+/* A discrete-DRAM table cannot be checked from the host: it is sent, and the
+ * log says why it was not checked. */
+static void test_emi_discrete_unchecked(void **state)
+{
+	struct fx *f = *state;
+	struct script *s = &f->sc;
+	f->da.brom.info.hw_code = 0x0321;
+	script_to_dram_info(s);
+	uint8_t emi[0xBC];
+	memset(emi, 0x77, sizeof emi);
+	struct mtk_emi_table t = { .version = 0x14, .count = 1, .record_size = 0xBC, .described = 1 };
+	t.rec[0].type = 0x0003; /* discrete LPDDR3 */
+	sc_hex(s, 'H', "E8 00000014");
+	sc_hex(s, 'D', "5A 000000BC");
+	sc_hex(s, 'H', "5A 000000BC");
+	sc_add(s, 'H', emi, sizeof emi);
+	sc_hex(s, 'D', "1234");
+	sc_hex(s, 'H', "5A 80000001");
+	sc_hex(s, 'T', "");
+	struct mtk_da_emi e = { emi, sizeof emi, 0x14, &t };
+	int rc = mtk_da_legacy_start(&f->da, &e);
+	/* ... and a DA that then stops answering is a DRAM init failure, not a hang */
+	assert_int_equal(rc, MTK_E_TIMEOUT);
+	assert_non_null(strstr(mtk_ctx_error(f->ctx), "DRAM init failed: this preloader's EMI does not fit"));
+	assert_true(sc_done(&f->sc));
+}
+
+/* emiver 0x0D takes one record: the board's (record 1 here), not record 0 as mtkclient sends. */
+static void test_emi_one_record_is_the_boards(void **state)
+{
+	struct fx *f = *state;
+	struct script *s = &f->sc;
+	f->da.brom.info.hw_code = 0x0321;
+	script_to_dram_info(s);
+	uint8_t emi[2 * 0xBC];
+	for (size_t i = 0; i < sizeof emi; i++)
+		emi[i] = (uint8_t)i;
+	struct mtk_emi_table t = emmc_table(2, 0xBC, "150100514536334d42");
+	t.rec[1] = t.rec[0];
+	memcpy(t.rec[1].id, "\x90\x01\x4a\x48\x41\x47\x34\x65\x04", 9);
+	sc_hex(s, 'H', "E8 0000000D");
+	sc_hex(s, 'D', "5A 000000BC");
+	sc_hex(s, 'H', "5A 00000100");
+	sc_add(s, 'H', emi + 0xBC + 4, 0xBC - 4);
+	sc_hex(s, 'D', "1234");
+	sc_hex(s, 'H', "5A 80000001");
+	sc_hex(s, 'D', "00000BBA");
+	struct mtk_da_emi e = { emi, sizeof emi, 0x0D, &t };
+	assert_int_equal(mtk_da_legacy_start(&f->da, &e), MTK_E_STATUS);
+	assert_string_equal(f->sc.failure, "");
 	assert_true(sc_done(&f->sc));
 }
 
@@ -570,6 +667,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_finish_without_mode_ack, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_emi_upload, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_emi_missing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_emi_mismatch_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_emi_discrete_unchecked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_emi_one_record_is_the_boards, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_range_refused_before_sending, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_erase_refused, setup, teardown),

@@ -245,10 +245,16 @@ static void test_select_rules(void **state)
 	/* A newer device takes the first entry that fits... */
 	assert_int_equal(mtk_dafile_select(NULL, &d, "t.bin", chip("MT6753"), 0, 0xCB00, 0, &ch), 0);
 	assert_ptr_equal(ch.entry, &d.entries[1]);
-	/* ...unless a later one matches its hw_sub_code exactly. */
+	/* ...even when a later one matches its hw_sub_code exactly: the first
+	 * eligible entry wins (§1.5); the sub code is only reported. */
 	d.entries[2].hw_sub_code = 0x8A00;
 	assert_int_equal(mtk_dafile_select(NULL, &d, "t.bin", chip("MT6753"), 0x8A00, 0xCB00, 0, &ch), 0);
-	assert_ptr_equal(ch.entry, &d.entries[2]);
+	assert_ptr_equal(ch.entry, &d.entries[1]);
+	assert_int_equal(ch.index, 1);
+	if (!strstr(ch.why, "DA entry 1 of 3 in t.bin (hw_code 0x6735 hw_ver 0xcb00") ||
+	    !strstr(ch.why, "first for MT6753 not newer than the device (hw_ver 0xcb00 sw_ver 0x0000 sub 0x8a00)") ||
+	    !strstr(ch.why, "legacy protocol"))
+		fail_msg("why: %s", ch.why);
 
 	/* Too old a device for every entry. */
 	mtk_ctx *ctx = mtk_ctx_new();
@@ -274,6 +280,60 @@ static void test_select_rules(void **state)
 	assert_int_equal(ch.family, MTK_DA_XML);
 	mtk_dafile_free(&d);
 	free(f);
+}
+
+static void keep_log(void *user, enum mtk_log_level level, const char *msg)
+{
+	if (level <= MTK_LOG_WARN)
+		snprintf(user, 512, "%s", msg);
+}
+
+/* MT65xx entries (MT6580 aside) come from an "mt6590" file (§1.5); from
+ * another file the only entry is still used, with a warning. */
+static void test_select_mt6590_rule(void **state)
+{
+	(void)state;
+	static const struct tent t[] = { LEGACY3(0x6572, 0xCA00, 0), LEGACY3(0x6580, 0xCA00, 0) };
+	size_t len;
+	uint8_t *f = build(t, 2, MTK_DA_ENTRY_NEW, "d", &len);
+	struct mtk_dafile d;
+	struct mtk_da_choice ch;
+	char warned[512] = "";
+	mtk_ctx *ctx = mtk_ctx_new();
+	mtk_ctx_set_log(ctx, keep_log, warned, MTK_LOG_INFO);
+	assert_int_equal(mtk_dafile_parse(NULL, f, len, "t.bin", &d), 0);
+	assert_int_equal(mtk_dafile_select(ctx, &d, "/x/MTK_AllInOne_DA_mt6590.bin", chip("MT6572"), 0, 0xCA00, 0,
+					   &ch), 0);
+	assert_ptr_equal(ch.entry, &d.entries[0]);
+	assert_string_equal(warned, "");
+	assert_int_equal(mtk_dafile_select(ctx, &d, "/x/MTK_AllInOne_DA.bin", chip("MT6572"), 0, 0xCA00, 0, &ch), 0);
+	assert_ptr_equal(ch.entry, &d.entries[0]);
+	assert_non_null(strstr(warned, "lacks \"mt6590\""));
+	warned[0] = '\0';
+	assert_int_equal(mtk_dafile_select(ctx, &d, "/x/MTK_AllInOne_DA.bin", chip("MT6580"), 0, 0xCA00, 0, &ch), 0);
+	assert_ptr_equal(ch.entry, &d.entries[1]);
+	assert_string_equal(warned, "");
+	mtk_dafile_free(&d);
+	free(f);
+	mtk_ctx_free(ctx);
+}
+
+/* A V6 (XML) file cannot serve a legacy chip. */
+static void test_select_family(void **state)
+{
+	(void)state;
+	struct tent x = LEGACY3(0x6735, 0xCA00, 0);
+	size_t len;
+	uint8_t *f = build(&x, 1, MTK_DA_ENTRY_NEW, "MTK_DA_v6 test", &len);
+	struct mtk_dafile d;
+	struct mtk_da_choice ch;
+	mtk_ctx *ctx = mtk_ctx_new();
+	assert_int_equal(mtk_dafile_parse(NULL, f, len, "v6.bin", &d), 0);
+	assert_int_equal(mtk_dafile_select(ctx, &d, "v6.bin", chip("MT6737"), 0, 0xCA00, 0, &ch), MTK_E_NOTFOUND);
+	assert_non_null(strstr(mtk_ctx_error(ctx), "v6.bin is a V6 (XML protocol) DA; MT6737 takes a legacy DA"));
+	mtk_dafile_free(&d);
+	free(f);
+	mtk_ctx_free(ctx);
 }
 
 /* ---- the synthetic file the build makes (docs/da-synthetic.md) ---------- */
@@ -356,7 +416,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_new_layout),    cmocka_unit_test(test_old_layout),
 		cmocka_unit_test(test_iot_entry),     cmocka_unit_test(test_hostile),
-		cmocka_unit_test(test_select_rules),  cmocka_unit_test(test_synthetic_file),
+		cmocka_unit_test(test_select_rules), cmocka_unit_test(test_select_mt6590_rule),
+		cmocka_unit_test(test_select_family),  cmocka_unit_test(test_synthetic_file),
 		cmocka_unit_test(test_load_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

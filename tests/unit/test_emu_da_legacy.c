@@ -513,8 +513,10 @@ static struct rig *mt6735_emi(const uint8_t emi[0x178], uint8_t cid[16], uint32_
 	get(r, b, 2);
 	assert_int_equal(mtk_get_u16be(b), mtk_sum16_update(0, emi, 0x178));
 	put_hex(r, "5A 80000001");
-	get(r, b, 4);
-	*result = mtk_get_u32be(b);
+	if (result) {
+		get(r, b, 4);
+		*result = mtk_get_u32be(b);
+	}
 	return r;
 }
 
@@ -554,6 +556,56 @@ static void test_emi_wrong_board(void **state)
 	assert_int_equal(result, 0xBBA);
 	assert_int_equal(get_some(r, b, 1, 300), 0);
 	assert_int_equal(rig_stop(r), 0);
+}
+
+/* No record names this board's eMMC and none is discrete (formats.md
+ * §4.5.3): the DA finds no settings and goes silent in DRAM init. */
+static void test_emi_no_record_silent(void **state)
+{
+	(void)state;
+	uint8_t emi[0x178], cid[16], b[4];
+	emu_board_emi_record(emu_profile_find("mt6580"), emi);
+	emu_board_emi_record(emu_profile_find("mt6572"), emi + 0xBC);
+	struct rig *r = mt6735_emi(emi, cid, NULL);
+	assert_int_equal(get_some(r, b, 1, 300), 0);
+	assert_int_equal(rig_stop(r), 0);
+}
+
+/* The board's flash id is CID[0:9] and its EMI record names it (type 0x0203
+ * eMMC MCP LPDDR3, id_length 9, ID at +0x10). */
+static void test_board_record_names_its_emmc(void **state)
+{
+	(void)state;
+	const struct emu_profile *p = emu_profile_find("mt6735");
+	uint8_t rec[EMU_EMI_RECORD_SIZE], id[EMU_FLASH_ID_LEN], cid[16];
+	emu_board_emi_record(p, rec);
+	emu_board_flash_id(p, id);
+	assert_memory_equal(id, "\x90\x01\x4a" "EM6735", 9);
+	assert_int_equal(mtk_get_u32le(rec + 4), 0x0203);
+	assert_int_equal(mtk_get_u32le(rec + 8), 9);
+	assert_memory_equal(rec + 0x10, id, 9);
+	emu_emmc_make_board_cid(cid, p, "seed");
+	assert_memory_equal(cid, id, 9);
+	emu_board_flash_id(emu_profile_find("mt6572"), id);
+	assert_memory_equal(id, "\x90\x01\x4a" "EM6572", 9);
+}
+
+/* "CHIP+QUIRK": the chip with a reply variant (profiles.c), same name and codes. */
+static void test_profile_variants(void **state)
+{
+	(void)state;
+	const struct emu_profile *base = emu_profile_find("mt6580");
+	const struct emu_profile *v = emu_profile_find("MT6580+bl-ver-4+send-da-checksum-0");
+	assert_non_null(v);
+	assert_ptr_not_equal(v, base);
+	assert_string_equal(v->name, "mt6580");
+	assert_int_equal(v->hw_code, base->hw_code);
+	assert_int_equal(v->quirks, EMU_Q_BL_VER_4 | EMU_Q_SEND_DA_CHK_ZERO);
+	assert_int_equal(base->quirks, 0);
+	assert_ptr_equal(emu_profile_find("mt6580+bl-ver-4+send-da-checksum-0"), v);
+	assert_null(emu_profile_find("mt6580+no-such-quirk"));
+	assert_null(emu_profile_find("mt6580+"));
+	assert_null(emu_profile_find("mt658+bl-ver-4"));
 }
 
 /* Fault write-protect: WRITE_DATA and FORMAT are refused at the header with
@@ -668,7 +720,8 @@ int main(void)
 	        cmocka_unit_test(test_mt6580_preloader_session), cmocka_unit_test(test_bad_requests),
 	        cmocka_unit_test(test_mt6735_brom_emi),          cmocka_unit_test(test_wrong_da),
 	        cmocka_unit_test(test_da_silent_fault),          cmocka_unit_test(test_mt6572_read_pmt),
-	        cmocka_unit_test(test_emi_wrong_board),          cmocka_unit_test(test_write_protect_fault),
+	        cmocka_unit_test(test_emi_wrong_board),          cmocka_unit_test(test_emi_no_record_silent),
+	        cmocka_unit_test(test_board_record_names_its_emmc), cmocka_unit_test(test_profile_variants),          cmocka_unit_test(test_write_protect_fault),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "core/bytes.h"
+#include "mtkflash/da.h"
 #include "mtkflash/imagefile.h"
 
 #define HDR_SIZE  0x300u
@@ -399,13 +400,171 @@ static void test_identify(void **state)
 	assert_string_equal(mtk_file_kind_name(MTK_FILE_SCATTER), "scatter");
 }
 
+/* ---- bare MTK_BLOADER_INFO blocks, record layouts per version (§4.5.2) ---- */
+
+struct rec_layout {
+	uint8_t type_off, idlen_off, id_off; /* idlen_off 0xFF: no length field (v08) */
+};
+static const struct rec_layout L_STD = {0x04, 0x08, 0x10}, L_V11 = {0x00, 0x14, 0x04},
+                               L_V49 = {0x00, 0x04, 0x08}, L_V08 = {0x00, 0xFF, 0x04};
+
+struct rec_spec {
+	uint32_t type;
+	const char *id; /* bytes (CIDs hold 0x00) */
+	size_t id_len;
+};
+#define ID(s) s, sizeof(s) - 1
+
+/* A block as MediaTek's emigen writes it (§4.5.1); returns its length. */
+static size_t emi_block(uint8_t *p, const char *tag, uint32_t S, const struct rec_layout *L,
+                        const struct rec_spec *r, uint32_t n, bool length_word)
+{
+	memset(p, 0, 0x70 + n * S + 4);
+	memcpy(p, tag, strlen(tag));
+	strcpy((char *)p + 0x1B, "preloader_up40_h405f_meo.bin");
+	memcpy(p + 0x58, "V116", 4);
+	memcpy(p + 0x5C, "\x22\x88\x44\x33\x90\x00\x70\x00", 8);
+	memcpy(p + 0x64, "MTK_BIN", 8);
+	mtk_put_u32le(p + 0x6C, n);
+	for (uint32_t i = 0; i < n; i++) {
+		uint8_t *rec = p + 0x70 + i * S;
+		for (uint32_t k = 0; k < S; k++)
+			rec[k] = (uint8_t)(0x40 + k); /* DRAM timings: anything */
+		size_t idl = r[i].id_len;
+		mtk_put_u32le(rec + L->type_off, r[i].type);
+		memset(rec + L->id_off, 0, L == &L_V08 ? 12 : 16);
+		memcpy(rec + L->id_off, r[i].id, idl);
+		if (L->idlen_off != 0xFF)
+			mtk_put_u32le(rec + L->idlen_off, (uint32_t)idl);
+	}
+	size_t len = 0x70 + n * S;
+	if (length_word) {
+		mtk_put_u32le(p + len, (uint32_t)len);
+		len += 4;
+	}
+	return len;
+}
+
+static void assert_record(const struct mtk_emi_record *r, uint32_t type, const char *id, size_t id_len)
+{
+	assert_int_equal(r->type, type);
+	assert_int_equal(r->id_len, id_len);
+	if (id_len)
+		assert_memory_equal(r->id, id, id_len);
+}
+
+static void test_emi_block_v11(void **state)
+{
+	(void)state;
+	static uint8_t b[0x70 + 2 * 0xA8 + 4];
+	const struct rec_spec r[] = {{0x0202, ID("\x15\x01\x00MKB4D")}, {0x0202, ID("\x90\x01\x4aH8G2e")}};
+	/* mtkclient's files: no length word */
+	size_t len = emi_block(b, "MTK_BLOADER_INFO_v11", 0xA8, &L_V11, r, 2, false);
+	struct mtk_preloader_info p;
+	assert_int_equal(mtk_identify_buf(b, len), MTK_FILE_EMI);
+	assert_string_equal(mtk_file_kind_name(MTK_FILE_EMI), "emi");
+	assert_int_equal(mtk_preloader_or_emi_parse(NULL, b, len, &p), 0);
+	assert_true(p.bare_emi);
+	assert_int_equal(p.bloader_info_version, 11);
+	assert_string_equal(p.name, "preloader_up40_h405f_meo.bin");
+	assert_string_equal(p.board, "up40_h405f_meo");
+	assert_int_equal(p.emi_table.record_size, 0xA8);
+	assert_int_equal(p.emi_table.described, 2);
+	assert_string_equal(p.emi_table.layout_note, "");
+	assert_record(&p.emi_table.rec[0], 0x0202, ID("\x15\x01\x00MKB4D"));
+	assert_record(&p.emi_table.rec[1], 0x0202, ID("\x90\x01\x4aH8G2e"));
+	/* MediaTek's own block keeps the length word: same result */
+	len = emi_block(b, "MTK_BLOADER_INFO_v11", 0xA8, &L_V11, r, 2, true);
+	assert_int_equal(mtk_emi_block_parse(NULL, b, len, &p), 0);
+	assert_int_equal(p.emi_table.record_size, 0xA8);
+	assert_int_equal(p.emi_len, 2 * 0xA8);
+	/* what the DA gets: the records from MTK_BIN + 0x0C, and their ids */
+	struct mtk_da_emi e;
+	assert_int_equal(mtk_preloader_da_emi(NULL, &p, &e), 0);
+	assert_ptr_equal(e.data, b + 0x70);
+	assert_int_equal(e.len, 2 * 0xA8);
+	assert_int_equal(e.version, 11);
+	assert_ptr_equal(e.table, &p.emi_table);
+}
+
+static void test_emi_block_versions(void **state)
+{
+	(void)state;
+	static uint8_t b[0x70 + 3 * 0xBC + 4];
+	struct mtk_preloader_info p;
+	/* v20 (MT6737M): two eMMC MCP parts, then a discrete LPDDR3 one */
+	const struct rec_spec v20[] = {{0x0203, ID("\x15\x01\x00QE63MB")}, {0x0203, ID("\x90\x01\x4aH9TP32")},
+	                               {0x0003, ID("")}};
+	size_t len = emi_block(b, "MTK_BLOADER_INFO_v20", 0xBC, &L_STD, v20, 3, true);
+	assert_int_equal(mtk_emi_block_parse(NULL, b, len, &p), 0);
+	assert_int_equal(p.emi_table.version, 20);
+	assert_int_equal(p.emi_table.record_size, 0xBC);
+	assert_int_equal(p.emi_table.described, 3);
+	assert_record(&p.emi_table.rec[1], 0x0203, ID("\x90\x01\x4aH9TP32"));
+	assert_record(&p.emi_table.rec[2], 0x0003, ID(""));
+	assert_string_equal(mtk_emi_class_name(mtk_emi_class_of(0x0203)), "emmc-mcp");
+	assert_string_equal(mtk_emi_dram_name(0x0203), "LPDDR3");
+	assert_false(mtk_emi_is_mcp(0x0003));
+	/* v30 (0xA0, standard layout): a UFS part named by a 14-byte string */
+	const struct rec_spec v30[] = {{0x0305, ID("H9HQ16AFAMMDAR")}};
+	len = emi_block(b, "MTK_BLOADER_INFO_v30", 0xA0, &L_STD, v30, 1, false);
+	assert_int_equal(mtk_emi_block_parse(NULL, b, len, &p), 0);
+	assert_int_equal(p.emi_table.record_size, 0xA0);
+	assert_record(&p.emi_table.rec[0], 0x0305, ID("H9HQ16AFAMMDAR"));
+	assert_string_equal(mtk_emi_class_name(mtk_emi_class_of(0x0305)), "ufs-mcp");
+	/* v49 (0x54): type, id_length, ID */
+	const struct rec_spec v49[] = {{0x0206, ID("\x13\x01\x4eS0J9N8")}, {0x0206, ID("\x15\x01\x00GD6BMB")}};
+	len = emi_block(b, "MTK_BLOADER_INFO_v49", 0x54, &L_V49, v49, 2, false);
+	assert_int_equal(mtk_emi_block_parse(NULL, b, len, &p), 0);
+	assert_int_equal(p.emi_table.record_size, 0x54);
+	assert_record(&p.emi_table.rec[1], 0x0206, ID("\x15\x01\x00GD6BMB"));
+	/* v08 (0x88): no length field, 9 bytes for eMMC, 5 for NAND */
+	const struct rec_spec v08[] = {{0x0202, ID("\x15\x01\x00KMKJS2")}, {0x0102, ID("\xec\xbc\x00\x55\x54")}};
+	len = emi_block(b, "MTK_BLOADER_INFO_v08", 0x88, &L_V08, v08, 2, true);
+	assert_int_equal(mtk_emi_block_parse(NULL, b, len, &p), 0);
+	assert_record(&p.emi_table.rec[0], 0x0202, ID("\x15\x01\x00KMKJS2"));
+	assert_record(&p.emi_table.rec[1], 0x0102, ID("\xec\xbc\x00\x55\x54"));
+}
+
+static void test_emi_block_hostile(void **state)
+{
+	(void)state;
+	static uint8_t b[0x70 + 2 * 0xBC + 4];
+	mtk_ctx *ctx = mtk_ctx_new();
+	struct mtk_preloader_info p;
+	const struct rec_spec r[] = {{0x0203, ID("\x15\x01\x00QE63MB")}, {0x0203, ID("\x90\x01\x4aH9TP32")}};
+	size_t len = emi_block(b, "MTK_BLOADER_INFO_v20", 0xBC, &L_STD, r, 2, false);
+	/* an id_length past the 16-byte field: the records are not described, and the note says where */
+	mtk_put_u32le(b + 0x70 + 0xBC + 0x08, 0x40);
+	assert_int_equal(mtk_emi_block_parse(ctx, b, len, &p), 0);
+	assert_int_equal(p.emi_table.described, 0);
+	assert_non_null(strstr(p.emi_table.layout_note, "record 1 at block offset 0x12c"));
+	/* records that do not divide the block */
+	len = emi_block(b, "MTK_BLOADER_INFO_v20", 0xBC, &L_STD, r, 2, false);
+	assert_int_equal(mtk_emi_block_parse(ctx, b, len - 3, &p), 0);
+	assert_int_equal(p.emi_table.record_size, 0);
+	assert_int_equal(p.emi_table.described, 0);
+	assert_non_null(strstr(p.emi_table.layout_note, "do not divide into 2 records"));
+	/* too short for the header, no MTK_BIN, no marker */
+	assert_int_equal(mtk_emi_block_parse(ctx, b, 0x40, &p), MTK_E_PARSE);
+	assert_non_null(strstr(mtk_ctx_error(ctx), "shorter than its 0x70-byte header"));
+	memcpy(b + 0x64, "MTK_BIM", 7);
+	assert_int_equal(mtk_emi_block_parse(ctx, b, len, &p), MTK_E_PARSE);
+	assert_non_null(strstr(mtk_ctx_error(ctx), "MTK_BIN"));
+	b[18] = 'x';
+	assert_int_equal(mtk_emi_block_parse(ctx, b, len, &p), MTK_E_PARSE);
+	assert_int_equal(mtk_identify_buf(b, len), MTK_FILE_UNKNOWN);
+	mtk_ctx_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_raw),         cmocka_unit_test(test_boot_area),
 	        cmocka_unit_test(test_emi_compare), cmocka_unit_test(test_zero_length_retry),
 	        cmocka_unit_test(test_hostile),     cmocka_unit_test(test_bootimg),
-	        cmocka_unit_test(test_identify),
+	        cmocka_unit_test(test_identify),    cmocka_unit_test(test_emi_block_v11),
+	        cmocka_unit_test(test_emi_block_versions), cmocka_unit_test(test_emi_block_hostile),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
