@@ -783,6 +783,7 @@ static int preloader_listen(struct mtkemu *e)
 			return -1;
 		if (first != 0xA0)
 			continue;
+		atomic_fetch_add(&e->a0_eaten, 1);
 		int rc = start_command(e, mono_ms() + EMU_START_CMD_MS);
 		if (rc <= 0)
 			return rc;

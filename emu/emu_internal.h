@@ -102,6 +102,7 @@ struct mtkemu {
 	bool persist;
 	atomic_int plug_event;  /* enum emu_plug, set from other threads / signal handlers */
 	atomic_uint violations; /* host protocol violations seen (handshake bytes into a DA) */
+	atomic_uint a0_eaten;   /* listen-phase chunks starting with A0 discarded (a test hook) */
 };
 
 /* Link I/O (link.c).  Exact-length, blocking; the link model and faults are
