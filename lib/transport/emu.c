@@ -30,6 +30,7 @@ struct emu_priv {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t done;
+	bool running; /* a serve thread exists and was not joined */
 	bool ended;   /* the serve thread returned ... */
 	int end;      /* ... this enum mtkemu_serve_end */
 	char spec[512]; /* owns the strings the options point into */
@@ -64,7 +65,21 @@ static int start_session(mtk_ctx *ctx, struct emu_priv *p)
 		p->fd = p->dev_fd = -1;
 		return mtk_fail(ctx, MTK_E_IO, "cannot start the emulator thread");
 	}
+	p->running = true;
 	return 0;
+}
+
+/* Ends this session's port: the thread joined, both ends closed. */
+static void end_session(struct emu_priv *p)
+{
+	if (p->running)
+		pthread_join(p->thread, NULL);
+	p->running = false;
+	if (p->fd >= 0)
+		close(p->fd);
+	if (p->dev_fd >= 0)
+		close(p->dev_fd);
+	p->fd = p->dev_fd = -1;
 }
 
 /* Waits up to wait_ms for the serve thread to end; returns whether it did. */
@@ -93,12 +108,10 @@ static int emu_reopen(struct mtk_transport *t, int wait_ms)
 	struct emu_priv *p = t->priv;
 	if (!wait_ended(p, wait_ms < 0 ? 0 : wait_ms))
 		return mtk_fail(t->ctx, MTK_E_NODEV, "emu: the device did not leave the bus within %d ms", wait_ms);
-	pthread_join(p->thread, NULL);
 	if (p->end != MTKEMU_END_REENUMERATE && p->end != MTKEMU_END_FAULT)
 		return mtk_fail(t->ctx, MTK_E_NODEV, "emu: the device left the bus and did not come back (%s)",
 				p->end == MTKEMU_END_GONE ? "it booted on" : "the session was closed");
-	close(p->fd);
-	close(p->dev_fd);
+	end_session(p);
 	return start_session(t->ctx, p);
 }
 
@@ -123,16 +136,14 @@ static void emu_drain(struct mtk_transport *t)
 static void emu_close(struct mtk_transport *t)
 {
 	struct emu_priv *p = t->priv;
-	if (p->fd >= 0) {
+	if (p->running) {
 		/* The host closes its port: the device notices (not a stop), so
 		 * it ends the session the way a phone would. */
 		shutdown(p->fd, SHUT_RDWR);
 		if (!wait_ended(p, 2000))
 			mtkemu_stop(p->emu);
-		pthread_join(p->thread, NULL);
-		close(p->fd);
-		close(p->dev_fd);
 	}
+	end_session(p);
 	pthread_mutex_destroy(&p->lock);
 	pthread_cond_destroy(&p->done);
 	mtkemu_free(p->emu);
