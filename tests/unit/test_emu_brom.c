@@ -243,6 +243,8 @@ static int next_non_banner(struct dev *d)
 	return -1;
 }
 
+static double elapsed_s(const struct timespec *a);
+
 /* Waits (an event, not a time) until the listening preloader ate n A0s. */
 static void wait_a0_eaten(struct dev *d, unsigned n)
 {
@@ -714,6 +716,30 @@ static void test_real_preloader_eats_first_a0(void **state)
 	dev_stop(&d);
 }
 
+/* The start command must complete within 300 ms of the eaten A0; if it does
+ * not, the preloader listens again (READY banners) inside its window. */
+static void test_start_command_times_out(void **state)
+{
+	(void)state;
+	struct dev d;
+	START(&d, .chip = "mt6765", .mode = "preloader");
+	expect(&d, "5245414459");
+	put(&d, "a0");
+	wait_a0_eaten(&d, 1);
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	uint8_t junk[4096];
+	while (get_bytes(&d, junk, 1, 0) == 1) /* banners sent before the A0 was read */
+		;
+	expect(&d, "5245414459");
+	double t = elapsed_s(&t0);
+	if (t < 0.29)
+		fail_msg("listening again after %.3f s, before the 300 ms start-command window", t);
+	sync_any(&d);
+	script(&d, "> fe < 03");
+	dev_stop(&d);
+}
+
 /* The listen window closes: the preloader boots on and leaves the bus
  * (GONE); a replug brings it back listening. */
 static void test_listen_window_closes(void **state)
@@ -1014,6 +1040,7 @@ int main(void)
 		cmocka_unit_test(test_session_survives_reopen_brom),
 		cmocka_unit_test(test_session_survives_reopen_preloader),
 		cmocka_unit_test(test_real_preloader_eats_first_a0),
+		cmocka_unit_test(test_start_command_times_out),
 		cmocka_unit_test(test_listen_window_closes),
 		cmocka_unit_test(test_replug_and_power_cycle),
 		cmocka_unit_test(test_fault_disconnect),

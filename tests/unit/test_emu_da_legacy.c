@@ -717,6 +717,35 @@ static void mt6580_to_da2(struct rig *r)
 	da2_report(r, cid, 4 * GIB);
 }
 
+/* The emulator's stderr into a file in the rig's state folder. */
+static int saved_stderr = -1;
+
+static void capture_stderr_begin(struct rig *r)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "%s/stderr.txt", r->dir);
+	fflush(stderr);
+	saved_stderr = dup(2);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	assert_true(dup2(fileno(f), 2) == 2);
+	fclose(f);
+}
+
+static void capture_stderr_end(struct rig *r, char *out, size_t len)
+{
+	char path[128];
+	fflush(stderr);
+	assert_true(dup2(saved_stderr, 2) == 2);
+	close(saved_stderr);
+	snprintf(path, sizeof(path), "%s/stderr.txt", r->dir);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	size_t n = fread(out, 1, len - 1, f);
+	out[n] = '\0';
+	fclose(f);
+}
+
 /* A phone that (re)booted into the real preloader model: READY banners. */
 static void expect_ready_banner(struct rig *r)
 {
@@ -736,9 +765,13 @@ static void test_da2_outlives_the_port(void **state)
 	rig_serve(r);
 	expect_speed(r); /* no handshake: DA2 still in its command loop */
 	assert_int_equal(mtkemu_violations(r->emu), 0);
+	char log[256] = "";
+	capture_stderr_begin(r);
 	put_hex(r, "A0");
 	expect_hex(r, "BB");
+	capture_stderr_end(r, log, sizeof(log));
 	assert_int_equal(mtkemu_violations(r->emu), 1);
+	assert_string_equal(log, "mtkemu: VIOLATION: host sent a handshake byte 0xA0 into the running DA\n");
 	put_hex(r, "D9");
 	expect_hex(r, "5A");
 	put_hex(r, "00000000");
