@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
-#include <time.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
