@@ -3,8 +3,8 @@
  * the boot partition it reads; with one the phone comes up in preloader mode,
  * without one it stays in BROM download mode (ARCHITECTURE.md, emulator).
  *
- * Called at the start of every session unless options.mode forces a
- * personality.  The storage model extends this: emu_emmc_has_preloader()
+ * Called at every boot (power-on, replug, reset; device.c) unless
+ * options.mode forces a personality.  The storage model extends this: emu_emmc_has_preloader()
  * on the state directory decides it. */
 #include "emu_internal.h"
 #include "emu_storage.h"

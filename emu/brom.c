@@ -15,20 +15,36 @@
  * we hold no vendor keys, so it could never pass).  A preloader verifies the
  * DA whenever SBC or DAA is set: a preloader on a secure-boot phone enforces
  * secure download, which is why hosts take the exploit path for a preloader
- * with SBC (§6.3).  On a failed verification the preloader halts (§3.12,
- * §3.25): it answers nothing more until the host closes the port.  Memory
+ * with SBC (§6.3).  On a failed verification the preloader sends status2 and
+ * ASSERTs (§3.12, §3.25): emergency download, the phone resets and comes back
+ * in BROM mode (the USBDL flag; this emulator's BROM download is always
+ * enabled).  JUMP_DA without a verified DA does the same after its status
+ * (§3.13), and on an old preloader (profile pl_region_asserts) so does a
+ * READ/WRITE outside the peripheral-register bank, without a status (§3.9).
+ * Memory
  * read/write authorisation (target_config 0x20/0x40) is a BROM feature; the
  * preloader reports only bits 0-2 and does not restrict READ32/WRITE32.
  *
- * Choice: JUMP_DA to anything but the address of the last accepted SEND_DA
- * answers 0x1D0F DA_INVALID_JUMP_ADDR in both personalities, and the device
- * keeps serving (a real preloader would halt; refusing is more useful to a
- * host under test and still fails its JUMP_DA).
+ * Choice: the BROM answers JUMP_DA to anything but the address of the last
+ * accepted SEND_DA with 0x1D0F DA_INVALID_JUMP_ADDR and keeps serving.  A
+ * preloader ignores the host's address (§3.13) and jumps to the DA it holds.
+ *
+ * Sessions (§2.2, §2.2a, §2.6): the handshake happens once per boot.  A host
+ * that closes the port leaves the device in its command loop; the next
+ * session's sync bytes are unknown commands and echoed.  A command the host
+ * abandoned by closing the port is abandoned by the device too (Choice: a
+ * real one would take the next session's bytes as its missing arguments).
+ * The preloader's listen phase ("real" model, the default): READY every
+ * 20 ms, the first chunk starting with A0 eaten, the start command within
+ * 300 ms of it, the listen window (2.5 s from the host's first open, which
+ * models the phone being plugged in then) closing = the phone boots on and
+ * leaves the bus.  The BROM has no listen phase (no source shows one).
  *
  * Choice: GET_BROM_LOG (0xDD/0xDF) returns a short text trace of the session
  * (personality, handshake, refused or accepted memory and DA commands). */
 #include <stdarg.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,7 +68,7 @@ enum {
 	ST_DA_LEN_IS_ZERO = 0x1D13,
 	ST_DA_SIG_LEN_EXCEED_DA_LEN = 0x1D14,
 	ST_DA_SIG_LEN_IS_ZERO_AND_DAA_ACTIVE = 0x1D15,
-	ST_AUTH_IMAGE_VERIFY_FAIL = 0x2000,
+	ST_AUTH_IMAGE_VERIFY_FAIL = 0x2000, /* also the old preloader's ERR_DA_IMAGE_SIG_VERIFY_FAIL */
 	ST_DA_IMAGE_SIG_VERIFY_FAIL = 0x2001,
 };
 
@@ -232,6 +248,17 @@ static int halt(struct mtkemu *e)
 	return CMD_END;
 }
 
+/* A preloader ASSERT: emergency download, the chip resets and comes back as
+ * the BROM (§3.24). */
+static int emergency_reset(struct mtkemu *e, const char *why)
+{
+	blog(e, "ASSERT: %s\n", why);
+	e->usbdl_flag = true;
+	e->run = EMU_RUN_BOOT;
+	emu_link_end(e, EMU_LINK_REENUMERATE);
+	return CMD_END;
+}
+
 /* Receives `len` payload bytes, into `dst` when not NULL; returns the XOR16. */
 static int recv_payload(struct mtkemu *e, uint8_t *dst, uint32_t len, uint16_t *chk)
 {
@@ -380,11 +407,23 @@ static int send_words(struct mtkemu *e, uint32_t addr, uint32_t count, unsigned 
 
 /* What READ and WRITE start with: echo ADDR and COUNT, check the range.  False
  * when the command ends there (a refusal is answered), *ret what it returns. */
+/* The old preloader's sec_region_check: the whole access in the 256 MiB
+ * peripheral-register bank (REGION_MASK 0xF0000000, IO_PHYS 0x1xxxxxxx). */
+static bool in_io_bank(uint32_t addr, uint64_t bytes)
+{
+	return (addr & 0xF0000000u) == 0x10000000u && bytes < 0x10000000u &&
+	       (((uint64_t)addr + bytes - 1) & 0xF0000000u) == 0x10000000u;
+}
+
 static bool mem_args(struct mtkemu *e, unsigned unit, bool write, uint32_t *addr, uint32_t *count, int *ret)
 {
 	*ret = CMD_END;
 	if (echo_u32(e, addr) < 0 || echo_u32(e, count) < 0)
 		return false;
+	if (!is_brom(e) && e->prof->pl_region_asserts && !in_io_bank(*addr, (uint64_t)*count * unit)) {
+		emergency_reset(e, "sec_region_check");
+		return false;
+	}
 	uint16_t st = mem_check(e, *addr, *count, unit, write);
 	if (st == ST_OK)
 		return true;
@@ -501,7 +540,7 @@ static int cmd_send_da(struct mtkemu *e)
 		blog(e, "DA signature verify failed\n");
 		if (status(e, ST_DA_IMAGE_SIG_VERIFY_FAIL) < 0)
 			return CMD_END;
-		return is_brom(e) ? CMD_NEXT : halt(e);
+		return is_brom(e) ? CMD_NEXT : emergency_reset(e, "DA verify failed");
 	}
 	da_keep(e, blob, addr, len, sig_len);
 	return status(e, ST_OK);
@@ -512,6 +551,13 @@ static int cmd_jump_da(struct mtkemu *e)
 	uint32_t addr;
 	if (echo_u32(e, &addr) < 0)
 		return CMD_END;
+	if (!is_brom(e) && !e->da_verified) {
+		if (status(e, ST_AUTH_IMAGE_VERIFY_FAIL) < 0)
+			return CMD_END;
+		return emergency_reset(e, "JUMP_DA without a verified DA");
+	}
+	if (!is_brom(e))
+		addr = e->da_addr; /* CFG_DA_RAM_ADDR: the host's address is ignored */
 	if (!e->da_verified || addr != e->da_addr) {
 		blog(e, "JUMP_DA %08x refused\n", addr);
 		return status(e, ST_DA_INVALID_JUMP_ADDR);
@@ -654,17 +700,39 @@ static const struct command *find_command(const struct mtkemu *e, uint8_t code)
 	return NULL;
 }
 
-/* §2.2.  Newer (BL version 3) preloaders also swallow a repeated A0 so that a
- * host which sent a stray A0 first still lines up. */
-static int handshake(struct mtkemu *e)
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* The listen window outlives a process (power.ini), so wall-clock time. */
+static uint64_t real_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* §2.2, the start-command state: 0 done, 1 out of time (deadline_ms, 0 =
+ * none), -1 the session ended.  Newer (BL version 3) preloaders also swallow
+ * a repeated A0 so that a host which sent a stray A0 first still lines up. */
+static int start_command(struct mtkemu *e, uint64_t deadline_ms)
 {
 	static const uint8_t seq[4] = { 0xA0, 0x0A, 0x50, 0x05 };
 	bool a0_rule = !is_brom(e) && e->prof->bl_ver >= 3;
 	size_t i = 0;
 	while (i < sizeof seq) {
 		uint8_t c, r;
-		if (emu_recv_u8(e, &c) < 0)
+		if (deadline_ms) {
+			uint64_t now = mono_ms();
+			int rc = emu_recv_within(e, &c, 1, now < deadline_ms ? (unsigned)(deadline_ms - now) : 0);
+			if (rc != 0)
+				return rc;
+		} else if (emu_recv_u8(e, &c) < 0) {
 			return -1;
+		}
 		if (a0_rule && c == 0xA0 && i > 0) {
 			i = 1;
 			continue;
@@ -682,20 +750,89 @@ static int handshake(struct mtkemu *e)
 	return 0;
 }
 
+/* What arrived so far, as one USB transfer would bring it. */
+static int read_chunk(struct mtkemu *e, uint8_t *first)
+{
+	uint8_t b;
+	if (emu_recv_u8(e, first) < 0)
+		return -1;
+	for (int rc; (rc = emu_wait_input(e, 0)) != 0;)
+		if (rc < 0 || emu_recv_u8(e, &b) < 0)
+			return -1;
+	return 0;
+}
+
+/* The listen window closed without a handshake: the preloader boots on and
+ * USB goes offline. */
+static int boot_on(struct mtkemu *e)
+{
+	blog(e, "listen window closed: booting on\n");
+	e->run = EMU_RUN_GONE;
+	emu_link_end(e, EMU_LINK_GONE);
+	return -1;
+}
+
+/* §2.2a phases 2-3.  Other first bytes would be META tokens: not modelled,
+ * they are dropped. */
+static int preloader_listen(struct mtkemu *e)
+{
+	static const uint8_t ready[5] = { 'R', 'E', 'A', 'D', 'Y' };
+	if (!e->listening) {
+		e->listening = true;
+		e->listen_deadline_ms = real_ms() + e->listen_ms;
+	}
+	for (;;) {
+		uint64_t now = real_ms();
+		if (now >= e->listen_deadline_ms)
+			return boot_on(e);
+		if (emu_send(e, ready, sizeof ready) < 0)
+			return -1;
+		uint64_t left = e->listen_deadline_ms - now;
+		int in = emu_wait_input(e, left < EMU_READY_EVERY_MS ? (unsigned)left : EMU_READY_EVERY_MS);
+		if (in <= 0) {
+			if (in < 0)
+				return -1;
+			continue;
+		}
+		uint8_t first;
+		if (read_chunk(e, &first) < 0)
+			return -1;
+		if (first != 0xA0)
+			continue;
+		atomic_fetch_add(&e->a0_eaten, 1);
+		int rc = start_command(e, mono_ms() + EMU_START_CMD_MS);
+		if (rc <= 0)
+			return rc;
+		blog(e, "start command timed out\n");
+	}
+}
+
+static int handshake(struct mtkemu *e)
+{
+	if (is_brom(e) || e->simple_preloader)
+		return start_command(e, 0);
+	if (e->listening && real_ms() >= e->listen_deadline_ms)
+		return boot_on(e);
+	return preloader_listen(e);
+}
+
 static int run_da(struct mtkemu *e)
 {
-	if (emu_fault_da_silent(e))
+	if (emu_fault_da_silent(e)) {
+		e->run = EMU_RUN_HUNG;
 		return halt(e);
+	}
 	if (e->prof->da_family == EMU_DA_LEGACY)
 		return emu_da_legacy_run(e);
 	/* The xflash DA is not modelled yet: it syncs, then never answers. */
+	e->run = EMU_RUN_HUNG;
 	uint8_t sync = XFLASH_SYNC;
 	if (emu_send(e, &sync, 1) < 0)
 		return CMD_END;
 	return halt(e);
 }
 
-static void session_reset(struct mtkemu *e)
+void emu_brom_boot(struct mtkemu *e)
 {
 	da_forget(e);
 	emu_brom_free(e);
@@ -704,29 +841,38 @@ static void session_reset(struct mtkemu *e)
 	blog(e, "%s %s hw_code %04x\n", e->prof->name, is_brom(e) ? "BROM" : "preloader", e->prof->hw_code);
 }
 
-int emu_brom_run(struct mtkemu *e)
+static void command_loop(struct mtkemu *e)
 {
-	session_reset(e);
-	if (handshake(e) < 0)
-		return emu_link_state(e) == EMU_LINK_FAULT ? -1 : 0;
-	blog(e, "handshake ok\n");
 	for (;;) {
 		uint8_t code;
 		if (emu_recv_u8(e, &code) < 0)
-			break;
+			return;
 		const struct command *c = find_command(e, code);
 		if (!c || !c->no_echo) {
 			if (emu_send(e, &code, 1) < 0)
-				break;
+				return;
 		}
-		/* §3.23: an unknown (or unavailable) command is echoed, nothing more. */
+		/* §3.23: an unknown (or unavailable) command is echoed, nothing
+		 * more; so are the sync bytes of a second handshake (§2.6). */
 		int rc = c ? c->run(e) : CMD_NEXT;
 		if (rc == CMD_END)
-			break;
+			return;
 		if (rc == CMD_JUMPED) {
-			rc = run_da(e);
-			break;
+			e->run = EMU_RUN_DA1;
+			run_da(e);
+			return;
 		}
 	}
+}
+
+int emu_brom_run(struct mtkemu *e)
+{
+	if (e->run == EMU_RUN_LISTEN) {
+		if (handshake(e) != 0)
+			return emu_link_state(e) == EMU_LINK_FAULT ? -1 : 0;
+		e->run = EMU_RUN_COMMANDS;
+		blog(e, "handshake ok\n");
+	}
+	command_loop(e);
 	return emu_link_state(e) == EMU_LINK_FAULT ? -1 : 0;
 }

@@ -36,8 +36,16 @@
  * - 0xA5 READ_PMT: the PMT kept at user_size − 1 MiB (MBR-era devices) as
  *   the stored 0x60-byte records (linear offsets, EMU_PMT_PART_ID); a GPT-era device
  *   has no PMT and answers length 0.
- * - FINISH: 5A, then the mode word if the host sends it (answered 5A); then
- *   the device resets (the session ends; the boot model picks the next mode).
+ * - FINISH: 5A, then the mode word if the host sends it within FINISH_WAIT_MS
+ *   (answered 5A; mtkclient never sends it, §4.9); then the device resets and
+ *   re-enumerates (the boot model picks the next mode), also when the host
+ *   closed the port instead of sending the word.
+ * - USB speed (§4.8): a DA the BROM loaded runs at full speed (72 -> 5A 00)
+ *   until 70 01, answered 5A, then it re-enumerates at high speed with its
+ *   state intact; one the preloader loaded is high speed from the start.
+ * - Sessions: DA2 stays in its command loop when the host closes the port; a
+ *   handshake byte arriving as a command is the host's bug: logged as a
+ *   VIOLATION, answered as an unknown command.
  * - DRAM init (§4.5, after 0x80000001): the DA takes the payload as records
  *   of `dramlen` bytes and picks one as the preloader does (formats.md
  *   §4.5.3: the eMMC id, then MR5 among discrete records).  When none fits,
@@ -89,6 +97,7 @@ enum { STORAGE_HW_EMMC = 2, STORAGE_DA_EMMC = 1 };
 #define SYNTH_SIG    0x100
 #define EXT_RAM_SIZE 0x40000000ull
 #define NREGS        64
+#define FINISH_WAIT_MS 1000u
 
 struct da {
 	struct mtkemu *e;
@@ -497,14 +506,23 @@ static uint32_t range_status(const struct da *d, int area, uint64_t off, uint64_
 
 static int cmd_usb_check(struct da *d)
 {
-	static const uint8_t r[2] = {ACK, 0x01}; /* high speed: no re-enumeration (§4.8) */
+	uint8_t r[2] = {ACK, d->e->high_speed ? 0x01 : 0x00};
 	return emu_send(d->e, r, 2);
 }
 
+/* Returns 1 (the session ends) when the device leaves the bus to come back
+ * at high speed; the DA keeps running. */
 static int cmd_usb_setup(struct da *d)
 {
 	uint8_t mode;
-	return emu_recv_u8(d->e, &mode) < 0 ? -1 : send_u8(d->e, ACK);
+	if (emu_recv_u8(d->e, &mode) < 0 || send_u8(d->e, ACK) < 0)
+		return -1;
+	if (mode != 0x01 || d->e->high_speed)
+		return 0;
+	d->e->high_speed = true;
+	emu_link_set_high_speed(d->e, true);
+	emu_link_end(d->e, EMU_LINK_REENUMERATE);
+	return 1;
 }
 
 static int cmd_switch_part(struct da *d)
@@ -515,7 +533,7 @@ static int cmd_switch_part(struct da *d)
 	int area = emu_area_from_selector(sel);
 	if (area < 0)
 		return send_u8(d->e, NACK);
-	d->area = area;
+	d->area = d->e->da_area = area;
 	return send_u8(d->e, ACK);
 }
 
@@ -665,13 +683,17 @@ static int cmd_read_pmt(struct da *d)
 	return rc;
 }
 
-/* Returns 1: the device resets after FINISH. */
+/* Returns 1: the device resets after FINISH, whatever the host did. */
 static int cmd_finish(struct da *d)
 {
-	uint32_t mode;
-	if (send_u8(d->e, ACK) < 0 || emu_recv_u32be(d->e, &mode) < 0)
-		return 1;
-	send_u8(d->e, ACK);
+	struct mtkemu *e = d->e;
+	uint8_t mode[4];
+	if (send_u8(e, ACK) == 0 && emu_recv_within(e, mode, sizeof mode, FINISH_WAIT_MS) == 0)
+		send_u8(e, ACK);
+	e->run = EMU_RUN_BOOT;
+	enum emu_link_end how = emu_link_state(e);
+	if (how == EMU_LINK_UP || how == EMU_LINK_CLOSED)
+		emu_link_end(e, EMU_LINK_REENUMERATE);
 	return 1;
 }
 
@@ -719,12 +741,19 @@ static const struct {
         {0x7A, cmd_read_reg32}, {0x7B, cmd_write_reg32},
 };
 
+static bool is_sync_byte(uint8_t b)
+{
+	return b == 0xA0 || b == 0x0A || b == 0x50 || b == 0x05;
+}
+
 static int command_loop(struct da *d)
 {
 	for (;;) {
 		uint8_t code;
 		if (emu_recv_u8(d->e, &code) < 0)
 			return 0;
+		if (is_sync_byte(code))
+			emu_violation(d->e, "host sent a handshake byte 0x%02X into the running DA", code);
 		int rc = -2;
 		for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 			if (commands[i].code == code)
@@ -736,21 +765,43 @@ static int command_loop(struct da *d)
 	}
 }
 
+static int hang(struct mtkemu *e)
+{
+	e->run = EMU_RUN_HUNG;
+	go_silent(e);
+	return emu_link_state(e) == EMU_LINK_FAULT ? -1 : 0;
+}
+
 int emu_da_legacy_run(struct mtkemu *e)
 {
 	char err[256];
 	if (!e->da_blob || !synthetic_ok(e->da_blob, e->da_len, e->da_sig_len, e->prof->da_code, 1) ||
-	    emu_storage_open(e, err, sizeof(err)) != 0) {
-		go_silent(e);
-		return emu_link_state(e) == EMU_LINK_FAULT ? -1 : 0;
-	}
+	    emu_storage_open(e, err, sizeof(err)) != 0)
+		return hang(e);
 	struct da d = {.e = e, .s = e->storage, .area = EMU_AREA_USER};
+	e->da_area = EMU_AREA_USER;
 	if (run_da1(&d) == 0) {
-		if (send_da2_report(&d) == 0)
+		if (send_da2_report(&d) == 0) {
+			e->run = EMU_RUN_DA2;
 			command_loop(&d);
+		}
 	} else {
-		go_silent(e); /* DA1 gave up (bad exchange or DA2 refused): the CPU just spins */
+		free(d.buf);
+		return hang(e); /* DA1 gave up (bad exchange or DA2 refused): the CPU just spins */
 	}
+	free(d.buf);
+	return emu_link_state(e) == EMU_LINK_FAULT ? -1 : 0;
+}
+
+/* Registers written with 0x7B are not kept across sessions (Choice: the
+ * DA's register cache is a test aid, not device state). */
+int emu_da_legacy_resume(struct mtkemu *e)
+{
+	char err[256];
+	if (emu_storage_open(e, err, sizeof(err)) != 0)
+		return hang(e);
+	struct da d = {.e = e, .s = e->storage, .area = e->da_area >= 0 ? e->da_area : EMU_AREA_USER};
+	command_loop(&d);
 	free(d.buf);
 	return emu_link_state(e) == EMU_LINK_FAULT ? -1 : 0;
 }

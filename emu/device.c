@@ -2,6 +2,7 @@
 /* The device object: options, state directory, identity, serving. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,6 +118,19 @@ static int parse_mode(const char *mode, struct mtkemu *e, char *err, size_t errl
 		return 0;
 	}
 	snprintf(err, errlen, "unknown mode '%s' (known: brom, preloader)", mode);
+	return -1;
+}
+
+static int parse_preloader_model(const struct mtkemu_options *opt, struct mtkemu *e, char *err, size_t errlen)
+{
+	e->listen_ms = opt->listen_ms ? opt->listen_ms : EMU_LISTEN_MS_DEFAULT;
+	if (!opt->preloader || strcasecmp(opt->preloader, "real") == 0)
+		return 0;
+	if (strcasecmp(opt->preloader, "simple") == 0) {
+		e->simple_preloader = true;
+		return 0;
+	}
+	snprintf(err, errlen, "unknown preloader model '%s' (known: real, simple)", opt->preloader);
 	return -1;
 }
 
@@ -343,12 +357,95 @@ int mtkemu_new(const struct mtkemu_options *opt, struct mtkemu **out, char *err,
 		return fail_new(e, err, errlen, NULL);
 	if (opt->security && parse_security(opt->security, &e->target_config, err, errlen) < 0)
 		return fail_new(e, err, errlen, NULL);
+	if (parse_preloader_model(opt, e, err, errlen) < 0)
+		return fail_new(e, err, errlen, NULL);
 	if (emu_link_new(e, opt->faults, opt->speed, err, errlen) < 0)
 		return fail_new(e, err, errlen, NULL);
 	if (setup_state_dir(e, opt->state_dir, err, errlen) < 0 || load_identity(e, err, errlen) < 0)
 		return fail_new(e, err, errlen, NULL);
+	e->run = EMU_RUN_BOOT;
+	e->da_area = -1;
+	e->persist = opt->persist_session && !e->own_state_dir;
+	if (e->persist && emu_power_load(e, err, errlen) < 0)
+		return fail_new(e, err, errlen, NULL);
 	*out = e;
 	return 0;
+}
+
+/* ---- running state ------------------------------------------------------------------------ */
+
+/* Power-on or reset: the BootROM runs, then the boot model decides
+ * (boot.c); the emergency-download flag a preloader ASSERT set wins over it
+ * once.  A forced mode (options.mode) always wins. */
+static void boot(struct mtkemu *e)
+{
+	if (!e->mode_forced)
+		e->mode = e->usbdl_flag ? EMU_MODE_BROM : emu_boot_decide_mode(e);
+	e->usbdl_flag = false;
+	e->run = EMU_RUN_LISTEN;
+	e->listening = false;
+	e->da_area = -1;
+	/* The BROM enumerates at full speed (0E8D:0003); a preloader is high
+	 * speed where the port allows (brom-protocol.md §3.25). */
+	e->high_speed = e->mode == EMU_MODE_PRELOADER;
+	emu_link_set_high_speed(e, e->high_speed);
+	emu_brom_boot(e);
+}
+
+/* Cable out and in: the phone reboots; a power cycle also loses what only
+ * battery power kept (the emergency-download flag in its always-on SRAM). */
+static bool take_plug_event(struct mtkemu *e)
+{
+	int ev = atomic_exchange(&e->plug_event, EMU_PLUG_NONE);
+	if (ev == EMU_PLUG_NONE)
+		return false;
+	if (ev == EMU_PLUG_POWER_CYCLE)
+		e->usbdl_flag = false;
+	e->run = EMU_RUN_BOOT;
+	return true;
+}
+
+static void run_personality(struct mtkemu *e)
+{
+	switch (e->run) {
+	case EMU_RUN_GONE:
+		emu_link_end(e, EMU_LINK_GONE);
+		return;
+	case EMU_RUN_HUNG: {
+		uint8_t sink;
+		while (emu_recv_u8(e, &sink) == 0)
+			;
+		return;
+	}
+	case EMU_RUN_DA2:
+		emu_da_legacy_resume(e);
+		return;
+	default:
+		emu_brom_run(e);
+	}
+}
+
+/* What the phone runs after the session ended the way it did. */
+static int session_end(struct mtkemu *e)
+{
+	switch (emu_link_state(e)) {
+	case EMU_LINK_FAULT:
+		/* disconnect-after models a cable pull: the DA session ends and
+		 * the phone boots per its boot model when the cable is back. */
+		e->run = EMU_RUN_BOOT;
+		return MTKEMU_END_FAULT;
+	case EMU_LINK_REENUMERATE:
+		take_plug_event(e);
+		return MTKEMU_END_REENUMERATE;
+	case EMU_LINK_GONE:
+		return MTKEMU_END_GONE;
+	default:
+		/* A DA1 cut off in the middle of its exchange waits for bytes
+		 * that no new session will send in order: model it as hung. */
+		if (e->run == EMU_RUN_DA1)
+			e->run = EMU_RUN_HUNG;
+		return MTKEMU_END_CLOSED;
+	}
 }
 
 int mtkemu_serve(struct mtkemu *e, int fd)
@@ -359,14 +456,46 @@ int mtkemu_serve(struct mtkemu *e, int fd)
 	 * us notice mtkemu_stop(). */
 	if (flags >= 0)
 		fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+	/* A plug event between sessions: fd is already the port after it. */
+	take_plug_event(e);
 	emu_link_session_start(e);
-	if (!e->mode_forced)
-		e->mode = emu_boot_decide_mode(e);
-	emu_brom_run(e);
+	if (e->run == EMU_RUN_BOOT)
+		boot(e);
+	run_personality(e);
+	int end = session_end(e);
 	if (flags >= 0)
 		fcntl(fd, F_SETFL, flags);
 	e->fd = -1;
-	return emu_link_state(e) == EMU_LINK_FAULT ? 1 : 0;
+	return end;
+}
+
+void mtkemu_replug(struct mtkemu *e)
+{
+	if (e)
+		atomic_store(&e->plug_event, EMU_PLUG_REPLUG);
+}
+
+void mtkemu_power_cycle(struct mtkemu *e)
+{
+	if (e)
+		atomic_store(&e->plug_event, EMU_PLUG_POWER_CYCLE);
+}
+
+unsigned mtkemu_violations(const struct mtkemu *e)
+{
+	return e ? atomic_load(&e->violations) : 0;
+}
+
+void emu_violation(struct mtkemu *e, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	atomic_fetch_add(&e->violations, 1);
+	fprintf(stderr, "mtkemu: VIOLATION: %s\n", msg);
+	fflush(stderr);
 }
 
 void mtkemu_stop(struct mtkemu *e)
@@ -379,6 +508,8 @@ void mtkemu_free(struct mtkemu *e)
 {
 	if (!e)
 		return;
+	if (e->persist)
+		emu_power_save(e);
 	if (e->storage)
 		emu_storage_close(e->storage);
 	if (e->link)

@@ -42,6 +42,10 @@ struct emu_profile {
 	uint8_t dram_type;     /* EMI type bits 3:0: 2 LPDDR2, 3 LPDDR3 */
 	uint8_t dram_mr5;      /* DRAM vendor id (MR5) */
 	uint32_t quirks;       /* EMU_Q_*: replies real devices give that differ from the reference's */
+	/* Old preloaders (MT6572/MT6589 class, brom-protocol.md §3.9) ASSERT on a
+	 * READ/WRITE outside the peripheral-register bank instead of answering:
+	 * the phone reboots into BROM download mode. */
+	bool pl_region_asserts;
 };
 
 /* Reply variants a proven host (mtkclient) accepts, chosen by chip name
@@ -57,6 +61,27 @@ enum {
 };
 
 const struct emu_profile *emu_profile_find(const char *name);
+
+/* What the phone runs; it persists across host sessions (port close/open)
+ * and changes only by the phone's own doing (FINISH, a speed switch, an
+ * ASSERT, the listen window closing) or by replug / power cycle. */
+enum emu_run {
+	EMU_RUN_BOOT,     /* reset or just plugged in: boots per the boot model at the next serve */
+	EMU_RUN_LISTEN,   /* BROM / preloader waiting for the start command */
+	EMU_RUN_COMMANDS, /* BROM / preloader command loop (after the handshake) */
+	EMU_RUN_DA1,      /* DA1 between JUMP_DA and the DA2 report (transient) */
+	EMU_RUN_DA2,      /* the legacy DA2 command loop */
+	EMU_RUN_HUNG,     /* a CPU that answers nothing more until a replug */
+	EMU_RUN_GONE,     /* off the bus (booted to the system): no port until a replug */
+};
+
+/* Plug events from mtkemu_replug() / mtkemu_power_cycle(). */
+enum emu_plug { EMU_PLUG_NONE, EMU_PLUG_REPLUG, EMU_PLUG_POWER_CYCLE };
+
+/* The preloader's listen window (brom-protocol.md §2.2a defaults). */
+#define EMU_LISTEN_MS_DEFAULT 2500u
+#define EMU_START_CMD_MS 300u
+#define EMU_READY_EVERY_MS 20u
 
 struct emu_storage; /* emmc.c */
 struct emu_link;    /* link.c */
@@ -82,6 +107,20 @@ struct mtkemu {
 	bool mode_forced;      /* options.mode was given; else emu_boot_decide_mode() per session */
 	char brom_log[1024];   /* the BROM's trace of this session, for GET_BROM_LOG (0xDD/0xDF) */
 	size_t brom_log_len;
+	/* The running state (see enum emu_run); persisted to power.ini when
+	 * options.persist_session is set. */
+	enum emu_run run;
+	bool high_speed;        /* the device's USB speed: BROM and a DA it loaded are full speed */
+	bool usbdl_flag;        /* emergency download: the next reset comes up in BROM mode (§3.24) */
+	int da_area;            /* DA2: the partition SWITCH_PART selected */
+	bool simple_preloader;  /* answer the first A0, no listen phase (the validated simple model) */
+	unsigned listen_ms;     /* the preloader's listen window */
+	bool listening;         /* the listen window has started (the host opened the port) */
+	uint64_t listen_deadline_ms; /* CLOCK_REALTIME ms: survives an in-process restart */
+	bool persist;
+	atomic_int plug_event;  /* enum emu_plug, set from other threads / signal handlers */
+	atomic_uint violations; /* host protocol violations seen (handshake bytes into a DA) */
+	atomic_uint a0_eaten;   /* listen-phase chunks starting with A0 discarded (a test hook) */
 };
 
 /* Link I/O (link.c).  Exact-length, blocking; the link model and faults are
@@ -96,9 +135,13 @@ int emu_recv_u8(struct mtkemu *e, uint8_t *v);
 int emu_link_new(struct mtkemu *e, const char *faults, const char *speed, char *err, size_t errlen);
 void emu_link_free(struct emu_link *l);
 
-/* Personalities. Each returns when the link ends (0) or on a fault (-1). */
+/* Personalities. Each runs from e->run until the session ends (the link
+ * state says how) and leaves e->run at what the phone runs then. */
 int emu_brom_run(struct mtkemu *e);
-int emu_da_legacy_run(struct mtkemu *e);
+int emu_da_legacy_run(struct mtkemu *e);    /* from JUMP_DA */
+int emu_da_legacy_resume(struct mtkemu *e); /* DA2 already in its command loop */
+/* BROM-side reset of volatile state at boot (memory, DA blob, log). */
+void emu_brom_boot(struct mtkemu *e);
 
 /* Storage (emmc.c), opened lazily by the DA stage. */
 int emu_storage_open(struct mtkemu *e, char *err, size_t errlen);
@@ -106,8 +149,28 @@ void emu_storage_close(struct emu_storage *s);
 
 /* How the current session's link ended (link.c).  emu_recv/emu_send return
  * -1 for all of them; mtkemu_serve() reports EMU_LINK_FAULT as 1. */
-enum emu_link_end { EMU_LINK_UP, EMU_LINK_CLOSED, EMU_LINK_STOPPED, EMU_LINK_FAULT };
+enum emu_link_end {
+	EMU_LINK_UP,
+	EMU_LINK_CLOSED,
+	EMU_LINK_STOPPED,
+	EMU_LINK_FAULT,
+	EMU_LINK_REENUMERATE, /* the phone reset or switched speed, or a plug event came */
+	EMU_LINK_GONE,        /* the phone left the bus for good */
+};
 enum emu_link_end emu_link_state(const struct mtkemu *e);
+/* The device ends the session itself (REENUMERATE / GONE): later I/O fails. */
+void emu_link_end(struct mtkemu *e, enum emu_link_end how);
+/* Waits up to timeout_ms for a host byte: 1 one is there, 0 none came, -1 the
+ * session ended.  Never consumes input. */
+int emu_wait_input(struct mtkemu *e, unsigned timeout_ms);
+/* Receives len bytes if they all arrive within timeout_ms: 0 yes, 1 timed
+ * out (what came is lost), -1 the session ended. */
+int emu_recv_within(struct mtkemu *e, void *buf, size_t len, unsigned timeout_ms);
+/* The link model follows the device's USB speed, capped by --speed (the host
+ * port's capability): a full-speed device on a usb2-hs port gets usb2-fs. */
+void emu_link_set_high_speed(struct mtkemu *e, bool high);
+/* A host protocol violation: one "mtkemu: VIOLATION: ..." line on stderr. */
+void emu_violation(struct mtkemu *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A new session (the host opened the port again): the link is up again unless
  * a fault cut it for good. */
 void emu_link_session_start(struct mtkemu *e);
@@ -142,6 +205,11 @@ void emu_brom_free(struct mtkemu *e);
 /* Boot model (boot.c): which personality the device comes up in when
  * options.mode does not force one. */
 enum emu_mode emu_boot_decide_mode(struct mtkemu *e);
+
+/* STATE_DIR/power.ini (power.c): what the phone runs, kept between host
+ * sessions that are separate processes.  No file = just plugged in. */
+int emu_power_load(struct mtkemu *e, char *err, size_t errlen);
+void emu_power_save(const struct mtkemu *e);
 
 /* `mtkemu provision ...` (provision.c). */
 int emu_provision_main(int argc, char **argv);

@@ -17,6 +17,7 @@ struct emu_pty {
 	 * open()/close() calls, so even a host that closes and reopens
 	 * faster than we look is seen doing so before its new bytes. */
 	int inotify;
+	int hold;                /* our own slave fd: FIONREAD = what the host has not read */
 	int opens;               /* open file descriptions of the slave */
 	unsigned opened, closed; /* 0->1 and 1->0 transitions so far */
 };
@@ -33,6 +34,10 @@ void emu_pty_events(struct emu_pty *p);
  * again; -1 when *stop became true first. */
 int emu_pty_wait_opened(struct emu_pty *p, unsigned n, const atomic_bool *stop);
 int emu_pty_wait_closed(struct emu_pty *p, unsigned n, const atomic_bool *stop);
+
+/* Waits (up to max_ms) until the host read everything queued for it, or
+ * closed the port. */
+void emu_pty_drain(struct emu_pty *p, unsigned max_ms);
 
 /* Points the symlink `path` at `target`, replacing an existing symlink but
  * never any other kind of file. */

@@ -70,7 +70,8 @@ struct emu_clock {
 };
 
 struct emu_link {
-	const struct emu_speed *speed;
+	const struct emu_speed *speed; /* what the cable carries now */
+	const struct emu_speed *cap;   /* --speed: what the host port can do */
 	struct emu_faults f;
 	uint64_t total;          /* bytes moved in both directions since the device was created */
 	bool disconnect_fired, stall_fired;
@@ -265,7 +266,7 @@ int emu_link_new(struct mtkemu *e, const char *faults, const char *speed, char *
 		free(l);
 		return -1;
 	}
-	l->speed = sp;
+	l->speed = l->cap = sp;
 	l->state = EMU_LINK_UP;
 	e->link = l;
 	return 0;
@@ -297,6 +298,21 @@ enum emu_link_end emu_link_state(const struct mtkemu *e)
 	return e->link->state;
 }
 
+void emu_link_end(struct mtkemu *e, enum emu_link_end how)
+{
+	e->link->state = how;
+}
+
+/* A full-speed device is carried at usb2-fs even on a high-speed port; a port
+ * that is itself full speed (or unmodelled) caps everything. */
+void emu_link_set_high_speed(struct mtkemu *e, bool high)
+{
+	struct emu_link *l = e->link;
+	l->speed = l->cap;
+	if (!high && strcmp(l->cap->name, "usb2-hs") == 0)
+		l->speed = &speeds[2];
+}
+
 void emu_link_session_start(struct mtkemu *e)
 {
 	struct stat st;
@@ -324,6 +340,10 @@ static bool stopping(struct mtkemu *e)
 {
 	if (atomic_load(&e->stop)) {
 		e->link->state = EMU_LINK_STOPPED;
+		return true;
+	}
+	if (atomic_load(&e->plug_event) != EMU_PLUG_NONE) {
+		e->link->state = EMU_LINK_REENUMERATE;
 		return true;
 	}
 	const struct emu_session_watch *w = e->link->watch;
@@ -447,13 +467,21 @@ static void fire(struct mtkemu *e)
 
 /* ---- byte I/O ---------------------------------------------------------------- */
 
-static int wait_fd(struct mtkemu *e, short events)
+/* 0 ready, -1 the session ended, 1 timeout_ms (-1: none) passed first. */
+static int wait_fd_until(struct mtkemu *e, short events, int64_t timeout_ms)
 {
 	const struct emu_session_watch *w = e->link->watch;
+	uint64_t deadline = timeout_ms >= 0 ? now_ns() + (uint64_t)timeout_ms * 1000000ull : UINT64_MAX;
 	for (;;) {
 		struct pollfd pw[2] = { { .fd = e->fd, .events = events }, { .fd = w ? w->fd : -1, .events = POLLIN } };
 		struct pollfd *p = &pw[0];
-		int n = poll(pw, 2, POLL_MS);
+		uint64_t now = now_ns();
+		int wait_ms = POLL_MS;
+		if (deadline != UINT64_MAX)
+			wait_ms = now >= deadline ? 0 : (int)((deadline - now + 999999) / 1000000);
+		if (wait_ms > POLL_MS)
+			wait_ms = POLL_MS;
+		int n = poll(pw, 2, wait_ms);
 		/* Asked after the wake-up and before any read: bytes of the
 		 * host's next session must not be eaten by this one. */
 		if (stopping(e))
@@ -471,7 +499,22 @@ static int wait_fd(struct mtkemu *e, short events)
 		}
 		if (n > 0 && (p->revents & (events | POLLERR)))
 			return 0;
+		if (deadline != UINT64_MAX && now_ns() >= deadline)
+			return 1;
 	}
+}
+
+static int wait_fd(struct mtkemu *e, short events)
+{
+	return wait_fd_until(e, events, -1);
+}
+
+int emu_wait_input(struct mtkemu *e, unsigned timeout_ms)
+{
+	if (e->link->state != EMU_LINK_UP)
+		return -1;
+	int rc = wait_fd_until(e, POLLIN, timeout_ms);
+	return rc < 0 ? -1 : rc == 0;
 }
 
 static int read_some(struct mtkemu *e, uint8_t *buf, size_t len)
@@ -561,6 +604,11 @@ int emu_recv(struct mtkemu *e, void *buf, size_t len)
 		/* The cut (or hang) comes after the bytes before it were carried. */
 		if (modelled(e, (size_t)moved) && sleep_until(e, charge(l, DIR_IN, (size_t)moved, first)) < 0)
 			return -1;
+		/* ... and only when the byte over the budget really comes: firing
+		 * as the budget reaches 0 would close the pty under the host
+		 * before it read the last answer, which the close discards. */
+		if (wait_fd(e, POLLIN) < 0)
+			return -1;
 		fire(e);
 		return -1;
 	}
@@ -624,4 +672,19 @@ int emu_recv_u32be(struct mtkemu *e, uint32_t *v)
 int emu_recv_u8(struct mtkemu *e, uint8_t *v)
 {
 	return emu_recv(e, v, 1);
+}
+
+int emu_recv_within(struct mtkemu *e, void *buf, size_t len, unsigned timeout_ms)
+{
+	uint64_t deadline = now_ns() + (uint64_t)timeout_ms * 1000000ull;
+	uint8_t *p = buf;
+	for (size_t i = 0; i < len; i++) {
+		uint64_t now = now_ns();
+		int rc = emu_wait_input(e, now >= deadline ? 0 : (unsigned)((deadline - now) / 1000000));
+		if (rc <= 0)
+			return rc < 0 ? -1 : 1;
+		if (emu_recv(e, p + i, 1) < 0)
+			return -1;
+	}
+	return 0;
 }

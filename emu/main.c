@@ -2,11 +2,13 @@
 /* mtkemu: a software MediaTek phone on a pty.
  *
  *   mtkemu --chip CHIP --state DIR [--link PATH] [--mode M] [--faults SPEC] [--speed MODEL] [--secure FLAGS]
+ *          [--preloader-model real|simple] [--listen-ms N]
  *   mtkemu --list
  *   mtkemu provision ...
  *
  * Exit status: 0 after SIGTERM/SIGINT, 1 on a runtime failure, 2 on bad usage. */
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -17,7 +19,12 @@
 #include "emu_pty.h"
 
 static atomic_bool g_stop;
+static atomic_bool g_plug; /* SIGUSR1/SIGUSR2 came: the port goes away and comes back */
+static atomic_bool g_wake; /* any of our signals: stop waiting */
 static struct mtkemu *g_emu;
+
+/* How long a phone that resets gives the host to read its last answer. */
+#define DRAIN_MS 2000
 
 static const char usage_text[] =
 	"Usage: mtkemu --chip CHIP --state DIR [OPTIONS]\n"
@@ -26,8 +33,14 @@ static const char usage_text[] =
 	"\n"
 	"Emulates a MediaTek phone in BootROM or preloader download mode on a pty.\n"
 	"Prints \"ready PATH\" once the port can be opened, and serves until SIGTERM or\n"
-	"SIGINT.  The device stays plugged in: after the host closes the port, the next\n"
-	"open starts a new session (a fresh handshake).\n"
+	"SIGINT.  The phone stays plugged in: what it runs (BROM/preloader command loop,\n"
+	"a DA) keeps running when the host closes the port.  When it leaves the bus and\n"
+	"comes back (FINISH, a USB speed switch, a reset, a replug) the old pty hangs up,\n"
+	"a new one takes over PATH and \"ready PATH\" is printed again; when it leaves\n"
+	"for good (the preloader's listen window closed) it prints \"gone PATH\" and\n"
+	"waits for a replug.\n"
+	"Signals: SIGUSR1 = replug (cable out and in), SIGUSR2 = power cycle (cable and\n"
+	"battery out); SIGTERM/SIGINT = exit.\n"
 	"\n"
 	"Options:\n"
 	"  --chip CHIP       chip profile, e.g. mt6765 (see --list)\n"
@@ -49,6 +62,9 @@ static const char usage_text[] =
 	"  --speed MODEL     link model: usb2-hs (40 MB/s, 125 us per transfer),\n"
 	"                    usb2-fs (1 MB/s, 1 ms per transfer), none (default);\n"
 	"                    a transfer is what one side sends before the other answers\n"
+	"  --preloader-model M  real (default: READY banners, the first A0 eaten, a\n"
+	"                    listen window) | simple (answers the first A0, no window)\n"
+	"  --listen-ms N     the real preloader's listen window (default 2500)\n"
 	"  --secure FLAGS    target_config: a list of sbc, sla, daa, epp, root-cert,\n"
 	"                    mem-read, mem-write, c8-block (or none), or a hex value\n"
 	"  --list            print the chips and exit\n"
@@ -64,10 +80,17 @@ static int usage_error(const char *fmt, const char *arg)
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	atomic_store(&g_stop, true);
-	if (g_emu)
+	if (sig == SIGUSR1 || sig == SIGUSR2) {
+		if (sig == SIGUSR1)
+			mtkemu_replug(g_emu);
+		else
+			mtkemu_power_cycle(g_emu);
+		atomic_store(&g_plug, true);
+	} else {
+		atomic_store(&g_stop, true);
 		mtkemu_stop(g_emu);
+	}
+	atomic_store(&g_wake, true);
 }
 
 static void install_signals(void)
@@ -78,6 +101,8 @@ static void install_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 }
 
@@ -87,14 +112,26 @@ struct args {
 	bool list;
 };
 
+static int parse_ms(const char *s, unsigned *out)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+	if (!*s || *s == '-' || *end || v == 0 || v > 3600000)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, struct args *a)
 {
-	enum { O_CHIP = 256, O_STATE, O_LINK, O_MODE, O_FAULTS, O_SPEED, O_SECURE, O_LIST };
+	enum { O_CHIP = 256, O_STATE, O_LINK, O_MODE, O_FAULTS, O_SPEED, O_SECURE, O_LIST, O_PL_MODEL, O_LISTEN };
 	static const struct option longopts[] = {
 		{ "chip", required_argument, NULL, O_CHIP },	 { "state", required_argument, NULL, O_STATE },
 		{ "link", required_argument, NULL, O_LINK },	 { "mode", required_argument, NULL, O_MODE },
 		{ "faults", required_argument, NULL, O_FAULTS }, { "speed", required_argument, NULL, O_SPEED },
 		{ "secure", required_argument, NULL, O_SECURE }, { "list", no_argument, NULL, O_LIST },
+		{ "preloader-model", required_argument, NULL, O_PL_MODEL },
+		{ "listen-ms", required_argument, NULL, O_LISTEN },
 		{ "help", no_argument, NULL, 'h' },		 { NULL, 0, NULL, 0 },
 	};
 	opterr = 0;
@@ -108,6 +145,11 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case O_SPEED: a->opt.speed = optarg; break;
 		case O_SECURE: a->opt.security = optarg; break;
 		case O_LIST: a->list = true; break;
+		case O_PL_MODEL: a->opt.preloader = optarg; break;
+		case O_LISTEN:
+			if (parse_ms(optarg, &a->opt.listen_ms) < 0)
+				return usage_error("--listen-ms: '%s' is not a time in ms (1..3600000)", optarg);
+			break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
 		default: return usage_error("unknown option '%s'", argv[optind - 1]);
@@ -124,6 +166,12 @@ static int parse_args(int argc, char **argv, struct args *a)
 	return -1;
 }
 
+static void say(const char *what, const struct emu_pty *pty, const char *link)
+{
+	printf("%s %s\n", what, link ? link : pty->slave);
+	fflush(stdout);
+}
+
 static int plug_in(struct emu_pty *pty, const char *link)
 {
 	char err[512];
@@ -131,9 +179,37 @@ static int plug_in(struct emu_pty *pty, const char *link)
 		fprintf(stderr, "mtkemu: %s\n", err);
 		return -1;
 	}
-	printf("ready %s\n", link ? link : pty->slave);
-	fflush(stdout);
+	say("ready", pty, link);
 	return 0;
+}
+
+/* The phone left the bus and came back: a new pty (a new number, since the
+ * old one is still open), the link re-pointed in one rename, then the old
+ * master closed, so the host's open fd hangs up. */
+static int reenumerate(struct emu_pty *pty, const char *link)
+{
+	struct emu_pty old = *pty;
+	int rc = plug_in(pty, link);
+	emu_pty_close(&old);
+	return rc;
+}
+
+/* Off the bus until a replug or power cycle; then back as after a
+ * re-enumeration.  Waiting on a signal: a 50 ms poll is the emulator's own
+ * idle loop, not a synchronisation anyone relies on. */
+static int gone(struct emu_pty *pty, const char *link)
+{
+	if (link)
+		emu_pty_unlink(link, pty->slave);
+	say("gone", pty, link);
+	emu_pty_close(pty);
+	while (!atomic_load(&g_plug) && !atomic_load(&g_stop))
+		poll(NULL, 0, 50);
+	if (atomic_load(&g_stop))
+		return 0;
+	atomic_store(&g_plug, false);
+	atomic_store(&g_wake, false);
+	return plug_in(pty, link) < 0 ? -1 : 1;
 }
 
 struct session {
@@ -148,33 +224,63 @@ static bool host_gone(void *ctx)
 	return s->pty->closed >= s->n;
 }
 
-/* One session per host open (a fresh handshake each time).  A fault that
- * cut the link unplugs the device: the old pty hangs up and a new one takes
- * over the link path. */
+static int serve_once(struct mtkemu *emu, struct session *s)
+{
+	struct emu_session_watch w = { s->pty->inotify, host_gone, s };
+	emu_link_watch(emu, &w);
+	int rc = mtkemu_serve(emu, s->pty->master);
+	emu_link_watch(emu, NULL);
+	return rc;
+}
+
+/* A plug event (signal) while no session runs: the port goes away and comes
+ * back; the emulator boots the phone at the next serve. */
+static bool take_plug(void)
+{
+	atomic_store(&g_wake, false);
+	return atomic_exchange(&g_plug, false);
+}
+
+/* One session per host open; the phone keeps what it runs in between. */
 static int serve_forever(struct mtkemu *emu, struct emu_pty *pty, const char *link)
 {
 	struct session s = { pty, 0 };
-	struct emu_session_watch w = { -1, host_gone, &s };
 	while (!atomic_load(&g_stop)) {
+		if (take_plug()) {
+			if (reenumerate(pty, link) < 0)
+				return 1;
+			s.n = 0;
+			continue;
+		}
 		s.n++;
-		if (emu_pty_wait_opened(pty, s.n, &g_stop) < 0)
-			break;
-		w.fd = pty->inotify;
-		emu_link_watch(emu, &w);
-		int rc = mtkemu_serve(emu, pty->master);
-		emu_link_watch(emu, NULL);
+		if (emu_pty_wait_opened(pty, s.n, &g_wake) < 0) {
+			s.n--;
+			continue;
+		}
+		int rc = serve_once(emu, &s);
 		if (atomic_load(&g_stop))
 			break;
-		if (rc == 1) {
-			emu_pty_close(pty);
-			if (plug_in(pty, link) < 0)
+		if (rc == MTKEMU_END_GONE) {
+			int g = gone(pty, link);
+			if (g <= 0)
+				return g < 0 ? 1 : 0;
+			s.n = 0;
+			continue;
+		}
+		if (rc == MTKEMU_END_REENUMERATE || rc == MTKEMU_END_FAULT) {
+			/* A plug event was taken by the serve itself. */
+			if (rc == MTKEMU_END_REENUMERATE) {
+				atomic_store(&g_plug, false);
+				emu_pty_drain(pty, DRAIN_MS);
+			}
+			if (reenumerate(pty, link) < 0)
 				return 1;
 			s.n = 0;
 			continue;
 		}
 		/* Bytes the host sent and never waited for are not flushed: by
 		 * now they may already be the next session's first bytes. */
-		if (emu_pty_wait_closed(pty, s.n, &g_stop) < 0)
+		if (emu_pty_wait_closed(pty, s.n, &g_wake) < 0 && !atomic_load(&g_plug))
 			break;
 	}
 	return 0;

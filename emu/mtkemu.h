@@ -12,6 +12,7 @@
 #ifndef MTKEMU_H
 #define MTKEMU_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,6 +27,13 @@ struct mtkemu_options {
 	const char *faults;    /* fault spec, e.g. "disconnect-after=4096"; NULL = none */
 	const char *speed;     /* link model: "usb2-hs" | "usb2-fs" | "none"; NULL = none */
 	const char *security;  /* "sbc,sla,daa" flag list or a hex target_config; NULL = profile default */
+	const char *preloader; /* preloader handshake model: "real" (default: listen phase, READY
+	                        * banners, first A0 eaten, listen window) | "simple" (answers the
+	                        * first A0, no window) */
+	unsigned listen_ms;    /* the real preloader's listen window; 0 = 2500 ms */
+	bool persist_session;  /* keep what the phone runs in STATE_DIR/power.ini across
+	                        * mtkemu_free()/mtkemu_new() (one process per host session,
+	                        * as the in-process emu: port does); needs state_dir */
 };
 
 struct mtkemu;
@@ -65,6 +73,11 @@ void mtkemu_power_cycle(struct mtkemu *emu);
 void mtkemu_stop(struct mtkemu *emu);
 
 void mtkemu_free(struct mtkemu *emu);
+
+/* Host protocol violations the device saw so far (a handshake byte sent into
+ * a running DA); each also printed as one "mtkemu: VIOLATION: ..." line on
+ * stderr.  For tests. */
+unsigned mtkemu_violations(const struct mtkemu *emu);
 
 /* Names of the chips the emulator has profiles for, NULL-terminated. */
 const char *const *mtkemu_chip_names(void);

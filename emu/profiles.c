@@ -34,11 +34,12 @@
 
 #define GIB (1024ull * 1024 * 1024)
 
-#define LEGACY(n, code, dacode, wdt, tbl)                                                                    \
+#define LEGACY_PL(n, code, dacode, wdt, tbl, old_pl)                                                          \
 	{ .name = n, .hw_code = code, .hw_sub_code = 0x0000, .hw_ver = 0xCA00, .sw_ver = 0x0000,             \
 	  .brom_ver = 0x05, .bl_ver = 1, .target_config = 0, .wdt_addr = wdt, .da_code = dacode,              \
-	  .da_family = EMU_DA_LEGACY, .has_soc_id = false, .table = tbl, .user_size = 8 * GIB,  \
-	  .dram_type = (code) == 0x6572 ? 2 : 3, .dram_mr5 = 0x06 }
+	  .da_family = EMU_DA_LEGACY, .has_soc_id = false, .table = tbl, .user_size = 8 * GIB,               \
+	  .dram_type = (code) == 0x6572 ? 2 : 3, .dram_mr5 = 0x06, .pl_region_asserts = old_pl }
+#define LEGACY(n, code, dacode, wdt, tbl) LEGACY_PL(n, code, dacode, wdt, tbl, false)
 
 #define XFLASH(n, code, dacode, sub, hwv, socid)                                                             \
 	{ .name = n, .hw_code = code, .hw_sub_code = sub, .hw_ver = hwv, .sw_ver = 0x0000, .brom_ver = 0x05,  \
@@ -47,7 +48,8 @@
 	  .dram_type = 3, .dram_mr5 = 0x06 }
 
 static const struct emu_profile profiles[] = {
-	LEGACY("mt6572", 0x6572, 0x6572, 0x10007000, EMU_TABLE_PMT_MBR),
+	/* The MT6572 preloader's sec_region_check ASSERTs (brom-protocol.md §3.9). */
+	LEGACY_PL("mt6572", 0x6572, 0x6572, 0x10007000, EMU_TABLE_PMT_MBR, true),
 	LEGACY("mt6580", 0x6580, 0x6580, 0x10007000, EMU_TABLE_GPT),
 	LEGACY("mt6582", 0x6582, 0x6582, 0x10007000, EMU_TABLE_PMT_MBR),
 	LEGACY("mt6735", 0x0321, 0x6735, 0x10212000, EMU_TABLE_GPT),

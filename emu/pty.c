@@ -8,8 +8,9 @@
  * clears that before we may look, so session boundaries come from inotify
  * open/close events on the slave instead.  Answers the host never read stay
  * queued for the next opener: a host flushes its input after opening, as
- * serial tools do.  We never open the slave ourselves once the watch is set,
- * so every event is the host's. */
+ * serial tools do.  We keep one slave fd of our own, opened before the watch
+ * is set (so every event is still the host's): it lets emu_pty_drain() see
+ * what the host has not read yet. */
 #include "emu_pty.h"
 
 #include <errno.h>
@@ -19,12 +20,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #define WAIT_MS 50
 
+/* Returns the slave fd we keep (see emu_pty.hold), or -1. */
 static int set_raw(const char *slave, char *err, size_t errlen)
 {
 	int fd = open(slave, O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -40,10 +44,12 @@ static int set_raw(const char *slave, char *err, size_t errlen)
 		t.c_cc[VTIME] = 0;
 		rc = tcsetattr(fd, TCSANOW, &t);
 	}
-	if (rc < 0)
+	if (rc < 0) {
 		snprintf(err, errlen, "cannot set raw mode on %s: %s", slave, strerror(errno));
-	close(fd);
-	return rc;
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 static void count_event(struct emu_pty *p, uint32_t mask)
@@ -72,7 +78,7 @@ void emu_pty_events(struct emu_pty *p)
 int emu_pty_open(struct emu_pty *p, char *err, size_t errlen)
 {
 	memset(p, 0, sizeof *p);
-	p->inotify = -1;
+	p->inotify = p->hold = -1;
 	p->master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (p->master < 0) {
 		snprintf(err, errlen, "posix_openpt: %s", strerror(errno));
@@ -84,7 +90,7 @@ int emu_pty_open(struct emu_pty *p, char *err, size_t errlen)
 		emu_pty_close(p);
 		return -1;
 	}
-	if (set_raw(p->slave, err, errlen) < 0) {
+	if ((p->hold = set_raw(p->slave, err, errlen)) < 0) {
 		emu_pty_close(p);
 		return -1;
 	}
@@ -104,7 +110,28 @@ void emu_pty_close(struct emu_pty *p)
 		close(p->inotify);
 	if (p->master >= 0)
 		close(p->master);
-	p->inotify = p->master = -1;
+	if (p->hold >= 0)
+		close(p->hold);
+	p->inotify = p->master = p->hold = -1;
+}
+
+/* Closing the master throws away what the host has not read yet, and a
+ * device that resets (FINISH, a speed switch) has just sent its last answer:
+ * give the host up to max_ms to read it.  Queued bytes are counted on the
+ * slave side; "empty" must be seen twice, 2 ms apart, so bytes still on their
+ * way from the master to the slave's queue are not missed. */
+void emu_pty_drain(struct emu_pty *p, unsigned max_ms)
+{
+	unsigned empty = 0;
+	for (unsigned waited = 0; waited < max_ms && empty < 2; waited += 2) {
+		int queued = 0;
+		emu_pty_events(p);
+		if (p->hold < 0 || ioctl(p->hold, FIONREAD, &queued) < 0 || p->opens == 0)
+			return; /* nobody left to read */
+		empty = queued == 0 ? empty + 1 : 0;
+		struct timespec ts = { 0, 2000000 };
+		nanosleep(&ts, NULL);
+	}
 }
 
 static int wait_count(struct emu_pty *p, const unsigned *count, unsigned n, const atomic_bool *stop)

@@ -1,10 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /* The emulator in-process: a socketpair, the device served on a thread.
- * Spec: emu:CHIP[,state=DIR][,faults=SPEC][,mode=brom|preloader][,speed=M][,secure=sbc+sla+daa|0xHEX] */
+ * Spec: emu:CHIP[,state=DIR][,faults=SPEC][,mode=brom|preloader][,speed=M][,secure=sbc+sla+daa|0xHEX]
+ *       [,preloader=real|simple][,listen-ms=N][,plug=replug|power-cycle]
+ *
+ * Each open is one host session on a phone that stays plugged in: with
+ * state=DIR, what the phone runs is kept in DIR/power.ini between runs
+ * (plug= replugs or power-cycles it before this session).  When the phone
+ * re-enumerates (speed switch, FINISH) the device's end closes; reopen()
+ * gives it a new socketpair and serves the same phone again. */
 #include "transport/transport_priv.h"
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,16 +28,91 @@ struct emu_priv {
 	int dev_fd; /* the device's end */
 	struct mtkemu *emu;
 	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t done;
+	bool running; /* a serve thread exists and was not joined */
+	bool ended;   /* the serve thread returned ... */
+	int end;      /* ... this enum mtkemu_serve_end */
 	char spec[512]; /* owns the strings the options point into */
 };
 
 static void *emu_thread(void *arg)
 {
 	struct emu_priv *p = arg;
-	mtkemu_serve(p->emu, p->dev_fd);
+	int end = mtkemu_serve(p->emu, p->dev_fd);
 	/* Closing the device's end is how the host sees a disconnect. */
 	shutdown(p->dev_fd, SHUT_RDWR);
+	pthread_mutex_lock(&p->lock);
+	p->ended = true;
+	p->end = end;
+	pthread_cond_broadcast(&p->done);
+	pthread_mutex_unlock(&p->lock);
 	return NULL;
+}
+
+static int start_session(mtk_ctx *ctx, struct emu_priv *p)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return mtk_fail(ctx, MTK_E_IO, "socketpair: %s", strerror(errno));
+	p->fd = sv[0];
+	p->dev_fd = sv[1];
+	p->ended = false;
+	mtk_fd_set_nonblock(p->fd);
+	if (pthread_create(&p->thread, NULL, emu_thread, p) != 0) {
+		close(sv[0]);
+		close(sv[1]);
+		p->fd = p->dev_fd = -1;
+		return mtk_fail(ctx, MTK_E_IO, "cannot start the emulator thread");
+	}
+	p->running = true;
+	return 0;
+}
+
+/* Ends this session's port: the thread joined, both ends closed. */
+static void end_session(struct emu_priv *p)
+{
+	if (p->running)
+		pthread_join(p->thread, NULL);
+	p->running = false;
+	if (p->fd >= 0)
+		close(p->fd);
+	if (p->dev_fd >= 0)
+		close(p->dev_fd);
+	p->fd = p->dev_fd = -1;
+}
+
+/* Waits up to wait_ms for the serve thread to end; returns whether it did. */
+static bool wait_ended(struct emu_priv *p, int wait_ms)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += wait_ms / 1000;
+	until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&p->lock);
+	while (!p->ended && pthread_cond_timedwait(&p->done, &p->lock, &until) == 0)
+		;
+	bool ended = p->ended;
+	pthread_mutex_unlock(&p->lock);
+	return ended;
+}
+
+/* The phone left the bus and came back (or the cable was re-inserted after
+ * a disconnect fault): the same phone on a new socketpair. */
+static int emu_reopen(struct mtk_transport *t, int wait_ms)
+{
+	struct emu_priv *p = t->priv;
+	if (!wait_ended(p, wait_ms < 0 ? 0 : wait_ms))
+		return mtk_fail(t->ctx, MTK_E_NODEV, "emu: the device did not leave the bus within %d ms", wait_ms);
+	if (p->end != MTKEMU_END_REENUMERATE && p->end != MTKEMU_END_FAULT)
+		return mtk_fail(t->ctx, MTK_E_NODEV, "emu: the device left the bus and did not come back (%s)",
+				p->end == MTKEMU_END_GONE ? "it booted on" : "the session was closed");
+	end_session(p);
+	return start_session(t->ctx, p);
 }
 
 static int emu_read(struct mtk_transport *t, uint8_t *buf, size_t len, int timeout_ms)
@@ -52,11 +136,16 @@ static void emu_drain(struct mtk_transport *t)
 static void emu_close(struct mtk_transport *t)
 {
 	struct emu_priv *p = t->priv;
-	mtkemu_stop(p->emu);
-	shutdown(p->fd, SHUT_RDWR);
-	pthread_join(p->thread, NULL);
-	close(p->fd);
-	close(p->dev_fd);
+	if (p->running) {
+		/* The host closes its port: the device notices (not a stop), so
+		 * it ends the session the way a phone would. */
+		shutdown(p->fd, SHUT_RDWR);
+		if (!wait_ended(p, 2000))
+			mtkemu_stop(p->emu);
+	}
+	end_session(p);
+	pthread_mutex_destroy(&p->lock);
+	pthread_cond_destroy(&p->done);
 	mtkemu_free(p->emu);
 	free(p);
 }
@@ -66,6 +155,7 @@ static const struct mtk_transport_ops emu_ops = {
 	.read = emu_read,
 	.write = emu_write,
 	.drain_input = emu_drain,
+	.reopen = emu_reopen,
 	.close = emu_close,
 };
 
@@ -80,7 +170,28 @@ static char *plus_to_comma(char *v)
 	return v;
 }
 
-static int parse_spec(mtk_ctx *ctx, char *spec, struct mtkemu_options *o)
+static int parse_listen_ms(mtk_ctx *ctx, const char *v, unsigned *out)
+{
+	char *end;
+	unsigned long n = strtoul(v, &end, 10);
+	if (!*v || *v == '-' || *end || n == 0 || n > 3600000)
+		return mtk_fail(ctx, MTK_E_INVAL, "emu option listen-ms: '%s' is not a time in ms (1..3600000)", v);
+	*out = (unsigned)n;
+	return 0;
+}
+
+static int parse_plug(mtk_ctx *ctx, const char *v, int *plug)
+{
+	if (strcmp(v, "replug") == 0)
+		*plug = 1;
+	else if (strcmp(v, "power-cycle") == 0)
+		*plug = 2;
+	else
+		return mtk_fail(ctx, MTK_E_INVAL, "emu option plug: '%s' (known: replug, power-cycle)", v);
+	return 0;
+}
+
+static int parse_spec(mtk_ctx *ctx, char *spec, struct mtkemu_options *o, int *plug)
 {
 	char *save = NULL;
 	o->chip = strtok_r(spec, ",", &save);
@@ -102,10 +213,21 @@ static int parse_spec(mtk_ctx *ctx, char *spec, struct mtkemu_options *o)
 			o->speed = v;
 		else if (strcmp(kv, "secure") == 0)
 			o->security = plus_to_comma(eq + 1);
-		else
+		else if (strcmp(kv, "preloader") == 0)
+			o->preloader = v;
+		else if (strcmp(kv, "listen-ms") == 0) {
+			if (parse_listen_ms(ctx, v, &o->listen_ms) < 0)
+				return MTK_E_INVAL;
+		} else if (strcmp(kv, "plug") == 0) {
+			if (parse_plug(ctx, v, plug) < 0)
+				return MTK_E_INVAL;
+		} else
 			return mtk_fail(ctx, MTK_E_INVAL,
-					"unknown emu option '%s' (known: state, faults, mode, speed, secure)", kv);
+					"unknown emu option '%s' (known: state, faults, mode, speed, secure, preloader, "
+					"listen-ms, plug)",
+					kv);
 	}
+	o->persist_session = o->state_dir != NULL;
 	return 0;
 }
 
@@ -115,8 +237,12 @@ int mtk_emu_open(mtk_ctx *ctx, const char *args, struct mtk_transport **out)
 	if (!p)
 		return mtk_fail(ctx, MTK_E_NOMEM, "out of memory");
 	snprintf(p->spec, sizeof p->spec, "%s", args);
+	p->fd = p->dev_fd = -1;
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->done, NULL);
 	struct mtkemu_options o = { 0 };
-	int rc = parse_spec(ctx, p->spec, &o);
+	int plug = 0;
+	int rc = parse_spec(ctx, p->spec, &o, &plug);
 	if (rc < 0)
 		goto fail;
 	char err[256] = "";
@@ -124,20 +250,12 @@ int mtk_emu_open(mtk_ctx *ctx, const char *args, struct mtk_transport **out)
 		rc = mtk_fail(ctx, MTK_E_NODEV, "emulator: %s", err);
 		goto fail;
 	}
-	int sv[2];
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
-		rc = mtk_fail(ctx, MTK_E_IO, "socketpair: %s", strerror(errno));
+	if (plug == 1)
+		mtkemu_replug(p->emu);
+	else if (plug == 2)
+		mtkemu_power_cycle(p->emu);
+	if ((rc = start_session(ctx, p)) < 0)
 		goto fail_emu;
-	}
-	p->fd = sv[0];
-	p->dev_fd = sv[1];
-	mtk_fd_set_nonblock(p->fd);
-	if (pthread_create(&p->thread, NULL, emu_thread, p) != 0) {
-		rc = mtk_fail(ctx, MTK_E_IO, "cannot start the emulator thread");
-		close(sv[0]);
-		close(sv[1]);
-		goto fail_emu;
-	}
 	struct mtk_transport *t = mtk_transport_alloc(ctx, &emu_ops, p);
 	if (!t) {
 		*out = NULL;
@@ -152,6 +270,8 @@ int mtk_emu_open(mtk_ctx *ctx, const char *args, struct mtk_transport **out)
 fail_emu:
 	mtkemu_free(p->emu);
 fail:
+	pthread_mutex_destroy(&p->lock);
+	pthread_cond_destroy(&p->done);
 	free(p);
 	return rc;
 }

@@ -574,7 +574,11 @@ static int serve_once(const struct emufuzz_dev *dev, struct mtkemu *emu, const u
 	close(sv[1]);
 	if (verbose)
 		report(dev, len, unplugged ? EMUFUZZ_OUTPUT_CAP : out.got, out.tail, out.ntail, a.rc);
-	if (a.rc != 0 && !(a.rc == 1 && dev->disconnects))
+	/* A session ends with the host closing the port, the phone leaving the
+	 * bus by its own doing (FINISH, 70 01, a preloader ASSERT: then the
+	 * next session finds it rebooted), or an injected cut. */
+	if (a.rc != MTKEMU_END_CLOSED && a.rc != MTKEMU_END_REENUMERATE &&
+	    !(a.rc == MTKEMU_END_FAULT && dev->disconnects))
 		die("mtkemu_serve returned %d without a disconnect fault", a.rc);
 	return a.rc;
 }
@@ -589,6 +593,10 @@ void emufuzz_session(const struct emufuzz_dev *dev, const uint8_t *host, size_t 
 	        .security = dev->security,
 	        .faults = dev->faults[0] ? dev->faults : NULL,
 	        .speed = dev->speed,
+	        /* The real preloader's listen phase runs on timers (READY every
+	         * 20 ms, 300 ms / 2.5 s windows): not reproducible per input.
+	         * The simple model parses the same bytes. */
+	        .preloader = "simple",
 	};
 	struct mtkemu *emu;
 	char err[512];

@@ -3,82 +3,28 @@
 """The mtkemu program on a pty, driven with raw bytes like a serial host.
 
 Checks: "ready PATH" on stdout, the BROM handshake and GET_HW_CODE through the
-symlink in termios raw mode, a second session after the host closed the port,
+symlink in termios raw mode, a second session that finds the phone still in its
+command loop after the host closed the port (sync bytes echoed),
 a disconnect fault that re-plugs the port, SIGTERM (exit 0, link removed), and
 clear usage errors (exit 2)."""
 import os
-import select
 import sys
 import tempfile
-import termios
-import time
-import tty
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mtkutil import MTKEMU, run, start_emu, stop_emu  # noqa: E402
-from mtkutil import read_line as emu_line  # noqa: E402
-
-TIMEOUT = 5.0
+from ptyhost import TIMEOUT, check, handshake, hung_up, open_port, read_line, xfer  # noqa: E402
 
 
-def fail(msg):
-    print("FAIL: " + msg, file=sys.stderr)
-    sys.exit(1)
 
-
-def check(cond, msg):
-    if not cond:
-        fail(msg)
-
-
-def read_line(proc):
-    """One stdout line from the emulator, or fail after TIMEOUT."""
-    try:
-        return emu_line(proc, TIMEOUT)
-    except AssertionError as e:
-        fail(str(e))
-
-
-def open_port(path):
-    fd = os.open(path, os.O_RDWR | os.O_NOCTTY)
-    tty.setraw(fd)
-    # Like any serial host: drop what an earlier session left unread.
-    termios.tcflush(fd, termios.TCIFLUSH)
-    return fd
-
-
-def read_exact(fd, n, timeout=TIMEOUT):
-    buf = b""
-    end = time.monotonic() + timeout
-    while len(buf) < n:
-        left = end - time.monotonic()
-        r, _, _ = select.select([fd], [], [], max(left, 0))
-        if not r:
-            break
-        try:
-            c = os.read(fd, n - len(buf))
-        except OSError:
-            break
-        if not c:
-            break
-        buf += c
-    return buf
-
-
-def xfer(fd, send, want):
-    os.write(fd, bytes.fromhex(send))
-    got = read_exact(fd, len(bytes.fromhex(want)))
-    check(got == bytes.fromhex(want), "sent %s, expected %s, got %s" % (send, want, got.hex()))
-
-
-def handshake(fd):
-    for b in ("a0", "0a", "50", "05"):
-        xfer(fd, b, "%02x" % (~int(b, 16) & 0xFF))
-
-
-def session(path, chip_code):
+def session(path, chip_code, fresh=True):
+    """A host session: a fresh phone gets the handshake; one already in its
+    command loop (the phone stays plugged in) echoes the sync bytes (§2.6)."""
     fd = open_port(path)
-    handshake(fd)
+    if fresh:
+        handshake(fd)
+    else:
+        xfer(fd, "a0", "a0")
     xfer(fd, "fd", "fd" + chip_code + "0000")
     xfer(fd, "fe", "fe")
     os.close(fd)
@@ -100,15 +46,14 @@ def test_sessions(tmp):
         check(read_line(proc) == "ready " + link, "expected 'ready %s'" % link)
         check(os.path.realpath(link).startswith("/dev/pts/"), "link does not point at a pty")
         session(link, "0766")
-        # A real device stays plugged in: the next open is a fresh session.
-        session(link, "0766")
-        # Host gives up in the middle of a command; the next session still starts clean.
+        # A real phone stays plugged in: the BROM is still in its command loop.
+        session(link, "0766", fresh=False)
+        # Host gives up in the middle of a command: the device drops it with
+        # the session, and the next one finds the command loop in step.
         fd = open_port(link)
-        handshake(fd)
-        os.write(fd, bytes.fromhex("d4 10007000".replace(" ", "")))
-        time.sleep(0.1)
+        xfer(fd, "d4 10007000", "d4 10007000")
         os.close(fd)
-        session(link, "0766")
+        session(link, "0766", fresh=False)
     finally:
         if proc.poll() is None:
             stop(proc, link)
@@ -122,12 +67,13 @@ def test_disconnect_replug(tmp):
     try:
         check(read_line(proc) == "ready " + link, "expected ready")
         fd = open_port(link)
-        handshake(fd)  # exactly 8 bytes
+        handshake(fd)  # exactly 8 bytes: every answer arrives before the cut
         os.write(fd, b"\xfd")
-        check(read_exact(fd, 1, 2.0) == b"", "the device answered after the cable was cut")
+        check(hung_up(fd), "the port did not hang up after the cable was cut")
         os.close(fd)
         check(read_line(proc) == "ready " + link, "no new 'ready' after the disconnect")
-        session(link, "0335")  # the fault fired once; the re-plugged device works
+        # The fault fired once; the phone rebooted when the cable came back.
+        session(link, "0335")
     finally:
         if proc.poll() is None:
             stop(proc, link)
@@ -149,6 +95,9 @@ def test_usage(tmp):
                        "disconnect-after needs a byte count")
     expect_usage_error(["--chip", "mt6765", "--state", state, "--speed", "usb9"], "unknown link speed 'usb9'")
     expect_usage_error(["--chip", "mt6765", "--state", state, "--mode", "meta"], "unknown mode 'meta'")
+    expect_usage_error(["--chip", "mt6765", "--state", state, "--preloader-model", "x"],
+                       "unknown preloader model 'x' (known: real, simple)")
+    expect_usage_error(["--chip", "mt6765", "--state", state, "--listen-ms", "0"], "--listen-ms: '0' is not a time")
     expect_usage_error(["--chip", "mt6765", "--state", state, "--bogus"], "unknown option '--bogus'")
     expect_usage_error(["--chip", "mt6765", "--state", state, "extra"], "unexpected argument 'extra'")
     # A regular file at the link path is never replaced.

@@ -32,7 +32,8 @@ struct dev {
 };
 
 struct devopts {
-	const char *chip, *mode, *faults, *speed, *secure;
+	const char *chip, *mode, *faults, *speed, *secure, *preloader;
+	unsigned listen_ms;
 	bool golden_ids; /* ME_ID 00..0F, SOC_ID 00..1F as in §6.7 */
 };
 
@@ -60,6 +61,28 @@ static void write_golden_identity(const char *dir, const char *chip)
 	fclose(f);
 }
 
+/* The host opens the port: a new session on the same phone. */
+static void dev_serve(struct dev *d)
+{
+	int sv[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	d->host = sv[0];
+	d->devfd = sv[1];
+	assert_int_equal(pthread_create(&d->thread, NULL, serve_thread, d), 0);
+}
+
+/* The session ends (the host closes the port, or the phone left the bus);
+ * returns how mtkemu_serve() ended. */
+static int dev_end_session(struct dev *d, bool host_closes)
+{
+	if (host_closes)
+		shutdown(d->host, SHUT_RDWR);
+	pthread_join(d->thread, NULL);
+	close(d->host);
+	close(d->devfd);
+	return d->serve_rc;
+}
+
 static void dev_start(struct dev *d, const struct devopts *o)
 {
 	memset(d, 0, sizeof *d);
@@ -70,15 +93,12 @@ static void dev_start(struct dev *d, const struct devopts *o)
 	struct mtkemu_options opt = {
 		.chip = o->chip, .state_dir = d->dir, .mode = o->mode,
 		.faults = o->faults, .speed = o->speed, .security = o->secure,
+		.preloader = o->preloader, .listen_ms = o->listen_ms,
 	};
 	char err[512] = "";
 	if (mtkemu_new(&opt, &d->emu, err, sizeof err) != 0)
 		fail_msg("mtkemu_new: %s", err);
-	int sv[2];
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	d->host = sv[0];
-	d->devfd = sv[1];
-	assert_int_equal(pthread_create(&d->thread, NULL, serve_thread, d), 0);
+	dev_serve(d);
 }
 
 static void dev_stop(struct dev *d)
@@ -189,6 +209,52 @@ static void handshake(struct dev *d)
 	script(d, "> a0 < 5f > 0a < f5 > 50 < af > 05 < fa");
 }
 
+static bool is_banner_byte(uint8_t b)
+{
+	return b && strchr("READY", b);
+}
+
+/* The robust host of §2.6 rule 2 (mtkclient's serial loop): each sync byte
+ * until its complement comes, READY banner bytes skipped, anything else or
+ * no answer (the real preloader eats the first A0) restarts.  Works on every
+ * model; the exact transcripts are tested separately. */
+static void sync_any(struct dev *d)
+{
+	static const uint8_t seq[4] = { 0xA0, 0x0A, 0x50, 0x05 };
+	size_t i = 0;
+	for (int tries = 0; i < 4; tries++) {
+		assert_true(tries < 200);
+		put_bytes(d, &seq[i], 1);
+		uint8_t b = 0;
+		while (get_bytes(d, &b, 1, 50) == 1 && is_banner_byte(b))
+			b = 0;
+		uint8_t want = (uint8_t)(0xFFu ^ seq[i]);
+		i = b == want ? i + 1 : 0;
+	}
+}
+
+/* Skips READY banners; returns the first other byte (-1: none in time). */
+static int next_non_banner(struct dev *d)
+{
+	uint8_t b;
+	while (get_bytes(d, &b, 1, TIMEOUT_MS) == 1)
+		if (!is_banner_byte(b))
+			return b;
+	return -1;
+}
+
+static double elapsed_s(const struct timespec *a);
+
+/* Waits (an event, not a time) until the listening preloader ate n A0s. */
+static void wait_a0_eaten(struct dev *d, unsigned n)
+{
+	for (int ms = 0; atomic_load(&d->emu->a0_eaten) < n; ms++) {
+		assert_true(ms < TIMEOUT_MS);
+		struct timespec ts = { 0, 1000000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
 static uint16_t xor16_reference(const uint8_t *b, size_t n)
 {
 	uint16_t x = 0;
@@ -255,14 +321,14 @@ static void test_handshake_preloader_repeated_a0(void **state)
 {
 	(void)state;
 	struct dev d;
-	START(&d, .chip = "mt6765", .mode = "preloader");
+	START(&d, .chip = "mt6765", .mode = "preloader", .preloader = "simple");
 	/* A newer preloader swallows a repeated A0 and stays at step 1. */
 	script(&d, "> a0 < 5f > a0 > a0 > 0a < f5 > 50 < af > a0 > 0a < f5 > 50 < af > 05 < fa");
 	script(&d, "> fe < 03");
 	dev_stop(&d);
 
 	/* BL version 1 preloaders do not. */
-	START(&d, .chip = "mt6737", .mode = "preloader");
+	START(&d, .chip = "mt6737", .mode = "preloader", .preloader = "simple");
 	script(&d, "> a0 < 5f > a0 < a1");
 	handshake(&d);
 	script(&d, "> fe < 01");
@@ -335,7 +401,7 @@ static void test_preloader_commands_mt6765(void **state)
 	(void)state;
 	struct dev d;
 	START(&d, .chip = "mt6765", .mode = "preloader", .golden_ids = true);
-	handshake(&d);
+	sync_any(&d);
 	script(&d, "> fe < 03 > ff < ff");
 	script(&d, "> fd < fd 0766 0000 > fc < fc 8a00 ca00 0000 0000");
 	script(&d, "> d8 < d8 00000000 0000");
@@ -355,7 +421,7 @@ static void test_preloader_commands_mt6737(void **state)
 	(void)state;
 	struct dev d;
 	START(&d, .chip = "mt6737", .mode = "preloader");
-	handshake(&d);
+	sync_any(&d);
 	script(&d, "> fe < 01 > ff < ff > fd < fd 0335 0000");
 	/* BL version 1: no ME_ID, SOC_ID, PL caps. */
 	script(&d, "> e1 < e1 > e7 < e7 > fb < fb > f0 < f0");
@@ -370,7 +436,10 @@ static void golden(bool brom)
 {
 	struct dev d;
 	START(&d, .chip = "mt6765", .mode = brom ? "brom" : "preloader", .golden_ids = true);
-	handshake(&d);
+	if (brom)
+		handshake(&d);
+	else
+		sync_any(&d);
 	script(&d, "> fd < fd 0766 0000");
 	script(&d, "> d4 < d4 > 10007000 < 10007000");
 	script(&d, brom ? "> 00000001 < 00000001 0001 > 22000064 < 22000064 0001"
@@ -436,7 +505,7 @@ static void test_memory_errors(void **state)
 	dev_stop(&d);
 
 	START(&d, .chip = "mt6765", .mode = "preloader");
-	handshake(&d);
+	sync_any(&d);
 	script(&d, "> d1 < d1 > 10007001 < 10007001 > 00000001 < 00000001 ffff");
 	script(&d, "> d1 < d1 > 10007000 < 10007000 > 00000000 < 00000000 fffe");
 	script(&d, "> d1 < d1 > 10000000 < 10000000 > 40000000 < 40000000 fffd");
@@ -568,26 +637,154 @@ static void test_secure_hex_and_mem_auth(void **state)
 
 	/* A preloader reports only SBC/SLA/DAA and does not restrict memory. */
 	START(&d, .chip = "mt6765", .mode = "preloader", .secure = "0xe5");
-	handshake(&d);
+	sync_any(&d);
 	script(&d, "> d8 < d8 00000005 0000");
 	script(&d, "> d1 < d1 > 10007000 < 10007000 > 00000001 < 00000001 0000 00000000 0000");
 	dev_stop(&d);
 }
 
-static void test_secure_preloader_sbc_halts(void **state)
+/* §3.12, §3.25: a preloader that fails to verify the DA sends status2 and
+ * ASSERTs: the phone resets (here into the forced preloader mode again, a
+ * fresh listen phase).  JUMP_DA without a verified DA does the same. */
+static void test_secure_preloader_sbc_reboots(void **state)
 {
 	(void)state;
 	struct dev d;
 	START(&d, .chip = "mt6765", .mode = "preloader", .secure = "sbc");
-	handshake(&d);
+	sync_any(&d);
 	script(&d, "> d8 < d8 00000001 0000");
 	script(&d, "> d7 < d7 > 00200000 < 00200000 > 00000500 < 00000500 > 00000000 < 00000000 1d15");
 	uint8_t da[0x500];
 	fill_da(da, sizeof da);
 	send_da(&d, 0x200000, da, sizeof da, 0x100, "2001");
-	/* The preloader halted: nothing is answered any more. */
-	put(&d, "fd");
-	expect_silence(&d, 300);
+	expect_eof(&d);
+	assert_int_equal(dev_end_session(&d, false), MTKEMU_END_REENUMERATE);
+	dev_serve(&d);
+	expect(&d, "5245414459"); /* READY: the preloader listens again */
+	sync_any(&d);
+	script(&d, "> d5 < d5 > 00200000 < 00200000 2000");
+	expect_eof(&d);
+	assert_int_equal(dev_end_session(&d, false), MTKEMU_END_REENUMERATE);
+	dev_serve(&d);
+	dev_stop(&d);
+}
+
+/* ---- sessions: the phone keeps running across port close/open ------------------------------ */
+
+/* §2.6: after the handshake a second one is echoed as unknown commands; the
+ * FE/FF probe tells a BROM from a preloader. */
+static void test_session_survives_reopen_brom(void **state)
+{
+	(void)state;
+	struct dev d;
+	START(&d, .chip = "mt6765", .mode = "brom");
+	handshake(&d);
+	assert_int_equal(dev_end_session(&d, true), MTKEMU_END_CLOSED);
+	dev_serve(&d);
+	script(&d, "> a0 < a0 > 0a < 0a > 50 < 50 > 05 < 05 > ff < 05 > fe < fe");
+	script(&d, "> fd < fd 0766 0000");
+	assert_int_equal(mtkemu_violations(d.emu), 0); /* BROM echoes are not a DA violation */
+	dev_stop(&d);
+}
+
+static void test_session_survives_reopen_preloader(void **state)
+{
+	(void)state;
+	struct dev d;
+	START(&d, .chip = "mt6737", .mode = "preloader");
+	sync_any(&d);
+	assert_int_equal(dev_end_session(&d, true), MTKEMU_END_CLOSED);
+	dev_serve(&d);
+	/* No banners: the preloader is in its command loop. */
+	script(&d, "> a0 < a0 > 0a < 0a > 50 < 50 > 05 < 05 > fe < 01 > ff < ff");
+	dev_stop(&d);
+}
+
+/* §2.2a: READY every 20 ms, the first chunk starting with A0 eaten without
+ * an answer, then the start command (BL 1: no repeated-A0 rule). */
+static void test_real_preloader_eats_first_a0(void **state)
+{
+	(void)state;
+	struct dev d;
+	START(&d, .chip = "mt6737", .mode = "preloader");
+	expect(&d, "5245414459 5245414459"); /* two banners: it repeats them */
+	put(&d, "a0");
+	wait_a0_eaten(&d, 1);
+	put(&d, "0a");
+	assert_int_equal(next_non_banner(&d), 0x0b); /* start-command state, i = 0: 0A is a mismatch */
+	script(&d, "> a0 < 5f > 0a < f5 > 50 < af > 05 < fa > fe < 01");
+	dev_stop(&d);
+}
+
+/* The start command must complete within 300 ms of the eaten A0; if it does
+ * not, the preloader listens again (READY banners) inside its window. */
+static void test_start_command_times_out(void **state)
+{
+	(void)state;
+	struct dev d;
+	START(&d, .chip = "mt6765", .mode = "preloader");
+	expect(&d, "5245414459");
+	put(&d, "a0");
+	wait_a0_eaten(&d, 1);
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	uint8_t junk[4096];
+	while (get_bytes(&d, junk, 1, 0) == 1) /* banners sent before the A0 was read */
+		;
+	expect(&d, "5245414459");
+	double t = elapsed_s(&t0);
+	if (t < 0.29)
+		fail_msg("listening again after %.3f s, before the 300 ms start-command window", t);
+	sync_any(&d);
+	script(&d, "> fe < 03");
+	dev_stop(&d);
+}
+
+/* The listen window closes: the preloader boots on and leaves the bus
+ * (GONE); a replug brings it back listening. */
+static void test_listen_window_closes(void **state)
+{
+	(void)state;
+	struct dev d;
+	START(&d, .chip = "mt6765", .mode = "preloader", .listen_ms = 60);
+	uint8_t b[4096];
+	size_t n = get_bytes(&d, b, sizeof b, TIMEOUT_MS); /* until EOF */
+	assert_true(n >= 5 && n % 5 == 0);
+	for (size_t i = 0; i < n; i += 5)
+		assert_memory_equal(b + i, "READY", 5);
+	assert_int_equal(dev_end_session(&d, false), MTKEMU_END_GONE);
+	/* Still gone for a new port, until the cable comes back. */
+	dev_serve(&d);
+	expect_eof(&d);
+	assert_int_equal(dev_end_session(&d, false), MTKEMU_END_GONE);
+	mtkemu_replug(d.emu);
+	dev_serve(&d);
+	sync_any(&d);
+	script(&d, "> fe < 03");
+	dev_stop(&d);
+}
+
+/* A replug or power cycle during a session: the session ends as a
+ * re-enumeration and the phone boots again (a fresh handshake). */
+static void test_replug_and_power_cycle(void **state)
+{
+	(void)state;
+	struct dev d;
+	START(&d, .chip = "mt6765", .mode = "brom");
+	handshake(&d);
+	mtkemu_replug(d.emu);
+	expect_eof(&d);
+	assert_int_equal(dev_end_session(&d, false), MTKEMU_END_REENUMERATE);
+	dev_serve(&d);
+	handshake(&d);
+	mtkemu_power_cycle(d.emu);
+	expect_eof(&d);
+	assert_int_equal(dev_end_session(&d, false), MTKEMU_END_REENUMERATE);
+	/* A plug event between sessions is taken when the next one starts. */
+	mtkemu_replug(d.emu);
+	dev_serve(&d);
+	handshake(&d);
+	script(&d, "> fd < fd 0766 0000");
 	dev_stop(&d);
 }
 
@@ -657,6 +854,17 @@ static void test_link_pacing(void **state)
 	if (t < 0.065 || t > 5.0)
 		fail_msg("usb2-fs SEND_DA of 64 KiB took %.3f s", t);
 	dev_stop(&d);
+
+	/* The BROM is a full-speed device (0E8D:0003, §3.25): a high-speed
+	 * host port carries it at usb2-fs all the same. */
+	START(&d, .chip = "mt6765", .mode = "brom", .speed = "usb2-hs");
+	handshake(&d);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	send_da(&d, 0x200000, da, sizeof da, 0, "0000");
+	t = elapsed_s(&t0);
+	if (t < 0.065 || t > 5.0)
+		fail_msg("BROM on a usb2-hs port: SEND_DA of 64 KiB took %.3f s, not full speed", t);
+	dev_stop(&d);
 }
 
 /* The latency is paid per transfer (per direction turnaround), not per read
@@ -720,6 +928,9 @@ static void test_option_errors(void **state)
 	o.mode = NULL;
 	o.security = "sbc,foo";
 	expect_new_error(o, "unknown security flag 'foo'");
+	o.security = NULL;
+	o.preloader = "fancy";
+	expect_new_error(o, "unknown preloader model 'fancy' (known: real, simple)");
 }
 
 static void test_fault_spec_parsed(void **state)
@@ -825,7 +1036,13 @@ int main(void)
 		cmocka_unit_test(test_secure_sla_brom),
 		cmocka_unit_test(test_secure_daa_brom),
 		cmocka_unit_test(test_secure_hex_and_mem_auth),
-		cmocka_unit_test(test_secure_preloader_sbc_halts),
+		cmocka_unit_test(test_secure_preloader_sbc_reboots),
+		cmocka_unit_test(test_session_survives_reopen_brom),
+		cmocka_unit_test(test_session_survives_reopen_preloader),
+		cmocka_unit_test(test_real_preloader_eats_first_a0),
+		cmocka_unit_test(test_start_command_times_out),
+		cmocka_unit_test(test_listen_window_closes),
+		cmocka_unit_test(test_replug_and_power_cycle),
 		cmocka_unit_test(test_fault_disconnect),
 		cmocka_unit_test(test_fault_stall_and_da_silent),
 		cmocka_unit_test(test_link_pacing),

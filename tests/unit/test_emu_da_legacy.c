@@ -38,17 +38,40 @@ struct rig {
 	pthread_t th;
 	int serve_rc;
 	uint16_t da_code;
+	uint8_t speed; /* what 72 answers: 1 from a preloader, 0 from the BROM until 70 01 */
 };
 
 static void *serve_thread(void *arg)
 {
 	struct rig *r = arg;
 	r->serve_rc = mtkemu_serve(r->emu, r->dev);
+	shutdown(r->dev, SHUT_RDWR); /* the host sees the port go */
 	return NULL;
 }
 
+static void rig_serve(struct rig *r)
+{
+	int sv[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	r->host = sv[0];
+	r->dev = sv[1];
+	assert_int_equal(pthread_create(&r->th, NULL, serve_thread, r), 0);
+}
+
+/* The session ends (the host closed the port, or the device left the bus);
+ * returns how mtkemu_serve() ended it. */
+static int rig_end_session(struct rig *r, bool host_closes)
+{
+	if (host_closes)
+		shutdown(r->host, SHUT_RDWR);
+	pthread_join(r->th, NULL);
+	close(r->host);
+	close(r->dev);
+	return r->serve_rc;
+}
+
 /* provision: NULL = blank device (BROM mode) */
-static struct rig *rig_start(const char *chip, const char *faults, bool provision)
+static struct rig *rig_new(const char *chip, const char *faults, bool provision, bool persist)
 {
 	struct rig *r = calloc(1, sizeof(*r));
 	test_mkdtemp(r->dir, sizeof(r->dir), "test_emu_da");
@@ -61,15 +84,18 @@ static struct rig *rig_start(const char *chip, const char *faults, bool provisio
 		if (rc)
 			fail_msg("%s", err);
 	}
-	struct mtkemu_options o = {.chip = chip, .state_dir = r->dir, .faults = faults};
+	struct mtkemu_options o = {.chip = chip, .state_dir = r->dir, .faults = faults, .persist_session = persist};
 	if (mtkemu_new(&o, &r->emu, err, sizeof(err)) != 0)
 		fail_msg("%s", err);
 	r->da_code = r->emu->prof->da_code;
-	int sv[2];
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	r->host = sv[0];
-	r->dev = sv[1];
-	assert_int_equal(pthread_create(&r->th, NULL, serve_thread, r), 0);
+	r->speed = provision ? 1 : 0;
+	return r;
+}
+
+static struct rig *rig_start(const char *chip, const char *faults, bool provision)
+{
+	struct rig *r = rig_new(chip, faults, provision, false);
+	rig_serve(r);
 	return r;
 }
 
@@ -169,16 +195,32 @@ static uint8_t *synth_stage(uint16_t hw, unsigned stage, size_t len)
 
 /* ---------------------------------------------------------- BROM part */
 
+static bool is_banner_byte(uint8_t b)
+{
+	return b && strchr("READY", b);
+}
+
+/* The host side of §2.6 rule 2, as mtkclient's serial loop: each sync byte
+ * until its complement comes back, READY banner bytes skipped, anything else
+ * (no answer: the preloader ate the first A0) restarts the sequence. */
+static void sync_device(struct rig *r)
+{
+	static const uint8_t seq[4] = {0xA0, 0x0A, 0x50, 0x05};
+	size_t i = 0;
+	for (int tries = 0; i < 4; tries++) {
+		assert_true(tries < 200);
+		put(r, &seq[i], 1);
+		uint8_t b = 0;
+		while (get_some(r, &b, 1, 50) == 1 && is_banner_byte(b))
+			b = 0;
+		uint8_t want = (uint8_t)(0xFFu ^ seq[i]);
+		i = b == want ? i + 1 : 0;
+	}
+}
+
 static void handshake_and_jump(struct rig *r, uint16_t hw_code, uint32_t da1_addr, uint16_t da1_code)
 {
-	put_hex(r, "A0");
-	expect_hex(r, "5F");
-	put_hex(r, "0A");
-	expect_hex(r, "F5");
-	put_hex(r, "50");
-	expect_hex(r, "AF");
-	put_hex(r, "05");
-	expect_hex(r, "FA");
+	sync_device(r);
 	put_hex(r, "FD");
 	uint8_t b[16];
 	get(r, b, 5);
@@ -246,6 +288,16 @@ static void upload_da2(struct rig *r, uint32_t addr, uint16_t code, bool good)
 	free(da2);
 }
 
+/* 72 USB_CHECK_STATUS (§4.8): 5A and the speed the DA runs at. */
+static void expect_speed(struct rig *r)
+{
+	put_hex(r, "72");
+	uint8_t b[2];
+	get(r, b, 2);
+	assert_int_equal(b[0], 0x5A);
+	assert_int_equal(b[1], r->speed);
+}
+
 static void da2_report(struct rig *r, const uint8_t cid[16], uint64_t user)
 {
 	uint8_t b[236];
@@ -267,8 +319,7 @@ static void da2_report(struct rig *r, const uint8_t cid[16], uint64_t user)
 	uint8_t pass[10];
 	hx("5A 00000000 00000000 C1", pass);
 	assert_memory_equal(b + 226, pass, 10);
-	put_hex(r, "72");
-	expect_hex(r, "5A 01");
+	expect_speed(r);
 }
 
 /* Stage 2 as mtkclient sends it (§8.2), blver from GET_BL_VER. */
@@ -284,8 +335,7 @@ static void stage2_mt6580(struct rig *r, uint8_t blver)
 
 static void da_read(struct rig *r, uint8_t part, uint64_t addr, uint64_t len, uint8_t *out)
 {
-	put_hex(r, "72");
-	expect_hex(r, "5A 01");
+	expect_speed(r);
 	put_hex(r, "60");
 	expect_hex(r, "5A");
 	put(r, &part, 1);
@@ -368,8 +418,7 @@ static void test_mt6580_preloader_session(void **state)
 	assert_memory_equal(buf, w, 0x200);
 
 	/* FORMAT 64 KiB of it: one progress report of 100, then the range reads 0 */
-	put_hex(r, "72");
-	expect_hex(r, "5A 01");
+	expect_speed(r);
 	put_hex(r, "60");
 	expect_hex(r, "5A");
 	put_hex(r, "08");
@@ -539,6 +588,14 @@ static void test_mt6735_brom_emi(void **state)
 	da_read(r, 8, 8 * GIB - 0x400, 0x400, buf);
 	for (size_t i = 0; i < sizeof(buf); i++)
 		assert_int_equal(buf[i], 0);
+	/* §4.8: a DA the BROM loaded runs at full speed until the host asks
+	 * for high speed; then it re-enumerates and keeps running. */
+	put_hex(r, "70 01");
+	expect_hex(r, "5A");
+	assert_int_equal(rig_end_session(r, false), MTKEMU_END_REENUMERATE);
+	rig_serve(r);
+	r->speed = 1;
+	da_read(r, 8, 8 * GIB - 0x400, 0x400, buf);
 	assert_int_equal(rig_stop(r), 0);
 }
 
@@ -714,10 +771,186 @@ static void test_mt6572_read_pmt(void **state)
 	assert_int_equal(rig_stop(r), 0);
 }
 
+/* ------------------------------------------------ sessions and resets */
+
+/* MT6580 in preloader mode from the handshake to the DA2 command loop. */
+static void mt6580_to_da2(struct rig *r)
+{
+	handshake_and_jump(r, 0x6580, 0x00200000, 0x6580);
+	uint8_t cid[16];
+	sync_report(r, cid);
+	stage2_mt6580(r, 0x01);
+	expect_hex(r, "00000000");
+	upload_da2(r, 0x80000000, 0x6580, true);
+	da2_report(r, cid, 4 * GIB);
+}
+
+/* The emulator's stderr into a file in the rig's state folder. */
+static int saved_stderr = -1;
+
+static void capture_stderr_begin(struct rig *r)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "%s/stderr.txt", r->dir);
+	fflush(stderr);
+	saved_stderr = dup(2);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	assert_true(dup2(fileno(f), 2) == 2);
+	fclose(f);
+}
+
+static void capture_stderr_end(struct rig *r, char *out, size_t len)
+{
+	char path[128];
+	fflush(stderr);
+	assert_true(dup2(saved_stderr, 2) == 2);
+	close(saved_stderr);
+	snprintf(path, sizeof(path), "%s/stderr.txt", r->dir);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	size_t n = fread(out, 1, len - 1, f);
+	out[n] = '\0';
+	fclose(f);
+}
+
+/* A phone that (re)booted into the real preloader model: READY banners. */
+static void expect_ready_banner(struct rig *r)
+{
+	expect_hex(r, "52 45 41 44 59");
+}
+
+/* DA2 outlives the port; a handshake byte into it is the host's bug; FINISH
+ * with its mode word resets the phone, which boots per its boot model. */
+static void test_da2_outlives_the_port(void **state)
+{
+	(void)state;
+	struct rig *r = rig_start("mt6580", NULL, true);
+	mt6580_to_da2(r);
+	put_hex(r, "60 08");
+	expect_hex(r, "5A 5A");
+	assert_int_equal(rig_end_session(r, true), MTKEMU_END_CLOSED);
+	rig_serve(r);
+	expect_speed(r); /* no handshake: DA2 still in its command loop */
+	assert_int_equal(mtkemu_violations(r->emu), 0);
+	char log[256] = "";
+	capture_stderr_begin(r);
+	put_hex(r, "A0");
+	expect_hex(r, "BB");
+	capture_stderr_end(r, log, sizeof(log));
+	assert_int_equal(mtkemu_violations(r->emu), 1);
+	assert_string_equal(log, "mtkemu: VIOLATION: host sent a handshake byte 0xA0 into the running DA\n");
+	put_hex(r, "D9");
+	expect_hex(r, "5A");
+	put_hex(r, "00000000");
+	expect_hex(r, "5A");
+	assert_int_equal(rig_end_session(r, false), MTKEMU_END_REENUMERATE);
+	rig_serve(r);
+	expect_ready_banner(r); /* boot1 holds a preloader */
+	sync_device(r);
+	put_hex(r, "FE");
+	expect_hex(r, "01");
+	assert_int_equal(rig_stop(r), 0);
+}
+
+/* mtkclient never sends FINISH's mode word: the phone resets anyway, when
+ * the host closes the port or when the word does not come. */
+static void test_finish_without_mode_word(void **state)
+{
+	(void)state;
+	struct rig *r = rig_start("mt6580", NULL, true);
+	mt6580_to_da2(r);
+	put_hex(r, "D9");
+	expect_hex(r, "5A");
+	assert_int_equal(rig_end_session(r, true), MTKEMU_END_REENUMERATE);
+	rig_serve(r);
+	expect_ready_banner(r);
+	sync_device(r);
+	assert_int_equal(rig_stop(r), 0);
+
+	r = rig_start("mt6580", NULL, true);
+	mt6580_to_da2(r);
+	put_hex(r, "D9");
+	expect_hex(r, "5A");
+	uint8_t b;
+	assert_int_equal(get_some(r, &b, 1, 5000), 0); /* EOF: the phone left the bus */
+	assert_int_equal(rig_end_session(r, false), MTKEMU_END_REENUMERATE);
+	rig_serve(r);
+	expect_ready_banner(r);
+	assert_int_equal(rig_stop(r), 0);
+}
+
+/* An old preloader (MT6572) reading outside the register bank ASSERTs: no
+ * status, the phone resets into BROM download mode (§3.9, §3.24). */
+static void test_old_preloader_region_assert(void **state)
+{
+	(void)state;
+	struct rig *r = rig_start("mt6572", NULL, true);
+	sync_device(r);
+	put_hex(r, "FE");
+	expect_hex(r, "01");
+	put_hex(r, "D1");
+	expect_hex(r, "D1");
+	put_hex(r, "10007000");
+	expect_hex(r, "10007000");
+	put_hex(r, "00000001");
+	expect_hex(r, "00000001 0000 00000000 0000"); /* inside the bank: answered */
+	put_hex(r, "D1 00200000 00000001");
+	expect_hex(r, "D1 00200000 00000001");
+	uint8_t b;
+	assert_int_equal(get_some(r, &b, 1, 5000), 0);
+	assert_int_equal(rig_end_session(r, false), MTKEMU_END_REENUMERATE);
+	rig_serve(r);
+	put_hex(r, "A0");
+	expect_hex(r, "5F"); /* a BROM: no banner, the first A0 answered */
+	put_hex(r, "0A 50 05");
+	expect_hex(r, "F5 AF FA");
+	put_hex(r, "FE FF");
+	expect_hex(r, "FE 05");
+	/* A power cycle clears the flag: the preloader again. */
+	mtkemu_power_cycle(r->emu);
+	assert_int_equal(rig_end_session(r, false), MTKEMU_END_REENUMERATE);
+	rig_serve(r);
+	expect_ready_banner(r);
+	assert_int_equal(rig_stop(r), 0);
+}
+
+/* In-process, each host session is a process: power.ini carries DA2 over
+ * mtkemu_free()/mtkemu_new(); a power cycle ends it. */
+static void test_session_persists_in_state_dir(void **state)
+{
+	(void)state;
+	struct rig *r = rig_new("mt6580", NULL, true, true);
+	rig_serve(r);
+	mt6580_to_da2(r);
+	assert_int_equal(rig_end_session(r, true), MTKEMU_END_CLOSED);
+	mtkemu_free(r->emu);
+	char path[128], text[512] = "";
+	snprintf(path, sizeof(path), "%s/power.ini", r->dir);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	assert_true(fread(text, 1, sizeof(text) - 1, f) > 0);
+	fclose(f);
+	assert_non_null(strstr(text, "run=da2\n"));
+	struct mtkemu_options o = {.chip = "mt6580", .state_dir = r->dir, .persist_session = true};
+	char err[256];
+	assert_int_equal(mtkemu_new(&o, &r->emu, err, sizeof(err)), 0);
+	rig_serve(r);
+	expect_speed(r);
+	mtkemu_power_cycle(r->emu);
+	assert_int_equal(rig_end_session(r, false), MTKEMU_END_REENUMERATE);
+	rig_serve(r);
+	expect_ready_banner(r);
+	assert_int_equal(rig_stop(r), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_mt6580_preloader_session), cmocka_unit_test(test_bad_requests),
+	        cmocka_unit_test(test_da2_outlives_the_port), cmocka_unit_test(test_finish_without_mode_word),
+	        cmocka_unit_test(test_old_preloader_region_assert),
+	        cmocka_unit_test(test_session_persists_in_state_dir),
 	        cmocka_unit_test(test_mt6735_brom_emi),          cmocka_unit_test(test_wrong_da),
 	        cmocka_unit_test(test_da_silent_fault),          cmocka_unit_test(test_mt6572_read_pmt),
 	        cmocka_unit_test(test_emi_wrong_board),          cmocka_unit_test(test_emi_no_record_silent),

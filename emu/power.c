@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: MIT */
+/* The phone stays plugged in between host sessions that are separate
+ * processes (each `mtkflash --port emu:CHIP,state=DIR` run): what it runs is
+ * kept in STATE_DIR/power.ini when one ends and taken up by the next.
+ *
+ * Only what a phone keeps while powered is here: the running stage, the
+ * personality, the USB speed, the emergency-download flag, DA2's selected
+ * partition, the listen window.  Not kept: RAM contents (a DA uploaded with
+ * SEND_DA but not yet jumped to, the BROM log), so a JUMP_DA in the next
+ * process is refused as if the upload had not happened. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "emu_internal.h"
+
+#define POWER_FILE "power.ini"
+
+static const char *const run_names[] = {
+	[EMU_RUN_BOOT] = "boot", [EMU_RUN_LISTEN] = "listen", [EMU_RUN_COMMANDS] = "commands",
+	[EMU_RUN_DA1] = "hung", [EMU_RUN_DA2] = "da2",	      [EMU_RUN_HUNG] = "hung",
+	[EMU_RUN_GONE] = "gone",
+};
+
+static void power_path(const struct mtkemu *e, char *path, size_t len)
+{
+	snprintf(path, len, "%s/%s", e->state_dir, POWER_FILE);
+}
+
+/* Best effort: a phone whose state cannot be written looks replugged to
+ * the next session, which is safe. */
+void emu_power_save(const struct mtkemu *e)
+{
+	char path[4200], tmp[4300];
+	power_path(e, path, sizeof path);
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		return;
+	fprintf(f,
+		"# mtkemu: what the phone runs while it stays plugged in; delete = replug\n"
+		"chip=%s\nrun=%s\nmode=%s\nhigh_speed=%d\nusbdl=%d\nda_area=%d\nlistening=%d\nlisten_deadline_ms=%llu\n",
+		e->prof->name, run_names[e->run], e->mode == EMU_MODE_BROM ? "brom" : "preloader", e->high_speed,
+		e->usbdl_flag, e->da_area, e->listening, (unsigned long long)e->listen_deadline_ms);
+	if (fclose(f) != 0 || rename(tmp, path) < 0)
+		unlink(tmp);
+}
+
+static bool parse_flag(const char *v, bool *out)
+{
+	if (strcmp(v, "0") && strcmp(v, "1"))
+		return false;
+	*out = v[0] == '1';
+	return true;
+}
+
+static bool parse_run(const char *v, enum emu_run *out)
+{
+	for (size_t i = 0; i < sizeof run_names / sizeof run_names[0]; i++)
+		if (i != EMU_RUN_DA1 && strcmp(v, run_names[i]) == 0) {
+			*out = (enum emu_run)i;
+			return true;
+		}
+	return false;
+}
+
+static bool parse_num(const char *v, long long lo, long long hi, long long *out)
+{
+	char *end;
+	errno = 0;
+	long long n = strtoll(v, &end, 10);
+	if (errno || end == v || *end || n < lo || n > hi)
+		return false;
+	*out = n;
+	return true;
+}
+
+static int power_line(struct mtkemu *e, char *line, bool *preloader)
+{
+	line[strcspn(line, "\r\n")] = '\0';
+	if (!*line || *line == '#')
+		return 0;
+	char *v = strchr(line, '=');
+	if (!v)
+		return -1;
+	*v++ = '\0';
+	long long n;
+	bool ok = true;
+	if (strcmp(line, "chip") == 0)
+		ok = strcasecmp(v, e->prof->name) == 0;
+	else if (strcmp(line, "run") == 0)
+		ok = parse_run(v, &e->run);
+	else if (strcmp(line, "mode") == 0)
+		ok = (*preloader = strcmp(v, "preloader") == 0) || strcmp(v, "brom") == 0;
+	else if (strcmp(line, "high_speed") == 0)
+		ok = parse_flag(v, &e->high_speed);
+	else if (strcmp(line, "usbdl") == 0)
+		ok = parse_flag(v, &e->usbdl_flag);
+	else if (strcmp(line, "listening") == 0)
+		ok = parse_flag(v, &e->listening);
+	else if (strcmp(line, "da_area") == 0 && (ok = parse_num(v, -1, 7, &n)))
+		e->da_area = (int)n;
+	else if (strcmp(line, "listen_deadline_ms") == 0 && (ok = parse_num(v, 0, INT64_MAX, &n)))
+		e->listen_deadline_ms = (uint64_t)n;
+	else if (ok)
+		ok = false;
+	return ok ? 0 : -1;
+}
+
+int emu_power_load(struct mtkemu *e, char *err, size_t errlen)
+{
+	char path[4200], line[256];
+	power_path(e, path, sizeof path);
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "cannot read '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	bool preloader = false;
+	unsigned lineno = 0;
+	int rc = 0;
+	while (rc == 0 && fgets(line, sizeof line, f)) {
+		lineno++;
+		rc = power_line(e, line, &preloader);
+	}
+	fclose(f);
+	if (rc < 0) {
+		snprintf(err, errlen, "%s:%u: bad line (delete the file to replug the phone)", path, lineno);
+		return -1;
+	}
+	enum emu_mode saved = preloader ? EMU_MODE_PRELOADER : EMU_MODE_BROM;
+	/* A forced mode that is not what the phone runs describes another
+	 * phone set-up: start as just plugged in. */
+	if (e->mode_forced && saved != e->mode)
+		e->run = EMU_RUN_BOOT;
+	if (e->run != EMU_RUN_BOOT) {
+		e->mode = saved;
+		emu_link_set_high_speed(e, e->high_speed);
+	}
+	return 0;
+}
