@@ -314,15 +314,21 @@ static void test_handshake_listen_window_closes(void **state)
 	assert_error_has(f, "within about 2 s");
 }
 
+/* Three A0s echoed: what a device in its command loop answers. */
+static void script_echoed_a0(struct script *s)
+{
+	for (int i = 0; i < 3; i++) {
+		H(s, "a0");
+		D(s, "a0");
+	}
+}
+
 /* A device already in its command loop echoes every A0 (§2.6): the host
  * stops after three and says so, it never completes a second handshake. */
 static void test_handshake_echoed_a0(void **state)
 {
 	struct fixture *f = *state;
-	for (int i = 0; i < 3; i++) {
-		H(f->s, "a0");
-		D(f->s, "a0");
-	}
+	script_echoed_a0(f->s);
 	assert_int_equal(mtk_brom_handshake(&f->b, 1000), MTK_BROM_HS_ECHO);
 	assert_script_done(f->s);
 }
@@ -331,10 +337,7 @@ static void test_handshake_echoed_a0(void **state)
 static void test_connect_on_open_session(void **state)
 {
 	struct fixture *f = *state;
-	for (int i = 0; i < 3; i++) {
-		H(f->s, "a0");
-		D(f->s, "a0");
-	}
+	script_echoed_a0(f->s);
 	H(f->s, "fe");
 	D(f->s, "03");
 	H(f->s, "ff");
@@ -349,10 +352,7 @@ static void test_connect_on_open_session(void **state)
 static void test_connect_on_loopback(void **state)
 {
 	struct fixture *f = *state;
-	for (int i = 0; i < 3; i++) {
-		H(f->s, "a0");
-		D(f->s, "a0");
-	}
+	script_echoed_a0(f->s);
 	H(f->s, "fe");
 	D(f->s, "fe");
 	H(f->s, "ff");
