@@ -164,40 +164,31 @@ static void test_probe_listening_preloader(void **state)
 	assert_int_equal(probe(f, &pr), MTK_DEV_LISTENING);
 }
 
-static void test_probe_brom_awaiting_sync(void **state)
+/* 72 on every other state: the answer names the state (§2.2, §2.6, §4.9). */
+static void test_probe_answers(void **state)
 {
+	static const struct {
+		const char *reply; /* "" = silence */
+		enum mtk_dev_state want;
+		uint8_t speed;
+	} cases[] = {
+		{ "73", MTK_DEV_START_CMD, 0 }, /* BROM/preloader awaiting sync: c + 1 */
+		{ "72", MTK_DEV_CMD_LOOP, 0 },  /* past its handshake: unknown command echoed */
+		{ "5a 01", MTK_DEV_DA_LEGACY, 1 },
+		{ "5a 00", MTK_DEV_DA_LEGACY, 0 },
+		{ "", MTK_DEV_SILENT, 0 },
+	};
 	struct fx *f = *state;
-	struct mtk_probe_result pr;
-	sc_hex(&f->sc, 'H', "72");
-	sc_hex(&f->sc, 'D', "73");
-	assert_int_equal(probe(f, &pr), MTK_DEV_START_CMD);
-}
-
-static void test_probe_command_loop(void **state)
-{
-	struct fx *f = *state;
-	struct mtk_probe_result pr;
-	sc_hex(&f->sc, 'H', "72");
-	sc_hex(&f->sc, 'D', "72");
-	assert_int_equal(probe(f, &pr), MTK_DEV_CMD_LOOP);
-}
-
-static void test_probe_da2(void **state)
-{
-	struct fx *f = *state;
-	struct mtk_probe_result pr;
-	sc_hex(&f->sc, 'H', "72");
-	sc_hex(&f->sc, 'D', "5a 01");
-	assert_int_equal(probe(f, &pr), MTK_DEV_DA_LEGACY);
-	assert_int_equal(pr.usb_speed, 1);
-}
-
-static void test_probe_silent(void **state)
-{
-	struct fx *f = *state;
-	struct mtk_probe_result pr;
-	sc_hex(&f->sc, 'H', "72");
-	assert_int_equal(probe(f, &pr), MTK_DEV_SILENT);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct mtk_probe_result pr;
+		sc_free(&f->sc);
+		f->sc.quiet_ok = true;
+		sc_hex(&f->sc, 'H', "72");
+		if (*cases[i].reply)
+			sc_hex(&f->sc, 'D', cases[i].reply);
+		assert_int_equal(probe(f, &pr), cases[i].want);
+		assert_int_equal(pr.usb_speed, cases[i].speed);
+	}
 }
 
 /* ---- attach ---------------------------------------------------------------- */
@@ -429,10 +420,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_probe_listening_preloader),
-		T(test_probe_brom_awaiting_sync),
-		T(test_probe_command_loop),
-		T(test_probe_da2),
-		T(test_probe_silent),
+		T(test_probe_answers),
 		T(test_reattach_recorded_da),
 		T(test_reattach_other_phone),
 		T(test_da_without_record),
