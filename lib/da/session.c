@@ -332,6 +332,9 @@ static int parse_text(const struct line_ctx *lc, const char *key, const char *v,
 {
 	if (vlen == 0 || vlen >= cap)
 		return bad(lc, key, "is empty or too long");
+	for (size_t i = 0; i < vlen; i++)
+		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7F)
+			return bad(lc, key, "holds a control character");
 	memcpy(out, v, vlen);
 	out[vlen] = 0;
 	return 0;
