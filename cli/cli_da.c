@@ -111,7 +111,6 @@ const char *cli_session_dir(struct cli *cli, char *buf, size_t cap)
 
 /* A phone takes a second or two to drop off the bus and come back. */
 #define REOPEN_WAIT_MS 10000
-#define BROM_TIMEOUT_MS 10000
 
 /* Without --da, which DA fits depends on what answers: the DA file is only
  * looked for once the port is open (and a reattach needs none). */
@@ -123,17 +122,23 @@ static int connect_da(struct cli *cli, struct cli_da *s)
 	struct mtk_attach_opts o = {
 		.session_dir = s->session_dir[0] ? s->session_dir : NULL,
 		.speed_switch = !cli->no_speed_switch,
-		.brom_timeout_ms = BROM_TIMEOUT_MS,
 		.reopen_wait_ms = REOPEN_WAIT_MS,
 	};
+	/* A DA already running needs no file: look for one, but only insist
+	 * when the phone turns out to need a DA started. */
 	int rc = cli->da ? 0 : cli_da_find_file(cli, s->tp, s->da_path, sizeof s->da_path);
-	if (rc == 0)
-		rc = mtk_dafile_load(cli->ctx, s->da_path, &s->file);
-	if (rc < 0)
+	bool have_file = rc == 0;
+	if (have_file && (rc = mtk_dafile_load(cli->ctx, s->da_path, &s->file)) < 0)
 		return rc;
-	mtk_info(cli->ctx, "using DA file %s", s->da_path);
+	if (have_file)
+		mtk_info(cli->ctx, "using DA file %s", s->da_path);
+	mtk_ctx_clear_error(cli->ctx);
 	enum mtk_attach_how how;
-	return mtk_da_attach(cli->ctx, s->tp, &s->file, s->da_path, s->have_emi ? &s->emi : NULL, &o, &s->da, &how);
+	rc = mtk_da_attach(cli->ctx, s->tp, have_file ? &s->file : NULL, s->da_path, s->have_emi ? &s->emi : NULL, &o,
+			   &s->da, &how);
+	if (rc == MTK_E_NOTFOUND && !have_file)
+		return cli_da_find_file(cli, s->tp, s->da_path, sizeof s->da_path);
+	return rc;
 }
 
 int cli_da_open(struct cli *cli, const char *preloader, struct cli_da *s)

@@ -81,7 +81,6 @@ int mtk_session_forget(mtk_ctx *ctx, const char *dir, const char *key);
 struct mtk_attach_opts {
 	const char *session_dir; /* NULL: no records (every run starts from scratch) */
 	bool speed_switch;       /* ask a full-speed DA for high speed (§4.8) */
-	int brom_timeout_ms;     /* handshake budget */
 	int reopen_wait_ms;      /* how long a re-enumerating phone may take */
 };
 
@@ -93,7 +92,10 @@ enum mtk_attach_how {
 
 /* Reattach to the DA recorded for this port (checking the fingerprint), or
  * connect from scratch when the device runs no DA; a DA without a record,
- * or a different phone's, is refused with what to do. */
+ * or a different phone's, is refused with what to do.  `file` may be NULL
+ * (no DA file found): a reattach needs none, a fresh connect then fails
+ * with MTK_E_NOTFOUND.  A full-speed DA is switched to high speed when
+ * opts->speed_switch. */
 int mtk_da_attach(mtk_ctx *ctx, struct mtk_transport *tp, const struct mtk_dafile *file, const char *file_name,
 		  const struct mtk_da_emi *emi, const struct mtk_attach_opts *opts, struct mtk_da **out,
 		  enum mtk_attach_how *how);

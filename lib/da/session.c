@@ -726,6 +726,23 @@ static int connect_fresh(mtk_ctx *ctx, struct mtk_transport *tp, const struct mt
 	return 0;
 }
 
+/* A DA left at full speed (an earlier run's switch failed, or was declined)
+ * gets the switch now, when it is wanted. */
+static int reattach_at_speed(mtk_ctx *ctx, struct mtk_transport *tp, const struct mtk_attach_opts *o,
+			     const struct mtk_probe_result *pr, struct mtk_da **out)
+{
+	struct mtk_da *da = NULL;
+	int rc = mtk_da_reattach(ctx, tp, o->session_dir, pr, &da);
+	if (rc == 0 && da->storage.usb_speed == 0 && o->speed_switch)
+		rc = mtk_da_speed_switch(da, o->reopen_wait_ms);
+	if (rc < 0) {
+		mtk_da_close(da);
+		return rc;
+	}
+	*out = da;
+	return 0;
+}
+
 int mtk_da_attach(mtk_ctx *ctx, struct mtk_transport *tp, const struct mtk_dafile *file, const char *file_name,
 		  const struct mtk_da_emi *emi, const struct mtk_attach_opts *opts, struct mtk_da **out,
 		  enum mtk_attach_how *how)
@@ -738,7 +755,7 @@ int mtk_da_attach(mtk_ctx *ctx, struct mtk_transport *tp, const struct mtk_dafil
 	switch (pr.state) {
 	case MTK_DEV_DA_LEGACY:
 		*how = MTK_ATTACH_REATTACHED;
-		return mtk_da_reattach(ctx, tp, opts->session_dir, &pr, out);
+		return reattach_at_speed(ctx, tp, opts, &pr, out);
 	case MTK_DEV_OTHER: {
 		char hex[2 * sizeof pr.raw + 1];
 		mtk_hex_encode(hex, pr.raw, pr.raw_len);
@@ -753,6 +770,10 @@ int mtk_da_attach(mtk_ctx *ctx, struct mtk_transport *tp, const struct mtk_dafil
 	}
 	forget_stale(ctx, opts->session_dir, tp, pr.state);
 	*how = MTK_ATTACH_CONNECTED;
+	if (!file)
+		return mtk_fail(ctx, MTK_E_NOTFOUND,
+				"the phone runs no Download Agent yet (found %s) and no DA file was given to start one",
+				mtk_dev_state_name(pr.state));
 	return connect_fresh(ctx, tp, file, file_name, emi, opts, pr.state == MTK_DEV_CMD_LOOP, out);
 }
 

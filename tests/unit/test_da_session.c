@@ -196,7 +196,7 @@ static void test_probe_answers(void **state)
 static int attach(struct fx *f, struct mtk_da **da, enum mtk_attach_how *how)
 {
 	static const struct mtk_dafile nofile;
-	struct mtk_attach_opts o = { .session_dir = f->dir, .speed_switch = true, .brom_timeout_ms = 200 };
+	struct mtk_attach_opts o = { .session_dir = f->dir, .speed_switch = true };
 	return mtk_da_attach(f->ctx, &f->tp, &nofile, "none.bin", NULL, &o, da, how);
 }
 
@@ -272,6 +272,20 @@ static void test_stale_record(void **state)
 	assert_true(attach(f, &da, &how) < 0); /* the script ends after the A0 */
 	assert_script_done(f);
 	assert_false(record_exists(f));
+}
+
+/* No DA file and no DA running: refused before any handshake byte. */
+static void test_fresh_connect_needs_file(void **state)
+{
+	struct fx *f = *state;
+	sc_hex(&f->sc, 'H', "72");
+	sc_hex(&f->sc, 'D', "73");
+	struct mtk_attach_opts o = { .session_dir = f->dir };
+	struct mtk_da *da = NULL;
+	enum mtk_attach_how how;
+	assert_int_equal(mtk_da_attach(f->ctx, &f->tp, NULL, NULL, NULL, &o, &da, &how), MTK_E_NOTFOUND);
+	assert_script_done(f);
+	assert_error_has(f, "no DA file");
 }
 
 /* Bytes that fit no state: nothing more is sent. */
@@ -426,6 +440,7 @@ int main(void)
 		T(test_da_without_record),
 		T(test_stale_record),
 		T(test_probe_other_refused),
+		T(test_fresh_connect_needs_file),
 		T(test_finish_reboot),
 		T(test_finish_poweroff),
 		T(test_end_stay_refreshes_record),
