@@ -159,6 +159,10 @@ static void end_session(struct cli_da *s)
 {
 	mtk_ctx *ctx = s->cli->ctx;
 	int code = mtk_ctx_error_code(ctx);
+	/* After a failure the link may be dead: the record keeps its old
+	 * fingerprint, and a reattach that finds the sectors changed refuses. */
+	if (code && s->cli->after == MTK_AFTER_STAY)
+		return;
 	char *saved = code ? strdup(mtk_ctx_error(ctx)) : NULL;
 	int rc = mtk_da_end(s->da, s->session_dir[0] ? s->session_dir : NULL, (enum mtk_da_after)s->cli->after);
 	if (rc < 0)

@@ -163,8 +163,11 @@ static int expect_ok(struct mtk_brom *b, const char *name)
 
 static const uint8_t sync_seq[4] = { 0xA0, 0x0A, 0x50, 0x05 };
 
-/* §2.6 rule 2: resend A0 every 10-50 ms until 5F comes back. */
+/* §2.6 rule 2: resend A0 every 10-50 ms until 5F comes back.  A device that
+ * stays silent longer gets longer waits (a loaded host or emulator), so late
+ * answers do not keep crossing our next A0. */
 #define HS_A0_WINDOW_MS 40
+#define HS_A0_SLOW_WINDOW_MS 200
 /* Quiet gap that ends one answer: the rest of a READY banner or a late 5F
  * arrives well within it. */
 #define HS_QUIET_MS 5
@@ -326,7 +329,8 @@ static int hs_round(struct mtk_brom *b, struct hs_state *st, enum hs_step *out)
 {
 	uint8_t buf[64];
 	int from = st->silent >= HS_SILENT_BEFORE_0A && st->silent % HS_SILENT_BEFORE_0A == 0 ? 1 : 0;
-	int n = hs_send(b, sync_seq[from], buf, sizeof buf, from ? HS_BYTE_TIMEOUT_MS : HS_A0_WINDOW_MS);
+	int a0_window = st->silent < 4 ? HS_A0_WINDOW_MS : HS_A0_SLOW_WINDOW_MS;
+	int n = hs_send(b, sync_seq[from], buf, sizeof buf, from ? HS_BYTE_TIMEOUT_MS : a0_window);
 	if (n < 0)
 		return n;
 	*out = hs_judge(st, sync_seq[from], buf, n);

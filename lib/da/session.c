@@ -141,6 +141,9 @@ int mtk_probe_device(mtk_ctx *ctx, struct mtk_transport *tp, struct mtk_probe_re
 		mtk_info(ctx, "probe: READY banners before we sent anything: %s", mtk_dev_state_name(out->state));
 		return 0;
 	}
+	/* Whatever else was pending (the tail of an answer an earlier host
+	 * never read) must not be taken for the answer to our byte. */
+	mtk_tp_drain(tp);
 	out->raw_len = 0;
 	uint8_t c = CMD_USB_CHECK_STATUS;
 	if ((rc = mtk_tp_write(tp, &c, 1, PROBE_REPLY_MS)) < 0 ||
