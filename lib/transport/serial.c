@@ -19,7 +19,6 @@
 struct serial_priv {
 	int fd;
 	char path[PATH_MAX];   /* as the caller named it (a link stays a link) */
-	char target[PATH_MAX]; /* where a symlink pointed at open time; "" for a node */
 	/* Found by its USB port (auto, usb:): after a re-enumeration the tty
 	 * may get another name, the USB port chain stays. */
 	char usb_path[32];
@@ -117,13 +116,6 @@ static bool is_pseudo_terminal(int fd)
 	return maj >= 136 && maj <= 143;
 }
 
-/* Where a symlink points ("" when path is not a link or is gone). */
-static void link_target(const char *path, char *out, size_t cap)
-{
-	ssize_t n = readlink(path, out, cap - 1);
-	out[n > 0 ? n : 0] = 0;
-}
-
 static int open_tty(mtk_ctx *ctx, const char *path, int *fd_out)
 {
 	int fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
@@ -141,8 +133,9 @@ static int open_tty(mtk_ctx *ctx, const char *path, int *fd_out)
 /* ---- following a re-enumeration ------------------------------------------
  * The phone drops off the bus and comes back (DA speed switch, §4.8): the old
  * fd reports a hang-up (POLLHUP, or EIO on read); then the same name comes
- * back — a symlink (an emulator's --link) with a new target, a /dev/ttyACMn
- * node that opens again, or for auto/usb: a tty on the same USB port. */
+ * back — the same path (a /dev/ttyACMn node, or an emulator's --link
+ * re-pointed at its new pty) opens again, or for auto/usb: a tty appears on
+ * the same USB port. */
 
 static bool wait_hangup(int fd, long long deadline)
 {
@@ -176,12 +169,11 @@ static bool came_back(const struct serial_priv *p, char *path, size_t cap, mtk_c
 			}
 		return false;
 	}
+	/* Not "a new link target": a freed pty number is handed out again, so
+	 * the new pty may have the old name.  The old device is known dead (it
+	 * hung up), so a path that opens now is the device that came back. */
 	snprintf(path, cap, "%s", p->path);
-	if (!p->target[0])
-		return access(p->path, F_OK) == 0;
-	char now[PATH_MAX];
-	link_target(p->path, now, sizeof now);
-	return now[0] && strcmp(now, p->target) != 0;
+	return access(p->path, F_OK) == 0;
 }
 
 static int serial_reopen(struct mtk_transport *t, int wait_ms)
@@ -208,7 +200,6 @@ static int serial_reopen(struct mtk_transport *t, int wait_ms)
 				p->usb_path[0] ? p->usb_path : p->path, wait_ms, rc < 0 && rc != -ENOENT ? ": " : "",
 				rc < 0 && rc != -ENOENT ? strerror(-rc) : "");
 	}
-	link_target(p->path, p->target, sizeof p->target);
 	mtk_info(t->ctx, "the device re-enumerated; reopened %s", path);
 	return 0;
 }
@@ -257,7 +248,6 @@ int mtk_serial_open(mtk_ctx *ctx, const char *path, int wait_ms, struct mtk_tran
 	}
 	p->fd = fd;
 	snprintf(p->path, sizeof p->path, "%s", path);
-	link_target(path, p->target, sizeof p->target);
 	t->virtual_device = is_pseudo_terminal(fd);
 	snprintf(t->desc, sizeof t->desc, "serial:%s", path);
 	snprintf(t->port_key, sizeof t->port_key, "tty:%s", path);
