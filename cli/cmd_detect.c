@@ -35,7 +35,8 @@ static void print_help(void)
 	       "preloader), bl_ver (254 = 0xfe in BROM mode), brom_ver (255 = 0xff from a preloader),\n"
 	       "target_config and target_config_flags, me_id and soc_id (hex, or null), da_family,\n"
 	       "watchdog_disabled. With a DA running: mode \"da\", da_protocol (\"legacy\"),\n"
-	       "da_version (hex, or null without a session record), usb_speed, storage (type, sizes,\n"
+	       "da_version (hex, or null without a session record), started_from (brom or preloader),\n"
+	       "usb_speed, storage (type, sizes,\n"
 	       "cid) and session (record, checked); the chip facts are those recorded at connect.\n"
 	       "\n"
 	       "Exit status: 0 identified, 3 nothing answered, 4 the device answered wrongly.\n");
@@ -187,6 +188,8 @@ static void report_da(struct cli *cli, const struct mtk_da *da, const struct mtk
 		if (recorded)
 			fill_json(cli, &da->brom.info);
 		json_object_set_new(cli->out, "mode", json_string("da"));
+		json_object_set_new(cli->out, "started_from",
+				    recorded ? json_string(mode_name(da->brom.info.mode)) : json_null());
 		json_object_set_new(cli->out, "da_protocol", json_string("legacy"));
 		json_object_set_new(cli->out, "da_version", recorded ? json_string(ver) : json_null());
 		json_object_set_new(cli->out, "usb_speed", json_integer(pr->usb_speed));
