@@ -36,8 +36,8 @@ static void print_help(void)
 	       "target_config and target_config_flags, me_id and soc_id (hex, or null), da_family,\n"
 	       "watchdog_disabled. With a DA running: mode \"da\", da_protocol (\"legacy\"),\n"
 	       "da_version (hex, or null without a session record), started_from (brom or preloader),\n"
-	       "usb_speed, storage (type, sizes,\n"
-	       "cid) and session (record, checked); the chip facts are those recorded at connect.\n"
+	       "usb_speed, storage (type, sizes, cid) and session (record, checked); the chip facts\n"
+	       "are those recorded at connect.\n"
 	       "\n"
 	       "Exit status: 0 identified, 3 nothing answered, 4 the device answered wrongly.\n");
 }
