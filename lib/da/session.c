@@ -384,12 +384,21 @@ static int parse_enum(const struct line_ctx *lc, const char *key, const char *v,
 static int parse_field(const struct line_ctx *lc, const char *key, const char *v, size_t vlen,
 		       struct mtk_session_record *r, unsigned *seen)
 {
-	if (strcmp(key, "port") == 0)
-		return *seen |= 1, parse_text(lc, key, v, vlen, r->port_key, sizeof r->port_key);
-	if (strcmp(key, "protocol") == 0)
-		return *seen |= 2, parse_text(lc, key, v, vlen, r->protocol, sizeof r->protocol);
-	if (strcmp(key, "stage") == 0)
-		return *seen |= 4, parse_text(lc, key, v, vlen, r->stage, sizeof r->stage);
+	const struct {
+		const char *key;
+		char *out;
+		size_t cap;
+	} texts[] = {
+		{ "port", r->port_key, sizeof r->port_key },
+		{ "protocol", r->protocol, sizeof r->protocol },
+		{ "stage", r->stage, sizeof r->stage },
+	};
+	for (unsigned i = 0; i < 3; i++) {
+		if (strcmp(key, texts[i].key) == 0) {
+			*seen |= 1u << i;
+			return parse_text(lc, key, v, vlen, texts[i].out, texts[i].cap);
+		}
+	}
 	if (strcmp(key, "mode") == 0 || strcmp(key, "storage") == 0)
 		return parse_enum(lc, key, v, vlen, r);
 	if (strcmp(key, "started") == 0) {
@@ -571,7 +580,7 @@ int mtk_da_fingerprint(struct mtk_da *da, uint8_t out[32])
 	return rc < 0 ? mtk_wrap(da->ctx, rc, "fingerprinting the user area") : 0;
 }
 
-int mtk_session_from_da(struct mtk_da *da, struct mtk_session_record *r)
+static void record_basics(struct mtk_da *da, struct mtk_session_record *r)
 {
 	memset(r, 0, sizeof *r);
 	snprintf(r->port_key, sizeof r->port_key, "%s", da->tp->port_key);
@@ -580,6 +589,11 @@ int mtk_session_from_da(struct mtk_da *da, struct mtk_session_record *r)
 	r->started = (int64_t)time(NULL);
 	r->brom = da->brom.info;
 	r->storage = da->storage;
+}
+
+int mtk_session_from_da(struct mtk_da *da, struct mtk_session_record *r)
+{
+	record_basics(da, r);
 	int rc = mtk_da_fingerprint(da, r->fingerprint);
 	r->have_fingerprint = rc == 0;
 	return rc;
@@ -683,26 +697,25 @@ static void forget_stale(mtk_ctx *ctx, const char *dir, struct mtk_transport *tp
 	mtk_ctx_clear_error(ctx);
 }
 
+/* A record that cannot be written costs the next command its reattach (it
+ * will ask for 'mtkflash reboot'), not this command its work: a warning.
+ * A DA that fails the fingerprint read is a failure. */
 static int save_record(struct mtk_da *da, const char *dir, bool with_fingerprint)
 {
 	if (!dir || !da->tp->port_key[0])
 		return 0;
 	struct mtk_session_record r;
-	int rc = with_fingerprint ? mtk_session_from_da(da, &r) : 0;
-	if (!with_fingerprint) {
-		/* Before the speed switch: should the phone not come back, the
-		 * next run still knows a DA runs there. */
-		memset(&r, 0, sizeof r);
-		snprintf(r.port_key, sizeof r.port_key, "%s", da->tp->port_key);
-		snprintf(r.protocol, sizeof r.protocol, "%s", da->ops->name);
-		snprintf(r.stage, sizeof r.stage, "da2");
-		r.started = (int64_t)time(NULL);
-		r.brom = da->brom.info;
-		r.storage = da->storage;
-	}
+	/* Without: before the speed switch, so that should the phone not come
+	 * back, the next run still knows a DA runs there. */
+	int rc = with_fingerprint ? mtk_session_from_da(da, &r) : (record_basics(da, &r), 0);
 	if (rc < 0)
 		return rc;
-	return mtk_session_save(da->ctx, dir, &r);
+	if (mtk_session_save(da->ctx, dir, &r) < 0) {
+		mtk_warn(da->ctx, "%s: the next command cannot reattach to this DA and will ask for 'mtkflash reboot'",
+			 mtk_ctx_error(da->ctx));
+		mtk_ctx_clear_error(da->ctx);
+	}
+	return 0;
 }
 
 static int connect_fresh(mtk_ctx *ctx, struct mtk_transport *tp, const struct mtk_dafile *file,

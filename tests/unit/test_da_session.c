@@ -349,6 +349,20 @@ static void test_end_stay_refreshes_record(void **state)
 	mtk_da_close(da);
 }
 
+/* A record that cannot be written is a warning, not a failed command. */
+static void test_end_stay_unwritable_dir(void **state)
+{
+	struct fx *f = *state;
+	struct mtk_session_record r;
+	sample_record(f, &r, true);
+	struct mtk_da *da = NULL;
+	assert_int_equal(mtk_da_from_record(f->ctx, &f->tp, &r, &da), 0);
+	script_fingerprint_read(f);
+	assert_int_equal(mtk_da_end(da, "/dev/null/sessions", MTK_AFTER_STAY), 0);
+	assert_script_done(f);
+	mtk_da_close(da);
+}
+
 /* ---- USB speed (§4.8) --------------------------------------------------------- */
 
 static void test_speed_switch(void **state)
@@ -444,6 +458,7 @@ int main(void)
 		T(test_finish_reboot),
 		T(test_finish_poweroff),
 		T(test_end_stay_refreshes_record),
+		T(test_end_stay_unwritable_dir),
 		T(test_speed_switch),
 		T(test_speed_switch_without_reopen),
 		T(test_record_round_trip),
