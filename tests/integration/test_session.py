@@ -13,9 +13,9 @@ For MT6572 and MT6737, in BROM and preloader mode, against one `mtkemu
 - `reboot`: FINISH, the session record is gone, and the next `detect` finds
   the phone in BootROM/preloader mode again;
 - `--after reboot` on a DA command does the same in one go;
-- from a BROM-mode start over a pty: the DA reports full speed, asks for high
-  speed (70 01), the pty is replaced (re-enumeration) and the next command
-  still reaches the DA.
+- from a BROM-mode start over a pty: the DA reports full speed, the host asks
+  for high speed (70 01), the pty is replaced (re-enumeration), and the next
+  command finds the DA running at high speed.
 
 Session records go to --session-dir inside the test's temporary folder and
 are checked to be private (0600 in a 0700 folder).
@@ -177,12 +177,11 @@ def check_speed_switch(tmp):
     chip, fixture, extra = CHIPS[1]
     ph = Phone(tmp, chip, fixture, extra, "brom", True)
     try:
-        target_before = os.path.realpath(ph.link)
+        # The pty's name may come back the same (the kernel reuses a freed
+        # number): the proof of the switch is the DA's own speed report.
         ph.da("printgpt")
         if not needs_persistent_da("re-enumeration over a pty after 70 01"):
             return
-        check(os.path.realpath(ph.link) != target_before,
-              "%s: the pty behind the link was not replaced (no re-enumeration)" % ph.label)
         doc = ph.flash(ph.port, "detect", json_out=True)
         check(doc.get("mode") == "da" and doc.get("usb_speed") == 1,
               "%s: after the switch: mode %s, usb_speed %s" % (ph.label, doc.get("mode"), doc.get("usb_speed")))
