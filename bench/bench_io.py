@@ -62,8 +62,8 @@ def link_bandwidths(mtkemu):
     return bw
 
 
-def start_emu(mtkemu, state, link, speed):
-    cmd = [mtkemu, "--chip", "mt6580", "--state", state, "--link", link, "--mode", "preloader"]
+def start_emu(mtkemu, state, link, speed, mode="preloader"):
+    cmd = [mtkemu, "--chip", "mt6580", "--state", state, "--link", link, "--mode", mode]
     if speed != "none":
         cmd += ["--speed", speed]
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -34,6 +34,9 @@ struct cli {
 	bool tty;           /* stderr is a terminal: draw progress bars */
 	json_t *out;        /* the JSON document being built */
 	const char *progname;
+	const char *session_dir; /* --session-dir DIR (NULL: cli_session_dir's default) */
+	int after;               /* --after stay|reboot|poweroff (enum mtk_da_after) */
+	bool no_speed_switch;    /* --no-speed-switch: keep a full-speed DA at full speed */
 };
 
 struct cli_command {
@@ -74,6 +77,7 @@ int cmd_read(struct cli *cli, int argc, char **argv);
 int cmd_write(struct cli *cli, int argc, char **argv);
 int cmd_erase(struct cli *cli, int argc, char **argv);
 int cmd_readback(struct cli *cli, int argc, char **argv);
+int cmd_reboot(struct cli *cli, int argc, char **argv);
 /* inspect FILE for a single image (cli/cmd_inspect_file.c); cmd_inspect dispatches to it. */
 int cli_inspect_file(struct cli *cli, const char *path);
 

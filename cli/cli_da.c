@@ -95,10 +95,56 @@ static int load_preloader(struct cli *cli, const char *path, struct cli_da *s)
 	return 0;
 }
 
+const char *cli_session_dir(struct cli *cli, char *buf, size_t cap)
+{
+	if (cli->session_dir)
+		return cli->session_dir;
+	const char *run = getenv("XDG_RUNTIME_DIR"), *home = getenv("HOME");
+	if (run && *run)
+		snprintf(buf, cap, "%s/mtkflash/sessions", run);
+	else if (home && *home)
+		snprintf(buf, cap, "%s/.cache/mtkflash/sessions", home);
+	else
+		return NULL;
+	return buf;
+}
+
+/* A phone takes a second or two to drop off the bus and come back. */
+#define REOPEN_WAIT_MS 10000
+
+/* Without --da, which DA fits depends on what answers: the DA file is only
+ * looked for once the port is open (and a reattach needs none). */
+static int connect_da(struct cli *cli, struct cli_da *s)
+{
+	const char *dir = cli_session_dir(cli, s->session_dir, sizeof s->session_dir);
+	if (dir != s->session_dir)
+		snprintf(s->session_dir, sizeof s->session_dir, "%s", dir ? dir : "");
+	struct mtk_attach_opts o = {
+		.session_dir = s->session_dir[0] ? s->session_dir : NULL,
+		.speed_switch = !cli->no_speed_switch,
+		.reopen_wait_ms = REOPEN_WAIT_MS,
+	};
+	/* A DA already running needs no file: look for one, but only insist
+	 * when the phone turns out to need a DA started. */
+	int rc = cli->da ? 0 : cli_da_find_file(cli, s->tp, s->da_path, sizeof s->da_path);
+	bool have_file = rc == 0;
+	if (have_file && (rc = mtk_dafile_load(cli->ctx, s->da_path, &s->file)) < 0)
+		return rc;
+	if (have_file)
+		mtk_info(cli->ctx, "using DA file %s", s->da_path);
+	mtk_ctx_clear_error(cli->ctx);
+	enum mtk_attach_how how;
+	rc = mtk_da_attach(cli->ctx, s->tp, have_file ? &s->file : NULL, s->da_path, s->have_emi ? &s->emi : NULL, &o,
+			   &s->da, &how);
+	if (rc == MTK_E_NOTFOUND && !have_file)
+		return cli_da_find_file(cli, s->tp, s->da_path, sizeof s->da_path);
+	return rc;
+}
+
 int cli_da_open(struct cli *cli, const char *preloader, struct cli_da *s)
 {
 	memset(s, 0, sizeof *s);
-	/* Without --da, which DA fits depends on what answers: find out first. */
+	s->cli = cli;
 	int rc = cli->da ? cli_da_find_file(cli, NULL, s->da_path, sizeof s->da_path) : 0;
 	if (rc < 0)
 		return rc;
@@ -106,16 +152,31 @@ int cli_da_open(struct cli *cli, const char *preloader, struct cli_da *s)
 		return rc;
 	if ((rc = cli_open_port(cli, &s->tp)) < 0)
 		return rc;
-	if (!cli->da && (rc = cli_da_find_file(cli, s->tp, s->da_path, sizeof s->da_path)) < 0)
-		return rc;
-	if ((rc = mtk_dafile_load(cli->ctx, s->da_path, &s->file)) < 0)
-		return rc;
-	mtk_info(cli->ctx, "using DA file %s", s->da_path);
-	return mtk_da_connect(cli->ctx, s->tp, &s->file, s->da_path, s->have_emi ? &s->emi : NULL, &s->da);
+	return connect_da(cli, s);
+}
+
+static void end_session(struct cli_da *s)
+{
+	mtk_ctx *ctx = s->cli->ctx;
+	int code = mtk_ctx_error_code(ctx);
+	/* After a failure the link may be dead: the record keeps its old
+	 * fingerprint, and a reattach that finds the sectors changed refuses. */
+	if (code && s->cli->after == MTK_AFTER_STAY)
+		return;
+	char *saved = code ? strdup(mtk_ctx_error(ctx)) : NULL;
+	int rc = mtk_da_end(s->da, s->session_dir[0] ? s->session_dir : NULL, (enum mtk_da_after)s->cli->after);
+	if (rc < 0)
+		mtk_warn(ctx, "%s", mtk_ctx_error(ctx));
+	mtk_ctx_clear_error(ctx);
+	if (code)
+		mtk_fail(ctx, code, "%s", saved ? saved : "");
+	free(saved);
 }
 
 void cli_da_close(struct cli_da *s)
 {
+	if (s->da && s->cli && !s->da->finished)
+		end_session(s);
 	mtk_da_close(s->da);
 	if (s->tp)
 		mtk_transport_close(s->tp);

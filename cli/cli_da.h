@@ -11,9 +11,12 @@
 #include "mtkflash/da.h"
 #include "mtkflash/imagefile.h"
 #include "mtkflash/dafile.h"
+#include "mtkflash/session.h"
 #include "mtkflash/storage.h"
 
 struct cli_da {
+	struct cli *cli;
+	char session_dir[4096]; /* "" when records are off */
 	char da_path[4096];
 	struct mtk_dafile file;
 	struct mtk_transport *tp;
@@ -28,8 +31,16 @@ struct cli_da {
  * when tp is a software device (emulator or pty), the bundled synthetic DA.
  * tp may be NULL before the port is open. */
 int cli_da_find_file(struct cli *cli, const struct mtk_transport *tp, char *out, size_t cap);
-/* Load the DA (and preloader, may be NULL), open the port, connect. */
+/* Where DA session records live: --session-dir, else
+ * $XDG_RUNTIME_DIR/mtkflash/sessions, else ~/.cache/mtkflash/sessions;
+ * NULL when none of these is set. */
+const char *cli_session_dir(struct cli *cli, char *buf, size_t cap);
+/* Load the DA (and preloader, may be NULL), open the port, then reattach to
+ * the DA running there or connect from scratch (mtk_da_attach). */
 int cli_da_open(struct cli *cli, const char *preloader, struct cli_da *s);
+/* Ends the session as --after says (stay keeps the DA and refreshes its
+ * record; reboot/poweroff send FINISH), then closes the port.  An error
+ * the command is about to report is kept. */
 void cli_da_close(struct cli_da *s);
 
 /* "pgpt", "PMT", "MBR", "EBR1" … / "preloader": writes need a flag. */

@@ -5,8 +5,10 @@
 #include <time.h>
 
 #include "cli.h"
+#include "cli_da.h"
 #include "core/bytes.h"
 #include "mtkflash/brom.h"
+#include "mtkflash/session.h"
 
 /* Even with --wait 0 the handshake needs a moment: the port is there, the
  * device has to answer. */
@@ -16,8 +18,12 @@ static void print_help(void)
 {
 	printf("Usage: mtkflash [--port SPEC] [--json] detect\n"
 	       "\n"
-	       "Handshake with a MediaTek phone in BootROM or preloader download mode and print what\n"
-	       "it says about itself: chip, hardware codes and versions, mode, security configuration\n"
+	       "Find out what runs on the phone and print what it says about itself. First a probe\n"
+	       "that no state misreads (0x72): a Download Agent left running by an earlier command\n"
+	       "answers it, and then detect reports the DA (mode da) with the facts recorded when it\n"
+	       "was started, after checking it is the same phone. Otherwise detect handshakes with\n"
+	       "the BootROM or preloader (or, when one is already past its handshake, probes it with\n"
+	       "FE/FF) and prints chip, hardware codes and versions, mode, security configuration\n"
 	       "(each target-config flag and what it means for flashing), ME_ID, SOC_ID and the\n"
 	       "Download Agent family the chip needs. Nothing is written to the device except the\n"
 	       "watchdog stop, which keeps it from rebooting while it waits.\n"
@@ -28,7 +34,10 @@ static void print_help(void)
 	       "With --json: chip, chip_aliases, hw_code, hw_sub_code, hw_ver, sw_ver, mode (brom or\n"
 	       "preloader), bl_ver (254 = 0xfe in BROM mode), brom_ver (255 = 0xff from a preloader),\n"
 	       "target_config and target_config_flags, me_id and soc_id (hex, or null), da_family,\n"
-	       "watchdog_disabled.\n"
+	       "watchdog_disabled. With a DA running: mode \"da\", da_protocol (\"legacy\"),\n"
+	       "da_version (hex, or null without a session record), started_from (brom or preloader),\n"
+	       "usb_speed, storage (type, sizes, cid) and session (record, checked); the chip facts\n"
+	       "are those recorded at connect.\n"
 	       "\n"
 	       "Exit status: 0 identified, 3 nothing answered, 4 the device answered wrongly.\n");
 }
@@ -154,6 +163,97 @@ static void print_human(struct cli *cli, const struct mtk_brom_info *in)
 		 in->have_me_id ? "this chip has none" : "this preloader version has none");
 }
 
+/* ---- a DA already running (the probe answered 5A + speed) -------------- */
+
+static json_t *storage_facts(const struct mtk_da_storage *st)
+{
+	char cid[33];
+	json_t *o = json_object();
+	json_object_set_new(o, "type", json_string(mtk_storage_type_name(st->type)));
+	for (int r = 0; r < MTK_REGION_COUNT; r++) {
+		char key[32];
+		snprintf(key, sizeof key, "%s_size", mtk_region_name((enum mtk_region)r));
+		json_object_set_new(o, key, json_integer((json_int_t)st->regions.size[r]));
+	}
+	mtk_hex_encode(cid, st->cid, sizeof st->cid);
+	json_object_set_new(o, "cid", json_string(cid));
+	return o;
+}
+
+static void report_da(struct cli *cli, const struct mtk_da *da, const struct mtk_probe_result *pr, bool recorded)
+{
+	char ver[7];
+	mtk_hex_encode(ver, da->storage.da_version, 3);
+	if (cli->json) {
+		if (recorded)
+			fill_json(cli, &da->brom.info);
+		json_object_set_new(cli->out, "mode", json_string("da"));
+		json_object_set_new(cli->out, "started_from",
+				    recorded ? json_string(mode_name(da->brom.info.mode)) : json_null());
+		json_object_set_new(cli->out, "da_protocol", json_string("legacy"));
+		json_object_set_new(cli->out, "da_version", recorded ? json_string(ver) : json_null());
+		json_object_set_new(cli->out, "usb_speed", json_integer(pr->usb_speed));
+		json_object_set_new(cli->out, "storage", recorded ? storage_facts(&da->storage) : json_null());
+		json_t *sess = json_object();
+		json_object_set_new(sess, "record", json_boolean(recorded));
+		json_object_set_new(sess, "checked", json_string(recorded ? "user-area fingerprint" : "nothing"));
+		json_object_set_new(cli->out, "session", sess);
+		return;
+	}
+	cli_print(cli, "Mode:           da (a legacy Download Agent, DA2, is running)\n");
+	cli_print(cli, "USB speed:      %s\n", pr->usb_speed == 0 ? "full (12 Mbit/s)" : "high");
+	if (!recorded) {
+		cli_print(cli, "Session:        no record (started by another tool?): 'mtkflash reboot' ends it\n");
+		return;
+	}
+	print_identity(cli, &da->brom.info);
+	const struct mtk_regions *rg = &da->storage.regions;
+	cli_print(cli, "DA version:     %s\n", ver);
+	cli_print(cli, "Storage:        %s, user %llu MiB, boot1 %llu KiB, boot2 %llu KiB, rpmb %llu KiB\n",
+		  mtk_storage_type_name(da->storage.type), (unsigned long long)(rg->size[MTK_REGION_USER] >> 20),
+		  (unsigned long long)(rg->size[MTK_REGION_BOOT1] >> 10),
+		  (unsigned long long)(rg->size[MTK_REGION_BOOT2] >> 10),
+		  (unsigned long long)(rg->size[MTK_REGION_RPMB] >> 10));
+	cli_print(cli, "Session:        recorded; same phone (user-area fingerprint matches)\n");
+}
+
+static int detect_da(struct cli *cli, struct mtk_transport *tp, const char *dir, const struct mtk_probe_result *pr)
+{
+	struct mtk_session_record r;
+	int found = dir && tp->port_key[0] ? mtk_session_load(cli->ctx, dir, tp->port_key, &r) : 0;
+	if (found < 0)
+		return found;
+	struct mtk_da *da = NULL, bare = { 0 };
+	int rc = found ? mtk_da_reattach(cli->ctx, tp, dir, pr, &da) : 0;
+	if (rc < 0)
+		return rc;
+	report_da(cli, da ? da : &bare, pr, found > 0);
+	mtk_da_close(da);
+	return 0;
+}
+
+/* ---- BootROM / preloader ------------------------------------------------ */
+
+static int detect_brom(struct cli *cli, struct mtk_transport *tp, const struct mtk_probe_result *pr, long long left)
+{
+	struct mtk_brom b = { .ctx = cli->ctx, .tp = tp };
+	int rc;
+	if (pr->state == MTK_DEV_CMD_LOOP) {
+		rc = mtk_brom_probe_command_loop(&b);
+		if (rc == 0)
+			rc = mtk_brom_identify(&b, tp);
+	} else {
+		rc = mtk_brom_connect(&b, tp, left < MIN_HANDSHAKE_MS ? MIN_HANDSHAKE_MS : (int)left);
+	}
+	if (rc < 0)
+		return rc;
+	if (cli->json)
+		fill_json(cli, &b.info);
+	else
+		print_human(cli, &b.info);
+	return 0;
+}
+
 int cmd_detect(struct cli *cli, int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
@@ -164,20 +264,23 @@ int cmd_detect(struct cli *cli, int argc, char **argv)
 		return cli_usage(cli, "detect", "unexpected argument '%s'", argv[i]);
 	}
 	long long start = now_ms();
+	char buf[4096];
+	const char *dir = cli_session_dir(cli, buf, sizeof buf);
 	struct mtk_transport *tp;
+	struct mtk_probe_result pr;
 	int rc = cli_open_port(cli, &tp);
 	if (rc < 0)
 		return cli_fail(cli, rc, "detect");
-	/* --wait bounds the whole wait for the device, appearing and answering. */
-	long long left = cli->wait_ms - (now_ms() - start);
-	struct mtk_brom b = { .ctx = cli->ctx };
-	rc = mtk_brom_connect(&b, tp, left < MIN_HANDSHAKE_MS ? MIN_HANDSHAKE_MS : (int)left);
+	rc = mtk_probe_device(cli->ctx, tp, &pr);
+	if (rc == 0 && pr.state == MTK_DEV_DA_LEGACY) {
+		rc = detect_da(cli, tp, dir, &pr);
+	} else if (rc == 0) {
+		/* Whatever was recorded for this port is no longer running. */
+		if (dir && tp->port_key[0])
+			mtk_session_forget(cli->ctx, dir, tp->port_key);
+		/* --wait bounds the whole wait for the device, appearing and answering. */
+		rc = detect_brom(cli, tp, &pr, cli->wait_ms - (now_ms() - start));
+	}
 	mtk_transport_close(tp);
-	if (rc < 0)
-		return cli_fail(cli, rc, "detect");
-	if (cli->json)
-		fill_json(cli, &b.info);
-	else
-		print_human(cli, &b.info);
-	return EXIT_OK;
+	return rc < 0 ? cli_fail(cli, rc, "detect") : EXIT_OK;
 }

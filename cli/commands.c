@@ -3,7 +3,7 @@
 #include "commands.h"
 
 const struct cli_command cli_commands[] = {
-	{ "detect", "", "identify the device (BROM/preloader facts)", cmd_detect },
+	{ "detect", "", "identify the device (BROM/preloader/DA facts)", cmd_detect },
 	{ "keygen", "--out PREFIX", "create a key pair for signing packages", cmd_keygen },
 	{ "manifest", "create|verify DIR", "write or check a signed SHA256SUMS", cmd_manifest },
 	{ "da-info", "FILE", "list the chip entries of a Download Agent file", cmd_da_info },
@@ -12,6 +12,7 @@ const struct cli_command cli_commands[] = {
 	{ "write", "PART FILE", "write an image into one partition", cmd_write },
 	{ "erase", "PART", "erase one partition", cmd_erase },
 	{ "readback", "DIR", "back up every partition plus a scatter file", cmd_readback },
+	{ "reboot", "[--mode reboot|poweroff]", "end the running DA (FINISH); the phone restarts", cmd_reboot },
 	{ "inspect", "SCATTER|FILE", "check a firmware package or identify a file offline", cmd_inspect },
 	{ NULL, NULL, NULL, NULL },
 };

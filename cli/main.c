@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "cli_output.h"
 #include "commands.h"
+#include "mtkflash/session.h"
 
 static void print_help(FILE *f, const char *prog)
 {
@@ -22,6 +23,11 @@ static void print_help(FILE *f, const char *prog)
 		"                  | emu:CHIP[,state=DIR][,faults=SPEC][,mode=brom|preloader][,secure=sbc+sla+daa]\n"
 		"  --da FILE       Download Agent file (MTK_AllInOne_DA.bin)\n"
 		"  --wait SECONDS  how long to wait for the device to appear (default 30)\n"
+		"  --after MODE    when a DA command is done: stay (default: the DA keeps running for the\n"
+		"                  next command), reboot or poweroff (FINISH; see 'reboot --help')\n"
+		"  --no-speed-switch  keep a DA started from BROM at USB full speed (no re-enumeration)\n"
+		"  --session-dir DIR  where running DA sessions are recorded\n"
+		"                  (default $XDG_RUNTIME_DIR/mtkflash/sessions or ~/.cache/mtkflash/sessions)\n"
 		"  --json          print one JSON document on stdout\n"
 		"  -v, -vv, -vvv   more log output (-vvv dumps every transfer)\n"
 		"  -q              errors only\n"
@@ -69,10 +75,14 @@ static int take_global_options(struct cli *cli, int *argc, char **argv)
 			cli->verbosity += 2;
 		} else if (strcmp(a, "-vvv") == 0) {
 			cli->verbosity += 3;
+		} else if (strcmp(a, "--no-speed-switch") == 0) {
+			cli->no_speed_switch = true;
 		} else if (strncmp(a, "--port=", 7) == 0 || strncmp(a, "--da=", 5) == 0 ||
-			   strncmp(a, "--wait=", 7) == 0) {
+			   strncmp(a, "--wait=", 7) == 0 || strncmp(a, "--after=", 8) == 0 ||
+			   strncmp(a, "--session-dir=", 14) == 0) {
 			val = strchr(a, '=') + 1;
-		} else if (strcmp(a, "--port") == 0 || strcmp(a, "--da") == 0 || strcmp(a, "--wait") == 0) {
+		} else if (strcmp(a, "--port") == 0 || strcmp(a, "--da") == 0 || strcmp(a, "--wait") == 0 ||
+			   strcmp(a, "--after") == 0 || strcmp(a, "--session-dir") == 0) {
 			if (i + 1 >= *argc) {
 				fprintf(stderr, "%s: %s needs a value\n", cli->progname, a);
 				return -1;
@@ -86,6 +96,14 @@ static int take_global_options(struct cli *cli, int *argc, char **argv)
 			continue;
 		if (strncmp(a, "--port", 6) == 0) {
 			cli->port = val;
+		} else if (strncmp(a, "--session-dir", 13) == 0) {
+			cli->session_dir = val;
+		} else if (strncmp(a, "--after", 7) == 0) {
+			if ((cli->after = mtk_da_after_parse(val)) < 0) {
+				fprintf(stderr, "%s: --after takes stay, reboot or poweroff, not '%s'\n", cli->progname,
+					val);
+				return -1;
+			}
 		} else if (strncmp(a, "--da", 4) == 0) {
 			cli->da = val;
 		} else {

@@ -70,10 +70,22 @@ struct mtk_brom {
 	struct mtk_brom_info info;
 };
 
-/* Handshake (A0 0A 50 05) with the reference's retry/resync behaviour. */
+/* mtk_brom_handshake's answer when every A0 came back as A0: the device is
+ * already past its handshake, in its command loop (brom-protocol.md §2.6). */
+#define MTK_BROM_HS_ECHO 1
+/* Handshake (A0 0A 50 05) as §2.2a/§2.6 say a robust host does it: skips
+ * READY banners and stray bytes, resends the A0 a listening preloader eats,
+ * says so when a preloader's listen window closes.  0, MTK_BROM_HS_ECHO, or
+ * a negative MTK_E_* code. */
 int mtk_brom_handshake(struct mtk_brom *b, int timeout_ms);
-/* Handshake + GET_HW_CODE, watchdog, GET_TARGET_CONFIG, GET_BL_VER,
- * GET_VERSION, GET_HW_SW_VER, GET_ME_ID, GET_SOC_ID: fills b->info. */
+/* On a device in its command loop: FE/FF tell BootROM from preloader (and
+ * from a port that echoes everything) without a second handshake. */
+int mtk_brom_probe_command_loop(struct mtk_brom *b);
+/* The identify sequence alone, for a device already in its command loop:
+ * GET_HW_CODE, watchdog, GET_TARGET_CONFIG, GET_BL_VER, GET_VERSION,
+ * GET_HW_SW_VER, GET_ME_ID, GET_SOC_ID: fills b->info. */
+int mtk_brom_identify(struct mtk_brom *b, struct mtk_transport *tp);
+/* Handshake (or, on an echoing device, the FE/FF probe) + identify. */
 int mtk_brom_connect(struct mtk_brom *b, struct mtk_transport *tp, int timeout_ms);
 
 int mtk_brom_get_hw_code(struct mtk_brom *b, uint16_t *hw_code);

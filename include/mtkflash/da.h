@@ -105,6 +105,14 @@ struct mtk_da_emi {
  * preloader.  On success *out belongs to the caller (mtk_da_close). */
 int mtk_da_connect(mtk_ctx *ctx, struct mtk_transport *tp, const struct mtk_dafile *file, const char *file_name,
 		   const struct mtk_da_emi *emi, struct mtk_da **out);
+/* The same for a BootROM/preloader that is already in its command loop
+ * (a previous session did the handshake): FE/FF probe instead of a
+ * handshake, then the identify sequence and the DA. */
+int mtk_da_connect_in_loop(mtk_ctx *ctx, struct mtk_transport *tp, const struct mtk_dafile *file,
+			   const char *file_name, const struct mtk_da_emi *emi, struct mtk_da **out);
+/* A zeroed session bound to ctx and tp, for protocol code to fill; NULL
+ * (and the context says why) without memory.  Free with mtk_da_close. */
+struct mtk_da *mtk_da_alloc(mtk_ctx *ctx, struct mtk_transport *tp);
 /* Release the session (does not send FINISH, does not close the transport). */
 void mtk_da_close(struct mtk_da *da);
 
@@ -130,6 +138,13 @@ int mtk_da_read_ptable(struct mtk_da *da, bool add_layout, struct mtk_ptable *ou
 
 /* The legacy protocol's constructor, called by mtk_da_connect after JUMP_DA. */
 int mtk_da_legacy_start(struct mtk_da *da, const struct mtk_da_emi *emi);
+/* The host side of a legacy DA2 that is already in its command loop (a
+ * reattach): no bytes are exchanged. */
+int mtk_da_legacy_resume(struct mtk_da *da);
+/* When the DA reported full speed (storage.usb_speed 0): 70 01, follow the
+ * re-enumeration through the transport's reopen, 72 again (da-legacy.md
+ * §4.8).  Does nothing at high speed. */
+int mtk_da_speed_switch(struct mtk_da *da, int reopen_wait_ms);
 
 #ifdef __cplusplus
 }

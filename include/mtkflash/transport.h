@@ -49,6 +49,10 @@ struct mtk_transport {
 	 * (as mtkemu serves) — never a phone's own port.  Lets the tool offer
 	 * the bundled synthetic Download Agent, which only an emulator can run. */
 	bool virtual_device;
+	/* What names this phone's port across runs, for the session record:
+	 * "tty:PATH" as given, "usb:1-1.4" (the USB port chain), or
+	 * "emu:STATE_DIR"; "" when nothing outlives the process. */
+	char port_key[256];
 };
 
 /* Open by spec, waiting up to wait_ms for the device to appear (0 = try once).

@@ -162,19 +162,32 @@ static int expect_ok(struct mtk_brom *b, const char *name)
 	return expect_status(b, name, "the status", MTK_BROM_CMD_TIMEOUT_MS, false, false);
 }
 
-/* ---- handshake (§2) ---------------------------------------------------- */
+/* ---- handshake (§2, §2.2a, §2.6) --------------------------------------- */
 
 static const uint8_t sync_seq[4] = { 0xA0, 0x0A, 0x50, 0x05 };
 
-#define HS_BYTE_TIMEOUT_MS 200
+/* §2.6 rule 2: resend A0 every 10-50 ms until 5F comes back.  A device that
+ * stays silent longer gets longer waits (a loaded host or emulator), so late
+ * answers do not keep crossing our next A0. */
+#define HS_A0_WINDOW_MS 40
+#define HS_A0_SLOW_WINDOW_MS 200
+/* Quiet gap that ends one answer: the rest of a READY banner or a late 5F
+ * arrives well within it. */
+#define HS_QUIET_MS 5
+/* 0A, 50, 05 must all be answered within the preloader's 300 ms window
+ * measured from its swallowed A0 (§2.2a). */
+#define HS_BYTE_TIMEOUT_MS 150
 #define HS_MAX_MISMATCHES 64
-#define HS_SETTLE_MS 10
+/* A0 echoed this often, and never a 5F: the device is in its command loop. */
+#define HS_ECHOES_FOR_LOOP 3
+/* After this many unanswered A0s, try 0A once: a newer preloader that is
+ * part-way through (i > 0) swallows every further A0 (§2.2). */
+#define HS_SILENT_BEFORE_0A 2
 
 struct hs_state {
-	int attempts, mismatches, silent;
-	bool heard;          /* any byte at all came back */
-	int silent_step;     /* sequence index whose byte went unanswered */
-	uint8_t sent, got;   /* the last mismatch */
+	int attempts, mismatches, silent, echoes, banners;
+	bool heard;        /* any byte at all came back */
+	uint8_t sent, got; /* the last wrong answer */
 };
 
 static long long now_ms(void)
@@ -184,35 +197,68 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void sleep_ms(int ms)
+/* Everything the device sends in answer to one byte: the first byte within
+ * window_ms, then whatever follows without a quiet gap. */
+static int hs_collect(struct mtk_brom *b, uint8_t *buf, size_t cap, int window_ms)
 {
-	struct timespec ts = { 0, (long)ms * 1000000L };
-	nanosleep(&ts, NULL);
+	int n = mtk_tp_read_some(b->tp, buf, cap, window_ms);
+	if (n <= 0)
+		return n;
+	size_t got = (size_t)n;
+	while (got < cap) {
+		int m = mtk_tp_read_some(b->tp, buf + got, cap - got, HS_QUIET_MS);
+		if (m == MTK_E_TIMEOUT)
+			break;
+		if (m < 0)
+			return m;
+		got += (size_t)m;
+	}
+	return (int)got;
 }
 
-/* One pass over the sequence from index `from`: 0 when complete, 1 on a
- * wrong answer, MTK_E_TIMEOUT when a byte went unanswered, else a link error. */
-static int hs_attempt(struct mtk_brom *b, int from, int byte_ms, struct hs_state *st)
+static bool has_banner(const uint8_t *buf, size_t n)
 {
-	for (int i = from; i < 4; i++) {
-		uint8_t c = sync_seq[i], want = (uint8_t)~c, r;
-		int rc = mtk_tp_write(b->tp, &c, 1, byte_ms);
-		if (rc == 0)
-			rc = mtk_tp_read_some(b->tp, &r, 1, byte_ms);
-		if (rc == MTK_E_TIMEOUT) {
-			st->silent_step = i;
-			return MTK_E_TIMEOUT;
-		}
-		if (rc < 0)
-			return rc;
-		st->heard = true;
-		if (r != want) {
-			st->sent = c;
-			st->got = r;
-			return 1;
-		}
+	for (size_t i = 0; i + 5 <= n; i++)
+		if (memcmp(buf + i, "READY", 5) == 0)
+			return true;
+	return false;
+}
+
+static bool all_bytes(const uint8_t *buf, size_t n, uint8_t v)
+{
+	for (size_t i = 0; i < n; i++)
+		if (buf[i] != v)
+			return false;
+	return n > 0;
+}
+
+enum hs_step { HS_SYNCED, HS_RETRY, HS_ECHOING };
+
+/* Classify the answer to one start byte c.  Only the last byte counts:
+ * READY banners queued before it, and late answers to earlier A0s, are
+ * skipped (§2.2a, §2.6). */
+static enum hs_step hs_judge(struct hs_state *st, uint8_t c, const uint8_t *buf, int n)
+{
+	if (n <= 0) {
+		st->silent++;
+		return HS_RETRY;
 	}
-	return 0;
+	st->heard = true;
+	st->silent = 0;
+	uint8_t last = buf[n - 1];
+	uint8_t want = (uint8_t)(0xFFu ^ c);
+	if (last == want)
+		return HS_SYNCED;
+	if (has_banner(buf, (size_t)n)) {
+		st->banners++;
+		return HS_RETRY;
+	}
+	st->sent = c;
+	st->got = last;
+	if (c == sync_seq[0] && all_bytes(buf, (size_t)n, c))
+		return ++st->echoes >= HS_ECHOES_FOR_LOOP ? HS_ECHOING : HS_RETRY;
+	st->mismatches++;
+	return HS_RETRY;
 }
 
 static const char *hs_got_hint(const struct hs_state *st)
@@ -227,6 +273,13 @@ static const char *hs_got_hint(const struct hs_state *st)
 
 static int hs_failure(struct mtk_brom *b, const struct hs_state *st, long long elapsed)
 {
+	if (st->banners > 0)
+		return mtk_fail(b->ctx, MTK_E_TIMEOUT,
+				"handshake: the preloader sent READY %d time%s but never answered the start "
+				"command within %lld ms — its listen window closed and it booted on; unplug the "
+				"phone, plug it in again and run the command within about 2 s (or hold the "
+				"download key so that it waits)",
+				st->banners, st->banners == 1 ? "" : "s", elapsed);
 	if (st->mismatches > 0) {
 		char shown[8] = "";
 		if (st->got >= 0x20 && st->got < 0x7F)
@@ -248,44 +301,87 @@ static int hs_failure(struct mtk_brom *b, const struct hs_state *st, long long e
 			elapsed, st->attempts);
 }
 
-/* Each attempt sends one byte and reads one; a wrong or missing answer
- * restarts the sequence after draining what is left.  A newer preloader
- * silently swallows a repeated A0 while it waits for 0A (§2.2), so after
- * an unanswered A0 the next attempt starts at 0A. */
+static int hs_send(struct mtk_brom *b, uint8_t c, uint8_t *buf, size_t cap, int window_ms)
+{
+	int rc = mtk_tp_write(b->tp, &c, 1, HS_BYTE_TIMEOUT_MS);
+	if (rc < 0)
+		return rc;
+	rc = hs_collect(b, buf, cap, window_ms);
+	return rc == MTK_E_TIMEOUT ? 0 : rc;
+}
+
+/* From sequence index `from` (1 after a 5F) to the end: one byte, one
+ * answer each, inside the 300 ms window. */
+static int hs_finish(struct mtk_brom *b, int from, struct hs_state *st, enum hs_step *out)
+{
+	uint8_t buf[64];
+	for (int i = from; i < 4; i++) {
+		int n = hs_send(b, sync_seq[i], buf, sizeof buf, HS_BYTE_TIMEOUT_MS);
+		if (n < 0)
+			return n;
+		*out = hs_judge(st, sync_seq[i], buf, n);
+		if (*out != HS_SYNCED)
+			return 0;
+	}
+	return 0;
+}
+
+/* One round: A0 (or, after silence, 0A for a preloader part-way through),
+ * then the rest of the sequence once the device answers in step. */
+static int hs_round(struct mtk_brom *b, struct hs_state *st, enum hs_step *out)
+{
+	uint8_t buf[64];
+	int from = st->silent >= HS_SILENT_BEFORE_0A && st->silent % HS_SILENT_BEFORE_0A == 0 ? 1 : 0;
+	int a0_window = st->silent < 4 ? HS_A0_WINDOW_MS : HS_A0_SLOW_WINDOW_MS;
+	int n = hs_send(b, sync_seq[from], buf, sizeof buf, from ? HS_BYTE_TIMEOUT_MS : a0_window);
+	if (n < 0)
+		return n;
+	*out = hs_judge(st, sync_seq[from], buf, n);
+	if (*out != HS_SYNCED)
+		return 0;
+	return hs_finish(b, from + 1, st, out);
+}
+
+static int hs_link_lost(struct mtk_brom *b, const struct hs_state *st, int rc)
+{
+	if (st->banners > 0 && rc == MTK_E_DISCONNECTED)
+		return mtk_wrap(b->ctx, rc,
+				"handshake: the preloader sent READY, then left download mode (its listen window "
+				"closed and it booted on) — replug the phone and run the command within about 2 s");
+	return mtk_wrap(b->ctx, rc, "handshake");
+}
+
+/* §2.6: drain first; resend A0 until 5F (skipping READY banners and stray
+ * bytes; a listening preloader eats the first A0 unanswered); then 0A 50
+ * 05.  A device that echoes every A0 is past its handshake: report that
+ * (MTK_BROM_HS_ECHO), never try a second handshake on it. */
 int mtk_brom_handshake(struct mtk_brom *b, int timeout_ms)
 {
 	if (timeout_ms < HS_BYTE_TIMEOUT_MS)
 		timeout_ms = HS_BYTE_TIMEOUT_MS;
 	struct hs_state st = { 0 };
 	long long start = now_ms(), deadline = start + timeout_ms;
-	/* Fast-failing links must not spin: the budget in attempts matches the time budget. */
-	int max_silent = timeout_ms / HS_BYTE_TIMEOUT_MS + 1;
-	int from = 0;
+	/* Fake links that time out at once must not spin: bound the rounds too. */
+	int max_rounds = timeout_ms / (HS_A0_WINDOW_MS / 4) + 8;
+	mtk_tp_drain(b->tp);
 	for (;;) {
-		long long left = deadline - now_ms();
-		if (left <= 0 || st.silent >= max_silent || st.mismatches >= HS_MAX_MISMATCHES)
+		if (now_ms() >= deadline || st.attempts >= max_rounds || st.mismatches >= HS_MAX_MISMATCHES)
 			return hs_failure(b, &st, now_ms() - start);
-		int byte_ms = left < HS_BYTE_TIMEOUT_MS ? (int)left : HS_BYTE_TIMEOUT_MS;
 		st.attempts++;
-		int rc = hs_attempt(b, from, byte_ms, &st);
-		if (rc == 0) {
-			mtk_dbg(b->ctx, "handshake done after %d attempt%s", st.attempts, st.attempts == 1 ? "" : "s");
+		enum hs_step step = HS_RETRY;
+		int rc = hs_round(b, &st, &step);
+		if (rc < 0)
+			return hs_link_lost(b, &st, rc);
+		if (step == HS_SYNCED) {
+			mtk_dbg(b->ctx, "handshake done after %d round%s (%d READY banner%s skipped)", st.attempts,
+				st.attempts == 1 ? "" : "s", st.banners, st.banners == 1 ? "" : "s");
 			return 0;
 		}
-		if (rc < 0 && rc != MTK_E_TIMEOUT)
-			return mtk_wrap(b->ctx, rc, "handshake");
-		if (rc == MTK_E_TIMEOUT)
-			st.silent++;
-		else
-			st.mismatches++;
-		from = rc == MTK_E_TIMEOUT && st.silent_step == 0 && from == 0 ? 1 : 0;
-		mtk_dbg(b->ctx, "handshake attempt %d failed (%s); resynchronising", st.attempts,
-			rc == MTK_E_TIMEOUT ? "no answer" : "wrong answer");
-		/* Let the rest of a wrong answer ("READY") arrive, then drop it. */
-		if (b->tp->ops->drain_input) {
-			sleep_ms(HS_SETTLE_MS);
-			mtk_tp_drain(b->tp);
+		if (step == HS_ECHOING) {
+			mtk_info(b->ctx, "the device echoes the start command: it is already in its command loop");
+			return MTK_BROM_HS_ECHO;
 		}
+		mtk_tp_drain(b->tp);
 	}
 }
 
@@ -760,13 +856,40 @@ static int (*const connect_steps[])(struct mtk_brom *) = {
 	step_version, step_hw_sw_ver, step_me_id,        step_soc_id,
 };
 
-int mtk_brom_connect(struct mtk_brom *b, struct mtk_transport *tp, int timeout_ms)
+/* §2.6 table: in the command loop a BROM echoes FE and answers FF with its
+ * version; a preloader answers FE with its version and echoes FF.  Both
+ * echoed: something that repeats every byte (a loopback, a modem). */
+int mtk_brom_probe_command_loop(struct mtk_brom *b)
+{
+	uint8_t bl = 0, ver = 0, c = CMD_GET_BL_VER;
+	int rc = send_bytes(b, &c, 1, "GET_BL_VER", "the probe");
+	if (rc == 0)
+		rc = recv_bytes(b, &bl, 1, MTK_BROM_CMD_TIMEOUT_MS, "GET_BL_VER", "the probe's answer");
+	if (rc == 0 && (rc = send_bytes(b, &(uint8_t){ CMD_GET_VERSION }, 1, "GET_VERSION", "the probe")) == 0)
+		rc = recv_bytes(b, &ver, 1, MTK_BROM_CMD_TIMEOUT_MS, "GET_VERSION", "the probe's answer");
+	if (rc < 0)
+		return mtk_wrap(b->ctx, rc, "probing a device in its command loop");
+	if (bl == BL_VER_BROM && ver == CMD_GET_VERSION)
+		return mtk_fail(b->ctx, MTK_E_PROTO,
+				"the port echoes every byte (FE and FF came back unchanged): a loopback or a "
+				"modem with echo on, not a MediaTek BootROM/preloader");
+	if (bl != BL_VER_BROM && ver != CMD_GET_VERSION)
+		return mtk_fail(b->ctx, MTK_E_PROTO,
+				"probing the command loop: FE answered 0x%02x and FF answered 0x%02x, which is "
+				"neither a BootROM (FE echoed) nor a preloader (FF echoed)",
+				bl, ver);
+	mtk_info(b->ctx, "the device is a %s already in its command loop (FE -> 0x%02x, FF -> 0x%02x): "
+			 "no second handshake",
+		 bl == BL_VER_BROM ? "BootROM" : "preloader", bl, ver);
+	return 0;
+}
+
+int mtk_brom_identify(struct mtk_brom *b, struct mtk_transport *tp)
 {
 	b->tp = tp;
 	if (!b->ctx)
 		b->ctx = tp->ctx;
-	memset(&b->info, 0, sizeof b->info);
-	int rc = mtk_brom_handshake(b, timeout_ms);
+	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < sizeof connect_steps / sizeof connect_steps[0]; i++)
 		rc = connect_steps[i](b);
 	if (rc < 0)
@@ -775,4 +898,16 @@ int mtk_brom_connect(struct mtk_brom *b, struct mtk_transport *tp, int timeout_m
 		b->info.chip ? b->info.chip->name : "unknown chip",
 		b->info.mode == MTK_MODE_BROM ? "BootROM" : "preloader");
 	return 0;
+}
+
+int mtk_brom_connect(struct mtk_brom *b, struct mtk_transport *tp, int timeout_ms)
+{
+	b->tp = tp;
+	if (!b->ctx)
+		b->ctx = tp->ctx;
+	memset(&b->info, 0, sizeof b->info);
+	int rc = mtk_brom_handshake(b, timeout_ms);
+	if (rc == MTK_BROM_HS_ECHO)
+		rc = mtk_brom_probe_command_loop(b);
+	return rc < 0 ? rc : mtk_brom_identify(b, tp);
 }

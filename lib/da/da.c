@@ -28,6 +28,21 @@ static int check_protocol(mtk_ctx *ctx, const struct mtk_chip *chip, enum mtk_da
 			chip->name, fam == MTK_DA_XML ? "XML (V6)" : "xflash (V5)");
 }
 
+/* A preloader that rejects a DA does not answer: it asserts and resets the
+ * phone, which comes back as BROM or preloader (brom-protocol.md §3.25). */
+static int preloader_reset_hint(struct mtk_da *da, int rc, const char *doing)
+{
+	bool vanished = rc == MTK_E_TIMEOUT || rc == MTK_E_DISCONNECTED;
+	if (da->brom.info.mode != MTK_MODE_PRELOADER || !vanished)
+		return mtk_wrap(da->ctx, rc, "%s", doing);
+	return mtk_wrap(da->ctx, rc,
+			"%s: the preloader stopped answering — a preloader that rejects a Download Agent "
+			"(wrong DA for this phone, or a failed signature check) resets the phone instead of "
+			"replying; it will come back in BROM or preloader mode: check the DA file and run the "
+			"command again",
+			doing);
+}
+
 static int start_da1(struct mtk_da *da, const struct mtk_dafile *file, const char *file_name)
 {
 	const struct mtk_brom_info *bi = &da->brom.info;
@@ -44,22 +59,40 @@ static int start_da1(struct mtk_da *da, const struct mtk_dafile *file, const cha
 	const struct mtk_da_stage *s = &da->choice.da1;
 	mtk_info(da->ctx, "sending DA1 (%u bytes) to 0x%08x", s->len, s->addr);
 	if ((rc = mtk_brom_send_da(&da->brom, s->addr, s->data, s->len, s->sig_len)) < 0)
-		return mtk_wrap(da->ctx, rc, "sending DA1");
+		return preloader_reset_hint(da, rc, "sending DA1");
 	if ((rc = mtk_brom_jump_da(&da->brom, s->addr)) < 0)
-		return mtk_wrap(da->ctx, rc, "starting DA1 at 0x%08x", s->addr);
+		return preloader_reset_hint(da, rc, "starting DA1");
 	return 0;
 }
 
-int mtk_da_connect(mtk_ctx *ctx, struct mtk_transport *tp, const struct mtk_dafile *file, const char *file_name,
-		   const struct mtk_da_emi *emi, struct mtk_da **out)
+struct mtk_da *mtk_da_alloc(mtk_ctx *ctx, struct mtk_transport *tp)
 {
 	struct mtk_da *da = calloc(1, sizeof *da);
-	if (!da)
-		return mtk_fail(ctx, MTK_E_NOMEM, "no memory for a DA session");
+	if (!da) {
+		mtk_fail(ctx, MTK_E_NOMEM, "no memory for a DA session");
+		return NULL;
+	}
 	da->ctx = ctx;
 	da->tp = tp;
 	da->brom.ctx = ctx;
-	int rc = mtk_brom_connect(&da->brom, tp, T_BROM);
+	da->brom.tp = tp;
+	return da;
+}
+
+static int connect_from(mtk_ctx *ctx, struct mtk_transport *tp, const struct mtk_dafile *file,
+			const char *file_name, const struct mtk_da_emi *emi, bool in_loop, struct mtk_da **out)
+{
+	struct mtk_da *da = mtk_da_alloc(ctx, tp);
+	if (!da)
+		return MTK_E_NOMEM;
+	int rc;
+	if (in_loop) {
+		rc = mtk_brom_probe_command_loop(&da->brom);
+		if (rc >= 0)
+			rc = mtk_brom_identify(&da->brom, tp);
+	} else {
+		rc = mtk_brom_connect(&da->brom, tp, T_BROM);
+	}
 	if (rc >= 0)
 		rc = start_da1(da, file, file_name);
 	if (rc >= 0)
@@ -70,6 +103,18 @@ int mtk_da_connect(mtk_ctx *ctx, struct mtk_transport *tp, const struct mtk_dafi
 	}
 	*out = da;
 	return 0;
+}
+
+int mtk_da_connect(mtk_ctx *ctx, struct mtk_transport *tp, const struct mtk_dafile *file, const char *file_name,
+		   const struct mtk_da_emi *emi, struct mtk_da **out)
+{
+	return connect_from(ctx, tp, file, file_name, emi, false, out);
+}
+
+int mtk_da_connect_in_loop(mtk_ctx *ctx, struct mtk_transport *tp, const struct mtk_dafile *file,
+			   const char *file_name, const struct mtk_da_emi *emi, struct mtk_da **out)
+{
+	return connect_from(ctx, tp, file, file_name, emi, true, out);
 }
 
 void mtk_da_close(struct mtk_da *da)

@@ -618,7 +618,38 @@ static int usb_check(struct mtk_da *da)
 		return mtk_fail(da->ctx, MTK_E_PROTO, "USB speed check: expected 0x5a, got 0x%02x", b[0]);
 	da->storage.usb_speed = b[1];
 	if (b[1] == 0)
-		mtk_warn(da->ctx, "the DA reports a full-speed USB link (12 Mbit/s): transfers will be slow");
+		mtk_info(da->ctx, "the DA reports a full-speed USB link (12 Mbit/s)");
+	return 0;
+}
+
+/* §4.8: a DA the BootROM started runs at the BootROM's full speed.  Ask for
+ * high speed (70 01 -> 5A); the phone then drops off the bus and comes
+ * back as the DA's high-speed device, with the DA still running. */
+int mtk_da_speed_switch(struct mtk_da *da, int reopen_wait_ms)
+{
+	if (da->storage.usb_speed != 0)
+		return 0;
+	if (!da->tp->ops->reopen)
+		return mtk_fail(da->ctx, MTK_E_UNSUPPORTED,
+				"the DA runs at USB full speed and asking for high speed makes the phone "
+				"re-enumerate, which the %s port cannot follow (use --no-speed-switch to stay at "
+				"full speed, ~1 MB/s)",
+				da->tp->ops->name);
+	uint8_t b[2] = { LEGACY_CMD_USB_SETUP_PORT, 0x01 };
+	int rc;
+	if ((rc = wr(da, b, 2, "USB speed switch")) < 0 ||
+	    (rc = expect(da, LEGACY_ACK, T_REPLY, "USB speed switch (70 01)")) < 0)
+		return rc;
+	mtk_info(da->ctx, "switching to USB high speed: waiting for the phone to re-enumerate");
+	if ((rc = da->tp->ops->reopen(da->tp, reopen_wait_ms)) < 0)
+		return mtk_wrap(da->ctx, rc, "USB speed switch");
+	if ((rc = usb_check(da)) < 0)
+		return mtk_wrap(da->ctx, rc, "after the USB speed switch");
+	if (da->storage.usb_speed == 0)
+		mtk_warn(da->ctx, "the DA still reports full speed after re-enumerating: the link (hub, "
+				  "cable or port) may be full-speed only");
+	else
+		mtk_info(da->ctx, "the DA now runs at USB %s speed", da->storage.usb_speed == 1 ? "high" : "ultra");
 	return 0;
 }
 
@@ -905,7 +936,9 @@ static const struct mtk_da_ops legacy_ops = {
 	.destroy = legacy_destroy,
 };
 
-int mtk_da_legacy_start(struct mtk_da *da, const struct mtk_da_emi *emi)
+/* The host side of a DA2 session, before (start) or without (resume) the
+ * connect exchange. */
+static int legacy_init(struct mtk_da *da)
 {
 	struct legacy *l = calloc(1, sizeof *l);
 	if (!l || !(l->pkt = malloc(LEGACY_PACKET + 3)) || !(l->next = malloc(LEGACY_PACKET + 3))) {
@@ -919,7 +952,21 @@ int mtk_da_legacy_start(struct mtk_da *da, const struct mtk_da_emi *emi)
 	da->ops = &legacy_ops;
 	da->packet_size = LEGACY_PACKET;
 	da->write_unit = WRITE_UNIT;
-	int rc;
+	return 0;
+}
+
+/* A DA2 already in its command loop: which partition it has switched to is
+ * unknown (cur_part -1), so the first transfer sends 0x60 again. */
+int mtk_da_legacy_resume(struct mtk_da *da)
+{
+	return legacy_init(da);
+}
+
+int mtk_da_legacy_start(struct mtk_da *da, const struct mtk_da_emi *emi)
+{
+	int rc = legacy_init(da);
+	if (rc < 0)
+		return rc;
 	if ((rc = read_sync(da)) < 0 || (rc = stage2(da, emi)) < 0 || (rc = upload_da2(da)) < 0 ||
 	    (rc = read_report(da)) < 0 || (rc = usb_check(da)) < 0)
 		return rc;

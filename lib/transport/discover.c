@@ -386,8 +386,8 @@ static void wait_node_ready(const char *path, long long deadline)
 		mtk_sleep_ms(50);
 }
 
-static int open_found(mtk_ctx *ctx, const struct mtk_port_info *pi, long long deadline,
-		      struct mtk_transport **out)
+static int open_found(mtk_ctx *ctx, const char *sysroot, const char *devroot, const struct mtk_port_info *pi,
+		      long long deadline, struct mtk_transport **out)
 {
 	char desc[256];
 	describe_port(desc, sizeof desc, pi);
@@ -397,7 +397,10 @@ static int open_found(mtk_ctx *ctx, const struct mtk_port_info *pi, long long de
 	long long node_deadline = deadline > grace_end ? deadline : grace_end;
 	wait_node_ready(pi->path, node_deadline);
 	long long left = node_deadline - mtk_mono_ms();
-	return mtk_serial_open(ctx, pi->path, left > 0 ? (int)left : 0, out);
+	int rc = mtk_serial_open(ctx, pi->path, left > 0 ? (int)left : 0, out);
+	if (rc == 0)
+		mtk_serial_follow_usb(*out, sysroot, devroot, pi->usb_path);
+	return rc;
 }
 
 int mtk_auto_open_at(mtk_ctx *ctx, const char *sysroot, const char *devroot, const struct mtk_port_filter *f,
@@ -418,7 +421,7 @@ int mtk_auto_open_at(mtk_ctx *ctx, const char *sysroot, const char *devroot, con
 			if (wanted(&ports[i], f) && count++ == 0)
 				pick = i;
 		if (count == 1)
-			return open_found(ctx, &ports[pick], deadline, out);
+			return open_found(ctx, sysroot, devroot, &ports[pick], deadline, out);
 		if (count > 1)
 			return refuse_several(ctx, ports, n, count, pick, f);
 		if (mtk_mono_ms() >= deadline)

@@ -4,6 +4,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,11 @@
 
 struct serial_priv {
 	int fd;
+	char path[PATH_MAX];   /* as the caller named it (a link stays a link) */
+	/* Found by its USB port (auto, usb:): after a re-enumeration the tty
+	 * may get another name, the USB port chain stays. */
+	char usb_path[32];
+	char sysroot[128], devroot[128];
 };
 
 static int serial_read(struct mtk_transport *t, uint8_t *buf, size_t len, int timeout_ms)
@@ -41,15 +48,19 @@ static void serial_drain(struct mtk_transport *t)
 static void serial_close(struct mtk_transport *t)
 {
 	struct serial_priv *p = t->priv;
-	close(p->fd);
+	if (p->fd >= 0)
+		close(p->fd);
 	free(p);
 }
+
+static int serial_reopen(struct mtk_transport *t, int wait_ms);
 
 static const struct mtk_transport_ops serial_ops = {
 	.name = "serial",
 	.read = serial_read,
 	.write = serial_write,
 	.drain_input = serial_drain,
+	.reopen = serial_reopen,
 	.close = serial_close,
 };
 
@@ -105,6 +116,105 @@ static bool is_pseudo_terminal(int fd)
 	return maj >= 136 && maj <= 143;
 }
 
+static int open_tty(mtk_ctx *ctx, const char *path, int *fd_out)
+{
+	int fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int rc = set_raw(ctx, fd, path);
+	if (rc < 0) {
+		close(fd);
+		return rc;
+	}
+	*fd_out = fd;
+	return 0;
+}
+
+/* ---- following a re-enumeration ------------------------------------------
+ * The phone drops off the bus and comes back (DA speed switch, §4.8): the old
+ * fd reports a hang-up (POLLHUP, or EIO on read); then the same name comes
+ * back — the same path (a /dev/ttyACMn node, or an emulator's --link
+ * re-pointed at its new pty) opens again, or for auto/usb: a tty appears on
+ * the same USB port. */
+
+static bool wait_hangup(int fd, long long deadline)
+{
+	for (;;) {
+		long long left = deadline - mtk_mono_ms();
+		if (left <= 0)
+			return false;
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		int n = poll(&pfd, 1, (int)(left > 100 ? 100 : left));
+		if (n > 0 && (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)))
+			return true;
+		if (n > 0) {
+			uint8_t junk[256];
+			ssize_t r = read(fd, junk, sizeof junk);
+			if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR))
+				return true;
+		}
+	}
+}
+
+static bool came_back(const struct serial_priv *p, char *path, size_t cap, mtk_ctx *ctx)
+{
+	if (p->usb_path[0]) {
+		struct mtk_port_info ports[16];
+		int n = mtk_find_ports_at(ctx, p->sysroot, p->devroot, ports, 16);
+		mtk_ctx_clear_error(ctx);
+		for (int i = 0; i < n && i < 16; i++)
+			if (strcmp(ports[i].usb_path, p->usb_path) == 0) {
+				snprintf(path, cap, "%s", ports[i].path);
+				return true;
+			}
+		return false;
+	}
+	/* Not "a new link target": a freed pty number is handed out again, so
+	 * the new pty may have the old name.  The old device is known dead (it
+	 * hung up), so a path that opens now is the device that came back. */
+	snprintf(path, cap, "%s", p->path);
+	return access(p->path, F_OK) == 0;
+}
+
+static int serial_reopen(struct mtk_transport *t, int wait_ms)
+{
+	struct serial_priv *p = t->priv;
+	long long deadline = mtk_mono_ms() + wait_ms;
+	if (!wait_hangup(p->fd, deadline))
+		return mtk_fail(t->ctx, MTK_E_NODEV,
+				"%s: the device did not drop off the bus within %d ms to re-enumerate", p->path, wait_ms);
+	close(p->fd);
+	p->fd = -1;
+	char path[PATH_MAX];
+	int rc = -ENOENT;
+	while (mtk_mono_ms() < deadline) {
+		if (came_back(p, path, sizeof path, t->ctx) && (rc = open_tty(t->ctx, path, &p->fd)) == 0)
+			break;
+		mtk_ctx_clear_error(t->ctx);
+		mtk_sleep_ms(20);
+	}
+	if (p->fd < 0) {
+		/* Keep close() harmless: nothing is open. */
+		return mtk_fail(t->ctx, MTK_E_NODEV,
+				"%s: the device went away to re-enumerate and did not come back within %d ms%s%s",
+				p->usb_path[0] ? p->usb_path : p->path, wait_ms, rc < 0 && rc != -ENOENT ? ": " : "",
+				rc < 0 && rc != -ENOENT ? strerror(-rc) : "");
+	}
+	mtk_info(t->ctx, "the device re-enumerated; reopened %s", path);
+	return 0;
+}
+
+void mtk_serial_follow_usb(struct mtk_transport *t, const char *sysroot, const char *devroot, const char *usb_path)
+{
+	if (t->ops != &serial_ops || !usb_path[0])
+		return;
+	struct serial_priv *p = t->priv;
+	snprintf(p->usb_path, sizeof p->usb_path, "%s", usb_path);
+	snprintf(p->sysroot, sizeof p->sysroot, "%s", sysroot);
+	snprintf(p->devroot, sizeof p->devroot, "%s", devroot);
+	snprintf(t->port_key, sizeof t->port_key, "usb:%s", usb_path);
+}
+
 int mtk_serial_open(mtk_ctx *ctx, const char *path, int wait_ms, struct mtk_transport **out)
 {
 	if (!*path)
@@ -137,8 +247,10 @@ int mtk_serial_open(mtk_ctx *ctx, const char *path, int wait_ms, struct mtk_tran
 		return mtk_fail(ctx, MTK_E_NOMEM, "out of memory");
 	}
 	p->fd = fd;
+	snprintf(p->path, sizeof p->path, "%s", path);
 	t->virtual_device = is_pseudo_terminal(fd);
 	snprintf(t->desc, sizeof t->desc, "serial:%s", path);
+	snprintf(t->port_key, sizeof t->port_key, "tty:%s", path);
 	*out = t;
 	return 0;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "transport/transport_priv.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,24 @@ struct mtk_transport *mtk_transport_alloc(mtk_ctx *ctx, const struct mtk_transpo
 static bool has_prefix(const char *s, const char *p)
 {
 	return strncmp(s, p, strlen(p)) == 0;
+}
+
+/* An in-process emulator outlives the process only through its state
+ * folder: that names the phone ("emu:DIR"); without one there is nothing
+ * to reattach to next time. */
+static void emu_port_key(const char *args, char *out, size_t cap)
+{
+	for (const char *p = args; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL) {
+		if (!has_prefix(p, "state="))
+			continue;
+		size_t n = strcspn(p + 6, ",");
+		char dir[4096], abs[PATH_MAX];
+		snprintf(dir, sizeof dir, "%.*s", (int)n, p + 6);
+		/* Too long to keep whole: better no key than one naming another phone. */
+		if ((size_t)snprintf(out, cap, "emu:%s", realpath(dir, abs) ? abs : dir) >= cap)
+			out[0] = 0;
+		return;
+	}
 }
 
 int mtk_transport_open(mtk_ctx *ctx, const char *spec, int wait_ms, struct mtk_transport **out)
@@ -46,6 +65,8 @@ int mtk_transport_open(mtk_ctx *ctx, const char *spec, int wait_ms, struct mtk_t
 				spec);
 	if (rc < 0)
 		return mtk_wrap(ctx, rc, "opening port %s", spec);
+	if (!(*out)->port_key[0] && has_prefix(spec, "emu:"))
+		emu_port_key(spec + 4, (*out)->port_key, sizeof (*out)->port_key);
 	mtk_dbg(ctx, "opened %s", (*out)->desc);
 	return 0;
 }

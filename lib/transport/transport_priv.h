@@ -20,6 +20,9 @@ void mtk_sleep_ms(int ms);
 
 /* Backends: parse their part of the spec (after "serial:" / "emu:" / "usb"). */
 int mtk_serial_open(mtk_ctx *ctx, const char *path, int wait_ms, struct mtk_transport **out);
+/* A serial transport found by its USB port (auto, usb:): its reopen looks
+ * for the tty on the same port chain, and its port_key is "usb:PATH". */
+void mtk_serial_follow_usb(struct mtk_transport *t, const char *sysroot, const char *devroot, const char *usb_path);
 int mtk_emu_open(mtk_ctx *ctx, const char *args, struct mtk_transport **out);
 int mtk_usb_open(mtk_ctx *ctx, const char *args, int wait_ms, struct mtk_transport **out);
 

@@ -32,14 +32,16 @@ def main(tmp):
     state = provision_fixture(tmp, "MT6580", FIXTURE)
     want = sorted(n.lower() for n in scatter_names(os.path.join(SCATTERS, FIXTURE)))
     for quirk, warning in VARIANTS:
-        port = "emu:mt6580+%s,state=%s,mode=preloader" % (quirk, state)
+        # Each variant is another phone on the same storage: power-cycle so
+        # no DA left running by the previous one answers in its place.
+        port = "emu:mt6580+%s,state=%s,mode=preloader,plug=power-cycle" % (quirk, state)
         p, doc = printgpt(port)
         check(p.returncode == 0, "%s: printgpt exit %d: %s" % (quirk, p.returncode, p.stderr))
         names = sorted(x["name"].lower() for x in doc.get("partitions", []))
         check(names == want, "%s: printgpt lists %s" % (quirk, names))
         check(warning in p.stderr, "%s: no warning %r in %r" % (quirk, warning, p.stderr))
     # the plain device gives none of these warnings
-    p, _ = printgpt("emu:mt6580,state=%s,mode=preloader" % state)
+    p, _ = printgpt("emu:mt6580,state=%s,mode=preloader,plug=power-cycle" % state)
     check(p.returncode == 0 and "warning" not in p.stderr, "plain MT6580: %r" % p.stderr)
 
 

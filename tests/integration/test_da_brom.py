@@ -70,7 +70,7 @@ def test_brom_with_preloader(tmp, chip, fixture, extra):
         flash(booted, "read", "preloader", pl)
     else:
         flash(booted, "read", "--region", "boot1", "--offset", "0", "--length", "256K", pl)
-    brom = booted + ",mode=brom"
+    brom = booted + ",mode=brom,plug=power-cycle"
     doc = flash(brom, "printgpt", "--preloader", pl, json_out=True)
     names = sorted(p["name"].lower() for p in doc["partitions"])
     want = sorted(n.lower() for n in scatter_names(os.path.join(SCATTERS, fixture)))
@@ -91,7 +91,7 @@ def test_brom_with_preloader(tmp, chip, fixture, extra):
 
 
 def test_brom_without_preloader(tmp, chip, state, target):
-    brom = "emu:%s,state=%s,mode=brom" % (chip.lower(), state)
+    brom = "emu:%s,state=%s,mode=brom,plug=power-cycle" % (chip.lower(), state)
     img = write_file(os.path.join(tmp, "nopl.bin"), os.urandom(1 << 20))
     before = state_digest(state)
     for args in (["printgpt"], ["write", target["name"], img], ["erase", target["name"]]):
@@ -105,7 +105,7 @@ def test_brom_without_preloader(tmp, chip, state, target):
 
 def test_wrong_preloader(tmp, chip, state, other_pl, target):
     """Another board's preloader: its EMI records name another eMMC part."""
-    brom = "emu:%s,state=%s,mode=brom" % (chip.lower(), state)
+    brom = "emu:%s,state=%s,mode=brom,plug=power-cycle" % (chip.lower(), state)
     img = write_file(os.path.join(tmp, "wrongpl.bin"), os.urandom(1 << 20))
     before = state_digest(state)
     p = flash(brom, "write", target["name"], img, "--preloader", other_pl, expect=None)
@@ -116,7 +116,7 @@ def test_wrong_preloader(tmp, chip, state, other_pl, target):
 
 
 def test_write_protect(tmp, chip, state, target):
-    port = "emu:%s,state=%s,mode=preloader,faults=write-protect" % (chip.lower(), state)
+    port = "emu:%s,state=%s,mode=preloader,faults=write-protect,plug=power-cycle" % (chip.lower(), state)
     img = write_file(os.path.join(tmp, "wp.bin"), os.urandom(1 << 20))
     before = state_digest(state)
     p = flash(port, "write", target["name"], img, expect=None)
@@ -146,7 +146,7 @@ def bare_emi_block(pl_path, out_path):
 
 def test_bare_emi_block(tmp, chip, state, pl, target):
     """A bare EMI block works as --preloader, and inspect names it."""
-    brom = "emu:%s,state=%s,mode=brom" % (chip.lower(), state)
+    brom = "emu:%s,state=%s,mode=brom,plug=power-cycle" % (chip.lower(), state)
     bare = bare_emi_block(pl, os.path.join(tmp, chip + "-emi.bin"))
     doc = flash(brom, "inspect", bare, json_out=True)
     check(doc.get("kind") == "emi", "inspect of a bare EMI block: kind %r" % doc.get("kind"))
@@ -187,7 +187,7 @@ def test_v11_one_record(tmp):
     eMMC id from a table where it is not the first; another id is refused."""
     state = os.path.join(tmp, "state-MT6572")
     run([MTKEMU, "provision", "--chip", "mt6572", "--state", state])
-    brom = "emu:mt6572,state=%s,mode=brom" % state
+    brom = "emu:mt6572,state=%s,mode=brom,plug=power-cycle" % state
     own = b"\x90\x01\x4aEM6572"
     other = b"\x15\x01\x00KMK5U0"
     good = v11_block(os.path.join(tmp, "v11.bin"), [(0x0202, other), (0x0202, own)])
@@ -216,7 +216,7 @@ def test_v13_one_record(tmp, chip, state, pl, target):
     head[0:20] = b"MTK_BLOADER_INFO_v13"
     head[0x6C:0x70] = (2).to_bytes(4, "little")
     block = write_file(os.path.join(tmp, chip + "-v13.bin"), bytes(head) + bytes(stranger) + own)
-    brom = "emu:%s,state=%s,mode=brom" % (chip.lower(), state)
+    brom = "emu:%s,state=%s,mode=brom,plug=power-cycle" % (chip.lower(), state)
     back = os.path.join(tmp, chip + "-v13-back.bin")
     flash(brom, "read", target["name"], back, "--preloader", block)
     check(os.path.getsize(back) == target["size"], "%s: read with a v13 block" % chip)

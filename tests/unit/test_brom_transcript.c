@@ -214,6 +214,8 @@ static void script_handshake(struct script *s)
 	D(s, "fa");
 }
 
+static void script_identify(struct script *s, bool brom);
+
 /* ---- handshake ---------------------------------------------------------- */
 
 static void test_handshake_clean(void **state)
@@ -248,11 +250,12 @@ static void test_handshake_restart_after_mismatch(void **state)
 	assert_script_done(f->s);
 }
 
-/* A newer preloader part-way through swallows a repeated A0 (§2.2): the
- * host then carries on with 0A. */
+/* A newer preloader part-way through swallows every repeated A0 (§2.2):
+ * after two unanswered A0s the host tries 0A. */
 static void test_handshake_swallowed_a0(void **state)
 {
 	struct fixture *f = *state;
+	H(f->s, "a0");
 	H(f->s, "a0");
 	H(f->s, "0a");
 	D(f->s, "f5");
@@ -261,6 +264,101 @@ static void test_handshake_swallowed_a0(void **state)
 	H(f->s, "05");
 	D(f->s, "fa");
 	assert_int_equal(mtk_brom_handshake(&f->b, 1000), 0);
+	assert_script_done(f->s);
+}
+
+/* A listening preloader eats the first A0 without an answer (§2.2a): the
+ * host resends it and the second one is answered. */
+static void test_handshake_eaten_a0(void **state)
+{
+	struct fixture *f = *state;
+	H(f->s, "a0");
+	script_handshake(f->s);
+	assert_int_equal(mtk_brom_handshake(&f->b, 1000), 0);
+	assert_script_done(f->s);
+}
+
+/* READY banners queued before the host's first byte are drained, one that
+ * arrives after the (eaten) A0 is skipped, and 0A 50 05 follow the 5F. */
+static void test_handshake_ready_banners(void **state)
+{
+	struct fixture *f = *state;
+	D(f->s, "52 45 41 44 59 52 45 41 44 59");
+	H(f->s, "a0");
+	D(f->s, "52 45 41 44 59");
+	H(f->s, "a0");
+	D(f->s, "52 45 41 44 59 5f");
+	H(f->s, "0a");
+	D(f->s, "f5");
+	H(f->s, "50");
+	D(f->s, "af");
+	H(f->s, "05");
+	D(f->s, "fa");
+	assert_int_equal(mtk_brom_handshake(&f->b, 1000), 0);
+	assert_script_done(f->s);
+}
+
+/* The preloader keeps sending READY but never answers, then goes quiet:
+ * its listen window closed (§2.2a).  The message says what to do. */
+static void test_handshake_listen_window_closes(void **state)
+{
+	struct fixture *f = *state;
+	for (int i = 0; i < 3; i++) {
+		H(f->s, "a0");
+		D(f->s, "52 45 41 44 59");
+	}
+	f->s->silent_tail = true;
+	assert_int_equal(mtk_brom_handshake(&f->b, 400), MTK_E_TIMEOUT);
+	assert_script_done(f->s);
+	assert_error_has(f, "listen window closed");
+	assert_error_has(f, "within about 2 s");
+}
+
+/* Three A0s echoed: what a device in its command loop answers. */
+static void script_echoed_a0(struct script *s)
+{
+	for (int i = 0; i < 3; i++) {
+		H(s, "a0");
+		D(s, "a0");
+	}
+}
+
+/* A device already in its command loop echoes every A0 (§2.6): the host
+ * stops after three and says so, it never completes a second handshake. */
+static void test_handshake_echoed_a0(void **state)
+{
+	struct fixture *f = *state;
+	script_echoed_a0(f->s);
+	assert_int_equal(mtk_brom_handshake(&f->b, 1000), MTK_BROM_HS_ECHO);
+	assert_script_done(f->s);
+}
+
+/* connect on such a device: the FE/FF probe, then the identify sequence. */
+static void test_connect_on_open_session(void **state)
+{
+	struct fixture *f = *state;
+	script_echoed_a0(f->s);
+	H(f->s, "fe");
+	D(f->s, "03");
+	H(f->s, "ff");
+	D(f->s, "ff");
+	script_identify(f->s, false);
+	assert_int_equal(mtk_brom_connect(&f->b, &f->s->tp, 1000), 0);
+	assert_int_equal(f->b.info.mode, MTK_MODE_PRELOADER);
+	assert_script_done(f->s);
+}
+
+/* A port that echoes everything is not taken for a device in its loop. */
+static void test_connect_on_loopback(void **state)
+{
+	struct fixture *f = *state;
+	script_echoed_a0(f->s);
+	H(f->s, "fe");
+	D(f->s, "fe");
+	H(f->s, "ff");
+	D(f->s, "ff");
+	assert_int_equal(mtk_brom_connect(&f->b, &f->s->tp, 1000), MTK_E_PROTO);
+	assert_error_has(f, "echoes every byte");
 	assert_script_done(f->s);
 }
 
@@ -903,9 +1001,15 @@ static void test_send_auth_rejected(void **state)
 
 static void script_golden(struct script *s, bool brom)
 {
+	script_handshake(s);
+	script_identify(s, brom);
+}
+
+/* Everything after the handshake (§6.2 steps 2-9). */
+static void script_identify(struct script *s, bool brom)
+{
 	const char *wr_ok = brom ? "0001" : "0000";
 	char buf[64];
-	script_handshake(s);
 	H(s, "fd");
 	D(s, "fd 0766 0000");
 	H(s, "d4");
@@ -1114,6 +1218,12 @@ int main(void)
 		T(test_handshake_garbage_then_sync),
 		T(test_handshake_restart_after_mismatch),
 		T(test_handshake_swallowed_a0),
+		T(test_handshake_eaten_a0),
+		T(test_handshake_ready_banners),
+		T(test_handshake_listen_window_closes),
+		T(test_handshake_echoed_a0),
+		T(test_connect_on_open_session),
+		T(test_connect_on_loopback),
 		T(test_handshake_garbage_forever),
 		T(test_handshake_silent),
 		T(test_get_hw_code),

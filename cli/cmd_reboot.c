@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+/* mtkflash reboot: end the Download Agent that runs on the phone (FINISH). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cli_da.h"
+
+static const char help[] =
+	"Usage: mtkflash [--port SPEC] [--json] reboot [--mode reboot|poweroff]\n"
+	"\n"
+	"A phone keeps its Download Agent running after a command (mtkflash's default\n"
+	"--after stay), so the next command starts at once. This ends it: mtkflash checks that a\n"
+	"legacy DA answers on the port (the probe byte 0x72, which nothing else misreads), sends\n"
+	"FINISH (D9, then the mode word) and forgets the session record. The phone then restarts\n"
+	"as its boot settings say: into its system, or back to preloader/BootROM download mode\n"
+	"while the cable is in (the next 'detect' shows which).\n"
+	"\n"
+	"Options:\n"
+	"  --mode reboot     FINISH mode 0, boot normally (default)\n"
+	"  --mode poweroff   FINISH mode 1, which MediaTek's tool calls 'enter charging': the\n"
+	"                    state of a phone that is off on a cable (the reference has no\n"
+	"                    power-off mode for the legacy DA)\n"
+	"  -h, --help        this text\n"
+	"\n"
+	"Without a running DA nothing is sent beyond the probe and the command says what it\n"
+	"found. With --json: ended (true/false), found, mode.\n";
+
+/* 0 to go on, -1 after printing the help, else a usage exit status. */
+static int parse_mode(struct cli *cli, int argc, char **argv, int *mode)
+{
+	*mode = MTK_AFTER_REBOOT;
+	for (int i = 1; i < argc; i++) {
+		if (cli_is_help(argv[i]))
+			return cli_help(help) == EXIT_OK ? -1 : EXIT_USAGE;
+		if (strcmp(argv[i], "--mode") == 0 && i + 1 < argc) {
+			*mode = mtk_da_after_parse(argv[++i]);
+			if (*mode == MTK_AFTER_REBOOT || *mode == MTK_AFTER_POWEROFF)
+				continue;
+			return cli_usage(cli, "reboot", "--mode takes reboot or poweroff, not '%s'", argv[i]);
+		}
+		return cli_usage(cli, "reboot", "unexpected argument '%s'", argv[i]);
+	}
+	return 0;
+}
+
+/* The recorded session when there is one; else a bare legacy DA2, which is
+ * all FINISH needs (the probe has shown a legacy DA2 answering). */
+static int da_for_finish(struct cli *cli, struct mtk_transport *tp, const char *dir, struct mtk_da **da)
+{
+	struct mtk_session_record r;
+	int found = dir && tp->port_key[0] ? mtk_session_load(cli->ctx, dir, tp->port_key, &r) : 0;
+	if (found <= 0) {
+		mtk_ctx_clear_error(cli->ctx);
+		memset(&r, 0, sizeof r);
+		snprintf(r.port_key, sizeof r.port_key, "%s", tp->port_key);
+		snprintf(r.protocol, sizeof r.protocol, "legacy");
+		snprintf(r.stage, sizeof r.stage, "da2");
+	}
+	return mtk_da_from_record(cli->ctx, tp, &r, da);
+}
+
+static void report(struct cli *cli, bool ended, const struct mtk_probe_result *pr, int mode)
+{
+	if (ended)
+		cli_print(cli, "sent FINISH (%s): the Download Agent has ended; the phone restarts\n",
+			  mtk_da_after_name((enum mtk_da_after)mode));
+	else
+		cli_print(cli, "no Download Agent is running (found %s): nothing to end\n", mtk_dev_state_name(pr->state));
+	if (cli->json) {
+		json_object_set_new(cli->out, "ended", json_boolean(ended));
+		json_object_set_new(cli->out, "found", json_string(mtk_dev_state_name(pr->state)));
+		json_object_set_new(cli->out, "mode", json_string(mtk_da_after_name((enum mtk_da_after)mode)));
+	}
+}
+
+int cmd_reboot(struct cli *cli, int argc, char **argv)
+{
+	int mode, st = parse_mode(cli, argc, argv, &mode);
+	if (st)
+		return st < 0 ? EXIT_OK : st;
+	char buf[4096];
+	const char *dir = cli_session_dir(cli, buf, sizeof buf);
+	struct mtk_transport *tp;
+	struct mtk_probe_result pr;
+	struct mtk_da *da = NULL;
+	int rc = cli_open_port(cli, &tp);
+	if (rc < 0)
+		return cli_fail(cli, rc, "reboot");
+	rc = mtk_probe_device(cli->ctx, tp, &pr);
+	bool ended = false;
+	if (rc == 0 && pr.state == MTK_DEV_DA_LEGACY && (rc = da_for_finish(cli, tp, dir, &da)) == 0) {
+		rc = mtk_da_end(da, dir, (enum mtk_da_after)mode);
+		ended = rc == 0;
+	} else if (rc == 0 && dir && tp->port_key[0]) {
+		rc = mtk_session_forget(cli->ctx, dir, tp->port_key);
+	}
+	mtk_da_close(da);
+	mtk_transport_close(tp);
+	if (rc < 0)
+		return cli_fail(cli, rc, "reboot");
+	report(cli, ended, &pr, mode);
+	return EXIT_OK;
+}
