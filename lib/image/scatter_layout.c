@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "core/ctx.h"
+#include "core/text.h"
 #include "image/scatter_priv.h"
 
 /* ------------------------------------------------------------ normalising */
@@ -214,29 +215,9 @@ void sc_assign_offsets(struct mtk_scatter *s)
 
 /* ------------------------------------------------------------ file names */
 
-static bool component_is_dotdot(const char *c, size_t n)
-{
-	return n == 2 && c[0] == '.' && c[1] == '.';
-}
-
 bool mtk_scatter_file_name_ok(const char *name)
 {
-	if (!name || !*name || name[0] == '/' || name[0] == '\\')
-		return false;
-	if (isalpha((unsigned char)name[0]) && name[1] == ':')
-		return false; /* C:\... */
-	for (const char *q = name; *q; q++)
-		if ((unsigned char)*q < 0x20 || *q == 0x7f)
-			return false;
-	const char *c = name;
-	while (*c) {
-		size_t n = strcspn(c, "/\\");
-		if (component_is_dotdot(c, n))
-			return false;
-		c += n;
-		c += *c ? 1 : 0;
-	}
-	return true;
+	return mtk_name_problem(name, MTK_NAME_PACKAGE) == NULL;
 }
 
 /* ------------------------------------------------------------ validation */
