@@ -48,11 +48,11 @@ static int check_final(mtk_ctx *ctx, const char *path, unsigned flags)
 	if (lstat(path, &st) < 0)
 		return errno == ENOENT ? 0 : mtk_fail(ctx, MTK_E_IO, "%s: %s", path, strerror(errno));
 	if (S_ISLNK(st.st_mode))
-		return mtk_fail(ctx, MTK_E_POLICY, "%s is a symbolic link: refusing to write through it", path);
+		return mtk_fail(ctx, MTK_E_IO, "%s is a symbolic link: refusing to write through it", path);
 	if (!S_ISREG(st.st_mode))
-		return mtk_fail(ctx, MTK_E_POLICY, "%s exists and is not a regular file", path);
+		return mtk_fail(ctx, MTK_E_IO, "%s exists and is not a regular file", path);
 	if (!(flags & MTK_OUT_FORCE))
-		return mtk_fail(ctx, MTK_E_POLICY, "%s already exists: not overwriting it without --force", path);
+		return mtk_fail(ctx, MTK_E_IO, "%s already exists, not overwriting it (see --force)", path);
 	return 0;
 }
 
@@ -127,7 +127,7 @@ int mtk_outfile_commit(struct mtk_outfile *o)
 	if (close(fd) < 0 && rc == 0)
 		rc = mtk_fail(o->ctx, MTK_E_IO, "writing %s: %s", o->tmp, strerror(errno));
 	if (rc == 0 && move_into_place(o) < 0)
-		rc = errno == EEXIST ? mtk_fail(o->ctx, MTK_E_POLICY, "%s appeared while writing it: not replacing it",
+		rc = errno == EEXIST ? mtk_fail(o->ctx, MTK_E_IO, "%s appeared while writing it: not replacing it",
 		                                o->path)
 		                     : mtk_fail(o->ctx, MTK_E_IO, "cannot rename %s to %s: %s", o->tmp, o->path,
 		                                strerror(errno));

@@ -26,9 +26,9 @@ struct mtk_outfile {
 	mtk_ctx *ctx;
 };
 
-/* Checks the final name and creates the temporary file.  Refusals:
- * MTK_E_POLICY for an existing file without FORCE or a symbolic link,
- * MTK_E_IO for anything the system refuses. */
+/* Checks the final name and creates the temporary file.  MTK_E_IO for an
+ * existing file without FORCE, a symbolic link or anything the system
+ * refuses (a host file that cannot be written: exit status 8). */
 int mtk_outfile_open(mtk_ctx *ctx, const char *path, unsigned flags, struct mtk_outfile *o);
 /* fsync, rename into place, fsync the directory; the outfile is closed
  * either way.  Without FORCE a file that appeared meanwhile is not replaced. */

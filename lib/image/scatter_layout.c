@@ -8,6 +8,7 @@
 
 #include "core/ctx.h"
 #include "core/text.h"
+#include "mtkflash/imagefile.h"
 #include "image/scatter_priv.h"
 
 /* ------------------------------------------------------------ normalising */
@@ -128,7 +129,7 @@ static bool prefix_in(const char *name, const char *const *list)
 static bool is_bootloader(const struct mtk_scatter_part *p)
 {
 	static const char *const names[] = {"lk", "lk2", "lk_a", "lk_b", "uboot", "dsp_bl", NULL};
-	static const char *const prefixes[] = {"preloader", "loader_ext", NULL};
+	static const char *const prefixes[] = {"preloader", "loader_ext", "tee", NULL};
 	return p->op == MTK_OP_BOOTLOADERS || p->type == MTK_IMG_PRELOADER ||
 	       (p->region_known && p->region != MTK_REGION_USER) || name_in(p->name, names) ||
 	       prefix_in(p->name, prefixes);
@@ -172,6 +173,26 @@ void sc_classify(struct mtk_scatter_part *p)
 		p->cls = MTK_CLASS_USERDATA;
 	else
 		p->cls = MTK_CLASS_SYSTEM;
+}
+
+static enum mtk_part_class class_of_name(const char *name)
+{
+	struct mtk_scatter_part p;
+	memset(&p, 0, sizeof p);
+	p.name = (char *)name; /* sc_classify only reads it */
+	p.op = MTK_OP_UPDATE;
+	sc_classify(&p);
+	return p.cls;
+}
+
+bool mtk_part_name_is_bootloader(const char *name)
+{
+	return class_of_name(name) == MTK_CLASS_BOOTLOADER;
+}
+
+bool mtk_part_name_is_protected(const char *name)
+{
+	return class_of_name(name) == MTK_CLASS_PROTECTED;
 }
 
 /* ------------------------------------------------------------ address space */
