@@ -3,6 +3,7 @@
 #ifndef MTK_CLI_H
 #define MTK_CLI_H
 
+#include <getopt.h>
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -50,7 +51,9 @@ struct cli_command {
  * the code to an exit status. */
 int cli_fail(struct cli *cli, int rc, const char *doing);
 int cli_exit_for(int rc);
-/* A usage error for a command; prints to stderr, returns EXIT_USAGE. */
+/* A usage error for a command (cmd NULL: the global options); prints to
+ * stderr and, with --json, puts error.code MTK_E_INVAL in the document;
+ * returns EXIT_USAGE. */
 int cli_usage(struct cli *cli, const char *cmd, const char *fmt, ...);
 
 /* Human output goes to stdout unless --json; JSON goes through cli->out. */
@@ -63,8 +66,22 @@ int cli_open_port(struct cli *cli, struct mtk_transport **out);
  * NULL when neither variable is set. */
 const char *cli_trust_dir(char *out, size_t cap);
 
-/* Integer arguments: decimal, 0x-hex, with optional K/M/G suffix (binary). */
+/* Integer arguments: mtk_parse_size() (decimal, 0x-hex, K/M/G suffix; no octal). */
 int cli_parse_size(const char *s, unsigned long long *out);
+
+/* A JSON string for text that may not be UTF-8 (device data): escaped then. */
+json_t *cli_json_str(const char *s);
+
+/* A command's options through getopt_long ("--" ends them, options may follow
+ * operands, "--opt" without its value is a usage error that says so).
+ * argv[0] is the command name.  fn is called for each option with its val
+ * and argument and returns CLI_CONTINUE or an exit status.  Returns
+ * CLI_CONTINUE with *first = the first operand's index, EXIT_OK after
+ * printing help for -h/--help, or an exit status. */
+#define CLI_CONTINUE (-1)
+typedef int (*cli_opt_fn)(struct cli *cli, void *args, int opt, const char *val);
+int cli_parse_opts(struct cli *cli, const char *cmd, const char *help, int argc, char **argv,
+		   const struct option *opts, cli_opt_fn fn, void *args, int *first);
 
 /* The commands, one file each (cli/cmd_*.c). */
 int cmd_detect(struct cli *cli, int argc, char **argv);

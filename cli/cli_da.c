@@ -10,6 +10,7 @@
 
 #include "cli_da.h"
 #include "core/fileutil.h"
+#include "core/outfile.h"
 
 #define PRELOADER_MAX (16u << 20)
 
@@ -200,9 +201,63 @@ bool cli_part_is_bootloader(const char *name)
 	return strcasecmp(name, "preloader") == 0;
 }
 
+/* The three classes need different flags: each refusal names its own. */
+static const struct {
+	unsigned flag;
+	const char *what, *option;
+} allow_rules[] = {
+	{ CLI_ALLOW_BOOTLOADER, "the bootloader partition", "--allow-bootloader" },
+	{ CLI_ALLOW_PROTECTED, "the protected partition (device-unique data such as IMEI and calibration)",
+	  "--allow-protected" },
+	{ CLI_ALLOW_PTABLE, "the partition table", "--allow-ptable" },
+};
+
+static unsigned flag_needed(const char *name)
+{
+	if (cli_part_is_ptable(name))
+		return CLI_ALLOW_PTABLE;
+	if (mtk_part_name_is_bootloader(name))
+		return CLI_ALLOW_BOOTLOADER;
+	return mtk_part_name_is_protected(name) ? CLI_ALLOW_PROTECTED : 0;
+}
+
+enum { OPT_PRELOADER = 256 };
+
+const struct option cli_allow_options[] = {
+	{ "allow-bootloader", no_argument, NULL, CLI_ALLOW_BOOTLOADER },
+	{ "allow-protected", no_argument, NULL, CLI_ALLOW_PROTECTED },
+	{ "allow-ptable", no_argument, NULL, CLI_ALLOW_PTABLE },
+	{ "preloader", required_argument, NULL, OPT_PRELOADER },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+int cli_on_allow_option(struct cli *cli, void *args, int opt, const char *val)
+{
+	(void)cli;
+	struct cli_allow_args *a = args;
+	if (opt == OPT_PRELOADER)
+		a->preloader = val;
+	else
+		a->allowed |= (unsigned)opt;
+	return CLI_CONTINUE;
+}
+
+int cli_check_allowed(struct cli *cli, const char *verb, const char *name, unsigned allowed)
+{
+	unsigned need = flag_needed(name);
+	for (size_t i = 0; i < sizeof allow_rules / sizeof allow_rules[0]; i++)
+		if ((need & allow_rules[i].flag) && !(allowed & allow_rules[i].flag))
+			return mtk_fail(cli->ctx, MTK_E_POLICY, "refusing to %s %s '%s' without %s", verb,
+					allow_rules[i].what, name, allow_rules[i].option);
+	return 0;
+}
+
+/* A partition the table does not have is a mistake on the command line. */
 int cli_da_find_part(struct cli *cli, const struct mtk_ptable *t, const char *name, const struct mtk_part **out)
 {
-	return mtk_part_lookup(cli->ctx, t, name, out);
+	int rc = mtk_part_lookup(cli->ctx, t, name, out);
+	return rc == MTK_E_NOTFOUND ? mtk_wrap(cli->ctx, MTK_E_INVAL, "%s", "unknown partition") : rc;
 }
 
 static bool all_zero(const uint8_t *p, size_t n)
@@ -224,36 +279,78 @@ static bool all_zero(const uint8_t *p, size_t n)
 int cli_file_sink(void *user, uint64_t off, const uint8_t *buf, size_t len)
 {
 	struct cli_file_io *io = user;
-	if (fseeko(io->f, (off_t)(io->base + off), SEEK_SET) != 0)
-		return mtk_fail(io->ctx, MTK_E_IO, "seeking in %s: %s", io->path, strerror(errno));
 	if (all_zero(buf, len))
 		return 0;
-	if (fwrite(buf, 1, len, io->f) != len)
-		return mtk_fail(io->ctx, MTK_E_IO, "writing %s: %s", io->path, strerror(errno));
-	return 0;
+	return mtk_pwrite_all(io->ctx, io->fd, buf, len, io->base + off, io->path);
 }
 
 int cli_file_sink_finish(struct cli_file_io *io, uint64_t len)
 {
-	if (fflush(io->f) != 0 || ftruncate(fileno(io->f), (off_t)(io->base + len)) != 0)
+	if (ftruncate(io->fd, (off_t)(io->base + len)) != 0)
 		return mtk_fail(io->ctx, MTK_E_IO, "writing %s: %s", io->path, strerror(errno));
 	return 0;
 }
 
+/* Padding a short image with zeros would report success for an image that
+ * changed under us: a source delivers exactly what it promised, or fails. */
 int cli_file_source(void *user, uint64_t off, uint8_t *buf, size_t len)
 {
 	struct cli_file_io *io = user;
 	(void)off; /* the DA pulls sequentially */
-	size_t n = fread(buf, 1, len, io->f);
-	if (n == 0 && ferror(io->f))
-		return mtk_fail(io->ctx, MTK_E_IO, "reading %s: %s", io->path, strerror(errno));
+	uint64_t left = io->expect - io->sent;
+	if (len > left)
+		len = (size_t)left;
+	size_t n = len ? fread(buf, 1, len, io->f) : 0;
+	if (n < len && ferror(io->f))
+		return mtk_fail(io->ctx, MTK_E_IO, "reading %s at 0x%llx: %s", io->path,
+				(unsigned long long)(io->sent + n), strerror(errno));
+	if (n < len)
+		return mtk_fail(io->ctx, MTK_E_IO, "writing %s: %s ended at 0x%llx of the 0x%llx bytes it had at the "
+				"start (it changed during the write)", io->part, io->path,
+				(unsigned long long)(io->sent + n), (unsigned long long)io->expect);
+	if (io->sha && EVP_DigestUpdate(io->sha, buf, n) != 1)
+		return mtk_fail(io->ctx, MTK_E_NOMEM, "hashing %s", io->path);
+	io->sent += n;
 	return (int)n;
+}
+
+int cli_file_source_finish(struct cli_file_io *io)
+{
+	uint8_t extra;
+	if (io->sent != io->expect)
+		return mtk_fail(io->ctx, MTK_E_IO, "writing %s: only 0x%llx of the 0x%llx bytes of %s were sent",
+				io->part, (unsigned long long)io->sent, (unsigned long long)io->expect, io->path);
+	if (fread(&extra, 1, 1, io->f) == 1)
+		return mtk_fail(io->ctx, MTK_E_IO, "writing %s: %s grew past its 0x%llx bytes during the write; "
+				"the partition holds the first 0x%llx", io->part, io->path,
+				(unsigned long long)io->expect, (unsigned long long)io->expect);
+	return 0;
+}
+
+int cli_read_to_file(struct cli *cli, struct cli_da *s, const struct mtk_part *p, const char *path,
+		     unsigned out_flags)
+{
+	struct mtk_outfile out;
+	int rc = mtk_outfile_open(cli->ctx, path, out_flags | MTK_OUT_PRIVATE, &out);
+	if (rc < 0)
+		return rc;
+	char what[160];
+	snprintf(what, sizeof what, "reading %s", p->name);
+	struct cli_file_io io = { .fd = out.fd, .path = path, .ctx = cli->ctx };
+	rc = mtk_da_read(s->da, what, p->region, p->start, p->size, cli_file_sink, &io);
+	if (rc == 0)
+		rc = cli_file_sink_finish(&io, p->size);
+	if (rc < 0) {
+		mtk_outfile_abort(&out);
+		return rc;
+	}
+	return mtk_outfile_commit(&out);
 }
 
 json_t *cli_part_json(const struct mtk_part *p)
 {
 	json_t *o = json_object();
-	json_object_set_new(o, "name", json_string(p->name));
+	json_object_set_new(o, "name", cli_json_str(p->name));
 	json_object_set_new(o, "region", json_string(mtk_region_name(p->region)));
 	json_object_set_new(o, "start", json_integer((json_int_t)p->start));
 	json_object_set_new(o, "size", json_integer((json_int_t)p->size));

@@ -14,6 +14,8 @@
 #include "mtkflash/session.h"
 #include "mtkflash/storage.h"
 
+#include <openssl/evp.h>
+
 struct cli_da {
 	struct cli *cli;
 	char session_dir[4096]; /* "" when records are off */
@@ -43,26 +45,59 @@ int cli_da_open(struct cli *cli, const char *preloader, struct cli_da *s);
  * the command is about to report is kept. */
 void cli_da_close(struct cli_da *s);
 
-/* "pgpt", "PMT", "MBR", "EBR1" … / "preloader": writes need a flag. */
+/* "pgpt", "PMT", "MBR", "EBR1" …; "preloader" (the boot1 image). */
 bool cli_part_is_ptable(const char *name);
 bool cli_part_is_bootloader(const char *name);
 
-/* Looks the partition up in a table with layout entries; on failure the
- * message lists every known partition. */
+/* The --allow-* flags a write or erase was given. */
+enum cli_allow {
+	CLI_ALLOW_BOOTLOADER = 1 << 0, /* preloader, lk/uboot, tee*: the boot chain */
+	CLI_ALLOW_PROTECTED = 1 << 1,  /* nvram, nvdata, protect1/2, proinfo, seccfg, …: device-unique */
+	CLI_ALLOW_PTABLE = 1 << 2,     /* pgpt, sgpt, PMT, MBR, EBRn */
+};
+/* write and erase take the same options: --allow-* and --preloader. */
+struct cli_allow_args {
+	const char *preloader;
+	unsigned allowed;
+};
+extern const struct option cli_allow_options[];
+int cli_on_allow_option(struct cli *cli, void *args, int opt, const char *val); /* args: cli_allow_args */
+
+/* MTK_E_POLICY naming the missing flag when `verb` ("write", "erase") of
+ * partition `name` needs one that `allowed` lacks. */
+int cli_check_allowed(struct cli *cli, const char *verb, const char *name, unsigned allowed);
+
+/* Looks the partition up in a table with layout entries; on failure (a
+ * usage error, MTK_E_INVAL) the message lists every known partition. */
 int cli_da_find_part(struct cli *cli, const struct mtk_ptable *t, const char *name, const struct mtk_part **out);
 
-/* Stream sinks/sources over FILE*.  The sink leaves holes for all-zero
- * blocks (sparse output), so a backup of an empty 4 GiB partition costs
- * nothing; call cli_file_sink_finish() to fix the final size. */
+/* Stream sinks and sources.  The sink writes to fd (an mtk_outfile) and
+ * leaves holes for all-zero blocks (sparse output), so a backup of an empty
+ * 4 GiB partition costs nothing; cli_file_sink_finish() fixes the final
+ * size.  The source reads FILE f, must deliver exactly `expect` bytes (an
+ * image that shrinks or grows under us fails the write, naming `part` and
+ * the offset), and hashes what it sent into `sha` when set. */
 struct cli_file_io {
 	FILE *f;
+	int fd;
 	const char *path;
 	uint64_t base; /* file offset of transfer offset 0 */
 	mtk_ctx *ctx;
+	const char *part;
+	uint64_t expect, sent;
+	EVP_MD_CTX *sha;
 };
 int cli_file_sink(void *user, uint64_t off, const uint8_t *buf, size_t len);
 int cli_file_sink_finish(struct cli_file_io *io, uint64_t len);
 int cli_file_source(void *user, uint64_t off, uint8_t *buf, size_t len);
+/* After the transfer: the image must end exactly where it was promised to. */
+int cli_file_source_finish(struct cli_file_io *io);
+
+/* Read partition (or range) p into `path` through an mtk_outfile (0600;
+ * MTK_OUT_FORCE in out_flags replaces an existing file): the file appears
+ * only when complete, and a failure leaves an old file as it was. */
+int cli_read_to_file(struct cli *cli, struct cli_da *s, const struct mtk_part *p, const char *path,
+		     unsigned out_flags);
 
 /* JSON object for a partition. */
 json_t *cli_part_json(const struct mtk_part *p);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Everything the tool shows a person: log lines, progress, errors, JSON. */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,15 +9,48 @@
 #include <unistd.h>
 
 #include "cli_output.h"
+#include "core/text.h"
 
 static const char *level_tag[] = { "error", "warning", "info", "debug", "spew" };
+
+/* Text that may carry device or file data (partition names, paths) reaches a
+ * terminal only through here: control bytes and broken UTF-8 become \xNN,
+ * while the line and tab structure of our own output stays. */
+static void put_escaped(FILE *f, const char *s)
+{
+	char buf[1024];
+	while (*s) {
+		size_t run = strcspn(s, "\n\t");
+		while (run) {
+			/* escapes take 4 bytes a byte: cut runs so they always fit */
+			size_t take = run < (sizeof buf - 1) / 4 ? run : (sizeof buf - 1) / 4;
+			fputs(mtk_escape_n(s, take, buf, sizeof buf), f);
+			s += take;
+			run -= take;
+		}
+		if (*s)
+			fputc(*s++, f);
+	}
+}
 
 static void log_to_stderr(void *user, enum mtk_log_level level, const char *msg)
 {
 	struct cli *cli = user;
 	if (cli->tty)
 		fputs("\r\033[K", stderr); /* do not draw over a progress bar */
-	fprintf(stderr, "%s: %s\n", level_tag[level], msg);
+	fprintf(stderr, "%s: ", level_tag[level]);
+	put_escaped(stderr, msg);
+	fputc('\n', stderr);
+}
+
+json_t *cli_json_str(const char *s)
+{
+	json_t *j = json_string(s ? s : "");
+	if (j)
+		return j;
+	/* jansson refuses strings that are not UTF-8: show them escaped */
+	char buf[4096];
+	return json_string(mtk_escape(s, buf, sizeof buf));
 }
 
 struct progress_state {
@@ -108,11 +142,12 @@ static void progress_to_stderr(void *user, const char *what, uint64_t done, uint
 void cli_output_init(struct cli *cli)
 {
 	cli->tty = isatty(STDERR_FILENO);
-	enum mtk_log_level lvl = MTK_LOG_INFO;
+	/* default: errors and warnings; -v info, -vv debug, -vvv every transfer */
+	enum mtk_log_level lvl = MTK_LOG_WARN;
 	if (cli->verbosity < 0)
 		lvl = MTK_LOG_ERROR;
 	else if (cli->verbosity > 0)
-		lvl = (enum mtk_log_level)(MTK_LOG_INFO + (cli->verbosity > 2 ? 2 : cli->verbosity));
+		lvl = (enum mtk_log_level)(MTK_LOG_WARN + (cli->verbosity > 3 ? 3 : cli->verbosity));
 	mtk_ctx_set_log(cli->ctx, log_to_stderr, cli, lvl);
 	mtk_ctx_set_progress(cli->ctx, progress_to_stderr, cli);
 	if (cli->json)
@@ -163,6 +198,8 @@ int cli_exit_for(int rc)
 	case MTK_E_RANGE:
 	case MTK_E_NOTFOUND:
 		return EXIT_PARSE;
+	case MTK_E_NOMEM:
+		return EXIT_FAILURE_GENERIC;
 	default:
 		return EXIT_FAILURE_GENERIC;
 	}
@@ -177,17 +214,20 @@ int cli_fail(struct cli *cli, int rc, const char *doing)
 		json_t *e = json_object();
 		json_object_set_new(e, "code", json_integer(rc));
 		json_object_set_new(e, "name", json_string(mtk_error_name(rc)));
-		json_object_set_new(e, "message", json_string(msg));
+		json_object_set_new(e, "message", cli_json_str(msg));
 		if (doing)
-			json_object_set_new(e, "while", json_string(doing));
+			json_object_set_new(e, "while", cli_json_str(doing));
 		json_object_set_new(cli->out, "error", e);
 	}
 	if (cli->tty)
 		fputs("\r\033[K", stderr);
-	if (doing)
-		fprintf(stderr, "%s: %s: %s\n", cli->progname, doing, msg);
-	else
-		fprintf(stderr, "%s: %s\n", cli->progname, msg);
+	fprintf(stderr, "%s: ", cli->progname);
+	if (doing) {
+		put_escaped(stderr, doing);
+		fputs(": ", stderr);
+	}
+	put_escaped(stderr, msg);
+	fputc('\n', stderr);
 	return cli_exit_for(rc);
 }
 
@@ -198,11 +238,14 @@ int cli_usage(struct cli *cli, const char *cmd, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "%s %s: %s (see '%s %s --help')\n", cli->progname, cmd, msg, cli->progname, cmd);
-	if (cli->json) {
+	fprintf(stderr, "%s%s%s: ", cli->progname, cmd ? " " : "", cmd ? cmd : "");
+	put_escaped(stderr, msg);
+	fprintf(stderr, " (see '%s%s%s --help')\n", cli->progname, cmd ? " " : "", cmd ? cmd : "");
+	if (cli->json && cli->out) {
 		json_t *e = json_object();
+		json_object_set_new(e, "code", json_integer(MTK_E_INVAL));
 		json_object_set_new(e, "name", json_string("usage"));
-		json_object_set_new(e, "message", json_string(msg));
+		json_object_set_new(e, "message", cli_json_str(msg));
 		json_object_set_new(cli->out, "error", e);
 	}
 	return EXIT_USAGE;
@@ -212,22 +255,33 @@ void cli_print(struct cli *cli, const char *fmt, ...)
 {
 	if (cli->json)
 		return;
+	char stack[2048];
 	va_list ap;
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	int n = vsnprintf(stack, sizeof stack, fmt, ap);
 	va_end(ap);
+	char *text = stack;
+	if (n >= (int)sizeof stack && (text = malloc((size_t)n + 1)) != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(text, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
+	put_escaped(stdout, text ? text : stack);
+	if (text != stack)
+		free(text);
 }
 
+/* Only auto and usb search for a phone that may not be plugged in yet, so
+ * only they say how to put it in download mode while the user still can.
+ * A named tty that does not exist is an error at once, not a wait. */
 int cli_open_port(struct cli *cli, struct mtk_transport **out)
 {
 	const char *spec = cli->port ? cli->port : "auto";
-	bool named = strncmp(spec, "serial:", 7) == 0 || spec[0] == '/';
-	/* auto and usb look for a phone that may not be plugged in yet: say how
-	 * to put it in download mode while the user still can. */
 	bool searches = strcmp(spec, "auto") == 0 || strcmp(spec, "usb") == 0 || strncmp(spec, "usb:", 4) == 0;
-	if (cli->verbosity >= 0 && named)
-		fprintf(stderr, "waiting for a MediaTek device on %s (up to %d s)...\n", spec, cli->wait_ms / 1000);
-	else if (cli->verbosity >= 0 && searches && cli->wait_ms > 0)
+	const char *path = strncmp(spec, "serial:", 7) == 0 ? spec + 7 : spec[0] == '/' ? spec : NULL;
+	if (path && access(path, F_OK) != 0)
+		return mtk_fail(cli->ctx, MTK_E_NODEV, "%s: %s", path, strerror(errno));
+	if (cli->verbosity >= 0 && searches && cli->wait_ms > 0)
 		fprintf(stderr, "waiting for a MediaTek device (hold volume-down while plugging in; up to %d s)...\n",
 			cli->wait_ms / 1000);
 	return mtk_transport_open(cli->ctx, spec, cli->wait_ms, out);
@@ -235,30 +289,33 @@ int cli_open_port(struct cli *cli, struct mtk_transport **out)
 
 int cli_parse_size(const char *s, unsigned long long *out)
 {
-	if (!s || !*s || *s == '-')
+	uint64_t v;
+	if (mtk_parse_size(NULL, s, &v) < 0)
 		return -1;
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 0);
-	if (errno || end == s)
-		return -1;
-	unsigned shift = 0;
-	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	default: break;
-	}
-	if (*end == 'i' && shift)
-		end++;
-	if (*end == 'B' && shift)
-		end++;
-	if (*end)
-		return -1;
-	if (shift && v > (~0ULL >> shift))
-		return -1;
-	*out = v << shift;
+	*out = v;
 	return 0;
+}
+
+int cli_parse_opts(struct cli *cli, const char *cmd, const char *help, int argc, char **argv,
+		   const struct option *opts, cli_opt_fn fn, void *args, int *first)
+{
+	optind = 0; /* glibc: start afresh */
+	opterr = 0; /* our own messages, in the JSON document too */
+	int c, st;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(help, stdout);
+			return EXIT_OK;
+		}
+		if (c == ':')
+			return cli_usage(cli, cmd, "%s needs a value", argv[optind - 1]);
+		if (c == '?')
+			return cli_usage(cli, cmd, "unknown option '%s'", argv[optind - 1]);
+		if ((st = fn(cli, args, c, optarg)) != CLI_CONTINUE)
+			return st;
+	}
+	*first = optind;
+	return CLI_CONTINUE;
 }
 
 const char *cli_trust_dir(char *out, size_t cap)

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "core/fileutil.h"
+#include "core/outfile.h"
 #include "mtkflash/manifest.h"
 
 static void print_help(void)
@@ -34,6 +35,7 @@ static int file_error(struct cli *cli, const char *path, const char *why)
 	fprintf(stderr, "%s keygen: %s: %s\n", cli->progname, path, why);
 	if (cli->json) {
 		json_t *e = json_object();
+		json_object_set_new(e, "code", json_integer(MTK_E_IO));
 		json_object_set_new(e, "name", json_string("MTK_E_IO"));
 		json_object_set_new(e, "message", json_string(why));
 		json_object_set_new(e, "file", json_string(path));
@@ -42,30 +44,12 @@ static int file_error(struct cli *cli, const char *path, const char *why)
 	return EXIT_IO;
 }
 
-/* O_EXCL: refusing to overwrite must not race with another keygen. */
-static int write_new(struct cli *cli, const char *path, const char *text, mode_t mode)
+/* No FORCE: refusing to overwrite a key must not race with another keygen. */
+static int write_new(struct cli *cli, const char *path, const char *text, unsigned flags)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-	if (fd < 0) {
-		file_error(cli, path,
-		           errno == EEXIST ? "already exists, not overwriting it" : strerror(errno));
-		return -1;
-	}
-	size_t len = strlen(text), off = 0;
-	while (off < len) {
-		ssize_t n = write(fd, text + off, len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		off += (size_t)n;
-	}
-	int ok = off == len && fsync(fd) == 0;
-	if (close(fd) < 0)
-		ok = 0;
-	if (!ok) {
-		file_error(cli, path, strerror(errno));
-		unlink(path);
+	int rc = mtk_write_file_safely(cli->ctx, path, text, strlen(text), flags);
+	if (rc < 0) {
+		file_error(cli, path, mtk_ctx_error(cli->ctx));
 		return -1;
 	}
 	return 0;
@@ -84,9 +68,9 @@ static int write_pair(struct cli *cli, const char *keypath, const char *pubpath,
 	if (!sktext || !pktext) {
 		status = cli_usage(cli, "keygen", "--comment must be one line of at most %d characters",
 		                   MTK_MINISIGN_COMMENT_MAX);
-	} else if (write_new(cli, keypath, sktext, 0600) < 0) {
+	} else if (write_new(cli, keypath, sktext, MTK_OUT_PRIVATE) < 0) {
 		status = EXIT_IO;
-	} else if (write_new(cli, pubpath, pktext, 0644) < 0) {
+	} else if (write_new(cli, pubpath, pktext, 0) < 0) {
 		unlink(keypath); /* a secret key without its public half is useless */
 		status = EXIT_IO;
 	}

@@ -29,17 +29,29 @@ static json_t *storage_json(const struct mtk_da_storage *st)
 	return o;
 }
 
+static const struct option options[] = {
+	{ "preloader", required_argument, NULL, 'p' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int on_option(struct cli *cli, void *args, int opt, const char *val)
+{
+	(void)cli;
+	(void)opt;
+	*(const char **)args = val;
+	return CLI_CONTINUE;
+}
+
 int cmd_printgpt(struct cli *cli, int argc, char **argv)
 {
 	const char *preloader = NULL;
-	for (int i = 1; i < argc; i++) {
-		if (cli_is_help(argv[i]))
-			return cli_help(help);
-		if (strcmp(argv[i], "--preloader") == 0 && i + 1 < argc)
-			preloader = argv[++i];
-		else
-			return cli_usage(cli, "printgpt", "unexpected argument '%s'", argv[i]);
-	}
+	int first = argc;
+	int st = cli_parse_opts(cli, "printgpt", help, argc, argv, options, on_option, &preloader, &first);
+	if (st != CLI_CONTINUE)
+		return st;
+	if (first < argc)
+		return cli_usage(cli, "printgpt", "unexpected argument '%s'", argv[first]);
 	struct cli_da s;
 	struct mtk_ptable t;
 	int rc = cli_da_open(cli, preloader, &s);

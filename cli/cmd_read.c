@@ -1,79 +1,111 @@
 /* SPDX-License-Identifier: MIT */
 /* mtkflash read PART FILE | read --region R --offset N --length N FILE */
-#include <errno.h>
 #include <string.h>
 
 #include "cli_da.h"
+#include "core/outfile.h"
 
 static const char help[] =
-	"Usage: mtkflash read PART FILE [--preloader FILE]\n"
-	"       mtkflash read --region boot1|boot2|user|rpmb --offset N --length N FILE\n"
+	"Usage: mtkflash read PART FILE [--force] [--preloader FILE]\n"
+	"       mtkflash read --region boot1|boot2|user|rpmb --offset N --length N FILE [--force]\n"
 	"\n"
 	"Read a partition (by its name in the device's partition table, see printgpt),\n"
 	"or a byte range of an eMMC area, into FILE.  N takes 0x-hex and K/M/G suffixes.\n"
-	"All-zero blocks become holes in FILE (a sparse file).\n";
+	"All-zero blocks become holes in FILE (a sparse file).  FILE appears only when\n"
+	"the read is complete (mode 0600); an existing FILE is refused unless --force,\n"
+	"and a symbolic link is never written through.\n";
 
 struct read_args {
 	const char *part, *file, *region, *preloader;
 	unsigned long long offset, length;
-	bool have_offset, have_length;
+	bool have_offset, have_length, force;
+	enum mtk_region r;
 };
 
-static int parse_args(struct cli *cli, int argc, char **argv, struct read_args *a)
+enum { OPT_REGION = 256, OPT_OFFSET, OPT_LENGTH, OPT_PRELOADER, OPT_FORCE };
+
+static const struct option options[] = {
+	{ "region", required_argument, NULL, OPT_REGION },
+	{ "offset", required_argument, NULL, OPT_OFFSET },
+	{ "length", required_argument, NULL, OPT_LENGTH },
+	{ "preloader", required_argument, NULL, OPT_PRELOADER },
+	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int take_size(struct cli *cli, const char *opt, const char *val, unsigned long long *out, bool *have)
 {
-	for (int i = 1; i < argc; i++) {
-		const char *o = argv[i];
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (strcmp(o, "--region") == 0 && v) {
-			a->region = v;
-		} else if (strcmp(o, "--offset") == 0 && v) {
-			if (cli_parse_size(v, &a->offset) < 0)
-				return cli_usage(cli, "read", "--offset takes a size, not '%s'", v);
-			a->have_offset = true;
-		} else if (strcmp(o, "--length") == 0 && v) {
-			if (cli_parse_size(v, &a->length) < 0)
-				return cli_usage(cli, "read", "--length takes a size, not '%s'", v);
-			a->have_length = true;
-		} else if (strcmp(o, "--preloader") == 0 && v) {
-			a->preloader = v;
-		} else if (o[0] == '-') {
-			return cli_usage(cli, "read", "unknown option '%s'", o);
-		} else if (!a->region && !a->part) {
-			a->part = o;
-			continue;
-		} else if (!a->file) {
-			a->file = o;
-			continue;
-		} else {
-			return cli_usage(cli, "read", "unexpected argument '%s'", o);
-		}
-		i++;
+	if (cli_parse_size(val, out) < 0)
+		return cli_usage(cli, "read", "%s takes a size (decimal, 0x-hex, K/M/G), not '%s'", opt, val);
+	*have = true;
+	return CLI_CONTINUE;
+}
+
+static int on_option(struct cli *cli, void *args, int opt, const char *val)
+{
+	struct read_args *a = args;
+	switch (opt) {
+	case OPT_REGION:
+		a->region = val;
+		return CLI_CONTINUE;
+	case OPT_OFFSET:
+		return take_size(cli, "--offset", val, &a->offset, &a->have_offset);
+	case OPT_LENGTH:
+		return take_size(cli, "--length", val, &a->length, &a->have_length);
+	case OPT_PRELOADER:
+		a->preloader = val;
+		return CLI_CONTINUE;
+	default:
+		a->force = true;
+		return CLI_CONTINUE;
 	}
-	if (a->region && a->part && !a->file) {
-		a->file = a->part;
-		a->part = NULL;
-	}
-	if (!a->file || (!a->region && !a->part))
+}
+
+/* Everything that can be judged without the device is judged here, so a
+ * typo never waits for a phone. */
+static int check_args(struct cli *cli, struct read_args *a, int nops, char **ops)
+{
+	int want = a->region ? 1 : 2;
+	if (nops < want)
 		return cli_usage(cli, "read", "needs PART FILE, or --region R --offset N --length N FILE");
-	if (a->region && (!a->have_offset || !a->have_length))
+	if (nops > want)
+		return cli_usage(cli, "read", "unexpected argument '%s'", ops[want]);
+	a->part = a->region ? NULL : ops[0];
+	a->file = ops[want - 1];
+	if (!a->region && (a->have_offset || a->have_length))
+		return cli_usage(cli, "read", "--offset and --length go with --region");
+	if (!a->region)
+		return CLI_CONTINUE;
+	if (mtk_region_from_name(a->region, &a->r) < 0)
+		return cli_usage(cli, "read", "unknown region '%s' (boot1, boot2, user, rpmb)", a->region);
+	if (!a->have_offset || !a->have_length)
 		return cli_usage(cli, "read", "--region needs --offset and --length");
+	if (a->length == 0)
+		return cli_usage(cli, "read", "--length 0 reads nothing");
+	if (a->offset + a->length < a->offset)
+		return cli_usage(cli, "read", "--offset + --length is past 2^64");
+	return CLI_CONTINUE;
+}
+
+static int resolve_range(struct cli *cli, struct cli_da *s, const struct read_args *a, struct mtk_part *out)
+{
+	uint64_t size = mtk_da_region_size(s->da, a->r);
+	if (size && a->offset + a->length > size)
+		return mtk_fail(cli->ctx, MTK_E_INVAL, "0x%llx bytes at 0x%llx go past the end of %s (0x%llx bytes)",
+				a->length, a->offset, mtk_region_name(a->r), (unsigned long long)size);
+	snprintf(out->name, sizeof out->name, "%s", mtk_region_name(a->r));
+	out->region = a->r;
+	out->start = a->offset;
+	out->size = a->length;
 	return 0;
 }
 
 static int resolve(struct cli *cli, struct cli_da *s, const struct read_args *a, struct mtk_part *out)
 {
 	memset(out, 0, sizeof *out);
-	if (a->region) {
-		enum mtk_region r;
-		if (mtk_region_from_name(a->region, &r) < 0)
-			return mtk_fail(cli->ctx, MTK_E_NOTFOUND, "unknown region '%s' (boot1, boot2, user, rpmb)",
-					a->region);
-		snprintf(out->name, sizeof out->name, "%s", mtk_region_name(r));
-		out->region = r;
-		out->start = a->offset;
-		out->size = a->length;
-		return 0;
-	}
+	if (a->region)
+		return resolve_range(cli, s, a, out);
 	struct mtk_ptable t;
 	const struct mtk_part *p;
 	int rc = mtk_da_read_ptable(s->da, true, &t);
@@ -88,12 +120,12 @@ static int resolve(struct cli *cli, struct cli_da *s, const struct read_args *a,
 
 int cmd_read(struct cli *cli, int argc, char **argv)
 {
-	for (int i = 1; i < argc; i++)
-		if (cli_is_help(argv[i]))
-			return cli_help(help);
 	struct read_args a = { 0 };
-	int st = parse_args(cli, argc, argv, &a);
-	if (st)
+	int first = argc;
+	int st = cli_parse_opts(cli, "read", help, argc, argv, options, on_option, &a, &first);
+	if (st == CLI_CONTINUE)
+		st = check_args(cli, &a, argc - first, argv + first);
+	if (st != CLI_CONTINUE)
 		return st;
 	struct cli_da s;
 	struct mtk_part p;
@@ -105,24 +137,8 @@ int cmd_read(struct cli *cli, int argc, char **argv)
 	int rc = cli_da_open(cli, a.preloader, &s);
 	if (rc == 0)
 		rc = resolve(cli, &s, &a, &p);
-	if (rc < 0) {
-		cli_da_close(&s);
-		return cli_fail(cli, rc, NULL);
-	}
-	FILE *f = fopen(a.file, "wb");
-	if (!f) {
-		rc = mtk_fail(cli->ctx, MTK_E_IO, "cannot create %s: %s", a.file, strerror(errno));
-		cli_da_close(&s);
-		return cli_fail(cli, rc, NULL);
-	}
-	char what[160];
-	snprintf(what, sizeof what, "reading %s", p.name);
-	struct cli_file_io io = { f, a.file, 0, cli->ctx };
-	rc = mtk_da_read(s.da, what, p.region, p.start, p.size, cli_file_sink, &io);
 	if (rc == 0)
-		rc = cli_file_sink_finish(&io, p.size);
-	if (fclose(f) != 0 && rc == 0)
-		rc = mtk_fail(cli->ctx, MTK_E_IO, "writing %s: %s", a.file, strerror(errno));
+		rc = cli_read_to_file(cli, &s, &p, a.file, a.force ? MTK_OUT_FORCE : 0);
 	cli_da_close(&s);
 	if (rc < 0)
 		return cli_fail(cli, rc, NULL);
@@ -130,7 +146,7 @@ int cmd_read(struct cli *cli, int argc, char **argv)
 		  (unsigned long long)p.start, (unsigned long long)p.size, a.file);
 	if (cli->json) {
 		json_object_set_new(cli->out, "partition", cli_part_json(&p));
-		json_object_set_new(cli->out, "file", json_string(a.file));
+		json_object_set_new(cli->out, "file", cli_json_str(a.file));
 	}
 	return EXIT_OK;
 }

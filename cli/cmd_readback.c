@@ -10,6 +10,8 @@
 
 #include "cli_da.h"
 #include "core/fileutil.h"
+#include "core/outfile.h"
+#include "core/text.h"
 #include "mtkflash/imagefile.h"
 
 #define PRELOADER_READ_MAX (1u << 20) /* the largest preloader area seen is 0x81000 bytes */
@@ -21,8 +23,11 @@ static const char help[] =
 	"preloader area and the partition tables) into DIR/NAME.img, and write\n"
 	"DIR/<CHIP>_Android_scatter.txt (scatter V1.1.2) describing them, so that the\n"
 	"backup can be flashed back.  DIR is created if missing; an existing DIR must be\n"
-	"empty unless --force is given (files of the same names are then overwritten,\n"
-	"other files are left alone).  All-zero blocks become holes (sparse files).\n";
+	"empty unless --force is given (files of the same names are then replaced,\n"
+	"other files are left alone).  All-zero blocks become holes (sparse files).\n"
+	"Each file appears only when complete (images mode 0600); symbolic links are\n"
+	"never written through.  A table whose names are not safe as file names\n"
+	"('../x', '/', '\\', control characters, not UTF-8) is refused.\n";
 
 static int prepare_dir(struct cli *cli, const char *dir, bool force)
 {
@@ -122,17 +127,17 @@ static void board_from_preloader(const char *dir, const struct mtk_ptable *t, ch
 }
 
 static int write_scatter(struct cli *cli, const char *path, const char *chip, const char *project,
-			 const struct mtk_ptable *t, uint64_t user_size)
+			 const struct mtk_ptable *t, uint64_t user_size, unsigned out_flags)
 {
 	bool *reserved = calloc(t->count ? t->count : 1, sizeof *reserved);
-	if (!reserved)
-		return mtk_fail(cli->ctx, MTK_E_NOMEM, "no memory for the scatter of %zu partitions", t->count);
-	mark_tail(t, user_size, reserved);
-	FILE *f = fopen(path, "w");
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = reserved ? open_memstream(&text, &len) : NULL;
 	if (!f) {
 		free(reserved);
-		return mtk_fail(cli->ctx, MTK_E_IO, "cannot create %s: %s", path, strerror(errno));
+		return mtk_fail(cli->ctx, MTK_E_NOMEM, "no memory for the scatter of %zu partitions", t->count);
 	}
+	mark_tail(t, user_size, reserved);
 	scatter_banner(f, "General Setting");
 	fprintf(f, "- general: MTK_PLATFORM_CFG\n  info:\n    - config_version: V1.1.2\n      platform: %s\n"
 		   "      project: %s\n      storage: EMMC\n      boot_channel: MSDC_0\n"
@@ -141,71 +146,90 @@ static int write_scatter(struct cli *cli, const char *path, const char *chip, co
 	for (size_t i = 0; i < t->count; i++)
 		scatter_entry(f, i, &t->parts[i], reserved[i]);
 	free(reserved);
-	if (fclose(f) != 0)
-		return mtk_fail(cli->ctx, MTK_E_IO, "writing %s: %s", path, strerror(errno));
-	return 0;
+	int rc = fclose(f) == 0 ? mtk_write_file_safely(cli->ctx, path, text, len, out_flags)
+				: mtk_fail(cli->ctx, MTK_E_NOMEM, "no memory for the scatter of %zu partitions", t->count);
+	free(text);
+	return rc;
 }
 
-static int read_one(struct cli *cli, struct cli_da *s, const char *dir, const struct mtk_part *p, json_t *arr)
+static int read_one(struct cli *cli, struct cli_da *s, const char *dir, const struct mtk_part *p, unsigned flags,
+		    json_t *arr)
 {
-	char path[4200], what[160];
+	/* The table reader refuses unsafe names already; a file name built from
+	 * device data is checked again right where it becomes one. */
+	const char *why = mtk_name_problem(p->name, MTK_NAME_FILE);
+	if (why) {
+		char shown[4 * MTK_PART_NAME_SIZE];
+		return mtk_fail(cli->ctx, MTK_E_PARSE, "partition name '%s' %s (not safe as a file name)",
+				mtk_escape(p->name, shown, sizeof shown), why);
+	}
+	char path[4200];
 	snprintf(path, sizeof path, "%s/%s.img", dir, p->name);
-	FILE *f = fopen(path, "wb");
-	if (!f)
-		return mtk_fail(cli->ctx, MTK_E_IO, "cannot create %s: %s", path, strerror(errno));
-	snprintf(what, sizeof what, "reading %s", p->name);
-	struct cli_file_io io = { f, path, 0, cli->ctx };
-	int rc = mtk_da_read(s->da, what, p->region, p->start, p->size, cli_file_sink, &io);
-	if (rc == 0)
-		rc = cli_file_sink_finish(&io, p->size);
-	if (fclose(f) != 0 && rc == 0)
-		rc = mtk_fail(cli->ctx, MTK_E_IO, "writing %s: %s", path, strerror(errno));
+	int rc = cli_read_to_file(cli, s, p, path, flags);
 	if (rc < 0)
 		return rc;
 	json_t *o = cli_part_json(p);
-	json_object_set_new(o, "file", json_string(path));
+	json_object_set_new(o, "file", cli_json_str(path));
 	json_array_append_new(arr, o);
 	return 0;
 }
 
+struct readback_args {
+	const char *preloader;
+	bool force;
+};
+
+enum { OPT_PRELOADER = 256, OPT_FORCE };
+
+static const struct option options[] = {
+	{ "preloader", required_argument, NULL, OPT_PRELOADER },
+	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int on_option(struct cli *cli, void *args, int opt, const char *val)
+{
+	(void)cli;
+	struct readback_args *a = args;
+	if (opt == OPT_PRELOADER)
+		a->preloader = val;
+	else
+		a->force = true;
+	return CLI_CONTINUE;
+}
+
 int cmd_readback(struct cli *cli, int argc, char **argv)
 {
-	const char *dir = NULL, *preloader = NULL;
-	bool force = false;
-	for (int i = 1; i < argc; i++) {
-		if (cli_is_help(argv[i]))
-			return cli_help(help);
-		if (strcmp(argv[i], "--force") == 0) {
-			force = true;
-		} else if (strcmp(argv[i], "--preloader") == 0 && i + 1 < argc) {
-			preloader = argv[++i];
-		} else if (argv[i][0] == '-' || dir) {
-			return cli_usage(cli, "readback", "unexpected argument '%s'", argv[i]);
-		} else {
-			dir = argv[i];
-		}
-	}
-	if (!dir)
-		return cli_usage(cli, "readback", "needs DIR");
-	int rc = prepare_dir(cli, dir, force);
+	struct readback_args a = { 0 };
+	int first = argc;
+	int st = cli_parse_opts(cli, "readback", help, argc, argv, options, on_option, &a, &first);
+	if (st != CLI_CONTINUE)
+		return st;
+	if (argc - first != 1)
+		return argc == first ? cli_usage(cli, "readback", "needs DIR")
+				     : cli_usage(cli, "readback", "unexpected argument '%s'", argv[first + 1]);
+	const char *dir = argv[first];
+	unsigned flags = a.force ? MTK_OUT_FORCE : 0;
+	int rc = prepare_dir(cli, dir, a.force);
 	if (rc < 0)
 		return cli_fail(cli, rc, NULL);
 	struct cli_da s;
 	struct mtk_ptable t = { 0 };
 	json_t *arr = json_array();
 	char scatter[4200] = "";
-	rc = cli_da_open(cli, preloader, &s);
+	rc = cli_da_open(cli, a.preloader, &s);
 	if (rc == 0)
 		rc = mtk_da_read_ptable(s.da, true, &t);
 	for (size_t i = 0; rc == 0 && i < t.count; i++)
-		rc = read_one(cli, &s, dir, &t.parts[i], arr);
+		rc = read_one(cli, &s, dir, &t.parts[i], flags, arr);
 	if (rc == 0) {
 		const struct mtk_chip *c = s.da->brom.info.chip;
 		char board[64];
 		board_from_preloader(dir, &t, board, sizeof board);
 		snprintf(scatter, sizeof scatter, "%s/%s_Android_scatter.txt", dir, c ? c->name : "MTK");
 		rc = write_scatter(cli, scatter, c ? c->name : "MTK", board[0] ? board : "mtkflash-readback", &t,
-				   mtk_da_region_size(s.da, MTK_REGION_USER));
+				   mtk_da_region_size(s.da, MTK_REGION_USER), flags);
 	}
 	size_t count = t.count;
 	mtk_ptable_free(&t);
@@ -216,8 +240,8 @@ int cmd_readback(struct cli *cli, int argc, char **argv)
 	}
 	cli_print(cli, "read %zu partitions into %s; scatter file %s\n", count, dir, scatter);
 	if (cli->json) {
-		json_object_set_new(cli->out, "dir", json_string(dir));
-		json_object_set_new(cli->out, "scatter", json_string(scatter));
+		json_object_set_new(cli->out, "dir", cli_json_str(dir));
+		json_object_set_new(cli->out, "scatter", cli_json_str(scatter));
 		json_object_set_new(cli->out, "partitions", arr);
 	} else {
 		json_decref(arr);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* mtkflash: command-line front end of libmtkflash. */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,10 +52,41 @@ static const struct cli_command *find_command(const char *name)
 	return NULL;
 }
 
+/* --wait SECONDS: a plain non-negative number (fractions allowed); strtod
+ * alone would also take "nan", "inf", " 5" and hex floats. */
+static bool parse_wait(const char *val, int *ms)
+{
+	if (!val[0] || !strchr("0123456789.", val[0]) || strpbrk(val, "xXnNiI"))
+		return false;
+	char *end;
+	double s = strtod(val, &end);
+	if (*end || !isfinite(s) || s < 0 || s > 86400)
+		return false;
+	*ms = (int)(s * 1000);
+	return true;
+}
+
+static void set_global(struct cli *cli, const char *opt, const char *val, char *err, size_t cap)
+{
+	if (strncmp(opt, "--port", 6) == 0)
+		cli->port = val;
+	else if (strncmp(opt, "--session-dir", 13) == 0)
+		cli->session_dir = val;
+	else if (strncmp(opt, "--after", 7) == 0) {
+		if ((cli->after = mtk_da_after_parse(val)) < 0 && !err[0])
+			snprintf(err, cap, "--after takes stay, reboot or poweroff, not '%s'", val);
+	} else if (strncmp(opt, "--da", 4) == 0)
+		cli->da = val;
+	else if (!parse_wait(val, &cli->wait_ms) && !err[0])
+		snprintf(err, cap, "--wait takes seconds (0-86400), not '%s'", val);
+}
+
 /* Pull the global options out of argv wherever they stand, so that
  * `mtkflash --json inspect F` and `mtkflash inspect F --json` are the same.
- * What remains (command and its arguments) is compacted into argv. */
-static int take_global_options(struct cli *cli, int *argc, char **argv)
+ * What remains (command and its arguments) is compacted into argv.  The
+ * first problem goes to err; the scan goes on so that a later --json still
+ * decides the shape of the error report. */
+static void take_global_options(struct cli *cli, int *argc, char **argv, char *err, size_t cap)
 {
 	int out = 1;
 	for (int i = 1; i < *argc; i++) {
@@ -84,54 +116,39 @@ static int take_global_options(struct cli *cli, int *argc, char **argv)
 		} else if (strcmp(a, "--port") == 0 || strcmp(a, "--da") == 0 || strcmp(a, "--wait") == 0 ||
 			   strcmp(a, "--after") == 0 || strcmp(a, "--session-dir") == 0) {
 			if (i + 1 >= *argc) {
-				fprintf(stderr, "%s: %s needs a value\n", cli->progname, a);
-				return -1;
+				if (!err[0])
+					snprintf(err, cap, "%s needs a value", a);
+				continue;
 			}
 			val = argv[++i];
 		} else {
 			argv[out++] = argv[i];
 			continue;
 		}
-		if (!val)
-			continue;
-		if (strncmp(a, "--port", 6) == 0) {
-			cli->port = val;
-		} else if (strncmp(a, "--session-dir", 13) == 0) {
-			cli->session_dir = val;
-		} else if (strncmp(a, "--after", 7) == 0) {
-			if ((cli->after = mtk_da_after_parse(val)) < 0) {
-				fprintf(stderr, "%s: --after takes stay, reboot or poweroff, not '%s'\n", cli->progname,
-					val);
-				return -1;
-			}
-		} else if (strncmp(a, "--da", 4) == 0) {
-			cli->da = val;
-		} else {
-			char *end;
-			double s = strtod(val, &end);
-			if (*end || s < 0 || s > 86400) {
-				fprintf(stderr, "%s: --wait takes seconds (0-86400), not '%s'\n", cli->progname, val);
-				return -1;
-			}
-			cli->wait_ms = (int)(s * 1000);
-		}
+		if (val)
+			set_global(cli, a, val, err, cap);
 	}
 	argv[out] = NULL;
 	*argc = out;
-	return 0;
 }
 
-int main(int argc, char **argv)
+/* Usage errors before any command ran still produce the JSON document. */
+static int global_usage(struct cli *cli, const char *fmt, const char *arg)
 {
-	struct cli cli = { .progname = "mtkflash", .wait_ms = 30000 };
-	if (take_global_options(&cli, &argc, argv) < 0)
-		return EXIT_USAGE;
+	int st = cli_usage(cli, NULL, fmt, arg);
+	return cli_output_finish(cli, st);
+}
+
+static int run(struct cli *cli, int argc, char **argv, const char *err)
+{
+	if (err[0])
+		return global_usage(cli, "%s", err);
 	if (argc < 2) {
-		print_help(stderr, cli.progname);
-		return EXIT_USAGE;
+		print_help(stderr, cli->progname);
+		return global_usage(cli, "%s", "no command given");
 	}
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
-		print_help(stdout, cli.progname);
+		print_help(stdout, cli->progname);
 		return EXIT_OK;
 	}
 	if (strcmp(argv[1], "--version") == 0) {
@@ -139,18 +156,26 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	const struct cli_command *cmd = find_command(argv[1]);
-	if (!cmd) {
-		fprintf(stderr, "%s: unknown command '%s' (see '%s --help')\n", cli.progname, argv[1], cli.progname);
-		return EXIT_USAGE;
-	}
+	if (!cmd)
+		return global_usage(cli, "unknown command '%s'", argv[1]);
+	int status = cmd->run(cli, argc - 1, argv + 1);
+	return cli_output_finish(cli, status);
+}
+
+int main(int argc, char **argv)
+{
+	struct cli cli = { .progname = "mtkflash", .wait_ms = 30000 };
+	char err[256] = "";
+	take_global_options(&cli, &argc, argv, err, sizeof err);
 	cli.ctx = mtk_ctx_new();
 	if (!cli.ctx) {
 		fprintf(stderr, "%s: out of memory\n", cli.progname);
 		return EXIT_FAILURE_GENERIC;
 	}
 	cli_output_init(&cli);
-	int status = cmd->run(&cli, argc - 1, argv + 1);
-	status = cli_output_finish(&cli, status);
+	int status = run(&cli, argc, argv, err);
+	if (cli.out) /* help and --version print no document */
+		json_decref(cli.out);
 	mtk_ctx_free(cli.ctx);
 	return status;
 }

@@ -184,4 +184,11 @@ int mtk_preloader_da_emi(mtk_ctx *ctx, const struct mtk_preloader_info *pl, stru
 #ifdef __cplusplus
 }
 #endif
+/* By name alone, the classes `inspect` reports (one list, lib/image/
+ * scatter_layout.c): the boot chain (preloader, lk/uboot, tee*, ...) and
+ * device-unique data (nvram, nvdata, protect1/2, proinfo, persist, seccfg and
+ * their MT6572-era names). */
+bool mtk_part_name_is_bootloader(const char *name);
+bool mtk_part_name_is_protected(const char *name);
+
 #endif

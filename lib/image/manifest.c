@@ -15,6 +15,7 @@
 
 #include "core/ctx.h"
 #include "core/fileutil.h"
+#include "core/outfile.h"
 #include "mtkflash/manifest.h"
 
 #define HASH_BUF       (1024 * 1024)
@@ -352,41 +353,13 @@ int mtk_manifest_load(mtk_ctx *ctx, const char *dir, const char *const *trust_fi
 
 /* ---- creating ---- */
 
-/* Write via a temporary file and rename, so a crash never leaves a torn manifest. */
+/* Through a temporary file and rename, so a crash never leaves a torn manifest. */
 static int write_file_atomic(mtk_ctx *ctx, const char *dir, const char *name, const char *text, size_t len)
 {
 	char *final = mtk_path_join(dir, name);
-	char *tmp = final ? malloc(strlen(final) + 8) : NULL;
-	if (!tmp) {
-		free(final);
+	if (!final)
 		return mtk_fail(ctx, MTK_E_NOMEM, "%s", dir);
-	}
-	sprintf(tmp, "%s.XXXXXX", final);
-	int rc = 0;
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
-		rc = mtk_fail(ctx, MTK_E_IO, "%s: %s", tmp, strerror(errno));
-	} else {
-		size_t off = 0;
-		while (rc == 0 && off < len) {
-			ssize_t n = write(fd, text + off, len - off);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				rc = mtk_fail(ctx, MTK_E_IO, "%s: %s", tmp, strerror(errno));
-			else
-				off += (size_t)n;
-		}
-		if (rc == 0 && (fchmod(fd, 0644) < 0 || fsync(fd) < 0))
-			rc = mtk_fail(ctx, MTK_E_IO, "%s: %s", tmp, strerror(errno));
-		if (close(fd) < 0 && rc == 0)
-			rc = mtk_fail(ctx, MTK_E_IO, "%s: %s", tmp, strerror(errno));
-		if (rc == 0 && rename(tmp, final) < 0)
-			rc = mtk_fail(ctx, MTK_E_IO, "%s: %s", final, strerror(errno));
-		if (rc < 0)
-			unlink(tmp);
-	}
-	free(tmp);
+	int rc = mtk_write_file_safely(ctx, final, text, len, MTK_OUT_FORCE);
 	free(final);
 	return rc;
 }

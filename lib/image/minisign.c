@@ -9,6 +9,7 @@
  * BLAKE2b-256 checksum, and OpenSSL 3.0 offers no unkeyed BLAKE2b-256. */
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,64 +25,30 @@
 #define SECKEY_BYTES          (2 + 2 + 8 + 32 + 32 + 32)
 #define MINISIGN_SECKEY_BYTES (2 + 2 + 2 + 32 + 8 + 8 + 104)
 
-static const char b64_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static int b64_val(int c)
-{
-	const char *p = c ? strchr(b64_alphabet, c) : NULL;
-	return p ? (int)(p - b64_alphabet) : -1;
-}
-
-/* Strict standard base64 with padding: returns the decoded length, or -1. */
+/* Strict standard base64 with padding: returns the decoded length, or -1.
+ * OpenSSL decodes; the strictness (no whitespace, '=' only as the last one
+ * or two characters) is ours, since EVP_DecodeBlock forgives both. */
 static long b64_decode(const char *s, size_t n, uint8_t *out, size_t cap)
 {
-	if (n % 4)
+	if (n % 4 || n > 4096)
 		return -1;
-	size_t o = 0;
-	for (size_t i = 0; i < n; i += 4) {
-		int v[4];
-		int pad = 0;
-		for (int k = 0; k < 4; k++) {
-			if (s[i + k] == '=' && i + 4 == n && k >= 2) {
-				v[k] = 0;
-				pad++;
-				continue;
-			}
-			if (pad)
-				return -1; /* data after '=' */
-			v[k] = b64_val((unsigned char)s[i + k]);
-			if (v[k] < 0)
-				return -1;
-		}
-		uint32_t w =
-		        (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
-		size_t take = 3 - (size_t)pad;
-		if (o + take > cap)
+	size_t pad = n && s[n - 1] == '=' ? (n > 1 && s[n - 2] == '=' ? 2 : 1) : 0;
+	for (size_t i = 0; i < n - pad; i++)
+		if (!(isalnum((unsigned char)s[i]) || s[i] == '+' || s[i] == '/'))
 			return -1;
-		for (size_t k = 0; k < take; k++)
-			out[o++] = (uint8_t)(w >> (16 - 8 * k));
-	}
-	return (long)o;
+	uint8_t tmp[3 * 4096 / 4];
+	int got = n ? EVP_DecodeBlock(tmp, (const unsigned char *)s, (int)n) : 0;
+	if (got < 0 || (size_t)got < pad || (size_t)got - pad > cap)
+		return -1;
+	memcpy(out, tmp, (size_t)got - pad);
+	return (long)((size_t)got - pad);
 }
 
 static char *b64_encode(const uint8_t *in, size_t n)
 {
 	char *out = malloc((n + 2) / 3 * 4 + 1);
-	if (!out)
-		return NULL;
-	size_t o = 0;
-	for (size_t i = 0; i < n; i += 3) {
-		uint32_t w = (uint32_t)in[i] << 16;
-		if (i + 1 < n)
-			w |= (uint32_t)in[i + 1] << 8;
-		if (i + 2 < n)
-			w |= in[i + 2];
-		out[o++] = b64_alphabet[w >> 18 & 63];
-		out[o++] = b64_alphabet[w >> 12 & 63];
-		out[o++] = i + 1 < n ? b64_alphabet[w >> 6 & 63] : '=';
-		out[o++] = i + 2 < n ? b64_alphabet[w & 63] : '=';
-	}
-	out[o] = '\0';
+	if (out)
+		EVP_EncodeBlock((unsigned char *)out, in, (int)n);
 	return out;
 }
 

@@ -7,6 +7,8 @@
 #include <strings.h>
 
 #include "core/ctx.h"
+#include "core/text.h"
+#include "mtkflash/imagefile.h"
 #include "image/scatter_priv.h"
 
 /* ------------------------------------------------------------ normalising */
@@ -127,7 +129,7 @@ static bool prefix_in(const char *name, const char *const *list)
 static bool is_bootloader(const struct mtk_scatter_part *p)
 {
 	static const char *const names[] = {"lk", "lk2", "lk_a", "lk_b", "uboot", "dsp_bl", NULL};
-	static const char *const prefixes[] = {"preloader", "loader_ext", NULL};
+	static const char *const prefixes[] = {"preloader", "loader_ext", "tee", NULL};
 	return p->op == MTK_OP_BOOTLOADERS || p->type == MTK_IMG_PRELOADER ||
 	       (p->region_known && p->region != MTK_REGION_USER) || name_in(p->name, names) ||
 	       prefix_in(p->name, prefixes);
@@ -173,6 +175,26 @@ void sc_classify(struct mtk_scatter_part *p)
 		p->cls = MTK_CLASS_SYSTEM;
 }
 
+static enum mtk_part_class class_of_name(const char *name)
+{
+	struct mtk_scatter_part p;
+	memset(&p, 0, sizeof p);
+	p.name = (char *)name; /* sc_classify only reads it */
+	p.op = MTK_OP_UPDATE;
+	sc_classify(&p);
+	return p.cls;
+}
+
+bool mtk_part_name_is_bootloader(const char *name)
+{
+	return class_of_name(name) == MTK_CLASS_BOOTLOADER;
+}
+
+bool mtk_part_name_is_protected(const char *name)
+{
+	return class_of_name(name) == MTK_CLASS_PROTECTED;
+}
+
 /* ------------------------------------------------------------ address space */
 
 static bool in_user(const struct mtk_scatter_part *p)
@@ -214,29 +236,9 @@ void sc_assign_offsets(struct mtk_scatter *s)
 
 /* ------------------------------------------------------------ file names */
 
-static bool component_is_dotdot(const char *c, size_t n)
-{
-	return n == 2 && c[0] == '.' && c[1] == '.';
-}
-
 bool mtk_scatter_file_name_ok(const char *name)
 {
-	if (!name || !*name || name[0] == '/' || name[0] == '\\')
-		return false;
-	if (isalpha((unsigned char)name[0]) && name[1] == ':')
-		return false; /* C:\... */
-	for (const char *q = name; *q; q++)
-		if ((unsigned char)*q < 0x20 || *q == 0x7f)
-			return false;
-	const char *c = name;
-	while (*c) {
-		size_t n = strcspn(c, "/\\");
-		if (component_is_dotdot(c, n))
-			return false;
-		c += n;
-		c += *c ? 1 : 0;
-	}
-	return true;
+	return mtk_name_problem(name, MTK_NAME_PACKAGE) == NULL;
 }
 
 /* ------------------------------------------------------------ validation */

@@ -9,26 +9,12 @@
 
 #include "core/bytes.h"
 #include "core/ctx.h"
+#include "core/text.h"
 #include "mtkflash/manifest.h"
 
 bool mtk_manifest_name_ok(const char *name)
 {
-	if (!name[0] || name[0] == '/')
-		return false;
-	/* Component by component: "a..b" is a fine name, "../x" and "a//b" are not. */
-	const char *p = name;
-	while (*p) {
-		const char *slash = strchr(p, '/');
-		size_t n = slash ? (size_t)(slash - p) : strlen(p);
-		if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
-			return false;
-		if (!slash)
-			break;
-		p = slash + 1;
-		if (!*p)
-			return false; /* trailing slash names a directory */
-	}
-	return true;
+	return mtk_name_problem(name, MTK_NAME_MANIFEST) == NULL;
 }
 
 /* Undo sha256sum's escaping in place; false on an unknown escape. */

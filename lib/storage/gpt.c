@@ -10,6 +10,7 @@
 #include "core/bytes.h"
 #include "core/checksum.h"
 #include "core/ctx.h"
+#include "core/text.h"
 
 #define GPT_SIG           "EFI PART"
 #define GPT_REVISION      0x00010000u
@@ -124,32 +125,13 @@ static void name_from_utf16(const uint8_t *src, char *dst)
 	dst[o] = '\0';
 }
 
-/* Decodes one UTF-8 sequence; returns its length or 0 when malformed. */
-static size_t get_utf8(const unsigned char *s, uint32_t *cp)
-{
-	static const uint32_t min_cp[5] = {0, 0, 0x80, 0x800, 0x10000};
-	size_t n = s[0] < 0x80 ? 1 : (s[0] >> 5) == 6 ? 2 : (s[0] >> 4) == 14 ? 3 : (s[0] >> 3) == 30 ? 4 : 0;
-	if (n == 0)
-		return 0;
-	uint32_t c = n == 1 ? s[0] : s[0] & (0x7Fu >> n);
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3F);
-	}
-	if (c < min_cp[n] || c > 0x10FFFF || (c >= 0xD800 && c < 0xE000))
-		return 0;
-	*cp = c;
-	return n;
-}
-
 static int name_to_utf16(mtk_ctx *ctx, const char *name, uint8_t *dst)
 {
 	const unsigned char *s = (const unsigned char *)name;
 	int units = 0;
 	while (*s) {
 		uint32_t cp;
-		size_t n = get_utf8(s, &cp);
+		size_t n = mtk_utf8_decode(s, strlen((const char *)s), &cp);
 		if (!n)
 			return mtk_fail(ctx, MTK_E_INVAL, "partition name '%s': invalid UTF-8 at byte %zu",
 			                name, (size_t)(s - (const unsigned char *)name));
@@ -311,7 +293,8 @@ static int read_entries(mtk_ctx *ctx, const struct gpt_src *src, const char *whi
 			goto out;
 		rc = mtk_ptable_add(ctx, out, &p);
 		if (rc < 0) {
-			why(w, rc, "out of memory for GPT entries");
+			/* keep the list's reason (an unsafe name) in this copy's message */
+			why(w, rc, "%s", ctx && *mtk_ctx_error(ctx) ? mtk_ctx_error(ctx) : "cannot add a GPT entry");
 			goto out;
 		}
 	}

@@ -9,6 +9,7 @@
 
 #include "core/bytes.h"
 #include "core/ctx.h"
+#include "core/text.h"
 
 /* MT6572-era names that were renamed for the GPT era (formats.md §1.10);
  * names that only changed case need no entry. */
@@ -42,8 +43,28 @@ void mtk_ptable_free(struct mtk_ptable *t)
 	mtk_ptable_init(t, MTK_PTABLE_NONE);
 }
 
+/* Every table kind (GPT, PMT, MBR/EBR) ends up here, so this is where a name
+ * chosen by whoever wrote the device's table is checked: readback uses it as
+ * a file name and printers show it, so "../x" or an escape sequence must not
+ * get any further. */
+static int check_part_name(mtk_ctx *ctx, const struct mtk_ptable *t, const struct mtk_part *p)
+{
+	char name[MTK_PART_NAME_SIZE];
+	memcpy(name, p->name, sizeof name);
+	name[sizeof name - 1] = '\0';
+	const char *why = mtk_name_problem(name, MTK_NAME_FILE);
+	if (!why)
+		return 0;
+	char shown[4 * MTK_PART_NAME_SIZE];
+	return mtk_fail(ctx, MTK_E_PARSE, "%s entry %zu: name '%s' %s (not safe as a file name)",
+	                mtk_ptable_kind_name(t->kind), t->count, mtk_escape(name, shown, sizeof shown), why);
+}
+
 int mtk_ptable_add(mtk_ctx *ctx, struct mtk_ptable *t, const struct mtk_part *p)
 {
+	int rc = check_part_name(ctx, t, p);
+	if (rc < 0)
+		return rc;
 	if (t->count == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 16;
 		struct mtk_part *n = realloc(t->parts, cap * sizeof *n);

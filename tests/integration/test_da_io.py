@@ -57,14 +57,14 @@ def io_roundtrip(tmp, chip, state, port, parts):
     p = flash(port, "write", "preloader", img, expect=6)
     check("--allow-bootloader" in p.stderr, "%s: preloader refusal does not name the flag" % chip)
     flash(port, "write", "preloader", img, "--allow-bootloader")
-    r = flash(port, "read", "--region", "boot1", "--offset", "0", "--length", "256K", back, json_out=True)
+    r = flash(port, "read", "--force", "--region", "boot1", "--offset", "0", "--length", "256K", back, json_out=True)
     check(r["ok"] and r["partition"]["size"] == 256 * 1024, "%s: read --region json" % chip)
     check(read_file(back) == pre, "%s: boot1 read-back differs" % chip)
     check(state_bytes(state, "boot1", 0, len(pre)) == pre, "%s: boot1 storage differs" % chip)
 
     # erase: the device no longer holds the data, and a read shows what it holds.
     flash(port, "erase", target["name"])
-    flash(port, "read", target["name"], back)
+    flash(port, "read", "--force", target["name"], back)
     erased = read_file(back)
     check(erased[:len(data)] != data, "%s: erase left the data in place" % chip)
     check(erased == state_bytes(state, "user", target["start"], target["size"]),
@@ -130,7 +130,8 @@ def test_errors(tmp, state, port):
     with open(big, "wb") as f:
         f.truncate(small["size"] + 1)
     before = state_bytes(state, "user", small["start"], 4096)
-    p = flash(port, "write", small["name"], big, expect=6)
+    p = flash(port, "write", "--allow-protected", "--allow-bootloader", "--allow-ptable", small["name"], big,
+              expect=6)
     check("larger than partition" in p.stderr, "too-large message: %s" % p.stderr)
     check(state_bytes(state, "user", small["start"], 4096) == before, "too-large image was partly written")
 

@@ -77,7 +77,7 @@ def check_printgpt(chip, port, layout, mbr):
 
 def read_user(port, tmp, off, length, name):
     out = os.path.join(tmp, name)
-    flash(port, "read", "--region", "user", "--offset", str(off), "--length", str(length), out)
+    flash(port, "read", "--force", "--region", "user", "--offset", str(off), "--length", str(length), out)
     return read_file(out)
 
 

@@ -86,12 +86,12 @@ def one_round(ph, part, n):
     doc = ph.da("printgpt", json_out=True)
     target = [p for p in doc["partitions"] if p["name"].lower() == part][0]
     before = os.path.join(ph.tmp, "before.bin")
-    ph.da("read", "--region", "user", "--offset", str(target["start"]), "--length", str(CHUNK), before)
+    ph.da("read", "--force", "--region", "user", "--offset", str(target["start"]), "--length", str(CHUNK), before)
     data = os.urandom(CHUNK)
     img = write_file(os.path.join(ph.tmp, "img.bin"), data)
     ph.da("write", target["name"], img)
     back = os.path.join(ph.tmp, "back.bin")
-    ph.da("read", "--region", "user", "--offset", str(target["start"]), "--length", str(CHUNK), back)
+    ph.da("read", "--force", "--region", "user", "--offset", str(target["start"]), "--length", str(CHUNK), back)
     check(read_file(back) == data, "%s round %d: %s read back differs" % (ph.label, n, part))
     check(state_bytes(ph.state, "user", target["start"], CHUNK) == data,
           "%s round %d: the emulator's storage lacks what was written" % (ph.label, n))

@@ -152,7 +152,7 @@ static void check_cli(const char *mtkflash, int master)
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, po[1], 1);
 	posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
-	char *const argv[] = { (char *)mtkflash, "--port", "auto", "--wait", "5", "--json", "detect", NULL };
+	char *const argv[] = { (char *)mtkflash, "--port", "auto", "--wait", "5", "--json", "-v", "detect", NULL };
 	pid_t pid;
 	int rc = posix_spawn(&pid, mtkflash, &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);

@@ -121,12 +121,39 @@ static void test_serial_pty_is_virtual(void **state)
 	close(master);
 }
 
+/* An image that shrank after its size was taken: the source fails naming
+ * the partition and the offset instead of letting the DA pad with zeros;
+ * one that grew fails at the end. */
+static void test_source_delivers_exactly(void **state)
+{
+	(void)state;
+	mtk_ctx *ctx = mtk_ctx_new();
+	FILE *f = tmpfile();
+	assert_non_null(f);
+	uint8_t buf[256];
+	memset(buf, 0xab, sizeof buf);
+	assert_int_equal(fwrite(buf, 1, 100, f), 100);
+	rewind(f);
+	struct cli_file_io io = { .f = f, .path = "img", .ctx = ctx, .part = "boot", .expect = 200 };
+	assert_int_equal(cli_file_source(&io, 0, buf, 64), 64);
+	assert_int_equal(cli_file_source(&io, 64, buf, 136), MTK_E_IO);
+	assert_non_null(strstr(mtk_ctx_error(ctx), "writing boot: img ended at 0x64 of the 0xc8 bytes"));
+	rewind(f);
+	struct cli_file_io grew = { .f = f, .path = "img", .ctx = ctx, .part = "boot", .expect = 50 };
+	assert_int_equal(cli_file_source(&grew, 0, buf, sizeof buf), 50); /* never more than promised */
+	assert_int_equal(cli_file_source_finish(&grew), MTK_E_IO);
+	assert_non_null(strstr(mtk_ctx_error(ctx), "grew"));
+	fclose(f);
+	mtk_ctx_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_real_port_gets_no_synthetic_da, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_software_device_gets_synthetic_da, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_order, setup, teardown),
+		cmocka_unit_test(test_source_delivers_exactly),
 		cmocka_unit_test_setup_teardown(test_serial_pty_is_virtual, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -14,6 +15,8 @@
 #include "core/checksum.h"
 #include "core/ctx.h"
 #include "core/fileutil.h"
+#include "core/outfile.h"
+#include "core/text.h"
 #include "testutil.h"
 
 static void test_error_chain(void **state)
@@ -312,6 +315,114 @@ static void test_read_file_head(void **state)
 	assert_non_null(strstr(mtk_ctx_error(f->ctx), path));
 }
 
+static void test_name_problem(void **state)
+{
+	(void)state;
+	static const char *const bad_files[] = { "", ".", "..", "../x", "a/b", "a\\b", "\x1b[31m", "tab\t",
+	                                         "del\x7f", "c1\xc2\x85", "bad\xff", "over\xc0\xaf", NULL };
+	for (const char *const *n = bad_files; *n; n++)
+		assert_non_null(mtk_name_problem(*n, MTK_NAME_FILE));
+	assert_null(mtk_name_problem("boot", MTK_NAME_FILE));
+	assert_null(mtk_name_problem("..boot..", MTK_NAME_FILE));
+	assert_null(mtk_name_problem("syst\xc3\xa8me", MTK_NAME_FILE));
+	assert_string_equal(mtk_name_problem("a/b", MTK_NAME_FILE), "contains '/'");
+	/* package paths: either slash separates, no '..', no drive, no controls */
+	assert_null(mtk_name_problem("images/boot.img", MTK_NAME_PACKAGE));
+	assert_null(mtk_name_problem("images\\boot.img", MTK_NAME_PACKAGE));
+	assert_non_null(mtk_name_problem("a\\..\\b", MTK_NAME_PACKAGE));
+	assert_non_null(mtk_name_problem("C:x", MTK_NAME_PACKAGE));
+	assert_non_null(mtk_name_problem("\\x", MTK_NAME_PACKAGE));
+	assert_non_null(mtk_name_problem("x\ny", MTK_NAME_PACKAGE));
+	/* manifest names: canonical '/' paths; sha256sum escapes odd bytes */
+	assert_null(mtk_name_problem("odd\\name\nline", MTK_NAME_MANIFEST));
+	assert_non_null(mtk_name_problem("a//b", MTK_NAME_MANIFEST));
+	assert_non_null(mtk_name_problem("a/", MTK_NAME_MANIFEST));
+	assert_non_null(mtk_name_problem("./a", MTK_NAME_MANIFEST));
+}
+
+static void test_escape(void **state)
+{
+	(void)state;
+	char out[64];
+	assert_string_equal(mtk_escape("\x1b[2Jx\\y\xff\xc3\xa8\xc2\x9b", out, sizeof out),
+	                    "\\x1b[2Jx\\x5cy\\xff\xc3\xa8\\xc2\\x9b");
+	/* a short buffer cuts before a whole escape, never inside one */
+	assert_string_equal(mtk_escape("ab\x01", out, 5), "ab");
+	assert_string_equal(mtk_escape("\xe2\x82\xac", out, 3), "");
+}
+
+static void test_parse_size(void **state)
+{
+	(void)state;
+	mtk_ctx *ctx = mtk_ctx_new();
+	uint64_t v = 1;
+	static const struct {
+		const char *s;
+		uint64_t v;
+	} good[] = { { "0", 0 }, { "4096", 4096 }, { "0x1000", 4096 }, { "0X1f", 31 }, { "4K", 4096 },
+	             { "2M", 2u << 20 }, { "1GiB", 1u << 30 }, { "3KB", 3072 }, { "1t", 1ull << 40 },
+	             { "18446744073709551615", UINT64_MAX } };
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		assert_int_equal(mtk_parse_size(ctx, good[i].s, &v), 0);
+		assert_int_equal(v, good[i].v);
+	}
+	static const char *const bad[] = { "", "-1", "+1", " 1", "1 ", "010", "0x", "nan", "1.5", "4X",
+	                                   "18446744073709551616", "16777216T", "0x1G1", NULL };
+	for (const char *const *s = bad; *s; s++)
+		assert_int_equal(mtk_parse_size(ctx, *s, &v), MTK_E_INVAL);
+	assert_non_null(strstr(mtk_ctx_error(ctx), "not a size"));
+	assert_int_equal(mtk_parse_size(ctx, "010", &v), MTK_E_INVAL);
+	assert_non_null(strstr(mtk_ctx_error(ctx), "octal"));
+	mtk_ctx_free(ctx);
+}
+
+static mode_t file_mode(const char *path)
+{
+	struct stat st;
+	assert_int_equal(lstat(path, &st), 0);
+	return st.st_mode & 07777;
+}
+
+static void test_outfile(void **state)
+{
+	const char *dir = ((struct files *)*state)->dir;
+	char path[4096], link[4096];
+	test_path(path, sizeof path, dir, "out.bin");
+	test_path(link, sizeof link, dir, "link.bin");
+	mtk_ctx *ctx = mtk_ctx_new();
+	assert_int_equal(mtk_write_file_safely(ctx, path, "old", 3, MTK_OUT_PRIVATE), 0);
+	assert_int_equal(file_mode(path), 0600);
+	/* existing: refused without FORCE, the old content stays */
+	assert_int_equal(mtk_write_file_safely(ctx, path, "new", 3, 0), MTK_E_IO);
+	assert_non_null(strstr(mtk_ctx_error(ctx), "--force"));
+	/* a failure half-way leaves the old file and no temporary file */
+	struct mtk_outfile o;
+	assert_int_equal(mtk_outfile_open(ctx, path, MTK_OUT_FORCE, &o), 0);
+	assert_int_equal(mtk_write_all(ctx, o.fd, "partial", 7, path), 0);
+	char tmp[4096];
+	snprintf(tmp, sizeof tmp, "%s", o.tmp);
+	assert_int_equal(file_mode(tmp), 0600);
+	mtk_outfile_abort(&o);
+	struct stat st;
+	assert_int_not_equal(lstat(tmp, &st), 0);
+	size_t n;
+	uint8_t *buf;
+	assert_int_equal(mtk_read_small_file(ctx, path, 100, &buf, &n, NULL), 0);
+	assert_memory_equal(buf, "old", 3);
+	free(buf);
+	/* FORCE replaces; public files are 0644 */
+	assert_int_equal(mtk_write_file_safely(ctx, path, "newer", 5, MTK_OUT_FORCE), 0);
+	assert_int_equal(file_mode(path), 0644);
+	/* a symlink at the final name is never written through, even with FORCE */
+	assert_int_equal(symlink(path, link), 0);
+	assert_int_equal(mtk_write_file_safely(ctx, link, "evil", 4, MTK_OUT_FORCE), MTK_E_IO);
+	assert_non_null(strstr(mtk_ctx_error(ctx), "symbolic link"));
+	assert_int_equal(mtk_read_small_file(ctx, path, 100, &buf, &n, NULL), 0);
+	assert_int_equal(n, 5);
+	free(buf);
+	mtk_ctx_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -327,6 +438,10 @@ int main(void)
 		cmocka_unit_test(test_path_join),
 		cmocka_unit_test_setup_teardown(test_read_small_file, files_setup, files_teardown),
 		cmocka_unit_test_setup_teardown(test_read_file_head, files_setup, files_teardown),
+		cmocka_unit_test(test_name_problem),
+		cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_parse_size),
+		cmocka_unit_test_setup_teardown(test_outfile, files_setup, files_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

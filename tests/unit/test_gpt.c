@@ -286,6 +286,33 @@ static void test_names(void **state)
 	free(img);
 }
 
+/* Names come from whoever wrote the device's table: one that would walk out
+ * of a backup folder or drive a terminal must stop the table at the reader. */
+static void test_hostile_names(void **state)
+{
+	(void)state;
+	static const char *const hostile[] = { "../../escaped", "a/b", "back\\slash", "..", "\x1b[2Jclear",
+	                                       "bell\x07", "c1\xc2\x9b" };
+	struct gpt_img *img = calloc(1, sizeof *img);
+	mtk_ctx *ctx = mtk_ctx_new();
+	for (size_t i = 0; i < sizeof hostile / sizeof hostile[0]; i++) {
+		struct mtk_ptable t, r;
+		demo_table(&t);
+		/* Written straight into the list: the table builder would refuse it. */
+		snprintf(t.parts[1].name, sizeof t.parts[1].name, "%s", hostile[i]);
+		build(&t, 9, img);
+		assert_int_equal(parse(ctx, img, &r), MTK_E_PARSE);
+		const char *msg = mtk_ctx_error(ctx);
+		assert_non_null(strstr(msg, "not safe as a file name"));
+		for (const char *c = msg; *c; c++)
+			assert_true((unsigned char)*c >= 0x20 && *c != 0x7f); /* the message is escaped too */
+		assert_null(strstr(msg, "\xc2\x9b"));
+		mtk_ptable_free(&t);
+	}
+	mtk_ctx_free(ctx);
+	free(img);
+}
+
 static void test_writer_rejects_bad_layouts(void **state)
 {
 	(void)state;
@@ -481,6 +508,7 @@ int main(void)
 	        cmocka_unit_test(test_both_damaged),
 	        cmocka_unit_test(test_zero_and_128_partitions),
 	        cmocka_unit_test(test_names),
+	        cmocka_unit_test(test_hostile_names),
 	        cmocka_unit_test(test_writer_rejects_bad_layouts),
 	        cmocka_unit_test(test_hostile_headers),
 	        cmocka_unit_test(test_callbacks),
