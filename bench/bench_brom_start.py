@@ -51,7 +51,7 @@ def measure(a, da, state, tmp, mode, preloader):
     back = os.path.join(tmp, "back.bin")
 
     def read(n):
-        return base + ["read", "--region", "user", "--offset", hex(bench_io.SYSTEM_OFFSET), "--length", str(n),
+        return base + ["read", "--force", "--region", "user", "--offset", hex(bench_io.SYSTEM_OFFSET), "--length", str(n),
                        back] + extra
     try:
         bench_io.timed(read(bench_io.TINY))  # the connect, whatever it costs

@@ -106,7 +106,7 @@ def run_link(a, da, state, tmp, speed, size):
         return base + ["write", "system", src]
 
     def read(n):
-        return base + ["read", "--region", "user", "--offset", hex(SYSTEM_OFFSET), "--length", str(n), back]
+        return base + ["read", "--force", "--region", "user", "--offset", hex(SYSTEM_OFFSET), "--length", str(n), back]
 
     rows = []
     try:

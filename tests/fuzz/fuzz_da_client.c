@@ -77,7 +77,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	da.choice.da2.data = da2;
 	da.choice.da2.len = sizeof da2;
 	static const uint8_t emi_bytes[0x178] = { 1 };
-	struct mtk_da_emi emi = { emi_bytes, sizeof emi_bytes, 0x15 };
+	/* One discrete-DRAM record: the host cannot check it against the flash
+	 * id, so the client sends it and the fuzzed replies reach the EMI path. */
+	static const struct mtk_emi_table emi_table = {
+		.version = 0x15, .count = 1, .record_size = 0x108, .described = 1, .rec = { { .type = 0x0003 } }
+	};
+	struct mtk_da_emi emi = { emi_bytes, sizeof emi_bytes, 0x15, &emi_table };
 	if (mtk_da_legacy_start(&da, &emi) == 0) {
 		struct mtk_ptable t;
 		if (mtk_da_read_ptable(&da, true, &t) == 0)
