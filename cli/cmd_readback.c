@@ -29,12 +29,18 @@ static const char help[] =
 	"never written through.  A table whose names are not safe as file names\n"
 	"('../x', '/', '\\', control characters, not UTF-8) is refused.\n";
 
+/* A backup holds device-unique data (IMEI, keys): the folder is private, and
+ * a symlinked folder is refused, as a symlinked output file is. */
 static int prepare_dir(struct cli *cli, const char *dir, bool force)
 {
-	if (mkdir(dir, 0777) == 0)
+	if (mkdir(dir, 0700) == 0)
 		return 0;
 	if (errno != EEXIST)
 		return mtk_fail(cli->ctx, MTK_E_IO, "cannot create %s: %s", dir, strerror(errno));
+	struct stat st;
+	if (lstat(dir, &st) == 0 && !S_ISDIR(st.st_mode))
+		return mtk_fail(cli->ctx, MTK_E_IO, "%s is a symbolic link or not a directory: name a real directory",
+				dir);
 	DIR *d = opendir(dir);
 	if (!d)
 		return mtk_fail(cli->ctx, MTK_E_IO, "cannot open %s: %s", dir, strerror(errno));

@@ -70,11 +70,23 @@ def test_write(tmp, port):
     check(p.returncode == 8 and "not a regular file" in p.stderr, "a FIFO image is refused: %r" % p.stderr)
 
 
+def test_readback_dir(tmp, port):
+    """A symlinked backup folder is refused before anything is read."""
+    real = os.path.join(tmp, "real-dir")
+    os.mkdir(real)
+    link = os.path.join(tmp, "backup-link")
+    os.symlink(real, link)
+    p = flash(port, "readback", link)
+    check(p.returncode == 8 and "symbolic link" in p.stderr, "symlinked readback folder refused: %r" % p.stderr)
+    check(os.listdir(real) == [], "nothing written through the symlinked folder")
+
+
 def body(tmp):
     state = provision_fixture(tmp, "MT6737", FIXTURE, ["--user-size", "16G"])
     port = "emu:mt6737,state=%s,mode=preloader" % state
     test_read(tmp, port, state)
     test_write(tmp, port)
+    test_readback_dir(tmp, port)
 
 
 if __name__ == "__main__":

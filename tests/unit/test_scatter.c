@@ -17,7 +17,7 @@
 
 /* ------------------------------------------------------------ helpers */
 
-/* Parse a fixture from ../shared/fixtures/scatter by its saved name. */
+/* Parse a fixture from tests/fixtures/scatter by its saved name. */
 static void parse_fixture(const char *name, const char *storage, struct mtk_scatter *s)
 {
 	char path[4096];
