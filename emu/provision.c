@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "core/bytes.h"
+#include "core/text.h"
 #include "mtkflash/core.h"
 
 #define MIB           (1024ull * 1024)
@@ -749,47 +750,6 @@ int emu_provision(const struct emu_provision_opts *o, struct emu_provision_resul
 
 /* ---------------------------------------------------------------------- CLI */
 
-static int parse_size(const char *s, uint64_t *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 0);
-	if (errno || end == s || s[0] == '-')
-		return -1;
-	uint64_t mult = 1;
-	switch (*end) {
-	case 'k':
-	case 'K':
-		mult = 1ull << 10;
-		end++;
-		break;
-	case 'm':
-	case 'M':
-		mult = 1ull << 20;
-		end++;
-		break;
-	case 'g':
-	case 'G':
-		mult = 1ull << 30;
-		end++;
-		break;
-	case 't':
-	case 'T':
-		mult = 1ull << 40;
-		end++;
-		break;
-	default:
-		break;
-	}
-	if (*end == 'i' && mult > 1)
-		end++;
-	if ((*end == 'B' || *end == 'b') && mult > 1)
-		end++;
-	if (*end || mtk_mul_overflows(v, mult, out))
-		return -1;
-	return 0;
-}
-
 static void human(char *buf, size_t len, uint64_t v)
 {
 	if (v >= (1ull << 30) && v % (1ull << 30) == 0)
@@ -860,7 +820,7 @@ int emu_provision_main(int argc, char **argv)
 			o.force = true;
 			break;
 		case 'u':
-			if (parse_size(optarg, &o.user_size) != 0 || o.user_size == 0) {
+			if (mtk_parse_size(NULL, optarg, &o.user_size) != 0 || o.user_size == 0) {
 				fprintf(stderr,
 				        "mtkemu provision: --user-size '%s': expected a size like 8G\n",
 				        optarg);
