@@ -10,6 +10,9 @@
 #include "cli.h"
 #include "cli_output.h"
 #include "commands.h"
+#ifdef MTKFLASH_WITH_EMU
+#include "emu_transport.h"
+#endif
 #include "mtkflash/session.h"
 
 static void print_help(FILE *f, const char *prog)
@@ -173,6 +176,9 @@ int main(int argc, char **argv)
 		return EXIT_FAILURE_GENERIC;
 	}
 	cli_output_init(&cli);
+#ifdef MTKFLASH_WITH_EMU
+	cli_emu_transport_register();
+#endif
 	int status = run(&cli, argc, argv, err);
 	if (cli.out) /* help and --version print no document */
 		json_decref(cli.out);

@@ -8,7 +8,8 @@
  *   usb[:BUS:ADDR]            libusb (for now: the tty of that USB device, found in sysfs)
  *   serial:PATH | /dev/ttyX   a tty (CDC-ACM, or an emulator's pty)
  *   emu:CHIP[,state=DIR][,faults=SPEC][,mode=brom|preloader][,speed=MODEL]
- *                             the emulator, in-process on a thread */
+ *                             the emulator, in-process on a thread, when the program
+ *                             registered it (mtk_transport_register_scheme) */
 #ifndef MTKFLASH_TRANSPORT_H
 #define MTKFLASH_TRANSPORT_H
 
@@ -60,6 +61,26 @@ struct mtk_transport {
 int mtk_transport_open(mtk_ctx *ctx, const char *spec, int wait_ms, struct mtk_transport **out);
 void mtk_transport_close(struct mtk_transport *t);
 const char *mtk_transport_describe(const struct mtk_transport *t);
+
+/* Backends outside the library (the CLI's in-process emulator): specs
+ * "SCHEME:ARGS" open with open(ctx, ARGS, wait_ms, out), which fills *out
+ * from mtk_transport_alloc().  Register before the first open, from one
+ * thread (the table is not locked); a scheme registered again is replaced.
+ * MTK_E_INVAL for a bad scheme name, MTK_E_NOMEM when the table is full. */
+typedef int (*mtk_transport_open_fn)(mtk_ctx *ctx, const char *args, int wait_ms, struct mtk_transport **out);
+int mtk_transport_register_scheme(const char *scheme, mtk_transport_open_fn open);
+
+/* For backends: a transport holding ops and priv (NULL when out of memory). */
+struct mtk_transport *mtk_transport_alloc(mtk_ctx *ctx, const struct mtk_transport_ops *ops, void *priv);
+/* poll()-based I/O on a non-blocking file descriptor, for every backend
+ * that ends in an fd (serial tty, a socketpair to an emulator). */
+int mtk_fd_read(mtk_ctx *ctx, int fd, uint8_t *buf, size_t len, int timeout_ms);
+/* is_socket: write with MSG_NOSIGNAL, so a device that hung up gives
+ * MTK_E_DISCONNECTED instead of SIGPIPE killing the caller's process (a
+ * library must not change the process's signal handling to avoid it). */
+int mtk_fd_write(mtk_ctx *ctx, int fd, const uint8_t *buf, size_t len, int timeout_ms, bool is_socket);
+void mtk_fd_drain(int fd);
+int mtk_fd_set_nonblock(int fd);
 
 /* Read exactly len bytes within timeout_ms in total (each new byte does not
  * restart the clock).  On timeout the context says how many bytes came and

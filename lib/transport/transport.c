@@ -25,27 +25,47 @@ static bool has_prefix(const char *s, const char *p)
 	return strncmp(s, p, strlen(p)) == 0;
 }
 
-/* An in-process emulator outlives the process only through its state
- * folder: that names the phone ("emu:DIR"); without one there is nothing
- * to reattach to next time. */
-static void emu_port_key(const char *args, char *out, size_t cap)
+/* Backends the program registered (the CLI's emulator); the library itself
+ * knows none, so it does not carry what they need. */
+#define MAX_SCHEMES 4
+static struct {
+	char name[16];
+	mtk_transport_open_fn open;
+} schemes[MAX_SCHEMES];
+
+int mtk_transport_register_scheme(const char *scheme, mtk_transport_open_fn open)
 {
-	for (const char *p = args; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL) {
-		if (!has_prefix(p, "state="))
-			continue;
-		size_t n = strcspn(p + 6, ",");
-		char dir[4096], abs[PATH_MAX];
-		snprintf(dir, sizeof dir, "%.*s", (int)n, p + 6);
-		/* Too long to keep whole: better no key than one naming another phone. */
-		if ((size_t)snprintf(out, cap, "emu:%s", realpath(dir, abs) ? abs : dir) >= cap)
-			out[0] = 0;
-		return;
+	size_t len = scheme ? strlen(scheme) : 0;
+	if (len == 0 || len >= sizeof schemes[0].name || strchr(scheme, ':') || !open)
+		return MTK_E_INVAL;
+	for (size_t i = 0; i < MAX_SCHEMES; i++) {
+		if (!schemes[i].open || strcmp(schemes[i].name, scheme) == 0) {
+			memcpy(schemes[i].name, scheme, len + 1);
+			schemes[i].open = open;
+			return 0;
+		}
 	}
+	return MTK_E_NOMEM;
+}
+
+/* The registered backend for "SCHEME:...", or NULL; *args points past the colon. */
+static mtk_transport_open_fn registered_backend(const char *spec, const char **args)
+{
+	for (size_t i = 0; i < MAX_SCHEMES && schemes[i].open; i++) {
+		size_t n = strlen(schemes[i].name);
+		if (strncmp(spec, schemes[i].name, n) == 0 && spec[n] == ':') {
+			*args = spec + n + 1;
+			return schemes[i].open;
+		}
+	}
+	return NULL;
 }
 
 int mtk_transport_open(mtk_ctx *ctx, const char *spec, int wait_ms, struct mtk_transport **out)
 {
 	int rc;
+	const char *args = NULL;
+	mtk_transport_open_fn backend = spec ? registered_backend(spec, &args) : NULL;
 	*out = NULL;
 	/* Until the libusb backend exists, a phone is found through the tty
 	 * that cdc_acm gives it. */
@@ -55,8 +75,10 @@ int mtk_transport_open(mtk_ctx *ctx, const char *spec, int wait_ms, struct mtk_t
 		rc = mtk_serial_open(ctx, spec + 7, wait_ms, out);
 	else if (spec[0] == '/')
 		rc = mtk_serial_open(ctx, spec, wait_ms, out);
+	else if (backend)
+		rc = backend(ctx, args, wait_ms, out);
 	else if (has_prefix(spec, "emu:"))
-		rc = mtk_emu_open(ctx, spec + 4, out);
+		return mtk_fail(ctx, MTK_E_INVAL, "port '%s': this build has no emulator transport", spec);
 	else if (strcmp(spec, "usb") == 0 || has_prefix(spec, "usb:"))
 		rc = mtk_usb_open(ctx, spec + 3, wait_ms, out);
 	else
@@ -65,8 +87,6 @@ int mtk_transport_open(mtk_ctx *ctx, const char *spec, int wait_ms, struct mtk_t
 				spec);
 	if (rc < 0)
 		return mtk_wrap(ctx, rc, "opening port %s", spec);
-	if (!(*out)->port_key[0] && has_prefix(spec, "emu:"))
-		emu_port_key(spec + 4, (*out)->port_key, sizeof (*out)->port_key);
 	mtk_dbg(ctx, "opened %s", (*out)->desc);
 	return 0;
 }

@@ -5,25 +5,15 @@
 
 #include "mtkflash/transport.h"
 
-/* poll()-based I/O on a non-blocking file descriptor, used by every backend
- * that ends in an fd (serial tty, emulator socketpair). */
-int mtk_fd_read(mtk_ctx *ctx, int fd, uint8_t *buf, size_t len, int timeout_ms);
-/* is_socket: write with MSG_NOSIGNAL, so a device that hung up gives
- * MTK_E_DISCONNECTED instead of SIGPIPE killing the caller's process (a
- * library must not change the process's signal handling to avoid it). */
-int mtk_fd_write(mtk_ctx *ctx, int fd, const uint8_t *buf, size_t len, int timeout_ms, bool is_socket);
-void mtk_fd_drain(int fd);
-int mtk_fd_set_nonblock(int fd);
 /* CLOCK_MONOTONIC in milliseconds, and a sleep that survives signals. */
 long long mtk_mono_ms(void);
 void mtk_sleep_ms(int ms);
 
-/* Backends: parse their part of the spec (after "serial:" / "emu:" / "usb"). */
+/* Backends: parse their part of the spec (after "serial:" / "usb"). */
 int mtk_serial_open(mtk_ctx *ctx, const char *path, int wait_ms, struct mtk_transport **out);
 /* A serial transport found by its USB port (auto, usb:): its reopen looks
  * for the tty on the same port chain, and its port_key is "usb:PATH". */
 void mtk_serial_follow_usb(struct mtk_transport *t, const char *sysroot, const char *devroot, const char *usb_path);
-int mtk_emu_open(mtk_ctx *ctx, const char *args, struct mtk_transport **out);
 int mtk_usb_open(mtk_ctx *ctx, const char *args, int wait_ms, struct mtk_transport **out);
 
 /* Finding a MediaTek device's serial port (discover.c).  The sysfs and /dev
@@ -51,7 +41,5 @@ int mtk_sysfs_hex16(const uint8_t *buf, size_t len, uint16_t *out);
 int mtk_sysfs_uint(const uint8_t *buf, size_t len, unsigned max, unsigned *out);
 /* Decimal digits only, at most `max`: for BUS and ADDR in usb:BUS:ADDR. */
 int mtk_parse_dec(const char *s, size_t len, unsigned max, unsigned *out);
-
-struct mtk_transport *mtk_transport_alloc(mtk_ctx *ctx, const struct mtk_transport_ops *ops, void *priv);
 
 #endif

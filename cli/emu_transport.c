@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The emulator in-process: a socketpair, the device served on a thread.
+ * It lives in the CLI, not in libmtkflash, so the library ships no
+ * emulator: the CLI registers it as the "emu" scheme.
  * Spec: emu:CHIP[,state=DIR][,faults=SPEC][,mode=brom|preloader][,speed=M][,secure=sbc+sla+daa|0xHEX]
  *       [,preloader=real|simple][,listen-ms=N][,plug=replug|power-cycle]
  *
@@ -8,9 +10,10 @@
  * (plug= replugs or power-cycles it before this session).  When the phone
  * re-enumerates (speed switch, FINISH) the device's end closes; reopen()
  * gives it a new socketpair and serves the same phone again. */
-#include "transport/transport_priv.h"
+#include "emu_transport.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <time.h>
@@ -22,6 +25,7 @@
 
 #include "core/ctx.h"
 #include "mtkemu.h"
+#include "mtkflash/transport.h"
 
 struct emu_priv {
 	int fd;     /* our end */
@@ -231,8 +235,23 @@ static int parse_spec(mtk_ctx *ctx, char *spec, struct mtkemu_options *o, int *p
 	return 0;
 }
 
-int mtk_emu_open(mtk_ctx *ctx, const char *args, struct mtk_transport **out)
+/* An in-process emulator outlives the process only through its state
+ * folder: that names the phone ("emu:DIR"); without one there is nothing
+ * to reattach to next time. */
+static void emu_port_key(const char *state_dir, char *out, size_t cap)
 {
+	char abs[PATH_MAX];
+	if (!state_dir)
+		return;
+	/* Too long to keep whole: better no key than one naming another phone. */
+	if ((size_t)snprintf(out, cap, "emu:%s", realpath(state_dir, abs) ? abs : state_dir) >= cap)
+		out[0] = 0;
+}
+
+/* The phone is always there: wait_ms has nothing to wait for. */
+static int emu_open(mtk_ctx *ctx, const char *args, int wait_ms, struct mtk_transport **out)
+{
+	(void)wait_ms;
 	struct emu_priv *p = calloc(1, sizeof *p);
 	if (!p)
 		return mtk_fail(ctx, MTK_E_NOMEM, "out of memory");
@@ -265,6 +284,7 @@ int mtk_emu_open(mtk_ctx *ctx, const char *args, struct mtk_transport **out)
 	}
 	snprintf(t->desc, sizeof t->desc, "emu:%s", args);
 	t->virtual_device = true;
+	emu_port_key(o.state_dir, t->port_key, sizeof t->port_key);
 	*out = t;
 	return 0;
 fail_emu:
@@ -274,4 +294,9 @@ fail:
 	pthread_cond_destroy(&p->done);
 	free(p);
 	return rc;
+}
+
+int cli_emu_transport_register(void)
+{
+	return mtk_transport_register_scheme("emu", emu_open);
 }
