@@ -3,6 +3,7 @@
 #ifndef MTK_CLI_H
 #define MTK_CLI_H
 
+#include <signal.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <stdbool.h>
@@ -39,6 +40,10 @@ struct cli {
 	int after;               /* --after stay|reboot|poweroff (enum mtk_da_after) */
 	bool no_speed_switch;    /* --no-speed-switch: keep a full-speed DA at full speed */
 };
+
+/* The signal (SIGINT, SIGTERM) that asked us to stop, 0 while none did; the
+ * library polls it as the context's cancel flag. */
+extern volatile sig_atomic_t cli_stop_signal;
 
 struct cli_command {
 	const char *name;

@@ -327,6 +327,22 @@ int cli_file_source_finish(struct cli_file_io *io)
 	return 0;
 }
 
+int cli_interrupted(struct cli *cli, int rc, const struct mtk_da *da, uint64_t total, const char *part,
+		    const char *state)
+{
+	if (rc != MTK_E_INTERRUPTED)
+		return rc;
+	uint64_t done = da->done < total ? da->done : total;
+	if (cli->json) {
+		json_object_set_new(cli->out, "interrupted", json_true());
+		json_object_set_new(cli->out, "bytes_done", json_integer((json_int_t)done));
+		json_object_set_new(cli->out, "bytes_total", json_integer((json_int_t)total));
+	}
+	mtk_ctx_clear_error(cli->ctx);
+	return mtk_fail(cli->ctx, rc, "interrupted: %s %s, 0x%llx of 0x%llx bytes", part, state,
+			(unsigned long long)done, (unsigned long long)total);
+}
+
 int cli_read_to_file(struct cli *cli, struct cli_da *s, const struct mtk_part *p, const char *path,
 		     unsigned out_flags)
 {
@@ -338,6 +354,7 @@ int cli_read_to_file(struct cli *cli, struct cli_da *s, const struct mtk_part *p
 	snprintf(what, sizeof what, "reading %s", p->name);
 	struct cli_file_io io = { .fd = out.fd, .path = path, .ctx = cli->ctx };
 	rc = mtk_da_read(s->da, what, p->region, p->start, p->size, cli_file_sink, &io);
+	rc = cli_interrupted(cli, rc, s->da, p->size, p->name, "partially read (nothing saved)");
 	if (rc == 0)
 		rc = cli_file_sink_finish(&io, p->size);
 	if (rc < 0) {

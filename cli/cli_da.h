@@ -96,6 +96,11 @@ int cli_file_source_finish(struct cli_file_io *io);
 /* Read partition (or range) p into `path` through an mtk_outfile (0600;
  * MTK_OUT_FORCE in out_flags replaces an existing file): the file appears
  * only when complete, and a failure leaves an old file as it was. */
+/* For MTK_E_INTERRUPTED: restate the failure as "interrupted: PART STATE,
+ * 0xDONE of 0xTOTAL bytes" and put interrupted/bytes_done/bytes_total in the
+ * JSON document.  Any other rc passes through. */
+int cli_interrupted(struct cli *cli, int rc, const struct mtk_da *da, uint64_t total, const char *part,
+		    const char *state);
 int cli_read_to_file(struct cli *cli, struct cli_da *s, const struct mtk_part *p, const char *path,
 		     unsigned out_flags);
 

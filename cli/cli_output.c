@@ -170,6 +170,8 @@ int cli_output_finish(struct cli *cli, int status)
 	return status;
 }
 
+volatile sig_atomic_t cli_stop_signal;
+
 int cli_exit_for(int rc)
 {
 	switch (rc) {
@@ -198,6 +200,9 @@ int cli_exit_for(int rc)
 	case MTK_E_RANGE:
 	case MTK_E_NOTFOUND:
 		return EXIT_PARSE;
+	case MTK_E_INTERRUPTED:
+		/* As a shell reports a program killed by the signal. */
+		return 128 + (cli_stop_signal ? cli_stop_signal : SIGINT);
 	case MTK_E_NOMEM:
 		return EXIT_FAILURE_GENERIC;
 	default:

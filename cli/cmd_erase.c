@@ -29,7 +29,8 @@ static int erase_part(struct cli *cli, struct cli_da *s, const char *part, unsig
 		return rc;
 	char what[160];
 	snprintf(what, sizeof what, "erasing %s", out->name);
-	return mtk_da_erase(s->da, what, out->region, out->start, out->size);
+	rc = mtk_da_erase(s->da, what, out->region, out->start, out->size);
+	return cli_interrupted(cli, rc, s->da, out->size, out->name, "partially erased");
 }
 
 int cmd_erase(struct cli *cli, int argc, char **argv)

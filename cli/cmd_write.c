@@ -56,6 +56,10 @@ static int stream_image(struct cli *cli, struct cli_da *s, const struct write_ar
 		return mtk_fail(cli->ctx, MTK_E_NOMEM, "cannot start SHA-256");
 	}
 	int rc = mtk_da_write(s->da, what, w->part.region, w->part.start, size, cli_file_source, &io);
+	if (rc == MTK_E_INTERRUPTED) {
+		EVP_MD_CTX_free(io.sha);
+		return cli_interrupted(cli, rc, s->da, size, w->part.name, "partially written");
+	}
 	if (rc == 0)
 		rc = cli_file_source_finish(&io);
 	if (rc == 0 && EVP_DigestFinal_ex(io.sha, w->sha256, NULL) != 1)

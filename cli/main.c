@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* mtkflash: command-line front end of libmtkflash. */
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,6 +166,26 @@ static int run(struct cli *cli, int argc, char **argv, const char *err)
 	return cli_output_finish(cli, status);
 }
 
+/* The first Ctrl-C/SIGTERM asks the library to stop at the next command
+ * boundary (the device stays usable, the document is still emitted); the
+ * handlers go back to the default so a second one ends us at once. */
+static void on_stop_signal(int sig)
+{
+	cli_stop_signal = sig;
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	sigaction(SIGINT, &dfl, NULL);
+	sigaction(SIGTERM, &dfl, NULL);
+}
+
+static void install_stop_handlers(mtk_ctx *ctx)
+{
+	struct sigaction sa = { .sa_handler = on_stop_signal, .sa_flags = SA_RESTART };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	mtk_ctx_set_cancel(ctx, &cli_stop_signal);
+}
+
 int main(int argc, char **argv)
 {
 	struct cli cli = { .progname = "mtkflash", .wait_ms = 30000 };
@@ -179,6 +200,7 @@ int main(int argc, char **argv)
 #ifdef MTKFLASH_WITH_EMU
 	cli_emu_transport_register();
 #endif
+	install_stop_handlers(cli.ctx);
 	int status = run(&cli, argc, argv, err);
 	if (cli.out) /* help and --version print no document */
 		json_decref(cli.out);

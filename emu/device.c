@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -164,6 +165,29 @@ static int mkdir_p(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+/* One phone per state folder: two emulators writing one storage image would
+ * corrupt it, like two hosts on one port.  flock, so a crashed mtkemu leaves
+ * no stale lock behind. */
+static int lock_state_dir(struct mtkemu *e, char *err, size_t errlen)
+{
+	char path[PATH_MAX + 8];
+	snprintf(path, sizeof path, "%s/.lock", e->state_dir);
+	e->state_lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (e->state_lock_fd < 0) {
+		snprintf(err, errlen, "cannot create lock file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (flock(e->state_lock_fd, LOCK_EX | LOCK_NB) < 0) {
+		int busy = errno == EWOULDBLOCK;
+		snprintf(err, errlen, "state folder %s %s%s", e->state_dir,
+			 busy ? "is in use by another emulator (an mtkemu, or an emu: port of another program)"
+			      : "cannot be locked: ",
+			 busy ? "" : strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static int setup_state_dir(struct mtkemu *e, const char *dir, char *err, size_t errlen)
 {
 	char resolved[PATH_MAX];
@@ -188,7 +212,7 @@ static int setup_state_dir(struct mtkemu *e, const char *dir, char *err, size_t 
 		return -1;
 	}
 	memcpy(e->state_dir, resolved, strlen(resolved) + 1);
-	return 0;
+	return lock_state_dir(e, err, errlen);
 }
 
 /* ---- identity -------------------------------------------------------------------------- */
@@ -351,6 +375,7 @@ int mtkemu_new(const struct mtkemu_options *opt, struct mtkemu **out, char *err,
 		return fail_new(NULL, err, errlen, "out of memory");
 	e->prof = prof;
 	e->fd = -1;
+	e->state_lock_fd = -1;
 	e->target_config = prof->target_config;
 	atomic_init(&e->stop, false);
 	if (parse_mode(opt->mode, e, err, errlen) < 0)
@@ -518,5 +543,7 @@ void mtkemu_free(struct mtkemu *e)
 	free(e->da_blob);
 	if (e->own_state_dir && e->state_dir[0])
 		mtk_remove_tree(e->state_dir);
+	if (e->state_lock_fd >= 0)
+		close(e->state_lock_fd);
 	free(e);
 }

@@ -94,6 +94,7 @@ struct mtkemu {
 	uint8_t soc_id[32];
 	char state_dir[4096];
 	bool own_state_dir; /* a temp dir we remove at free */
+	int state_lock_fd;  /* DIR/.lock, flock'ed: one device per state folder */
 	atomic_bool stop;
 	int fd;
 	struct emu_link *link;

@@ -10,7 +10,9 @@
 #ifndef MTKFLASH_CORE_H
 #define MTKFLASH_CORE_H
 
+#include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,8 +38,9 @@ enum mtk_error {
 	MTK_E_VERIFY = -14,      /* a checksum, hash or signature did not match */
 	MTK_E_POLICY = -15,      /* refused by our own safety policy */
 	MTK_E_ROLLEDBACK = -16,  /* failed, and every change was undone */
+	MTK_E_INTERRUPTED = -17, /* cancelled by the caller (Ctrl-C) at a command boundary */
 };
-#define MTK_E_LAST MTK_E_ROLLEDBACK
+#define MTK_E_LAST MTK_E_INTERRUPTED
 
 /* Short symbolic name ("MTK_E_TIMEOUT") and a generic sentence for a code. */
 const char *mtk_error_name(int code);
@@ -64,6 +67,11 @@ void mtk_ctx_free(mtk_ctx *ctx);
 void mtk_ctx_set_log(mtk_ctx *ctx, mtk_log_fn fn, void *user, enum mtk_log_level max_level);
 enum mtk_log_level mtk_ctx_log_level(const mtk_ctx *ctx);
 void mtk_ctx_set_progress(mtk_ctx *ctx, mtk_progress_fn fn, void *user);
+/* Cancellation: long operations poll *flag between device commands and,
+ * once it is non-zero, stop with MTK_E_INTERRUPTED, the device still usable.
+ * A signal handler may set it; NULL = never cancelled. */
+void mtk_ctx_set_cancel(mtk_ctx *ctx, volatile sig_atomic_t *flag);
+bool mtk_cancelled(const mtk_ctx *ctx);
 
 /* The last failure: its code and its message chain ("" when none). */
 int mtk_ctx_error_code(const mtk_ctx *ctx);

@@ -88,6 +88,7 @@ struct mtk_da {
 	uint32_t write_unit;      /* writes are padded to this many bytes */
 	uint32_t packet_size;     /* bytes per data packet the protocol uses */
 	bool finished;            /* FINISH sent: the DA no longer answers */
+	uint64_t done;            /* bytes the last read/write/erase completed (also when it failed) */
 	void *priv;               /* the protocol's own state */
 };
 

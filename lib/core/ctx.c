@@ -15,6 +15,9 @@ struct mtk_ctx {
 	void *progress_user;
 	int err_code;
 	char err_msg[MTK_ERRMSG_MAX];
+	volatile sig_atomic_t *cancel;
+	/* Progress of one piece of a split operation, shown as the whole. */
+	uint64_t progress_base, progress_total;
 };
 
 static const struct {
@@ -39,6 +42,7 @@ static const struct {
 	{ MTK_E_VERIFY, "MTK_E_VERIFY", "verification failed" },
 	{ MTK_E_POLICY, "MTK_E_POLICY", "refused by policy" },
 	{ MTK_E_ROLLEDBACK, "MTK_E_ROLLEDBACK", "failed and rolled back" },
+	{ MTK_E_INTERRUPTED, "MTK_E_INTERRUPTED", "interrupted" },
 };
 
 static int error_index(int code)
@@ -90,6 +94,24 @@ void mtk_ctx_set_progress(mtk_ctx *ctx, mtk_progress_fn fn, void *user)
 {
 	ctx->progress_fn = fn;
 	ctx->progress_user = user;
+}
+
+void mtk_ctx_set_cancel(mtk_ctx *ctx, volatile sig_atomic_t *flag)
+{
+	ctx->cancel = flag;
+}
+
+bool mtk_cancelled(const mtk_ctx *ctx)
+{
+	return ctx && ctx->cancel && *ctx->cancel;
+}
+
+void mtk_progress_span(mtk_ctx *ctx, uint64_t base, uint64_t total)
+{
+	if (ctx) {
+		ctx->progress_base = base;
+		ctx->progress_total = total;
+	}
 }
 
 int mtk_ctx_error_code(const mtk_ctx *ctx)
@@ -199,6 +221,10 @@ void mtk_log_hex(mtk_ctx *ctx, const char *dir, const uint8_t *buf, size_t len)
 
 void mtk_progress(mtk_ctx *ctx, const char *what, uint64_t done, uint64_t total)
 {
-	if (ctx && ctx->progress_fn)
+	if (!ctx || !ctx->progress_fn)
+		return;
+	if (ctx->progress_total)
+		ctx->progress_fn(ctx->progress_user, what, ctx->progress_base + done, ctx->progress_total);
+	else
 		ctx->progress_fn(ctx->progress_user, what, done, total);
 }

@@ -27,6 +27,9 @@ bool mtk_log_enabled(const mtk_ctx *ctx, enum mtk_log_level level);
 /* SPEW-level hex dump, `dir` is "H->D" or "D->H"; long buffers are elided in the middle. */
 void mtk_log_hex(mtk_ctx *ctx, const char *dir, const uint8_t *buf, size_t len);
 void mtk_progress(mtk_ctx *ctx, const char *what, uint64_t done, uint64_t total);
+/* Until reset with (0, 0): progress reports are of a piece starting at
+ * `base` of an operation of `total` bytes, and shown as that whole. */
+void mtk_progress_span(mtk_ctx *ctx, uint64_t base, uint64_t total);
 
 #define mtk_err(ctx, ...) mtk_log(ctx, MTK_LOG_ERROR, __VA_ARGS__)
 #define mtk_warn(ctx, ...) mtk_log(ctx, MTK_LOG_WARN, __VA_ARGS__)

@@ -155,13 +155,78 @@ static int check_range(struct mtk_da *da, const char *what, enum mtk_region r, u
 	return rc < 0 ? mtk_wrap(da->ctx, rc, "%s", what) : 0;
 }
 
+/* ---- long transfers, one protocol command per piece ----------------------
+ * A transfer is split into commands of a few MiB so a cancellation (Ctrl-C)
+ * lands between two commands, with the DA back in its command loop and every
+ * byte before the boundary committed.  A piece is a multiple of any write
+ * unit and packet size in use (powers of two up to 64 KiB). */
+#define DA_PIECE (4u << 20)
+#define DA_ERASE_PIECE (64u << 20) /* erases are cheap per byte: fewer commands */
+
+struct piece {
+	mtk_da_sink_fn sink;     /* the caller's, for a read */
+	mtk_da_source_fn source; /* the caller's, for a write */
+	void *user;
+	uint64_t base; /* where this piece starts in the caller's transfer */
+};
+
+static int piece_sink(void *user, uint64_t offset, const uint8_t *buf, size_t len)
+{
+	struct piece *pc = user;
+	return pc->sink(pc->user, pc->base + offset, buf, len);
+}
+
+static int piece_source(void *user, uint64_t offset, uint8_t *buf, size_t len)
+{
+	struct piece *pc = user;
+	return pc->source(pc->user, pc->base + offset, buf, len);
+}
+
+enum transfer_kind { T_READ, T_WRITE, T_ERASE };
+
+static int run_piece(struct mtk_da *da, enum transfer_kind k, const char *what, enum mtk_region r, uint64_t off,
+		     uint64_t len, struct piece *pc)
+{
+	switch (k) {
+	case T_READ:
+		return da->ops->read(da, what, r, off, len, piece_sink, pc);
+	case T_WRITE:
+		return da->ops->write(da, what, r, off, len, piece_source, pc);
+	default:
+		return da->ops->erase(da, what, r, off, len);
+	}
+}
+
+static int transfer(struct mtk_da *da, enum transfer_kind k, const char *what, enum mtk_region r, uint64_t off,
+		    uint64_t len, struct piece pc)
+{
+	uint64_t step = k == T_ERASE ? DA_ERASE_PIECE : DA_PIECE;
+	int rc = 0;
+	da->done = 0;
+	for (; pc.base < len; pc.base += step) {
+		if (mtk_cancelled(da->ctx)) {
+			rc = mtk_fail(da->ctx, MTK_E_INTERRUPTED, "%s: interrupted after 0x%llx of 0x%llx bytes", what,
+				      (unsigned long long)pc.base, (unsigned long long)len);
+			break;
+		}
+		uint64_t n = len - pc.base < step ? len - pc.base : step;
+		mtk_progress_span(da->ctx, pc.base, len);
+		rc = run_piece(da, k, what, r, off + pc.base, n, &pc);
+		if (rc < 0)
+			break;
+		da->done = pc.base + n;
+	}
+	mtk_progress_span(da->ctx, 0, 0);
+	return rc;
+}
+
 int mtk_da_read(struct mtk_da *da, const char *what, enum mtk_region r, uint64_t off, uint64_t len,
 		mtk_da_sink_fn sink, void *user)
 {
 	int rc = check_range(da, what, r, off, len);
 	if (rc < 0 || len == 0)
 		return rc;
-	return da->ops->read(da, what, r, off, len, sink, user);
+	return transfer(da, T_READ, what, r, off, len, (struct piece){ .sink = sink, .user = user });
 }
 
 struct buf_sink {
@@ -195,7 +260,7 @@ int mtk_da_write(struct mtk_da *da, const char *what, enum mtk_region r, uint64_
 	if (off % unit)
 		return mtk_fail(da->ctx, MTK_E_RANGE, "%s: offset 0x%llx is not a multiple of %llu bytes", what,
 				(unsigned long long)off, (unsigned long long)unit);
-	return da->ops->write(da, what, r, off, len, source, user);
+	return transfer(da, T_WRITE, what, r, off, len, (struct piece){ .source = source, .user = user });
 }
 
 int mtk_da_erase(struct mtk_da *da, const char *what, enum mtk_region r, uint64_t off, uint64_t len)
@@ -203,7 +268,7 @@ int mtk_da_erase(struct mtk_da *da, const char *what, enum mtk_region r, uint64_
 	int rc = check_range(da, what, r, off, len);
 	if (rc < 0 || len == 0)
 		return rc;
-	return da->ops->erase(da, what, r, off, len);
+	return transfer(da, T_ERASE, what, r, off, len, (struct piece){ 0 });
 }
 
 int mtk_da_set_boot_partition(struct mtk_da *da, unsigned boot_part, bool ack)

@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <termios.h>
@@ -45,11 +48,19 @@ static void serial_drain(struct mtk_transport *t)
 	mtk_fd_drain(p->fd);
 }
 
+/* TIOCEXCL outlives our fd on a pty whose master stays open: undo it, or
+ * the next (non-root) open of the port would fail with EBUSY. */
+static void close_port(int fd)
+{
+	ioctl(fd, TIOCNXCL);
+	close(fd);
+}
+
 static void serial_close(struct mtk_transport *t)
 {
 	struct serial_priv *p = t->priv;
 	if (p->fd >= 0)
-		close(p->fd);
+		close_port(p->fd);
 	free(p);
 }
 
@@ -95,8 +106,6 @@ static const char *open_hint(int err)
 	case EACCES:
 	case EPERM:
 		return "permission denied: add yourself to the 'dialout' group or install the udev rule";
-	case EBUSY:
-		return "the port is in use by another program (ModemManager often grabs MediaTek ports)";
 	case ENXIO:
 	case ENODEV:
 		return "the device behind this path is gone";
@@ -116,18 +125,96 @@ static bool is_pseudo_terminal(int fd)
 	return maj >= 136 && maj <= 143;
 }
 
-static int open_tty(mtk_ctx *ctx, const char *path, int *fd_out)
+/* ---- exclusive access ----------------------------------------------------
+ * Two programs on one port interleave their bytes and break both sessions
+ * (a `detect` during a `write`).  TIOCEXCL refuses later open()s of the tty
+ * (not for root), flock is the advisory lock that other flashing tools and
+ * our own second instance check — also as root. */
+
+/* Best effort: the first other process with an fd on the same tty. */
+static long find_holder(int fd)
 {
-	int fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	int rc = set_raw(ctx, fd, path);
+	struct stat mine;
+	if (fstat(fd, &mine) < 0)
+		return 0;
+	DIR *proc = opendir("/proc");
+	if (!proc)
+		return 0;
+	long holder = 0;
+	struct dirent *de;
+	while (!holder && (de = readdir(proc))) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+		if (*end || pid <= 0 || pid == (long)getpid())
+			continue;
+		char dir[64];
+		snprintf(dir, sizeof dir, "/proc/%ld/fd", pid);
+		DIR *fds = opendir(dir);
+		if (!fds)
+			continue;
+		struct dirent *fe;
+		while (!holder && (fe = readdir(fds))) {
+			char link[384];
+			struct stat st;
+			snprintf(link, sizeof link, "%s/%s", dir, fe->d_name);
+			if (fe->d_name[0] != '.' && stat(link, &st) == 0 && S_ISCHR(st.st_mode) &&
+			    st.st_rdev == mine.st_rdev)
+				holder = pid;
+		}
+		closedir(fds);
+	}
+	closedir(proc);
+	return holder;
+}
+
+static int port_busy(mtk_ctx *ctx, int fd, const char *path)
+{
+	long pid = fd >= 0 ? find_holder(fd) : 0;
+	char who[32] = "";
+	if (pid > 0)
+		snprintf(who, sizeof who, " (PID %ld)", pid);
+	return mtk_fail(ctx, MTK_E_NODEV,
+			"port busy: another program%s has %s open; ModemManager is the usual suspect "
+			"(systemctl stop ModemManager)", who, path);
+}
+
+static int lock_port(mtk_ctx *ctx, int fd, const char *path)
+{
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EWOULDBLOCK)
+			return port_busy(ctx, fd, path);
+		return mtk_fail(ctx, MTK_E_IO, "cannot lock %s: %s", path, strerror(errno));
+	}
+	/* A tty that refuses TIOCEXCL (some adapters) is still flock'ed. */
+	if (ioctl(fd, TIOCEXCL) < 0)
+		mtk_dbg(ctx, "%s: TIOCEXCL: %s", path, strerror(errno));
+	return 0;
+}
+
+/* Lock and configure a freshly opened tty; closes it on failure. */
+static int claim_tty(mtk_ctx *ctx, int fd, const char *path)
+{
+	int rc = lock_port(ctx, fd, path);
 	if (rc < 0) {
 		close(fd);
 		return rc;
 	}
-	*fd_out = fd;
-	return 0;
+	rc = set_raw(ctx, fd, path);
+	if (rc < 0)
+		close_port(fd);
+	return rc;
+}
+
+/* 0, or 1 with errno set when open() itself failed, or an MTK_E_* code. */
+static int open_tty(mtk_ctx *ctx, const char *path, int *fd_out)
+{
+	int fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return errno == EBUSY ? port_busy(ctx, -1, path) : 1;
+	int rc = claim_tty(ctx, fd, path);
+	if (rc == 0)
+		*fd_out = fd;
+	return rc;
 }
 
 /* ---- following a re-enumeration ------------------------------------------
@@ -183,13 +270,17 @@ static int serial_reopen(struct mtk_transport *t, int wait_ms)
 	if (!wait_hangup(p->fd, deadline))
 		return mtk_fail(t->ctx, MTK_E_NODEV,
 				"%s: the device did not drop off the bus within %d ms to re-enumerate", p->path, wait_ms);
-	close(p->fd);
+	close_port(p->fd);
 	p->fd = -1;
 	char path[PATH_MAX];
-	int rc = -ENOENT;
+	int rc = 1, err = ENOENT;
 	while (mtk_mono_ms() < deadline) {
 		if (came_back(p, path, sizeof path, t->ctx) && (rc = open_tty(t->ctx, path, &p->fd)) == 0)
 			break;
+		if (rc == MTK_E_NODEV)
+			return rc; /* busy: another program took the port that came back */
+		if (rc == 1)
+			err = errno;
 		mtk_ctx_clear_error(t->ctx);
 		mtk_sleep_ms(20);
 	}
@@ -197,8 +288,8 @@ static int serial_reopen(struct mtk_transport *t, int wait_ms)
 		/* Keep close() harmless: nothing is open. */
 		return mtk_fail(t->ctx, MTK_E_NODEV,
 				"%s: the device went away to re-enumerate and did not come back within %d ms%s%s",
-				p->usb_path[0] ? p->usb_path : p->path, wait_ms, rc < 0 && rc != -ENOENT ? ": " : "",
-				rc < 0 && rc != -ENOENT ? strerror(-rc) : "");
+				p->usb_path[0] ? p->usb_path : p->path, wait_ms, err != ENOENT ? ": " : "",
+				err != ENOENT ? strerror(err) : "");
 	}
 	mtk_info(t->ctx, "the device re-enumerated; reopened %s", path);
 	return 0;
@@ -223,9 +314,12 @@ int mtk_serial_open(mtk_ctx *ctx, const char *path, int wait_ms, struct mtk_tran
 	/* A phone in BROM mode enumerates a moment after the cable goes in:
 	 * keep trying while the path does not exist yet. */
 	for (int waited = 0;; waited += 100) {
-		fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-		if (fd >= 0)
+		int rc = open_tty(ctx, path, &fd);
+		if (rc <= 0) {
+			if (rc < 0)
+				return rc;
 			break;
+		}
 		err = errno;
 		if ((err != ENOENT && err != ENXIO && err != ENODEV) || waited >= wait_ms)
 			return mtk_fail(ctx, err == ENOENT ? MTK_E_NODEV : MTK_E_IO, "cannot open %s: %s", path,
@@ -233,11 +327,6 @@ int mtk_serial_open(mtk_ctx *ctx, const char *path, int wait_ms, struct mtk_tran
 		if (waited == 0)
 			mtk_dbg(ctx, "%s does not exist yet; polling every 100 ms", path);
 		mtk_sleep_ms(100);
-	}
-	int rc = set_raw(ctx, fd, path);
-	if (rc < 0) {
-		close(fd);
-		return rc;
 	}
 	struct serial_priv *p = calloc(1, sizeof *p);
 	struct mtk_transport *t = p ? mtk_transport_alloc(ctx, &serial_ops, p) : NULL;

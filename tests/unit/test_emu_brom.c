@@ -964,17 +964,23 @@ static void test_identity_deterministic(void **state)
 	struct mtkemu *a, *b, *c;
 	char err[256];
 	assert_int_equal(mtkemu_new(&o, &a, err, sizeof err), 0); /* creates the missing directory */
+	/* One emulator per state folder at a time (the folder is locked). */
+	assert_int_equal(mtkemu_new(&o, &b, err, sizeof err), -1);
+	assert_non_null(strstr(err, "is in use by another emulator"));
+	uint8_t me_id[16], soc_id[32];
+	memcpy(me_id, a->me_id, 16);
+	memcpy(soc_id, a->soc_id, 32);
+	mtkemu_free(a);
 	assert_int_equal(mtkemu_new(&o, &b, err, sizeof err), 0);
-	assert_memory_equal(a->me_id, b->me_id, 16);
-	assert_memory_equal(a->soc_id, b->soc_id, 32);
+	assert_memory_equal(me_id, b->me_id, 16);
+	assert_memory_equal(soc_id, b->soc_id, 32);
 	o.state_dir = NULL; /* a private temp dir: another device */
 	assert_int_equal(mtkemu_new(&o, &c, err, sizeof err), 0);
-	assert_memory_not_equal(a->me_id, c->me_id, 16);
+	assert_memory_not_equal(me_id, c->me_id, 16);
 	char tmpdir[4096];
 	snprintf(tmpdir, sizeof tmpdir, "%s", c->state_dir);
 	mtkemu_free(c);
 	assert_int_equal(access(tmpdir, F_OK), -1); /* removed at free */
-	mtkemu_free(a);
 	mtkemu_free(b);
 
 	/* Another chip in the same directory is refused. */
