@@ -173,7 +173,14 @@ static const char *const kind_names[EMUFUZZ_ST_KINDS] = {"none", "blank", "prov"
 
 /* What the emulator may create in a state directory (emu_storage.h, device.c). */
 static const char *const own_files[] = {"device.ini", "ext_csd.bin", "boot1.bin",   "boot2.bin",
-                                        "rpmb.bin",   "user.bin",    "identity.ini"};
+                                        "rpmb.bin",   "user.bin",    "identity.ini", ".lock", "power.ini"};
+
+/* The emulator's lock (held while it serves) and its record of what the
+ * phone runs between host sessions come and go with every run: not storage. */
+static bool volatile_file(const char *name)
+{
+	return strcmp(name, ".lock") == 0 || strcmp(name, "power.ini") == 0;
+}
 
 static void remove_root(void)
 {
@@ -425,6 +432,12 @@ static void check_and_restore(const struct state *s)
 	size_t seen = 0;
 	for (struct dirent *de; (de = readdir(d));)
 		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
+			if (volatile_file(de->d_name) && !snap_find(s, de->d_name)) {
+				char v[PATH_MAX + 300];
+				join(v, sizeof v, s->dir, de->d_name);
+				unlink(v);
+				continue;
+			}
 			if (!snap_find(s, de->d_name))
 				die("the emulator left %s/%s in its state directory", s->dir, de->d_name);
 			seen++;
