@@ -221,13 +221,12 @@ static unsigned flag_needed(const char *name)
 	return mtk_part_name_is_protected(name) ? CLI_ALLOW_PROTECTED : 0;
 }
 
-enum { OPT_PRELOADER = 256 };
 
 const struct option cli_allow_options[] = {
 	{ "allow-bootloader", no_argument, NULL, CLI_ALLOW_BOOTLOADER },
 	{ "allow-protected", no_argument, NULL, CLI_ALLOW_PROTECTED },
 	{ "allow-ptable", no_argument, NULL, CLI_ALLOW_PTABLE },
-	{ "preloader", required_argument, NULL, OPT_PRELOADER },
+	{ "preloader", required_argument, NULL, CLI_OPT_PRELOADER },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -236,7 +235,7 @@ int cli_on_allow_option(struct cli *cli, void *args, int opt, const char *val)
 {
 	(void)cli;
 	struct cli_allow_args *a = args;
-	if (opt == OPT_PRELOADER)
+	if (opt == CLI_OPT_PRELOADER)
 		a->preloader = val;
 	else
 		a->allowed |= (unsigned)opt;

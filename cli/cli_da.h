@@ -55,7 +55,10 @@ enum cli_allow {
 	CLI_ALLOW_PROTECTED = 1 << 1,  /* nvram, nvdata, protect1/2, proinfo, seccfg, …: device-unique */
 	CLI_ALLOW_PTABLE = 1 << 2,     /* pgpt, sgpt, PMT, MBR, EBRn */
 };
-/* write and erase take the same options: --allow-* and --preloader. */
+/* write and erase take the same options: --allow-* and --preloader (whose
+ * option value is CLI_OPT_PRELOADER; a command adding options of its own
+ * numbers them from CLI_OPT_OWN). */
+enum { CLI_OPT_PRELOADER = 256, CLI_OPT_OWN = 512 };
 struct cli_allow_args {
 	const char *preloader;
 	unsigned allowed;

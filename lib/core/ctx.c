@@ -96,6 +96,12 @@ void mtk_ctx_set_progress(mtk_ctx *ctx, mtk_progress_fn fn, void *user)
 	ctx->progress_user = user;
 }
 
+void mtk_ctx_get_progress(const mtk_ctx *ctx, mtk_progress_fn *fn, void **user)
+{
+	*fn = ctx->progress_fn;
+	*user = ctx->progress_user;
+}
+
 void mtk_ctx_set_cancel(mtk_ctx *ctx, volatile sig_atomic_t *flag)
 {
 	ctx->cancel = flag;

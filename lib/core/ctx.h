@@ -30,6 +30,9 @@ void mtk_progress(mtk_ctx *ctx, const char *what, uint64_t done, uint64_t total)
 /* Until reset with (0, 0): progress reports are of a piece starting at
  * `base` of an operation of `total` bytes, and shown as that whole. */
 void mtk_progress_span(mtk_ctx *ctx, uint64_t base, uint64_t total);
+/* The progress callback the caller set, so an operation made of several
+ * transfers can relay their reports as one whole. */
+void mtk_ctx_get_progress(const mtk_ctx *ctx, mtk_progress_fn *fn, void **user);
 
 #define mtk_err(ctx, ...) mtk_log(ctx, MTK_LOG_ERROR, __VA_ARGS__)
 #define mtk_warn(ctx, ...) mtk_log(ctx, MTK_LOG_WARN, __VA_ARGS__)

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+/* Verified writes: one partition from an image file, then proof that the
+ * device holds it.
+ *
+ * The image (raw, or an Android sparse image) is split into data ranges:
+ * a raw image is one range; a sparse image's RAW and FILL chunks make
+ * ranges and its DONT_CARE holes are never sent, so the device keeps what
+ * it had there.  Each pass streams the image from disk in chunks and hashes
+ * it (SHA-256): the write pass sends every range; the verify pass reads
+ * every range back, compares it with the image byte for byte and hashes
+ * both sides.  A range whose read-back differs is written again (req.retries
+ * times) and everything is verified again; then a still-bad range fails with
+ * MTK_E_VERIFY naming the partition and the first differing offset.
+ *
+ * The legacy DA checks each write packet's 16-bit sum and refuses a packet
+ * that arrived damaged: that stops a bad write early, but only the read-back
+ * proves what the storage holds, so it always runs.
+ *
+ * Progress goes to the context's progress callback as "write NAME" and
+ * "verify NAME", with bytes done and the pass's total.  A cancellation
+ * (mtk_ctx_set_cancel) stops at a DA command boundary with
+ * MTK_E_INTERRUPTED; out->bytes_written then says how much was written. */
+#ifndef MTKFLASH_VWRITE_H
+#define MTKFLASH_VWRITE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mtkflash/core.h"
+#include "mtkflash/da.h"
+#include "mtkflash/storage.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum mtk_vwrite_format {
+	MTK_VWRITE_AUTO = 0, /* sparse when the file starts with the sparse magic */
+	MTK_VWRITE_RAW,
+	MTK_VWRITE_SPARSE,
+};
+
+struct mtk_vwrite_req {
+	const char *partition; /* its name, for messages and progress */
+	enum mtk_region region;
+	uint64_t offset;  /* where the partition starts in the region */
+	uint64_t max_len; /* the partition's size: the image must fit */
+	const char *image; /* path of the image file */
+	enum mtk_vwrite_format format;
+	unsigned retries; /* rewrites of a range that fails its read-back (1 is usual) */
+};
+
+struct mtk_vwrite_result {
+	bool sparse;
+	uint64_t file_bytes;     /* size of the image file */
+	uint64_t data_bytes;     /* bytes the image puts on the device (sparse: RAW and FILL only) */
+	uint32_t ranges;         /* data ranges (a raw image: 1) */
+	uint64_t bytes_written;  /* sent to the device, rewrites included (also when failing) */
+	uint64_t bytes_verified; /* read back and compared in the last verify pass */
+	uint32_t rewrites;       /* ranges written again after a bad read-back */
+	uint8_t file_sha256[32];     /* the image file as read (raw: equals image_sha256) */
+	uint8_t image_sha256[32];    /* the data ranges, in order, as written */
+	uint8_t readback_sha256[32]; /* the same ranges as read back from the device */
+	bool verified;          /* read-back equals the image */
+	bool mismatch;          /* failed because the read-back differs (MTK_E_VERIFY) */
+	uint64_t first_bad;     /* then: partition offset of the first differing byte */
+	double seconds;         /* whole operation */
+	double write_seconds, verify_seconds;
+	double mb_per_s;        /* data_bytes / seconds, in 10^6 bytes per second */
+};
+
+/* Write req->image into the partition and verify it.  0 when the device
+ * holds the image exactly; otherwise a negative MTK_E_* with the context's
+ * message naming the partition (and, for MTK_E_VERIFY, the offset), and
+ * *out filled as far as the operation went. */
+int mtk_vwrite(mtk_ctx *ctx, struct mtk_da *da, const struct mtk_vwrite_req *req, struct mtk_vwrite_result *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: MIT */
+/* Spans, ranges and expanded bytes of an image (verify/vwrite_priv.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mtkflash/core.h"
+#include "verify/vwrite_priv.h"
+
+void mtk_vw_image_init(struct mtk_vw_image *im)
+{
+	memset(im, 0, sizeof *im);
+	im->fd = -1;
+}
+
+void mtk_vw_image_free(struct mtk_vw_image *im)
+{
+	if (im->fd >= 0)
+		close(im->fd);
+	free(im->spans);
+	free(im->ranges);
+	mtk_vw_image_init(im);
+}
+
+int mtk_vw_image_raw(struct mtk_vw_image *im)
+{
+	im->expanded = im->file_size;
+	if (!im->file_size)
+		return 0;
+	if (!(im->spans = calloc(1, sizeof *im->spans)))
+		return MTK_E_NOMEM;
+	im->spans[0] = (struct mtk_sparse_span){ .kind = MTK_SPARSE_RAW, .len = im->file_size };
+	im->nspans = 1;
+	return 0;
+}
+
+static bool is_data(const struct mtk_sparse_span *s)
+{
+	return s->kind != MTK_SPARSE_DONT_CARE && s->len;
+}
+
+int mtk_vw_make_ranges(struct mtk_vw_image *im)
+{
+	/* Never more ranges than data spans. */
+	if (im->nspans && !(im->ranges = calloc(im->nspans, sizeof *im->ranges)))
+		return MTK_E_NOMEM;
+	struct mtk_vw_range *cur = NULL;
+	for (size_t i = 0; i < im->nspans; i++) {
+		const struct mtk_sparse_span *s = &im->spans[i];
+		if (!is_data(s)) {
+			cur = NULL;
+			continue;
+		}
+		if (!cur || cur->off + cur->len != s->out_off) {
+			cur = &im->ranges[im->nranges++];
+			*cur = (struct mtk_vw_range){ .off = s->out_off, .span = i };
+		}
+		cur->len += s->len;
+		im->data_bytes += s->len;
+	}
+	return 0;
+}
+
+/* The span holding pos, searching forward from the last one used. */
+static const struct mtk_sparse_span *span_at(struct mtk_vw_image *im, uint64_t pos)
+{
+	if (im->cursor >= im->nspans || im->spans[im->cursor].out_off > pos)
+		im->cursor = 0;
+	for (; im->cursor < im->nspans; im->cursor++) {
+		const struct mtk_sparse_span *s = &im->spans[im->cursor];
+		if (pos >= s->out_off && pos - s->out_off < s->len)
+			return s;
+	}
+	im->cursor = 0;
+	return NULL;
+}
+
+static int pread_exact(int fd, uint8_t *buf, size_t len, uint64_t at)
+{
+	while (len) {
+		ssize_t n = pread(fd, buf, len, (off_t)at);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return MTK_VW_ERRNO;
+		if (n == 0)
+			return MTK_VW_SHORT;
+		buf += n;
+		len -= (size_t)n;
+		at += (uint64_t)n;
+	}
+	return MTK_VW_OK;
+}
+
+/* A FILL chunk repeats its 4 bytes from the chunk's start. */
+static void fill_pattern(uint8_t *buf, size_t len, uint32_t fill, uint64_t phase)
+{
+	for (size_t i = 0; i < len; i++)
+		buf[i] = (uint8_t)(fill >> (8 * ((phase + i) & 3)));
+}
+
+int mtk_vw_image_fill(struct mtk_vw_image *im, uint64_t pos, uint8_t *buf, size_t len)
+{
+	while (len) {
+		const struct mtk_sparse_span *s = span_at(im, pos);
+		if (!s || !is_data(s))
+			return MTK_VW_HOLE;
+		uint64_t in = pos - s->out_off;
+		size_t n = s->len - in < len ? (size_t)(s->len - in) : len;
+		if (s->kind == MTK_SPARSE_FILL)
+			fill_pattern(buf, n, s->fill, in);
+		else {
+			int rc = pread_exact(im->fd, buf, n, s->src_off + in);
+			if (rc)
+				return rc;
+		}
+		buf += n;
+		pos += n;
+		len -= n;
+	}
+	return MTK_VW_OK;
+}

@@ -1,0 +1,453 @@
+/* SPDX-License-Identifier: MIT */
+/* Verified writes (include/mtkflash/vwrite.h): write pass, read-back pass,
+ * one rewrite of the ranges that differ, a final verdict. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "core/ctx.h"
+#include "mtkflash/imagefile.h"
+#include "mtkflash/vwrite.h"
+#include "verify/vwrite_priv.h"
+
+/* Image bytes are staged in pieces of this size for the comparison. */
+#define SCRATCH (1u << 20)
+/* The eMMC sector: the DA pads a write to it with zeros, so a sparse range
+ * that is not a whole number of sectors would clobber the hole beside it. */
+#define SECTOR 512u
+
+struct vw {
+	mtk_ctx *ctx;
+	struct mtk_da *da;
+	const struct mtk_vwrite_req *req;
+	struct mtk_vwrite_result *res;
+	struct mtk_vw_image img;
+	uint8_t *scratch;
+	/* the pass in progress */
+	char what[96];
+	uint64_t pass_base, pass_total;
+	mtk_progress_fn user_fn;
+	void *user_arg;
+	struct mtk_vw_range *cur;
+	uint64_t cur_done; /* bytes of cur sent or compared */
+	EVP_MD_CTX *range_md; /* image bytes of cur */
+	EVP_MD_CTX *total_md; /* the whole pass: image (write) or device (verify) */
+	bool first_write;     /* the first pass: its hash is the image's */
+	bool any_bad;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int md_start(struct vw *v, EVP_MD_CTX **md)
+{
+	if (!*md && !(*md = EVP_MD_CTX_new()))
+		return mtk_fail(v->ctx, MTK_E_NOMEM, "no memory for SHA-256");
+	if (EVP_DigestInit_ex(*md, EVP_sha256(), NULL) != 1)
+		return mtk_fail(v->ctx, MTK_E_NOMEM, "cannot start SHA-256");
+	return 0;
+}
+
+static int md_add(struct vw *v, EVP_MD_CTX *md, const uint8_t *buf, size_t len)
+{
+	if (EVP_DigestUpdate(md, buf, len) != 1)
+		return mtk_fail(v->ctx, MTK_E_NOMEM, "SHA-256 failed");
+	return 0;
+}
+
+static int md_end(struct vw *v, EVP_MD_CTX *md, uint8_t out[32])
+{
+	if (EVP_DigestFinal_ex(md, out, NULL) != 1)
+		return mtk_fail(v->ctx, MTK_E_NOMEM, "SHA-256 failed");
+	return 0;
+}
+
+/* ------------------------------------------------------------ progress */
+
+/* The DA reports each transfer (one range) on its own: shown as the pass. */
+static void relay_progress(void *user, const char *what, uint64_t done, uint64_t total)
+{
+	struct vw *v = user;
+	(void)what;
+	(void)total;
+	if (v->user_fn)
+		v->user_fn(v->user_arg, v->what, v->pass_base + done, v->pass_total);
+}
+
+static void pass_begin(struct vw *v, const char *stage, uint64_t total)
+{
+	snprintf(v->what, sizeof v->what, "%s %s", stage, v->req->partition);
+	v->pass_base = 0;
+	v->pass_total = total;
+	mtk_progress(v->ctx, v->what, 0, total);
+}
+
+/* ------------------------------------------------------------ the image */
+
+static int check_unchanged(struct vw *v)
+{
+	struct stat st;
+	if (fstat(v->img.fd, &st) != 0)
+		return mtk_fail(v->ctx, MTK_E_IO, "%s: %s", v->req->image, strerror(errno));
+	if ((uint64_t)st.st_size != v->img.file_size)
+		return mtk_fail(v->ctx, MTK_E_IO, "%s: %s is now 0x%llx bytes, it was 0x%llx when the write began "
+				"(it changed during the write)", v->req->partition, v->req->image,
+				(unsigned long long)st.st_size, (unsigned long long)v->img.file_size);
+	return 0;
+}
+
+static int image_fill(struct vw *v, uint64_t pos, uint8_t *buf, size_t len)
+{
+	switch (mtk_vw_image_fill(&v->img, pos, buf, len)) {
+	case MTK_VW_OK:
+		return 0;
+	case MTK_VW_SHORT:
+		return mtk_fail(v->ctx, MTK_E_IO, "%s: %s ended before partition offset 0x%llx (it changed during "
+				"the write)", v->req->partition, v->req->image, (unsigned long long)pos);
+	case MTK_VW_HOLE:
+		return mtk_fail(v->ctx, MTK_E_INVAL, "%s: partition offset 0x%llx is not data of %s",
+				v->req->partition, (unsigned long long)pos, v->req->image);
+	default:
+		return mtk_fail(v->ctx, MTK_E_IO, "%s: reading %s for partition offset 0x%llx: %s",
+				v->req->partition, v->req->image, (unsigned long long)pos, strerror(errno));
+	}
+}
+
+struct hashing_fd {
+	struct vw *v;
+	EVP_MD_CTX *md;
+	uint64_t got;
+};
+
+/* The sparse map pass reads the whole file: hash it on the way. */
+static int hashing_read(void *user, uint8_t *buf, size_t len)
+{
+	struct hashing_fd *h = user;
+	ssize_t n = read(h->v->img.fd, buf, len);
+	if (n < 0)
+		return mtk_fail(h->v->ctx, MTK_E_IO, "reading %s: %s", h->v->req->image, strerror(errno));
+	h->got += (uint64_t)n;
+	return md_add(h->v, h->md, buf, (size_t)n) < 0 ? MTK_E_NOMEM : (int)n;
+}
+
+static int map_sparse(struct vw *v)
+{
+	struct hashing_fd h = { .v = v };
+	int rc = md_start(v, &h.md);
+	struct mtk_sparse_src src = { .read = hashing_read, .skip = NULL, .user = &h };
+	struct mtk_sparse_info info;
+	if (rc == 0)
+		rc = mtk_sparse_map(v->ctx, &src, &v->img.spans, &v->img.nspans, &info);
+	/* Bytes after the last chunk are part of the file the user named. */
+	int n = 1;
+	while (rc == 0 && (n = hashing_read(&h, v->scratch, SCRATCH)) > 0)
+		;
+	if (rc == 0 && n < 0)
+		rc = n;
+	if (rc == 0)
+		rc = md_end(v, h.md, v->res->file_sha256);
+	EVP_MD_CTX_free(h.md);
+	if (rc < 0)
+		return mtk_wrap(v->ctx, rc, "%s", v->req->image);
+	v->img.expanded = info.expanded_size;
+	if (info.block_size % SECTOR)
+		return mtk_fail(v->ctx, MTK_E_UNSUPPORTED, "%s: sparse block size %u is not a multiple of the %u-byte "
+				"sector", v->req->image, info.block_size, SECTOR);
+	return 0;
+}
+
+static int detect_format(struct vw *v, bool *sparse)
+{
+	if (v->req->format != MTK_VWRITE_AUTO) {
+		*sparse = v->req->format == MTK_VWRITE_SPARSE;
+		return 0;
+	}
+	uint8_t head[4];
+	ssize_t n = pread(v->img.fd, head, sizeof head, 0);
+	if (n < 0)
+		return mtk_fail(v->ctx, MTK_E_IO, "reading %s: %s", v->req->image, strerror(errno));
+	*sparse = mtk_is_sparse(head, (size_t)n);
+	return 0;
+}
+
+static int open_image(struct vw *v)
+{
+	struct stat st;
+	v->img.fd = open(v->req->image, O_RDONLY | O_CLOEXEC);
+	if (v->img.fd < 0)
+		return mtk_fail(v->ctx, MTK_E_IO, "cannot read image %s: %s", v->req->image, strerror(errno));
+	if (fstat(v->img.fd, &st) != 0 || !S_ISREG(st.st_mode))
+		return mtk_fail(v->ctx, MTK_E_IO, "cannot read image %s: not a regular file", v->req->image);
+	v->img.file_size = v->res->file_bytes = (uint64_t)st.st_size;
+	bool sparse = false;
+	int rc = detect_format(v, &sparse);
+	if (rc == 0)
+		rc = sparse ? map_sparse(v) : mtk_vw_image_raw(&v->img);
+	if (rc == MTK_E_NOMEM)
+		return mtk_fail(v->ctx, rc, "no memory for the map of %s", v->req->image);
+	if (rc < 0)
+		return rc;
+	v->res->sparse = sparse;
+	if ((rc = mtk_vw_make_ranges(&v->img)) < 0)
+		return mtk_fail(v->ctx, rc, "no memory for the ranges of %s", v->req->image);
+	v->res->ranges = (uint32_t)v->img.nranges;
+	v->res->data_bytes = v->img.data_bytes;
+	return 0;
+}
+
+static int check_fits(struct vw *v)
+{
+	if (v->img.expanded <= v->req->max_len)
+		return 0;
+	return mtk_fail(v->ctx, MTK_E_POLICY, "%s is %llu bytes%s, larger than partition %s (%llu bytes); nothing "
+			"was written", v->req->image, (unsigned long long)v->img.expanded,
+			v->res->sparse ? " expanded" : "", v->req->partition, (unsigned long long)v->req->max_len);
+}
+
+/* ------------------------------------------------------------ write */
+
+static int range_source(void *user, uint64_t off, uint8_t *buf, size_t len)
+{
+	struct vw *v = user;
+	struct mtk_vw_range *r = v->cur;
+	(void)off; /* the DA pulls in order; cur_done is where it is */
+	if (v->cur_done >= r->len)
+		return 0; /* the rest of the last sector: the DA pads it with zeros */
+	size_t n = r->len - v->cur_done < len ? (size_t)(r->len - v->cur_done) : len;
+	int rc = image_fill(v, r->off + v->cur_done, buf, n);
+	if (rc == 0)
+		rc = md_add(v, v->range_md, buf, n);
+	if (rc == 0 && v->first_write)
+		rc = md_add(v, v->total_md, buf, n);
+	if (rc < 0)
+		return rc;
+	v->cur_done += n;
+	v->res->bytes_written += n;
+	return (int)n;
+}
+
+static int write_range(struct vw *v, struct mtk_vw_range *r)
+{
+	v->cur = r;
+	v->cur_done = 0;
+	int rc = md_start(v, &v->range_md);
+	if (rc < 0)
+		return rc;
+	rc = mtk_da_write(v->da, v->what, v->req->region, v->req->offset + r->off, r->len, range_source, v);
+	if (rc == 0 && v->cur_done != r->len)
+		rc = mtk_fail(v->ctx, MTK_E_IO, "%s: only 0x%llx of the 0x%llx bytes at partition offset 0x%llx were "
+			      "sent", v->req->partition, (unsigned long long)v->cur_done, (unsigned long long)r->len,
+			      (unsigned long long)r->off);
+	if (rc == 0)
+		rc = md_end(v, v->range_md, r->sha256);
+	v->pass_base += r->len;
+	return rc;
+}
+
+/* Writes every range, or only the bad ones (a rewrite). */
+static int write_pass(struct vw *v, bool only_bad)
+{
+	uint64_t total = 0;
+	for (size_t i = 0; i < v->img.nranges; i++)
+		if (!only_bad || v->img.ranges[i].bad)
+			total += v->img.ranges[i].len;
+	pass_begin(v, "write", total);
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < v->img.nranges; i++) {
+		if (only_bad && !v->img.ranges[i].bad)
+			continue;
+		if (mtk_cancelled(v->ctx))
+			return mtk_fail(v->ctx, MTK_E_INTERRUPTED, "%s: interrupted", v->what);
+		rc = write_range(v, &v->img.ranges[i]);
+		if (rc == 0 && only_bad)
+			v->res->rewrites++;
+	}
+	return rc == 0 ? check_unchanged(v) : rc;
+}
+
+/* ------------------------------------------------------------ verify */
+
+static void note_mismatch(struct vw *v, uint64_t at, const uint8_t *dev, const uint8_t *img, size_t len)
+{
+	size_t i = 0;
+	while (i < len && dev[i] == img[i])
+		i++;
+	uint64_t bad = v->cur->off + at + i;
+	if (!v->any_bad || bad < v->res->first_bad)
+		v->res->first_bad = bad;
+	v->cur->bad = true;
+	v->any_bad = true;
+}
+
+/* Compares what the device sent with the image; a difference is only
+ * noted: stopping a read midway would leave the DA streaming. */
+static int compare_sink(void *user, uint64_t off, const uint8_t *buf, size_t len)
+{
+	struct vw *v = user;
+	(void)off; /* in order: cur_done is where the read is */
+	int rc = md_add(v, v->total_md, buf, len);
+	for (size_t at = 0; rc == 0 && at < len;) {
+		size_t n = len - at < SCRATCH ? len - at : SCRATCH;
+		rc = image_fill(v, v->cur->off + v->cur_done, v->scratch, n);
+		if (rc == 0)
+			rc = md_add(v, v->range_md, v->scratch, n);
+		if (rc == 0 && memcmp(buf + at, v->scratch, n) != 0)
+			note_mismatch(v, v->cur_done, buf + at, v->scratch, n);
+		v->cur_done += n;
+		at += n;
+	}
+	return rc;
+}
+
+static int verify_range(struct vw *v, struct mtk_vw_range *r)
+{
+	v->cur = r;
+	v->cur_done = 0;
+	r->bad = false;
+	int rc = md_start(v, &v->range_md);
+	if (rc == 0)
+		rc = mtk_da_read(v->da, v->what, v->req->region, v->req->offset + r->off, r->len, compare_sink, v);
+	uint8_t sha[32];
+	if (rc == 0)
+		rc = md_end(v, v->range_md, sha);
+	if (rc == 0 && memcmp(sha, r->sha256, 32) != 0)
+		return mtk_fail(v->ctx, MTK_E_IO, "%s: %s changed between the write and the read-back (the range at "
+				"partition offset 0x%llx hashes differently)", v->req->partition, v->req->image,
+				(unsigned long long)r->off);
+	if (rc == 0)
+		v->res->bytes_verified += r->len;
+	v->pass_base += r->len;
+	return rc;
+}
+
+static int verify_pass(struct vw *v)
+{
+	pass_begin(v, "verify", v->img.data_bytes);
+	v->any_bad = false;
+	v->res->bytes_verified = 0;
+	int rc = md_start(v, &v->total_md);
+	for (size_t i = 0; rc == 0 && i < v->img.nranges; i++) {
+		if (mtk_cancelled(v->ctx))
+			return mtk_fail(v->ctx, MTK_E_INTERRUPTED, "%s: interrupted", v->what);
+		rc = verify_range(v, &v->img.ranges[i]);
+	}
+	if (rc == 0)
+		rc = md_end(v, v->total_md, v->res->readback_sha256);
+	return rc == 0 ? check_unchanged(v) : rc;
+}
+
+/* ------------------------------------------------------------ the whole */
+
+static int first_write(struct vw *v)
+{
+	v->first_write = true;
+	int rc = md_start(v, &v->total_md);
+	if (rc == 0)
+		rc = write_pass(v, false);
+	if (rc == 0)
+		rc = md_end(v, v->total_md, v->res->image_sha256);
+	if (rc == 0 && !v->res->sparse)
+		memcpy(v->res->file_sha256, v->res->image_sha256, 32);
+	v->first_write = false;
+	return rc;
+}
+
+static int mismatch(struct vw *v)
+{
+	unsigned n = v->req->retries;
+	v->res->mismatch = true;
+	return mtk_fail(v->ctx, MTK_E_VERIFY, "read-back mismatch at 0x%llx (%s offset 0x%llx)%s%s",
+			(unsigned long long)v->res->first_bad, mtk_region_name(v->req->region),
+			(unsigned long long)(v->req->offset + v->res->first_bad), n ? ", still after " : "",
+			n ? (n == 1 ? "a rewrite" : "rewrites") : "");
+}
+
+/* Verify; rewrite what differs and verify again, req->retries times. */
+static int verify_and_retry(struct vw *v)
+{
+	double t0 = now_s(), rewriting = 0;
+	int rc = verify_pass(v);
+	for (unsigned tries = 0; rc == 0 && v->any_bad && tries < v->req->retries; tries++) {
+		mtk_warn(v->ctx, "%s: read-back mismatch at 0x%llx: writing the differing range again",
+			 v->req->partition, (unsigned long long)v->res->first_bad);
+		double t1 = now_s();
+		rc = write_pass(v, true);
+		rewriting += now_s() - t1;
+		if (rc == 0)
+			rc = verify_pass(v);
+	}
+	v->res->write_seconds += rewriting;
+	v->res->verify_seconds = now_s() - t0 - rewriting;
+	if (rc == 0 && v->any_bad)
+		rc = mismatch(v);
+	v->res->verified = rc == 0;
+	return rc;
+}
+
+/* Says exactly how far a failed or interrupted operation came. */
+static int describe_failure(struct vw *v, int rc, bool writing)
+{
+	const struct mtk_vwrite_result *r = v->res;
+	if (!writing)
+		return mtk_wrap(v->ctx, rc, "verifying %s (written completely: 0x%llx bytes; read back 0x%llx)",
+				v->req->partition, (unsigned long long)r->data_bytes,
+				(unsigned long long)r->bytes_verified);
+	if (r->bytes_written == 0 && rc != MTK_E_INTERRUPTED)
+		return mtk_wrap(v->ctx, rc, "writing %s (nothing was written)", v->req->partition);
+	return mtk_wrap(v->ctx, rc, "writing %s (partly written: 0x%llx of 0x%llx bytes sent)", v->req->partition,
+			(unsigned long long)r->bytes_written, (unsigned long long)r->data_bytes);
+}
+
+static int run(struct vw *v)
+{
+	int rc = open_image(v);
+	if (rc == 0)
+		rc = check_fits(v);
+	if (rc < 0)
+		return rc;
+	mtk_ctx_get_progress(v->ctx, &v->user_fn, &v->user_arg);
+	mtk_ctx_set_progress(v->ctx, relay_progress, v);
+	double t0 = now_s();
+	rc = first_write(v);
+	v->res->write_seconds = now_s() - t0;
+	if (rc < 0)
+		rc = describe_failure(v, rc, true);
+	else if ((rc = verify_and_retry(v)) < 0)
+		rc = rc == MTK_E_VERIFY ? mtk_wrap(v->ctx, rc, "writing %s", v->req->partition)
+					: describe_failure(v, rc, false);
+	mtk_ctx_set_progress(v->ctx, v->user_fn, v->user_arg);
+	return rc;
+}
+
+int mtk_vwrite(mtk_ctx *ctx, struct mtk_da *da, const struct mtk_vwrite_req *req, struct mtk_vwrite_result *out)
+{
+	memset(out, 0, sizeof *out);
+	if (!req->partition || !req->image)
+		return mtk_fail(ctx, MTK_E_INVAL, "mtk_vwrite: partition and image are required");
+	struct vw v = { .ctx = ctx, .da = da, .req = req, .res = out };
+	mtk_vw_image_init(&v.img);
+	double t0 = now_s();
+	int rc;
+	if (!(v.scratch = malloc(SCRATCH)))
+		rc = mtk_fail(ctx, MTK_E_NOMEM, "no memory for the verify buffer");
+	else
+		rc = run(&v);
+	out->seconds = now_s() - t0;
+	if (out->seconds > 0)
+		out->mb_per_s = (double)out->data_bytes / out->seconds / 1e6;
+	free(v.scratch);
+	EVP_MD_CTX_free(v.range_md);
+	EVP_MD_CTX_free(v.total_md);
+	mtk_vw_image_free(&v.img);
+	return rc;
+}
