@@ -33,6 +33,7 @@ struct emu_storage {
 	struct {
 		int area;
 		uint64_t off, len;
+		bool once, spent;
 	} corrupt[EMU_EMMC_MAX_CORRUPT];
 	char err[512];
 };
@@ -477,11 +478,13 @@ static int pwrite_all(struct emu_storage *s, int area, uint64_t off, const uint8
 static int apply_corruption(struct emu_storage *s, int area, uint64_t off, const uint8_t *p, uint64_t len)
 {
 	for (size_t i = 0; i < s->ncorrupt; i++) {
-		if (s->corrupt[i].area != area)
+		if (s->corrupt[i].area != area || s->corrupt[i].spent)
 			continue;
 		uint64_t cend = s->corrupt[i].off + s->corrupt[i].len, end = off + len;
 		uint64_t lo = off > s->corrupt[i].off ? off : s->corrupt[i].off;
 		uint64_t hi = end < cend ? end : cend;
+		if (lo < hi && s->corrupt[i].once)
+			s->corrupt[i].spent = true;
 		uint8_t tmp[4096];
 		for (uint64_t at = lo; at < hi;) {
 			size_t n = hi - at < sizeof(tmp) ? (size_t)(hi - at) : sizeof(tmp);
@@ -535,7 +538,7 @@ int emu_emmc_erase(struct emu_storage *s, int area, uint64_t off, uint64_t len)
 	return zero_fill(s, area, off, len); /* file system without hole punching */
 }
 
-int emu_emmc_add_corrupt(struct emu_storage *s, int area, uint64_t off, uint64_t len)
+static int add_corrupt(struct emu_storage *s, int area, uint64_t off, uint64_t len, bool once)
 {
 	uint64_t end;
 	if (area < 0 || area >= EMU_AREA_COUNT || s->ncorrupt == EMU_EMMC_MAX_CORRUPT ||
@@ -545,8 +548,20 @@ int emu_emmc_add_corrupt(struct emu_storage *s, int area, uint64_t off, uint64_t
 	s->corrupt[s->ncorrupt].area = area;
 	s->corrupt[s->ncorrupt].off = off;
 	s->corrupt[s->ncorrupt].len = len;
+	s->corrupt[s->ncorrupt].once = once;
+	s->corrupt[s->ncorrupt].spent = false;
 	s->ncorrupt++;
 	return 0;
+}
+
+int emu_emmc_add_corrupt(struct emu_storage *s, int area, uint64_t off, uint64_t len)
+{
+	return add_corrupt(s, area, off, len, false);
+}
+
+int emu_emmc_add_corrupt_once(struct emu_storage *s, int area, uint64_t off, uint64_t len)
+{
+	return add_corrupt(s, area, off, len, true);
 }
 
 void emu_emmc_set_write_protect(struct emu_storage *s, bool on)
@@ -602,7 +617,9 @@ int emu_storage_open(struct mtkemu *e, char *err, size_t errlen)
 	const struct emu_fault_corrupt *list;
 	size_t n = emu_fault_corrupt_writes(e, &list);
 	for (size_t i = 0; i < n && rc == 0; i++) {
-		rc = emu_emmc_add_corrupt(s, emu_area_from_name(list[i].region), list[i].offset, list[i].len);
+		int area = emu_area_from_name(list[i].region);
+		rc = list[i].once ? emu_emmc_add_corrupt_once(s, area, list[i].offset, list[i].len)
+				  : emu_emmc_add_corrupt(s, area, list[i].offset, list[i].len);
 		if (rc)
 			seterr(err, errlen, "%s", s->err);
 	}

@@ -94,6 +94,9 @@ const char *emu_emmc_error(const struct emu_storage *s);
  * Up to EMU_EMMC_MAX_CORRUPT ranges. */
 #define EMU_EMMC_MAX_CORRUPT 8
 int emu_emmc_add_corrupt(struct emu_storage *s, int area, uint64_t off, uint64_t len);
+/* The same for one write only (a transient fault): the first write that
+ * overlaps the range is corrupted, later ones are stored as sent. */
+int emu_emmc_add_corrupt_once(struct emu_storage *s, int area, uint64_t off, uint64_t len);
 /* Every write and erase fails with MTK_E_SECURITY (power-on write protection). */
 void emu_emmc_set_write_protect(struct emu_storage *s, bool on);
 bool emu_emmc_write_protected(const struct emu_storage *s);

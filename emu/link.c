@@ -84,7 +84,8 @@ struct emu_link {
 /* ---- fault spec ------------------------------------------------------------ */
 
 static const char known_faults[] =
-	"disconnect-after=BYTES, stall-after=BYTES, da-silent, write-protect, corrupt-write=REGION:OFFSET:LEN";
+	"disconnect-after=BYTES, stall-after=BYTES, da-silent, write-protect, corrupt-write=REGION:OFFSET:LEN, "
+	"corrupt-write-once=REGION:OFFSET:LEN";
 static const char *const regions[] = { "boot1", "boot2", "rpmb", "user" };
 
 /* Decimal or 0x-hex, optional K/M/G (binary) suffix; the whole string. */
@@ -204,12 +205,16 @@ static int parse_one_fault(struct emu_faults *f, char *tok, char *err, size_t er
 		f->write_protect = true;
 		return 0;
 	}
-	if (strcmp(tok, "corrupt-write") == 0) {
+	bool once = strcmp(tok, "corrupt-write-once") == 0;
+	if (once || strcmp(tok, "corrupt-write") == 0) {
 		if (!v || !*v) {
-			snprintf(err, errlen, "corrupt-write needs REGION:OFFSET:LEN (e.g. user:0x100000:4096)");
+			snprintf(err, errlen, "%s needs REGION:OFFSET:LEN (e.g. user:0x100000:4096)", tok);
 			return -1;
 		}
-		return parse_corrupt(f, v, err, errlen);
+		int rc = parse_corrupt(f, v, err, errlen);
+		if (rc == 0)
+			f->corrupt[f->ncorrupt - 1].once = once;
+		return rc;
 	}
 	snprintf(err, errlen, "unknown fault '%s' (known: %s)", tok, known_faults);
 	return -1;

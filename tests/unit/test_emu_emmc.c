@@ -165,6 +165,24 @@ static void test_corrupt_write(void **state)
 	assert_int_equal(r[2], b[2]);
 }
 
+/* A transient fault: the first write over the range is damaged, a rewrite is not;
+ * a write elsewhere does not use it up. */
+static void test_corrupt_write_once(void **state)
+{
+	struct fx *f = *state;
+	assert_int_equal(emu_emmc_add_corrupt_once(f->s, EMU_AREA_USER, 0x2000, 2), 0);
+	uint8_t b[4] = {1, 2, 3, 4}, r[4];
+	assert_int_equal(emu_emmc_write(f->s, EMU_AREA_USER, 0x1000, b, 4), 0);
+	assert_int_equal(emu_emmc_write(f->s, EMU_AREA_USER, 0x2000, b, 4), 0);
+	assert_int_equal(emu_emmc_read(f->s, EMU_AREA_USER, 0x2000, r, 4), 0);
+	assert_int_equal(r[0], (uint8_t)~1);
+	assert_int_equal(r[1], (uint8_t)~2);
+	assert_int_equal(r[2], 3);
+	assert_int_equal(emu_emmc_write(f->s, EMU_AREA_USER, 0x2000, b, 4), 0);
+	assert_int_equal(emu_emmc_read(f->s, EMU_AREA_USER, 0x2000, r, 4), 0);
+	assert_memory_equal(r, b, 4);
+}
+
 static void test_write_protect(void **state)
 {
 	struct fx *f = *state;
@@ -331,6 +349,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_bounds, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_erase_reads_zero, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_corrupt_write, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_corrupt_write_once, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_write_protect, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_ext_csd, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_persist_and_identity, setup, teardown),
