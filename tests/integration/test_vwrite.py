@@ -6,14 +6,17 @@ reported and equal); a sparse image's holes keep the device's old bytes
 (checked in the emulator's state files); a corrupt-write fault inside boot
 fails with exit 5 naming boot and the first bad offset; a transient fault
 passes after the one rewrite; a sparse image with a bad CRC or one too big
-for the partition is refused before anything is written."""
+for the partition is refused before anything is written; Ctrl-C stops with
+exit 130 naming the bytes sent."""
 import hashlib
 import os
+import signal
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pkgimages  # noqa: E402
-from mtkutil import check, flash, in_tmpdir, pick, provision_fixture, state_bytes, write_file  # noqa: E402
+from mtkutil import MTKFLASH, check, flash, in_tmpdir, pick, provision_fixture, state_bytes, write_file  # noqa: E402
 
 FIXTURE = "MT6737M__Dewil-King_Sectter-File__MT6737M_Android_scatter.txt"
 BLK = 4096
@@ -90,6 +93,20 @@ def corrupt_fails(tmp, state, boot):
     check(state_bytes(state, "user", boot["start"], len(data)) == data, "transient fault: storage holds the image")
 
 
+def interrupted(tmp, state, part):
+    """Ctrl-C during the write pass: exit 130, stopped at a command boundary, the bytes sent named."""
+    img = write_file(os.path.join(tmp, "big.img"), os.urandom(16 << 20))
+    port = "emu:mt6737,state=%s,mode=preloader,speed=usb2-hs" % state
+    p = subprocess.Popen([MTKFLASH, "--port", port, "write", part["name"], img, "--verify"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = p.stderr.readline()  # the write pass's first progress line: the write has begun
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=120)
+    check(first.startswith("write %s" % part["name"]), "interrupt: progress names the write pass (%r)" % first)
+    check(p.returncode == 130 and "partly written: 0x" in err and "interrupted" in err,
+          "interrupt: exit 130 saying how much was sent (%d, %r)" % (p.returncode, err.strip()))
+
+
 def body(tmp):
     state = provision_fixture(tmp, "MT6737", FIXTURE, ["--user-size", "16G"])
     port = "emu:mt6737,state=%s,mode=preloader" % state
@@ -98,6 +115,7 @@ def body(tmp):
     raw_verified(tmp, port, state, boot)
     sparse_keeps_holes(tmp, port, state, pick(parts, "recovery"))
     corrupt_fails(tmp, state, boot)
+    interrupted(tmp, state, pick(parts, "system"))
 
 
 if __name__ == "__main__":
