@@ -99,6 +99,7 @@ struct mtk_plan_entry {
 	uint64_t size;          /* partition size in the package */
 	uint64_t bytes;         /* bytes to send: the image's size; sparse: RAW + FILL data only */
 	bool sparse;
+	bool missing;           /* the image file is not there */
 	char *image;            /* path of the image file; NULL when the partition has none */
 	char note[200];
 	unsigned rank;          /* order class: 0 table, 1 data, 2 lk/boot/recovery/tee, 3 preloader */

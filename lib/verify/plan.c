@@ -302,9 +302,8 @@ static int image_bytes(struct build *b, struct mtk_plan_entry *e)
 {
 	int fd = open(e->image, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		b->plan->incomplete = true;
+		e->missing = true;
 		snprintf(e->note, sizeof e->note, "image %s is missing: %s", e->image, strerror(errno));
-		refuse(b->plan, "partition %s: image %s is missing", e->name, e->image);
 		return 0;
 	}
 	uint8_t head[28];
@@ -393,9 +392,28 @@ static int cmp_entry(const void *a, const void *b)
 	return x->offset < y->offset ? -1 : x->offset > y->offset;
 }
 
+/* One line for all missing images: "boot, lk, system". */
+static void tally_missing(struct mtk_plan *p)
+{
+	char names[200] = "";
+	size_t n = 0, len = 0;
+	for (size_t i = 0; i < p->count; i++) {
+		if (!p->entries[i].missing)
+			continue;
+		if (len + strlen(p->entries[i].name) + 8 < sizeof names)
+			len += (size_t)snprintf(names + len, sizeof names - len, "%s%s", n ? ", " : "", p->entries[i].name);
+		n++;
+	}
+	p->incomplete = n > 0;
+	if (n)
+		refuse(p, "the package is incomplete: %zu selected image%s missing (%s)", n, n > 1 ? "s are" : " is",
+		       names);
+}
+
 static void tally(struct mtk_plan *p)
 {
 	size_t changed = 0;
+	tally_missing(p);
 	for (size_t i = 0; i < p->count; i++) {
 		const struct mtk_plan_entry *e = &p->entries[i];
 		if (e->match == MTK_MATCH_MOVED || e->match == MTK_MATCH_NEW || e->match == MTK_MATCH_REMOVED)
@@ -533,6 +551,7 @@ static json_t *entry_json(const struct mtk_plan_entry *e)
 	json_object_set_new(o, "size", json_integer((json_int_t)e->size));
 	json_object_set_new(o, "bytes", json_integer((json_int_t)e->bytes));
 	json_object_set_new(o, "sparse", json_boolean(e->sparse));
+	json_object_set_new(o, "missing", json_boolean(e->missing));
 	json_object_set_new(o, "image", str_or_null(e->image));
 	json_object_set_new(o, "note", str_or_null(e->note));
 	return o;
