@@ -226,10 +226,22 @@ static const struct mtk_part *device_part(struct build *b, const struct mtk_scat
 	return d;
 }
 
+/* An MBR chain's last partition runs "to the end": the device's may be the
+ * larger one, as with a size-0 scatter entry. */
+static bool last_in_area(const struct mtk_ptable *t, const struct mtk_part *d)
+{
+	for (size_t i = 0; i < t->count; i++)
+		if (t->parts[i].region == d->region && t->parts[i].start > d->start && !is_layout_entry(t->parts[i].name))
+			return false;
+	return d->region == MTK_REGION_USER;
+}
+
 static void match_one(struct build *b, const struct mtk_scatter_part *p, struct mtk_plan_entry *e)
 {
 	uint64_t area = b->fp->storage.regions.size[e->region];
-	if (area && p->offset_known && (e->offset > area || (!p->fills && e->size > area - e->offset))) {
+	/* The MT6572-era PRELOADER spans BOOT1‖BOOT2‖RPMB: its image must fit, not its size. */
+	bool sized = !p->fills && !is_layout_entry(p->name);
+	if (area && p->offset_known && (e->offset > area || (sized && e->size > area - e->offset))) {
 		e->match = MTK_MATCH_IMPOSSIBLE;
 		snprintf(e->note, sizeof e->note, "ends at 0x%llx, past the %s area's 0x%llx bytes",
 			 (unsigned long long)(e->offset + e->size), mtk_region_name(e->region),
@@ -245,9 +257,11 @@ static void match_one(struct build *b, const struct mtk_scatter_part *p, struct 
 	b->device_used[d - b->fp->table.parts] = true;
 	if (strcmp(d->name, p->name) != 0)
 		snprintf(e->device_name, sizeof e->device_name, "%s", d->name);
-	bool lenient = is_layout_entry(d->name) || p->fills;
+	/* Whole-area entries: only the place matters (the image must fit, checked later). */
+	bool anysize = is_layout_entry(d->name);
+	bool lenient = p->fills || last_in_area(&b->fp->table, d);
 	bool same = d->region == e->region && d->start == e->offset &&
-		    (d->size == e->size || (lenient && e->size <= d->size) || (p->fills && d->size >= e->size));
+		    (anysize || d->size == e->size || (lenient && e->size <= d->size));
 	if (!same) {
 		e->match = MTK_MATCH_MOVED;
 		snprintf(e->note, sizeof e->note, "device has it at %s 0x%llx, 0x%llx bytes", mtk_region_name(d->region),
@@ -266,7 +280,7 @@ static bool selected_by_scene(const struct build *b, const struct mtk_scatter_pa
 	if (b->o->scene != MTK_SCENE_DOWNLOAD)
 		return true;
 	/* SP Flash Tool's advice for Download Only, enforced. */
-	return cls != MTK_PCLASS_PROTECTED && !is_preloader(p);
+	return cls != MTK_PCLASS_PROTECTED && cls != MTK_PCLASS_TABLE && !is_preloader(p);
 }
 
 static void choose_action(struct build *b, const struct mtk_scatter_part *p, struct mtk_plan_entry *e)
@@ -416,7 +430,10 @@ static void tally(struct mtk_plan *p)
 	tally_missing(p);
 	for (size_t i = 0; i < p->count; i++) {
 		const struct mtk_plan_entry *e = &p->entries[i];
-		if (e->match == MTK_MATCH_MOVED || e->match == MTK_MATCH_NEW || e->match == MTK_MATCH_REMOVED)
+		/* Reserved areas (BMTPOOL, OTP) live outside the table. */
+		bool reserved_only = e->match == MTK_MATCH_NEW && e->cls == MTK_PCLASS_RESERVED && !e->image;
+		if ((e->match == MTK_MATCH_MOVED || e->match == MTK_MATCH_NEW || e->match == MTK_MATCH_REMOVED) &&
+		    !reserved_only)
 			changed++;
 		if (e->match == MTK_MATCH_IMPOSSIBLE) {
 			p->impossible = true;
