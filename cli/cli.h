@@ -88,6 +88,27 @@ typedef int (*cli_opt_fn)(struct cli *cli, void *args, int opt, const char *val)
 int cli_parse_opts(struct cli *cli, const char *cmd, const char *help, int argc, char **argv,
 		   const struct option *opts, cli_opt_fn fn, void *args, int *first);
 
+/* What `inspect` finds about a package, for the risk score of plan/flash:
+ * the signature state, the first image Checksum.ini or SHA256SUMS
+ * disagrees with, the count of errors.  Nothing is printed. */
+struct cli_pkg_verdict {
+	bool have_manifest;
+	int sig; /* enum mtk_sig_state */
+	bool checksum_mismatch;
+	char detail[160];
+	size_t errors;
+};
+int cli_package_verdict(struct cli *cli, const char *path, const char *const *trust, size_t ntrust,
+			struct cli_pkg_verdict *v);
+
+/* The scatter file, for commands that also include da.h (whose storage
+ * enum clashes with scatter.h's): parse errors name file:line. */
+struct mtk_scatter;
+int cli_load_scatter(struct cli *cli, const char *path, struct mtk_scatter **out);
+void cli_free_scatter(struct mtk_scatter *s);
+/* Path of the package's preloader image (malloc'd), NULL when it has none. */
+char *cli_scatter_preloader(const struct mtk_scatter *s);
+
 /* The commands, one file each (cli/cmd_*.c). */
 int cmd_detect(struct cli *cli, int argc, char **argv);
 int cmd_keygen(struct cli *cli, int argc, char **argv);
@@ -100,6 +121,7 @@ int cmd_write(struct cli *cli, int argc, char **argv);
 int cmd_erase(struct cli *cli, int argc, char **argv);
 int cmd_readback(struct cli *cli, int argc, char **argv);
 int cmd_reboot(struct cli *cli, int argc, char **argv);
+int cmd_plan(struct cli *cli, int argc, char **argv);
 /* inspect FILE for a single image (cli/cmd_inspect_file.c); cmd_inspect dispatches to it. */
 int cli_inspect_file(struct cli *cli, const char *path);
 

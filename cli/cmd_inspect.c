@@ -899,3 +899,86 @@ int cmd_inspect(struct cli *cli, int argc, char **argv)
 	inspect_free(&in);
 	return status;
 }
+
+/* ------------------------------------------------------ for plan and flash */
+
+static void first_mismatch(const struct inspect *in, struct cli_pkg_verdict *v)
+{
+	for (size_t i = 0; i < in->nimg && !v->checksum_mismatch; i++) {
+		const struct image *im = &in->img[i];
+		bool cks = im->cks_known && im->cks == MTK_CKS_MISMATCH;
+		bool sha = im->manifest && strcmp(im->manifest, "mismatch") == 0;
+		if (!cks && !sha)
+			continue;
+		v->checksum_mismatch = true;
+		snprintf(v->detail, sizeof v->detail, "%s: %s differs from %s", im->part->name, im->file,
+		         sha ? "SHA256SUMS" : "Checksum.ini");
+	}
+}
+
+int cli_package_verdict(struct cli *cli, const char *path, const char *const *trust, size_t ntrust,
+                        struct cli_pkg_verdict *v)
+{
+	struct inspect in = {.cli = cli, .path = path};
+	memset(v, 0, sizeof *v);
+	for (size_t i = 0; i < ntrust && i < MAX_TRUST; i++)
+		in.trust[in.ntrust++] = trust[i];
+	uint8_t *buf = NULL;
+	size_t len;
+	int rc = mtk_read_small_file(cli->ctx, path, SCATTER_MAX, &buf, &len, NULL);
+	if (rc == 0)
+		rc = mtk_scatter_parse(cli->ctx, path, buf, len, NULL, &in.s);
+	free(buf);
+	if (rc == 0) {
+		in.dir = dir_of(path);
+		rc = in.dir ? check_package(&in) : MTK_E_NOMEM;
+	}
+	if (rc == 0) {
+		v->have_manifest = in.have_manifest;
+		v->sig = in.have_manifest ? in.m.sig : MTK_SIG_UNSIGNED;
+		v->errors = mtk_problems_count(&in.pkg, MTK_SEV_ERROR);
+		first_mismatch(&in, v);
+	}
+	inspect_free(&in);
+	return rc;
+}
+
+/* plan and flash include da.h, whose storage enum clashes with scatter.h's:
+ * they hold the scatter through these. */
+int cli_load_scatter(struct cli *cli, const char *path, struct mtk_scatter **out)
+{
+	uint8_t *buf = NULL;
+	size_t len;
+	struct mtk_scatter *s = calloc(1, sizeof *s);
+	int rc = s ? mtk_read_small_file(cli->ctx, path, SCATTER_MAX, &buf, &len, NULL) : MTK_E_NOMEM;
+	if (rc == 0)
+		rc = mtk_scatter_parse(cli->ctx, path, buf, len, NULL, s);
+	free(buf);
+	if (rc < 0) {
+		free(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+void cli_free_scatter(struct mtk_scatter *s)
+{
+	if (s)
+		mtk_scatter_free(s);
+	free(s);
+}
+
+char *cli_scatter_preloader(const struct mtk_scatter *s)
+{
+	for (size_t i = 0; i < s->count; i++) {
+		const struct mtk_scatter_part *p = &s->parts[i];
+		if (p->file && (p->type == MTK_IMG_PRELOADER || strncasecmp(p->name, "preloader", 9) == 0)) {
+			char *dir = dir_of(s->fname);
+			char *path = dir ? path_join(dir, p->file) : NULL;
+			free(dir);
+			return path;
+		}
+	}
+	return NULL;
+}

@@ -13,6 +13,8 @@ const struct cli_command cli_commands[] = {
 	{ "erase", "PART", "erase one partition", cmd_erase },
 	{ "readback", "DIR", "back up every partition plus a scatter file", cmd_readback },
 	{ "reboot", "[--mode reboot|poweroff]", "end the running DA (FINISH); the phone restarts", cmd_reboot },
+	{ "plan", "SCATTER [--scene S] [--mode M] [--only P,Q] [--skip P] [--override F]",
+	  "what flash would do, with the risk score, without writing", cmd_plan },
 	{ "inspect", "SCATTER|FILE", "check a firmware package or identify a file offline", cmd_inspect },
 	{ NULL, NULL, NULL, NULL },
 };

@@ -56,6 +56,13 @@ struct mtk_emi_table {
 	struct mtk_emi_record rec[MTK_EMI_MAX_RECORDS];
 };
 
+/* Does the table name any MCP part (so a flash id can choose a record)? */
+bool mtk_emi_has_mcp(const struct mtk_emi_table *t);
+/* The first eMMC-MCP record whose id is a prefix-match of one of ids[]
+ * (each at least MTK_EMI_ID_MAX bytes: the device's CID in the orders a DA
+ * may report it), or -1.  The preloader's own choice (formats.md §4.5.3). */
+int mtk_emi_match(const struct mtk_emi_table *t, const uint8_t *const ids[], size_t nids);
+
 const char *mtk_emi_class_name(unsigned cls);  /* "discrete", "nand-mcp", "emmc-mcp", "ufs-mcp", "tablet", "?" */
 const char *mtk_emi_dram_name(uint32_t type);  /* "LPDDR3", ...; "?" */
 

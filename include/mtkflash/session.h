@@ -70,6 +70,14 @@ struct mtk_session_record {
 int mtk_session_format(const struct mtk_session_record *r, char *out, size_t cap);
 int mtk_session_parse(mtk_ctx *ctx, const uint8_t *buf, size_t len, const char *name, struct mtk_session_record *r);
 
+/* The phone's stable id, the key of everything kept per device (backups,
+ * audit records): "<chip>-me-<ME_ID hex>", else "<chip>-soc-<SOC_ID hex>",
+ * else "<chip>-cid-<eMMC CID hex>", else "<chip>-fp-<fingerprint hex>" (the
+ * first sectors' hash, which a table change alters: the last resort).
+ * Lower case, [a-z0-9-] only, so it is safe as a folder name.  MTK_E_RANGE
+ * when cap is short, MTK_E_NOTFOUND when the record holds none of them. */
+int mtk_session_device_id(mtk_ctx *ctx, const struct mtk_session_record *r, char *out, size_t cap);
+
 /* Files in dir (created 0700 when missing; records 0600), one per port key.
  * load: 1 found, 0 none, negative on an unreadable or malformed record. */
 int mtk_session_load(mtk_ctx *ctx, const char *dir, const char *key, struct mtk_session_record *r);

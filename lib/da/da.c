@@ -133,6 +133,16 @@ uint64_t mtk_da_region_size(const struct mtk_da *da, enum mtk_region r)
 	return (unsigned)r < MTK_REGION_COUNT ? da->storage.regions.size[r] : 0;
 }
 
+const struct mtk_brom_info *mtk_da_brom_info(const struct mtk_da *da)
+{
+	return &da->brom.info;
+}
+
+const struct mtk_da_storage *mtk_da_storage_info(const struct mtk_da *da)
+{
+	return &da->storage;
+}
+
 static int usable(struct mtk_da *da, const char *what)
 {
 	if (!da->ops)

@@ -263,12 +263,20 @@ static int first_discrete(const struct mtk_emi_table *t)
 	return EMI_NO_RECORD;
 }
 
-static bool has_mcp(const struct mtk_emi_table *t)
+bool mtk_emi_has_mcp(const struct mtk_emi_table *t)
 {
-	for (uint32_t i = 0; i < t->described; i++)
+	for (uint32_t i = 0; t && i < t->described; i++)
 		if (mtk_emi_is_mcp(t->rec[i].type))
 			return true;
 	return false;
+}
+
+int mtk_emi_match(const struct mtk_emi_table *t, const uint8_t *const ids[], size_t nids)
+{
+	for (uint32_t i = 0; t && i < t->described; i++)
+		if (record_matches(&t->rec[i], ids, nids))
+			return (int)i;
+	return -1;
 }
 
 static int emi_no_match(struct mtk_da *da, const struct mtk_emi_table *t, const uint8_t flash_id[9], int *pick)
@@ -301,7 +309,7 @@ static int emi_check_fits(struct mtk_da *da, const struct mtk_emi_table *t, cons
 		return mtk_fail(da->ctx, MTK_E_POLICY, "the preloader's EMI records could not be read (%s), so "
 				"whether they fit this board cannot be checked; nothing was sent",
 				t && *t->layout_note ? t->layout_note : "no record table");
-	if (!has_mcp(t)) {
+	if (!mtk_emi_has_mcp(t)) {
 		mtk_info(da->ctx, "EMI: the preloader lists only discrete DRAM parts (%u records); their vendor id "
 			 "(MR5) cannot be read from the host, so the fit is not checked", t->count);
 		return 0;
@@ -314,14 +322,13 @@ static int emi_check_fits(struct mtk_da *da, const struct mtk_emi_table *t, cons
 	uint8_t swapped[16];
 	swap_words(dram_info, swapped);
 	const uint8_t *const ids[] = { da->storage.cid, dram_info, swapped };
-	for (uint32_t i = 0; i < t->described; i++) {
-		if (record_matches(&t->rec[i], ids, 3)) {
-			char id[2 * MTK_EMI_ID_MAX + 1];
-			hex_bytes(t->rec[i].id, t->rec[i].id_len, id, sizeof id);
-			mtk_info(da->ctx, "EMI: record %u of %u matches this device's flash id %s", i, t->count, id);
-			*pick = (int)i;
-			return 0;
-		}
+	int i = mtk_emi_match(t, ids, 3);
+	if (i >= 0) {
+		char id[2 * MTK_EMI_ID_MAX + 1];
+		hex_bytes(t->rec[i].id, t->rec[i].id_len, id, sizeof id);
+		mtk_info(da->ctx, "EMI: record %d of %u matches this device's flash id %s", i, t->count, id);
+		*pick = i;
+		return 0;
 	}
 	return emi_no_match(da, t, da->storage.cid, pick);
 }

@@ -564,6 +564,53 @@ int mtk_session_forget(mtk_ctx *ctx, const char *dir, const char *key)
 	return 0;
 }
 
+/* ------------------------------------------------------------ device id */
+
+static bool any_nonzero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return true;
+	return false;
+}
+
+/* ME_ID and SOC_ID are burnt into the chip; the CID into the eMMC: both
+ * survive a reflash.  The sector hash does not, hence last. */
+int mtk_session_device_id(mtk_ctx *ctx, const struct mtk_session_record *r, char *out, size_t cap)
+{
+	const struct mtk_brom_info *b = &r->brom;
+	const struct {
+		bool have;
+		const char *tag;
+		const uint8_t *id;
+		size_t len;
+	} ids[] = {
+		{ b->have_me_id && any_nonzero(b->me_id, b->me_id_len), "me", b->me_id, b->me_id_len },
+		{ b->have_soc_id && any_nonzero(b->soc_id, b->soc_id_len), "soc", b->soc_id, b->soc_id_len },
+		{ any_nonzero(r->storage.cid, 16), "cid", r->storage.cid, 16 },
+		{ r->have_fingerprint, "fp", r->fingerprint, 32 },
+	};
+	const struct mtk_chip *chip = mtk_chip_by_hw_code(b->hw_code);
+	char chipname[16];
+	if (chip)
+		snprintf(chipname, sizeof chipname, "%s", chip->name);
+	else
+		snprintf(chipname, sizeof chipname, "hw%04x", b->hw_code);
+	for (char *c = chipname; *c; c++)
+		*c = (char)(*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
+	for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+		if (!ids[i].have)
+			continue;
+		size_t need = strlen(chipname) + strlen(ids[i].tag) + 2 * ids[i].len + 3;
+		if (need > cap)
+			return mtk_fail(ctx, MTK_E_RANGE, "device id needs %zu bytes, %zu given", need, cap);
+		int n = snprintf(out, cap, "%s-%s-", chipname, ids[i].tag);
+		mtk_hex_encode(out + n, ids[i].id, ids[i].len);
+		return 0;
+	}
+	return mtk_fail(ctx, MTK_E_NOTFOUND, "the device reported no ME_ID, SOC_ID or CID to identify it by");
+}
+
 /* ------------------------------------------------------ DA <-> record */
 
 int mtk_da_fingerprint(struct mtk_da *da, uint8_t out[32])

@@ -442,6 +442,26 @@ static void test_record_rejects_bad_input(void **state)
 				 MTK_E_PARSE);
 }
 
+/* ME_ID first, then CID: ids that survive a reflash, safe as folder names. */
+static void test_device_id(void **state)
+{
+	struct fx *f = *state;
+	struct mtk_session_record r = { 0 };
+	char id[96];
+	r.brom.hw_code = 0x0335;
+	assert_int_equal(mtk_session_device_id(f->ctx, &r, id, sizeof id), MTK_E_NOTFOUND);
+	r.storage.cid[0] = 0x90;
+	r.storage.cid[15] = 0x01;
+	assert_int_equal(mtk_session_device_id(f->ctx, &r, id, sizeof id), 0);
+	assert_string_equal(id, "mt6737-cid-90000000000000000000000000000001");
+	r.brom.have_me_id = true;
+	r.brom.me_id_len = 16;
+	r.brom.me_id[0] = 0xab;
+	assert_int_equal(mtk_session_device_id(f->ctx, &r, id, sizeof id), 0);
+	assert_string_equal(id, "mt6737-me-ab000000000000000000000000000000");
+	assert_int_equal(mtk_session_device_id(f->ctx, &r, id, 10), MTK_E_RANGE);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -463,6 +483,7 @@ int main(void)
 		T(test_speed_switch_without_reopen),
 		T(test_record_round_trip),
 		T(test_record_rejects_bad_input),
+		T(test_device_id),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
