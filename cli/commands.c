@@ -14,5 +14,6 @@ const struct cli_command cli_commands[] = {
 	{ "readback", "DIR", "back up every partition plus a scatter file", cmd_readback },
 	{ "reboot", "[--mode reboot|poweroff]", "end the running DA (FINISH); the phone restarts", cmd_reboot },
 	{ "inspect", "SCATTER|FILE", "check a firmware package or identify a file offline", cmd_inspect },
+	{ "log", "verify|show FILE", "check or print an audit log", cmd_log },
 	{ NULL, NULL, NULL, NULL },
 };

@@ -61,6 +61,12 @@ static int verdict(struct mtk_audit_report *rep, enum mtk_audit_problem p, size_
 	return 0;
 }
 
+/* The reason the context holds; the verifier also runs without one (fuzzing). */
+static const char *ctx_why(mtk_ctx *ctx)
+{
+	return ctx ? mtk_ctx_error(ctx) : "(no context)";
+}
+
 static bool is_hex64(const char *s)
 {
 	if (strlen(s) != 64)
@@ -253,7 +259,7 @@ static int read_sig(mtk_ctx *ctx, const struct line *ln, size_t events, struct s
 	if (mtk_minisign_pubkey_parse(ctx, "public_key", (const uint8_t *)pub, strlen(pub), &s->pk) < 0 ||
 	    mtk_minisign_sig_parse(ctx, "minisig", (const uint8_t *)sig, strlen(sig), &s->sig) < 0)
 		return verdict(rep, MTK_AUDIT_BAD_SIG, rep->lines, "line %zu: unreadable signature: %s", rep->lines,
-		               mtk_ctx_error(ctx));
+		               ctx_why(ctx));
 	mtk_minisign_key_id_hex(s->pk.key_id, rep->key_id);
 	if (strcmp(id, rep->key_id) != 0)
 		return verdict(rep, MTK_AUDIT_ALTERED, rep->lines, "line %zu: key_id %.16s is not the public key's %s",
@@ -276,7 +282,7 @@ static int check_signature(mtk_ctx *ctx, const struct line *ln, size_t events,
 		rep->signature_ok = st == MTK_SIG_TRUSTED;
 		if (!rep->signature_ok)
 			verdict(rep, MTK_AUDIT_BAD_SIG, rep->lines, "line %zu: the signature does not verify with the "
-			        "key the log names (%s): %s", rep->lines, rep->key_id, mtk_ctx_error(ctx));
+			        "key the log names (%s): %s", rep->lines, rep->key_id, ctx_why(ctx));
 	}
 	if (rc == 0 && rep->problem == MTK_AUDIT_OK && ntrusted == 0)
 		verdict(rep, MTK_AUDIT_UNTRUSTED, rep->lines,
@@ -289,7 +295,7 @@ static int check_signature(mtk_ctx *ctx, const struct line *ln, size_t events,
 		else if (st != MTK_SIG_TRUSTED)
 			verdict(rep, MTK_AUDIT_BAD_SIG, rep->lines,
 			        "line %zu: the signature does not verify with the trusted key %s (replaced?): %s",
-			        rep->lines, rep->key_id, mtk_ctx_error(ctx));
+			        rep->lines, rep->key_id, ctx_why(ctx));
 	}
 	free(s);
 	return rc;
