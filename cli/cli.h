@@ -70,6 +70,13 @@ int cli_open_port(struct cli *cli, struct mtk_transport **out);
 /* $XDG_CONFIG_HOME/mtkflash/trusted-keys (default ~/.config/…) in out, or
  * NULL when neither variable is set. */
 const char *cli_trust_dir(char *out, size_t cap);
+/* $VAR/SUB, or ~/FALLBACK/SUB when $VAR is unset or relative; NULL when
+ * neither is usable or out is too short. */
+const char *cli_xdg_dir(const char *var, const char *fallback, const char *sub, char *out, size_t cap);
+/* Where the station key lives: $XDG_DATA_HOME/mtkflash (~/.local/share/mtkflash). */
+const char *cli_station_dir(char *out, size_t cap);
+/* Where audit logs go by default: $XDG_STATE_HOME/mtkflash/audit (~/.local/state/...). */
+const char *cli_audit_dir(char *out, size_t cap);
 
 /* Integer arguments: mtk_parse_size() (decimal, 0x-hex, K/M/G suffix; no octal). */
 int cli_parse_size(const char *s, unsigned long long *out);
@@ -122,6 +129,7 @@ int cmd_erase(struct cli *cli, int argc, char **argv);
 int cmd_readback(struct cli *cli, int argc, char **argv);
 int cmd_reboot(struct cli *cli, int argc, char **argv);
 int cmd_plan(struct cli *cli, int argc, char **argv);
+int cmd_log(struct cli *cli, int argc, char **argv);
 /* inspect FILE for a single image (cli/cmd_inspect_file.c); cmd_inspect dispatches to it. */
 int cli_inspect_file(struct cli *cli, const char *path);
 

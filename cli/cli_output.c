@@ -323,17 +323,32 @@ int cli_parse_opts(struct cli *cli, const char *cmd, const char *help, int argc,
 	return CLI_CONTINUE;
 }
 
-const char *cli_trust_dir(char *out, size_t cap)
+const char *cli_xdg_dir(const char *var, const char *fallback, const char *sub, char *out, size_t cap)
 {
-	const char *xdg = getenv("XDG_CONFIG_HOME");
+	const char *xdg = getenv(var);
 	const char *home = getenv("HOME");
 	int n;
-	/* XDG says a relative XDG_CONFIG_HOME is invalid and must be ignored. */
+	/* XDG says a relative $XDG_..._HOME is invalid and must be ignored. */
 	if (xdg && xdg[0] == '/')
-		n = snprintf(out, cap, "%s/mtkflash/trusted-keys", xdg);
+		n = snprintf(out, cap, "%s/%s", xdg, sub);
 	else if (home && *home)
-		n = snprintf(out, cap, "%s/.config/mtkflash/trusted-keys", home);
+		n = snprintf(out, cap, "%s/%s/%s", home, fallback, sub);
 	else
 		return NULL;
 	return n < 0 || (size_t)n >= cap ? NULL : out;
+}
+
+const char *cli_trust_dir(char *out, size_t cap)
+{
+	return cli_xdg_dir("XDG_CONFIG_HOME", ".config", "mtkflash/trusted-keys", out, cap);
+}
+
+const char *cli_station_dir(char *out, size_t cap)
+{
+	return cli_xdg_dir("XDG_DATA_HOME", ".local/share", "mtkflash", out, cap);
+}
+
+const char *cli_audit_dir(char *out, size_t cap)
+{
+	return cli_xdg_dir("XDG_STATE_HOME", ".local/state", "mtkflash/audit", out, cap);
 }

@@ -16,5 +16,6 @@ const struct cli_command cli_commands[] = {
 	{ "plan", "SCATTER [--scene S] [--mode M] [--only P,Q] [--skip P] [--override F]",
 	  "what flash would do, with the risk score, without writing", cmd_plan },
 	{ "inspect", "SCATTER|FILE", "check a firmware package or identify a file offline", cmd_inspect },
+	{ "log", "verify|show FILE", "check or print an audit log", cmd_log },
 	{ NULL, NULL, NULL, NULL },
 };

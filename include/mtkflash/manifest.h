@@ -129,6 +129,12 @@ int mtk_minisign_seckey_parse(mtk_ctx *ctx, const char *fname, const uint8_t *bu
 int mtk_minisign_sig_parse(mtk_ctx *ctx, const char *fname, const uint8_t *buf, size_t len,
 			   struct mtk_minisign_sig *out);
 
+/* A trust set: every file in `files` (an unreadable or malformed one is an
+ * error) and every *.pub in `dir` (NULL = none; a broken one is skipped with
+ * a warning).  *keys (free it) may be NULL when *n is 0. */
+int mtk_trust_load(mtk_ctx *ctx, const char *const *files, size_t nfiles, const char *dir,
+		   struct mtk_minisign_pubkey **keys, size_t *n);
+
 /* Which trusted key (index into keys) made SIG over MSG.  Returns the state:
  * MTK_SIG_TRUSTED (*which set), MTK_SIG_UNKNOWN_KEY, or MTK_SIG_BAD (with the
  * reason in the context's error message). */

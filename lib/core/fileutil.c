@@ -29,6 +29,24 @@ char *mtk_str_concat(const char *a, const char *b)
 	return join_with(a, "", b);
 }
 
+int mtk_make_dirs(mtk_ctx *ctx, const char *dir, unsigned mode)
+{
+	char tmp[4096];
+	if ((size_t)snprintf(tmp, sizeof tmp, "%s", dir) >= sizeof tmp)
+		return mtk_fail(ctx, MTK_E_RANGE, "directory path too long: %s", dir);
+	for (char *p = tmp + 1;; p++) {
+		bool last = *p == 0;
+		if (*p == '/' || last) {
+			*p = 0;
+			if (mkdir(tmp, (mode_t)mode) < 0 && errno != EEXIST)
+				return mtk_fail(ctx, MTK_E_IO, "cannot create %s: %s", tmp, strerror(errno));
+			if (last)
+				return 0;
+			*p = '/';
+		}
+	}
+}
+
 /* Reads until `want` bytes or end of file; *got says how many came. */
 static int read_upto(mtk_ctx *ctx, int fd, const char *path, uint8_t *buf, size_t want, size_t *got)
 {

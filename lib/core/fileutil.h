@@ -22,6 +22,10 @@ char *mtk_str_concat(const char *a, const char *b);
  * *absent set and *out NULL.  A FIFO or device is refused, never waited on. */
 int mtk_read_small_file(mtk_ctx *ctx, const char *path, size_t max, uint8_t **out, size_t *len, bool *absent);
 
+/* `dir` and its missing parents, each created with `mode` (existing ones are
+ * left as they are).  Errors name the component that failed. */
+int mtk_make_dirs(mtk_ctx *ctx, const char *dir, unsigned mode);
+
 /* Up to `max` bytes from the start of a file of any size (less when it is
  * shorter), into a new buffer of `max` bytes (free it). */
 /* Remove dir and everything below it, not following symlinks.  Keeps going

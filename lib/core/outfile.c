@@ -86,7 +86,7 @@ int mtk_outfile_open(mtk_ctx *ctx, const char *path, unsigned flags, struct mtk_
 	return 0;
 }
 
-static void fsync_parent(const char *path)
+void mtk_fsync_parent(const char *path)
 {
 	char *dir = strdup(path);
 	if (!dir)
@@ -132,7 +132,7 @@ int mtk_outfile_commit(struct mtk_outfile *o)
 		                     : mtk_fail(o->ctx, MTK_E_IO, "cannot rename %s to %s: %s", o->tmp, o->path,
 		                                strerror(errno));
 	if (rc == 0) {
-		fsync_parent(o->path);
+		mtk_fsync_parent(o->path);
 		free(o->tmp);
 		o->tmp = NULL;
 	}

@@ -36,6 +36,10 @@ int mtk_outfile_commit(struct mtk_outfile *o);
 /* Close and remove the temporary file; safe to call after commit or twice. */
 void mtk_outfile_abort(struct mtk_outfile *o);
 
+/* fsync the directory holding `path`, so a new name in it survives a crash
+ * (best effort: some file systems refuse fsync on directories). */
+void mtk_fsync_parent(const char *path);
+
 /* A whole small file in one go: open, write, commit. */
 int mtk_write_file_safely(mtk_ctx *ctx, const char *path, const void *buf, size_t len, unsigned flags);
 

@@ -479,25 +479,6 @@ static int record_path(mtk_ctx *ctx, const char *dir, const char *key, char *out
 	return 0;
 }
 
-/* The directory and its parents (0700: records name the user's phones). */
-static int make_dir(mtk_ctx *ctx, const char *dir)
-{
-	char tmp[4096];
-	if ((size_t)snprintf(tmp, sizeof tmp, "%s", dir) >= sizeof tmp)
-		return mtk_fail(ctx, MTK_E_RANGE, "session directory path too long: %s", dir);
-	for (char *p = tmp + 1;; p++) {
-		bool last = *p == 0;
-		if (*p == '/' || last) {
-			*p = 0;
-			if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
-				return mtk_fail(ctx, MTK_E_IO, "cannot create %s: %s", tmp, strerror(errno));
-			if (last)
-				return 0;
-			*p = '/';
-		}
-	}
-}
-
 int mtk_session_load(mtk_ctx *ctx, const char *dir, const char *key, struct mtk_session_record *r)
 {
 	char path[4200];
@@ -537,7 +518,7 @@ int mtk_session_save(mtk_ctx *ctx, const char *dir, const struct mtk_session_rec
 	int n = mtk_session_format(r, text, sizeof text);
 	if (n < 0)
 		return mtk_fail(ctx, n, "the session record does not fit %d bytes", RECORD_MAX);
-	int rc = make_dir(ctx, dir);
+	int rc = mtk_make_dirs(ctx, dir, 0700); /* records name the user's phones */
 	if (rc == 0)
 		rc = record_path(ctx, dir, r->port_key, path, sizeof path);
 	if (rc < 0)

@@ -272,6 +272,24 @@ static int keyset_add_dir(mtk_ctx *ctx, struct keyset *ks, const char *dir)
 	return rc;
 }
 
+int mtk_trust_load(mtk_ctx *ctx, const char *const *files, size_t nfiles, const char *dir,
+                   struct mtk_minisign_pubkey **keys, size_t *n)
+{
+	struct keyset ks = {0};
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < nfiles; i++)
+		rc = keyset_add_file(ctx, &ks, files[i], false);
+	if (rc == 0 && dir)
+		rc = keyset_add_dir(ctx, &ks, dir);
+	if (rc < 0) {
+		free(ks.v);
+		ks = (struct keyset){0};
+	}
+	*keys = ks.v;
+	*n = ks.n;
+	return rc;
+}
+
 /* ---- loading and verifying ---- */
 
 static void set_detail(mtk_ctx *ctx, struct mtk_manifest *m, const char *fallback)
