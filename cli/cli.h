@@ -100,6 +100,8 @@ int cmd_write(struct cli *cli, int argc, char **argv);
 int cmd_erase(struct cli *cli, int argc, char **argv);
 int cmd_readback(struct cli *cli, int argc, char **argv);
 int cmd_reboot(struct cli *cli, int argc, char **argv);
+int cmd_backup(struct cli *cli, int argc, char **argv);
+int cmd_service(struct cli *cli, int argc, char **argv);
 /* inspect FILE for a single image (cli/cmd_inspect_file.c); cmd_inspect dispatches to it. */
 int cli_inspect_file(struct cli *cli, const char *path);
 

@@ -13,6 +13,9 @@ const struct cli_command cli_commands[] = {
 	{ "erase", "PART", "erase one partition", cmd_erase },
 	{ "readback", "DIR", "back up every partition plus a scatter file", cmd_readback },
 	{ "reboot", "[--mode reboot|poweroff]", "end the running DA (FINISH); the phone restarts", cmd_reboot },
+	{ "backup", "create|list|verify ID|restore ID", "the store of protected partitions (NVRAM, IMEI)",
+	  cmd_backup },
+	{ "service", "set-passphrase|check", "the passphrase that unlocks service mode", cmd_service },
 	{ "inspect", "SCATTER|FILE", "check a firmware package or identify a file offline", cmd_inspect },
 	{ NULL, NULL, NULL, NULL },
 };

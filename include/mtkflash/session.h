@@ -104,6 +104,20 @@ int mtk_da_attach(mtk_ctx *ctx, struct mtk_transport *tp, const struct mtk_dafil
 int mtk_da_from_record(mtk_ctx *ctx, struct mtk_transport *tp, const struct mtk_session_record *r,
 		       struct mtk_da **out);
 
+/* ---- device id --------------------------------------------------------- */
+
+/* A stable name for one phone, safe as a folder name: "mt6737-" and 16 hex
+ * digits of a SHA-256 over the hw_code and the first identity the device
+ * gave of ME_ID (the SoC's unique id), SOC_ID, eMMC CID.  The SoC's ids come
+ * first so that a board whose eMMC was replaced keeps its id (its NVRAM
+ * backups still apply).  The facts are those of the session record, so a
+ * reattached legacy DA (which cannot report ME_ID again) gets the same id.
+ * MTK_E_UNSUPPORTED when the device reported none of them. */
+#define MTK_DEVICE_ID_MAX 40
+int mtk_device_id(mtk_ctx *ctx, const struct mtk_brom_info *brom, const struct mtk_da_storage *storage,
+		  char out[MTK_DEVICE_ID_MAX]);
+int mtk_da_device_id(struct mtk_da *da, char out[MTK_DEVICE_ID_MAX]);
+
 /* SHA-256 of the user area's first MTK_SESSION_FP_BYTES. */
 int mtk_da_fingerprint(struct mtk_da *da, uint8_t out[32]);
 

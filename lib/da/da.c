@@ -128,6 +128,16 @@ void mtk_da_close(struct mtk_da *da)
 
 /* ------------------------------------------------------------- dispatch */
 
+const struct mtk_brom_info *mtk_da_brom_info(const struct mtk_da *da)
+{
+	return &da->brom.info;
+}
+
+const struct mtk_da_storage *mtk_da_storage_info(const struct mtk_da *da)
+{
+	return &da->storage;
+}
+
 uint64_t mtk_da_region_size(const struct mtk_da *da, enum mtk_region r)
 {
 	return (unsigned)r < MTK_REGION_COUNT ? da->storage.regions.size[r] : 0;
