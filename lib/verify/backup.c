@@ -213,24 +213,34 @@ static int write_manifest(mtk_ctx *ctx, struct mtk_da *da, const char *dir, cons
 	return rc;
 }
 
-/* The finished folder takes its final name; a backup made in the same
- * second as another gets "-2", "-3", … */
-static int publish(mtk_ctx *ctx, const char *devdir, const char *partial, struct mtk_backup *b)
+/* A backup made in the same second as another is named "-2", "-3", …: the
+ * name is chosen before the manifest, which records it, is written. */
+static int choose_name(mtk_ctx *ctx, const char *devdir, struct mtk_backup *b)
 {
 	char base[32], path[8300];
+	struct stat st;
 	snprintf(base, sizeof base, "%s", b->timestamp);
 	for (int i = 1; i <= SAME_SECOND_MAX; i++) {
 		if (i > 1)
 			snprintf(b->timestamp, sizeof b->timestamp, "%.20s-%d", base, i);
 		snprintf(path, sizeof path, "%s/%s", devdir, b->timestamp);
-		if (renameat2(AT_FDCWD, partial, AT_FDCWD, path, RENAME_NOREPLACE) == 0) {
+		if (lstat(path, &st) < 0 && errno == ENOENT) {
 			snprintf(b->id, sizeof b->id, "%s/%s", b->device_id, b->timestamp);
 			return 0;
 		}
-		if (errno != EEXIST)
-			return mtk_fail(ctx, MTK_E_IO, "cannot rename %s to %s: %s", partial, path, strerror(errno));
 	}
 	return mtk_fail(ctx, MTK_E_IO, "%d backups of %s in one second", SAME_SECOND_MAX, b->device_id);
+}
+
+/* The finished folder takes its final name, never replacing another. */
+static int publish(mtk_ctx *ctx, const char *devdir, const char *partial, const struct mtk_backup *b)
+{
+	char path[8300];
+	snprintf(path, sizeof path, "%s/%s", devdir, b->timestamp);
+	if (renameat2(AT_FDCWD, partial, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
+		return 0;
+	return mtk_fail(ctx, MTK_E_IO, "cannot rename %s to %s: %s", partial, path,
+			errno == EEXIST ? "another backup took that name meanwhile" : strerror(errno));
 }
 
 static int save_all(mtk_ctx *ctx, struct mtk_da *da, const char *dir, struct mtk_backup *b)
@@ -250,7 +260,13 @@ static int create_in(mtk_ctx *ctx, const char *root, struct mtk_da *da, const st
 	char devdir[8192], partial[8300];
 	if (snprintf(devdir, sizeof devdir, "%s/%s", root, b->device_id) >= (int)sizeof devdir)
 		return mtk_fail(ctx, MTK_E_INVAL, "backup store path too long");
-	int rc = vf_make_private_dirs(ctx, devdir);
+	/* The store and the device folder each must be real folders: a link
+	 * planted at either would send device data elsewhere. */
+	int rc = vf_make_private_dirs(ctx, root);
+	if (rc == 0)
+		rc = vf_make_private_dirs(ctx, devdir);
+	if (rc == 0)
+		rc = choose_name(ctx, devdir, b);
 	if (rc < 0)
 		return rc;
 	snprintf(partial, sizeof partial, "%s/.partial-%s-%ld", devdir, b->timestamp, (long)getpid());
