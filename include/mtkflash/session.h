@@ -108,10 +108,11 @@ int mtk_da_from_record(mtk_ctx *ctx, struct mtk_transport *tp, const struct mtk_
 
 /* A stable name for one phone, safe as a folder name: "mt6737-" and 16 hex
  * digits of a SHA-256 over the hw_code and the first identity the device
- * gave of ME_ID (the SoC's unique id), SOC_ID, eMMC CID.  The SoC's ids come
- * first so that a board whose eMMC was replaced keeps its id (its NVRAM
- * backups still apply).  The facts are those of the session record, so a
- * reattached legacy DA (which cannot report ME_ID again) gets the same id.
+ * gave of eMMC CID, ME_ID, SOC_ID.  The CID comes first because the DA
+ * reports it in BROM and in preloader mode alike, while a preloader does
+ * not answer ME_ID: the same phone must get the same id in both.  (NAND
+ * devices, without a CID, fall back to the SoC's ids.)  The facts are
+ * those of the session record, so a reattached DA gets the same id.
  * MTK_E_UNSUPPORTED when the device reported none of them. */
 #define MTK_DEVICE_ID_MAX 40
 int mtk_device_id(mtk_ctx *ctx, const struct mtk_brom_info *brom, const struct mtk_da_storage *storage,

@@ -602,16 +602,16 @@ static void lower_copy(char *out, size_t cap, const char *s)
 static bool device_identity(const struct mtk_brom_info *b, const struct mtk_da_storage *s, char *tag,
 			    const uint8_t **id, size_t *len)
 {
+	if (s && any_nonzero(s->cid, sizeof s->cid)) {
+		*tag = 'C', *id = s->cid, *len = sizeof s->cid;
+		return true;
+	}
 	if (b->have_me_id && any_nonzero(b->me_id, b->me_id_len)) {
 		*tag = 'M', *id = b->me_id, *len = b->me_id_len;
 		return true;
 	}
 	if (b->have_soc_id && any_nonzero(b->soc_id, b->soc_id_len)) {
 		*tag = 'S', *id = b->soc_id, *len = b->soc_id_len;
-		return true;
-	}
-	if (s && any_nonzero(s->cid, sizeof s->cid)) {
-		*tag = 'C', *id = s->cid, *len = sizeof s->cid;
 		return true;
 	}
 	return false;
