@@ -191,6 +191,7 @@ int cli_exit_for(int rc)
 		return EXIT_VERIFY;
 	case MTK_E_POLICY:
 	case MTK_E_SECURITY:
+	case MTK_E_DENIED:
 		return EXIT_POLICY;
 	case MTK_E_ROLLEDBACK:
 		return EXIT_ROLLEDBACK;

@@ -578,7 +578,7 @@ static json_t *problems_json(const struct mtk_problems *a, const struct mtk_prob
 static json_t *layouts_json(const struct mtk_scatter *s)
 {
 	json_t *a = json_array();
-	for (int k = MTK_STORAGE_EMMC; k <= MTK_STORAGE_NAND; k++)
+	for (int k = MTK_PKG_STORAGE_EMMC; k <= MTK_PKG_STORAGE_NAND; k++)
 		if (s->layouts & (1u << k))
 			json_array_append_new(a,
 			                      json_string(mtk_storage_kind_name((enum mtk_storage_kind)k)));
@@ -708,7 +708,7 @@ static void print_header(struct inspect *in)
 	          s->config_version ? " " : "", s->config_version ? s->config_version : "",
 	          s->platform ? s->platform : "?", s->project ? s->project : "?");
 	cli_print(cli, "storage   %s (layouts in file:", mtk_storage_kind_name(s->storage));
-	for (int k = MTK_STORAGE_EMMC; k <= MTK_STORAGE_NAND; k++)
+	for (int k = MTK_PKG_STORAGE_EMMC; k <= MTK_PKG_STORAGE_NAND; k++)
 		if (s->layouts & (1u << k))
 			cli_print(cli, " %s", mtk_storage_kind_name((enum mtk_storage_kind)k));
 	cli_print(cli, "), addresses: %s", mtk_addr_space_name(s->addr_space));

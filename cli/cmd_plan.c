@@ -2,12 +2,13 @@
 /* mtkflash plan SCATTER: what `flash` would do to the connected device and
  * how risky it is, without writing anything.  Exit 6 when the plan or the
  * mode's policy refuses. */
-#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "cli_da.h"
+#include "cli_verify.h"
+#include "mtkflash/backup.h"
 #include "core/bytes.h"
 #include "mtkflash/verify.h"
 
@@ -132,22 +133,15 @@ static int connect(struct cli *cli, const struct plan_args *a, const struct mtk_
 	return rc;
 }
 
-/* The backup store keeps one folder per device (docs/verified-mode.md). */
-static bool backup_on_record(const char *device_id)
+/* Only a backup that still verifies counts (docs/verified-mode.md). */
+static bool backup_on_record(struct cli *cli, const char *device_id)
 {
-	const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
-	char path[4096];
-	if (xdg && *xdg)
-		snprintf(path, sizeof path, "%s/mtkflash/backups/%s", xdg, device_id);
-	else
-		snprintf(path, sizeof path, "%s/.local/share/mtkflash/backups/%s", home ? home : ".", device_id);
-	DIR *d = opendir(path);
-	bool any = false;
-	for (struct dirent *e; d && !any && (e = readdir(d));)
-		any = e->d_name[0] != '.';
-	if (d)
-		closedir(d);
-	return any;
+	char root[4096];
+	if (!cli_backup_root(root, sizeof root))
+		return false;
+	int rc = mtk_backup_has_for_device(cli->ctx, root, device_id);
+	mtk_ctx_clear_error(cli->ctx);
+	return rc == 1;
 }
 
 /* ------------------------------------------------------------- printing */
@@ -231,7 +225,7 @@ static int assess(struct cli *cli, const struct plan_args *a, int mode, struct p
 		.have_manifest = r->pkg.have_manifest,
 		.sig = (enum mtk_sig_state)r->pkg.sig,
 		.checksum_mismatch = r->pkg.checksum_mismatch,
-		.nvram_backup_on_record = backup_on_record(r->fp.device_id),
+		.nvram_backup_on_record = backup_on_record(cli, r->fp.device_id),
 		.battery_mv = -1,
 	};
 	snprintf(in.checksum_detail, sizeof in.checksum_detail, "%s", r->pkg.detail);

@@ -39,8 +39,9 @@ enum mtk_error {
 	MTK_E_POLICY = -15,      /* refused by our own safety policy */
 	MTK_E_ROLLEDBACK = -16,  /* failed, and every change was undone */
 	MTK_E_INTERRUPTED = -17, /* cancelled by the caller (Ctrl-C) at a command boundary */
+	MTK_E_DENIED = -18,      /* a passphrase or other credential was wrong or missing */
 };
-#define MTK_E_LAST MTK_E_INTERRUPTED
+#define MTK_E_LAST MTK_E_DENIED
 
 /* Short symbolic name ("MTK_E_TIMEOUT") and a generic sentence for a code. */
 const char *mtk_error_name(int code);

@@ -117,12 +117,13 @@ struct mtk_da *mtk_da_alloc(mtk_ctx *ctx, struct mtk_transport *tp);
 /* Release the session (does not send FINISH, does not close the transport). */
 void mtk_da_close(struct mtk_da *da);
 
-/* Size of a region as the DA reported it; 0 when absent or unknown. */
-uint64_t mtk_da_region_size(const struct mtk_da *da, enum mtk_region r);
-
-/* What the BROM/preloader and the DA reported at connect. */
+/* The BROM/preloader facts and the storage report of the session, for
+ * callers that must not reach into struct mtk_da. */
 const struct mtk_brom_info *mtk_da_brom_info(const struct mtk_da *da);
 const struct mtk_da_storage *mtk_da_storage_info(const struct mtk_da *da);
+
+/* Size of a region as the DA reported it; 0 when absent or unknown. */
+uint64_t mtk_da_region_size(const struct mtk_da *da, enum mtk_region r);
 
 /* Range-checked dispatchers: the range must lie inside the region. */
 int mtk_da_read(struct mtk_da *da, const char *what, enum mtk_region r, uint64_t off, uint64_t len,

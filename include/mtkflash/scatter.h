@@ -36,10 +36,10 @@ enum mtk_scatter_format {
 const char *mtk_scatter_format_name(enum mtk_scatter_format f); /* "v1.0", "ota", "v1.1", "v2", "xml" */
 
 enum mtk_storage_kind {
-	MTK_STORAGE_UNKNOWN = 0,
-	MTK_STORAGE_EMMC,
-	MTK_STORAGE_UFS,
-	MTK_STORAGE_NAND,
+	MTK_PKG_STORAGE_UNKNOWN = 0,
+	MTK_PKG_STORAGE_EMMC,
+	MTK_PKG_STORAGE_UFS,
+	MTK_PKG_STORAGE_NAND,
 };
 const char *mtk_storage_kind_name(enum mtk_storage_kind k); /* "unknown", "emmc", "ufs", "nand" */
 

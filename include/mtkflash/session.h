@@ -70,13 +70,6 @@ struct mtk_session_record {
 int mtk_session_format(const struct mtk_session_record *r, char *out, size_t cap);
 int mtk_session_parse(mtk_ctx *ctx, const uint8_t *buf, size_t len, const char *name, struct mtk_session_record *r);
 
-/* The phone's stable id, the key of everything kept per device (backups,
- * audit records): "<chip>-me-<ME_ID hex>", else "<chip>-soc-<SOC_ID hex>",
- * else "<chip>-cid-<eMMC CID hex>", else "<chip>-fp-<fingerprint hex>" (the
- * first sectors' hash, which a table change alters: the last resort).
- * Lower case, [a-z0-9-] only, so it is safe as a folder name.  MTK_E_RANGE
- * when cap is short, MTK_E_NOTFOUND when the record holds none of them. */
-int mtk_session_device_id(mtk_ctx *ctx, const struct mtk_session_record *r, char *out, size_t cap);
 
 /* Files in dir (created 0700 when missing; records 0600), one per port key.
  * load: 1 found, 0 none, negative on an unreadable or malformed record. */
@@ -111,6 +104,21 @@ int mtk_da_attach(mtk_ctx *ctx, struct mtk_transport *tp, const struct mtk_dafil
 /* A DA session from a record, without any I/O (the DA is known to run). */
 int mtk_da_from_record(mtk_ctx *ctx, struct mtk_transport *tp, const struct mtk_session_record *r,
 		       struct mtk_da **out);
+
+/* ---- device id --------------------------------------------------------- */
+
+/* A stable name for one phone, safe as a folder name: "mt6737-" and 16 hex
+ * digits of a SHA-256 over the hw_code and the first identity the device
+ * gave of eMMC CID, ME_ID, SOC_ID.  The CID comes first because the DA
+ * reports it in BROM and in preloader mode alike, while a preloader does
+ * not answer ME_ID: the same phone must get the same id in both.  (NAND
+ * devices, without a CID, fall back to the SoC's ids.)  The facts are
+ * those of the session record, so a reattached DA gets the same id.
+ * MTK_E_UNSUPPORTED when the device reported none of them. */
+#define MTK_DEVICE_ID_MAX 40
+int mtk_device_id(mtk_ctx *ctx, const struct mtk_brom_info *brom, const struct mtk_da_storage *storage,
+		  char out[MTK_DEVICE_ID_MAX]);
+int mtk_da_device_id(struct mtk_da *da, char out[MTK_DEVICE_ID_MAX]);
 
 /* SHA-256 of the user area's first MTK_SESSION_FP_BYTES. */
 int mtk_da_fingerprint(struct mtk_da *da, uint8_t out[32]);

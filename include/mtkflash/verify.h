@@ -16,6 +16,7 @@
 #include "mtkflash/core.h"
 #include "mtkflash/imagefile.h"
 #include "mtkflash/manifest.h"
+#include "mtkflash/session.h" /* MTK_DEVICE_ID_MAX */
 #include "mtkflash/storage.h"
 
 #ifdef __cplusplus
@@ -37,11 +38,9 @@ struct mtk_fp_storage {
 	uint8_t fw_version[8]; /* eMMC firmware version */
 };
 
-#define MTK_DEVICE_ID_MAX 96
-
 /* Everything the device tells before anything is written. */
 struct mtk_fingerprint {
-	char device_id[MTK_DEVICE_ID_MAX]; /* mtk_session_device_id() of the session */
+	char device_id[MTK_DEVICE_ID_MAX]; /* mtk_da_device_id(): the backup store's key too */
 	struct mtk_brom_info brom;         /* chip, hw/sw version, BL version, target config, ME_ID, SOC_ID */
 	struct mtk_fp_storage storage;
 	struct mtk_ptable table;           /* with layout entries (preloader, pgpt, sgpt); owned */

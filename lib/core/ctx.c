@@ -43,6 +43,7 @@ static const struct {
 	{ MTK_E_POLICY, "MTK_E_POLICY", "refused by policy" },
 	{ MTK_E_ROLLEDBACK, "MTK_E_ROLLEDBACK", "failed and rolled back" },
 	{ MTK_E_INTERRUPTED, "MTK_E_INTERRUPTED", "interrupted" },
+	{ MTK_E_DENIED, "MTK_E_DENIED", "access denied" },
 };
 
 static int error_index(int code)

@@ -128,11 +128,6 @@ void mtk_da_close(struct mtk_da *da)
 
 /* ------------------------------------------------------------- dispatch */
 
-uint64_t mtk_da_region_size(const struct mtk_da *da, enum mtk_region r)
-{
-	return (unsigned)r < MTK_REGION_COUNT ? da->storage.regions.size[r] : 0;
-}
-
 const struct mtk_brom_info *mtk_da_brom_info(const struct mtk_da *da)
 {
 	return &da->brom.info;
@@ -141,6 +136,11 @@ const struct mtk_brom_info *mtk_da_brom_info(const struct mtk_da *da)
 const struct mtk_da_storage *mtk_da_storage_info(const struct mtk_da *da)
 {
 	return &da->storage;
+}
+
+uint64_t mtk_da_region_size(const struct mtk_da *da, enum mtk_region r)
+{
+	return (unsigned)r < MTK_REGION_COUNT ? da->storage.regions.size[r] : 0;
 }
 
 static int usable(struct mtk_da *da, const char *what)

@@ -20,6 +20,7 @@
  * commands (A0 write-control, FE memory test, FF relay mode). */
 #include "mtkflash/session.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -545,53 +546,6 @@ int mtk_session_forget(mtk_ctx *ctx, const char *dir, const char *key)
 	return 0;
 }
 
-/* ------------------------------------------------------------ device id */
-
-static bool any_nonzero(const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i])
-			return true;
-	return false;
-}
-
-/* ME_ID and SOC_ID are burnt into the chip; the CID into the eMMC: both
- * survive a reflash.  The sector hash does not, hence last. */
-int mtk_session_device_id(mtk_ctx *ctx, const struct mtk_session_record *r, char *out, size_t cap)
-{
-	const struct mtk_brom_info *b = &r->brom;
-	const struct {
-		bool have;
-		const char *tag;
-		const uint8_t *id;
-		size_t len;
-	} ids[] = {
-		{ b->have_me_id && any_nonzero(b->me_id, b->me_id_len), "me", b->me_id, b->me_id_len },
-		{ b->have_soc_id && any_nonzero(b->soc_id, b->soc_id_len), "soc", b->soc_id, b->soc_id_len },
-		{ any_nonzero(r->storage.cid, 16), "cid", r->storage.cid, 16 },
-		{ r->have_fingerprint, "fp", r->fingerprint, 32 },
-	};
-	const struct mtk_chip *chip = mtk_chip_by_hw_code(b->hw_code);
-	char chipname[16];
-	if (chip)
-		snprintf(chipname, sizeof chipname, "%s", chip->name);
-	else
-		snprintf(chipname, sizeof chipname, "hw%04x", b->hw_code);
-	for (char *c = chipname; *c; c++)
-		*c = (char)(*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
-	for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
-		if (!ids[i].have)
-			continue;
-		size_t need = strlen(chipname) + strlen(ids[i].tag) + 2 * ids[i].len + 3;
-		if (need > cap)
-			return mtk_fail(ctx, MTK_E_RANGE, "device id needs %zu bytes, %zu given", need, cap);
-		int n = snprintf(out, cap, "%s-%s-", chipname, ids[i].tag);
-		mtk_hex_encode(out + n, ids[i].id, ids[i].len);
-		return 0;
-	}
-	return mtk_fail(ctx, MTK_E_NOTFOUND, "the device reported no ME_ID, SOC_ID or CID to identify it by");
-}
-
 /* ------------------------------------------------------ DA <-> record */
 
 int mtk_da_fingerprint(struct mtk_da *da, uint8_t out[32])
@@ -606,6 +560,76 @@ int mtk_da_fingerprint(struct mtk_da *da, uint8_t out[32])
 		rc = mtk_fail(da->ctx, MTK_E_IO, "SHA-256 failed");
 	free(buf);
 	return rc < 0 ? mtk_wrap(da->ctx, rc, "fingerprinting the user area") : 0;
+}
+
+static bool any_nonzero(const uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (b[i])
+			return true;
+	return false;
+}
+
+static void lower_copy(char *out, size_t cap, const char *s)
+{
+	size_t i = 0;
+	for (; s[i] && i + 1 < cap; i++)
+		out[i] = (char)tolower((unsigned char)s[i]);
+	out[i] = '\0';
+}
+
+/* The first identity the device gave, tagged so that a CID can never hash
+ * like an ME_ID of the same bytes. */
+static bool device_identity(const struct mtk_brom_info *b, const struct mtk_da_storage *s, char *tag,
+			    const uint8_t **id, size_t *len)
+{
+	if (s && any_nonzero(s->cid, sizeof s->cid)) {
+		*tag = 'C', *id = s->cid, *len = sizeof s->cid;
+		return true;
+	}
+	if (b->have_me_id && any_nonzero(b->me_id, b->me_id_len)) {
+		*tag = 'M', *id = b->me_id, *len = b->me_id_len;
+		return true;
+	}
+	if (b->have_soc_id && any_nonzero(b->soc_id, b->soc_id_len)) {
+		*tag = 'S', *id = b->soc_id, *len = b->soc_id_len;
+		return true;
+	}
+	return false;
+}
+
+int mtk_device_id(mtk_ctx *ctx, const struct mtk_brom_info *brom, const struct mtk_da_storage *storage,
+		  char out[MTK_DEVICE_ID_MAX])
+{
+	char tag;
+	const uint8_t *id;
+	size_t len;
+	if (!device_identity(brom, storage, &tag, &id, &len))
+		return mtk_fail(ctx, MTK_E_UNSUPPORTED, "the device reported no ME_ID, SOC_ID or eMMC CID: it "
+							 "cannot be told apart from another phone");
+	uint8_t head[3] = { (uint8_t)brom->hw_code, (uint8_t)(brom->hw_code >> 8), (uint8_t)tag };
+	uint8_t md[32];
+	EVP_MD_CTX *h = EVP_MD_CTX_new();
+	int ok = h && EVP_DigestInit_ex(h, EVP_sha256(), NULL) && EVP_DigestUpdate(h, head, sizeof head) &&
+		 EVP_DigestUpdate(h, id, len) && EVP_DigestFinal_ex(h, md, NULL);
+	EVP_MD_CTX_free(h);
+	if (!ok)
+		return mtk_fail(ctx, MTK_E_NOMEM, "SHA-256 failed");
+	const struct mtk_chip *chip = brom->chip ? brom->chip : mtk_chip_by_hw_code(brom->hw_code);
+	char name[16];
+	if (chip)
+		lower_copy(name, sizeof name, chip->name);
+	else
+		snprintf(name, sizeof name, "hw%04x", brom->hw_code);
+	char hex[17];
+	mtk_hex_encode(hex, md, 8);
+	snprintf(out, MTK_DEVICE_ID_MAX, "%.15s-%s", name, hex);
+	return 0;
+}
+
+int mtk_da_device_id(struct mtk_da *da, char out[MTK_DEVICE_ID_MAX])
+{
+	return mtk_device_id(da->ctx, &da->brom.info, &da->storage, out);
 }
 
 static void record_basics(struct mtk_da *da, struct mtk_session_record *r)

@@ -58,9 +58,9 @@ const char *mtk_scatter_region_label(const struct mtk_scatter *s, const struct m
 	static const char *const ufs[] = {"lu0", "lu1", "rpmb", "lu2"};
 	if (!p->region_known || (unsigned)p->region >= MTK_REGION_COUNT)
 		return "?";
-	if (s->storage == MTK_STORAGE_NAND)
+	if (s->storage == MTK_PKG_STORAGE_NAND)
 		return "nand";
-	bool is_ufs = s->storage == MTK_STORAGE_UFS;
+	bool is_ufs = s->storage == MTK_PKG_STORAGE_UFS;
 	if (p->both_boot)
 		return is_ufs ? "lu0+lu1" : "boot1+boot2";
 	return (is_ufs ? ufs : emmc)[p->region];
@@ -283,14 +283,14 @@ static enum mtk_storage_kind storage_from(const char *v)
 		const char *name;
 		enum mtk_storage_kind kind;
 	} t[] = {
-	        {"EMMC", MTK_STORAGE_EMMC}, {"HW_STORAGE_EMMC", MTK_STORAGE_EMMC},
-	        {"UFS", MTK_STORAGE_UFS},   {"HW_STORAGE_UFS", MTK_STORAGE_UFS},
-	        {"NAND", MTK_STORAGE_NAND}, {"HW_STORAGE_NAND", MTK_STORAGE_NAND},
+	        {"EMMC", MTK_PKG_STORAGE_EMMC}, {"HW_STORAGE_EMMC", MTK_PKG_STORAGE_EMMC},
+	        {"UFS", MTK_PKG_STORAGE_UFS},   {"HW_STORAGE_UFS", MTK_PKG_STORAGE_UFS},
+	        {"NAND", MTK_PKG_STORAGE_NAND}, {"HW_STORAGE_NAND", MTK_PKG_STORAGE_NAND},
 	};
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
 		if (sc_ieq(v, t[i].name))
 			return t[i].kind;
-	return MTK_STORAGE_UNKNOWN;
+	return MTK_PKG_STORAGE_UNKNOWN;
 }
 
 enum part_key {
@@ -437,7 +437,7 @@ static int begin_block(struct sc_builder *b, const char *val, unsigned line)
 	if (b->nblocks >= SC_MAX_BLOCKS)
 		return sc_perr(b, line, "more than %d storage_type blocks", SC_MAX_BLOCKS);
 	enum mtk_storage_kind k = storage_from(val);
-	if (k == MTK_STORAGE_UNKNOWN)
+	if (k == MTK_PKG_STORAGE_UNKNOWN)
 		return sc_perr(b, line, "storage_type '%s' is not EMMC, UFS or NAND", val);
 	for (size_t i = 0; i < b->nblocks; i++)
 		if (b->blocks[i].storage == k)
@@ -622,15 +622,15 @@ bool mtk_scatter_sniff(const uint8_t *buf, size_t len)
 
 static int want_storage(mtk_ctx *ctx, const char *storage, enum mtk_storage_kind *out)
 {
-	*out = MTK_STORAGE_UNKNOWN;
+	*out = MTK_PKG_STORAGE_UNKNOWN;
 	if (!storage || !*storage)
 		return 0;
 	if (sc_ieq(storage, "emmc"))
-		*out = MTK_STORAGE_EMMC;
+		*out = MTK_PKG_STORAGE_EMMC;
 	else if (sc_ieq(storage, "ufs"))
-		*out = MTK_STORAGE_UFS;
+		*out = MTK_PKG_STORAGE_UFS;
 	else if (sc_ieq(storage, "nand"))
-		*out = MTK_STORAGE_NAND;
+		*out = MTK_PKG_STORAGE_NAND;
 	else
 		return mtk_fail(ctx, MTK_E_INVAL, "storage '%s': expected emmc or ufs", storage);
 	return 0;
@@ -651,12 +651,12 @@ static int select_block(struct sc_builder *b, enum mtk_storage_kind want, size_t
 	*which = 0;
 	for (size_t i = 0; i < b->nblocks; i++) {
 		if ((want && b->blocks[i].storage == want) ||
-		    (!want && b->blocks[i].storage == MTK_STORAGE_EMMC)) {
+		    (!want && b->blocks[i].storage == MTK_PKG_STORAGE_EMMC)) {
 			*which = i;
 			return 0;
 		}
 	}
-	if (!want || (!b->v2 && b->blocks[0].storage == MTK_STORAGE_UNKNOWN))
+	if (!want || (!b->v2 && b->blocks[0].storage == MTK_PKG_STORAGE_UNKNOWN))
 		return 0;
 	char have[64];
 	layouts_text(b, have, sizeof have);

@@ -36,7 +36,7 @@ static void set_region(const struct mtk_scatter *s, struct mtk_scatter_part *p)
 		p->region = p->type == MTK_IMG_PRELOADER ? MTK_REGION_BOOT1 : MTK_REGION_USER;
 		return;
 	}
-	if (s->storage == MTK_STORAGE_NAND && sc_ieq(p->region_name, "NONE")) {
+	if (s->storage == MTK_PKG_STORAGE_NAND && sc_ieq(p->region_name, "NONE")) {
 		p->region_known = true;
 		p->region = MTK_REGION_USER;
 		return;
@@ -290,11 +290,11 @@ static void check_region(struct check *ck, const struct mtk_scatter_part *p)
 		PROBLEM(ck, MTK_SEV_ERROR, p, "%s: unknown region '%s'", disp(p), p->region_name);
 		return;
 	}
-	if (!p->region_name || s->storage == MTK_STORAGE_UNKNOWN || s->storage == MTK_STORAGE_NAND)
+	if (!p->region_name || s->storage == MTK_PKG_STORAGE_UNKNOWN || s->storage == MTK_PKG_STORAGE_NAND)
 		return;
 	bool ufs_name = strncasecmp(p->region_name, "UFS_", 4) == 0;
 	bool emmc_name = strncasecmp(p->region_name, "EMMC_", 5) == 0;
-	if ((ufs_name && s->storage != MTK_STORAGE_UFS) || (emmc_name && s->storage != MTK_STORAGE_EMMC))
+	if ((ufs_name && s->storage != MTK_PKG_STORAGE_UFS) || (emmc_name && s->storage != MTK_PKG_STORAGE_EMMC))
 		PROBLEM(ck, MTK_SEV_WARNING, p, "%s: region %s in the %s layout", disp(p), p->region_name,
 		        mtk_storage_kind_name(s->storage));
 }

@@ -219,9 +219,9 @@ static const char *v10_op(const char *name, bool reserved, bool download)
 
 static const char *v10_region(enum mtk_storage_kind st, bool boot)
 {
-	if (st == MTK_STORAGE_NAND)
+	if (st == MTK_PKG_STORAGE_NAND)
 		return "NONE";
-	if (st == MTK_STORAGE_EMMC)
+	if (st == MTK_PKG_STORAGE_EMMC)
 		return boot ? "EMMC_BOOT_1" : "EMMC_USER";
 	return boot ? "boot1" : "user";
 }
@@ -256,11 +256,11 @@ static enum mtk_storage_kind v10_storage(const struct sc_builder *b, bool braces
 		const char *n = b->parts[i].name;
 		n += strncmp(n, "__NODL_", 7) == 0 ? 7 : 0;
 		if (sc_ieq(n, "MBR") || sc_ieq(n, "EBR1"))
-			return MTK_STORAGE_EMMC;
+			return MTK_PKG_STORAGE_EMMC;
 	}
 	/* The v1.0 NAND layout is the eMMC one without MBR/EBR (§1.2); an OTA
 	 * list of the GPT era does not say whether it is eMMC or UFS. */
-	return braces ? MTK_STORAGE_NAND : MTK_STORAGE_UNKNOWN;
+	return braces ? MTK_PKG_STORAGE_NAND : MTK_PKG_STORAGE_UNKNOWN;
 }
 
 /* First user-area record: its address is the boot area's size when the
@@ -321,7 +321,7 @@ int sc_addr_finish(struct sc_builder *b, bool braces)
 	s->storage = v10_storage(b, braces);
 	s->layouts = s->storage ? 1u << s->storage : 0;
 	/* ptgen's eMMC unit; v1.0 files do not state it (§1.8). */
-	s->block_size = s->storage == MTK_STORAGE_EMMC ? 0x20000 : 0;
+	s->block_size = s->storage == MTK_PKG_STORAGE_EMMC ? 0x20000 : 0;
 	for (size_t i = 0; i < b->count; i++) {
 		struct mtk_scatter_part *p = &b->parts[i];
 		p->tail = sc_is_tail(p->start, &p->tail_units);

@@ -76,10 +76,7 @@ int mtk_fingerprint_take(mtk_ctx *ctx, struct mtk_da *da, struct mtk_fingerprint
 	out->storage.regions = st->regions;
 	memcpy(out->storage.cid, st->cid, sizeof out->storage.cid);
 	memcpy(out->storage.fw_version, st->emmc_fwver, sizeof out->storage.fw_version);
-	struct mtk_session_record rec;
-	int rc = mtk_session_from_da(da, &rec);
-	if (rc == 0)
-		rc = mtk_session_device_id(ctx, &rec, out->device_id, sizeof out->device_id);
+	int rc = mtk_da_device_id(da, out->device_id);
 	if (rc == 0)
 		rc = mtk_da_read_ptable(da, true, &out->table);
 	if (rc < 0)

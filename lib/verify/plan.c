@@ -150,7 +150,7 @@ int mtk_plan_match_chip(const char *platform, const struct mtk_brom_info *dev, c
 /* The legacy DA reports eMMC, NAND, NOR or SD; no UFS. */
 static bool storage_fits(enum mtk_storage_kind pkg, const char *dev)
 {
-	return pkg == MTK_STORAGE_UNKNOWN || strcmp(dev, "unknown") == 0 || strcmp(mtk_storage_kind_name(pkg), dev) == 0;
+	return pkg == MTK_PKG_STORAGE_UNKNOWN || strcmp(dev, "unknown") == 0 || strcmp(mtk_storage_kind_name(pkg), dev) == 0;
 }
 
 /* --------------------------------------------------------------- refusals */

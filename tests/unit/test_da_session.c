@@ -442,24 +442,29 @@ static void test_record_rejects_bad_input(void **state)
 				 MTK_E_PARSE);
 }
 
-/* ME_ID first, then CID: ids that survive a reflash, safe as folder names. */
+/* The CID first (a preloader reports no ME_ID: the same phone must get the
+ * same id in BROM and preloader mode), then ME_ID; safe as a folder name. */
 static void test_device_id(void **state)
 {
 	struct fx *f = *state;
-	struct mtk_session_record r = { 0 };
-	char id[96];
-	r.brom.hw_code = 0x0335;
-	assert_int_equal(mtk_session_device_id(f->ctx, &r, id, sizeof id), MTK_E_NOTFOUND);
-	r.storage.cid[0] = 0x90;
-	r.storage.cid[15] = 0x01;
-	assert_int_equal(mtk_session_device_id(f->ctx, &r, id, sizeof id), 0);
-	assert_string_equal(id, "mt6737-cid-90000000000000000000000000000001");
-	r.brom.have_me_id = true;
-	r.brom.me_id_len = 16;
-	r.brom.me_id[0] = 0xab;
-	assert_int_equal(mtk_session_device_id(f->ctx, &r, id, sizeof id), 0);
-	assert_string_equal(id, "mt6737-me-ab000000000000000000000000000000");
-	assert_int_equal(mtk_session_device_id(f->ctx, &r, id, 10), MTK_E_RANGE);
+	struct mtk_brom_info b = { .hw_code = 0x0335 };
+	struct mtk_da_storage s = { 0 };
+	char id[MTK_DEVICE_ID_MAX], by_me[MTK_DEVICE_ID_MAX];
+	assert_int_equal(mtk_device_id(f->ctx, &b, &s, id), MTK_E_UNSUPPORTED);
+	b.have_me_id = true;
+	b.me_id_len = 16;
+	b.me_id[0] = 0xab;
+	assert_int_equal(mtk_device_id(f->ctx, &b, &s, by_me), 0);
+	assert_int_equal(strncmp(by_me, "mt6737-", 7), 0);
+	assert_int_equal(strspn(by_me, "abcdefghijklmnopqrstuvwxyz0123456789-"), strlen(by_me));
+	s.cid[0] = 0x90;
+	s.cid[15] = 0x01;
+	assert_int_equal(mtk_device_id(f->ctx, &b, &s, id), 0);
+	assert_string_not_equal(id, by_me);
+	b.have_me_id = false;
+	char cid_only[MTK_DEVICE_ID_MAX];
+	assert_int_equal(mtk_device_id(f->ctx, &b, &s, cid_only), 0);
+	assert_string_equal(id, cid_only);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)

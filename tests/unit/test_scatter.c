@@ -92,13 +92,13 @@ static void test_every_fixture_parses(void **state)
 		struct mtk_scatter s;
 		parse_fixture(e->d_name, NULL, &s);
 		assert_true(s.count > 0);
-		assert_true(s.storage == MTK_STORAGE_EMMC || s.format == MTK_SCATTER_OTA);
+		assert_true(s.storage == MTK_PKG_STORAGE_EMMC || s.format == MTK_SCATTER_OTA);
 		for (size_t i = 0; i < s.count; i++)
 			assert_non_null(s.parts[i].name);
-		if (s.layouts & (1u << MTK_STORAGE_UFS)) {
+		if (s.layouts & (1u << MTK_PKG_STORAGE_UFS)) {
 			struct mtk_scatter u;
 			parse_fixture(e->d_name, "ufs", &u);
-			assert_int_equal(u.storage, MTK_STORAGE_UFS);
+			assert_int_equal(u.storage, MTK_PKG_STORAGE_UFS);
 			assert_true(u.count > 0);
 			mtk_scatter_free(&u);
 		}
@@ -121,7 +121,7 @@ static void test_mt6572_nevermine17(void **state)
 	assert_string_equal(s.config_version, "V1.1.1");
 	assert_string_equal(s.platform, "MT6572");
 	assert_string_equal(s.project, "konka72_i128_emmc");
-	assert_int_equal(s.storage, MTK_STORAGE_EMMC);
+	assert_int_equal(s.storage, MTK_PKG_STORAGE_EMMC);
 	assert_int_equal(s.block_size, 0x20000);
 	assert_int_equal(s.count, 20);
 	static const char *const names[] = {"PRELOADER", "MBR",       "EBR1",    "PRO_INFO", "NVRAM",
@@ -180,7 +180,7 @@ static void test_v10_mt6589(void **state)
 	              NULL, &s);
 	assert_int_equal(s.format, MTK_SCATTER_V1_0);
 	assert_int_equal(s.count, 22);
-	assert_int_equal(s.storage, MTK_STORAGE_EMMC);
+	assert_int_equal(s.storage, MTK_PKG_STORAGE_EMMC);
 	assert_int_equal(s.addr_space, MTK_ADDR_LINEAR_BOOT);
 	assert_int_equal(s.boot_area_size, 0x600000);
 	const struct mtk_scatter_part *p = part(&s, "PRELOADER");
@@ -239,9 +239,9 @@ static void test_v2_emmc_and_ufs_mt6833(void **state)
 	assert_string_equal(e.config_version, "V2.1.0");
 	assert_string_equal(e.platform, "MT6833");
 	assert_string_equal(e.project, "oppo6833");
-	assert_int_equal(e.layouts, (1u << MTK_STORAGE_EMMC) | (1u << MTK_STORAGE_UFS));
-	assert_int_equal(e.storage, MTK_STORAGE_EMMC);
-	assert_int_equal(u.storage, MTK_STORAGE_UFS);
+	assert_int_equal(e.layouts, (1u << MTK_PKG_STORAGE_EMMC) | (1u << MTK_PKG_STORAGE_UFS));
+	assert_int_equal(e.storage, MTK_PKG_STORAGE_EMMC);
+	assert_int_equal(u.storage, MTK_PKG_STORAGE_UFS);
 	assert_int_equal(e2.count, e.count);
 	assert_int_equal(e.count, 56);
 	assert_int_equal(u.count, 56);
@@ -666,7 +666,7 @@ static void test_v2_synthetic(void **state)
 	struct mtk_scatter s;
 	assert_int_equal(parse_text(text, NULL, &s, NULL, 0), 0);
 	/* Default: the eMMC layout even though UFS comes first. */
-	assert_int_equal(s.storage, MTK_STORAGE_EMMC);
+	assert_int_equal(s.storage, MTK_PKG_STORAGE_EMMC);
 	assert_string_equal(s.parts[0].name, "b");
 	assert_int_equal(s.block_size, 0x20000);
 	mtk_scatter_free(&s);

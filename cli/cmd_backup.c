@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: MIT */
+/* mtkflash backup create|list|verify|restore: the store of protected
+ * partitions (NVRAM class), see include/mtkflash/backup.h. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli_da.h"
+#include "cli_verify.h"
+#include "core/bytes.h"
+#include "mtkflash/backup.h"
+
+static const char help[] =
+	"Usage: mtkflash backup create [--only P,Q] [--preloader FILE]\n"
+	"       mtkflash backup list [--device DEVICE_ID]\n"
+	"       mtkflash backup verify ID\n"
+	"       mtkflash backup restore ID [--only P,Q] [--preloader FILE]\n"
+	"\n"
+	"The store of protected partitions (nvram, nvdata, protect1/2, proinfo, persist,\n"
+	"seccfg, ...: IMEI, calibration, keys), in $XDG_DATA_HOME/mtkflash/backups\n"
+	"(default ~/.local/share/mtkflash/backups), one folder per device and backup.\n"
+	"create   read every protected partition (or those --only names) from the device\n"
+	"list     every backup: id, chip, time, partitions, bytes\n"
+	"verify   every file present, size and SHA-256 as recorded (exit 5 if not)\n"
+	"restore  write the backup's partitions (or those --only names) back, each read\n"
+	"         back and compared.  Restoring is itself the authorisation to write these\n"
+	"         protected partitions (no --allow-protected).  Refused, before anything is\n"
+	"         written, when the backup does not verify or was made from another device\n"
+	"         (never overridable: it would copy one phone's IMEI onto another).\n"
+	"ID is DEVICE_ID/TIMESTAMP as list shows it, or TIMESTAMP alone when unique.\n";
+
+enum { OPT_ONLY = 256, OPT_PRELOADER, OPT_DEVICE };
+
+static const struct option options[] = {
+	{ "only", required_argument, NULL, OPT_ONLY },
+	{ "preloader", required_argument, NULL, OPT_PRELOADER },
+	{ "device", required_argument, NULL, OPT_DEVICE },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct backup_args {
+	const char *sub;
+	char *only;        /* the --only text, split in place */
+	const char **names; /* NULL-terminated, into `only`; NULL = all */
+	const char *preloader, *device, *id;
+	char root[4096];
+};
+
+static int on_option(struct cli *cli, void *args, int opt, const char *val)
+{
+	struct backup_args *a = args;
+	if (opt == OPT_PRELOADER)
+		a->preloader = val;
+	else if (opt == OPT_DEVICE)
+		a->device = val;
+	else if (a->only)
+		return cli_usage(cli, "backup", "give --only once, as P,Q");
+	else if (!(a->only = strdup(val)))
+		return cli_fail(cli, MTK_E_NOMEM, NULL);
+	return CLI_CONTINUE;
+}
+
+/* "P,Q" -> {"P", "Q", NULL}; empty items are a usage error. */
+static int split_only(struct cli *cli, struct backup_args *a)
+{
+	size_t n = 2;
+	for (const char *p = a->only; *p; p++)
+		n += *p == ',';
+	a->names = calloc(n, sizeof *a->names);
+	if (!a->names)
+		return cli_fail(cli, MTK_E_NOMEM, NULL);
+	size_t k = 0;
+	for (char *save = NULL, *t = strtok_r(a->only, ",", &save); t; t = strtok_r(NULL, ",", &save))
+		a->names[k++] = t;
+	if (k == 0 || strstr(a->only, ",,") || a->only[strlen(a->only) - 1] == ',')
+		return cli_usage(cli, "backup", "--only takes partition names separated by commas");
+	return CLI_CONTINUE;
+}
+
+static int parse(struct cli *cli, int argc, char **argv, struct backup_args *a)
+{
+	int first = argc;
+	int st = cli_parse_opts(cli, "backup", help, argc - 1, argv + 1, options, on_option, a, &first);
+	if (st != CLI_CONTINUE)
+		return st;
+	int nops = argc - 1 - first;
+	bool needs_id = strcmp(a->sub, "verify") == 0 || strcmp(a->sub, "restore") == 0;
+	if (nops < (needs_id ? 1 : 0))
+		return cli_usage(cli, "backup", "%s needs a backup ID (see 'mtkflash backup list')", a->sub);
+	if (nops > (needs_id ? 1 : 0))
+		return cli_usage(cli, "backup", "unexpected argument '%s'", argv[1 + first + (needs_id ? 1 : 0)]);
+	a->id = needs_id ? argv[1 + first] : NULL;
+	if (a->only && (strcmp(a->sub, "create") != 0 && strcmp(a->sub, "restore") != 0))
+		return cli_usage(cli, "backup", "--only goes with create and restore");
+	if (!cli_backup_root(a->root, sizeof a->root))
+		return cli_usage(cli, "backup", "neither XDG_DATA_HOME nor HOME is set: no backup store");
+	return a->only ? split_only(cli, a) : CLI_CONTINUE;
+}
+
+/* ---------------------------------------------------------------- output */
+
+static json_t *part_json(const struct mtk_backup_part *p, bool with_state)
+{
+	char hex[65];
+	mtk_hex_encode(hex, p->sha256, 32);
+	json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:s}", "partition", p->name, "file", p->file, "region",
+			      mtk_region_name(p->region), "offset", (json_int_t)p->offset, "size", (json_int_t)p->size,
+			      "sha256", hex);
+	if (with_state && p->state != MTK_BACKUP_UNCHECKED) {
+		json_object_set_new(o, "state", json_string(mtk_backup_state_name(p->state)));
+		if (p->problem[0])
+			json_object_set_new(o, "problem", cli_json_str(p->problem));
+	}
+	return o;
+}
+
+static json_t *backup_json(const struct mtk_backup *b, bool with_state)
+{
+	json_t *parts = json_array();
+	for (size_t i = 0; i < b->count; i++)
+		json_array_append_new(parts, part_json(&b->parts[i], with_state));
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:o}", "id", b->id, "device_id", b->device_id,
+			      "created", b->created, "chip", b->chip, "tool_version", b->tool_version, "bytes",
+			      (json_int_t)b->bytes, "partitions", parts);
+	if (b->damaged[0])
+		json_object_set_new(o, "damaged", cli_json_str(b->damaged));
+	return o;
+}
+
+static void print_parts(struct cli *cli, const struct mtk_backup *b)
+{
+	char hex[65];
+	for (size_t i = 0; i < b->count; i++) {
+		const struct mtk_backup_part *p = &b->parts[i];
+		mtk_hex_encode(hex, p->sha256, 32);
+		bool checked = p->state != MTK_BACKUP_UNCHECKED;
+		cli_print(cli, "  %-12s %-5s 0x%-10" PRIx64 " %12" PRIu64 "  sha256 %.16s…  %s%s%s\n", p->name,
+			  mtk_region_name(p->region), p->offset, p->size, hex,
+			  checked ? mtk_backup_state_name(p->state) : "", p->problem[0] ? ": " : "", p->problem);
+	}
+}
+
+/* ---------------------------------------------------------- subcommands */
+
+static int do_create(struct cli *cli, struct backup_args *a)
+{
+	struct cli_da s;
+	char id[MTK_BACKUP_ID_MAX] = "";
+	int rc = cli_da_open(cli, a->preloader, &s);
+	if (rc == 0)
+		rc = mtk_backup_create(cli->ctx, a->root, s.da, a->names, NULL, id);
+	cli_da_close(&s);
+	if (rc < 0)
+		return cli_fail(cli, rc, "backup create");
+	struct mtk_backup b;
+	if ((rc = mtk_backup_load(cli->ctx, a->root, id, &b)) < 0)
+		return cli_fail(cli, rc, "backup create");
+	cli_print(cli, "backup %s: %zu partitions, %" PRIu64 " bytes, in %s/%s\n", b.id, b.count, b.bytes, a->root,
+		  b.id);
+	print_parts(cli, &b);
+	if (cli->json)
+		json_object_set_new(cli->out, "backup", backup_json(&b, false));
+	mtk_backup_free(&b);
+	return EXIT_OK;
+}
+
+static int do_list(struct cli *cli, struct backup_args *a)
+{
+	struct mtk_backup_list l;
+	int rc = mtk_backup_list(cli->ctx, a->root, a->device, &l);
+	if (rc < 0)
+		return cli_fail(cli, rc, "backup list");
+	json_t *arr = json_array();
+	if (l.count == 0)
+		cli_print(cli, "no backups in %s\n", a->root);
+	for (size_t i = 0; i < l.count; i++) {
+		const struct mtk_backup *b = &l.items[i];
+		json_array_append_new(arr, backup_json(b, false));
+		if (b->damaged[0]) {
+			cli_print(cli, "%-44s DAMAGED: %s\n", b->id, b->damaged);
+			continue;
+		}
+		cli_print(cli, "%-44s %-8s %s  %zu partitions, %" PRIu64 " bytes:", b->id, b->chip, b->created, b->count,
+			  b->bytes);
+		for (size_t k = 0; k < b->count; k++)
+			cli_print(cli, " %s", b->parts[k].name);
+		cli_print(cli, "\n");
+	}
+	if (cli->json)
+		json_object_set_new(cli->out, "backups", arr);
+	else
+		json_decref(arr);
+	mtk_backup_list_free(&l);
+	return EXIT_OK;
+}
+
+/* verify and restore report the same way: every part's state, then the verdict. */
+static int report(struct cli *cli, const char *doing, int rc, struct mtk_backup *b)
+{
+	if (b->count) {
+		cli_print(cli, "backup %s:\n", b->id);
+		print_parts(cli, b);
+	}
+	if (cli->json && b->count)
+		json_object_set_new(cli->out, "backup", backup_json(b, true));
+	mtk_backup_free(b);
+	if (rc < 0)
+		return cli_fail(cli, rc, doing);
+	cli_print(cli, "%s: ok\n", doing);
+	return EXIT_OK;
+}
+
+static int do_verify(struct cli *cli, struct backup_args *a)
+{
+	struct mtk_backup b;
+	int rc = mtk_backup_verify(cli->ctx, a->root, a->id, &b);
+	return report(cli, "backup verify", rc, &b);
+}
+
+static int do_restore(struct cli *cli, struct backup_args *a)
+{
+	struct cli_da s;
+	struct mtk_backup b;
+	memset(&b, 0, sizeof b);
+	/* Before the device: a damaged or unknown backup needs no phone to refuse. */
+	int rc = mtk_backup_verify(cli->ctx, a->root, a->id, &b);
+	mtk_backup_free(&b);
+	if (rc < 0)
+		return cli_fail(cli, rc, "backup restore");
+	rc = cli_da_open(cli, a->preloader, &s);
+	if (rc == 0)
+		rc = mtk_backup_restore(cli->ctx, a->root, s.da, a->id, a->names, &b);
+	cli_da_close(&s);
+	return report(cli, "backup restore", rc, &b);
+}
+
+int cmd_backup(struct cli *cli, int argc, char **argv)
+{
+	if (argc >= 2 && cli_is_help(argv[1]))
+		return cli_help(help);
+	if (argc < 2)
+		return cli_usage(cli, "backup", "say create, list, verify or restore");
+	static const struct {
+		const char *name;
+		int (*run)(struct cli *, struct backup_args *);
+	} subs[] = { { "create", do_create }, { "list", do_list }, { "verify", do_verify }, { "restore", do_restore } };
+	for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {
+		if (strcmp(argv[1], subs[i].name) != 0)
+			continue;
+		struct backup_args a = { .sub = subs[i].name };
+		int st = parse(cli, argc, argv, &a);
+		if (st == CLI_CONTINUE)
+			st = subs[i].run(cli, &a);
+		free(a.names);
+		free(a.only);
+		return st;
+	}
+	return cli_usage(cli, "backup", "unknown subcommand '%s' (create, list, verify or restore)", argv[1]);
+}
