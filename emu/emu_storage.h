@@ -246,6 +246,34 @@ void emu_board_emi_record(const struct emu_profile *prof, uint8_t rec[EMU_EMI_RE
 #define EMU_FLASH_ID_LEN 9u
 void emu_board_flash_id(const struct emu_profile *prof, uint8_t id[EMU_FLASH_ID_LEN]);
 
+/* The chip's default layout placed on its default eMMC (profile user
+ * size): one table for `provision` without --scatter and for the scatter
+ * `mkfirmware` writes.  Sorted by area, then offset. */
+int emu_default_layout(const struct emu_profile *prof, struct emu_placed_part *parts, size_t cap, size_t *count,
+                       char *err, size_t errlen);
+/* The MBR and EBR sectors `provision` writes for these partitions (MBR era). */
+int emu_layout_mbr_sectors(const struct emu_placed_part *parts, size_t n, struct emu_mbr_sectors *out, char *err,
+                           size_t errlen);
+
+/* A boot-area preloader image (EMMC_BOOT + BRLYT + GFH FILE_INFO/BL_INFO +
+ * code + MTK_BLOADER_INFO_v20 with one EMI record + signature), the form a
+ * boot1 dump holds (formats.md §4.1). */
+struct emu_preloader_spec {
+	uint32_t load_addr; /* GFH load address: says which SoC it was built for */
+	uint32_t code_len;
+	uint32_t code_seed;
+	char name[61];      /* embedded image name, "preloader_<project>.bin" */
+	uint8_t emi[EMU_EMI_RECORD_SIZE];
+};
+uint32_t emu_preloader_load_addr(const struct emu_profile *prof);
+size_t emu_preloader_size(uint32_t code_len);
+/* Returns the image size, 0 when cap is too small. */
+size_t emu_preloader_build(uint8_t *img, size_t cap, const struct emu_preloader_spec *spec);
+
+/* The deterministic content generators provisioning uses. */
+uint32_t emu_fnv1a(const char *s, uint32_t h);
+void emu_pattern(uint8_t *buf, size_t len, uint32_t seed);
+
 /* The IMEI record inside an NVRAM-class partition: a 512-byte block at the
  * start of the partition holding the text "MTKEMU-NVRAM\nIMEI1=<15 digits>\n"
  * padded with NULs.  Parsed back by emu_imei_record_parse(). */

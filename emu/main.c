@@ -5,6 +5,7 @@
  *          [--preloader-model real|simple] [--listen-ms N]
  *   mtkemu --list
  *   mtkemu provision ...
+ *   mtkemu mkfirmware ...
  *
  * Exit status: 0 after SIGTERM/SIGINT, 1 on a runtime failure, 2 on bad usage. */
 #include <getopt.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emu_fw.h"
 #include "emu_internal.h"
 #include "emu_pty.h"
 
@@ -30,6 +32,7 @@ static const char usage_text[] =
 	"Usage: mtkemu --chip CHIP --state DIR [OPTIONS]\n"
 	"       mtkemu --list\n"
 	"       mtkemu provision --help\n"
+	"       mtkemu mkfirmware --help\n"
 	"\n"
 	"Emulates a MediaTek phone in BootROM or preloader download mode on a pty.\n"
 	"Prints \"ready PATH\" once the port can be opened, and serves until SIGTERM or\n"
@@ -290,6 +293,8 @@ int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "provision") == 0)
 		return emu_provision_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "mkfirmware") == 0)
+		return emu_mkfirmware_main(argc - 1, argv + 1);
 	struct args a;
 	memset(&a, 0, sizeof a);
 	int rc = parse_args(argc, argv, &a);

@@ -308,16 +308,41 @@ static int place_all(struct layout *L, const struct emu_scatter *sc, const struc
 	return rc ? rc : check_layout(L, g, err, errlen);
 }
 
+/* The chip's default layout as placed on its default eMMC: what `provision`
+ * without --scatter builds, and what `mkfirmware` describes in its scatter. */
+int emu_default_layout(const struct emu_profile *prof, struct emu_placed_part *parts, size_t cap, size_t *count,
+                       char *err, size_t errlen)
+{
+	struct emu_emmc_geometry g = {0};
+	emu_geometry_default(&g, prof, 0);
+	struct emu_scatter sc;
+	if (default_scatter(prof, &sc))
+		return perr(err, errlen, MTK_E_NOMEM, "out of memory");
+	struct emu_placed_part *tmp = calloc(160, sizeof(*tmp));
+	struct layout L = {.src = "default layout", .parts = tmp};
+	int rc = tmp ? place_all(&L, &sc, &g, err, errlen) : perr(err, errlen, MTK_E_NOMEM, "out of memory");
+	emu_scatter_free(&sc);
+	if (rc == 0 && L.count > cap)
+		rc = perr(err, errlen, MTK_E_RANGE, "the default layout has %zu partitions (room for %zu)", L.count,
+		          cap);
+	if (rc == 0) {
+		memcpy(parts, tmp, L.count * sizeof(*tmp));
+		*count = L.count;
+	}
+	free(tmp);
+	return rc;
+}
+
 /* ----------------------------------------------------------------- contents */
 
-static uint32_t fnv1a(const char *s, uint32_t h)
+uint32_t emu_fnv1a(const char *s, uint32_t h)
 {
 	for (; s && *s; s++)
 		h = (h ^ (uint8_t)*s) * 16777619u;
 	return h;
 }
 
-static void pattern(uint8_t *buf, size_t len, uint32_t seed)
+void emu_pattern(uint8_t *buf, size_t len, uint32_t seed)
 {
 	uint32_t x = seed ? seed : 0x2545F491u;
 	for (size_t i = 0; i < len; i++) {
@@ -354,7 +379,7 @@ void emu_board_flash_id(const struct emu_profile *prof, uint8_t id[EMU_FLASH_ID_
  * init. */
 void emu_board_emi_record(const struct emu_profile *prof, uint8_t rec[EMU_EMI_RECORD_SIZE])
 {
-	pattern(rec, EMU_EMI_RECORD_SIZE, fnv1a(prof->name, 0xE111u));
+	emu_pattern(rec, EMU_EMI_RECORD_SIZE, emu_fnv1a(prof->name, 0xE111u));
 	mtk_put_u32le(rec + 0x00, 0);                             /* sub_version */
 	mtk_put_u32le(rec + 0x04, 0x0200u | prof->dram_type);     /* eMMC MCP */
 	mtk_put_u32le(rec + 0x08, EMU_FLASH_ID_LEN);              /* id_length */
@@ -367,17 +392,12 @@ void emu_board_emi_record(const struct emu_profile *prof, uint8_t rec[EMU_EMI_RE
 /* A preloader as it sits in boot1 (formats.md §4.1–§4.5). */
 #define PL_GFH     0x800u
 #define PL_HDR     0x300u
-#define PL_CODE    0x4000u
 #define PL_BLOADER (0x70u + EMU_EMI_RECORD_SIZE) /* header + one EMI record */
 #define PL_SIG     0x124u
 
-static size_t build_preloader(uint8_t *img, size_t cap, const struct emu_profile *prof)
+/* EMMC_BOOT device header + BRLYT in front of a GFH image of `total` bytes. */
+static void put_boot_header(uint8_t *img, uint32_t total)
 {
-	uint32_t file_len = PL_HDR + PL_CODE + PL_BLOADER + 4 + PL_SIG;
-	size_t total = PL_GFH + ((file_len + 511u) & ~511u);
-	if (total > cap)
-		return 0;
-	memset(img, 0, total);
 	memset(img, 0xFF, 0x200);
 	memcpy(img, "EMMC_BOOT\0\0\0", 12);
 	mtk_put_u32le(img + 0x0C, 1);
@@ -386,14 +406,17 @@ static size_t build_preloader(uint8_t *img, size_t cap, const struct emu_profile
 	memcpy(b, "BRLYT\0\0\0", 8);
 	mtk_put_u32le(b + 0x08, 1);
 	mtk_put_u32le(b + 0x0C, PL_GFH);
-	mtk_put_u32le(b + 0x10, (uint32_t)total);
+	mtk_put_u32le(b + 0x10, total);
 	mtk_put_u32le(b + 0x14, 0x42424242);
 	mtk_put_u32le(b + 0x18, 0x00010005);
 	mtk_put_u32le(b + 0x1C, PL_GFH);
-	mtk_put_u32le(b + 0x20, (uint32_t)total);
+	mtk_put_u32le(b + 0x20, total);
 	mtk_put_u32le(b + 0x24, 1);
-	uint8_t *g = img + PL_GFH; /* GFH_FILE_INFO */
-	memcpy(g, "MMM\x01", 4);
+}
+
+static void put_gfh(uint8_t *g, uint32_t load_addr, uint32_t file_len)
+{
+	memcpy(g, "MMM\x01", 4); /* GFH_FILE_INFO */
 	mtk_put_u16le(g + 4, 0x38);
 	mtk_put_u16le(g + 6, 0);
 	memcpy(g + 0x08, "FILE_INFO", 9);
@@ -401,7 +424,7 @@ static size_t build_preloader(uint8_t *img, size_t cap, const struct emu_profile
 	mtk_put_u16le(g + 0x18, 1); /* ARM_BL */
 	g[0x1A] = 5;                /* generic flash device */
 	g[0x1B] = 3;
-	mtk_put_u32le(g + 0x1C, prof->hw_code == 0x6572 ? 0x02007200 : 0x00200D00);
+	mtk_put_u32le(g + 0x1C, load_addr);
 	mtk_put_u32le(g + 0x20, file_len);
 	mtk_put_u32le(g + 0x24, 0x40000);
 	mtk_put_u32le(g + 0x28, PL_HDR);
@@ -413,25 +436,55 @@ static size_t build_preloader(uint8_t *img, size_t cap, const struct emu_profile
 	mtk_put_u16le(bl + 4, 0x0C);
 	mtk_put_u16le(bl + 6, 1);
 	mtk_put_u32le(bl + 8, 1);
-	pattern(g + PL_HDR, PL_CODE, fnv1a(prof->name, 2166136261u));
-	uint8_t *info = g + PL_HDR + PL_CODE;
+}
+
+uint32_t emu_preloader_load_addr(const struct emu_profile *prof)
+{
+	return prof->hw_code == 0x6572 ? 0x02007200 : 0x00200D00;
+}
+
+size_t emu_preloader_size(uint32_t code_len)
+{
+	uint32_t file_len = PL_HDR + code_len + PL_BLOADER + 4 + PL_SIG;
+	return PL_GFH + ((file_len + 511u) & ~511u);
+}
+
+size_t emu_preloader_build(uint8_t *img, size_t cap, const struct emu_preloader_spec *spec)
+{
+	uint32_t file_len = PL_HDR + spec->code_len + PL_BLOADER + 4 + PL_SIG;
+	size_t total = emu_preloader_size(spec->code_len);
+	if (total > cap)
+		return 0;
+	memset(img, 0, total);
+	put_boot_header(img, (uint32_t)total);
+	uint8_t *g = img + PL_GFH;
+	put_gfh(g, spec->load_addr, file_len);
+	emu_pattern(g + PL_HDR, spec->code_len, spec->code_seed);
+	uint8_t *info = g + PL_HDR + spec->code_len;
 	snprintf((char *)info, 0x1B, "MTK_BLOADER_INFO_v20");
-	snprintf((char *)info + 0x1B, 0x3D, "preloader_mtkemu_%s.bin", prof->name);
+	snprintf((char *)info + 0x1B, 0x3D, "%s", spec->name);
 	memcpy(info + 0x58, "V116", 4);
 	mtk_put_u32le(info + 0x5C, 0x33448822);
 	memcpy(info + 0x64, "MTK_BIN\0", 8);
 	mtk_put_u32le(info + 0x6C, 1);
-	emu_board_emi_record(prof, info + 0x70);
+	memcpy(info + 0x70, spec->emi, EMU_EMI_RECORD_SIZE);
 	mtk_put_u32le(info + PL_BLOADER, PL_BLOADER);
 	memset(info + PL_BLOADER + 4, 0x5A, PL_SIG);
 	return total;
 }
 
+#define PL_FACTORY_CODE 0x4000u
+
 static int write_preloader(struct emu_storage *s, const struct emu_placed_part *p,
                            const struct emu_profile *prof, char *err, size_t errlen)
 {
-	uint8_t img[PL_GFH + PL_HDR + PL_CODE + PL_BLOADER + 4 + PL_SIG + 512];
-	size_t n = build_preloader(img, sizeof(img), prof);
+	uint8_t img[PL_GFH + PL_HDR + PL_FACTORY_CODE + PL_BLOADER + 4 + PL_SIG + 512];
+	struct emu_preloader_spec spec = {.load_addr = emu_preloader_load_addr(prof),
+	                                  .code_len = PL_FACTORY_CODE,
+	                                  .code_seed = emu_fnv1a(prof->name, 2166136261u)};
+	snprintf(spec.name, sizeof spec.name, "preloader_mtkemu_%s.bin", prof->name);
+	emu_board_emi_record(prof, spec.emi);
+	size_t n = emu_preloader_build(img, sizeof(img), &spec);
 	if (n > p->size)
 		n = (size_t)p->size;
 	return wr(s, p->area, p->offset, img, n, err, errlen);
@@ -455,7 +508,7 @@ static int write_bootimg(struct emu_storage *s, const struct emu_placed_part *p,
 		mtk_put_u32le(buf + 36, page);       /* page_size */
 		snprintf((char *)buf + 48, 16, "mtkemu");
 		snprintf((char *)buf + 64, 512, "bootopt=64S3,32N2,64N2 androidboot.selinux=permissive");
-		pattern(buf + page, kernel, fnv1a(p->name, 0x811C9DC5u));
+		emu_pattern(buf + page, kernel, emu_fnv1a(p->name, 0x811C9DC5u));
 	}
 	int rc = wr(s, p->area, p->offset, buf, n, err, errlen);
 	free(buf);
@@ -478,7 +531,7 @@ static int write_pattern(struct emu_storage *s, const struct emu_placed_part *p,
 	uint8_t *buf = malloc(n ? n : 1);
 	if (!buf)
 		return perr(err, errlen, MTK_E_NOMEM, "out of memory");
-	pattern(buf, n, fnv1a(p->name, fnv1a(chip, 0x811C9DC5u)));
+	emu_pattern(buf, n, emu_fnv1a(p->name, emu_fnv1a(chip, 0x811C9DC5u)));
 	char tag[128];
 	int t = snprintf(tag, sizeof(tag), "MTKEMU-FACTORY part=%s chip=%s\n", p->name, chip);
 	memcpy(buf, tag, (size_t)t < n ? (size_t)t : n);
@@ -548,16 +601,27 @@ static void to_table_part(const struct emu_placed_part *p, bool first_copy, stru
 	t->in_gpt = t->user && !name_is(p->name, (const char *const[]){"pgpt", "sgpt", NULL});
 }
 
-static struct emu_table_part *table_parts_of(const struct layout *L)
+static struct emu_table_part *table_parts_of(const struct emu_placed_part *parts, size_t n)
 {
-	struct emu_table_part *t = calloc(L->count ? L->count : 1, sizeof(*t));
-	for (size_t i = 0; t && i < L->count; i++) {
+	struct emu_table_part *t = calloc(n ? n : 1, sizeof(*t));
+	for (size_t i = 0; t && i < n; i++) {
 		bool first = true;
 		for (size_t j = 0; j < i; j++)
-			first &= strcmp(L->parts[j].name, L->parts[i].name) != 0;
-		to_table_part(&L->parts[i], first, &t[i]);
+			first &= strcmp(parts[j].name, parts[i].name) != 0;
+		to_table_part(&parts[i], first, &t[i]);
 	}
 	return t;
+}
+
+int emu_layout_mbr_sectors(const struct emu_placed_part *parts, size_t n, struct emu_mbr_sectors *out, char *err,
+                           size_t errlen)
+{
+	struct emu_table_part *t = table_parts_of(parts, n);
+	if (!t)
+		return perr(err, errlen, MTK_E_NOMEM, "out of memory");
+	int rc = emu_mbr_build(t, n, out, err, errlen);
+	free(t);
+	return rc;
 }
 
 static int write_mbr_pmt(struct emu_storage *s, const struct emu_table_part *t, size_t n, char *err,
@@ -579,7 +643,7 @@ static int write_mbr_pmt(struct emu_storage *s, const struct emu_table_part *t, 
 static int write_table(struct emu_storage *s, const struct layout *L, const struct emu_profile *prof,
                        uint64_t seed, char *err, size_t errlen)
 {
-	struct emu_table_part *t = table_parts_of(L);
+	struct emu_table_part *t = table_parts_of(L->parts, L->count);
 	if (!t)
 		return perr(err, errlen, MTK_E_NOMEM, "out of memory");
 	bool gpt = prof->table == EMU_TABLE_GPT;
@@ -623,7 +687,7 @@ static bool all_digits(const char *s, size_t n)
 static int make_imei(const char *given, const char *seed, char out[16], char *err, size_t errlen)
 {
 	if (!given) {
-		snprintf(out, 16, "35209900%06u", (unsigned)(fnv1a(seed, 0x811C9DC5u) % 1000000u));
+		snprintf(out, 16, "35209900%06u", (unsigned)(emu_fnv1a(seed, 0x811C9DC5u) % 1000000u));
 		out[14] = (char)('0' + luhn_digit(out));
 		out[15] = 0;
 		return 0;
@@ -705,7 +769,7 @@ static int provision_storage(const struct emu_provision_opts *o, const struct em
 	if (rc == 0)
 		rc = emu_emmc_open(o->state_dir, &s, err, errlen);
 	if (rc == 0)
-		rc = write_table(s, L, prof, fnv1a(g->imei, 0x811C9DC5u), err, errlen);
+		rc = write_table(s, L, prof, emu_fnv1a(g->imei, 0x811C9DC5u), err, errlen);
 	if (rc == 0)
 		rc = fill_contents(s, L, prof, g->imei, err, errlen);
 	emu_emmc_close(s);
