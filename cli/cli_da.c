@@ -9,8 +9,7 @@
 #include <unistd.h>
 
 #include "cli_da.h"
-#include "core/fileutil.h"
-#include "core/outfile.h"
+#include "mtkflash/util.h"
 
 #define PRELOADER_MAX (16u << 20)
 
@@ -61,7 +60,7 @@ static bool find_synthetic(char *out, size_t cap)
 }
 
 /* --da first, then the user's DA folder.  The bundled synthetic DA is only
- * offered to a device that is software (tp->virtual_device): on a phone it
+ * offered to a device that is software (mtk_transport_is_virtual(tp)): on a phone it
  * would be filler code, so a real port without a DA is an error. */
 int cli_da_find_file(struct cli *cli, const struct mtk_transport *tp, char *out, size_t cap)
 {
@@ -73,7 +72,7 @@ int cli_da_find_file(struct cli *cli, const struct mtk_transport *tp, char *out,
 	user_data_dir(dir, sizeof dir);
 	if (find_in_dir(dir, out, cap))
 		return 0;
-	bool emulated = tp ? tp->virtual_device : (cli->port && strncmp(cli->port, "emu:", 4) == 0);
+	bool emulated = tp ? mtk_transport_is_virtual(tp) : (cli->port && strncmp(cli->port, "emu:", 4) == 0);
 	if (emulated && find_synthetic(out, cap))
 		return 0;
 	return mtk_fail(cli->ctx, MTK_E_NOTFOUND,
@@ -176,7 +175,7 @@ static void end_session(struct cli_da *s)
 
 void cli_da_close(struct cli_da *s)
 {
-	if (s->da && s->cli && !s->da->finished)
+	if (s->da && s->cli && !mtk_da_finished(s->da))
 		end_session(s);
 	mtk_da_close(s->da);
 	if (s->tp)
@@ -332,7 +331,7 @@ int cli_interrupted(struct cli *cli, int rc, const struct mtk_da *da, uint64_t t
 {
 	if (rc != MTK_E_INTERRUPTED)
 		return rc;
-	uint64_t done = da->done < total ? da->done : total;
+	uint64_t done = mtk_da_bytes_done(da) < total ? mtk_da_bytes_done(da) : total;
 	if (cli->json) {
 		json_object_set_new(cli->out, "interrupted", json_true());
 		json_object_set_new(cli->out, "bytes_done", json_integer((json_int_t)done));

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "cli_output.h"
-#include "core/text.h"
+#include "mtkflash/util.h"
 
 static const char *level_tag[] = { "error", "warning", "info", "debug", "spew" };
 

@@ -6,7 +6,7 @@
 
 #include "cli.h"
 #include "cli_da.h"
-#include "core/bytes.h"
+#include "mtkflash/util.h"
 #include "mtkflash/brom.h"
 #include "mtkflash/session.h"
 
@@ -180,37 +180,48 @@ static json_t *storage_facts(const struct mtk_da_storage *st)
 	return o;
 }
 
-static void report_da(struct cli *cli, const struct mtk_da *da, const struct mtk_probe_result *pr, bool recorded)
+static void report_da_json(struct cli *cli, const struct mtk_da *da, const struct mtk_probe_result *pr)
 {
+	bool recorded = da != NULL;
 	char ver[7];
-	mtk_hex_encode(ver, da->storage.da_version, 3);
+	if (recorded) {
+		mtk_hex_encode(ver, mtk_da_storage(da)->da_version, 3);
+		fill_json(cli, mtk_da_brom_info(da));
+	}
+	json_object_set_new(cli->out, "mode", json_string("da"));
+	json_object_set_new(cli->out, "started_from",
+			    recorded ? json_string(mode_name(mtk_da_brom_info(da)->mode)) : json_null());
+	json_object_set_new(cli->out, "da_protocol", json_string("legacy"));
+	json_object_set_new(cli->out, "da_version", recorded ? json_string(ver) : json_null());
+	json_object_set_new(cli->out, "usb_speed", json_integer(pr->usb_speed));
+	json_object_set_new(cli->out, "storage", recorded ? storage_facts(mtk_da_storage(da)) : json_null());
+	json_t *sess = json_object();
+	json_object_set_new(sess, "record", json_boolean(recorded));
+	json_object_set_new(sess, "checked", json_string(recorded ? "user-area fingerprint" : "nothing"));
+	json_object_set_new(cli->out, "session", sess);
+}
+
+/* da is NULL when no session record names this port (nothing reattached). */
+static void report_da(struct cli *cli, const struct mtk_da *da, const struct mtk_probe_result *pr)
+{
 	if (cli->json) {
-		if (recorded)
-			fill_json(cli, &da->brom.info);
-		json_object_set_new(cli->out, "mode", json_string("da"));
-		json_object_set_new(cli->out, "started_from",
-				    recorded ? json_string(mode_name(da->brom.info.mode)) : json_null());
-		json_object_set_new(cli->out, "da_protocol", json_string("legacy"));
-		json_object_set_new(cli->out, "da_version", recorded ? json_string(ver) : json_null());
-		json_object_set_new(cli->out, "usb_speed", json_integer(pr->usb_speed));
-		json_object_set_new(cli->out, "storage", recorded ? storage_facts(&da->storage) : json_null());
-		json_t *sess = json_object();
-		json_object_set_new(sess, "record", json_boolean(recorded));
-		json_object_set_new(sess, "checked", json_string(recorded ? "user-area fingerprint" : "nothing"));
-		json_object_set_new(cli->out, "session", sess);
+		report_da_json(cli, da, pr);
 		return;
 	}
 	cli_print(cli, "Mode:           da (a legacy Download Agent, DA2, is running)\n");
 	cli_print(cli, "USB speed:      %s\n", pr->usb_speed == 0 ? "full (12 Mbit/s)" : "high");
-	if (!recorded) {
+	if (!da) {
 		cli_print(cli, "Session:        no record (started by another tool?): 'mtkflash reboot' ends it\n");
 		return;
 	}
-	print_identity(cli, &da->brom.info);
-	const struct mtk_regions *rg = &da->storage.regions;
+	const struct mtk_da_storage *st = mtk_da_storage(da);
+	const struct mtk_regions *rg = &st->regions;
+	char ver[7];
+	mtk_hex_encode(ver, st->da_version, 3);
+	print_identity(cli, mtk_da_brom_info(da));
 	cli_print(cli, "DA version:     %s\n", ver);
 	cli_print(cli, "Storage:        %s, user %llu MiB, boot1 %llu KiB, boot2 %llu KiB, rpmb %llu KiB\n",
-		  mtk_storage_type_name(da->storage.type), (unsigned long long)(rg->size[MTK_REGION_USER] >> 20),
+		  mtk_storage_type_name(st->type), (unsigned long long)(rg->size[MTK_REGION_USER] >> 20),
 		  (unsigned long long)(rg->size[MTK_REGION_BOOT1] >> 10),
 		  (unsigned long long)(rg->size[MTK_REGION_BOOT2] >> 10),
 		  (unsigned long long)(rg->size[MTK_REGION_RPMB] >> 10));
@@ -220,14 +231,15 @@ static void report_da(struct cli *cli, const struct mtk_da *da, const struct mtk
 static int detect_da(struct cli *cli, struct mtk_transport *tp, const char *dir, const struct mtk_probe_result *pr)
 {
 	struct mtk_session_record r;
-	int found = dir && tp->port_key[0] ? mtk_session_load(cli->ctx, dir, tp->port_key, &r) : 0;
+	const char *key = mtk_transport_port_key(tp);
+	int found = dir && key[0] ? mtk_session_load(cli->ctx, dir, key, &r) : 0;
 	if (found < 0)
 		return found;
-	struct mtk_da *da = NULL, bare = { 0 };
+	struct mtk_da *da = NULL;
 	int rc = found ? mtk_da_reattach(cli->ctx, tp, dir, pr, &da) : 0;
 	if (rc < 0)
 		return rc;
-	report_da(cli, da ? da : &bare, pr, found > 0);
+	report_da(cli, da, pr);
 	mtk_da_close(da);
 	return 0;
 }
@@ -276,8 +288,8 @@ int cmd_detect(struct cli *cli, int argc, char **argv)
 		rc = detect_da(cli, tp, dir, &pr);
 	} else if (rc == 0) {
 		/* Whatever was recorded for this port is no longer running. */
-		if (dir && tp->port_key[0])
-			mtk_session_forget(cli->ctx, dir, tp->port_key);
+		if (dir && mtk_transport_port_key(tp)[0])
+			mtk_session_forget(cli->ctx, dir, mtk_transport_port_key(tp));
 		/* --wait bounds the whole wait for the device, appearing and answering. */
 		rc = detect_brom(cli, tp, &pr, cli->wait_ms - (now_ms() - start));
 	}

@@ -22,9 +22,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "core/bytes.h"
-#include "core/ctx.h"
-#include "core/fileutil.h"
+#include "mtkflash/util.h"
 #include "mtkflash/checksum_ini.h"
 #include "mtkflash/imagefile.h"
 #include "mtkflash/manifest.h"

@@ -8,8 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "core/fileutil.h"
-#include "core/outfile.h"
+#include "mtkflash/util.h"
 #include "mtkflash/manifest.h"
 
 static void print_help(void)

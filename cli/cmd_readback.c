@@ -9,9 +9,7 @@
 #include <sys/stat.h>
 
 #include "cli_da.h"
-#include "core/fileutil.h"
-#include "core/outfile.h"
-#include "core/text.h"
+#include "mtkflash/util.h"
 #include "mtkflash/imagefile.h"
 
 #define PRELOADER_READ_MAX (1u << 20) /* the largest preloader area seen is 0x81000 bytes */
@@ -230,7 +228,7 @@ int cmd_readback(struct cli *cli, int argc, char **argv)
 	for (size_t i = 0; rc == 0 && i < t.count; i++)
 		rc = read_one(cli, &s, dir, &t.parts[i], flags, arr);
 	if (rc == 0) {
-		const struct mtk_chip *c = s.da->brom.info.chip;
+		const struct mtk_chip *c = mtk_da_brom_info(s.da)->chip;
 		char board[64];
 		board_from_preloader(dir, &t, board, sizeof board);
 		snprintf(scatter, sizeof scatter, "%s/%s_Android_scatter.txt", dir, c ? c->name : "MTK");

@@ -49,11 +49,11 @@ static int parse_mode(struct cli *cli, int argc, char **argv, int *mode)
 static int da_for_finish(struct cli *cli, struct mtk_transport *tp, const char *dir, struct mtk_da **da)
 {
 	struct mtk_session_record r;
-	int found = dir && tp->port_key[0] ? mtk_session_load(cli->ctx, dir, tp->port_key, &r) : 0;
+	int found = dir && mtk_transport_port_key(tp)[0] ? mtk_session_load(cli->ctx, dir, mtk_transport_port_key(tp), &r) : 0;
 	if (found <= 0) {
 		mtk_ctx_clear_error(cli->ctx);
 		memset(&r, 0, sizeof r);
-		snprintf(r.port_key, sizeof r.port_key, "%s", tp->port_key);
+		snprintf(r.port_key, sizeof r.port_key, "%s", mtk_transport_port_key(tp));
 		snprintf(r.protocol, sizeof r.protocol, "legacy");
 		snprintf(r.stage, sizeof r.stage, "da2");
 	}
@@ -92,8 +92,8 @@ int cmd_reboot(struct cli *cli, int argc, char **argv)
 	if (rc == 0 && pr.state == MTK_DEV_DA_LEGACY && (rc = da_for_finish(cli, tp, dir, &da)) == 0) {
 		rc = mtk_da_end(da, dir, (enum mtk_da_after)mode);
 		ended = rc == 0;
-	} else if (rc == 0 && dir && tp->port_key[0]) {
-		rc = mtk_session_forget(cli->ctx, dir, tp->port_key);
+	} else if (rc == 0 && dir && mtk_transport_port_key(tp)[0]) {
+		rc = mtk_session_forget(cli->ctx, dir, mtk_transport_port_key(tp));
 	}
 	mtk_da_close(da);
 	mtk_transport_close(tp);

@@ -5,7 +5,7 @@
 #include <sys/stat.h>
 
 #include "cli_da.h"
-#include "core/bytes.h"
+#include "mtkflash/util.h"
 
 static const char help[] =
 	"Usage: mtkflash write PART FILE [--allow-bootloader] [--allow-protected] [--allow-ptable]\n"
