@@ -88,6 +88,9 @@ typedef int (*cli_opt_fn)(struct cli *cli, void *args, int opt, const char *val)
 int cli_parse_opts(struct cli *cli, const char *cmd, const char *help, int argc, char **argv,
 		   const struct option *opts, cli_opt_fn fn, void *args, int *first);
 
+/* The same for a command whose only option is -h/--help. */
+int cli_parse_no_opts(struct cli *cli, const char *cmd, const char *help, int argc, char **argv, int *first);
+
 /* The commands, one file each (cli/cmd_*.c). */
 int cmd_detect(struct cli *cli, int argc, char **argv);
 int cmd_keygen(struct cli *cli, int argc, char **argv);

@@ -323,6 +323,21 @@ int cli_parse_opts(struct cli *cli, const char *cmd, const char *help, int argc,
 	return CLI_CONTINUE;
 }
 
+static int no_option(struct cli *cli, void *args, int opt, const char *val)
+{
+	(void)cli, (void)args, (void)opt, (void)val;
+	return CLI_CONTINUE; /* getopt_long only returns options from the table: -h alone */
+}
+
+int cli_parse_no_opts(struct cli *cli, const char *cmd, const char *help, int argc, char **argv, int *first)
+{
+	static const struct option only_help[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	return cli_parse_opts(cli, cmd, help, argc, argv, only_help, no_option, NULL, first);
+}
+
 const char *cli_trust_dir(char *out, size_t cap)
 {
 	const char *xdg = getenv("XDG_CONFIG_HOME");

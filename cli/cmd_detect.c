@@ -14,33 +14,31 @@
  * device has to answer. */
 #define MIN_HANDSHAKE_MS 1000
 
-static void print_help(void)
-{
-	printf("Usage: mtkflash [--port SPEC] [--json] detect\n"
-	       "\n"
-	       "Find out what runs on the phone and print what it says about itself. First a probe\n"
-	       "that no state misreads (0x72): a Download Agent left running by an earlier command\n"
-	       "answers it, and then detect reports the DA (mode da) with the facts recorded when it\n"
-	       "was started, after checking it is the same phone. Otherwise detect handshakes with\n"
-	       "the BootROM or preloader (or, when one is already past its handshake, probes it with\n"
-	       "FE/FF) and prints chip, hardware codes and versions, mode, security configuration\n"
-	       "(each target-config flag and what it means for flashing), ME_ID, SOC_ID and the\n"
-	       "Download Agent family the chip needs. Nothing is written to the device except the\n"
-	       "watchdog stop, which keeps it from rebooting while it waits.\n"
-	       "\n"
-	       "Options:\n"
-	       "  -h, --help   this text\n"
-	       "\n"
-	       "With --json: chip, chip_aliases, hw_code, hw_sub_code, hw_ver, sw_ver, mode (brom or\n"
-	       "preloader), bl_ver (254 = 0xfe in BROM mode), brom_ver (255 = 0xff from a preloader),\n"
-	       "target_config and target_config_flags, me_id and soc_id (hex, or null), da_family,\n"
-	       "watchdog_disabled. With a DA running: mode \"da\", da_protocol (\"legacy\"),\n"
-	       "da_version (hex, or null without a session record), started_from (brom or preloader),\n"
-	       "usb_speed, storage (type, sizes, cid) and session (record, checked); the chip facts\n"
-	       "are those recorded at connect.\n"
-	       "\n"
-	       "Exit status: 0 identified, 3 nothing answered, 4 the device answered wrongly.\n");
-}
+static const char help[] =
+	"Usage: mtkflash [--port SPEC] [--json] detect\n"
+	"\n"
+	"Find out what runs on the phone and print what it says about itself. First a probe\n"
+	"that no state misreads (0x72): a Download Agent left running by an earlier command\n"
+	"answers it, and then detect reports the DA (mode da) with the facts recorded when it\n"
+	"was started, after checking it is the same phone. Otherwise detect handshakes with\n"
+	"the BootROM or preloader (or, when one is already past its handshake, probes it with\n"
+	"FE/FF) and prints chip, hardware codes and versions, mode, security configuration\n"
+	"(each target-config flag and what it means for flashing), ME_ID, SOC_ID and the\n"
+	"Download Agent family the chip needs. Nothing is written to the device except the\n"
+	"watchdog stop, which keeps it from rebooting while it waits.\n"
+	"\n"
+	"Options:\n"
+	"  -h, --help   this text\n"
+	"\n"
+	"With --json: chip, chip_aliases, hw_code, hw_sub_code, hw_ver, sw_ver, mode (brom or\n"
+	"preloader), bl_ver (254 = 0xfe in BROM mode), brom_ver (255 = 0xff from a preloader),\n"
+	"target_config and target_config_flags, me_id and soc_id (hex, or null), da_family,\n"
+	"watchdog_disabled. With a DA running: mode \"da\", da_protocol (\"legacy\"),\n"
+	"da_version (hex, or null without a session record), started_from (brom or preloader),\n"
+	"usb_speed, storage (type, sizes, cid) and session (record, checked); the chip facts\n"
+	"are those recorded at connect.\n"
+	"\n"
+	"Exit status: 0 identified, 3 nothing answered, 4 the device answered wrongly.\n";
 
 static long long now_ms(void)
 {
@@ -268,13 +266,12 @@ static int detect_brom(struct cli *cli, struct mtk_transport *tp, const struct m
 
 int cmd_detect(struct cli *cli, int argc, char **argv)
 {
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-			print_help();
-			return EXIT_OK;
-		}
-		return cli_usage(cli, "detect", "unexpected argument '%s'", argv[i]);
-	}
+	int first = argc;
+	int st = cli_parse_no_opts(cli, "detect", help, argc, argv, &first);
+	if (st != CLI_CONTINUE)
+		return st;
+	if (first < argc)
+		return cli_usage(cli, "detect", "unexpected argument '%s'", argv[first]);
 	long long start = now_ms();
 	char buf[4096];
 	const char *dir = cli_session_dir(cli, buf, sizeof buf);
