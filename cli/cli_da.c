@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
@@ -48,8 +49,24 @@ static void user_data_dir(char *out, size_t cap)
 		snprintf(out, cap, "%s/.local/share/mtkflash", home ? home : ".");
 }
 
+/* This executable lies under the build root it was built in: it runs
+ * uninstalled (a developer's or the test suite's), so the DA the build made
+ * is ours to use.  An installed copy never looks in a build tree. */
+static bool running_uninstalled(void)
+{
+	char exe[PATH_MAX], root[PATH_MAX];
+	if (!realpath("/proc/self/exe", exe) || !realpath(MTKFLASH_BUILD_ROOT, root))
+		return false;
+	size_t n = strlen(root);
+	return strncmp(exe, root, n) == 0 && exe[n] == '/';
+}
+
 static bool find_synthetic(char *out, size_t cap)
 {
+	if (running_uninstalled() && is_file(MTKFLASH_BUILD_DA)) {
+		snprintf(out, cap, "%s", MTKFLASH_BUILD_DA);
+		return true;
+	}
 	for (const char *const *p = mtk_dafile_synthetic_paths(); *p; p++) {
 		if (is_file(*p)) {
 			snprintf(out, cap, "%s", *p);
