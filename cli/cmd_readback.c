@@ -49,7 +49,8 @@ static int prepare_dir(struct cli *cli, const char *dir, bool force)
 			empty = false;
 	closedir(d);
 	if (!empty && !force)
-		return mtk_fail(cli->ctx, MTK_E_POLICY, "%s is not empty: give an empty directory, or --force to "
+		/* Exit 8 like every output that exists already (docs/cli.md), not a policy refusal. */
+		return mtk_fail(cli->ctx, MTK_E_IO, "%s is not empty: give an empty directory, or --force to "
 				"overwrite files in it", dir);
 	return 0;
 }
