@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "da/da_priv.h" /* white-box: a session filled by hand */
+#include "transport/transport_priv.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
