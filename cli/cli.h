@@ -115,6 +115,8 @@ int cli_load_scatter(struct cli *cli, const char *path, struct mtk_scatter **out
 void cli_free_scatter(struct mtk_scatter *s);
 /* Path of the package's preloader image (malloc'd), NULL when it has none. */
 char *cli_scatter_preloader(const struct mtk_scatter *s);
+/* The same for a command whose only option is -h/--help. */
+int cli_parse_no_opts(struct cli *cli, const char *cmd, const char *help, int argc, char **argv, int *first);
 
 /* The commands, one file each (cli/cmd_*.c). */
 int cmd_detect(struct cli *cli, int argc, char **argv);

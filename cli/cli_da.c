@@ -3,14 +3,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli_da.h"
-#include "core/fileutil.h"
-#include "core/outfile.h"
+#include "mtkflash/util.h"
 
 #define PRELOADER_MAX (16u << 20)
 
@@ -49,8 +49,24 @@ static void user_data_dir(char *out, size_t cap)
 		snprintf(out, cap, "%s/.local/share/mtkflash", home ? home : ".");
 }
 
+/* This executable lies under the build root it was built in: it runs
+ * uninstalled (a developer's or the test suite's), so the DA the build made
+ * is ours to use.  An installed copy never looks in a build tree. */
+static bool running_uninstalled(void)
+{
+	char exe[PATH_MAX], root[PATH_MAX];
+	if (!realpath("/proc/self/exe", exe) || !realpath(MTKFLASH_BUILD_ROOT, root))
+		return false;
+	size_t n = strlen(root);
+	return strncmp(exe, root, n) == 0 && exe[n] == '/';
+}
+
 static bool find_synthetic(char *out, size_t cap)
 {
+	if (running_uninstalled() && is_file(MTKFLASH_BUILD_DA)) {
+		snprintf(out, cap, "%s", MTKFLASH_BUILD_DA);
+		return true;
+	}
 	for (const char *const *p = mtk_dafile_synthetic_paths(); *p; p++) {
 		if (is_file(*p)) {
 			snprintf(out, cap, "%s", *p);
@@ -61,7 +77,7 @@ static bool find_synthetic(char *out, size_t cap)
 }
 
 /* --da first, then the user's DA folder.  The bundled synthetic DA is only
- * offered to a device that is software (tp->virtual_device): on a phone it
+ * offered to a device that is software (mtk_transport_is_virtual(tp)): on a phone it
  * would be filler code, so a real port without a DA is an error. */
 int cli_da_find_file(struct cli *cli, const struct mtk_transport *tp, char *out, size_t cap)
 {
@@ -73,7 +89,7 @@ int cli_da_find_file(struct cli *cli, const struct mtk_transport *tp, char *out,
 	user_data_dir(dir, sizeof dir);
 	if (find_in_dir(dir, out, cap))
 		return 0;
-	bool emulated = tp ? tp->virtual_device : (cli->port && strncmp(cli->port, "emu:", 4) == 0);
+	bool emulated = tp ? mtk_transport_is_virtual(tp) : (cli->port && strncmp(cli->port, "emu:", 4) == 0);
 	if (emulated && find_synthetic(out, cap))
 		return 0;
 	return mtk_fail(cli->ctx, MTK_E_NOTFOUND,
@@ -176,7 +192,7 @@ static void end_session(struct cli_da *s)
 
 void cli_da_close(struct cli_da *s)
 {
-	if (s->da && s->cli && !s->da->finished)
+	if (s->da && s->cli && !mtk_da_finished(s->da))
 		end_session(s);
 	mtk_da_close(s->da);
 	if (s->tp)
@@ -331,7 +347,7 @@ int cli_interrupted(struct cli *cli, int rc, const struct mtk_da *da, uint64_t t
 {
 	if (rc != MTK_E_INTERRUPTED)
 		return rc;
-	uint64_t done = da->done < total ? da->done : total;
+	uint64_t done = mtk_da_bytes_done(da) < total ? mtk_da_bytes_done(da) : total;
 	if (cli->json) {
 		json_object_set_new(cli->out, "interrupted", json_true());
 		json_object_set_new(cli->out, "bytes_done", json_integer((json_int_t)done));

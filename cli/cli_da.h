@@ -7,7 +7,6 @@
 #include "cli.h"
 /* The DA commands report their own findings through the library's error
  * chain (mtk_fail/mtk_wrap), so messages read the same as the library's. */
-#include "core/ctx.h"
 #include "mtkflash/da.h"
 #include "mtkflash/imagefile.h"
 #include "mtkflash/dafile.h"

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "cli_output.h"
-#include "core/text.h"
+#include "mtkflash/util.h"
 
 static const char *level_tag[] = { "error", "warning", "info", "debug", "spew" };
 
@@ -322,6 +322,21 @@ int cli_parse_opts(struct cli *cli, const char *cmd, const char *help, int argc,
 	}
 	*first = optind;
 	return CLI_CONTINUE;
+}
+
+static int no_option(struct cli *cli, void *args, int opt, const char *val)
+{
+	(void)cli, (void)args, (void)opt, (void)val;
+	return CLI_CONTINUE; /* getopt_long only returns options from the table: -h alone */
+}
+
+int cli_parse_no_opts(struct cli *cli, const char *cmd, const char *help, int argc, char **argv, int *first)
+{
+	static const struct option only_help[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	return cli_parse_opts(cli, cmd, help, argc, argv, only_help, no_option, NULL, first);
 }
 
 const char *cli_xdg_dir(const char *var, const char *fallback, const char *sub, char *out, size_t cap)

@@ -14,7 +14,6 @@
 
 #include <openssl/crypto.h>
 
-#include "core/ctx.h"
 #include "mtkflash/service.h"
 
 #define TTY_POLL_MS 200

@@ -7,7 +7,7 @@
 
 #include "cli_da.h"
 #include "cli_verify.h"
-#include "core/bytes.h"
+#include "mtkflash/util.h"
 #include "mtkflash/backup.h"
 
 static const char help[] =

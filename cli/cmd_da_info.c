@@ -45,16 +45,15 @@ static void print_entry(struct cli *cli, unsigned i, const struct mtk_da_entry *
 
 int cmd_da_info(struct cli *cli, int argc, char **argv)
 {
-	const char *path = NULL;
-	for (int i = 1; i < argc; i++) {
-		if (cli_is_help(argv[i]))
-			return cli_help(help);
-		if (argv[i][0] == '-' || path)
-			return cli_usage(cli, "da-info", "unexpected argument '%s'", argv[i]);
-		path = argv[i];
-	}
-	if (!path)
+	int first = argc;
+	int st = cli_parse_no_opts(cli, "da-info", help, argc, argv, &first);
+	if (st != CLI_CONTINUE)
+		return st;
+	if (first == argc)
 		return cli_usage(cli, "da-info", "needs the DA file");
+	if (argc - first > 1)
+		return cli_usage(cli, "da-info", "unexpected argument '%s'", argv[first + 1]);
+	const char *path = argv[first];
 	struct mtk_dafile f;
 	int rc = mtk_dafile_load(cli->ctx, path, &f);
 	if (rc < 0)

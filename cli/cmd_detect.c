@@ -6,7 +6,7 @@
 
 #include "cli.h"
 #include "cli_da.h"
-#include "core/bytes.h"
+#include "mtkflash/util.h"
 #include "mtkflash/brom.h"
 #include "mtkflash/session.h"
 
@@ -14,33 +14,31 @@
  * device has to answer. */
 #define MIN_HANDSHAKE_MS 1000
 
-static void print_help(void)
-{
-	printf("Usage: mtkflash [--port SPEC] [--json] detect\n"
-	       "\n"
-	       "Find out what runs on the phone and print what it says about itself. First a probe\n"
-	       "that no state misreads (0x72): a Download Agent left running by an earlier command\n"
-	       "answers it, and then detect reports the DA (mode da) with the facts recorded when it\n"
-	       "was started, after checking it is the same phone. Otherwise detect handshakes with\n"
-	       "the BootROM or preloader (or, when one is already past its handshake, probes it with\n"
-	       "FE/FF) and prints chip, hardware codes and versions, mode, security configuration\n"
-	       "(each target-config flag and what it means for flashing), ME_ID, SOC_ID and the\n"
-	       "Download Agent family the chip needs. Nothing is written to the device except the\n"
-	       "watchdog stop, which keeps it from rebooting while it waits.\n"
-	       "\n"
-	       "Options:\n"
-	       "  -h, --help   this text\n"
-	       "\n"
-	       "With --json: chip, chip_aliases, hw_code, hw_sub_code, hw_ver, sw_ver, mode (brom or\n"
-	       "preloader), bl_ver (254 = 0xfe in BROM mode), brom_ver (255 = 0xff from a preloader),\n"
-	       "target_config and target_config_flags, me_id and soc_id (hex, or null), da_family,\n"
-	       "watchdog_disabled. With a DA running: mode \"da\", da_protocol (\"legacy\"),\n"
-	       "da_version (hex, or null without a session record), started_from (brom or preloader),\n"
-	       "usb_speed, storage (type, sizes, cid) and session (record, checked); the chip facts\n"
-	       "are those recorded at connect.\n"
-	       "\n"
-	       "Exit status: 0 identified, 3 nothing answered, 4 the device answered wrongly.\n");
-}
+static const char help[] =
+	"Usage: mtkflash [--port SPEC] [--json] detect\n"
+	"\n"
+	"Find out what runs on the phone and print what it says about itself. First a probe\n"
+	"that no state misreads (0x72): a Download Agent left running by an earlier command\n"
+	"answers it, and then detect reports the DA (mode da) with the facts recorded when it\n"
+	"was started, after checking it is the same phone. Otherwise detect handshakes with\n"
+	"the BootROM or preloader (or, when one is already past its handshake, probes it with\n"
+	"FE/FF) and prints chip, hardware codes and versions, mode, security configuration\n"
+	"(each target-config flag and what it means for flashing), ME_ID, SOC_ID and the\n"
+	"Download Agent family the chip needs. Nothing is written to the device except the\n"
+	"watchdog stop, which keeps it from rebooting while it waits.\n"
+	"\n"
+	"Options:\n"
+	"  -h, --help   this text\n"
+	"\n"
+	"With --json: chip, chip_aliases, hw_code, hw_sub_code, hw_ver, sw_ver, mode (brom or\n"
+	"preloader), bl_ver (254 = 0xfe in BROM mode), brom_ver (255 = 0xff from a preloader),\n"
+	"target_config and target_config_flags, me_id and soc_id (hex, or null), da_family,\n"
+	"watchdog_disabled. With a DA running: mode \"da\", da_protocol (\"legacy\"),\n"
+	"da_version (hex, or null without a session record), started_from (brom or preloader),\n"
+	"usb_speed, storage (type, sizes, cid) and session (record, checked); the chip facts\n"
+	"are those recorded at connect.\n"
+	"\n"
+	"Exit status: 0 identified, 3 nothing answered, 4 the device answered wrongly.\n";
 
 static long long now_ms(void)
 {
@@ -180,37 +178,48 @@ static json_t *storage_facts(const struct mtk_da_storage *st)
 	return o;
 }
 
-static void report_da(struct cli *cli, const struct mtk_da *da, const struct mtk_probe_result *pr, bool recorded)
+static void report_da_json(struct cli *cli, const struct mtk_da *da, const struct mtk_probe_result *pr)
 {
+	bool recorded = da != NULL;
 	char ver[7];
-	mtk_hex_encode(ver, da->storage.da_version, 3);
+	if (recorded) {
+		mtk_hex_encode(ver, mtk_da_storage(da)->da_version, 3);
+		fill_json(cli, mtk_da_brom_info(da));
+	}
+	json_object_set_new(cli->out, "mode", json_string("da"));
+	json_object_set_new(cli->out, "started_from",
+			    recorded ? json_string(mode_name(mtk_da_brom_info(da)->mode)) : json_null());
+	json_object_set_new(cli->out, "da_protocol", json_string("legacy"));
+	json_object_set_new(cli->out, "da_version", recorded ? json_string(ver) : json_null());
+	json_object_set_new(cli->out, "usb_speed", json_integer(pr->usb_speed));
+	json_object_set_new(cli->out, "storage", recorded ? storage_facts(mtk_da_storage(da)) : json_null());
+	json_t *sess = json_object();
+	json_object_set_new(sess, "record", json_boolean(recorded));
+	json_object_set_new(sess, "checked", json_string(recorded ? "user-area fingerprint" : "nothing"));
+	json_object_set_new(cli->out, "session", sess);
+}
+
+/* da is NULL when no session record names this port (nothing reattached). */
+static void report_da(struct cli *cli, const struct mtk_da *da, const struct mtk_probe_result *pr)
+{
 	if (cli->json) {
-		if (recorded)
-			fill_json(cli, &da->brom.info);
-		json_object_set_new(cli->out, "mode", json_string("da"));
-		json_object_set_new(cli->out, "started_from",
-				    recorded ? json_string(mode_name(da->brom.info.mode)) : json_null());
-		json_object_set_new(cli->out, "da_protocol", json_string("legacy"));
-		json_object_set_new(cli->out, "da_version", recorded ? json_string(ver) : json_null());
-		json_object_set_new(cli->out, "usb_speed", json_integer(pr->usb_speed));
-		json_object_set_new(cli->out, "storage", recorded ? storage_facts(&da->storage) : json_null());
-		json_t *sess = json_object();
-		json_object_set_new(sess, "record", json_boolean(recorded));
-		json_object_set_new(sess, "checked", json_string(recorded ? "user-area fingerprint" : "nothing"));
-		json_object_set_new(cli->out, "session", sess);
+		report_da_json(cli, da, pr);
 		return;
 	}
 	cli_print(cli, "Mode:           da (a legacy Download Agent, DA2, is running)\n");
 	cli_print(cli, "USB speed:      %s\n", pr->usb_speed == 0 ? "full (12 Mbit/s)" : "high");
-	if (!recorded) {
+	if (!da) {
 		cli_print(cli, "Session:        no record (started by another tool?): 'mtkflash reboot' ends it\n");
 		return;
 	}
-	print_identity(cli, &da->brom.info);
-	const struct mtk_regions *rg = &da->storage.regions;
+	const struct mtk_da_storage *st = mtk_da_storage(da);
+	const struct mtk_regions *rg = &st->regions;
+	char ver[7];
+	mtk_hex_encode(ver, st->da_version, 3);
+	print_identity(cli, mtk_da_brom_info(da));
 	cli_print(cli, "DA version:     %s\n", ver);
 	cli_print(cli, "Storage:        %s, user %llu MiB, boot1 %llu KiB, boot2 %llu KiB, rpmb %llu KiB\n",
-		  mtk_storage_type_name(da->storage.type), (unsigned long long)(rg->size[MTK_REGION_USER] >> 20),
+		  mtk_storage_type_name(st->type), (unsigned long long)(rg->size[MTK_REGION_USER] >> 20),
 		  (unsigned long long)(rg->size[MTK_REGION_BOOT1] >> 10),
 		  (unsigned long long)(rg->size[MTK_REGION_BOOT2] >> 10),
 		  (unsigned long long)(rg->size[MTK_REGION_RPMB] >> 10));
@@ -220,14 +229,15 @@ static void report_da(struct cli *cli, const struct mtk_da *da, const struct mtk
 static int detect_da(struct cli *cli, struct mtk_transport *tp, const char *dir, const struct mtk_probe_result *pr)
 {
 	struct mtk_session_record r;
-	int found = dir && tp->port_key[0] ? mtk_session_load(cli->ctx, dir, tp->port_key, &r) : 0;
+	const char *key = mtk_transport_port_key(tp);
+	int found = dir && key[0] ? mtk_session_load(cli->ctx, dir, key, &r) : 0;
 	if (found < 0)
 		return found;
-	struct mtk_da *da = NULL, bare = { 0 };
+	struct mtk_da *da = NULL;
 	int rc = found ? mtk_da_reattach(cli->ctx, tp, dir, pr, &da) : 0;
 	if (rc < 0)
 		return rc;
-	report_da(cli, da ? da : &bare, pr, found > 0);
+	report_da(cli, da, pr);
 	mtk_da_close(da);
 	return 0;
 }
@@ -256,13 +266,12 @@ static int detect_brom(struct cli *cli, struct mtk_transport *tp, const struct m
 
 int cmd_detect(struct cli *cli, int argc, char **argv)
 {
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-			print_help();
-			return EXIT_OK;
-		}
-		return cli_usage(cli, "detect", "unexpected argument '%s'", argv[i]);
-	}
+	int first = argc;
+	int st = cli_parse_no_opts(cli, "detect", help, argc, argv, &first);
+	if (st != CLI_CONTINUE)
+		return st;
+	if (first < argc)
+		return cli_usage(cli, "detect", "unexpected argument '%s'", argv[first]);
 	long long start = now_ms();
 	char buf[4096];
 	const char *dir = cli_session_dir(cli, buf, sizeof buf);
@@ -276,8 +285,8 @@ int cmd_detect(struct cli *cli, int argc, char **argv)
 		rc = detect_da(cli, tp, dir, &pr);
 	} else if (rc == 0) {
 		/* Whatever was recorded for this port is no longer running. */
-		if (dir && tp->port_key[0])
-			mtk_session_forget(cli->ctx, dir, tp->port_key);
+		if (dir && mtk_transport_port_key(tp)[0])
+			mtk_session_forget(cli->ctx, dir, mtk_transport_port_key(tp));
 		/* --wait bounds the whole wait for the device, appearing and answering. */
 		rc = detect_brom(cli, tp, &pr, cli->wait_ms - (now_ms() - start));
 	}

@@ -22,9 +22,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "core/bytes.h"
-#include "core/ctx.h"
-#include "core/fileutil.h"
+#include "mtkflash/util.h"
 #include "mtkflash/checksum_ini.h"
 #include "mtkflash/imagefile.h"
 #include "mtkflash/manifest.h"
@@ -785,54 +783,53 @@ static void emit_text(struct inspect *in, const struct tally *t)
 
 /* ------------------------------------------------------------ the command */
 
-static void usage_text(void)
+static const char help[] =
+	"Usage: mtkflash inspect SCATTER [--storage emmc|ufs] [--trust KEYFILE]... [--json]\n"
+	"       mtkflash inspect FILE\n\n"
+	"Check a firmware package offline: the scatter's layout, and for every image in the\n"
+	"scatter's folder its size, SHA-256, sparse/raw, fit, Checksum.ini value, signed\n"
+	"SHA256SUMS entry, and the preloader's board.  Any other FILE is identified.\n\n"
+	"  --storage S      layout to use from a V2 scatter (default: emmc, else the first)\n"
+	"  --trust KEYFILE  minisign public key to trust (repeatable); keys in\n"
+	"                   $XDG_CONFIG_HOME/mtkflash/trusted-keys/ are trusted too\n\n"
+	"Exit: 0 complete and verified (warnings, e.g. 'unsigned', allowed); 5 an image is\n"
+	"missing or a check failed; 9 the scatter cannot be parsed; 2 usage or no such layout.\n";
+
+enum { OPT_STORAGE = 256, OPT_TRUST };
+
+static const struct option options[] = {
+	{ "storage", required_argument, NULL, OPT_STORAGE },
+	{ "trust", required_argument, NULL, OPT_TRUST },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int on_option(struct cli *cli, void *args, int opt, const char *val)
 {
-	printf("Usage: mtkflash inspect SCATTER [--storage emmc|ufs] [--trust KEYFILE]... [--json]\n"
-	       "       mtkflash inspect FILE\n\n"
-	       "Check a firmware package offline: the scatter's layout, and for every image in the\n"
-	       "scatter's folder its size, SHA-256, sparse/raw, fit, Checksum.ini value, signed\n"
-	       "SHA256SUMS entry, and the preloader's board.  Any other FILE is identified.\n\n"
-	       "  --storage S      layout to use from a V2 scatter (default: emmc, else the first)\n"
-	       "  --trust KEYFILE  minisign public key to trust (repeatable); keys in\n"
-	       "                   $XDG_CONFIG_HOME/mtkflash/trusted-keys/ are trusted too\n\n"
-	       "Exit: 0 complete and verified (warnings, e.g. 'unsigned', allowed); 5 an image is\n"
-	       "missing or a check failed; 9 the scatter cannot be parsed; 2 usage or no such layout.\n");
+	struct inspect *in = args;
+	if (opt == OPT_STORAGE) {
+		in->storage = val;
+		return CLI_CONTINUE;
+	}
+	if (in->ntrust == MAX_TRUST)
+		return cli_usage(cli, "inspect", "at most %d --trust keys", MAX_TRUST);
+	in->trust[in->ntrust++] = val;
+	return CLI_CONTINUE;
 }
 
+/* CLI_CONTINUE with in->path set, or the exit status (help printed, usage error). */
 static int parse_args(struct inspect *in, int argc, char **argv)
 {
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *val = NULL;
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			usage_text();
-			return 1;
-		}
-		if (!strncmp(a, "--storage=", 10) || !strncmp(a, "--trust=", 8)) {
-			val = strchr(a, '=') + 1;
-		} else if (!strcmp(a, "--storage") || !strcmp(a, "--trust")) {
-			if (++i >= argc)
-				return cli_usage(in->cli, "inspect", "%s needs a value", a);
-			val = argv[i];
-		} else if (a[0] == '-' && a[1]) {
-			return cli_usage(in->cli, "inspect", "unknown option '%s'", a);
-		} else if (in->path) {
-			return cli_usage(in->cli, "inspect", "more than one file given");
-		} else {
-			in->path = a;
-			continue;
-		}
-		if (a[2] == 's') {
-			in->storage = val;
-		} else if (in->ntrust < MAX_TRUST) {
-			in->trust[in->ntrust++] = val;
-		} else {
-			return cli_usage(in->cli, "inspect", "at most %d --trust keys", MAX_TRUST);
-		}
-	}
-	if (!in->path)
+	int first = argc;
+	int st = cli_parse_opts(in->cli, "inspect", help, argc, argv, options, on_option, in, &first);
+	if (st != CLI_CONTINUE)
+		return st;
+	if (first == argc)
 		return cli_usage(in->cli, "inspect", "which scatter file or image?");
-	return 0;
+	if (argc - first > 1)
+		return cli_usage(in->cli, "inspect", "more than one file given");
+	in->path = argv[first];
+	return CLI_CONTINUE;
 }
 
 static void inspect_free(struct inspect *in)
@@ -880,8 +877,8 @@ int cmd_inspect(struct cli *cli, int argc, char **argv)
 {
 	struct inspect in = {.cli = cli};
 	int rc = parse_args(&in, argc, argv);
-	if (rc != 0)
-		return rc > 0 ? EXIT_OK : rc;
+	if (rc != CLI_CONTINUE)
+		return rc;
 	uint8_t *buf;
 	size_t len;
 	struct stat st;

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "cli_da.h"
-#include "core/fileutil.h"
+#include "mtkflash/util.h"
 #include "mtkflash/dafile.h"
 #include "mtkflash/imagefile.h"
 

@@ -8,26 +8,23 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "core/fileutil.h"
-#include "core/outfile.h"
+#include "mtkflash/util.h"
 #include "mtkflash/manifest.h"
 
-static void print_help(void)
-{
-	printf("Usage: mtkflash keygen --out PREFIX [--comment TEXT]\n"
-	       "\n"
-	       "Create an Ed25519 key pair for signing firmware packages:\n"
-	       "  PREFIX.key  the secret key (mode 0600, unencrypted: keep it off shared disks)\n"
-	       "  PREFIX.pub  the public key, in minisign's format; give it to whoever verifies\n"
-	       "              (mtkflash manifest verify --trust PREFIX.pub, or copy it into\n"
-	       "              ~/.config/mtkflash/trusted-keys/)\n"
-	       "Existing files are never overwritten.\n"
-	       "\n"
-	       "Options:\n"
-	       "  --out PREFIX    where to write the two files\n"
-	       "  --comment TEXT  the untrusted comment line of both files\n"
-	       "  -h, --help      this text\n");
-}
+static const char help[] =
+	"Usage: mtkflash keygen --out PREFIX [--comment TEXT]\n"
+	"\n"
+	"Create an Ed25519 key pair for signing firmware packages:\n"
+	"  PREFIX.key  the secret key (mode 0600, unencrypted: keep it off shared disks)\n"
+	"  PREFIX.pub  the public key, in minisign's format; give it to whoever verifies\n"
+	"              (mtkflash manifest verify --trust PREFIX.pub, or copy it into\n"
+	"              ~/.config/mtkflash/trusted-keys/)\n"
+	"Existing files are never overwritten.\n"
+	"\n"
+	"Options:\n"
+	"  --out PREFIX    where to write the two files\n"
+	"  --comment TEXT  the untrusted comment line of both files\n"
+	"  -h, --help      this text\n";
 
 /* A file error: on stderr, and in the JSON document when --json. */
 static int file_error(struct cli *cli, const char *path, const char *why)
@@ -93,23 +90,40 @@ static int write_pair(struct cli *cli, const char *keypath, const char *pubpath,
 	return EXIT_OK;
 }
 
+struct keygen_args {
+	const char *prefix, *comment;
+};
+
+enum { OPT_OUT = 256, OPT_COMMENT };
+
+static const struct option options[] = {
+	{ "out", required_argument, NULL, OPT_OUT },
+	{ "comment", required_argument, NULL, OPT_COMMENT },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int on_option(struct cli *cli, void *args, int opt, const char *val)
+{
+	(void)cli;
+	struct keygen_args *a = args;
+	if (opt == OPT_OUT)
+		a->prefix = val;
+	else
+		a->comment = val;
+	return CLI_CONTINUE;
+}
+
 int cmd_keygen(struct cli *cli, int argc, char **argv)
 {
-	const char *prefix = NULL, *comment = NULL;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-			print_help();
-			return EXIT_OK;
-		}
-		if ((strcmp(argv[i], "--out") == 0 || strcmp(argv[i], "--comment") == 0) && i + 1 >= argc)
-			return cli_usage(cli, "keygen", "%s needs a value", argv[i]);
-		if (strcmp(argv[i], "--out") == 0)
-			prefix = argv[++i];
-		else if (strcmp(argv[i], "--comment") == 0)
-			comment = argv[++i];
-		else
-			return cli_usage(cli, "keygen", "unexpected argument '%s'", argv[i]);
-	}
+	struct keygen_args a = { 0 };
+	int first = argc;
+	int st = cli_parse_opts(cli, "keygen", help, argc, argv, options, on_option, &a, &first);
+	if (st != CLI_CONTINUE)
+		return st;
+	if (first < argc)
+		return cli_usage(cli, "keygen", "unexpected argument '%s'", argv[first]);
+	const char *prefix = a.prefix, *comment = a.comment;
 	if (!prefix || !*prefix)
 		return cli_usage(cli, "keygen", "--out PREFIX is required");
 	char *keypath = mtk_str_concat(prefix, ".key");

@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "core/fileutil.h"
+#include "mtkflash/util.h"
 #include "mtkflash/audit.h"
 
 #define MAX_TRUST 32

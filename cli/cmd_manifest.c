@@ -10,42 +10,86 @@
 
 #define MAX_TRUST 32
 
-static void print_help(void)
+static const char help[] =
+	"Usage: mtkflash manifest create DIR --key KEYFILE [--comment TEXT]\n"
+	"       mtkflash manifest verify DIR [--trust PUBKEY]...\n"
+	"\n"
+	"create  hash every regular file under DIR (recursively, in sorted order; SHA256SUMS*\n"
+	"        themselves are left out) and write DIR/SHA256SUMS, in the format of sha256sum,\n"
+	"        and DIR/SHA256SUMS.minisig, an Ed25519 signature in minisign's format made\n"
+	"        with KEYFILE (from 'mtkflash keygen').  --comment sets the signed (trusted)\n"
+	"        comment; by default it records the time.\n"
+	"verify  check the signature against the trusted keys (--trust files, and every *.pub\n"
+	"        in $XDG_CONFIG_HOME/mtkflash/trusted-keys/, default ~/.config/...), then every\n"
+	"        file: match, mismatch, missing (listed, absent) or unlisted (present, not listed).\n"
+	"        Signature states: trusted, unknown-key, bad, unsigned.\n"
+	"\n"
+	"Exit status: 0 created / verified (trusted signature, every listed file matches);\n"
+	"5 not verified; 8 a file could not be read or written; 9 unparsable SHA256SUMS or key.\n";
+
+struct manifest_args {
+	const char *key, *comment;
+	const char *trust[MAX_TRUST];
+	size_t ntrust;
+};
+
+enum { OPT_KEY = 256, OPT_COMMENT, OPT_TRUST };
+
+static const struct option create_options[] = {
+	{ "key", required_argument, NULL, OPT_KEY },
+	{ "comment", required_argument, NULL, OPT_COMMENT },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const struct option verify_options[] = {
+	{ "trust", required_argument, NULL, OPT_TRUST },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int on_option(struct cli *cli, void *args, int opt, const char *val)
 {
-	printf("Usage: mtkflash manifest create DIR --key KEYFILE [--comment TEXT]\n"
-	       "       mtkflash manifest verify DIR [--trust PUBKEY]...\n"
-	       "\n"
-	       "create  hash every regular file under DIR (recursively, in sorted order; SHA256SUMS*\n"
-	       "        themselves are left out) and write DIR/SHA256SUMS, in the format of sha256sum,\n"
-	       "        and DIR/SHA256SUMS.minisig, an Ed25519 signature in minisign's format made\n"
-	       "        with KEYFILE (from 'mtkflash keygen').  --comment sets the signed (trusted)\n"
-	       "        comment; by default it records the time.\n"
-	       "verify  check the signature against the trusted keys (--trust files, and every *.pub\n"
-	       "        in $XDG_CONFIG_HOME/mtkflash/trusted-keys/, default ~/.config/...), then every\n"
-	       "        file: match, mismatch, missing (listed, absent) or unlisted (present, not listed).\n"
-	       "        Signature states: trusted, unknown-key, bad, unsigned.\n"
-	       "\n"
-	       "Exit status: 0 created / verified (trusted signature, every listed file matches);\n"
-	       "5 not verified; 8 a file could not be read or written; 9 unparsable SHA256SUMS or key.\n");
+	struct manifest_args *a = args;
+	switch (opt) {
+	case OPT_KEY:
+		a->key = val;
+		break;
+	case OPT_COMMENT:
+		a->comment = val;
+		break;
+	default:
+		if (a->ntrust == MAX_TRUST)
+			return cli_usage(cli, "manifest", "at most %d --trust keys", MAX_TRUST);
+		a->trust[a->ntrust++] = val;
+	}
+	return CLI_CONTINUE;
+}
+
+/* argv[0] is the subcommand; its one operand DIR in *dir. */
+static int parse_sub(struct cli *cli, int argc, char **argv, const struct option *opts, struct manifest_args *a,
+		     const char **dir)
+{
+	int first = argc;
+	int st = cli_parse_opts(cli, "manifest", help, argc, argv, opts, on_option, a, &first);
+	if (st != CLI_CONTINUE)
+		return st;
+	if (argc - first > 1)
+		return cli_usage(cli, "manifest", "unexpected argument '%s'", argv[first + 1]);
+	*dir = first < argc ? argv[first] : NULL;
+	return CLI_CONTINUE;
 }
 
 static int cmd_create(struct cli *cli, int argc, char **argv)
 {
-	const char *dir = NULL, *key = NULL, *comment = NULL;
-	for (int i = 0; i < argc; i++) {
-		if ((strcmp(argv[i], "--key") == 0 || strcmp(argv[i], "--comment") == 0) && i + 1 >= argc)
-			return cli_usage(cli, "manifest", "%s needs a value", argv[i]);
-		if (strcmp(argv[i], "--key") == 0)
-			key = argv[++i];
-		else if (strcmp(argv[i], "--comment") == 0)
-			comment = argv[++i];
-		else if (argv[i][0] == '-' || dir)
-			return cli_usage(cli, "manifest", "unexpected argument '%s'", argv[i]);
-		else
-			dir = argv[i];
-	}
-	if (!dir || !key)
+	struct manifest_args a = { 0 };
+	const char *dir;
+	int st = parse_sub(cli, argc, argv, create_options, &a, &dir);
+	if (st != CLI_CONTINUE)
+		return st;
+	if (!dir || !a.key)
 		return cli_usage(cli, "manifest", "create needs DIR and --key KEYFILE");
+	const char *key = a.key, *comment = a.comment;
 	size_t n = 0;
 	int rc = mtk_manifest_create(cli->ctx, dir, key, comment, &n);
 	if (rc < 0)
@@ -108,27 +152,16 @@ static void report(struct cli *cli, const char *dir, const struct mtk_manifest *
 
 static int cmd_verify(struct cli *cli, int argc, char **argv)
 {
-	const char *dir = NULL;
-	const char *trust[MAX_TRUST];
-	size_t ntrust = 0;
-	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--trust") == 0) {
-			if (i + 1 >= argc)
-				return cli_usage(cli, "manifest", "--trust needs a public key file");
-			if (ntrust == MAX_TRUST)
-				return cli_usage(cli, "manifest", "at most %d --trust keys", MAX_TRUST);
-			trust[ntrust++] = argv[++i];
-		} else if (argv[i][0] == '-' || dir) {
-			return cli_usage(cli, "manifest", "unexpected argument '%s'", argv[i]);
-		} else {
-			dir = argv[i];
-		}
-	}
+	struct manifest_args a = { 0 };
+	const char *dir;
+	int st = parse_sub(cli, argc, argv, verify_options, &a, &dir);
+	if (st != CLI_CONTINUE)
+		return st;
 	if (!dir)
 		return cli_usage(cli, "manifest", "verify needs DIR");
 	struct mtk_manifest m;
 	char tdir[4096];
-	int rc = mtk_manifest_load(cli->ctx, dir, trust, ntrust, cli_trust_dir(tdir, sizeof tdir), &m);
+	int rc = mtk_manifest_load(cli->ctx, dir, a.trust, a.ntrust, cli_trust_dir(tdir, sizeof tdir), &m);
 	if (rc < 0)
 		return cli_fail(cli, rc, "manifest verify");
 	struct mtk_entry_check *c = NULL;
@@ -150,17 +183,16 @@ static int cmd_verify(struct cli *cli, int argc, char **argv)
 
 int cmd_manifest(struct cli *cli, int argc, char **argv)
 {
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-			print_help();
-			return EXIT_OK;
-		}
-	}
-	if (argc < 2)
+	if (argc >= 2 && strcmp(argv[1], "create") == 0)
+		return cmd_create(cli, argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "verify") == 0)
+		return cmd_verify(cli, argc - 1, argv + 1);
+	/* No subcommand first: --help, an unknown option, or a wrong word. */
+	int first = argc;
+	int st = cli_parse_no_opts(cli, "manifest", help, argc, argv, &first);
+	if (st != CLI_CONTINUE)
+		return st;
+	if (first == argc)
 		return cli_usage(cli, "manifest", "say 'create' or 'verify'");
-	if (strcmp(argv[1], "create") == 0)
-		return cmd_create(cli, argc - 2, argv + 2);
-	if (strcmp(argv[1], "verify") == 0)
-		return cmd_verify(cli, argc - 2, argv + 2);
-	return cli_usage(cli, "manifest", "unknown subcommand '%s' (create or verify)", argv[1]);
+	return cli_usage(cli, "manifest", "unknown subcommand '%s' (create or verify)", argv[first]);
 }

@@ -9,7 +9,7 @@
 #include "cli_da.h"
 #include "cli_verify.h"
 #include "mtkflash/backup.h"
-#include "core/bytes.h"
+#include "mtkflash/util.h"
 #include "mtkflash/verify.h"
 
 static const char help[] =

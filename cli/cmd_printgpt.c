@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "cli_da.h"
-#include "core/bytes.h"
+#include "mtkflash/util.h"
 
 static const char help[] =
 	"Usage: mtkflash printgpt [--preloader FILE] [--json]\n"
@@ -65,7 +65,7 @@ int cmd_printgpt(struct cli *cli, int argc, char **argv)
 		return cli_fail(cli, rc, NULL);
 	}
 	cli_print(cli, "%s partition table, %zu partitions (user area %llu MiB)\n", mtk_ptable_kind_name(t.kind),
-		  t.count, (unsigned long long)(s.da->storage.regions.size[MTK_REGION_USER] >> 20));
+		  t.count, (unsigned long long)(mtk_da_storage(s.da)->regions.size[MTK_REGION_USER] >> 20));
 	cli_print(cli, "%-20s %-6s %18s %18s\n", "name", "region", "start", "size");
 	json_t *arr = json_array();
 	for (size_t i = 0; i < t.count; i++) {
@@ -76,7 +76,7 @@ int cmd_printgpt(struct cli *cli, int argc, char **argv)
 	}
 	if (cli->json) {
 		json_object_set_new(cli->out, "table", json_string(mtk_ptable_kind_name(t.kind)));
-		json_object_set_new(cli->out, "storage", storage_json(&s.da->storage));
+		json_object_set_new(cli->out, "storage", storage_json(mtk_da_storage(s.da)));
 		json_object_set_new(cli->out, "partitions", arr);
 	} else {
 		json_decref(arr);

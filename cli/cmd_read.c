@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "cli_da.h"
-#include "core/outfile.h"
+#include "mtkflash/util.h"
 
 static const char help[] =
 	"Usage: mtkflash read PART FILE [--force] [--preloader FILE]\n"

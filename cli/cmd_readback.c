@@ -9,9 +9,7 @@
 #include <sys/stat.h>
 
 #include "cli_da.h"
-#include "core/fileutil.h"
-#include "core/outfile.h"
-#include "core/text.h"
+#include "mtkflash/util.h"
 #include "mtkflash/imagefile.h"
 
 #define PRELOADER_READ_MAX (1u << 20) /* the largest preloader area seen is 0x81000 bytes */
@@ -51,7 +49,8 @@ static int prepare_dir(struct cli *cli, const char *dir, bool force)
 			empty = false;
 	closedir(d);
 	if (!empty && !force)
-		return mtk_fail(cli->ctx, MTK_E_POLICY, "%s is not empty: give an empty directory, or --force to "
+		/* Exit 8 like every output that exists already (docs/cli.md), not a policy refusal. */
+		return mtk_fail(cli->ctx, MTK_E_IO, "%s is not empty: give an empty directory, or --force to "
 				"overwrite files in it", dir);
 	return 0;
 }
@@ -230,7 +229,7 @@ int cmd_readback(struct cli *cli, int argc, char **argv)
 	for (size_t i = 0; rc == 0 && i < t.count; i++)
 		rc = read_one(cli, &s, dir, &t.parts[i], flags, arr);
 	if (rc == 0) {
-		const struct mtk_chip *c = s.da->brom.info.chip;
+		const struct mtk_chip *c = mtk_da_brom_info(s.da)->chip;
 		char board[64];
 		board_from_preloader(dir, &t, board, sizeof board);
 		snprintf(scatter, sizeof scatter, "%s/%s_Android_scatter.txt", dir, c ? c->name : "MTK");

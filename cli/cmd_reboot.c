@@ -26,22 +26,33 @@ static const char help[] =
 	"Without a running DA nothing is sent beyond the probe and the command says what it\n"
 	"found. With --json: ended (true/false), found, mode.\n";
 
-/* 0 to go on, -1 after printing the help, else a usage exit status. */
+enum { OPT_MODE = 256 };
+
+static const struct option options[] = {
+	{ "mode", required_argument, NULL, OPT_MODE },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int on_option(struct cli *cli, void *args, int opt, const char *val)
+{
+	(void)opt;
+	int *mode = args;
+	*mode = mtk_da_after_parse(val);
+	if (*mode == MTK_AFTER_REBOOT || *mode == MTK_AFTER_POWEROFF)
+		return CLI_CONTINUE;
+	return cli_usage(cli, "reboot", "--mode takes reboot or poweroff, not '%s'", val);
+}
+
+/* CLI_CONTINUE to go on, else the exit status (help printed, usage error). */
 static int parse_mode(struct cli *cli, int argc, char **argv, int *mode)
 {
 	*mode = MTK_AFTER_REBOOT;
-	for (int i = 1; i < argc; i++) {
-		if (cli_is_help(argv[i]))
-			return cli_help(help) == EXIT_OK ? -1 : EXIT_USAGE;
-		if (strcmp(argv[i], "--mode") == 0 && i + 1 < argc) {
-			*mode = mtk_da_after_parse(argv[++i]);
-			if (*mode == MTK_AFTER_REBOOT || *mode == MTK_AFTER_POWEROFF)
-				continue;
-			return cli_usage(cli, "reboot", "--mode takes reboot or poweroff, not '%s'", argv[i]);
-		}
-		return cli_usage(cli, "reboot", "unexpected argument '%s'", argv[i]);
-	}
-	return 0;
+	int first = argc;
+	int st = cli_parse_opts(cli, "reboot", help, argc, argv, options, on_option, mode, &first);
+	if (st == CLI_CONTINUE && first < argc)
+		return cli_usage(cli, "reboot", "unexpected argument '%s'", argv[first]);
+	return st;
 }
 
 /* The recorded session when there is one; else a bare legacy DA2, which is
@@ -49,11 +60,11 @@ static int parse_mode(struct cli *cli, int argc, char **argv, int *mode)
 static int da_for_finish(struct cli *cli, struct mtk_transport *tp, const char *dir, struct mtk_da **da)
 {
 	struct mtk_session_record r;
-	int found = dir && tp->port_key[0] ? mtk_session_load(cli->ctx, dir, tp->port_key, &r) : 0;
+	int found = dir && mtk_transport_port_key(tp)[0] ? mtk_session_load(cli->ctx, dir, mtk_transport_port_key(tp), &r) : 0;
 	if (found <= 0) {
 		mtk_ctx_clear_error(cli->ctx);
 		memset(&r, 0, sizeof r);
-		snprintf(r.port_key, sizeof r.port_key, "%s", tp->port_key);
+		snprintf(r.port_key, sizeof r.port_key, "%s", mtk_transport_port_key(tp));
 		snprintf(r.protocol, sizeof r.protocol, "legacy");
 		snprintf(r.stage, sizeof r.stage, "da2");
 	}
@@ -77,8 +88,8 @@ static void report(struct cli *cli, bool ended, const struct mtk_probe_result *p
 int cmd_reboot(struct cli *cli, int argc, char **argv)
 {
 	int mode, st = parse_mode(cli, argc, argv, &mode);
-	if (st)
-		return st < 0 ? EXIT_OK : st;
+	if (st != CLI_CONTINUE)
+		return st;
 	char buf[4096];
 	const char *dir = cli_session_dir(cli, buf, sizeof buf);
 	struct mtk_transport *tp;
@@ -92,8 +103,8 @@ int cmd_reboot(struct cli *cli, int argc, char **argv)
 	if (rc == 0 && pr.state == MTK_DEV_DA_LEGACY && (rc = da_for_finish(cli, tp, dir, &da)) == 0) {
 		rc = mtk_da_end(da, dir, (enum mtk_da_after)mode);
 		ended = rc == 0;
-	} else if (rc == 0 && dir && tp->port_key[0]) {
-		rc = mtk_session_forget(cli->ctx, dir, tp->port_key);
+	} else if (rc == 0 && dir && mtk_transport_port_key(tp)[0]) {
+		rc = mtk_session_forget(cli->ctx, dir, mtk_transport_port_key(tp));
 	}
 	mtk_da_close(da);
 	mtk_transport_close(tp);

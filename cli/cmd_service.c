@@ -8,7 +8,6 @@
 
 #include "cli_da.h"
 #include "cli_verify.h"
-#include "core/ctx.h"
 #include "mtkflash/service.h"
 
 static const char help[] =

@@ -5,8 +5,9 @@
 #include <sys/stat.h>
 
 #include "cli_da.h"
-#include "core/bytes.h"
+#include "mtkflash/util.h"
 #include "mtkflash/vwrite.h"
+#include "mtkflash/util.h"
 
 static const char help[] =
 	"Usage: mtkflash write PART FILE [--allow-bootloader] [--allow-protected] [--allow-ptable]\n"

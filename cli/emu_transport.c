@@ -23,9 +23,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "core/ctx.h"
 #include "mtkemu.h"
 #include "mtkflash/transport.h"
+#include "mtkflash/util.h"
 
 struct emu_priv {
 	int fd;     /* our end */
@@ -109,37 +109,36 @@ static bool wait_ended(struct emu_priv *p, int wait_ms)
  * a disconnect fault): the same phone on a new socketpair. */
 static int emu_reopen(struct mtk_transport *t, int wait_ms)
 {
-	struct emu_priv *p = t->priv;
+	struct emu_priv *p = mtk_transport_priv(t);
 	if (!wait_ended(p, wait_ms < 0 ? 0 : wait_ms))
-		return mtk_fail(t->ctx, MTK_E_NODEV, "emu: the device did not leave the bus within %d ms", wait_ms);
+		return mtk_fail(mtk_transport_ctx(t), MTK_E_NODEV, "emu: the device did not leave the bus within %d ms", wait_ms);
 	if (p->end != MTKEMU_END_REENUMERATE && p->end != MTKEMU_END_FAULT)
-		return mtk_fail(t->ctx, MTK_E_NODEV, "emu: the device left the bus and did not come back (%s)",
+		return mtk_fail(mtk_transport_ctx(t), MTK_E_NODEV, "emu: the device left the bus and did not come back (%s)",
 				p->end == MTKEMU_END_GONE ? "it booted on" : "the session was closed");
 	end_session(p);
-	return start_session(t->ctx, p);
+	return start_session(mtk_transport_ctx(t), p);
 }
 
 static int emu_read(struct mtk_transport *t, uint8_t *buf, size_t len, int timeout_ms)
 {
-	struct emu_priv *p = t->priv;
-	return mtk_fd_read(t->ctx, p->fd, buf, len, timeout_ms);
+	struct emu_priv *p = mtk_transport_priv(t);
+	return mtk_fd_read(mtk_transport_ctx(t), p->fd, buf, len, timeout_ms);
 }
 
 static int emu_write(struct mtk_transport *t, const uint8_t *buf, size_t len, int timeout_ms)
 {
-	struct emu_priv *p = t->priv;
-	return mtk_fd_write(t->ctx, p->fd, buf, len, timeout_ms, true);
+	struct emu_priv *p = mtk_transport_priv(t);
+	return mtk_fd_write(mtk_transport_ctx(t), p->fd, buf, len, timeout_ms, true);
 }
 
 static void emu_drain(struct mtk_transport *t)
 {
-	struct emu_priv *p = t->priv;
+	struct emu_priv *p = mtk_transport_priv(t);
 	mtk_fd_drain(p->fd);
 }
 
-static void emu_close(struct mtk_transport *t)
+static void emu_free(struct emu_priv *p)
 {
-	struct emu_priv *p = t->priv;
 	if (p->running) {
 		/* The host closes its port: the device notices (not a stop), so
 		 * it ends the session the way a phone would. */
@@ -152,6 +151,11 @@ static void emu_close(struct mtk_transport *t)
 	pthread_cond_destroy(&p->done);
 	mtkemu_free(p->emu);
 	free(p);
+}
+
+static void emu_close(struct mtk_transport *t)
+{
+	emu_free(mtk_transport_priv(t));
 }
 
 static const struct mtk_transport_ops emu_ops = {
@@ -238,14 +242,16 @@ static int parse_spec(mtk_ctx *ctx, char *spec, struct mtkemu_options *o, int *p
 /* An in-process emulator outlives the process only through its state
  * folder: that names the phone ("emu:DIR"); without one there is nothing
  * to reattach to next time. */
-static void emu_port_key(const char *state_dir, char *out, size_t cap)
+static void emu_port_key(struct mtk_transport *t, const char *state_dir)
 {
 	char abs[PATH_MAX];
 	if (!state_dir)
 		return;
-	/* Too long to keep whole: better no key than one naming another phone. */
-	if ((size_t)snprintf(out, cap, "emu:%s", realpath(state_dir, abs) ? abs : state_dir) >= cap)
-		out[0] = 0;
+	char *key = mtk_str_concat("emu:", realpath(state_dir, abs) ? abs : state_dir);
+	/* Too long to keep whole: the transport keeps none rather than one naming another phone. */
+	if (key)
+		mtk_transport_set_port_key(t, key);
+	free(key);
 }
 
 /* The phone is always there: wait_ms has nothing to wait for. */
@@ -278,13 +284,14 @@ static int emu_open(mtk_ctx *ctx, const char *args, int wait_ms, struct mtk_tran
 	struct mtk_transport *t = mtk_transport_alloc(ctx, &emu_ops, p);
 	if (!t) {
 		*out = NULL;
-		struct mtk_transport tmp = { .priv = p };
-		emu_close(&tmp);
+		emu_free(p);
 		return mtk_fail(ctx, MTK_E_NOMEM, "out of memory");
 	}
-	snprintf(t->desc, sizeof t->desc, "emu:%s", args);
-	t->virtual_device = true;
-	emu_port_key(o.state_dir, t->port_key, sizeof t->port_key);
+	char desc[256];
+	snprintf(desc, sizeof desc, "emu:%s", args);
+	mtk_transport_set_desc(t, desc);
+	mtk_transport_set_virtual(t, true);
+	emu_port_key(t, o.state_dir);
 	*out = t;
 	return 0;
 fail_emu:

@@ -79,6 +79,33 @@ int mtk_ctx_error_code(const mtk_ctx *ctx);
 const char *mtk_ctx_error(const mtk_ctx *ctx);
 void mtk_ctx_clear_error(mtk_ctx *ctx);
 
+
+/* Reporting through a context, for code built on the library that is called
+ * back by it (a transport backend registered by a program) or that wants its
+ * own failures in the same chain the library builds.
+ *
+ * Record a new failure and return `code`, so callers can write
+ *   return mtk_fail(ctx, MTK_E_PROTO, "bad echo 0x%02x", b);
+ * `ctx` may be NULL (parsers used without a context); then nothing is kept. */
+#if defined(__GNUC__)
+#define MTK_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define MTK_PRINTF(a, b)
+#endif
+int mtk_fail(mtk_ctx *ctx, int code, const char *fmt, ...) MTK_PRINTF(3, 4);
+/* Prefix the current message with what the caller was doing, keep the code:
+ *   return mtk_wrap(ctx, rc, "writing %s", name);  ->  "writing boot: <inner>"
+ * If no message was recorded yet, the generic text for `code` is the inner one. */
+int mtk_wrap(mtk_ctx *ctx, int code, const char *fmt, ...) MTK_PRINTF(3, 4);
+/* A log line through the context's callback (dropped above its level). */
+void mtk_log(mtk_ctx *ctx, enum mtk_log_level level, const char *fmt, ...) MTK_PRINTF(3, 4);
+bool mtk_log_enabled(const mtk_ctx *ctx, enum mtk_log_level level);
+
+#define mtk_err(ctx, ...) mtk_log(ctx, MTK_LOG_ERROR, __VA_ARGS__)
+#define mtk_warn(ctx, ...) mtk_log(ctx, MTK_LOG_WARN, __VA_ARGS__)
+#define mtk_info(ctx, ...) mtk_log(ctx, MTK_LOG_INFO, __VA_ARGS__)
+#define mtk_dbg(ctx, ...) mtk_log(ctx, MTK_LOG_DEBUG, __VA_ARGS__)
+
 #ifdef __cplusplus
 }
 #endif

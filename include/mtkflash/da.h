@@ -59,38 +59,22 @@ enum mtk_da_finish_mode { MTK_FINISH_NORMAL = 0, MTK_FINISH_HOME = 1, MTK_FINISH
 
 struct mtk_da;
 
-/* What each DA protocol provides.  Optional members may be NULL
- * (MTK_E_UNSUPPORTED then).  `what` names the transfer for progress and
- * error messages ("writing boot"). */
-struct mtk_da_ops {
-	const char *name; /* "legacy" */
-	int (*read)(struct mtk_da *da, const char *what, enum mtk_region r, uint64_t off, uint64_t len,
-		    mtk_da_sink_fn sink, void *user);
-	/* `len` is the data length; the protocol pads to its write unit with zeros. */
-	int (*write)(struct mtk_da *da, const char *what, enum mtk_region r, uint64_t off, uint64_t len,
-		     mtk_da_source_fn source, void *user);
-	int (*erase)(struct mtk_da *da, const char *what, enum mtk_region r, uint64_t off, uint64_t len);
-	/* The raw PMT, when the device keeps one (legacy 0xA5).  *buf is malloc'd. */
-	int (*read_pmt)(struct mtk_da *da, uint8_t **buf, size_t *len);
-	/* eMMC PARTITION_CONFIG: which boot partition the BootROM reads (1, 2, 7 = user). */
-	int (*set_boot_partition)(struct mtk_da *da, unsigned boot_part, bool ack);
-	int (*finish)(struct mtk_da *da, enum mtk_da_finish_mode mode);
-	void (*destroy)(struct mtk_da *da);
-};
-
-struct mtk_da {
-	const struct mtk_da_ops *ops;
-	mtk_ctx *ctx;
-	struct mtk_transport *tp;
-	struct mtk_brom brom;     /* BROM/preloader facts (brom.info) */
-	struct mtk_da_choice choice;
-	struct mtk_da_storage storage;
-	uint32_t write_unit;      /* writes are padded to this many bytes */
-	uint32_t packet_size;     /* bytes per data packet the protocol uses */
-	bool finished;            /* FINISH sent: the DA no longer answers */
-	uint64_t done;            /* bytes the last read/write/erase completed (also when it failed) */
-	void *priv;               /* the protocol's own state */
-};
+/* Accessors: the session itself is opaque. */
+/* BROM/preloader facts of the device behind the DA (chip, mode, ME_ID…). */
+const struct mtk_brom_info *mtk_da_brom_info(const struct mtk_da *da);
+/* What DA1's probe and DA2's report said about storage. */
+const struct mtk_da_storage *mtk_da_storage(const struct mtk_da *da);
+/* The DA file entry this session runs (zeroed after a reattach). */
+const struct mtk_da_choice *mtk_da_choice(const struct mtk_da *da);
+/* Bytes the last read/write/erase completed, also when it failed or was
+ * interrupted: what is on the device now. */
+uint64_t mtk_da_bytes_done(const struct mtk_da *da);
+/* FINISH was sent: the DA no longer answers. */
+bool mtk_da_finished(const struct mtk_da *da);
+/* The protocol's name ("legacy"). */
+const char *mtk_da_protocol(const struct mtk_da *da);
+/* The transport the session talks through (owned by the caller). */
+struct mtk_transport *mtk_da_transport(const struct mtk_da *da);
 
 struct mtk_da_emi {
 	const uint8_t *data; /* the EMI payload exactly as sent to the DA */
@@ -111,16 +95,11 @@ int mtk_da_connect(mtk_ctx *ctx, struct mtk_transport *tp, const struct mtk_dafi
  * handshake, then the identify sequence and the DA. */
 int mtk_da_connect_in_loop(mtk_ctx *ctx, struct mtk_transport *tp, const struct mtk_dafile *file,
 			   const char *file_name, const struct mtk_da_emi *emi, struct mtk_da **out);
-/* A zeroed session bound to ctx and tp, for protocol code to fill; NULL
- * (and the context says why) without memory.  Free with mtk_da_close. */
-struct mtk_da *mtk_da_alloc(mtk_ctx *ctx, struct mtk_transport *tp);
 /* Release the session (does not send FINISH, does not close the transport). */
 void mtk_da_close(struct mtk_da *da);
 
 /* The BROM/preloader facts and the storage report of the session, for
  * callers that must not reach into struct mtk_da. */
-const struct mtk_brom_info *mtk_da_brom_info(const struct mtk_da *da);
-const struct mtk_da_storage *mtk_da_storage_info(const struct mtk_da *da);
 
 /* Size of a region as the DA reported it; 0 when absent or unknown. */
 uint64_t mtk_da_region_size(const struct mtk_da *da, enum mtk_region r);
@@ -142,11 +121,6 @@ int mtk_da_finish(struct mtk_da *da, enum mtk_da_finish_mode mode);
  * (after the last usable LBA to the end).  Sorted by (region, start). */
 int mtk_da_read_ptable(struct mtk_da *da, bool add_layout, struct mtk_ptable *out);
 
-/* The legacy protocol's constructor, called by mtk_da_connect after JUMP_DA. */
-int mtk_da_legacy_start(struct mtk_da *da, const struct mtk_da_emi *emi);
-/* The host side of a legacy DA2 that is already in its command loop (a
- * reattach): no bytes are exchanged. */
-int mtk_da_legacy_resume(struct mtk_da *da);
 /* When the DA reported full speed (storage.usb_speed 0): 70 01, follow the
  * re-enumeration through the transport's reopen, 72 again (da-legacy.md
  * §4.8).  Does nothing at high speed. */

@@ -100,8 +100,10 @@ int mtk_dafile_select(mtk_ctx *ctx, const struct mtk_dafile *f, const char *name
  * chip in the table has it.  Writes at most cap bytes. */
 void mtk_da_code_names(uint16_t da_code, char *buf, size_t cap);
 
-/* Where the build puts the synthetic DA file (tools/mkda.c, docs/da-synthetic.md)
- * and where `meson install` puts it: a NULL-terminated list of paths. */
+/* Where `meson install` puts the synthetic DA file (tools/mkda.c,
+ * docs/da-synthetic.md): a NULL-terminated list of paths.  The copy in a build
+ * tree is not listed: an installed program must not pick up files from
+ * whatever build folder it was made in. */
 const char *const *mtk_dafile_synthetic_paths(void);
 #define MTK_DA_SYNTHETIC_NAME "MTK_AllInOne_DA_synthetic.bin"
 

@@ -40,21 +40,24 @@ struct mtk_transport_ops {
 	void (*close)(struct mtk_transport *t);
 };
 
-struct mtk_transport {
-	const struct mtk_transport_ops *ops;
-	mtk_ctx *ctx;
-	void *priv;
-	char desc[256]; /* "serial:/dev/ttyACM0", "emu:mt6737 (brom)" */
-	uint64_t bytes_in, bytes_out;
-	/* The far end is software — the in-process emulator or a pseudo-terminal
-	 * (as mtkemu serves) — never a phone's own port.  Lets the tool offer
-	 * the bundled synthetic Download Agent, which only an emulator can run. */
-	bool virtual_device;
-	/* What names this phone's port across runs, for the session record:
-	 * "tty:PATH" as given, "usb:1-1.4" (the USB port chain), or
-	 * "emu:STATE_DIR"; "" when nothing outlives the process. */
-	char port_key[256];
-};
+/* Accessors: the transport itself is opaque. */
+/* What names this phone's port across runs, for the session record:
+ * "tty:PATH" as given, "usb:1-1.4" (the USB port chain), or "emu:STATE_DIR";
+ * "" when nothing outlives the process. */
+const char *mtk_transport_port_key(const struct mtk_transport *t);
+/* The far end is software (an emulator, or a pseudo-terminal as mtkemu
+ * serves), never a phone's own port: only then may a program offer the
+ * bundled synthetic Download Agent, which only an emulator can run. */
+bool mtk_transport_is_virtual(const struct mtk_transport *t);
+/* The backend's name: "serial", "emu", … */
+const char *mtk_transport_name(const struct mtk_transport *t);
+/* The device re-enumerated (speed switch, FINISH, reset): follow it to where
+ * it comes back and reopen in place (see mtk_transport_ops.reopen).
+ * MTK_E_UNSUPPORTED when the backend cannot; mtk_transport_can_reopen asks first. */
+bool mtk_transport_can_reopen(const struct mtk_transport *t);
+int mtk_transport_reopen(struct mtk_transport *t, int wait_ms);
+/* Bytes moved since the open, each way. */
+void mtk_transport_counts(const struct mtk_transport *t, uint64_t *in, uint64_t *out);
 
 /* Open by spec, waiting up to wait_ms for the device to appear (0 = try once).
  * On failure the context says which path and why. */
@@ -72,6 +75,15 @@ int mtk_transport_register_scheme(const char *scheme, mtk_transport_open_fn open
 
 /* For backends: a transport holding ops and priv (NULL when out of memory). */
 struct mtk_transport *mtk_transport_alloc(mtk_ctx *ctx, const struct mtk_transport_ops *ops, void *priv);
+/* For backends: what their ops need back, and what they say of themselves. */
+void *mtk_transport_priv(const struct mtk_transport *t);
+mtk_ctx *mtk_transport_ctx(const struct mtk_transport *t);
+/* The description mtk_transport_describe() returns ("emu:mt6737"), cut to fit. */
+void mtk_transport_set_desc(struct mtk_transport *t, const char *desc);
+/* A key that does not fit leaves none (MTK_E_RANGE): better no session
+ * record than one that names another phone. */
+int mtk_transport_set_port_key(struct mtk_transport *t, const char *key);
+void mtk_transport_set_virtual(struct mtk_transport *t, bool virtual_device);
 /* poll()-based I/O on a non-blocking file descriptor, for every backend
  * that ends in an fd (serial tty, a socketpair to an emulator). */
 int mtk_fd_read(mtk_ctx *ctx, int fd, uint8_t *buf, size_t len, int timeout_ms);

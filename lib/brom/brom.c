@@ -888,7 +888,7 @@ int mtk_brom_identify(struct mtk_brom *b, struct mtk_transport *tp)
 {
 	b->tp = tp;
 	if (!b->ctx)
-		b->ctx = tp->ctx;
+		b->ctx = mtk_transport_ctx(tp);
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < sizeof connect_steps / sizeof connect_steps[0]; i++)
 		rc = connect_steps[i](b);
@@ -904,7 +904,7 @@ int mtk_brom_connect(struct mtk_brom *b, struct mtk_transport *tp, int timeout_m
 {
 	b->tp = tp;
 	if (!b->ctx)
-		b->ctx = tp->ctx;
+		b->ctx = mtk_transport_ctx(tp);
 	memset(&b->info, 0, sizeof b->info);
 	int rc = mtk_brom_handshake(b, timeout_ms);
 	if (rc == MTK_BROM_HS_ECHO)

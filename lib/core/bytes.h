@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "mtkflash/util.h" /* mtk_hex_encode */
+
 static inline uint16_t mtk_get_u16le(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
 static inline uint16_t mtk_get_u16be(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
 static inline uint32_t mtk_get_u32le(const uint8_t *p)
@@ -136,18 +138,6 @@ static inline bool mtk_add_overflows(uint64_t a, uint64_t b, uint64_t *sum)
 static inline bool mtk_mul_overflows(uint64_t a, uint64_t b, uint64_t *prod)
 {
 	return __builtin_mul_overflow(a, b, prod);
-}
-
-/* Lower-case hex of `n` bytes: 2n digits and a '\0' into `out`; returns 2n. */
-static inline size_t mtk_hex_encode(char *out, const uint8_t *b, size_t n)
-{
-	static const char digits[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[b[i] >> 4];
-		out[2 * i + 1] = digits[b[i] & 15];
-	}
-	out[2 * n] = '\0';
-	return 2 * n;
 }
 
 /* The value of one hex digit of either case, or -1. */

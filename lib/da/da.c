@@ -7,7 +7,7 @@
 
 #include "core/bytes.h"
 #include "core/ctx.h"
-#include "mtkflash/da.h"
+#include "da/da_priv.h"
 
 #define T_BROM 10000
 #define SECTOR 512u
@@ -126,17 +126,17 @@ void mtk_da_close(struct mtk_da *da)
 	free(da);
 }
 
+/* ------------------------------------------------------------ accessors */
+
+const struct mtk_brom_info *mtk_da_brom_info(const struct mtk_da *da) { return &da->brom.info; }
+const struct mtk_da_storage *mtk_da_storage(const struct mtk_da *da) { return &da->storage; }
+const struct mtk_da_choice *mtk_da_choice(const struct mtk_da *da) { return &da->choice; }
+uint64_t mtk_da_bytes_done(const struct mtk_da *da) { return da->done; }
+bool mtk_da_finished(const struct mtk_da *da) { return da->finished; }
+const char *mtk_da_protocol(const struct mtk_da *da) { return da->ops ? da->ops->name : "none"; }
+struct mtk_transport *mtk_da_transport(const struct mtk_da *da) { return da->tp; }
+
 /* ------------------------------------------------------------- dispatch */
-
-const struct mtk_brom_info *mtk_da_brom_info(const struct mtk_da *da)
-{
-	return &da->brom.info;
-}
-
-const struct mtk_da_storage *mtk_da_storage_info(const struct mtk_da *da)
-{
-	return &da->storage;
-}
 
 uint64_t mtk_da_region_size(const struct mtk_da *da, enum mtk_region r)
 {

@@ -403,6 +403,6 @@ int mtk_dafile_select(mtk_ctx *ctx, const struct mtk_dafile *f, const char *name
 
 const char *const *mtk_dafile_synthetic_paths(void)
 {
-	static const char *const paths[] = { MTK_DA_SYNTHETIC_BUILD_PATH, MTK_DA_SYNTHETIC_INSTALL_PATH, NULL };
+	static const char *const paths[] = { MTK_DA_SYNTHETIC_INSTALL_PATH, NULL };
 	return paths;
 }

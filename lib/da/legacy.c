@@ -14,7 +14,7 @@
 #include "core/checksum.h"
 #include "core/ctx.h"
 #include "da/legacy_priv.h"
-#include "mtkflash/da.h"
+#include "da/da_priv.h"
 
 /* mtkclient's read and write packet: the largest the legacy DAs are known
  * to accept (§4.9). */
@@ -636,19 +636,19 @@ int mtk_da_speed_switch(struct mtk_da *da, int reopen_wait_ms)
 {
 	if (da->storage.usb_speed != 0)
 		return 0;
-	if (!da->tp->ops->reopen)
+	if (!mtk_transport_can_reopen(da->tp))
 		return mtk_fail(da->ctx, MTK_E_UNSUPPORTED,
 				"the DA runs at USB full speed and asking for high speed makes the phone "
 				"re-enumerate, which the %s port cannot follow (use --no-speed-switch to stay at "
 				"full speed, ~1 MB/s)",
-				da->tp->ops->name);
+				mtk_transport_name(da->tp));
 	uint8_t b[2] = { LEGACY_CMD_USB_SETUP_PORT, 0x01 };
 	int rc;
 	if ((rc = wr(da, b, 2, "USB speed switch")) < 0 ||
 	    (rc = expect(da, LEGACY_ACK, T_REPLY, "USB speed switch (70 01)")) < 0)
 		return rc;
 	mtk_info(da->ctx, "switching to USB high speed: waiting for the phone to re-enumerate");
-	if ((rc = da->tp->ops->reopen(da->tp, reopen_wait_ms)) < 0)
+	if ((rc = mtk_transport_reopen(da->tp, reopen_wait_ms)) < 0)
 		return mtk_wrap(da->ctx, rc, "USB speed switch");
 	if ((rc = usb_check(da)) < 0)
 		return mtk_wrap(da->ctx, rc, "after the USB speed switch");

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mtkflash/da.h"
+#include "da/da_priv.h"
 
 #define LEGACY_ACK 0x5A
 #define LEGACY_NACK 0xA5

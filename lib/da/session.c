@@ -37,6 +37,7 @@
 #include "core/bytes.h"
 #include "core/ctx.h"
 #include "core/fileutil.h"
+#include "da/da_priv.h"
 
 #define PROBE_LISTEN_MS 60 /* a listening preloader sends READY every 20 ms (§2.2a) */
 #define PROBE_REPLY_MS 300
@@ -74,7 +75,7 @@ static int collect(struct mtk_transport *tp, uint8_t *buf, size_t cap, size_t *g
 		n = mtk_tp_read_some(tp, buf + *got, cap - *got, PROBE_QUIET_MS);
 	}
 	if (n == MTK_E_TIMEOUT) {
-		mtk_ctx_clear_error(tp->ctx);
+		mtk_ctx_clear_error(mtk_transport_ctx(tp));
 		return 0;
 	}
 	return n;
@@ -136,7 +137,7 @@ int mtk_probe_device(mtk_ctx *ctx, struct mtk_transport *tp, struct mtk_probe_re
 	memset(out, 0, sizeof *out);
 	int rc = collect(tp, out->raw, sizeof out->raw, &out->raw_len, PROBE_LISTEN_MS);
 	if (rc < 0)
-		return mtk_wrap(ctx, rc, "listening on %s", tp->desc);
+		return mtk_wrap(ctx, rc, "listening on %s", mtk_transport_describe(tp));
 	if (contains_banner(out->raw, out->raw_len)) {
 		out->state = MTK_DEV_LISTENING;
 		mtk_info(ctx, "probe: READY banners before we sent anything: %s", mtk_dev_state_name(out->state));
@@ -149,11 +150,11 @@ int mtk_probe_device(mtk_ctx *ctx, struct mtk_transport *tp, struct mtk_probe_re
 	uint8_t c = CMD_USB_CHECK_STATUS;
 	if ((rc = mtk_tp_write(tp, &c, 1, PROBE_REPLY_MS)) < 0 ||
 	    (rc = collect(tp, out->raw, sizeof out->raw, &out->raw_len, PROBE_REPLY_MS)) < 0)
-		return mtk_wrap(ctx, rc, "probing %s", tp->desc);
+		return mtk_wrap(ctx, rc, "probing %s", mtk_transport_describe(tp));
 	/* A DA's 5A and speed byte may arrive a gap apart. */
 	if (out->raw_len == 1 && out->raw[0] == ACK &&
 	    (rc = collect(tp, out->raw, sizeof out->raw, &out->raw_len, PROBE_REPLY_MS)) < 0)
-		return mtk_wrap(ctx, rc, "probing %s", tp->desc);
+		return mtk_wrap(ctx, rc, "probing %s", mtk_transport_describe(tp));
 	out->state = classify(out->raw, out->raw_len, &out->usb_speed);
 	log_probe(ctx, out);
 	return 0;
@@ -635,7 +636,7 @@ int mtk_da_device_id(struct mtk_da *da, char out[MTK_DEVICE_ID_MAX])
 static void record_basics(struct mtk_da *da, struct mtk_session_record *r)
 {
 	memset(r, 0, sizeof *r);
-	snprintf(r->port_key, sizeof r->port_key, "%s", da->tp->port_key);
+	snprintf(r->port_key, sizeof r->port_key, "%s", mtk_transport_port_key(da->tp));
 	snprintf(r->protocol, sizeof r->protocol, "%s", da->ops ? da->ops->name : "legacy");
 	snprintf(r->stage, sizeof r->stage, "da2");
 	r->started = (int64_t)time(NULL);
@@ -682,7 +683,7 @@ static int no_record(mtk_ctx *ctx, struct mtk_transport *tp)
 			"session (another tool or another session directory started it), so its storage facts "
 			"are unknown and mtkflash will not guess them: run 'mtkflash reboot' to end it (or "
 			"power the phone off and on), then run this command again",
-			tp->desc);
+			mtk_transport_describe(tp));
 }
 
 static int check_same_phone(mtk_ctx *ctx, const char *dir, struct mtk_da *da, const struct mtk_session_record *r)
@@ -709,14 +710,14 @@ static int check_same_phone(mtk_ctx *ctx, const char *dir, struct mtk_da *da, co
 			"differ from the record (another phone with a DA running, or its partition table was "
 			"changed by another tool); the record is removed — run 'mtkflash reboot' to end this "
 			"DA (or power-cycle the phone), then run the command again",
-			da->tp->desc, MTK_SESSION_FP_BYTES);
+			mtk_transport_describe(da->tp), MTK_SESSION_FP_BYTES);
 }
 
 int mtk_da_reattach(mtk_ctx *ctx, struct mtk_transport *tp, const char *session_dir,
 		    const struct mtk_probe_result *probe, struct mtk_da **out)
 {
 	struct mtk_session_record r;
-	int found = session_dir && tp->port_key[0] ? mtk_session_load(ctx, session_dir, tp->port_key, &r) : 0;
+	int found = session_dir && mtk_transport_port_key(tp)[0] ? mtk_session_load(ctx, session_dir, mtk_transport_port_key(tp), &r) : 0;
 	if (found < 0)
 		return found;
 	if (!found)
@@ -739,13 +740,13 @@ int mtk_da_reattach(mtk_ctx *ctx, struct mtk_transport *tp, const char *session_
 static void forget_stale(mtk_ctx *ctx, const char *dir, struct mtk_transport *tp, enum mtk_dev_state s)
 {
 	struct mtk_session_record r;
-	if (!dir || !tp->port_key[0] || mtk_session_load(ctx, dir, tp->port_key, &r) <= 0) {
+	if (!dir || !mtk_transport_port_key(tp)[0] || mtk_session_load(ctx, dir, mtk_transport_port_key(tp), &r) <= 0) {
 		mtk_ctx_clear_error(ctx);
 		return;
 	}
 	mtk_info(ctx, "the recorded DA session on %s is gone (the phone was replugged or reset): found %s",
-		 tp->desc, mtk_dev_state_name(s));
-	mtk_session_forget(ctx, dir, tp->port_key);
+		 mtk_transport_describe(tp), mtk_dev_state_name(s));
+	mtk_session_forget(ctx, dir, mtk_transport_port_key(tp));
 	mtk_ctx_clear_error(ctx);
 }
 
@@ -754,7 +755,7 @@ static void forget_stale(mtk_ctx *ctx, const char *dir, struct mtk_transport *tp
  * A DA that fails the fingerprint read is a failure. */
 static int save_record(struct mtk_da *da, const char *dir, bool with_fingerprint)
 {
-	if (!dir || !da->tp->port_key[0])
+	if (!dir || !mtk_transport_port_key(da->tp)[0])
 		return 0;
 	struct mtk_session_record r;
 	/* Without: before the speed switch, so that should the phone not come
@@ -831,7 +832,7 @@ int mtk_da_attach(mtk_ctx *ctx, struct mtk_transport *tp, const struct mtk_dafil
 				"the device on %s answered the probe byte 0x72 with %s, which fits no state a "
 				"MediaTek phone has (BootROM, preloader, legacy DA): not sending anything else — "
 				"unplug it, power it off and plug it in again",
-				tp->desc, hex);
+				mtk_transport_describe(tp), hex);
 	}
 	default:
 		break;
@@ -887,7 +888,7 @@ int mtk_da_end(struct mtk_da *da, const char *session_dir, enum mtk_da_after aft
 	mtk_info(da->ctx, "sent FINISH (mode %d, %s): the DA has ended and the phone restarts per its boot "
 			  "settings",
 		 mode, after_modes[after].name);
-	if (session_dir && da->tp->port_key[0])
-		return mtk_session_forget(da->ctx, session_dir, da->tp->port_key);
+	if (session_dir && mtk_transport_port_key(da->tp)[0])
+		return mtk_session_forget(da->ctx, session_dir, mtk_transport_port_key(da->tp));
 	return 0;
 }

@@ -105,6 +105,44 @@ const char *mtk_transport_describe(const struct mtk_transport *t)
 	return t->desc;
 }
 
+const char *mtk_transport_port_key(const struct mtk_transport *t) { return t->port_key; }
+bool mtk_transport_is_virtual(const struct mtk_transport *t) { return t->virtual_device; }
+const char *mtk_transport_name(const struct mtk_transport *t) { return t->ops->name; }
+bool mtk_transport_can_reopen(const struct mtk_transport *t) { return t->ops->reopen != NULL; }
+
+int mtk_transport_reopen(struct mtk_transport *t, int wait_ms)
+{
+	if (!t->ops->reopen)
+		return mtk_fail(t->ctx, MTK_E_UNSUPPORTED, "the %s port cannot follow a device that re-enumerates",
+				t->ops->name);
+	return t->ops->reopen(t, wait_ms);
+}
+
+void *mtk_transport_priv(const struct mtk_transport *t) { return t->priv; }
+mtk_ctx *mtk_transport_ctx(const struct mtk_transport *t) { return t->ctx; }
+void mtk_transport_set_virtual(struct mtk_transport *t, bool virtual_device) { t->virtual_device = virtual_device; }
+
+void mtk_transport_counts(const struct mtk_transport *t, uint64_t *in, uint64_t *out)
+{
+	*in = t->bytes_in;
+	*out = t->bytes_out;
+}
+
+void mtk_transport_set_desc(struct mtk_transport *t, const char *desc)
+{
+	snprintf(t->desc, sizeof t->desc, "%s", desc);
+}
+
+int mtk_transport_set_port_key(struct mtk_transport *t, const char *key)
+{
+	if (strlen(key) >= sizeof t->port_key) {
+		t->port_key[0] = 0;
+		return MTK_E_RANGE;
+	}
+	memcpy(t->port_key, key, strlen(key) + 1);
+	return 0;
+}
+
 int mtk_tp_read_some(struct mtk_transport *t, uint8_t *buf, size_t len, int timeout_ms)
 {
 	int n = t->ops->read(t, buf, len, timeout_ms);

@@ -5,6 +5,18 @@
 
 #include "mtkflash/transport.h"
 
+/* Opaque in the public API (accessors in mtkflash/transport.h); library code
+ * and white-box unit tests use the fields. */
+struct mtk_transport {
+	const struct mtk_transport_ops *ops;
+	mtk_ctx *ctx;
+	void *priv;
+	char desc[256]; /* "serial:/dev/ttyACM0", "emu:mt6737 (brom)" */
+	uint64_t bytes_in, bytes_out;
+	bool virtual_device; /* mtk_transport_is_virtual() */
+	char port_key[256]; /* mtk_transport_port_key() */
+};
+
 /* CLOCK_MONOTONIC in milliseconds, and a sleep that survives signals. */
 long long mtk_mono_ms(void);
 void mtk_sleep_ms(int ms);

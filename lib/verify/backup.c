@@ -200,7 +200,7 @@ static int write_manifest(mtk_ctx *ctx, struct mtk_da *da, const char *dir, cons
 		.chip = b->chip, .hw_code = bi->hw_code,
 		.me_id = bi->have_me_id ? bi->me_id : NULL, .me_id_len = bi->me_id_len,
 		.soc_id = bi->have_soc_id ? bi->soc_id : NULL, .soc_id_len = bi->soc_id_len,
-		.storage = mtk_storage_type_name(mtk_da_storage_info(da)->type), .layout_sha256 = layout,
+		.storage = mtk_storage_type_name(mtk_da_storage(da)->type), .layout_sha256 = layout,
 	};
 	json_t *doc = bk_manifest_json(b, &dev, fingerprint);
 	char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;

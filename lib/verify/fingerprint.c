@@ -71,7 +71,7 @@ int mtk_fingerprint_take(mtk_ctx *ctx, struct mtk_da *da, struct mtk_fingerprint
 {
 	memset(out, 0, sizeof *out);
 	out->brom = *mtk_da_brom_info(da);
-	const struct mtk_da_storage *st = mtk_da_storage_info(da);
+	const struct mtk_da_storage *st = mtk_da_storage(da);
 	snprintf(out->storage.type, sizeof out->storage.type, "%s", mtk_storage_type_name(st->type));
 	out->storage.regions = st->regions;
 	memcpy(out->storage.cid, st->cid, sizeof out->storage.cid);

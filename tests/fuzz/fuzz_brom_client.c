@@ -9,6 +9,7 @@
 
 #include "mtkflash/brom.h"
 #include "mtkflash/transport.h"
+#include "transport/transport_priv.h" /* white-box: builds transports by hand */
 
 struct hostile {
 	struct mtk_transport tp;

@@ -5,7 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mtkflash/da.h"
+#include "da/da_priv.h" /* white-box: a session filled by hand */
+#include "transport/transport_priv.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 """The command-line contract, table-driven: every command with bad arguments
 exits with the documented status and, with --json, prints one document with
-ok false and error.code.  Plus: no info lines by default, -v shows them;
+ok false and error.code (every command's options through getopt_long: unknown
+options, missing values, '--').  Plus: no info lines by default, -v shows them;
 --wait nan, octal and zero lengths refused; a missing serial path fails at
 once (exit 3) without the 'waiting' message; protected partitions need their
 flag (exit 6, naming it)."""
@@ -55,6 +56,30 @@ TABLE = [
     (["printgpt", "extra"], 2, E_INVAL),
     (["printgpt", "--preloader"], 2, E_INVAL),
     (["keygen", "--out"], 2, E_INVAL),
+    (["keygen", "--bogus"], 2, E_INVAL),
+    (["keygen", "--out", "{tmp}/k", "extra"], 2, E_INVAL),
+    (["keygen", "--", "--out", "{tmp}/k"], 2, E_INVAL),
+    (["detect", "--bogus"], 2, E_INVAL),
+    (["detect", "--", "--help"], 2, E_INVAL),
+    (["manifest"], 2, E_INVAL),
+    (["manifest", "--bogus"], 2, E_INVAL),
+    (["manifest", "sign"], 2, E_INVAL),
+    (["manifest", "create", "{tmp}"], 2, E_INVAL),
+    (["manifest", "create", "{tmp}", "--key"], 2, E_INVAL),
+    (["manifest", "create", "--bogus", "{tmp}"], 2, E_INVAL),
+    (["manifest", "verify"], 2, E_INVAL),
+    (["manifest", "verify", "{tmp}", "--trust"], 2, E_INVAL),
+    (["manifest", "verify", "a", "b"], 2, E_INVAL),
+    (["inspect"], 2, E_INVAL),
+    (["inspect", "--storage"], 2, E_INVAL),
+    (["inspect", "--bogus", "{img}"], 2, E_INVAL),
+    (["inspect", "{img}", "{img}"], 2, E_INVAL),
+    (["da-info"], 2, E_INVAL),
+    (["da-info", "--bogus", "{img}"], 2, E_INVAL),
+    (["da-info", "a", "b"], 2, E_INVAL),
+    (["reboot", "--mode"], 2, E_INVAL),
+    (["reboot", "--mode", "stay"], 2, E_INVAL),
+    (["reboot", "--bogus"], 2, E_INVAL),
     (["--port", NOPORT, "detect"], 3, E_NODEV),
     (["--port", "serial:" + NOPORT, "printgpt"], 3, E_NODEV),
 ]
@@ -94,6 +119,23 @@ def test_options(tmp, port):
          "--length", "4K", "--", out], expect=0)
     p = run([MTKFLASH, "read", "--region", "boot1", "--offset"], expect=2)
     check("--offset needs a value" in p.stderr, "missing value named: %s" % p.stderr)
+    for args, opt in [(["keygen", "--out"], "--out"), (["inspect", "--storage"], "--storage"),
+                      (["manifest", "create", "d", "--key"], "--key"), (["reboot", "--mode"], "--mode")]:
+        p = run([MTKFLASH] + args, expect=2)
+        check(opt + " needs a value" in p.stderr, "%s: missing value named: %s" % (args[0], p.stderr))
+    p = run([MTKFLASH, "detect", "--bogus"], expect=2)
+    check("unknown option '--bogus'" in p.stderr, "detect: unknown option named: %s" % p.stderr)
+    # '--' ends the options: a file named like an option is an operand
+    dashed = os.path.join(tmp, "--odd.bin")
+    with open(dashed, "wb") as f:
+        f.write(b"\0" * 64)
+    os.chdir(tmp)
+    p = run([MTKFLASH, "--json", "inspect", "--", "--odd.bin"], expect=None)
+    check(p.returncode == 0 and json.loads(p.stdout).get("ok") is True,
+          "inspect -- --odd.bin: a file, not an option (exit %d): %s" % (p.returncode, p.stderr))
+    for cmd in (["detect"], ["keygen"], ["inspect"], ["da-info"], ["manifest"], ["reboot"]):
+        p = run([MTKFLASH] + cmd + ["--help"], expect=0)
+        check(p.stdout.startswith("Usage: mtkflash"), "%s --help prints its usage" % cmd[0])
 
 
 def test_log_levels(port):

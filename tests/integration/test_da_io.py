@@ -91,7 +91,7 @@ def test_readback(tmp, state, port):
     out = os.path.join(tmp, "backup")
     os.mkdir(out)
     write_file(os.path.join(out, "stray"), b"x")
-    p = flash(port, "readback", out, expect=6)
+    p = flash(port, "readback", out, expect=8)
     check("not empty" in p.stderr, "readback into a non-empty dir: %s" % p.stderr)
     os.unlink(os.path.join(out, "stray"))
     doc = flash(port, "readback", out, json_out=True)

@@ -6,8 +6,10 @@ read: an existing file is refused without --force and replaced with it; a
 symbolic link is refused even with --force (its target untouched); a read
 cut by a disconnect leaves the old file intact and no temporary file; the
 output is mode 0600.  write: a complete write reports the image's SHA-256;
-an image on a FIFO is refused."""
+an image on a FIFO is refused.  Every writer (read, readback, keygen) refuses an
+existing output with exit 8."""
 import hashlib
+import json
 import os
 import stat
 import sys
@@ -81,12 +83,36 @@ def test_readback_dir(tmp, port):
     check(os.listdir(real) == [], "nothing written through the symlinked folder")
 
 
+def test_existing_refused(tmp, port):
+    """Every writer refuses an output that exists with the same status: 8 (a host
+    file could not be written), error.code MTK_E_IO, the old content kept."""
+    E_IO = -3
+    old = write_file(os.path.join(tmp, "exists.bin"), b"old")
+    full = os.path.join(tmp, "full")
+    os.mkdir(full)
+    write_file(os.path.join(full, "stray"), b"old")
+    write_file(os.path.join(tmp, "k.key"), b"old")
+    cases = [
+        (["--port", port, "read"] + RANGE + [old], old),
+        (["--port", port, "readback", full], os.path.join(full, "stray")),
+        (["keygen", "--out", os.path.join(tmp, "k")], os.path.join(tmp, "k.key")),
+    ]
+    for args, kept in cases:
+        p = run([MTKFLASH, "-q", "--json"] + args, expect=None)
+        doc = json.loads(p.stdout)
+        check(p.returncode == 8 and doc.get("exit_status") == 8, "%s: exit %d (wanted 8): %s"
+              % (args[2] if args[0] == "--port" else args[0], p.returncode, p.stderr))
+        check(doc.get("error", {}).get("code") == E_IO, "%s: error.code %s" % (args, doc.get("error")))
+        check(open(kept, "rb").read() == b"old", "%s: the existing file kept" % kept)
+
+
 def body(tmp):
     state = provision_fixture(tmp, "MT6737", FIXTURE, ["--user-size", "16G"])
     port = "emu:mt6737,state=%s,mode=preloader" % state
     test_read(tmp, port, state)
     test_write(tmp, port)
     test_readback_dir(tmp, port)
+    test_existing_refused(tmp, port)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "mtkflash/transport.h"
+#include "transport/transport_priv.h" /* white-box: builds transports by hand */
 
 struct script_step {
 	char dir; /* 'H' host writes, 'D' device answers, 'T' device silent (the read times out) */

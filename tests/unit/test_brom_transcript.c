@@ -15,6 +15,7 @@
 
 #include "mtkflash/brom.h"
 #include "mtkflash/transport.h"
+#include "transport/transport_priv.h" /* white-box: builds transports by hand */
 
 /* ---- the scripted device -------------------------------------------------
  * A script is a list of steps: bytes the host must send (H) and bytes the

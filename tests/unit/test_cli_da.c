@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "../../cli/cli_da.h"
+#include "transport/transport_priv.h" /* white-box: stand-in transports */
 #include "testutil.h"
 
 struct fx {

@@ -13,7 +13,7 @@
 
 #include "core/ctx.h"
 #include "da/legacy_priv.h"
-#include "mtkflash/da.h"
+#include "da/da_priv.h" /* white-box: a session filled by hand */
 #include "script_tp.h"
 
 #define MiB 0x100000u

@@ -18,6 +18,7 @@
 
 #include "core/ctx.h"
 #include "core/fileutil.h"
+#include "da/da_priv.h"
 #include "mtkflash/session.h"
 #include "script_tp.h"
 

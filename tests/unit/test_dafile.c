@@ -357,10 +357,22 @@ static void check_marker(const struct mtk_da_stage *s, const char *tag, uint16_t
 	assert_string_equal((const char *)s->data + s->len - s->sig_len, want);
 }
 
+/* An installed library must not find files in the tree it was built in. */
+static void test_synthetic_paths_only_installed(void **state)
+{
+	(void)state;
+	const char *const *p = mtk_dafile_synthetic_paths();
+	assert_non_null(p[0]);
+	for (; *p; p++) {
+		assert_null(strstr(*p, MTKFLASH_BUILD_ROOT));
+		assert_non_null(strstr(*p, MTK_DA_SYNTHETIC_NAME));
+	}
+}
+
 static void test_synthetic_file(void **state)
 {
 	(void)state;
-	const char *path = mtk_dafile_synthetic_paths()[0];
+	const char *path = MTKFLASH_BUILD_DA; /* the build's copy: tests run uninstalled */
 	mtk_ctx *ctx = mtk_ctx_new();
 	struct mtk_dafile d;
 	int rc = mtk_dafile_load(ctx, path, &d);
@@ -418,6 +430,7 @@ int main(void)
 		cmocka_unit_test(test_iot_entry),     cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_select_rules), cmocka_unit_test(test_select_mt6590_rule),
 		cmocka_unit_test(test_select_family),  cmocka_unit_test(test_synthetic_file),
+		cmocka_unit_test(test_synthetic_paths_only_installed),
 		cmocka_unit_test(test_load_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -36,9 +36,9 @@ static void xfer(struct mtk_transport *t, const char *send, const char *want)
 {
 	uint8_t out[64], in[64], got[64];
 	size_t n = unhex(send, out), w = unhex(want, in);
-	assert_int_equal(t->ops->write(t, out, n, REPLY_MS), 0);
+	assert_int_equal(mtk_tp_write(t, out, n, REPLY_MS), 0);
 	for (size_t have = 0; have < w;) {
-		int r = t->ops->read(t, got + have, w - have, REPLY_MS);
+		int r = mtk_tp_read_some(t, got + have, w - have, REPLY_MS);
 		if (r <= 0)
 			fail_msg("sent %s, expected %s, read %d after %zu bytes", send, want, r, have);
 		have += (size_t)r;
@@ -69,7 +69,7 @@ static void expect_disconnected(struct mtk_transport *t)
 {
 	uint8_t b[64];
 	int r;
-	while ((r = t->ops->read(t, b, sizeof b, REPLY_MS)) > 0)
+	while ((r = mtk_tp_read_some(t, b, sizeof b, REPLY_MS)) > 0)
 		;
 	assert_int_equal(r, MTK_E_DISCONNECTED);
 }
@@ -110,11 +110,11 @@ static void test_reopen_after_reenumeration(void **state)
 	(void)state;
 	mtk_ctx *ctx = mtk_ctx_new();
 	struct mtk_transport *t = open_port(ctx, "emu:mt6572,mode=preloader,preloader=simple%s", "");
-	assert_non_null(t->ops->reopen);
+	assert_true(mtk_transport_can_reopen(t));
 	handshake(t);
 	xfer(t, "d1 00000000 00000001", "d1 00000000 00000001");
 	expect_disconnected(t);
-	assert_int_equal(t->ops->reopen(t, REPLY_MS), 0);
+	assert_int_equal(mtk_transport_reopen(t, REPLY_MS), 0);
 	handshake(t); /* a fresh boot */
 	xfer(t, "fe", "01");
 	mtk_transport_close(t);
@@ -122,7 +122,7 @@ static void test_reopen_after_reenumeration(void **state)
 	/* A phone whose listen window closed booted on: it does not come back. */
 	t = open_port(ctx, "emu:mt6765,mode=preloader,listen-ms=50%s", "");
 	expect_disconnected(t);
-	assert_int_equal(t->ops->reopen(t, REPLY_MS), MTK_E_NODEV);
+	assert_int_equal(mtk_transport_reopen(t, REPLY_MS), MTK_E_NODEV);
 	mtk_transport_close(t);
 	mtk_ctx_free(ctx);
 }

@@ -16,6 +16,7 @@
 
 #include "core/fileutil.h"
 #include "mtkflash/transport.h"
+#include "transport/transport_priv.h" /* white-box: builds transports by hand */
 #include "testutil.h"
 
 struct fx {
