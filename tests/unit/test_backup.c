@@ -38,7 +38,7 @@ static void connect_emu(struct fx *f)
 	snprintf(spec, sizeof spec, "emu:mt6737,state=%s/state", f->dir);
 	if (mtk_transport_open(f->ctx, spec, 0, &f->tp) != 0)
 		fail_msg("open %s: %s", spec, mtk_ctx_error(f->ctx));
-	const char *da_path = mtk_dafile_synthetic_paths()[0];
+	const char *da_path = MTKFLASH_BUILD_DA; /* tests run uninstalled */
 	if (mtk_dafile_load(f->ctx, da_path, &f->file) != 0)
 		fail_msg("%s", mtk_ctx_error(f->ctx));
 	struct mtk_attach_opts o = { .speed_switch = true, .reopen_wait_ms = 2000 };
