@@ -27,8 +27,15 @@
 extern "C" {
 #endif
 
-enum mtk_storage_type { MTK_STORAGE_UNKNOWN, MTK_STORAGE_EMMC, MTK_STORAGE_NAND, MTK_STORAGE_NOR, MTK_STORAGE_SDMMC };
-const char *mtk_storage_type_name(enum mtk_storage_type t); /* "emmc", "nand", … */
+enum mtk_storage_type {
+	MTK_STORAGE_UNKNOWN,
+	MTK_STORAGE_EMMC,
+	MTK_STORAGE_NAND,
+	MTK_STORAGE_NOR,
+	MTK_STORAGE_SDMMC,
+	MTK_STORAGE_UFS, /* xflash DAs: boot1/boot2/user are LU0/LU1/LU2 */
+};
+const char *mtk_storage_type_name(enum mtk_storage_type t); /* "emmc", "nand", …, "ufs" */
 
 /* What DA1's probe and DA2's report say about the device (da-legacy.md §4.2, §4.7). */
 struct mtk_da_storage {
@@ -45,6 +52,11 @@ struct mtk_da_storage {
 	uint64_t ext_ram_size;
 	uint8_t usb_speed;            /* 0 full, 1 high, 2 "ultra"; as the DA reports it */
 	bool dram_configured_by_host; /* we sent EMI settings (BROM mode) */
+	/* xflash DAs (da-xflash.md §1.7, §3.9): */
+	char da_version_text[32];  /* GET_DA_VERSION, printable bytes */
+	uint32_t write_packet_len; /* the longest WRITE_DATA chunk the DA takes */
+	uint32_t read_packet_len;  /* the READ_DATA chunk it sends */
+	uint32_t ptable_category;  /* GET_PARTITION_TBL_CATA: 0x64 GPT, 0x65 PMT, 0 not reported */
 };
 
 /* Streaming callbacks.  A sink consumes `len` bytes read from `offset`
@@ -77,12 +89,15 @@ const char *mtk_da_protocol(const struct mtk_da *da);
 struct mtk_transport *mtk_da_transport(const struct mtk_da *da);
 
 struct mtk_da_emi {
-	const uint8_t *data; /* the EMI payload exactly as sent to the DA */
+	const uint8_t *data; /* the EMI payload exactly as a legacy DA takes it */
 	size_t len;
 	uint32_t version;    /* "MTK_BLOADER_INFO_vNN" → NN */
 	/* The records' part ids, for the check against the device's flash id
 	 * before anything is sent; NULL = unknown (then the DA refuses to send). */
 	const struct mtk_emi_table *table;
+	/* The whole MTK_BLOADER_INFO block, as an xflash DA takes it (da-xflash.md §2.4). */
+	const uint8_t *block;
+	size_t block_len;
 };
 
 /* Connect through an open transport.  `emi` may be NULL: then a DA that
@@ -121,10 +136,27 @@ int mtk_da_finish(struct mtk_da *da, enum mtk_da_finish_mode mode);
  * (after the last usable LBA to the end).  Sorted by (region, start). */
 int mtk_da_read_ptable(struct mtk_da *da, bool add_layout, struct mtk_ptable *out);
 
-/* When the DA reported full speed (storage.usb_speed 0): 70 01, follow the
- * re-enumeration through the transport's reopen, 72 again (da-legacy.md
- * §4.8).  Does nothing at high speed. */
+/* When the DA reported full speed (storage.usb_speed 0): ask for high speed
+ * (legacy 70 01, da-legacy.md §4.8; xflash SWITCH_USB_SPEED, da-xflash.md
+ * §2.8), follow the re-enumeration through the transport's reopen, ask the
+ * speed again.  Does nothing at high speed. */
 int mtk_da_speed_switch(struct mtk_da *da, int reopen_wait_ms);
+
+/* The DA's own checks (xflash SET_CHECKSUM_LEVEL, da-xflash.md §1.8): with
+ * USB the DA compares each write chunk's byte sum, with STORAGE it reads
+ * back what it stored and compares; a failure fails that write with
+ * MTK_E_VERIFY.  MTK_E_UNSUPPORTED for a DA that has no such checks
+ * (legacy).  They do not replace a host read-back: the DA checks itself. */
+#define MTK_DA_CHECK_USB 1u
+#define MTK_DA_CHECK_STORAGE 2u
+int mtk_da_set_device_checks(struct mtk_da *da, unsigned mask);
+/* The mask in force (0 for a DA without checks). */
+unsigned mtk_da_device_checks(const struct mtk_da *da);
+
+/* Name of an xflash status word (da-xflash.md §4), NULL when unknown. */
+const char *mtk_xflash_status_name(uint32_t status);
+size_t mtk_xflash_status_count(void);
+uint32_t mtk_xflash_status_code_at(size_t i);
 
 #ifdef __cplusplus
 }

@@ -14,7 +14,7 @@
 
 const char *mtk_storage_type_name(enum mtk_storage_type t)
 {
-	static const char *const names[] = { "unknown", "emmc", "nand", "nor", "sdmmc" };
+	static const char *const names[] = { "unknown", "emmc", "nand", "nor", "sdmmc", "ufs" };
 	return (unsigned)t < sizeof names / sizeof names[0] ? names[t] : "unknown";
 }
 
@@ -22,10 +22,10 @@ const char *mtk_storage_type_name(enum mtk_storage_type t)
 
 static int check_protocol(mtk_ctx *ctx, const struct mtk_chip *chip, enum mtk_da_family fam)
 {
-	if (fam == MTK_DA_LEGACY)
+	if (fam == MTK_DA_LEGACY || fam == MTK_DA_XFLASH)
 		return 0;
-	return mtk_fail(ctx, MTK_E_UNSUPPORTED, "%s uses the %s DA protocol, which mtkflash does not speak yet",
-			chip->name, fam == MTK_DA_XML ? "XML (V6)" : "xflash (V5)");
+	return mtk_fail(ctx, MTK_E_UNSUPPORTED, "%s uses the XML (V6) DA protocol, which mtkflash does not speak "
+			"yet", chip->name);
 }
 
 /* A preloader that rejects a DA does not answer: it asserts and resets the
@@ -96,7 +96,7 @@ static int connect_from(mtk_ctx *ctx, struct mtk_transport *tp, const struct mtk
 	if (rc >= 0)
 		rc = start_da1(da, file, file_name);
 	if (rc >= 0)
-		rc = mtk_da_legacy_start(da, emi);
+		rc = da->choice.family == MTK_DA_XFLASH ? mtk_da_xflash_start(da, emi) : mtk_da_legacy_start(da, emi);
 	if (rc < 0) {
 		mtk_da_close(da);
 		return rc;
@@ -300,6 +300,48 @@ int mtk_da_finish(struct mtk_da *da, enum mtk_da_finish_mode mode)
 	rc = da->ops->finish(da, mode);
 	da->finished = true;
 	return rc;
+}
+
+int mtk_da_speed_switch(struct mtk_da *da, int reopen_wait_ms)
+{
+	int rc = usable(da, "switching the USB speed");
+	if (rc < 0 || da->storage.usb_speed != 0)
+		return rc;
+	if (!da->ops->speed_switch)
+		return mtk_fail(da->ctx, MTK_E_UNSUPPORTED, "the %s DA protocol cannot switch the USB speed",
+				da->ops->name);
+	if (!mtk_transport_can_reopen(da->tp))
+		return mtk_fail(da->ctx, MTK_E_UNSUPPORTED,
+				"the DA runs at USB full speed and asking for high speed makes the phone "
+				"re-enumerate, which the %s port cannot follow (use --no-speed-switch to stay at "
+				"full speed, ~1 MB/s)",
+				mtk_transport_name(da->tp));
+	if ((rc = da->ops->speed_switch(da, reopen_wait_ms)) < 0)
+		return rc;
+	if (da->storage.usb_speed == 0)
+		mtk_warn(da->ctx, "the DA still reports full speed after re-enumerating: the link (hub, "
+				  "cable or port) may be full-speed only");
+	else
+		mtk_info(da->ctx, "the DA now runs at USB %s speed", da->storage.usb_speed == 1 ? "high" : "ultra");
+	return 0;
+}
+
+int mtk_da_set_device_checks(struct mtk_da *da, unsigned mask)
+{
+	int rc = usable(da, "setting the DA's own checks");
+	if (rc < 0)
+		return rc;
+	if (!da->ops->set_checks)
+		return mtk_fail(da->ctx, MTK_E_UNSUPPORTED, "the %s DA protocol has no device-side checks",
+				da->ops->name);
+	if (mask & ~(MTK_DA_CHECK_USB | MTK_DA_CHECK_STORAGE))
+		return mtk_fail(da->ctx, MTK_E_INVAL, "unknown DA check bits 0x%x", mask);
+	return da->ops->set_checks(da, mask);
+}
+
+unsigned mtk_da_device_checks(const struct mtk_da *da)
+{
+	return da->ops && da->ops->checks ? da->ops->checks(da) : 0;
 }
 
 /* ------------------------------------------------- partition table (§8.3) */

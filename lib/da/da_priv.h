@@ -12,7 +12,7 @@
  * (MTK_E_UNSUPPORTED then).  `what` names the transfer for progress and
  * error messages ("writing boot"). */
 struct mtk_da_ops {
-	const char *name; /* "legacy" */
+	const char *name; /* "legacy", "xflash" */
 	int (*read)(struct mtk_da *da, const char *what, enum mtk_region r, uint64_t off, uint64_t len,
 		    mtk_da_sink_fn sink, void *user);
 	/* `len` is the data length; the protocol pads to its write unit with zeros. */
@@ -24,6 +24,11 @@ struct mtk_da_ops {
 	/* eMMC PARTITION_CONFIG: which boot partition the BootROM reads (1, 2, 7 = user). */
 	int (*set_boot_partition)(struct mtk_da *da, unsigned boot_part, bool ack);
 	int (*finish)(struct mtk_da *da, enum mtk_da_finish_mode mode);
+	/* Ask a full-speed DA for high speed and follow the re-enumeration. */
+	int (*speed_switch)(struct mtk_da *da, int reopen_wait_ms);
+	/* The DA's own checks of what it receives and stores (MTK_DA_CHECK_*). */
+	int (*set_checks)(struct mtk_da *da, unsigned mask);
+	unsigned (*checks)(const struct mtk_da *da);
 	void (*destroy)(struct mtk_da *da);
 };
 
@@ -49,5 +54,12 @@ int mtk_da_legacy_start(struct mtk_da *da, const struct mtk_da_emi *emi);
 /* The host side of a legacy DA2 that is already in its command loop (a
  * reattach): no bytes are exchanged. */
 int mtk_da_legacy_resume(struct mtk_da *da);
+/* The xflash (DA v5) protocol's constructor, called after JUMP_DA. */
+int mtk_da_xflash_start(struct mtk_da *da, const struct mtk_da_emi *emi);
+
+/* Does the preloader's EMI table fit this board (its flash id, the eMMC CID
+ * in storage.cid; `dram_info` (may be NULL) another CID the DA reported)?
+ * 0 with *pick the record the board uses, or MTK_E_POLICY saying why not. */
+int mtk_da_emi_fits(struct mtk_da *da, const struct mtk_emi_table *t, const uint8_t dram_info[16], int *pick);
 
 #endif

@@ -83,7 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const struct mtk_emi_table emi_table = {
 		.version = 0x15, .count = 1, .record_size = 0x108, .described = 1, .rec = { { .type = 0x0003 } }
 	};
-	struct mtk_da_emi emi = { emi_bytes, sizeof emi_bytes, 0x15, &emi_table };
+	struct mtk_da_emi emi = { emi_bytes, sizeof emi_bytes, 0x15, &emi_table, emi_bytes, sizeof emi_bytes };
 	if (mtk_da_legacy_start(&da, &emi) == 0) {
 		struct mtk_ptable t;
 		if (mtk_da_read_ptable(&da, true, &t) == 0)

@@ -487,7 +487,7 @@ static void test_emi_upload(void **state)
 	sc_hex(s, 'H', "72");
 	sc_hex(s, 'D', "5A 01");
 	struct mtk_emi_table t = emmc_table(2, 0xBC, "90014A484147346504");
-	struct mtk_da_emi e = { emi, sizeof emi, 0x15, &t };
+	struct mtk_da_emi e = { emi, sizeof emi, 0x15, &t, emi, sizeof emi };
 	assert_script_ok(f, mtk_da_legacy_start(&f->da, &e));
 	assert_true(sc_done(&f->sc));
 	assert_true(f->da.storage.dram_configured_by_host);
@@ -516,7 +516,7 @@ static void test_emi_other_version(void **state)
 	sc_hex(s, 'H', "5A 80000001");
 	sc_hex(s, 'D', "00000BBA");
 	struct mtk_emi_table t = emmc_table(1, 0xC0, "90014A484147346504");
-	struct mtk_da_emi e = { emi, sizeof emi, 0x18, &t };
+	struct mtk_da_emi e = { emi, sizeof emi, 0x18, &t, emi, sizeof emi };
 	int rc = mtk_da_legacy_start(&f->da, &e);
 	assert_int_equal(rc, MTK_E_STATUS);
 	assert_null(strstr(f->sc.failure, "host"));
@@ -543,7 +543,7 @@ static void test_emi_mismatch_refused(void **state)
 	script_to_dram_info(&f->sc);
 	uint8_t emi[2 * 0xBC] = { 0 };
 	struct mtk_emi_table t = emmc_table(2, 0xBC, "150100514536334d42");
-	struct mtk_da_emi e = { emi, sizeof emi, 0x14, &t };
+	struct mtk_da_emi e = { emi, sizeof emi, 0x14, &t, emi, sizeof emi };
 	assert_int_equal(mtk_da_legacy_start(&f->da, &e), MTK_E_POLICY);
 	const char *msg = mtk_ctx_error(f->ctx);
 	assert_non_null(strstr(msg, "do not fit this board"));
@@ -572,7 +572,7 @@ static void test_emi_discrete_unchecked(void **state)
 	sc_hex(s, 'D', "1234");
 	sc_hex(s, 'H', "5A 80000001");
 	sc_hex(s, 'T', "");
-	struct mtk_da_emi e = { emi, sizeof emi, 0x14, &t };
+	struct mtk_da_emi e = { emi, sizeof emi, 0x14, &t, emi, sizeof emi };
 	int rc = mtk_da_legacy_start(&f->da, &e);
 	/* ... and a DA that then stops answering is a DRAM init failure, not a hang */
 	assert_int_equal(rc, MTK_E_TIMEOUT);
@@ -600,7 +600,7 @@ static void test_emi_one_record_is_the_boards(void **state)
 	sc_hex(s, 'D', "1234");
 	sc_hex(s, 'H', "5A 80000001");
 	sc_hex(s, 'D', "00000BBA");
-	struct mtk_da_emi e = { emi, sizeof emi, 0x0D, &t };
+	struct mtk_da_emi e = { emi, sizeof emi, 0x0D, &t, emi, sizeof emi };
 	assert_int_equal(mtk_da_legacy_start(&f->da, &e), MTK_E_STATUS);
 	assert_string_equal(f->sc.failure, "");
 	assert_true(sc_done(&f->sc));
