@@ -126,6 +126,23 @@ void mtk_da_close(struct mtk_da *da)
 	free(da);
 }
 
+/* Pull n bytes from a write's source; past its end, zeros: the DA writes
+ * whole sectors. */
+int mtk_da_fill(uint8_t *buf, size_t n, uint64_t at, mtk_da_source_fn source, void *user, bool *eof)
+{
+	size_t have = 0;
+	while (have < n && !*eof) {
+		int got = source(user, at + have, buf + have, n - have);
+		if (got < 0)
+			return got;
+		if (got == 0)
+			*eof = true;
+		have += (size_t)got;
+	}
+	memset(buf + have, 0, n - have);
+	return 0;
+}
+
 /* ------------------------------------------------------------ accessors */
 
 const struct mtk_brom_info *mtk_da_brom_info(const struct mtk_da *da) { return &da->brom.info; }

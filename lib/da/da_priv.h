@@ -57,6 +57,10 @@ int mtk_da_legacy_resume(struct mtk_da *da);
 /* The xflash (DA v5) protocol's constructor, called after JUMP_DA. */
 int mtk_da_xflash_start(struct mtk_da *da, const struct mtk_da_emi *emi);
 
+/* Fill buf with n bytes of a write from offset `at`: the source's, then
+ * zeros once it reports its end (*eof). */
+int mtk_da_fill(uint8_t *buf, size_t n, uint64_t at, mtk_da_source_fn source, void *user, bool *eof);
+
 /* Does the preloader's EMI table fit this board (its flash id, the eMMC CID
  * in storage.cid; `dram_info` (may be NULL) another CID the DA reported)?
  * 0 with *pick the record the board uses, or MTK_E_POLICY saying why not. */

@@ -627,21 +627,6 @@ static int legacy_read(struct mtk_da *da, const char *what, enum mtk_region r, u
 	return 0;
 }
 
-static int fill_packet(uint8_t *buf, size_t n, uint64_t at, mtk_da_source_fn source, void *user, bool *eof)
-{
-	size_t have = 0;
-	while (have < n && !*eof) {
-		int got = source(user, at + have, buf + have, n - have);
-		if (got < 0)
-			return got;
-		if (got == 0)
-			*eof = true;
-		have += (size_t)got;
-	}
-	memset(buf + have, 0, n - have); /* the DA writes whole sectors */
-	return 0;
-}
-
 static size_t write_packet_len(uint64_t padded, uint64_t done)
 {
 	return padded - done < LEGACY_PACKET ? (size_t)(padded - done) : LEGACY_PACKET;
@@ -651,7 +636,7 @@ static size_t write_packet_len(uint64_t padded, uint64_t done)
 static int make_packet(uint8_t *pkt, size_t n, uint64_t at, mtk_da_source_fn source, void *user, bool *eof)
 {
 	pkt[0] = LEGACY_ACK;
-	int rc = fill_packet(pkt + 1, n, at, source, user, eof);
+	int rc = mtk_da_fill(pkt + 1, n, at, source, user, eof);
 	if (rc == 0)
 		mtk_put_u16be(pkt + 1 + n, mtk_sum16_update(0, pkt + 1, n));
 	return rc;

@@ -708,21 +708,6 @@ static int xf_read(struct mtk_da *da, const char *what, enum mtk_region r, uint6
 	return 0;
 }
 
-static int fill_chunk(uint8_t *buf, size_t n, uint64_t at, mtk_da_source_fn source, void *user, bool *eof)
-{
-	size_t have = 0;
-	while (have < n && !*eof) {
-		int got = source(user, at + have, buf + have, n - have);
-		if (got < 0)
-			return got;
-		if (got == 0)
-			*eof = true;
-		have += (size_t)got;
-	}
-	memset(buf + have, 0, n - have);
-	return 0;
-}
-
 /* Flag, byte sum, data; one status for the three (§3.4). */
 static int write_chunk(struct mtk_da *da, const char *what, uint64_t at, size_t n)
 {
@@ -752,7 +737,7 @@ static int xf_write(struct mtk_da *da, const char *what, enum mtk_region r, uint
 	bool eof = false;
 	for (uint64_t done = 0; done < padded;) {
 		size_t n = padded - done < x->write_pkt ? (size_t)(padded - done) : x->write_pkt;
-		if ((rc = fill_chunk(x->buf, n, done, source, user, &eof)) < 0 ||
+		if ((rc = mtk_da_fill(x->buf, n, done, source, user, &eof)) < 0 ||
 		    (rc = write_chunk(da, what, off + done, n)) < 0)
 			return rc;
 		done += n;
