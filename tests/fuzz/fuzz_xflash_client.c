@@ -8,41 +8,9 @@
 #include <string.h>
 
 #include "da/da_priv.h" /* white-box: a session filled by hand */
-#include "transport/transport_priv.h"
+#include "feed_tp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-struct feed {
-	const uint8_t *p;
-	size_t left;
-};
-
-static int f_read(struct mtk_transport *t, uint8_t *buf, size_t len, int timeout_ms)
-{
-	struct feed *f = t->priv;
-	(void)timeout_ms;
-	if (!f->left)
-		return MTK_E_DISCONNECTED;
-	size_t n = len < f->left ? len : f->left;
-	memcpy(buf, f->p, n);
-	f->p += n;
-	f->left -= n;
-	return (int)n;
-}
-
-static int f_write(struct mtk_transport *t, const uint8_t *buf, size_t len, int timeout_ms)
-{
-	(void)t, (void)buf, (void)len, (void)timeout_ms;
-	return 0;
-}
-
-static void f_close(struct mtk_transport *t)
-{
-	(void)t;
-}
-
-static const struct mtk_transport_ops feed_ops = { .name = "fuzz", .read = f_read, .write = f_write,
-						   .close = f_close };
 
 static int null_sink(void *user, uint64_t off, const uint8_t *buf, size_t len)
 {
