@@ -266,7 +266,7 @@ static void test_emi_silence(void **state)
 {
 	struct fx *f = *state;
 	script_brom_emi(f);
-	sc_add(&f->sc, 'T', NULL, 0);
+	sc_add(&f->sc, 'T', "", 0);
 	struct mtk_emi_table t = emi_table_for(cid);
 	struct mtk_da_emi e = { emi_block, sizeof emi_block, 21, &t, emi_block, sizeof emi_block };
 	assert_int_equal(mtk_da_xflash_start(&f->da, &e), MTK_E_TIMEOUT);
