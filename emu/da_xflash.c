@@ -369,27 +369,6 @@ static size_t get_emmc_info(struct xda *d, uint8_t *r)
 	return 104;
 }
 
-static size_t get_nand_info(struct xda *d, uint8_t *r)
-{
-	(void)d;
-	memset(r, 0, 45);
-	return 45;
-}
-
-static size_t get_nor_info(struct xda *d, uint8_t *r)
-{
-	(void)d;
-	memset(r, 0, 16);
-	return 16;
-}
-
-static size_t get_ufs_info(struct xda *d, uint8_t *r)
-{
-	(void)d;
-	memset(r, 0, 202); /* type 0: an eMMC phone must report no UFS (§2.7) */
-	return 202;
-}
-
 static size_t get_da_version(struct xda *d, uint8_t *r)
 {
 	(void)d;
@@ -463,13 +442,6 @@ static size_t get_dev_fw_info(struct xda *d, uint8_t *r)
 	return 68;
 }
 
-static size_t get_zero_u32(struct xda *d, uint8_t *r)
-{
-	(void)d;
-	mtk_put_u32le(r, 0);
-	return 4;
-}
-
 static int set_checksum_level(struct xda *d, uint32_t v)
 {
 	d->e->xda.chksum_level = v & (CHKSUM_USB | CHKSUM_STORAGE);
@@ -483,34 +455,37 @@ static int set_accepted(struct xda *d, uint32_t v)
 	return 0;
 }
 
-enum ctrl_kind { GETTER, SETTER, ACTION };
+enum ctrl_kind { GETTER, ZEROS, SETTER, ACTION };
 
 static const struct ctrl {
 	uint32_t code;
 	enum ctrl_kind kind;
 	size_t (*get)(struct xda *d, uint8_t *r);
 	int (*set)(struct xda *d, uint32_t v);
+	size_t zeros; /* ZEROS: a type-0 ("none") struct of this size */
 } ctrls[] = {
-	{ 0x020002, SETTER, NULL, set_accepted },       /* SET_BATTERY_OPT */
-	{ 0x020003, SETTER, NULL, set_checksum_level }, /* SET_CHECKSUM_LEVEL */
-	{ 0x020004, SETTER, NULL, set_accepted },       /* SET_RESET_KEY */
-	{ 0x040001, GETTER, get_emmc_info, NULL },
-	{ 0x040002, GETTER, get_nand_info, NULL },
-	{ 0x040003, GETTER, get_nor_info, NULL },
-	{ 0x040004, GETTER, get_ufs_info, NULL },
-	{ 0x040005, GETTER, get_da_version, NULL },
-	{ 0x040007, GETTER, get_packet_length, NULL },
-	{ 0x040008, GETTER, get_random_id, NULL },
-	{ 0x040009, GETTER, get_partition_cata, NULL },
-	{ 0x04000A, GETTER, get_connection_agent, NULL },
-	{ 0x04000B, GETTER, get_usb_speed, NULL },
-	{ 0x04000C, GETTER, get_ram_info, NULL },
-	{ 0x04000D, GETTER, get_chip_id, NULL },
-	{ 0x040013, GETTER, get_dev_fw_info, NULL },
-	{ 0x040016, GETTER, get_zero_u32, NULL }, /* SLA_ENABLED_STATUS: off */
-	{ 0x080001, ACTION, NULL, NULL },         /* START_DL_INFO */
-	{ 0x080002, ACTION, NULL, NULL },         /* END_DL_INFO */
-	{ 0x080007, GETTER, get_zero_u32, NULL }, /* DA_STOR_LIFE_CYCLE_CHECK */
+	{ 0x020002, SETTER, NULL, set_accepted, 0 },       /* SET_BATTERY_OPT */
+	{ 0x020003, SETTER, NULL, set_checksum_level, 0 }, /* SET_CHECKSUM_LEVEL */
+	{ 0x020004, SETTER, NULL, set_accepted, 0 },       /* SET_RESET_KEY */
+	{ 0x040001, GETTER, get_emmc_info, NULL, 0 },
+	/* No NAND, NOR or UFS: type-0 structs of the sizes §3.10 recommends; an
+	 * eMMC phone must report no UFS (§2.7). */
+	{ 0x040002, ZEROS, NULL, NULL, 45 },
+	{ 0x040003, ZEROS, NULL, NULL, 16 },
+	{ 0x040004, ZEROS, NULL, NULL, 202 },
+	{ 0x040005, GETTER, get_da_version, NULL, 0 },
+	{ 0x040007, GETTER, get_packet_length, NULL, 0 },
+	{ 0x040008, GETTER, get_random_id, NULL, 0 },
+	{ 0x040009, GETTER, get_partition_cata, NULL, 0 },
+	{ 0x04000A, GETTER, get_connection_agent, NULL, 0 },
+	{ 0x04000B, GETTER, get_usb_speed, NULL, 0 },
+	{ 0x04000C, GETTER, get_ram_info, NULL, 0 },
+	{ 0x04000D, GETTER, get_chip_id, NULL, 0 },
+	{ 0x040013, GETTER, get_dev_fw_info, NULL, 0 },
+	{ 0x040016, ZEROS, NULL, NULL, 4 }, /* SLA_ENABLED_STATUS: off */
+	{ 0x080001, ACTION, NULL, NULL, 0 },         /* START_DL_INFO */
+	{ 0x080002, ACTION, NULL, NULL, 0 },         /* END_DL_INFO */
+	{ 0x080007, ZEROS, NULL, NULL, 4 }, /* DA_STOR_LIFE_CYCLE_CHECK */
 };
 
 static const struct ctrl *ctrl_find(uint32_t code)
@@ -534,9 +509,9 @@ static int cmd_device_ctrl(struct xda *d)
 		return -1;
 	if (c->kind == ACTION)
 		return send_status(d, ST_OK);
-	if (c->kind == GETTER) {
-		uint8_t r[256];
-		size_t n = c->get(d, r);
+	if (c->kind == GETTER || c->kind == ZEROS) {
+		uint8_t r[256] = { 0 };
+		size_t n = c->kind == ZEROS ? c->zeros : c->get(d, r);
 		return send_pkt(d, r, n) < 0 ? -1 : send_status(d, ST_OK);
 	}
 	rc = recv_u32_param(d, &v);
