@@ -96,7 +96,6 @@ enum {
 #define PL_CAP_MEID 0x2u
 #define PL_CAP_SOCID 0x4u
 #define ZEROIZATION_MAGIC 0x08825252u
-#define XFLASH_SYNC 0xC0
 
 /* Handler results. */
 enum { CMD_NEXT = 0, CMD_JUMPED = 1, CMD_END = -1 };
@@ -824,12 +823,7 @@ static int run_da(struct mtkemu *e)
 	}
 	if (e->prof->da_family == EMU_DA_LEGACY)
 		return emu_da_legacy_run(e);
-	/* The xflash DA is not modelled yet: it syncs, then never answers. */
-	e->run = EMU_RUN_HUNG;
-	uint8_t sync = XFLASH_SYNC;
-	if (emu_send(e, &sync, 1) < 0)
-		return CMD_END;
-	return halt(e);
+	return emu_da_xflash_run(e);
 }
 
 void emu_brom_boot(struct mtkemu *e)

@@ -410,6 +410,7 @@ static void boot(struct mtkemu *e)
 	e->run = EMU_RUN_LISTEN;
 	e->listening = false;
 	e->da_area = -1;
+	e->xda = (struct emu_xda_state){ 0 };
 	/* The BROM enumerates at full speed (0E8D:0003); a preloader is high
 	 * speed where the port allows (brom-protocol.md §3.25). */
 	e->high_speed = e->mode == EMU_MODE_PRELOADER;
@@ -443,7 +444,13 @@ static void run_personality(struct mtkemu *e)
 		return;
 	}
 	case EMU_RUN_DA2:
-		emu_da_legacy_resume(e);
+		if (e->prof->da_family == EMU_DA_XFLASH)
+			emu_da_xflash_resume(e);
+		else
+			emu_da_legacy_resume(e);
+		return;
+	case EMU_RUN_XDA1:
+		emu_da_xflash_resume(e);
 		return;
 	default:
 		emu_brom_run(e);

@@ -5,6 +5,7 @@
  *   link.c       byte I/O to the host, with the link model and fault injection
  *   brom.c       BROM / preloader personality (handshake, commands)
  *   da_legacy.c  legacy Download Agent personality (after JUMP_DA)
+ *   da_xflash.c  xflash (DA v5) Download Agent personality (after JUMP_DA)
  *   emmc.c       eMMC model backed by sparse files in the state directory
  *   provision.c  `mtkemu provision`: factory partition layout and contents
  *   device.c     mtkemu_new/serve/free
@@ -70,7 +71,8 @@ enum emu_run {
 	EMU_RUN_LISTEN,   /* BROM / preloader waiting for the start command */
 	EMU_RUN_COMMANDS, /* BROM / preloader command loop (after the handshake) */
 	EMU_RUN_DA1,      /* DA1 between JUMP_DA and the DA2 report (transient) */
-	EMU_RUN_DA2,      /* the legacy DA2 command loop */
+	EMU_RUN_DA2,      /* the DA2 command loop (legacy or xflash, by the profile) */
+	EMU_RUN_XDA1,     /* the xflash DA1 command loop (before BOOT_TO of DA2) */
 	EMU_RUN_HUNG,     /* a CPU that answers nothing more until a replug */
 	EMU_RUN_GONE,     /* off the bus (booted to the system): no port until a replug */
 };
@@ -84,6 +86,15 @@ enum emu_plug { EMU_PLUG_NONE, EMU_PLUG_REPLUG, EMU_PLUG_POWER_CYCLE };
 #define EMU_READY_EVERY_MS 20u
 
 struct emu_storage; /* emmc.c */
+
+/* What a running xflash DA knows (da_xflash.c); kept while it runs, across
+ * host sessions (power.ini). */
+struct emu_xda_state {
+	bool env_set;          /* SETUP_ENVIRONMENT came (it is taken once) */
+	bool dram_up;          /* the preloader or INIT_EXT_RAM brought DRAM up */
+	uint32_t system_os;    /* SETUP_ENVIRONMENT: 0 Windows, 1 Linux (read packet length) */
+	uint32_t chksum_level; /* SET_CHECKSUM_LEVEL bit mask: 1 USB, 2 storage read-back */
+};
 struct emu_link;    /* link.c */
 
 struct mtkemu {
@@ -114,6 +125,7 @@ struct mtkemu {
 	bool high_speed;        /* the device's USB speed: BROM and a DA it loaded are full speed */
 	bool usbdl_flag;        /* emergency download: the next reset comes up in BROM mode (§3.24) */
 	int da_area;            /* DA2: the partition SWITCH_PART selected */
+	struct emu_xda_state xda;
 	bool simple_preloader;  /* answer the first A0, no listen phase (the validated simple model) */
 	unsigned listen_ms;     /* the preloader's listen window */
 	bool listening;         /* the listen window has started (the host opened the port) */
@@ -141,6 +153,8 @@ void emu_link_free(struct emu_link *l);
 int emu_brom_run(struct mtkemu *e);
 int emu_da_legacy_run(struct mtkemu *e);    /* from JUMP_DA */
 int emu_da_legacy_resume(struct mtkemu *e); /* DA2 already in its command loop */
+int emu_da_xflash_run(struct mtkemu *e);    /* from JUMP_DA */
+int emu_da_xflash_resume(struct mtkemu *e); /* DA1 or DA2 already in its command loop */
 /* BROM-side reset of volatile state at boot (memory, DA blob, log). */
 void emu_brom_boot(struct mtkemu *e);
 

@@ -5,7 +5,8 @@
  *
  * Only what a phone keeps while powered is here: the running stage, the
  * personality, the USB speed, the emergency-download flag, DA2's selected
- * partition, the listen window.  Not kept: RAM contents (a DA uploaded with
+ * partition, the listen window, what a running xflash DA was told
+ * (environment, checksum level) and whether DRAM is up.  Not kept: RAM contents (a DA uploaded with
  * SEND_DA but not yet jumped to, the BROM log), so a JUMP_DA in the next
  * process is refused as if the upload had not happened. */
 #include <errno.h>
@@ -24,7 +25,7 @@
 static const char *const run_names[] = {
 	[EMU_RUN_BOOT] = "boot", [EMU_RUN_LISTEN] = "listen", [EMU_RUN_COMMANDS] = "commands",
 	[EMU_RUN_DA1] = "hung", [EMU_RUN_DA2] = "da2",	      [EMU_RUN_HUNG] = "hung",
-	[EMU_RUN_GONE] = "gone",
+	[EMU_RUN_GONE] = "gone", [EMU_RUN_XDA1] = "xda1",
 };
 
 static void power_path(const struct mtkemu *e, char *path, size_t len)
@@ -44,9 +45,11 @@ void emu_power_save(const struct mtkemu *e)
 		return;
 	fprintf(f,
 		"# mtkemu: what the phone runs while it stays plugged in; delete = replug\n"
-		"chip=%s\nrun=%s\nmode=%s\nhigh_speed=%d\nusbdl=%d\nda_area=%d\nlistening=%d\nlisten_deadline_ms=%llu\n",
+		"chip=%s\nrun=%s\nmode=%s\nhigh_speed=%d\nusbdl=%d\nda_area=%d\nlistening=%d\nlisten_deadline_ms=%llu\n"
+		"xda_env=%d\nxda_dram=%d\nxda_os=%u\nxda_chksum=%u\n",
 		e->prof->name, run_names[e->run], e->mode == EMU_MODE_BROM ? "brom" : "preloader", e->high_speed,
-		e->usbdl_flag, e->da_area, e->listening, (unsigned long long)e->listen_deadline_ms);
+		e->usbdl_flag, e->da_area, e->listening, (unsigned long long)e->listen_deadline_ms, e->xda.env_set,
+		e->xda.dram_up, e->xda.system_os, e->xda.chksum_level);
 	if (fclose(f) != 0 || rename(tmp, path) < 0)
 		unlink(tmp);
 }
@@ -105,6 +108,14 @@ static int power_line(struct mtkemu *e, char *line, bool *preloader)
 		ok = parse_flag(v, &e->listening);
 	else if (strcmp(line, "da_area") == 0 && (ok = parse_num(v, -1, 7, &n)))
 		e->da_area = (int)n;
+	else if (strcmp(line, "xda_env") == 0)
+		ok = parse_flag(v, &e->xda.env_set);
+	else if (strcmp(line, "xda_dram") == 0)
+		ok = parse_flag(v, &e->xda.dram_up);
+	else if (strcmp(line, "xda_os") == 0 && (ok = parse_num(v, 0, UINT32_MAX, &n)))
+		e->xda.system_os = (uint32_t)n;
+	else if (strcmp(line, "xda_chksum") == 0 && (ok = parse_num(v, 0, 3, &n)))
+		e->xda.chksum_level = (uint32_t)n;
 	else if (strcmp(line, "listen_deadline_ms") == 0 && (ok = parse_num(v, 0, INT64_MAX, &n)))
 		e->listen_deadline_ms = (uint64_t)n;
 	else if (ok)

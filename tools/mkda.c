@@ -3,6 +3,8 @@
  * in the chip table.  Run by the build; deterministic output.
  *
  *   mkda OUTPUT */
+#include <openssl/evp.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +64,21 @@ static void fill_region(uint8_t *p, uint32_t len, uint32_t sig_len, uint16_t cod
 		snprintf((char *)p + len - sig_len, sig_len, "MTKFLASH-SYNTHETIC-SIG hw=0x%04x stage=%u", code, stage);
 }
 
+/* xflash DA1 carries SHA-256 of DA2's code (the part BOOT_TO sends), in the
+ * 0x30 bytes before the "MMU MAP: VA" anchor at the end of its code
+ * (da-legacy.md §1.6 step 3, da-xflash.md §2.1). */
+#define HASH_SLOT_BACK 0x40u
+static int put_da2_hash(uint8_t *da1, const uint8_t *da2)
+{
+	uint8_t *slot = da1 + DA1_LEN - SIG_LEN - HASH_SLOT_BACK;
+	unsigned n = 0;
+	memset(slot, 0, HASH_SLOT_BACK);
+	if (!EVP_Digest(da2, DA2_LEN - SIG_LEN, slot, &n, EVP_sha256(), NULL) || n != 32)
+		return -1;
+	memcpy(slot + 0x30, "MMU MAP: VA", 11);
+	return 0;
+}
+
 static void put_region(uint8_t *e, unsigned idx, uint32_t off, uint32_t len, uint32_t addr, uint32_t sig)
 {
 	uint8_t *r = e + 0x14 + idx * 20;
@@ -72,7 +89,7 @@ static void put_region(uint8_t *e, unsigned idx, uint32_t off, uint32_t len, uin
 	mtk_put_u32le(r + 16, sig);
 }
 
-static size_t distinct_codes(uint16_t *codes)
+static size_t distinct_codes(uint16_t *codes, bool *xflash)
 {
 	size_t n = 0, count = 0;
 	const struct mtk_chip *t = mtk_chip_table(&n);
@@ -80,8 +97,10 @@ static size_t distinct_codes(uint16_t *codes)
 		size_t j = 0;
 		while (j < count && codes[j] != t[i].da_code)
 			j++;
-		if (j == count && count < MAX_CODES)
+		if (j == count && count < MAX_CODES) {
+			xflash[count] = t[i].da_family == MTK_DA_XFLASH;
 			codes[count++] = t[i].da_code;
+		}
 	}
 	return count;
 }
@@ -93,7 +112,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	uint16_t codes[MAX_CODES];
-	size_t count = distinct_codes(codes);
+	bool xflash[MAX_CODES];
+	size_t count = distinct_codes(codes, xflash);
 	size_t per = INFO_LEN + DA1_LEN + DA2_LEN;
 	size_t data_off = MTK_DA_HEADER_SIZE + count * MTK_DA_ENTRY_NEW;
 	size_t total = data_off + count * per;
@@ -122,6 +142,11 @@ int main(int argc, char **argv)
 		fill_region(f + off, INFO_LEN, 0, codes[i], 0);
 		fill_region(f + off + INFO_LEN, DA1_LEN, SIG_LEN, codes[i], 1);
 		fill_region(f + off + INFO_LEN + DA1_LEN, DA2_LEN, SIG_LEN, codes[i], 2);
+		if (xflash[i] && put_da2_hash(f + off + INFO_LEN, f + off + INFO_LEN + DA1_LEN) < 0) {
+			fprintf(stderr, "mkda: SHA-256 failed\n");
+			free(f);
+			return 1;
+		}
 	}
 	FILE *out = fopen(argv[1], "wb");
 	if (!out || fwrite(f, 1, total, out) != total || fclose(out) != 0) {

@@ -24,6 +24,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "core/bytes.h"
 #include "core/fileutil.h"
 #include "emu_storage.h"
@@ -589,8 +591,9 @@ static int serve_once(const struct emufuzz_dev *dev, struct mtkemu *emu, const u
 		report(dev, len, unplugged ? EMUFUZZ_OUTPUT_CAP : out.got, out.tail, out.ntail, a.rc);
 	/* A session ends with the host closing the port, the phone leaving the
 	 * bus by its own doing (FINISH, 70 01, a preloader ASSERT: then the
-	 * next session finds it rebooted), or an injected cut. */
-	if (a.rc != MTKEMU_END_CLOSED && a.rc != MTKEMU_END_REENUMERATE &&
+	 * next session finds it rebooted; an xflash SHUTDOWN without reboot:
+	 * then it stays off the bus), or an injected cut. */
+	if (a.rc != MTKEMU_END_CLOSED && a.rc != MTKEMU_END_REENUMERATE && a.rc != MTKEMU_END_GONE &&
 	    !(a.rc == MTKEMU_END_FAULT && dev->disconnects))
 		die("mtkemu_serve returned %d without a disconnect fault", a.rc);
 	return a.rc;
@@ -662,6 +665,8 @@ void emufuzz_brom_to_da(struct emufuzz_buf *b, const struct emu_profile *prof)
 	static const uint8_t handshake[4] = {0xA0, 0x0A, 0x50, 0x05};
 	uint8_t da1[EMUFUZZ_DA1_LEN];
 	size_t n = emufuzz_synth_da(da1, prof->da_code, 1);
+	if (prof->da_family == EMU_DA_XFLASH)
+		emufuzz_xflash_hash(da1, prof->da_code);
 	uint32_t addr = emufuzz_da1_addr(prof->da_code);
 	emufuzz_put(b, handshake, sizeof handshake);
 	emufuzz_put_u8(b, 0xD7); /* SEND_DA */
@@ -723,4 +728,72 @@ void emufuzz_da1_stage(struct emufuzz_buf *b, const struct emu_profile *prof, en
 	emufuzz_put_u32be(b, 0x1000);
 	emufuzz_put(b, da2, n);
 	emufuzz_put_u8(b, 0x5A);
+}
+
+/* ---- xflash (da-xflash.md) ----------------------------------------------------------------- */
+
+void emufuzz_xflash_hash(uint8_t *da1, uint16_t da_code)
+{
+	uint8_t da2[EMUFUZZ_DA2_LEN];
+	emufuzz_synth_da(da2, da_code, 2);
+	uint8_t *slot = da1 + EMUFUZZ_DA1_LEN - EMUFUZZ_DA_SIG - 0x40;
+	unsigned n = 0;
+	memset(slot, 0, 0x40);
+	if (!EVP_Digest(da2, EMUFUZZ_DA2_LEN - EMUFUZZ_DA_SIG, slot, &n, EVP_sha256(), NULL))
+		die("SHA-256 failed");
+	memcpy(slot + 0x30, "MMU MAP: VA", 11);
+}
+
+void emufuzz_put_xpkt(struct emufuzz_buf *b, const void *payload, uint32_t len)
+{
+	uint8_t h[12];
+	mtk_put_u32le(h, 0xFEEEEEEFu);
+	mtk_put_u32le(h + 4, 1);
+	mtk_put_u32le(h + 8, len);
+	emufuzz_put(b, h, sizeof h);
+	emufuzz_put(b, payload, len);
+}
+
+void emufuzz_put_xu32(struct emufuzz_buf *b, uint32_t v)
+{
+	uint8_t p[4];
+	mtk_put_u32le(p, v);
+	emufuzz_put_xpkt(b, p, 4);
+}
+
+static void xflash_setter(struct emufuzz_buf *b, uint32_t code, uint32_t v)
+{
+	emufuzz_put_xu32(b, 0x00010009);
+	emufuzz_put_xu32(b, code);
+	emufuzz_put_xu32(b, v);
+}
+
+void emufuzz_xflash_da1_stage(struct emufuzz_buf *b, const struct emu_profile *prof, enum emu_mode mode)
+{
+	uint8_t env[20] = {0};
+	mtk_put_u32le(env, 2);
+	mtk_put_u32le(env + 4, 1);
+	mtk_put_u32le(env + 8, 1);
+	emufuzz_put_xu32(b, 0x434E5953); /* SYNC */
+	emufuzz_put_xu32(b, 0x00010100); /* SETUP_ENVIRONMENT */
+	emufuzz_put_xpkt(b, env, sizeof env);
+	emufuzz_put_xu32(b, 0x00010101); /* SETUP_HW_INIT_PARAMS */
+	emufuzz_put_xu32(b, 0);
+	xflash_setter(b, 0x020003, 0); /* SET_CHECKSUM_LEVEL */
+	if (mode == EMU_MODE_BROM) {   /* INIT_EXT_RAM with the board's EMI block */
+		uint8_t blk[0x70 + EMU_EMI_RECORD_SIZE] = {0};
+		memcpy(blk, "MTK_BLOADER_INFO_v20", 20);
+		mtk_put_u32le(blk + 0x6C, 1);
+		emu_board_emi_record(prof, blk + 0x70);
+		emufuzz_put_xu32(b, 0x0001000A);
+		emufuzz_put_xu32(b, sizeof blk);
+		emufuzz_put_xpkt(b, blk, sizeof blk);
+	}
+	uint8_t da2[EMUFUZZ_DA2_LEN], prm[16];
+	emufuzz_synth_da(da2, prof->da_code, 2);
+	mtk_put_u64le(prm, 0x40000000);
+	mtk_put_u64le(prm + 8, EMUFUZZ_DA2_LEN - EMUFUZZ_DA_SIG);
+	emufuzz_put_xu32(b, 0x00010008); /* BOOT_TO */
+	emufuzz_put_xpkt(b, prm, sizeof prm);
+	emufuzz_put_xpkt(b, da2, EMUFUZZ_DA2_LEN - EMUFUZZ_DA_SIG);
 }

@@ -100,4 +100,13 @@ void emufuzz_brom_to_da(struct emufuzz_buf *b, const struct emu_profile *prof);
  * record (emiver 0x15), DA2 upload and its final ACK. */
 void emufuzz_da1_stage(struct emufuzz_buf *b, const struct emu_profile *prof, enum emu_mode mode);
 
+/* xflash (da-xflash.md): DA1's SHA-256 of DA2 (docs/da-synthetic.md), framed
+ * packets (§1.2), and the host side of the DA1 stage: SYNC, environment, hw
+ * init, checksum level, in BROM mode INIT_EXT_RAM with the board's EMI
+ * block, BOOT_TO of the synthetic DA2. */
+void emufuzz_xflash_hash(uint8_t *da1, uint16_t da_code);
+void emufuzz_put_xpkt(struct emufuzz_buf *b, const void *payload, uint32_t len);
+void emufuzz_put_xu32(struct emufuzz_buf *b, uint32_t v);
+void emufuzz_xflash_da1_stage(struct emufuzz_buf *b, const struct emu_profile *prof, enum emu_mode mode);
+
 #endif

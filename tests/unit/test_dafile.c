@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include <openssl/evp.h>
+
 #include "core/bytes.h"
 #include "mtkflash/chips.h"
 #include "mtkflash/dafile.h"
@@ -338,8 +340,25 @@ static void test_select_family(void **state)
 
 /* ---- the synthetic file the build makes (docs/da-synthetic.md) ---------- */
 
-static void check_marker(const struct mtk_da_stage *s, const char *tag, uint16_t code, unsigned stage)
+/* xflash DA1: the 0x40 bytes before the signature are SHA-256 of DA2's code,
+ * 16 zero bytes and the "MMU MAP: VA" anchor (docs/da-synthetic.md). */
+static void check_da2_hash(const struct mtk_da_stage *da1, const struct mtk_da_stage *da2)
 {
+	const uint8_t *slot = da1->data + da1->len - da1->sig_len - 0x40;
+	uint8_t md[EVP_MAX_MD_SIZE], want[0x40] = {0};
+	unsigned n = 0;
+	assert_true(EVP_Digest(da2->data, da2->len - da2->sig_len, md, &n, EVP_sha256(), NULL));
+	assert_int_equal(n, 32);
+	memcpy(want, md, 32);
+	memcpy(want + 0x30, "MMU MAP: VA", 11);
+	assert_memory_equal(slot, want, sizeof want);
+}
+
+static void check_marker(const struct mtk_da_stage *s, const char *tag, uint16_t code, unsigned stage,
+                         bool hash_slot)
+{
+	/* an xflash DA1's hash slot replaces the filler's last 0x40 bytes */
+	size_t skip_to = s->len - s->sig_len, skip_from = hash_slot ? skip_to - 0x40 : skip_to;
 	char want[64];
 	snprintf(want, sizeof want, "MTKFLASH-SYNTHETIC-%s hw=0x%04x", tag, code);
 	assert_string_equal((const char *)s->data, want);
@@ -350,7 +369,7 @@ static void check_marker(const struct mtk_da_stage *s, const char *tag, uint16_t
 		x ^= x << 13;
 		x ^= x >> 17;
 		x ^= x << 5;
-		if (s->data[i] != (uint8_t)x)
+		if ((i < skip_from || i >= skip_to) && s->data[i] != (uint8_t)x)
 			fail_msg("%s of 0x%04x: filler differs at %u", tag, code, i);
 	}
 	snprintf(want, sizeof want, "MTKFLASH-SYNTHETIC-SIG hw=0x%04x stage=%u", code, stage);
@@ -395,8 +414,11 @@ static void test_synthetic_file(void **state)
 		assert_int_equal(ch.da2.len, 0x8000);
 		assert_int_equal(ch.da2.sig_len, 0x100);
 		assert_int_equal(ch.entry->regions[1].sig_offset, 0x1F00);
-		check_marker(&ch.da1, "DA1", t[i].da_code, 1);
-		check_marker(&ch.da2, "DA2", t[i].da_code, 2);
+		bool xflash = t[i].da_family == MTK_DA_XFLASH;
+		check_marker(&ch.da1, "DA1", t[i].da_code, 1, xflash);
+		check_marker(&ch.da2, "DA2", t[i].da_code, 2, false);
+		if (xflash)
+			check_da2_hash(&ch.da1, &ch.da2);
 		uint32_t want1 = t[i].da_code == 0x6572 ? 0x02007000u : 0x00200000u;
 		uint32_t want2 = t[i].da_code == 0x6580 || t[i].da_code == 0x6572 || t[i].da_code == 0x6582
 					 ? 0x80000000u

@@ -20,6 +20,7 @@
 #include "emu_internal.h"
 #include "core/fileutil.h"
 #include "mtkemu.h"
+#include "synth_xflash_da.h"
 
 #define TIMEOUT_MS 3000
 
@@ -451,9 +452,10 @@ static void golden(bool brom)
 	script(&d, "> e1 < e1 00000010 000102030405060708090a0b0c0d0e0f 0000");
 	script(&d, brom ? "> fe < fe" : "> fe < 03");
 	script(&d, "> e7 < e7 00000020 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f 0000");
-	uint8_t da[0x500];
-	fill_da(da, sizeof da);
-	send_da(&d, 0x200000, da, sizeof da, 0x100, "0000");
+	/* The xflash DA1 starts (C0) only when it is the chip's DA1. */
+	uint8_t *da = synth_xflash_da1(0x6765);
+	send_da(&d, 0x200000, da, SYNTH_DA1_LEN, 0x100, "0000");
+	free(da);
 	script(&d, "> d5 < d5 > 00200000 < 00200000 0000 < c0");
 	dev_stop(&d);
 }
