@@ -128,6 +128,7 @@ static int step_failed(struct run *x, struct mtk_flash_outcome *o, int rc)
 	snprintf(o->message, sizeof o->message, "%s", mtk_ctx_error(x->ctx));
 	x->r->failed = (int)(o - x->r->steps);
 	x->r->interrupted = rc == MTK_E_INTERRUPTED;
+	x->r->bytes_written += o->stage == MTK_FSTAGE_BACKUP ? 0 : o->bytes_written;
 	flash_audit_step(x->o->audit, o);
 	notify(x, o, true);
 	return rc;

@@ -24,7 +24,7 @@ static int mem_source(void *user, uint64_t off, uint8_t *buf, size_t len)
 	if (off > m->len || len > m->len - off)
 		return MTK_E_RANGE;
 	memcpy(buf, m->buf + off, len);
-	return 0;
+	return (int)len; /* a source returns the bytes it gave */
 }
 
 /* A table that is not what was sent is worse than the old one: read back. */
@@ -39,9 +39,12 @@ static int write_sectors(void *user, uint64_t lba, uint32_t count, const uint8_t
 		rc = mtk_fail(io->ctx, MTK_E_NOMEM, "no memory to read the table back");
 	if (rc == 0)
 		rc = mtk_da_read_buf(io->da, MTK_REGION_USER, lba * io->ss, back, len);
-	if (rc == 0 && memcmp(back, buf, len) != 0)
-		rc = mtk_fail(io->ctx, MTK_E_VERIFY, "the partition table at LBA %llu reads back different",
-			      (unsigned long long)lba);
+	size_t bad = 0;
+	while (rc == 0 && bad < len && back[bad] == buf[bad])
+		bad++;
+	if (rc == 0 && bad < len)
+		rc = mtk_fail(io->ctx, MTK_E_VERIFY, "the partition table at LBA %llu reads back different at byte "
+			      "0x%zx of 0x%zx", (unsigned long long)lba, bad, len);
 	free(back);
 	io->bytes += rc == 0 ? len : 0;
 	return rc;
