@@ -191,8 +191,18 @@ static int run_backup(struct run *x, struct mtk_flash_outcome *first, size_t n)
 	return rc;
 }
 
+/* MT6572-era scatters size PRELOADER as the whole linear boot window, larger
+ * than boot1: what exists of it is the area. */
+static void fit_area(const struct mtk_fingerprint *fp, struct mtk_flash_outcome *o)
+{
+	uint64_t area = fp->storage.regions.size[o->region];
+	if (area && o->offset + o->bytes > area)
+		o->bytes = area > o->offset ? area - o->offset : 0;
+}
+
 static int run_erase(struct run *x, struct mtk_flash_outcome *o)
 {
+	fit_area(x->fp, o);
 	notify(x, o, false);
 	double t0 = now_s();
 	char what[MTK_PART_NAME_SIZE + 8];
