@@ -22,6 +22,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mtkutil  # noqa: E402
 from mtkutil import AREA_FILES, MTKEMU, MTKFLASH, check, in_tmpdir, run  # noqa: E402
 
 BLOCK = 1 << 16
@@ -252,14 +253,7 @@ def variants(tmp, env):
 
 
 def with_fd(env, args, text, expect):
-    r, w = os.pipe()
-    os.write(w, text.encode())
-    os.close(w)
-    try:
-        p = subprocess.run([MTKFLASH] + args + ["--passphrase-fd", str(r)], pass_fds=(r,), env=env,
-                           capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=300)
-    finally:
-        os.close(r)
+    p = mtkutil.run_fd(args, text, env=env)
     check(p.returncode == expect, "%s: exit %d, wanted %d (%s)" % (" ".join(args[-6:]), p.returncode, expect,
                                                                  p.stderr[-600:]))
     return p
