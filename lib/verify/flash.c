@@ -344,7 +344,7 @@ static int check_supported(mtk_ctx *ctx, const struct mtk_fingerprint *fp, const
 	if (p->nrefusals)
 		return mtk_fail(ctx, MTK_E_POLICY, "the plan is refused: %s", p->refusals[0]);
 	if (p->layout_change && fp->table.kind != MTK_PTABLE_GPT)
-		return mtk_fail(ctx, MTK_E_UNSUPPORTED, "the layout must change and the device keeps it in a %s table, "
+		return mtk_fail(ctx, MTK_E_POLICY, "the layout must change and the device keeps it in a %s table, "
 				"which mtkflash cannot rewrite yet; nothing was written",
 				mtk_ptable_kind_name(fp->table.kind));
 	return 0;
