@@ -15,6 +15,8 @@ const struct cli_command cli_commands[] = {
 	{ "reboot", "[--mode reboot|poweroff]", "end the running DA (FINISH); the phone restarts", cmd_reboot },
 	{ "plan", "SCATTER [--scene S] [--mode M] [--only P,Q] [--skip P] [--override F]",
 	  "what flash would do, with the risk score, without writing", cmd_plan },
+	{ "flash", "SCATTER [--scene S] [--mode M] [--yes] [--audit FILE]",
+	  "flash a package: plan, risk, backup, verified writes, signed audit log", cmd_flash },
 	{ "backup", "create|list|verify ID|restore ID", "the store of protected partitions (NVRAM, IMEI)",
 	  cmd_backup },
 	{ "service", "set-passphrase|check", "the passphrase that unlocks service mode", cmd_service },

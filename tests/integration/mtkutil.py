@@ -79,6 +79,19 @@ def flash(port, *args, expect=0, json_out=False, env=None):
     return json.loads(p.stdout) if json_out else p
 
 
+def run_fd(args, text, env=None, timeout=300):
+    """mtkflash ARGS --passphrase-fd N with `text` on that descriptor (stdin
+    not a terminal); the finished process."""
+    r, w = os.pipe()
+    os.write(w, text.encode())
+    os.close(w)
+    try:
+        return subprocess.run([MTKFLASH] + list(args) + ["--passphrase-fd", str(r)], pass_fds=(r,), env=env,
+                              capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=timeout)
+    finally:
+        os.close(r)
+
+
 def provision(state, chip, scatter, extra=(), env=None):
     """mtkemu provision into `state`; returns `state`."""
     run([MTKEMU, "provision", "--chip", chip, "--state", state, "--scatter", scatter] + list(extra), env=env)

@@ -7,10 +7,10 @@ back exactly; a damaged backup is refused before the device is touched;
 service set-passphrase / check from a file descriptor."""
 import json
 import os
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mtkutil  # noqa: E402
 from mtkutil import (MTKFLASH, check, flash, in_tmpdir, provision_fixture, read_file,  # noqa: E402
                      run, state_bytes, write_file)
 
@@ -87,14 +87,7 @@ def backup_round_trip(tmp, chip, fixture, extra, nvram):
 
 def with_fd(env, args, text, expect):
     """mtkflash ARGS --passphrase-fd N with `text` on that descriptor."""
-    r, w = os.pipe()
-    os.write(w, text.encode())
-    os.close(w)
-    try:
-        p = subprocess.run([MTKFLASH] + args + ["--passphrase-fd", str(r)], pass_fds=(r,), env=env,
-                           capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120)
-    finally:
-        os.close(r)
+    p = mtkutil.run_fd(args, text, env=env)
     check(p.returncode == expect, "%s: exit %d, wanted %d (%s)" % (" ".join(args), p.returncode, expect, p.stderr))
     return p
 

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/* What plan and flash share: their options, connecting with the package's
+ * preloader, fingerprint + plan + risk, and printing them. */
+#ifndef MTK_CLI_PLAN_H
+#define MTK_CLI_PLAN_H
+
+#include "cli.h"
+#include "cli_da.h"
+#include "mtkflash/verify.h"
+
+#define CLI_PLAN_MAX_LIST 64
+
+struct cli_plan_args {
+	const char *scene, *mode, *preloader;
+	const char *only[CLI_PLAN_MAX_LIST], *skip[CLI_PLAN_MAX_LIST], *override[CLI_PLAN_MAX_LIST],
+		*trust[CLI_PLAN_MAX_LIST];
+	size_t nonly, nskip, noverride, ntrust;
+	char *owned[CLI_PLAN_MAX_LIST * 2]; /* comma-split copies */
+	size_t nowned;
+	bool too_many;
+	/* flash only */
+	int passphrase_fd; /* -1: ask on the terminal */
+	bool yes;
+	const char *audit;
+	bool bad_fd;
+};
+
+/* plan's options; flash's are these plus --passphrase-fd, --yes, --audit. */
+extern const struct option cli_plan_options[];
+extern const struct option cli_flash_options[];
+void cli_plan_args_init(struct cli_plan_args *a);
+int cli_plan_on_option(struct cli *cli, void *args, int opt, const char *val);
+void cli_plan_args_free(struct cli_plan_args *a);
+/* Usage checks; CLI_CONTINUE with the parsed scene and mode, or EXIT_USAGE. */
+int cli_plan_check_args(struct cli *cli, const char *cmd, const struct cli_plan_args *a, int nargs, int *scene,
+			int *mode);
+
+struct cli_plan_run {
+	int scene, mode;
+	struct mtk_fingerprint fp;
+	struct mtk_plan plan;
+	struct mtk_risk risk;
+	struct mtk_decision d;
+	struct cli_pkg_verdict pkg;
+};
+
+/* Load the scatter, judge the package, connect, fingerprint, plan, score
+ * and decide.  With `keep` the DA stays open in it (flash); else it is
+ * closed.  `unlocked`: the service passphrase was checked. */
+int cli_plan_prepare(struct cli *cli, const struct cli_plan_args *a, const char *path, bool unlocked,
+		     struct cli_plan_run *r, struct cli_da *keep);
+/* Fingerprint, plan table and risk on stdout; their JSON in the document. */
+void cli_plan_show(struct cli *cli, const struct cli_plan_run *r);
+/* EXIT_OK, or exit 6 naming the plan's or the mode's refusal. */
+int cli_plan_verdict(struct cli *cli, const struct cli_plan_run *r);
+void cli_plan_run_free(struct cli_plan_run *r);
+
+#endif

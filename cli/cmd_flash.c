@@ -1,0 +1,393 @@
+/* SPDX-License-Identifier: MIT */
+/* mtkflash flash SCATTER: plan (cli_plan.c), decide, confirm, then let
+ * lib/verify/flash.c carry the plan out, every step verified and logged. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "cli_plan.h"
+#include "cli_verify.h"
+#include "mtkflash/audit.h"
+#include "mtkflash/flash.h"
+#include "mtkflash/manifest.h"
+#include "mtkflash/util.h"
+
+static const char help[] =
+	"Usage: mtkflash flash SCATTER [--scene download|upgrade|format-all] [--mode safe|quick|service]\n"
+	"                      [--only P,Q] [--skip P] [--override FACTOR] [--passphrase-fd N]\n"
+	"                      [--trust KEY] [--yes] [--audit FILE] [--preloader FILE]\n"
+	"\n"
+	"Flash a firmware package the verified way: fingerprint the device, plan\n"
+	"(as `mtkflash plan`), score the risk, confirm, then back up protected\n"
+	"partitions when the scene could touch them, erase (format-all), write the\n"
+	"new partition table (layout change), write every selected image in plan\n"
+	"order (data, then lk/boot/recovery/tee, the preloader last) reading each\n"
+	"back and comparing SHA-256, restore protected partitions (upgrade).\n"
+	"Every step goes to a signed audit log.\n"
+	"  --scene S          download (default), upgrade, format-all\n"
+	"  --mode M           safe (default), quick, service (needs the passphrase)\n"
+	"  --only P,Q         write only these partitions (repeatable)\n"
+	"  --skip P,Q         never write these (repeatable)\n"
+	"  --override F       service mode: take risk factor F out of the decision\n"
+	"  --passphrase-fd N  read the service passphrase from file descriptor N\n"
+	"  --trust KEY        a minisign public key trusted to sign packages\n"
+	"  --yes              no question: for scripts (without it and without a\n"
+	"                     terminal, anything above low risk is refused)\n"
+	"  --audit FILE       the audit log (default: a new file in\n"
+	"                     $XDG_STATE_HOME/mtkflash/audit/)\n"
+	"  --preloader FILE   DRAM settings for a device in BROM mode (default: the\n"
+	"                     package's own preloader)\n"
+	"Exit 0 verified, 5 a read-back differs (names the partition and offset),\n"
+	"6 refused by the plan, the mode or the user, 130 interrupted.\n";
+
+struct flash_state {
+	struct cli *cli;
+	struct cli_plan_args a;
+	struct cli_plan_run r;
+	struct cli_da sd;
+	struct mtk_minisign_seckey sk;
+	struct mtk_minisign_pubkey pk;
+	struct mtk_audit *log;
+	char *log_path;
+	const char *confirmed;
+	struct mtk_flash_result res;
+	int last_stage;
+	double write_start;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ------------------------------------------------------------- progress */
+
+static void stage_line(struct cli *cli, const char *stage, const char *fmt, const char *detail)
+{
+	if (cli->verbosity < 0)
+		return;
+	fprintf(stderr, "[%s] ", stage);
+	fprintf(stderr, fmt, detail);
+	fputc('\n', stderr);
+}
+
+static void eta_text(char *out, size_t cap, double secs)
+{
+	int s = secs < 0 || secs > 359999 ? -1 : (int)(secs + 0.5);
+	if (s < 0)
+		snprintf(out, cap, "--:--");
+	else
+		snprintf(out, cap, "%d:%02d", s / 60, s % 60);
+}
+
+/* One line per finished step; the write stage adds the run's bytes and ETA. */
+static void on_step(void *user, const struct mtk_flash_outcome *o, bool done, uint64_t bytes_done,
+		    uint64_t bytes_total)
+{
+	struct flash_state *f = user;
+	if (f->cli->verbosity < 0)
+		return;
+	if ((int)o->stage != f->last_stage) {
+		f->last_stage = (int)o->stage;
+		if (o->stage == MTK_FSTAGE_WRITE)
+			f->write_start = now_s();
+	}
+	if (!done)
+		return;
+	char name[64];
+	fprintf(stderr, "[%s] %s: %llu bytes, %s, %.2f s, %.1f MB/s", mtk_flash_stage_name(o->stage),
+		mtk_escape(o->name, name, sizeof name), (unsigned long long)o->bytes,
+		o->state != MTK_FLASH_DONE ? mtk_flash_state_name(o->state)
+		: o->stage == MTK_FSTAGE_BACKUP ? "saved"
+		: o->stage == MTK_FSTAGE_ERASE  ? "erased"
+						: "verified",
+		o->seconds, o->mb_per_s);
+	if (o->stage == MTK_FSTAGE_WRITE && bytes_total) {
+		double el = now_s() - f->write_start;
+		double rate = el > 0 ? (double)bytes_done / el : 0;
+		char eta[16];
+		eta_text(eta, sizeof eta, rate > 0 ? (double)(bytes_total - bytes_done) / rate : -1);
+		fprintf(stderr, "; %llu of %llu bytes, ETA %s", (unsigned long long)bytes_done,
+			(unsigned long long)bytes_total, eta);
+	}
+	fputc('\n', stderr);
+}
+
+/* ------------------------------------------------------------ deciding */
+
+static bool ask_yes(const struct cli_plan_run *r)
+{
+	fprintf(stderr, "\nFlash %llu bytes (scene %s, risk %u/100, %s)? [y/N] ",
+		(unsigned long long)r->plan.total_bytes, mtk_scene_name((enum mtk_scene)r->scene), r->d.score,
+		mtk_risk_level_name(r->d.level));
+	char line[16] = "";
+	if (!fgets(line, sizeof line, stdin))
+		return false;
+	return line[0] == 'y' || line[0] == 'Y';
+}
+
+/* On a terminal the user answers; without one only --yes, or a low risk,
+ * lets the flash go ahead: a script never accepts a risk silently. */
+static int confirm(struct flash_state *f)
+{
+	struct cli *cli = f->cli;
+	const struct cli_plan_run *r = &f->r;
+	int rc = cli_plan_verdict(cli, r) == EXIT_OK ? 0 : MTK_E_POLICY;
+	if (rc < 0) {
+		f->confirmed = "refused";
+		return rc;
+	}
+	if (f->a.yes) {
+		f->confirmed = "--yes";
+		return 0;
+	}
+	if (isatty(STDIN_FILENO)) {
+		bool yes = ask_yes(r);
+		f->confirmed = yes ? "terminal" : "declined";
+		if (yes)
+			return 0;
+		cli_fail(cli, mtk_fail(cli->ctx, MTK_E_POLICY, "not confirmed: nothing was written"), NULL);
+		return MTK_E_POLICY;
+	}
+	if (r->d.verdict == MTK_VERDICT_ALLOW && r->d.level == MTK_RISK_LOW) {
+		f->confirmed = "not needed (low risk)";
+		return 0;
+	}
+	f->confirmed = "refused (no terminal, no --yes)";
+	cli_fail(cli, mtk_fail(cli->ctx, MTK_E_POLICY, "risk %u/100 (%s) needs a confirmation, and there is no "
+			       "terminal to ask on: run with --yes to accept it; nothing was written",
+			       r->d.score, mtk_risk_level_name(r->d.level)), NULL);
+	return MTK_E_POLICY;
+}
+
+/* ------------------------------------------------------------ the audit log */
+
+static int load_key(struct flash_state *f)
+{
+	char dir[4096];
+	if (!cli_station_dir(dir, sizeof dir))
+		return mtk_fail(f->cli->ctx, MTK_E_IO, "no place for the station key: set XDG_DATA_HOME or HOME");
+	return mtk_audit_station_key(f->cli->ctx, dir, &f->sk, &f->pk);
+}
+
+static int open_log(struct flash_state *f)
+{
+	if (f->a.audit)
+		return mtk_audit_open(f->cli->ctx, f->a.audit, f->r.fp.device_id, &f->log);
+	char dir[4096];
+	if (!cli_audit_dir(dir, sizeof dir))
+		return mtk_fail(f->cli->ctx, MTK_E_IO, "no place for the audit log: set XDG_STATE_HOME or HOME, or "
+				"give --audit FILE");
+	return mtk_audit_open_in(f->cli->ctx, dir, f->r.fp.device_id, &f->log);
+}
+
+static void put_file_hash(mtk_ctx *ctx, json_t *o, const char *key, const char *path)
+{
+	uint8_t sha[32];
+	char hex[65];
+	if (mtk_sha256_file(ctx, path, sha, NULL) < 0) {
+		mtk_ctx_clear_error(ctx);
+		return;
+	}
+	mtk_hex_encode(hex, sha, 32);
+	json_object_set_new(o, key, json_string(hex));
+}
+
+/* The package as judged: its scatter's and manifest's hashes, the signature. */
+static json_t *package_json(struct flash_state *f, const char *scatter)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "scatter", cli_json_str(scatter));
+	put_file_hash(f->cli->ctx, o, "scatter_sha256", scatter);
+	char *dir = strdup(scatter), *slash = dir ? strrchr(dir, '/') : NULL;
+	char *sums = NULL;
+	if (dir && (sums = malloc(strlen(dir) + 16)) != NULL) {
+		sprintf(sums, "%s/SHA256SUMS", slash ? (*slash = '\0', dir) : ".");
+		put_file_hash(f->cli->ctx, o, "sha256sums_sha256", sums);
+	}
+	free(sums);
+	free(dir);
+	json_object_set_new(o, "manifest", json_boolean(f->r.pkg.have_manifest));
+	json_object_set_new(o, "signature", json_string(mtk_sig_state_name((enum mtk_sig_state)f->r.pkg.sig)));
+	json_object_set_new(o, "checksum_mismatch", json_boolean(f->r.pkg.checksum_mismatch));
+	if (f->r.pkg.detail[0])
+		json_object_set_new(o, "detail", cli_json_str(f->r.pkg.detail));
+	return o;
+}
+
+static int log_begin(struct flash_state *f, const char *scatter)
+{
+	int rc = open_log(f);
+	if (rc < 0)
+		return rc;
+	json_t *pkg = package_json(f, scatter);
+	struct mtk_flash_decided d = {
+		.fp = &f->r.fp,
+		.plan = &f->r.plan,
+		.risk = &f->r.risk,
+		.decision = &f->r.d,
+		.mode = (enum mtk_flash_mode)f->r.mode,
+		.scatter = scatter,
+		.package = pkg,
+		.confirmed = f->confirmed,
+	};
+	rc = mtk_flash_audit_begin(f->log, &d);
+	json_decref(pkg);
+	return rc;
+}
+
+/* The end line and the signature; the path is kept to print. */
+static int log_end(struct flash_state *f, int rc)
+{
+	if (!f->log)
+		return rc;
+	int lrc = mtk_flash_audit_end(f->log, rc, f->res.steps ? &f->res : NULL);
+	if (lrc < 0) {
+		mtk_audit_abandon(f->log);
+		f->log = NULL;
+		return rc < 0 ? rc : lrc;
+	}
+	lrc = mtk_audit_close(f->log, &f->sk, &f->log_path);
+	f->log = NULL;
+	return rc < 0 ? rc : lrc;
+}
+
+/* ------------------------------------------------------------- reporting */
+
+static const char *match_text(const struct mtk_flash_outcome *o)
+{
+	if (o->state == MTK_FLASH_PENDING)
+		return "not reached";
+	if (o->state != MTK_FLASH_DONE)
+		return o->mismatch ? "MISMATCH" : mtk_flash_state_name(o->state);
+	if (o->stage == MTK_FSTAGE_BACKUP || o->stage == MTK_FSTAGE_ERASE)
+		return "-";
+	return o->verified ? "match" : "MISMATCH";
+}
+
+static void print_table(struct cli *cli, const struct mtk_flash_result *r)
+{
+	cli_print(cli, "\n%-16s %-8s %12s  %-12s %-16s %8s %8s\n", "partition", "step", "bytes", "SHA-256",
+		  "after", "seconds", "MB/s");
+	for (size_t i = 0; i < r->count; i++) {
+		const struct mtk_flash_outcome *o = &r->steps[i];
+		char after[17] = "-";
+		if (o->have_image && o->state == MTK_FLASH_DONE)
+			mtk_hex_encode(after, o->readback_sha256, 8);
+		else if (o->have_before)
+			mtk_hex_encode(after, o->before_sha256, 8);
+		cli_print(cli, "%-16s %-8s %12llu  %-12s %-16s %8.2f %8.1f\n", o->name, mtk_flash_stage_name(o->stage),
+			  (unsigned long long)o->bytes, match_text(o), after, o->seconds, o->mb_per_s);
+	}
+	if (r->backup_id[0])
+		cli_print(cli, "backup of the protected partitions: %s\n", r->backup_id);
+}
+
+static void report(struct flash_state *f, int rc)
+{
+	struct cli *cli = f->cli;
+	if (f->res.steps)
+		print_table(cli, &f->res);
+	if (rc == 0)
+		cli_print(cli, "verified: %llu bytes written in %.2f s, every written byte read back and equal\n",
+			  (unsigned long long)f->res.bytes_written, f->res.seconds);
+	if (f->log_path) {
+		cli_print(cli, "audit log: %s\n", f->log_path);
+		if (cli->json)
+			json_object_set_new(cli->out, "audit_log", cli_json_str(f->log_path));
+	}
+	if (cli->json && f->res.steps)
+		json_object_set_new(cli->out, "flash", mtk_flash_result_to_json(&f->res));
+	if (cli->json)
+		json_object_set_new(cli->out, "result", json_string(rc == 0 ? "verified" : mtk_error_name(rc)));
+}
+
+/* -------------------------------------------------------------- the run */
+
+static int connect_and_plan(struct flash_state *f, const char *scatter)
+{
+	struct cli *cli = f->cli;
+	bool unlocked = false;
+	int rc = load_key(f);
+	if (rc == 0 && f->r.mode == MTK_FMODE_SERVICE) {
+		rc = cli_service_unlock(cli, f->a.passphrase_fd);
+		unlocked = rc == 0;
+	}
+	if (rc < 0)
+		return rc;
+	stage_line(cli, "connect", "%s", cli->port ? cli->port : "auto");
+	rc = cli_plan_prepare(cli, &f->a, scatter, unlocked, &f->r, &f->sd);
+	if (rc < 0)
+		return rc;
+	stage_line(cli, "DA", "running; the device is %s", f->r.fp.device_id);
+	cli_plan_show(cli, &f->r);
+	return 0;
+}
+
+static int run_flash(struct flash_state *f)
+{
+	char root[4096];
+	struct mtk_flash_opts o = {
+		.backup_root = cli_backup_root(root, sizeof root),
+		.fingerprint = mtk_fingerprint_to_json(&f->r.fp),
+		.audit = f->log,
+		.on_step = on_step,
+		.user = f,
+	};
+	int rc = mtk_flash_run(f->cli->ctx, f->sd.da, &f->r.fp, &f->r.plan, &o, &f->res);
+	json_decref(o.fingerprint);
+	if (rc == 0)
+		stage_line(f->cli, "finish", "%s", "every step done and verified");
+	return rc;
+}
+
+static int flash(struct flash_state *f, const char *scatter)
+{
+	struct cli *cli = f->cli;
+	int rc = connect_and_plan(f, scatter);
+	if (rc < 0) {
+		cli_da_close(&f->sd);
+		return cli_fail(cli, rc, NULL);
+	}
+	int policy = confirm(f);
+	rc = log_begin(f, scatter);
+	if (rc == 0 && policy == 0)
+		rc = run_flash(f);
+	rc = log_end(f, policy < 0 ? policy : rc);
+	cli_da_close(&f->sd);
+	report(f, rc);
+	if (policy < 0) /* confirm() said why */
+		return EXIT_POLICY;
+	return rc < 0 ? cli_fail(cli, rc, NULL) : EXIT_OK;
+}
+
+int cmd_flash(struct cli *cli, int argc, char **argv)
+{
+	struct flash_state *f = calloc(1, sizeof *f);
+	if (!f)
+		return cli_fail(cli, mtk_fail(cli->ctx, MTK_E_NOMEM, "no memory"), NULL);
+	f->cli = cli;
+	f->last_stage = -1;
+	f->res.failed = -1;
+	cli_plan_args_init(&f->a);
+	int first = argc;
+	int st = cli_parse_opts(cli, "flash", help, argc, argv, cli_flash_options, cli_plan_on_option, &f->a, &first);
+	if (st == CLI_CONTINUE)
+		st = cli_plan_check_args(cli, "flash", &f->a, argc - first, &f->r.scene, &f->r.mode);
+	if (st == CLI_CONTINUE)
+		st = flash(f, argv[first]);
+	mtk_flash_result_free(&f->res);
+	cli_plan_run_free(&f->r);
+	cli_plan_args_free(&f->a);
+	free(f->log_path);
+	OPENSSL_cleanse(&f->sk, sizeof f->sk);
+	free(f);
+	return st;
+}
