@@ -76,6 +76,13 @@ static bool find_synthetic(char *out, size_t cap)
 	return false;
 }
 
+const char *cli_demo_key_path(void)
+{
+	if (running_uninstalled() && is_file(MTKFLASH_BUILD_DEMO_PUB))
+		return MTKFLASH_BUILD_DEMO_PUB;
+	return is_file(MTKFLASH_DEMO_PUB) ? MTKFLASH_DEMO_PUB : NULL;
+}
+
 /* --da first, then the user's DA folder.  The bundled synthetic DA is only
  * offered to a device that is software (mtk_transport_is_virtual(tp)): on a phone it
  * would be filler code, so a real port without a DA is an error. */

@@ -32,6 +32,10 @@ struct cli_da {
  * when tp is a software device (emulator or pty), the bundled synthetic DA.
  * tp may be NULL before the port is open. */
 int cli_da_find_file(struct cli *cli, const struct mtk_transport *tp, char *out, size_t cap);
+/* The public key of mtkemu's demo signing key (data/mtkemu-demo.pub), NULL
+ * when not installed.  Its secret is public: trusted only for software
+ * devices (mtk_transport_is_virtual), never for a phone. */
+const char *cli_demo_key_path(void);
 /* Where DA session records live: --session-dir, else
  * $XDG_RUNTIME_DIR/mtkflash/sessions, else ~/.cache/mtkflash/sessions;
  * NULL when none of these is set. */

@@ -137,6 +137,25 @@ static int connect(struct cli *cli, const struct cli_plan_args *a, const struct 
 	return rc;
 }
 
+/* The package checks of `inspect`, trusting --trust keys, and mtkemu's demo
+ * key when the device is software: a rehearsal on a virtual twin runs in
+ * safe mode, while a real phone never trusts a key whose secret is public. */
+static void package_verdict(struct cli *cli, const struct cli_plan_args *a, const char *path,
+			    const struct mtk_transport *tp, struct cli_pkg_verdict *v)
+{
+	const char *trust[CLI_PLAN_MAX_LIST + 1];
+	size_t n = 0;
+	for (; n < a->ntrust && n < CLI_PLAN_MAX_LIST; n++)
+		trust[n] = a->trust[n];
+	const char *demo = mtk_transport_is_virtual(tp) ? cli_demo_key_path() : NULL;
+	if (demo) {
+		mtk_info(cli->ctx, "software device: trusting the mtkemu demo key %s", demo);
+		trust[n++] = demo;
+	}
+	if (cli_package_verdict(cli, path, trust, n, v) < 0)
+		mtk_ctx_clear_error(cli->ctx);
+}
+
 /* Only a backup that still verifies counts (docs/verified-mode.md). */
 static bool backup_on_record(struct cli *cli, const char *device_id)
 {
@@ -237,11 +256,11 @@ int cli_plan_prepare(struct cli *cli, const struct cli_plan_args *a, const char 
 	int rc = cli_load_scatter(cli, path, &s);
 	if (rc < 0)
 		return rc;
-	if (cli_package_verdict(cli, path, a->trust, a->ntrust, &r->pkg) < 0)
-		mtk_ctx_clear_error(cli->ctx);
 	struct cli_da local;
 	struct cli_da *sd = keep ? keep : &local;
 	rc = connect(cli, a, s, sd);
+	if (rc == 0)
+		package_verdict(cli, a, path, sd->tp, &r->pkg);
 	if (rc == 0)
 		rc = mtk_fingerprint_take(cli->ctx, sd->da, &r->fp);
 	if (!keep)
