@@ -24,13 +24,12 @@ WANT = {
     "pkg-config": "pkgconfig/mtkflash.pc",
     "udev rule": "udev/rules.d/60-mtkflash.rules",
     "mtkflash.1": "man/man1/mtkflash.1",
-    "mtkemu.1": "man/man1/mtkemu.1",
     "bash completion": "bash-completion/completions/mtkflash",
-    "bash completion (mtkemu)": "bash-completion/completions/mtkemu",
     "zsh completion": "zsh/site-functions/_mtkflash",
 }
-if os.environ.get("MTKEMU"):
-    WANT["mtkemu"] = "bin/mtkemu"
+if os.environ.get("MTKEMU"):  # built with the emulator
+    WANT.update({"mtkemu": "bin/mtkemu", "mtkemu.1": "man/man1/mtkemu.1",
+                 "bash completion (mtkemu)": "bash-completion/completions/mtkemu"})
 
 
 def install(dest):
