@@ -135,6 +135,7 @@ int cmd_flash(struct cli *cli, int argc, char **argv);
 int cmd_log(struct cli *cli, int argc, char **argv);
 int cmd_backup(struct cli *cli, int argc, char **argv);
 int cmd_service(struct cli *cli, int argc, char **argv);
+int cmd_doctor(struct cli *cli, int argc, char **argv);
 /* inspect FILE for a single image (cli/cmd_inspect_file.c); cmd_inspect dispatches to it. */
 int cli_inspect_file(struct cli *cli, const char *path);
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* mtkflash printgpt: the device's partition table, through the DA. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli_da.h"
@@ -27,6 +28,38 @@ static json_t *storage_json(const struct mtk_da_storage *st)
 	json_object_set_new(o, "ram", json_integer((json_int_t)st->ext_ram_size));
 	json_object_set_new(o, "usb_speed", json_integer(st->usb_speed));
 	return o;
+}
+
+/* Shell completion offers partition names only from this list; a device's
+ * names are untrusted, so only plain ones (letters, digits, _ . -) go in. */
+static bool completable(const char *name)
+{
+	if (!name[0])
+		return false;
+	for (const char *p = name; *p; p++)
+		if (!(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') && !(*p >= '0' && *p <= '9') &&
+		    !strchr("_.-", *p))
+			return false;
+	return true;
+}
+
+/* $XDG_CACHE_HOME/mtkflash/partitions, for bash/zsh completion of read,
+ * write and erase.  A cache: failing to write it is no error. */
+static void cache_names(struct cli *cli, const struct mtk_ptable *t)
+{
+	char dir[4096];
+	if (!cli_xdg_dir("XDG_CACHE_HOME", ".cache", "mtkflash", dir, sizeof dir))
+		return;
+	size_t cap = t->count * MTK_PART_NAME_SIZE + 1, len = 0;
+	char *text = malloc(cap), *path = mtk_path_join(dir, "partitions");
+	for (size_t i = 0; text && i < t->count; i++)
+		if (completable(t->parts[i].name))
+			len += (size_t)snprintf(text + len, cap - len, "%s\n", t->parts[i].name);
+	if (text && path && mtk_make_dirs(NULL, dir, 0700) == 0 &&
+	    mtk_write_file_safely(NULL, path, text, len, MTK_OUT_FORCE) == 0)
+		mtk_dbg(cli->ctx, "partition names cached in %s", path);
+	free(text);
+	free(path);
 }
 
 static const struct option options[] = {
@@ -74,6 +107,7 @@ int cmd_printgpt(struct cli *cli, int argc, char **argv)
 			  (unsigned long long)p->start, (unsigned long long)p->size);
 		json_array_append_new(arr, cli_part_json(p));
 	}
+	cache_names(cli, &t);
 	if (cli->json) {
 		json_object_set_new(cli->out, "table", json_string(mtk_ptable_kind_name(t.kind)));
 		json_object_set_new(cli->out, "storage", storage_json(mtk_da_storage(s.da)));

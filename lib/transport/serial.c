@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Serial ttys: a phone's CDC-ACM port (/dev/ttyACM*) or an emulator's pty. */
 #include "transport/transport_priv.h"
+#include "transport/holders.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -137,34 +138,7 @@ static long find_holder(int fd)
 	struct stat mine;
 	if (fstat(fd, &mine) < 0)
 		return 0;
-	DIR *proc = opendir("/proc");
-	if (!proc)
-		return 0;
-	long holder = 0;
-	struct dirent *de;
-	while (!holder && (de = readdir(proc))) {
-		char *end;
-		long pid = strtol(de->d_name, &end, 10);
-		if (*end || pid <= 0 || pid == (long)getpid())
-			continue;
-		char dir[64];
-		snprintf(dir, sizeof dir, "/proc/%ld/fd", pid);
-		DIR *fds = opendir(dir);
-		if (!fds)
-			continue;
-		struct dirent *fe;
-		while (!holder && (fe = readdir(fds))) {
-			char link[384];
-			struct stat st;
-			snprintf(link, sizeof link, "%s/%s", dir, fe->d_name);
-			if (fe->d_name[0] != '.' && stat(link, &st) == 0 && S_ISCHR(st.st_mode) &&
-			    st.st_rdev == mine.st_rdev)
-				holder = pid;
-		}
-		closedir(fds);
-	}
-	closedir(proc);
-	return holder;
+	return mtk_find_holder("/proc", NULL, mine.st_rdev, (long)getpid(), NULL, 0);
 }
 
 static int port_busy(mtk_ctx *ctx, int fd, const char *path)
