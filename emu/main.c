@@ -6,6 +6,7 @@
  *   mtkemu --list
  *   mtkemu provision ...
  *   mtkemu mkfirmware ...
+ *   mtkemu boot-check --state DIR [--json]
  *
  * Exit status: 0 after SIGTERM/SIGINT, 1 on a runtime failure, 2 on bad usage. */
 #include <getopt.h>
@@ -33,6 +34,7 @@ static const char usage_text[] =
 	"       mtkemu --list\n"
 	"       mtkemu provision --help\n"
 	"       mtkemu mkfirmware --help\n"
+	"       mtkemu boot-check --state DIR [--json]\n"
 	"\n"
 	"Emulates a MediaTek phone in BootROM or preloader download mode on a pty.\n"
 	"Prints \"ready PATH\" once the port can be opened, and serves until SIGTERM or\n"
@@ -295,6 +297,8 @@ int main(int argc, char **argv)
 		return emu_provision_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "mkfirmware") == 0)
 		return emu_mkfirmware_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "boot-check") == 0)
+		return emu_boot_check_main(argc - 1, argv + 1);
 	struct args a;
 	memset(&a, 0, sizeof a);
 	int rc = parse_args(argc, argv, &a);
