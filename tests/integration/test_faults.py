@@ -75,6 +75,11 @@ def cut_write(tmp, state, off, fault, img, want_exit=NO_DEVICE):
     return committed_prefix(state, off, img, old), p
 
 
+def check_torn(k, what):
+    """A write cut inside the image: some whole packets committed, not all."""
+    check(0 < k < IMG_LEN and k % PACKET == 0, "%s: a whole-packet prefix is committed (%d)" % (what, k))
+
+
 def random_image():
     return os.urandom(IMG_LEN)
 
@@ -90,7 +95,7 @@ def test_power_loss(tmp):
     base = 3 << 20
     k1, p = cut_write(tmp, state, off, "power-loss-at=%d" % base, random_image())
     check("partition boot may now be partially written" in p.stderr, "message names the partition: %s" % p.stderr)
-    check(0 < k1 < IMG_LEN and k1 % PACKET == 0, "power loss: a whole-packet prefix is committed (%d)" % k1)
+    check_torn(k1, "power loss")
     check(power_ini(state)["run"] == "boot", "after a power loss the phone is off: the next connect boots it")
     # The same write on an identical phone, one packet's link bytes later:
     # exactly one more packet is committed.
@@ -106,14 +111,14 @@ def test_power_loss(tmp):
     check(connect_mode(state2) == "preloader", "and the phone comes back in preloader mode")
     # From BROM mode (EMI settings from --preloader) the prefix is whole packets too.
     k3, _ = cut_write(tmp, state, off, "power-loss-at=%d" % base, android_image())
-    check(0 < k3 < IMG_LEN and k3 % PACKET == 0, "BROM-mode write: whole-packet prefix (%d)" % k3)
+    check_torn(k3, "BROM-mode write")
     check(connect_mode(state) == "preloader", "header restored: preloader mode at the next connect")
 
 
 def test_unplug(tmp):
     state, off = fresh_phone(tmp, "unplug")
     k, p = cut_write(tmp, state, off, "unplug-at=%d" % (4 << 20), random_image())
-    check(0 < k < IMG_LEN and k % PACKET == 0, "unplug: a whole-packet prefix is committed (%d)" % k)
+    check_torn(k, "unplug")
     check("may now be partially written" in p.stderr, "unplug message: %s" % p.stderr)
     check(not boot_check(state)["boots"], "boot-check: a torn boot image does not boot")
     check(connect_mode(state) == "brom", "unplugged mid-boot-write: BROM mode, as boot-check says")
@@ -127,7 +132,7 @@ def test_unplug(tmp):
 def test_da_hang(tmp):
     state, off = fresh_phone(tmp, "hang")
     k, p = cut_write(tmp, state, off, "da-hang-at=%d" % (3 << 20), random_image())
-    check(0 < k < IMG_LEN and k % PACKET == 0, "da-hang-at: packets before the hang are committed (%d)" % k)
+    check_torn(k, "da-hang-at")
     check("got 0 bytes" in p.stderr, "hang reported as no answer in time: %s" % p.stderr)
     check(power_ini(state)["run"] == "hung", "a hung DA stays hung between sessions")
     check(connect_mode(state, ",plug=replug") == "brom", "after a replug the boot model decides: BROM")
