@@ -746,12 +746,16 @@ static bool is_sync_byte(uint8_t b)
 	return b == 0xA0 || b == 0x0A || b == 0x50 || b == 0x05;
 }
 
+static int hang(struct mtkemu *e);
+
 static int command_loop(struct da *d)
 {
 	for (;;) {
 		uint8_t code;
 		if (emu_recv_u8(d->e, &code) < 0)
 			return 0;
+		if (emu_fault_da_command(d->e))
+			return hang(d->e);
 		if (is_sync_byte(code))
 			emu_violation(d->e, "host sent a handshake byte 0x%02X into the running DA", code);
 		int rc = -2;

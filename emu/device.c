@@ -457,14 +457,29 @@ static void run_personality(struct mtkemu *e)
 	}
 }
 
+/* After a byte-count fault.  A cable pull ends the DA session and the phone
+ * boots per its boot model when the cable is back; a power loss also loses
+ * what only power kept (RAM, the emergency-download flag) and the next
+ * connect powers it on into the boot model; a hung CPU stays hung until a
+ * replug or power cycle.  The storage keeps what was committed (emmc.c). */
+static void fault_end(struct mtkemu *e)
+{
+	enum emu_fault_kind kind = emu_fault_fired(e);
+	if (kind == EMU_FAULT_HANG) {
+		e->run = EMU_RUN_HUNG;
+		return;
+	}
+	if (kind == EMU_FAULT_POWER_LOSS)
+		e->usbdl_flag = false;
+	e->run = EMU_RUN_BOOT;
+}
+
 /* What the phone runs after the session ended the way it did. */
 static int session_end(struct mtkemu *e)
 {
 	switch (emu_link_state(e)) {
 	case EMU_LINK_FAULT:
-		/* disconnect-after models a cable pull: the DA session ends and
-		 * the phone boots per its boot model when the cable is back. */
-		e->run = EMU_RUN_BOOT;
+		fault_end(e);
 		return MTKEMU_END_FAULT;
 	case EMU_LINK_REENUMERATE:
 		take_plug_event(e);

@@ -23,6 +23,10 @@
 enum emu_da_family { EMU_DA_LEGACY = 3, EMU_DA_XFLASH = 5 };
 enum emu_mode { EMU_MODE_BROM, EMU_MODE_PRELOADER };
 enum emu_table_kind { EMU_TABLE_GPT, EMU_TABLE_PMT_MBR };
+/* Which boot partition the BootROM reads (formats.md §6.3): boot1 whatever
+ * EXT_CSD says, or the one BOOT_PARTITION_ENABLE selects.  No BootROM is known
+ * to fall back to the other partition on its own, so neither policy does. */
+enum emu_boot_select { EMU_BOOT_BOOT1_ONLY, EMU_BOOT_EXT_CSD };
 
 struct emu_profile {
 	const char *name;      /* "mt6737" (lower case, the --chip name) */
@@ -47,6 +51,7 @@ struct emu_profile {
 	 * READ/WRITE outside the peripheral-register bank instead of answering:
 	 * the phone reboots into BROM download mode. */
 	bool pl_region_asserts;
+	enum emu_boot_select boot_select; /* the BootROM's boot partition policy (boot.c) */
 };
 
 /* Reply variants a proven host (mtkclient) accepts, chosen by chip name
@@ -208,6 +213,16 @@ struct emu_fault_corrupt {
 	uint64_t offset, len;  /* bytes within the region */
 	bool once;             /* corrupt-write-once: only the first write that touches it */
 };
+/* Which byte-count fault ended the session (EMU_LINK_FAULT). */
+enum emu_fault_kind {
+	EMU_FAULT_NONE,
+	EMU_FAULT_UNPLUG,     /* unplug-at: cable out and back in; the phone reboots */
+	EMU_FAULT_POWER_LOSS, /* power-loss-at: off; the next connect powers it on */
+	EMU_FAULT_HANG,       /* da-hang-at: the CPU answers nothing until a replug */
+};
+enum emu_fault_kind emu_fault_fired(const struct mtkemu *e);
+/* `da-hang-at-cmd=K`: counts one DA command; true for the K-th (the DA hangs). */
+bool emu_fault_da_command(struct mtkemu *e);
 /* `da-silent`: after JUMP_DA the DA never answers. */
 bool emu_fault_da_silent(const struct mtkemu *e);
 /* `write-protect`: the whole eMMC refuses writes and erases (power-on write protection). */
@@ -221,6 +236,22 @@ void emu_brom_free(struct mtkemu *e);
 /* Boot model (boot.c): which personality the device comes up in when
  * options.mode does not force one. */
 enum emu_mode emu_boot_decide_mode(struct mtkemu *e);
+
+/* Why a phone boots or not: what the BootROM and the preloader would find. */
+struct emu_boot_verdict {
+	bool boots;         /* preloader mode; false: BROM mode */
+	int boot_area;      /* EMU_AREA_BOOT1/2: the partition the BootROM read */
+	unsigned enable;    /* EXT_CSD BOOT_PARTITION_ENABLE at the time */
+	char failed[16];    /* what failed: "preloader", "gfh", "emi", "table", "lk", "boot"; "" */
+	char why[256];      /* one sentence, with the partition and offset */
+};
+struct emu_storage;
+/* The verdict for the storage as it is now; never fails (an unreadable
+ * storage does not boot). */
+void emu_boot_check(const struct emu_profile *prof, struct emu_storage *s, struct emu_boot_verdict *v);
+const char *emu_boot_select_name(enum emu_boot_select sel);
+/* `mtkemu boot-check --state DIR [--json]`. */
+int emu_boot_check_main(int argc, char **argv);
 
 /* STATE_DIR/power.ini (power.c): what the phone runs, kept between host
  * sessions that are separate processes.  No file = just plugged in. */

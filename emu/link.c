@@ -53,9 +53,10 @@ static const struct emu_speed speeds[] = {
 };
 
 struct emu_faults {
-	bool has_disconnect, has_stall, da_silent;
+	bool has_disconnect, has_stall, has_power_loss, da_silent;
 	bool write_protect;
-	uint64_t disconnect_after, stall_after;
+	uint64_t disconnect_after, stall_after, power_loss_at;
+	unsigned da_hang_cmd; /* da-hang-at-cmd=K: the DA hangs on its K-th command; 0 = never */
 	size_t ncorrupt;
 	struct emu_fault_corrupt corrupt[EMU_MAX_CORRUPT];
 };
@@ -74,7 +75,9 @@ struct emu_link {
 	const struct emu_speed *cap;   /* --speed: what the host port can do */
 	struct emu_faults f;
 	uint64_t total;          /* bytes moved in both directions since the device was created */
-	bool disconnect_fired, stall_fired;
+	bool disconnect_fired, stall_fired, power_loss_fired;
+	enum emu_fault_kind fired; /* the last byte-count fault that fired */
+	unsigned da_commands;      /* DA commands received since the device was created */
 	enum emu_link_end state;
 	bool is_socket;
 	const struct emu_session_watch *watch;
@@ -84,8 +87,9 @@ struct emu_link {
 /* ---- fault spec ------------------------------------------------------------ */
 
 static const char known_faults[] =
-	"disconnect-after=BYTES, stall-after=BYTES, da-silent, write-protect, corrupt-write=REGION:OFFSET:LEN, "
-	"corrupt-write-once=REGION:OFFSET:LEN";
+	"unplug-at=BYTES, power-loss-at=BYTES, da-hang-at=BYTES, da-hang-at-cmd=K, da-silent, write-protect, "
+	"corrupt-write=REGION:OFFSET:LEN, corrupt-write-once=REGION:OFFSET:LEN "
+	"(old names: disconnect-after = unplug-at, stall-after = da-hang-at)";
 static const char *const regions[] = { "boot1", "boot2", "rpmb", "user" };
 
 /* Decimal or 0x-hex, optional K/M/G (binary) suffix; the whole string. */
@@ -180,15 +184,30 @@ static int parse_byte_fault(const char *name, const char *v, uint64_t *out, bool
 	return 0;
 }
 
+static int parse_command_fault(const char *name, const char *v, unsigned *out, char *err, size_t errlen)
+{
+	uint64_t k;
+	if (!v || !parse_count(v, &k) || k == 0 || k > UINT32_MAX) {
+		snprintf(err, errlen, "%s needs a command number from 1 (e.g. %s=3)", name, name);
+		return -1;
+	}
+	*out = (unsigned)k;
+	return 0;
+}
+
 static int parse_one_fault(struct emu_faults *f, char *tok, char *err, size_t errlen)
 {
 	char *v = strchr(tok, '=');
 	if (v)
 		*v++ = '\0';
-	if (strcmp(tok, "disconnect-after") == 0)
+	if (strcmp(tok, "unplug-at") == 0 || strcmp(tok, "disconnect-after") == 0)
 		return parse_byte_fault(tok, v, &f->disconnect_after, &f->has_disconnect, err, errlen);
-	if (strcmp(tok, "stall-after") == 0)
+	if (strcmp(tok, "da-hang-at") == 0 || strcmp(tok, "stall-after") == 0)
 		return parse_byte_fault(tok, v, &f->stall_after, &f->has_stall, err, errlen);
+	if (strcmp(tok, "power-loss-at") == 0)
+		return parse_byte_fault(tok, v, &f->power_loss_at, &f->has_power_loss, err, errlen);
+	if (strcmp(tok, "da-hang-at-cmd") == 0)
+		return parse_command_fault(tok, v, &f->da_hang_cmd, err, errlen);
 	if (strcmp(tok, "da-silent") == 0) {
 		if (v) {
 			snprintf(err, errlen, "da-silent takes no value");
@@ -290,6 +309,18 @@ bool emu_fault_da_silent(const struct mtkemu *e)
 bool emu_fault_write_protect(const struct mtkemu *e)
 {
 	return e->link->f.write_protect;
+}
+
+bool emu_fault_da_command(struct mtkemu *e)
+{
+	struct emu_link *l = e->link;
+	l->da_commands++;
+	return l->f.da_hang_cmd && l->da_commands == l->f.da_hang_cmd;
+}
+
+enum emu_fault_kind emu_fault_fired(const struct mtkemu *e)
+{
+	return e->link->fired;
 }
 
 size_t emu_fault_corrupt_writes(const struct mtkemu *e, const struct emu_fault_corrupt **list)
@@ -428,12 +459,17 @@ static uint64_t fault_budget(const struct emu_link *l)
 		if (s < b)
 			b = s;
 	}
+	if (l->f.has_power_loss && !l->power_loss_fired) {
+		uint64_t p = l->f.power_loss_at > l->total ? l->f.power_loss_at - l->total : 0;
+		if (p < b)
+			b = p;
+	}
 	return b;
 }
 
-static void cut(struct mtkemu *e)
+static void cut(struct mtkemu *e, enum emu_fault_kind kind)
 {
-	e->link->disconnect_fired = true;
+	e->link->fired = kind;
 	e->link->state = EMU_LINK_FAULT;
 	/* A socket peer sees EOF at once; for a pty the owner (pty.c) closes
 	 * the master when mtkemu_serve() reports the fault. */
@@ -445,6 +481,7 @@ static void cut(struct mtkemu *e)
 static void stall(struct mtkemu *e)
 {
 	e->link->stall_fired = true;
+	e->link->fired = EMU_FAULT_HANG;
 	for (;;) {
 		if (stopping(e)) {
 			if (e->link->state == EMU_LINK_CLOSED)
@@ -464,10 +501,15 @@ static void stall(struct mtkemu *e)
 static void fire(struct mtkemu *e)
 {
 	struct emu_link *l = e->link;
-	if (l->f.has_disconnect && !l->disconnect_fired && l->total >= l->f.disconnect_after)
-		cut(e);
-	else
+	if (l->f.has_power_loss && !l->power_loss_fired && l->total >= l->f.power_loss_at) {
+		l->power_loss_fired = true;
+		cut(e, EMU_FAULT_POWER_LOSS);
+	} else if (l->f.has_disconnect && !l->disconnect_fired && l->total >= l->f.disconnect_after) {
+		l->disconnect_fired = true;
+		cut(e, EMU_FAULT_UNPLUG);
+	} else {
 		stall(e);
+	}
 }
 
 /* ---- byte I/O ---------------------------------------------------------------- */

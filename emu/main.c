@@ -6,6 +6,7 @@
  *   mtkemu --list
  *   mtkemu provision ...
  *   mtkemu mkfirmware ...
+ *   mtkemu boot-check --state DIR [--json]
  *
  * Exit status: 0 after SIGTERM/SIGINT, 1 on a runtime failure, 2 on bad usage. */
 #include <getopt.h>
@@ -33,6 +34,7 @@ static const char usage_text[] =
 	"       mtkemu --list\n"
 	"       mtkemu provision --help\n"
 	"       mtkemu mkfirmware --help\n"
+	"       mtkemu boot-check --state DIR [--json]\n"
 	"\n"
 	"Emulates a MediaTek phone in BootROM or preloader download mode on a pty.\n"
 	"Prints \"ready PATH\" once the port can be opened, and serves until SIGTERM or\n"
@@ -53,9 +55,12 @@ static const char usage_text[] =
 	"  --mode M          brom | preloader (default: preloader if the storage holds a\n"
 	"                    bootable preloader, else brom)\n"
 	"  --faults SPEC     comma-separated faults:\n"
-	"                      disconnect-after=BYTES   cut the cable after BYTES (both\n"
+	"                      unplug-at=BYTES          pull the cable at byte BYTES (both\n"
 	"                                               directions); the port reappears\n"
-	"                      stall-after=BYTES        stop answering after BYTES\n"
+	"                      power-loss-at=BYTES      lose power at byte BYTES: storage keeps\n"
+	"                                               the packets committed before it\n"
+	"                      da-hang-at=BYTES         stop answering at BYTES, until a replug\n"
+	"                      da-hang-at-cmd=K         the DA hangs on its K-th command\n"
 	"                      da-silent                the DA never answers after JUMP_DA\n"
 	"                      write-protect            the eMMC refuses every write and erase\n"
 	"                      corrupt-write=REGION:OFFSET:LEN\n"
@@ -295,6 +300,8 @@ int main(int argc, char **argv)
 		return emu_provision_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "mkfirmware") == 0)
 		return emu_mkfirmware_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "boot-check") == 0)
+		return emu_boot_check_main(argc - 1, argv + 1);
 	struct args a;
 	memset(&a, 0, sizeof a);
 	int rc = parse_args(argc, argv, &a);

@@ -25,7 +25,13 @@
  *   (emu_board_flash_id), so one chip's preloader does not fit another's.
  * - Reply variants: "CHIP+QUIRK[+QUIRK...]" is CHIP answering as some real
  *   devices do where the reference says otherwise (EMU_Q_*, quirk_names
- *   below); the variants are not listed among the chip names. */
+ *   below); the variants are not listed among the chip names.
+ * - Boot partition policy (formats.md §6.3/§6.4): the chips whose preloader
+ *   trees carry MediaTek's A/B preloader code (MT6580, MT6739, MT6755, MT6757,
+ *   MT6761 onward; MT6750 is an MT6755 and MT6797 comes after MT6761) flip
+ *   BOOT_PARTITION_ENABLE and reset, so their BootROMs boot the partition it
+ *   selects; for MT6572/MT6582/MT6735/MT6737/MT6753 no code ever selects
+ *   boot2, so their BootROMs are modelled reading boot1 only. */
 #include <pthread.h>
 #include <string.h>
 #include <strings.h>
@@ -38,14 +44,15 @@
 	{ .name = n, .hw_code = code, .hw_sub_code = 0x0000, .hw_ver = 0xCA00, .sw_ver = 0x0000,             \
 	  .brom_ver = 0x05, .bl_ver = 1, .target_config = 0, .wdt_addr = wdt, .da_code = dacode,              \
 	  .da_family = EMU_DA_LEGACY, .has_soc_id = false, .table = tbl, .user_size = 8 * GIB,               \
-	  .dram_type = (code) == 0x6572 ? 2 : 3, .dram_mr5 = 0x06, .pl_region_asserts = old_pl }
+	  .dram_type = (code) == 0x6572 ? 2 : 3, .dram_mr5 = 0x06, .pl_region_asserts = old_pl,               \
+	  .boot_select = (code) == 0x6580 ? EMU_BOOT_EXT_CSD : EMU_BOOT_BOOT1_ONLY }
 #define LEGACY(n, code, dacode, wdt, tbl) LEGACY_PL(n, code, dacode, wdt, tbl, false)
 
 #define XFLASH(n, code, dacode, sub, hwv, socid)                                                             \
 	{ .name = n, .hw_code = code, .hw_sub_code = sub, .hw_ver = hwv, .sw_ver = 0x0000, .brom_ver = 0x05,  \
 	  .bl_ver = 3, .target_config = 0, .wdt_addr = 0x10007000, .da_code = dacode,                         \
 	  .da_family = EMU_DA_XFLASH, .has_soc_id = socid, .table = EMU_TABLE_GPT, .user_size = 8 * GIB,  \
-	  .dram_type = 3, .dram_mr5 = 0x06 }
+	  .dram_type = 3, .dram_mr5 = 0x06, .boot_select = EMU_BOOT_EXT_CSD }
 
 static const struct emu_profile profiles[] = {
 	/* The MT6572 preloader's sec_region_check ASSERTs (brom-protocol.md §3.9). */

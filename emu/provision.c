@@ -540,6 +540,26 @@ static int write_pattern(struct emu_storage *s, const struct emu_placed_part *p,
 	return rc;
 }
 
+/* lk with MediaTek's partition image header (magic 0x58881688, payload
+ * size, name; 0xFF up to 512 bytes), as lk.bin in a factory package: the
+ * boot model (boot.c) wants it before the phone boots. */
+static int write_lk(struct emu_storage *s, const struct emu_placed_part *p, const char *chip, char *err,
+                    size_t errlen)
+{
+	int rc = write_pattern(s, p, chip, err, errlen);
+	if (rc || p->size < 512)
+		return rc;
+	uint8_t hdr[512];
+	memset(hdr, 0xFF, sizeof hdr);
+	uint64_t payload = (p->size < PATTERN_BYTES ? p->size : PATTERN_BYTES) - sizeof hdr;
+	mtk_put_u32le(hdr, 0x58881688u);
+	mtk_put_u32le(hdr + 4, (uint32_t)payload);
+	memset(hdr + 8, 0, 32);
+	memcpy(hdr + 8, "LK", 2);
+	return wr(s, p->area, p->offset, hdr, sizeof hdr, err, errlen);
+}
+
+static const char *const lk_images[] = {"lk", NULL};
 static const char *const table_parts[] = {"pgpt", "sgpt",    "MBR", "EBR1",      "EBR2", "EBR3",
                                           "PMT",  "BMTPOOL", "OTP", "flashinfo", NULL};
 static const char *const boot_images[] = {"boot", "recovery", NULL};
@@ -569,6 +589,8 @@ static int fill_contents(struct emu_storage *s, const struct layout *L, const st
 			rc = write_imei(s, p, imei, err, errlen);
 		else if (name_is(p->name, boot_images))
 			rc = write_bootimg(s, p, err, errlen);
+		else if (name_is(p->name, lk_images))
+			rc = write_lk(s, p, prof->name, err, errlen);
 		else if (!name_is(p->name, table_parts))
 			rc = write_pattern(s, p, prof->name, err, errlen);
 	}

@@ -12,6 +12,12 @@ extern "C" {
 
 enum mtk_da_family { MTK_DA_LEGACY = 3, MTK_DA_XFLASH = 5, MTK_DA_XML = 6 };
 
+/* Which eMMC boot partition the chip's BootROM reads (formats.md §6.3). */
+enum mtk_boot_select {
+	MTK_BOOT_SELECT_BOOT1_ONLY, /* boot1, whatever BOOT_PARTITION_ENABLE says */
+	MTK_BOOT_SELECT_EXT_CSD,    /* the partition EXT_CSD[179] BOOT_PARTITION_ENABLE selects */
+};
+
 struct mtk_chip {
 	const char *name;       /* "MT6737" */
 	const char *aliases;    /* other marketing names sharing the hw_code, "MT6737M/MT6735G" */
@@ -29,6 +35,7 @@ struct mtk_chip {
 	uint16_t alt_hw_code;       /* a second GET_HW_CODE answer some parts give (MT6750: 0x0601); 0 = none */
 	uint32_t brom_payload_addr; /* where exploit payloads go when SLA/DAA is set (not used when flashing) */
 	uint32_t pl_payload_addr;   /* where a stage loaded through the preloader goes */
+	enum mtk_boot_select boot_select; /* what a staged preloader write may rely on */
 };
 
 /* NULL-terminated order of the table; lookups return NULL when unknown. */

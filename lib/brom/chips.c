@@ -18,13 +18,22 @@
 /* Entries sharing a hw_code are listed canonical name first: that is the
  * one a lookup by hw_code answers (MT6761 before MT6762, MT6755 before
  * MT6750), and the others are found by name. */
+/* Boot partition policy (formats.md §6.3/§6.4): chips whose preloader trees
+ * carry MediaTek's A/B preloader code (MT6580, MT6739, MT6755/MT6750, MT6757,
+ * MT6761 onward) flip BOOT_PARTITION_ENABLE and reset, so their BootROMs boot
+ * the partition it selects.  For MT6572/MT6582/MT6735/MT6737/MT6753 no code
+ * was found that ever selects boot2: keep boot1.  No BootROM is known to fall
+ * back to boot2 by itself. */
+#define BOOT1_ONLY_HW(hw) ((hw) == 0x6572 || (hw) == 0x6582 || (hw) == 0x0321 || (hw) == 0x0335 || (hw) == 0x0337)
+#define BOOT_SELECT(hw) (BOOT1_ONLY_HW(hw) ? MTK_BOOT_SELECT_BOOT1_ONLY : MTK_BOOT_SELECT_EXT_CSD)
+
 #define ROW(...) ROW_(__VA_ARGS__) /* lets WDT_* expand to two arguments first */
 #define ROW_(nm, al, hw, dac, fam, wa, wv, uart, brom_pl, da_pl, pl_pl, misc, meid, socid, efuse, alt)         \
 	{                                                                                                      \
 		.name = nm, .aliases = al, .hw_code = hw, .da_code = dac, .da_family = fam, .wdt_addr = wa,    \
 		.wdt_value = wv, .uart_addr = uart, .brom_payload_addr = brom_pl, .da_payload_addr = da_pl,    \
 		.pl_payload_addr = pl_pl, .misc_lock = misc, .meid_addr = meid, .socid_addr = socid,           \
-		.efuse_addr = efuse, .alt_hw_code = alt,                                                       \
+		.efuse_addr = efuse, .alt_hw_code = alt, .boot_select = BOOT_SELECT(hw),                       \
 	}
 
 #define L MTK_DA_LEGACY

@@ -910,9 +910,13 @@ static void test_option_errors(void **state)
 	struct mtkemu_options o = { .chip = "mt1234" };
 	expect_new_error(o, "unknown chip 'mt1234' (known: mt6572, mt6580, mt6582, mt6735, mt6737,");
 	o = (struct mtkemu_options){ .chip = "mt6765", .faults = "x" };
-	expect_new_error(o, "unknown fault 'x' (known: disconnect-after=BYTES");
+	expect_new_error(o, "unknown fault 'x' (known: unplug-at=BYTES, power-loss-at=BYTES, da-hang-at=BYTES");
+	o.faults = "unplug-at";
+	expect_new_error(o, "unplug-at needs a byte count");
 	o.faults = "disconnect-after";
 	expect_new_error(o, "disconnect-after needs a byte count");
+	o.faults = "da-hang-at-cmd=0";
+	expect_new_error(o, "da-hang-at-cmd needs a command number from 1");
 	o.faults = "stall-after=12q";
 	expect_new_error(o, "stall-after: '12q' is not a byte count");
 	o.faults = "corrupt-write=cache:0:1";
