@@ -96,7 +96,8 @@ struct mtkemu {
 	bool own_state_dir; /* a temp dir we remove at free */
 	int state_lock_fd;  /* DIR/.lock, flock'ed: one device per state folder */
 	atomic_bool stop;
-	int fd;
+	struct mtkemu_clock clock; /* hooks NULL: the real monotonic clock */
+	int fd;                    /* the host's port, or -1 with a host script (link.c) */
 	struct emu_link *link;
 	struct emu_storage *storage;
 	/* BROM-side memory: the last SEND_DA payload, kept for JUMP_DA and for
@@ -123,6 +124,15 @@ struct mtkemu {
 	atomic_uint violations; /* host protocol violations seen (handshake bytes into a DA) */
 	atomic_uint a0_eaten;   /* listen-phase chunks starting with A0 discarded (a test hook) */
 };
+
+/* Time (link.c), always through e->clock.  Wall time is the real clock's
+ * CLOCK_REALTIME (it outlives the process in power.ini); on a virtual clock,
+ * the virtual time. */
+uint64_t emu_now_ns(const struct mtkemu *e);
+uint64_t emu_now_ms(const struct mtkemu *e);
+uint64_t emu_wall_ms(const struct mtkemu *e);
+/* Serve a host script instead of e->fd (NULL: back to the fd). */
+void emu_link_set_script(struct mtkemu *e, const struct mtkemu_host_script *h);
 
 /* Link I/O (link.c).  Exact-length, blocking; the link model and faults are
  * applied here so every personality gets them.  Return 0, or -1 when the
