@@ -242,9 +242,7 @@ static int status(struct mtkemu *e, uint16_t st)
  * the port stays open but nothing is ever answered. */
 static int halt(struct mtkemu *e)
 {
-	uint8_t sink;
-	while (emu_recv_u8(e, &sink) == 0)
-		;
+	emu_swallow(e);
 	return CMD_END;
 }
 

@@ -114,9 +114,7 @@ struct da {
 /* The device stops answering: it reads (and drops) until the link ends. */
 static int go_silent(struct mtkemu *e)
 {
-	uint8_t sink;
-	while (emu_recv_u8(e, &sink) == 0)
-		;
+	emu_swallow(e);
 	return -1;
 }
 

@@ -438,12 +438,9 @@ static void run_personality(struct mtkemu *e)
 	case EMU_RUN_GONE:
 		emu_link_end(e, EMU_LINK_GONE);
 		return;
-	case EMU_RUN_HUNG: {
-		uint8_t sink;
-		while (emu_recv_u8(e, &sink) == 0)
-			;
+	case EMU_RUN_HUNG:
+		emu_swallow(e);
 		return;
-	}
 	case EMU_RUN_DA2:
 		emu_da_legacy_resume(e);
 		return;

@@ -143,6 +143,10 @@ int emu_send_u16be(struct mtkemu *e, uint16_t v);
 int emu_send_u32be(struct mtkemu *e, uint32_t v);
 int emu_recv_u32be(struct mtkemu *e, uint32_t *v);
 int emu_recv_u8(struct mtkemu *e, uint8_t *v);
+/* A device that reads and never answers (a hung CPU, a halted BROM, a silent
+ * DA): takes the host's bytes, as many at a time as are there, until the
+ * session ends. */
+void emu_swallow(struct mtkemu *e);
 int emu_link_new(struct mtkemu *e, const char *faults, const char *speed, char *err, size_t errlen);
 void emu_link_free(struct emu_link *l);
 

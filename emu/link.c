@@ -755,6 +755,29 @@ int emu_recv_u8(struct mtkemu *e, uint8_t *v)
 	return emu_recv(e, v, 1);
 }
 
+void emu_swallow(struct mtkemu *e)
+{
+	struct emu_link *l = e->link;
+	uint8_t buf[4096];
+	uint8_t one;
+	for (;;) {
+		/* Near a byte-count fault, byte by byte: it fires where emu_recv says. */
+		if (fault_budget(l) < sizeof buf) {
+			if (emu_recv(e, &one, 1) < 0)
+				return;
+			continue;
+		}
+		if (l->state != EMU_LINK_UP)
+			return;
+		int n = read_some(e, buf, sizeof buf);
+		if (n < 0)
+			return;
+		l->total += (uint64_t)n;
+		if (modelled(e, (size_t)n))
+			charge(l, DIR_IN, (size_t)n, emu_now_ns(e));
+	}
+}
+
 int emu_recv_within(struct mtkemu *e, void *buf, size_t len, unsigned timeout_ms)
 {
 	uint64_t deadline = emu_now_ns(e) + (uint64_t)timeout_ms * 1000000ull;

@@ -173,10 +173,17 @@ static const char *const own_files[] = {"device.ini", "ext_csd.bin", "boot1.bin"
                                         "rpmb.bin",   "user.bin",    "identity.ini", ".lock", "power.ini"};
 
 /* The emulator's lock (held while it serves) and its record of what the
- * phone runs between host sessions come and go with every run: not storage. */
+ * phone runs between host sessions come and go with every run: not storage.
+ * The lock file stays (creating it again costs more than the rest of a
+ * short session); the record goes, so inputs do not influence each other. */
 static bool volatile_file(const char *name)
 {
 	return strcmp(name, ".lock") == 0 || strcmp(name, "power.ini") == 0;
+}
+
+static bool kept_file(const char *name)
+{
+	return strcmp(name, ".lock") == 0;
 }
 
 static void remove_root(void)
@@ -429,6 +436,8 @@ static void check_and_restore(const struct state *s)
 	size_t seen = 0;
 	for (struct dirent *de; (de = readdir(d));)
 		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
+			if (kept_file(de->d_name) && !snap_find(s, de->d_name))
+				continue;
 			if (volatile_file(de->d_name) && !snap_find(s, de->d_name)) {
 				char v[PATH_MAX + 300];
 				join(v, sizeof v, s->dir, de->d_name);
