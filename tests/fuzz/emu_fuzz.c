@@ -428,8 +428,29 @@ static void restore_file(const struct state *s, const struct snap_file *f)
 	close(fd);
 }
 
-static void check_and_restore(const struct state *s)
+/* A directory's mtime moves whenever an entry is added, removed or renamed.
+ * After a listing is checked the mtime is set to the sentinel (which no
+ * change can produce, unlike a timestamp: those are coarse, two changes a
+ * millisecond apart can share one); while it is still there the listing
+ * cannot have changed, and the costly opendir() is skipped. */
+static bool unchanged(const char *dir)
 {
+	struct stat st;
+	if (stat(dir, &st) != 0)
+		die("cannot stat %s: %s", dir, strerror(errno));
+	return st.st_mtim.tv_sec == SENTINEL_SEC && st.st_mtim.tv_nsec == 0;
+}
+
+static void listing_checked(const char *dir)
+{
+	if (utimensat(AT_FDCWD, dir, sentinel, 0) != 0)
+		die("cannot set the mtime of %s: %s", dir, strerror(errno));
+}
+
+static void check_listing(struct state *s)
+{
+	if (unchanged(s->dir))
+		return;
 	DIR *d = opendir(s->dir);
 	if (!d)
 		die("cannot list %s", s->dir);
@@ -451,6 +472,12 @@ static void check_and_restore(const struct state *s)
 	closedir(d);
 	if (seen != s->nfiles)
 		die("a file of %s disappeared", s->dir);
+	listing_checked(s->dir);
+}
+
+static void check_and_restore(struct state *s)
+{
+	check_listing(s);
 	char p[PATH_MAX + 64];
 	for (size_t i = 0; i < s->nfiles; i++) {
 		const struct snap_file *f = &s->files[i];
@@ -468,6 +495,8 @@ static void check_and_restore(const struct state *s)
 /* Nothing may appear in the root but the state directories. */
 static void check_root(void)
 {
+	if (unchanged(root))
+		return;
 	DIR *d = opendir(root);
 	if (!d)
 		die("cannot list %s", root);
@@ -478,6 +507,7 @@ static void check_root(void)
 	closedir(d);
 	if (n != nstates_made)
 		die("something was written into %s outside the state directories", root);
+	listing_checked(root);
 }
 
 /* ---- one session --------------------------------------------------------------------- */
