@@ -40,13 +40,6 @@ static const char help[] =
 	"\n"
 	"Exit status: 0 identified, 3 nothing answered, 4 the device answered wrongly.\n";
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static const char *mode_name(enum mtk_brom_mode m)
 {
 	return m == MTK_MODE_BROM ? "brom" : "preloader";
@@ -272,7 +265,7 @@ int cmd_detect(struct cli *cli, int argc, char **argv)
 		return st;
 	if (first < argc)
 		return cli_usage(cli, "detect", "unexpected argument '%s'", argv[first]);
-	long long start = now_ms();
+	long long start = mtk_now_ms(cli->ctx);
 	char buf[4096];
 	const char *dir = cli_session_dir(cli, buf, sizeof buf);
 	struct mtk_transport *tp;
@@ -288,7 +281,7 @@ int cmd_detect(struct cli *cli, int argc, char **argv)
 		if (dir && mtk_transport_port_key(tp)[0])
 			mtk_session_forget(cli->ctx, dir, mtk_transport_port_key(tp));
 		/* --wait bounds the whole wait for the device, appearing and answering. */
-		rc = detect_brom(cli, tp, &pr, cli->wait_ms - (now_ms() - start));
+		rc = detect_brom(cli, tp, &pr, cli->wait_ms - (mtk_now_ms(cli->ctx) - start));
 	}
 	mtk_transport_close(tp);
 	return rc < 0 ? cli_fail(cli, rc, "detect") : EXIT_OK;

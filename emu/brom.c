@@ -241,9 +241,7 @@ static int status(struct mtkemu *e, uint16_t st)
  * the port stays open but nothing is ever answered. */
 static int halt(struct mtkemu *e)
 {
-	uint8_t sink;
-	while (emu_recv_u8(e, &sink) == 0)
-		;
+	emu_swallow(e);
 	return CMD_END;
 }
 
@@ -699,19 +697,10 @@ static const struct command *find_command(const struct mtkemu *e, uint8_t code)
 	return NULL;
 }
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* The listen window outlives a process (power.ini), so wall-clock time. */
-static uint64_t real_ms(void)
+static uint64_t real_ms(const struct mtkemu *e)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	return emu_wall_ms(e);
 }
 
 /* §2.2, the start-command state: 0 done, 1 out of time (deadline_ms, 0 =
@@ -725,7 +714,7 @@ static int start_command(struct mtkemu *e, uint64_t deadline_ms)
 	while (i < sizeof seq) {
 		uint8_t c, r;
 		if (deadline_ms) {
-			uint64_t now = mono_ms();
+			uint64_t now = emu_now_ms(e);
 			int rc = emu_recv_within(e, &c, 1, now < deadline_ms ? (unsigned)(deadline_ms - now) : 0);
 			if (rc != 0)
 				return rc;
@@ -778,10 +767,10 @@ static int preloader_listen(struct mtkemu *e)
 	static const uint8_t ready[5] = { 'R', 'E', 'A', 'D', 'Y' };
 	if (!e->listening) {
 		e->listening = true;
-		e->listen_deadline_ms = real_ms() + e->listen_ms;
+		e->listen_deadline_ms = real_ms(e) + e->listen_ms;
 	}
 	for (;;) {
-		uint64_t now = real_ms();
+		uint64_t now = real_ms(e);
 		if (now >= e->listen_deadline_ms)
 			return boot_on(e);
 		if (emu_send(e, ready, sizeof ready) < 0)
@@ -799,7 +788,7 @@ static int preloader_listen(struct mtkemu *e)
 		if (first != 0xA0)
 			continue;
 		atomic_fetch_add(&e->a0_eaten, 1);
-		int rc = start_command(e, mono_ms() + EMU_START_CMD_MS);
+		int rc = start_command(e, emu_now_ms(e) + EMU_START_CMD_MS);
 		if (rc <= 0)
 			return rc;
 		blog(e, "start command timed out\n");
@@ -810,7 +799,7 @@ static int handshake(struct mtkemu *e)
 {
 	if (is_brom(e) || e->simple_preloader)
 		return start_command(e, 0);
-	if (e->listening && real_ms() >= e->listen_deadline_ms)
+	if (e->listening && real_ms(e) >= e->listen_deadline_ms)
 		return boot_on(e);
 	return preloader_listen(e);
 }

@@ -114,9 +114,7 @@ struct da {
 /* The device stops answering: it reads (and drops) until the link ends. */
 static int go_silent(struct mtkemu *e)
 {
-	uint8_t sink;
-	while (emu_recv_u8(e, &sink) == 0)
-		;
+	emu_swallow(e);
 	return -1;
 }
 
@@ -149,6 +147,19 @@ static uint8_t *packet_buf(struct da *d, size_t n)
 /* ------------------------------------------------------- synthetic DA check */
 
 /* docs/da-synthetic.md: marker, xorshift32 filler, signature text. */
+/* The body between marker and signature: the xorshift stream of the seed. */
+MTK_NO_COVERAGE static bool synthetic_body_ok(const uint8_t *buf, size_t from, size_t to, uint32_t x)
+{
+	for (size_t i = from; i < to; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		if (buf[i] != (uint8_t)x)
+			return false;
+	}
+	return true;
+}
+
 static bool synthetic_ok(const uint8_t *buf, size_t len, size_t sig_len, uint16_t da_code, unsigned stage)
 {
 	char text[SYNTH_SIG];
@@ -158,14 +169,8 @@ static bool synthetic_ok(const uint8_t *buf, size_t len, size_t sig_len, uint16_
 	snprintf(text, SYNTH_MARKER, "MTKFLASH-SYNTHETIC-DA%u hw=0x%04x", stage, da_code);
 	if (memcmp(buf, text, SYNTH_MARKER) != 0)
 		return false;
-	uint32_t x = 0x9E3779B9u ^ ((uint32_t)da_code << 8) ^ stage;
-	for (size_t i = SYNTH_MARKER; i < len - sig_len; i++) {
-		x ^= x << 13;
-		x ^= x >> 17;
-		x ^= x << 5;
-		if (buf[i] != (uint8_t)x)
-			return false;
-	}
+	if (!synthetic_body_ok(buf, SYNTH_MARKER, len - sig_len, 0x9E3779B9u ^ ((uint32_t)da_code << 8) ^ stage))
+		return false;
 	memset(text, 0, sizeof(text));
 	snprintf(text, sizeof(text), "MTKFLASH-SYNTHETIC-SIG hw=0x%04x stage=%u", da_code, stage);
 	return memcmp(buf + len - sig_len, text, sig_len) == 0;

@@ -384,6 +384,8 @@ int mtkemu_new(const struct mtkemu_options *opt, struct mtkemu **out, char *err,
 		return fail_new(e, err, errlen, NULL);
 	if (parse_preloader_model(opt, e, err, errlen) < 0)
 		return fail_new(e, err, errlen, NULL);
+	if (opt->clock && opt->clock->now_ns && opt->clock->sleep_until_ns)
+		e->clock = *opt->clock;
 	if (emu_link_new(e, opt->faults, opt->speed, err, errlen) < 0)
 		return fail_new(e, err, errlen, NULL);
 	if (setup_state_dir(e, opt->state_dir, err, errlen) < 0 || load_identity(e, err, errlen) < 0)
@@ -437,12 +439,9 @@ static void run_personality(struct mtkemu *e)
 	case EMU_RUN_GONE:
 		emu_link_end(e, EMU_LINK_GONE);
 		return;
-	case EMU_RUN_HUNG: {
-		uint8_t sink;
-		while (emu_recv_u8(e, &sink) == 0)
-			;
+	case EMU_RUN_HUNG:
+		emu_swallow(e);
 		return;
-	}
 	case EMU_RUN_DA2:
 		if (e->prof->da_family == EMU_DA_XFLASH)
 			emu_da_xflash_resume(e);
@@ -497,7 +496,7 @@ static int session_end(struct mtkemu *e)
 
 int mtkemu_serve(struct mtkemu *e, int fd)
 {
-	int flags = fcntl(fd, F_GETFL);
+	int flags = fd >= 0 ? fcntl(fd, F_GETFL) : -1;
 	e->fd = fd;
 	/* Non-blocking, so a write to a host that stopped reading still lets
 	 * us notice mtkemu_stop(). */
@@ -513,6 +512,14 @@ int mtkemu_serve(struct mtkemu *e, int fd)
 	if (flags >= 0)
 		fcntl(fd, F_SETFL, flags);
 	e->fd = -1;
+	return end;
+}
+
+int mtkemu_serve_script(struct mtkemu *e, const struct mtkemu_host_script *h)
+{
+	emu_link_set_script(e, h);
+	int end = mtkemu_serve(e, -1);
+	emu_link_set_script(e, NULL);
 	return end;
 }
 

@@ -112,7 +112,8 @@ struct mtkemu {
 	bool own_state_dir; /* a temp dir we remove at free */
 	int state_lock_fd;  /* DIR/.lock, flock'ed: one device per state folder */
 	atomic_bool stop;
-	int fd;
+	struct mtkemu_clock clock; /* hooks NULL: the real monotonic clock */
+	int fd;                    /* the host's port, or -1 with a host script (link.c) */
 	struct emu_link *link;
 	struct emu_storage *storage;
 	/* BROM-side memory: the last SEND_DA payload, kept for JUMP_DA and for
@@ -141,6 +142,15 @@ struct mtkemu {
 	atomic_uint a0_eaten;   /* listen-phase chunks starting with A0 discarded (a test hook) */
 };
 
+/* Time (link.c), always through e->clock.  Wall time is the real clock's
+ * CLOCK_REALTIME (it outlives the process in power.ini); on a virtual clock,
+ * the virtual time. */
+uint64_t emu_now_ns(const struct mtkemu *e);
+uint64_t emu_now_ms(const struct mtkemu *e);
+uint64_t emu_wall_ms(const struct mtkemu *e);
+/* Serve a host script instead of e->fd (NULL: back to the fd). */
+void emu_link_set_script(struct mtkemu *e, const struct mtkemu_host_script *h);
+
 /* Link I/O (link.c).  Exact-length, blocking; the link model and faults are
  * applied here so every personality gets them.  Return 0, or -1 when the
  * host went away, mtkemu_stop() was called, or a fault cut the link. */
@@ -150,6 +160,10 @@ int emu_send_u16be(struct mtkemu *e, uint16_t v);
 int emu_send_u32be(struct mtkemu *e, uint32_t v);
 int emu_recv_u32be(struct mtkemu *e, uint32_t *v);
 int emu_recv_u8(struct mtkemu *e, uint8_t *v);
+/* A device that reads and never answers (a hung CPU, a halted BROM, a silent
+ * DA): takes the host's bytes, as many at a time as are there, until the
+ * session ends. */
+void emu_swallow(struct mtkemu *e);
 int emu_link_new(struct mtkemu *e, const char *faults, const char *speed, char *err, size_t errlen);
 void emu_link_free(struct emu_link *l);
 

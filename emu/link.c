@@ -82,6 +82,9 @@ struct emu_link {
 	bool is_socket;
 	const struct emu_session_watch *watch;
 	struct emu_clock clk;
+	/* A scripted host (mtkemu_serve_script) instead of an fd. */
+	const struct mtkemu_host_script *script;
+	size_t script_in, script_out;
 };
 
 /* ---- fault spec ------------------------------------------------------------ */
@@ -359,11 +362,42 @@ void emu_link_session_start(struct mtkemu *e)
 
 /* ---- link model ------------------------------------------------------------- */
 
-static uint64_t now_ns(void)
+static uint64_t real_clock_ns(clockid_t id)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(id, &ts);
 	return (uint64_t)ts.tv_sec * NSEC + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t emu_now_ns(const struct mtkemu *e)
+{
+	return e->clock.now_ns ? e->clock.now_ns(e->clock.user) : real_clock_ns(CLOCK_MONOTONIC);
+}
+
+uint64_t emu_now_ms(const struct mtkemu *e)
+{
+	return emu_now_ns(e) / 1000000u;
+}
+
+uint64_t emu_wall_ms(const struct mtkemu *e)
+{
+	return (e->clock.now_ns ? e->clock.now_ns(e->clock.user) : real_clock_ns(CLOCK_REALTIME)) / 1000000u;
+}
+
+static void sleep_until_ns(const struct mtkemu *e, uint64_t t)
+{
+	if (e->clock.sleep_until_ns) {
+		e->clock.sleep_until_ns(e->clock.user, t);
+		return;
+	}
+	struct timespec ts = { (time_t)(t / NSEC), (long)(t % NSEC) };
+	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+}
+
+void emu_link_set_script(struct mtkemu *e, const struct mtkemu_host_script *h)
+{
+	e->link->script = h;
+	e->link->script_in = e->link->script_out = 0;
 }
 
 void emu_link_watch(struct mtkemu *e, const struct emu_session_watch *w)
@@ -434,15 +468,14 @@ static int sleep_until(struct mtkemu *e, uint64_t until)
 	for (;;) {
 		if (stopping(e))
 			return -1;
-		uint64_t now = now_ns();
+		uint64_t now = emu_now_ns(e);
 		if (now >= until) {
 			e->link->clk.lag_ns = slept ? now - until : 0;
 			return 0;
 		}
 		slept = true;
 		uint64_t wake = until - now > POLL_MS * 1000000ull ? now + POLL_MS * 1000000ull : until;
-		struct timespec ts = { (time_t)(wake / NSEC), (long)(wake % NSEC) };
-		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+		sleep_until_ns(e, wake);
 	}
 }
 
@@ -473,7 +506,8 @@ static void cut(struct mtkemu *e, enum emu_fault_kind kind)
 	e->link->state = EMU_LINK_FAULT;
 	/* A socket peer sees EOF at once; for a pty the owner (pty.c) closes
 	 * the master when mtkemu_serve() reports the fault. */
-	shutdown(e->fd, SHUT_RDWR);
+	if (e->fd >= 0)
+		shutdown(e->fd, SHUT_RDWR);
 }
 
 /* The device hangs: it neither reads nor writes, but the cable stays in
@@ -482,6 +516,11 @@ static void stall(struct mtkemu *e)
 {
 	e->link->stall_fired = true;
 	e->link->fired = EMU_FAULT_HANG;
+	/* A scripted host has sent all it will: it gives up at once. */
+	if (e->link->script) {
+		e->link->state = EMU_LINK_FAULT;
+		return;
+	}
 	for (;;) {
 		if (stopping(e)) {
 			if (e->link->state == EMU_LINK_CLOSED)
@@ -514,15 +553,31 @@ static void fire(struct mtkemu *e)
 
 /* ---- byte I/O ---------------------------------------------------------------- */
 
+/* A scripted host is always ready to take bytes and has its bytes there
+ * at once; after the last one it has closed the port. */
+static int wait_script(struct mtkemu *e, short events)
+{
+	struct emu_link *l = e->link;
+	if (stopping(e))
+		return -1;
+	if ((events & POLLIN) && l->script_in >= l->script->len) {
+		l->state = EMU_LINK_CLOSED;
+		return -1;
+	}
+	return 0;
+}
+
 /* 0 ready, -1 the session ended, 1 timeout_ms (-1: none) passed first. */
 static int wait_fd_until(struct mtkemu *e, short events, int64_t timeout_ms)
 {
+	if (e->link->script)
+		return wait_script(e, events);
 	const struct emu_session_watch *w = e->link->watch;
-	uint64_t deadline = timeout_ms >= 0 ? now_ns() + (uint64_t)timeout_ms * 1000000ull : UINT64_MAX;
+	uint64_t deadline = timeout_ms >= 0 ? emu_now_ns(e) + (uint64_t)timeout_ms * 1000000ull : UINT64_MAX;
 	for (;;) {
 		struct pollfd pw[2] = { { .fd = e->fd, .events = events }, { .fd = w ? w->fd : -1, .events = POLLIN } };
 		struct pollfd *p = &pw[0];
-		uint64_t now = now_ns();
+		uint64_t now = emu_now_ns(e);
 		int wait_ms = POLL_MS;
 		if (deadline != UINT64_MAX)
 			wait_ms = now >= deadline ? 0 : (int)((deadline - now + 999999) / 1000000);
@@ -546,7 +601,7 @@ static int wait_fd_until(struct mtkemu *e, short events, int64_t timeout_ms)
 		}
 		if (n > 0 && (p->revents & (events | POLLERR)))
 			return 0;
-		if (deadline != UINT64_MAX && now_ns() >= deadline)
+		if (deadline != UINT64_MAX && emu_now_ns(e) >= deadline)
 			return 1;
 	}
 }
@@ -564,10 +619,34 @@ int emu_wait_input(struct mtkemu *e, unsigned timeout_ms)
 	return rc < 0 ? -1 : rc == 0;
 }
 
+static int script_read(struct emu_link *l, uint8_t *buf, size_t len)
+{
+	size_t n = l->script->len - l->script_in < len ? l->script->len - l->script_in : len;
+	memcpy(buf, l->script->in + l->script_in, n);
+	l->script_in += n;
+	return (int)n;
+}
+
+/* Past out_cap the host unplugs: the device's write finds nobody there. */
+static int script_write(struct emu_link *l, const uint8_t *buf, size_t len)
+{
+	const struct mtkemu_host_script *h = l->script;
+	if (h->out_cap && l->script_out > h->out_cap) {
+		l->state = EMU_LINK_CLOSED;
+		return -1;
+	}
+	if (h->sink)
+		h->sink(h->user, buf, len);
+	l->script_out += len;
+	return (int)len;
+}
+
 static int read_some(struct mtkemu *e, uint8_t *buf, size_t len)
 {
 	if (wait_fd(e, POLLIN) < 0)
 		return -1;
+	if (e->link->script)
+		return script_read(e->link, buf, len);
 	ssize_t n = read(e->fd, buf, len);
 	if (n > 0)
 		return (int)n;
@@ -582,6 +661,8 @@ static int write_some(struct mtkemu *e, const uint8_t *buf, size_t len)
 {
 	if (wait_fd(e, POLLOUT) < 0)
 		return -1;
+	if (e->link->script)
+		return script_write(e->link, buf, len);
 	ssize_t n = e->link->is_socket ? send(e->fd, buf, len, MSG_NOSIGNAL) : write(e->fd, buf, len);
 	if (n >= 0)
 		return (int)n;
@@ -613,7 +694,7 @@ static int move_bytes(struct mtkemu *e, uint8_t *buf, size_t len, io_fn io, uint
 		if (n < 0)
 			return GONE;
 		if (n > 0 && !done && l->speed->bytes_per_sec)
-			*first = now_ns();
+			*first = emu_now_ns(e);
 		done += (size_t)n;
 		l->total += (uint64_t)n;
 	}
@@ -677,7 +758,7 @@ int emu_send(struct mtkemu *e, const void *buf, size_t len)
 	uint8_t *p = (uint8_t *)(uintptr_t)buf;
 	if (l->state != EMU_LINK_UP)
 		return -1;
-	uint64_t end = modelled(e, len) ? charge(l, DIR_OUT, len, now_ns()) : 0;
+	uint64_t end = modelled(e, len) ? charge(l, DIR_OUT, len, emu_now_ns(e)) : 0;
 	uint64_t bytes_from = end - wire_ns(l->speed, len);
 	for (size_t done = 0, n; done < len; done += n) {
 		n = len - done < SEND_STEP ? len - done : SEND_STEP;
@@ -721,12 +802,35 @@ int emu_recv_u8(struct mtkemu *e, uint8_t *v)
 	return emu_recv(e, v, 1);
 }
 
+void emu_swallow(struct mtkemu *e)
+{
+	struct emu_link *l = e->link;
+	uint8_t buf[4096];
+	uint8_t one;
+	for (;;) {
+		/* Near a byte-count fault, byte by byte: it fires where emu_recv says. */
+		if (fault_budget(l) < sizeof buf) {
+			if (emu_recv(e, &one, 1) < 0)
+				return;
+			continue;
+		}
+		if (l->state != EMU_LINK_UP)
+			return;
+		int n = read_some(e, buf, sizeof buf);
+		if (n < 0)
+			return;
+		l->total += (uint64_t)n;
+		if (modelled(e, (size_t)n))
+			charge(l, DIR_IN, (size_t)n, emu_now_ns(e));
+	}
+}
+
 int emu_recv_within(struct mtkemu *e, void *buf, size_t len, unsigned timeout_ms)
 {
-	uint64_t deadline = now_ns() + (uint64_t)timeout_ms * 1000000ull;
+	uint64_t deadline = emu_now_ns(e) + (uint64_t)timeout_ms * 1000000ull;
 	uint8_t *p = buf;
 	for (size_t i = 0; i < len; i++) {
-		uint64_t now = now_ns();
+		uint64_t now = emu_now_ns(e);
 		int rc = emu_wait_input(e, now >= deadline ? 0 : (unsigned)((deadline - now) / 1000000));
 		if (rc <= 0)
 			return rc < 0 ? -1 : 1;

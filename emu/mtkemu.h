@@ -20,6 +20,17 @@
 extern "C" {
 #endif
 
+/* The emulator's time: every timer (listen windows, the link model's
+ * bandwidth, receive timeouts) reads now_ns and waits with sleep_until_ns.
+ * A virtual clock makes sleeping free (sleep_until_ns just sets now); the
+ * fuzz harnesses use one, with mtkemu_serve_script() so that no wait ever
+ * blocks.  now_ns must never go backwards. */
+struct mtkemu_clock {
+	uint64_t (*now_ns)(void *user);
+	void (*sleep_until_ns)(void *user, uint64_t t_ns);
+	void *user;
+};
+
 struct mtkemu_options {
 	const char *chip;      /* "mt6737" (case-insensitive); required */
 	const char *state_dir; /* storage and persistent state; NULL = a private temp dir removed at free */
@@ -31,6 +42,7 @@ struct mtkemu_options {
 	                        * banners, first A0 eaten, listen window) | "simple" (answers the
 	                        * first A0, no window) */
 	unsigned listen_ms;    /* the real preloader's listen window; 0 = 2500 ms */
+	const struct mtkemu_clock *clock; /* NULL = CLOCK_MONOTONIC (copied at mtkemu_new) */
 	bool persist_session;  /* keep what the phone runs in STATE_DIR/power.ini across
 	                        * mtkemu_free()/mtkemu_new() (one process per host session,
 	                        * as the in-process emu: port does); needs state_dir */
@@ -62,6 +74,20 @@ enum mtkemu_serve_end {
  * enum mtkemu_serve_end.  Does not close fd. */
 int mtkemu_serve(struct mtkemu *emu, int fd);
 
+/* A host whose every byte is known in advance: it sends in[0, len), closes
+ * its side and reads every answer, unplugging once it has read more than
+ * out_cap bytes (0: no cap).  `sink` (may be NULL) sees the answers.  No fd
+ * and no thread: a read past the host's bytes is the host closing the port,
+ * at once, so a session never waits.  For fuzzers and tests; returns an
+ * enum mtkemu_serve_end as mtkemu_serve() does. */
+struct mtkemu_host_script {
+	const uint8_t *in;
+	size_t len;
+	size_t out_cap;
+	void (*sink)(void *user, const uint8_t *buf, size_t len);
+	void *user;
+};
+int mtkemu_serve_script(struct mtkemu *emu, const struct mtkemu_host_script *host);
 /* Cable out and back in (the battery stays): the USB session ends and the
  * phone boots again per its boot model.  Power cycle: cable and battery out,
  * nothing volatile survives.  Both are safe from another thread or a signal

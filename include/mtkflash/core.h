@@ -74,6 +74,25 @@ void mtk_ctx_set_progress(mtk_ctx *ctx, mtk_progress_fn fn, void *user);
 void mtk_ctx_set_cancel(mtk_ctx *ctx, volatile sig_atomic_t *flag);
 bool mtk_cancelled(const mtk_ctx *ctx);
 
+/* Time.  The library reads a monotonic millisecond clock and sleeps only
+ * through the context's clock, so a test or a fuzzer can run it on virtual
+ * time: a sleep then advances the clock at once, and a wait for a device
+ * that has nothing to say (a poll with a timeout) becomes an immediate
+ * timeout that advances the clock by the time waited.  `now_ms` must never
+ * go backwards.  NULL hooks (the default): CLOCK_MONOTONIC and nanosleep. */
+struct mtk_clock {
+	long long (*now_ms)(void *user);
+	void (*sleep_ms)(void *user, int ms);
+	void *user;
+};
+/* The clock is copied; NULL restores the real clock. */
+void mtk_ctx_set_clock(mtk_ctx *ctx, const struct mtk_clock *clock);
+/* Whether a clock was installed (waits must not block on the real one). */
+bool mtk_ctx_clock_is_virtual(const mtk_ctx *ctx);
+long long mtk_now_ms(const mtk_ctx *ctx);
+/* Sleeps (virtually: advances the clock) ms milliseconds; <= 0 returns at once. */
+void mtk_sleep_ms(mtk_ctx *ctx, int ms);
+
 /* The last failure: its code and its message chain ("" when none). */
 int mtk_ctx_error_code(const mtk_ctx *ctx);
 const char *mtk_ctx_error(const mtk_ctx *ctx);

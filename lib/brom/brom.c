@@ -190,13 +190,6 @@ struct hs_state {
 	uint8_t sent, got; /* the last wrong answer */
 };
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Everything the device sends in answer to one byte: the first byte within
  * window_ms, then whatever follows without a quiet gap. */
 static int hs_collect(struct mtk_brom *b, uint8_t *buf, size_t cap, int window_ms)
@@ -360,13 +353,14 @@ int mtk_brom_handshake(struct mtk_brom *b, int timeout_ms)
 	if (timeout_ms < HS_BYTE_TIMEOUT_MS)
 		timeout_ms = HS_BYTE_TIMEOUT_MS;
 	struct hs_state st = { 0 };
-	long long start = now_ms(), deadline = start + timeout_ms;
+	long long start = mtk_now_ms(b->ctx), deadline = start + timeout_ms;
 	/* Fake links that time out at once must not spin: bound the rounds too. */
 	int max_rounds = timeout_ms / (HS_A0_WINDOW_MS / 4) + 8;
 	mtk_tp_drain(b->tp);
 	for (;;) {
-		if (now_ms() >= deadline || st.attempts >= max_rounds || st.mismatches >= HS_MAX_MISMATCHES)
-			return hs_failure(b, &st, now_ms() - start);
+		long long now = mtk_now_ms(b->ctx);
+		if (now >= deadline || st.attempts >= max_rounds || st.mismatches >= HS_MAX_MISMATCHES)
+			return hs_failure(b, &st, now - start);
 		st.attempts++;
 		enum hs_step step = HS_RETRY;
 		int rc = hs_round(b, &st, &step);

@@ -4,7 +4,7 @@
 #include <pthread.h>
 #include <string.h>
 
-uint16_t mtk_xor16_update(uint16_t state, int *odd, const uint8_t *buf, size_t len)
+MTK_NO_COVERAGE uint16_t mtk_xor16_update(uint16_t state, int *odd, const uint8_t *buf, size_t len)
 {
 	size_t i = 0;
 	if (*odd >= 0 && len > 0) {
@@ -38,7 +38,7 @@ static void crc_table_init(void)
 	}
 }
 
-uint32_t mtk_crc32_update(uint32_t crc, const uint8_t *buf, size_t len)
+MTK_NO_COVERAGE uint32_t mtk_crc32_update(uint32_t crc, const uint8_t *buf, size_t len)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	pthread_once(&once, crc_table_init);
@@ -58,7 +58,7 @@ static uint16_t sum16_lanes(uint64_t lanes)
 	return (uint16_t)(lanes + (lanes >> 16) + (lanes >> 32) + (lanes >> 48));
 }
 
-uint16_t mtk_sum16_update(uint16_t state, const uint8_t *buf, size_t len)
+MTK_NO_COVERAGE uint16_t mtk_sum16_update(uint16_t state, const uint8_t *buf, size_t len)
 {
 	const uint64_t lo = 0x00FF00FF00FF00FFull;
 	while (len >= 8) {

@@ -6,17 +6,29 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* For straight byte loops (checksums, pattern fills) in fuzz builds: their
+ * coverage says nothing (every byte takes the same path) but tracing each
+ * comparison makes them the slowest part of a run.  No effect elsewhere. */
+#if defined(__clang__) && defined(__has_attribute)
+#if __has_attribute(no_sanitize)
+#define MTK_NO_COVERAGE __attribute__((no_sanitize("coverage")))
+#endif
+#endif
+#ifndef MTK_NO_COVERAGE
+#define MTK_NO_COVERAGE
+#endif
+
 /* XOR of the little-endian 16-bit words of a payload, as the BootROM computes
  * it for SEND_DA/SEND_CERT/SEND_AUTH.  Incremental: `*odd` carries a pending
  * low byte between calls when a chunk ends mid-word; start with state 0 and
  * *odd = -1.  An odd trailing byte counts as a word with a zero high byte. */
-uint16_t mtk_xor16_update(uint16_t state, int *odd, const uint8_t *buf, size_t len);
+MTK_NO_COVERAGE uint16_t mtk_xor16_update(uint16_t state, int *odd, const uint8_t *buf, size_t len);
 uint16_t mtk_xor16(const uint8_t *buf, size_t len);
 
 /* CRC-32 (IEEE 802.3, reflected, as used by GPT and zlib).  Start with 0. */
-uint32_t mtk_crc32_update(uint32_t crc, const uint8_t *buf, size_t len);
+MTK_NO_COVERAGE uint32_t mtk_crc32_update(uint32_t crc, const uint8_t *buf, size_t len);
 
 /* 16-bit additive checksum of bytes (legacy DA per-packet checksum). */
-uint16_t mtk_sum16_update(uint16_t state, const uint8_t *buf, size_t len);
+MTK_NO_COVERAGE uint16_t mtk_sum16_update(uint16_t state, const uint8_t *buf, size_t len);
 
 #endif

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 #include "core/ctx.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define MTK_ERRMSG_MAX 1024
 
@@ -16,6 +18,7 @@ struct mtk_ctx {
 	int err_code;
 	char err_msg[MTK_ERRMSG_MAX];
 	volatile sig_atomic_t *cancel;
+	struct mtk_clock clock; /* hooks NULL: the real clock */
 	/* Progress of one piece of a split operation, shown as the whole. */
 	uint64_t progress_base, progress_total;
 };
@@ -111,6 +114,44 @@ void mtk_ctx_set_cancel(mtk_ctx *ctx, volatile sig_atomic_t *flag)
 bool mtk_cancelled(const mtk_ctx *ctx)
 {
 	return ctx && ctx->cancel && *ctx->cancel;
+}
+
+void mtk_ctx_set_clock(mtk_ctx *ctx, const struct mtk_clock *clock)
+{
+	if (clock && clock->now_ms && clock->sleep_ms)
+		ctx->clock = *clock;
+	else
+		ctx->clock = (struct mtk_clock){ 0 };
+}
+
+bool mtk_ctx_clock_is_virtual(const mtk_ctx *ctx)
+{
+	return ctx && ctx->clock.now_ms;
+}
+
+static long long real_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+long long mtk_now_ms(const mtk_ctx *ctx)
+{
+	return mtk_ctx_clock_is_virtual(ctx) ? ctx->clock.now_ms(ctx->clock.user) : real_now_ms();
+}
+
+void mtk_sleep_ms(mtk_ctx *ctx, int ms)
+{
+	if (ms <= 0)
+		return;
+	if (mtk_ctx_clock_is_virtual(ctx)) {
+		ctx->clock.sleep_ms(ctx->clock.user, ms);
+		return;
+	}
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
 }
 
 void mtk_progress_span(mtk_ctx *ctx, uint64_t base, uint64_t total)

@@ -30,6 +30,7 @@ struct legacy {
 	int cur_part; /* selector last sent with 0x60; -1 unknown */
 	uint8_t *pkt; /* [ACK][packet][sum16] */
 	uint8_t *next; /* the write's next packet, built while the DA stores the current one */
+	size_t pkt_cap; /* both buffers hold this many bytes (grown on demand) */
 };
 
 /* ---------------------------------------------------------------- wire */
@@ -592,10 +593,31 @@ static int refused(struct mtk_da *da, uint8_t got, const char *what)
 	return mtk_fail(da->ctx, MTK_E_STATUS, "%s: refused by the DA with status 0x%x", what, mtk_get_u32le(st));
 }
 
+/* The packet buffers grow to what a transfer needs, at most one packet and
+ * its framing: a session of small reads never pays for two MiB. */
+static int need_packets(struct mtk_da *da, uint64_t len)
+{
+	struct legacy *l = L(da);
+	size_t want = (len < LEGACY_PACKET ? (size_t)len : LEGACY_PACKET) + 3;
+	if (want <= l->pkt_cap)
+		return 0;
+	uint8_t *a = realloc(l->pkt, want);
+	if (a)
+		l->pkt = a;
+	uint8_t *b = a ? realloc(l->next, want) : NULL;
+	if (!b)
+		return mtk_fail(da->ctx, MTK_E_NOMEM, "no memory for a DA packet buffer of %zu bytes", want);
+	l->next = b;
+	l->pkt_cap = want;
+	return 0;
+}
+
 static int legacy_read(struct mtk_da *da, const char *what, enum mtk_region r, uint64_t off, uint64_t len,
 		       mtk_da_sink_fn sink, void *user)
 {
-	int rc = switch_part(da, r);
+	int rc = need_packets(da, len);
+	if (rc == 0)
+		rc = switch_part(da, r);
 	if (rc < 0)
 		return rc;
 	uint8_t hdr[23] = { LEGACY_CMD_READ, LEGACY_HOST_LINUX, LEGACY_STORAGE_EMMC };
@@ -652,7 +674,7 @@ static int legacy_write(struct mtk_da *da, const char *what, enum mtk_region r, 
 	mtk_put_u32be(hdr + 19, LEGACY_PACKET);
 	L(da)->cur_part = -1; /* whether 0x62 moves the DA's current partition is not known */
 	int rc;
-	if ((rc = wr(da, hdr, sizeof hdr, what)) < 0)
+	if ((rc = need_packets(da, padded)) < 0 || (rc = wr(da, hdr, sizeof hdr, what)) < 0)
 		return rc;
 	uint8_t b;
 	if ((rc = rd(da, &b, 1, T_REPLY, what)) < 0)
@@ -800,12 +822,8 @@ static const struct mtk_da_ops legacy_ops = {
 static int legacy_init(struct mtk_da *da)
 {
 	struct legacy *l = calloc(1, sizeof *l);
-	if (!l || !(l->pkt = malloc(LEGACY_PACKET + 3)) || !(l->next = malloc(LEGACY_PACKET + 3))) {
-		if (l)
-			free(l->pkt);
-		free(l);
-		return mtk_fail(da->ctx, MTK_E_NOMEM, "no memory for the DA packet buffer");
-	}
+	if (!l)
+		return mtk_fail(da->ctx, MTK_E_NOMEM, "no memory for the DA session");
 	l->cur_part = -1;
 	da->priv = l;
 	da->ops = &legacy_ops;

@@ -438,7 +438,7 @@ static int next_chunk(struct mtk_sparse_reader *r)
 	return 0;
 }
 
-static void put_fill(uint8_t *buf, size_t n, uint32_t fill, uint64_t phase)
+MTK_NO_COVERAGE static void put_fill(uint8_t *buf, size_t n, uint32_t fill, uint64_t phase)
 {
 	uint8_t p[4];
 	mtk_put_u32le(p, fill);

@@ -377,13 +377,13 @@ static int fail_none(mtk_ctx *ctx, const struct mtk_port_info *ports, size_t n,
 
 /* Until udev has created the node and applied its permissions, open()
  * would fail for a reason that goes away by itself. */
-static void wait_node_ready(const char *path, long long deadline)
+static void wait_node_ready(mtk_ctx *ctx, const char *path, long long deadline)
 {
-	long long until = mtk_mono_ms() + NODE_GRACE_MS;
+	long long until = mtk_now_ms(ctx) + NODE_GRACE_MS;
 	if (until > deadline)
 		until = deadline;
-	while (access(path, R_OK | W_OK) < 0 && (errno == ENOENT || errno == EACCES) && mtk_mono_ms() < until)
-		mtk_sleep_ms(50);
+	while (access(path, R_OK | W_OK) < 0 && (errno == ENOENT || errno == EACCES) && mtk_now_ms(ctx) < until)
+		mtk_sleep_ms(ctx, 50);
 }
 
 static int open_found(mtk_ctx *ctx, const char *sysroot, const char *devroot, const struct mtk_port_info *pi,
@@ -393,10 +393,10 @@ static int open_found(mtk_ctx *ctx, const char *sysroot, const char *devroot, co
 	describe_port(desc, sizeof desc, pi);
 	mtk_info(ctx, "found %s", desc);
 	/* The node may lag the sysfs entry by a little even at --wait 0. */
-	long long grace_end = mtk_mono_ms() + NODE_GRACE_MS;
+	long long grace_end = mtk_now_ms(ctx) + NODE_GRACE_MS;
 	long long node_deadline = deadline > grace_end ? deadline : grace_end;
-	wait_node_ready(pi->path, node_deadline);
-	long long left = node_deadline - mtk_mono_ms();
+	wait_node_ready(ctx, pi->path, node_deadline);
+	long long left = node_deadline - mtk_now_ms(ctx);
 	int rc = mtk_serial_open(ctx, pi->path, left > 0 ? (int)left : 0, out);
 	if (rc == 0)
 		mtk_serial_follow_usb(*out, sysroot, devroot, pi->usb_path);
@@ -411,7 +411,7 @@ int mtk_auto_open_at(mtk_ctx *ctx, const char *sysroot, const char *devroot, con
 	if (!f)
 		f = &any;
 	*out = NULL;
-	long long deadline = mtk_mono_ms() + (wait_ms > 0 ? wait_ms : 0);
+	long long deadline = mtk_now_ms(ctx) + (wait_ms > 0 ? wait_ms : 0);
 	for (bool first = true;; first = false) {
 		int found = mtk_find_ports_at(ctx, sysroot, devroot, ports, MAX_LISTED);
 		if (found < 0)
@@ -424,12 +424,12 @@ int mtk_auto_open_at(mtk_ctx *ctx, const char *sysroot, const char *devroot, con
 			return open_found(ctx, sysroot, devroot, &ports[pick], deadline, out);
 		if (count > 1)
 			return refuse_several(ctx, ports, n, count, pick, f);
-		if (mtk_mono_ms() >= deadline)
+		if (mtk_now_ms(ctx) >= deadline)
 			return fail_none(ctx, ports, n, f, wait_ms);
 		if (first)
 			mtk_dbg(ctx, "no MediaTek download-mode port in %s/class/tty yet; looking every %d ms",
 				sysroot, POLL_MS);
-		mtk_sleep_ms(POLL_MS);
+		mtk_sleep_ms(ctx, POLL_MS);
 	}
 }
 

@@ -19,18 +19,14 @@ int mtk_fd_set_nonblock(int fd)
 	return 0;
 }
 
-long long mtk_mono_ms(void)
+int mtk_poll_fd(mtk_ctx *ctx, struct pollfd *p, int timeout_ms)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-void mtk_sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
+	if (!mtk_ctx_clock_is_virtual(ctx))
+		return poll(p, 1, timeout_ms);
+	int r = poll(p, 1, 0);
+	if (r == 0)
+		mtk_sleep_ms(ctx, timeout_ms);
+	return r;
 }
 
 /* A pty whose master side was closed reports EIO (or POLLHUP); a socket, 0.
@@ -42,7 +38,7 @@ static bool is_hangup(int err)
 
 int mtk_fd_read(mtk_ctx *ctx, int fd, uint8_t *buf, size_t len, int timeout_ms)
 {
-	long long deadline = mtk_mono_ms() + timeout_ms;
+	long long deadline = mtk_now_ms(ctx) + timeout_ms;
 	for (;;) {
 		ssize_t n = read(fd, buf, len);
 		if (n > 0)
@@ -55,11 +51,11 @@ int mtk_fd_read(mtk_ctx *ctx, int fd, uint8_t *buf, size_t len, int timeout_ms)
 			return mtk_fail(ctx, MTK_E_DISCONNECTED, "the device went away (%s)", strerror(errno));
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			return mtk_fail(ctx, MTK_E_IO, "read failed: %s", strerror(errno));
-		long long left = deadline - mtk_mono_ms();
+		long long left = deadline - mtk_now_ms(ctx);
 		if (left <= 0)
 			return MTK_E_TIMEOUT; /* callers word the timeout: they know what they waited for */
 		struct pollfd p = { .fd = fd, .events = POLLIN };
-		int r = poll(&p, 1, (int)left);
+		int r = mtk_poll_fd(ctx, &p, (int)left);
 		if (r < 0 && errno != EINTR)
 			return mtk_fail(ctx, MTK_E_IO, "poll failed: %s", strerror(errno));
 		if (r > 0 && (p.revents & (POLLHUP | POLLERR)) && !(p.revents & POLLIN))
@@ -69,7 +65,7 @@ int mtk_fd_read(mtk_ctx *ctx, int fd, uint8_t *buf, size_t len, int timeout_ms)
 
 int mtk_fd_write(mtk_ctx *ctx, int fd, const uint8_t *buf, size_t len, int timeout_ms, bool is_socket)
 {
-	long long deadline = mtk_mono_ms() + timeout_ms;
+	long long deadline = mtk_now_ms(ctx) + timeout_ms;
 	size_t done = 0;
 	while (done < len) {
 		ssize_t n = is_socket ? send(fd, buf + done, len - done, MSG_NOSIGNAL)
@@ -85,12 +81,12 @@ int mtk_fd_write(mtk_ctx *ctx, int fd, const uint8_t *buf, size_t len, int timeo
 					done, len, strerror(errno));
 		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
 			return mtk_fail(ctx, MTK_E_IO, "write failed: %s", strerror(errno));
-		long long left = deadline - mtk_mono_ms();
+		long long left = deadline - mtk_now_ms(ctx);
 		if (left <= 0)
 			return mtk_fail(ctx, MTK_E_TIMEOUT,
 					"the device stopped accepting data after %zu of %zu bytes", done, len);
 		struct pollfd p = { .fd = fd, .events = POLLOUT };
-		int r = poll(&p, 1, (int)left);
+		int r = mtk_poll_fd(ctx, &p, (int)left);
 		if (r < 0 && errno != EINTR)
 			return mtk_fail(ctx, MTK_E_IO, "poll failed: %s", strerror(errno));
 		if (r > 0 && (p.revents & (POLLHUP | POLLERR)))

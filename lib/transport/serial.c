@@ -198,14 +198,14 @@ static int open_tty(mtk_ctx *ctx, const char *path, int *fd_out)
  * re-pointed at its new pty) opens again, or for auto/usb: a tty appears on
  * the same USB port. */
 
-static bool wait_hangup(int fd, long long deadline)
+static bool wait_hangup(mtk_ctx *ctx, int fd, long long deadline)
 {
 	for (;;) {
-		long long left = deadline - mtk_mono_ms();
+		long long left = deadline - mtk_now_ms(ctx);
 		if (left <= 0)
 			return false;
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		int n = poll(&pfd, 1, (int)(left > 100 ? 100 : left));
+		int n = mtk_poll_fd(ctx, &pfd, (int)(left > 100 ? 100 : left));
 		if (n > 0 && (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)))
 			return true;
 		if (n > 0) {
@@ -240,15 +240,15 @@ static bool came_back(const struct serial_priv *p, char *path, size_t cap, mtk_c
 static int serial_reopen(struct mtk_transport *t, int wait_ms)
 {
 	struct serial_priv *p = t->priv;
-	long long deadline = mtk_mono_ms() + wait_ms;
-	if (!wait_hangup(p->fd, deadline))
+	long long deadline = mtk_now_ms(t->ctx) + wait_ms;
+	if (!wait_hangup(t->ctx, p->fd, deadline))
 		return mtk_fail(t->ctx, MTK_E_NODEV,
 				"%s: the device did not drop off the bus within %d ms to re-enumerate", p->path, wait_ms);
 	close_port(p->fd);
 	p->fd = -1;
 	char path[PATH_MAX];
 	int rc = 1, err = ENOENT;
-	while (mtk_mono_ms() < deadline) {
+	while (mtk_now_ms(t->ctx) < deadline) {
 		if (came_back(p, path, sizeof path, t->ctx) && (rc = open_tty(t->ctx, path, &p->fd)) == 0)
 			break;
 		if (rc == MTK_E_NODEV)
@@ -256,7 +256,7 @@ static int serial_reopen(struct mtk_transport *t, int wait_ms)
 		if (rc == 1)
 			err = errno;
 		mtk_ctx_clear_error(t->ctx);
-		mtk_sleep_ms(20);
+		mtk_sleep_ms(t->ctx, 20);
 	}
 	if (p->fd < 0) {
 		/* Keep close() harmless: nothing is open. */
@@ -300,7 +300,7 @@ int mtk_serial_open(mtk_ctx *ctx, const char *path, int wait_ms, struct mtk_tran
 					open_hint(err));
 		if (waited == 0)
 			mtk_dbg(ctx, "%s does not exist yet; polling every 100 ms", path);
-		mtk_sleep_ms(100);
+		mtk_sleep_ms(ctx, 100);
 	}
 	struct serial_priv *p = calloc(1, sizeof *p);
 	struct mtk_transport *t = p ? mtk_transport_alloc(ctx, &serial_ops, p) : NULL;

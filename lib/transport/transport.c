@@ -170,12 +170,10 @@ int mtk_tp_read_exact(struct mtk_transport *t, uint8_t *buf, size_t len, int tim
 	size_t got = 0;
 	/* One deadline for the whole answer: a device that trickles a byte
 	 * per timeout must not keep us waiting forever. */
-	struct timespec start, now;
-	clock_gettime(CLOCK_MONOTONIC, &start);
+	long long start = mtk_now_ms(t->ctx);
 	while (got < len) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		long elapsed = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
-		int left = timeout_ms - (int)elapsed;
+		long long elapsed = mtk_now_ms(t->ctx) - start;
+		int left = elapsed >= timeout_ms ? 0 : timeout_ms - (int)elapsed;
 		int n = left > 0 ? t->ops->read(t, buf + got, len - got, left) : MTK_E_TIMEOUT;
 		if (n == MTK_E_TIMEOUT) {
 			char part[96];

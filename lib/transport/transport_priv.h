@@ -17,9 +17,11 @@ struct mtk_transport {
 	char port_key[256]; /* mtk_transport_port_key() */
 };
 
-/* CLOCK_MONOTONIC in milliseconds, and a sleep that survives signals. */
-long long mtk_mono_ms(void);
-void mtk_sleep_ms(int ms);
+struct pollfd;
+/* poll() one fd on the context's clock: on a virtual clock it never blocks,
+ * and when nothing is ready it advances the clock by timeout_ms (a device
+ * with nothing to say times out at once). */
+int mtk_poll_fd(mtk_ctx *ctx, struct pollfd *p, int timeout_ms);
 
 /* Backends: parse their part of the spec (after "serial:" / "usb"). */
 int mtk_serial_open(mtk_ctx *ctx, const char *path, int wait_ms, struct mtk_transport **out);

@@ -14,13 +14,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -178,10 +175,17 @@ static const char *const own_files[] = {"device.ini", "ext_csd.bin", "boot1.bin"
                                         "rpmb.bin",   "user.bin",    "identity.ini", ".lock", "power.ini"};
 
 /* The emulator's lock (held while it serves) and its record of what the
- * phone runs between host sessions come and go with every run: not storage. */
+ * phone runs between host sessions come and go with every run: not storage.
+ * The lock file stays (creating it again costs more than the rest of a
+ * short session); the record goes, so inputs do not influence each other. */
 static bool volatile_file(const char *name)
 {
 	return strcmp(name, ".lock") == 0 || strcmp(name, "power.ini") == 0;
+}
+
+static bool kept_file(const char *name)
+{
+	return strcmp(name, ".lock") == 0;
 }
 
 static void remove_root(void)
@@ -426,14 +430,37 @@ static void restore_file(const struct state *s, const struct snap_file *f)
 	close(fd);
 }
 
-static void check_and_restore(const struct state *s)
+/* A directory's mtime moves whenever an entry is added, removed or renamed.
+ * After a listing is checked the mtime is set to the sentinel (which no
+ * change can produce, unlike a timestamp: those are coarse, two changes a
+ * millisecond apart can share one); while it is still there the listing
+ * cannot have changed, and the costly opendir() is skipped. */
+static bool unchanged(const char *dir)
 {
+	struct stat st;
+	if (stat(dir, &st) != 0)
+		die("cannot stat %s: %s", dir, strerror(errno));
+	return st.st_mtim.tv_sec == SENTINEL_SEC && st.st_mtim.tv_nsec == 0;
+}
+
+static void listing_checked(const char *dir)
+{
+	if (utimensat(AT_FDCWD, dir, sentinel, 0) != 0)
+		die("cannot set the mtime of %s: %s", dir, strerror(errno));
+}
+
+static void check_listing(struct state *s)
+{
+	if (unchanged(s->dir))
+		return;
 	DIR *d = opendir(s->dir);
 	if (!d)
 		die("cannot list %s", s->dir);
 	size_t seen = 0;
 	for (struct dirent *de; (de = readdir(d));)
 		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
+			if (kept_file(de->d_name) && !snap_find(s, de->d_name))
+				continue;
 			if (volatile_file(de->d_name) && !snap_find(s, de->d_name)) {
 				char v[PATH_MAX + 300];
 				join(v, sizeof v, s->dir, de->d_name);
@@ -447,6 +474,12 @@ static void check_and_restore(const struct state *s)
 	closedir(d);
 	if (seen != s->nfiles)
 		die("a file of %s disappeared", s->dir);
+	listing_checked(s->dir);
+}
+
+static void check_and_restore(struct state *s)
+{
+	check_listing(s);
 	char p[PATH_MAX + 64];
 	for (size_t i = 0; i < s->nfiles; i++) {
 		const struct snap_file *f = &s->files[i];
@@ -464,6 +497,8 @@ static void check_and_restore(const struct state *s)
 /* Nothing may appear in the root but the state directories. */
 static void check_root(void)
 {
+	if (unchanged(root))
+		return;
 	DIR *d = opendir(root);
 	if (!d)
 		die("cannot list %s", root);
@@ -474,27 +509,11 @@ static void check_root(void)
 	closedir(d);
 	if (n != nstates_made)
 		die("something was written into %s outside the state directories", root);
+	listing_checked(root);
 }
 
 /* ---- one session --------------------------------------------------------------------- */
 
-struct serve_arg {
-	struct mtkemu *emu;
-	int fd;
-	int rc;
-};
-
-static void *serve_thread(void *p)
-{
-	struct serve_arg *a = p;
-	a->rc = mtkemu_serve(a->emu, a->fd);
-	/* The host's reads end here. */
-	shutdown(a->fd, SHUT_WR);
-	return NULL;
-}
-
-/* The host: writes everything, then shuts its side; reads until the device
- * is done.  Returns true when it unplugged (closed fd) after the output cap. */
 /* EMUFUZZ_VERBOSE=1 (when running single inputs): what the device answered. */
 static void report(const struct emufuzz_dev *dev, size_t in, size_t out, const uint8_t *tail, size_t ntail,
                    int rc)
@@ -513,9 +532,11 @@ struct host_out {
 	size_t ntail;
 };
 
-static void keep_tail(struct host_out *o, const uint8_t *p, size_t n)
+static void keep_tail(void *user, const uint8_t *p, size_t n)
 {
+	struct host_out *o = user;
 	size_t keep = sizeof o->tail;
+	o->got += n;
 	if (n >= keep) {
 		memcpy(o->tail, p + n - keep, keep);
 		o->ntail = keep;
@@ -527,45 +548,24 @@ static void keep_tail(struct host_out *o, const uint8_t *p, size_t n)
 	o->ntail = old + n;
 }
 
-static bool host_pump(int fd, const uint8_t *data, size_t len, struct host_out *o)
+/* Virtual time: the link model's waits and every timer cost nothing, and a
+ * session replays the same way whatever the machine's load. */
+static uint64_t vclock_ns;
+
+static uint64_t vclock_now(void *user)
 {
-	size_t sent = 0, got = 0;
-	bool wr_open = true;
-	uint8_t buf[65536];
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-	for (;;) {
-		if (wr_open && sent == len) {
-			shutdown(fd, SHUT_WR);
-			wr_open = false;
-		}
-		struct pollfd p = {.fd = fd, .events = (short)(POLLIN | (wr_open ? POLLOUT : 0))};
-		if (poll(&p, 1, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			die("poll: %s", strerror(errno));
-		}
-		if (wr_open && (p.revents & (POLLOUT | POLLERR | POLLHUP))) {
-			size_t n = len - sent < sizeof buf ? len - sent : sizeof buf;
-			ssize_t w = send(fd, data + sent, n, MSG_NOSIGNAL);
-			if (w > 0)
-				sent += (size_t)w;
-			else if (w < 0 && errno != EAGAIN && errno != EINTR)
-				sent = len; /* the device cut the link: nobody reads the rest */
-		}
-		ssize_t r = read(fd, buf, sizeof buf);
-		if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
-			if (o)
-				o->got = got;
-			return false;
-		}
-		if (r > 0 && o)
-			keep_tail(o, buf, (size_t)r);
-		if (r > 0 && (got += (size_t)r) > EMUFUZZ_OUTPUT_CAP) {
-			close(fd);
-			return true;
-		}
-	}
+	(void)user;
+	return vclock_ns;
 }
+
+static void vclock_sleep_until(void *user, uint64_t t)
+{
+	(void)user;
+	if (t > vclock_ns)
+		vclock_ns = t;
+}
+
+static const struct mtkemu_clock vclock = {.now_ns = vclock_now, .sleep_until_ns = vclock_sleep_until};
 
 /* One host session on a device: returns what mtkemu_serve() returned. */
 static int serve_once(const struct emufuzz_dev *dev, struct mtkemu *emu, const uint8_t *host, size_t len)
@@ -573,30 +573,22 @@ static int serve_once(const struct emufuzz_dev *dev, struct mtkemu *emu, const u
 	static int verbose = -1;
 	if (verbose < 0)
 		verbose = getenv("EMUFUZZ_VERBOSE") != NULL;
-	struct serve_arg a = {.emu = emu};
-	int sv[2];
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
-		die("socketpair: %s", strerror(errno));
-	a.fd = sv[1];
-	pthread_t t;
-	if (pthread_create(&t, NULL, serve_thread, &a) != 0)
-		die("pthread_create failed");
+	/* The host sends everything, then closes its side, reading every
+	 * answer; it unplugs after EMUFUZZ_OUTPUT_CAP bytes. */
 	struct host_out out = {0};
-	bool unplugged = host_pump(sv[0], host, len, verbose ? &out : NULL);
-	pthread_join(t, NULL);
-	if (!unplugged)
-		close(sv[0]);
-	close(sv[1]);
+	struct mtkemu_host_script h = {
+	        .in = host, .len = len, .out_cap = EMUFUZZ_OUTPUT_CAP, .sink = verbose ? keep_tail : NULL, .user = &out};
+	int rc = mtkemu_serve_script(emu, &h);
 	if (verbose)
-		report(dev, len, unplugged ? EMUFUZZ_OUTPUT_CAP : out.got, out.tail, out.ntail, a.rc);
+		report(dev, len, out.got, out.tail, out.ntail, rc);
 	/* A session ends with the host closing the port, the phone leaving the
 	 * bus by its own doing (FINISH, 70 01, a preloader ASSERT: then the
 	 * next session finds it rebooted; an xflash SHUTDOWN without reboot:
 	 * then it stays off the bus), or an injected cut. */
-	if (a.rc != MTKEMU_END_CLOSED && a.rc != MTKEMU_END_REENUMERATE && a.rc != MTKEMU_END_GONE &&
-	    !(a.rc == MTKEMU_END_FAULT && dev->disconnects))
-		die("mtkemu_serve returned %d without a disconnect fault", a.rc);
-	return a.rc;
+	if (rc != MTKEMU_END_CLOSED && rc != MTKEMU_END_REENUMERATE && rc != MTKEMU_END_GONE &&
+	    !(rc == MTKEMU_END_FAULT && dev->disconnects))
+		die("mtkemu_serve returned %d without a disconnect fault", rc);
+	return rc;
 }
 
 void emufuzz_session(const struct emufuzz_dev *dev, const uint8_t *host, size_t len, size_t split)
@@ -613,6 +605,7 @@ void emufuzz_session(const struct emufuzz_dev *dev, const uint8_t *host, size_t 
 	         * 20 ms, 300 ms / 2.5 s windows): not reproducible per input.
 	         * The simple model parses the same bytes. */
 	        .preloader = "simple",
+	        .clock = &vclock,
 	};
 	struct mtkemu *emu;
 	char err[512];

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* What the emulator fuzz targets (fuzz_emu_brom.c, fuzz_emu_da.c) and their
  * seed writer (gen_emu_seeds.c) share: the device set-up an input selects,
- * one host session over a socketpair, and the host byte streams of a valid
+ * one scripted host session on virtual time, and the host byte streams of a valid
  * session (synthetic DA upload, DA1 stage) that seeds and prefixes are made of.
  *
  * Every input starts with EMUFUZZ_HDR selector bytes:
@@ -62,7 +62,7 @@ enum emu_mode emufuzz_mode(const struct emufuzz_dev *dev);
  * kind; removed at exit. */
 void emufuzz_init(void);
 
-/* A fresh device on a socketpair: the host writes host[0, split) and shuts its
+/* A fresh device on a scripted host (mtkemu_serve_script): the host sends host[0, split) and shuts its
  * side, draining every reply (a host that has read EMUFUZZ_OUTPUT_CAP bytes
  * unplugs instead), mtkemu_serve() must return; then the same again with the
  * rest on a new connection (the port opened again), when there is a rest.

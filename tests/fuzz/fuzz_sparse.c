@@ -7,7 +7,7 @@
 
 #include "mtkflash/imagefile.h"
 
-#define OUTPUT_CAP (4u << 20)
+#define OUTPUT_CAP (256u << 10)
 
 static int stream(const uint8_t *data, size_t size, size_t bufsz, uint64_t *produced)
 {

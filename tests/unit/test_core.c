@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,6 +18,7 @@
 #include "core/fileutil.h"
 #include "core/outfile.h"
 #include "core/text.h"
+#include "mtkflash/transport.h"
 #include "testutil.h"
 
 static void test_error_chain(void **state)
@@ -423,6 +425,85 @@ static void test_outfile(void **state)
 	mtk_ctx_free(ctx);
 }
 
+/* A virtual clock for the tests below: sleeping moves it, nothing else. */
+struct vclock {
+	long long now;
+	int sleeps;
+};
+
+static long long vclock_now(void *user)
+{
+	return ((struct vclock *)user)->now;
+}
+
+static void vclock_sleep(void *user, int ms)
+{
+	struct vclock *v = user;
+	v->now += ms;
+	v->sleeps++;
+}
+
+static void test_clock_real_by_default(void **state)
+{
+	(void)state;
+	mtk_ctx *ctx = mtk_ctx_new();
+	assert_false(mtk_ctx_clock_is_virtual(ctx));
+	long long a = mtk_now_ms(ctx);
+	mtk_sleep_ms(ctx, 20);
+	long long b = mtk_now_ms(ctx);
+	assert_true(b - a >= 20);
+	/* Half a clock (no sleep hook) is refused: it would block for real. */
+	struct mtk_clock half = { .now_ms = vclock_now };
+	mtk_ctx_set_clock(ctx, &half);
+	assert_false(mtk_ctx_clock_is_virtual(ctx));
+	mtk_ctx_free(ctx);
+}
+
+static void test_clock_virtual_sleep(void **state)
+{
+	(void)state;
+	mtk_ctx *ctx = mtk_ctx_new();
+	struct vclock v = { .now = 1000 };
+	struct mtk_clock c = { vclock_now, vclock_sleep, &v };
+	mtk_ctx_set_clock(ctx, &c);
+	assert_true(mtk_ctx_clock_is_virtual(ctx));
+	assert_int_equal(mtk_now_ms(ctx), 1000);
+	mtk_sleep_ms(ctx, 3600 * 1000); /* an hour, at once */
+	mtk_sleep_ms(ctx, 0);
+	mtk_sleep_ms(ctx, -5);
+	assert_int_equal(mtk_now_ms(ctx), 1000 + 3600 * 1000);
+	assert_int_equal(v.sleeps, 1);
+	mtk_ctx_set_clock(ctx, NULL);
+	assert_false(mtk_ctx_clock_is_virtual(ctx));
+	mtk_ctx_free(ctx);
+}
+
+/* A device with nothing to say: on the virtual clock the read times out at
+ * once, the clock having moved by the whole timeout; a byte that is there
+ * is read without moving it. */
+static void test_clock_virtual_fd_timeout(void **state)
+{
+	(void)state;
+	int sv[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(mtk_fd_set_nonblock(sv[0]), 0);
+	mtk_ctx *ctx = mtk_ctx_new();
+	struct vclock v = { 0 };
+	struct mtk_clock c = { vclock_now, vclock_sleep, &v };
+	mtk_ctx_set_clock(ctx, &c);
+	uint8_t b;
+	assert_int_equal(mtk_fd_read(ctx, sv[0], &b, 1, 60000), MTK_E_TIMEOUT);
+	assert_true(v.now >= 60000);
+	long long before = v.now;
+	assert_int_equal(write(sv[1], "\x5a", 1), 1);
+	assert_int_equal(mtk_fd_read(ctx, sv[0], &b, 1, 60000), 1);
+	assert_int_equal(b, 0x5a);
+	assert_int_equal(v.now, before);
+	mtk_ctx_free(ctx);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -442,6 +523,9 @@ int main(void)
 		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_parse_size),
 		cmocka_unit_test_setup_teardown(test_outfile, files_setup, files_teardown),
+		cmocka_unit_test(test_clock_real_by_default),
+		cmocka_unit_test(test_clock_virtual_sleep),
+		cmocka_unit_test(test_clock_virtual_fd_timeout),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1003,6 +1003,66 @@ static void test_identity_deterministic(void **state)
 	mtk_remove_tree(dir);
 }
 
+/* ---- a scripted host on a virtual clock ---------------------------------- */
+
+struct vclock {
+	uint64_t now;
+	unsigned sleeps;
+};
+
+static uint64_t vclock_now(void *user)
+{
+	return ((struct vclock *)user)->now;
+}
+
+static void vclock_sleep_until(void *user, uint64_t t)
+{
+	struct vclock *v = user;
+	v->sleeps++;
+	if (t > v->now)
+		v->now = t;
+}
+
+struct answers {
+	uint8_t b[64];
+	size_t n;
+};
+
+static void collect(void *user, const uint8_t *buf, size_t len)
+{
+	struct answers *a = user;
+	for (size_t i = 0; i < len && a->n < sizeof a->b; i++)
+		a->b[a->n++] = buf[i];
+}
+
+/* The handshake and GET_HW_CODE from a host known in advance, on the
+ * usb2-fs link model: the answers are those of brom-protocol.md, the link
+ * model's sleeps all land on the virtual clock (one 1 ms latency per
+ * turnaround at least), and the session ends when the script does. */
+static void test_script_on_virtual_clock(void **state)
+{
+	(void)state;
+	struct vclock v = { .now = 5000000000ull };
+	struct mtkemu_clock clock = { vclock_now, vclock_sleep_until, &v };
+	struct mtkemu_options o = { .chip = "mt6737", .mode = "brom", .speed = "usb2-fs", .clock = &clock };
+	struct mtkemu *e;
+	char err[256];
+	assert_int_equal(mtkemu_new(&o, &e, err, sizeof err), 0);
+	static const uint8_t host[] = { 0xA0, 0x0A, 0x50, 0x05, 0xFD };
+	struct answers a = { .n = 0 };
+	struct mtkemu_host_script h = { .in = host, .len = sizeof host, .sink = collect, .user = &a };
+	assert_int_equal(mtkemu_serve_script(e, &h), MTKEMU_END_CLOSED);
+	static const uint8_t want[] = { 0x5F, 0xF5, 0xAF, 0xFA, 0xFD, 0x03, 0x35, 0x00, 0x00 }; /* MT6737: 0x0335 */
+	assert_int_equal(a.n, sizeof want);
+	assert_memory_equal(a.b, want, sizeof want);
+	assert_true(v.sleeps > 0);
+	assert_true(v.now >= 5000000000ull + 5 * 1000000ull);
+	/* Out of bytes at once: a second script with none ends at once too. */
+	struct mtkemu_host_script none = { .in = host, .len = 0 };
+	assert_int_equal(mtkemu_serve_script(e, &none), MTKEMU_END_CLOSED);
+	mtkemu_free(e);
+}
+
 static void test_chip_names(void **state)
 {
 	(void)state;
@@ -1060,6 +1120,7 @@ int main(void)
 		cmocka_unit_test(test_link_pacing),
 		cmocka_unit_test(test_link_latency_per_transfer),
 		cmocka_unit_test(test_option_errors),
+		cmocka_unit_test(test_script_on_virtual_clock),
 		cmocka_unit_test(test_fault_spec_parsed),
 		cmocka_unit_test(test_identity_deterministic),
 		cmocka_unit_test(test_chip_names),
