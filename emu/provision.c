@@ -189,15 +189,22 @@ static int place_boot(struct layout *L, const struct emu_scatter_part *p, const 
 	return rc;
 }
 
-/* Tail partitions addressed 0xFFFFxxxx are placed from the end of the user
- * area backwards, from their real sizes (formats.md §1.8). */
+/* Reserved partitions are placed from the end of the user area backwards,
+ * from their real sizes (formats.md §1.8): the 0xFFFFxxxx form rounds its
+ * distance down, and the absolute addresses of readback scatters describe
+ * the phone they were read from (one of them puts sgpt inside userdata). */
+static bool at_tail(const struct emu_scatter_part *p)
+{
+	return p->region == EMU_SR_USER && p->reserved;
+}
+
 static int place_tail(struct layout *L, const struct emu_scatter *sc, uint64_t user_size,
                       uint64_t *tail_start, char *err, size_t errlen)
 {
 	uint64_t end = user_size;
 	for (size_t i = sc->count; i-- > 0;) {
 		const struct emu_scatter_part *p = &sc->parts[i];
-		if (p->region != EMU_SR_USER || !((p->linear >> 16) == 0xFFFF && p->linear <= 0xFFFFFFFFu))
+		if (!at_tail(p))
 			continue;
 		if (p->size > end)
 			return perr(err, errlen, MTK_E_RANGE,
@@ -212,6 +219,38 @@ static int place_tail(struct layout *L, const struct emu_scatter *sc, uint64_t u
 	}
 	*tail_start = end;
 	return 0;
+}
+
+/* The user area a scatter needs: the end of its last partition, a MiB for
+ * each "rest of the device" one, and the reserved tail. */
+static uint64_t user_need(const struct emu_scatter *sc)
+{
+	uint64_t base = user_base(sc), end = 0, tail = 0;
+	for (size_t i = 0; i < sc->count; i++) {
+		const struct emu_scatter_part *p = &sc->parts[i];
+		if (p->region != EMU_SR_USER)
+			continue;
+		if (at_tail(p)) {
+			tail += p->size;
+			continue;
+		}
+		uint64_t e = p->linear >= base ? p->linear - base : 0;
+		e += p->size ? p->size : MIB;
+		end = e > end ? e : end;
+		if (end > (1ull << 50))
+			return UINT64_MAX; /* no eMMC is that big; let placement report it */
+	}
+	return end + tail;
+}
+
+/* With no --user-size, a layout bigger than the chip's default eMMC gets the
+ * next power of two that holds it, as eMMC parts come. */
+static uint64_t auto_user_size(const struct emu_scatter *sc, uint64_t dflt)
+{
+	uint64_t need = user_need(sc), size = dflt;
+	while (size < need && size < (1ull << 50))
+		size <<= 1;
+	return size;
 }
 
 static int place_user(struct layout *L, const struct emu_scatter *sc, size_t i, uint64_t base,
@@ -299,10 +338,9 @@ static int place_all(struct layout *L, const struct emu_scatter *sc, const struc
 	int rc = place_tail(L, sc, g->size[EMU_AREA_USER], &tail, err, errlen);
 	for (size_t i = 0; rc == 0 && i < sc->count; i++) {
 		const struct emu_scatter_part *p = &sc->parts[i];
-		bool tail_addr = (p->linear >> 16) == 0xFFFF && p->linear <= 0xFFFFFFFFu;
 		if (p->region != EMU_SR_USER)
 			rc = place_boot(L, p, g, err, errlen);
-		else if (!tail_addr)
+		else if (!at_tail(p))
 			rc = place_user(L, sc, i, base, tail, err, errlen);
 	}
 	return rc ? rc : check_layout(L, g, err, errlen);
@@ -792,6 +830,12 @@ int emu_provision(const struct emu_provision_opts *o, struct emu_provision_resul
 	struct emu_scatter sc;
 	if ((rc = load_layout(o, prof, &sc, err, errlen)) != 0)
 		return rc;
+	if (!o->user_size && o->scatter) {
+		g.size[EMU_AREA_USER] = auto_user_size(&sc, prof->user_size);
+		res->user_sized = g.size[EMU_AREA_USER] != prof->user_size;
+	}
+	res->user_size = g.size[EMU_AREA_USER];
+	snprintf(res->storages, sizeof(res->storages), "%s", sc.storages);
 	struct layout L = {.src = o->scatter ? o->scatter : "default layout", .parts = res->parts};
 	rc = place_all(&L, &sc, &g, err, errlen);
 	emu_scatter_free(&sc);
@@ -830,14 +874,20 @@ static void print_summary(const struct emu_provision_opts *o, const struct emu_p
 {
 	const struct emu_profile *prof = emu_profile_find(o->chip);
 	struct emu_emmc_geometry g = {0};
-	emu_geometry_default(&g, prof, o->user_size);
+	emu_geometry_default(&g, prof, r->user_size);
 	char b1[32], rp[32], us[32];
 	human(b1, sizeof(b1), g.size[EMU_AREA_BOOT1]);
 	human(rp, sizeof(rp), g.size[EMU_AREA_RPMB]);
 	human(us, sizeof(us), g.size[EMU_AREA_USER]);
 	printf("provisioned %s in %s\n", prof->name, o->state_dir);
 	printf("  eMMC    boot1 %s, boot2 %s, rpmb %s, user %s (sparse files)\n", b1, b1, rp, us);
+	if (r->user_sized)
+		printf("  sizing  user area %s: the next power of two that holds the scatter's layout "
+		       "(give --user-size to choose)\n",
+		       us);
 	printf("  layout  %s\n", o->scatter ? o->scatter : "default layout for the chip");
+	if (r->storages[0])
+		printf("  storage the EMMC block of this V2.x scatter (it has: %s)\n", r->storages);
 	printf("  table   %s, %zu partitions\n", r->table, r->count);
 	printf("  IMEI    %s", r->imei);
 	if (r->imei_part[0])
