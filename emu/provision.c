@@ -88,11 +88,93 @@ static const struct dpart mbr_layout[] = {
         {"BMTPOOL", TAIL(0xA8), 0x1500000, 0},
 };
 
+/* xflash era, shaped like the MT6765 factory scatter in the fixtures: the
+ * preloader in both boot partitions, OTP in the reserved tail. */
+static const struct dpart xflash_layout[] = {
+        {"preloader", 0, 0x40000, EMU_SR_BOOT1_BOOT2}, {"pgpt", 0, 0x8000, 0},
+        {"boot_para", 0x8000, 0x100000, 0},            {"recovery", 0x108000, 0x2000000, 0},
+        {"para", 0x2108000, 0x80000, 0},               {"expdb", 0x2188000, 0x1400000, 0},
+        {"frp", 0x3588000, 0x100000, 0},               {"nvcfg", 0x3688000, 0x2000000, 0},
+        {"nvdata", 0x5688000, 0x4000000, 0},           {"metadata", 0x9688000, 0x2000000, 0},
+        {"protect1", 0xB688000, 0x800000, 0},          {"protect2", 0xBE88000, 0x978000, 0},
+        {"seccfg", 0xC800000, 0x800000, 0},            {"persist", 0xD000000, 0x3000000, 0},
+        {"sec1", 0x10000000, 0x200000, 0},             {"proinfo", 0x10200000, 0x300000, 0},
+        {"md1img", 0x10500000, 0x6400000, 0},          {"spmfw", 0x16900000, 0x100000, 0},
+        {"scp1", 0x16A00000, 0x100000, 0},             {"scp2", 0x16B00000, 0x100000, 0},
+        {"sspm_1", 0x16C00000, 0x100000, 0},           {"sspm_2", 0x16D00000, 0x100000, 0},
+        {"gz1", 0x16E00000, 0x1000000, 0},             {"gz2", 0x17E00000, 0x1000000, 0},
+        {"nvram", 0x18E00000, 0x4000000, 0},           {"lk", 0x1CE00000, 0x100000, 0},
+        {"lk2", 0x1CF00000, 0x100000, 0},              {"boot", 0x1D000000, 0x2000000, 0},
+        {"logo", 0x1F000000, 0x800000, 0},             {"dtbo", 0x1F800000, 0x800000, 0},
+        {"tee1", 0x20000000, 0x500000, 0},             {"tee2", 0x20500000, 0xB00000, 0},
+        {"vendor", 0x21000000, 0x32000000, 0},         {"system", 0x53000000, 0xC0000000, 0},
+        {"vbmeta", 0x113000000, 0x800000, 0},          {"cache", 0x113800000, 0x1B000000, 0},
+        {"userdata", 0x12E800000, 0, 0},               {"otp", TAIL(0x1D8), 0x2B00000, 0},
+        {"flashinfo", TAIL(0x80), 0x1000000, 0},       {"sgpt", TAIL(0), 0x4200, 0},
+};
+/* MT6785: the EMMC block of its V2.1.0 factory scatter (dynamic partitions:
+ * one `super` instead of system and vendor). */
+static const struct dpart mt6785_layout[] = {
+        {"preloader", 0, 0x80000, EMU_SR_BOOT1_BOOT2}, {"pgpt", 0, 0x8000, 0},
+        {"recovery", 0x8000, 0x6000000, 0},            {"misc", 0x6008000, 0x80000, 0},
+        {"para", 0x6088000, 0x80000, 0},               {"expdb", 0x6108000, 0x1400000, 0},
+        {"frp", 0x7508000, 0x100000, 0},               {"vbmeta", 0x7608000, 0x800000, 0},
+        {"vbmeta_system", 0x7E08000, 0x800000, 0},     {"vbmeta_vendor", 0x8608000, 0x800000, 0},
+        {"nvcfg", 0x8E08000, 0x2000000, 0},            {"nvdata", 0xAE08000, 0x4000000, 0},
+        {"backup", 0xEE08000, 0xA00000, 0},            {"reserved", 0xF808000, 0xA00000, 0},
+        {"vbmeta_oem", 0x10208000, 0x10000, 0},        {"vbmeta_vgc", 0x10218000, 0x10000, 0},
+        {"storage", 0x10228000, 0x4000000, 0},         {"logdump", 0x14228000, 0x4000000, 0},
+        {"md_udc", 0x18228000, 0x169A000, 0},          {"metadata", 0x198C2000, 0x2000000, 0},
+        {"persist", 0x1B8C2000, 0x373E000, 0},         {"protect1", 0x1F000000, 0x800000, 0},
+        {"protect2", 0x1F800000, 0x800000, 0},         {"seccfg", 0x20000000, 0x800000, 0},
+        {"otp", 0x20800000, 0x3000000, 0},             {"sec1", 0x23800000, 0x200000, 0},
+        {"proinfo", 0x23A00000, 0x300000, 0},          {"efuse", 0x23D00000, 0x80000, 0},
+        {"nvram", 0x23D80000, 0x4000000, 0},           {"md1img", 0x27D80000, 0x9600000, 0},
+        {"boot_para", 0x31380000, 0x1A00000, 0},       {"spmfw", 0x32D80000, 0x100000, 0},
+        {"audio_dsp", 0x32E80000, 0x400000, 0},        {"scp1", 0x33280000, 0x600000, 0},
+        {"scp2", 0x33880000, 0x600000, 0},             {"sspm_1", 0x33E80000, 0x100000, 0},
+        {"sspm_2", 0x33F80000, 0x100000, 0},           {"cam_vpu1", 0x34080000, 0xF00000, 0},
+        {"cam_vpu2", 0x34F80000, 0xF00000, 0},         {"cam_vpu3", 0x35E80000, 0xF00000, 0},
+        {"gz1", 0x36D80000, 0x2000000, 0},             {"gz2", 0x38D80000, 0x2000000, 0},
+        {"lk", 0x3AD80000, 0x1000000, 0},              {"lk2", 0x3BD80000, 0x1000000, 0},
+        {"boot", 0x3CD80000, 0x6000000, 0},            {"vendor_boot", 0x42D80000, 0x4000000, 0},
+        {"logo", 0x46D80000, 0x800000, 0},             {"dtbo", 0x47580000, 0x800000, 0},
+        {"tee1", 0x47D80000, 0x500000, 0},             {"tee2", 0x48280000, 0x580000, 0},
+        {"super", 0x48800000, 0x2A0000000, 0},         {"cache", 0x2E8800000, 0x10000000, 0},
+        {"userdata", 0x2F8800000, 0, 0},               {"flashinfo", TAIL(0x80), 0x1000000, 0},
+        {"sgpt", TAIL(0), 0x8000, 0},
+};
+
+#define LAYOUT(t) t, sizeof(t) / sizeof(t[0])
+static const struct {
+	const char *chip; /* NULL: any chip of the era */
+	enum emu_da_family da;
+	enum emu_table_kind table;
+	const struct dpart *parts;
+	size_t count;
+} layouts[] = {
+        {"mt6785", EMU_DA_XFLASH, EMU_TABLE_GPT, LAYOUT(mt6785_layout)},
+        {NULL, EMU_DA_XFLASH, EMU_TABLE_GPT, LAYOUT(xflash_layout)},
+        {NULL, EMU_DA_LEGACY, EMU_TABLE_GPT, LAYOUT(gpt_layout)},
+        {NULL, EMU_DA_LEGACY, EMU_TABLE_PMT_MBR, LAYOUT(mbr_layout)},
+};
+
+static const struct dpart *layout_of(const struct emu_profile *prof, size_t *n)
+{
+	for (size_t i = 0; i < sizeof(layouts) / sizeof(layouts[0]); i++)
+		if ((!layouts[i].chip || strcmp(layouts[i].chip, prof->name) == 0) &&
+		    layouts[i].da == prof->da_family && layouts[i].table == prof->table) {
+			*n = layouts[i].count;
+			return layouts[i].parts;
+		}
+	*n = sizeof(gpt_layout) / sizeof(gpt_layout[0]);
+	return gpt_layout;
+}
+
 static int default_scatter(const struct emu_profile *prof, struct emu_scatter *sc)
 {
-	const struct dpart *d = prof->table == EMU_TABLE_GPT ? gpt_layout : mbr_layout;
-	size_t n = prof->table == EMU_TABLE_GPT ? sizeof(gpt_layout) / sizeof(gpt_layout[0])
-	                                        : sizeof(mbr_layout) / sizeof(mbr_layout[0]);
+	size_t n;
+	const struct dpart *d = layout_of(prof, &n);
 	memset(sc, 0, sizeof(*sc));
 	sc->parts = calloc(n, sizeof(*sc->parts));
 	if (!sc->parts)
