@@ -136,12 +136,15 @@ struct emu_scatter_part {
 
 struct emu_scatter {
 	char platform[32]; /* "MT6737M"; "" for v1.0 files */
-	int version;       /* 10 = v1.0, 11 = V1.1.x */
+	int version;       /* 10 = v1.0, 11 = V1.1.x, 20 = V2.x */
+	/* V2.x: the storage_type blocks the file has ("EMMC, UFS") and the one
+	 * the partitions come from (always EMMC: the emulator has no UFS) */
+	char storages[32], storage[8];
 	size_t count;
 	struct emu_scatter_part *parts;
 };
 
-/* Strict reader for the v1.0 and V1.1.x syntaxes.  `fname` only names the
+/* Strict reader for the v1.0, V1.1.x and V2.x (EMMC block) syntaxes.  `fname` only names the
  * file in messages ("FILE:LINE: ..."). */
 int emu_scatter_parse(const char *text, size_t len, const char *fname, struct emu_scatter *out, char *err,
                       size_t errlen);
@@ -229,6 +232,9 @@ struct emu_provision_result {
 	char imei[16];
 	char imei_part[64];   /* partition holding the IMEI record, "" if none */
 	uint64_t imei_offset; /* user-area offset of the record */
+	uint64_t user_size;   /* the user area made */
+	bool user_sized;      /* user_size was chosen to fit the scatter (no --user-size) */
+	char storages[32];    /* V2.x scatter: its storage_type blocks ("EMMC, UFS"), else "" */
 };
 
 int emu_provision(const struct emu_provision_opts *o, struct emu_provision_result *res, char *err,

@@ -64,6 +64,7 @@ struct pkg {
 	const struct emu_profile *prof; /* the board */
 	const struct emu_profile *pl;   /* whom the scatter platform and preloader name */
 	bool gpt;
+	bool v2; /* the chip's factory scatters are V2.x (multi-storage) */
 	char project[32], platform[16], scatter_name[64];
 	struct emu_placed_part parts[160];
 	size_t nparts;
@@ -368,6 +369,9 @@ static const struct role roles[] = {
         {NULL, "MBR", "MBR", K_MBR, "UPDATE", 0, NULL, 0},
         {NULL, "EBR1", "EBR1", K_MBR, "UPDATE", 0, NULL, 0},
         {"lk", "UBOOT", "lk.bin", K_LK, "UPDATE", 0, NULL, 0},
+        {"lk2", NULL, "lk.bin", K_LK, "UPDATE", 0, NULL, 0},
+        {"dtbo", NULL, "dtbo.img", K_RAW, "UPDATE", 64 * KIB, NULL, 0},
+        {"vbmeta", NULL, "vbmeta.img", K_RAW, "UPDATE", 4 * KIB, NULL, 0},
         {"boot", "BOOTIMG", "boot.img", K_BOOT, "UPDATE", 0, NULL, 0},
         {"recovery", "RECOVERY", "recovery.img", K_RECOVERY, "UPDATE", 0, NULL, 0},
         {"logo", "LOGO", "logo.bin", K_LOGO, "UPDATE", 0, NULL, 0},
@@ -375,6 +379,8 @@ static const struct role roles[] = {
         {"tee1", NULL, "trustzone.bin", K_RAW, "UPDATE", 256 * KIB, NULL, 0},
         {"tee2", NULL, "trustzone.bin", K_RAW, "UPDATE", 256 * KIB, NULL, 0},
         {"system", "ANDROID", "system.img", K_SPARSE, "UPDATE", 0, X(system_x)},
+        {"vendor", NULL, "vendor.img", K_SPARSE, "UPDATE", 0, X(cache_x)},
+        {"super", NULL, "super.img", K_SPARSE, "UPDATE", 0, X(system_x)},
         {"cache", "CACHE", "cache.img", K_SPARSE, "UPDATE", 0, X(cache_x)},
         {"userdata", "USRDATA", "userdata.img", K_SPARSE, "UPDATE", 0, X(userdata_x)},
 };
@@ -487,21 +493,38 @@ static const char *type_of(const struct pkg *pk, const struct emu_placed_part *p
 	return "NORMAL_ROM";
 }
 
+/* A preloader placed in boot1 and boot2 is one EMMC_BOOT1_BOOT2 record. */
+static bool has_twin(const struct pkg *pk, const struct emu_placed_part *p, int area)
+{
+	for (size_t i = 0; i < pk->nparts; i++)
+		if (pk->parts[i].area == area && strcmp(pk->parts[i].name, p->name) == 0)
+			return true;
+	return false;
+}
+
+static const char *region_of(const struct pkg *pk, const struct emu_placed_part *p)
+{
+	if (p->area == EMU_AREA_USER)
+		return "EMMC_USER";
+	return has_twin(pk, p, EMU_AREA_BOOT2) ? "EMMC_BOOT1_BOOT2" : "EMMC_BOOT_1";
+}
+
 static void scatter_record(FILE *f, const struct pkg *pk, size_t idx, const struct emu_placed_part *p)
 {
 	const struct role *r = role_of(pk, p->name);
 	char buf[96];
 	const char *file = r ? file_of(pk, r, buf, sizeof buf) : "NONE";
-	bool boot = p->area != EMU_AREA_USER;
+	const char *in = pk->v2 ? "  " : ""; /* V2.x records sit inside their storage_type block */
 	unsigned long long lin = p->linear, phys = pk->gpt ? p->linear : 0;
-	fprintf(f, "- partition_index: SYS%zu\n  partition_name: %s\n  file_name: %s\n", idx, p->name, file);
-	fprintf(f, "  is_download: %s\n  type: %s\n", r ? "true" : "false", type_of(pk, p, r));
-	fprintf(f, "  linear_start_addr: 0x%llx\n  physical_start_addr: 0x%llx\n", lin, phys);
-	fprintf(f, "  partition_size: 0x%llx\n  region: %s\n", (unsigned long long)p->scatter_size,
-	        boot ? "EMMC_BOOT_1" : "EMMC_USER");
-	fprintf(f, "  storage: HW_STORAGE_EMMC\n  boundary_check: %s\n  is_reserved: %s\n",
-	        p->reserved ? "false" : "true", p->reserved ? "true" : "false");
-	fprintf(f, "  operation_type: %s\n  reserve: 0x00\n\n", op_of(pk, p, r));
+	fprintf(f, "%s- partition_index: SYS%zu\n%s  partition_name: %s\n%s  file_name: %s\n", in, idx, in,
+	        p->name, in, file);
+	fprintf(f, "%s  is_download: %s\n%s  type: %s\n", in, r ? "true" : "false", in, type_of(pk, p, r));
+	fprintf(f, "%s  linear_start_addr: 0x%llx\n%s  physical_start_addr: 0x%llx\n", in, lin, in, phys);
+	fprintf(f, "%s  partition_size: 0x%llx\n%s  region: %s\n", in, (unsigned long long)p->scatter_size, in,
+	        region_of(pk, p));
+	fprintf(f, "%s  storage: HW_STORAGE_EMMC\n%s  boundary_check: %s\n%s  is_reserved: %s\n", in, in,
+	        p->reserved ? "false" : "true", in, p->reserved ? "true" : "false");
+	fprintf(f, "%s  operation_type: %s\n%s  reserve: 0x00\n\n", in, op_of(pk, p, r), in);
 }
 
 /* A text file built with stdio into memory, then written as one. */
@@ -521,12 +544,22 @@ static int write_text(struct pkg *pk, const char *name, void (*fill)(FILE *f, co
 static void fill_scatter(FILE *f, const struct pkg *pk)
 {
 	fprintf(f, "%s#\n#  General Setting \n#    \n%s", banner, banner);
-	fprintf(f, "- general: MTK_PLATFORM_CFG\n  info: \n    - config_version: %s\n", pk->gpt ? "V1.1.2" : "V1.1.1");
-	fprintf(f, "      platform: %s\n      project: %s\n      storage: EMMC\n", pk->platform, pk->project);
-	fprintf(f, "      boot_channel: MSDC_0\n      block_size: 0x20000\n");
-	fprintf(f, "%s#\n#  Layout Setting\n#\n%s", banner, banner);
+	fprintf(f, "- general: MTK_PLATFORM_CFG\n  info: \n    - config_version: %s\n",
+	        pk->v2 ? "V2.1.0" : pk->gpt ? "V1.1.2" : "V1.1.1");
+	fprintf(f, "      platform: %s\n      project: %s\n", pk->platform, pk->project);
+	if (pk->v2) /* storage keys move into the block (formats.md §1.4) */
+		fprintf(f, "%s#\n#  EMMC Layout Setting\n#\n%s- storage_type: EMMC\n  description: \n"
+		           "  - general: MTK_STORAGE_CFG\n    info: \n      - storage: EMMC\n"
+		           "        boot_channel: MSDC_0\n        block_size: 0x20000\n\n",
+		        banner, banner);
+	else
+		fprintf(f, "      storage: EMMC\n      boot_channel: MSDC_0\n      block_size: 0x20000\n%s#\n"
+		           "#  Layout Setting\n#\n%s",
+		        banner, banner);
+	size_t idx = 0;
 	for (size_t i = 0; i < pk->nparts; i++)
-		scatter_record(f, pk, i, &pk->parts[i]);
+		if (pk->parts[i].area != EMU_AREA_BOOT2 || !has_twin(pk, &pk->parts[i], EMU_AREA_BOOT1))
+			scatter_record(f, pk, idx++, &pk->parts[i]);
 }
 
 /* ---------------------------------------------------- checksums, signature */
@@ -540,7 +573,7 @@ static void fill_checksum_ini(FILE *f, const struct pkg *pk)
 		const struct role *r = role_of(pk, pk->parts[i].name);
 		char buf[96];
 		const struct fw_file *ff = r ? file_find(pk, file_of(pk, r, buf, sizeof buf)) : NULL;
-		if (ff)
+		if (ff && pk->parts[i].area != EMU_AREA_BOOT2)
 			fprintf(f, "%s=0x%04X\r\n", pk->parts[i].name, ff->sum16);
 	}
 }
@@ -657,6 +690,7 @@ static int pkg_init(struct pkg *pk, const char *chip, enum variant v)
 		return mtk_fail(pk->ctx, MTK_E_NOTFOUND, "unknown chip '%s'", chip);
 	pk->v = v;
 	pk->gpt = pk->prof->table == EMU_TABLE_GPT;
+	pk->v2 = strcmp(pk->prof->name, "mt6785") == 0;
 	/* wrong-chip: a package built for a chip of the other partition-table era */
 	pk->pl = v == V_WRONG_CHIP ? emu_profile_find(pk->prof->hw_code == 0x6572 ? "mt6580" : "mt6572") : pk->prof;
 	upper(pk->platform, sizeof pk->platform, pk->pl->name);

@@ -19,6 +19,8 @@
  * - Partition tables: MT6572/MT6582 firmware uses PMT with an MBR/EBR chain;
  *   everything from MT6580 on uses GPT (formats.md).
  * - target_config is 0 (unfused, §5.1); --secure overrides it.
+ * - eMMC user area 8 GiB, 16 GiB on MT6785, whose factory layout (provision.c)
+ *   needs more.
  * - Memory: every board is an eMMC MCP (formats.md §4.5.2 type 0x02xx) with
  *   LPDDR2 on MT6572 (its era) and LPDDR3 elsewhere, a Hynix part (MR5 0x06,
  *   matching the CID's MID 0x90); the flash id is per chip
@@ -48,10 +50,11 @@
 	  .boot_select = (code) == 0x6580 ? EMU_BOOT_EXT_CSD : EMU_BOOT_BOOT1_ONLY }
 #define LEGACY(n, code, dacode, wdt, tbl) LEGACY_PL(n, code, dacode, wdt, tbl, false)
 
-#define XFLASH(n, code, dacode, sub, hwv, socid)                                                             \
+#define XFLASH(n, code, dacode, sub, hwv, socid) XFLASH_SZ(n, code, dacode, sub, hwv, socid, 8 * GIB)
+#define XFLASH_SZ(n, code, dacode, sub, hwv, socid, usz)                                                     \
 	{ .name = n, .hw_code = code, .hw_sub_code = sub, .hw_ver = hwv, .sw_ver = 0x0000, .brom_ver = 0x05,  \
 	  .bl_ver = 3, .target_config = 0, .wdt_addr = 0x10007000, .da_code = dacode,                         \
-	  .da_family = EMU_DA_XFLASH, .has_soc_id = socid, .table = EMU_TABLE_GPT, .user_size = 8 * GIB,  \
+	  .da_family = EMU_DA_XFLASH, .has_soc_id = socid, .table = EMU_TABLE_GPT, .user_size = usz,      \
 	  .dram_type = 3, .dram_mr5 = 0x06, .boot_select = EMU_BOOT_EXT_CSD }
 
 static const struct emu_profile profiles[] = {
@@ -72,7 +75,8 @@ static const struct emu_profile profiles[] = {
 	XFLASH("mt6765", 0x0766, 0x6765, 0x8A00, 0xCA00, true),
 	XFLASH("mt6768", 0x0707, 0x6768, 0x8A00, 0xCA00, true),
 	XFLASH("mt6771", 0x0788, 0x6771, 0x8A00, 0xCA00, true),
-	XFLASH("mt6785", 0x0813, 0x6785, 0x8A00, 0xCA00, true),
+	/* 16 GiB: its factory layout (super, cache) ends past 8 GiB */
+	XFLASH_SZ("mt6785", 0x0813, 0x6785, 0x8A00, 0xCA00, true, 16 * GIB),
 	XFLASH("mt6797", 0x0279, 0x6797, 0x0000, 0x8A00, false),
 };
 

@@ -88,11 +88,93 @@ static const struct dpart mbr_layout[] = {
         {"BMTPOOL", TAIL(0xA8), 0x1500000, 0},
 };
 
+/* xflash era, shaped like the MT6765 factory scatter in the fixtures: the
+ * preloader in both boot partitions, OTP in the reserved tail. */
+static const struct dpart xflash_layout[] = {
+        {"preloader", 0, 0x40000, EMU_SR_BOOT1_BOOT2}, {"pgpt", 0, 0x8000, 0},
+        {"boot_para", 0x8000, 0x100000, 0},            {"recovery", 0x108000, 0x2000000, 0},
+        {"para", 0x2108000, 0x80000, 0},               {"expdb", 0x2188000, 0x1400000, 0},
+        {"frp", 0x3588000, 0x100000, 0},               {"nvcfg", 0x3688000, 0x2000000, 0},
+        {"nvdata", 0x5688000, 0x4000000, 0},           {"metadata", 0x9688000, 0x2000000, 0},
+        {"protect1", 0xB688000, 0x800000, 0},          {"protect2", 0xBE88000, 0x978000, 0},
+        {"seccfg", 0xC800000, 0x800000, 0},            {"persist", 0xD000000, 0x3000000, 0},
+        {"sec1", 0x10000000, 0x200000, 0},             {"proinfo", 0x10200000, 0x300000, 0},
+        {"md1img", 0x10500000, 0x6400000, 0},          {"spmfw", 0x16900000, 0x100000, 0},
+        {"scp1", 0x16A00000, 0x100000, 0},             {"scp2", 0x16B00000, 0x100000, 0},
+        {"sspm_1", 0x16C00000, 0x100000, 0},           {"sspm_2", 0x16D00000, 0x100000, 0},
+        {"gz1", 0x16E00000, 0x1000000, 0},             {"gz2", 0x17E00000, 0x1000000, 0},
+        {"nvram", 0x18E00000, 0x4000000, 0},           {"lk", 0x1CE00000, 0x100000, 0},
+        {"lk2", 0x1CF00000, 0x100000, 0},              {"boot", 0x1D000000, 0x2000000, 0},
+        {"logo", 0x1F000000, 0x800000, 0},             {"dtbo", 0x1F800000, 0x800000, 0},
+        {"tee1", 0x20000000, 0x500000, 0},             {"tee2", 0x20500000, 0xB00000, 0},
+        {"vendor", 0x21000000, 0x32000000, 0},         {"system", 0x53000000, 0xC0000000, 0},
+        {"vbmeta", 0x113000000, 0x800000, 0},          {"cache", 0x113800000, 0x1B000000, 0},
+        {"userdata", 0x12E800000, 0, 0},               {"otp", TAIL(0x1D8), 0x2B00000, 0},
+        {"flashinfo", TAIL(0x80), 0x1000000, 0},       {"sgpt", TAIL(0), 0x4200, 0},
+};
+/* MT6785: the EMMC block of its V2.1.0 factory scatter (dynamic partitions:
+ * one `super` instead of system and vendor). */
+static const struct dpart mt6785_layout[] = {
+        {"preloader", 0, 0x80000, EMU_SR_BOOT1_BOOT2}, {"pgpt", 0, 0x8000, 0},
+        {"recovery", 0x8000, 0x6000000, 0},            {"misc", 0x6008000, 0x80000, 0},
+        {"para", 0x6088000, 0x80000, 0},               {"expdb", 0x6108000, 0x1400000, 0},
+        {"frp", 0x7508000, 0x100000, 0},               {"vbmeta", 0x7608000, 0x800000, 0},
+        {"vbmeta_system", 0x7E08000, 0x800000, 0},     {"vbmeta_vendor", 0x8608000, 0x800000, 0},
+        {"nvcfg", 0x8E08000, 0x2000000, 0},            {"nvdata", 0xAE08000, 0x4000000, 0},
+        {"backup", 0xEE08000, 0xA00000, 0},            {"reserved", 0xF808000, 0xA00000, 0},
+        {"vbmeta_oem", 0x10208000, 0x10000, 0},        {"vbmeta_vgc", 0x10218000, 0x10000, 0},
+        {"storage", 0x10228000, 0x4000000, 0},         {"logdump", 0x14228000, 0x4000000, 0},
+        {"md_udc", 0x18228000, 0x169A000, 0},          {"metadata", 0x198C2000, 0x2000000, 0},
+        {"persist", 0x1B8C2000, 0x373E000, 0},         {"protect1", 0x1F000000, 0x800000, 0},
+        {"protect2", 0x1F800000, 0x800000, 0},         {"seccfg", 0x20000000, 0x800000, 0},
+        {"otp", 0x20800000, 0x3000000, 0},             {"sec1", 0x23800000, 0x200000, 0},
+        {"proinfo", 0x23A00000, 0x300000, 0},          {"efuse", 0x23D00000, 0x80000, 0},
+        {"nvram", 0x23D80000, 0x4000000, 0},           {"md1img", 0x27D80000, 0x9600000, 0},
+        {"boot_para", 0x31380000, 0x1A00000, 0},       {"spmfw", 0x32D80000, 0x100000, 0},
+        {"audio_dsp", 0x32E80000, 0x400000, 0},        {"scp1", 0x33280000, 0x600000, 0},
+        {"scp2", 0x33880000, 0x600000, 0},             {"sspm_1", 0x33E80000, 0x100000, 0},
+        {"sspm_2", 0x33F80000, 0x100000, 0},           {"cam_vpu1", 0x34080000, 0xF00000, 0},
+        {"cam_vpu2", 0x34F80000, 0xF00000, 0},         {"cam_vpu3", 0x35E80000, 0xF00000, 0},
+        {"gz1", 0x36D80000, 0x2000000, 0},             {"gz2", 0x38D80000, 0x2000000, 0},
+        {"lk", 0x3AD80000, 0x1000000, 0},              {"lk2", 0x3BD80000, 0x1000000, 0},
+        {"boot", 0x3CD80000, 0x6000000, 0},            {"vendor_boot", 0x42D80000, 0x4000000, 0},
+        {"logo", 0x46D80000, 0x800000, 0},             {"dtbo", 0x47580000, 0x800000, 0},
+        {"tee1", 0x47D80000, 0x500000, 0},             {"tee2", 0x48280000, 0x580000, 0},
+        {"super", 0x48800000, 0x2A0000000, 0},         {"cache", 0x2E8800000, 0x10000000, 0},
+        {"userdata", 0x2F8800000, 0, 0},               {"flashinfo", TAIL(0x80), 0x1000000, 0},
+        {"sgpt", TAIL(0), 0x8000, 0},
+};
+
+#define LAYOUT(t) t, sizeof(t) / sizeof(t[0])
+static const struct {
+	const char *chip; /* NULL: any chip of the era */
+	enum emu_da_family da;
+	enum emu_table_kind table;
+	const struct dpart *parts;
+	size_t count;
+} layouts[] = {
+        {"mt6785", EMU_DA_XFLASH, EMU_TABLE_GPT, LAYOUT(mt6785_layout)},
+        {NULL, EMU_DA_XFLASH, EMU_TABLE_GPT, LAYOUT(xflash_layout)},
+        {NULL, EMU_DA_LEGACY, EMU_TABLE_GPT, LAYOUT(gpt_layout)},
+        {NULL, EMU_DA_LEGACY, EMU_TABLE_PMT_MBR, LAYOUT(mbr_layout)},
+};
+
+static const struct dpart *layout_of(const struct emu_profile *prof, size_t *n)
+{
+	for (size_t i = 0; i < sizeof(layouts) / sizeof(layouts[0]); i++)
+		if ((!layouts[i].chip || strcmp(layouts[i].chip, prof->name) == 0) &&
+		    layouts[i].da == prof->da_family && layouts[i].table == prof->table) {
+			*n = layouts[i].count;
+			return layouts[i].parts;
+		}
+	*n = sizeof(gpt_layout) / sizeof(gpt_layout[0]);
+	return gpt_layout;
+}
+
 static int default_scatter(const struct emu_profile *prof, struct emu_scatter *sc)
 {
-	const struct dpart *d = prof->table == EMU_TABLE_GPT ? gpt_layout : mbr_layout;
-	size_t n = prof->table == EMU_TABLE_GPT ? sizeof(gpt_layout) / sizeof(gpt_layout[0])
-	                                        : sizeof(mbr_layout) / sizeof(mbr_layout[0]);
+	size_t n;
+	const struct dpart *d = layout_of(prof, &n);
 	memset(sc, 0, sizeof(*sc));
 	sc->parts = calloc(n, sizeof(*sc->parts));
 	if (!sc->parts)
@@ -189,15 +271,22 @@ static int place_boot(struct layout *L, const struct emu_scatter_part *p, const 
 	return rc;
 }
 
-/* Tail partitions addressed 0xFFFFxxxx are placed from the end of the user
- * area backwards, from their real sizes (formats.md §1.8). */
+/* Reserved partitions are placed from the end of the user area backwards,
+ * from their real sizes (formats.md §1.8): the 0xFFFFxxxx form rounds its
+ * distance down, and the absolute addresses of readback scatters describe
+ * the phone they were read from (one of them puts sgpt inside userdata). */
+static bool at_tail(const struct emu_scatter_part *p)
+{
+	return p->region == EMU_SR_USER && p->reserved;
+}
+
 static int place_tail(struct layout *L, const struct emu_scatter *sc, uint64_t user_size,
                       uint64_t *tail_start, char *err, size_t errlen)
 {
 	uint64_t end = user_size;
 	for (size_t i = sc->count; i-- > 0;) {
 		const struct emu_scatter_part *p = &sc->parts[i];
-		if (p->region != EMU_SR_USER || !((p->linear >> 16) == 0xFFFF && p->linear <= 0xFFFFFFFFu))
+		if (!at_tail(p))
 			continue;
 		if (p->size > end)
 			return perr(err, errlen, MTK_E_RANGE,
@@ -212,6 +301,38 @@ static int place_tail(struct layout *L, const struct emu_scatter *sc, uint64_t u
 	}
 	*tail_start = end;
 	return 0;
+}
+
+/* The user area a scatter needs: the end of its last partition, a MiB for
+ * each "rest of the device" one, and the reserved tail. */
+static uint64_t user_need(const struct emu_scatter *sc)
+{
+	uint64_t base = user_base(sc), end = 0, tail = 0;
+	for (size_t i = 0; i < sc->count; i++) {
+		const struct emu_scatter_part *p = &sc->parts[i];
+		if (p->region != EMU_SR_USER)
+			continue;
+		if (at_tail(p)) {
+			tail += p->size;
+			continue;
+		}
+		uint64_t e = p->linear >= base ? p->linear - base : 0;
+		e += p->size ? p->size : MIB;
+		end = e > end ? e : end;
+		if (end > (1ull << 50))
+			return UINT64_MAX; /* no eMMC is that big; let placement report it */
+	}
+	return end + tail;
+}
+
+/* With no --user-size, a layout bigger than the chip's default eMMC gets the
+ * next power of two that holds it, as eMMC parts come. */
+static uint64_t auto_user_size(const struct emu_scatter *sc, uint64_t dflt)
+{
+	uint64_t need = user_need(sc), size = dflt;
+	while (size < need && size < (1ull << 50))
+		size <<= 1;
+	return size;
 }
 
 static int place_user(struct layout *L, const struct emu_scatter *sc, size_t i, uint64_t base,
@@ -299,10 +420,9 @@ static int place_all(struct layout *L, const struct emu_scatter *sc, const struc
 	int rc = place_tail(L, sc, g->size[EMU_AREA_USER], &tail, err, errlen);
 	for (size_t i = 0; rc == 0 && i < sc->count; i++) {
 		const struct emu_scatter_part *p = &sc->parts[i];
-		bool tail_addr = (p->linear >> 16) == 0xFFFF && p->linear <= 0xFFFFFFFFu;
 		if (p->region != EMU_SR_USER)
 			rc = place_boot(L, p, g, err, errlen);
-		else if (!tail_addr)
+		else if (!at_tail(p))
 			rc = place_user(L, sc, i, base, tail, err, errlen);
 	}
 	return rc ? rc : check_layout(L, g, err, errlen);
@@ -814,6 +934,12 @@ int emu_provision(const struct emu_provision_opts *o, struct emu_provision_resul
 	struct emu_scatter sc;
 	if ((rc = load_layout(o, prof, &sc, err, errlen)) != 0)
 		return rc;
+	if (!o->user_size && o->scatter) {
+		g.size[EMU_AREA_USER] = auto_user_size(&sc, prof->user_size);
+		res->user_sized = g.size[EMU_AREA_USER] != prof->user_size;
+	}
+	res->user_size = g.size[EMU_AREA_USER];
+	snprintf(res->storages, sizeof(res->storages), "%s", sc.storages);
 	struct layout L = {.src = o->scatter ? o->scatter : "default layout", .parts = res->parts};
 	rc = place_all(&L, &sc, &g, err, errlen);
 	emu_scatter_free(&sc);
@@ -852,14 +978,20 @@ static void print_summary(const struct emu_provision_opts *o, const struct emu_p
 {
 	const struct emu_profile *prof = emu_profile_find(o->chip);
 	struct emu_emmc_geometry g = {0};
-	emu_geometry_default(&g, prof, o->user_size);
+	emu_geometry_default(&g, prof, r->user_size);
 	char b1[32], rp[32], us[32];
 	human(b1, sizeof(b1), g.size[EMU_AREA_BOOT1]);
 	human(rp, sizeof(rp), g.size[EMU_AREA_RPMB]);
 	human(us, sizeof(us), g.size[EMU_AREA_USER]);
 	printf("provisioned %s in %s\n", prof->name, o->state_dir);
 	printf("  eMMC    boot1 %s, boot2 %s, rpmb %s, user %s (sparse files)\n", b1, b1, rp, us);
+	if (r->user_sized)
+		printf("  sizing  user area %s: the next power of two that holds the scatter's layout "
+		       "(give --user-size to choose)\n",
+		       us);
 	printf("  layout  %s\n", o->scatter ? o->scatter : "default layout for the chip");
+	if (r->storages[0])
+		printf("  storage the EMMC block of this V2.x scatter (it has: %s)\n", r->storages);
 	printf("  table   %s, %zu partitions\n", r->table, r->count);
 	printf("  IMEI    %s", r->imei);
 	if (r->imei_part[0])

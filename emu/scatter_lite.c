@@ -3,7 +3,9 @@
  * `mtkemu provision` needs to lay a factory image out, kept apart from
  * lib/image so that the emulator does not share the client's reading of the
  * format.  Strict: anything it does not understand is an error naming the
- * file and line.  V2.x (multi-storage) and XML scatters are refused. */
+ * file and line.  V2.x (multi-storage) files give their EMMC block: the
+ * emulator has no UFS model, so a file without one is refused, and so is a
+ * V1.1.x file whose storage is not eMMC.  XML scatters are refused. */
 #include "emu_storage.h"
 
 #include <errno.h>
@@ -31,6 +33,9 @@ struct parse {
 	size_t errlen;
 	struct emu_scatter *sc;
 	size_t cap;
+	bool in_other;        /* inside a V2.x storage_type block that is not EMMC */
+	unsigned emmc_line;   /* line of `storage_type: EMMC`, 0 if none yet */
+	unsigned first_block; /* line of the first storage_type */
 };
 
 static int perr(struct parse *ps, unsigned line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -148,6 +153,7 @@ enum { K_NAME = 1, K_LINEAR = 2, K_PHYS = 4, K_SIZE = 8, K_REGION = 16, K_RESERV
 struct rec {
 	struct emu_scatter_part *p;
 	unsigned seen;
+	bool skip; /* a record of a storage the emulator does not lay out */
 };
 
 static int rec_finish(struct parse *ps, struct rec *r)
@@ -225,6 +231,42 @@ static int rec_key(struct parse *ps, struct rec *r, unsigned line, const char *k
 	return ok ? 0 : perr(ps, line, "bad value '%s' for %s", v, k);
 }
 
+/* `storage_type: X` opens a V2.x block (formats.md §1.4). */
+static int storage_block(struct parse *ps, struct rec *r, unsigned line, const char *v)
+{
+	int rc = rec_finish(ps, r);
+	if (rc)
+		return rc;
+	struct emu_scatter *sc = ps->sc;
+	if (!*v)
+		return perr(ps, line, "storage_type without a value");
+	bool emmc = strcasecmp(v, "EMMC") == 0;
+	if (emmc && ps->emmc_line)
+		return perr(ps, line, "a second EMMC storage_type block (the first is at line %u)", ps->emmc_line);
+	size_t n = strlen(sc->storages);
+	snprintf(sc->storages + n, sizeof(sc->storages) - n, "%s%s", n ? ", " : "", v);
+	if (emmc) {
+		ps->emmc_line = line;
+		snprintf(sc->storage, sizeof(sc->storage), "EMMC");
+	}
+	if (!ps->first_block)
+		ps->first_block = line;
+	sc->version = 20;
+	ps->in_other = !emmc;
+	r->skip = false;
+	return 0;
+}
+
+/* Header keys: the platform, and a V1.1.x file's one storage. */
+static int header_key(struct parse *ps, unsigned line, const char *key, const char *v)
+{
+	if (strcmp(key, "platform") == 0)
+		snprintf(ps->sc->platform, sizeof(ps->sc->platform), "%s", v);
+	if (strcmp(key, "storage") == 0 && ps->sc->version != 20 && strcasecmp(v, "EMMC") != 0)
+		return perr(ps, line, "storage %s: the emulator models eMMC only", v);
+	return 0;
+}
+
 static int v11_line(struct parse *ps, struct rec *r, unsigned line, const char *s)
 {
 	s = skip_blanks(s);
@@ -242,22 +284,23 @@ static int v11_line(struct parse *ps, struct rec *r, unsigned line, const char *
 	memcpy(key, s, kl);
 	key[kl] = 0;
 	const char *v = skip_blanks(colon + 1);
-	if (strcmp(key, "storage_type") == 0 ||
-	    (strcmp(key, "config_version") == 0 && (v[0] == 'V' || v[0] == 'v') && v[1] >= '2'))
-		return perr(ps, line, "V2.x (multi-storage) scatter files are not supported by the emulator");
+	if (strcmp(key, "storage_type") == 0)
+		return storage_block(ps, r, line, v);
 	if (strcmp(key, "partition_index") == 0) {
 		int rc = rec_finish(ps, r);
 		if (rc)
 			return rc;
 		r->seen = 0;
+		r->skip = ps->in_other;
+		if (r->skip)
+			return 0;
 		r->p = new_part(ps, line);
 		return r->p ? 0 : perr(ps, line, "out of memory");
 	}
-	if (!r->p) {
-		if (strcmp(key, "platform") == 0)
-			snprintf(ps->sc->platform, sizeof(ps->sc->platform), "%s", v);
+	if (r->skip)
 		return 0;
-	}
+	if (!r->p)
+		return header_key(ps, line, key, v);
 	return rec_key(ps, r, line, key, v);
 }
 
@@ -271,7 +314,14 @@ static int parse_v11(struct parse *ps, struct line_iter *it)
 		if ((rc = v11_line(ps, &r, it->no, it->buf)) != 0)
 			return rc;
 	}
-	return rec_finish(ps, &r);
+	if ((rc = rec_finish(ps, &r)) != 0)
+		return rc;
+	if (ps->sc->version == 20 && !ps->emmc_line)
+		return perr(ps, ps->first_block,
+		            "this V2.x scatter has no EMMC layout (storage_type: %s); the emulator models eMMC, "
+		            "not UFS",
+		            ps->sc->storages);
+	return 0;
 }
 
 /* -------------------------------------------------------------------- v1.0 */
@@ -378,7 +428,7 @@ int emu_scatter_parse(const char *text, size_t len, const char *fname, struct em
                       size_t errlen)
 {
 	memset(out, 0, sizeof(*out));
-	struct parse ps = {fname ? fname : "scatter", err, errlen, out, 0};
+	struct parse ps = {.fname = fname ? fname : "scatter", .err = err, .errlen = errlen, .sc = out};
 	struct line_iter it = {text, text + len, 0, {0}};
 	if (memchr(text, 0, len)) {
 		emu_scatter_free(out);

@@ -13,8 +13,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mtkutil  # noqa: E402
 from mtkutil import MTKEMU, MTKFLASH, check, flash, run  # noqa: E402
 
-CHIPS = ["mt6572", "mt6580", "mt6735", "mt6737", "mt6753"]
-SPARSE = {"system", "cache", "userdata", "android", "usrdata"}
+CHIPS = ["mt6572", "mt6580", "mt6735", "mt6737", "mt6753", "mt6765", "mt6785"]
+XFLASH = ["mt6765", "mt6785"]  # laid out like their fixtures; MT6785's scatter is V2.x
+SPARSE = {"system", "cache", "userdata", "android", "usrdata", "vendor", "super"}
 FLIP_OFFSET = 0x2345  # where flipped-byte changes boot.img (emu/mkfirmware.c)
 MIB = 1 << 20
 
@@ -57,7 +58,8 @@ def check_intact(tmp, chip, pkg):
     scatter = scatter_of(pkg)
     check(os.path.basename(scatter) == "%s_Android_scatter.txt" % chip.upper(), "%s: scatter named like a real one" % chip)
     check(doc["ok"] and doc["platform"] == chip.upper(), "%s: inspect says complete, platform %s" % (chip, chip.upper()))
-    check(doc["config_version"].startswith("V1.1."), "%s: a V1.1.x scatter" % chip)
+    want = "V2." if chip == "mt6785" else "V1.1."
+    check(doc["config_version"].startswith(want), "%s: a %sx scatter (%s)" % (chip, want, doc["config_version"]))
     check(doc["signature"]["state"] == "trusted", "%s: signature trusted with the demo key" % chip)
     images = [p for p in doc["partitions"] if p["download"]]
     check(len(images) >= 9, "%s: lk, boot, recovery, logo... are downloadable (%d)" % (chip, len(images)))
@@ -92,7 +94,9 @@ def check_same_layout(chip, doc, gpt, what="default device"):
         if not check(d is not None, "%s: %s has scatter partition %s" % (chip, what, p["name"])):
             continue
         if p["region"] != "user":
-            check(d["region"] == p["region"] and d["start"] == 0, "%s: %s in %s" % (chip, p["name"], p["region"]))
+            # EMMC_BOOT1_BOOT2 is "boot1+boot2" in the scatter; printgpt names boot1
+            check(d["region"] in p["region"].split("+") and d["start"] == 0,
+                  "%s: %s in %s" % (chip, p["name"], p["region"]))
             continue
         check(d["start"] == p["offset"], "%s: %s at user+0x%x on the %s, scatter says 0x%x"
               % (chip, p["name"], d["start"], what, p["offset"]))
@@ -103,7 +107,7 @@ def check_same_layout(chip, doc, gpt, what="default device"):
 
 
 def check_preloader(chip, pkg, doc, gpt):
-    pl = [p for p in doc["partitions"] if p["region"] == "boot1"][0]
+    pl = [p for p in doc["partitions"] if p["region"].startswith("boot1")][0]
     info = preloader_info(os.path.join(pkg, pl["file"]))
     check(info["kind"] == "preloader" and info["board"] == "mtkemu_" + chip, "%s: preloader for the board" % chip)
     recs = info["emi_records"]
@@ -148,7 +152,7 @@ def test_variants(tmp, chip, pkg, doc, gpt):
     for name in ["wrong-chip", "other-dram", "flipped-byte", "unsigned", "layout-changed"]:
         v[name] = os.path.join(tmp, "%s-%s" % (chip, name))
         mkfirmware(v[name], chip, name)
-    pl_file = [p for p in doc["partitions"] if p["region"] == "boot1"][0]["file"]
+    pl_file = [p for p in doc["partitions"] if p["region"].startswith("boot1")][0]["file"]
     own = preloader_info(os.path.join(pkg, pl_file))
 
     other = "mt6580" if chip == "mt6572" else "mt6572"
@@ -189,7 +193,7 @@ def test_variants(tmp, chip, pkg, doc, gpt):
 
 
 def test_dram(tmp, chip, pkg, doc, variants):
-    pl_file = [p for p in doc["partitions"] if p["region"] == "boot1"][0]["file"]
+    pl_file = [p for p in doc["partitions"] if p["region"].startswith("boot1")][0]["file"]
     good = brick_with_preloader(tmp, chip, os.path.join(pkg, pl_file), "good")
     # DRAM came up: the DA went on to look for the (blank) table
     check(good.returncode == 9 and "partition table" in good.stderr,
@@ -198,6 +202,40 @@ def test_dram(tmp, chip, pkg, doc, variants):
     bad = brick_with_preloader(tmp, chip, os.path.join(variants["other-dram"], pl_file), "bad")
     check(bad.returncode == 6 and "do not fit" in bad.stderr,
           "%s other-dram: refused, does not fit the board (%d %s)" % (chip, bad.returncode, bad.stderr.strip()))
+
+
+def fixture_names(chip):
+    """Partition names of the chip's real factory scatter (its EMMC block)."""
+    names = {"mt6765": "MT6765__Dewil-King_Sectter-File__MT6765_Android_scatter.txt",
+             "mt6785": "MT6785__Dewil-King_Sectter-File__MT6785_Android_scatter.txt"}
+    out = []
+    with open(os.path.join(mtkutil.SCATTERS, names[chip])) as f:
+        for line in f:
+            if "storage_type: UFS" in line:
+                break
+            if line.strip().startswith("partition_name:"):
+                out.append(line.split(":", 1)[1].strip())
+    return out
+
+
+def test_xflash(tmp, chip, pkg, doc):
+    """Laid out like the real fixture, and it flashes in safe mode on a fresh phone."""
+    mine = [p["name"] for p in doc["partitions"]]
+    real = fixture_names(chip)
+    check(mine == real, "%s: the package lists the fixture's partitions in its order (%s vs %s)"
+          % (chip, [n for n in mine if n not in real], [n for n in real if n not in mine]))
+    pl = [p for p in doc["partitions"] if p["name"] == "preloader"]
+    check(len(pl) == 1, "%s: one preloader record for both boot partitions" % chip)
+    text = mtkutil.read_file(scatter_of(pkg)).decode()
+    check("region: EMMC_BOOT1_BOOT2" in text, "%s: the preloader goes to boot1 and boot2" % chip)
+    state = os.path.join(tmp, "flash-" + chip)
+    run([MTKEMU, "provision", "--chip", chip, "--state", state])
+    audit = os.path.join(tmp, "audit-%s.jsonl" % chip)
+    p = run([MTKFLASH, "--port", "emu:%s,state=%s" % (chip, state), "flash", scatter_of(pkg), "--yes",
+             "--audit", audit])
+    check("verified:" in p.stdout, "%s: safe-mode flash of the sample package verified (%s)" % (chip, p.stdout[-200:]))
+    v = run([MTKFLASH, "log", "verify", audit])
+    check("Result:     verified" in v.stdout, "%s: the flash's audit log verifies" % chip)
 
 
 def test_outputs(tmp):
@@ -217,6 +255,8 @@ def test_outputs(tmp):
 def body(tmp):
     for chip in CHIPS:
         pkg, doc, gpt = test_chip(tmp, chip)
+        if chip in XFLASH:
+            test_xflash(tmp, chip, pkg, doc)
         if chip in ("mt6572", "mt6737"):
             variants = test_variants(tmp, chip, pkg, doc, gpt)
             # the layout-changed package no longer matches the default device

@@ -189,6 +189,8 @@ static void test_ext_csd_policy(void **state)
 		struct phone *p = provisioned(chips[i]);
 		assert_int_equal(p->prof->boot_select, EMU_BOOT_EXT_CSD);
 		set_enable(p, 2);
+		/* Some factory layouts keep a copy in boot2 (EMMC_BOOT1_BOOT2): start from none. */
+		assert_int_equal(emu_emmc_erase(p->s, EMU_AREA_BOOT2, 0, 0x1000), 0);
 		struct emu_boot_verdict v = verdict(p);
 		assert_int_equal(v.boot_area, EMU_AREA_BOOT2);
 		assert_int_equal(v.enable, 2);

@@ -1078,7 +1078,7 @@ static void test_chip_names(void **state)
 		assert_non_null(p);
 		assert_int_equal(p->brom_ver, 5);
 		assert_int_equal(p->target_config, 0);
-		assert_int_equal(p->user_size, 8ull << 30);
+		assert_int_equal(p->user_size, (strcmp(n[i], "mt6785") == 0 ? 16ull : 8ull) << 30);
 	}
 	assert_int_equal(i, sizeof want / sizeof want[0]);
 	assert_int_equal(emu_profile_find("mt6737")->hw_code, 0x0335);

@@ -76,7 +76,7 @@ static struct phone *phone_new(const char *chip, const char *mode, bool provisio
 	test_mkdtemp(p->dir, sizeof p->dir, "test_emu_xda");
 	if (provisioned) {
 		static struct emu_provision_result res;
-		struct emu_provision_opts o = { .chip = chip, .state_dir = p->dir, .user_size = 4 * GIB, .force = true };
+		struct emu_provision_opts o = { .chip = chip, .state_dir = p->dir, .force = true }; /* the chip's own eMMC: its layout needs it */
 		if (emu_provision(&o, &res, err, sizeof err) != 0)
 			fail_msg("%s", err);
 	}
@@ -415,7 +415,7 @@ static void test_preloader_boot_and_reinit(void **state)
 	assert_int_equal(mtk_get_u32le(b), 1);
 	assert_int_equal(mtk_get_u32le(b + 4), 512);
 	assert_int_equal(mtk_get_u64le(b + 8), 4 * MIB);
-	assert_int_equal(mtk_get_u64le(b + 0x40), 4 * GIB);
+	assert_int_equal(mtk_get_u64le(b + 0x40), 8 * GIB);
 	assert_memory_equal(b + 0x48, emu_emmc_geometry(p->emu->storage)->cid, 16);
 	assert_int_equal(getter(p, 0x040002, b, sizeof b), 45);
 	assert_int_equal(mtk_get_u32le(b), 0);

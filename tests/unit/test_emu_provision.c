@@ -75,6 +75,45 @@ static void test_fixture_scatters_parse(void **state)
 	assert_true(files >= 14);
 }
 
+/* V2.x: the EMMC block only (formats.md §1.4), whichever block comes first. */
+static void test_scatter_v2_emmc_block(void **state)
+{
+	(void)state;
+	static const char *const files[] = {"MT6785__Dewil-King_Sectter-File__MT6785_Android_scatter.txt",
+	                                    "MT6771T__Dewil-King_Sectter-File__MT6771T_Android_scatter_9.0.txt"};
+	for (size_t k = 0; k < 2; k++) {
+		char path[600];
+		test_fixture_path(path, sizeof(path), "scatter", files[k]);
+		struct emu_scatter sc;
+		char err[512];
+		if (emu_scatter_load(path, &sc, err, sizeof(err)))
+			fail_msg("%s", err);
+		assert_int_equal(sc.version, 20);
+		assert_string_equal(sc.storages, "EMMC, UFS");
+		assert_string_equal(sc.storage, "EMMC");
+		assert_int_equal(sc.count, count_lines_with(path, "partition_index:") -
+		                                   count_lines_with(path, "storage: HW_STORAGE_UFS"));
+		assert_int_equal(sc.parts[0].region, EMU_SR_BOOT1_BOOT2);
+		assert_string_equal(sc.parts[sc.count - 1].name, "sgpt");
+		emu_scatter_free(&sc);
+	}
+	static const char ufs_first[] =
+	        "- general: MTK_PLATFORM_CFG\n  info: \n    - config_version: V2.1.0\n      platform: MT6785\n"
+	        "- storage_type: UFS\n  description: \n  - general: MTK_STORAGE_CFG\n    info: \n"
+	        "      - storage: UFS\n  - partition_index: SYS0\n    partition_name: ufsonly\n"
+	        "    linear_start_addr: 0x0\n    partition_size: 0x1000\n    region: UFS_LU2\n"
+	        "- storage_type: EMMC\n  description: \n  - partition_index: SYS0\n"
+	        "    partition_name: boot\n    linear_start_addr: 0x0\n    partition_size: 0x1000\n"
+	        "    region: EMMC_USER\n";
+	struct emu_scatter sc;
+	char err[256];
+	assert_int_equal(emu_scatter_parse(ufs_first, strlen(ufs_first), "x.txt", &sc, err, sizeof(err)), 0);
+	assert_int_equal(sc.count, 1);
+	assert_string_equal(sc.parts[0].name, "boot");
+	assert_string_equal(sc.platform, "MT6785");
+	emu_scatter_free(&sc);
+}
+
 static void test_scatter_fields(void **state)
 {
 	(void)state;
@@ -153,8 +192,16 @@ static void test_scatter_errors(void **state)
 	expect_parse_error(buf, "bad.txt:7: region 'UFS_LU2'");
 	snprintf(buf, sizeof(buf), "%s- partition_index: SYS0\n  this line has no colon\n", head);
 	expect_parse_error(buf, "bad.txt:6: expected 'key: value'");
-	expect_parse_error("- general: MTK_PLATFORM_CFG\n  info:\n    - config_version: V2.1.0\n",
-	                   "bad.txt:3: V2.x");
+	expect_parse_error("- general: MTK_PLATFORM_CFG\n  info:\n    - config_version: V2.1.0\n"
+	                   "- storage_type: UFS\n  description:\n  - partition_index: SYS0\n"
+	                   "    partition_name: preloader\n    region: UFS_LU0\n",
+	                   "bad.txt:4: this V2.x scatter has no EMMC layout (storage_type: UFS); the emulator "
+	                   "models eMMC, not UFS");
+	expect_parse_error("- general: MTK_PLATFORM_CFG\n  info:\n    - config_version: V2.1.0\n"
+	                   "- storage_type: EMMC\n- storage_type: EMMC\n",
+	                   "bad.txt:5: a second EMMC storage_type block (the first is at line 4)");
+	snprintf(buf, sizeof(buf), "%s      storage: UFS\n", head);
+	expect_parse_error(buf, "bad.txt:5: storage UFS: the emulator models eMMC only");
 	expect_parse_error("PRELOADER 0x0\n{\n}\nMBR 0x600000\n}\n", "bad.txt:5: expected '{'");
 	expect_parse_error("", "empty scatter file");
 	expect_parse_error("hello world\n", "bad.txt:1: expected 'NAME 0xADDRESS'");
@@ -201,7 +248,7 @@ static void check_against_scatter(const char *scatter, const struct emu_provisio
 		if (p->region != EMU_SR_USER)
 			continue;
 		uint64_t start;
-		if ((p->linear >> 16) == 0xFFFF) {
+		if (p->reserved) {
 			tail -= p->size;
 			start = tail;
 		} else {
@@ -506,6 +553,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_fixture_scatters_parse),
 	        cmocka_unit_test(test_scatter_fields),
+	        cmocka_unit_test(test_scatter_v2_emmc_block),
 	        cmocka_unit_test(test_scatter_v10),
 	        cmocka_unit_test(test_scatter_errors),
 	        cmocka_unit_test(test_provision_mt6580),
