@@ -1,0 +1,204 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""The xflash (DA v5) chips end to end (issue 11): each emulated from its real
+scatter in tests/fixtures, driven by the real mtkflash.
+
+- Every xflash chip whose scatter the emulator can provision: `printgpt`
+  lists the scatter's partitions; an 8 MiB write of boot, then a read of it
+  in a second command (a reattach to the running DA), is byte-identical and
+  is what the emulator's storage holds; `reboot` ends the DA.  A chip with no
+  fixture, or whose scatter the emulator refuses (V2 multi-storage, until the
+  emulator learns it), is skipped with the reason.
+- MT6765 fully, from BROM (with the preloader for DRAM) and from preloader
+  mode, in-process and over a pty (mtkemu --link): printgpt, write, read,
+  erase, detect (a running xflash DA), reboot, --after reboot; readback once.
+- No command after the first may make the emulator report a VIOLATION: the
+  session probe must never send 0x72 or a handshake byte into a recorded
+  xflash DA (da-xflash.md §2.7)."""
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mtkutil import (MTKEMU, MTKFLASH, SCATTERS, check, in_tmpdir, read_file, read_line, run,  # noqa: E402
+                     scatter_names, start_emu, state_bytes, stop_emu, write_file)
+
+# (chip for --chip, scatter fixture or None)
+CHIPS = [
+    ("MT6739", "MT6739__Dewil-King_Sectter-File__MT6739_Android_scatter.txt"),
+    ("MT6750", "MT6750__Dewil-King_Sectter-File__MT6750_Android_scatter.txt"),
+    ("MT6755", "MT6755__Dewil-King_Sectter-File__MT6755_Android_scatter.txt"),
+    ("MT6757", "MT6757__Dewil-King_Sectter-File__MT6757_Android_scatter.txt"),
+    ("MT6761", "MT6761__Dewil-King_Sectter-File__MT6761_Android_scatter.txt"),
+    ("MT6762", None),
+    ("MT6763", "MT6763__Dewil-King_Sectter-File__MT6763_Android_scatter.txt"),
+    ("MT6768", "MT6768__Dewil-King_Sectter-File__MT6768_Android_scatter.txt"),
+    ("MT6771", "MT6771__Dewil-King_Sectter-File__MT6771_Android_scatter_8.1.txt"),
+    ("MT6771", "MT6771T__Dewil-King_Sectter-File__MT6771T_Android_scatter_9.0.txt"),
+    ("MT6785", "MT6785__Dewil-King_Sectter-File__MT6785_Android_scatter.txt"),
+    ("MT6797", "MT6797__Dewil-King_Sectter-File__MT6797_Android_scatter.txt"),
+]
+FULL = ("MT6765", "MT6765__Dewil-King_Sectter-File__MT6765_Android_scatter.txt")
+USER_SIZE = "64G"  # sparse: room for every fixture's layout
+BOOT_BYTES = 8 << 20
+
+
+def provision(tmp, chip, fixture):
+    """The state folder, or None (and why) when the emulator refuses the scatter."""
+    state = os.path.join(tmp, "state-%s-%s" % (chip, fixture[:8]))
+    p = run([MTKEMU, "provision", "--chip", chip.lower(), "--state", state, "--user-size", USER_SIZE,
+             "--scatter", os.path.join(SCATTERS, fixture)], expect=None)
+    if p.returncode != 0:
+        return None, p.stderr.strip()
+    return state, None
+
+
+class Phone:
+    """One emulated phone, how mtkflash reaches it, and its session folder."""
+
+    def __init__(self, tmp, chip, fixture, state, mode="preloader", link=False, preloader=None):
+        self.tmp, self.chip, self.fixture, self.state, self.mode = tmp, chip, fixture, state, mode
+        tag = "%s-%s-%s-%s" % (chip, fixture[:8], mode, "pty" if link else "emu")
+        self.label = tag
+        self.sessions = os.path.join(tmp, "sessions-" + tag)
+        self.preloader = preloader
+        self.proc = None
+        if link:
+            tty = os.path.join(tmp, "tty-" + tag)
+            self.proc = start_emu(["--chip", chip.lower(), "--state", state, "--link", tty, "--mode", mode])
+            read_line(self.proc)
+            self.port = "serial:" + tty
+        else:
+            self.port = "emu:%s,state=%s,mode=%s" % (chip.lower(), state, mode)
+
+    def run(self, *args, expect=0, json_out=False, first=False):
+        """mtkflash ARGS on this phone; a later command must cause no VIOLATION."""
+        extra = ["--preloader", self.preloader] if self.preloader else []
+        cmd = [MTKFLASH, "-q", "--port", self.port, "--session-dir", self.sessions] + \
+            (["--json"] if json_out else []) + list(args)
+        p = run(cmd + (extra if args[0] not in ("detect", "reboot") else []), expect=expect)
+        if not first:
+            check("VIOLATION" not in p.stderr, "%s: %s made the emulator report %s"
+                  % (self.label, args[0], p.stderr.strip()[-300:]))
+        if json_out:
+            return json.loads(p.stdout)
+        return p
+
+    def close(self):
+        if self.proc:
+            code = stop_emu(self.proc)
+            err = self.proc.stderr.read().decode(errors="replace")
+            check("VIOLATION" not in err, "%s: mtkemu reported %s" % (self.label, err[-300:]))
+            check(code is not None, "%s: mtkemu did not end on SIGTERM" % self.label)
+
+
+def check_printgpt(ph):
+    doc = ph.run("printgpt", json_out=True, first=True)
+    names = sorted(p["name"].lower() for p in doc["partitions"])
+    want = sorted(n.lower() for n in scatter_names(os.path.join(SCATTERS, ph.fixture)))
+    check(names == want, "%s: printgpt lists %s, the scatter %s" % (ph.label, names, want))
+    return {p["name"].lower(): p for p in doc["partitions"]}
+
+
+def boot_roundtrip(ph, parts):
+    """8 MiB into boot, read back by a second command (a reattach)."""
+    boot = parts.get("boot") or parts["boot_a"]  # A/B layouts (MT6768) have no plain boot
+    data = os.urandom(BOOT_BYTES)
+    img = write_file(os.path.join(ph.tmp, "boot-%s.img" % ph.label), data)
+    ph.run("write", boot["name"], img)
+    back = os.path.join(ph.tmp, "back-%s.img" % ph.label)
+    ph.run("read", "--force", "--region", boot["region"], "--offset", str(boot["start"]), "--length",
+           str(BOOT_BYTES), back)
+    check(read_file(back) == data, "%s: boot read back differs from what was written" % ph.label)
+    check(state_bytes(ph.state, boot["region"], boot["start"], BOOT_BYTES) == data,
+          "%s: the emulator's storage lacks what was written to boot" % ph.label)
+    return boot
+
+
+def check_da_running(ph, want):
+    doc = ph.run("detect", json_out=True)
+    running = doc.get("mode") == "da"
+    check(running == want, "%s: detect says mode %s (a DA running: wanted %s)" % (ph.label, doc.get("mode"), want))
+    if want and running:
+        check(doc.get("da_protocol") == "xflash", "%s: da_protocol %s" % (ph.label, doc.get("da_protocol")))
+        check((doc.get("storage") or {}).get("user_size", 0) > 0, "%s: detect has no storage facts" % ph.label)
+
+
+def quick_chip(tmp, chip, fixture):
+    if fixture is None:
+        print("SKIP %s: no scatter of this chip in tests/fixtures/scatter" % chip)
+        return
+    state, why = provision(tmp, chip, fixture)
+    if state is None:
+        check("V2" in why, "%s (%s): provision failed for another reason than a V2 scatter: %s"
+              % (chip, fixture, why))
+        print("SKIP %s (%s): the emulator refuses this scatter (%s)" % (chip, fixture[:8], why))
+        return
+    ph = Phone(tmp, chip, fixture, state)
+    boot_roundtrip(ph, check_printgpt(ph))
+    ph.run("reboot")
+    check(not os.listdir(ph.sessions), "%s: reboot left a session record" % ph.label)
+
+
+def take_preloader(tmp, state, chip):
+    """The board's preloader (its EMI settings for a BROM-mode start), read in preloader mode."""
+    pl = os.path.join(tmp, chip + "-preloader.bin")
+    run([MTKFLASH, "-q", "--port", "emu:%s,state=%s,mode=preloader" % (chip.lower(), state), "--session-dir",
+         os.path.join(tmp, "sessions-pl"), "read", "--region", "boot1", "--offset", "0", "--length", "256K",
+         "--after", "reboot", pl])
+    return pl
+
+
+def full_chip_session(ph):
+    parts = check_printgpt(ph)
+    boot = boot_roundtrip(ph, parts)
+    check_da_running(ph, True)
+    ph.run("erase", boot["name"])
+    back = os.path.join(ph.tmp, "erased-%s.img" % ph.label)
+    ph.run("read", "--force", "--region", boot["region"], "--offset", str(boot["start"]), "--length", "1M", back)
+    check(read_file(back) == bytes(1 << 20), "%s: boot is not zero after erase" % ph.label)
+    ph.run("reboot")
+    check(not os.listdir(ph.sessions), "%s: reboot left a session record" % ph.label)
+    check_da_running(ph, False)
+    ph.run("printgpt", "--after", "reboot", first=True)
+    check_da_running(ph, False)
+
+
+def check_readback(ph):
+    out = os.path.join(ph.tmp, "readback-" + ph.label)
+    ph.run("printgpt", first=True)
+    doc = ph.run("readback", out, json_out=True)
+    got = {p["name"].lower(): p for p in doc["partitions"]}
+    boot = got.get("boot") or got.get("boot_a")
+    check(boot is not None and os.path.getsize(boot["file"]) == boot["size"], "%s: readback has no whole boot"
+          % ph.label)
+    if boot:
+        check(read_file(boot["file"], BOOT_BYTES) == state_bytes(ph.state, "user", boot["start"], BOOT_BYTES),
+              "%s: readback's boot differs from the emulator's storage" % ph.label)
+    ph.run("reboot")
+
+
+def full_chip(tmp):
+    chip, fixture = FULL
+    state, why = provision(tmp, chip, fixture)
+    if not check(state is not None, "%s: provision failed: %s" % (chip, why)):
+        return
+    pl = take_preloader(tmp, state, chip)
+    for mode in ("preloader", "brom"):
+        for link in (False, True):
+            ph = Phone(tmp, chip, fixture, state, mode, link, pl if mode == "brom" else None)
+            try:
+                full_chip_session(ph)
+            finally:
+                ph.close()
+    check_readback(Phone(tmp, chip, fixture, state))
+
+
+def main(tmp):
+    full_chip(tmp)
+    for chip, fixture in CHIPS:
+        quick_chip(tmp, chip, fixture)
+
+
+if __name__ == "__main__":
+    sys.exit(in_tmpdir("mtk-xflash-", main))
