@@ -29,7 +29,7 @@
 const struct xf_choices mtk_xf_choices = {
 	.log_level = 2,                    /* §2.2: DEBUG made EMI upload hang [penumbra] */
 	.log_channel = 1,                  /* §1.2: UART, so no DT_MESSAGE packets reach us */
-	.system_os = 1,                    /* §1.7: Linux: DA2 answers 2 MiB / 64 KiB */
+	.system_os = 0,                    /* §1.7: "Windows": DA2 answers 2 MiB / 2 MiB (see docs/xflash.md) */
 	.reset_key = 0x68,                 /* §2.3: what the validated transcript sends */
 	.speed_switch_param = 0x0E8D2001u, /* §2.8: the DA re-enumerates as 0E8D:2001 either way */
 	.fallback_packet = 0x1000,         /* §1.7: DA1's defaults, the smallest a DA uses */
