@@ -34,6 +34,8 @@ static void print_help(FILE *f, const char *prog)
 		"  --no-speed-switch  keep a DA started from BROM at USB full speed (no re-enumeration)\n"
 		"  --device-checks none|usb|storage|all\n"
 		"                     the xflash DA's own checks during verified writes (default all)\n"
+		"  --auth FILE        the vendor's authentication file, for a BootROM with DAA (SEND_AUTH)\n"
+		"  --cert FILE        the vendor's root certificate, for a BootROM with DAA (SEND_CERT)\n"
 		"  --session-dir DIR  where running DA sessions are recorded\n"
 		"                  (default $XDG_RUNTIME_DIR/mtkflash/sessions or ~/.cache/mtkflash/sessions)\n"
 		"  --json          print one JSON document on stdout\n"
@@ -99,6 +101,10 @@ static void set_global(struct cli *cli, const char *opt, const char *val, char *
 	if (strncmp(opt, "--device-checks", 15) == 0) {
 		if (!parse_device_checks(val, &cli->device_checks) && !err[0])
 			snprintf(err, cap, "--device-checks takes none, usb, storage or all, not '%s'", val);
+	} else if (strncmp(opt, "--auth", 6) == 0) {
+		cli->auth_file = val;
+	} else if (strncmp(opt, "--cert", 6) == 0) {
+		cli->cert_file = val;
 	} else if (strncmp(opt, "--port", 6) == 0)
 		cli->port = val;
 	else if (strncmp(opt, "--session-dir", 13) == 0)
@@ -142,11 +148,12 @@ static void take_global_options(struct cli *cli, int *argc, char **argv, char *e
 			cli->no_speed_switch = true;
 		} else if (strncmp(a, "--port=", 7) == 0 || strncmp(a, "--da=", 5) == 0 ||
 			   strncmp(a, "--wait=", 7) == 0 || strncmp(a, "--after=", 8) == 0 ||
-			   strncmp(a, "--session-dir=", 14) == 0 || strncmp(a, "--device-checks=", 16) == 0) {
+			   strncmp(a, "--session-dir=", 14) == 0 || strncmp(a, "--device-checks=", 16) == 0 ||
+			   strncmp(a, "--auth=", 7) == 0 || strncmp(a, "--cert=", 7) == 0) {
 			val = strchr(a, '=') + 1;
 		} else if (strcmp(a, "--port") == 0 || strcmp(a, "--da") == 0 || strcmp(a, "--wait") == 0 ||
 			   strcmp(a, "--after") == 0 || strcmp(a, "--session-dir") == 0 ||
-			   strcmp(a, "--device-checks") == 0) {
+			   strcmp(a, "--device-checks") == 0 || strcmp(a, "--auth") == 0 || strcmp(a, "--cert") == 0) {
 			if (i + 1 >= *argc) {
 				if (!err[0])
 					snprintf(err, cap, "%s needs a value", a);

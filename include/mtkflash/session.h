@@ -89,6 +89,7 @@ struct mtk_attach_opts {
 	const char *session_dir; /* NULL: no records (every run starts from scratch) */
 	bool speed_switch;       /* ask a full-speed DA for high speed (§4.8) */
 	int reopen_wait_ms;      /* how long a re-enumerating phone may take */
+	const struct mtk_da_auth *auth; /* --cert/--auth for a fresh BROM-mode connect; may be NULL */
 };
 
 /* How the session started, for the caller to report. */

@@ -940,8 +940,7 @@ static int connect_fresh(mtk_ctx *ctx, struct mtk_transport *tp, const struct mt
 			 bool in_loop, struct mtk_da **out)
 {
 	struct mtk_da *da = NULL;
-	int rc = in_loop ? mtk_da_connect_in_loop(ctx, tp, file, file_name, emi, &da)
-			 : mtk_da_connect(ctx, tp, file, file_name, emi, &da);
+	int rc = mtk_da_connect_auth(ctx, tp, file, file_name, emi, o->auth, in_loop, &da);
 	if (rc < 0)
 		return rc;
 	rc = save_record(da, o->session_dir, false);

@@ -12,6 +12,10 @@ scatter in tests/fixtures, driven by the real mtkflash.
 - MT6765 fully, from BROM (with the preloader for DRAM) and from preloader
   mode, in-process and over a pty (mtkemu --link): printgpt, write, read,
   erase, detect (a running xflash DA), reboot, --after reboot; readback once.
+- --auth/--cert (SEND_AUTH/SEND_CERT, brom-protocol.md §3.16): a BootROM with DAA
+  refuses files that are not its vendor's, with a clear error before any DA
+  byte; a preloader and a BootROM without DAA are not sent them; a missing
+  file is named.  (Files the emulator accepts come with its secured profiles.)
 - No command after the first may make the emulator report a VIOLATION: the
   session probe must never send 0x72 or a handshake byte into a recorded
   xflash DA (da-xflash.md §2.7)."""
@@ -192,10 +196,40 @@ def full_chip(tmp):
             finally:
                 ph.close()
     check_readback(Phone(tmp, chip, fixture, state))
+    return pl
+
+
+def check_auth(tmp, pl):
+    files = {n: write_file(os.path.join(tmp, n + ".bin"), os.urandom(1000)) for n in ("auth", "cert")}
+    daa = "emu:mt6765,mode=brom,secure=daa"
+
+    out = os.path.join(tmp, "auth-read.bin")
+
+    def flash(port, *args):
+        """A DA command that needs no partition table (a blank emulated phone)."""
+        return run([MTKFLASH, "-v", "--port", port] + list(args) + ["read", "--force", "--region", "boot1",
+                   "--offset", "0", "--length", "4K", out, "--preloader", pl], expect=None)
+
+    p = flash(daa, "--cert", files["cert"], "--auth", files["auth"])
+    check(p.returncode == 6 and "refused the root certificate (SEND_CERT)" in p.stderr,
+          "a foreign certificate: exit %d, %s" % (p.returncode, p.stderr[-400:]))
+    check("sending DA1" not in p.stderr, "a refused certificate still sent DA1")
+    p = flash(daa, "--auth", files["auth"])
+    check(p.returncode == 6 and "refused the authentication file (SEND_AUTH)" in p.stderr,
+          "a foreign authentication file: exit %d, %s" % (p.returncode, p.stderr[-400:]))
+    p = flash("emu:mt6765,mode=brom", "--auth", files["auth"])
+    check(p.returncode == 0 and "not sent: this BootROM does not require them" in p.stderr,
+          "DAA clear: exit %d, %s" % (p.returncode, p.stderr[-400:]))
+    p = flash("emu:mt6765,mode=preloader", "--auth", files["auth"])
+    check(p.returncode == 0 and "ignored: the device is in preloader mode" in p.stderr,
+          "preloader mode: exit %d, %s" % (p.returncode, p.stderr[-400:]))
+    p = flash(daa, "--auth", os.path.join(tmp, "missing.bin"))
+    check(p.returncode != 0 and "--auth" in p.stderr and "missing.bin" in p.stderr,
+          "a missing --auth file: exit %d, %s" % (p.returncode, p.stderr[-400:]))
 
 
 def main(tmp):
-    full_chip(tmp)
+    check_auth(tmp, full_chip(tmp))
     for chip, fixture in CHIPS:
         quick_chip(tmp, chip, fixture)
 
