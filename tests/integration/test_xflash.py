@@ -12,6 +12,10 @@ scatter in tests/fixtures, driven by the real mtkflash.
 - MT6765 fully, from BROM (with the preloader for DRAM) and from preloader
   mode, in-process and over a pty (mtkemu --link): printgpt, write, read,
   erase, detect (a running xflash DA), reboot, --after reboot; readback once.
+- Verified Mode: `plan` of `mtkemu mkfirmware --chip mt6765` shows the xflash
+  DA's facts in the fingerprint (protocol, partition-table category, packet
+  lengths); `flash` in safe mode exits 0 with the DA's own checks on, and its
+  audit log verifies (also for mt6785 once mkfirmware makes it).
 - --auth/--cert (SEND_AUTH/SEND_CERT, brom-protocol.md §3.16): a BootROM with DAA
   refuses files that are not its vendor's, with a clear error before any DA
   byte; a preloader and a BootROM without DAA are not sent them; a missing
@@ -228,8 +232,32 @@ def check_auth(tmp, pl):
           "a missing --auth file: exit %d, %s" % (p.returncode, p.stderr[-400:]))
 
 
+def check_verified_mode(tmp, chip):
+    pkg = os.path.join(tmp, "pkg-" + chip)
+    p = run([MTKEMU, "mkfirmware", "--chip", chip, "--out", pkg], expect=None)
+    if p.returncode != 0:
+        print("SKIP verified mode on %s: mkfirmware refuses it (%s)" % (chip, p.stderr.strip()[-200:]))
+        return
+    scatter = [os.path.join(pkg, n) for n in os.listdir(pkg) if n.endswith("_Android_scatter.txt")][0]
+    state = os.path.join(tmp, "state-fw-" + chip)
+    run([MTKEMU, "provision", "--chip", chip, "--state", state])
+    port = ["--port", "emu:%s,state=%s,mode=preloader" % (chip, state), "--session-dir",
+            os.path.join(tmp, "sessions-fw-" + chip)]
+    doc = json.loads(run([MTKFLASH, "-q", "--json"] + port + ["plan", scatter]).stdout)
+    da = (doc.get("fingerprint") or {}).get("da") or {}
+    check(da.get("protocol") == "xflash" and da.get("ptable_category") == "gpt" and da.get("write_packet_len"),
+          "%s: plan's fingerprint lacks the xflash DA facts: %s" % (chip, da))
+    audit = os.path.join(tmp, "audit-%s.log" % chip)
+    p = run([MTKFLASH, "-q"] + port + ["flash", scatter, "--yes", "--audit", audit], expect=None)
+    check(p.returncode == 0, "%s: flash in safe mode: exit %d, %s" % (chip, p.returncode, p.stderr[-400:]))
+    p = run([MTKFLASH, "log", "verify", audit], expect=None)
+    check(p.returncode == 0 and "verified" in p.stdout, "%s: the audit log does not verify: %s" % (chip, p.stdout))
+
+
 def main(tmp):
     check_auth(tmp, full_chip(tmp))
+    for chip in ("mt6765", "mt6785"):
+        check_verified_mode(tmp, chip)
     for chip, fixture in CHIPS:
         quick_chip(tmp, chip, fixture)
 
