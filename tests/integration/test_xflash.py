@@ -16,6 +16,10 @@ scatter in tests/fixtures, driven by the real mtkflash.
   DA's facts in the fingerprint (protocol, partition-table category, packet
   lengths); `flash` in safe mode exits 0 with the DA's own checks on, and its
   audit log verifies (also for mt6785 once mkfirmware makes it).
+- Device-side checks: with a storage that drops one write (`corrupt-write-once`),
+  `--device-checks all` has the DA refuse that chunk during the write (one
+  device-check failure, one rewrite, verified); `none` leaves it to the host
+  read-back (a mismatch, one rewrite, verified).
 - --auth/--cert (SEND_AUTH/SEND_CERT, brom-protocol.md §3.16): a BootROM with DAA
   refuses files that are not its vendor's, with a clear error before any DA
   byte; a preloader and a BootROM without DAA are not sent them; a missing
@@ -254,10 +258,27 @@ def check_verified_mode(tmp, chip):
     check(p.returncode == 0 and "verified" in p.stdout, "%s: the audit log does not verify: %s" % (chip, p.stdout))
 
 
+def check_device_checks(tmp, chip, state):
+    boot = {p["name"]: p for p in json.loads(run([MTKFLASH, "-q", "--json", "--port", "emu:%s,state=%s" % (
+        chip, state), "--session-dir", os.path.join(tmp, "sessions-dc"), "printgpt", "--after", "reboot"]).stdout)[
+        "partitions"]}["boot"]
+    img = write_file(os.path.join(tmp, "dc.img"), os.urandom(4 << 20))
+    fault = "corrupt-write-once=user:0x%x:16" % (boot["start"] + (1 << 20))
+    for level, failures, said in (("all", 1, "the DA's own check failed"), ("none", 0, "read-back mismatch")):
+        p = run([MTKFLASH, "--json", "--port", "emu:%s,state=%s,faults=%s" % (chip, state, fault), "--session-dir",
+                 os.path.join(tmp, "sessions-dc-" + level), "--device-checks", level, "write", "--verify", "boot",
+                 img, "--after", "reboot"], expect=None)
+        v = json.loads(p.stdout).get("verify") or {}
+        check(p.returncode == 0 and v.get("verified") and v.get("rewrites") == 1 and
+              v.get("device_check_failures") == failures and said in p.stderr,
+              "--device-checks %s with a dropped write: exit %d, %s, %s" % (level, p.returncode, v, p.stderr[-300:]))
+
+
 def main(tmp):
     check_auth(tmp, full_chip(tmp))
     for chip in ("mt6765", "mt6785"):
         check_verified_mode(tmp, chip)
+    check_device_checks(tmp, "mt6765", os.path.join(tmp, "state-fw-mt6765"))
     for chip, fixture in CHIPS:
         quick_chip(tmp, chip, fixture)
 
