@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Partition I/O throughput through the legacy DA (see bench/README.md).
+"""Partition I/O throughput through the DA (see bench/README.md).
 
 Writes and reads SIZE (default 256 MiB) of the `system` partition of an
-emulated MT6580, once per link model, and prints MB/s, the ratio to the two
+emulated MT6580 (legacy DA) or, with --chip mt6765, MT6765 (xflash DA), once
+per link model, and prints MB/s, the ratio to the two
 baselines measured in the same run (the link model's bandwidth, and the
 same path with no link model), CPU seconds per GiB and peak RSS of the
 mtkflash process.  Prints figures; never fails on them.
 
 usage: bench_io.py [--mtkflash PATH] [--mtkemu PATH] [--da FILE] [--size MIB]
                    [--fs-size MIB] [--links none,usb2-hs,usb2-fs] [--fixtures DIR]
+                   [--chip mt6580|mt6765] [--device-checks none|usb|storage|all]
 """
 import argparse
 import os
@@ -21,8 +23,12 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-SCATTER = "scatter/MT6580__Dewil-King_Sectter-File__MT6580_Android_scatter.txt"
-SYSTEM_OFFSET = 0xA800000  # `system` in the MT6580 fixture, for the read-back
+# chip -> (scatter fixture, offset of `system` in it (for the read-back), provision options)
+CHIPS = {
+    "mt6580": ("scatter/MT6580__Dewil-King_Sectter-File__MT6580_Android_scatter.txt", 0xA800000, []),
+    "mt6765": ("scatter/MT6765__Dewil-King_Sectter-File__MT6765_Android_scatter.txt", 0x53000000,
+               ["--user-size", "64G"]),
+}
 CHUNK = 4 << 20
 TINY = 512  # one sector: what a run costs besides its data
 
@@ -62,8 +68,8 @@ def link_bandwidths(mtkemu):
     return bw
 
 
-def start_emu(mtkemu, state, link, speed, mode="preloader"):
-    cmd = [mtkemu, "--chip", "mt6580", "--state", state, "--link", link, "--mode", mode]
+def start_emu(mtkemu, chip, state, link, speed, mode="preloader"):
+    cmd = [mtkemu, "--chip", chip, "--state", state, "--link", link, "--mode", mode]
     if speed != "none":
         cmd += ["--speed", speed]
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -97,20 +103,21 @@ def same_prefix(a, b, size):
 def run_link(a, da, state, tmp, speed, size):
     """Writes and reads `size` bytes over one link model: ([(op, MB/s, CPU s, RSS KiB, exact)], read-back ok)."""
     img, tiny, back, tty = (os.path.join(tmp, n) for n in ("img.bin", "tiny.bin", "back.bin", "tty"))
-    emu = start_emu(a.mtkemu, state, tty, speed) if a.transport == "pty" else None
+    emu = start_emu(a.mtkemu, a.chip, state, tty, speed) if a.transport == "pty" else None
     port = "serial:" + tty
     if not emu:
-        port = "emu:mt6580,state=%s,mode=preloader" % state + ("" if speed == "none" else ",speed=" + speed)
+        port = "emu:%s,state=%s,mode=preloader" % (a.chip, state) + ("" if speed == "none" else ",speed=" + speed)
+    system_offset = CHIPS[a.chip][1]
 
     def write(src):
         return base + ["write", "system", src]
 
     def read(n):
-        return base + ["read", "--force", "--region", "user", "--offset", hex(SYSTEM_OFFSET), "--length", str(n), back]
+        return base + ["read", "--force", "--region", "user", "--offset", hex(system_offset), "--length", str(n), back]
 
     rows = []
     try:
-        base = [a.mtkflash, "-q", "--da", da, "--port", port]
+        base = [a.mtkflash, "-q", "--da", da, "--port", port, "--device-checks", a.device_checks]
         for op, small, full in (("write", write(tiny), write(img)), ("read", read(TINY), read(size))):
             # The same command moving TINY bytes: connect, DA upload, partition
             # lookup and one packet, so the difference is the data transfer.
@@ -139,6 +146,11 @@ def main():
                     help="emu: the in-process emulator (a socketpair; CPU and RSS then include the "
                          "emulator thread); pty: mtkemu as its own process on a pty")
     ap.add_argument("--da", help="DA file (default: the build's synthetic one next to mtkflash)")
+    ap.add_argument("--chip", choices=sorted(CHIPS), default="mt6580",
+                    help="mt6580: the legacy DA; mt6765: the xflash DA")
+    ap.add_argument("--device-checks", choices=["none", "usb", "storage", "all"], default="none",
+                    help="the xflash DA's own checks during writes (verified writes only; `write` "
+                         "without --verify sends none)")
     a = ap.parse_args()
     da = a.da or os.path.join(os.path.dirname(os.path.abspath(a.mtkflash)), "..", "data",
                               "MTK_AllInOne_DA_synthetic.bin")
@@ -153,8 +165,10 @@ def main():
     all_ok = True
     with tempfile.TemporaryDirectory(prefix="mtkflash-bench-") as tmp:
         state = os.path.join(tmp, "state")
-        subprocess.run([a.mtkemu, "provision", "--chip", "mt6580", "--state", state,
-                        "--scatter", os.path.join(a.fixtures, SCATTER)], check=True, stdout=subprocess.DEVNULL)
+        scatter, _, extra = CHIPS[a.chip]
+        subprocess.run([a.mtkemu, "provision", "--chip", a.chip, "--state", state,
+                        "--scatter", os.path.join(a.fixtures, scatter)] + extra, check=True,
+                       stdout=subprocess.DEVNULL)
         mib_max = max(a.fs_size if s == "usb2-fs" else a.size for s in links)
         make_image(os.path.join(tmp, "img.bin"), mib_max << 20)
         make_image(os.path.join(tmp, "tiny.bin"), TINY)

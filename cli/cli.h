@@ -39,6 +39,9 @@ struct cli {
 	const char *session_dir; /* --session-dir DIR (NULL: cli_session_dir's default) */
 	int after;               /* --after stay|reboot|poweroff (enum mtk_da_after) */
 	bool no_speed_switch;    /* --no-speed-switch: keep a full-speed DA at full speed */
+	unsigned device_checks;  /* --device-checks: MTK_DA_CHECK_* for verified writes (default both) */
+	const char *auth_file;   /* --auth FILE: the vendor's authentication file (SEND_AUTH) */
+	const char *cert_file;   /* --cert FILE: the vendor's root certificate (SEND_CERT) */
 };
 
 /* The signal (SIGINT, SIGTERM) that asked us to stop, 0 while none did; the

@@ -157,12 +157,36 @@ static int connect_da(struct cli *cli, struct cli_da *s)
 	if (have_file)
 		mtk_info(cli->ctx, "using DA file %s", s->da_path);
 	mtk_ctx_clear_error(cli->ctx);
+	o.auth = &s->auth;
 	enum mtk_attach_how how;
 	rc = mtk_da_attach(cli->ctx, s->tp, have_file ? &s->file : NULL, s->da_path, s->have_emi ? &s->emi : NULL, &o,
 			   &s->da, &how);
 	if (rc == MTK_E_NOTFOUND && !have_file)
 		return cli_da_find_file(cli, s->tp, s->da_path, sizeof s->da_path);
 	return rc;
+}
+
+/* Small files (a few KiB); 1 MiB is far beyond any. */
+#define AUTH_FILE_MAX (1u << 20)
+
+static int load_auth_file(struct cli *cli, const char *path, const char *opt, uint8_t **buf, const uint8_t **data,
+			  size_t *len)
+{
+	if (!path)
+		return 0;
+	int rc = mtk_read_small_file(cli->ctx, path, AUTH_FILE_MAX, buf, len, NULL);
+	if (rc == 0 && *len == 0)
+		rc = mtk_fail(cli->ctx, MTK_E_INVAL, "%s is empty", path);
+	if (rc < 0)
+		return mtk_wrap(cli->ctx, rc, "%s", opt);
+	*data = *buf;
+	return 0;
+}
+
+static int load_auth_files(struct cli *cli, struct cli_da *s)
+{
+	int rc = load_auth_file(cli, cli->cert_file, "--cert", &s->cert_buf, &s->auth.cert, &s->auth.cert_len);
+	return rc < 0 ? rc : load_auth_file(cli, cli->auth_file, "--auth", &s->auth_buf, &s->auth.auth, &s->auth.auth_len);
 }
 
 int cli_da_open(struct cli *cli, const char *preloader, struct cli_da *s)
@@ -173,6 +197,8 @@ int cli_da_open(struct cli *cli, const char *preloader, struct cli_da *s)
 	if (rc < 0)
 		return rc;
 	if (preloader && (rc = load_preloader(cli, preloader, s)) < 0)
+		return rc;
+	if ((rc = load_auth_files(cli, s)) < 0)
 		return rc;
 	if ((rc = cli_open_port(cli, &s->tp)) < 0)
 		return rc;
@@ -207,6 +233,8 @@ void cli_da_close(struct cli_da *s)
 	if (s->file.buf)
 		mtk_dafile_free_loaded(&s->file);
 	free(s->preloader_buf);
+	free(s->cert_buf);
+	free(s->auth_buf);
 	memset(s, 0, sizeof *s);
 }
 

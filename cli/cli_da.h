@@ -26,6 +26,8 @@ struct cli_da {
 	struct mtk_preloader_info pl;
 	struct mtk_da_emi emi;
 	bool have_emi;
+	uint8_t *cert_buf, *auth_buf; /* --cert FILE, --auth FILE */
+	struct mtk_da_auth auth;
 };
 
 /* --da FILE; else $XDG_DATA_HOME/mtkflash/MTK_AllInOne_DA*.bin; else, only

@@ -185,6 +185,10 @@ static void print_fingerprint(struct cli *cli, const struct mtk_fingerprint *fp)
 		  (unsigned long long)(fp->storage.regions.size[MTK_REGION_BOOT1] >> 10),
 		  (unsigned long long)(fp->storage.regions.size[MTK_REGION_BOOT2] >> 10),
 		  (unsigned long long)(fp->storage.regions.size[MTK_REGION_USER] >> 20), cid);
+	if (strcmp(fp->da.protocol, "xflash") == 0)
+		cli_print(cli, "  DA %s %s, partition table category 0x%x, packets write 0x%x / read 0x%x\n",
+			  fp->da.protocol, fp->da.version[0] ? fp->da.version : "?", fp->da.ptable_category,
+			  fp->da.write_packet_len, fp->da.read_packet_len);
 	char sha[65];
 	mtk_hex_encode(sha, fp->table_sha256, 32);
 	cli_print(cli, "  table %s, %zu partitions, SHA-256 %s\n", mtk_ptable_kind_name(fp->table.kind),

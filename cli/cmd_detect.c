@@ -171,6 +171,18 @@ static json_t *storage_facts(const struct mtk_da_storage *st)
 	return o;
 }
 
+static const char *da_protocol(const struct mtk_probe_result *pr)
+{
+	return pr->state == MTK_DEV_DA_XFLASH ? "xflash" : "legacy";
+}
+
+/* The legacy probe's answer carries the speed; an xflash DA reports it in
+ * its storage report. */
+static unsigned da_usb_speed(const struct mtk_da *da, const struct mtk_probe_result *pr)
+{
+	return da && pr->state == MTK_DEV_DA_XFLASH ? mtk_da_storage(da)->usb_speed : pr->usb_speed;
+}
+
 static void report_da_json(struct cli *cli, const struct mtk_da *da, const struct mtk_probe_result *pr)
 {
 	bool recorded = da != NULL;
@@ -182,9 +194,9 @@ static void report_da_json(struct cli *cli, const struct mtk_da *da, const struc
 	json_object_set_new(cli->out, "mode", json_string("da"));
 	json_object_set_new(cli->out, "started_from",
 			    recorded ? json_string(mode_name(mtk_da_brom_info(da)->mode)) : json_null());
-	json_object_set_new(cli->out, "da_protocol", json_string("legacy"));
+	json_object_set_new(cli->out, "da_protocol", json_string(da_protocol(pr)));
 	json_object_set_new(cli->out, "da_version", recorded ? json_string(ver) : json_null());
-	json_object_set_new(cli->out, "usb_speed", json_integer(pr->usb_speed));
+	json_object_set_new(cli->out, "usb_speed", json_integer(da_usb_speed(da, pr)));
 	json_object_set_new(cli->out, "storage", recorded ? storage_facts(mtk_da_storage(da)) : json_null());
 	json_t *sess = json_object();
 	json_object_set_new(sess, "record", json_boolean(recorded));
@@ -199,8 +211,8 @@ static void report_da(struct cli *cli, const struct mtk_da *da, const struct mtk
 		report_da_json(cli, da, pr);
 		return;
 	}
-	cli_print(cli, "Mode:           da (a legacy Download Agent, DA2, is running)\n");
-	cli_print(cli, "USB speed:      %s\n", pr->usb_speed == 0 ? "full (12 Mbit/s)" : "high");
+	cli_print(cli, "Mode:           da (a %s Download Agent, DA2, is running)\n", da_protocol(pr));
+	cli_print(cli, "USB speed:      %s\n", da_usb_speed(da, pr) == 0 ? "full (12 Mbit/s)" : "high");
 	if (!da) {
 		cli_print(cli, "Session:        no record (started by another tool?): 'mtkflash reboot' ends it\n");
 		return;
@@ -273,8 +285,8 @@ int cmd_detect(struct cli *cli, int argc, char **argv)
 	int rc = cli_open_port(cli, &tp);
 	if (rc < 0)
 		return cli_fail(cli, rc, "detect");
-	rc = mtk_probe_device(cli->ctx, tp, &pr);
-	if (rc == 0 && pr.state == MTK_DEV_DA_LEGACY) {
+	rc = mtk_probe_port(cli->ctx, tp, dir, &pr);
+	if (rc == 0 && (pr.state == MTK_DEV_DA_LEGACY || pr.state == MTK_DEV_DA_XFLASH)) {
 		rc = detect_da(cli, tp, dir, &pr);
 	} else if (rc == 0) {
 		/* Whatever was recorded for this port is no longer running. */

@@ -340,6 +340,7 @@ static int run_flash(struct flash_state *f)
 		.audit = f->log,
 		.on_step = on_step,
 		.user = f,
+		.device_checks = f->cli->device_checks,
 	};
 	int rc = mtk_flash_run(f->cli->ctx, f->sd.da, &f->r.fp, &f->r.plan, &o, &f->res);
 	json_decref(o.fingerprint);

@@ -57,7 +57,8 @@ static int parse_mode(struct cli *cli, int argc, char **argv, int *mode)
 
 /* The recorded session when there is one; else a bare legacy DA2, which is
  * all FINISH needs (the probe has shown a legacy DA2 answering). */
-static int da_for_finish(struct cli *cli, struct mtk_transport *tp, const char *dir, struct mtk_da **da)
+static int da_for_finish(struct cli *cli, struct mtk_transport *tp, const char *dir, const struct mtk_probe_result *pr,
+			 struct mtk_da **da)
 {
 	struct mtk_session_record r;
 	int found = dir && mtk_transport_port_key(tp)[0] ? mtk_session_load(cli->ctx, dir, mtk_transport_port_key(tp), &r) : 0;
@@ -65,7 +66,7 @@ static int da_for_finish(struct cli *cli, struct mtk_transport *tp, const char *
 		mtk_ctx_clear_error(cli->ctx);
 		memset(&r, 0, sizeof r);
 		snprintf(r.port_key, sizeof r.port_key, "%s", mtk_transport_port_key(tp));
-		snprintf(r.protocol, sizeof r.protocol, "legacy");
+		snprintf(r.protocol, sizeof r.protocol, "%s", pr->state == MTK_DEV_DA_XFLASH ? "xflash" : "legacy");
 		snprintf(r.stage, sizeof r.stage, "da2");
 	}
 	return mtk_da_from_record(cli->ctx, tp, &r, da);
@@ -98,9 +99,10 @@ int cmd_reboot(struct cli *cli, int argc, char **argv)
 	int rc = cli_open_port(cli, &tp);
 	if (rc < 0)
 		return cli_fail(cli, rc, "reboot");
-	rc = mtk_probe_device(cli->ctx, tp, &pr);
+	rc = mtk_probe_port(cli->ctx, tp, dir, &pr);
 	bool ended = false;
-	if (rc == 0 && pr.state == MTK_DEV_DA_LEGACY && (rc = da_for_finish(cli, tp, dir, &da)) == 0) {
+	bool da_runs = pr.state == MTK_DEV_DA_LEGACY || pr.state == MTK_DEV_DA_XFLASH;
+	if (rc == 0 && da_runs && (rc = da_for_finish(cli, tp, dir, &pr, &da)) == 0) {
 		rc = mtk_da_end(da, dir, (enum mtk_da_after)mode);
 		ended = rc == 0;
 	} else if (rc == 0 && dir && mtk_transport_port_key(tp)[0]) {

@@ -113,6 +113,7 @@ static int verified_write(struct cli *cli, struct cli_da *s, const struct write_
 		.image = a->file,
 		.format = MTK_VWRITE_AUTO,
 		.retries = 1,
+		.device_checks = cli->device_checks,
 	};
 	int rc = mtk_vwrite(cli->ctx, s->da, &req, &w->v);
 	if (rc == MTK_E_INTERRUPTED && cli->json) {
@@ -200,6 +201,8 @@ static json_t *verify_json(const struct mtk_vwrite_result *v)
 	json_object_set_new(o, "bytes_written", json_integer((json_int_t)v->bytes_written));
 	json_object_set_new(o, "bytes_verified", json_integer((json_int_t)v->bytes_verified));
 	json_object_set_new(o, "rewrites", json_integer(v->rewrites));
+	json_object_set_new(o, "device_checks", json_integer(v->device_checks));
+	json_object_set_new(o, "device_check_failures", json_integer(v->device_check_failures));
 	mtk_hex_encode(hex, v->file_sha256, 32);
 	json_object_set_new(o, "file_sha256", json_string(hex));
 	mtk_hex_encode(hex, v->image_sha256, 32);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "mtkflash/da.h"
 #include "cli_output.h"
 #include "commands.h"
 #ifdef MTKFLASH_WITH_EMU
@@ -31,6 +32,10 @@ static void print_help(FILE *f, const char *prog)
 		"  --after MODE    when a DA command is done: stay (default: the DA keeps running for the\n"
 		"                  next command), reboot or poweroff (FINISH; see 'reboot --help')\n"
 		"  --no-speed-switch  keep a DA started from BROM at USB full speed (no re-enumeration)\n"
+		"  --device-checks none|usb|storage|all\n"
+		"                     the xflash DA's own checks during verified writes (default all)\n"
+		"  --auth FILE        the vendor's authentication file, for a BootROM with DAA (SEND_AUTH)\n"
+		"  --cert FILE        the vendor's root certificate, for a BootROM with DAA (SEND_CERT)\n"
 		"  --session-dir DIR  where running DA sessions are recorded\n"
 		"                  (default $XDG_RUNTIME_DIR/mtkflash/sessions or ~/.cache/mtkflash/sessions)\n"
 		"  --json          print one JSON document on stdout\n"
@@ -70,9 +75,37 @@ static bool parse_wait(const char *val, int *ms)
 	return true;
 }
 
+/* --device-checks: SET_CHECKSUM_LEVEL's bits (da-xflash.md §1.8). */
+static bool parse_device_checks(const char *val, unsigned *mask)
+{
+	static const struct {
+		const char *name;
+		unsigned mask;
+	} levels[] = {
+		{ "none", 0 },
+		{ "usb", MTK_DA_CHECK_USB },
+		{ "storage", MTK_DA_CHECK_STORAGE },
+		{ "all", MTK_DA_CHECK_USB | MTK_DA_CHECK_STORAGE },
+	};
+	for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++) {
+		if (strcmp(val, levels[i].name) == 0) {
+			*mask = levels[i].mask;
+			return true;
+		}
+	}
+	return false;
+}
+
 static void set_global(struct cli *cli, const char *opt, const char *val, char *err, size_t cap)
 {
-	if (strncmp(opt, "--port", 6) == 0)
+	if (strncmp(opt, "--device-checks", 15) == 0) {
+		if (!parse_device_checks(val, &cli->device_checks) && !err[0])
+			snprintf(err, cap, "--device-checks takes none, usb, storage or all, not '%s'", val);
+	} else if (strncmp(opt, "--auth", 6) == 0) {
+		cli->auth_file = val;
+	} else if (strncmp(opt, "--cert", 6) == 0) {
+		cli->cert_file = val;
+	} else if (strncmp(opt, "--port", 6) == 0)
 		cli->port = val;
 	else if (strncmp(opt, "--session-dir", 13) == 0)
 		cli->session_dir = val;
@@ -115,10 +148,12 @@ static void take_global_options(struct cli *cli, int *argc, char **argv, char *e
 			cli->no_speed_switch = true;
 		} else if (strncmp(a, "--port=", 7) == 0 || strncmp(a, "--da=", 5) == 0 ||
 			   strncmp(a, "--wait=", 7) == 0 || strncmp(a, "--after=", 8) == 0 ||
-			   strncmp(a, "--session-dir=", 14) == 0) {
+			   strncmp(a, "--session-dir=", 14) == 0 || strncmp(a, "--device-checks=", 16) == 0 ||
+			   strncmp(a, "--auth=", 7) == 0 || strncmp(a, "--cert=", 7) == 0) {
 			val = strchr(a, '=') + 1;
 		} else if (strcmp(a, "--port") == 0 || strcmp(a, "--da") == 0 || strcmp(a, "--wait") == 0 ||
-			   strcmp(a, "--after") == 0 || strcmp(a, "--session-dir") == 0) {
+			   strcmp(a, "--after") == 0 || strcmp(a, "--session-dir") == 0 ||
+			   strcmp(a, "--device-checks") == 0 || strcmp(a, "--auth") == 0 || strcmp(a, "--cert") == 0) {
 			if (i + 1 >= *argc) {
 				if (!err[0])
 					snprintf(err, cap, "%s needs a value", a);
@@ -188,7 +223,8 @@ static void install_stop_handlers(mtk_ctx *ctx)
 
 int main(int argc, char **argv)
 {
-	struct cli cli = { .progname = "mtkflash", .wait_ms = 30000 };
+	struct cli cli = { .progname = "mtkflash", .wait_ms = 30000,
+			   .device_checks = MTK_DA_CHECK_USB | MTK_DA_CHECK_STORAGE };
 	char err[256] = "";
 	take_global_options(&cli, &argc, argv, err, sizeof err);
 	cli.ctx = mtk_ctx_new();

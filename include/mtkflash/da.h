@@ -110,6 +110,19 @@ int mtk_da_connect(mtk_ctx *ctx, struct mtk_transport *tp, const struct mtk_dafi
  * handshake, then the identify sequence and the DA. */
 int mtk_da_connect_in_loop(mtk_ctx *ctx, struct mtk_transport *tp, const struct mtk_dafile *file,
 			   const char *file_name, const struct mtk_da_emi *emi, struct mtk_da **out);
+/* The vendor's files a secured BootROM asks for before it takes a DA
+ * (brom-protocol.md §3.16): the root certificate (SEND_CERT) and the
+ * authentication file (SEND_AUTH).  Either may be NULL/0. */
+struct mtk_da_auth {
+	const uint8_t *cert;
+	size_t cert_len;
+	const uint8_t *auth;
+	size_t auth_len;
+};
+/* mtk_da_connect / mtk_da_connect_in_loop (in_loop) with those files sent
+ * in BROM mode before DA1.  auth may be NULL. */
+int mtk_da_connect_auth(mtk_ctx *ctx, struct mtk_transport *tp, const struct mtk_dafile *file, const char *file_name,
+			const struct mtk_da_emi *emi, const struct mtk_da_auth *auth, bool in_loop, struct mtk_da **out);
 /* Release the session (does not send FINISH, does not close the transport). */
 void mtk_da_close(struct mtk_da *da);
 

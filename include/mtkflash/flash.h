@@ -90,6 +90,7 @@ struct mtk_flash_opts {
 	struct mtk_audit *audit; /* may be NULL */
 	mtk_flash_step_fn on_step;
 	void *user;
+	unsigned device_checks;  /* MTK_DA_CHECK_* for every write (mtk_vwrite_req.device_checks) */
 };
 
 struct mtk_flash_result {

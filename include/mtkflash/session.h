@@ -31,6 +31,7 @@ enum mtk_dev_state {
 	MTK_DEV_CMD_LOOP,  /* a BootROM/preloader past its handshake (72 echoed) */
 	MTK_DEV_DA_LEGACY, /* a legacy DA2 in its command loop (72 -> 5A speed) */
 	MTK_DEV_OTHER,     /* bytes that fit none of these */
+	MTK_DEV_DA_XFLASH, /* an xflash DA in its command loop (DEVICE_CTRL -> STATUS 0) */
 };
 const char *mtk_dev_state_name(enum mtk_dev_state s);
 
@@ -44,6 +45,11 @@ struct mtk_probe_result {
 /* Listen, then send one 0x72 and classify the answer.  Never fails on what
  * the device says (that is the result); fails only when the link does. */
 int mtk_probe_device(mtk_ctx *ctx, struct mtk_transport *tp, struct mtk_probe_result *out);
+/* The same, choosing the probe order from the port's session record in
+ * session_dir (may be NULL): a recorded xflash DA is asked with an xflash
+ * packet first, never with 0x72 (see lib/da/session.c for why the order is
+ * safe for every state). */
+int mtk_probe_port(mtk_ctx *ctx, struct mtk_transport *tp, const char *session_dir, struct mtk_probe_result *out);
 
 /* ---- session records ---------------------------------------------------- */
 
@@ -83,6 +89,7 @@ struct mtk_attach_opts {
 	const char *session_dir; /* NULL: no records (every run starts from scratch) */
 	bool speed_switch;       /* ask a full-speed DA for high speed (§4.8) */
 	int reopen_wait_ms;      /* how long a re-enumerating phone may take */
+	const struct mtk_da_auth *auth; /* --cert/--auth for a fresh BROM-mode connect; may be NULL */
 };
 
 /* How the session started, for the caller to report. */
@@ -101,7 +108,8 @@ int mtk_da_attach(mtk_ctx *ctx, struct mtk_transport *tp, const struct mtk_dafil
 		  const struct mtk_da_emi *emi, const struct mtk_attach_opts *opts, struct mtk_da **out,
 		  enum mtk_attach_how *how);
 
-/* A DA session from a record, without any I/O (the DA is known to run). */
+/* A DA session from a record (the DA is known to run): no I/O for a legacy
+ * DA; an xflash DA is asked for its storage report again. */
 int mtk_da_from_record(mtk_ctx *ctx, struct mtk_transport *tp, const struct mtk_session_record *r,
 		       struct mtk_da **out);
 

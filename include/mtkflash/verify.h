@@ -38,11 +38,21 @@ struct mtk_fp_storage {
 	uint8_t fw_version[8]; /* eMMC firmware version */
 };
 
+/* What the DA says about itself (an xflash DA's reinit, da-xflash.md §2.7). */
+struct mtk_fp_da {
+	char protocol[8];          /* "legacy", "xflash" */
+	char version[32];          /* GET_DA_VERSION text ("" when not reported) */
+	uint32_t ptable_category;  /* GET_PARTITION_TBL_CATA: 0x64 GPT, 0x65 PMT, 0 not reported */
+	uint32_t write_packet_len, read_packet_len; /* GET_PACKET_LENGTH (0: not reported) */
+	uint64_t ext_ram_size;     /* GET_RAM_INFO's DRAM size (0: not reported) */
+};
+
 /* Everything the device tells before anything is written. */
 struct mtk_fingerprint {
 	char device_id[MTK_DEVICE_ID_MAX]; /* mtk_da_device_id(): the backup store's key too */
 	struct mtk_brom_info brom;         /* chip, hw/sw version, BL version, target config, ME_ID, SOC_ID */
 	struct mtk_fp_storage storage;
+	struct mtk_fp_da da;
 	struct mtk_ptable table;           /* with layout entries (preloader, pgpt, sgpt); owned */
 	uint8_t table_sha256[32];          /* of the table as listed (mtk_ptable_sha256) */
 	/* The preloader in boot1, as the device holds it now. */

@@ -48,6 +48,11 @@ struct mtk_vwrite_req {
 	const char *image; /* path of the image file */
 	enum mtk_vwrite_format format;
 	unsigned retries; /* rewrites of a range that fails its read-back (1 is usual) */
+	/* The DA's own checks during the write (MTK_DA_CHECK_* of mtkflash/da.h),
+	 * the fast first check: a chunk the DA finds damaged fails at once and
+	 * its range is written again (within `retries`).  A DA without them
+	 * (legacy) writes unchecked.  The host read-back follows in any case. */
+	unsigned device_checks;
 };
 
 struct mtk_vwrite_result {
@@ -61,6 +66,8 @@ struct mtk_vwrite_result {
 	uint8_t file_sha256[32];     /* the image file as read (raw: equals image_sha256) */
 	uint8_t image_sha256[32];    /* the data ranges, in order, as written */
 	uint8_t readback_sha256[32]; /* the same ranges as read back from the device */
+	unsigned device_checks; /* the DA checks in force during the write (0: none, or not supported) */
+	uint32_t device_check_failures; /* chunks the DA's own checks refused */
 	bool verified;          /* read-back equals the image */
 	bool mismatch;          /* failed because the read-back differs (MTK_E_VERIFY) */
 	uint64_t first_bad;     /* then: partition offset of the first differing byte */

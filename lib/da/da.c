@@ -79,8 +79,48 @@ struct mtk_da *mtk_da_alloc(mtk_ctx *ctx, struct mtk_transport *tp)
 	return da;
 }
 
+static int send_one(struct mtk_da *da, const uint8_t *data, size_t len, bool auth)
+{
+	const char *what = auth ? "the authentication file (SEND_AUTH)" : "the root certificate (SEND_CERT)";
+	if (len > UINT32_MAX - 1)
+		return mtk_fail(da->ctx, MTK_E_RANGE, "%s is too large (%zu bytes)", what, len);
+	int rc = auth ? mtk_brom_send_auth(&da->brom, data, (uint32_t)len)
+		      : mtk_brom_send_cert(&da->brom, data, (uint32_t)len);
+	if (rc < 0)
+		return mtk_wrap(da->ctx, rc, "the BootROM refused %s: it is not this device's (another model, "
+				"or another vendor key); nothing was written", what);
+	if (rc == 0)
+		mtk_info(da->ctx, "the BootROM accepted %s (%zu bytes)", what, len);
+	return 0;
+}
+
+/* The files go to the BootROM only: a preloader echoes E0/E2 as unknown
+ * commands (brom-protocol.md §3.23) and would read the length as commands.
+ * Only with DAA set, as mtkclient; the certificate first, since the
+ * authentication file is checked against the root it installs [inferred]. */
+static int send_auth_files(struct mtk_da *da, const struct mtk_da_auth *a)
+{
+	if (!a || (!a->cert_len && !a->auth_len))
+		return 0;
+	const struct mtk_brom_info *bi = &da->brom.info;
+	if (bi->mode != MTK_MODE_BROM) {
+		mtk_warn(da->ctx, "--auth/--cert ignored: the device is in preloader mode, which takes no "
+			      "authentication files (only its BootROM does)");
+		return 0;
+	}
+	if (!(bi->target_config & MTK_TGT_DAA)) {
+		mtk_info(da->ctx, "--auth/--cert not sent: this BootROM does not require them (DAA clear)");
+		return 0;
+	}
+	int rc = a->cert_len ? send_one(da, a->cert, a->cert_len, false) : 0;
+	if (rc == 0 && a->auth_len)
+		rc = send_one(da, a->auth, a->auth_len, true);
+	return rc;
+}
+
 static int connect_from(mtk_ctx *ctx, struct mtk_transport *tp, const struct mtk_dafile *file,
-			const char *file_name, const struct mtk_da_emi *emi, bool in_loop, struct mtk_da **out)
+			const char *file_name, const struct mtk_da_emi *emi, const struct mtk_da_auth *auth,
+			bool in_loop, struct mtk_da **out)
 {
 	struct mtk_da *da = mtk_da_alloc(ctx, tp);
 	if (!da)
@@ -93,6 +133,8 @@ static int connect_from(mtk_ctx *ctx, struct mtk_transport *tp, const struct mtk
 	} else {
 		rc = mtk_brom_connect(&da->brom, tp, T_BROM);
 	}
+	if (rc >= 0)
+		rc = send_auth_files(da, auth);
 	if (rc >= 0)
 		rc = start_da1(da, file, file_name);
 	if (rc >= 0)
@@ -108,13 +150,19 @@ static int connect_from(mtk_ctx *ctx, struct mtk_transport *tp, const struct mtk
 int mtk_da_connect(mtk_ctx *ctx, struct mtk_transport *tp, const struct mtk_dafile *file, const char *file_name,
 		   const struct mtk_da_emi *emi, struct mtk_da **out)
 {
-	return connect_from(ctx, tp, file, file_name, emi, false, out);
+	return connect_from(ctx, tp, file, file_name, emi, NULL, false, out);
+}
+
+int mtk_da_connect_auth(mtk_ctx *ctx, struct mtk_transport *tp, const struct mtk_dafile *file, const char *file_name,
+			const struct mtk_da_emi *emi, const struct mtk_da_auth *auth, bool in_loop, struct mtk_da **out)
+{
+	return connect_from(ctx, tp, file, file_name, emi, auth, in_loop, out);
 }
 
 int mtk_da_connect_in_loop(mtk_ctx *ctx, struct mtk_transport *tp, const struct mtk_dafile *file,
 			   const char *file_name, const struct mtk_da_emi *emi, struct mtk_da **out)
 {
-	return connect_from(ctx, tp, file, file_name, emi, true, out);
+	return connect_from(ctx, tp, file, file_name, emi, NULL, true, out);
 }
 
 void mtk_da_close(struct mtk_da *da)

@@ -56,6 +56,9 @@ int mtk_da_legacy_start(struct mtk_da *da, const struct mtk_da_emi *emi);
 int mtk_da_legacy_resume(struct mtk_da *da);
 /* The xflash (DA v5) protocol's constructor, called after JUMP_DA. */
 int mtk_da_xflash_start(struct mtk_da *da, const struct mtk_da_emi *emi);
+/* An xflash DA2 already in its command loop (the session probe found it):
+ * the storage report (reinit) is asked again. */
+int mtk_da_xflash_resume(struct mtk_da *da);
 
 /* Fill buf with n bytes of a write from offset `at`: the source's, then
  * zeros once it reports its end (*eof). */

@@ -38,6 +38,7 @@
 #include "core/ctx.h"
 #include "core/fileutil.h"
 #include "da/da_priv.h"
+#include "da/xflash_priv.h"
 
 #define PROBE_LISTEN_MS 60 /* a listening preloader sends READY every 20 ms (§2.2a) */
 #define PROBE_REPLY_MS 300
@@ -57,6 +58,7 @@ const char *mtk_dev_state_name(enum mtk_dev_state s)
 		[MTK_DEV_CMD_LOOP] = "a BootROM/preloader already in its command loop",
 		[MTK_DEV_DA_LEGACY] = "a legacy Download Agent (DA2) in its command loop",
 		[MTK_DEV_OTHER] = "an unrecognised answer",
+		[MTK_DEV_DA_XFLASH] = "an xflash Download Agent (DA2) in its command loop",
 	};
 	return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "?";
 }
@@ -132,22 +134,12 @@ static void log_probe(mtk_ctx *ctx, const struct mtk_probe_result *r)
 	mtk_info(ctx, "probe (72 -> %s): %s", r->raw_len ? hex : "nothing", mtk_dev_state_name(r->state));
 }
 
-int mtk_probe_device(mtk_ctx *ctx, struct mtk_transport *tp, struct mtk_probe_result *out)
+static int probe_72(mtk_ctx *ctx, struct mtk_transport *tp, struct mtk_probe_result *out)
 {
-	memset(out, 0, sizeof *out);
-	int rc = collect(tp, out->raw, sizeof out->raw, &out->raw_len, PROBE_LISTEN_MS);
-	if (rc < 0)
-		return mtk_wrap(ctx, rc, "listening on %s", mtk_transport_describe(tp));
-	if (contains_banner(out->raw, out->raw_len)) {
-		out->state = MTK_DEV_LISTENING;
-		mtk_info(ctx, "probe: READY banners before we sent anything: %s", mtk_dev_state_name(out->state));
-		return 0;
-	}
-	/* Whatever else was pending (the tail of an answer an earlier host
-	 * never read) must not be taken for the answer to our byte. */
-	mtk_tp_drain(tp);
+	mtk_tp_drain(tp); /* an earlier host's unread tail is no answer */
 	out->raw_len = 0;
 	uint8_t c = CMD_USB_CHECK_STATUS;
+	int rc;
 	if ((rc = mtk_tp_write(tp, &c, 1, PROBE_REPLY_MS)) < 0 ||
 	    (rc = collect(tp, out->raw, sizeof out->raw, &out->raw_len, PROBE_REPLY_MS)) < 0)
 		return mtk_wrap(ctx, rc, "probing %s", mtk_transport_describe(tp));
@@ -158,6 +150,138 @@ int mtk_probe_device(mtk_ctx *ctx, struct mtk_transport *tp, struct mtk_probe_re
 	out->state = classify(out->raw, out->raw_len, &out->usb_speed);
 	log_probe(ctx, out);
 	return 0;
+}
+
+/* --- the xflash probe (da-xflash.md §2.7) ---
+ * DEVICE_CTRL as two transfers (header, payload: §1.6); only when the whole
+ * reply is the DA's STATUS(0) packet does the sub-code follow: GET_RAM_INFO,
+ * the getter mtkclient sends first to a reattached DA, read-only.  Its
+ * exchange is completed, so the DA is back in its command loop after. */
+#define XF_PROBE_LEN 16
+static const uint8_t xf_ctrl[XF_PROBE_LEN] = { 0xEF, 0xEE, 0xEE, 0xFE, 1, 0, 0, 0, 4, 0, 0, 0, 0x09, 0x00, 0x01, 0x00 };
+static const uint8_t xf_ram_info[XF_PROBE_LEN] = { 0xEF, 0xEE, 0xEE, 0xFE, 1, 0, 0, 0, 4, 0, 0, 0, 0x0C, 0x00, 0x04, 0x00 };
+static const uint8_t xf_ok[XF_PROBE_LEN] = { 0xEF, 0xEE, 0xEE, 0xFE, 1, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0 };
+#define XF_RAM_INFO_MAX 64
+
+static int xf_send(struct mtk_transport *tp, const uint8_t pkt[XF_PROBE_LEN])
+{
+	int rc = mtk_tp_write(tp, pkt, XF_HDR, PROBE_REPLY_MS);
+	return rc < 0 ? rc : mtk_tp_write(tp, pkt + XF_HDR, XF_PROBE_LEN - XF_HDR, PROBE_REPLY_MS);
+}
+
+static int xf_expect_ok(mtk_ctx *ctx, struct mtk_transport *tp, const char *what)
+{
+	uint8_t b[XF_PROBE_LEN];
+	int rc = mtk_tp_read_exact(tp, b, sizeof b, PROBE_REPLY_MS);
+	if (rc < 0)
+		return mtk_wrap(ctx, rc, "xflash probe: %s", what);
+	if (memcmp(b, xf_ok, sizeof b) != 0)
+		return mtk_fail(ctx, MTK_E_PROTO, "xflash probe: %s: not a STATUS(0) packet", what);
+	return 0;
+}
+
+/* GET_RAM_INFO's answer: its status, the data packet, the final status. */
+static int xf_finish_probe(mtk_ctx *ctx, struct mtk_transport *tp)
+{
+	uint8_t h[XF_HDR], data[XF_RAM_INFO_MAX];
+	int rc = xf_send(tp, xf_ram_info);
+	if (rc < 0 || (rc = xf_expect_ok(ctx, tp, "GET_RAM_INFO")) < 0)
+		return rc;
+	if ((rc = mtk_tp_read_exact(tp, h, sizeof h, PROBE_REPLY_MS)) < 0)
+		return mtk_wrap(ctx, rc, "xflash probe: GET_RAM_INFO data");
+	uint32_t len = mtk_get_u32le(h + 8);
+	if (mtk_get_u32le(h) != XF_MAGIC || len > sizeof data)
+		return mtk_fail(ctx, MTK_E_PROTO, "xflash probe: GET_RAM_INFO: a malformed %u-byte answer", len);
+	if ((rc = mtk_tp_read_exact(tp, data, len, PROBE_REPLY_MS)) < 0)
+		return mtk_wrap(ctx, rc, "xflash probe: GET_RAM_INFO data");
+	return xf_expect_ok(ctx, tp, "GET_RAM_INFO");
+}
+
+/* 1: an xflash DA answered (and is back in its loop); 0: something else,
+ * whose bytes are in out->raw. */
+static int probe_xflash(mtk_ctx *ctx, struct mtk_transport *tp, struct mtk_probe_result *out)
+{
+	mtk_tp_drain(tp); /* an earlier host's unread tail is no answer */
+	out->raw_len = 0;
+	int rc = xf_send(tp, xf_ctrl);
+	if (rc < 0 || (rc = collect(tp, out->raw, XF_PROBE_LEN, &out->raw_len, PROBE_REPLY_MS)) < 0)
+		return mtk_wrap(ctx, rc, "probing %s for an xflash DA", mtk_transport_describe(tp));
+	char hex[2 * sizeof out->raw + 1];
+	mtk_hex_encode(hex, out->raw, out->raw_len);
+	mtk_info(ctx, "probe (xflash DEVICE_CTRL -> %s)", out->raw_len ? hex : "nothing");
+	/* The magic alone proves nothing: a command loop echoes EF EE EE FE. */
+	if (out->raw_len != XF_PROBE_LEN || memcmp(out->raw, xf_ok, XF_PROBE_LEN) != 0)
+		return 0;
+	if ((rc = xf_finish_probe(ctx, tp)) < 0)
+		return rc;
+	out->state = MTK_DEV_DA_XFLASH;
+	mtk_info(ctx, "probe: %s", mtk_dev_state_name(out->state));
+	return 1;
+}
+
+/* Silence after 0x72 is what an xflash DA gives (it waits for the rest of a
+ * 12-byte header); every other state answers.  The 11 zeros complete that
+ * header: a DA that reads headers whole rejects it (0xC0010005, whatever it
+ * sends for that is drained), one that hunts for the magic byte by byte drops
+ * them; either way the next packet is read from its first byte. */
+static int probe_after_silence(mtk_ctx *ctx, struct mtk_transport *tp, struct mtk_probe_result *out)
+{
+	static const uint8_t zeros[XF_HDR - 1];
+	int rc = mtk_tp_write(tp, zeros, sizeof zeros, PROBE_REPLY_MS);
+	if (rc < 0)
+		return mtk_wrap(ctx, rc, "probing %s", mtk_transport_describe(tp));
+	size_t got = 0;
+	uint8_t junk[64];
+	if ((rc = collect(tp, junk, sizeof junk, &got, PROBE_REPLY_MS)) < 0)
+		return rc;
+	if ((rc = probe_xflash(ctx, tp, out)) != 0)
+		return rc < 0 ? rc : 0;
+	out->state = MTK_DEV_SILENT;
+	out->raw_len = 0;
+	return 0;
+}
+
+static bool record_says_xflash(mtk_ctx *ctx, struct mtk_transport *tp, const char *dir)
+{
+	struct mtk_session_record r;
+	const char *key = mtk_transport_port_key(tp);
+	int found = dir && key[0] ? mtk_session_load(ctx, dir, key, &r) : 0;
+	if (found < 0)
+		mtk_ctx_clear_error(ctx); /* the attach reports a bad record */
+	return found > 0 && strcmp(r.protocol, "xflash") == 0;
+}
+
+/* Probe order.  An xflash packet must never reach a legacy DA2: EF is its
+ * GET_PROJECT_ID and EE an OTP command (da-legacy.md §4), and the rest would
+ * be read as their parameters.  0x72 costs an xflash DA one stray byte,
+ * which probe_after_silence() flushes.  So: 0x72 first, unless this port's
+ * record says an xflash DA runs there; BootROM and preloader take either
+ * probe calmly (§2.7: the handshake state answers c+1, the command loop
+ * echoes; FE there is GET_BL_VER, which only reads). */
+int mtk_probe_port(mtk_ctx *ctx, struct mtk_transport *tp, const char *session_dir, struct mtk_probe_result *out)
+{
+	memset(out, 0, sizeof *out);
+	int rc = collect(tp, out->raw, sizeof out->raw, &out->raw_len, PROBE_LISTEN_MS);
+	if (rc < 0)
+		return mtk_wrap(ctx, rc, "listening on %s", mtk_transport_describe(tp));
+	if (contains_banner(out->raw, out->raw_len)) {
+		out->state = MTK_DEV_LISTENING;
+		mtk_info(ctx, "probe: READY banners before we sent anything: %s", mtk_dev_state_name(out->state));
+		return 0;
+	}
+	bool xflash_first = record_says_xflash(ctx, tp, session_dir);
+	if (xflash_first && (rc = probe_xflash(ctx, tp, out)) != 0)
+		return rc < 0 ? rc : 0;
+	if ((rc = probe_72(ctx, tp, out)) < 0)
+		return rc;
+	if (out->state == MTK_DEV_SILENT && !xflash_first)
+		return probe_after_silence(ctx, tp, out);
+	return 0;
+}
+
+int mtk_probe_device(mtk_ctx *ctx, struct mtk_transport *tp, struct mtk_probe_result *out)
+{
+	return mtk_probe_port(ctx, tp, NULL, out);
 }
 
 /* ------------------------------------------------------- record: format */
@@ -652,10 +776,16 @@ int mtk_session_from_da(struct mtk_da *da, struct mtk_session_record *r)
 	return rc;
 }
 
+static bool is_protocol(const struct mtk_session_record *r, const char *name)
+{
+	return strcmp(r->protocol, name) == 0 && strcmp(r->stage, "da2") == 0;
+}
+
 int mtk_da_from_record(mtk_ctx *ctx, struct mtk_transport *tp, const struct mtk_session_record *r,
 		       struct mtk_da **out)
 {
-	if (strcmp(r->protocol, "legacy") != 0 || strcmp(r->stage, "da2") != 0)
+	bool xflash = is_protocol(r, "xflash");
+	if (!xflash && !is_protocol(r, "legacy"))
 		return mtk_fail(ctx, MTK_E_UNSUPPORTED, "the recorded session is a %s DA at stage %s, which "
 							 "mtkflash cannot resume",
 				r->protocol, r->stage);
@@ -663,9 +793,9 @@ int mtk_da_from_record(mtk_ctx *ctx, struct mtk_transport *tp, const struct mtk_
 	if (!da)
 		return MTK_E_NOMEM;
 	da->brom.info = r->brom;
-	da->brom.info.chip = mtk_chip_by_hw_code(r->brom.hw_code);
 	da->storage = r->storage;
-	int rc = mtk_da_legacy_resume(da);
+	int rc = xflash ? mtk_da_xflash_resume(da) : mtk_da_legacy_resume(da);
+	da->brom.info.chip = mtk_chip_by_hw_code(da->brom.info.hw_code);
 	if (rc < 0) {
 		mtk_da_close(da);
 		return rc;
@@ -675,6 +805,15 @@ int mtk_da_from_record(mtk_ctx *ctx, struct mtk_transport *tp, const struct mtk_
 }
 
 /* ------------------------------------------------------------ reattach */
+
+/* What a record-less xflash DA is resumed from: everything else comes from
+ * its storage report (started stays 0: "no record"). */
+static void blank_record(const char *protocol, struct mtk_session_record *r)
+{
+	memset(r, 0, sizeof *r);
+	snprintf(r->protocol, sizeof r->protocol, "%s", protocol);
+	snprintf(r->stage, sizeof r->stage, "da2");
+}
 
 static int no_record(mtk_ctx *ctx, struct mtk_transport *tp)
 {
@@ -686,8 +825,34 @@ static int no_record(mtk_ctx *ctx, struct mtk_transport *tp)
 			mtk_transport_describe(tp));
 }
 
+static int other_phone(mtk_ctx *ctx, const char *dir, struct mtk_da *da, const struct mtk_session_record *r,
+		       const char *what)
+{
+	mtk_session_forget(ctx, dir, r->port_key);
+	return mtk_fail(ctx, MTK_E_VERIFY,
+			"the DA running on %s is not the recorded phone's: %s (another phone with a DA running, "
+			"or its partition table was changed by another tool); the record is removed — run "
+			"'mtkflash reboot' to end this DA (or power-cycle the phone), then run the command again",
+			mtk_transport_describe(da->tp), what);
+}
+
+/* An xflash DA reports the eMMC CID again: a cheaper and stronger check
+ * than the sectors, made first. */
+static bool cid_differs(const struct mtk_da *da, const struct mtk_session_record *r)
+{
+	return strcmp(r->protocol, "xflash") == 0 && any_nonzero(r->storage.cid, sizeof r->storage.cid) &&
+	       memcmp(r->storage.cid, da->storage.cid, sizeof r->storage.cid) != 0;
+}
+
 static int check_same_phone(mtk_ctx *ctx, const char *dir, struct mtk_da *da, const struct mtk_session_record *r)
 {
+	if (!r->port_key[0] || !r->started) {
+		mtk_info(ctx, "attached to an xflash DA that no record describes: its storage facts are the "
+			      "DA's own report; its BootROM facts (ME_ID, SOC_ID, mode) are unknown");
+		return 0;
+	}
+	if (cid_differs(da, r))
+		return other_phone(ctx, dir, da, r, "its eMMC CID differs from the record's");
 	if (!r->have_fingerprint) {
 		mtk_warn(ctx, "reattached to the recorded DA without checking it is the same phone: the record "
 			      "has no fingerprint (the session was interrupted while it was made)");
@@ -698,19 +863,16 @@ static int check_same_phone(mtk_ctx *ctx, const char *dir, struct mtk_da *da, co
 	if (rc < 0)
 		return rc;
 	if (memcmp(now, r->fingerprint, 32) == 0) {
-		mtk_info(ctx, "reattached to the running DA (no handshake sent); checked: the SHA-256 of the "
-			      "user area's first %u bytes matches the record (ME_ID and CID are the record's: "
-			      "the legacy DA cannot report them again)",
-			 MTK_SESSION_FP_BYTES);
+		mtk_info(ctx, "reattached to the running %s DA (no handshake sent); checked: the SHA-256 of the "
+			      "user area's first %u bytes matches the record (%s)",
+			 r->protocol, MTK_SESSION_FP_BYTES,
+			 strcmp(r->protocol, "xflash") == 0 ? "and the eMMC CID the DA reported again; ME_ID is the "
+							      "record's"
+							    : "ME_ID and CID are the record's: the legacy DA "
+							      "cannot report them again");
 		return 0;
 	}
-	mtk_session_forget(ctx, dir, r->port_key);
-	return mtk_fail(ctx, MTK_E_VERIFY,
-			"the DA running on %s is not the recorded phone's: the user area's first %u bytes "
-			"differ from the record (another phone with a DA running, or its partition table was "
-			"changed by another tool); the record is removed — run 'mtkflash reboot' to end this "
-			"DA (or power-cycle the phone), then run the command again",
-			mtk_transport_describe(da->tp), MTK_SESSION_FP_BYTES);
+	return other_phone(ctx, dir, da, r, "the user area's first sectors differ from the record");
 }
 
 int mtk_da_reattach(mtk_ctx *ctx, struct mtk_transport *tp, const char *session_dir,
@@ -720,8 +882,10 @@ int mtk_da_reattach(mtk_ctx *ctx, struct mtk_transport *tp, const char *session_
 	int found = session_dir && mtk_transport_port_key(tp)[0] ? mtk_session_load(ctx, session_dir, mtk_transport_port_key(tp), &r) : 0;
 	if (found < 0)
 		return found;
-	if (!found)
+	if (!found && probe->state != MTK_DEV_DA_XFLASH)
 		return no_record(ctx, tp);
+	if (!found)
+		blank_record("xflash", &r);
 	r.storage.usb_speed = probe->usb_speed;
 	struct mtk_da *da = NULL;
 	int rc = mtk_da_from_record(ctx, tp, &r, &da);
@@ -776,8 +940,7 @@ static int connect_fresh(mtk_ctx *ctx, struct mtk_transport *tp, const struct mt
 			 bool in_loop, struct mtk_da **out)
 {
 	struct mtk_da *da = NULL;
-	int rc = in_loop ? mtk_da_connect_in_loop(ctx, tp, file, file_name, emi, &da)
-			 : mtk_da_connect(ctx, tp, file, file_name, emi, &da);
+	int rc = mtk_da_connect_auth(ctx, tp, file, file_name, emi, o->auth, in_loop, &da);
 	if (rc < 0)
 		return rc;
 	rc = save_record(da, o->session_dir, false);
@@ -818,11 +981,12 @@ int mtk_da_attach(mtk_ctx *ctx, struct mtk_transport *tp, const struct mtk_dafil
 {
 	struct mtk_probe_result pr;
 	*out = NULL;
-	int rc = mtk_probe_device(ctx, tp, &pr);
+	int rc = mtk_probe_port(ctx, tp, opts->session_dir, &pr);
 	if (rc < 0)
 		return rc;
 	switch (pr.state) {
 	case MTK_DEV_DA_LEGACY:
+	case MTK_DEV_DA_XFLASH:
 		*how = MTK_ATTACH_REATTACHED;
 		return reattach_at_speed(ctx, tp, opts, &pr, out);
 	case MTK_DEV_OTHER: {

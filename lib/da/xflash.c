@@ -29,7 +29,7 @@
 const struct xf_choices mtk_xf_choices = {
 	.log_level = 2,                    /* §2.2: DEBUG made EMI upload hang [penumbra] */
 	.log_channel = 1,                  /* §1.2: UART, so no DT_MESSAGE packets reach us */
-	.system_os = 1,                    /* §1.7: Linux: DA2 answers 2 MiB / 64 KiB */
+	.system_os = 0,                    /* §1.7: "Windows": DA2 answers 2 MiB / 2 MiB (see docs/xflash.md) */
 	.reset_key = 0x68,                 /* §2.3: what the validated transcript sends */
 	.speed_switch_param = 0x0E8D2001u, /* §2.8: the DA re-enumerates as 0E8D:2001 either way */
 	.fallback_packet = 0x1000,         /* §1.7: DA1's defaults, the smallest a DA uses */
@@ -386,7 +386,9 @@ static void parse_ram(struct mtk_da *da, const uint8_t *b, size_t n)
 static void parse_chip_id(struct mtk_da *da, const uint8_t *b, size_t n)
 {
 	uint16_t hw = n >= 2 ? mtk_get_u16le(b) : 0;
-	if (n >= 2 && da->brom.info.hw_code && hw != da->brom.info.hw_code)
+	if (n >= 2 && !da->brom.info.hw_code) /* a DA reattached without a record */
+		da->brom.info.hw_code = hw;
+	else if (n >= 2 && hw != da->brom.info.hw_code)
 		mtk_warn(da->ctx, "the DA reports chip 0x%04x, the BootROM said 0x%04x", hw, da->brom.info.hw_code);
 }
 
@@ -870,6 +872,18 @@ static void report(struct mtk_da *da)
 		 (unsigned long long)(rg->size[MTK_REGION_BOOT2] >> 10),
 		 (unsigned long long)(rg->size[MTK_REGION_RPMB] >> 10),
 		 (unsigned long long)(rg->size[MTK_REGION_USER] >> 20), st->write_packet_len, st->read_packet_len);
+}
+
+/* A DA2 found in its command loop by the session probe (§2.7: mtkclient
+ * resumes so too): the storage report is asked again, so the facts are the
+ * DA's, not the record's.  The checksum level a previous host left set is
+ * unknown: it is set to 0, so that checks() tells the truth. */
+int mtk_da_xflash_resume(struct mtk_da *da)
+{
+	int rc = xflash_init(da);
+	if (rc == 0 && (rc = reinit(da)) == 0 && (rc = xf_set_checks(da, 0)) == 0)
+		report(da);
+	return rc < 0 ? mtk_wrap(da->ctx, rc, "resuming the running xflash DA") : 0;
 }
 
 int mtk_da_xflash_start(struct mtk_da *da, const struct mtk_da_emi *emi)

@@ -451,8 +451,15 @@ int mtk_preloader_da_emi(mtk_ctx *ctx, const struct mtk_preloader_info *pl, stru
 	out->len = pl->emi_len;
 	out->version = pl->bloader_info_version;
 	out->table = &pl->emi_table;
-	out->block = pl->emi;
-	out->block_len = pl->emi_len;
+	/* An xflash DA takes the whole MTK_BLOADER_INFO block, from its tag
+	 * (§2.4): the records end where the block ends. */
+	if (pl->bloader_info_len >= pl->emi_len) {
+		out->block = pl->emi + pl->emi_len - pl->bloader_info_len;
+		out->block_len = pl->bloader_info_len;
+	} else {
+		out->block = pl->emi;
+		out->block_len = pl->emi_len;
+	}
 	/* Given the whole bloader-info block, send from MTK_BIN + 0x0C (§7.5). */
 	if (pl->emi_len > sizeof info_tag && memcmp(pl->emi, info_tag, sizeof info_tag - 1) == 0) {
 		if (!out->version) {

@@ -67,6 +67,34 @@ static void dram_id(struct mtk_fingerprint *fp)
 	fp->dram_id_len = 9;
 }
 
+static void da_facts(struct mtk_da *da, struct mtk_fp_da *out)
+{
+	const struct mtk_da_storage *st = mtk_da_storage(da);
+	snprintf(out->protocol, sizeof out->protocol, "%s", mtk_da_protocol(da));
+	snprintf(out->version, sizeof out->version, "%s", st->da_version_text);
+	out->ptable_category = st->ptable_category;
+	out->write_packet_len = st->write_packet_len;
+	out->read_packet_len = st->read_packet_len;
+	out->ext_ram_size = st->ext_ram_size;
+}
+
+/* GET_PARTITION_TBL_CATA (§3.9) names the kind of table the DA works with;
+ * a table read that disagrees is worth a warning, not a refusal: the table
+ * read is what the plan is built on. */
+static const char *category_name(uint32_t c)
+{
+	return c == 0x64 ? "gpt" : c == 0x65 ? "pmt" : NULL;
+}
+
+static void check_category(mtk_ctx *ctx, const struct mtk_fingerprint *fp)
+{
+	const char *want = category_name(fp->da.ptable_category);
+	const char *got = mtk_ptable_kind_name(fp->table.kind);
+	if (want && strcmp(want, got) != 0)
+		mtk_warn(ctx, "the DA reports a %s partition table (category 0x%x), but the table read is %s", want,
+			 fp->da.ptable_category, got);
+}
+
 int mtk_fingerprint_take(mtk_ctx *ctx, struct mtk_da *da, struct mtk_fingerprint *out)
 {
 	memset(out, 0, sizeof *out);
@@ -82,6 +110,8 @@ int mtk_fingerprint_take(mtk_ctx *ctx, struct mtk_da *da, struct mtk_fingerprint
 	if (rc < 0)
 		return mtk_wrap(ctx, rc, "fingerprinting the device");
 	mtk_ptable_sha256(&out->table, out->table_sha256);
+	da_facts(da, &out->da);
+	check_category(ctx, out);
 	dram_id(out);
 	if (mtk_cancelled(ctx)) {
 		mtk_ptable_free(&out->table);
@@ -133,6 +163,20 @@ static json_t *storage_json(const struct mtk_fp_storage *st)
 				    json_integer((json_int_t)st->regions.size[r]));
 	json_object_set_new(o, "cid", hex_json(st->cid, 16));
 	json_object_set_new(o, "fw_version", hex_json(st->fw_version, 8));
+	return o;
+}
+
+static json_t *da_json(const struct mtk_fp_da *d)
+{
+	json_t *o = json_object();
+	const char *cat = category_name(d->ptable_category);
+	json_object_set_new(o, "protocol", json_string(d->protocol));
+	json_t *v = d->version[0] ? json_string(d->version) : NULL;
+	json_object_set_new(o, "version", v ? v : json_null());
+	json_object_set_new(o, "ptable_category", cat ? json_string(cat) : json_null());
+	json_object_set_new(o, "write_packet_len", json_integer(d->write_packet_len));
+	json_object_set_new(o, "read_packet_len", json_integer(d->read_packet_len));
+	json_object_set_new(o, "ext_ram_size", json_integer((json_int_t)d->ext_ram_size));
 	return o;
 }
 
@@ -190,6 +234,7 @@ json_t *mtk_fingerprint_to_json(const struct mtk_fingerprint *fp)
 	json_object_set_new(o, "device_id", json_string(fp->device_id));
 	json_object_set_new(o, "brom", brom_json(&fp->brom));
 	json_object_set_new(o, "storage", storage_json(&fp->storage));
+	json_object_set_new(o, "da", da_json(&fp->da));
 	json_object_set_new(o, "table", table_json(fp));
 	json_object_set_new(o, "preloader", preloader_json(fp));
 	json_object_set_new(o, "dram_id", fp->dram_id_len ? hex_json(fp->dram_id, fp->dram_id_len) : json_null());

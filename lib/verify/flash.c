@@ -225,6 +225,7 @@ static int run_write(struct run *x, struct mtk_flash_outcome *o, const struct mt
 		.image = e->image,
 		.format = MTK_VWRITE_AUTO,
 		.retries = 1,
+		.device_checks = x->o->device_checks,
 	};
 	struct mtk_vwrite_result v;
 	memset(&v, 0, sizeof v);

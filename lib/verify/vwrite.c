@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 
 #include "core/ctx.h"
+#include "mtkflash/da.h"
 #include "mtkflash/imagefile.h"
 #include "mtkflash/vwrite.h"
 #include "verify/vwrite_priv.h"
@@ -40,6 +41,8 @@ struct vw {
 	EVP_MD_CTX *total_md; /* the whole pass: image (write) or device (verify) */
 	bool first_write;     /* the first pass: its hash is the image's */
 	bool any_bad;
+	unsigned checks_before; /* the DA's check mask to restore */
+	unsigned rewrites_left; /* of req->retries, for ranges the DA's checks refused */
 };
 
 static double now_s(void)
@@ -236,7 +239,7 @@ static int range_source(void *user, uint64_t off, uint8_t *buf, size_t len)
 	return (int)n;
 }
 
-static int write_range(struct vw *v, struct mtk_vw_range *r)
+static int write_range_once(struct vw *v, struct mtk_vw_range *r)
 {
 	v->cur = r;
 	v->cur_done = 0;
@@ -250,7 +253,27 @@ static int write_range(struct vw *v, struct mtk_vw_range *r)
 			      (unsigned long long)r->off);
 	if (rc == 0)
 		rc = md_end(v, v->range_md, r->sha256);
-	v->pass_base += r->len;
+	return rc;
+}
+
+/* A chunk the DA's own check refused (MTK_E_VERIFY from the write itself)
+ * ends that write: the range is sent again while rewrites are left. */
+static int write_range(struct vw *v, struct mtk_vw_range *r)
+{
+	uint64_t base = v->pass_base;
+	int rc = write_range_once(v, r);
+	while (rc == MTK_E_VERIFY && v->res->device_checks && v->rewrites_left) {
+		v->res->device_check_failures++;
+		v->rewrites_left--;
+		v->res->rewrites++;
+		mtk_warn(v->ctx, "%s: %s; writing the range at partition offset 0x%llx again", v->req->partition,
+			 mtk_ctx_error(v->ctx), (unsigned long long)r->off);
+		mtk_ctx_clear_error(v->ctx);
+		rc = write_range_once(v, r);
+	}
+	if (rc == MTK_E_VERIFY && v->res->device_checks)
+		v->res->device_check_failures++;
+	v->pass_base = base + r->len;
 	return rc;
 }
 
@@ -408,6 +431,43 @@ static int describe_failure(struct vw *v, int rc, bool writing)
 			(unsigned long long)r->bytes_written, (unsigned long long)r->data_bytes);
 }
 
+/* MTK_E_UNSUPPORTED (a legacy DA) is no failure: the write goes unchecked. */
+static int device_checks_on(struct vw *v)
+{
+	v->rewrites_left = v->req->retries;
+	if (!v->req->device_checks)
+		return 0;
+	v->checks_before = mtk_da_device_checks(v->da);
+	int rc = mtk_da_set_device_checks(v->da, v->req->device_checks);
+	if (rc == MTK_E_UNSUPPORTED) {
+		mtk_ctx_clear_error(v->ctx);
+		return 0;
+	}
+	if (rc == 0)
+		v->res->device_checks = v->req->device_checks;
+	return rc;
+}
+
+/* Back as found, so a read-back (and the next command) pays nothing. */
+static void device_checks_off(struct vw *v)
+{
+	if (v->res->device_checks && mtk_da_set_device_checks(v->da, v->checks_before) < 0) {
+		mtk_warn(v->ctx, "%s", mtk_ctx_error(v->ctx));
+		mtk_ctx_clear_error(v->ctx);
+	}
+}
+
+static int checked_first_write(struct vw *v)
+{
+	int rc = device_checks_on(v);
+	if (rc < 0)
+		return rc;
+	rc = first_write(v);
+	if (rc == 0) /* after a failure the message must stay the failure's */
+		device_checks_off(v);
+	return rc;
+}
+
 static int run(struct vw *v)
 {
 	int rc = open_image(v);
@@ -418,7 +478,7 @@ static int run(struct vw *v)
 	mtk_ctx_get_progress(v->ctx, &v->user_fn, &v->user_arg);
 	mtk_ctx_set_progress(v->ctx, relay_progress, v);
 	double t0 = now_s();
-	rc = first_write(v);
+	rc = checked_first_write(v);
 	v->res->write_seconds = now_s() - t0;
 	if (rc < 0)
 		rc = describe_failure(v, rc, true);

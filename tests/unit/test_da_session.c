@@ -177,7 +177,6 @@ static void test_probe_answers(void **state)
 		{ "72", MTK_DEV_CMD_LOOP, 0 },  /* past its handshake: unknown command echoed */
 		{ "5a 01", MTK_DEV_DA_LEGACY, 1 },
 		{ "5a 00", MTK_DEV_DA_LEGACY, 0 },
-		{ "", MTK_DEV_SILENT, 0 },
 	};
 	struct fx *f = *state;
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -190,6 +189,81 @@ static void test_probe_answers(void **state)
 		assert_int_equal(probe(f, &pr), cases[i].want);
 		assert_int_equal(pr.usb_speed, cases[i].speed);
 	}
+}
+
+/* ---- the xflash probe (da-xflash.md §2.7) ---------------------------------- */
+
+#define XF_CTRL "efeeeefe 01000000 04000000" "09000100"
+#define XF_OK "efeeeefe 01000000 04000000" "00000000"
+#define XF_RAM_INFO "efeeeefe 01000000 04000000" "0c000400"
+#define XF_FLUSH "00 00 00 00 00 00 00 00 00 00 00"
+
+static enum mtk_dev_state probe_port(struct fx *f, struct mtk_probe_result *pr)
+{
+	assert_int_equal(mtk_probe_port(f->ctx, &f->tp, f->dir, pr), 0);
+	assert_script_done(f);
+	return pr->state;
+}
+
+/* GET_RAM_INFO's whole answer: the DA is back in its loop after the probe. */
+static void script_ram_info(struct fx *f)
+{
+	sc_hex(&f->sc, 'D', XF_OK);
+	sc_hex(&f->sc, 'H', XF_RAM_INFO);
+	sc_hex(&f->sc, 'D', XF_OK);
+	sc_hex(&f->sc, 'D', "efeeeefe 01000000 18000000 000000000000000000000000 000000000000000000000000");
+	sc_hex(&f->sc, 'D', XF_OK);
+}
+
+static void save_xflash_record(struct fx *f)
+{
+	struct mtk_session_record r;
+	sample_record(f, &r, true);
+	snprintf(r.protocol, sizeof r.protocol, "xflash");
+	assert_int_equal(mtk_session_save(f->ctx, f->dir, &r), 0);
+}
+
+/* Silence after 72: the header is completed with zeros, then DEVICE_CTRL. */
+static void test_probe_silence(void **state)
+{
+	struct fx *f = *state;
+	struct mtk_probe_result pr;
+	sc_hex(&f->sc, 'H', "72" XF_FLUSH XF_CTRL);
+	assert_int_equal(probe(f, &pr), MTK_DEV_SILENT);
+}
+
+static void test_probe_xflash_without_record(void **state)
+{
+	struct fx *f = *state;
+	struct mtk_probe_result pr;
+	sc_hex(&f->sc, 'H', "72" XF_FLUSH XF_CTRL);
+	script_ram_info(f);
+	assert_int_equal(probe_port(f, &pr), MTK_DEV_DA_XFLASH);
+}
+
+/* A recorded xflash DA never sees 0x72. */
+static void test_probe_xflash_recorded(void **state)
+{
+	struct fx *f = *state;
+	struct mtk_probe_result pr;
+	save_xflash_record(f);
+	sc_hex(&f->sc, 'H', XF_CTRL);
+	script_ram_info(f);
+	assert_int_equal(probe_port(f, &pr), MTK_DEV_DA_XFLASH);
+}
+
+/* The record is stale: a command loop echoes the packet, magic and all;
+ * that is no STATUS(0), so no sub-code follows, and 72 names the state. */
+static void test_probe_xflash_record_but_bootrom(void **state)
+{
+	struct fx *f = *state;
+	struct mtk_probe_result pr;
+	save_xflash_record(f);
+	sc_hex(&f->sc, 'H', XF_CTRL);
+	sc_hex(&f->sc, 'D', XF_CTRL);
+	sc_hex(&f->sc, 'H', "72");
+	sc_hex(&f->sc, 'D', "72");
+	assert_int_equal(probe_port(f, &pr), MTK_DEV_CMD_LOOP);
 }
 
 /* ---- attach ---------------------------------------------------------------- */
@@ -475,6 +549,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_probe_listening_preloader),
 		T(test_probe_answers),
+		T(test_probe_silence),
+		T(test_probe_xflash_without_record),
+		T(test_probe_xflash_recorded),
+		T(test_probe_xflash_record_but_bootrom),
 		T(test_reattach_recorded_da),
 		T(test_reattach_other_phone),
 		T(test_da_without_record),

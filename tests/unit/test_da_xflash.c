@@ -135,13 +135,13 @@ static void assert_script_ok(struct fx *f, int rc)
 		fail_msg("rc %d: %s | script: %s", rc, mtk_ctx_error(f->ctx), f->sc.failure);
 }
 
-/* §2.2: C0, SYNC, SETUP_ENVIRONMENT (INFO, UART, Linux), SETUP_HW_INIT_PARAMS. */
+/* §2.2: C0, SYNC, SETUP_ENVIRONMENT (INFO, UART, system_os 0: 2 MiB read chunks), SETUP_HW_INIT_PARAMS. */
 static void script_da1(struct script *s)
 {
 	sc_hex(s, 'D', "C0");
 	sc_hex(s, 'H', "EFEEEEFE 01000000 04000000 53594E43");
 	sc_hex(s, 'H', "EFEEEEFE 01000000 04000000 00010100");
-	sc_hex(s, 'H', "EFEEEEFE 01000000 14000000 02000000 01000000 01000000 00000000 00000000");
+	sc_hex(s, 'H', "EFEEEEFE 01000000 14000000 02000000 01000000 00000000 00000000 00000000");
 	sc_hex(s, 'D', "EFEEEEFE 01000000 04000000 00000000");
 	sc_hex(s, 'H', "EFEEEEFE 01000000 04000000 01010100");
 	sc_hex(s, 'H', "EFEEEEFE 01000000 04000000 00000000");
@@ -326,7 +326,7 @@ static void test_bad_magic(void **state)
 	sc_hex(&f->sc, 'D', "C0");
 	sc_hex(&f->sc, 'H', "EFEEEEFE 01000000 04000000 53594E43");
 	sc_hex(&f->sc, 'H', "EFEEEEFE 01000000 04000000 00010100");
-	sc_hex(&f->sc, 'H', "EFEEEEFE 01000000 14000000 02000000 01000000 01000000 00000000 00000000");
+	sc_hex(&f->sc, 'H', "EFEEEEFE 01000000 14000000 02000000 01000000 00000000 00000000 00000000");
 	sc_hex(&f->sc, 'D', "EFEEEEFF 01000000 04000000 00000000");
 	assert_int_equal(mtk_da_xflash_start(&f->da, NULL), MTK_E_PROTO);
 	assert_non_null(strstr(mtk_ctx_error(f->ctx), "not a DA packet"));
