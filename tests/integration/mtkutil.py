@@ -163,9 +163,18 @@ def state_bytes(state, region, off, length):
 
 
 def scatter_names(path):
-    """The partition names of a scatter file, in file order."""
+    """The partition names of a scatter file, in file order; of a V2.x file
+    (one `- storage_type:` block per storage) only its EMMC block's, which is
+    what the emulator models."""
+    names, storage = [], "EMMC"
     with open(path, encoding="utf-8", errors="replace") as f:
-        return [line.split(":", 1)[1].strip() for line in f if line.strip().startswith("partition_name:")]
+        for line in f:
+            key, _, val = line.strip().partition(":")
+            if key == "- storage_type":
+                storage = val.strip().upper()
+            elif key == "partition_name" and storage == "EMMC":
+                names.append(val.strip())
+    return names
 
 
 def pick(parts, *names):

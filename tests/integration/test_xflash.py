@@ -262,7 +262,9 @@ def check_device_checks(tmp, chip, state):
     boot = {p["name"]: p for p in json.loads(run([MTKFLASH, "-q", "--json", "--port", "emu:%s,state=%s" % (
         chip, state), "--session-dir", os.path.join(tmp, "sessions-dc"), "printgpt", "--after", "reboot"]).stdout)[
         "partitions"]}["boot"]
-    img = write_file(os.path.join(tmp, "dc.img"), os.urandom(4 << 20))
+    # A boot image the boot model accepts (an Android header): after the
+    # reboot the phone must come back in preloader mode, not BROM.
+    img = write_file(os.path.join(tmp, "dc.img"), b"ANDROID!" + os.urandom((4 << 20) - 8))
     fault = "corrupt-write-once=user:0x%x:16" % (boot["start"] + (1 << 20))
     for level, failures, said in (("all", 1, "the DA's own check failed"), ("none", 0, "read-back mismatch")):
         p = run([MTKFLASH, "--json", "--port", "emu:%s,state=%s,faults=%s" % (chip, state, fault), "--session-dir",
