@@ -125,16 +125,49 @@ static bool emi_fits(const struct emu_profile *prof, const uint8_t *img, size_t 
 	return false;
 }
 
-static void check_preloader(const struct emu_profile *prof, const uint8_t *img, size_t len,
-			    struct emu_boot_verdict *v)
+/* The boot area, read as far as the checks need it: a preloader is a small
+ * part of its area, and the emulator runs this at every boot. */
+struct boot_img {
+	struct emu_storage *s;
+	int area;
+	uint64_t len; /* the area's size */
+	uint8_t *buf;
+	size_t have;
+	bool failed; /* a read failed: what is there is all there will be */
+};
+
+/* Reads up to `upto` (capped at the area's end); returns how much is there. */
+static size_t img_need(struct boot_img *im, uint64_t upto)
+{
+	if (upto > im->len)
+		upto = im->len;
+	if (upto <= im->have || im->failed)
+		return im->have;
+	uint8_t *b = realloc(im->buf, (size_t)upto);
+	if (!b || emu_emmc_read(im->s, im->area, im->have, b + im->have, (size_t)upto - im->have) != 0) {
+		im->failed = true;
+		if (b)
+			im->buf = b;
+		return im->have;
+	}
+	im->buf = b;
+	im->have = (size_t)upto;
+	return im->have;
+}
+
+static void check_preloader(const struct emu_profile *prof, struct boot_img *im, struct emu_boot_verdict *v)
 {
 	const char *area = emu_area_name(v->boot_area);
 	uint32_t gfh, load, flen;
+	size_t len = img_need(im, 0x220);
+	const uint8_t *img = im->buf;
 	if (!boot_headers(img, len, &gfh)) {
 		verdict_fail(v, "preloader", "%s: no EMMC_BOOT + BRLYT header at 0 (erased, overwritten or never written)",
 			     area);
 		return;
 	}
+	len = img_need(im, (uint64_t)gfh + 0x38);
+	img = im->buf;
 	if (!gfh_file_info(img, len, gfh, &load, &flen)) {
 		verdict_fail(v, "gfh", "%s: no GFH_FILE_INFO of a boot loader at 0x%x", area, gfh);
 		return;
@@ -145,13 +178,16 @@ static void check_preloader(const struct emu_profile *prof, const uint8_t *img, 
 			     area, load, prof->name, want);
 		return;
 	}
+	len = img_need(im, (uint64_t)gfh + flen);
+	img = im->buf;
 	size_t end = (uint64_t)gfh + flen < len ? gfh + flen : len;
 	size_t info = find_bloader(img, gfh, end);
 	if (!info) {
 		verdict_fail(v, "emi", "%s: preloader has no %s block (no EMI settings)", area, BLOADER_TAG);
 		return;
 	}
-	if (!emi_fits(prof, img, len, info))
+	len = img_need(im, info + 0x70 + (uint64_t)EMI_MAX_RECORDS * EMU_EMI_RECORD_SIZE);
+	if (!emi_fits(prof, im->buf, len, info))
 		verdict_fail(v, "emi", "%s: no EMI record at 0x%zx fits the board's DRAM (MR5 0x%02x): DRAM init fails",
 			     area, info + 0x70, prof->dram_mr5);
 }
@@ -276,16 +312,14 @@ void emu_boot_check(const struct emu_profile *prof, struct emu_storage *s, struc
 	memset(v, 0, sizeof *v);
 	v->enable = EMU_BOOT_ENABLE(emu_emmc_ext_csd(s)[EMU_EXT_CSD_PARTITION_CONFIG]);
 	v->boot_area = boot_area_of(prof, v->enable);
-	size_t len = (size_t)emu_emmc_size(s, v->boot_area);
-	uint8_t *img = malloc(len ? len : 1);
-	if (!img || emu_emmc_read(s, v->boot_area, 0, img, len) != 0) {
-		free(img);
+	struct boot_img im = {.s = s, .area = v->boot_area, .len = emu_emmc_size(s, v->boot_area)};
+	v->boots = true;
+	check_preloader(prof, &im, v);
+	free(im.buf);
+	if (im.failed) {
 		verdict_fail(v, "preloader", "%s: not readable", emu_area_name(v->boot_area));
 		return;
 	}
-	v->boots = true;
-	check_preloader(prof, img, len, v);
-	free(img);
 	if (v->boots)
 		check_lk_boot(prof, s, v);
 	if (v->boots)
@@ -297,7 +331,7 @@ void emu_boot_check(const struct emu_profile *prof, struct emu_storage *s, struc
 enum emu_mode emu_boot_decide_mode(struct mtkemu *e)
 {
 	char err[256];
-	if (!emu_emmc_exists(e->state_dir) || emu_storage_open(e, err, sizeof(err)) != 0)
+	if (!emu_state_has_device(e) || emu_storage_open(e, err, sizeof(err)) != 0)
 		return EMU_MODE_BROM;
 	struct emu_boot_verdict v;
 	emu_boot_check(e->prof, e->storage, &v);

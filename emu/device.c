@@ -15,6 +15,7 @@
 #include "core/bytes.h"
 #include "emu_internal.h"
 #include "core/fileutil.h"
+#include "emu_storage.h"
 
 /* ME_ID and SOC_ID persist here, so a device keeps its identity across runs. */
 #define IDENTITY_FILE "identity.ini"
@@ -188,6 +189,22 @@ static int lock_state_dir(struct mtkemu *e, char *err, size_t errlen)
 	return 0;
 }
 
+/* The state in memory: the same one-device rule as the folder's lock. */
+static int setup_memstate(struct mtkemu *e, const struct mtkemu_options *opt, char *err, size_t errlen)
+{
+	if (opt->state_dir) {
+		snprintf(err, errlen, "a state folder and an in-memory state are exclusive");
+		return -1;
+	}
+	snprintf(e->state_dir, sizeof e->state_dir, "%s", emu_memstate_name(opt->memstate));
+	if (!emu_memstate_claim(opt->memstate)) {
+		snprintf(err, errlen, "in-memory state %s is in use by another emulator", e->state_dir);
+		return -1;
+	}
+	e->memstate = opt->memstate;
+	return 0;
+}
+
 static int setup_state_dir(struct mtkemu *e, const char *dir, char *err, size_t errlen)
 {
 	char resolved[PATH_MAX];
@@ -264,25 +281,48 @@ static bool hex_decode(const char *s, uint8_t *out, size_t n)
 	return true;
 }
 
+FILE *emu_state_fopen(const struct mtkemu *e, const char *name, char *path, size_t pathlen)
+{
+	snprintf(path, pathlen, "%s/%s", e->state_dir, name);
+	if (!e->memstate)
+		return fopen(path, "re");
+	FILE *f = emu_memstate_fopen(e->memstate, name);
+	if (!f)
+		errno = ENOENT;
+	return f;
+}
+
+int emu_state_store(const struct mtkemu *e, const char *name, const char *text, size_t len)
+{
+	if (e->memstate)
+		return emu_memstate_put(e->memstate, name, text, len) == 0 ? 0 : (errno = EFBIG, -1);
+	char path[4200], tmp[4300];
+	snprintf(path, sizeof path, "%s/%s", e->state_dir, name);
+	if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
+		return errno = ENAMETOOLONG, -1;
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		return -1;
+	bool ok = fwrite(text, 1, len, f) == len;
+	if (fclose(f) != 0 || !ok || rename(tmp, path) < 0) {
+		int saved = errno;
+		unlink(tmp);
+		errno = saved;
+		return -1;
+	}
+	return 0;
+}
+
 static int save_identity(const struct mtkemu *e, const char *path, char *err, size_t errlen)
 {
-	char tmp[4400], me[33], soc[65];
-	if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
-		snprintf(err, errlen, "state directory path too long");
-		return -1;
-	}
+	char text[256], me[33], soc[65];
 	mtk_hex_encode(me, e->me_id, sizeof e->me_id);
 	mtk_hex_encode(soc, e->soc_id, sizeof e->soc_id);
-	FILE *f = fopen(tmp, "w");
-	if (!f) {
-		snprintf(err, errlen, "cannot write '%s': %s", tmp, strerror(errno));
-		return -1;
-	}
-	fprintf(f, "# mtkemu device identity: what GET_ME_ID / GET_SOC_ID answer\nchip=%s\nme_id=%s\nsoc_id=%s\n",
-		e->prof->name, me, soc);
-	if (fclose(f) != 0 || rename(tmp, path) < 0) {
+	int n = snprintf(text, sizeof text,
+			 "# mtkemu device identity: what GET_ME_ID / GET_SOC_ID answer\nchip=%s\nme_id=%s\nsoc_id=%s\n",
+			 e->prof->name, me, soc);
+	if (emu_state_store(e, IDENTITY_FILE, text, (size_t)n) < 0) {
 		snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
-		unlink(tmp);
 		return -1;
 	}
 	return 0;
@@ -327,9 +367,8 @@ static int identity_line(struct mtkemu *e, char *line, const char *path, unsigne
 static int load_identity(struct mtkemu *e, char *err, size_t errlen)
 {
 	char path[4200];
-	snprintf(path, sizeof path, "%s/%s", e->state_dir, IDENTITY_FILE);
 	derive_identity(e);
-	FILE *f = fopen(path, "r");
+	FILE *f = emu_state_fopen(e, IDENTITY_FILE, path, sizeof path);
 	if (!f) {
 		if (errno != ENOENT) {
 			snprintf(err, errlen, "cannot read '%s': %s", path, strerror(errno));
@@ -388,11 +427,12 @@ int mtkemu_new(const struct mtkemu_options *opt, struct mtkemu **out, char *err,
 		e->clock = *opt->clock;
 	if (emu_link_new(e, opt->faults, opt->speed, err, errlen) < 0)
 		return fail_new(e, err, errlen, NULL);
-	if (setup_state_dir(e, opt->state_dir, err, errlen) < 0 || load_identity(e, err, errlen) < 0)
+	int st = opt->memstate ? setup_memstate(e, opt, err, errlen) : setup_state_dir(e, opt->state_dir, err, errlen);
+	if (st < 0 || load_identity(e, err, errlen) < 0)
 		return fail_new(e, err, errlen, NULL);
 	e->run = EMU_RUN_BOOT;
 	e->da_area = -1;
-	e->persist = opt->persist_session && !e->own_state_dir;
+	e->persist = opt->persist_session && (opt->memstate || !e->own_state_dir);
 	if (e->persist && emu_power_load(e, err, errlen) < 0)
 		return fail_new(e, err, errlen, NULL);
 	*out = e;
@@ -574,5 +614,7 @@ void mtkemu_free(struct mtkemu *e)
 		mtk_remove_tree(e->state_dir);
 	if (e->state_lock_fd >= 0)
 		close(e->state_lock_fd);
+	if (e->memstate)
+		emu_memstate_release(e->memstate);
 	free(e);
 }

@@ -24,7 +24,8 @@ static const char *const area_names[EMU_AREA_COUNT] = {"boot1", "boot2", "rpmb",
 static const char *const size_keys[EMU_AREA_COUNT] = {"boot1_size", "boot2_size", "rpmb_size", "user_size"};
 
 struct emu_storage {
-	char dir[4096];
+	char dir[4096];               /* the state folder, or the memstate's name */
+	struct mtkemu_memstate *mem; /* non-NULL: the state is in memory, no fds */
 	int fd[EMU_AREA_COUNT];
 	struct emu_emmc_geometry geo;
 	uint8_t ext_csd[512];
@@ -136,6 +137,11 @@ bool emu_emmc_exists(const char *dir)
 	return path_in(p, sizeof(p), dir, "device.ini") == 0 && access(p, F_OK) == 0;
 }
 
+static bool device_exists(const char *dir, struct mtkemu_memstate *mem)
+{
+	return mem ? emu_memstate_has(mem, "device.ini") : emu_emmc_exists(dir);
+}
+
 static int write_whole(const char *path, const void *buf, size_t len, char *err, size_t errlen)
 {
 	char tmp[4300];
@@ -163,6 +169,36 @@ static int write_whole(const char *path, const void *buf, size_t len, char *err,
 		return MTK_E_IO;
 	}
 	return 0;
+}
+
+/* One of the folder's small files, whole, in the folder or in memory. */
+static int store_file(const char *dir, struct mtkemu_memstate *mem, const char *name, const void *buf, size_t len,
+                      char *err, size_t errlen)
+{
+	char p[4200];
+	if (mem) {
+		int rc = emu_memstate_put(mem, name, buf, len);
+		if (rc)
+			seterr(err, errlen, "%s/%s: %zu bytes do not fit the in-memory state", dir, name, len);
+		return rc;
+	}
+	if (path_in(p, sizeof(p), dir, name) != 0) {
+		seterr(err, errlen, "%s: path too long", dir);
+		return MTK_E_INVAL;
+	}
+	return write_whole(p, buf, len, err, errlen);
+}
+
+static FILE *open_file(const char *dir, struct mtkemu_memstate *mem, const char *name, char *path, size_t pathlen)
+{
+	path_in(path, pathlen, dir, name);
+	if (mem) {
+		FILE *f = emu_memstate_fopen(mem, name);
+		if (!f)
+			errno = ENOENT;
+		return f;
+	}
+	return fopen(path, "re");
 }
 
 static int geometry_check(const struct emu_emmc_geometry *g, char *err, size_t errlen)
@@ -195,9 +231,10 @@ static void hex16(char out[33], const uint8_t b[16])
 		snprintf(out + 2 * i, 3, "%02x", b[i]);
 }
 
-static int write_device_ini(const char *dir, const struct emu_emmc_geometry *g, char *err, size_t errlen)
+static int write_device_ini(const char *dir, struct mtkemu_memstate *mem, const struct emu_emmc_geometry *g,
+                            char *err, size_t errlen)
 {
-	char cid[33], buf[1024], p[4200];
+	char cid[33], buf[1024];
 	hex16(cid, g->cid);
 	int n = snprintf(buf, sizeof(buf),
 	                 "# mtkemu device state (written by mtkemu provision)\n"
@@ -205,16 +242,19 @@ static int write_device_ini(const char *dir, const struct emu_emmc_geometry *g, 
 	                 "s\nimei=%s\n",
 	                 g->chip, (unsigned long long)g->size[0], (unsigned long long)g->size[1],
 	                 (unsigned long long)g->size[2], (unsigned long long)g->size[3], cid, g->imei);
-	if (path_in(p, sizeof(p), dir, "device.ini") != 0) {
-		seterr(err, errlen, "%s: path too long", dir);
-		return MTK_E_INVAL;
-	}
-	return write_whole(p, buf, (size_t)n, err, errlen);
+	return store_file(dir, mem, "device.ini", buf, (size_t)n, err, errlen);
 }
 
-static int make_area_file(const char *dir, int a, uint64_t size, char *err, size_t errlen)
+static int make_area_file(const char *dir, struct mtkemu_memstate *mem, int a, uint64_t size, char *err,
+                          size_t errlen)
 {
 	char p[4200];
+	if (mem) {
+		int rc = emu_memstate_make_area(mem, a, size);
+		if (rc)
+			seterr(err, errlen, "%s/%s: out of memory", dir, area_files[a]);
+		return rc;
+	}
 	if (path_in(p, sizeof(p), dir, area_files[a]) != 0) {
 		seterr(err, errlen, "%s: path too long", dir);
 		return MTK_E_INVAL;
@@ -230,27 +270,36 @@ static int make_area_file(const char *dir, int a, uint64_t size, char *err, size
 	return 0;
 }
 
-int emu_emmc_create(const char *dir, const struct emu_emmc_geometry *g, char *err, size_t errlen)
+static int create_at(const char *dir, struct mtkemu_memstate *mem, const struct emu_emmc_geometry *g, char *err,
+                     size_t errlen)
 {
-	if (emu_emmc_exists(dir)) {
+	if (device_exists(dir, mem)) {
 		seterr(err, errlen, "%s: already holds a device (device.ini)", dir);
 		return MTK_E_INVAL;
 	}
 	int rc = geometry_check(g, err, errlen);
 	for (int a = 0; rc == 0 && a < EMU_AREA_COUNT; a++)
-		rc = make_area_file(dir, a, g->size[a], err, errlen);
+		rc = make_area_file(dir, mem, a, g->size[a], err, errlen);
 	if (rc)
 		return rc;
 	uint8_t ecsd[512];
-	char p[4200];
 	if (emu_ext_csd_encode(ecsd, g) != 0) {
 		seterr(err, errlen, "%s: sizes cannot be encoded in EXT_CSD", dir);
 		return MTK_E_RANGE;
 	}
-	path_in(p, sizeof(p), dir, "ext_csd.bin");
-	rc = write_whole(p, ecsd, sizeof(ecsd), err, errlen);
+	rc = store_file(dir, mem, "ext_csd.bin", ecsd, sizeof(ecsd), err, errlen);
 	/* device.ini last: its presence means "a complete device is here". */
-	return rc ? rc : write_device_ini(dir, g, err, errlen);
+	return rc ? rc : write_device_ini(dir, mem, g, err, errlen);
+}
+
+int emu_emmc_create(const char *dir, const struct emu_emmc_geometry *g, char *err, size_t errlen)
+{
+	return create_at(dir, NULL, g, err, errlen);
+}
+
+int emu_emmc_create_mem(struct mtkemu_memstate *m, const struct emu_emmc_geometry *g, char *err, size_t errlen)
+{
+	return create_at(emu_memstate_name(m), m, g, err, errlen);
 }
 
 static int parse_hex16(const char *s, uint8_t out[16])
@@ -288,11 +337,11 @@ static int ini_key(struct emu_emmc_geometry *g, const char *k, const char *v)
 	return 0; /* unknown keys: written by a newer version, ignore */
 }
 
-static int read_device_ini(const char *dir, struct emu_emmc_geometry *g, char *err, size_t errlen)
+static int read_device_ini(const char *dir, struct mtkemu_memstate *mem, struct emu_emmc_geometry *g, char *err,
+                           size_t errlen)
 {
 	char p[4200], line[512];
-	path_in(p, sizeof(p), dir, "device.ini");
-	FILE *f = fopen(p, "re");
+	FILE *f = open_file(dir, mem, "device.ini", p, sizeof(p));
 	if (!f) {
 		seterr(err, errlen, "%s: %s", p, strerror(errno));
 		return MTK_E_IO;
@@ -324,13 +373,19 @@ static int open_area(struct emu_storage *s, int a, char *err, size_t errlen)
 	char p[4200];
 	struct stat st;
 	path_in(p, sizeof(p), s->dir, area_files[a]);
-	s->fd[a] = open(p, O_RDWR | O_CLOEXEC);
-	if (s->fd[a] < 0 || fstat(s->fd[a], &st) != 0) {
-		seterr(err, errlen, "%s: %s", p, strerror(errno));
-		return MTK_E_IO;
+	uint64_t size = 0;
+	if (s->mem) {
+		size = emu_memstate_area_size(s->mem, a);
+	} else {
+		s->fd[a] = open(p, O_RDWR | O_CLOEXEC);
+		if (s->fd[a] < 0 || fstat(s->fd[a], &st) != 0) {
+			seterr(err, errlen, "%s: %s", p, strerror(errno));
+			return MTK_E_IO;
+		}
+		size = (uint64_t)st.st_size;
 	}
-	if ((uint64_t)st.st_size != s->geo.size[a]) {
-		seterr(err, errlen, "%s: %llu bytes, device.ini says %llu", p, (unsigned long long)st.st_size,
+	if (size != s->geo.size[a]) {
+		seterr(err, errlen, "%s: %llu bytes, device.ini says %llu", p, (unsigned long long)size,
 		       (unsigned long long)s->geo.size[a]);
 		return MTK_E_PARSE;
 	}
@@ -341,10 +396,17 @@ static int load_ext_csd(struct emu_storage *s, char *err, size_t errlen)
 {
 	char p[4200];
 	path_in(p, sizeof(p), s->dir, "ext_csd.bin");
-	int fd = open(p, O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd >= 0 ? pread(fd, s->ext_csd, sizeof(s->ext_csd), 0) : -1;
-	if (fd >= 0)
-		close(fd);
+	ssize_t n;
+	if (s->mem) {
+		n = emu_memstate_get(s->mem, "ext_csd.bin", s->ext_csd, sizeof(s->ext_csd));
+		if (n < 0)
+			errno = ENOENT;
+	} else {
+		int fd = open(p, O_RDONLY | O_CLOEXEC);
+		n = fd >= 0 ? pread(fd, s->ext_csd, sizeof(s->ext_csd), 0) : -1;
+		if (fd >= 0)
+			close(fd);
+	}
 	if (n != (ssize_t)sizeof(s->ext_csd)) {
 		seterr(err, errlen, "%s: %s", p, n < 0 ? strerror(errno) : "not 512 bytes");
 		return n < 0 ? MTK_E_IO : MTK_E_PARSE;
@@ -360,7 +422,8 @@ static int load_ext_csd(struct emu_storage *s, char *err, size_t errlen)
 	return 0;
 }
 
-int emu_emmc_open(const char *dir, struct emu_storage **out, char *err, size_t errlen)
+static int open_at(const char *dir, struct mtkemu_memstate *mem, struct emu_storage **out, char *err,
+                   size_t errlen)
 {
 	*out = NULL;
 	struct emu_storage *s = calloc(1, sizeof(*s));
@@ -375,7 +438,8 @@ int emu_emmc_open(const char *dir, struct emu_storage **out, char *err, size_t e
 		seterr(err, errlen, "%s: path too long", dir);
 		return MTK_E_INVAL;
 	}
-	int rc = read_device_ini(dir, &s->geo, err, errlen);
+	s->mem = mem;
+	int rc = read_device_ini(dir, mem, &s->geo, err, errlen);
 	for (int a = 0; rc == 0 && a < EMU_AREA_COUNT; a++)
 		rc = open_area(s, a, err, errlen);
 	if (rc == 0)
@@ -386,6 +450,16 @@ int emu_emmc_open(const char *dir, struct emu_storage **out, char *err, size_t e
 	}
 	*out = s;
 	return 0;
+}
+
+int emu_emmc_open(const char *dir, struct emu_storage **out, char *err, size_t errlen)
+{
+	return open_at(dir, NULL, out, err, errlen);
+}
+
+int emu_emmc_open_mem(struct mtkemu_memstate *m, struct emu_storage **out, char *err, size_t errlen)
+{
+	return open_at(emu_memstate_name(m), m, out, err, errlen);
 }
 
 void emu_emmc_close(struct emu_storage *s)
@@ -421,10 +495,7 @@ int emu_emmc_switch(struct emu_storage *s, unsigned index, uint8_t value)
 	if (index != EMU_EXT_CSD_PARTITION_CONFIG && index != EMU_EXT_CSD_BOOT_WP)
 		return SFAIL(s, MTK_E_INVAL, "EXT_CSD[%u] is not writable", index);
 	s->ext_csd[index] = value;
-	char p[4200];
-	path_in(p, sizeof(p), s->dir, "ext_csd.bin");
-	int rc = write_whole(p, s->ext_csd, sizeof(s->ext_csd), s->err, sizeof(s->err));
-	return rc;
+	return store_file(s->dir, s->mem, "ext_csd.bin", s->ext_csd, sizeof(s->ext_csd), s->err, sizeof(s->err));
 }
 
 static int check_range(struct emu_storage *s, int area, uint64_t off, uint64_t len)
@@ -446,6 +517,10 @@ int emu_emmc_read(struct emu_storage *s, int area, uint64_t off, void *buf, size
 		return rc;
 	uint8_t *p = buf;
 	size_t done = 0;
+	if (s->mem) {
+		emu_memstate_read(s->mem, area, off, p, len);
+		return 0;
+	}
 	while (done < len) {
 		ssize_t n = pread(s->fd[area], p + done, len - done, (off_t)(off + done));
 		if (n < 0 && errno == EINTR)
@@ -462,6 +537,8 @@ int emu_emmc_read(struct emu_storage *s, int area, uint64_t off, void *buf, size
 static int pwrite_all(struct emu_storage *s, int area, uint64_t off, const uint8_t *p, size_t len)
 {
 	size_t done = 0;
+	if (s->mem)
+		return emu_memstate_write(s->mem, area, off, p, len) ? SFAIL(s, MTK_E_IO, "%s: out of memory", area_names[area]) : 0;
 	while (done < len) {
 		ssize_t n = pwrite(s->fd[area], p + done, len - done, (off_t)(off + done));
 		if (n < 0 && errno == EINTR)
@@ -533,6 +610,8 @@ int emu_emmc_erase(struct emu_storage *s, int area, uint64_t off, uint64_t len)
 		return SFAIL(s, MTK_E_SECURITY, "%s is write-protected", area_names[area]);
 	if (len == 0)
 		return 0;
+	if (s->mem)
+		return emu_memstate_erase(s->mem, area, off, len) ? SFAIL(s, MTK_E_IO, "%s: out of memory", area_names[area]) : 0;
 	if (fallocate(s->fd[area], FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off, (off_t)len) == 0)
 		return 0;
 	return zero_fill(s, area, off, len); /* file system without hole punching */
@@ -597,16 +676,16 @@ int emu_storage_open(struct mtkemu *e, char *err, size_t errlen)
 {
 	if (e->storage)
 		return 0;
-	if (!emu_emmc_exists(e->state_dir)) {
+	if (!emu_state_has_device(e)) {
 		struct emu_emmc_geometry g = {0};
 		emu_geometry_default(&g, e->prof, 0);
 		emu_emmc_make_board_cid(g.cid, e->prof, e->state_dir);
-		int rc = emu_emmc_create(e->state_dir, &g, err, errlen);
+		int rc = create_at(e->state_dir, e->memstate, &g, err, errlen);
 		if (rc)
 			return rc;
 	}
 	struct emu_storage *s;
-	int rc = emu_emmc_open(e->state_dir, &s, err, errlen);
+	int rc = open_at(e->state_dir, e->memstate, &s, err, errlen);
 	if (rc)
 		return rc;
 	if (strcasecmp(s->geo.chip, e->prof->name) != 0) {
@@ -630,6 +709,11 @@ int emu_storage_open(struct mtkemu *e, char *err, size_t errlen)
 	emu_emmc_set_write_protect(s, emu_fault_write_protect(e));
 	e->storage = s;
 	return 0;
+}
+
+bool emu_state_has_device(const struct mtkemu *e)
+{
+	return device_exists(e->state_dir, e->memstate);
 }
 
 void emu_storage_close(struct emu_storage *s)

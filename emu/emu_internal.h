@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "mtkemu.h"
 
@@ -108,7 +109,8 @@ struct mtkemu {
 	uint32_t target_config; /* profile value, or --secure override */
 	uint8_t me_id[16];
 	uint8_t soc_id[32];
-	char state_dir[4096];
+	char state_dir[4096];   /* or, with memstate, its name */
+	struct mtkemu_memstate *memstate; /* the state folder in memory (memstate.c); NULL: state_dir */
 	bool own_state_dir; /* a temp dir we remove at free */
 	int state_lock_fd;  /* DIR/.lock, flock'ed: one device per state folder */
 	atomic_bool stop;
@@ -179,6 +181,13 @@ void emu_brom_boot(struct mtkemu *e);
 
 /* Storage (emmc.c), opened lazily by the DA stage. */
 int emu_storage_open(struct mtkemu *e, char *err, size_t errlen);
+/* The state folder (or memstate) holds a device (device.ini). */
+bool emu_state_has_device(const struct mtkemu *e);
+/* A small file of the state folder or memstate (device.c): a read stream
+ * (NULL with errno, ENOENT when absent), or written whole (temp name and
+ * rename in a folder).  `path` gets the name for messages. */
+FILE *emu_state_fopen(const struct mtkemu *e, const char *name, char *path, size_t pathlen);
+int emu_state_store(const struct mtkemu *e, const char *name, const char *text, size_t len);
 void emu_storage_close(struct emu_storage *s);
 
 /* How the current session's link ended (link.c).  emu_recv/emu_send return

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 enum emu_area { EMU_AREA_BOOT1, EMU_AREA_BOOT2, EMU_AREA_RPMB, EMU_AREA_USER, EMU_AREA_COUNT };
 
@@ -68,6 +69,10 @@ void emu_ext_csd_sizes(const uint8_t ext_csd[512], uint64_t size[EMU_AREA_COUNT]
 int emu_emmc_create(const char *dir, const struct emu_emmc_geometry *g, char *err, size_t errlen);
 /* Opens a provisioned state directory. */
 int emu_emmc_open(const char *dir, struct emu_storage **out, char *err, size_t errlen);
+/* The same on a state held in memory (memstate.c). */
+struct mtkemu_memstate;
+int emu_emmc_create_mem(struct mtkemu_memstate *m, const struct emu_emmc_geometry *g, char *err, size_t errlen);
+int emu_emmc_open_mem(struct mtkemu_memstate *m, struct emu_storage **out, char *err, size_t errlen);
 void emu_emmc_close(struct emu_storage *s);
 /* True when dir holds a device.ini. */
 bool emu_emmc_exists(const char *dir);
@@ -117,6 +122,25 @@ void emu_geometry_default(struct emu_emmc_geometry *g, const struct emu_profile 
 void emu_emmc_make_cid(uint8_t cid[16], const char *seed);
 /* The same with the board's flash id (emu_board_flash_id) as CID[0:9]. */
 void emu_emmc_make_board_cid(uint8_t cid[16], const struct emu_profile *prof, const char *seed);
+
+/* --- memstate.c: the state folder in memory (mtkemu_options.memstate) ------ */
+
+const char *emu_memstate_name(const struct mtkemu_memstate *m);
+/* The folder lock: false when another emulator holds it. */
+bool emu_memstate_claim(struct mtkemu_memstate *m);
+void emu_memstate_release(struct mtkemu_memstate *m);
+/* Small files: a read-only stream (NULL when absent), the whole content
+ * (bytes copied, MTK_E_NOTFOUND when absent), replace or create. */
+FILE *emu_memstate_fopen(struct mtkemu_memstate *m, const char *name);
+int emu_memstate_get(struct mtkemu_memstate *m, const char *name, void *buf, size_t cap);
+int emu_memstate_put(struct mtkemu_memstate *m, const char *name, const void *data, size_t len);
+bool emu_memstate_has(struct mtkemu_memstate *m, const char *name);
+/* eMMC areas: (re)made all zero; data access within bounds the caller checked. */
+int emu_memstate_make_area(struct mtkemu_memstate *m, int area, uint64_t size);
+uint64_t emu_memstate_area_size(const struct mtkemu_memstate *m, int area);
+void emu_memstate_read(const struct mtkemu_memstate *m, int area, uint64_t off, uint8_t *buf, size_t len);
+int emu_memstate_write(struct mtkemu_memstate *m, int area, uint64_t off, const uint8_t *buf, size_t len);
+int emu_memstate_erase(struct mtkemu_memstate *m, int area, uint64_t off, uint64_t len);
 
 /* --- scatter_lite.c ------------------------------------------------------- */
 
@@ -212,6 +236,7 @@ struct emu_provision_opts {
 	uint64_t user_size;  /* 0: profile default */
 	const char *imei;    /* NULL: derived from the state path */
 	bool force;          /* allow a non-empty state directory */
+	struct mtkemu_memstate *memstate; /* non-NULL: provision into it (state_dir only names it) */
 };
 
 /* Where one partition ended up (for the summary and for tests). */

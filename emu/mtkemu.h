@@ -31,9 +31,31 @@ struct mtkemu_clock {
 	void *user;
 };
 
+/* A state folder held in memory: the eMMC areas and the folder's small files
+ * (device.ini, ext_csd.bin, identity.ini, power.ini) with no file system
+ * access at all, for fuzzers and unit tests that run many sessions.  What a
+ * device writes goes into 4 KiB pages over a snapshot, so a reset puts back
+ * only the pages written since.  One emulator at a time uses one (as the
+ * state folder's lock would have it); it outlives the emulators that use it. */
+struct mtkemu_memstate;
+/* `name` stands for the folder path: it seeds the identity and the CID and
+ * names the state in messages.  NULL when out of memory. */
+struct mtkemu_memstate *mtkemu_memstate_new(const char *name);
+void mtkemu_memstate_free(struct mtkemu_memstate *m);
+/* What it holds now becomes what a reset goes back to (before the first
+ * snapshot: empty, a folder never provisioned). */
+void mtkemu_memstate_snapshot(struct mtkemu_memstate *m);
+void mtkemu_memstate_reset(struct mtkemu_memstate *m);
+/* The small files it holds now (a folder listing); returns the count. */
+size_t mtkemu_memstate_files(const struct mtkemu_memstate *m, const char **names, size_t cap);
+/* eMMC pages written or erased since the last snapshot or reset. */
+size_t mtkemu_memstate_pages_written(const struct mtkemu_memstate *m);
+
 struct mtkemu_options {
 	const char *chip;      /* "mt6737" (case-insensitive); required */
 	const char *state_dir; /* storage and persistent state; NULL = a private temp dir removed at free */
+	struct mtkemu_memstate *memstate; /* non-NULL: the state lives here, not in a folder
+	                                   * (state_dir must be NULL); fuzzers and unit tests */
 	const char *mode;      /* "brom" | "preloader"; NULL = decided by the boot model / profile */
 	const char *faults;    /* fault spec, e.g. "disconnect-after=4096"; NULL = none */
 	const char *speed;     /* link model: "usb2-hs" | "usb2-fs" | "none"; NULL = none */

@@ -28,30 +28,20 @@ static const char *const run_names[] = {
 	[EMU_RUN_GONE] = "gone", [EMU_RUN_XDA1] = "xda1",
 };
 
-static void power_path(const struct mtkemu *e, char *path, size_t len)
-{
-	snprintf(path, len, "%s/%s", e->state_dir, POWER_FILE);
-}
-
 /* Best effort: a phone whose state cannot be written looks replugged to
  * the next session, which is safe. */
 void emu_power_save(const struct mtkemu *e)
 {
-	char path[4200], tmp[4300];
-	power_path(e, path, sizeof path);
-	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	FILE *f = fopen(tmp, "w");
-	if (!f)
-		return;
-	fprintf(f,
+	char text[1024];
+	int n = snprintf(text, sizeof text,
 		"# mtkemu: what the phone runs while it stays plugged in; delete = replug\n"
 		"chip=%s\nrun=%s\nmode=%s\nhigh_speed=%d\nusbdl=%d\nda_area=%d\nlistening=%d\nlisten_deadline_ms=%llu\n"
 		"xda_env=%d\nxda_dram=%d\nxda_os=%u\nxda_chksum=%u\n",
 		e->prof->name, run_names[e->run], e->mode == EMU_MODE_BROM ? "brom" : "preloader", e->high_speed,
 		e->usbdl_flag, e->da_area, e->listening, (unsigned long long)e->listen_deadline_ms, e->xda.env_set,
 		e->xda.dram_up, e->xda.system_os, e->xda.chksum_level);
-	if (fclose(f) != 0 || rename(tmp, path) < 0)
-		unlink(tmp);
+	if (n > 0 && (size_t)n < sizeof text)
+		emu_state_store(e, POWER_FILE, text, (size_t)n);
 }
 
 static bool parse_flag(const char *v, bool *out)
@@ -126,8 +116,7 @@ static int power_line(struct mtkemu *e, char *line, bool *preloader)
 int emu_power_load(struct mtkemu *e, char *err, size_t errlen)
 {
 	char path[4200], line[256];
-	power_path(e, path, sizeof path);
-	FILE *f = fopen(path, "r");
+	FILE *f = emu_state_fopen(e, POWER_FILE, path, sizeof path);
 	if (!f) {
 		if (errno == ENOENT)
 			return 0;

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "core/bytes.h"
+#include "core/checksum.h"
 #include "core/text.h"
 #include "mtkflash/core.h"
 
@@ -462,7 +463,7 @@ uint32_t emu_fnv1a(const char *s, uint32_t h)
 	return h;
 }
 
-void emu_pattern(uint8_t *buf, size_t len, uint32_t seed)
+MTK_NO_COVERAGE void emu_pattern(uint8_t *buf, size_t len, uint32_t seed)
 {
 	uint32_t x = seed ? seed : 0x2545F491u;
 	for (size_t i = 0; i < len; i++) {
@@ -906,10 +907,12 @@ static int load_layout(const struct emu_provision_opts *o, const struct emu_prof
 static int provision_storage(const struct emu_provision_opts *o, const struct emu_profile *prof,
                              const struct emu_emmc_geometry *g, struct layout *L, char *err, size_t errlen)
 {
-	int rc = emu_emmc_create(o->state_dir, g, err, errlen);
+	int rc = o->memstate ? emu_emmc_create_mem(o->memstate, g, err, errlen)
+	                     : emu_emmc_create(o->state_dir, g, err, errlen);
 	struct emu_storage *s = NULL;
 	if (rc == 0)
-		rc = emu_emmc_open(o->state_dir, &s, err, errlen);
+		rc = o->memstate ? emu_emmc_open_mem(o->memstate, &s, err, errlen)
+		                 : emu_emmc_open(o->state_dir, &s, err, errlen);
 	if (rc == 0)
 		rc = write_table(s, L, prof, emu_fnv1a(g->imei, 0x811C9DC5u), err, errlen);
 	if (rc == 0)
@@ -943,7 +946,7 @@ int emu_provision(const struct emu_provision_opts *o, struct emu_provision_resul
 	struct layout L = {.src = o->scatter ? o->scatter : "default layout", .parts = res->parts};
 	rc = place_all(&L, &sc, &g, err, errlen);
 	emu_scatter_free(&sc);
-	if (rc == 0)
+	if (rc == 0 && !o->memstate)
 		rc = prepare_dir(o->state_dir, o->force, err, errlen);
 	if (rc == 0)
 		rc = provision_storage(o, prof, &g, &L, err, errlen);

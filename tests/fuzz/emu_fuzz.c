@@ -1,16 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* Shared harness of the emulator fuzz targets (see emu_fuzz.h).
  *
- * Storage is real: sparse files in a temporary root, one state directory per
- * chip and storage kind.  Inputs must not influence each other, so after every
- * session the directory is checked (nothing but the emulator's own files, none
- * grown past its size: a write outside the modelled eMMC shows up here) and
- * put back as it was.  Files the session did not touch keep the sentinel mtime
- * set at snapshot time and are skipped, so an input that never writes costs
- * no copying. */
+ * Storage is in memory (mtkemu_options.memstate): one state per chip and
+ * storage kind, made on first use and snapshotted.  Inputs must not influence
+ * each other, so after every session the state is checked (nothing but the
+ * emulator's own files, the areas at their sizes, device.ini and the
+ * read-only EXT_CSD bytes as made) and reset, which puts back only the pages
+ * the session wrote: no file system access per input. */
 #include "emu_fuzz.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -30,8 +28,6 @@
 #define MIB          (1ull << 20)
 #define USER_SIZE    (64 * MIB)
 #define MAX_CHIPS    64
-#define MAX_FILES    8
-#define SENTINEL_SEC 946684800 /* 2000-01-01: no write the session makes can leave it */
 
 /* A broken invariant: abort, so libFuzzer keeps the input as a crash. */
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -143,66 +139,34 @@ enum emu_mode emufuzz_mode(const struct emufuzz_dev *dev)
 	return dev->storage == EMUFUZZ_ST_PROV ? EMU_MODE_PRELOADER : EMU_MODE_BROM;
 }
 
-/* ---- state directories ------------------------------------------------------------- */
-
-struct snap_ext {
-	uint64_t off;
-	size_t len;
-	uint8_t *data;
-};
-
-struct snap_file {
-	char name[32];
-	uint64_t size;
-	size_t next;
-	struct snap_ext *ext;
-};
+/* ---- in-memory state folders ------------------------------------------------------- */
 
 struct state {
-	bool ready;
-	char dir[PATH_MAX];
-	size_t nfiles;
-	struct snap_file files[MAX_FILES];
+	struct mtkemu_memstate *m; /* NULL until first used */
+	char device_ini[1024];     /* as made: no session may change it */
+	int device_ini_len;
+	uint8_t ext_csd[512];
 };
 
-static char root[PATH_MAX];
-static size_t nstates_made;
 static struct state states[MAX_CHIPS][EMUFUZZ_ST_KINDS];
 static const char *const kind_names[EMUFUZZ_ST_KINDS] = {"none", "blank", "prov"};
 
-/* What the emulator may create in a state directory (emu_storage.h, device.c). */
-static const char *const own_files[] = {"device.ini", "ext_csd.bin", "boot1.bin",   "boot2.bin",
-                                        "rpmb.bin",   "user.bin",    "identity.ini", ".lock", "power.ini"};
+/* What the emulator may keep in a state folder (emu_storage.h, device.c, power.c). */
+static const char *const own_files[] = {"device.ini", "ext_csd.bin", "identity.ini", "power.ini"};
 
-/* The emulator's lock (held while it serves) and its record of what the
- * phone runs between host sessions come and go with every run: not storage.
- * The lock file stays (creating it again costs more than the rest of a
- * short session); the record goes, so inputs do not influence each other. */
-static bool volatile_file(const char *name)
+static void free_states(void)
 {
-	return strcmp(name, ".lock") == 0 || strcmp(name, "power.ini") == 0;
-}
-
-static bool kept_file(const char *name)
-{
-	return strcmp(name, ".lock") == 0;
-}
-
-static void remove_root(void)
-{
-	if (root[0])
-		mtk_remove_tree(root);
+	for (size_t c = 0; c < MAX_CHIPS; c++)
+		for (int k = 0; k < EMUFUZZ_ST_KINDS; k++)
+			mtkemu_memstate_free(states[c][k].m);
 }
 
 void emufuzz_init(void)
 {
-	if (root[0])
-		return;
-	const char *tmp = getenv("TMPDIR");
-	snprintf(root, sizeof root, "%s/emufuzz-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(root))
-		die("cannot create a temporary directory under %s: %s", tmp ? tmp : "/tmp", strerror(errno));
-	atexit(remove_root);
+	static bool done;
+	if (!done)
+		atexit(free_states);
+	done = true;
 }
 
 static size_t chip_slot(const struct emu_profile *prof)
@@ -216,150 +180,89 @@ static size_t chip_slot(const struct emu_profile *prof)
 	return 0;
 }
 
-/* Copies only the non-zero 4 KiB blocks: the copy stays as sparse as the
- * original, so snapshots and resets move little. */
-static void copy_range(const char *from, const char *to, uint64_t src, uint64_t dst, uint64_t len)
+/* Copies the non-zero 4 KiB blocks of a provisioned area into memory. */
+static void copy_range(struct emu_storage *from, struct emu_storage *to, int area, uint64_t src, uint64_t dst,
+                       uint64_t len)
 {
-	int in = open(from, O_RDONLY | O_CLOEXEC), out = open(to, O_WRONLY | O_CLOEXEC);
-	uint8_t *buf = malloc(len);
-	if (in < 0 || out < 0 || !buf || pread(in, buf, len, (off_t)src) != (ssize_t)len)
-		die("copying %s to %s failed", from, to);
 	static const uint8_t zero[4096];
-	for (uint64_t off = 0; off < len; off += sizeof zero) {
-		size_t n = len - off < sizeof zero ? (size_t)(len - off) : sizeof zero;
-		if (memcmp(buf + off, zero, n) != 0 &&
-		    pwrite(out, buf + off, n, (off_t)(dst + off)) != (ssize_t)n)
-			die("copying %s to %s failed", from, to);
+	uint8_t buf[4096];
+	for (uint64_t off = 0; off < len; off += sizeof buf) {
+		size_t n = len - off < sizeof buf ? (size_t)(len - off) : sizeof buf;
+		if (emu_emmc_read(from, area, src + off, buf, n) != 0)
+			die("reading the provisioned %s: %s", emu_area_name(area), emu_emmc_error(from));
+		if (memcmp(buf, zero, n) != 0 && emu_emmc_write(to, area, dst + off, buf, n) != 0)
+			die("copying the provisioned %s: %s", emu_area_name(area), emu_emmc_error(to));
 	}
-	free(buf);
-	close(in);
-	close(out);
-}
-
-static void join(char *out, size_t cap, const char *dir, const char *name)
-{
-	if ((size_t)snprintf(out, cap, "%s/%s", dir, name) >= cap)
-		die("path %s/%s too long", dir, name);
 }
 
 /* A 64 MiB eMMC with what a provisioned device holds where the emulator looks:
  * the boot areas (preloader), the start of the user area (partition tables)
- * and its last MiB (the PMT).  Taken from a real provisioning, which needs a
- * user area of a few GiB for the default layouts. */
-static void make_provisioned(const struct emu_profile *prof, const char *dir)
+ * and its last MiB (the PMT).  Taken from a real provisioning (in memory
+ * too), which needs a user area of a few GiB for the default layouts. */
+static void make_provisioned(const struct emu_profile *prof, struct mtkemu_memstate *m, const char *name)
 {
-	char scratch[PATH_MAX + 16], err[512];
-	snprintf(scratch, sizeof scratch, "%s-scratch", dir);
-	struct emu_provision_opts o = {.chip = prof->name, .state_dir = scratch, .user_size = 4096 * MIB};
+	char scratch[PATH_MAX], err[512];
+	snprintf(scratch, sizeof scratch, "%s-scratch", name);
+	struct mtkemu_memstate *big = mtkemu_memstate_new(scratch);
+	struct emu_provision_opts o = {
+	        .chip = prof->name, .state_dir = scratch, .user_size = 4096 * MIB, .memstate = big};
 	struct emu_provision_result *res = calloc(1, sizeof *res);
-	if (!res || emu_provision(&o, res, err, sizeof err) != 0)
+	if (!big || !res || emu_provision(&o, res, err, sizeof err) != 0)
 		die("provisioning %s: %s", scratch, err);
 	free(res);
 	struct emu_emmc_geometry g = {0};
 	emu_geometry_default(&g, prof, USER_SIZE);
-	emu_emmc_make_cid(g.cid, dir);
-	if (emu_emmc_create(dir, &g, err, sizeof err) != 0)
-		die("creating %s: %s", dir, err);
-	char from[PATH_MAX + 64], to[PATH_MAX + 64];
-	for (int a = EMU_AREA_BOOT1; a < EMU_AREA_USER; a++) {
-		snprintf(from, sizeof from, "%s/%s.bin", scratch, emu_area_name(a));
-		snprintf(to, sizeof to, "%s/%s.bin", dir, emu_area_name(a));
-		copy_range(from, to, 0, 0, g.size[a]);
-	}
-	join(from, sizeof from, scratch, "user.bin");
-	join(to, sizeof to, dir, "user.bin");
-	copy_range(from, to, 0, 0, MIB);
-	copy_range(from, to, o.user_size - MIB, USER_SIZE - MIB, MIB);
-	mtk_remove_tree(scratch);
+	emu_emmc_make_cid(g.cid, name);
+	struct emu_storage *from, *to;
+	if (emu_emmc_open_mem(big, &from, err, sizeof err) != 0 || emu_emmc_create_mem(m, &g, err, sizeof err) != 0 ||
+	    emu_emmc_open_mem(m, &to, err, sizeof err) != 0)
+		die("copying %s into memory: %s", scratch, err);
+	for (int a = EMU_AREA_BOOT1; a < EMU_AREA_USER; a++)
+		copy_range(from, to, a, 0, 0, g.size[a]);
+	copy_range(from, to, EMU_AREA_USER, 0, 0, MIB);
+	copy_range(from, to, EMU_AREA_USER, o.user_size - MIB, USER_SIZE - MIB, MIB);
+	emu_emmc_close(from);
+	emu_emmc_close(to);
+	mtkemu_memstate_free(big);
 }
 
-static void snap_add_ext(struct snap_file *f, int fd, uint64_t off, uint64_t len)
+/* identity.ini as the emulator writes it on first use, part of the snapshot. */
+static void identity_once(const struct emu_profile *prof, struct mtkemu_memstate *m)
 {
-	struct snap_ext *x = realloc(f->ext, (f->next + 1) * sizeof *x);
-	if (!x)
-		die("out of memory");
-	f->ext = x;
-	x = &f->ext[f->next++];
-	x->off = off;
-	x->len = (size_t)len;
-	x->data = malloc(len ? len : 1);
-	if (!x->data || pread(fd, x->data, len, (off_t)off) != (ssize_t)len)
-		die("reading %s for the snapshot failed", f->name);
-}
-
-static const struct timespec sentinel[2] = {{SENTINEL_SEC, 0}, {SENTINEL_SEC, 0}};
-
-static void snap_file(struct state *s, const char *name)
-{
-	char p[PATH_MAX + 64];
-	join(p, sizeof p, s->dir, name);
-	int fd = open(p, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st) != 0 || s->nfiles == MAX_FILES)
-		die("cannot snapshot %s", p);
-	struct snap_file *f = &s->files[s->nfiles++];
-	snprintf(f->name, sizeof f->name, "%s", name);
-	f->size = (uint64_t)st.st_size;
-	for (off_t off = 0; off < st.st_size;) {
-		off_t d = lseek(fd, off, SEEK_DATA);
-		if (d < 0)
-			break;
-		off_t h = lseek(fd, d, SEEK_HOLE);
-		snap_add_ext(f, fd, (uint64_t)d, (uint64_t)(h - d));
-		off = h;
-	}
-	if (futimens(fd, sentinel) != 0)
-		die("cannot set the mtime of %s", p);
-	close(fd);
-}
-
-static void snapshot(struct state *s)
-{
-	DIR *d = opendir(s->dir);
-	if (!d)
-		die("cannot list %s", s->dir);
-	for (struct dirent *de; (de = readdir(d));)
-		if (de->d_name[0] != '.')
-			snap_file(s, de->d_name);
-	closedir(d);
-}
-
-static void identity_once(const struct emu_profile *prof, const char *dir)
-{
-	struct mtkemu_options o = {.chip = prof->name, .state_dir = dir};
+	struct mtkemu_options o = {.chip = prof->name, .memstate = m};
 	struct mtkemu *e;
 	char err[512];
 	if (mtkemu_new(&o, &e, err, sizeof err) != 0)
-		die("mtkemu_new on %s: %s", dir, err);
+		die("mtkemu_new on %s: %s", emu_memstate_name(m), err);
 	mtkemu_free(e);
 }
 
 static struct state *state_for(const struct emufuzz_dev *dev)
 {
 	struct state *s = &states[chip_slot(dev->prof)][dev->storage];
-	if (s->ready)
+	if (s->m)
 		return s;
-	char name[64];
-	snprintf(name, sizeof name, "%s-%s", dev->prof->name, kind_names[dev->storage]);
-	join(s->dir, sizeof s->dir, root, name);
-	if (mkdir(s->dir, 0755) != 0)
-		die("cannot create %s: %s", s->dir, strerror(errno));
+	char name[64], err[512];
+	snprintf(name, sizeof name, "emufuzz/%s-%s", dev->prof->name, kind_names[dev->storage]);
+	s->m = mtkemu_memstate_new(name);
+	if (!s->m)
+		die("out of memory");
 	if (dev->storage == EMUFUZZ_ST_BLANK) {
 		struct emu_emmc_geometry g = {0};
-		char err[512];
 		emu_geometry_default(&g, dev->prof, USER_SIZE);
-		emu_emmc_make_cid(g.cid, s->dir);
-		if (emu_emmc_create(s->dir, &g, err, sizeof err) != 0)
-			die("creating %s: %s", s->dir, err);
+		emu_emmc_make_cid(g.cid, name);
+		if (emu_emmc_create_mem(s->m, &g, err, sizeof err) != 0)
+			die("creating %s: %s", name, err);
 	} else if (dev->storage == EMUFUZZ_ST_PROV) {
-		make_provisioned(dev->prof, s->dir);
+		make_provisioned(dev->prof, s->m, name);
 	}
 	if (dev->storage != EMUFUZZ_ST_NONE) {
-		identity_once(dev->prof, s->dir);
-		snapshot(s);
+		identity_once(dev->prof, s->m);
+		s->device_ini_len = emu_memstate_get(s->m, "device.ini", s->device_ini, sizeof s->device_ini);
+		if (emu_memstate_get(s->m, "ext_csd.bin", s->ext_csd, sizeof s->ext_csd) != 512)
+			die("%s: no EXT_CSD", name);
 	}
-	nstates_made++;
-	s->ready = true;
+	mtkemu_memstate_snapshot(s->m);
 	return s;
 }
 
@@ -373,143 +276,42 @@ static bool own_file(const char *name)
 	return false;
 }
 
-/* Expected size of an emulator-made file, or 0 when any size will do. */
-static uint64_t own_size(const struct emufuzz_dev *dev, const char *name)
+/* The area sizes and EXT_CSD must still describe the part that was made: the
+ * emulator's own eMMC (kind "none") or the harness's.  Only the bytes CMD6 may
+ * write (PARTITION_CONFIG, BOOT_WP) can differ. */
+static void check_device(const struct emufuzz_dev *dev, struct state *s)
 {
-	static const char *const areas[EMU_AREA_COUNT] = {"boot1.bin", "boot2.bin", "rpmb.bin", "user.bin"};
+	const char *name = emu_memstate_name(s->m);
 	struct emu_emmc_geometry g = {0};
-	emu_geometry_default(&g, dev->prof, 0);
+	emu_geometry_default(&g, dev->prof, dev->storage == EMUFUZZ_ST_NONE ? 0 : USER_SIZE);
 	for (int a = 0; a < EMU_AREA_COUNT; a++)
-		if (strcmp(name, areas[a]) == 0)
-			return g.size[a];
-	return 0;
-}
-
-/* Storage kind "none": the emulator made its own eMMC (or nothing); check it and remove it. */
-static void check_and_clear_none(const struct emufuzz_dev *dev, const struct state *s)
-{
-	DIR *d = opendir(s->dir);
-	if (!d)
-		die("cannot list %s", s->dir);
-	char p[PATH_MAX + 300];
-	for (struct dirent *de; (de = readdir(d));) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		join(p, sizeof p, s->dir, de->d_name);
-		struct stat st;
-		if (!own_file(de->d_name) || lstat(p, &st) != 0 || !S_ISREG(st.st_mode))
-			die("the emulator left %s in its state directory", p);
-		uint64_t want = own_size(dev, de->d_name);
-		if (want && (uint64_t)st.st_size != want)
-			die("%s changed size: a write went past the end of the area", p);
-		unlink(p);
-	}
-	closedir(d);
-}
-
-static const struct snap_file *snap_find(const struct state *s, const char *name)
-{
-	for (size_t i = 0; i < s->nfiles; i++)
-		if (strcmp(s->files[i].name, name) == 0)
-			return &s->files[i];
-	return NULL;
-}
-
-static void restore_file(const struct state *s, const struct snap_file *f)
-{
-	char p[PATH_MAX + 64];
-	join(p, sizeof p, s->dir, f->name);
-	int fd = open(p, O_WRONLY | O_TRUNC | O_CLOEXEC);
-	if (fd < 0 || ftruncate(fd, (off_t)f->size) != 0)
-		die("cannot restore %s", p);
-	for (size_t i = 0; i < f->next; i++)
-		if (pwrite(fd, f->ext[i].data, f->ext[i].len, (off_t)f->ext[i].off) != (ssize_t)f->ext[i].len)
-			die("cannot restore %s", p);
-	if (futimens(fd, sentinel) != 0)
-		die("cannot set the mtime of %s", p);
-	close(fd);
-}
-
-/* A directory's mtime moves whenever an entry is added, removed or renamed.
- * After a listing is checked the mtime is set to the sentinel (which no
- * change can produce, unlike a timestamp: those are coarse, two changes a
- * millisecond apart can share one); while it is still there the listing
- * cannot have changed, and the costly opendir() is skipped. */
-static bool unchanged(const char *dir)
-{
-	struct stat st;
-	if (stat(dir, &st) != 0)
-		die("cannot stat %s: %s", dir, strerror(errno));
-	return st.st_mtim.tv_sec == SENTINEL_SEC && st.st_mtim.tv_nsec == 0;
-}
-
-static void listing_checked(const char *dir)
-{
-	if (utimensat(AT_FDCWD, dir, sentinel, 0) != 0)
-		die("cannot set the mtime of %s: %s", dir, strerror(errno));
-}
-
-static void check_listing(struct state *s)
-{
-	if (unchanged(s->dir))
+		if (emu_memstate_area_size(s->m, a) != g.size[a])
+			die("%s: %s is %llu bytes, not %llu", name, emu_area_name(a),
+			    (unsigned long long)emu_memstate_area_size(s->m, a), (unsigned long long)g.size[a]);
+	uint8_t ecsd[513];
+	if (emu_memstate_get(s->m, "ext_csd.bin", ecsd, sizeof ecsd) != 512)
+		die("%s: ext_csd.bin is not 512 bytes", name);
+	if (dev->storage == EMUFUZZ_ST_NONE)
 		return;
-	DIR *d = opendir(s->dir);
-	if (!d)
-		die("cannot list %s", s->dir);
-	size_t seen = 0;
-	for (struct dirent *de; (de = readdir(d));)
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
-			if (kept_file(de->d_name) && !snap_find(s, de->d_name))
-				continue;
-			if (volatile_file(de->d_name) && !snap_find(s, de->d_name)) {
-				char v[PATH_MAX + 300];
-				join(v, sizeof v, s->dir, de->d_name);
-				unlink(v);
-				continue;
-			}
-			if (!snap_find(s, de->d_name))
-				die("the emulator left %s/%s in its state directory", s->dir, de->d_name);
-			seen++;
-		}
-	closedir(d);
-	if (seen != s->nfiles)
-		die("a file of %s disappeared", s->dir);
-	listing_checked(s->dir);
+	char ini[1024];
+	int n = emu_memstate_get(s->m, "device.ini", ini, sizeof ini);
+	if (n != s->device_ini_len || memcmp(ini, s->device_ini, (size_t)n) != 0)
+		die("%s: device.ini changed", name);
+	for (size_t i = 0; i < 512; i++)
+		if (ecsd[i] != s->ext_csd[i] && i != EMU_EXT_CSD_PARTITION_CONFIG && i != EMU_EXT_CSD_BOOT_WP)
+			die("%s: EXT_CSD[%zu] changed from 0x%02x to 0x%02x", name, i, s->ext_csd[i], ecsd[i]);
 }
 
-static void check_and_restore(struct state *s)
+static void check_and_reset(const struct emufuzz_dev *dev, struct state *s)
 {
-	check_listing(s);
-	char p[PATH_MAX + 64];
-	for (size_t i = 0; i < s->nfiles; i++) {
-		const struct snap_file *f = &s->files[i];
-		struct stat st;
-		join(p, sizeof p, s->dir, f->name);
-		if (lstat(p, &st) != 0 || !S_ISREG(st.st_mode))
-			die("%s is no longer a regular file", p);
-		if ((uint64_t)st.st_size != f->size)
-			die("%s changed size: a write went past the end of the area", p);
-		if (st.st_mtim.tv_sec != SENTINEL_SEC || st.st_mtim.tv_nsec != 0)
-			restore_file(s, f);
-	}
-}
-
-/* Nothing may appear in the root but the state directories. */
-static void check_root(void)
-{
-	if (unchanged(root))
-		return;
-	DIR *d = opendir(root);
-	if (!d)
-		die("cannot list %s", root);
-	size_t n = 0;
-	for (struct dirent *de; (de = readdir(d));)
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-			n++;
-	closedir(d);
-	if (n != nstates_made)
-		die("something was written into %s outside the state directories", root);
-	listing_checked(root);
+	const char *names[16];
+	size_t n = mtkemu_memstate_files(s->m, names, 16);
+	for (size_t i = 0; i < n; i++)
+		if (!own_file(names[i]))
+			die("the emulator left %s in %s", names[i], emu_memstate_name(s->m));
+	if (dev->storage != EMUFUZZ_ST_NONE || emu_memstate_has(s->m, "device.ini"))
+		check_device(dev, s);
+	mtkemu_memstate_reset(s->m);
 }
 
 /* ---- one session --------------------------------------------------------------------- */
@@ -596,7 +398,7 @@ void emufuzz_session(const struct emufuzz_dev *dev, const uint8_t *host, size_t 
 	struct state *s = state_for(dev);
 	struct mtkemu_options o = {
 	        .chip = dev->prof->name,
-	        .state_dir = s->dir,
+	        .memstate = s->m,
 	        .mode = dev->mode,
 	        .security = dev->security,
 	        .faults = dev->faults[0] ? dev->faults : NULL,
@@ -617,11 +419,7 @@ void emufuzz_session(const struct emufuzz_dev *dev, const uint8_t *host, size_t 
 	if (split < len)
 		serve_once(dev, emu, host + split, len - split);
 	mtkemu_free(emu);
-	if (dev->storage == EMUFUZZ_ST_NONE)
-		check_and_clear_none(dev, s);
-	else
-		check_and_restore(s);
-	check_root();
+	check_and_reset(dev, s);
 }
 
 /* ---- host byte streams of a valid session -------------------------------------------------- */

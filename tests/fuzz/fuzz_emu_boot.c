@@ -9,22 +9,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "emu_internal.h"
 #include "emu_storage.h"
-#include "mtkflash/util.h"
 
 #define BOOT_PART (64u << 10)
 #define USER_PART (256u << 10)
 
-static char dir[] = "/tmp/fuzz_emu_boot-XXXXXX";
+static struct mtkemu_memstate *mem;
 
-static void remove_dir(void)
+static void free_mem(void)
 {
-	mtk_remove_tree(dir);
+	mtkemu_memstate_free(mem);
 }
 
+/* In memory, snapshotted all zero: each input starts from a reset, which
+ * puts back only the pages the previous one wrote. */
 static struct emu_storage *storage(void)
 {
 	static struct emu_storage *s;
@@ -33,17 +33,18 @@ static struct emu_storage *storage(void)
 	char err[256];
 	struct emu_emmc_geometry g = { .size = { 128u << 10, 128u << 10, 128u << 10, 64u << 20 } };
 	snprintf(g.chip, sizeof g.chip, "mt6737");
-	if (!mkdtemp(dir) || emu_emmc_create(dir, &g, err, sizeof err) != 0 ||
-	    emu_emmc_open(dir, &s, err, sizeof err) != 0)
+	mem = mtkemu_memstate_new("fuzz_emu_boot");
+	if (!mem || emu_emmc_create_mem(mem, &g, err, sizeof err) != 0 ||
+	    emu_emmc_open_mem(mem, &s, err, sizeof err) != 0)
 		abort();
-	atexit(remove_dir);
+	mtkemu_memstate_snapshot(mem);
+	atexit(free_mem);
 	return s;
 }
 
-static void put(struct emu_storage *s, int area, const uint8_t *data, size_t len, size_t cap)
+static void put(struct emu_storage *s, int area, const uint8_t *data, size_t len)
 {
-	static uint8_t zero[USER_PART];
-	if (emu_emmc_write(s, area, 0, zero, cap) != 0 || (len && emu_emmc_write(s, area, 0, data, len) != 0))
+	if (len && emu_emmc_write(s, area, 0, data, len) != 0)
 		abort();
 }
 
@@ -53,6 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 2)
 		return 0;
 	struct emu_storage *s = storage();
+	mtkemu_memstate_reset(mem);
 	const struct emu_profile *prof = emu_profile_find(chips[data[1] % 4]);
 	if (emu_emmc_switch(s, EMU_EXT_CSD_PARTITION_CONFIG, data[0]) != 0)
 		abort();
@@ -60,9 +62,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size -= 2;
 	size_t boot = size < BOOT_PART ? size : BOOT_PART;
 	size_t user = size - boot < USER_PART ? size - boot : USER_PART;
-	put(s, EMU_AREA_BOOT1, data, boot, BOOT_PART);
-	put(s, EMU_AREA_BOOT2, data, boot, BOOT_PART);
-	put(s, EMU_AREA_USER, data + boot, user, USER_PART);
+	put(s, EMU_AREA_BOOT1, data, boot);
+	put(s, EMU_AREA_BOOT2, data, boot);
+	put(s, EMU_AREA_USER, data + boot, user);
 	struct emu_boot_verdict v;
 	emu_boot_check(prof, s, &v);
 	if (v.boots && v.failed[0])

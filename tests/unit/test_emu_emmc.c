@@ -342,6 +342,69 @@ static void test_device_storage_and_faults(void **state)
 	test_rmtree(dir);
 }
 
+/* The in-memory state: same data semantics as the files, and a reset puts
+ * back exactly the snapshot, touching only the pages written since. */
+static void test_memstate_snapshot_reset(void **state)
+{
+	(void)state;
+	struct mtkemu_memstate *m = mtkemu_memstate_new("unit-mem");
+	struct emu_emmc_geometry g;
+	struct emu_storage *s;
+	char err[256];
+	uint8_t buf[8192], want[8192];
+	geo16(&g);
+	assert_non_null(m);
+	assert_int_equal(emu_emmc_create_mem(m, &g, err, sizeof err), 0);
+	assert_int_equal(emu_emmc_open_mem(m, &s, err, sizeof err), 0);
+	memset(want, 0xA5, sizeof want);
+	assert_int_equal(emu_emmc_write(s, EMU_AREA_USER, 1000, want, sizeof want), 0);
+	assert_int_equal(emu_emmc_read(s, EMU_AREA_USER, 1000, buf, sizeof buf), 0);
+	assert_memory_equal(buf, want, sizeof buf);
+	assert_int_equal(emu_emmc_write(s, EMU_AREA_USER, g.size[EMU_AREA_USER] - 1, want, 2), MTK_E_RANGE);
+	emu_emmc_close(s);
+	mtkemu_memstate_snapshot(m);
+	assert_int_equal(mtkemu_memstate_pages_written(m), 0);
+
+	assert_int_equal(emu_emmc_open_mem(m, &s, err, sizeof err), 0);
+	assert_int_equal(emu_emmc_erase(s, EMU_AREA_USER, 0, 8192), 0);
+	assert_int_equal(emu_emmc_switch(s, EMU_EXT_CSD_PARTITION_CONFIG, 0x10), 0);
+	assert_int_equal(emu_emmc_read(s, EMU_AREA_USER, 1000, buf, 16), 0);
+	assert_int_equal(buf[0] | buf[15], 0);
+	assert_int_equal(mtkemu_memstate_pages_written(m), 2);
+	emu_emmc_close(s);
+	mtkemu_memstate_reset(m);
+	assert_int_equal(mtkemu_memstate_pages_written(m), 0);
+
+	assert_int_equal(emu_emmc_open_mem(m, &s, err, sizeof err), 0);
+	assert_int_equal(emu_emmc_read(s, EMU_AREA_USER, 1000, buf, sizeof buf), 0);
+	assert_memory_equal(buf, want, sizeof buf);
+	assert_int_equal(emu_emmc_ext_csd(s)[EMU_EXT_CSD_PARTITION_CONFIG], EMU_PARTITION_CONFIG_DEFAULT);
+	emu_emmc_close(s);
+	const char *names[8];
+	assert_int_equal(mtkemu_memstate_files(m, names, 8), 2); /* ext_csd.bin, device.ini */
+	mtkemu_memstate_free(m);
+}
+
+/* One emulator per in-memory state, as one per state folder; nothing on disk. */
+static void test_memstate_device(void **state)
+{
+	(void)state;
+	struct mtkemu_memstate *m = mtkemu_memstate_new("unit-dev");
+	struct mtkemu_options o = {.chip = "mt6737", .memstate = m};
+	struct mtkemu *e, *e2;
+	char err[256];
+	assert_int_equal(mtkemu_new(&o, &e, err, sizeof err), 0);
+	assert_int_not_equal(mtkemu_new(&o, &e2, err, sizeof err), 0);
+	assert_non_null(strstr(err, "in use"));
+	mtkemu_free(e);
+	const char *names[8];
+	assert_int_equal(mtkemu_memstate_files(m, names, 8), 1);
+	assert_string_equal(names[0], "identity.ini");
+	o.state_dir = "/nonexistent/never-made";
+	assert_int_not_equal(mtkemu_new(&o, &e, err, sizeof err), 0);
+	mtkemu_memstate_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -356,6 +419,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_open_rejects_mismatch, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_preloader_detection, setup, teardown),
 	        cmocka_unit_test(test_device_storage_and_faults),
+	        cmocka_unit_test(test_memstate_snapshot_reset),
+	        cmocka_unit_test(test_memstate_device),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
