@@ -26,7 +26,11 @@ int mtk_serial_open(mtk_ctx *ctx, const char *path, int wait_ms, struct mtk_tran
 /* A serial transport found by its USB port (auto, usb:): its reopen looks
  * for the tty on the same port chain, and its port_key is "usb:PATH". */
 void mtk_serial_follow_usb(struct mtk_transport *t, const char *sysroot, const char *devroot, const char *usb_path);
+/* usb.c: "" (any one download-mode device) or ":BUS:ADDR", through libusb
+ * when the build has it, else (or when libusb cannot reach the device) the
+ * device's tty. */
 int mtk_usb_open(mtk_ctx *ctx, const char *args, int wait_ms, struct mtk_transport **out);
+bool mtk_usb_available(void);
 
 /* Finding a MediaTek device's serial port (discover.c).  The sysfs and /dev
  * roots are parameters so tests can run on a fake tree; the public entry
