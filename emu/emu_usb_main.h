@@ -11,4 +11,8 @@
  * removed at the end) until *stop; returns the exit status. */
 int emu_usb_main(struct mtkemu *emu, const char *dir, atomic_bool *stop, atomic_bool *replug);
 
+/* Re-executes the program under umockdev's preload unless it already runs
+ * under it; returns 0 when it does, -1 when the exec failed. */
+int emu_usb_preload(char **argv);
+
 #endif

@@ -311,6 +311,8 @@ int main(int argc, char **argv)
 	int rc = parse_args(argc, argv, &a);
 	if (rc >= 0)
 		return rc;
+	if (a.usb && emu_usb_preload(argv) < 0)
+		return 1;
 	if (a.list) {
 		for (const char *const *n = mtkemu_chip_names(); *n; n++)
 			puts(*n);

@@ -42,13 +42,6 @@
 #define DRAIN_MS 2000   /* a resetting phone gives the host this long to read its last answer */
 #define IDLE_MS 100
 
-struct gen_ref {
-	struct emu_usb *u;
-	unsigned gen;
-	UMockdevIoctlBase *handler;
-	char devnode[64];
-};
-
 struct emu_usb {
 	UMockdevTestbed *tb;
 	struct mtkemu *emu;
@@ -57,11 +50,19 @@ struct emu_usb {
 	GMutex mu;
 	GCond cond;
 	GQueue in_q, out_q, done; /* UMockdevIoctlData of URBs (ref held) */
+	/* URBs of a node that left the bus, completed with -ESHUTDOWN: libusb
+	 * learns of a disconnect from a reaped URB's status here, since the
+	 * emulated node never polls POLLERR as a real one does. */
+	GQueue dead;
 	int host_fd;              /* our end of the session's socketpair; -1: no session */
 	bool session_wanted;      /* the host claimed the interface; the model thread starts serving */
-	unsigned gen;             /* plugged-in generation; 0 = off the bus */
-	struct gen_ref *refs[64]; /* every generation's handler, freed at the end */
-	unsigned nrefs;
+	bool present;             /* on the bus as devnode */
+	/* One handler for every address the device had: a second handler
+	 * object would take over umockdev's worker, and a host still talking
+	 * to the old node would wait forever instead of reading ENODEV. */
+	UMockdevIoctlBase *handler;
+	char attached[64][64];    /* the nodes it serves, detached at the end */
+	unsigned nattached;
 	int wake;                 /* eventfd: the pump's queue or session changed */
 	pthread_t pump;
 	bool pump_started;
@@ -270,16 +271,31 @@ static void handle(struct emu_usb *u, UMockdevIoctlClient *c, unsigned long req,
 	}
 }
 
+/* The node left the bus: its URBs still come back (as failed), then ENODEV. */
+static void gone_ioctl(struct emu_usb *u, UMockdevIoctlClient *c, unsigned long req, UMockdevIoctlData *arg)
+{
+	UMockdevIoctlData *d = NULL;
+	if ((req == USBDEVFS_REAPURB || req == USBDEVFS_REAPURBNDELAY) && (d = g_queue_pop_head(&u->dead))) {
+		UMockdevIoctlData *p = umockdev_ioctl_data_resolve(arg, 0, sizeof(gpointer), NULL);
+		umockdev_ioctl_data_set_ptr(p, 0, d);
+		complete(c, 0, 0);
+		g_object_unref(p);
+		g_object_unref(d);
+		return;
+	}
+	complete(c, -1, ENODEV);
+}
+
 static gboolean on_ioctl(UMockdevIoctlBase *h, UMockdevIoctlClient *c, gpointer user)
 {
-	struct gen_ref *ref = user;
-	struct emu_usb *u = ref->u;
+	struct emu_usb *u = user;
 	(void)h;
 	g_mutex_lock(&u->mu);
-	if (ref->gen != u->gen)
-		complete(c, -1, ENODEV); /* this device left the bus */
+	unsigned long req = umockdev_ioctl_client_get_request(c);
+	if (!u->present || strcmp(umockdev_ioctl_client_get_devnode(c), u->devnode) != 0)
+		gone_ioctl(u, c, req, umockdev_ioctl_client_get_arg(c));
 	else
-		handle(u, c, umockdev_ioctl_client_get_request(c), umockdev_ioctl_client_get_arg(c));
+		handle(u, c, req, umockdev_ioctl_client_get_arg(c));
 	g_mutex_unlock(&u->mu);
 	return TRUE;
 }
@@ -405,23 +421,18 @@ static int plug(struct emu_usb *u, char *err, size_t errlen)
 	char hexd[260];
 	hex(hexd, desc, descriptors(desc, pid, high));
 	snprintf(u->devnode, sizeof u->devnode, "/dev/bus/usb/001/%03u", u->devnum);
-	if (u->nrefs == sizeof u->refs / sizeof u->refs[0]) {
+	if (u->nattached == sizeof u->attached / sizeof u->attached[0]) {
 		snprintf(err, errlen, "too many re-enumerations");
 		return -1;
 	}
-	struct gen_ref *ref = g_new0(struct gen_ref, 1);
-	ref->u = u;
-	ref->handler = umockdev_ioctl_base_new();
-	snprintf(ref->devnode, sizeof ref->devnode, "%s", u->devnode);
-	g_signal_connect(ref->handler, "handle-ioctl", G_CALLBACK(on_ioctl), ref);
-	u->refs[u->nrefs++] = ref;
 	g_mutex_lock(&u->mu);
-	ref->gen = u->gen = u->nrefs;
+	u->present = true;
 	g_mutex_unlock(&u->mu);
 	/* The handler first (umockdev issue 173): the device must never be
 	 * visible without it. */
 	GError *gerr = NULL;
-	if (!umockdev_testbed_attach_ioctl(u->tb, u->devnode, ref->handler, &gerr)) {
+	snprintf(u->attached[u->nattached++], sizeof u->attached[0], "%s", u->devnode);
+	if (!umockdev_testbed_attach_ioctl(u->tb, u->devnode, u->handler, &gerr)) {
 		snprintf(err, errlen, "umockdev: %s", gerr ? gerr->message : "cannot attach the ioctl handler");
 		g_clear_error(&gerr);
 		return -1;
@@ -444,14 +455,28 @@ static int plug(struct emu_usb *u, char *err, size_t errlen)
 	return 0;
 }
 
-/* Off the bus: the old node answers ENODEV from now on. */
+static void kill_queue(struct emu_usb *u, GQueue *q)
+{
+	UMockdevIoctlData *d;
+	/* Completed ones go back as they are; those in flight fail. */
+	while ((d = g_queue_pop_head(q))) {
+		if (q != &u->done)
+			urb_of(d)->status = -ESHUTDOWN;
+		g_queue_push_tail(&u->dead, d);
+	}
+}
+
+/* Off the bus: the old node hands back its URBs, then answers ENODEV. */
 static void unplug(struct emu_usb *u)
 {
 	g_mutex_lock(&u->mu);
-	u->gen = 0;
+	u->present = false;
 	u->session_wanted = false;
+	drop_queue(&u->dead);
+	kill_queue(u, &u->done);
+	kill_queue(u, &u->in_q);
+	kill_queue(u, &u->out_q);
 	end_session(u);
-	drop_queue(&u->done);
 	g_mutex_unlock(&u->mu);
 	char sys[200];
 	snprintf(sys, sizeof sys, "/sys%s", u->syspath);
@@ -481,6 +506,8 @@ struct emu_usb *emu_usb_new(UMockdevTestbed *tb, struct mtkemu *emu, unsigned po
 	snprintf(u->syspath, sizeof u->syspath, "/devices/pci0000:00/0000:00:14.0/usb1/1-%u", port);
 	g_mutex_init(&u->mu);
 	g_cond_init(&u->cond);
+	u->handler = umockdev_ioctl_base_new();
+	g_signal_connect(u->handler, "handle-ioctl", G_CALLBACK(on_ioctl), u);
 	u->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (u->wake < 0 || pthread_create(&u->pump, NULL, pump_main, u) != 0) {
 		snprintf(err, errlen, "cannot start the USB pump: %s", strerror(errno));
@@ -526,11 +553,12 @@ static void drain_host(struct emu_usb *u, int model_fd)
 	g_mutex_lock(&u->mu);
 	for (;;) {
 		int queued = 0;
-		if (u->host_fd < 0 || ioctl(u->host_fd, FIONREAD, &queued) < 0 || queued == 0) {
-			int out = 0; /* bytes on their way from the model's end */
-			if (ioctl(model_fd, TIOCOUTQ, &out) < 0 || out == 0)
-				break;
-		}
+		int out = 0; /* bytes on their way from the model's end */
+		bool sent = u->host_fd < 0 || ioctl(u->host_fd, FIONREAD, &queued) < 0 || queued == 0;
+		sent = sent && (ioctl(model_fd, TIOCOUTQ, &out) < 0 || out == 0);
+		/* ... and reaped: a completed URB dies with the node otherwise. */
+		if (sent && g_queue_is_empty(&u->done))
+			break;
 		if (!g_cond_wait_until(&u->cond, &u->mu, until))
 			break;
 	}
@@ -634,16 +662,16 @@ void emu_usb_free(struct emu_usb *u)
 		pthread_join(u->pump, NULL);
 	}
 	g_mutex_lock(&u->mu);
-	u->gen = 0;
+	u->present = false;
 	end_session(u);
 	drop_queue(&u->done);
+	drop_queue(&u->dead);
 	g_mutex_unlock(&u->mu);
-	for (unsigned i = 0; i < u->nrefs; i++) {
-		/* The test bed must not call a handler whose state is gone. */
-		umockdev_testbed_detach_ioctl(u->tb, u->refs[i]->devnode, NULL);
-		g_object_unref(u->refs[i]->handler);
-		g_free(u->refs[i]);
-	}
+	/* The test bed must not call a handler whose state is gone. */
+	for (unsigned i = 0; i < u->nattached; i++)
+		umockdev_testbed_detach_ioctl(u->tb, u->attached[i], NULL);
+	if (u->handler)
+		g_object_unref(u->handler);
 	if (u->wake >= 0)
 		close(u->wake);
 	g_mutex_clear(&u->mu);

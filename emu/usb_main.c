@@ -59,7 +59,27 @@ static UMockdevTestbed *make_testbed(const char *dir, char *old_root, size_t cap
 		g_object_unref(tb);
 		return NULL;
 	}
+	/* Our own preload then sees the test bed where the clients see it. */
+	setenv("UMOCKDEV_DIR", dir, 1);
 	return tb;
+}
+
+#define PRELOAD "libumockdev-preload.so.0"
+
+/* The test bed sends uevents through libudev, which must see the test bed's
+ * /sys as the clients do: we run under umockdev's preload too, re-executed
+ * with it when started without (umockdev-wrapper is just this). */
+int emu_usb_preload(char **argv)
+{
+	const char *cur = getenv("LD_PRELOAD");
+	if (cur && strstr(cur, "libumockdev-preload"))
+		return 0;
+	char val[4096];
+	snprintf(val, sizeof val, "%s%s%s", PRELOAD, cur && *cur ? ":" : "", cur ? cur : "");
+	setenv("LD_PRELOAD", val, 1);
+	execv("/proc/self/exe", argv);
+	fprintf(stderr, "mtkemu: cannot run under umockdev's preload: %s\n", strerror(errno));
+	return -1;
 }
 
 int emu_usb_main(struct mtkemu *emu, const char *dir_arg, atomic_bool *stop, atomic_bool *replug)

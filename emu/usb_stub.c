@@ -13,3 +13,9 @@ int emu_usb_main(struct mtkemu *emu, const char *dir, atomic_bool *stop, atomic_
 		dir);
 	return 2;
 }
+
+int emu_usb_preload(char **argv)
+{
+	(void)argv;
+	return 0;
+}
