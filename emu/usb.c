@@ -580,8 +580,12 @@ static int serve_session(struct emu_usb *u)
 	if (rc == MTKEMU_END_REENUMERATE)
 		drain_host(u, sv[1]);
 	g_mutex_lock(&u->mu);
-	if (u->host_fd == sv[0])
-		end_session(u);
+	/* URBs in flight stay queued: the device leaves the bus next (they
+	 * fail then) or the host already released it (none left). */
+	if (u->host_fd == sv[0]) {
+		close(u->host_fd);
+		u->host_fd = -1;
+	}
 	g_mutex_unlock(&u->mu);
 	close(sv[1]);
 	return rc;

@@ -46,6 +46,9 @@ int mtk_find_ports_at(mtk_ctx *ctx, const char *sysroot, const char *devroot, st
 int mtk_auto_open_at(mtk_ctx *ctx, const char *sysroot, const char *devroot, const struct mtk_port_filter *f,
 		     int wait_ms, struct mtk_transport **out);
 int mtk_auto_open(mtk_ctx *ctx, const struct mtk_port_filter *f, int wait_ms, struct mtk_transport **out);
+/* One look, after the caller waited waited_ms elsewhere (libusb): a failure
+ * says the device did not appear within that time. */
+int mtk_auto_open_after(mtk_ctx *ctx, const struct mtk_port_filter *f, int waited_ms, struct mtk_transport **out);
 
 /* Known USB identities (data, from the reference's VID/PID table): false
  * when (vid, pid) is none of ours. */

@@ -679,7 +679,9 @@ static int open_libusb(mtk_ctx *ctx, const struct mtk_port_filter *f, int wait_m
 	/* Nothing libusb can see: the tty path looks once more and words the
 	 * failure (what is present, the likely causes). */
 	long long left = deadline - mtk_mono_ms();
-	return mtk_auto_open(ctx, f, left > 0 ? (int)left : 0, out);
+	if (left > 0) /* a tty appeared: it gets the rest of the wait */
+		return mtk_auto_open(ctx, f, (int)left, out);
+	return mtk_auto_open_after(ctx, f, wait_ms, out);
 }
 
 /* args: what follows "usb" in the spec, "" or ":BUS:ADDR". */
