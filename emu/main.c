@@ -20,6 +20,7 @@
 #include "emu_fw.h"
 #include "emu_internal.h"
 #include "emu_pty.h"
+#include "emu_usb_main.h"
 
 static atomic_bool g_stop;
 static atomic_bool g_plug; /* SIGUSR1/SIGUSR2 came: the port goes away and comes back */
@@ -75,6 +76,11 @@ static const char usage_text[] =
 	"  --listen-ms N     the real preloader's listen window (default 2500)\n"
 	"  --secure FLAGS    target_config: a list of sbc, sla, daa, epp, root-cert,\n"
 	"                    mem-read, mem-write, c8-block (or none), or a hex value\n"
+	"  --usb DIR         serve the phone as an emulated USB device (0e8d:0003 BROM,\n"
+	"                    0e8d:2000 preloader, 0e8d:2001 DA) in a umockdev test bed\n"
+	"                    created at DIR (which must not exist; removed at exit)\n"
+	"                    instead of a pty; prints \"ready usb DIR\".  Reach it with\n"
+	"                    UMOCKDEV_DIR=DIR umockdev-wrapper mtkflash --port usb ...\n"
 	"  --list            print the chips and exit\n"
 	"  -h, --help        this text\n";
 
@@ -117,6 +123,7 @@ static void install_signals(void)
 struct args {
 	struct mtkemu_options opt;
 	const char *link;
+	const char *usb;
 	bool list;
 };
 
@@ -132,7 +139,7 @@ static int parse_ms(const char *s, unsigned *out)
 
 static int parse_args(int argc, char **argv, struct args *a)
 {
-	enum { O_CHIP = 256, O_STATE, O_LINK, O_MODE, O_FAULTS, O_SPEED, O_SECURE, O_LIST, O_PL_MODEL, O_LISTEN };
+	enum { O_CHIP = 256, O_STATE, O_LINK, O_MODE, O_FAULTS, O_SPEED, O_SECURE, O_LIST, O_PL_MODEL, O_LISTEN, O_USB };
 	static const struct option longopts[] = {
 		{ "chip", required_argument, NULL, O_CHIP },	 { "state", required_argument, NULL, O_STATE },
 		{ "link", required_argument, NULL, O_LINK },	 { "mode", required_argument, NULL, O_MODE },
@@ -140,6 +147,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "secure", required_argument, NULL, O_SECURE }, { "list", no_argument, NULL, O_LIST },
 		{ "preloader-model", required_argument, NULL, O_PL_MODEL },
 		{ "listen-ms", required_argument, NULL, O_LISTEN },
+		{ "usb", required_argument, NULL, O_USB },
 		{ "help", no_argument, NULL, 'h' },		 { NULL, 0, NULL, 0 },
 	};
 	opterr = 0;
@@ -148,6 +156,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case O_CHIP: a->opt.chip = optarg; break;
 		case O_STATE: a->opt.state_dir = optarg; break;
 		case O_LINK: a->link = optarg; break;
+		case O_USB: a->usb = optarg; break;
 		case O_MODE: a->opt.mode = optarg; break;
 		case O_FAULTS: a->opt.faults = optarg; break;
 		case O_SPEED: a->opt.speed = optarg; break;
@@ -171,6 +180,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 		return usage_error("%s", "--chip CHIP is required (see --list)");
 	if (!a->opt.state_dir)
 		return usage_error("%s", "--state DIR is required");
+	if (a->usb && a->link)
+		return usage_error("%s", "--usb and --link exclude each other (USB has no tty to link)");
 	return -1;
 }
 
@@ -307,6 +318,8 @@ int main(int argc, char **argv)
 	int rc = parse_args(argc, argv, &a);
 	if (rc >= 0)
 		return rc;
+	if (a.usb && emu_usb_preload(argv) < 0)
+		return 1;
 	if (a.list) {
 		for (const char *const *n = mtkemu_chip_names(); *n; n++)
 			puts(*n);
@@ -318,6 +331,12 @@ int main(int argc, char **argv)
 		return usage_error("%s", err);
 	g_emu = emu;
 	install_signals();
+	if (a.usb) {
+		rc = emu_usb_main(emu, a.usb, &g_stop, &g_plug);
+		g_emu = NULL;
+		mtkemu_free(emu);
+		return rc;
+	}
 	struct emu_pty pty = { .master = -1 };
 	rc = plug_in(&pty, a.link) < 0 ? 1 : serve_forever(emu, &pty, a.link);
 	if (a.link && pty.master >= 0)

@@ -403,8 +403,9 @@ static int open_found(mtk_ctx *ctx, const char *sysroot, const char *devroot, co
 	return rc;
 }
 
-int mtk_auto_open_at(mtk_ctx *ctx, const char *sysroot, const char *devroot, const struct mtk_port_filter *f,
-		     int wait_ms, struct mtk_transport **out)
+/* said_ms: the wait a failure names (the caller may have waited already). */
+static int auto_open(mtk_ctx *ctx, const char *sysroot, const char *devroot, const struct mtk_port_filter *f,
+		     int wait_ms, int said_ms, struct mtk_transport **out)
 {
 	static const struct mtk_port_filter any = { 0, 0 };
 	struct mtk_port_info ports[MAX_LISTED];
@@ -425,12 +426,23 @@ int mtk_auto_open_at(mtk_ctx *ctx, const char *sysroot, const char *devroot, con
 		if (count > 1)
 			return refuse_several(ctx, ports, n, count, pick, f);
 		if (mtk_now_ms(ctx) >= deadline)
-			return fail_none(ctx, ports, n, f, wait_ms);
+			return fail_none(ctx, ports, n, f, said_ms);
 		if (first)
 			mtk_dbg(ctx, "no MediaTek download-mode port in %s/class/tty yet; looking every %d ms",
 				sysroot, POLL_MS);
 		mtk_sleep_ms(ctx, POLL_MS);
 	}
+}
+
+int mtk_auto_open_at(mtk_ctx *ctx, const char *sysroot, const char *devroot, const struct mtk_port_filter *f,
+		     int wait_ms, struct mtk_transport **out)
+{
+	return auto_open(ctx, sysroot, devroot, f, wait_ms, wait_ms, out);
+}
+
+int mtk_auto_open_after(mtk_ctx *ctx, const struct mtk_port_filter *f, int waited_ms, struct mtk_transport **out)
+{
+	return auto_open(ctx, "/sys", "/dev", f, 0, waited_ms, out);
 }
 
 int mtk_auto_open(mtk_ctx *ctx, const struct mtk_port_filter *f, int wait_ms, struct mtk_transport **out)

@@ -67,10 +67,10 @@ int mtk_transport_open(mtk_ctx *ctx, const char *spec, int wait_ms, struct mtk_t
 	const char *args = NULL;
 	mtk_transport_open_fn backend = spec ? registered_backend(spec, &args) : NULL;
 	*out = NULL;
-	/* Until the libusb backend exists, a phone is found through the tty
-	 * that cdc_acm gives it. */
+	/* auto: libusb when the build has it (the tty of a device libusb
+	 * cannot reach is the fallback), else the tty that cdc_acm gives it. */
 	if (!spec || !*spec || strcmp(spec, "auto") == 0)
-		rc = mtk_auto_open(ctx, NULL, wait_ms, out);
+		rc = mtk_usb_open(ctx, "", wait_ms, out);
 	else if (has_prefix(spec, "serial:"))
 		rc = mtk_serial_open(ctx, spec + 7, wait_ms, out);
 	else if (spec[0] == '/')

@@ -28,7 +28,11 @@ int mtk_serial_open(mtk_ctx *ctx, const char *path, int wait_ms, struct mtk_tran
 /* A serial transport found by its USB port (auto, usb:): its reopen looks
  * for the tty on the same port chain, and its port_key is "usb:PATH". */
 void mtk_serial_follow_usb(struct mtk_transport *t, const char *sysroot, const char *devroot, const char *usb_path);
+/* usb.c: "" (any one download-mode device) or ":BUS:ADDR", through libusb
+ * when the build has it, else (or when libusb cannot reach the device) the
+ * device's tty. */
 int mtk_usb_open(mtk_ctx *ctx, const char *args, int wait_ms, struct mtk_transport **out);
+bool mtk_usb_available(void);
 
 /* Finding a MediaTek device's serial port (discover.c).  The sysfs and /dev
  * roots are parameters so tests can run on a fake tree; the public entry
@@ -44,6 +48,9 @@ int mtk_find_ports_at(mtk_ctx *ctx, const char *sysroot, const char *devroot, st
 int mtk_auto_open_at(mtk_ctx *ctx, const char *sysroot, const char *devroot, const struct mtk_port_filter *f,
 		     int wait_ms, struct mtk_transport **out);
 int mtk_auto_open(mtk_ctx *ctx, const struct mtk_port_filter *f, int wait_ms, struct mtk_transport **out);
+/* One look, after the caller waited waited_ms elsewhere (libusb): a failure
+ * says the device did not appear within that time. */
+int mtk_auto_open_after(mtk_ctx *ctx, const struct mtk_port_filter *f, int waited_ms, struct mtk_transport **out);
 
 /* Known USB identities (data, from the reference's VID/PID table): false
  * when (vid, pid) is none of ours. */
