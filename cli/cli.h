@@ -77,6 +77,8 @@ const char *cli_xdg_dir(const char *var, const char *fallback, const char *sub, 
 const char *cli_station_dir(char *out, size_t cap);
 /* Where audit logs go by default: $XDG_STATE_HOME/mtkflash/audit (~/.local/state/...). */
 const char *cli_audit_dir(char *out, size_t cap);
+/* $XDG_STATE_HOME/mtkflash/journal: the flash journals (mtkflash/journal.h). */
+const char *cli_journal_root(char *out, size_t cap);
 
 /* Integer arguments: mtk_parse_size() (decimal, 0x-hex, K/M/G suffix; no octal). */
 int cli_parse_size(const char *s, unsigned long long *out);

@@ -73,6 +73,8 @@ void mtk_ctx_set_progress(mtk_ctx *ctx, mtk_progress_fn fn, void *user);
  * A signal handler may set it; NULL = never cancelled. */
 void mtk_ctx_set_cancel(mtk_ctx *ctx, volatile sig_atomic_t *flag);
 bool mtk_cancelled(const mtk_ctx *ctx);
+/* The flag set by mtk_ctx_set_cancel (a rollback sets NULL while it runs: it must not be cut short). */
+volatile sig_atomic_t *mtk_ctx_get_cancel(const mtk_ctx *ctx);
 
 /* The last failure: its code and its message chain ("" when none). */
 int mtk_ctx_error_code(const mtk_ctx *ctx);
