@@ -39,6 +39,7 @@ struct cli {
 	const char *session_dir; /* --session-dir DIR (NULL: cli_session_dir's default) */
 	int after;               /* --after stay|reboot|poweroff (enum mtk_da_after) */
 	bool no_speed_switch;    /* --no-speed-switch: keep a full-speed DA at full speed */
+	bool recovering;         /* recover: no "run mtkflash recover" warning on connect */
 };
 
 /* The signal (SIGINT, SIGTERM) that asked us to stop, 0 while none did; the
@@ -134,6 +135,7 @@ int cmd_readback(struct cli *cli, int argc, char **argv);
 int cmd_reboot(struct cli *cli, int argc, char **argv);
 int cmd_plan(struct cli *cli, int argc, char **argv);
 int cmd_flash(struct cli *cli, int argc, char **argv);
+int cmd_recover(struct cli *cli, int argc, char **argv);
 int cmd_log(struct cli *cli, int argc, char **argv);
 int cmd_backup(struct cli *cli, int argc, char **argv);
 int cmd_service(struct cli *cli, int argc, char **argv);

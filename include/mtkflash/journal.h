@@ -41,6 +41,15 @@ enum mtk_jpart_state {
 };
 const char *mtk_jpart_state_name(enum mtk_jpart_state s);
 
+/* What the device holds over a partition's ranges (recover). */
+enum mtk_jdevice {
+	MTK_JDEV_UNKNOWN = 0, /* not checked, or no stash record to compare with */
+	MTK_JDEV_OLD,
+	MTK_JDEV_NEW,
+	MTK_JDEV_MIXED, /* neither: a write was cut short */
+};
+const char *mtk_jdevice_name(enum mtk_jdevice d);
+
 struct mtk_journal_part {
 	char name[MTK_PART_NAME_SIZE];
 	enum mtk_region region;
@@ -52,6 +61,7 @@ struct mtk_journal_part {
 	struct mtk_stash_range *ranges;
 	size_t nranges;
 	enum mtk_jpart_state state;
+	enum mtk_jdevice device; /* mtk_recover_assess */
 };
 
 struct mtk_journal_state {
@@ -96,6 +106,27 @@ json_t *mtk_journal_stash_record(const char *name, const char *file, const struc
 int mtk_stash_restore(mtk_ctx *ctx, struct mtk_da *da, const char *dir, const struct mtk_journal_part *p);
 /* SHA-256 of the device's bytes over a partition's stash ranges. */
 int mtk_stash_device_sha256(mtk_ctx *ctx, struct mtk_da *da, const struct mtk_journal_part *p, uint8_t out[32]);
+
+/* ---- recover ----------------------------------------------------------- */
+
+/* A partition is in doubt when its step started and did not end. */
+bool mtk_journal_in_doubt(const struct mtk_journal_part *p);
+/* Reads the device over every in-doubt partition's ranges and compares
+ * with the journal's old and new hashes (p->device); ended ones are NEW. */
+int mtk_recover_assess(mtk_ctx *ctx, struct mtk_da *da, struct mtk_journal_state *s);
+
+/* Called after each partition recover acted on: action "restore",
+ * "finish" or "as-before"/"as-new" (nothing to write); rc 0 or MTK_E_*. */
+typedef void (*mtk_recover_fn)(void *user, const struct mtk_journal_part *p, const char *action, int rc);
+/* Every partition the flash changed back from its stash, last first;
+ * journaled ("restored"), closed "rolled-back" when all are as before.
+ * 0, or the first failure's code (the others are still tried). */
+int mtk_recover_rollback(mtk_ctx *ctx, struct mtk_da *da, struct mtk_journal *j, struct mtk_journal_state *s,
+			 mtk_recover_fn fn, void *user);
+/* Every planned partition not yet new written (verified, read first and
+ * stashed), in plan order; closed "verified" when all are. */
+int mtk_recover_finish(mtk_ctx *ctx, struct mtk_da *da, struct mtk_journal *j, struct mtk_journal_state *s,
+		       mtk_recover_fn fn, void *user);
 
 #ifdef __cplusplus
 }
