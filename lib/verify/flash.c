@@ -219,12 +219,14 @@ struct stash_cb {
 	struct run *x;
 	struct mtk_journal_part *jp;
 	char file[32];
+	bool started; /* the start record is in the journal */
 };
 
 static int on_stashed(void *user, const struct mtk_vwrite_result *v)
 {
 	struct stash_cb *c = user;
 	int rc = flash_txn_stashed(c->x->o, c->jp, c->file, v);
+	c->started = rc == 0;
 	return rc < 0 ? mtk_wrap(c->x->ctx, rc, "journaling the stash of %s (nothing was written)", c->jp->name) : 0;
 }
 
@@ -236,8 +238,11 @@ static int prepare_txn(struct run *x, struct mtk_vwrite_req *req, struct stash_c
 	cb->jp = x->o->journal ? mtk_journal_part_find(&x->js, req->partition) : NULL;
 	if (!cb->jp)
 		return 0;
-	if (!flash_txn_stashes(x->o, req->partition))
-		return flash_txn_mark(x->o, "start", req->partition);
+	if (!flash_txn_stashes(x->o, req->partition)) {
+		int rc = flash_txn_mark(x->o, "start", req->partition);
+		cb->started = rc == 0;
+		return rc;
+	}
 	snprintf(cb->file, sizeof cb->file, "stash-%03zu.bin", (size_t)(cb->jp - x->js.parts));
 	snprintf(path, cap, "%s/%s", mtk_journal_dir(x->o->journal), cb->file);
 	req->read_first = true;
@@ -288,7 +293,7 @@ static int run_write(struct run *x, struct mtk_flash_outcome *o, const struct mt
 	take_vwrite(o, &v, rc);
 	mtk_vwrite_result_free(&v);
 	x->r->bytes_skipped += o->bytes_skipped;
-	if (cb.jp && flash_txn_mark(x->o, rc < 0 ? "failed" : "end", o->name) < 0 && rc == 0)
+	if (cb.started && flash_txn_mark(x->o, rc < 0 ? "failed" : "end", o->name) < 0 && rc == 0)
 		rc = mtk_wrap(x->ctx, MTK_E_IO, "journaling the end of %s", o->name);
 	if (rc < 0)
 		return rc;

@@ -13,7 +13,11 @@
 
 bool mtk_flash_expendable(const char *name)
 {
-	return strcasecmp(name, "cache") == 0 || strcasecmp(name, "userdata") == 0;
+	static const char *const names[] = { "cache", "userdata", "usrdata" /* MT6572-era scatters */ };
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+		if (strcasecmp(name, names[i]) == 0)
+			return true;
+	return false;
 }
 
 bool flash_txn_stashes(const struct mtk_flash_opts *o, const char *name)
