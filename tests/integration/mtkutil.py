@@ -207,3 +207,13 @@ def content(state, region, off, length):
     finally:
         os.close(fd)
     return out
+
+
+def environment(tmp):
+    """XDG folders (and HOME) in tmp: what mtkflash keeps stays in the test."""
+    env = dict(os.environ)
+    for var in ("XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CONFIG_HOME", "XDG_RUNTIME_DIR"):
+        env[var] = os.path.join(tmp, var.lower())
+        os.makedirs(env[var], mode=0o700, exist_ok=True)
+    env["HOME"] = tmp
+    return env

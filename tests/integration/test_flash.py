@@ -22,19 +22,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mtkutil  # noqa: E402
-from mtkutil import AREA_FILES, MTKEMU, MTKFLASH, check, content, in_tmpdir, run  # noqa: E402
-
-SCATTER = {"mt6737": "MT6737_Android_scatter.txt", "mt6572": "MT6572_Android_scatter.txt"}
-
-
-def environment(tmp):
-    """XDG folders in tmp, with the demo key trusted as a user would trust it."""
-    env = dict(os.environ)
-    for var in ("XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CONFIG_HOME", "XDG_RUNTIME_DIR"):
-        env[var] = os.path.join(tmp, var.lower())
-        os.makedirs(env[var], mode=0o700, exist_ok=True)
-    env["HOME"] = tmp
-    return env
+from mtkutil import AREA_FILES, MTKEMU, MTKFLASH, check, content, environment, in_tmpdir, run  # noqa: E402
 
 
 def trust_demo_key(env, pkg):

@@ -10,21 +10,12 @@ import signal
 import subprocess
 import time
 
-from mtkutil import MTKEMU, MTKFLASH, check, content, run
+from mtkutil import MTKEMU, MTKFLASH, check, content, environment, run  # noqa: F401 (environment: for the tests)
 
 # The sample packages' names for the partitions the tests aim at.
 NAMES = {"mt6737": {"system": "system", "boot": "boot", "cache": "cache", "lk": "lk", "recovery": "recovery"},
          "mt6572": {"system": "ANDROID", "boot": "BOOTIMG", "cache": "CACHE", "lk": "UBOOT", "recovery": "RECOVERY"}}
 SCATTER = {"mt6737": "MT6737_Android_scatter.txt", "mt6572": "MT6572_Android_scatter.txt"}
-
-
-def environment(tmp):
-    env = dict(os.environ)
-    for var in ("XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CONFIG_HOME", "XDG_RUNTIME_DIR"):
-        env[var] = os.path.join(tmp, var.lower())
-        os.makedirs(env[var], mode=0o700, exist_ok=True)
-    env["HOME"] = tmp
-    return env
 
 
 def package(tmp, env, chip):
