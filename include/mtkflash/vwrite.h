@@ -47,8 +47,9 @@ struct mtk_stash_range {
 };
 
 struct mtk_vwrite_result;
-/* Called after the read pass, before the first byte is written: a non-zero
- * return stops the write (nothing written). */
+/* Called after the read pass, before the first byte is written (not at all
+ * when every chunk is already there): a non-zero return stops the write
+ * (nothing written). */
 typedef int (*mtk_vwrite_stashed_fn)(void *user, const struct mtk_vwrite_result *r);
 
 struct mtk_vwrite_req {

@@ -196,17 +196,26 @@ int mtk_vw_read_pass(struct mtk_vw *v)
 	int rc = stash_open(v);
 	if (rc == 0)
 		rc = read_hashed(v);
-	if (rc == 0 && v->req->stash) {
-		rc = mtk_outfile_commit(&v->stash);
-		v->stash_open = false;
-		v->res->stashed = rc == 0;
-	}
+	if (rc == 0)
+		rc = keep_differing(v);
 	if (rc < 0)
 		return mtk_wrap(v->ctx, rc, "reading %s before writing it (nothing was written)", v->req->partition);
 	if (!v->res->sparse)
 		memcpy(v->res->file_sha256, v->res->image_sha256, 32);
 	v->res->read_done = true;
-	rc = keep_differing(v);
+	/* Nothing to write: the device stays as it is, so no stash, and no
+	 * journal record for a step that never touches it. */
+	if (v->img.nranges == 0) {
+		if (v->stash_open)
+			mtk_outfile_abort(&v->stash);
+		v->stash_open = false;
+		return 0;
+	}
+	if (v->stash_open) {
+		rc = mtk_outfile_commit(&v->stash);
+		v->stash_open = false;
+		v->res->stashed = rc == 0;
+	}
 	if (rc == 0 && v->req->on_stashed)
 		rc = v->req->on_stashed(v->req->user, v->res);
 	return rc;
