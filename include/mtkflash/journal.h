@@ -91,6 +91,9 @@ const char *mtk_journal_dir(const struct mtk_journal *j);
 const char *mtk_journal_id(const struct mtk_journal *j);
 /* Append one record (rec is taken) and fsync it. */
 int mtk_journal_append(struct mtk_journal *j, json_t *rec);
+/* Append without fsync: for a record whose loss only costs recover a
+ * re-read (an end record), or one the next fsynced append carries along. */
+int mtk_journal_append_lazy(struct mtk_journal *j, json_t *rec);
 void mtk_journal_free(struct mtk_journal *j);
 /* Load dir/journal.jsonl. */
 int mtk_journal_load(mtk_ctx *ctx, const char *dir, struct mtk_journal_state *out);

@@ -71,7 +71,12 @@ int flash_txn_begin(mtk_ctx *ctx, const struct mtk_flash_opts *o, const struct m
 
 int flash_txn_mark(const struct mtk_flash_opts *o, const char *rec, const char *name)
 {
-	return append(o, json_pack("{s:s, s:s}", "rec", rec, "partition", name));
+	json_t *r = json_pack("{s:s, s:s}", "rec", rec, "partition", name);
+	/* An end lost in a crash leaves the step in doubt: recover re-reads it
+	 * and finds it new.  The next fsync (the next start, the close) carries it. */
+	if (o->journal && strcmp(rec, "end") == 0)
+		return mtk_journal_append_lazy(o->journal, r);
+	return append(o, r);
 }
 
 /* After the read pass, before the first byte is written: the stash's
@@ -90,7 +95,8 @@ int flash_txn_stashed(const struct mtk_flash_opts *o, struct mtk_journal_part *j
 	jp->stashed = v->stashed;
 	if (file)
 		snprintf(jp->stash, sizeof jp->stash, "%s", file);
-	int rc = append(o, mtk_journal_stash_record(jp->name, v->stashed ? file : NULL, v));
+	/* one fsync for both: the start is what must be durable before the write */
+	int rc = mtk_journal_append_lazy(o->journal, mtk_journal_stash_record(jp->name, v->stashed ? file : NULL, v));
 	return rc < 0 ? rc : flash_txn_mark(o, "start", jp->name);
 }
 

@@ -355,6 +355,14 @@ const char *mtk_journal_id(const struct mtk_journal *j)
 
 int mtk_journal_append(struct mtk_journal *j, json_t *rec)
 {
+	int rc = mtk_journal_append_lazy(j, rec);
+	if (rc == 0 && fsync(j->fd) != 0)
+		rc = mtk_fail(j->ctx, MTK_E_IO, "fsync of the flash journal in %s: %s", j->dir, strerror(errno));
+	return rc;
+}
+
+int mtk_journal_append_lazy(struct mtk_journal *j, json_t *rec)
+{
 	char *line = rec ? json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(rec);
 	if (!line)
@@ -363,8 +371,6 @@ int mtk_journal_append(struct mtk_journal *j, json_t *rec)
 	line[n] = '\n'; /* over the terminator: the line is written by length */
 	int rc = mtk_write_all(j->ctx, j->fd, line, n + 1, "the flash journal");
 	free(line);
-	if (rc == 0 && fsync(j->fd) != 0)
-		rc = mtk_fail(j->ctx, MTK_E_IO, "fsync of the flash journal in %s: %s", j->dir, strerror(errno));
 	return rc;
 }
 
