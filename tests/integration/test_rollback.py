@@ -10,7 +10,9 @@
   rolled back, "rolled back, device as before", exit 7, every partition old.
 - Re-flashing the package a device already holds writes 0 bytes and says
   how many it skipped.
-- The stash of an all-zero partition costs no disk (st_blocks 0)."""
+- The stash of an all-zero partition costs no disk (st_blocks 0).
+- Quick mode writes cache and userdata without a stash, and says so in the
+  journal and the audit log."""
 import json
 import os
 import signal
@@ -92,6 +94,24 @@ def empty_stash(tmp, env, chip, scatter):
     run([MTKFLASH, "-q", "--port", T.port(chip, state), "recover", "--yes"], expect=7, env=env)
 
 
+def quick_policy(tmp, env, chip, scatter):
+    state = T.provision(tmp, chip, "quick")
+    p = run([MTKFLASH, "-q", "--json", "--port", T.port(chip, state), "flash", scatter, "--yes", "--mode", "quick"],
+            env=env)
+    doc = json.loads(p.stdout)
+    tag = "%s quick" % chip
+    recs = T.journal_records(doc["journal"])
+    plan = {e["partition"]: e["stash"] for e in recs[0]["plan"]}
+    expendable = {n for n in plan if n.lower() in ("cache", "userdata", "usrdata")}
+    check(len(expendable) == 2 and not any(plan[n] for n in expendable), "%s: no stash for %s" % (tag, expendable))
+    check(all(plan[n] for n in plan if n not in expendable), "%s: every other partition stashed" % tag)
+    stashed = {r["partition"] for r in recs if r["rec"] == "stash"}
+    check(not stashed & expendable, "%s: the journal has no stash of the expendable ones" % tag)
+    events = T.log_events(env, doc["audit_log"], tag)
+    j = [e for e in events if e["event"] == "journal"]
+    check(j and "cache" in j[0]["no_stash"], "%s: the audit log names what is not stashed" % tag)
+
+
 def body(tmp):
     env = T.environment(tmp)
     for chip in ("mt6737", "mt6572"):
@@ -101,6 +121,7 @@ def body(tmp):
         ctrl_c(tmp, env, chip, scatter, entries, old, new)
         reflash(tmp, env, chip, scatter)
         empty_stash(tmp, env, chip, scatter)
+        quick_policy(tmp, env, chip, scatter)
 
 
 sys.exit(in_tmpdir("mtk-rollback-", body))
