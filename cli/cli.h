@@ -42,6 +42,7 @@ struct cli {
 	unsigned device_checks;  /* --device-checks: MTK_DA_CHECK_* for verified writes (default both) */
 	const char *auth_file;   /* --auth FILE: the vendor's authentication file (SEND_AUTH) */
 	const char *cert_file;   /* --cert FILE: the vendor's root certificate (SEND_CERT) */
+	bool recovering;         /* recover: no "run mtkflash recover" warning on connect */
 };
 
 /* The signal (SIGINT, SIGTERM) that asked us to stop, 0 while none did; the
@@ -80,6 +81,8 @@ const char *cli_xdg_dir(const char *var, const char *fallback, const char *sub, 
 const char *cli_station_dir(char *out, size_t cap);
 /* Where audit logs go by default: $XDG_STATE_HOME/mtkflash/audit (~/.local/state/...). */
 const char *cli_audit_dir(char *out, size_t cap);
+/* $XDG_STATE_HOME/mtkflash/journal: the flash journals (mtkflash/journal.h). */
+const char *cli_journal_root(char *out, size_t cap);
 
 /* Integer arguments: mtk_parse_size() (decimal, 0x-hex, K/M/G suffix; no octal). */
 int cli_parse_size(const char *s, unsigned long long *out);
@@ -135,6 +138,7 @@ int cmd_readback(struct cli *cli, int argc, char **argv);
 int cmd_reboot(struct cli *cli, int argc, char **argv);
 int cmd_plan(struct cli *cli, int argc, char **argv);
 int cmd_flash(struct cli *cli, int argc, char **argv);
+int cmd_recover(struct cli *cli, int argc, char **argv);
 int cmd_log(struct cli *cli, int argc, char **argv);
 int cmd_backup(struct cli *cli, int argc, char **argv);
 int cmd_service(struct cli *cli, int argc, char **argv);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli_da.h"
+#include "mtkflash/journal.h"
 #include "mtkflash/util.h"
 
 #define PRELOADER_MAX (16u << 20)
@@ -189,6 +190,21 @@ static int load_auth_files(struct cli *cli, struct cli_da *s)
 	return rc < 0 ? rc : load_auth_file(cli, cli->auth_file, "--auth", &s->auth_buf, &s->auth.auth, &s->auth.auth_len);
 }
 
+/* A flash of this device that neither finished nor rolled back: its
+ * journal knows what is in doubt, and only recover acts on it. */
+static void warn_unfinished(struct cli *cli, struct mtk_da *da)
+{
+	char id[MTK_DEVICE_ID_MAX], root[4096], dir[4096];
+	if (mtk_da_device_id(da, id) < 0 || !cli_journal_root(root, sizeof root)) {
+		mtk_ctx_clear_error(cli->ctx);
+		return;
+	}
+	if (mtk_journal_find_open(cli->ctx, root, id, dir, sizeof dir) == 1)
+		mtk_warn(cli->ctx, "this device has an unfinished flash (journal %s): run `mtkflash recover` to finish "
+			 "it or roll it back", dir);
+	mtk_ctx_clear_error(cli->ctx);
+}
+
 int cli_da_open(struct cli *cli, const char *preloader, struct cli_da *s)
 {
 	memset(s, 0, sizeof *s);
@@ -202,7 +218,10 @@ int cli_da_open(struct cli *cli, const char *preloader, struct cli_da *s)
 		return rc;
 	if ((rc = cli_open_port(cli, &s->tp)) < 0)
 		return rc;
-	return connect_da(cli, s);
+	rc = connect_da(cli, s);
+	if (rc == 0 && !cli->recovering)
+		warn_unfinished(cli, s->da);
+	return rc;
 }
 
 static void end_session(struct cli_da *s)

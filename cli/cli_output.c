@@ -364,6 +364,11 @@ const char *cli_station_dir(char *out, size_t cap)
 	return cli_xdg_dir("XDG_DATA_HOME", ".local/share", "mtkflash", out, cap);
 }
 
+const char *cli_journal_root(char *out, size_t cap)
+{
+	return cli_xdg_dir("XDG_STATE_HOME", ".local/state", "mtkflash/journal", out, cap);
+}
+
 const char *cli_audit_dir(char *out, size_t cap)
 {
 	return cli_xdg_dir("XDG_STATE_HOME", ".local/state", "mtkflash/audit", out, cap);

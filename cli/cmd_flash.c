@@ -42,8 +42,12 @@ static const char help[] =
 	"                     $XDG_STATE_HOME/mtkflash/audit/)\n"
 	"  --preloader FILE   DRAM settings for a device in BROM mode (default: the\n"
 	"                     package's own preloader)\n"
-	"Exit 0 verified, 5 a read-back differs (names the partition and offset),\n"
-	"6 refused by the plan, the mode or the user, 130 interrupted.\n";
+	"Each written partition is first read and stashed in a journal\n"
+	"($XDG_STATE_HOME/mtkflash/journal/); chunks already holding the new bytes\n"
+	"are not written.  A failure rolls the changed partitions back.\n"
+	"Exit 0 verified, 7 failed and rolled back (device as before), 5 a read-back\n"
+	"differs and the rollback failed (the partitions are named), 6 refused by\n"
+	"the plan, the mode or the user, 130 interrupted without a rollback.\n";
 
 struct flash_state {
 	struct cli *cli;
@@ -56,6 +60,7 @@ struct flash_state {
 	char *log_path;
 	const char *confirmed;
 	struct mtk_flash_result res;
+	struct mtk_journal *journal;
 	int last_stage;
 	double write_start;
 };
@@ -298,6 +303,16 @@ static void report(struct flash_state *f, int rc)
 	if (rc == 0)
 		cli_print(cli, "verified: %llu bytes written in %.2f s, every written byte read back and equal\n",
 			  (unsigned long long)f->res.bytes_written, f->res.seconds);
+	if (f->res.bytes_skipped)
+		cli_print(cli, "skipped: %llu bytes already on the device (read, equal, not written)\n",
+			  (unsigned long long)f->res.bytes_skipped);
+	if (rc == MTK_E_ROLLEDBACK)
+		cli_print(cli, "rolled back, device as before\n");
+	else if (f->res.not_as_before[0])
+		cli_print(cli, "NOT as before: %s; run `mtkflash recover` when the device answers\n",
+			  f->res.not_as_before);
+	if (cli->json && f->journal)
+		json_object_set_new(cli->out, "journal", cli_json_str(mtk_journal_dir(f->journal)));
 	if (f->log_path) {
 		cli_print(cli, "audit log: %s\n", f->log_path);
 		if (cli->json)
@@ -331,9 +346,28 @@ static int connect_and_plan(struct flash_state *f, const char *scatter)
 	return 0;
 }
 
+/* The journal goes before the first byte: a flash that cannot keep one
+ * cannot promise a rollback, so it does not start. */
+static int open_journal(struct flash_state *f)
+{
+	char root[4096];
+	if (!cli_journal_root(root, sizeof root))
+		return mtk_fail(f->cli->ctx, MTK_E_IO, "no place for the flash journal: set XDG_STATE_HOME or HOME");
+	int rc = mtk_journal_create(f->cli->ctx, root, f->r.fp.device_id, &f->journal);
+	if (rc == 0)
+		stage_line(f->cli, "journal", "%s", mtk_journal_dir(f->journal));
+	if (rc == 0 && f->r.mode == MTK_FMODE_QUICK)
+		stage_line(f->cli, "journal", "%s", "quick mode: cache and userdata are written without a stash (a "
+			   "rollback leaves them as written)");
+	return rc;
+}
+
 static int run_flash(struct flash_state *f)
 {
 	char root[4096];
+	int rc = open_journal(f);
+	if (rc < 0)
+		return rc;
 	struct mtk_flash_opts o = {
 		.backup_root = cli_backup_root(root, sizeof root),
 		.fingerprint = mtk_fingerprint_to_json(&f->r.fp),
@@ -341,11 +375,18 @@ static int run_flash(struct flash_state *f)
 		.on_step = on_step,
 		.user = f,
 		.device_checks = f->cli->device_checks,
+		.journal = f->journal,
+		.mode = (enum mtk_flash_mode)f->r.mode,
 	};
-	int rc = mtk_flash_run(f->cli->ctx, f->sd.da, &f->r.fp, &f->r.plan, &o, &f->res);
+	if (f->log)
+		mtk_audit_event(f->log, "journal", json_pack("{s:s, s:s}", "dir", mtk_journal_dir(f->journal),
+							     "no_stash", o.mode == MTK_FMODE_QUICK ? "cache, userdata" : ""));
+	rc = mtk_flash_run(f->cli->ctx, f->sd.da, &f->r.fp, &f->r.plan, &o, &f->res);
 	json_decref(o.fingerprint);
 	if (rc == 0)
 		stage_line(f->cli, "finish", "%s", "every step done and verified");
+	if (rc == MTK_E_ROLLEDBACK)
+		stage_line(f->cli, "rollback", "%s", "rolled back, device as before");
 	return rc;
 }
 
@@ -385,6 +426,7 @@ int cmd_flash(struct cli *cli, int argc, char **argv)
 	if (st == CLI_CONTINUE)
 		st = flash(f, argv[first]);
 	mtk_flash_result_free(&f->res);
+	mtk_journal_free(f->journal);
 	cli_plan_run_free(&f->r);
 	cli_plan_args_free(&f->a);
 	free(f->log_path);

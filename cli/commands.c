@@ -17,6 +17,8 @@ const struct cli_command cli_commands[] = {
 	  "what flash would do, with the risk score, without writing", cmd_plan },
 	{ "flash", "SCATTER [--scene S] [--mode M] [--yes] [--audit FILE]",
 	  "flash a package: plan, risk, backup, verified writes, signed audit log", cmd_flash },
+	{ "recover", "[--finish|--rollback] [--yes]", "finish or roll back an interrupted flash (its journal)",
+	  cmd_recover },
 	{ "backup", "create|list|verify ID|restore ID", "the store of protected partitions (NVRAM, IMEI)",
 	  cmd_backup },
 	{ "service", "set-passphrase|check", "the passphrase that unlocks service mode", cmd_service },

@@ -27,6 +27,8 @@ WANT = {
     "bash completion": "bash-completion/completions/mtkflash",
     "zsh completion": "zsh/site-functions/_mtkflash",
 }
+if os.environ.get("MTK_SHARED_LIB") == "0":  # a fuzz build: static, not installed
+    del WANT["library"]
 if os.environ.get("MTKEMU"):  # built with the emulator
     WANT.update({"mtkemu": "bin/mtkemu", "mtkemu.1": "man/man1/mtkemu.1",
                  "bash completion (mtkemu)": "bash-completion/completions/mtkemu"})

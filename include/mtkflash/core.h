@@ -73,6 +73,8 @@ void mtk_ctx_set_progress(mtk_ctx *ctx, mtk_progress_fn fn, void *user);
  * A signal handler may set it; NULL = never cancelled. */
 void mtk_ctx_set_cancel(mtk_ctx *ctx, volatile sig_atomic_t *flag);
 bool mtk_cancelled(const mtk_ctx *ctx);
+/* The flag set by mtk_ctx_set_cancel (a rollback sets NULL while it runs: it must not be cut short). */
+volatile sig_atomic_t *mtk_ctx_get_cancel(const mtk_ctx *ctx);
 
 /* Time.  The library reads a monotonic millisecond clock and sleeps only
  * through the context's clock, so a test or a fuzzer can run it on virtual

@@ -30,6 +30,7 @@
 #include "mtkflash/audit.h"
 #include "mtkflash/backup.h"
 #include "mtkflash/core.h"
+#include "mtkflash/journal.h"
 #include "mtkflash/verify.h"
 
 #ifdef __cplusplus
@@ -75,6 +76,9 @@ struct mtk_flash_outcome {
 	bool mismatch;               /* MTK_E_VERIFY: first_bad is the partition offset of the first bad byte */
 	uint64_t first_bad;
 	double seconds, mb_per_s;
+	bool stashed;                /* the old bytes are in the journal's folder */
+	uint64_t bytes_skipped;      /* already on the device: neither written nor verified again */
+	int rollback;                /* 0 not needed, 1 restored and verified, -1 the restore failed */
 	int error;                   /* MTK_E_* when failed */
 	char message[240];
 };
@@ -88,6 +92,12 @@ struct mtk_flash_opts {
 	const char *backup_root; /* the backup store; NULL refuses a plan that needs a backup */
 	json_t *fingerprint;     /* borrowed: put in the backup's manifest (may be NULL) */
 	struct mtk_audit *audit; /* may be NULL */
+	/* The journal (may be NULL: no stash, no rollback).  With it every
+	 * written partition is read first and stashed (quick mode: not the
+	 * expendable ones, cache and userdata); a failure, an interruption
+	 * or a lost device rolls the written partitions back in reverse order. */
+	struct mtk_journal *journal;
+	enum mtk_flash_mode mode;
 	mtk_flash_step_fn on_step;
 	void *user;
 	unsigned device_checks;  /* MTK_DA_CHECK_* for every write (mtk_vwrite_req.device_checks) */
@@ -102,11 +112,18 @@ struct mtk_flash_result {
 	double seconds;
 	int failed;                        /* index of the failed step, -1 */
 	bool interrupted;
+	uint64_t bytes_skipped;            /* over all writes */
+	bool rolled_back;                  /* every changed partition is as before */
+	char not_as_before[512];           /* after a failed rollback: the partitions, comma separated */
 };
+
+/* Partitions quick mode writes without a stash ("cache", "userdata"). */
+bool mtk_flash_expendable(const char *name);
 
 /* Run the plan.  The plan must have no refusals (MTK_E_POLICY otherwise):
  * the caller has decided the risk.  0 when every step was done and verified;
- * else the first failure's code with *out saying what was done. */
+ * else the first failure's code with *out saying what was done; with a
+ * journal, MTK_E_ROLLEDBACK when every changed partition was restored. */
 int mtk_flash_run(mtk_ctx *ctx, struct mtk_da *da, const struct mtk_fingerprint *fp, const struct mtk_plan *plan,
 		  const struct mtk_flash_opts *opts, struct mtk_flash_result *out);
 void mtk_flash_result_free(struct mtk_flash_result *r);

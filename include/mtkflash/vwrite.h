@@ -40,6 +40,18 @@ enum mtk_vwrite_format {
 	MTK_VWRITE_SPARSE,
 };
 
+/* A stretch of a partition a write covers, in partition offsets (rounded up
+ * to the sector, as the DA pads the write). */
+struct mtk_stash_range {
+	uint64_t off, len;
+};
+
+struct mtk_vwrite_result;
+/* Called after the read pass, before the first byte is written (not at all
+ * when every chunk is already there): a non-zero return stops the write
+ * (nothing written). */
+typedef int (*mtk_vwrite_stashed_fn)(void *user, const struct mtk_vwrite_result *r);
+
 struct mtk_vwrite_req {
 	const char *partition; /* its name, for messages and progress */
 	enum mtk_region region;
@@ -53,7 +65,15 @@ struct mtk_vwrite_req {
 	 * its range is written again (within `retries`).  A DA without them
 	 * (legacy) writes unchecked.  The host read-back follows in any case. */
 	unsigned device_checks;
+	/* Read first: the device's bytes over the ranges are read before
+	 * anything is written; chunks of SKIP_CHUNK that already hold the new
+	 * bytes are neither written nor verified again (they were just read). */
+	bool read_first;
+	const char *stash; /* with read_first: keep the old bytes in this new file (sparse, 0600) */
+	mtk_vwrite_stashed_fn on_stashed;
+	void *user;
 };
+#define MTK_VWRITE_SKIP_CHUNK (1u << 20)
 
 struct mtk_vwrite_result {
 	bool sparse;
@@ -74,6 +94,16 @@ struct mtk_vwrite_result {
 	double seconds;         /* whole operation */
 	double write_seconds, verify_seconds;
 	double mb_per_s;        /* data_bytes / seconds, in 10^6 bytes per second */
+	/* read_first */
+	bool read_done;             /* the read pass ran to its end */
+	bool stashed;               /* the stash file is complete */
+	uint64_t bytes_read;        /* read before writing */
+	uint64_t bytes_skipped;     /* image bytes already on the device: not written */
+	uint8_t old_sha256[32];     /* the device's bytes over stash_ranges before the write */
+	uint8_t new_sha256[32];     /* the image's bytes over stash_ranges (zero padded) */
+	struct mtk_stash_range *stash_ranges; /* free with mtk_vwrite_result_free */
+	size_t nstash_ranges;
+	double read_seconds;
 };
 
 /* Write req->image into the partition and verify it.  0 when the device
@@ -81,6 +111,7 @@ struct mtk_vwrite_result {
  * message naming the partition (and, for MTK_E_VERIFY, the offset), and
  * *out filled as far as the operation went. */
 int mtk_vwrite(mtk_ctx *ctx, struct mtk_da *da, const struct mtk_vwrite_req *req, struct mtk_vwrite_result *out);
+void mtk_vwrite_result_free(struct mtk_vwrite_result *r);
 
 #ifdef __cplusplus
 }

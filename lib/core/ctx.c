@@ -111,6 +111,11 @@ void mtk_ctx_set_cancel(mtk_ctx *ctx, volatile sig_atomic_t *flag)
 	ctx->cancel = flag;
 }
 
+volatile sig_atomic_t *mtk_ctx_get_cancel(const mtk_ctx *ctx)
+{
+	return ctx ? ctx->cancel : NULL;
+}
+
 bool mtk_cancelled(const mtk_ctx *ctx)
 {
 	return ctx && ctx->cancel && *ctx->cancel;

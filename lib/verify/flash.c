@@ -113,6 +113,7 @@ struct run {
 	const struct mtk_flash_opts *o;
 	struct mtk_flash_result *r;
 	uint64_t write_done;
+	struct mtk_journal_state js; /* what the journal says, kept in memory for the rollback */
 };
 
 static void notify(struct run *x, const struct mtk_flash_outcome *o, bool done)
@@ -214,6 +215,60 @@ static int run_erase(struct run *x, struct mtk_flash_outcome *o)
 	return step_done(x, o);
 }
 
+struct stash_cb {
+	struct run *x;
+	struct mtk_journal_part *jp;
+	char file[32];
+	bool started; /* the start record is in the journal */
+};
+
+static int on_stashed(void *user, const struct mtk_vwrite_result *v)
+{
+	struct stash_cb *c = user;
+	int rc = flash_txn_stashed(c->x->o, c->jp, c->file, v);
+	c->started = rc == 0;
+	return rc < 0 ? mtk_wrap(c->x->ctx, rc, "journaling the stash of %s (nothing was written)", c->jp->name) : 0;
+}
+
+/* With a journal: stash (read first) or, for an expendable partition in
+ * quick mode, just the start record; either fsynced before the write. */
+static int prepare_txn(struct run *x, struct mtk_vwrite_req *req, struct stash_cb *cb, char *path, size_t cap)
+{
+	cb->x = x;
+	cb->jp = x->o->journal ? mtk_journal_part_find(&x->js, req->partition) : NULL;
+	if (!cb->jp)
+		return 0;
+	if (!flash_txn_stashes(x->o, req->partition)) {
+		int rc = flash_txn_mark(x->o, "start", req->partition);
+		cb->started = rc == 0;
+		return rc;
+	}
+	snprintf(cb->file, sizeof cb->file, "stash-%03zu.bin", (size_t)(cb->jp - x->js.parts));
+	snprintf(path, cap, "%s/%s", mtk_journal_dir(x->o->journal), cb->file);
+	req->read_first = true;
+	req->stash = path;
+	req->on_stashed = on_stashed;
+	req->user = cb;
+	return 0;
+}
+
+static void take_vwrite(struct mtk_flash_outcome *o, const struct mtk_vwrite_result *v, int rc)
+{
+	o->bytes = v->data_bytes ? v->data_bytes : o->bytes;
+	o->bytes_written = v->bytes_written;
+	o->have_image = v->data_bytes > 0 || rc == 0;
+	memcpy(o->file_sha256, v->file_sha256, 32);
+	memcpy(o->image_sha256, v->image_sha256, 32);
+	memcpy(o->readback_sha256, v->readback_sha256, 32);
+	o->verified = v->verified;
+	o->rewrites = v->rewrites;
+	o->mismatch = v->mismatch;
+	o->first_bad = v->first_bad;
+	o->seconds = v->seconds;
+	o->stashed = v->stashed;
+	o->bytes_skipped = v->bytes_skipped;
+}
+
 static int run_write(struct run *x, struct mtk_flash_outcome *o, const struct mtk_plan_entry *e)
 {
 	notify(x, o, false);
@@ -227,20 +282,20 @@ static int run_write(struct run *x, struct mtk_flash_outcome *o, const struct mt
 		.retries = 1,
 		.device_checks = x->o->device_checks,
 	};
+	struct stash_cb cb;
+	memset(&cb, 0, sizeof cb);
+	char stash[4400];
+	int rc = prepare_txn(x, &req, &cb, stash, sizeof stash);
+	if (rc < 0)
+		return rc;
 	struct mtk_vwrite_result v;
 	memset(&v, 0, sizeof v);
-	int rc = mtk_vwrite(x->ctx, x->da, &req, &v);
-	o->bytes = v.data_bytes ? v.data_bytes : o->bytes;
-	o->bytes_written = v.bytes_written;
-	o->have_image = v.data_bytes > 0 || rc == 0;
-	memcpy(o->file_sha256, v.file_sha256, 32);
-	memcpy(o->image_sha256, v.image_sha256, 32);
-	memcpy(o->readback_sha256, v.readback_sha256, 32);
-	o->verified = v.verified;
-	o->rewrites = v.rewrites;
-	o->mismatch = v.mismatch;
-	o->first_bad = v.first_bad;
-	o->seconds = v.seconds;
+	rc = mtk_vwrite(x->ctx, x->da, &req, &v);
+	take_vwrite(o, &v, rc);
+	mtk_vwrite_result_free(&v);
+	x->r->bytes_skipped += o->bytes_skipped;
+	if (cb.started && flash_txn_mark(x->o, rc < 0 ? "failed" : "end", o->name) < 0 && rc == 0)
+		rc = mtk_wrap(x->ctx, MTK_E_IO, "journaling the end of %s", o->name);
 	if (rc < 0)
 		return rc;
 	x->write_done += o->bytes;
@@ -363,6 +418,7 @@ int mtk_flash_run(mtk_ctx *ctx, struct mtk_da *da, const struct mtk_fingerprint 
 		return rc;
 	struct run x = { .ctx = ctx, .da = da, .fp = fp, .plan = plan, .o = opts, .r = out };
 	double t0 = now_s();
+	rc = flash_txn_begin(ctx, opts, fp, plan, &x.js);
 	size_t i = 0;
 	while (rc == 0 && i < out->count) {
 		size_t at = i;
@@ -370,6 +426,13 @@ int mtk_flash_run(mtk_ctx *ctx, struct mtk_da *da, const struct mtk_fingerprint 
 		if (rc < 0 && out->failed < 0)
 			step_failed(&x, &out->steps[at], rc);
 	}
+	if (rc < 0)
+		rc = flash_txn_rollback(ctx, da, opts, &x.js, out, rc);
+	else if (opts->journal) {
+		flash_txn_close(opts, "verified");
+		flash_txn_drop_stashes(opts, &x.js);
+	}
+	mtk_journal_state_free(&x.js);
 	out->seconds = now_s() - t0;
 	return rc;
 }

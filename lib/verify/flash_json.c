@@ -42,6 +42,12 @@ json_t *mtk_flash_outcome_to_json(const struct mtk_flash_outcome *s)
 		put_hex(o, "after_sha256", s->readback_sha256);
 		json_object_set_new(o, "match", json_boolean(s->verified));
 	}
+	if (s->stage == MTK_FSTAGE_WRITE) {
+		json_object_set_new(o, "stashed", json_boolean(s->stashed));
+		json_object_set_new(o, "bytes_skipped", json_integer((json_int_t)s->bytes_skipped));
+	}
+	if (s->rollback)
+		json_object_set_new(o, "rollback", json_string(s->rollback > 0 ? "restored" : "failed"));
 	if (s->rewrites)
 		json_object_set_new(o, "rewrites", json_integer(s->rewrites));
 	if (s->mismatch)
@@ -65,6 +71,10 @@ json_t *mtk_flash_result_to_json(const struct mtk_flash_result *r)
 	json_object_set_new(o, "seconds", json_real(r->seconds));
 	json_object_set_new(o, "interrupted", json_boolean(r->interrupted));
 	json_object_set_new(o, "failed_step", r->failed >= 0 ? json_integer(r->failed) : json_null());
+	json_object_set_new(o, "bytes_skipped", json_integer((json_int_t)r->bytes_skipped));
+	json_object_set_new(o, "rolled_back", json_boolean(r->rolled_back));
+	if (r->not_as_before[0])
+		json_object_set_new(o, "not_as_before", json_string(r->not_as_before));
 	return o;
 }
 

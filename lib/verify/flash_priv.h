@@ -13,4 +13,18 @@ int flash_write_gpt(mtk_ctx *ctx, struct mtk_da *da, const struct mtk_fingerprin
  * not finish).  NULL log: nothing. */
 int flash_audit_step(struct mtk_audit *log, const struct mtk_flash_outcome *o);
 
+/* flash_txn.c: the journal, stashes and rollback of a flash. */
+bool flash_txn_stashes(const struct mtk_flash_opts *o, const char *name);
+int flash_txn_begin(mtk_ctx *ctx, const struct mtk_flash_opts *o, const struct mtk_fingerprint *fp,
+		    const struct mtk_plan *p, struct mtk_journal_state *js);
+int flash_txn_mark(const struct mtk_flash_opts *o, const char *rec, const char *name);
+int flash_txn_stashed(const struct mtk_flash_opts *o, struct mtk_journal_part *jp, const char *file,
+		      const struct mtk_vwrite_result *v);
+/* Every changed partition back from its stash, in reverse order: returns
+ * MTK_E_ROLLEDBACK, or rc with the list of partitions not as before. */
+int flash_txn_rollback(mtk_ctx *ctx, struct mtk_da *da, const struct mtk_flash_opts *o, struct mtk_journal_state *js,
+		       struct mtk_flash_result *r, int rc);
+void flash_txn_close(const struct mtk_flash_opts *o, const char *result);
+void flash_txn_drop_stashes(const struct mtk_flash_opts *o, const struct mtk_journal_state *js);
+
 #endif

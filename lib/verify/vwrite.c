@@ -17,34 +17,6 @@
 #include "mtkflash/vwrite.h"
 #include "verify/vwrite_priv.h"
 
-/* Image bytes are staged in pieces of this size for the comparison. */
-#define SCRATCH (1u << 20)
-/* The eMMC sector: the DA pads a write to it with zeros, so a sparse range
- * that is not a whole number of sectors would clobber the hole beside it. */
-#define SECTOR 512u
-
-struct vw {
-	mtk_ctx *ctx;
-	struct mtk_da *da;
-	const struct mtk_vwrite_req *req;
-	struct mtk_vwrite_result *res;
-	struct mtk_vw_image img;
-	uint8_t *scratch;
-	/* the pass in progress */
-	char what[96];
-	uint64_t pass_base, pass_total;
-	mtk_progress_fn user_fn;
-	void *user_arg;
-	struct mtk_vw_range *cur;
-	uint64_t cur_done; /* bytes of cur sent or compared */
-	EVP_MD_CTX *range_md; /* image bytes of cur */
-	EVP_MD_CTX *total_md; /* the whole pass: image (write) or device (verify) */
-	bool first_write;     /* the first pass: its hash is the image's */
-	bool any_bad;
-	unsigned checks_before; /* the DA's check mask to restore */
-	unsigned rewrites_left; /* of req->retries, for ranges the DA's checks refused */
-};
-
 static double now_s(void)
 {
 	struct timespec ts;
@@ -52,7 +24,7 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int md_start(struct vw *v, EVP_MD_CTX **md)
+int mtk_vw_md_start(struct mtk_vw *v, EVP_MD_CTX **md)
 {
 	if (!*md && !(*md = EVP_MD_CTX_new()))
 		return mtk_fail(v->ctx, MTK_E_NOMEM, "no memory for SHA-256");
@@ -61,14 +33,14 @@ static int md_start(struct vw *v, EVP_MD_CTX **md)
 	return 0;
 }
 
-static int md_add(struct vw *v, EVP_MD_CTX *md, const uint8_t *buf, size_t len)
+int mtk_vw_md_add(struct mtk_vw *v, EVP_MD_CTX *md, const uint8_t *buf, size_t len)
 {
 	if (EVP_DigestUpdate(md, buf, len) != 1)
 		return mtk_fail(v->ctx, MTK_E_NOMEM, "SHA-256 failed");
 	return 0;
 }
 
-static int md_end(struct vw *v, EVP_MD_CTX *md, uint8_t out[32])
+int mtk_vw_md_end(struct mtk_vw *v, EVP_MD_CTX *md, uint8_t out[32])
 {
 	if (EVP_DigestFinal_ex(md, out, NULL) != 1)
 		return mtk_fail(v->ctx, MTK_E_NOMEM, "SHA-256 failed");
@@ -80,14 +52,14 @@ static int md_end(struct vw *v, EVP_MD_CTX *md, uint8_t out[32])
 /* The DA reports each transfer (one range) on its own: shown as the pass. */
 static void relay_progress(void *user, const char *what, uint64_t done, uint64_t total)
 {
-	struct vw *v = user;
+	struct mtk_vw *v = user;
 	(void)what;
 	(void)total;
 	if (v->user_fn)
 		v->user_fn(v->user_arg, v->what, v->pass_base + done, v->pass_total);
 }
 
-static void pass_begin(struct vw *v, const char *stage, uint64_t total)
+void mtk_vw_pass_begin(struct mtk_vw *v, const char *stage, uint64_t total)
 {
 	snprintf(v->what, sizeof v->what, "%s %s", stage, v->req->partition);
 	v->pass_base = 0;
@@ -97,7 +69,7 @@ static void pass_begin(struct vw *v, const char *stage, uint64_t total)
 
 /* ------------------------------------------------------------ the image */
 
-static int check_unchanged(struct vw *v)
+static int check_unchanged(struct mtk_vw *v)
 {
 	struct stat st;
 	if (fstat(v->img.fd, &st) != 0)
@@ -109,7 +81,7 @@ static int check_unchanged(struct vw *v)
 	return 0;
 }
 
-static int image_fill(struct vw *v, uint64_t pos, uint8_t *buf, size_t len)
+int mtk_vw_fill(struct mtk_vw *v, uint64_t pos, uint8_t *buf, size_t len)
 {
 	switch (mtk_vw_image_fill(&v->img, pos, buf, len)) {
 	case MTK_VW_OK:
@@ -127,7 +99,7 @@ static int image_fill(struct vw *v, uint64_t pos, uint8_t *buf, size_t len)
 }
 
 struct hashing_fd {
-	struct vw *v;
+	struct mtk_vw *v;
 	EVP_MD_CTX *md;
 	uint64_t got;
 };
@@ -140,36 +112,36 @@ static int hashing_read(void *user, uint8_t *buf, size_t len)
 	if (n < 0)
 		return mtk_fail(h->v->ctx, MTK_E_IO, "reading %s: %s", h->v->req->image, strerror(errno));
 	h->got += (uint64_t)n;
-	return md_add(h->v, h->md, buf, (size_t)n) < 0 ? MTK_E_NOMEM : (int)n;
+	return mtk_vw_md_add(h->v, h->md, buf, (size_t)n) < 0 ? MTK_E_NOMEM : (int)n;
 }
 
-static int map_sparse(struct vw *v)
+static int map_sparse(struct mtk_vw *v)
 {
 	struct hashing_fd h = { .v = v };
-	int rc = md_start(v, &h.md);
+	int rc = mtk_vw_md_start(v, &h.md);
 	struct mtk_sparse_src src = { .read = hashing_read, .skip = NULL, .user = &h };
 	struct mtk_sparse_info info;
 	if (rc == 0)
 		rc = mtk_sparse_map(v->ctx, &src, &v->img.spans, &v->img.nspans, &info);
 	/* Bytes after the last chunk are part of the file the user named. */
 	int n = 1;
-	while (rc == 0 && (n = hashing_read(&h, v->scratch, SCRATCH)) > 0)
+	while (rc == 0 && (n = hashing_read(&h, v->scratch, MTK_VW_SCRATCH)) > 0)
 		;
 	if (rc == 0 && n < 0)
 		rc = n;
 	if (rc == 0)
-		rc = md_end(v, h.md, v->res->file_sha256);
+		rc = mtk_vw_md_end(v, h.md, v->res->file_sha256);
 	EVP_MD_CTX_free(h.md);
 	if (rc < 0)
 		return mtk_wrap(v->ctx, rc, "%s", v->req->image);
 	v->img.expanded = info.expanded_size;
-	if (info.block_size % SECTOR)
+	if (info.block_size % MTK_VW_SECTOR)
 		return mtk_fail(v->ctx, MTK_E_UNSUPPORTED, "%s: sparse block size %u is not a multiple of the %u-byte "
-				"sector", v->req->image, info.block_size, SECTOR);
+				"sector", v->req->image, info.block_size, MTK_VW_SECTOR);
 	return 0;
 }
 
-static int detect_format(struct vw *v, bool *sparse)
+static int detect_format(struct mtk_vw *v, bool *sparse)
 {
 	if (v->req->format != MTK_VWRITE_AUTO) {
 		*sparse = v->req->format == MTK_VWRITE_SPARSE;
@@ -183,7 +155,7 @@ static int detect_format(struct vw *v, bool *sparse)
 	return 0;
 }
 
-static int open_image(struct vw *v)
+static int open_image(struct mtk_vw *v)
 {
 	struct stat st;
 	v->img.fd = open(v->req->image, O_RDONLY | O_CLOEXEC);
@@ -208,7 +180,7 @@ static int open_image(struct vw *v)
 	return 0;
 }
 
-static int check_fits(struct vw *v)
+static int check_fits(struct mtk_vw *v)
 {
 	if (v->img.expanded <= v->req->max_len)
 		return 0;
@@ -221,17 +193,17 @@ static int check_fits(struct vw *v)
 
 static int range_source(void *user, uint64_t off, uint8_t *buf, size_t len)
 {
-	struct vw *v = user;
+	struct mtk_vw *v = user;
 	struct mtk_vw_range *r = v->cur;
 	(void)off; /* the DA pulls in order; cur_done is where it is */
 	if (v->cur_done >= r->len)
 		return 0; /* the rest of the last sector: the DA pads it with zeros */
 	size_t n = r->len - v->cur_done < len ? (size_t)(r->len - v->cur_done) : len;
-	int rc = image_fill(v, r->off + v->cur_done, buf, n);
+	int rc = mtk_vw_fill(v, r->off + v->cur_done, buf, n);
 	if (rc == 0)
-		rc = md_add(v, v->range_md, buf, n);
+		rc = mtk_vw_md_add(v, v->range_md, buf, n);
 	if (rc == 0 && v->first_write)
-		rc = md_add(v, v->total_md, buf, n);
+		rc = mtk_vw_md_add(v, v->total_md, buf, n);
 	if (rc < 0)
 		return rc;
 	v->cur_done += n;
@@ -239,11 +211,11 @@ static int range_source(void *user, uint64_t off, uint8_t *buf, size_t len)
 	return (int)n;
 }
 
-static int write_range_once(struct vw *v, struct mtk_vw_range *r)
+static int write_range_once(struct mtk_vw *v, struct mtk_vw_range *r)
 {
 	v->cur = r;
 	v->cur_done = 0;
-	int rc = md_start(v, &v->range_md);
+	int rc = mtk_vw_md_start(v, &v->range_md);
 	if (rc < 0)
 		return rc;
 	rc = mtk_da_write(v->da, v->what, v->req->region, v->req->offset + r->off, r->len, range_source, v);
@@ -252,13 +224,13 @@ static int write_range_once(struct vw *v, struct mtk_vw_range *r)
 			      "sent", v->req->partition, (unsigned long long)v->cur_done, (unsigned long long)r->len,
 			      (unsigned long long)r->off);
 	if (rc == 0)
-		rc = md_end(v, v->range_md, r->sha256);
+		rc = mtk_vw_md_end(v, v->range_md, r->sha256);
 	return rc;
 }
 
 /* A chunk the DA's own check refused (MTK_E_VERIFY from the write itself)
  * ends that write: the range is sent again while rewrites are left. */
-static int write_range(struct vw *v, struct mtk_vw_range *r)
+static int write_range(struct mtk_vw *v, struct mtk_vw_range *r)
 {
 	uint64_t base = v->pass_base;
 	int rc = write_range_once(v, r);
@@ -278,13 +250,13 @@ static int write_range(struct vw *v, struct mtk_vw_range *r)
 }
 
 /* Writes every range, or only the bad ones (a rewrite). */
-static int write_pass(struct vw *v, bool only_bad)
+static int write_pass(struct mtk_vw *v, bool only_bad)
 {
 	uint64_t total = 0;
 	for (size_t i = 0; i < v->img.nranges; i++)
 		if (!only_bad || v->img.ranges[i].bad)
 			total += v->img.ranges[i].len;
-	pass_begin(v, "write", total);
+	mtk_vw_pass_begin(v, "write", total);
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < v->img.nranges; i++) {
 		if (only_bad && !v->img.ranges[i].bad)
@@ -300,7 +272,7 @@ static int write_pass(struct vw *v, bool only_bad)
 
 /* ------------------------------------------------------------ verify */
 
-static void note_mismatch(struct vw *v, uint64_t at, const uint8_t *dev, const uint8_t *img, size_t len)
+static void note_mismatch(struct mtk_vw *v, uint64_t at, const uint8_t *dev, const uint8_t *img, size_t len)
 {
 	size_t i = 0;
 	while (i < len && dev[i] == img[i])
@@ -316,14 +288,14 @@ static void note_mismatch(struct vw *v, uint64_t at, const uint8_t *dev, const u
  * noted: stopping a read midway would leave the DA streaming. */
 static int compare_sink(void *user, uint64_t off, const uint8_t *buf, size_t len)
 {
-	struct vw *v = user;
+	struct mtk_vw *v = user;
 	(void)off; /* in order: cur_done is where the read is */
-	int rc = md_add(v, v->total_md, buf, len);
+	int rc = mtk_vw_md_add(v, v->total_md, buf, len);
 	for (size_t at = 0; rc == 0 && at < len;) {
-		size_t n = len - at < SCRATCH ? len - at : SCRATCH;
-		rc = image_fill(v, v->cur->off + v->cur_done, v->scratch, n);
+		size_t n = len - at < MTK_VW_SCRATCH ? len - at : MTK_VW_SCRATCH;
+		rc = mtk_vw_fill(v, v->cur->off + v->cur_done, v->scratch, n);
 		if (rc == 0)
-			rc = md_add(v, v->range_md, v->scratch, n);
+			rc = mtk_vw_md_add(v, v->range_md, v->scratch, n);
 		if (rc == 0 && memcmp(buf + at, v->scratch, n) != 0)
 			note_mismatch(v, v->cur_done, buf + at, v->scratch, n);
 		v->cur_done += n;
@@ -332,17 +304,17 @@ static int compare_sink(void *user, uint64_t off, const uint8_t *buf, size_t len
 	return rc;
 }
 
-static int verify_range(struct vw *v, struct mtk_vw_range *r)
+static int verify_range(struct mtk_vw *v, struct mtk_vw_range *r)
 {
 	v->cur = r;
 	v->cur_done = 0;
 	r->bad = false;
-	int rc = md_start(v, &v->range_md);
+	int rc = mtk_vw_md_start(v, &v->range_md);
 	if (rc == 0)
 		rc = mtk_da_read(v->da, v->what, v->req->region, v->req->offset + r->off, r->len, compare_sink, v);
 	uint8_t sha[32];
 	if (rc == 0)
-		rc = md_end(v, v->range_md, sha);
+		rc = mtk_vw_md_end(v, v->range_md, sha);
 	if (rc == 0 && memcmp(sha, r->sha256, 32) != 0)
 		return mtk_fail(v->ctx, MTK_E_IO, "%s: %s changed between the write and the read-back (the range at "
 				"partition offset 0x%llx hashes differently)", v->req->partition, v->req->image,
@@ -353,39 +325,41 @@ static int verify_range(struct vw *v, struct mtk_vw_range *r)
 	return rc;
 }
 
-static int verify_pass(struct vw *v)
+static int verify_pass(struct mtk_vw *v)
 {
-	pass_begin(v, "verify", v->img.data_bytes);
+	mtk_vw_pass_begin(v, "verify", v->img.data_bytes);
 	v->any_bad = false;
 	v->res->bytes_verified = 0;
-	int rc = md_start(v, &v->total_md);
+	int rc = mtk_vw_md_start(v, &v->total_md);
 	for (size_t i = 0; rc == 0 && i < v->img.nranges; i++) {
 		if (mtk_cancelled(v->ctx))
 			return mtk_fail(v->ctx, MTK_E_INTERRUPTED, "%s: interrupted", v->what);
 		rc = verify_range(v, &v->img.ranges[i]);
 	}
 	if (rc == 0)
-		rc = md_end(v, v->total_md, v->res->readback_sha256);
+		rc = mtk_vw_md_end(v, v->total_md, v->res->readback_sha256);
 	return rc == 0 ? check_unchanged(v) : rc;
 }
 
 /* ------------------------------------------------------------ the whole */
 
-static int first_write(struct vw *v)
+static int first_write(struct mtk_vw *v)
 {
+	if (v->req->read_first) /* the read pass hashed the image already */
+		return write_pass(v, false);
 	v->first_write = true;
-	int rc = md_start(v, &v->total_md);
+	int rc = mtk_vw_md_start(v, &v->total_md);
 	if (rc == 0)
 		rc = write_pass(v, false);
 	if (rc == 0)
-		rc = md_end(v, v->total_md, v->res->image_sha256);
+		rc = mtk_vw_md_end(v, v->total_md, v->res->image_sha256);
 	if (rc == 0 && !v->res->sparse)
 		memcpy(v->res->file_sha256, v->res->image_sha256, 32);
 	v->first_write = false;
 	return rc;
 }
 
-static int mismatch(struct vw *v)
+static int mismatch(struct mtk_vw *v)
 {
 	unsigned n = v->req->retries;
 	v->res->mismatch = true;
@@ -396,7 +370,7 @@ static int mismatch(struct vw *v)
 }
 
 /* Verify; rewrite what differs and verify again, req->retries times. */
-static int verify_and_retry(struct vw *v)
+static int verify_and_retry(struct mtk_vw *v)
 {
 	double t0 = now_s(), rewriting = 0;
 	int rc = verify_pass(v);
@@ -414,11 +388,14 @@ static int verify_and_retry(struct vw *v)
 	if (rc == 0 && v->any_bad)
 		rc = mismatch(v);
 	v->res->verified = rc == 0;
+	/* Skipped chunks were compared byte for byte by the read pass. */
+	if (rc == 0 && v->req->read_first)
+		memcpy(v->res->readback_sha256, v->res->image_sha256, 32);
 	return rc;
 }
 
 /* Says exactly how far a failed or interrupted operation came. */
-static int describe_failure(struct vw *v, int rc, bool writing)
+static int describe_failure(struct mtk_vw *v, int rc, bool writing)
 {
 	const struct mtk_vwrite_result *r = v->res;
 	if (!writing)
@@ -432,7 +409,7 @@ static int describe_failure(struct vw *v, int rc, bool writing)
 }
 
 /* MTK_E_UNSUPPORTED (a legacy DA) is no failure: the write goes unchecked. */
-static int device_checks_on(struct vw *v)
+static int device_checks_on(struct mtk_vw *v)
 {
 	v->rewrites_left = v->req->retries;
 	if (!v->req->device_checks)
@@ -449,7 +426,7 @@ static int device_checks_on(struct vw *v)
 }
 
 /* Back as found, so a read-back (and the next command) pays nothing. */
-static void device_checks_off(struct vw *v)
+static void device_checks_off(struct mtk_vw *v)
 {
 	if (v->res->device_checks && mtk_da_set_device_checks(v->da, v->checks_before) < 0) {
 		mtk_warn(v->ctx, "%s", mtk_ctx_error(v->ctx));
@@ -457,7 +434,7 @@ static void device_checks_off(struct vw *v)
 	}
 }
 
-static int checked_first_write(struct vw *v)
+static int checked_first_write(struct mtk_vw *v)
 {
 	int rc = device_checks_on(v);
 	if (rc < 0)
@@ -468,7 +445,7 @@ static int checked_first_write(struct vw *v)
 	return rc;
 }
 
-static int run(struct vw *v)
+static int run(struct mtk_vw *v)
 {
 	int rc = open_image(v);
 	if (rc == 0)
@@ -478,6 +455,15 @@ static int run(struct vw *v)
 	mtk_ctx_get_progress(v->ctx, &v->user_fn, &v->user_arg);
 	mtk_ctx_set_progress(v->ctx, relay_progress, v);
 	double t0 = now_s();
+	if (v->req->read_first) {
+		rc = mtk_vw_read_pass(v);
+		v->res->read_seconds = now_s() - t0;
+		t0 = now_s();
+		if (rc < 0) {
+			mtk_ctx_set_progress(v->ctx, v->user_fn, v->user_arg);
+			return rc;
+		}
+	}
 	rc = checked_first_write(v);
 	v->res->write_seconds = now_s() - t0;
 	if (rc < 0)
@@ -494,11 +480,11 @@ int mtk_vwrite(mtk_ctx *ctx, struct mtk_da *da, const struct mtk_vwrite_req *req
 	memset(out, 0, sizeof *out);
 	if (!req->partition || !req->image)
 		return mtk_fail(ctx, MTK_E_INVAL, "mtk_vwrite: partition and image are required");
-	struct vw v = { .ctx = ctx, .da = da, .req = req, .res = out };
+	struct mtk_vw v = { .ctx = ctx, .da = da, .req = req, .res = out };
 	mtk_vw_image_init(&v.img);
 	double t0 = now_s();
 	int rc;
-	if (!(v.scratch = malloc(SCRATCH)))
+	if (!(v.scratch = malloc(MTK_VW_SCRATCH)))
 		rc = mtk_fail(ctx, MTK_E_NOMEM, "no memory for the verify buffer");
 	else
 		rc = run(&v);
@@ -506,8 +492,19 @@ int mtk_vwrite(mtk_ctx *ctx, struct mtk_da *da, const struct mtk_vwrite_req *req
 	if (out->seconds > 0)
 		out->mb_per_s = (double)out->data_bytes / out->seconds / 1e6;
 	free(v.scratch);
+	free(v.differs);
+	if (v.stash_open)
+		mtk_outfile_abort(&v.stash);
+	EVP_MD_CTX_free(v.old_md);
 	EVP_MD_CTX_free(v.range_md);
 	EVP_MD_CTX_free(v.total_md);
 	mtk_vw_image_free(&v.img);
 	return rc;
+}
+
+void mtk_vwrite_result_free(struct mtk_vwrite_result *r)
+{
+	free(r->stash_ranges);
+	r->stash_ranges = NULL;
+	r->nstash_ranges = 0;
 }

@@ -10,7 +10,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <openssl/evp.h>
+
 #include "mtkflash/imagefile.h"
+#include "mtkflash/util.h"
+#include "mtkflash/vwrite.h"
 
 /* A run of RAW/FILL spans with no hole between them: one DA write. */
 struct mtk_vw_range {
@@ -44,5 +48,49 @@ enum { MTK_VW_OK = 0, MTK_VW_SHORT, MTK_VW_HOLE, MTK_VW_ERRNO };
  * ends first; MTK_VW_HOLE when part of it is no data span; MTK_VW_ERRNO
  * (errno says why) when the file cannot be read. */
 int mtk_vw_image_fill(struct mtk_vw_image *im, uint64_t pos, uint8_t *buf, size_t len);
+
+
+/* Image bytes are staged in pieces of this size for the comparison. */
+#define MTK_VW_SCRATCH (1u << 20)
+/* The eMMC sector: the DA pads a write to it with zeros, so a sparse range
+ * that is not a whole number of sectors would clobber the hole beside it. */
+#define MTK_VW_SECTOR 512u
+
+/* One verified write in progress (vwrite.c, vw_stash.c). */
+struct mtk_vw {
+	mtk_ctx *ctx;
+	struct mtk_da *da;
+	const struct mtk_vwrite_req *req;
+	struct mtk_vwrite_result *res;
+	struct mtk_vw_image img;
+	uint8_t *scratch;
+	/* the pass in progress */
+	char what[96];
+	uint64_t pass_base, pass_total;
+	mtk_progress_fn user_fn;
+	void *user_arg;
+	struct mtk_vw_range *cur;
+	uint64_t cur_done; /* bytes of cur sent or compared */
+	EVP_MD_CTX *range_md; /* image bytes of cur */
+	EVP_MD_CTX *total_md; /* the whole pass: image (write) or device (verify) */
+	EVP_MD_CTX *old_md;   /* read pass: the device's bytes */
+	bool first_write;     /* the first pass: its hash is the image's */
+	bool any_bad;
+	unsigned checks_before; /* the DA's check mask to restore */
+	unsigned rewrites_left; /* of req->retries, for ranges the DA's checks refused */
+	/* read pass */
+	uint8_t *differs; /* per MTK_VWRITE_SKIP_CHUNK of the partition */
+	struct mtk_outfile stash;
+	bool stash_open;
+};
+
+int mtk_vw_md_start(struct mtk_vw *v, EVP_MD_CTX **md);
+int mtk_vw_md_add(struct mtk_vw *v, EVP_MD_CTX *md, const uint8_t *buf, size_t len);
+int mtk_vw_md_end(struct mtk_vw *v, EVP_MD_CTX *md, uint8_t out[32]);
+void mtk_vw_pass_begin(struct mtk_vw *v, const char *stage, uint64_t total);
+/* The expanded image bytes, with an error naming the partition and offset. */
+int mtk_vw_fill(struct mtk_vw *v, uint64_t pos, uint8_t *buf, size_t len);
+/* read_first: read, stash, hash, compare; the ranges become what differs. */
+int mtk_vw_read_pass(struct mtk_vw *v);
 
 #endif

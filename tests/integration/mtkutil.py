@@ -9,6 +9,7 @@ directory as the working directory):
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import mtkutil  # noqa: E402
 """
+import hashlib
 import json
 import os
 import select
@@ -184,3 +185,44 @@ def pick(parts, *names):
             if p["name"].lower() == want.lower():
                 return p
     raise AssertionError("none of %s in %s" % (names, [p["name"] for p in parts]))
+
+
+CONTENT_BLOCK = 1 << 16
+
+
+def content(state, region, off, length):
+    """What a range holds, independent of how the sparse file stores it:
+    (offset, SHA-256) of every block that is not all zeros."""
+    out = []
+    path = os.path.join(state, AREA_FILES[region])
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        pos, end = off, off + length
+        while pos < end:
+            try:
+                data = os.lseek(fd, pos, os.SEEK_DATA)
+            except OSError:
+                break  # nothing but holes to the end
+            if data >= end:
+                break
+            hole = min(os.lseek(fd, data, os.SEEK_HOLE), end)
+            pos = data - (data - off) % CONTENT_BLOCK
+            while pos < hole:
+                n = min(CONTENT_BLOCK, end - pos)
+                buf = os.pread(fd, n, pos)
+                if buf.strip(b"\0"):
+                    out.append((pos - off, hashlib.sha256(buf).hexdigest()))
+                pos += n
+    finally:
+        os.close(fd)
+    return out
+
+
+def environment(tmp):
+    """XDG folders (and HOME) in tmp: what mtkflash keeps stays in the test."""
+    env = dict(os.environ)
+    for var in ("XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CONFIG_HOME", "XDG_RUNTIME_DIR"):
+        env[var] = os.path.join(tmp, var.lower())
+        os.makedirs(env[var], mode=0o700, exist_ok=True)
+    env["HOME"] = tmp
+    return env

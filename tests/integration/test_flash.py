@@ -13,7 +13,6 @@ factor; quick and service mode behave as docs/verified-mode.md says; a
 corrupt-write fault in boot exits 5 naming boot and the offset; with no
 terminal and no --yes a risk above low is refused; the Done-when command
 runs literally."""
-import hashlib
 import json
 import os
 import shutil
@@ -23,20 +22,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mtkutil  # noqa: E402
-from mtkutil import AREA_FILES, MTKEMU, MTKFLASH, check, in_tmpdir, run  # noqa: E402
-
-BLOCK = 1 << 16
-SCATTER = {"mt6737": "MT6737_Android_scatter.txt", "mt6572": "MT6572_Android_scatter.txt"}
-
-
-def environment(tmp):
-    """XDG folders in tmp, with the demo key trusted as a user would trust it."""
-    env = dict(os.environ)
-    for var in ("XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CONFIG_HOME", "XDG_RUNTIME_DIR"):
-        env[var] = os.path.join(tmp, var.lower())
-        os.makedirs(env[var], mode=0o700, exist_ok=True)
-    env["HOME"] = tmp
-    return env
+from mtkutil import AREA_FILES, MTKEMU, MTKFLASH, check, content, environment, in_tmpdir, run  # noqa: E402
 
 
 def trust_demo_key(env, pkg):
@@ -66,34 +52,6 @@ def flash(env, state, chip, scatter, *args, expect=0, faults=None):
 
 
 # ------------------------------------------------------- the state files
-
-def content(state, region, off, length):
-    """What a range holds, independent of how the sparse file stores it:
-    (offset, SHA-256) of every block that is not all zeros."""
-    out = []
-    path = os.path.join(state, AREA_FILES[region])
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        pos, end = off, off + length
-        while pos < end:
-            try:
-                data = os.lseek(fd, pos, os.SEEK_DATA)
-            except OSError:
-                break  # nothing but holes to the end
-            if data >= end:
-                break
-            hole = min(os.lseek(fd, data, os.SEEK_HOLE), end)
-            pos = data - (data - off) % BLOCK
-            while pos < hole:
-                n = min(BLOCK, end - pos)
-                buf = os.pread(fd, n, pos)
-                if buf.strip(b"\0"):
-                    out.append((pos - off, hashlib.sha256(buf).hexdigest()))
-                pos += n
-    finally:
-        os.close(fd)
-    return out
-
 
 def snapshot(state, entries):
     return {key(e): content(state, e["region"], e["offset"], e["size"]) for e in entries if e["size"]}
