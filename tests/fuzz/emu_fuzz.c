@@ -198,17 +198,18 @@ static void copy_range(struct emu_storage *from, struct emu_storage *to, int are
 /* A 64 MiB eMMC with what a provisioned device holds where the emulator looks:
  * the boot areas (preloader), the start of the user area (partition tables)
  * and its last MiB (the PMT).  Taken from a real provisioning (in memory
- * too), which needs a user area of a few GiB for the default layouts. */
+ * too) at the chip's default size, which the default layouts need. */
 static void make_provisioned(const struct emu_profile *prof, struct mtkemu_memstate *m, const char *name)
 {
 	char scratch[PATH_MAX], err[512];
 	snprintf(scratch, sizeof scratch, "%s-scratch", name);
 	struct mtkemu_memstate *big = mtkemu_memstate_new(scratch);
 	struct emu_provision_opts o = {
-	        .chip = prof->name, .state_dir = scratch, .user_size = 4096 * MIB, .memstate = big};
+	        .chip = prof->name, .state_dir = scratch, .memstate = big}; /* the chip's default size */
 	struct emu_provision_result *res = calloc(1, sizeof *res);
 	if (!big || !res || emu_provision(&o, res, err, sizeof err) != 0)
 		die("provisioning %s: %s", scratch, err);
+	uint64_t made = res->user_size;
 	free(res);
 	struct emu_emmc_geometry g = {0};
 	emu_geometry_default(&g, prof, USER_SIZE);
@@ -220,7 +221,7 @@ static void make_provisioned(const struct emu_profile *prof, struct mtkemu_memst
 	for (int a = EMU_AREA_BOOT1; a < EMU_AREA_USER; a++)
 		copy_range(from, to, a, 0, 0, g.size[a]);
 	copy_range(from, to, EMU_AREA_USER, 0, 0, MIB);
-	copy_range(from, to, EMU_AREA_USER, o.user_size - MIB, USER_SIZE - MIB, MIB);
+	copy_range(from, to, EMU_AREA_USER, made - MIB, USER_SIZE - MIB, MIB);
 	emu_emmc_close(from);
 	emu_emmc_close(to);
 	mtkemu_memstate_free(big);
