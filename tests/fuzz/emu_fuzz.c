@@ -589,3 +589,59 @@ void emufuzz_xflash_da1_stage(struct emufuzz_buf *b, const struct emu_profile *p
 	emufuzz_put_xpkt(b, prm, sizeof prm);
 	emufuzz_put_xpkt(b, da2, EMUFUZZ_DA2_LEN - EMUFUZZ_DA_SIG);
 }
+
+/* ---- the DA targets ---------------------------------------------------------- */
+
+void emufuzz_da_init(struct emufuzz_da_target *t)
+{
+	const struct emu_profile *all[EMUFUZZ_DA_MAX_CHIPS];
+	emufuzz_init();
+	size_t n = emufuzz_chips(all, EMUFUZZ_DA_MAX_CHIPS, false);
+	for (size_t i = 0; i < n; i++)
+		if (all[i]->da_family == t->family)
+			t->chips[t->nchips++] = all[i];
+	if (!t->nchips)
+		die("no chip with this DA family in the emulator's table");
+}
+
+static const struct emufuzz_buf *da_prefix(struct emufuzz_da_target *t, size_t chip, enum emu_mode mode,
+					  bool auto_da1)
+{
+	struct emufuzz_buf *b = &t->prefix[chip][mode == EMU_MODE_PRELOADER][auto_da1];
+	if (!b->len) {
+		emufuzz_brom_to_da(b, t->chips[chip]);
+		if (auto_da1)
+			t->da1_stage(b, t->chips[chip], mode);
+	}
+	return b;
+}
+
+int emufuzz_da_input(struct emufuzz_da_target *t, const uint8_t *data, size_t size)
+{
+	if (size < EMUFUZZ_HDR)
+		return 0;
+	uint8_t hdr[EMUFUZZ_HDR];
+	memcpy(hdr, data, sizeof hdr);
+	hdr[2] &= (uint8_t)~0x07; /* no SBC/SLA/DAA: the synthetic DA is unsigned and must get in */
+	size_t chip = hdr[0] % t->nchips;
+	struct emufuzz_dev dev;
+	emufuzz_decode(hdr, t->chips, t->nchips, 0, &dev);
+	const struct emufuzz_buf *pre = da_prefix(t, chip, emufuzz_mode(&dev), hdr[1] & EMUFUZZ_DA_AUTO);
+	/* A disconnect fault counts from the end of the prefix (roughly: the
+	 * device's own replies to it are small). */
+	emufuzz_decode(hdr, t->chips, t->nchips, pre->len, &dev);
+	t->input.len = 0;
+	emufuzz_put(&t->input, pre->p, pre->len);
+	emufuzz_put(&t->input, data + EMUFUZZ_HDR, size - EMUFUZZ_HDR);
+	emufuzz_session(&dev, t->input.p, t->input.len, t->input.len);
+	return 0;
+}
+
+void emufuzz_da_free(struct emufuzz_da_target *t)
+{
+	for (size_t c = 0; c < EMUFUZZ_DA_MAX_CHIPS; c++)
+		for (int m = 0; m < 2; m++)
+			for (int a = 0; a < 2; a++)
+				emufuzz_free(&t->prefix[c][m][a]);
+	emufuzz_free(&t->input);
+}

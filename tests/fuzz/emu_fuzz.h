@@ -109,4 +109,22 @@ void emufuzz_put_xpkt(struct emufuzz_buf *b, const void *payload, uint32_t len);
 void emufuzz_put_xu32(struct emufuzz_buf *b, uint32_t v);
 void emufuzz_xflash_da1_stage(struct emufuzz_buf *b, const struct emu_profile *prof, enum emu_mode mode);
 
+/* The DA targets (emu_da, emu_xflash) differ only in their chips and in
+ * the harness's DA1 stage: one driver for both.  Each input runs after a
+ * BROM session that uploads DA1 (and, with EMUFUZZ_DA_AUTO, the DA1 stage),
+ * prefixes cached per chip, personality and "DA1 stage too". */
+#define EMUFUZZ_DA_MAX_CHIPS 32
+typedef void (*emufuzz_stage_fn)(struct emufuzz_buf *b, const struct emu_profile *prof, enum emu_mode mode);
+struct emufuzz_da_target {
+	enum emu_da_family family;
+	emufuzz_stage_fn da1_stage;
+	const struct emu_profile *chips[EMUFUZZ_DA_MAX_CHIPS];
+	size_t nchips;
+	struct emufuzz_buf prefix[EMUFUZZ_DA_MAX_CHIPS][2][2];
+	struct emufuzz_buf input;
+};
+void emufuzz_da_init(struct emufuzz_da_target *t);
+int emufuzz_da_input(struct emufuzz_da_target *t, const uint8_t *data, size_t size);
+void emufuzz_da_free(struct emufuzz_da_target *t);
+
 #endif
