@@ -352,6 +352,15 @@ static const char *const none_causes =
 	"the cdc_acm driver is missing (lsusb lists 0e8d:0003 but no /dev/ttyACM* appears), or "
 	"ModemManager is holding the port (stop it, or mark the device ID_MM_DEVICE_IGNORE in udev)";
 
+/* For usb:BUS:ADDR when the tty path was the one tried. */
+#ifdef MTK_HAVE_LIBUSB
+static const char no_tty_hint[] = "the libusb path needs none: check that the device node is writable "
+				  "(mtkflash doctor)";
+#else
+static const char no_tty_hint[] = "talking to it without one needs the libusb backend, which this build "
+				  "left out (meson -Dusb=enabled, libusb-1.0-0-dev)";
+#endif
+
 static int fail_none(mtk_ctx *ctx, const struct mtk_port_info *ports, size_t n,
 		     const struct mtk_port_filter *f, int wait_ms)
 {
@@ -368,9 +377,8 @@ static int fail_none(mtk_ctx *ctx, const struct mtk_port_info *ports, size_t n,
 	if (f->busnum)
 		return mtk_fail(ctx, MTK_E_NODEV,
 				"no MediaTek download-mode tty of USB bus %u address %u %s%s. If lsusb lists "
-				"that device, no tty driver is bound to it; talking to it without one needs the "
-				"libusb backend, which is not in this build yet",
-				f->busnum, f->devnum, when, also);
+				"that device, no tty driver is bound to it; %s",
+				f->busnum, f->devnum, when, also, no_tty_hint);
 	return mtk_fail(ctx, MTK_E_NODEV, "no MediaTek device in download mode %s%s. %s", when, also,
 			none_causes);
 }
