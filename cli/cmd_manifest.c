@@ -83,7 +83,7 @@ static int parse_sub(struct cli *cli, int argc, char **argv, const struct option
 static int cmd_create(struct cli *cli, int argc, char **argv)
 {
 	struct manifest_args a = { 0 };
-	const char *dir;
+	const char *dir = NULL;
 	int st = parse_sub(cli, argc, argv, create_options, &a, &dir);
 	if (st != CLI_CONTINUE)
 		return st;
@@ -153,7 +153,7 @@ static void report(struct cli *cli, const char *dir, const struct mtk_manifest *
 static int cmd_verify(struct cli *cli, int argc, char **argv)
 {
 	struct manifest_args a = { 0 };
-	const char *dir;
+	const char *dir = NULL;
 	int st = parse_sub(cli, argc, argv, verify_options, &a, &dir);
 	if (st != CLI_CONTINUE)
 		return st;

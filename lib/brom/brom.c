@@ -459,7 +459,7 @@ static int target_config_unsupported(struct mtk_brom *b, uint32_t *cfg, const ch
 int mtk_brom_get_target_config(struct mtk_brom *b, uint32_t *cfg)
 {
 	uint8_t c = CMD_GET_TARGET_CONFIG, echo;
-	uint16_t st;
+	uint16_t st = 0;
 	int rc = send_bytes(b, &c, 1, "GET_TARGET_CONFIG", "the command");
 	if (rc == 0)
 		rc = recv_bytes(b, &echo, 1, MTK_BROM_CMD_TIMEOUT_MS, "GET_TARGET_CONFIG", "the echo");
@@ -710,7 +710,7 @@ static int send_da_status1(struct mtk_brom *b)
 
 int mtk_brom_send_da(struct mtk_brom *b, uint32_t addr, const uint8_t *data, uint32_t len, uint32_t sig_len)
 {
-	uint32_t wire;
+	uint32_t wire = 0;
 	int rc = even_length(b, "SEND_DA", data, len, &wire);
 	if (rc == 0 && sig_len > len)
 		rc = mtk_fail(b->ctx, MTK_E_INVAL, "SEND_DA: signature length %u exceeds the payload (%u bytes)",
@@ -740,7 +740,7 @@ int mtk_brom_jump_da(struct mtk_brom *b, uint32_t addr)
 static int send_blob(struct mtk_brom *b, uint8_t cmd, const char *name, const uint8_t *data, uint32_t len,
 		     bool auth)
 {
-	uint32_t wire;
+	uint32_t wire = 0;
 	uint16_t st = 0;
 	int rc = even_length(b, name, data, len, &wire);
 	if (rc == 0)

@@ -180,7 +180,7 @@ static int status_fail(struct mtk_da *da, uint32_t st, const char *what)
 
 static int expect_ok(struct mtk_da *da, int timeout, const char *what)
 {
-	uint32_t st;
+	uint32_t st = 0;
 	int rc = recv_status(da, &st, timeout, what);
 	if (rc < 0)
 		return rc;
@@ -198,7 +198,7 @@ static int cmd(struct mtk_da *da, uint32_t code, const char *what)
  * know the sub-code (0xC0010004), which callers may take calmly. */
 static int ctrl_begin(struct mtk_da *da, uint32_t code, const char *what)
 {
-	uint32_t st;
+	uint32_t st = 0;
 	int rc = cmd(da, XF_CMD_DEVICE_CTRL, what);
 	if (rc < 0 || (rc = send_u32(da, code, what)) < 0 || (rc = recv_status(da, &st, T_REPLY, what)) < 0)
 		return rc;
@@ -272,7 +272,7 @@ static int setup_environment(struct mtk_da *da)
 
 static int expect_sync(struct mtk_da *da, int timeout, bool zero_ok, const char *what)
 {
-	uint32_t st;
+	uint32_t st = 0;
 	int rc = recv_status(da, &st, timeout, what);
 	if (rc < 0 || st == XF_SYNC || (zero_ok && st == 0))
 		return rc;
@@ -548,7 +548,7 @@ static int init_ext_ram(struct mtk_da *da, const struct mtk_da_emi *emi)
 	    (rc = send_u32(da, (uint32_t)emi->block_len, "INIT_EXT_RAM")) < 0 ||
 	    (rc = send_pkt(da, emi->block, (uint32_t)emi->block_len, "INIT_EXT_RAM")) < 0)
 		return rc;
-	uint32_t st;
+	uint32_t st = 0;
 	rc = recv_status(da, &st, mtk_xf_choices.init_ext_ram_ms, "INIT_EXT_RAM");
 	if (rc == MTK_E_TIMEOUT)
 		return dram_silent(da, rc);
@@ -583,7 +583,7 @@ static int boot_da2(struct mtk_da *da)
 	if ((rc = cmd(da, XF_CMD_BOOT_TO, "BOOT_TO")) < 0 || (rc = send_pkt(da, p, 16, "BOOT_TO")) < 0 ||
 	    (rc = send_pkt(da, s->data, n, "uploading DA2")) < 0)
 		return rc;
-	uint32_t st;
+	uint32_t st = 0;
 	if ((rc = recv_status(da, &st, data_timeout(n), "BOOT_TO")) < 0)
 		return rc;
 	if (st == XF_ST_DA_HASH_MISMATCH)
@@ -714,7 +714,7 @@ static int xf_read(struct mtk_da *da, const char *what, enum mtk_region r, uint6
 static int write_chunk(struct mtk_da *da, const char *what, uint64_t at, size_t n)
 {
 	struct xflash *x = X(da);
-	uint32_t st;
+	uint32_t st = 0;
 	int rc;
 	if ((rc = send_u32(da, 0, what)) < 0 || (rc = send_u32(da, mtk_sum16_update(0, x->buf, n), what)) < 0 ||
 	    (rc = send_pkt(da, x->buf, (uint32_t)n, what)) < 0 ||
@@ -754,7 +754,7 @@ static int xf_erase(struct mtk_da *da, const char *what, enum mtk_region r, uint
 	if (rc < 0)
 		return refused(da, rc, what, r, off, len);
 	for (int i = 0; i < PROGRESS_MAX; i++) {
-		uint32_t st;
+		uint32_t st = 0;
 		if ((rc = recv_status(da, &st, T_ERASE_STEP, what)) < 0)
 			return rc;
 		if (st == XF_ST_COMPLETE) {
@@ -786,7 +786,7 @@ static int xf_finish(struct mtk_da *da, enum mtk_da_finish_mode mode)
 	int rc;
 	if ((rc = cmd(da, XF_CMD_SHUTDOWN, "SHUTDOWN")) < 0 || (rc = send_pkt(da, p, c->shutdown_size, "SHUTDOWN")) < 0)
 		return rc;
-	uint32_t st;
+	uint32_t st = 0;
 	/* The phone may drop off the bus before the status reaches us. */
 	if (recv_status(da, &st, 1000, "SHUTDOWN") < 0) {
 		mtk_ctx_clear_error(da->ctx);

@@ -238,7 +238,7 @@ static int new_record(struct sc_builder *b, unsigned line, struct mtk_scatter_pa
 
 int sc_add_addr_record(struct sc_builder *b, const char *name, size_t n, uint64_t addr, unsigned line)
 {
-	struct mtk_scatter_part *p;
+	struct mtk_scatter_part *p = NULL;
 	int rc = new_record(b, line, &p);
 	if (rc < 0)
 		return rc;
@@ -458,7 +458,7 @@ static int begin_part(struct sc_builder *b, const char *val, unsigned line)
 		return sc_perr(b, line, "partition record outside a storage_type block");
 	if (!b->v2 && b->nblocks == 0)
 		b->blocks[b->nblocks++] = (struct sc_block){.line = line};
-	struct mtk_scatter_part *p;
+	struct mtk_scatter_part *p = NULL;
 	int rc = new_record(b, line, &p);
 	if (rc < 0)
 		return rc;

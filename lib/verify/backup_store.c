@@ -109,7 +109,8 @@ static bool is_store_dir(const char *parent, const char *name, size_t cap)
 {
 	char path[8192];
 	struct stat st;
-	snprintf(path, sizeof path, "%s/%s", parent, name);
+	if (snprintf(path, sizeof path, "%s/%s", parent, name) >= (int)sizeof path)
+		return false;
 	return bk_safe_component(name, cap) && lstat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
