@@ -98,6 +98,12 @@ int mtk_fd_set_nonblock(int fd);
  * restart the clock).  On timeout the context says how many bytes came and
  * shows them, since a partial answer is the most useful clue. */
 int mtk_tp_read_exact(struct mtk_transport *t, uint8_t *buf, size_t len, int timeout_ms);
+/* The same, handing each piece to `seen` as it arrives: a checksum of a
+ * long answer then costs nothing after its last byte, when the device is
+ * waiting for our reply. */
+typedef void (*mtk_tp_seen_fn)(void *user, const uint8_t *piece, size_t len);
+int mtk_tp_read_exact_seen(struct mtk_transport *t, uint8_t *buf, size_t len, int timeout_ms, mtk_tp_seen_fn seen,
+			   void *user);
 /* Read whatever arrives first (1..len bytes). */
 int mtk_tp_read_some(struct mtk_transport *t, uint8_t *buf, size_t len, int timeout_ms);
 int mtk_tp_write(struct mtk_transport *t, const uint8_t *buf, size_t len, int timeout_ms);

@@ -612,6 +612,20 @@ static int need_packets(struct mtk_da *da, uint64_t len)
 	return 0;
 }
 
+/* The byte sum of a read packet's data, kept while it streams in. */
+struct packet_sum {
+	size_t seen, data_len;
+	uint16_t sum;
+};
+
+static void sum_piece(void *user, const uint8_t *piece, size_t len)
+{
+	struct packet_sum *s = user;
+	size_t data = s->seen < s->data_len ? s->data_len - s->seen : 0;
+	s->sum = mtk_sum16_update(s->sum, piece, len < data ? len : data);
+	s->seen += len;
+}
+
 static int legacy_read(struct mtk_da *da, const char *what, enum mtk_region r, uint64_t off, uint64_t len,
 		       mtk_da_sink_fn sink, void *user)
 {
@@ -632,9 +646,13 @@ static int legacy_read(struct mtk_da *da, const char *what, enum mtk_region r, u
 	uint8_t *pkt = L(da)->pkt;
 	for (uint64_t done = 0; done < len;) {
 		size_t n = len - done < LEGACY_PACKET ? (size_t)(len - done) : LEGACY_PACKET;
-		if ((rc = rd(da, pkt, n + 2, data_timeout(n), what)) < 0)
+		struct packet_sum s = { .data_len = n };
+		rc = mtk_tp_read_exact_seen(da->tp, pkt, n + 2, data_timeout(n), sum_piece, &s);
+		if (rc < 0) {
+			rc = mtk_wrap(da->ctx, rc, "%s", what);
 			return mtk_wrap(da->ctx, rc, "at offset 0x%llx", (unsigned long long)(off + done));
-		uint16_t want = mtk_get_u16be(pkt + n), got = mtk_sum16_update(0, pkt, n);
+		}
+		uint16_t want = mtk_get_u16be(pkt + n), got = s.sum;
 		if (want != got)
 			return mtk_fail(da->ctx, MTK_E_VERIFY, "%s: packet at offset 0x%llx: checksum 0x%04x, the DA "
 					"sent 0x%04x", what, (unsigned long long)(off + done), got, want);

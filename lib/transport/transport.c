@@ -167,6 +167,12 @@ static void describe_partial(char *out, size_t cap, const uint8_t *buf, size_t g
 
 int mtk_tp_read_exact(struct mtk_transport *t, uint8_t *buf, size_t len, int timeout_ms)
 {
+	return mtk_tp_read_exact_seen(t, buf, len, timeout_ms, NULL, NULL);
+}
+
+int mtk_tp_read_exact_seen(struct mtk_transport *t, uint8_t *buf, size_t len, int timeout_ms, mtk_tp_seen_fn seen,
+			   void *user)
+{
 	size_t got = 0;
 	/* One deadline for the whole answer: a device that trickles a byte
 	 * per timeout must not keep us waiting forever. */
@@ -183,6 +189,8 @@ int mtk_tp_read_exact(struct mtk_transport *t, uint8_t *buf, size_t len, int tim
 		}
 		if (n < 0)
 			return n;
+		if (seen)
+			seen(user, buf + got, (size_t)n);
 		got += (size_t)n;
 	}
 	t->bytes_in += len;

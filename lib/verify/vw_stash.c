@@ -56,7 +56,14 @@ static int read_slice(struct mtk_vw *v, uint64_t pos, const uint8_t *buf, size_t
 	size_t img = pos >= rend ? 0 : (rend - pos < n ? (size_t)(rend - pos) : n);
 	memset(v->scratch + img, 0, n - img);
 	int rc = img ? mtk_vw_fill(v, pos, v->scratch, img) : 0;
-	if (rc == 0)
+	/* The padded hash equals the image's until the first padding: only then
+	 * is it kept apart (at most the last sector of a raw image). */
+	if (rc == 0 && img < n && !v->padded) {
+		v->padded = true;
+		if (EVP_MD_CTX_copy_ex(v->range_md, v->total_md) != 1)
+			rc = mtk_fail(v->ctx, MTK_E_NOMEM, "cannot copy a SHA-256 state");
+	}
+	if (rc == 0 && v->padded)
 		rc = mtk_vw_md_add(v, v->range_md, v->scratch, n);
 	if (rc == 0)
 		rc = mtk_vw_md_add(v, v->total_md, v->scratch, img);
@@ -178,8 +185,10 @@ static int read_hashed(struct mtk_vw *v)
 		rc = read_ranges(v);
 	if (rc == 0)
 		rc = mtk_vw_md_end(v, v->total_md, v->res->image_sha256);
-	if (rc == 0)
+	if (rc == 0 && v->padded)
 		rc = mtk_vw_md_end(v, v->range_md, v->res->new_sha256);
+	else if (rc == 0)
+		memcpy(v->res->new_sha256, v->res->image_sha256, 32);
 	if (rc == 0)
 		rc = mtk_vw_md_end(v, v->old_md, v->res->old_sha256);
 	return rc;

@@ -21,12 +21,12 @@ struct mtk_vw_range {
 	uint64_t off, len; /* in the expanded image (= partition offset) */
 	size_t span;       /* its first span */
 	bool bad;          /* the last read-back differed */
-	uint8_t sha256[32]; /* of its bytes as last written */
 };
 
 struct mtk_vw_image {
 	int fd; /* -1 when none; closed by mtk_vw_image_free */
 	uint64_t file_size;
+	struct timespec mtime; /* a rewrite in place keeps the size, not the time */
 	uint64_t expanded; /* bytes the image covers, holes included */
 	struct mtk_sparse_span *spans;
 	size_t nspans;
@@ -71,10 +71,11 @@ struct mtk_vw {
 	void *user_arg;
 	struct mtk_vw_range *cur;
 	uint64_t cur_done; /* bytes of cur sent or compared */
-	EVP_MD_CTX *range_md; /* image bytes of cur */
+	EVP_MD_CTX *range_md; /* read pass: the image zero padded to sectors, once padding began */
 	EVP_MD_CTX *total_md; /* the whole pass: image (write) or device (verify) */
 	EVP_MD_CTX *old_md;   /* read pass: the device's bytes */
 	bool first_write;     /* the first pass: its hash is the image's */
+	bool padded;          /* read pass: range_md has split from total_md */
 	bool any_bad;
 	unsigned checks_before; /* the DA's check mask to restore */
 	unsigned rewrites_left; /* of req->retries, for ranges the DA's checks refused */

@@ -7,7 +7,8 @@ reported and equal); a sparse image's holes keep the device's old bytes
 fails with exit 5 naming boot and the first bad offset; a transient fault
 passes after the one rewrite; a sparse image with a bad CRC or one too big
 for the partition is refused before anything is written; Ctrl-C stops with
-exit 130 naming the bytes sent."""
+exit 130 naming the bytes sent; an image rewritten in place during the
+read-back fails the write."""
 import hashlib
 import os
 import signal
@@ -107,6 +108,24 @@ def interrupted(tmp, state, part):
           "interrupt: exit 130 saying how much was sent (%d, %r)" % (p.returncode, err.strip()))
 
 
+def rewritten_in_place(tmp, state, part):
+    """The image rewritten in place (same size) while it is being read back:
+    the write fails saying so instead of reporting either content verified."""
+    img = write_file(os.path.join(tmp, "moving.img"), os.urandom(32 << 20))  # 0.8 s of read-back
+    port = "emu:mt6737,state=%s,mode=preloader,speed=usb2-hs" % state
+    p = subprocess.Popen([MTKFLASH, "--port", port, "write", part["name"], img, "--verify"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = p.stderr.readline()
+    while line and not line.startswith("verify "):  # the read-back pass has begun
+        line = p.stderr.readline()
+    with open(img, "r+b") as f:
+        f.write(os.urandom(4096))
+    _, err = p.communicate(timeout=120)
+    check(line.startswith("verify "), "rewritten: progress shows the read-back pass")
+    check(p.returncode == 8 and "was modified during the write" in err,
+          "rewritten: refused, naming the change (%d, %r)" % (p.returncode, err.strip()[-300:]))
+
+
 def body(tmp):
     state = provision_fixture(tmp, "MT6737", FIXTURE, ["--user-size", "16G"])
     port = "emu:mt6737,state=%s,mode=preloader" % state
@@ -116,6 +135,7 @@ def body(tmp):
     sparse_keeps_holes(tmp, port, state, pick(parts, "recovery"))
     corrupt_fails(tmp, state, boot)
     interrupted(tmp, state, pick(parts, "system"))
+    rewritten_in_place(tmp, state, pick(parts, "system"))
 
 
 if __name__ == "__main__":
