@@ -2,8 +2,9 @@
 /* The audit log: a hash-chained JSON-lines record of what a flash did, its
  * chain head signed with the station's Ed25519 key (docs/audit-log.md).
  *
- * Each line is one JSON object, written and fsynced when the event happens,
- * so a crash leaves a valid prefix.  Every line carries "seq" (1, 2, ...),
+ * Each line is one JSON object, written when the event happens and fsynced
+ * then (mtk_audit_event) or with the next line (mtk_audit_event_lazy), so
+ * a crash leaves a valid prefix.  Every line carries "seq" (1, 2, ...),
  * "time" (UTC, RFC 3339 with milliseconds), "prev" (lower-case hex SHA-256
  * of the previous line's bytes without its '\n'; for line 1 the SHA-256 of
  * MTK_AUDIT_GENESIS) and "event", then the event's own fields.  Line 1 is
@@ -45,6 +46,11 @@ int mtk_audit_open_in(mtk_ctx *ctx, const char *dir, const char *device_id, stru
  * not be seq, time, prev or event (MTK_E_INVAL).  Written and fsynced before
  * returning. */
 int mtk_audit_event(struct mtk_audit *log, const char *type, json_t *fields);
+/* The same, written but not synced: the next mtk_audit_event (or the close)
+ * makes it durable.  For routine events between synced ones (a step done),
+ * whose loss in a host crash the flash journal covers: one disk flush per
+ * partition fewer. */
+int mtk_audit_event_lazy(struct mtk_audit *log, const char *type, json_t *fields);
 
 /* The file's path (valid until close). */
 const char *mtk_audit_path(const struct mtk_audit *log);

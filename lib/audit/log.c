@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Writing the audit log: one JSON line per event, each chained to the one
- * before by SHA-256, fsynced as it happens, the head signed at the end. */
+ * before by SHA-256, fsynced as it happens (or with the next line), the head
+ * signed at the end. */
 #include "mtkflash/audit.h"
 
 #include <errno.h>
@@ -103,7 +104,7 @@ static char *line_text(struct mtk_audit *log, const char *type, json_t *fields)
 	return text;
 }
 
-static int append_line(struct mtk_audit *log, const char *text)
+static int append_line(struct mtk_audit *log, const char *text, bool sync)
 {
 	size_t len = strlen(text);
 	char hash[65];
@@ -112,7 +113,7 @@ static int append_line(struct mtk_audit *log, const char *text)
 	int rc = mtk_write_all(log->ctx, log->fd, text, len, log->path);
 	if (rc == 0)
 		rc = mtk_write_all(log->ctx, log->fd, "\n", 1, log->path);
-	if (rc == 0 && fdatasync(log->fd) < 0)
+	if (rc == 0 && sync && fdatasync(log->fd) < 0)
 		rc = mtk_fail(log->ctx, MTK_E_IO, "syncing %s: %s", log->path, strerror(errno));
 	if (rc < 0) {
 		log->broken = true;
@@ -124,7 +125,7 @@ static int append_line(struct mtk_audit *log, const char *text)
 	return 0;
 }
 
-int mtk_audit_event(struct mtk_audit *log, const char *type, json_t *fields)
+static int add_event(struct mtk_audit *log, const char *type, json_t *fields, bool sync)
 {
 	int rc = check_fields(log->ctx, type, fields);
 	if (rc == 0 && log->broken)
@@ -133,10 +134,20 @@ int mtk_audit_event(struct mtk_audit *log, const char *type, json_t *fields)
 	if (rc == 0 && !text)
 		rc = mtk_fail(log->ctx, MTK_E_INVAL, "audit event %s: fields cannot be written as JSON", type);
 	if (rc == 0)
-		rc = append_line(log, text);
+		rc = append_line(log, text, sync);
 	free(text);
 	json_decref(fields);
 	return rc < 0 ? mtk_wrap(log->ctx, rc, "audit log") : 0;
+}
+
+int mtk_audit_event(struct mtk_audit *log, const char *type, json_t *fields)
+{
+	return add_event(log, type, fields, true);
+}
+
+int mtk_audit_event_lazy(struct mtk_audit *log, const char *type, json_t *fields)
+{
+	return add_event(log, type, fields, false);
 }
 
 const char *mtk_audit_path(const struct mtk_audit *log)

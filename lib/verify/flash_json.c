@@ -85,7 +85,9 @@ int flash_audit_step(struct mtk_audit *log, const struct mtk_flash_outcome *o)
 	const char *type = o->state == MTK_FLASH_INTERRUPTED ? "interrupted"
 			   : o->state == MTK_FLASH_FAILED    ? "error"
 							     : mtk_flash_stage_name(o->stage);
-	return mtk_audit_event(log, type, mtk_flash_outcome_to_json(o));
+	json_t *fields = mtk_flash_outcome_to_json(o);
+	/* A failure is synced at once; a step done waits for the next sync. */
+	return o->state == MTK_FLASH_DONE ? mtk_audit_event_lazy(log, type, fields) : mtk_audit_event(log, type, fields);
 }
 
 /* ------------------------------------------------------- begin and end */
