@@ -10,7 +10,7 @@
 #include "mtkflash/util.h"
 
 enum { OPT_SCENE = 256, OPT_MODE, OPT_ONLY, OPT_SKIP, OPT_OVERRIDE, OPT_TRUST, OPT_PRELOADER, OPT_PASSFD, OPT_YES,
-       OPT_AUDIT };
+       OPT_AUDIT, OPT_EXPENDABLE };
 
 #define PLAN_OPTIONS                                                   \
 	{ "scene", required_argument, NULL, OPT_SCENE },               \
@@ -32,6 +32,7 @@ const struct option cli_flash_options[] = {
 	{ "passphrase-fd", required_argument, NULL, OPT_PASSFD },
 	{ "yes", no_argument, NULL, OPT_YES },
 	{ "audit", required_argument, NULL, OPT_AUDIT },
+	{ "expendable", required_argument, NULL, OPT_EXPENDABLE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -100,6 +101,10 @@ int cli_plan_on_option(struct cli *cli, void *args, int opt, const char *val)
 		break;
 	case OPT_AUDIT:
 		a->audit = val;
+		break;
+	case OPT_EXPENDABLE:
+		a->expendable_set = true;
+		add_list(a, a->expendable, &a->nexpendable, val);
 		break;
 	default:
 		a->preloader = val;
@@ -334,5 +339,8 @@ int cli_plan_check_args(struct cli *cli, const char *cmd, const struct cli_plan_
 		if (f->flags & MTK_RISK_HARD)
 			return cli_usage(cli, cmd, "--override %s: %s cannot be overridden", f->name, f->what);
 	}
+	/* safe mode's promise is a rollback of every written partition */
+	if (a->expendable_set && *mode != MTK_FMODE_QUICK)
+		return cli_usage(cli, cmd, "--expendable needs --mode quick (safe and service stash every partition)");
 	return CLI_CONTINUE;
 }

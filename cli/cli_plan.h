@@ -23,9 +23,12 @@ struct cli_plan_args {
 	bool yes;
 	const char *audit;
 	bool bad_fd;
+	const char *expendable[CLI_PLAN_MAX_LIST]; /* quick mode: written without a stash */
+	size_t nexpendable;
+	bool expendable_set;
 };
 
-/* plan's options; flash's are these plus --passphrase-fd, --yes, --audit. */
+/* plan's options; flash's are these plus --passphrase-fd, --yes, --audit, --expendable. */
 extern const struct option cli_plan_options[];
 extern const struct option cli_flash_options[];
 void cli_plan_args_init(struct cli_plan_args *a);

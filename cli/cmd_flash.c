@@ -21,6 +21,7 @@ static const char help[] =
 	"Usage: mtkflash flash SCATTER [--scene download|upgrade|format-all] [--mode safe|quick|service]\n"
 	"                      [--only P,Q] [--skip P] [--override FACTOR] [--passphrase-fd N]\n"
 	"                      [--trust KEY] [--yes] [--audit FILE] [--preloader FILE]\n"
+	"                      [--expendable P,Q|all|none]\n"
 	"\n"
 	"Flash a firmware package the verified way: fingerprint the device, plan\n"
 	"(as `mtkflash plan`), score the risk, confirm, then back up protected\n"
@@ -42,6 +43,9 @@ static const char help[] =
 	"                     $XDG_STATE_HOME/mtkflash/audit/)\n"
 	"  --preloader FILE   DRAM settings for a device in BROM mode (default: the\n"
 	"                     package's own preloader)\n"
+	"  --expendable P,Q   quick mode: write these without a stash (default\n"
+	"                     cache,userdata; `all` or `none`): no read pass, and a\n"
+	"                     failure leaves them as written\n"
 	"Each written partition is first read and stashed in a journal\n"
 	"($XDG_STATE_HOME/mtkflash/journal/); chunks already holding the new bytes\n"
 	"are not written.  A failure rolls the changed partitions back.\n"
@@ -346,6 +350,24 @@ static int connect_and_plan(struct flash_state *f, const char *scatter)
 	return 0;
 }
 
+/* Quick mode's partitions without a stash, as the log and the user read them. */
+static const char *expendable_text(const struct flash_state *f, char *out, size_t cap)
+{
+	if (f->r.mode != MTK_FMODE_QUICK)
+		return "";
+	if (!f->a.expendable_set)
+		return "cache, userdata";
+	size_t len = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < f->a.nexpendable && len < cap; i++) {
+		bool all = strcmp(f->a.expendable[i], "all") == 0;
+		if (all || strcmp(f->a.expendable[i], "none") == 0)
+			return all ? "every partition" : "";
+		len += (size_t)snprintf(out + len, cap - len, "%s%s", i ? ", " : "", f->a.expendable[i]);
+	}
+	return out;
+}
+
 /* The journal goes before the first byte: a flash that cannot keep one
  * cannot promise a rollback, so it does not start. */
 static int open_journal(struct flash_state *f)
@@ -356,9 +378,11 @@ static int open_journal(struct flash_state *f)
 	int rc = mtk_journal_create(f->cli->ctx, root, f->r.fp.device_id, &f->journal);
 	if (rc == 0)
 		stage_line(f->cli, "journal", "%s", mtk_journal_dir(f->journal));
-	if (rc == 0 && f->r.mode == MTK_FMODE_QUICK)
-		stage_line(f->cli, "journal", "%s", "quick mode: cache and userdata are written without a stash (a "
-			   "rollback leaves them as written)");
+	char list[512];
+	const char *unstashed = expendable_text(f, list, sizeof list);
+	if (rc == 0 && *unstashed)
+		stage_line(f->cli, "journal", "quick mode: written without a stash (a rollback leaves them as written): %s",
+			   unstashed);
 	return rc;
 }
 
@@ -377,10 +401,13 @@ static int run_flash(struct flash_state *f)
 		.device_checks = f->cli->device_checks,
 		.journal = f->journal,
 		.mode = (enum mtk_flash_mode)f->r.mode,
+		.expendable = f->a.expendable_set ? f->a.expendable : NULL,
+		.nexpendable = f->a.nexpendable,
 	};
+	char list[512];
 	if (f->log)
 		mtk_audit_event(f->log, "journal", json_pack("{s:s, s:s}", "dir", mtk_journal_dir(f->journal),
-							     "no_stash", o.mode == MTK_FMODE_QUICK ? "cache, userdata" : ""));
+							     "no_stash", expendable_text(f, list, sizeof list)));
 	rc = mtk_flash_run(f->cli->ctx, f->sd.da, &f->r.fp, &f->r.plan, &o, &f->res);
 	json_decref(o.fingerprint);
 	if (rc == 0)

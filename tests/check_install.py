@@ -90,6 +90,8 @@ def bash_completion(script, tmp):
         (["mtkflash", "--after", ""], ["stay", "reboot", "poweroff"]),
         (["mtkflash", "log", ""], ["verify", "show"]),
         (["mtkflash", "doctor", ""], []),
+        (["mtkflash", "flash", "--exp"], ["--expendable"]),
+        (["mtkflash", "recover", "--f"], ["--finish"]),
     ]
     for words, want in cases:
         got = complete(script, words, cache)
@@ -109,6 +111,21 @@ def printgpt_fills_cache(script, tmp):
     mtkutil.run([mtkutil.MTKFLASH, "--port", "emu:mt6737,state=%s,mode=preloader" % state, "printgpt"], env=env)
     got = complete(script, ["mtkflash", "read", "nv"], cache)
     check(sorted(got) == ["nvdata", "nvram"], "completion after printgpt: %s" % got)
+
+
+def every_command_completes(found, script, tmp):
+    """Each command `mtkflash --help` lists is offered by the completion."""
+    lib, exe = found.get("library"), found.get("mtkflash")
+    if not (lib and exe):
+        return
+    env = dict(os.environ, LD_LIBRARY_PATH=os.path.dirname(lib))
+    p = subprocess.run([exe, "--help"], capture_output=True, text=True, env=env, timeout=60)
+    listed = [line.split()[0] for line in (p.stdout + p.stderr).splitlines()
+              if line.startswith("  ") and line[2:3].isalpha() and not line.startswith("   ")]
+    check(len(listed) > 10, "mtkflash --help lists its commands: %s" % listed)
+    offered = complete(script, ["mtkflash", ""], os.path.join(tmp, "cache"))
+    missing = [c for c in listed if c not in offered]
+    check(not missing, "bash completion offers every command; missing %s" % missing)
 
 
 def installed_binary_runs(found):
@@ -134,6 +151,7 @@ def body(tmp):
         os.chdir(tmp)
         bash_completion(found["bash completion"], tmp)
         printgpt_fills_cache(found["bash completion"], tmp)
+        every_command_completes(found, found["bash completion"], tmp)
     installed_binary_runs(found)
 
 

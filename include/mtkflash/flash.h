@@ -101,6 +101,12 @@ struct mtk_flash_opts {
 	mtk_flash_step_fn on_step;
 	void *user;
 	unsigned device_checks;  /* MTK_DA_CHECK_* for every write (mtk_vwrite_req.device_checks) */
+	/* Quick mode: the partitions written without a stash (no read pass,
+	 * no rollback: a later failure leaves them as written).  NULL: the
+	 * default, cache and userdata; a name "all" marks every partition,
+	 * an empty list none. */
+	const char *const *expendable;
+	size_t nexpendable;
 };
 
 struct mtk_flash_result {
@@ -117,8 +123,8 @@ struct mtk_flash_result {
 	char not_as_before[512];           /* after a failed rollback: the partitions, comma separated */
 };
 
-/* Partitions quick mode writes without a stash ("cache", "userdata"). */
-bool mtk_flash_expendable(const char *name);
+/* Whether quick mode writes `name` without a stash (opts->expendable). */
+bool mtk_flash_expendable(const struct mtk_flash_opts *opts, const char *name);
 
 /* Run the plan.  The plan must have no refusals (MTK_E_POLICY otherwise):
  * the caller has decided the risk.  0 when every step was done and verified;

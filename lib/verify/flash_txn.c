@@ -11,18 +11,20 @@
 #include "flash_priv.h"
 #include "mtkflash/util.h"
 
-bool mtk_flash_expendable(const char *name)
+bool mtk_flash_expendable(const struct mtk_flash_opts *o, const char *name)
 {
-	static const char *const names[] = { "cache", "userdata", "usrdata" /* MT6572-era scatters */ };
-	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
-		if (strcasecmp(name, names[i]) == 0)
+	static const char *const dflt[] = { "cache", "userdata", "usrdata" /* MT6572-era scatters */ };
+	const char *const *names = o->expendable ? o->expendable : dflt;
+	size_t n = o->expendable ? o->nexpendable : sizeof dflt / sizeof *dflt;
+	for (size_t i = 0; i < n; i++)
+		if (strcasecmp(name, names[i]) == 0 || strcmp(names[i], "all") == 0)
 			return true;
 	return false;
 }
 
 bool flash_txn_stashes(const struct mtk_flash_opts *o, const char *name)
 {
-	return o->journal && !(o->mode == MTK_FMODE_QUICK && mtk_flash_expendable(name));
+	return o->journal && !(o->mode == MTK_FMODE_QUICK && mtk_flash_expendable(o, name));
 }
 
 static int append(const struct mtk_flash_opts *o, json_t *rec)

@@ -13,7 +13,7 @@
   chunk is written.
 - The stash of an all-zero partition costs no disk (st_blocks 0).
 - Quick mode writes cache and userdata without a stash, and says so in the
-  journal and the audit log."""
+  journal and the audit log; with --expendable all, no partition is stashed."""
 import json
 import os
 import signal
@@ -125,6 +125,28 @@ def quick_policy(tmp, env, chip, scatter):
     check(j and "cache" in j[0]["no_stash"], "%s: the audit log names what is not stashed" % tag)
 
 
+def expendable_all(tmp, env, chip, scatter, entries, new):
+    """quick --expendable all: the plain verified flash (write and read-back, no
+    read pass, no stash); --expendable outside quick mode is a usage error."""
+    state = T.provision(tmp, chip, "expendable")
+    p = run([MTKFLASH, "-q", "--json", "--port", T.port(chip, state), "flash", scatter, "--yes", "--mode", "quick",
+             "--expendable", "all"], env=env)
+    doc = json.loads(p.stdout)
+    tag = "%s quick --expendable all" % chip
+    recs = T.journal_records(doc["journal"])
+    check(not any(e["stash"] for e in recs[0]["plan"]), "%s: no partition planned with a stash" % tag)
+    check(not [r for r in recs if r["rec"] == "stash"], "%s: the journal has no stash" % tag)
+    check(doc["flash"]["bytes_skipped"] == 0, "%s: no read pass, so nothing skipped" % tag)
+    now = T.snapshot(state, entries)
+    check(all(now[n] == new[n] for n in new), "%s: every partition holds the package" % tag)
+    events = T.log_events(env, doc["audit_log"], tag)
+    j = [e for e in events if e["event"] == "journal"]
+    check(j and j[0]["no_stash"] == "every partition", "%s: the audit log says so: %s" % (tag, j))
+    p = run([MTKFLASH, "--port", T.port(chip, state), "flash", scatter, "--yes", "--expendable", "all"],
+            expect=2, env=env)
+    check("--expendable needs --mode quick" in p.stderr, "%s: refused in safe mode: %s" % (tag, p.stderr))
+
+
 def body(tmp):
     env = T.environment(tmp)
     for chip in ("mt6737", "mt6572"):
@@ -135,6 +157,8 @@ def body(tmp):
         reflash(tmp, env, chip, scatter, entries, new)
         empty_stash(tmp, env, chip, scatter)
         quick_policy(tmp, env, chip, scatter)
+        if chip == "mt6737":
+            expendable_all(tmp, env, chip, scatter, entries, new)
 
 
 sys.exit(in_tmpdir("mtk-rollback-", body))
