@@ -559,18 +559,38 @@ static int refuse_read(struct da *d, uint32_t status)
 	return emu_send(d->e, st, 4);
 }
 
+/* One packet and its byte sum, read from storage a piece at a time as the
+ * USB side sends it (a DA's DMA does not wait for the whole packet). */
+#define STREAM_PIECE (64u << 10)
+
+static int send_read_packet(struct da *d, uint64_t off, size_t n, uint8_t *buf)
+{
+	struct emu_tx tx;
+	uint16_t sum = 0;
+	if (emu_send_begin(d->e, &tx, n + 2) < 0)
+		return -1;
+	for (size_t at = 0, k; at < n; at += k) {
+		k = n - at < STREAM_PIECE ? n - at : STREAM_PIECE;
+		if (emu_emmc_read(d->s, d->area, off + at, buf, k) != 0)
+			return -1; /* the backing file failed under us: nothing sane to send */
+		sum = mtk_sum16_update(sum, buf, k);
+		if (emu_send_part(d->e, &tx, buf, k) < 0)
+			return -1;
+	}
+	uint8_t tail[2];
+	mtk_put_u16be(tail, sum);
+	return emu_send_part(d->e, &tx, tail, 2);
+}
+
 static int stream_read(struct da *d, uint64_t off, uint64_t len, uint32_t pkt)
 {
-	uint8_t *buf = packet_buf(d, (size_t)pkt + 2);
+	uint8_t *buf = packet_buf(d, pkt < STREAM_PIECE ? pkt : STREAM_PIECE);
 	if (!buf)
 		return -1;
 	for (uint64_t done = 0; done < len;) {
 		size_t n = len - done < pkt ? (size_t)(len - done) : pkt;
-		if (emu_emmc_read(d->s, d->area, off + done, buf, n) != 0)
-			return -1; /* the backing file failed under us: nothing sane to send */
-		mtk_put_u16be(buf + n, mtk_sum16_update(0, buf, n));
 		uint8_t ack;
-		if (emu_send(d->e, buf, n + 2) < 0 || emu_recv_u8(d->e, &ack) < 0)
+		if (send_read_packet(d, off + done, n, buf) < 0 || emu_recv_u8(d->e, &ack) < 0)
 			return -1;
 		if (ack != ACK)
 			return 0; /* the host gave up on this read */

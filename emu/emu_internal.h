@@ -158,6 +158,16 @@ void emu_link_set_script(struct mtkemu *e, const struct mtkemu_host_script *h);
  * host went away, mtkemu_stop() was called, or a fault cut the link. */
 int emu_recv(struct mtkemu *e, void *buf, size_t len);
 int emu_send(struct mtkemu *e, const void *buf, size_t len);
+/* One transfer sent in parts that are produced as it goes (a DA streaming
+ * storage to USB): the whole length is booked on the cable at begin, so the
+ * device's work on a later part overlaps the wire time of the earlier ones.
+ * The parts must add up to the length given to begin. */
+struct emu_tx {
+	uint64_t end, from; /* the modelled transfer; end 0: unmodelled */
+	size_t done;
+};
+int emu_send_begin(struct mtkemu *e, struct emu_tx *tx, size_t len);
+int emu_send_part(struct mtkemu *e, struct emu_tx *tx, const void *buf, size_t len);
 int emu_send_u16be(struct mtkemu *e, uint16_t v);
 int emu_send_u32be(struct mtkemu *e, uint32_t v);
 int emu_recv_u32be(struct mtkemu *e, uint32_t *v);

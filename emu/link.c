@@ -751,18 +751,25 @@ int emu_recv(struct mtkemu *e, void *buf, size_t len)
  * modelled time without a sleep per USB packet. */
 #define SEND_STEP (64u << 10)
 
-int emu_send(struct mtkemu *e, const void *buf, size_t len)
+int emu_send_begin(struct mtkemu *e, struct emu_tx *tx, size_t len)
+{
+	struct emu_link *l = e->link;
+	if (l->state != EMU_LINK_UP)
+		return -1;
+	tx->end = modelled(e, len) ? charge(l, DIR_OUT, len, emu_now_ns(e)) : 0;
+	tx->from = tx->end - wire_ns(l->speed, len);
+	tx->done = 0;
+	return 0;
+}
+
+int emu_send_part(struct mtkemu *e, struct emu_tx *tx, const void *buf, size_t len)
 {
 	struct emu_link *l = e->link;
 	/* write_io never writes through the pointer. */
 	uint8_t *p = (uint8_t *)(uintptr_t)buf;
-	if (l->state != EMU_LINK_UP)
-		return -1;
-	uint64_t end = modelled(e, len) ? charge(l, DIR_OUT, len, emu_now_ns(e)) : 0;
-	uint64_t bytes_from = end - wire_ns(l->speed, len);
-	for (size_t done = 0, n; done < len; done += n) {
+	for (size_t done = 0, n; done < len; done += n, tx->done += n) {
 		n = len - done < SEND_STEP ? len - done : SEND_STEP;
-		if (end && sleep_until(e, bytes_from + wire_ns(l->speed, done + n)) < 0)
+		if (tx->end && sleep_until(e, tx->from + wire_ns(l->speed, tx->done + n)) < 0)
 			return -1;
 		uint64_t first;
 		int rc = move_bytes(e, p + done, n, write_io, &first);
@@ -772,6 +779,12 @@ int emu_send(struct mtkemu *e, const void *buf, size_t len)
 			return -1;
 	}
 	return 0;
+}
+
+int emu_send(struct mtkemu *e, const void *buf, size_t len)
+{
+	struct emu_tx tx;
+	return emu_send_begin(e, &tx, len) < 0 ? -1 : emu_send_part(e, &tx, buf, len);
 }
 
 int emu_send_u16be(struct mtkemu *e, uint16_t v)
