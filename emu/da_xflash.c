@@ -719,20 +719,51 @@ static int recv_ack(struct xda *d, uint32_t *ack)
 	return rc < 0 ? -1 : 0;
 }
 
+/* Storage to USB a piece at a time, as a DA's DMA streams it (the link
+ * model books the whole packet at its start, so reading a later piece
+ * overlaps the wire time of the earlier ones).  1: the first piece could not
+ * be read, nothing was sent (the caller answers with a status); -1: the link
+ * or, midway, the storage failed. */
+#define STREAM_PIECE (64u << 10)
+
+static int send_read_chunk(struct xda *d, const struct op *op, uint64_t at, size_t n, uint8_t *piece)
+{
+	size_t k = n < STREAM_PIECE ? n : STREAM_PIECE;
+	if (emu_emmc_read(d->s, op->area, at, piece, k) != 0)
+		return 1;
+	uint8_t h[HDR_LEN];
+	mtk_put_u32le(h, PKT_MAGIC);
+	mtk_put_u32le(h + 4, DT_PROTOCOL_FLOW);
+	mtk_put_u32le(h + 8, (uint32_t)n);
+	struct emu_tx tx;
+	if (emu_send_begin(d->e, &tx, HDR_LEN + n) < 0 || emu_send_part(d->e, &tx, h, HDR_LEN) < 0)
+		return -1;
+	for (size_t sent = 0;;) {
+		if (emu_send_part(d->e, &tx, piece, k) < 0)
+			return -1;
+		if ((sent += k) == n)
+			return 0;
+		k = n - sent < STREAM_PIECE ? n - sent : STREAM_PIECE;
+		if (emu_emmc_read(d->s, op->area, at + sent, piece, k) != 0)
+			return -1; /* half a packet is out: nothing sane left to say */
+	}
+}
+
 static int stream_read(struct xda *d, const struct op *op, uint32_t pkt)
 {
-	uint8_t *chunk = malloc(pkt);
+	uint8_t *chunk = malloc(pkt < STREAM_PIECE ? pkt : STREAM_PIECE);
 	if (!chunk)
 		return -1;
 	int rc = 0;
 	for (uint64_t done = 0; rc == 0 && done < op->len;) {
 		size_t n = op->len - done < pkt ? (size_t)(op->len - done) : pkt;
-		if (emu_emmc_read(d->s, op->area, op->addr + done, chunk, n) != 0) {
+		int sent = send_read_chunk(d, op, op->addr + done, n, chunk);
+		if (sent > 0) {
 			rc = send_status(d, ST_MMC_ERROR) < 0 ? -1 : 1;
 			break;
 		}
 		uint32_t ack;
-		if (send_pkt(d, chunk, n) < 0 || recv_ack(d, &ack) < 0) {
+		if (sent < 0 || recv_ack(d, &ack) < 0) {
 			rc = -1;
 			break;
 		}
