@@ -11,8 +11,9 @@ static const char help[] =
 	"\n"
 	"A phone keeps its Download Agent running after a command (mtkflash's default\n"
 	"--after stay), so the next command starts at once. This ends it: mtkflash checks that a\n"
-	"legacy DA answers on the port (the probe byte 0x72, which nothing else misreads), sends\n"
-	"FINISH (D9, then the mode word) and forgets the session record. The phone then restarts\n"
+	"DA answers on the port (legacy: the probe byte 0x72, which nothing else misreads;\n"
+	"xflash: its packet magic), sends the end command (legacy FINISH: D9, then the mode word;\n"
+	"xflash SHUTDOWN) and forgets the session record. The phone then restarts\n"
 	"as its boot settings say: into its system, or back to preloader/BootROM download mode\n"
 	"while the cable is in (the next 'detect' shows which).\n"
 	"\n"
@@ -24,7 +25,7 @@ static const char help[] =
 	"  -h, --help        this text\n"
 	"\n"
 	"Without a running DA nothing is sent beyond the probe and the command says what it\n"
-	"found. With --json: ended (true/false), found, mode.\n";
+	"found. With --json: ended (true/false), found, mode, sent (FINISH or SHUTDOWN).\n";
 
 enum { OPT_MODE = 256 };
 
@@ -75,7 +76,8 @@ static int da_for_finish(struct cli *cli, struct mtk_transport *tp, const char *
 static void report(struct cli *cli, bool ended, const struct mtk_probe_result *pr, int mode)
 {
 	if (ended)
-		cli_print(cli, "sent FINISH (%s): the Download Agent has ended; the phone restarts\n",
+		cli_print(cli, "sent %s (%s): the Download Agent has ended; the phone restarts\n",
+			  pr->state == MTK_DEV_DA_XFLASH ? "SHUTDOWN" : "FINISH",
 			  mtk_da_after_name((enum mtk_da_after)mode));
 	else
 		cli_print(cli, "no Download Agent is running (found %s): nothing to end\n", mtk_dev_state_name(pr->state));
@@ -83,6 +85,9 @@ static void report(struct cli *cli, bool ended, const struct mtk_probe_result *p
 		json_object_set_new(cli->out, "ended", json_boolean(ended));
 		json_object_set_new(cli->out, "found", json_string(mtk_dev_state_name(pr->state)));
 		json_object_set_new(cli->out, "mode", json_string(mtk_da_after_name((enum mtk_da_after)mode)));
+		if (ended)
+			json_object_set_new(cli->out, "sent",
+					    json_string(pr->state == MTK_DEV_DA_XFLASH ? "SHUTDOWN" : "FINISH"));
 	}
 }
 

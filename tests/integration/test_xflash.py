@@ -148,7 +148,8 @@ def quick_chip(tmp, chip, fixture):
         return
     ph = Phone(tmp, chip, fixture, state)
     boot_roundtrip(ph, check_printgpt(ph))
-    ph.run("reboot")
+    doc = ph.run("reboot", json_out=True)
+    check(doc["ended"] and doc["sent"] == "SHUTDOWN", "%s: reboot ends an xflash DA with SHUTDOWN: %s" % (ph.label, doc))
     check(not os.listdir(ph.sessions), "%s: reboot left a session record" % ph.label)
 
 
