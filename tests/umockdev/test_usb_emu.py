@@ -14,7 +14,9 @@
   device;
 - a phone that leaves the bus mid-transfer (disconnect-after) is reported as
   gone, not as a hang;
-- usb:BUS:ADDR reaches the device at that address and refuses another.
+- usb:BUS:ADDR reaches the device at that address and refuses another;
+- `flash` of the sample package from BROM mode, safe mode, verified, its
+  audit log verifying.
 Skipped (77) when umockdev-wrapper is missing."""
 import os
 import shutil
@@ -82,6 +84,26 @@ def brom_session(tmp, fw):
     with_emu(tmp, "brom", ["--mode", "brom"], body)
 
 
+def flash_session(tmp, fw):
+    """The sample package flashed in safe mode onto a phone in BROM mode: DA,
+    DRAM from the package's preloader, the speed switch's re-enumeration
+    followed, every partition verified, the audit log verifies."""
+    for var in ("XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CONFIG_HOME"):
+        os.environ[var] = os.path.join(tmp, "flash-" + var.lower())
+    audit = os.path.join(tmp, "usb-flash.jsonl")
+
+    def body(usbdir, emu):
+        p = usb_run(usbdir, ["--da", DA, "-v", "flash", os.path.join(fw, "MT6737_Android_scatter.txt"), "--yes",
+                             "--trust", os.path.join(fw, "mtkemu-demo.pub"), "--audit", audit], timeout=300)
+        check("the device re-enumerated: 0e8d:2001" in p.stderr, "flash did not follow the re-enumeration:\n%s"
+              % p.stderr[-2000:])
+        check("verified:" in p.stdout and "every written byte read back and equal" in p.stdout,
+              "flash over USB is not verified:\n%s" % p.stdout[-1500:])
+        pub = os.path.join(os.environ["XDG_DATA_HOME"], "mtkflash", "station.pub")
+        run([MTKFLASH, "log", "verify", audit, "--trust", pub])
+    with_emu(tmp, "flash", ["--mode", "brom"], body)
+
+
 def preloader_session(tmp):
     def body(usbdir, emu):
         detect(usbdir, "preloader", "2000", "MediaTek preloader")
@@ -104,6 +126,7 @@ def main(tmp):
     preloader_session(tmp)
     brom_session(tmp, fw)
     gone_mid_transfer(tmp)
+    flash_session(tmp, fw)
 
 
 if __name__ == "__main__":
