@@ -690,7 +690,11 @@ static int legacy_write(struct mtk_da *da, const char *what, enum mtk_region r, 
 	mtk_put_u64be(hdr + 3, off);
 	mtk_put_u64be(hdr + 11, padded);
 	mtk_put_u32be(hdr + 19, LEGACY_PACKET);
-	L(da)->cur_part = -1; /* whether 0x62 moves the DA's current partition is not known */
+	/* Whether 0x62 moves the DA's current partition is not known: it stays
+	 * known only when it already was this write's partition (moved there
+	 * or not, it is there). */
+	if (L(da)->cur_part != hdr[2])
+		L(da)->cur_part = -1;
 	int rc;
 	if ((rc = need_packets(da, padded)) < 0 || (rc = wr(da, hdr, sizeof hdr, what)) < 0)
 		return rc;

@@ -306,6 +306,61 @@ static void test_write_padded(void **state)
 	free(padded);
 }
 
+/* A read of 0x200 bytes at 0x1000 of the current partition. */
+static void script_read_sector(struct script *s, const uint8_t *sector)
+{
+	sc_hex(s, 'H', "D6 0C 02 0000000000001000 0000000000000200 00100000");
+	sc_hex(s, 'D', "5A");
+	dev_packet(s, sector, 0x200);
+	sc_hex(s, 'H', "5A");
+}
+
+/* Whether WRITE_DATA (0x62) moves the DA's current partition is not known,
+ * but a write to the partition already switched to leaves it there either
+ * way: the read after it sends no SWITCH_PART.  After a write elsewhere
+ * the partition is unknown and the next read switches again. */
+static void test_switch_part_after_write(void **state)
+{
+	struct fx *f = *state;
+	script_connect(f);
+	size_t len = 0x180123;
+	uint8_t sector[0x200], got[0x200], *data = malloc(len), *padded = malloc(0x180200);
+	memset(sector, 0xA5, sizeof sector);
+	memset(data, 0x3C, len);
+	struct script *s = &f->sc;
+	sc_hex(s, 'H', "60");
+	sc_hex(s, 'D', "5A");
+	sc_hex(s, 'H', "08");
+	sc_hex(s, 'D', "5A");
+	script_read_sector(s, sector);
+	script_write(s, data, len, padded);
+	script_read_sector(s, sector); /* same partition: no 60 */
+	sc_hex(s, 'H', "60");
+	sc_hex(s, 'D', "5A");
+	sc_hex(s, 'H', "01");
+	sc_hex(s, 'D', "5A");
+	script_read_sector(s, sector); /* boot1 */
+	script_write(s, data, len, padded); /* the user area again, from boot1 */
+	sc_hex(s, 'H', "60");
+	sc_hex(s, 'D', "5A");
+	sc_hex(s, 'H', "01");
+	sc_hex(s, 'D', "5A");
+	script_read_sector(s, sector); /* boot1 is not known to be current any more */
+	assert_script_ok(f, mtk_da_legacy_start(&f->da, NULL));
+	struct collect c = { got, sizeof got };
+	struct src src = { data, len, 0x12345 };
+	static const enum mtk_region reads[] = { MTK_REGION_USER, MTK_REGION_USER, MTK_REGION_BOOT1, MTK_REGION_BOOT1 };
+	for (int i = 0; i < 4; i++) {
+		assert_script_ok(f, mtk_da_read(&f->da, "reading", reads[i], 0x1000, sizeof got, collect_sink, &c));
+		if (i % 2 == 0)
+			assert_script_ok(f, mtk_da_write(&f->da, "writing", MTK_REGION_USER, 0x200000, len, src_fn, &src));
+	}
+	assert_true(sc_done(&f->sc));
+	assert_memory_equal(got, sector, sizeof got);
+	free(data);
+	free(padded);
+}
+
 /* The link drops before the second packet is acknowledged: the error says
  * where the write stopped. */
 static void test_write_disconnect(void **state)
@@ -662,6 +717,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_read_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_padded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_disconnect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_switch_part_after_write, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_erase, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_pmt_and_finish, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_finish_without_mode_ack, setup, teardown),
