@@ -25,9 +25,10 @@ import re
 import shutil
 import signal
 import subprocess
+import threading
 
 import txnutil as T
-from mtkutil import MTKEMU, MTKFLASH, environment, run
+from mtkutil import AREA_FILES, MTKEMU, MTKFLASH, environment, run
 
 KINDS = ("unplug", "power-loss", "corrupt", "corrupt-once", "da-hang", "sigkill", "sigint")
 POINTS = ("pre-write", "data", "between", "boot", "preloader")
@@ -47,6 +48,7 @@ PRELOADER = {"mt6737": "preloader", "mt6572": "PRELOADER"}
 SUBSET = ("system", "cache", "lk", "boot", "recovery")
 # Package variants: how the flash selects and what the phone holds before it.
 VARIANTS = ("download", "upgrade", "reflash-changed", "quick-unsigned")
+PACKAGES = threading.Lock()  # rigs of one chip share its package folder
 
 
 def sparse_copy(src, dst):
@@ -80,6 +82,8 @@ def copy_state(base, dst):
 
 # ------------------------------------------------------------ calibration
 
+# the lines a signal may wait for: progress ("write system: 30%") and steps
+STEP_LINE = re.compile(r"^(\[(write|backup|restore)\] \S+:|[a-z ]+ \S+: \d+% \()")
 SPEW = re.compile(r"^spew: (H->D|D->H) \[(\d+)\]")
 
 
@@ -128,7 +132,8 @@ class Rig:
         self.root = os.path.join(tmp, "rig-%s-%s" % (chip, variant))
         os.makedirs(self.root)
         self.env = environment(self.root)
-        self.scatter = T.package(tmp, self.env, chip) if variant != "quick-unsigned" else self._unsigned()
+        with PACKAGES:
+            self.scatter = T.package(tmp, self.env, chip) if variant != "quick-unsigned" else self._unsigned()
         self.args = self._args()
         self.base = self._base_phone()
         plan = T.plan_entries(self.env, chip, copy_state(self.base, self._dir("plan")), self.scatter, *self.args)
@@ -168,7 +173,7 @@ class Rig:
             entries = T.written(self.env, self.chip, base, self.scatter, *self.args)
             for e in entries:
                 if e["partition"] in (T.NAMES[self.chip]["system"], T.NAMES[self.chip]["boot"], PRELOADER[self.chip]):
-                    with open(os.path.join(base, T.AREA_FILES[e["region"]]), "r+b") as f:
+                    with open(os.path.join(base, AREA_FILES[e["region"]]), "r+b") as f:
                         f.seek(e["offset"] + 0x1200)
                         f.write(b"\x5a" * 4096)
             os.unlink(os.path.join(base, "power.ini"))
@@ -189,7 +194,9 @@ class Rig:
         self.order = names  # the partitions a flash really writes (skipped ones have no start)
         self.segments = step_segments(self.events, names)
         self.total = self.events[-1][2] if self.events else 0
-        self.lines = [e[1] for e in self.events if e[0] == "l" and re.match(r"^(\[write\] \S+:|\S+ \S+: \d+%)", e[1])]
+        # what a signal waits for: each line up to its first varying part (rates, times)
+        found = [STEP_LINE.match(e[1]) for e in self.events if e[0] == "l"]
+        self.lines = list(dict.fromkeys(m.group(1).rstrip(" (") for m in found if m))
 
     # ----------------------------------------------------------- points
 
@@ -289,14 +296,14 @@ def random_scenario(rig, kind, rnd):
         n = rnd.randrange(0, rig.total + 1)
         return Scenario(kind, "byte %d" % n, fault="%s=%d" % (BYTE_FAULTS[kind], n))
     if kind in ("corrupt", "corrupt-once"):
-        name = rnd.choice(rig.order)
+        name = rnd.choice([n for n in rig.order if n in rig.ranges])  # quick mode journals no ranges for cache
         e = next(x for x in rig.entries if x["partition"] == name)
         off, length = rnd.choice(rig.ranges[name])
         at = e["offset"] + off + rnd.randrange(0, max(length - CORRUPT_LEN, 1))
         fault = "%s=%s:%#x:%d" % ("corrupt-write" if kind == "corrupt" else "corrupt-write-once", e["region"], at,
                                   CORRUPT_LEN)
         return Scenario(kind, "%s+%#x" % (name, at - e["offset"]), fault=fault)
-    line = rnd.choice(rig.lines)
+    line = rnd.choice(rig.lines)  # any progress or step line of the calibration flash
     return Scenario(kind, "line %r" % line, line=line)
 
 
@@ -321,6 +328,8 @@ def run_scenario(rig, sc):
     res.landing = landing(env)
     problems += invariant(rig, env, state, res)
     res.problems = ["%s (%s): %s" % (sc.tag, res.describe(), x) for x in problems]
+    if not res.problems:
+        shutil.rmtree(wd, ignore_errors=True)  # a broken one stays for a look
     return res
 
 
@@ -332,13 +341,20 @@ class Outcome:
         self.flash_err = self.recover_err = self.error = ""
         self.landing, self.problems = "", []
 
-    def expected(self):
-        """What the result says every partition holds: "old" after a
-        rollback (or a flash that failed before writing), "new" after a
-        verified flash or a finished recover."""
-        if self.recover_rc is not None:
-            return {EXIT_OK: "new", EXIT_ROLLEDBACK: "old"}.get(self.recover_rc)
-        return "new" if self.flash_rc == EXIT_OK else "old"
+    def expected(self, closed):
+        """What every partition should hold by the journal's close record
+        (`closed`; recover closes the flash's journal too): "new" when
+        verified, "old" when rolled back or unchanged, and "old" without a
+        journal (the flash stopped before its plan was journaled).  The exit
+        statuses must say the same."""
+        want = {"verified": "new", "rolled-back": "old", "unchanged": "old", None: "old"}.get(closed)
+        last = self.recover_rc if self.recover_rc is not None else self.flash_rc
+        said = {EXIT_OK: "new", EXIT_ROLLEDBACK: "old"}.get(last)
+        if closed is None and self.flash_rc == EXIT_OK:
+            return want, "the flash succeeded without a journal"
+        if said and said != want:
+            return want, "exit %s, but the journal closed %s" % (last, closed)
+        return want, None
 
     def describe(self):
         return "flash exit %s%s" % (self.flash_rc, "" if self.recover_rc is None else
@@ -374,6 +390,13 @@ def landing(env):
     return "no journal"
 
 
+def closed(env):
+    """The flash journal's close result (None: no journal, or left open)."""
+    for j in T.journals(env)[:1]:
+        return next((r["result"] for r in T.journal_records(j) if r["rec"] == "close"), None)
+    return None
+
+
 def unfinished(env):
     return [j for j in T.journals(env) if not any(r["rec"] == "close" for r in T.journal_records(j))]
 
@@ -386,8 +409,10 @@ def invariant(rig, env, state, res):
     bad = {k: v for k, v in kinds.items() if v == "NEITHER"}
     if bad:
         problems.append("neither old nor new: %s" % ", ".join(sorted(bad)))
-    want = res.expected()
-    if want and not bad and any(v not in (want, "same") for v in kinds.values()):
+    want, wrong = res.expected(closed(env))
+    if wrong:
+        problems.append(wrong)
+    if not bad and any(v not in (want, "same") for v in kinds.values()):
         problems.append("the result says all %s, the device holds %s" % (want, kinds))
     if res.recover_rc not in (None, EXIT_OK, EXIT_ROLLEDBACK):
         problems.append("recover failed (%s)" % res.recover_err.strip().splitlines()[-1:])
