@@ -339,7 +339,7 @@ class Outcome:
         self.flash_rc = self.recover_rc = None
         self.flash_log = self.recover_log = None
         self.flash_err = self.recover_err = self.error = ""
-        self.landing, self.problems = "", []
+        self.landing, self.problems, self.flash_events = "", [], []
 
     def expected(self, closed):
         """What every partition should hold by the journal's close record
@@ -437,7 +437,7 @@ def boots(state):
 
 
 def verify_log(env, path, allow_truncated):
-    """Problems with one audit log, and its events."""
+    """Problems with one audit log, and its events (dicts)."""
     if not os.path.exists(path):
         return ["no audit log %s" % os.path.basename(path)], []
     pub = os.path.join(env["XDG_DATA_HOME"], "mtkflash", "station.pub")
@@ -446,20 +446,25 @@ def verify_log(env, path, allow_truncated):
     ok = doc["verified"] or (allow_truncated and doc["problem"] == "truncated")
     with open(path) as f:
         events = [json.loads(line) for line in f if line.endswith("\n")]
-    return ([] if ok else ["%s: log verify: %s %s" % (os.path.basename(path), doc["problem"], doc["detail"])]), \
-        [e.get("event") for e in events]
+    return ([] if ok else ["%s: log verify: %s %s" % (os.path.basename(path), doc["problem"], doc["detail"])]), events
 
 
 def logs(env, res):
+    if not os.path.exists(res.flash_log) and not T.journals(env) and res.flash_rc != EXIT_OK:
+        return []  # the connect failed: no device id to log under, and nothing planned or written
     killed = res.flash_rc == -signal.SIGKILL
-    problems, fev = verify_log(env, res.flash_log, killed)
+    problems, res.flash_events = verify_log(env, res.flash_log, killed)
+    fev = [e.get("event") for e in res.flash_events]
     if res.flash_rc == EXIT_ROLLEDBACK and "rollback" not in fev:
         problems.append("the flash rolled back but its log has no rollback event")
     if res.flash_rc == EXIT_OK and "end" not in fev:
         problems.append("the flash log has no end event")
+    if res.flash_rc not in (EXIT_OK, -signal.SIGKILL) and not {"error", "interrupted"} & set(fev):
+        problems.append("the flash failed (exit %s) but its log names no error: %s" % (res.flash_rc, fev))
     if res.recover_log:
         more, rev = verify_log(env, res.recover_log, False)
+        rev = [e.get("event") for e in rev]
         problems += more
-        if res.recover_rc == EXIT_ROLLEDBACK and not ({"decision", "restore"} <= set(rev) or "decision" in rev):
-            problems.append("the recover log tells no decision: %s" % rev)
+        if not {"journal", "decision", "end"} <= set(rev):
+            problems.append("the recover log does not tell the journal, the decision and the end: %s" % rev)
     return problems
