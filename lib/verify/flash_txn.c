@@ -132,6 +132,11 @@ static int restore_one(mtk_ctx *ctx, struct mtk_da *da, const struct mtk_flash_o
 	return rc;
 }
 
+static bool device_lost(int rc)
+{
+	return rc == MTK_E_TIMEOUT || rc == MTK_E_NODEV || rc == MTK_E_DISCONNECTED;
+}
+
 static void audit_rollback(struct mtk_audit *log, const struct mtk_flash_outcome *s, const char *why)
 {
 	if (!log)
@@ -158,11 +163,16 @@ int flash_txn_rollback(mtk_ctx *ctx, struct mtk_da *da, const struct mtk_flash_o
 	snprintf(first, sizeof first, "%s", mtk_ctx_error(ctx));
 	volatile sig_atomic_t *cancel = mtk_ctx_get_cancel(ctx);
 	mtk_ctx_set_cancel(ctx, NULL);
+	bool gone = false;
 	for (size_t i = r->count; i-- > 0;) {
 		struct mtk_flash_outcome *s = &r->steps[i];
 		if (!changed(s))
 			continue;
-		int rrc = restore_one(ctx, da, o, js, s);
+		/* A device that stopped answering would make each further restore
+		 * wait out the same timeout: the user learns the outcome now. */
+		int rrc = gone ? mtk_fail(ctx, MTK_E_DISCONNECTED, "not tried: the device stopped answering")
+			       : restore_one(ctx, da, o, js, s);
+		gone |= device_lost(rrc);
 		s->rollback = rrc == 0 ? 1 : -1;
 		audit_rollback(o->audit, s, rrc == 0 ? NULL : mtk_ctx_error(ctx));
 		if (rrc < 0)

@@ -39,10 +39,16 @@ def provision(tmp, chip, tag):
     return state
 
 
-def written(env, chip, state, scatter):
-    """The plan's written entries (partition, region, offset, size)."""
-    p = run([MTKFLASH, "-q", "--json", "--port", port(chip, state), "plan", scatter], env=env)
-    return [e for e in json.loads(p.stdout)["plan"]["entries"] if e["action"] == "write" and e["size"]]
+def written(env, chip, state, scatter, *args):
+    """The plan's written entries (partition, region, offset, size); `args`
+    select (--only, --scene ...) as for flash."""
+    return [e for e in plan_entries(env, chip, state, scatter, *args) if e["action"] == "write" and e["size"]]
+
+
+def plan_entries(env, chip, state, scatter, *args):
+    """Every entry of `mtkflash plan`."""
+    p = run([MTKFLASH, "-q", "--json", "--port", port(chip, state), "plan", scatter] + list(args), env=env)
+    return json.loads(p.stdout)["plan"]["entries"]
 
 
 def snapshot(state, entries):
@@ -64,9 +70,10 @@ def classify(state, entries, old, new):
     return {k: "old" if v == old[k] else "new" if v == new[k] else "NEITHER" for k, v in now.items()}
 
 
-def start_flash(env, chip, state, scatter, *args, faults=None, speed="usb2-fs"):
-    return subprocess.Popen([MTKFLASH, "--port", port(chip, state, faults, speed), "flash", scatter, "--yes"]
-                            + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+def start_flash(env, chip, state, scatter, *args, faults=None, speed="usb2-fs", opts=()):
+    """`opts` go before the command (-vvv, --json)."""
+    return subprocess.Popen([MTKFLASH] + list(opts) + ["--port", port(chip, state, faults, speed), "flash", scatter,
+                            "--yes"] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
 
 
 def wait_for(proc, text, timeout=240.0):
@@ -85,10 +92,11 @@ def wait_for(proc, text, timeout=240.0):
     return seen
 
 
-def kill_at(env, chip, state, scatter, text, sig=signal.SIGKILL):
-    """Starts a flash and signals it once `text` shows on its stderr; exit
-    status, stdout, stderr and the journal folder it named."""
-    proc = start_flash(env, chip, state, scatter)
+def kill_at(env, chip, state, scatter, text, sig=signal.SIGKILL, *args, speed="usb2-fs", opts=()):
+    """Starts a flash (`args`, `speed` and `opts` as for start_flash) and
+    signals it once `text` shows on its stderr; exit status, stdout, stderr
+    and the journal folder it named."""
+    proc = start_flash(env, chip, state, scatter, *args, speed=speed, opts=opts)
     seen = wait_for(proc, text.encode())
     proc.send_signal(sig)
     out, err = proc.communicate(timeout=300)
