@@ -34,7 +34,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mtkutil import (MTKEMU, MTKFLASH, SCATTERS, check, in_tmpdir, read_file, read_line, run,  # noqa: E402
-                     scatter_names, start_emu, state_bytes, stop_emu, write_file)
+                     scatter_names, shrunk_scatter, start_emu, state_bytes, stop_emu, write_file)
 
 # (chip for --chip, scatter fixture or None)
 CHIPS = [
@@ -177,37 +177,10 @@ def full_chip_session(ph):
     check_da_running(ph, False)
 
 
-def shrunk_scatter(src, dst, cap):
-    """A copy of the scatter `src` whose user-area partitions hold at most
-    `cap` bytes each, packed in the same order (those placed from the end of
-    the disk, 0xFFFFxxxx, stay as they are)."""
-    lines = read_file(src).decode().split("\n")
-    blocks = []
-    for i, line in enumerate(lines):
-        key, _, val = line.strip().partition(":")
-        if key.lstrip("- ") == "partition_index":
-            blocks.append({})
-        elif blocks and key in ("linear_start_addr", "physical_start_addr", "partition_size", "region"):
-            blocks[-1][key] = (i, val.strip())
-    shift = 0
-    for b in blocks:
-        from_end = 0xFFFF0000 <= int(b["linear_start_addr"][1], 16) <= 0xFFFFFFFF
-        if b.get("region", (0, ""))[1] != "EMMC_USER" or from_end:
-            continue
-        for key in ("linear_start_addr", "physical_start_addr"):
-            i, v = b[key]
-            lines[i] = lines[i].replace(v, "%#x" % (int(v, 16) - shift))
-        i, v = b["partition_size"]
-        if int(v, 16) > cap:
-            lines[i] = lines[i].replace(v, "%#x" % cap)
-            shift += int(v, 16) - cap
-    return write_file(dst, "\n".join(lines).encode())
-
-
 def check_readback(tmp, chip, fixture):
     """On the fixture's layout with every partition cut to 16 MiB: all 40 of
     them are read, but not the 8 GiB of zeros the full sizes hold (30 s)."""
-    small = shrunk_scatter(os.path.join(SCATTERS, fixture), os.path.join(tmp, "readback-scatter.txt"), 16 << 20)
+    small = shrunk_scatter(os.path.join(SCATTERS, fixture), os.path.join(tmp, "readback-scatter.txt"))
     state = os.path.join(tmp, "state-readback")
     run([MTKEMU, "provision", "--chip", chip.lower(), "--state", state, "--scatter", small])
     ph = Phone(tmp, chip, fixture, state)
