@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,7 @@ struct emu_storage {
 		int area;
 		uint64_t off, len;
 		bool once, spent;
+		bool pause; /* stop the process instead of corrupting (emu_emmc_add_pause) */
 	} corrupt[EMU_EMMC_MAX_CORRUPT];
 	char err[512];
 };
@@ -555,7 +557,7 @@ static int pwrite_all(struct emu_storage *s, int area, uint64_t off, const uint8
 static int apply_corruption(struct emu_storage *s, int area, uint64_t off, const uint8_t *p, uint64_t len)
 {
 	for (size_t i = 0; i < s->ncorrupt; i++) {
-		if (s->corrupt[i].area != area || s->corrupt[i].spent)
+		if (s->corrupt[i].area != area || s->corrupt[i].spent || s->corrupt[i].pause)
 			continue;
 		uint64_t cend = s->corrupt[i].off + s->corrupt[i].len, end = off + len;
 		uint64_t lo = off > s->corrupt[i].off ? off : s->corrupt[i].off;
@@ -576,6 +578,21 @@ static int apply_corruption(struct emu_storage *s, int area, uint64_t off, const
 	return 0;
 }
 
+/* A test that must signal the host at a known point of a write waits for this
+ * stop (waitpid WUNTRACED) instead of racing a progress line against the link:
+ * nothing moves until it sends SIGCONT, so where the host stops is exact. */
+static void pause_if_due(struct emu_storage *s, int area, uint64_t off, uint64_t len)
+{
+	for (size_t i = 0; i < s->ncorrupt; i++) {
+		if (!s->corrupt[i].pause || s->corrupt[i].spent || s->corrupt[i].area != area)
+			continue;
+		if (off < s->corrupt[i].off + s->corrupt[i].len && s->corrupt[i].off < off + len) {
+			s->corrupt[i].spent = true;
+			raise(SIGSTOP);
+		}
+	}
+}
+
 int emu_emmc_write(struct emu_storage *s, int area, uint64_t off, const void *buf, size_t len)
 {
 	int rc = check_range(s, area, off, len);
@@ -583,6 +600,7 @@ int emu_emmc_write(struct emu_storage *s, int area, uint64_t off, const void *bu
 		return rc;
 	if (s->write_protect)
 		return SFAIL(s, MTK_E_SECURITY, "%s is write-protected", area_names[area]);
+	pause_if_due(s, area, off, len);
 	rc = pwrite_all(s, area, off, buf, len);
 	return rc ? rc : apply_corruption(s, area, off, buf, len);
 }
@@ -617,7 +635,7 @@ int emu_emmc_erase(struct emu_storage *s, int area, uint64_t off, uint64_t len)
 	return zero_fill(s, area, off, len); /* file system without hole punching */
 }
 
-static int add_corrupt(struct emu_storage *s, int area, uint64_t off, uint64_t len, bool once)
+static int add_corrupt(struct emu_storage *s, int area, uint64_t off, uint64_t len, bool once, bool pause)
 {
 	uint64_t end;
 	if (area < 0 || area >= EMU_AREA_COUNT || s->ncorrupt == EMU_EMMC_MAX_CORRUPT ||
@@ -629,18 +647,24 @@ static int add_corrupt(struct emu_storage *s, int area, uint64_t off, uint64_t l
 	s->corrupt[s->ncorrupt].len = len;
 	s->corrupt[s->ncorrupt].once = once;
 	s->corrupt[s->ncorrupt].spent = false;
+	s->corrupt[s->ncorrupt].pause = pause;
 	s->ncorrupt++;
 	return 0;
 }
 
 int emu_emmc_add_corrupt(struct emu_storage *s, int area, uint64_t off, uint64_t len)
 {
-	return add_corrupt(s, area, off, len, false);
+	return add_corrupt(s, area, off, len, false, false);
 }
 
 int emu_emmc_add_corrupt_once(struct emu_storage *s, int area, uint64_t off, uint64_t len)
 {
-	return add_corrupt(s, area, off, len, true);
+	return add_corrupt(s, area, off, len, true, false);
+}
+
+int emu_emmc_add_pause(struct emu_storage *s, int area, uint64_t off, uint64_t len)
+{
+	return add_corrupt(s, area, off, len, true, true);
 }
 
 void emu_emmc_set_write_protect(struct emu_storage *s, bool on)
@@ -697,8 +721,9 @@ int emu_storage_open(struct mtkemu *e, char *err, size_t errlen)
 	size_t n = emu_fault_corrupt_writes(e, &list);
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		int area = emu_area_from_name(list[i].region);
-		rc = list[i].once ? emu_emmc_add_corrupt_once(s, area, list[i].offset, list[i].len)
-				  : emu_emmc_add_corrupt(s, area, list[i].offset, list[i].len);
+		rc = list[i].pause  ? emu_emmc_add_pause(s, area, list[i].offset, list[i].len)
+		     : list[i].once ? emu_emmc_add_corrupt_once(s, area, list[i].offset, list[i].len)
+				    : emu_emmc_add_corrupt(s, area, list[i].offset, list[i].len);
 		if (rc)
 			seterr(err, errlen, "%s", s->err);
 	}

@@ -245,6 +245,7 @@ struct emu_fault_corrupt {
 	char region[16];       /* "boot1" | "boot2" | "rpmb" | "user" */
 	uint64_t offset, len;  /* bytes within the region */
 	bool once;             /* corrupt-write-once: only the first write that touches it */
+	bool pause;            /* pause-at-write: that first write stops the process instead (SIGSTOP) */
 };
 /* Which byte-count fault ended the session (EMU_LINK_FAULT). */
 enum emu_fault_kind {
@@ -260,7 +261,7 @@ bool emu_fault_da_command(struct mtkemu *e);
 bool emu_fault_da_silent(const struct mtkemu *e);
 /* `write-protect`: the whole eMMC refuses writes and erases (power-on write protection). */
 bool emu_fault_write_protect(const struct mtkemu *e);
-/* `corrupt-write[-once]=REGION:OFFSET:LEN` entries, in spec order; returns the count. */
+/* `corrupt-write[-once]=REGION:OFFSET:LEN` and `pause-at-write=…` entries, in spec order; returns the count. */
 size_t emu_fault_corrupt_writes(const struct mtkemu *e, const struct emu_fault_corrupt **list);
 
 /* brom.c owns e->mem; device.c frees it with this. */

@@ -102,6 +102,10 @@ int emu_emmc_add_corrupt(struct emu_storage *s, int area, uint64_t off, uint64_t
 /* The same for one write only (a transient fault): the first write that
  * overlaps the range is corrupted, later ones are stored as sent. */
 int emu_emmc_add_corrupt_once(struct emu_storage *s, int area, uint64_t off, uint64_t len);
+/* The first write that overlaps the range stops the emulator's process
+ * (SIGSTOP) before it is stored; SIGCONT goes on as if nothing happened.  For
+ * tests that signal the host at an exact point of a write. */
+int emu_emmc_add_pause(struct emu_storage *s, int area, uint64_t off, uint64_t len);
 /* Every write and erase fails with MTK_E_SECURITY (power-on write protection). */
 void emu_emmc_set_write_protect(struct emu_storage *s, bool on);
 bool emu_emmc_write_protected(const struct emu_storage *s);

@@ -91,7 +91,7 @@ struct emu_link {
 
 static const char known_faults[] =
 	"unplug-at=BYTES, power-loss-at=BYTES, da-hang-at=BYTES, da-hang-at-cmd=K, da-silent, write-protect, "
-	"corrupt-write=REGION:OFFSET:LEN, corrupt-write-once=REGION:OFFSET:LEN "
+	"corrupt-write=REGION:OFFSET:LEN, corrupt-write-once=REGION:OFFSET:LEN, pause-at-write=REGION:OFFSET:LEN "
 	"(old names: disconnect-after = unplug-at, stall-after = da-hang-at)";
 static const char *const regions[] = { "boot1", "boot2", "rpmb", "user" };
 
@@ -227,15 +227,17 @@ static int parse_one_fault(struct emu_faults *f, char *tok, char *err, size_t er
 		f->write_protect = true;
 		return 0;
 	}
-	bool once = strcmp(tok, "corrupt-write-once") == 0;
-	if (once || strcmp(tok, "corrupt-write") == 0) {
+	bool once = strcmp(tok, "corrupt-write-once") == 0, pause = strcmp(tok, "pause-at-write") == 0;
+	if (once || pause || strcmp(tok, "corrupt-write") == 0) {
 		if (!v || !*v) {
 			snprintf(err, errlen, "%s needs REGION:OFFSET:LEN (e.g. user:0x100000:4096)", tok);
 			return -1;
 		}
 		int rc = parse_corrupt(f, v, err, errlen);
-		if (rc == 0)
-			f->corrupt[f->ncorrupt - 1].once = once;
+		if (rc == 0) {
+			f->corrupt[f->ncorrupt - 1].once = once || pause;
+			f->corrupt[f->ncorrupt - 1].pause = pause;
+		}
 		return rc;
 	}
 	snprintf(err, errlen, "unknown fault '%s' (known: %s)", tok, known_faults);

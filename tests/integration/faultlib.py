@@ -370,7 +370,7 @@ def flash_once(rig, sc, env, state, wd, res):
         res.flash_rc, res.flash_err = p.returncode, p.stderr[-800:]
         return
     try:
-        rc, _, err, _ = T.kill_at(env, rig.chip, state, rig.scatter, sc.line, SIGNALS[sc.kind], *args,
+        rc, _, err, _ = T.signal_at_line(env, rig.chip, state, rig.scatter, sc.line, SIGNALS[sc.kind], *args,
                                   speed=SIGNAL_SPEED)
     except (AssertionError, subprocess.TimeoutExpired) as e:
         res.error = "no signal sent: %s" % e

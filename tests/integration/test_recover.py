@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 """The journal and `mtkflash recover` (issue 10 item 3), on MT6737 and MT6572.
 
-- mtkflash is SIGKILLed while its progress shows system being written; any
+- mtkflash is SIGKILLed while system is being written (at its second chunk); any
   DA command then warns and names `mtkflash recover`; `recover --yes`
   (safe mode: roll back) leaves every written partition exactly old (boot,
   lk and recovery among them), exit 7, the journal closed, an audit log
@@ -29,9 +29,9 @@ def recover(env, chip, state, *args, expect):
     return json.loads(p.stdout), p
 
 
-def killed_in_system(tmp, env, chip, scatter, tag):
+def killed_in_system(tmp, env, chip, scatter, entries, tag):
     state = T.provision(tmp, chip, tag)
-    rc, _, err, jdir = T.kill_at(env, chip, state, scatter, "write %s: 30%%" % T.NAMES[chip]["system"])
+    rc, _, err, jdir = T.kill_at(env, chip, state, scatter, T.entry(entries, T.NAMES[chip]["system"]), skip=1 << 20)
     check(rc == -signal.SIGKILL, "%s %s: killed mid-write of system (%d)" % (chip, tag, rc))
     recs = T.journal_records(jdir)
     sysname = T.NAMES[chip]["system"]
@@ -47,7 +47,7 @@ def check_all(kinds, want, tag):
 
 def rollback_after_kill(tmp, env, chip, scatter, entries, old, new):
     tag = "%s kill+recover" % chip
-    state, jdir = killed_in_system(tmp, env, chip, scatter, "kill-rollback")
+    state, jdir = killed_in_system(tmp, env, chip, scatter, entries, "kill-rollback")
     p = run([MTKFLASH, "--port", T.port(chip, state), "printgpt"], env=env)
     check("mtkflash recover" in p.stderr, "%s: printgpt warns about the unfinished flash" % tag)
     refused(env, chip, state, tag)
@@ -75,7 +75,7 @@ def refused(env, chip, state, tag):
 
 def finish_after_kill(tmp, env, chip, scatter, entries, old, new):
     tag = "%s kill+finish" % chip
-    state, jdir = killed_in_system(tmp, env, chip, scatter, "kill-finish")
+    state, jdir = killed_in_system(tmp, env, chip, scatter, entries, "kill-finish")
     doc, p = recover(env, chip, state, "--finish", expect=0)
     check_all(T.classify(state, entries, old, new), "new", tag)
     check(T.journal_records(jdir)[-1] == {"rec": "close", "result": "verified"}, "%s: journal closed" % tag)

@@ -6,7 +6,8 @@
   partition written before it (secro, system, cache, userdata, lk) is
   rolled back from its stash, byte-identical to before; boot itself cannot
   be restored through the fault and is named as not as before (exit 5).
-- Ctrl-C while system is being written: system and what came before are
+- Ctrl-C while system is being written (the emulator holds the flash at its
+  second system chunk until the signal is pending): system and what came before are
   rolled back, "rolled back, device as before", exit 7, every partition old.
 - Re-flashing the package a device already holds writes 0 bytes and says
   how many it skipped; with 16 bytes of system changed, only their 1 MiB
@@ -51,8 +52,8 @@ def corrupt_boot(tmp, env, chip, scatter, entries, old):
 
 def ctrl_c(tmp, env, chip, scatter, entries, old, new):
     state = T.provision(tmp, chip, "sigint")
-    rc, out, err, jdir = T.kill_at(env, chip, state, scatter, "write %s: 30%%" % T.NAMES[chip]["system"],
-                                   signal.SIGINT)
+    sysent = T.entry(entries, T.NAMES[chip]["system"])
+    rc, out, err, jdir = T.kill_at(env, chip, state, scatter, sysent, skip=1 << 20, sig=signal.SIGINT)
     tag = "%s Ctrl-C in system" % chip
     check(rc == 7, "%s: exit 7 (got %d: %s)" % (tag, rc, err[-400:]))
     check("rolled back, device as before" in out + err, "%s: says rolled back, device as before" % tag)
@@ -90,13 +91,14 @@ def reflash(tmp, env, chip, scatter, entries, new):
     check(T.snapshot(state, [e])[sysname] == new[sysname], "%s: system holds the new bytes again" % tag)
 
 
-def empty_stash(tmp, env, chip, scatter):
-    """cache is erased first; the flash is stopped once cache is written, so
-    its stash is still there to look at."""
+def empty_stash(tmp, env, chip, scatter, entries):
+    """cache is erased first; the flash is stopped once cache is written (at
+    the first write of the partition after it), so its stash is still there
+    to look at."""
     state = T.provision(tmp, chip, "empty")
     cache = T.NAMES[chip]["cache"]
     run([MTKFLASH, "-q", "--port", T.port(chip, state), "erase", cache], env=env)
-    rc, _, err, jdir = T.kill_at(env, chip, state, scatter, "[write] %s:" % cache)
+    rc, _, err, jdir = T.kill_at(env, chip, state, scatter, T.next_entry(entries, cache))
     check(rc == -signal.SIGKILL, "%s: killed (%d %s)" % (chip, rc, err[-300:]))
     stash = [r for r in T.journal_records(jdir) if r["rec"] == "stash" and r["partition"] == cache][0]
     st = os.stat(os.path.join(jdir, stash["file"]))
@@ -155,7 +157,7 @@ def body(tmp):
         corrupt_boot(tmp, env, chip, scatter, entries, old)
         ctrl_c(tmp, env, chip, scatter, entries, old, new)
         reflash(tmp, env, chip, scatter, entries, new)
-        empty_stash(tmp, env, chip, scatter)
+        empty_stash(tmp, env, chip, scatter, entries)
         quick_policy(tmp, env, chip, scatter)
         if chip == "mt6737":
             expendable_all(tmp, env, chip, scatter, entries, new)

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 """What test_rollback.py and test_recover.py share: XDG folders, the sample
 package, a device pair (one flashed cleanly: the "new" content), each written
-partition's content as old or new, flashes stopped on a progress line."""
+partition's content as old or new, flashes signalled at an exact write."""
 import json
 import os
 import select
@@ -51,6 +51,16 @@ def plan_entries(env, chip, state, scatter, *args):
     return json.loads(p.stdout)["plan"]["entries"]
 
 
+def entry(entries, name):
+    return [e for e in entries if e["partition"] == name][0]
+
+
+def next_entry(entries, name):
+    """The written entry after `name` in flash order."""
+    names = [e["partition"] for e in entries]
+    return entries[names.index(name) + 1]
+
+
 def snapshot(state, entries):
     return {e["partition"]: content(state, e["region"], e["offset"], e["size"]) for e in entries}
 
@@ -70,7 +80,7 @@ def classify(state, entries, old, new):
     return {k: "old" if v == old[k] else "new" if v == new[k] else "NEITHER" for k, v in now.items()}
 
 
-def start_flash(env, chip, state, scatter, *args, faults=None, speed="usb2-fs", opts=()):
+def start_flash(env, chip, state, scatter, *args, faults=None, speed=None, opts=()):
     """`opts` go before the command (-vvv, --json)."""
     return subprocess.Popen([MTKFLASH] + list(opts) + ["--port", port(chip, state, faults, speed), "flash", scatter,
                             "--yes"] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
@@ -92,15 +102,45 @@ def wait_for(proc, text, timeout=240.0):
     return seen
 
 
-def kill_at(env, chip, state, scatter, text, sig=signal.SIGKILL, *args, speed="usb2-fs", opts=()):
+def signal_at_line(env, chip, state, scatter, text, sig=signal.SIGKILL, *args, speed="usb2-fs", opts=()):
     """Starts a flash (`args`, `speed` and `opts` as for start_flash) and
-    signals it once `text` shows on its stderr; exit status, stdout, stderr
-    and the journal folder it named."""
+    signals it once `text` shows on its stderr (where exactly depends on
+    timing: the randomized fault run wants that); exit status, stdout,
+    stderr and the journal folder it named."""
     proc = start_flash(env, chip, state, scatter, *args, speed=speed, opts=opts)
     seen = wait_for(proc, text.encode())
     proc.send_signal(sig)
     out, err = proc.communicate(timeout=300)
     err = (seen + err).decode()
+    jdir = [line.split(" ", 1)[1] for line in err.splitlines() if line.startswith("[journal] /")]
+    return proc.returncode, out.decode(), err, jdir[0] if jdir else None
+
+
+def pause_fault(entry, skip=0):
+    """The emulator stops its process (SIGSTOP) on the first write into
+    `entry` past its first `skip` bytes (emulator.md, pause-at-write)."""
+    return "pause-at-write=%s:%#x:%#x" % (entry["region"], entry["offset"] + skip, entry["size"] - skip)
+
+
+def wait_paused(proc):
+    """Blocks until `proc` has stopped itself; AssertionError when it ended instead."""
+    _, status = os.waitpid(proc.pid, os.WUNTRACED)
+    if not os.WIFSTOPPED(status):
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        raise AssertionError("mtkflash ended (%d) before the write it should pause at (stderr %r)"
+                             % (proc.returncode, proc.stderr.read()[-600:]))
+
+
+def kill_at(env, chip, state, scatter, entry, skip=0, sig=signal.SIGKILL):
+    """Starts a flash and signals it at its first write into `entry` past
+    `skip` bytes, exactly there: the flash is held stopped until the signal is
+    pending.  Exit status, stdout, stderr and the journal folder it named."""
+    proc = start_flash(env, chip, state, scatter, faults=pause_fault(entry, skip))
+    wait_paused(proc)
+    proc.send_signal(sig)
+    os.kill(proc.pid, signal.SIGCONT)
+    out, err = proc.communicate(timeout=300)
+    err = err.decode()
     jdir = [line.split(" ", 1)[1] for line in err.splitlines() if line.startswith("[journal] /")]
     return proc.returncode, out.decode(), err, jdir[0] if jdir else None
 

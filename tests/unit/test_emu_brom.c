@@ -923,6 +923,8 @@ static void test_option_errors(void **state)
 	expect_new_error(o, "unknown region 'cache'");
 	o.faults = "corrupt-write=user:10";
 	expect_new_error(o, "corrupt-write needs REGION:OFFSET:LEN");
+	o.faults = "pause-at-write";
+	expect_new_error(o, "pause-at-write needs REGION:OFFSET:LEN");
 	o.faults = "da-silent,,da-silent";
 	expect_new_error(o, "empty entry");
 	o.faults = NULL;

@@ -6,10 +6,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/bytes.h"
@@ -180,6 +182,38 @@ static void test_corrupt_write_once(void **state)
 	assert_int_equal(r[2], 3);
 	assert_int_equal(emu_emmc_write(f->s, EMU_AREA_USER, 0x2000, b, 4), 0);
 	assert_int_equal(emu_emmc_read(f->s, EMU_AREA_USER, 0x2000, r, 4), 0);
+	assert_memory_equal(r, b, 4);
+}
+
+/* pause-at-write: the first write over the range stops the process before it
+ * is stored (a child here, so the test can watch it stop), and SIGCONT goes
+ * on; the range is not corrupted and does not stop a second time. */
+static void test_pause_write(void **state)
+{
+	struct fx *f = *state;
+	assert_int_equal(emu_emmc_add_pause(f->s, EMU_AREA_USER, 0x3000, 0x1000), 0);
+	uint8_t b[4] = {1, 2, 3, 4}, r[4];
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		bool ok = emu_emmc_write(f->s, EMU_AREA_USER, 0x1000, b, 4) == 0 &&
+			  emu_emmc_write(f->s, EMU_AREA_USER, 0x2ffe, b, 4) == 0 &&
+			  emu_emmc_write(f->s, EMU_AREA_USER, 0x3800, b, 4) == 0;
+		_exit(ok ? 0 : 1);
+	}
+	int st;
+	assert_int_equal(waitpid(pid, &st, WUNTRACED), pid);
+	assert_true(WIFSTOPPED(st));
+	assert_int_equal(emu_emmc_read(f->s, EMU_AREA_USER, 0x1000, r, 4), 0);
+	assert_memory_equal(r, b, 4);
+	assert_int_equal(emu_emmc_read(f->s, EMU_AREA_USER, 0x2ffe, r, 4), 0);
+	assert_int_equal(r[0], 0); /* held before it is stored */
+	assert_int_equal(kill(pid, SIGCONT), 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_int_equal(emu_emmc_read(f->s, EMU_AREA_USER, 0x2ffe, r, 4), 0);
+	assert_memory_equal(r, b, 4);
+	assert_int_equal(emu_emmc_read(f->s, EMU_AREA_USER, 0x3800, r, 4), 0);
 	assert_memory_equal(r, b, 4);
 }
 
@@ -413,6 +447,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_erase_reads_zero, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_corrupt_write, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_corrupt_write_once, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_pause_write, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_write_protect, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_ext_csd, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_persist_and_identity, setup, teardown),
