@@ -15,7 +15,7 @@
 #include "mtkflash/util.h"
 
 static const char help[] =
-	"Usage: mtkflash recover [--finish | --rollback] [--yes] [--audit FILE]\n"
+	"Usage: mtkflash recover [--finish | --rollback] [--yes] [--preloader FILE] [--audit FILE]\n"
 	"\n"
 	"Find the unfinished flash of the connected device (its journal in\n"
 	"$XDG_STATE_HOME/mtkflash/journal/), reconnect (reattaching to a running DA),\n"
@@ -27,17 +27,21 @@ static const char help[] =
 	"  --rollback    write the stashes back\n"
 	"  --finish      write what the flash had not\n"
 	"  --yes         no question: take the default (for scripts)\n"
+	"  --preloader FILE  DRAM settings for a phone found in BROM mode (default: from the\n"
+	"                journal: the old preloader's stash, else the package's preloader,\n"
+	"                whichever has an EMI record for the DRAM the flash saw)\n"
 	"  --audit FILE  the audit log (default: a new file in $XDG_STATE_HOME/mtkflash/audit/)\n"
 	"Exit 0 finished (or nothing to recover), 7 rolled back (device as before),\n"
 	"5 a partition could not be restored or verified, 6 no choice made.\n";
 
-enum { OPT_FINISH = 256, OPT_ROLLBACK, OPT_YES, OPT_AUDIT };
+enum { OPT_FINISH = 256, OPT_ROLLBACK, OPT_YES, OPT_AUDIT, OPT_PRELOADER };
 
 static const struct option options[] = {
 	{ "finish", no_argument, NULL, OPT_FINISH },
 	{ "rollback", no_argument, NULL, OPT_ROLLBACK },
 	{ "yes", no_argument, NULL, OPT_YES },
 	{ "audit", required_argument, NULL, OPT_AUDIT },
+	{ "preloader", required_argument, NULL, OPT_PRELOADER },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -48,6 +52,7 @@ struct rec_args {
 	enum choice choice;
 	bool yes;
 	const char *audit;
+	const char *preloader;
 };
 
 struct recover {
@@ -63,6 +68,8 @@ struct recover {
 	struct mtk_minisign_pubkey pk;
 	char *log_path;
 	json_t *actions;
+	struct mtk_recover_preloader pl; /* the EMI source offered to a BROM-mode connect */
+	bool brom;                       /* the phone was found in BROM mode */
 };
 
 static int on_option(struct cli *cli, void *args, int opt, const char *val)
@@ -77,6 +84,8 @@ static int on_option(struct cli *cli, void *args, int opt, const char *val)
 		a->choice = CHOOSE_ROLLBACK;
 	else if (opt == OPT_YES)
 		a->yes = true;
+	else if (opt == OPT_PRELOADER)
+		a->preloader = val;
 	else
 		a->audit = val;
 	return CLI_CONTINUE;
@@ -206,10 +215,50 @@ static int act(struct recover *r, enum choice c)
 	return rc;
 }
 
+/* A phone that comes up in BROM mode has DRAM down: the DA needs EMI
+ * settings before it can even say which phone it is.  Offered before the
+ * connect and used only when the BootROM answers. */
+static const char *emi_source(struct recover *r)
+{
+	char root[4096];
+	if (r->a.preloader) {
+		snprintf(r->pl.path, sizeof r->pl.path, "%s", r->a.preloader);
+		snprintf(r->pl.source, sizeof r->pl.source, "--preloader");
+		return r->pl.path;
+	}
+	if (!cli_journal_root(root, sizeof root) || mtk_recover_pick_preloader(r->cli->ctx, root, &r->pl) != 1)
+		return NULL;
+	return r->pl.path;
+}
+
+static void say_brom(struct recover *r)
+{
+	const struct mtk_brom_info *bi = mtk_da_brom_info(r->sd.da);
+	r->brom = bi && bi->mode == MTK_MODE_BROM;
+	if (!r->brom)
+		return;
+	cli_print(r->cli, "the phone is in BROM mode: it did not boot (its boot chain is broken, DRAM is down)\n");
+	cli_print(r->cli, "DRAM set up with the EMI settings of %s (%s)\n", r->pl.source, r->pl.path);
+	event(r, "brom_mode", json_pack("{s:s, s:s, s:i}", "emi_source", r->pl.source, "preloader", r->pl.path,
+					"emi_record", r->pl.emi_record));
+}
+
+static void say_boot_chain(struct recover *r, int rc)
+{
+	if (!r->brom || (rc != 0 && rc != MTK_E_ROLLEDBACK))
+		return;
+	bool preloader = false;
+	for (size_t i = 0; i < r->js.count; i++)
+		preloader |= mtk_journal_part_is_preloader(&r->js.parts[i]);
+	cli_print(r->cli, "%s: the phone boots when it restarts\n",
+		  preloader ? "the preloader is back in boot1 and boot2, both verified"
+			    : "every partition the flash touched is whole and verified");
+}
+
 static int recover(struct recover *r)
 {
 	r->cli->recovering = true;
-	int rc = cli_da_open(r->cli, NULL, &r->sd);
+	int rc = cli_da_open(r->cli, emi_source(r), &r->sd);
 	int found = rc < 0 ? rc : find_journal(r);
 	if (found <= 0) {
 		if (found == 0)
@@ -218,6 +267,7 @@ static int recover(struct recover *r)
 	}
 	rc = open_log(r);
 	event(r, "journal", json_pack("{s:s, s:s, s:s}", "dir", r->dir, "flash_id", r->js.flash_id, "mode", r->js.mode));
+	say_brom(r);
 	if (rc == 0)
 		rc = mtk_recover_assess(r->cli->ctx, r->sd.da, &r->js);
 	if (rc == 0)
@@ -227,6 +277,7 @@ static int recover(struct recover *r)
 		rc = decide(r, &c);
 	if (rc == 0)
 		rc = act(r, c);
+	say_boot_chain(r, rc);
 	return rc;
 }
 
