@@ -239,8 +239,11 @@ static void say_brom(struct recover *r)
 		return;
 	cli_print(r->cli, "the phone is in BROM mode: it did not boot (its boot chain is broken, DRAM is down)\n");
 	cli_print(r->cli, "DRAM set up with the EMI settings of %s (%s)\n", r->pl.source, r->pl.path);
-	event(r, "brom_mode", json_pack("{s:s, s:s, s:i}", "emi_source", r->pl.source, "preloader", r->pl.path,
-					"emi_record", r->pl.emi_record));
+	json_t *f = json_pack("{s:s, s:s, s:i}", "emi_source", r->pl.source, "preloader", r->pl.path, "emi_record",
+			      r->pl.emi_record);
+	if (r->cli->json)
+		json_object_set(r->cli->out, "brom_mode", f);
+	event(r, "brom_mode", f);
 }
 
 static void say_boot_chain(struct recover *r, int rc)
@@ -250,9 +253,11 @@ static void say_boot_chain(struct recover *r, int rc)
 	bool preloader = false;
 	for (size_t i = 0; i < r->js.count; i++)
 		preloader |= mtk_journal_part_is_preloader(&r->js.parts[i]);
-	cli_print(r->cli, "%s: the phone boots when it restarts\n",
-		  preloader ? "the preloader is back in boot1 and boot2, both verified"
-			    : "every partition the flash touched is whole and verified");
+	const char *what = preloader ? "the preloader is back in boot1 and boot2, both verified"
+				     : "every partition the flash touched is whole and verified";
+	cli_print(r->cli, "%s: the phone boots when it restarts\n", what);
+	if (r->cli->json)
+		json_object_set_new(r->cli->out, "boot_chain", json_string(what));
 }
 
 static int recover(struct recover *r)
