@@ -240,7 +240,9 @@ struct stash_cb {
 	enum mtk_region region;
 	struct mtk_journal_part *jp;
 	char file[32];
-	bool started; /* the start record is in the journal */
+	bool only_stash; /* the stash record alone: the write comes in a later step */
+	bool had_stash;  /* stashed by an earlier step: only the start record now */
+	bool started;    /* the start record is in the journal */
 };
 
 static int on_stashed(void *user, const struct mtk_vwrite_result *v)
@@ -248,8 +250,9 @@ static int on_stashed(void *user, const struct mtk_vwrite_result *v)
 	struct stash_cb *c = user;
 	if (!c->jp)
 		return 0;
-	int rc = flash_txn_stashed(c->x->o, c->jp, c->file, v);
-	c->started = rc == 0;
+	int rc = c->had_stash ? flash_txn_mark(c->x->o, "start", c->jp->name)
+			      : flash_txn_stashed(c->x->o, c->jp, c->file, v, !c->only_stash);
+	c->started = rc == 0 && !c->only_stash;
 	return rc < 0 ? mtk_wrap(c->x->ctx, rc, "journaling the stash of %s (nothing was written)", c->jp->name) : 0;
 }
 
@@ -262,6 +265,12 @@ static int on_stashed_preloader(void *user, const struct mtk_vwrite_result *v)
 	if (rc < 0 || v->bytes_skipped)
 		return rc;
 	return mtk_preloader_clear_header(c->x->ctx, c->x->da, c->region);
+}
+
+static void stash_path(struct run *x, struct stash_cb *cb, char *path, size_t cap)
+{
+	snprintf(cb->file, sizeof cb->file, "stash-%03zu.bin", (size_t)(cb->jp - x->js.parts));
+	snprintf(path, cap, "%s/%s", mtk_journal_dir(x->o->journal), cb->file);
 }
 
 /* With a journal: stash (read first) or, for an expendable partition in
@@ -277,13 +286,37 @@ static int prepare_txn(struct run *x, struct mtk_vwrite_req *req, struct stash_c
 		cb->started = rc == 0;
 		return rc;
 	}
-	snprintf(cb->file, sizeof cb->file, "stash-%03zu.bin", (size_t)(cb->jp - x->js.parts));
-	snprintf(path, cap, "%s/%s", mtk_journal_dir(x->o->journal), cb->file);
+	cb->had_stash = cb->jp->stashed;
+	if (!cb->had_stash)
+		stash_path(x, cb, path, cap);
 	req->read_first = true;
-	req->stash = path;
+	req->stash = cb->had_stash ? NULL : path;
 	req->on_stashed = on_stashed;
 	req->user = cb;
 	return 0;
+}
+
+/* Before the boot2 copy is written, boot1's old preloader is stashed too:
+ * both boot areas are on the host before either is touched. */
+static int prestash_boot1(struct run *x, const struct mtk_plan_entry *copy)
+{
+	const struct mtk_plan_entry *b1 = copy + 1;
+	struct stash_cb cb = { .x = x, .only_stash = true };
+	cb.jp = x->o->journal ? mtk_journal_part_find(&x->js, b1->name) : NULL;
+	if (!cb.jp || cb.jp->stashed || !flash_txn_stashes(x->o, b1->name))
+		return 0;
+	char path[4400];
+	stash_path(x, &cb, path, sizeof path);
+	struct mtk_vwrite_req req = {
+		.partition = b1->name, .region = b1->region, .offset = b1->offset, .max_len = b1->size,
+		.image = b1->image, .read_first = true, .stash = path, .stash_only = true,
+		.on_stashed = on_stashed, .user = &cb,
+	};
+	struct mtk_vwrite_result v;
+	memset(&v, 0, sizeof v);
+	int rc = mtk_vwrite(x->ctx, x->da, &req, &v);
+	mtk_vwrite_result_free(&v);
+	return rc;
 }
 
 static void take_vwrite(struct mtk_flash_outcome *o, const struct mtk_vwrite_result *v, int rc)
@@ -321,6 +354,8 @@ static int run_write(struct run *x, struct mtk_flash_outcome *o, const struct mt
 	char stash[4400];
 	int rc = prepare_txn(x, &req, &cb, stash, sizeof stash);
 	if (rc < 0)
+		return rc;
+	if (e->boot_copy && (rc = prestash_boot1(x, e)) < 0)
 		return rc;
 	if (e->rank == 3 && e->offset == 0 && e->region <= MTK_REGION_BOOT2) {
 		cb.region = e->region;

@@ -24,8 +24,11 @@ int flash_txn_begin(mtk_ctx *ctx, const struct mtk_flash_opts *o, const struct m
 int flash_txn_mark(const struct mtk_flash_opts *o, const char *rec, const char *name);
 /* {"rec": "bootsel", "value": part}, fsynced before the DA is asked. */
 int flash_txn_bootsel(const struct mtk_flash_opts *o, unsigned part);
+/* After the read pass, before the first byte is written: the stash's
+ * record and (start) the step's start; without start the stash alone,
+ * fsynced (a later step writes). */
 int flash_txn_stashed(const struct mtk_flash_opts *o, struct mtk_journal_part *jp, const char *file,
-		      const struct mtk_vwrite_result *v);
+		      const struct mtk_vwrite_result *v, bool start);
 /* Every changed partition back from its stash, in reverse order: returns
  * MTK_E_ROLLEDBACK, or rc with the list of partitions not as before. */
 int flash_txn_rollback(mtk_ctx *ctx, struct mtk_da *da, const struct mtk_flash_opts *o, struct mtk_journal_state *js,

@@ -96,7 +96,7 @@ int flash_txn_mark(const struct mtk_flash_opts *o, const char *rec, const char *
 /* After the read pass, before the first byte is written: the stash's
  * record, then the step's start, each fsynced. */
 int flash_txn_stashed(const struct mtk_flash_opts *o, struct mtk_journal_part *jp, const char *file,
-		      const struct mtk_vwrite_result *v)
+		      const struct mtk_vwrite_result *v, bool start)
 {
 	free(jp->ranges);
 	jp->ranges = calloc(v->nstash_ranges + 1, sizeof *jp->ranges);
@@ -109,8 +109,11 @@ int flash_txn_stashed(const struct mtk_flash_opts *o, struct mtk_journal_part *j
 	jp->stashed = v->stashed;
 	if (file)
 		snprintf(jp->stash, sizeof jp->stash, "%s", file);
+	json_t *rec = mtk_journal_stash_record(jp->name, v->stashed ? file : NULL, v);
+	if (!start)
+		return mtk_journal_append(o->journal, rec);
 	/* one fsync for both: the start is what must be durable before the write */
-	int rc = mtk_journal_append_lazy(o->journal, mtk_journal_stash_record(jp->name, v->stashed ? file : NULL, v));
+	int rc = mtk_journal_append_lazy(o->journal, rec);
 	return rc < 0 ? rc : flash_txn_mark(o, "start", jp->name);
 }
 

@@ -120,6 +120,10 @@ def clean_flash(c):
     steps = [(s["partition"], s["stage"], s["state"]) for s in doc["flash"]["steps"]]
     check(steps == [("preloader@boot2", "write", "done"), ("preloader", "write", "done")],
           "%s: the steps: %s" % (tag, steps))
+    recs = [(r["rec"], r.get("partition")) for r in T.journal_records(doc["journal"])]
+    check(recs[1:7] == [("stash", "preloader"), ("stash", "preloader@boot2"), ("start", "preloader@boot2"),
+                        ("end", "preloader@boot2"), ("start", "preloader"), ("end", "preloader")],
+          "%s: journal: both boot areas stashed before either is written: %s" % (tag, recs))
     check(copies(state, len(c.new)) == (c.new, c.new), "%s: boot1 == boot2 == the package's preloader" % tag)
     check(boot_partition_enable(state) == 1, "%s: BOOT_PARTITION_ENABLE = boot1" % tag)
     check(boot_check(state)["boots"], "%s: the phone boots" % tag)
