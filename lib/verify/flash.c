@@ -243,6 +243,7 @@ struct stash_cb {
 	bool only_stash; /* the stash record alone: the write comes in a later step */
 	bool had_stash;  /* stashed by an earlier step: only the start record now */
 	bool started;    /* the start record is in the journal */
+	bool cleared;    /* the preloader header was invalidated: the area changed */
 };
 
 static int on_stashed(void *user, const struct mtk_vwrite_result *v)
@@ -264,7 +265,9 @@ static int on_stashed_preloader(void *user, const struct mtk_vwrite_result *v)
 	int rc = on_stashed(user, v);
 	if (rc < 0 || v->bytes_skipped)
 		return rc;
-	return mtk_preloader_clear_header(c->x->ctx, c->x->da, c->region);
+	rc = mtk_preloader_clear_header(c->x->ctx, c->x->da, c->region);
+	c->cleared = rc == 0;
+	return rc;
 }
 
 static void stash_path(struct run *x, struct stash_cb *cb, char *path, size_t cap)
@@ -367,6 +370,8 @@ static int run_write(struct run *x, struct mtk_flash_outcome *o, const struct mt
 	memset(&v, 0, sizeof v);
 	rc = mtk_vwrite(x->ctx, x->da, &req, &v);
 	take_vwrite(o, &v, rc);
+	if (cb.cleared) /* counted, so that a rollback restores the header even when the image never went out */
+		o->bytes_written += 512;
 	mtk_vwrite_result_free(&v);
 	x->r->bytes_skipped += o->bytes_skipped;
 	if (cb.started && flash_txn_mark(x->o, rc < 0 ? "failed" : "end", o->name) < 0 && rc == 0)

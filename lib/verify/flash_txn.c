@@ -159,6 +159,17 @@ static int restore_one(mtk_ctx *ctx, struct mtk_da *da, const struct mtk_flash_o
 	return rc;
 }
 
+static bool boot2_is_last_copy(const struct mtk_flash_result *r, const struct mtk_flash_outcome *s)
+{
+	if (s->region != MTK_REGION_BOOT2 || (s->stage != MTK_FSTAGE_WRITE && s->stage != MTK_FSTAGE_BOOTSEL))
+		return false;
+	for (size_t i = 0; i < r->count; i++)
+		if (r->steps[i].rollback < 0 && r->steps[i].region == MTK_REGION_BOOT1 && r->steps[i].offset == 0 &&
+		    r->steps[i].stage == MTK_FSTAGE_WRITE)
+			return true;
+	return false;
+}
+
 static void audit_rollback(struct mtk_audit *log, const struct mtk_flash_outcome *s, const char *why)
 {
 	if (!log)
@@ -189,7 +200,11 @@ int flash_txn_rollback(mtk_ctx *ctx, struct mtk_da *da, const struct mtk_flash_o
 		struct mtk_flash_outcome *s = &r->steps[i];
 		if (!changed(s))
 			continue;
-		int rrc = restore_one(ctx, da, o, js, s);
+		/* Once boot1 could not be restored, boot2 (and the selection of it)
+		 * is the one verified copy left: it is not touched. */
+		int rrc = boot2_is_last_copy(r, s) ? mtk_fail(ctx, MTK_E_VERIFY, "%s kept: boot1 could not be restored, "
+							      "so this copy stays the verified one", s->name)
+						   : restore_one(ctx, da, o, js, s);
 		s->rollback = rrc == 0 ? 1 : -1;
 		audit_rollback(o->audit, s, rrc == 0 ? NULL : mtk_ctx_error(ctx));
 		if (rrc < 0)

@@ -81,7 +81,9 @@ int mtk_recover_rollback(mtk_ctx *ctx, struct mtk_da *da, struct mtk_journal *j,
 	int first = 0;
 	for (size_t i = s->count; i-- > 0;) {
 		struct mtk_journal_part *p = &s->parts[i];
-		if (p->region == MTK_REGION_BOOT2 && first == 0 && (first = reset_bootsel(da, j, s)) < 0)
+		/* boot2 is touched only with boot1 verified: otherwise it is the last good copy */
+		if (mtk_journal_part_is_preloader(p) && p->region == MTK_REGION_BOOT2 &&
+		    (first < 0 || (first = reset_bootsel(da, j, s)) < 0))
 			break;
 		if (p->device == MTK_JDEV_OLD)
 			continue; /* never touched, restored already, or cut off before its first byte */
