@@ -123,14 +123,40 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	mtk_fingerprint_free(&f->fp);
 	mtk_da_close(f->da);
 	mtk_transport_close(f->tp);
+	mtk_fingerprint_free(&f->fp);
 	mtk_dafile_free_loaded(&f->file);
 	test_rmtree(f->dir);
 	mtk_ctx_free(f->ctx);
 	free(f);
 	return 0;
+}
+
+/* The fake command's calls, as "2n1o": value, then what that copy held. */
+static void expect_selections(const char *want)
+{
+	char got[20] = "";
+	for (size_t i = 0; i < ncalls && i < 8; i++)
+		snprintf(got + 2 * i, sizeof got - 2 * i, "%u%c", calls[i], held[i]);
+	assert_string_equal(got, want);
+}
+
+static void expect_area(const struct fx *f, const char *name, const uint8_t *want)
+{
+	static uint8_t now[IMG_LEN];
+	area(f, name, now);
+	assert_memory_equal(now, want, IMG_LEN);
+}
+
+static void expect_journal(const struct fx *f, const char *jdir, unsigned bootsel, const char *result)
+{
+	struct mtk_journal_state js;
+	assert_int_equal(mtk_journal_load(f->ctx, jdir, &js), 0);
+	assert_int_equal(js.bootsel, bootsel);
+	assert_string_equal(js.boot_select, "ext-csd");
+	assert_string_equal(js.result, result);
+	mtk_journal_state_free(&js);
 }
 
 /* The two entries plan_stage_preloader makes for an EXT_CSD chip. */
@@ -197,20 +223,10 @@ static void clean_flash_selects_verified_copies(void **state)
 	if (run_flash(f, &r, jdir, sizeof jdir) != 0)
 		fail_msg("%s", mtk_ctx_error(f->ctx));
 	expect_steps(&r);
-	assert_int_equal(ncalls, 2);
-	assert_int_equal(calls[0], 2);
-	assert_int_equal(held[0], 'n');
-	assert_int_equal(calls[1], 1);
-	assert_int_equal(held[1], 'n');
-	uint8_t now[IMG_LEN];
-	area(f, "boot2.bin", now);
-	assert_memory_equal(now, f->new_img, IMG_LEN);
-	struct mtk_journal_state js;
-	assert_int_equal(mtk_journal_load(f->ctx, jdir, &js), 0);
-	assert_int_equal(js.bootsel, 1);
-	assert_string_equal(js.boot_select, "ext-csd");
-	assert_true(js.closed);
-	mtk_journal_state_free(&js);
+	expect_selections("2n1n");
+	expect_area(f, "boot1.bin", f->new_img);
+	expect_area(f, "boot2.bin", f->new_img);
+	expect_journal(f, jdir, 1, "verified");
 	mtk_flash_result_free(&r);
 }
 
@@ -227,21 +243,10 @@ static void rollback_reselects_boot1_before_boot2(void **state)
 	if (rc != MTK_E_ROLLEDBACK)
 		fail_msg("rc %d: %s", rc, mtk_ctx_error(f->ctx));
 	expect_steps(&r);
-	assert_int_equal(ncalls, 2);
-	assert_int_equal(calls[0], 2);
-	assert_int_equal(held[0], 'n');
-	assert_int_equal(calls[1], 1);
-	assert_int_equal(held[1], 'o');
-	uint8_t now[IMG_LEN];
-	area(f, "boot1.bin", now);
-	assert_memory_equal(now, f->old1, IMG_LEN);
-	area(f, "boot2.bin", now);
-	assert_memory_equal(now, f->old2, IMG_LEN);
-	struct mtk_journal_state js;
-	assert_int_equal(mtk_journal_load(f->ctx, jdir, &js), 0);
-	assert_int_equal(js.bootsel, 1);
-	assert_string_equal(js.result, "rolled-back");
-	mtk_journal_state_free(&js);
+	expect_selections("2n1o");
+	expect_area(f, "boot1.bin", f->old1);
+	expect_area(f, "boot2.bin", f->old2);
+	expect_journal(f, jdir, 1, "rolled-back");
 	mtk_flash_result_free(&r);
 }
 
@@ -266,10 +271,8 @@ static void boot1_lost_keeps_boot2_until_recover(void **state)
 	fail_boot1_always = false;
 	assert_int_equal(rc, MTK_E_IO);
 	assert_non_null(strstr(r.not_as_before, "preloader@boot2"));
-	assert_int_equal(ncalls, 1); /* boot2 selected, never deselected */
-	uint8_t now[IMG_LEN];
-	area(f, "boot2.bin", now);
-	assert_memory_equal(now, f->new_img, IMG_LEN);
+	expect_selections("2n"); /* boot2 selected, never deselected */
+	expect_area(f, "boot2.bin", f->new_img);
 	mtk_flash_result_free(&r);
 	struct mtk_journal_state js;
 	struct mtk_journal *j;
@@ -280,19 +283,12 @@ static void boot1_lost_keeps_boot2_until_recover(void **state)
 	assert_int_equal(mtk_recover_assess(f->ctx, f->da, &js), 0);
 	if (mtk_recover_rollback(f->ctx, f->da, j, &js, on_recover, NULL) != 0)
 		fail_msg("%s", mtk_ctx_error(f->ctx));
-	assert_int_equal(ncalls, 2);
-	assert_int_equal(calls[1], 1);
-	assert_int_equal(held[1], 'o');
-	area(f, "boot2.bin", now);
-	assert_memory_equal(now, f->old2, IMG_LEN);
-	area(f, "boot1.bin", now);
-	assert_memory_equal(now, f->old1, IMG_LEN);
+	expect_selections("2n1o");
+	expect_area(f, "boot1.bin", f->old1);
+	expect_area(f, "boot2.bin", f->old2);
 	mtk_journal_free(j);
 	mtk_journal_state_free(&js);
-	assert_int_equal(mtk_journal_load(f->ctx, jdir, &js), 0);
-	assert_int_equal(js.bootsel, 1);
-	assert_string_equal(js.result, "rolled-back");
-	mtk_journal_state_free(&js);
+	expect_journal(f, jdir, 1, "rolled-back");
 }
 
 int main(void)
