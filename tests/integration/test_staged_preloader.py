@@ -3,7 +3,7 @@
 """The staged preloader and the BROM recovery routine (issue 10, items 2
 and 5), on MT6737 (its BootROM reads boot1 only) and MT6580 (it boots the
 partition BOOT_PARTITION_ENABLE selects; no known DA command sets it, so the
-flash keeps it at boot1).
+flash keeps it at boot1) and MT6572 (boot1 only, its scatter's PRELOADER).
 
 The phone starts with an old preloader in boot1 and boot2 (one payload byte
 differs from the package's: still this board's, still boots).
@@ -30,8 +30,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mtkutil import MTKEMU, MTKFLASH, check, in_tmpdir, run, state_bytes  # noqa: E402
 import txnutil as T  # noqa: E402
 
-CHIPS = {"mt6737": "boot1-only", "mt6580": "ext-csd"}
-SCATTERS = {"mt6737": "MT6737_Android_scatter.txt", "mt6580": "MT6580_Android_scatter.txt"}
+CHIPS = {"mt6737": "boot1-only", "mt6580": "ext-csd", "mt6572": "boot1-only"}
+SCATTERS = {"mt6737": "MT6737_Android_scatter.txt", "mt6580": "MT6580_Android_scatter.txt",
+            "mt6572": "MT6572_Android_scatter.txt"}
+NAME = {"mt6572": "PRELOADER"}  # the MBR/PMT era's scatter name
 PAYLOAD_BYTE = 0x4000  # inside the preloader's code: not a header, GFH or EMI field
 INTO_IMAGE = 4096      # how far into the image write a fault lands
 
@@ -112,23 +114,24 @@ def clean_flash(c):
     check(p.returncode == 0, "%s: flash exit 0 (%d: %s)" % (tag, p.returncode, p.stderr[-400:]))
     doc = json.loads(p.stdout)
     writes = [e for e in doc["plan"]["entries"] if e["action"] == "write"]
-    check([(e["partition"], e["region"]) for e in writes] == [("preloader@boot2", "boot2"), ("preloader", "boot1")],
+    pl = NAME.get(c.chip, "preloader")
+    copy = pl + "@boot2"
+    check([(e["partition"], e["region"]) for e in writes] == [(copy, "boot2"), (pl, "boot1")],
           "%s: the plan writes boot2's copy, then boot1: %s" % (tag, writes))
     staging = doc["plan"]["preloader_staging"]
     check(staging["staged"] and staging["boot_select"] == CHIPS[c.chip],
           "%s: the plan says staged, policy %s: %s" % (tag, CHIPS[c.chip], staging))
     steps = [(s["partition"], s["stage"], s["state"]) for s in doc["flash"]["steps"]]
-    check(steps == [("preloader@boot2", "write", "done"), ("preloader", "write", "done")],
+    check(steps == [(copy, "write", "done"), (pl, "write", "done")],
           "%s: the steps: %s" % (tag, steps))
     recs = [(r["rec"], r.get("partition")) for r in T.journal_records(doc["journal"])]
-    check(recs[1:7] == [("stash", "preloader"), ("stash", "preloader@boot2"), ("start", "preloader@boot2"),
-                        ("end", "preloader@boot2"), ("start", "preloader"), ("end", "preloader")],
+    check(recs[1:7] == [("stash", pl), ("stash", copy), ("start", copy), ("end", copy), ("start", pl), ("end", pl)],
           "%s: journal: both boot areas stashed before either is written: %s" % (tag, recs))
     check(copies(state, len(c.new)) == (c.new, c.new), "%s: boot1 == boot2 == the package's preloader" % tag)
     check(boot_partition_enable(state) == 1, "%s: BOOT_PARTITION_ENABLE = boot1" % tag)
     check(boot_check(state)["boots"], "%s: the phone boots" % tag)
     events = T.log_events(c.env, doc["audit_log"], tag)
-    check([e["partition"] for e in events if e["event"] == "write"] == ["preloader@boot2", "preloader"],
+    check([e["partition"] for e in events if e["event"] == "write"] == [copy, pl],
           "%s: the audit log has both writes, boot2 first" % tag)
     marks = dict(re.findall(r"(boot[12]) header invalidated; the image follows from link byte (\d+)", p.stderr))
     check(set(marks) == {"boot1", "boot2"}, "%s: both headers invalidated before their images (%s)" % (tag, marks))
