@@ -303,7 +303,9 @@ static int prepare_txn(struct run *x, struct mtk_vwrite_req *req, struct stash_c
  * both boot areas are on the host before either is touched. */
 static int prestash_boot1(struct run *x, const struct mtk_plan_entry *copy)
 {
-	const struct mtk_plan_entry *b1 = copy + 1;
+	const struct mtk_plan_entry *b1 = copy + 1; /* plan_stage_preloader put the copy right before it */
+	if (b1 >= x->plan->entries + x->plan->count || !is_boot1_preloader(b1))
+		return 0;
 	struct stash_cb cb = { .x = x, .only_stash = true };
 	cb.jp = x->o->journal ? mtk_journal_part_find(&x->js, b1->name) : NULL;
 	if (!cb.jp || cb.jp->stashed || !flash_txn_stashes(x->o, b1->name))
