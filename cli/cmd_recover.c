@@ -10,7 +10,9 @@
 #include <openssl/crypto.h>
 
 #include "cli_da.h"
+#include "cli_verify.h"
 #include "mtkflash/audit.h"
+#include "mtkflash/backup.h"
 #include "mtkflash/journal.h"
 #include "mtkflash/util.h"
 
@@ -201,11 +203,39 @@ static void on_action(void *user, const struct mtk_journal_part *p, const char *
 	cli_print(r->cli, "%-16s %-9s %s\n", p->name, action, rc == 0 ? "verified" : "FAILED");
 }
 
+/* A protected partition (IMEI, calibration) whose stash could not be
+ * written back: the device's NVRAM backup holds it too. */
+static int from_backup(struct recover *r, int rc)
+{
+	char root[4096], id[MTK_BACKUP_ID_MAX] = "";
+	size_t n = 0;
+	if (!cli_backup_root(root, sizeof root))
+		return rc;
+	char *first = strdup(mtk_ctx_error(r->cli->ctx));
+	int brc = mtk_recover_protected_from_backup(r->cli->ctx, r->sd.da, root, r->j, &r->js, &n, id, sizeof id);
+	if (n)
+		cli_print(r->cli, "%zu protected partition%s restored from the NVRAM backup %s, verified\n", n,
+			  n > 1 ? "s" : "", id);
+	if (n || brc < 0)
+		event(r, "nvram_backup", json_pack("{s:s, s:i, s:b}", "backup", id, "partitions", (int)n, "ok", brc == 0));
+	if (brc < 0)
+		mtk_warn(r->cli->ctx, "%s", mtk_ctx_error(r->cli->ctx));
+	bool closed = n && r->js.count && brc == 0;
+	for (size_t i = 0; closed && i < r->js.count; i++)
+		closed = r->js.parts[i].device == MTK_JDEV_OLD;
+	if (!closed)
+		mtk_fail(r->cli->ctx, rc, "%s", first ? first : "the rollback failed");
+	free(first);
+	return closed ? 0 : rc;
+}
+
 static int act(struct recover *r, enum choice c)
 {
 	mtk_ctx *ctx = r->cli->ctx;
 	int rc = c == CHOOSE_ROLLBACK ? mtk_recover_rollback(ctx, r->sd.da, r->j, &r->js, on_action, r)
 				      : mtk_recover_finish(ctx, r->sd.da, r->j, &r->js, on_action, r);
+	if (rc < 0 && c == CHOOSE_ROLLBACK)
+		rc = from_backup(r, rc);
 	if (rc == 0 && c == CHOOSE_ROLLBACK) {
 		cli_print(r->cli, "rolled back, device as before\n");
 		return mtk_fail(ctx, MTK_E_ROLLEDBACK, "flash %s rolled back, device as before", r->js.flash_id);

@@ -141,6 +141,17 @@ int mtk_recover_rollback(mtk_ctx *ctx, struct mtk_da *da, struct mtk_journal *j,
 int mtk_recover_finish(mtk_ctx *ctx, struct mtk_da *da, struct mtk_journal *j, struct mtk_journal_state *s,
 		       mtk_recover_fn fn, void *user);
 
+/* Protected partitions (NVRAM, IMEI, calibration) a rollback left not as
+ * before — their stash could not be written back — from the newest backup
+ * of the device in the store (backup_root) that holds them all, each read
+ * back and compared, journaled "restored"; the journal is closed
+ * "rolled-back" when every partition is then as before.  0 when none was
+ * needed or all were restored (*restored counts them, backup_id names the
+ * backup used); MTK_E_NOTFOUND when no backup holds them; else the
+ * restore's error. */
+int mtk_recover_protected_from_backup(mtk_ctx *ctx, struct mtk_da *da, const char *backup_root, struct mtk_journal *j,
+				      struct mtk_journal_state *s, size_t *restored, char *backup_id, size_t cap);
+
 /* ---- the phone found in BROM mode (docs/verified-mode.md "Recovery routine")
  * A phone whose preloader write was cut short comes up in BROM mode with
  * DRAM down, and the DA needs the EMI settings before it can report the

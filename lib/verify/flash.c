@@ -370,6 +370,9 @@ static int run_write(struct run *x, struct mtk_flash_outcome *o, const struct mt
 	}
 	struct mtk_vwrite_result v;
 	memset(&v, 0, sizeof v);
+	char what[MTK_PART_NAME_SIZE + 16];
+	snprintf(what, sizeof what, "the write of %s", o->name);
+	flash_log_link(x->ctx, x->da, what);
 	rc = mtk_vwrite(x->ctx, x->da, &req, &v);
 	take_vwrite(o, &v, rc);
 	if (cb.cleared) /* counted, so that a rollback restores the header even when the image never went out */

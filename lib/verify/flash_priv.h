@@ -16,6 +16,8 @@ int flash_audit_step(struct mtk_audit *log, const struct mtk_flash_outcome *o);
 /* preloader_stage.c: the boot2 copy of a written preloader, added to a
  * sorted plan (which has room for one more entry) right before boot1. */
 void plan_stage_preloader(const struct mtk_fingerprint *fp, struct mtk_plan *p);
+/* Debug log: "WHAT follows from link byte N" (bytes both ways so far). */
+void flash_log_link(mtk_ctx *ctx, struct mtk_da *da, const char *what);
 
 /* flash_txn.c: the journal, stashes and rollback of a flash. */
 bool flash_txn_stashes(const struct mtk_flash_opts *o, const char *name);

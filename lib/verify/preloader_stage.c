@@ -114,16 +114,21 @@ static int zero_source(void *user, uint64_t off, uint8_t *buf, size_t len)
 
 int mtk_preloader_clear_header(mtk_ctx *ctx, struct mtk_da *da, enum mtk_region region)
 {
-	uint64_t in = 0, out = 0;
-	char what[32];
+	char what[48];
 	snprintf(what, sizeof what, "clear %s header", mtk_region_name(region));
 	int rc = mtk_da_write(da, what, region, 0, 512, zero_source, NULL);
 	if (rc < 0)
 		return mtk_wrap(ctx, rc, "invalidating the preloader header in %s", mtk_region_name(region));
+	snprintf(what, sizeof what, "%s header invalidated; the image", mtk_region_name(region));
+	flash_log_link(ctx, da, what);
+	return 0;
+}
+
+/* The link position lets a fault test (byte-count faults) aim inside a step. */
+void flash_log_link(mtk_ctx *ctx, struct mtk_da *da, const char *what)
+{
+	uint64_t in = 0, out = 0;
 	if (mtk_da_transport(da))
 		mtk_transport_counts(mtk_da_transport(da), &in, &out);
-	/* The link position lets a fault test aim inside the image write. */
-	mtk_log(ctx, MTK_LOG_DEBUG, "%s header invalidated; the image follows from link byte %llu",
-		mtk_region_name(region), (unsigned long long)(in + out));
-	return 0;
+	mtk_log(ctx, MTK_LOG_DEBUG, "%s follows from link byte %llu", what, (unsigned long long)(in + out));
 }

@@ -18,11 +18,15 @@ differs from the package's: still this board's, still boots).
   stash), brings DRAM up, rolls back: both copies old, the phone boots.
   `recover --finish` instead: both new, the phone boots.
 - The cable is pulled inside the boot1 write (MT6737): the same rescue.
+- A protected partition whose stash is lost (nvram, the cable pulled
+  mid-write, the stash file deleted): `recover --rollback` restores it from the NVRAM backup
+  the flash took first.
 Where the faults land comes from a clean run's -vv log ("the image follows
 from link byte N"): the emulator counts the same link bytes."""
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -181,6 +185,54 @@ def power_loss_in_boot1(c, marks, choice="--yes", kind="power-loss-at"):
     check("brom_mode" in events, "%s: the audit log tells the BROM rescue" % tag)
 
 
+def nvram_package(tmp, env):
+    """The MT6737 package with an nvram image (unsigned: quick mode)."""
+    src = os.path.dirname(package(tmp, env, "mt6737"))
+    out = shutil.copytree(src, os.path.join(tmp, "pkg-nvram"))
+    for f in ("SHA256SUMS", "SHA256SUMS.minisig"):
+        os.remove(os.path.join(out, f))
+    path = os.path.join(out, SCATTERS["mt6737"])
+    text = open(path).read()
+    at = text.index("partition_name: nvram")
+    head, tail = text[:at], text[at:]
+    tail = tail.replace("file_name: NONE", "file_name: nvram.img", 1).replace("is_download: false", "is_download: true", 1)
+    open(path, "w").write(head + tail)
+    with open(os.path.join(out, "nvram.img"), "wb") as f:
+        f.write(os.urandom(2 << 20))  # smaller than the partition: a short flash
+    return path
+
+
+def open_journal(env):
+    return [j for j in T.journals(env) if T.journal_records(j)[-1]["rec"] != "close"]
+
+
+def nvram_from_backup(tmp, env):
+    """The cable goes inside the nvram write (where: a clean run's -vv log on
+    a copy), the nvram stash is lost; recover --rollback uses the backup."""
+    tag = "mt6737 nvram stash lost"
+    scatter = nvram_package(tmp, env)
+    state = T.provision(tmp, "mt6737", "nvram")
+    ref = copy_state(state, os.path.join(tmp, "nvram-ref"))
+    nv = ("user", 0x380000, 0x500000)
+    old = T.content(state, *nv)
+    args = ["flash", scatter, "--mode", "quick", "--only", "nvram", "--yes"]
+    p = run([MTKFLASH, "-vv", "--port", T.port("mt6737", ref)] + args, env=env)
+    mark = int(re.search(r"the write of nvram follows from link byte (\d+)", p.stderr).group(1))
+    cut = mark + (2 << 20) + (3 << 19)  # past the 2 MiB read pass, inside the second 1 MiB write packet
+    p = run([MTKFLASH, "--port", T.port("mt6737", state, "unplug-at=%d" % cut)] + args, expect=None, env=env)
+    check(p.returncode not in (0, 7), "%s: the flash is cut (%d)" % (tag, p.returncode))
+    jdir = open_journal(env)
+    check(len(jdir) == 1, "%s: one unfinished journal (%s)" % (tag, jdir))
+    stash = [r["file"] for r in T.journal_records(jdir[0]) if r["rec"] == "stash" and r["partition"] == "nvram"]
+    check(len(stash) == 1, "%s: nvram was stashed (%s)" % (tag, stash))
+    os.remove(os.path.join(jdir[0], stash[0]))
+    check(T.content(state, *nv) != old, "%s: nvram is half written" % tag)
+    p = run([MTKFLASH, "--port", T.port("mt6737", state), "recover", "--rollback"], expect=7, env=env)
+    check("restored from the NVRAM backup" in p.stdout, "%s: recover says so: %s" % (tag, p.stdout[-400:]))
+    check(T.content(state, *nv) == old, "%s: nvram as before" % tag)
+    check(T.journal_records(jdir[0])[-1] == {"rec": "close", "result": "rolled-back"}, "%s: journal closed" % tag)
+
+
 def body(tmp):
     env = T.environment(tmp)
     for chip in CHIPS:
@@ -193,6 +245,7 @@ def body(tmp):
         if chip == "mt6737":
             power_loss_in_boot1(c, marks, "--finish")
             power_loss_in_boot1(c, marks, "--yes", "unplug-at")
+    nvram_from_backup(tmp, env)
 
 
 if __name__ == "__main__":
