@@ -147,7 +147,7 @@ struct mtk_plan {
 	 * then boot1; which partition the BootROM reads is the chip table's. */
 	bool preloader_staged;
 	enum mtk_boot_select boot_select;
-	char preloader_note[240];
+	char preloader_note[320];
 	char refusals[MTK_PLAN_MAX_REFUSALS][240];
 	size_t nrefusals;
 };

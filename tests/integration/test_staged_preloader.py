@@ -3,7 +3,8 @@
 """The staged preloader and the BROM recovery routine (issue 10, items 2
 and 5), on MT6737 (its BootROM reads boot1 only) and MT6580 (it boots the
 partition BOOT_PARTITION_ENABLE selects; no known DA command sets it, so the
-flash keeps it at boot1) and MT6572 (boot1 only, its scatter's PRELOADER).
+flash keeps it at boot1), MT6572 (boot1 only, its scatter's PRELOADER) and
+MT6765 (the xflash DA, EXT_CSD policy).
 
 The phone starts with an old preloader in boot1 and boot2 (one payload byte
 differs from the package's: still this board's, still boots).
@@ -34,9 +35,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mtkutil import MTKEMU, MTKFLASH, check, in_tmpdir, run, state_bytes  # noqa: E402
 import txnutil as T  # noqa: E402
 
-CHIPS = {"mt6737": "boot1-only", "mt6580": "ext-csd", "mt6572": "boot1-only"}
+CHIPS = {"mt6737": "boot1-only", "mt6580": "ext-csd", "mt6572": "boot1-only", "mt6765": "ext-csd"}
 SCATTERS = {"mt6737": "MT6737_Android_scatter.txt", "mt6580": "MT6580_Android_scatter.txt",
-            "mt6572": "MT6572_Android_scatter.txt"}
+            "mt6572": "MT6572_Android_scatter.txt", "mt6765": "MT6765_Android_scatter.txt"}
 NAME = {"mt6572": "PRELOADER"}  # the MBR/PMT era's scatter name
 PAYLOAD_BYTE = 0x4000  # inside the preloader's code: not a header, GFH or EMI field
 INTO_IMAGE = 4096      # how far into the image write a fault lands

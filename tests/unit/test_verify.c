@@ -287,6 +287,7 @@ static void test_staged_preloader(void **state)
 	plan_with(D6737, &fp, &o, &plan);
 	assert_int_equal(plan.boot_select, MTK_BOOT_SELECT_EXT_CSD);
 	assert_non_null(strstr(plan.preloader_note, "no known DA command"));
+	assert_non_null(strstr(plan.preloader_note, "cover the window")); /* whole, not cut off */
 	mtk_plan_free(&plan);
 	mtk_fingerprint_free(&fp);
 }
