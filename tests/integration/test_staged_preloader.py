@@ -184,6 +184,20 @@ def power_loss_in_boot1(c, marks, choice="--yes", kind="power-loss-at"):
     check(boot_check(state)["boots"], "%s: the phone boots" % tag)
     events = [e["event"] for e in T.log_events(c.env, doc["audit_log"], tag)]
     check("brom_mode" in events, "%s: the audit log tells the BROM rescue" % tag)
+    if kind == "unplug-at":
+        text_output(c, choice, want_rc)
+
+
+def text_output(c, choice, want_rc):
+    """The same rescue on a terminal: what it did, step by step, in words."""
+    state, _ = cut(c, c.marks, "boot1")
+    p = run([MTKFLASH, "--port", T.port(c.chip, state), "recover", choice], expect=want_rc, env=c.env)
+    lines = [line for line in p.stdout.splitlines() if not line.startswith("audit log:")]
+    want = ["the phone is in BROM mode: it did not boot", "DRAM set up with the EMI settings of the old preloader",
+            "unfinished flash", "partition", "preloader@boot2", "preloader ", "preloader ", "preloader@boot2",
+            "rolled back, device as before", "the preloader is back in boot1 and boot2, both verified"]
+    check(len(lines) == len(want) and all(line.startswith(w) for line, w in zip(lines, want)),
+          "%s text: recover tells each step: %s" % (c.chip, lines))
 
 
 def nvram_package(tmp, env):
@@ -238,7 +252,7 @@ def body(tmp):
     env = T.environment(tmp)
     for chip in CHIPS:
         c = Chip(tmp, env, chip)
-        marks = clean_flash(c)
+        marks = c.marks = clean_flash(c)
         if set(marks) != {"boot1", "boot2"}:
             continue
         power_loss_in_boot2(c, marks)
