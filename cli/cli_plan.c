@@ -221,6 +221,9 @@ static void print_plan(struct cli *cli, const struct mtk_plan *p)
 	}
 	cli_print(cli, "%llu bytes to write%s\n", (unsigned long long)p->total_bytes,
 		  p->layout_change ? "; the partition table must change" : "");
+	if (p->preloader_selected && p->preloader_note[0])
+		cli_print(cli, "preloader: %s%s\n", p->preloader_staged ? "staged (boot2, then boot1); " : "",
+			  p->preloader_note);
 	for (size_t i = 0; i < p->nrefusals; i++)
 		cli_print(cli, "refused: %s\n", p->refusals[i]);
 }

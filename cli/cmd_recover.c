@@ -10,12 +10,14 @@
 #include <openssl/crypto.h>
 
 #include "cli_da.h"
+#include "cli_verify.h"
 #include "mtkflash/audit.h"
+#include "mtkflash/backup.h"
 #include "mtkflash/journal.h"
 #include "mtkflash/util.h"
 
 static const char help[] =
-	"Usage: mtkflash recover [--finish | --rollback] [--yes] [--audit FILE]\n"
+	"Usage: mtkflash recover [--finish | --rollback] [--yes] [--preloader FILE] [--audit FILE]\n"
 	"\n"
 	"Find the unfinished flash of the connected device (its journal in\n"
 	"$XDG_STATE_HOME/mtkflash/journal/), reconnect (reattaching to a running DA),\n"
@@ -27,17 +29,21 @@ static const char help[] =
 	"  --rollback    write the stashes back\n"
 	"  --finish      write what the flash had not\n"
 	"  --yes         no question: take the default (for scripts)\n"
+	"  --preloader FILE  DRAM settings for a phone found in BROM mode (default: from the\n"
+	"                journal: the old preloader's stash, else the package's preloader,\n"
+	"                whichever has an EMI record for the DRAM the flash saw)\n"
 	"  --audit FILE  the audit log (default: a new file in $XDG_STATE_HOME/mtkflash/audit/)\n"
 	"Exit 0 finished (or nothing to recover), 7 rolled back (device as before),\n"
 	"5 a partition could not be restored or verified, 6 no choice made.\n";
 
-enum { OPT_FINISH = 256, OPT_ROLLBACK, OPT_YES, OPT_AUDIT };
+enum { OPT_FINISH = 256, OPT_ROLLBACK, OPT_YES, OPT_AUDIT, OPT_PRELOADER };
 
 static const struct option options[] = {
 	{ "finish", no_argument, NULL, OPT_FINISH },
 	{ "rollback", no_argument, NULL, OPT_ROLLBACK },
 	{ "yes", no_argument, NULL, OPT_YES },
 	{ "audit", required_argument, NULL, OPT_AUDIT },
+	{ "preloader", required_argument, NULL, OPT_PRELOADER },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -48,6 +54,7 @@ struct rec_args {
 	enum choice choice;
 	bool yes;
 	const char *audit;
+	const char *preloader;
 };
 
 struct recover {
@@ -63,6 +70,8 @@ struct recover {
 	struct mtk_minisign_pubkey pk;
 	char *log_path;
 	json_t *actions;
+	struct mtk_recover_preloader pl; /* the EMI source offered to a BROM-mode connect */
+	bool brom;                       /* the phone was found in BROM mode */
 };
 
 static int on_option(struct cli *cli, void *args, int opt, const char *val)
@@ -77,6 +86,8 @@ static int on_option(struct cli *cli, void *args, int opt, const char *val)
 		a->choice = CHOOSE_ROLLBACK;
 	else if (opt == OPT_YES)
 		a->yes = true;
+	else if (opt == OPT_PRELOADER)
+		a->preloader = val;
 	else
 		a->audit = val;
 	return CLI_CONTINUE;
@@ -192,11 +203,39 @@ static void on_action(void *user, const struct mtk_journal_part *p, const char *
 	cli_print(r->cli, "%-16s %-9s %s\n", p->name, action, rc == 0 ? "verified" : "FAILED");
 }
 
+/* A protected partition (IMEI, calibration) whose stash could not be
+ * written back: the device's NVRAM backup holds it too. */
+static int from_backup(struct recover *r, int rc)
+{
+	char root[4096], id[MTK_BACKUP_ID_MAX] = "";
+	size_t n = 0;
+	if (!cli_backup_root(root, sizeof root))
+		return rc;
+	char *first = strdup(mtk_ctx_error(r->cli->ctx));
+	int brc = mtk_recover_protected_from_backup(r->cli->ctx, r->sd.da, root, r->j, &r->js, &n, id, sizeof id);
+	if (n)
+		cli_print(r->cli, "%zu protected partition%s restored from the NVRAM backup %s, verified\n", n,
+			  n > 1 ? "s" : "", id);
+	if (n || brc < 0)
+		event(r, "nvram_backup", json_pack("{s:s, s:i, s:b}", "backup", id, "partitions", (int)n, "ok", brc == 0));
+	if (brc < 0)
+		mtk_warn(r->cli->ctx, "%s", mtk_ctx_error(r->cli->ctx));
+	bool closed = n && r->js.count && brc == 0;
+	for (size_t i = 0; closed && i < r->js.count; i++)
+		closed = r->js.parts[i].device == MTK_JDEV_OLD;
+	if (!closed)
+		mtk_fail(r->cli->ctx, rc, "%s", first ? first : "the rollback failed");
+	free(first);
+	return closed ? 0 : rc;
+}
+
 static int act(struct recover *r, enum choice c)
 {
 	mtk_ctx *ctx = r->cli->ctx;
 	int rc = c == CHOOSE_ROLLBACK ? mtk_recover_rollback(ctx, r->sd.da, r->j, &r->js, on_action, r)
 				      : mtk_recover_finish(ctx, r->sd.da, r->j, &r->js, on_action, r);
+	if (rc < 0 && c == CHOOSE_ROLLBACK)
+		rc = from_backup(r, rc);
 	if (rc == 0 && c == CHOOSE_ROLLBACK) {
 		cli_print(r->cli, "rolled back, device as before\n");
 		return mtk_fail(ctx, MTK_E_ROLLEDBACK, "flash %s rolled back, device as before", r->js.flash_id);
@@ -206,10 +245,55 @@ static int act(struct recover *r, enum choice c)
 	return rc;
 }
 
+/* A phone that comes up in BROM mode has DRAM down: the DA needs EMI
+ * settings before it can even say which phone it is.  Offered before the
+ * connect and used only when the BootROM answers. */
+static const char *emi_source(struct recover *r)
+{
+	char root[4096];
+	if (r->a.preloader) {
+		snprintf(r->pl.path, sizeof r->pl.path, "%s", r->a.preloader);
+		snprintf(r->pl.source, sizeof r->pl.source, "--preloader");
+		return r->pl.path;
+	}
+	if (!cli_journal_root(root, sizeof root) || mtk_recover_pick_preloader(r->cli->ctx, root, &r->pl) != 1)
+		return NULL;
+	return r->pl.path;
+}
+
+static void say_brom(struct recover *r)
+{
+	const struct mtk_brom_info *bi = mtk_da_brom_info(r->sd.da);
+	r->brom = bi && bi->mode == MTK_MODE_BROM;
+	if (!r->brom)
+		return;
+	cli_print(r->cli, "the phone is in BROM mode: it did not boot (its boot chain is broken, DRAM is down)\n");
+	cli_print(r->cli, "DRAM set up with the EMI settings of %s (%s)\n", r->pl.source, r->pl.path);
+	json_t *f = json_pack("{s:s, s:s, s:i}", "emi_source", r->pl.source, "preloader", r->pl.path, "emi_record",
+			      r->pl.emi_record);
+	if (r->cli->json)
+		json_object_set(r->cli->out, "brom_mode", f);
+	event(r, "brom_mode", f);
+}
+
+static void say_boot_chain(struct recover *r, int rc)
+{
+	if (!r->brom || (rc != 0 && rc != MTK_E_ROLLEDBACK))
+		return;
+	bool preloader = false;
+	for (size_t i = 0; i < r->js.count; i++)
+		preloader |= mtk_journal_part_is_preloader(&r->js.parts[i]);
+	const char *what = preloader ? "the preloader is back in boot1 and boot2, both verified"
+				     : "every partition the flash touched is whole and verified";
+	cli_print(r->cli, "%s: the phone boots when it restarts\n", what);
+	if (r->cli->json)
+		json_object_set_new(r->cli->out, "boot_chain", json_string(what));
+}
+
 static int recover(struct recover *r)
 {
 	r->cli->recovering = true;
-	int rc = cli_da_open(r->cli, NULL, &r->sd);
+	int rc = cli_da_open(r->cli, emi_source(r), &r->sd);
 	int found = rc < 0 ? rc : find_journal(r);
 	if (found <= 0) {
 		if (found == 0)
@@ -218,6 +302,7 @@ static int recover(struct recover *r)
 	}
 	rc = open_log(r);
 	event(r, "journal", json_pack("{s:s, s:s, s:s}", "dir", r->dir, "flash_id", r->js.flash_id, "mode", r->js.mode));
+	say_brom(r);
 	if (rc == 0)
 		rc = mtk_recover_assess(r->cli->ctx, r->sd.da, &r->js);
 	if (rc == 0)
@@ -227,6 +312,7 @@ static int recover(struct recover *r)
 		rc = decide(r, &c);
 	if (rc == 0)
 		rc = act(r, c);
+	say_boot_chain(r, rc);
 	return rc;
 }
 

@@ -2,8 +2,8 @@
 # Partition names come from the last `mtkflash printgpt`, which leaves them in
 # ${XDG_CACHE_HOME:-~/.cache}/mtkflash/partitions (one plain name a line).
 
-_mtkflash_commands="detect doctor printgpt read write erase readback reboot plan flash recover inspect backup service log
-	manifest keygen da-info"
+_mtkflash_commands="detect doctor printgpt read write erase readback reboot plan flash recover inspect backup
+	service log manifest keygen da-info"
 _mtkflash_globals="--port --da --wait --json -v -vv -vvv -q --after --no-speed-switch --session-dir --help
 	--version"
 
@@ -17,9 +17,9 @@ _mtkflash_command_options()
 	readback) echo "--preloader --force" ;;
 	reboot) echo "--mode" ;;
 	plan) echo "--scene --mode --only --skip --override --trust --preloader" ;;
-	flash) echo "--scene --mode --only --skip --override --trust --preloader --passphrase-fd --yes --audit
+	flash) echo "--scene --mode --only --skip --override --passphrase-fd --trust --yes --audit --preloader
 		--expendable" ;;
-	recover) echo "--finish --rollback --yes" ;;
+	recover) echo "--finish --rollback --yes --preloader --audit" ;;
 	inspect) echo "--storage --trust" ;;
 	backup) echo "--only --preloader --device" ;;
 	service) echo "--passphrase-fd" ;;

@@ -140,6 +140,10 @@ int mtk_da_write(struct mtk_da *da, const char *what, enum mtk_region r, uint64_
 		 mtk_da_source_fn source, void *user);
 int mtk_da_erase(struct mtk_da *da, const char *what, enum mtk_region r, uint64_t off, uint64_t len);
 int mtk_da_set_boot_partition(struct mtk_da *da, unsigned boot_part, bool ack);
+/* Whether the session's protocol has a command for the above.  Neither the
+ * legacy DA (da-legacy.md §4.9) nor xflash (da-xflash.md §3.9) is known to
+ * have one: this is the one place a found command would be declared. */
+bool mtk_da_can_set_boot_partition(const struct mtk_da *da);
 int mtk_da_finish(struct mtk_da *da, enum mtk_da_finish_mode mode);
 
 /* Read the partition table (da-legacy.md §8.3: GPT, PMT, MBR/EBR).  With

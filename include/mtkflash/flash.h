@@ -44,6 +44,7 @@ enum mtk_flash_stage {
 	MTK_FSTAGE_WRITE,
 	MTK_FSTAGE_RESTORE,
 	MTK_FSTAGE_FINISH,
+	MTK_FSTAGE_BOOTSEL, /* the staged preloader: BOOT_PARTITION_ENABLE set (name "boot1"/"boot2") */
 };
 const char *mtk_flash_stage_name(enum mtk_flash_stage s); /* "backup", "erase", ... */
 
@@ -122,6 +123,34 @@ struct mtk_flash_result {
 	bool rolled_back;                  /* every changed partition is as before */
 	char not_as_before[512];           /* after a failed rollback: the partitions, comma separated */
 };
+
+/* ---- the staged preloader (docs/verified-mode.md "Staged preloader") ----
+ * The plan writes the new preloader twice: first a copy into boot2 (its
+ * entry's name ends in MTK_BOOT_COPY_SUFFIX, boot_copy set), then boot1.
+ * Each write stashes the area first and invalidates its device header
+ * before the image goes out (the header is rewritten with the image), so a
+ * write cut short leaves no half-valid preloader: the BootROM then stays in
+ * download mode, where `mtkflash recover` can reach it.  On chips whose
+ * BootROM boots the partition BOOT_PARTITION_ENABLE selects, and with a DA
+ * that can set it, it points at boot2 while boot1 is written and returns to
+ * boot1 afterwards; elsewhere it stays at boot1 and the journal covers the
+ * window.  At no moment are both copies unverified. */
+#define MTK_BOOT_COPY_SUFFIX "@boot2"
+enum mtk_pl_substep {
+	MTK_PL_WRITE_BOOT2,  /* the new preloader into boot2, verified */
+	MTK_PL_SELECT_BOOT2, /* BOOT_PARTITION_ENABLE = 2 while boot1 is written */
+	MTK_PL_WRITE_BOOT1,  /* boot1, verified */
+	MTK_PL_SELECT_BOOT1, /* BOOT_PARTITION_ENABLE = 1, as MediaTek's DA leaves it */
+};
+#define MTK_PL_MAX_SUBSTEPS 4
+const char *mtk_pl_substep_name(enum mtk_pl_substep s); /* "write-boot2", "select-boot2", … */
+/* The sub-steps for a chip's policy and what the DA can do, in order. */
+size_t mtk_preloader_substeps(enum mtk_boot_select sel, bool da_can_select, enum mtk_pl_substep out[MTK_PL_MAX_SUBSTEPS]);
+/* One line saying how boot1's window is covered (plan, log, audit). */
+const char *mtk_preloader_policy_text(enum mtk_boot_select sel, bool da_can_select);
+/* Invalidate the device header of a boot area (its first sector, zeros):
+ * a preloader write cut short then leaves no image the BootROM could take. */
+int mtk_preloader_clear_header(mtk_ctx *ctx, struct mtk_da *da, enum mtk_region region);
 
 /* Whether quick mode writes `name` without a stash (opts->expendable). */
 bool mtk_flash_expendable(const struct mtk_flash_opts *opts, const char *name);

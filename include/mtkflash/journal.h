@@ -72,6 +72,13 @@ struct mtk_journal_state {
 	size_t count;
 	bool closed;
 	char result[32]; /* the close record's */
+	/* The staged preloader: the DRAM id the flash saw (to pick a preloader
+	 * whose EMI fits when the phone is found in BROM mode), the chip's boot
+	 * policy, and the last BOOT_PARTITION_ENABLE the flash set (0: none). */
+	uint8_t dram_id[16];
+	size_t dram_id_len;
+	char boot_select[16];
+	unsigned bootsel;
 };
 
 /* Parse a journal's bytes (no I/O: fuzzed).  A torn last line (a crash
@@ -112,6 +119,9 @@ int mtk_stash_device_sha256(mtk_ctx *ctx, struct mtk_da *da, const struct mtk_jo
 
 /* ---- recover ----------------------------------------------------------- */
 
+/* A preloader copy: a write at the start of boot1 or boot2. */
+bool mtk_journal_part_is_preloader(const struct mtk_journal_part *p);
+
 /* A partition is in doubt when its step started and did not end. */
 bool mtk_journal_in_doubt(const struct mtk_journal_part *p);
 /* Reads the device over every in-doubt partition's ranges and compares
@@ -130,6 +140,34 @@ int mtk_recover_rollback(mtk_ctx *ctx, struct mtk_da *da, struct mtk_journal *j,
  * stashed), in plan order; closed "verified" when all are. */
 int mtk_recover_finish(mtk_ctx *ctx, struct mtk_da *da, struct mtk_journal *j, struct mtk_journal_state *s,
 		       mtk_recover_fn fn, void *user);
+
+/* Protected partitions (NVRAM, IMEI, calibration) a rollback left not as
+ * before — their stash could not be written back — from the newest backup
+ * of the device in the store (backup_root) that holds them all, each read
+ * back and compared, journaled "restored"; the journal is closed
+ * "rolled-back" when every partition is then as before.  0 when none was
+ * needed or all were restored (*restored counts them, backup_id names the
+ * backup used); MTK_E_NOTFOUND when no backup holds them; else the
+ * restore's error. */
+int mtk_recover_protected_from_backup(mtk_ctx *ctx, struct mtk_da *da, const char *backup_root, struct mtk_journal *j,
+				      struct mtk_journal_state *s, size_t *restored, char *backup_id, size_t cap);
+
+/* ---- the phone found in BROM mode (docs/verified-mode.md "Recovery routine")
+ * A phone whose preloader write was cut short comes up in BROM mode with
+ * DRAM down, and the DA needs the EMI settings before it can report the
+ * device's identity: the preloader for them comes from the newest
+ * unfinished journal on this host, in this order: the old preloader (the
+ * boot1 stash), the old boot2 copy (its stash), the package's preloader —
+ * the first whose EMI records hold one for the DRAM id the flash saw (any
+ * with EMI records when the journal has none).  1 with *out filled, 0 when
+ * no journal offers one. */
+struct mtk_recover_preloader {
+	char path[4400];
+	char source[64];                   /* "the old preloader (boot1 stash)", … */
+	char journal[4200];                /* the journal folder it came from */
+	int emi_record;                    /* the record matching the DRAM id, -1 unchecked */
+};
+int mtk_recover_pick_preloader(mtk_ctx *ctx, const char *root, struct mtk_recover_preloader *out);
 
 #ifdef __cplusplus
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "mtkflash/brom.h"
+#include "mtkflash/chips.h"
 #include "mtkflash/core.h"
 #include "mtkflash/imagefile.h"
 #include "mtkflash/manifest.h"
@@ -112,6 +113,7 @@ struct mtk_plan_entry {
 	char *image;            /* path of the image file; NULL when the partition has none */
 	char note[200];
 	unsigned rank;          /* order class: 0 table, 1 data, 2 lk/boot/recovery/tee, 3 preloader */
+	bool boot_copy;         /* the staged preloader's copy in boot2, written before boot1 */
 };
 
 struct mtk_plan_opts {
@@ -141,6 +143,11 @@ struct mtk_plan {
 	bool have_pkg_preloader;
 	struct mtk_preloader_info pkg_preloader;
 	int emi_pick;          /* record matching the device's DRAM id; -1 none; -2 discrete/unchecked */
+	/* The staged preloader (docs/verified-mode.md): a copy in boot2 first,
+	 * then boot1; which partition the BootROM reads is the chip table's. */
+	bool preloader_staged;
+	enum mtk_boot_select boot_select;
+	char preloader_note[320];
 	char refusals[MTK_PLAN_MAX_REFUSALS][240];
 	size_t nrefusals;
 };

@@ -72,6 +72,9 @@ struct mtk_vwrite_req {
 	const char *stash; /* with read_first: keep the old bytes in this new file (sparse, 0600) */
 	mtk_vwrite_stashed_fn on_stashed;
 	void *user;
+	/* With read_first: stop after the read pass (and on_stashed): the old
+	 * bytes are stashed and hashed, nothing is written. */
+	bool stash_only;
 };
 #define MTK_VWRITE_SKIP_CHUNK (1u << 20)
 

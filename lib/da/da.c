@@ -346,6 +346,11 @@ int mtk_da_erase(struct mtk_da *da, const char *what, enum mtk_region r, uint64_
 	return transfer(da, T_ERASE, what, r, off, len, (struct piece){ 0 });
 }
 
+bool mtk_da_can_set_boot_partition(const struct mtk_da *da)
+{
+	return da && da->ops && da->ops->set_boot_partition;
+}
+
 int mtk_da_set_boot_partition(struct mtk_da *da, unsigned boot_part, bool ack)
 {
 	int rc = usable(da, "setting the boot partition");

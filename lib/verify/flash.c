@@ -12,7 +12,7 @@
 #include "mtkflash/da.h"
 #include "mtkflash/vwrite.h"
 
-static const char *const stage_names[] = { "backup", "erase", "table", "write", "restore", "finish" };
+static const char *const stage_names[] = { "backup", "erase", "table", "write", "restore", "finish", "boot-select" };
 static const char *const state_names[] = { "pending", "done", "failed", "interrupted" };
 
 const char *mtk_flash_stage_name(enum mtk_flash_stage s)
@@ -78,12 +78,31 @@ static void add_protected_steps(struct mtk_flash_result *r, const struct mtk_pla
 			add_step(r, st, device_name(&p->entries[i]), &p->entries[i]);
 }
 
+static bool is_boot1_preloader(const struct mtk_plan_entry *e)
+{
+	return e->rank == 3 && !e->boot_copy && e->region == MTK_REGION_BOOT1 && e->offset == 0;
+}
+
+/* A BOOT_PARTITION_ENABLE step after the staged preloader's writes, when
+ * the chip's policy and the DA allow it (mtk_preloader_substeps). */
+static void add_bootsel(struct mtk_flash_result *r, const struct mtk_plan *p, const struct mtk_plan_entry *e,
+			bool can_select)
+{
+	enum mtk_pl_substep sub[MTK_PL_MAX_SUBSTEPS];
+	size_t n = p->preloader_staged ? mtk_preloader_substeps(p->boot_select, can_select, sub) : 0;
+	enum mtk_pl_substep want = e->boot_copy ? MTK_PL_SELECT_BOOT2 : MTK_PL_SELECT_BOOT1;
+	for (size_t k = 0; k < n; k++)
+		if (sub[k] == want && (e->boot_copy || is_boot1_preloader(e)))
+			add_step(r, MTK_FSTAGE_BOOTSEL, e->boot_copy ? "boot2" : "boot1", NULL)->region =
+				e->boot_copy ? MTK_REGION_BOOT2 : MTK_REGION_BOOT1;
+}
+
 /* Every step the plan asks for, before any runs, so a failure leaves the
  * rest listed as not reached. */
-static int list_steps(mtk_ctx *ctx, const struct mtk_fingerprint *fp, const struct mtk_plan *p,
+static int list_steps(mtk_ctx *ctx, const struct mtk_fingerprint *fp, const struct mtk_plan *p, bool can_select,
 		      struct mtk_flash_result *r)
 {
-	r->steps = calloc(p->count * 3 + 2, sizeof *r->steps);
+	r->steps = calloc(p->count * 3 + 4, sizeof *r->steps);
 	if (!r->steps)
 		return mtk_fail(ctx, MTK_E_NOMEM, "no memory for the flash steps");
 	if (needs_backup(p))
@@ -97,6 +116,7 @@ static int list_steps(mtk_ctx *ctx, const struct mtk_fingerprint *fp, const stru
 		if (p->entries[i].action == MTK_ACT_WRITE) {
 			add_step(r, MTK_FSTAGE_WRITE, p->entries[i].name, &p->entries[i]);
 			r->write_bytes += p->entries[i].bytes;
+			add_bootsel(r, p, &p->entries[i], can_select);
 		}
 	if (p->scene == MTK_SCENE_UPGRADE && needs_backup(p))
 		add_protected_steps(r, p, MTK_FSTAGE_RESTORE);
@@ -217,17 +237,43 @@ static int run_erase(struct run *x, struct mtk_flash_outcome *o)
 
 struct stash_cb {
 	struct run *x;
+	enum mtk_region region;
 	struct mtk_journal_part *jp;
 	char file[32];
-	bool started; /* the start record is in the journal */
+	bool only_stash; /* the stash record alone: the write comes in a later step */
+	bool had_stash;  /* stashed by an earlier step: only the start record now */
+	bool started;    /* the start record is in the journal */
+	bool cleared;    /* the preloader header was invalidated: the area changed */
 };
 
 static int on_stashed(void *user, const struct mtk_vwrite_result *v)
 {
 	struct stash_cb *c = user;
-	int rc = flash_txn_stashed(c->x->o, c->jp, c->file, v);
-	c->started = rc == 0;
+	if (!c->jp)
+		return 0;
+	int rc = c->had_stash ? flash_txn_mark(c->x->o, "start", c->jp->name)
+			      : flash_txn_stashed(c->x->o, c->jp, c->file, v, !c->only_stash);
+	c->started = rc == 0 && !c->only_stash;
 	return rc < 0 ? mtk_wrap(c->x->ctx, rc, "journaling the stash of %s (nothing was written)", c->jp->name) : 0;
+}
+
+/* A preloader copy: journaled first, then its header invalidated — only
+ * when every chunk is rewritten, since the header rides in the first. */
+static int on_stashed_preloader(void *user, const struct mtk_vwrite_result *v)
+{
+	struct stash_cb *c = user;
+	int rc = on_stashed(user, v);
+	if (rc < 0 || v->bytes_skipped)
+		return rc;
+	rc = mtk_preloader_clear_header(c->x->ctx, c->x->da, c->region);
+	c->cleared = rc == 0;
+	return rc;
+}
+
+static void stash_path(struct run *x, struct stash_cb *cb, char *path, size_t cap)
+{
+	snprintf(cb->file, sizeof cb->file, "stash-%03zu.bin", (size_t)(cb->jp - x->js.parts));
+	snprintf(path, cap, "%s/%s", mtk_journal_dir(x->o->journal), cb->file);
 }
 
 /* With a journal: stash (read first) or, for an expendable partition in
@@ -243,13 +289,39 @@ static int prepare_txn(struct run *x, struct mtk_vwrite_req *req, struct stash_c
 		cb->started = rc == 0;
 		return rc;
 	}
-	snprintf(cb->file, sizeof cb->file, "stash-%03zu.bin", (size_t)(cb->jp - x->js.parts));
-	snprintf(path, cap, "%s/%s", mtk_journal_dir(x->o->journal), cb->file);
+	cb->had_stash = cb->jp->stashed;
+	if (!cb->had_stash)
+		stash_path(x, cb, path, cap);
 	req->read_first = true;
-	req->stash = path;
+	req->stash = cb->had_stash ? NULL : path;
 	req->on_stashed = on_stashed;
 	req->user = cb;
 	return 0;
+}
+
+/* Before the boot2 copy is written, boot1's old preloader is stashed too:
+ * both boot areas are on the host before either is touched. */
+static int prestash_boot1(struct run *x, const struct mtk_plan_entry *copy)
+{
+	const struct mtk_plan_entry *b1 = copy + 1; /* plan_stage_preloader put the copy right before it */
+	if (b1 >= x->plan->entries + x->plan->count || !is_boot1_preloader(b1))
+		return 0;
+	struct stash_cb cb = { .x = x, .only_stash = true };
+	cb.jp = x->o->journal ? mtk_journal_part_find(&x->js, b1->name) : NULL;
+	if (!cb.jp || cb.jp->stashed || !flash_txn_stashes(x->o, b1->name))
+		return 0;
+	char path[4400];
+	stash_path(x, &cb, path, sizeof path);
+	struct mtk_vwrite_req req = {
+		.partition = b1->name, .region = b1->region, .offset = b1->offset, .max_len = b1->size,
+		.image = b1->image, .read_first = true, .stash = path, .stash_only = true,
+		.on_stashed = on_stashed, .user = &cb,
+	};
+	struct mtk_vwrite_result v;
+	memset(&v, 0, sizeof v);
+	int rc = mtk_vwrite(x->ctx, x->da, &req, &v);
+	mtk_vwrite_result_free(&v);
+	return rc;
 }
 
 static void take_vwrite(struct mtk_flash_outcome *o, const struct mtk_vwrite_result *v, int rc)
@@ -288,10 +360,23 @@ static int run_write(struct run *x, struct mtk_flash_outcome *o, const struct mt
 	int rc = prepare_txn(x, &req, &cb, stash, sizeof stash);
 	if (rc < 0)
 		return rc;
+	if (e->boot_copy && (rc = prestash_boot1(x, e)) < 0)
+		return rc;
+	if (e->rank == 3 && e->offset == 0 && e->region <= MTK_REGION_BOOT2) {
+		cb.region = e->region;
+		req.read_first = true;
+		req.on_stashed = on_stashed_preloader;
+		req.user = &cb;
+	}
 	struct mtk_vwrite_result v;
 	memset(&v, 0, sizeof v);
+	char what[MTK_PART_NAME_SIZE + 16];
+	snprintf(what, sizeof what, "the write of %s", o->name);
+	flash_log_link(x->ctx, x->da, what);
 	rc = mtk_vwrite(x->ctx, x->da, &req, &v);
 	take_vwrite(o, &v, rc);
+	if (cb.cleared) /* counted, so that a rollback restores the header even when the image never went out */
+		o->bytes_written += 512;
 	mtk_vwrite_result_free(&v);
 	x->r->bytes_skipped += o->bytes_skipped;
 	if (cb.started && flash_txn_mark(x->o, rc < 0 ? "failed" : "end", o->name) < 0 && rc == 0)
@@ -341,6 +426,20 @@ static int run_restore(struct run *x, struct mtk_flash_outcome *first, size_t n)
 	return rc < 0 ? mtk_wrap(x->ctx, rc, "restoring the protected partitions from backup %s", x->r->backup_id) : 0;
 }
 
+/* BOOT_PARTITION_ENABLE, journaled first: recover must know to set it
+ * back to boot1 if the flash stops in between. */
+static int run_bootsel(struct run *x, struct mtk_flash_outcome *o)
+{
+	notify(x, o, false);
+	unsigned part = o->region == MTK_REGION_BOOT2 ? 2 : 1;
+	int rc = flash_txn_bootsel(x->o, part);
+	if (rc == 0)
+		rc = mtk_da_set_boot_partition(x->da, part, true);
+	if (rc < 0)
+		return mtk_wrap(x->ctx, rc, "pointing BOOT_PARTITION_ENABLE at boot%u", part);
+	return step_done(x, o);
+}
+
 static const struct mtk_plan_entry *entry_of(const struct mtk_plan *p, const struct mtk_flash_outcome *o)
 {
 	for (size_t i = 0; i < p->count; i++)
@@ -385,6 +484,9 @@ static int run_one(struct run *x, size_t *i)
 		n = stage_run_length(x->r, *i);
 		rc = run_restore(x, o, n);
 		break;
+	case MTK_FSTAGE_BOOTSEL:
+		rc = run_bootsel(x, o);
+		break;
 	default:
 		break;
 	}
@@ -413,7 +515,7 @@ int mtk_flash_run(mtk_ctx *ctx, struct mtk_da *da, const struct mtk_fingerprint 
 	out->failed = -1;
 	int rc = check_supported(ctx, fp, plan);
 	if (rc == 0)
-		rc = list_steps(ctx, fp, plan, out);
+		rc = list_steps(ctx, fp, plan, mtk_da_can_set_boot_partition(da), out);
 	if (rc < 0)
 		return rc;
 	struct run x = { .ctx = ctx, .da = da, .fp = fp, .plan = plan, .o = opts, .r = out };

@@ -66,9 +66,23 @@ int flash_txn_begin(mtk_ctx *ctx, const struct mtk_flash_opts *o, const struct m
 						      "stash", flash_txn_stashes(o, e->name)));
 	}
 	snprintf(js->flash_id, sizeof js->flash_id, "%s", mtk_journal_id(o->journal));
-	return append(o, json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "rec", "begin", "flash_id", js->flash_id,
-				   "device_id", fp->device_id, "mode", mtk_mode_name(o->mode), "scene",
-				   mtk_scene_name(p->scene), "plan", plan));
+	json_t *rec = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:s}", "rec", "begin", "flash_id", js->flash_id,
+				"device_id", fp->device_id, "mode", mtk_mode_name(o->mode), "scene",
+				mtk_scene_name(p->scene), "plan", plan, "boot_select",
+				p->boot_select == MTK_BOOT_SELECT_EXT_CSD ? "ext-csd" : "boot1-only");
+	/* recover, finding the phone in BROM mode, picks the preloader whose EMI
+	 * fits this DRAM before it can ask the DA anything */
+	char dram[2 * sizeof fp->dram_id + 1];
+	if (rec && fp->dram_id_len && fp->dram_id_len <= sizeof fp->dram_id) {
+		mtk_hex_encode(dram, fp->dram_id, fp->dram_id_len);
+		json_object_set_new(rec, "dram_id", json_string(dram));
+	}
+	return append(o, rec);
+}
+
+int flash_txn_bootsel(const struct mtk_flash_opts *o, unsigned part)
+{
+	return append(o, json_pack("{s:s, s:i}", "rec", "bootsel", "value", (int)part));
 }
 
 int flash_txn_mark(const struct mtk_flash_opts *o, const char *rec, const char *name)
@@ -84,7 +98,7 @@ int flash_txn_mark(const struct mtk_flash_opts *o, const char *rec, const char *
 /* After the read pass, before the first byte is written: the stash's
  * record, then the step's start, each fsynced. */
 int flash_txn_stashed(const struct mtk_flash_opts *o, struct mtk_journal_part *jp, const char *file,
-		      const struct mtk_vwrite_result *v)
+		      const struct mtk_vwrite_result *v, bool start)
 {
 	free(jp->ranges);
 	jp->ranges = calloc(v->nstash_ranges + 1, sizeof *jp->ranges);
@@ -97,15 +111,18 @@ int flash_txn_stashed(const struct mtk_flash_opts *o, struct mtk_journal_part *j
 	jp->stashed = v->stashed;
 	if (file)
 		snprintf(jp->stash, sizeof jp->stash, "%s", file);
+	json_t *rec = mtk_journal_stash_record(jp->name, v->stashed ? file : NULL, v);
+	if (!start)
+		return mtk_journal_append(o->journal, rec);
 	/* one fsync for both: the start is what must be durable before the write */
-	int rc = mtk_journal_append_lazy(o->journal, mtk_journal_stash_record(jp->name, v->stashed ? file : NULL, v));
+	int rc = mtk_journal_append_lazy(o->journal, rec);
 	return rc < 0 ? rc : flash_txn_mark(o, "start", jp->name);
 }
 
 /* A step changed the device when it sent anything. */
 static bool changed(const struct mtk_flash_outcome *s)
 {
-	if (s->stage == MTK_FSTAGE_ERASE || s->stage == MTK_FSTAGE_TABLE)
+	if (s->stage == MTK_FSTAGE_ERASE || s->stage == MTK_FSTAGE_TABLE || s->stage == MTK_FSTAGE_BOOTSEL)
 		return s->state == MTK_FLASH_DONE;
 	return s->stage == MTK_FSTAGE_WRITE && s->bytes_written > 0;
 }
@@ -116,9 +133,21 @@ static void note_not_as_before(struct mtk_flash_result *r, const char *name)
 	snprintf(r->not_as_before + n, sizeof r->not_as_before - n, "%s%s", n ? ", " : "", name);
 }
 
+/* Undoing "point at boot2" is pointing back at boot1 — reached, in the
+ * reverse order, after boot1 is as before and before boot2 is restored. */
+static int unselect(struct mtk_da *da, const struct mtk_flash_opts *o, const struct mtk_flash_outcome *s)
+{
+	if (s->region != MTK_REGION_BOOT2)
+		return 0;
+	int rc = flash_txn_bootsel(o, 1);
+	return rc < 0 ? rc : mtk_da_set_boot_partition(da, 1, true);
+}
+
 static int restore_one(mtk_ctx *ctx, struct mtk_da *da, const struct mtk_flash_opts *o,
 		       struct mtk_journal_state *js, struct mtk_flash_outcome *s)
 {
+	if (s->stage == MTK_FSTAGE_BOOTSEL)
+		return unselect(da, o, s);
 	struct mtk_journal_part *jp = mtk_journal_part_find(js, s->name);
 	if (!jp || s->stage != MTK_FSTAGE_WRITE)
 		return mtk_fail(ctx, MTK_E_UNSUPPORTED, "%s was %s, which keeps no stash", s->name,
@@ -135,6 +164,17 @@ static int restore_one(mtk_ctx *ctx, struct mtk_da *da, const struct mtk_flash_o
 static bool device_lost(int rc)
 {
 	return rc == MTK_E_TIMEOUT || rc == MTK_E_NODEV || rc == MTK_E_DISCONNECTED;
+}
+
+static bool boot2_is_last_copy(const struct mtk_flash_result *r, const struct mtk_flash_outcome *s)
+{
+	if (s->region != MTK_REGION_BOOT2 || (s->stage != MTK_FSTAGE_WRITE && s->stage != MTK_FSTAGE_BOOTSEL))
+		return false;
+	for (size_t i = 0; i < r->count; i++)
+		if (r->steps[i].rollback < 0 && r->steps[i].region == MTK_REGION_BOOT1 && r->steps[i].offset == 0 &&
+		    r->steps[i].stage == MTK_FSTAGE_WRITE)
+			return true;
+	return false;
 }
 
 static void audit_rollback(struct mtk_audit *log, const struct mtk_flash_outcome *s, const char *why)
@@ -169,9 +209,13 @@ int flash_txn_rollback(mtk_ctx *ctx, struct mtk_da *da, const struct mtk_flash_o
 		if (!changed(s))
 			continue;
 		/* A device that stopped answering would make each further restore
-		 * wait out the same timeout: the user learns the outcome now. */
-		int rrc = gone ? mtk_fail(ctx, MTK_E_DISCONNECTED, "not tried: the device stopped answering")
-			       : restore_one(ctx, da, o, js, s);
+		 * wait out the same timeout: the user learns the outcome now.  Once
+		 * boot1 could not be restored, boot2 (and the selection of it) is
+		 * the one verified copy left: it is not touched. */
+		int rrc = gone		      ? mtk_fail(ctx, MTK_E_DISCONNECTED, "not tried: the device stopped answering")
+			  : boot2_is_last_copy(r, s) ? mtk_fail(ctx, MTK_E_VERIFY, "%s kept: boot1 could not be restored, "
+							       "so this copy stays the verified one", s->name)
+						     : restore_one(ctx, da, o, js, s);
 		gone |= device_lost(rrc);
 		s->rollback = rrc == 0 ? 1 : -1;
 		audit_rollback(o->audit, s, rrc == 0 ? NULL : mtk_ctx_error(ctx));

@@ -104,6 +104,28 @@ static int parse_entry(struct jp *p, json_t *e, struct mtk_journal_part *jp)
 	return rc;
 }
 
+/* Optional (journals before the staged preloader lack them). */
+static int begin_staging(struct jp *p, json_t *o)
+{
+	json_t *sel = json_object_get(o, "boot_select");
+	if (sel && get_str(p, o, "boot_select", p->s->boot_select, sizeof p->s->boot_select) < 0)
+		return MTK_E_PARSE;
+	const char *dram = json_string_value(json_object_get(o, "dram_id"));
+	if (!json_object_get(o, "dram_id"))
+		return 0;
+	size_t n = dram ? strlen(dram) : 0;
+	if (!n || n % 2 || n / 2 > sizeof p->s->dram_id)
+		return bad(p, "\"dram_id\" is not up to 16 bytes of hex");
+	for (size_t i = 0; i < n / 2; i++) {
+		int hi = mtk_hex_digit(dram[2 * i]), lo = mtk_hex_digit(dram[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return bad(p, "\"dram_id\" is not hex");
+		p->s->dram_id[i] = (uint8_t)(hi << 4 | lo);
+	}
+	p->s->dram_id_len = n / 2;
+	return 0;
+}
+
 static int rec_begin(struct jp *p, json_t *o)
 {
 	if (p->s->parts)
@@ -118,6 +140,8 @@ static int rec_begin(struct jp *p, json_t *o)
 		rc = get_str(p, o, "scene", p->s->scene, sizeof p->s->scene);
 	if (rc == 0 && (!json_is_array(plan) || json_array_size(plan) > 4096))
 		rc = bad(p, "\"plan\" is not a list of writes");
+	if (rc == 0)
+		rc = begin_staging(p, o);
 	if (rc < 0)
 		return rc;
 	p->s->parts = calloc(json_array_size(plan) + 1, sizeof *p->s->parts);
@@ -192,6 +216,15 @@ static int rec_state(struct jp *p, json_t *o, enum mtk_jpart_state st)
 	return 0;
 }
 
+static int rec_bootsel(struct jp *p, json_t *o)
+{
+	json_t *v = json_object_get(o, "value");
+	if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 2)
+		return bad(p, "\"value\" of a bootsel record is not 1 or 2");
+	p->s->bootsel = (unsigned)json_integer_value(v);
+	return 0;
+}
+
 static int rec_close(struct jp *p, json_t *o)
 {
 	p->s->closed = true;
@@ -211,6 +244,8 @@ static int parse_record(struct jp *p, json_t *o)
 		return rec_stash(p, o);
 	if (strcmp(rec, "close") == 0)
 		return rec_close(p, o);
+	if (strcmp(rec, "bootsel") == 0)
+		return rec_bootsel(p, o);
 	for (size_t i = 0; i < sizeof transitions / sizeof *transitions; i++)
 		if (strcmp(rec, transitions[i].rec) == 0)
 			return rec_state(p, o, transitions[i].state);

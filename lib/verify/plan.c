@@ -15,6 +15,7 @@
 #include "core/bytes.h"
 #include "core/ctx.h"
 #include "core/fileutil.h"
+#include "flash_priv.h"
 #include "mtkflash/scatter.h"
 #include "mtkflash/verify.h"
 
@@ -511,6 +512,7 @@ static int build(struct build *b)
 		return rc;
 	add_removed(b);
 	qsort(plan->entries, plan->count, sizeof *plan->entries, cmp_entry);
+	plan_stage_preloader(b->fp, plan);
 	tally(plan);
 	package_preloader(b);
 	return 0;
@@ -529,7 +531,7 @@ int mtk_plan_build(mtk_ctx *ctx, const struct mtk_fingerprint *fp, struct mtk_sc
 		return rc;
 	b.dir = opts->image_dir ? strdup(opts->image_dir) : dir_of(s->fname);
 	b.device_used = calloc(fp->table.count + 1, sizeof *b.device_used);
-	out->entries = calloc(s->count + fp->table.count + 1, sizeof *out->entries);
+	out->entries = calloc(s->count + fp->table.count + 2, sizeof *out->entries); /* + the boot2 copy */
 	rc = b.dir && b.device_used && out->entries ? build(&b) : mtk_fail(ctx, MTK_E_NOMEM, "no memory for the plan");
 	free(b.dir);
 	free(b.device_used);
@@ -571,6 +573,7 @@ static json_t *entry_json(const struct mtk_plan_entry *e)
 	json_object_set_new(o, "missing", json_boolean(e->missing));
 	json_object_set_new(o, "image", str_or_null(e->image));
 	json_object_set_new(o, "note", str_or_null(e->note));
+	json_object_set_new(o, "boot_copy", json_boolean(e->boot_copy));
 	return o;
 }
 
@@ -589,6 +592,12 @@ json_t *mtk_plan_to_json(const struct mtk_plan *p)
 	json_object_set_new(o, "preloader_selected", json_boolean(p->preloader_selected));
 	json_object_set_new(o, "total_bytes", json_integer((json_int_t)p->total_bytes));
 	json_object_set_new(o, "emi_record", p->emi_pick >= 0 ? json_integer(p->emi_pick) : json_null());
+	json_object_set_new(o, "preloader_staging",
+			    p->preloader_selected ? json_pack("{s:b, s:s, s:s}", "staged", p->preloader_staged,
+							      "boot_select", p->boot_select == MTK_BOOT_SELECT_EXT_CSD
+										 ? "ext-csd" : "boot1-only",
+							      "note", p->preloader_note)
+						  : json_null());
 	json_object_set_new(o, "entries", a);
 	json_object_set_new(o, "refusals", r);
 	return o;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mtkflash/flash.h"
 #include "mtkflash/journal.h"
 
 static const char *const jdev_names[] = { "unknown", "old", "new", "mixed" };
@@ -11,6 +12,11 @@ static const char *const jdev_names[] = { "unknown", "old", "new", "mixed" };
 const char *mtk_jdevice_name(enum mtk_jdevice d)
 {
 	return (unsigned)d < sizeof jdev_names / sizeof *jdev_names ? jdev_names[d] : "?";
+}
+
+bool mtk_journal_part_is_preloader(const struct mtk_journal_part *p)
+{
+	return p->region <= MTK_REGION_BOOT2 && p->offset == 0;
 }
 
 bool mtk_journal_in_doubt(const struct mtk_journal_part *p)
@@ -54,12 +60,31 @@ static void report(mtk_recover_fn fn, void *user, const struct mtk_journal_part 
 		fn(user, p, action, rc);
 }
 
+/* A flash stopped while BOOT_PARTITION_ENABLE pointed at boot2: back to
+ * boot1 once boot1 verifies again (rollback: before boot2 is restored;
+ * finish: at the end), so that one verified copy is always selected. */
+static int reset_bootsel(struct mtk_da *da, struct mtk_journal *j, struct mtk_journal_state *s)
+{
+	if (s->bootsel != 2)
+		return 0;
+	int rc = mtk_journal_append(j, json_pack("{s:s, s:i}", "rec", "bootsel", "value", 1));
+	if (rc == 0)
+		rc = mtk_da_set_boot_partition(da, 1, true);
+	if (rc == 0)
+		s->bootsel = 1;
+	return rc;
+}
+
 int mtk_recover_rollback(mtk_ctx *ctx, struct mtk_da *da, struct mtk_journal *j, struct mtk_journal_state *s,
 			 mtk_recover_fn fn, void *user)
 {
 	int first = 0;
 	for (size_t i = s->count; i-- > 0;) {
 		struct mtk_journal_part *p = &s->parts[i];
+		/* boot2 is touched only with boot1 verified: otherwise it is the last good copy */
+		if (mtk_journal_part_is_preloader(p) && p->region == MTK_REGION_BOOT2 &&
+		    (first < 0 || (first = reset_bootsel(da, j, s)) < 0))
+			break;
 		if (p->device == MTK_JDEV_OLD)
 			continue; /* never touched, restored already, or cut off before its first byte */
 		int rc = mtk_stash_restore(ctx, da, mtk_journal_dir(j), p);
@@ -73,20 +98,32 @@ int mtk_recover_rollback(mtk_ctx *ctx, struct mtk_da *da, struct mtk_journal *j,
 			first = rc;
 	}
 	if (first == 0)
+		first = reset_bootsel(da, j, s);
+	if (first == 0)
 		first = close_journal(j, "rolled-back");
 	return first;
 }
 
 struct finish_cb {
+	mtk_ctx *ctx;
+	struct mtk_da *da;
 	struct mtk_journal *j;
 	struct mtk_journal_part *p;
+	bool journal_stash; /* the part had no stash yet: journal this one */
 };
 
 static int finish_stashed(void *user, const struct mtk_vwrite_result *v)
 {
 	struct finish_cb *c = user;
-	int rc = mtk_journal_append(c->j, mtk_journal_stash_record(c->p->name, v->stashed ? c->p->stash : NULL, v));
-	return rc < 0 ? rc : journal_mark(c->j, "start", c->p->name);
+	int rc = 0;
+	if (c->journal_stash) {
+		rc = mtk_journal_append(c->j, mtk_journal_stash_record(c->p->name, v->stashed ? c->p->stash : NULL, v));
+		rc = rc < 0 ? rc : journal_mark(c->j, "start", c->p->name);
+	}
+	/* a preloader copy is written as the flash writes it: header invalidated first */
+	if (rc == 0 && mtk_journal_part_is_preloader(c->p) && !v->bytes_skipped)
+		rc = mtk_preloader_clear_header(c->ctx, c->da, c->p->region);
+	return rc;
 }
 
 /* A partition that never started gets its stash now, like in the flash; one
@@ -94,7 +131,7 @@ static int finish_stashed(void *user, const struct mtk_vwrite_result *v)
 static int finish_one(mtk_ctx *ctx, struct mtk_da *da, struct mtk_journal *j, struct mtk_journal_part *p, size_t i)
 {
 	char path[4400];
-	struct finish_cb cb = { j, p };
+	struct finish_cb cb = { ctx, da, j, p, !p->stashed };
 	struct mtk_vwrite_req req = {
 		.partition = p->name,
 		.region = p->region,
@@ -110,11 +147,11 @@ static int finish_one(mtk_ctx *ctx, struct mtk_da *da, struct mtk_journal *j, st
 		snprintf(p->stash, sizeof p->stash, "stash-%03zu.bin", i);
 		snprintf(path, sizeof path, "%s/%s", mtk_journal_dir(j), p->stash);
 		req.stash = path;
-	} else
+	} else if (!mtk_journal_part_is_preloader(p))
 		req.on_stashed = NULL;
 	struct mtk_vwrite_result v;
 	memset(&v, 0, sizeof v);
-	int rc = req.on_stashed ? 0 : journal_mark(j, "start", p->name);
+	int rc = cb.journal_stash ? 0 : journal_mark(j, "start", p->name);
 	if (rc == 0)
 		rc = mtk_vwrite(ctx, da, &req, &v);
 	if (rc == 0 && req.stash)
@@ -147,5 +184,6 @@ int mtk_recover_finish(mtk_ctx *ctx, struct mtk_da *da, struct mtk_journal *j, s
 		if (rc < 0)
 			return rc; /* stop like a flash: the journal still allows a rollback */
 	}
-	return close_journal(j, "verified");
+	int rc = reset_bootsel(da, j, s);
+	return rc < 0 ? rc : close_journal(j, "verified");
 }

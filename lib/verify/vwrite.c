@@ -447,7 +447,7 @@ static int run(struct mtk_vw *v)
 		rc = mtk_vw_read_pass(v);
 		v->res->read_seconds = now_s() - t0;
 		t0 = now_s();
-		if (rc < 0) {
+		if (rc < 0 || v->req->stash_only) {
 			mtk_ctx_set_progress(v->ctx, v->user_fn, v->user_arg);
 			return rc;
 		}

@@ -99,6 +99,41 @@ static void hostile_records_refused(void **state)
 	       "unknown region");
 }
 
+#define BEGIN_STAGED                                                                                             \
+	"{\"rec\":\"begin\",\"flash_id\":\"F2\",\"device_id\":\"dev-1\",\"mode\":\"safe\",\"scene\":\"download\"," \
+	"\"boot_select\":\"ext-csd\",\"dram_id\":\"90014a454d36373337\",\"plan\":["                               \
+	"{\"partition\":\"preloader@boot2\",\"region\":\"boot2\",\"offset\":0,\"size\":262144,\"image\":\"/p\"},"  \
+	"{\"partition\":\"preloader\",\"region\":\"boot1\",\"offset\":0,\"size\":262144,\"image\":\"/p\"}]}\n"
+
+/* The staged preloader's records: the DRAM id and policy of the begin
+ * record, the last BOOT_PARTITION_ENABLE set, which parts are preloader copies. */
+static void staged_preloader_records(void **state)
+{
+	(void)state;
+	struct mtk_journal_state s;
+	assert_int_equal(parse(BEGIN_STAGED "{\"rec\":\"bootsel\",\"value\":2}\n", &s, NULL), 0);
+	assert_string_equal(s.boot_select, "ext-csd");
+	assert_int_equal(s.dram_id_len, 9);
+	assert_int_equal(s.dram_id[0], 0x90);
+	assert_int_equal(s.dram_id[8], 0x37);
+	assert_int_equal(s.bootsel, 2);
+	assert_true(mtk_journal_part_is_preloader(&s.parts[0]));
+	assert_true(mtk_journal_part_is_preloader(&s.parts[1]));
+	mtk_journal_state_free(&s);
+	assert_int_equal(parse(BEGIN, &s, NULL), 0); /* a journal from before: none of it */
+	assert_int_equal(s.dram_id_len, 0);
+	assert_int_equal(s.bootsel, 0);
+	assert_false(mtk_journal_part_is_preloader(&s.parts[0]));
+	mtk_journal_state_free(&s);
+	refuse(BEGIN_STAGED "{\"rec\":\"bootsel\",\"value\":7}\n", "line 2: \"value\" of a bootsel record");
+	refuse("{\"rec\":\"begin\",\"flash_id\":\"F\",\"device_id\":\"d\",\"mode\":\"safe\",\"scene\":\"x\","
+	       "\"dram_id\":\"9z\",\"plan\":[]}\n",
+	       "\"dram_id\" is not hex");
+	refuse("{\"rec\":\"begin\",\"flash_id\":\"F\",\"device_id\":\"d\",\"mode\":\"safe\",\"scene\":\"x\","
+	       "\"dram_id\":\"00112233445566778899aabbccddeeff00\",\"plan\":[]}\n",
+	       "up to 16 bytes");
+}
+
 static void written_then_found(void **state)
 {
 	(void)state;
@@ -139,6 +174,7 @@ int main(void)
 		cmocka_unit_test(torn_last_line_ignored),
 		cmocka_unit_test(hostile_records_refused),
 		cmocka_unit_test(written_then_found),
+		cmocka_unit_test(staged_preloader_records),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,6 +5,7 @@
 
 #include <strings.h>
 
+#include "mtkflash/flash.h"
 #include "mtkflash/scatter.h"
 #include "mtkflash/verify.h"
 
@@ -245,6 +246,72 @@ static void test_only_skip(void **state)
 	mtk_fingerprint_free(&fp);
 }
 
+/* The preloader is written twice: its copy into boot2 right before boot1,
+ * both counted; the policy is the chip table's.  No boot2 area: not staged. */
+static void test_staged_preloader(void **state)
+{
+	(void)state;
+	struct mtk_fingerprint fp;
+	struct mtk_plan plan;
+	const char *only[] = { "preloader" };
+	struct mtk_plan_opts o = { .scene = MTK_SCENE_DOWNLOAD, .only = only, .nonly = 1 };
+	device(D6737, 0x0335, 16 * GIB, NULL, &fp);
+	plan_with(D6737, &fp, &o, &plan);
+	assert_true(plan.preloader_staged);
+	assert_int_equal(plan.boot_select, MTK_BOOT_SELECT_BOOT1_ONLY);
+	const struct mtk_plan_entry *copy = &plan.entries[plan.count - 2], *pl = &plan.entries[plan.count - 1];
+	assert_string_equal(copy->name, "preloader" MTK_BOOT_COPY_SUFFIX);
+	assert_true(copy->boot_copy);
+	assert_int_equal(copy->region, MTK_REGION_BOOT2);
+	assert_int_equal(copy->action, MTK_ACT_WRITE);
+	assert_string_equal(copy->image, pl->image);
+	assert_string_equal(pl->name, "preloader");
+	assert_false(pl->boot_copy);
+	assert_int_equal(pl->region, MTK_REGION_BOOT1);
+	assert_int_equal(plan.total_bytes, copy->bytes + pl->bytes);
+	assert_non_null(strstr(plan.preloader_note, "boot1 only"));
+	json_t *j = mtk_plan_to_json(&plan);
+	assert_true(json_is_true(json_object_get(json_object_get(j, "preloader_staging"), "staged")));
+	json_decref(j);
+	mtk_plan_free(&plan);
+	fp.storage.regions.size[MTK_REGION_BOOT2] = 0;
+	plan_with(D6737, &fp, &o, &plan);
+	assert_false(plan.preloader_staged);
+	assert_string_equal(plan.entries[plan.count - 1].name, "preloader");
+	assert_string_not_equal(plan.entries[plan.count - 2].name, "preloader" MTK_BOOT_COPY_SUFFIX);
+	assert_non_null(strstr(plan.preloader_note, "no boot2 area"));
+	mtk_plan_free(&plan);
+	fp.brom.hw_code = 0x6580; /* another chip: refused, but its policy is still the table's */
+	fp.brom.chip = mtk_chip_by_hw_code(0x6580);
+	fp.storage.regions.size[MTK_REGION_BOOT2] = 4u << 20;
+	plan_with(D6737, &fp, &o, &plan);
+	assert_int_equal(plan.boot_select, MTK_BOOT_SELECT_EXT_CSD);
+	assert_non_null(strstr(plan.preloader_note, "no known DA command"));
+	assert_non_null(strstr(plan.preloader_note, "cover the window")); /* whole, not cut off */
+	mtk_plan_free(&plan);
+	mtk_fingerprint_free(&fp);
+}
+
+/* BOOT_PARTITION_ENABLE moves only where the BootROM follows it and the DA
+ * can set it; the writes are always boot2 first. */
+static void test_preloader_substeps(void **state)
+{
+	(void)state;
+	enum mtk_pl_substep s[MTK_PL_MAX_SUBSTEPS];
+	assert_int_equal(mtk_preloader_substeps(MTK_BOOT_SELECT_BOOT1_ONLY, true, s), 2);
+	assert_int_equal(s[0], MTK_PL_WRITE_BOOT2);
+	assert_int_equal(s[1], MTK_PL_WRITE_BOOT1);
+	assert_int_equal(mtk_preloader_substeps(MTK_BOOT_SELECT_EXT_CSD, false, s), 2);
+	assert_int_equal(s[0], MTK_PL_WRITE_BOOT2);
+	assert_int_equal(mtk_preloader_substeps(MTK_BOOT_SELECT_EXT_CSD, true, s), 4);
+	assert_int_equal(s[0], MTK_PL_WRITE_BOOT2);
+	assert_int_equal(s[1], MTK_PL_SELECT_BOOT2);
+	assert_int_equal(s[2], MTK_PL_WRITE_BOOT1);
+	assert_int_equal(s[3], MTK_PL_SELECT_BOOT1);
+	assert_string_equal(mtk_pl_substep_name(MTK_PL_SELECT_BOOT2), "select-boot2");
+	assert_non_null(strstr(mtk_preloader_policy_text(MTK_BOOT_SELECT_EXT_CSD, true), "back at boot1"));
+}
+
 static void test_scenes(void **state)
 {
 	(void)state;
@@ -457,7 +524,8 @@ int main(void)
 		cmocka_unit_test(test_risk_clean),     cmocka_unit_test(test_risk_each_factor),
 		cmocka_unit_test(test_risk_emi_and_board), cmocka_unit_test(test_decide_modes),
 		cmocka_unit_test(test_decide_service), cmocka_unit_test(test_format_all_needs_backup),
-		cmocka_unit_test(test_factor_table),
+		cmocka_unit_test(test_factor_table),   cmocka_unit_test(test_staged_preloader),
+		cmocka_unit_test(test_preloader_substeps),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	mtk_ctx_free(ctx);
