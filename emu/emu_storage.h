@@ -237,6 +237,13 @@ struct emu_provision_opts {
 	const char *imei;    /* NULL: derived from the state path */
 	bool force;          /* allow a non-empty state directory */
 	struct mtkemu_memstate *memstate; /* non-NULL: provision into it (state_dir only names it) */
+	/* Non-NULL: a partition gets its filler contents (pattern, boot image,
+	 * lk) only if this says its first bytes [off, off+len) are wanted.
+	 * Tables, preloaders and the IMEI record are always written.  For a
+	 * harness that keeps a few windows of the storage and should not pay
+	 * for making the rest. */
+	bool (*fill_wanted)(void *ctx, int area, uint64_t off, uint64_t len);
+	void *fill_ctx;
 };
 
 /* Where one partition ended up (for the summary and for tests). */

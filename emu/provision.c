@@ -697,8 +697,14 @@ static const struct emu_placed_part *imei_home(const struct layout *L)
 	return NULL;
 }
 
-static int fill_contents(struct emu_storage *s, const struct layout *L, const struct emu_profile *prof,
-                         const char *imei, char *err, size_t errlen)
+static bool fill_wanted(const struct emu_provision_opts *o, const struct emu_placed_part *p)
+{
+	return !o->fill_wanted ||
+	       o->fill_wanted(o->fill_ctx, p->area, p->offset, p->size < PATTERN_BYTES ? p->size : PATTERN_BYTES);
+}
+
+static int fill_contents(const struct emu_provision_opts *o, struct emu_storage *s, const struct layout *L,
+                         const struct emu_profile *prof, const char *imei, char *err, size_t errlen)
 {
 	const struct emu_placed_part *home = imei_home(L);
 	int rc = 0;
@@ -708,6 +714,8 @@ static int fill_contents(struct emu_storage *s, const struct layout *L, const st
 			rc = write_preloader(s, p, prof, err, errlen);
 		else if (p == home)
 			rc = write_imei(s, p, imei, err, errlen);
+		else if (!fill_wanted(o, p))
+			continue;
 		else if (name_is(p->name, boot_images))
 			rc = write_bootimg(s, p, err, errlen);
 		else if (name_is(p->name, lk_images))
@@ -916,7 +924,7 @@ static int provision_storage(const struct emu_provision_opts *o, const struct em
 	if (rc == 0)
 		rc = write_table(s, L, prof, emu_fnv1a(g->imei, 0x811C9DC5u), err, errlen);
 	if (rc == 0)
-		rc = fill_contents(s, L, prof, g->imei, err, errlen);
+		rc = fill_contents(o, s, L, prof, g->imei, err, errlen);
 	emu_emmc_close(s);
 	return rc;
 }
