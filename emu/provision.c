@@ -463,15 +463,46 @@ uint32_t emu_fnv1a(const char *s, uint32_t h)
 	return h;
 }
 
+static uint8_t xorshift_next(uint32_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 17;
+	*x ^= *x << 5;
+	return (uint8_t)*x;
+}
+
 MTK_NO_COVERAGE void emu_pattern(uint8_t *buf, size_t len, uint32_t seed)
 {
 	uint32_t x = seed ? seed : 0x2545F491u;
-	for (size_t i = 0; i < len; i++) {
-		x ^= x << 13;
-		x ^= x >> 17;
-		x ^= x << 5;
-		buf[i] = (uint8_t)x;
+	for (size_t i = 0; i < len; i++)
+		buf[i] = xorshift_next(&x);
+}
+
+/* Eight bytes at a time away from the hole: one load and one compare where
+ * a byte loop had eight (each checked under ASan); this runs on every DA
+ * upload. */
+MTK_NO_COVERAGE bool emu_xorshift_matches(const uint8_t *buf, size_t from, size_t to, uint32_t seed,
+                                          size_t hole_from, size_t hole_to)
+{
+	uint32_t x = seed;
+	for (size_t i = from; i < to;) {
+		if (i + 8 <= to && (i + 8 <= hole_from || i >= hole_to)) {
+			uint64_t want = 0;
+			for (unsigned k = 0; k < 8; k++)
+				want |= (uint64_t)xorshift_next(&x) << (8 * k);
+			uint8_t got[8];
+			memcpy(got, buf + i, 8);
+			if (mtk_get_u64le(got) != want)
+				return false;
+			i += 8;
+		} else {
+			uint8_t want = xorshift_next(&x);
+			if ((i < hole_from || i >= hole_to) && buf[i] != want)
+				return false;
+			i++;
+		}
 	}
+	return true;
 }
 
 static int wr(struct emu_storage *s, int area, uint64_t off, const void *buf, size_t len, char *err,

@@ -565,6 +565,29 @@ static void test_provision_fill_filter(void **state)
 	}
 }
 
+/* The synthetic DA check: emu_pattern's stream, any flipped byte outside the
+ * hole refused (in the word-at-a-time part and at the ragged ends). */
+static void test_xorshift_matches(void **state)
+{
+	(void)state;
+	uint8_t buf[1000];
+	const uint32_t seed = 0x9E3779B9u;
+	emu_pattern(buf + 13, sizeof buf - 13, seed);
+	assert_true(emu_xorshift_matches(buf, 13, sizeof buf, seed, 0, 0));
+	assert_false(emu_xorshift_matches(buf, 13, sizeof buf, seed + 1, 0, 0));
+	static const size_t flips[] = {13, 14, 20, 500, 997, 999};
+	for (size_t k = 0; k < sizeof flips / sizeof flips[0]; k++) {
+		buf[flips[k]] ^= 0x40;
+		assert_false(emu_xorshift_matches(buf, 13, sizeof buf, seed, 0, 0));
+		assert_true(emu_xorshift_matches(buf, 13, sizeof buf, seed, flips[k], flips[k] + 1));
+		assert_true(emu_xorshift_matches(buf, 13, flips[k], seed, 0, 0));
+		buf[flips[k]] ^= 0x40;
+	}
+	memset(buf + 301, 0xEE, 0x40);
+	assert_false(emu_xorshift_matches(buf, 13, sizeof buf, seed, 302, 301 + 0x40));
+	assert_true(emu_xorshift_matches(buf, 13, sizeof buf, seed, 301, 301 + 0x40));
+}
+
 static void test_provision_errors(void **state)
 {
 	(void)state;
@@ -637,6 +660,7 @@ int main(void)
 	        cmocka_unit_test(test_provision_wiko_real_tables),
 	        cmocka_unit_test(test_provision_default_layouts),
 	        cmocka_unit_test(test_provision_fill_filter),
+	        cmocka_unit_test(test_xorshift_matches),
 	        cmocka_unit_test(test_provision_errors),
 	        cmocka_unit_test(test_provision_cli),
 	};
