@@ -222,11 +222,11 @@ MTK_NO_COVERAGE static void words_to_be(uint8_t *out, const uint8_t *le, size_t 
 		uint8_t w[4], b[4];
 		if (unit == 4) {
 			memcpy(w, le + 4 * i, 4);
-			mtk_put_u32be(b, mtk_get_u32le(w));
+			b[0] = w[3], b[1] = w[2], b[2] = w[1], b[3] = w[0];
 			memcpy(out + 4 * i, b, 4);
 		} else {
 			memcpy(w, le + 2 * i, 2);
-			mtk_put_u16be(b, mtk_get_u16le(w));
+			b[0] = w[1], b[1] = w[0];
 			memcpy(out + 2 * i, b, 2);
 		}
 	}

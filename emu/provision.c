@@ -463,19 +463,21 @@ uint32_t emu_fnv1a(const char *s, uint32_t h)
 	return h;
 }
 
-static uint8_t xorshift_next(uint32_t *x)
+/* Untraced like its callers: a helper with other sanitizer attributes is not
+ * inlined into them. */
+MTK_NO_COVERAGE_INNER static inline uint32_t xorshift32(uint32_t x)
 {
-	*x ^= *x << 13;
-	*x ^= *x >> 17;
-	*x ^= *x << 5;
-	return (uint8_t)*x;
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	return x;
 }
 
 MTK_NO_COVERAGE void emu_pattern(uint8_t *buf, size_t len, uint32_t seed)
 {
 	uint32_t x = seed ? seed : 0x2545F491u;
 	for (size_t i = 0; i < len; i++)
-		buf[i] = xorshift_next(&x);
+		buf[i] = (uint8_t)(x = xorshift32(x));
 }
 
 /* Eight bytes at a time away from the hole: one load and one compare where
@@ -487,17 +489,18 @@ MTK_NO_COVERAGE bool emu_xorshift_matches(const uint8_t *buf, size_t from, size_
 	uint32_t x = seed;
 	for (size_t i = from; i < to;) {
 		if (i + 8 <= to && (i + 8 <= hole_from || i >= hole_to)) {
-			uint64_t want = 0;
+			uint8_t want[8];
+			uint64_t w, got; /* compared as words: memcmp is an interceptor call in a fuzz build */
 			for (unsigned k = 0; k < 8; k++)
-				want |= (uint64_t)xorshift_next(&x) << (8 * k);
-			uint8_t got[8];
-			memcpy(got, buf + i, 8);
-			if (mtk_get_u64le(got) != want)
+				want[k] = (uint8_t)(x = xorshift32(x));
+			memcpy(&w, want, 8);
+			memcpy(&got, buf + i, 8);
+			if (w != got)
 				return false;
 			i += 8;
 		} else {
-			uint8_t want = xorshift_next(&x);
-			if ((i < hole_from || i >= hole_to) && buf[i] != want)
+			x = xorshift32(x);
+			if ((i < hole_from || i >= hole_to) && buf[i] != (uint8_t)x)
 				return false;
 			i++;
 		}
