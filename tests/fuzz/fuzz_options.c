@@ -10,9 +10,30 @@
  * an emulator target's time.  16 MiB still outlasts what one input frees
  * many times over (its buffers are at most a few MiB), so a use after free
  * within an input, or in the next one, is still caught. */
+#include "fuzz_options.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 const char *__asan_default_options(void);
 
 const char *__asan_default_options(void)
 {
 	return "quarantine_size_mb=16";
+}
+
+void fuzz_default_max_len(int *argc, char ***argv, size_t n)
+{
+	static char flag[32];
+	for (int i = 1; i < *argc; i++)
+		if (strncmp((*argv)[i], "-max_len=", 9) == 0)
+			return;
+	char **args = calloc((size_t)*argc + 2, sizeof *args);
+	if (!args)
+		return; /* libFuzzer's own default then */
+	memcpy(args, *argv, (size_t)*argc * sizeof *args);
+	snprintf(flag, sizeof flag, "-max_len=%zu", n);
+	args[(*argc)++] = flag;
+	*argv = args; /* lives as long as the process, as argv does */
 }
