@@ -147,19 +147,6 @@ static uint8_t *packet_buf(struct da *d, size_t n)
 /* ------------------------------------------------------- synthetic DA check */
 
 /* docs/da-synthetic.md: marker, xorshift32 filler, signature text. */
-/* The body between marker and signature: the xorshift stream of the seed. */
-MTK_NO_COVERAGE static bool synthetic_body_ok(const uint8_t *buf, size_t from, size_t to, uint32_t x)
-{
-	for (size_t i = from; i < to; i++) {
-		x ^= x << 13;
-		x ^= x >> 17;
-		x ^= x << 5;
-		if (buf[i] != (uint8_t)x)
-			return false;
-	}
-	return true;
-}
-
 static bool synthetic_ok(const uint8_t *buf, size_t len, size_t sig_len, uint16_t da_code, unsigned stage)
 {
 	char text[SYNTH_SIG];
@@ -169,7 +156,8 @@ static bool synthetic_ok(const uint8_t *buf, size_t len, size_t sig_len, uint16_
 	snprintf(text, SYNTH_MARKER, "MTKFLASH-SYNTHETIC-DA%u hw=0x%04x", stage, da_code);
 	if (memcmp(buf, text, SYNTH_MARKER) != 0)
 		return false;
-	if (!synthetic_body_ok(buf, SYNTH_MARKER, len - sig_len, 0x9E3779B9u ^ ((uint32_t)da_code << 8) ^ stage))
+	if (!emu_xorshift_matches(buf, SYNTH_MARKER, len - sig_len, 0x9E3779B9u ^ ((uint32_t)da_code << 8) ^ stage, 0,
+	                          0))
 		return false;
 	memset(text, 0, sizeof(text));
 	snprintf(text, sizeof(text), "MTKFLASH-SYNTHETIC-SIG hw=0x%04x stage=%u", da_code, stage);
@@ -616,20 +604,31 @@ static int cmd_read(struct da *d)
 	return stream_read(d, off, len, pkt);
 }
 
+/* A packet of n bytes into d->buf, which grows as they arrive (a host may
+ * announce 16 MiB packets and send a few bytes). */
+static uint8_t *recv_packet(struct da *d, size_t n)
+{
+	for (size_t done = 0, k; done < n; done += k) {
+		k = n - done < STREAM_PIECE ? n - done : STREAM_PIECE;
+		size_t want = d->bufcap > done + k ? d->bufcap : 2 * d->bufcap;
+		want = want < done + k ? done + k : want > n ? n : want;
+		if (!packet_buf(d, want) || emu_recv(d->e, d->buf + done, k) < 0)
+			return NULL;
+	}
+	return packet_buf(d, n ? n : 1);
+}
+
 static int write_packets(struct da *d, int area, uint64_t off, uint64_t len, uint32_t pkt)
 {
-	uint8_t *buf = packet_buf(d, pkt);
-	if (!buf)
-		return -1;
 	for (uint64_t done = 0; done < len;) {
 		size_t n = len - done < pkt ? (size_t)(len - done) : pkt;
-		uint8_t ready;
+		uint8_t ready, *buf;
 		uint16_t sum;
 		if (emu_recv_u8(d->e, &ready) < 0)
 			return -1;
 		if (ready != ACK)
 			return 0; /* not our exchange any more: the host aborted */
-		if (emu_recv(d->e, buf, n) < 0 || recv_u16be(d->e, &sum) < 0)
+		if (!(buf = recv_packet(d, n)) || recv_u16be(d->e, &sum) < 0)
 			return -1;
 		bool ok = sum == mtk_sum16_update(0, buf, n) &&
 		          emu_emmc_write(d->s, area, off + done, buf, n) == 0;

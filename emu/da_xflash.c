@@ -294,14 +294,6 @@ static int stopped(int rc)
 
 /* ------------------------------------------------------------ synthetic DA1 */
 
-static uint32_t xorshift(uint32_t x)
-{
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	return x;
-}
-
 /* Where DA1 keeps the SHA-256 of DA2's code (docs/da-synthetic.md). */
 static size_t hash_slot(size_t code_len)
 {
@@ -318,12 +310,9 @@ static bool da1_ok(const uint8_t *buf, size_t len, size_t sig_len, uint16_t da_c
 	snprintf(text, SYNTH_MARKER, "MTKFLASH-SYNTHETIC-DA1 hw=0x%04x", da_code);
 	if (memcmp(buf, text, SYNTH_MARKER) != 0)
 		return false;
-	uint32_t x = 0x9E3779B9u ^ ((uint32_t)da_code << 8) ^ 1u;
-	for (size_t i = SYNTH_MARKER; i < code; i++) {
-		x = xorshift(x);
-		if ((i < slot || i >= slot + HASH_SLOT_BACK) && buf[i] != (uint8_t)x)
-			return false;
-	}
+	if (!emu_xorshift_matches(buf, SYNTH_MARKER, code, 0x9E3779B9u ^ ((uint32_t)da_code << 8) ^ 1u, slot,
+	                          slot + HASH_SLOT_BACK))
+		return false;
 	memset(text, 0, sizeof text);
 	memcpy(text, HASH_ANCHOR, sizeof HASH_ANCHOR - 1);
 	if (memcmp(buf + anchor, text, 0x10) != 0)

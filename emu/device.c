@@ -399,12 +399,13 @@ int mtkemu_new(const struct mtkemu_options *opt, struct mtkemu **out, char *err,
 {
 	char known[512];
 	*out = NULL;
-	list_chips(known, sizeof known);
+	const struct emu_profile *prof = opt && opt->chip ? emu_profile_find(opt->chip) : NULL;
+	if (!prof) /* the list only for the message: making it was a fuzz run's hot spot */
+		list_chips(known, sizeof known);
 	if (!opt || !opt->chip || !*opt->chip) {
 		snprintf(err, errlen, "no chip given (known: %s)", known);
 		return -1;
 	}
-	const struct emu_profile *prof = emu_profile_find(opt->chip);
 	if (!prof) {
 		snprintf(err, errlen, "unknown chip '%s' (known: %s)", opt->chip, known);
 		return -1;

@@ -241,6 +241,13 @@ struct emu_provision_opts {
 	const char *imei;    /* NULL: derived from the state path */
 	bool force;          /* allow a non-empty state directory */
 	struct mtkemu_memstate *memstate; /* non-NULL: provision into it (state_dir only names it) */
+	/* Non-NULL: a partition gets its filler contents (pattern, boot image,
+	 * lk) only if this says its first bytes [off, off+len) are wanted.
+	 * Tables, preloaders and the IMEI record are always written.  For a
+	 * harness that keeps a few windows of the storage and should not pay
+	 * for making the rest. */
+	bool (*fill_wanted)(void *ctx, int area, uint64_t off, uint64_t len);
+	void *fill_ctx;
 };
 
 /* Where one partition ended up (for the summary and for tests). */
@@ -308,6 +315,12 @@ size_t emu_preloader_build(uint8_t *img, size_t cap, const struct emu_preloader_
 /* The deterministic content generators provisioning uses. */
 uint32_t emu_fnv1a(const char *s, uint32_t h);
 void emu_pattern(uint8_t *buf, size_t len, uint32_t seed);
+/* Whether buf[from, to) is the xorshift32 stream of `seed` that the synthetic
+ * DAs are filled with (docs/da-synthetic.md: the state starts at `seed`,
+ * each byte is the low byte of the next state), the stream starting at
+ * offset `from`; the bytes in [hole_from, hole_to) are not compared. */
+bool emu_xorshift_matches(const uint8_t *buf, size_t from, size_t to, uint32_t seed, size_t hole_from,
+                          size_t hole_to);
 
 /* The IMEI record inside an NVRAM-class partition: a 512-byte block at the
  * start of the partition holding the text "MTKEMU-NVRAM\nIMEI1=<15 digits>\n"

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/bytes.h"
+#include "core/checksum.h" /* MTK_NO_COVERAGE */
 #include "emu_internal.h"
 
 #define POLL_MS 50
@@ -408,7 +409,7 @@ void emu_link_watch(struct mtkemu *e, const struct emu_session_watch *w)
 }
 
 /* Also notices the frontend's "host closed the port". */
-static bool stopping(struct mtkemu *e)
+MTK_NO_COVERAGE_INNER static bool stopping(struct mtkemu *e)
 {
 	if (atomic_load(&e->stop)) {
 		e->link->state = EMU_LINK_STOPPED;
@@ -427,7 +428,7 @@ static bool stopping(struct mtkemu *e)
 }
 
 /* Time the cable takes to carry len bytes (bandwidth only). */
-static uint64_t wire_ns(const struct emu_speed *sp, size_t len)
+MTK_NO_COVERAGE_INNER static uint64_t wire_ns(const struct emu_speed *sp, size_t len)
 {
 	uint64_t bps = sp->bytes_per_sec;
 	return bps ? (uint64_t)len / bps * NSEC + (uint64_t)len % bps * NSEC / bps : 0;
@@ -447,7 +448,7 @@ static uint64_t wire_ns(const struct emu_speed *sp, size_t len)
  * and the other side's reaction to it were late by that much for no modelled
  * reason, so the next booking starts that much earlier (never before the
  * cable is free): sleep overshoot is paid back once instead of adding up. */
-static uint64_t charge(struct emu_link *l, enum emu_dir dir, size_t len, uint64_t avail)
+MTK_NO_COVERAGE_INNER static uint64_t charge(struct emu_link *l, enum emu_dir dir, size_t len, uint64_t avail)
 {
 	const struct emu_speed *sp = l->speed;
 	struct emu_clock *c = &l->clk;
@@ -464,7 +465,7 @@ static uint64_t charge(struct emu_link *l, enum emu_dir dir, size_t len, uint64_
 
 /* Sleeps until the real clock reaches `until` (absolute, so short sleeps do
  * not drift) and notes the overshoot for charge(). */
-static int sleep_until(struct mtkemu *e, uint64_t until)
+MTK_NO_COVERAGE_INNER static int sleep_until(struct mtkemu *e, uint64_t until)
 {
 	bool slept = false;
 	for (;;) {
@@ -484,7 +485,7 @@ static int sleep_until(struct mtkemu *e, uint64_t until)
 /* ---- faults ------------------------------------------------------------------ */
 
 /* Bytes that may still move before a byte-count fault fires. */
-static uint64_t fault_budget(const struct emu_link *l)
+MTK_NO_COVERAGE_INNER static uint64_t fault_budget(const struct emu_link *l)
 {
 	uint64_t b = UINT64_MAX;
 	if (l->f.has_disconnect && !l->disconnect_fired)
@@ -555,9 +556,16 @@ static void fire(struct mtkemu *e)
 
 /* ---- byte I/O ---------------------------------------------------------------- */
 
+/* The plumbing that moves bytes (waiting, the fault budget, the stop checks)
+ * is MTK_NO_COVERAGE: it runs for every field of every command, and its
+ * coverage tracing was half of a fuzz run, while the branches a fuzzer is
+ * after are in the protocol code that calls it.  So are emu_send/emu_recv
+ * and the link model's arithmetic; a fault firing (fire, cut, stall) is
+ * still traced. */
+
 /* A scripted host is always ready to take bytes and has its bytes there
  * at once; after the last one it has closed the port. */
-static int wait_script(struct mtkemu *e, short events)
+MTK_NO_COVERAGE_INNER static int wait_script(struct mtkemu *e, short events)
 {
 	struct emu_link *l = e->link;
 	if (stopping(e))
@@ -570,7 +578,7 @@ static int wait_script(struct mtkemu *e, short events)
 }
 
 /* 0 ready, -1 the session ended, 1 timeout_ms (-1: none) passed first. */
-static int wait_fd_until(struct mtkemu *e, short events, int64_t timeout_ms)
+MTK_NO_COVERAGE_INNER static int wait_fd_until(struct mtkemu *e, short events, int64_t timeout_ms)
 {
 	if (e->link->script)
 		return wait_script(e, events);
@@ -608,7 +616,7 @@ static int wait_fd_until(struct mtkemu *e, short events, int64_t timeout_ms)
 	}
 }
 
-static int wait_fd(struct mtkemu *e, short events)
+MTK_NO_COVERAGE_INNER static int wait_fd(struct mtkemu *e, short events)
 {
 	return wait_fd_until(e, events, -1);
 }
@@ -621,7 +629,7 @@ int emu_wait_input(struct mtkemu *e, unsigned timeout_ms)
 	return rc < 0 ? -1 : rc == 0;
 }
 
-static int script_read(struct emu_link *l, uint8_t *buf, size_t len)
+MTK_NO_COVERAGE_INNER static int script_read(struct emu_link *l, uint8_t *buf, size_t len)
 {
 	size_t n = l->script->len - l->script_in < len ? l->script->len - l->script_in : len;
 	memcpy(buf, l->script->in + l->script_in, n);
@@ -630,7 +638,7 @@ static int script_read(struct emu_link *l, uint8_t *buf, size_t len)
 }
 
 /* Past out_cap the host unplugs: the device's write finds nobody there. */
-static int script_write(struct emu_link *l, const uint8_t *buf, size_t len)
+MTK_NO_COVERAGE_INNER static int script_write(struct emu_link *l, const uint8_t *buf, size_t len)
 {
 	const struct mtkemu_host_script *h = l->script;
 	if (h->out_cap && l->script_out > h->out_cap) {
@@ -643,7 +651,7 @@ static int script_write(struct emu_link *l, const uint8_t *buf, size_t len)
 	return (int)len;
 }
 
-static int read_some(struct mtkemu *e, uint8_t *buf, size_t len)
+MTK_NO_COVERAGE_INNER static int read_some(struct mtkemu *e, uint8_t *buf, size_t len)
 {
 	if (wait_fd(e, POLLIN) < 0)
 		return -1;
@@ -659,7 +667,7 @@ static int read_some(struct mtkemu *e, uint8_t *buf, size_t len)
 	return -1;
 }
 
-static int write_some(struct mtkemu *e, const uint8_t *buf, size_t len)
+MTK_NO_COVERAGE_INNER static int write_some(struct mtkemu *e, const uint8_t *buf, size_t len)
 {
 	if (wait_fd(e, POLLOUT) < 0)
 		return -1;
@@ -682,7 +690,7 @@ enum { MOVED, GONE = -1, FAULT = 1 };
  * fires the fault once the link model has carried what did move).  *first is
  * when the first bytes went through: for a read, when the host's bytes were
  * there to be carried. */
-static int move_bytes(struct mtkemu *e, uint8_t *buf, size_t len, io_fn io, uint64_t *first)
+MTK_NO_COVERAGE_INNER static int move_bytes(struct mtkemu *e, uint8_t *buf, size_t len, io_fn io, uint64_t *first)
 {
 	struct emu_link *l = e->link;
 	if (l->state != EMU_LINK_UP)
@@ -703,17 +711,17 @@ static int move_bytes(struct mtkemu *e, uint8_t *buf, size_t len, io_fn io, uint
 	return now < len ? FAULT : MOVED;
 }
 
-static int read_io(struct mtkemu *e, uint8_t *buf, size_t len)
+MTK_NO_COVERAGE_INNER static int read_io(struct mtkemu *e, uint8_t *buf, size_t len)
 {
 	return read_some(e, buf, len);
 }
 
-static int write_io(struct mtkemu *e, uint8_t *buf, size_t len)
+MTK_NO_COVERAGE_INNER static int write_io(struct mtkemu *e, uint8_t *buf, size_t len)
 {
 	return write_some(e, buf, len);
 }
 
-static bool modelled(const struct mtkemu *e, size_t len)
+MTK_NO_COVERAGE_INNER static bool modelled(const struct mtkemu *e, size_t len)
 {
 	return e->link->speed->bytes_per_sec && len;
 }
@@ -722,9 +730,50 @@ static bool modelled(const struct mtkemu *e, size_t len)
  * the device's next reply waits for it (emu_send), so the host cannot see an
  * answer before the question would have arrived, while the device's own work
  * on the bytes overlaps their modelled wire time. */
-int emu_recv(struct mtkemu *e, void *buf, size_t len)
+#define SEND_STEP (64u << 10) /* see emu_send() */
+
+/* A scripted host with no link model and no byte-count fault to come: its
+ * bytes are in memory, and a fuzz run moves most of them a field at a time,
+ * so they go straight between the script and the device, with the same
+ * checks in the same order as through move_bytes(). */
+MTK_NO_COVERAGE_INNER static bool script_direct(const struct emu_link *l)
+{
+	return l->script && l->state == EMU_LINK_UP && !l->speed->bytes_per_sec && fault_budget(l) == UINT64_MAX;
+}
+
+MTK_NO_COVERAGE_INNER static int script_recv(struct mtkemu *e, uint8_t *buf, size_t len)
 {
 	struct emu_link *l = e->link;
+	if (!len)
+		return 0;
+	if (stopping(e))
+		return -1;
+	size_t n = l->script->len - l->script_in < len ? l->script->len - l->script_in : len;
+	memcpy(buf, l->script->in + l->script_in, n);
+	l->script_in += n;
+	l->total += n;
+	if (n == len)
+		return 0;
+	l->state = EMU_LINK_CLOSED; /* the host sent all it had, and closed */
+	return -1;
+}
+
+MTK_NO_COVERAGE_INNER static int script_send(struct mtkemu *e, const uint8_t *buf, size_t len)
+{
+	for (size_t done = 0, n; done < len; done += n) {
+		n = len - done < SEND_STEP ? len - done : SEND_STEP;
+		if (stopping(e) || script_write(e->link, buf + done, n) < 0)
+			return -1;
+		e->link->total += n;
+	}
+	return 0;
+}
+
+MTK_NO_COVERAGE int emu_recv(struct mtkemu *e, void *buf, size_t len)
+{
+	struct emu_link *l = e->link;
+	if (script_direct(l))
+		return script_recv(e, buf, len);
 	uint64_t first, moved = l->total;
 	int rc = move_bytes(e, buf, len, read_io, &first);
 	moved = l->total - moved;
@@ -751,11 +800,14 @@ int emu_recv(struct mtkemu *e, void *buf, size_t len)
  * from a CDC-ACM port, whose reads complete URB by URB), the last of them when
  * the modelled transfer ends.  Steps keep the emulator's own copying off the
  * modelled time without a sleep per USB packet. */
-#define SEND_STEP (64u << 10)
 
-int emu_send_begin(struct mtkemu *e, struct emu_tx *tx, size_t len)
+MTK_NO_COVERAGE int emu_send_begin(struct mtkemu *e, struct emu_tx *tx, size_t len)
 {
 	struct emu_link *l = e->link;
+	tx->end = tx->from = 0;
+	tx->done = 0;
+	if (script_direct(l))
+		return 0;
 	if (l->state != EMU_LINK_UP)
 		return -1;
 	tx->end = modelled(e, len) ? charge(l, DIR_OUT, len, emu_now_ns(e)) : 0;
@@ -764,11 +816,13 @@ int emu_send_begin(struct mtkemu *e, struct emu_tx *tx, size_t len)
 	return 0;
 }
 
-int emu_send_part(struct mtkemu *e, struct emu_tx *tx, const void *buf, size_t len)
+MTK_NO_COVERAGE int emu_send_part(struct mtkemu *e, struct emu_tx *tx, const void *buf, size_t len)
 {
 	struct emu_link *l = e->link;
 	/* write_io never writes through the pointer. */
 	uint8_t *p = (uint8_t *)(uintptr_t)buf;
+	if (script_direct(l))
+		return script_send(e, p, len);
 	for (size_t done = 0, n; done < len; done += n, tx->done += n) {
 		n = len - done < SEND_STEP ? len - done : SEND_STEP;
 		if (tx->end && sleep_until(e, tx->from + wire_ns(l->speed, tx->done + n)) < 0)

@@ -6,6 +6,8 @@
  * The eMMC areas are 4 KiB pages over a snapshot: a write copies the page
  * into an overlay and notes its index, so a reset drops only the pages the
  * input touched and costs what the input did, not what the storage holds.
+ * An erase of whole 2 MiB chunks marks the chunk, not its 512 pages (a
+ * FORMAT of a whole user area was a fuzz run's most expensive command).
  * The folder's small files (device.ini, ext_csd.bin, identity.ini,
  * power.ini) are named blobs, read through fmemopen() by the same parsers as
  * the real files. */
@@ -13,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/checksum.h" /* MTK_NO_COVERAGE */
 #include "emu_internal.h"
 #include "emu_storage.h"
 #include "mtkflash/core.h"
@@ -28,12 +31,18 @@ struct pagemap {
 	uint8_t ***chunk;
 };
 
+struct idx_list {
+	uint64_t *v;
+	size_t n, cap;
+};
+
 struct mem_area {
 	uint64_t size;
 	struct pagemap base; /* the snapshot: never written */
-	struct pagemap top;  /* pages changed since, or `erased` */
-	uint64_t *dirty;     /* page indices with a `top` entry */
-	size_t ndirty, capdirty;
+	struct pagemap top;  /* pages changed since, or `erased`; whole chunks `erased_chunk` */
+	struct idx_list dirty;        /* page indices with a `top` entry */
+	struct idx_list dirty_chunks; /* chunk indices that were `erased_chunk` */
+	bool spare; /* size 0 again, but tables kept for a device of the old size (reset) */
 };
 
 struct mem_file {
@@ -58,13 +67,15 @@ struct mtkemu_memstate {
 /* An erased page in the overlay: reads as zero over whatever the snapshot has. */
 static uint8_t erased_page[PAGE];
 static const uint8_t zero_page[PAGE];
+/* A top chunk every page of which is erased; only ever replaces a NULL chunk. */
+static uint8_t *erased_chunk[1];
 
 /* ---- page tables --------------------------------------------------------------- */
 
 static void pagemap_free(struct pagemap *pm, bool pages)
 {
 	for (size_t c = 0; c < pm->nchunks; c++) {
-		if (!pm->chunk[c])
+		if (!pm->chunk[c] || pm->chunk[c] == erased_chunk)
 			continue;
 		for (size_t i = 0; pages && i < CHUNK_PAGES; i++)
 			if (pm->chunk[c][i] != erased_page)
@@ -86,12 +97,57 @@ static int pagemap_init(struct pagemap *pm, uint64_t size)
 static uint8_t *pagemap_get(const struct pagemap *pm, uint64_t page)
 {
 	uint8_t **c = pm->chunk[page / CHUNK_PAGES];
+	if (c == erased_chunk)
+		return erased_page;
 	return c ? c[page % CHUNK_PAGES] : NULL;
 }
 
-static uint8_t **pagemap_slot(struct pagemap *pm, uint64_t page)
+/* Room for `more` entries. */
+static int reserve(struct idx_list *l, size_t more)
 {
-	uint8_t ***c = &pm->chunk[page / CHUNK_PAGES];
+	if (l->n + more <= l->cap)
+		return 0;
+	size_t cap = l->cap ? 2 * l->cap : 64;
+	while (cap < l->n + more)
+		cap *= 2;
+	uint64_t *d = realloc(l->v, cap * sizeof *d);
+	if (!d)
+		return MTK_E_NOMEM;
+	l->v = d;
+	l->cap = cap;
+	return 0;
+}
+
+static int note(struct idx_list *l, uint64_t v)
+{
+	if (reserve(l, 1) != 0)
+		return MTK_E_NOMEM;
+	l->v[l->n++] = v;
+	return 0;
+}
+
+/* An erased chunk becomes a table of erased pages, each noted as changed. */
+static uint8_t **unfold_erased(struct pagemap *pm, uint64_t chunk, struct idx_list *dirty)
+{
+	uint8_t **t = malloc(CHUNK_PAGES * sizeof *t);
+	if (!t || reserve(dirty, CHUNK_PAGES) != 0) {
+		free(t);
+		return NULL;
+	}
+	for (size_t i = 0; i < CHUNK_PAGES; i++) {
+		t[i] = erased_page;
+		dirty->v[dirty->n++] = chunk * CHUNK_PAGES + i;
+	}
+	return pm->chunk[chunk] = t;
+}
+
+/* `dirty` NULL: the base map, which never has erased chunks. */
+static uint8_t **pagemap_slot(struct pagemap *pm, uint64_t page, struct idx_list *dirty)
+{
+	uint64_t ci = page / CHUNK_PAGES;
+	uint8_t ***c = &pm->chunk[ci];
+	if (*c == erased_chunk && !unfold_erased(pm, ci, dirty))
+		return NULL;
 	if (!*c)
 		*c = calloc(CHUNK_PAGES, sizeof **c);
 	return *c ? &(*c)[page % CHUNK_PAGES] : NULL;
@@ -103,12 +159,25 @@ static void area_free(struct mem_area *a)
 {
 	pagemap_free(&a->base, true);
 	pagemap_free(&a->top, true);
-	free(a->dirty);
+	free(a->dirty.v);
+	free(a->dirty_chunks.v);
 	*a = (struct mem_area){0};
+}
+
+static size_t chunks_for(uint64_t size)
+{
+	return (size_t)(((size + PAGE - 1) / PAGE + CHUNK_PAGES - 1) / CHUNK_PAGES);
 }
 
 static int area_init(struct mem_area *a, uint64_t size)
 {
+	/* A spare area (reset) has empty maps: the emulator making the same
+	 * default device again reuses them instead of two large callocs. */
+	if (a->spare && a->size == 0 && a->top.nchunks == chunks_for(size) && chunks_for(size) > 0) {
+		a->size = size;
+		a->spare = false;
+		return 0;
+	}
 	area_free(a);
 	a->size = size;
 	if (pagemap_init(&a->base, size) || pagemap_init(&a->top, size)) {
@@ -128,30 +197,16 @@ static const uint8_t *area_page(const struct mem_area *a, uint64_t page)
 	return p ? p : zero_page;
 }
 
-static int note_dirty(struct mem_area *a, uint64_t page)
-{
-	if (a->ndirty == a->capdirty) {
-		size_t cap = a->capdirty ? 2 * a->capdirty : 64;
-		uint64_t *d = realloc(a->dirty, cap * sizeof *d);
-		if (!d)
-			return MTK_E_NOMEM;
-		a->dirty = d;
-		a->capdirty = cap;
-	}
-	a->dirty[a->ndirty++] = page;
-	return 0;
-}
-
 /* The overlay page for a write, made from what the page reads now. */
 static uint8_t *writable_page(struct mem_area *a, uint64_t page)
 {
-	uint8_t **slot = pagemap_slot(&a->top, page);
+	uint8_t **slot = pagemap_slot(&a->top, page, &a->dirty);
 	if (!slot)
 		return NULL;
 	if (*slot && *slot != erased_page)
 		return *slot;
 	uint8_t *p = malloc(PAGE);
-	if (!p || (!*slot && note_dirty(a, page) != 0)) {
+	if (!p || (!*slot && note(&a->dirty, page) != 0)) {
 		free(p);
 		return NULL;
 	}
@@ -162,28 +217,68 @@ static uint8_t *writable_page(struct mem_area *a, uint64_t page)
 
 static int erase_page(struct mem_area *a, uint64_t page)
 {
-	uint8_t **slot = pagemap_slot(&a->top, page);
+	uint8_t **slot = pagemap_slot(&a->top, page, &a->dirty);
 	if (!slot)
 		return MTK_E_NOMEM;
 	if (*slot == erased_page)
 		return 0;
 	if (*slot)
 		free(*slot);
-	else if (note_dirty(a, page) != 0)
+	else if (note(&a->dirty, page) != 0)
 		return MTK_E_NOMEM;
 	*slot = erased_page;
 	return 0;
 }
 
+/* Not traced: a straight scan of 512 pointers. */
+MTK_NO_COVERAGE static bool table_empty(uint8_t *const *t)
+{
+	for (size_t i = 0; i < CHUNK_PAGES; i++)
+		if (t[i])
+			return false;
+	return true;
+}
+
+/* A whole chunk: one mark if nothing in it changed since the snapshot (its
+ * table, kept across resets, is empty), else page by page. */
+static int erase_chunk(struct mem_area *a, uint64_t chunk)
+{
+	uint8_t ***c = &a->top.chunk[chunk];
+	if (*c == erased_chunk)
+		return 0;
+	if (*c && table_empty(*c)) {
+		free(*c);
+		*c = NULL;
+	}
+	if (!*c) {
+		if (note(&a->dirty_chunks, chunk) != 0)
+			return MTK_E_NOMEM;
+		*c = erased_chunk;
+		return 0;
+	}
+	for (uint64_t i = 0; i < CHUNK_PAGES; i++) {
+		int rc = erase_page(a, chunk * CHUNK_PAGES + i);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* Erased chunks that were unfolded since are reset through their pages. */
 static void area_reset(struct mem_area *a)
 {
-	for (size_t i = 0; i < a->ndirty; i++) {
-		uint8_t **slot = &a->top.chunk[a->dirty[i] / CHUNK_PAGES][a->dirty[i] % CHUNK_PAGES];
+	for (size_t i = 0; i < a->dirty.n; i++) {
+		uint64_t pg = a->dirty.v[i];
+		uint8_t **slot = &a->top.chunk[pg / CHUNK_PAGES][pg % CHUNK_PAGES];
 		if (*slot != erased_page)
 			free(*slot);
 		*slot = NULL;
 	}
-	a->ndirty = 0;
+	a->dirty.n = 0;
+	for (size_t i = 0; i < a->dirty_chunks.n; i++)
+		if (a->top.chunk[a->dirty_chunks.v[i]] == erased_chunk)
+			a->top.chunk[a->dirty_chunks.v[i]] = NULL;
+	a->dirty_chunks.n = 0;
 }
 
 static bool all_zero(const uint8_t *p)
@@ -194,10 +289,21 @@ static bool all_zero(const uint8_t *p)
 /* The overlay becomes the snapshot; zero pages are dropped so it stays sparse. */
 static void area_freeze(struct mem_area *a)
 {
-	for (size_t i = 0; i < a->ndirty; i++) {
-		uint64_t pg = a->dirty[i];
+	for (size_t i = 0; i < a->dirty_chunks.n; i++) {
+		uint64_t c = a->dirty_chunks.v[i];
+		if (a->top.chunk[c] != erased_chunk)
+			continue; /* unfolded: its pages are in the list below */
+		for (size_t k = 0; a->base.chunk[c] && k < CHUNK_PAGES; k++)
+			free(a->base.chunk[c][k]);
+		free(a->base.chunk[c]);
+		a->base.chunk[c] = NULL;
+		a->top.chunk[c] = NULL;
+	}
+	a->dirty_chunks.n = 0;
+	for (size_t i = 0; i < a->dirty.n; i++) {
+		uint64_t pg = a->dirty.v[i];
 		uint8_t **top = &a->top.chunk[pg / CHUNK_PAGES][pg % CHUNK_PAGES];
-		uint8_t **base = pagemap_slot(&a->base, pg);
+		uint8_t **base = pagemap_slot(&a->base, pg, NULL);
 		if (!base)
 			abort(); /* out of memory while taking a snapshot: nothing sane to go back to */
 		free(*base);
@@ -206,7 +312,7 @@ static void area_freeze(struct mem_area *a)
 			free(*top);
 		*top = NULL;
 	}
-	a->ndirty = 0;
+	a->dirty.n = 0;
 }
 
 /* ---- public ------------------------------------------------------------------------- */
@@ -241,10 +347,16 @@ void mtkemu_memstate_snapshot(struct mtkemu_memstate *m)
 void mtkemu_memstate_reset(struct mtkemu_memstate *m)
 {
 	for (int a = 0; a < EMU_AREA_COUNT; a++) {
-		if (m->area[a].size != m->snap.size[a])
-			area_init(&m->area[a], m->snap.size[a]); /* a device made since the snapshot: gone */
-		else
-			area_reset(&m->area[a]);
+		struct mem_area *ar = &m->area[a];
+		if (ar->size == m->snap.size[a]) {
+			area_reset(ar);
+		} else if (m->snap.size[a] == 0) { /* a device made since the snapshot: gone */
+			area_reset(ar);
+			ar->size = 0;
+			ar->spare = true;
+		} else {
+			area_init(ar, m->snap.size[a]);
+		}
 	}
 	if (m->files_dirty)
 		m->cur = m->snap;
@@ -264,7 +376,7 @@ size_t mtkemu_memstate_pages_written(const struct mtkemu_memstate *m)
 {
 	size_t n = 0;
 	for (int a = 0; a < EMU_AREA_COUNT; a++)
-		n += m->area[a].ndirty;
+		n += m->area[a].dirty.n + m->area[a].dirty_chunks.n * CHUNK_PAGES;
 	return n;
 }
 
@@ -375,15 +487,20 @@ int emu_memstate_write(struct mtkemu_memstate *m, int area, uint64_t off, const 
 	return 0;
 }
 
-/* Whole pages become `erased`; the partial ones at either end are zeroed. */
+/* Whole chunks and pages become `erased`; the partial pages at either end
+ * are zeroed. */
 int emu_memstate_erase(struct mtkemu_memstate *m, int area, uint64_t off, uint64_t len)
 {
 	struct mem_area *a = &m->area[area];
+	const uint64_t chunk = (uint64_t)PAGE * CHUNK_PAGES;
 	while (len) {
 		size_t in = (size_t)(off % PAGE);
 		uint64_t n = PAGE - in < len ? PAGE - in : len;
 		int rc = 0;
-		if (n == PAGE) {
+		if (off % chunk == 0 && len >= chunk) {
+			n = chunk;
+			rc = erase_chunk(a, off / chunk);
+		} else if (n == PAGE) {
 			rc = erase_page(a, off / PAGE);
 		} else {
 			uint8_t *p = writable_page(a, off / PAGE);

@@ -11,11 +11,16 @@
  * comparison makes them the slowest part of a run.  No effect elsewhere. */
 #if defined(__clang__) && defined(__has_attribute)
 #if __has_attribute(no_sanitize)
-#define MTK_NO_COVERAGE __attribute__((no_sanitize("coverage")))
+/* noinline: inlined into an instrumented caller, the body would be traced
+ * after all.  MTK_NO_COVERAGE_INNER is for static helpers that only
+ * MTK_NO_COVERAGE functions call: they may be inlined into them. */
+#define MTK_NO_COVERAGE       __attribute__((no_sanitize("coverage"), noinline))
+#define MTK_NO_COVERAGE_INNER __attribute__((no_sanitize("coverage")))
 #endif
 #endif
 #ifndef MTK_NO_COVERAGE
 #define MTK_NO_COVERAGE
+#define MTK_NO_COVERAGE_INNER
 #endif
 
 /* XOR of the little-endian 16-bit words of a payload, as the BootROM computes

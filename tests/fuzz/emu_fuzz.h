@@ -68,7 +68,7 @@ void emufuzz_init(void);
  * rest on a new connection (the port opened again), when there is a rest.
  * Afterwards the state directory must hold only the emulator's own files at
  * their sizes, and is reset for the next input.  Any violation aborts. */
-#define EMUFUZZ_OUTPUT_CAP (512u << 10)
+#define EMUFUZZ_OUTPUT_CAP (64u << 10)
 void emufuzz_session(const struct emufuzz_dev *dev, const uint8_t *host, size_t len, size_t split);
 
 /* Growable host byte stream. */

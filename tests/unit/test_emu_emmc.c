@@ -419,6 +419,89 @@ static void test_memstate_snapshot_reset(void **state)
 	mtkemu_memstate_free(m);
 }
 
+static void read_check(struct emu_storage *s, uint64_t off, uint8_t want, size_t len)
+{
+	uint8_t buf[4096];
+	for (size_t done = 0; done < len; done += sizeof buf) {
+		size_t n = len - done < sizeof buf ? len - done : sizeof buf;
+		assert_int_equal(emu_emmc_read(s, EMU_AREA_USER, off + done, buf, n), 0);
+		for (size_t i = 0; i < n; i++)
+			if (buf[i] != want)
+				fail_msg("byte 0x%llx is 0x%02x, not 0x%02x", (unsigned long long)(off + done + i), buf[i],
+				         want);
+	}
+}
+
+/* Whole 2 MiB chunks erase as one mark: reads are zero, a later write into
+ * one unfolds it, a reset puts the snapshot back, a snapshot keeps it. */
+static void test_memstate_chunk_erase(void **state)
+{
+	(void)state;
+	struct mtkemu_memstate *m = mtkemu_memstate_new("unit-chunks");
+	struct emu_emmc_geometry g;
+	struct emu_storage *s;
+	char err[256];
+	static uint8_t fill[8 * MIB];
+	geo16(&g);
+	memset(fill, 0x5A, sizeof fill);
+	assert_int_equal(emu_emmc_create_mem(m, &g, err, sizeof err), 0);
+	assert_int_equal(emu_emmc_open_mem(m, &s, err, sizeof err), 0);
+	assert_int_equal(emu_emmc_write(s, EMU_AREA_USER, 2 * MIB, fill, sizeof fill), 0);
+	mtkemu_memstate_snapshot(m);
+
+	/* chunks 1-2 whole, then one page and 100 bytes */
+	assert_int_equal(emu_emmc_erase(s, EMU_AREA_USER, 2 * MIB, 4 * MIB + 4096 + 100), 0);
+	assert_int_equal(mtkemu_memstate_pages_written(m), 2 * 512 + 2);
+	read_check(s, 2 * MIB, 0, 4 * MIB + 4096 + 100);
+	read_check(s, 6 * MIB + 4096 + 100, 0x5A, 4096);
+	assert_int_equal(emu_emmc_write(s, EMU_AREA_USER, 3 * MIB + 10, fill, 16), 0);
+	read_check(s, 3 * MIB, 0, 10);
+	read_check(s, 3 * MIB + 10, 0x5A, 16);
+	read_check(s, 3 * MIB + 26, 0, MIB);
+	emu_emmc_close(s);
+	mtkemu_memstate_reset(m);
+	assert_int_equal(mtkemu_memstate_pages_written(m), 0);
+	assert_int_equal(emu_emmc_open_mem(m, &s, err, sizeof err), 0);
+	read_check(s, 2 * MIB, 0x5A, 8 * MIB);
+
+	assert_int_equal(emu_emmc_erase(s, EMU_AREA_USER, 4 * MIB, 2 * MIB), 0);
+	mtkemu_memstate_snapshot(m);
+	mtkemu_memstate_reset(m);
+	read_check(s, 2 * MIB, 0x5A, 2 * MIB);
+	read_check(s, 4 * MIB, 0, 2 * MIB);
+	read_check(s, 6 * MIB, 0x5A, 4 * MIB);
+	emu_emmc_close(s);
+	mtkemu_memstate_free(m);
+}
+
+/* A device made after the snapshot is gone after a reset, and one made
+ * again (on the kept tables) starts blank. */
+static void test_memstate_device_made_again(void **state)
+{
+	(void)state;
+	struct mtkemu_memstate *m = mtkemu_memstate_new("unit-again");
+	struct emu_emmc_geometry g;
+	struct emu_storage *s;
+	char err[256];
+	uint8_t data[16];
+	memset(data, 0x77, sizeof data);
+	geo16(&g);
+	mtkemu_memstate_snapshot(m);
+	for (int round = 0; round < 2; round++) {
+		assert_int_equal(emu_emmc_create_mem(m, &g, err, sizeof err), 0);
+		assert_int_equal(emu_emmc_open_mem(m, &s, err, sizeof err), 0);
+		read_check(s, 5 * MIB, 0, 4096);
+		assert_int_equal(emu_emmc_write(s, EMU_AREA_USER, 5 * MIB, data, sizeof data), 0);
+		assert_int_equal(emu_emmc_erase(s, EMU_AREA_USER, 8 * MIB, 2 * MIB), 0);
+		emu_emmc_close(s);
+		mtkemu_memstate_reset(m);
+		assert_int_equal(emu_memstate_area_size(m, EMU_AREA_USER), 0);
+		const char *names[8];
+		assert_int_equal(mtkemu_memstate_files(m, names, 8), 0);
+	}
+	mtkemu_memstate_free(m);
+}
+
 /* One emulator per in-memory state, as one per state folder; nothing on disk. */
 static void test_memstate_device(void **state)
 {
@@ -456,6 +539,8 @@ int main(void)
 	        cmocka_unit_test(test_device_storage_and_faults),
 	        cmocka_unit_test(test_memstate_snapshot_reset),
 	        cmocka_unit_test(test_memstate_device),
+	        cmocka_unit_test(test_memstate_chunk_erase),
+	        cmocka_unit_test(test_memstate_device_made_again),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -492,6 +492,102 @@ static void test_provision_default_layouts(void **state)
 	}
 }
 
+/* fill_wanted: the window it asks for */
+static bool first_mib_only(void *ctx, int area, uint64_t off, uint64_t len)
+{
+	(void)ctx;
+	(void)len;
+	return area != EMU_AREA_USER || off < MIB;
+}
+
+static struct emu_storage *provision_mem(const char *chip, struct mtkemu_memstate *m, bool filtered,
+                                         struct emu_provision_result *res)
+{
+	char err[512];
+	struct emu_provision_opts o = {.chip = chip,
+	                               .state_dir = emu_memstate_name(m),
+	                               .user_size = 4 * GIB,
+	                               .memstate = m,
+	                               .fill_wanted = filtered ? first_mib_only : NULL};
+	if (emu_provision(&o, res, err, sizeof(err)) != 0)
+		fail_msg("%s: %s", chip, err);
+	struct emu_storage *s;
+	assert_int_equal(emu_emmc_open_mem(m, &s, err, sizeof(err)), 0);
+	return s;
+}
+
+/* A filtered provisioning writes the same bytes where the filter wants
+ * contents (and all tables, wherever they are), and leaves the filler of the
+ * other partitions zero. */
+static void test_provision_fill_filter(void **state)
+{
+	(void)state;
+	static const char *const chips[] = {"mt6572", "mt6737"};
+	static uint8_t a[MIB], b[MIB];
+	static struct emu_provision_result res;
+	for (size_t i = 0; i < 2; i++) {
+		struct mtkemu_memstate *ma = mtkemu_memstate_new("full"), *mb = mtkemu_memstate_new("full");
+		struct emu_storage *full = provision_mem(chips[i], ma, false, &res),
+		                   *part = provision_mem(chips[i], mb, true, &res);
+		for (int area = EMU_AREA_BOOT1; area <= EMU_AREA_USER; area++) {
+			uint64_t end = area == EMU_AREA_USER ? MIB : emu_emmc_size(full, area);
+			for (uint64_t off = 0; off < end; off += MIB) {
+				size_t n = end - off < MIB ? (size_t)(end - off) : MIB;
+				assert_int_equal(emu_emmc_read(full, area, off, a, n), 0);
+				assert_int_equal(emu_emmc_read(part, area, off, b, n), 0);
+				assert_memory_equal(a, b, n);
+			}
+		}
+		/* the PMT / secondary GPT at the end is a table: written */
+		uint64_t tail = 4 * GIB - MIB;
+		assert_int_equal(emu_emmc_read(full, EMU_AREA_USER, tail, a, MIB), 0);
+		assert_int_equal(emu_emmc_read(part, EMU_AREA_USER, tail, b, MIB), 0);
+		assert_memory_equal(a, b, MIB);
+		/* past the first MiB, filler in the full one only */
+		size_t filled = 0; /* filled in the full one, left out of the other */
+		for (size_t k = 0; k < res.count; k++) {
+			const struct emu_placed_part *p = &res.parts[k];
+			if (p->area != EMU_AREA_USER || p->offset < MIB || p->offset >= tail ||
+			    strcmp(p->name, res.imei_part) == 0 || p->size < 4096)
+				continue;
+			assert_int_equal(emu_emmc_read(full, EMU_AREA_USER, p->offset, a, 4096), 0);
+			assert_int_equal(emu_emmc_read(part, EMU_AREA_USER, p->offset, b, 4096), 0);
+			static const uint8_t zero[4096];
+			filled += memcmp(a, zero, 4096) != 0 && memcmp(b, zero, 4096) == 0;
+			if (memcmp(b, zero, 4096) != 0 && memcmp(a, b, 4096) != 0)
+				fail_msg("%s: %s differs", chips[i], p->name);
+		}
+		assert_true(filled > 3);
+		emu_emmc_close(full);
+		emu_emmc_close(part);
+		mtkemu_memstate_free(ma);
+		mtkemu_memstate_free(mb);
+	}
+}
+
+/* The synthetic DA check: emu_pattern's stream, any flipped byte outside the
+ * hole refused (in the word-at-a-time part and at the ragged ends). */
+static void test_xorshift_matches(void **state)
+{
+	(void)state;
+	uint8_t buf[1000];
+	const uint32_t seed = 0x9E3779B9u;
+	emu_pattern(buf + 13, sizeof buf - 13, seed);
+	assert_true(emu_xorshift_matches(buf, 13, sizeof buf, seed, 0, 0));
+	assert_false(emu_xorshift_matches(buf, 13, sizeof buf, seed + 1, 0, 0));
+	static const size_t flips[] = {13, 14, 20, 500, 997, 999};
+	for (size_t k = 0; k < sizeof flips / sizeof flips[0]; k++) {
+		buf[flips[k]] ^= 0x40;
+		assert_false(emu_xorshift_matches(buf, 13, sizeof buf, seed, 0, 0));
+		assert_true(emu_xorshift_matches(buf, 13, sizeof buf, seed, flips[k], flips[k] + 1));
+		assert_true(emu_xorshift_matches(buf, 13, flips[k], seed, 0, 0));
+		buf[flips[k]] ^= 0x40;
+	}
+	memset(buf + 301, 0xEE, 0x40);
+	assert_false(emu_xorshift_matches(buf, 13, sizeof buf, seed, 302, 301 + 0x40));
+	assert_true(emu_xorshift_matches(buf, 13, sizeof buf, seed, 301, 301 + 0x40));
+}
+
 static void test_provision_errors(void **state)
 {
 	(void)state;
@@ -563,6 +659,8 @@ int main(void)
 	        cmocka_unit_test(test_provision_mt6572_pmt_mbr),
 	        cmocka_unit_test(test_provision_wiko_real_tables),
 	        cmocka_unit_test(test_provision_default_layouts),
+	        cmocka_unit_test(test_provision_fill_filter),
+	        cmocka_unit_test(test_xorshift_matches),
 	        cmocka_unit_test(test_provision_errors),
 	        cmocka_unit_test(test_provision_cli),
 	};
