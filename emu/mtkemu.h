@@ -60,8 +60,6 @@ struct mtkemu_options {
 	const char *faults;    /* fault spec, e.g. "disconnect-after=4096"; NULL = none */
 	const char *speed;     /* link model: "usb2-hs" | "usb2-fs" | "none"; NULL = none */
 	const char *security;  /* "sbc,sla,daa" flag list or a hex target_config; NULL = profile default */
-	const char *auth_key;  /* the fused root public key (`mtkemu mkauth` root.pub); NULL = none:
-	                        * every certificate and authentication file is refused */
 	const char *preloader; /* preloader handshake model: "real" (default: listen phase, READY
 	                        * banners, first A0 eaten, listen window) | "simple" (answers the
 	                        * first A0, no window) */
@@ -70,6 +68,9 @@ struct mtkemu_options {
 	bool persist_session;  /* keep what the phone runs in STATE_DIR/power.ini across
 	                        * mtkemu_free()/mtkemu_new() (one process per host session,
 	                        * as the in-process emu: port does); needs state_dir */
+	/* Last, so callers that list the fields above in order keep working. */
+	const char *auth_key;  /* the fused root public key (`mtkemu mkauth` root.pub); NULL = none:
+	                        * every certificate and authentication file is refused */
 };
 
 struct mtkemu;
