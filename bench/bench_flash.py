@@ -40,7 +40,9 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 from bench_io import GNU_TIME, link_bandwidths, timed  # noqa: E402
 
-SMALL = "secro"  # 128 KiB: what a flash costs besides its data
+# A small partition of each sample package (128 KiB, 64 KiB): what a flash
+# costs besides its data.
+SMALL = {"mt6737": "secro", "mt6765": "dtbo"}
 
 
 def one_run(a, tmp, scatter, i):
@@ -56,7 +58,7 @@ def one_run(a, tmp, scatter, i):
         if plan is None:
             plan = json.loads(subprocess.run([a.mtkflash, "-q", "--json", "--port", port, "plan", scatter],
                                              capture_output=True, text=True, check=True).stdout)["plan"]
-        out[kind + "-setup"] = timed(base + ["--only", SMALL])
+        out[kind + "-setup"] = timed(base + ["--only", SMALL[a.chip]])
         out[kind] = timed(base)
         if kind == "safe":
             out["again"] = timed(base)
@@ -69,7 +71,7 @@ def main():
     ap.add_argument("--mtkemu", default=os.environ.get("MTKEMU", os.path.join(ROOT, "build/emu/mtkemu")))
     ap.add_argument("--speed", default="usb2-hs", help="link model (mtkemu --help lists them)")
     ap.add_argument("--runs", type=int, default=3, help="best of this many runs (default 3)")
-    ap.add_argument("--chip", default="mt6737", choices=("mt6737", "mt6765"),
+    ap.add_argument("--chip", default="mt6737", choices=sorted(SMALL),
                     help="mt6737 (legacy DA, default) or mt6765 (xflash DA)")
     a = ap.parse_args()
     bw = link_bandwidths(a.mtkemu).get(a.speed)
@@ -90,7 +92,7 @@ def main():
             runs.append(one_run(a, tmp, scatter, i))
         plan = runs[0][0]
         data = plan["total_bytes"]
-        small = [e["bytes"] for e in plan["entries"] if e["partition"] == SMALL][0]
+        small = [e["bytes"] for e in plan["entries"] if e["partition"] == SMALL[a.chip]][0]
 
         def best(key):
             return min((r[1][key] for r in runs), key=lambda t: t[0])
