@@ -53,15 +53,17 @@ static bool ed25519_verify(const uint8_t pub[32], const uint8_t *msg, size_t len
 
 bool emu_auth_accepts(const struct mtkemu *e, bool cert, const uint8_t *buf, size_t len)
 {
-	/* mtkflash pads to an even length (§3.16); the layout is even already. */
-	if (!e->has_auth_key || len != AUTH_LEN)
-		return false;
+	/* mtkflash pads to an even length (§3.16); the layout is even already.
+	 * Parsed before the key is looked at, so the emu_brom fuzz target (no
+	 * key) reaches the parser too. */
 	struct mtk_rd r = mtk_rd_init(buf, len);
 	const uint8_t *magic = mtk_rd_take(&r, sizeof magic_cert);
 	uint16_t code = mtk_rd_u16le(&r), zero = mtk_rd_u16le(&r);
 	const uint8_t *pub = mtk_rd_take(&r, 32), *sig = mtk_rd_take(&r, 64);
-	if (r.bad || memcmp(magic, cert ? magic_cert : magic_auth, sizeof magic_cert) != 0 ||
-	    code != (cert ? 0 : e->prof->hw_code) || zero != 0 || memcmp(pub, e->auth_key, 32) != 0)
+	if (r.bad || mtk_rd_left(&r) != 0 || memcmp(magic, cert ? magic_cert : magic_auth, sizeof magic_cert) != 0 ||
+	    code != (cert ? 0 : e->prof->hw_code) || zero != 0)
+		return false;
+	if (!e->has_auth_key || memcmp(pub, e->auth_key, 32) != 0)
 		return false;
 	return ed25519_verify(e->auth_key, buf, SIGNED_LEN, sig);
 }
