@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Flashes of the sample MT6737 package (mtkemu mkfirmware, download
-scene) onto an emulated MT6737 over a modelled link (default usb2-hs, see
+"""Flashes of the sample package (mtkemu mkfirmware, download scene) of
+MT6737 (legacy DA, the default) or MT6765 (xflash DA, --chip mt6765) onto
+the same emulated chip over a modelled link (default usb2-hs, see
 bench/README.md), three ways:
 
 1. the verified flash (issue 9): every byte written and read back, no read
@@ -24,6 +25,7 @@ Each figure is the best of --runs runs (a fresh emulated phone each), since
 the machine may be shared.
 
 usage: bench_flash.py [--mtkflash PATH] [--mtkemu PATH] [--speed MODEL] [--runs N]
+                      [--chip mt6737|mt6765]
 """
 import argparse
 import json
@@ -38,7 +40,9 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 from bench_io import GNU_TIME, link_bandwidths, timed  # noqa: E402
 
-SMALL = "secro"  # 128 KiB: what a flash costs besides its data
+# A small partition of each sample package (128 KiB, 64 KiB): what a flash
+# costs besides its data.
+SMALL = {"mt6737": "secro", "mt6765": "dtbo"}
 
 
 def one_run(a, tmp, scatter, i):
@@ -47,14 +51,14 @@ def one_run(a, tmp, scatter, i):
     plan = None
     for kind, mode in (("verified", ["--mode", "quick", "--expendable", "all"]), ("safe", [])):
         state = os.path.join(tmp, "state%d-%s" % (i, kind))
-        subprocess.run([a.mtkemu, "provision", "--chip", "mt6737", "--state", state], check=True,
+        subprocess.run([a.mtkemu, "provision", "--chip", a.chip, "--state", state], check=True,
                        stdout=subprocess.DEVNULL)
-        port = "emu:mt6737,state=%s,mode=preloader,speed=%s" % (state, a.speed)
+        port = "emu:%s,state=%s,mode=preloader,speed=%s" % (a.chip, state, a.speed)
         base = [a.mtkflash, "-q", "--port", port, "flash", scatter, "--yes"] + mode
         if plan is None:
             plan = json.loads(subprocess.run([a.mtkflash, "-q", "--json", "--port", port, "plan", scatter],
                                              capture_output=True, text=True, check=True).stdout)["plan"]
-        out[kind + "-setup"] = timed(base + ["--only", SMALL])
+        out[kind + "-setup"] = timed(base + ["--only", SMALL[a.chip]])
         out[kind] = timed(base)
         if kind == "safe":
             out["again"] = timed(base)
@@ -67,6 +71,8 @@ def main():
     ap.add_argument("--mtkemu", default=os.environ.get("MTKEMU", os.path.join(ROOT, "build/emu/mtkemu")))
     ap.add_argument("--speed", default="usb2-hs", help="link model (mtkemu --help lists them)")
     ap.add_argument("--runs", type=int, default=3, help="best of this many runs (default 3)")
+    ap.add_argument("--chip", default="mt6737", choices=sorted(SMALL),
+                    help="mt6737 (legacy DA, default) or mt6765 (xflash DA)")
     a = ap.parse_args()
     bw = link_bandwidths(a.mtkemu).get(a.speed)
     if not bw:
@@ -75,24 +81,24 @@ def main():
         for var in ("XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CONFIG_HOME"):
             os.environ[var] = os.path.join(tmp, var.lower())
         pkg = os.path.join(tmp, "fw")
-        subprocess.run([a.mtkemu, "mkfirmware", "--chip", "mt6737", "--out", pkg], check=True,
+        subprocess.run([a.mtkemu, "mkfirmware", "--chip", a.chip, "--out", pkg], check=True,
                        stdout=subprocess.DEVNULL)
         keys = os.path.join(os.environ["XDG_CONFIG_HOME"], "mtkflash", "trusted-keys")
         os.makedirs(keys)
         shutil.copy(os.path.join(pkg, "mtkemu-demo.pub"), keys)
-        scatter = os.path.join(pkg, "MT6737_Android_scatter.txt")
+        scatter = os.path.join(pkg, "%s_Android_scatter.txt" % a.chip.upper())
         runs = []
         for i in range(a.runs):  # best of: the machine may be shared
             runs.append(one_run(a, tmp, scatter, i))
         plan = runs[0][0]
         data = plan["total_bytes"]
-        small = [e["bytes"] for e in plan["entries"] if e["partition"] == SMALL][0]
+        small = [e["bytes"] for e in plan["entries"] if e["partition"] == SMALL[a.chip]][0]
 
         def best(key):
             return min((r[1][key] for r in runs), key=lambda t: t[0])
 
     link = (data - small) / bw
-    print("flashes of the sample MT6737 package over %s (%.0f MB/s)" % (a.speed, bw / 1e6))
+    print("flashes of the sample %s package over %s (%.0f MB/s)" % (a.chip.upper(), a.speed, bw / 1e6))
     print("  bytes written                %8d   (/ bandwidth: %.2f s)" % (data, link))
     rss = 0
     for key, what, target in (("verified", "verified flash (write + read-back)", 2.1),

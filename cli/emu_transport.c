@@ -223,6 +223,8 @@ static int parse_spec(mtk_ctx *ctx, char *spec, struct mtkemu_options *o, int *p
 			o->security = plus_to_comma(eq + 1);
 		else if (strcmp(kv, "preloader") == 0)
 			o->preloader = v;
+		else if (strcmp(kv, "auth-key") == 0)
+			o->auth_key = v;
 		else if (strcmp(kv, "listen-ms") == 0) {
 			if (parse_listen_ms(ctx, v, &o->listen_ms) < 0)
 				return MTK_E_INVAL;
@@ -231,8 +233,8 @@ static int parse_spec(mtk_ctx *ctx, char *spec, struct mtkemu_options *o, int *p
 				return MTK_E_INVAL;
 		} else
 			return mtk_fail(ctx, MTK_E_INVAL,
-					"unknown emu option '%s' (known: state, faults, mode, speed, secure, preloader, "
-					"listen-ms, plug)",
+					"unknown emu option '%s' (known: state, faults, mode, speed, secure, auth-key, "
+					"preloader, listen-ms, plug)",
 					kv);
 	}
 	o->persist_session = o->state_dir != NULL;

@@ -12,7 +12,10 @@
  *
  * Choice: security.  The BROM checks the DA against target_config's DAA bit
  * and refuses SEND_DA with 0x1D0D while SLA is set (there is no SLA exchange:
- * we hold no vendor keys, so it could never pass).  A preloader verifies the
+ * we hold no vendor keys, so it could never pass).  SEND_CERT/SEND_AUTH accept
+ * only files signed with the test key fused by --auth-key (auth.c); an
+ * accepted authentication file lifts the profile's auth_unlocks (SLA and DAA)
+ * until the next boot.  A preloader verifies the
  * DA whenever SBC or DAA is set: a preloader on a secure-boot phone enforces
  * secure download, which is why hosts take the exploit path for a preloader
  * with SBC (§6.3).  On a failed verification the preloader sends status2 and
@@ -509,15 +512,22 @@ static int cmd_write32(struct mtkemu *e) { return do_write(e, 4, true); }
 
 /* ---- DA upload and jump ---------------------------------------------------------------- */
 
+/* target_config as it still binds: an accepted authentication file lifts
+ * the profile's auth_unlocks for the rest of the BROM session (auth.c). */
+static uint32_t enforced(const struct mtkemu *e)
+{
+	return e->target_config & ~(e->auth_ok ? e->prof->auth_unlocks : 0u);
+}
+
 static bool checks_da_signature(const struct mtkemu *e)
 {
 	uint32_t need = is_brom(e) ? TC_DAA : TC_DAA | TC_SBC;
-	return (e->target_config & need) != 0;
+	return (enforced(e) & need) != 0;
 }
 
 static uint16_t da_check(const struct mtkemu *e, uint32_t addr, uint32_t len, uint32_t sig_len)
 {
-	if (is_brom(e) && (e->target_config & TC_SLA))
+	if (is_brom(e) && (enforced(e) & TC_SLA))
 		return ST_SLA_ERROR;
 	if (len == 0)
 		return ST_DA_LEN_IS_ZERO;
@@ -605,7 +615,11 @@ static int cmd_jump_da(struct mtkemu *e)
 
 /* ---- certificates and auth (BROM) --------------------------------------------------------- */
 
-static int recv_auth_blob(struct mtkemu *e, bool needed)
+/* Whether the file is accepted: only one signed with the fused test key
+ * (auth.c), never a vendor's; an authentication file needs the certificate
+ * first when the part requires a root certificate.  The result is kept in
+ * *ok, so a refused second attempt undoes an earlier acceptance. */
+static int recv_auth_blob(struct mtkemu *e, bool needed, bool cert, bool *ok)
 {
 	uint32_t len;
 	if (echo_u32(e, &len) < 0)
@@ -614,21 +628,29 @@ static int recv_auth_blob(struct mtkemu *e, bool needed)
 		return status(e, ST_NO_AUTH_NEEDED);
 	if (len == 0 || len > MAX_AUTH_LEN)
 		return status(e, ST_DA_INVALID_ADDR_AND_LEN);
+	uint8_t *blob = malloc(len);
 	uint16_t chk;
-	if (status(e, ST_OK) < 0 || recv_payload(e, NULL, len, &chk) < 0 || emu_send_u16be(e, chk) < 0)
+	if (!blob)
+		return status(e, ST_DA_INVALID_ADDR_AND_LEN);
+	if (status(e, ST_OK) < 0 || recv_payload(e, blob, len, &chk) < 0 || emu_send_u16be(e, chk) < 0) {
+		free(blob);
 		return CMD_END;
-	/* Cert and auth files are signed with vendor keys we do not have. */
-	return status(e, ST_AUTH_IMAGE_VERIFY_FAIL);
+	}
+	bool root = cert || !(e->target_config & TC_ROOT_CERT) || e->cert_ok;
+	*ok = root && emu_auth_accepts(e, cert, blob, len);
+	free(blob);
+	blog(e, "%s %x bytes: %s\n", cert ? "SEND_CERT" : "SEND_AUTH", len, *ok ? "accepted" : "refused");
+	return status(e, *ok ? ST_OK : ST_AUTH_IMAGE_VERIFY_FAIL);
 }
 
 static int cmd_send_cert(struct mtkemu *e)
 {
-	return recv_auth_blob(e, (e->target_config & (TC_DAA | TC_ROOT_CERT)) != 0);
+	return recv_auth_blob(e, (e->target_config & (TC_DAA | TC_ROOT_CERT)) != 0, true, &e->cert_ok);
 }
 
 static int cmd_send_auth(struct mtkemu *e)
 {
-	return recv_auth_blob(e, (e->target_config & TC_DAA) != 0);
+	return recv_auth_blob(e, (e->target_config & TC_DAA) != 0, false, &e->auth_ok);
 }
 
 /* ---- misc ------------------------------------------------------------------------------------ */
@@ -865,6 +887,7 @@ void emu_brom_boot(struct mtkemu *e)
 {
 	da_forget(e);
 	emu_brom_free(e);
+	e->cert_ok = e->auth_ok = false;
 	e->brom_log_len = 0;
 	e->brom_log[0] = '\0';
 	blog(e, "%s %s hw_code %04x\n", e->prof->name, is_brom(e) ? "BROM" : "preloader", e->prof->hw_code);

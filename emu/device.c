@@ -422,6 +422,8 @@ int mtkemu_new(const struct mtkemu_options *opt, struct mtkemu **out, char *err,
 		return fail_new(e, err, errlen, NULL);
 	if (opt->security && parse_security(opt->security, &e->target_config, err, errlen) < 0)
 		return fail_new(e, err, errlen, NULL);
+	if (opt->auth_key && emu_auth_load_key(e, opt->auth_key, err, errlen) < 0)
+		return fail_new(e, err, errlen, NULL);
 	if (parse_preloader_model(opt, e, err, errlen) < 0)
 		return fail_new(e, err, errlen, NULL);
 	if (opt->clock && opt->clock->now_ns && opt->clock->sleep_until_ns)

@@ -53,7 +53,15 @@ struct emu_profile {
 	 * the phone reboots into BROM download mode. */
 	bool pl_region_asserts;
 	enum emu_boot_select boot_select; /* the BootROM's boot partition policy (boot.c) */
+	/* target_config bits an accepted authentication file lifts for the rest
+	 * of the BROM session (auth.c; the reference is silent, EMU_AUTH_UNLOCKS). */
+	uint32_t auth_unlocks;
 };
+
+/* The one guess about what SEND_AUTH unlocks: SLA and the DA signature
+ * check (DAA).  Our DA file carries no vendor signature, and a real SLA
+ * exchange needs a vendor key; an accepted file stands for both. */
+#define EMU_AUTH_UNLOCKS 0x06u
 
 /* Reply variants a proven host (mtkclient) accepts, chosen by chip name
  * suffixes ("mt6580+hw-code-word2+bl-ver-4", profiles.c), so tests can make
@@ -123,6 +131,10 @@ struct mtkemu {
 	uint8_t *da_blob;
 	uint32_t da_addr, da_len, da_sig_len;
 	bool da_verified;
+	/* The fused root key (--auth-key, auth.c) and what this BROM session has
+	 * accepted: SEND_CERT, then SEND_AUTH lifts prof->auth_unlocks. */
+	bool has_auth_key, cert_ok, auth_ok;
+	uint8_t auth_key[32];
 	void *mem; /* sparse 32-bit register/memory map for READ32/WRITE32 (brom.c) */
 	bool mode_forced;      /* options.mode was given; else emu_boot_decide_mode() per session */
 	char brom_log[1024];   /* the BROM's trace of this session, for GET_BROM_LOG (0xDD/0xDF) */
@@ -187,6 +199,11 @@ int emu_da_legacy_resume(struct mtkemu *e); /* DA2 already in its command loop *
 int emu_da_xflash_run(struct mtkemu *e);    /* from JUMP_DA */
 int emu_da_xflash_resume(struct mtkemu *e); /* DA1 or DA2 already in its command loop */
 /* BROM-side reset of volatile state at boot (memory, DA blob, log). */
+/* auth.c: a SEND_CERT (cert) or SEND_AUTH payload this device accepts; the
+ * root key from a file (emu_auth_load_key, -1 with err). */
+bool emu_auth_accepts(const struct mtkemu *e, bool cert, const uint8_t *buf, size_t len);
+int emu_auth_load_key(struct mtkemu *e, const char *path, char *err, size_t errlen);
+int emu_mkauth_main(int argc, char **argv);
 void emu_brom_boot(struct mtkemu *e);
 
 /* Storage (emmc.c), opened lazily by the DA stage. */

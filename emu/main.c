@@ -7,6 +7,7 @@
  *   mtkemu provision ...
  *   mtkemu mkfirmware ...
  *   mtkemu boot-check --state DIR [--json]
+ *   mtkemu mkauth --key SEED --chip CHIP --out DIR [--force]
  *
  * Exit status: 0 after SIGTERM/SIGINT, 1 on a runtime failure, 2 on bad usage. */
 #include <getopt.h>
@@ -36,6 +37,7 @@ static const char usage_text[] =
 	"       mtkemu provision --help\n"
 	"       mtkemu mkfirmware --help\n"
 	"       mtkemu boot-check --state DIR [--json]\n"
+	"       mtkemu mkauth --help\n"
 	"\n"
 	"Emulates a MediaTek phone in BootROM or preloader download mode on a pty.\n"
 	"Prints \"ready PATH\" once the port can be opened, and serves until SIGTERM or\n"
@@ -76,6 +78,9 @@ static const char usage_text[] =
 	"  --listen-ms N     the real preloader's listen window (default 2500)\n"
 	"  --secure FLAGS    target_config: a list of sbc, sla, daa, epp, root-cert,\n"
 	"                    mem-read, mem-write, c8-block (or none), or a hex value\n"
+	"  --auth-key FILE   the root public key this phone's fuses hold (mkauth's\n"
+	"                    root.pub): SEND_CERT/SEND_AUTH accept files signed with it,\n"
+	"                    and an accepted authentication file lifts SLA and DAA\n"
 	"  --usb DIR         serve the phone as an emulated USB device (0e8d:0003 BROM,\n"
 	"                    0e8d:2000 preloader, 0e8d:2001 DA) in a umockdev test bed\n"
 	"                    created at DIR (which must not exist; removed at exit)\n"
@@ -139,7 +144,8 @@ static int parse_ms(const char *s, unsigned *out)
 
 static int parse_args(int argc, char **argv, struct args *a)
 {
-	enum { O_CHIP = 256, O_STATE, O_LINK, O_MODE, O_FAULTS, O_SPEED, O_SECURE, O_LIST, O_PL_MODEL, O_LISTEN, O_USB };
+	enum { O_CHIP = 256, O_STATE, O_LINK, O_MODE, O_FAULTS, O_SPEED, O_SECURE, O_LIST, O_PL_MODEL, O_LISTEN, O_USB,
+	       O_AUTH_KEY };
 	static const struct option longopts[] = {
 		{ "chip", required_argument, NULL, O_CHIP },	 { "state", required_argument, NULL, O_STATE },
 		{ "link", required_argument, NULL, O_LINK },	 { "mode", required_argument, NULL, O_MODE },
@@ -148,6 +154,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "preloader-model", required_argument, NULL, O_PL_MODEL },
 		{ "listen-ms", required_argument, NULL, O_LISTEN },
 		{ "usb", required_argument, NULL, O_USB },
+		{ "auth-key", required_argument, NULL, O_AUTH_KEY },
 		{ "help", no_argument, NULL, 'h' },		 { NULL, 0, NULL, 0 },
 	};
 	opterr = 0;
@@ -161,6 +168,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case O_FAULTS: a->opt.faults = optarg; break;
 		case O_SPEED: a->opt.speed = optarg; break;
 		case O_SECURE: a->opt.security = optarg; break;
+		case O_AUTH_KEY: a->opt.auth_key = optarg; break;
 		case O_LIST: a->list = true; break;
 		case O_PL_MODEL: a->opt.preloader = optarg; break;
 		case O_LISTEN:
@@ -313,6 +321,8 @@ int main(int argc, char **argv)
 		return emu_mkfirmware_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "boot-check") == 0)
 		return emu_boot_check_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "mkauth") == 0)
+		return emu_mkauth_main(argc - 1, argv + 1);
 	struct args a;
 	memset(&a, 0, sizeof a);
 	int rc = parse_args(argc, argv, &a);

@@ -68,6 +68,9 @@ struct mtkemu_options {
 	bool persist_session;  /* keep what the phone runs in STATE_DIR/power.ini across
 	                        * mtkemu_free()/mtkemu_new() (one process per host session,
 	                        * as the in-process emu: port does); needs state_dir */
+	/* Last, so callers that list the fields above in order keep working. */
+	const char *auth_key;  /* the fused root public key (`mtkemu mkauth` root.pub); NULL = none:
+	                        * every certificate and authentication file is refused */
 };
 
 struct mtkemu;

@@ -47,6 +47,7 @@
 	  .brom_ver = 0x05, .bl_ver = 1, .target_config = 0, .wdt_addr = wdt, .da_code = dacode,              \
 	  .da_family = EMU_DA_LEGACY, .has_soc_id = false, .table = tbl, .user_size = 8 * GIB,               \
 	  .dram_type = (code) == 0x6572 ? 2 : 3, .dram_mr5 = 0x06, .pl_region_asserts = old_pl,               \
+	  .auth_unlocks = EMU_AUTH_UNLOCKS,                                                                   \
 	  .boot_select = (code) == 0x6580 ? EMU_BOOT_EXT_CSD : EMU_BOOT_BOOT1_ONLY }
 #define LEGACY(n, code, dacode, wdt, tbl) LEGACY_PL(n, code, dacode, wdt, tbl, false)
 
@@ -55,7 +56,8 @@
 	{ .name = n, .hw_code = code, .hw_sub_code = sub, .hw_ver = hwv, .sw_ver = 0x0000, .brom_ver = 0x05,  \
 	  .bl_ver = 3, .target_config = 0, .wdt_addr = 0x10007000, .da_code = dacode,                         \
 	  .da_family = EMU_DA_XFLASH, .has_soc_id = socid, .table = EMU_TABLE_GPT, .user_size = usz,      \
-	  .dram_type = 3, .dram_mr5 = 0x06, .boot_select = EMU_BOOT_EXT_CSD }
+	  .dram_type = 3, .dram_mr5 = 0x06, .boot_select = EMU_BOOT_EXT_CSD,                              \
+	  .auth_unlocks = EMU_AUTH_UNLOCKS }
 
 static const struct emu_profile profiles[] = {
 	/* The MT6572 preloader's sec_region_check ASSERTs (brom-protocol.md §3.9). */

@@ -110,12 +110,12 @@ _mtkemu()
 	case $prev in
 	--chip) _mtkflash_offer "$(mtkemu --list 2>/dev/null | awk '{print $1}')" "$cur" ;;
 	--mode) _mtkflash_offer "brom preloader" "$cur" ;;
-	--state | --link | --scatter | --out | --usb) _mtkflash_files "$cur" ;;
+	--state | --link | --scatter | --out | --usb | --auth-key | --key) _mtkflash_files "$cur" ;;
 	*) if [[ $cur == -* ]]; then
-		_mtkflash_offer "--chip --state --link --usb --mode --faults --secure --listen-ms --preloader-model
-			--list --help" "$cur"
+		_mtkflash_offer "--chip --state --link --usb --mode --faults --secure --auth-key --listen-ms
+			--preloader-model --list --help" "$cur"
 	elif ((COMP_CWORD == 1)); then
-		_mtkflash_offer "provision mkfirmware bench" "$cur"
+		_mtkflash_offer "provision mkfirmware boot-check mkauth bench" "$cur"
 	fi ;;
 	esac
 }

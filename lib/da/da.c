@@ -115,7 +115,25 @@ static int send_auth_files(struct mtk_da *da, const struct mtk_da_auth *a)
 	int rc = a->cert_len ? send_one(da, a->cert, a->cert_len, false) : 0;
 	if (rc == 0 && a->auth_len)
 		rc = send_one(da, a->auth, a->auth_len, true);
-	return rc;
+	return rc < 0 ? rc : a->auth_len ? 1 : 0;
+}
+
+/* A secured BootROM that refuses the DA: name what would let it through
+ * (auth_sent: it accepted our authentication file). */
+static int explain_refused_da(struct mtk_da *da, const struct mtk_da_auth *a, bool auth_sent, int rc)
+{
+	const struct mtk_brom_info *bi = &da->brom.info;
+	uint32_t tc = bi->target_config & (MTK_TGT_DAA | MTK_TGT_SLA);
+	if (rc != MTK_E_SECURITY || bi->mode != MTK_MODE_BROM || !tc)
+		return rc;
+	if (auth_sent)
+		return mtk_wrap(da->ctx, rc, "the BootROM accepted the authentication file and still refused the DA");
+	if (a && a->auth_len)
+		return mtk_wrap(da->ctx, rc, "this BootROM requires SLA but does not set DAA, so --auth was not sent "
+				"(authentication files go to a BootROM with DAA only)");
+	return mtk_wrap(da->ctx, rc, "this BootROM requires authentication (%s): give the vendor's authentication "
+			"file with --auth FILE (and its root certificate with --cert FILE)",
+			tc == MTK_TGT_DAA ? "DAA" : tc == MTK_TGT_SLA ? "SLA" : "SLA and DAA");
 }
 
 static int connect_from(mtk_ctx *ctx, struct mtk_transport *tp, const struct mtk_dafile *file,
@@ -133,10 +151,11 @@ static int connect_from(mtk_ctx *ctx, struct mtk_transport *tp, const struct mtk
 	} else {
 		rc = mtk_brom_connect(&da->brom, tp, T_BROM);
 	}
-	if (rc >= 0)
-		rc = send_auth_files(da, auth);
-	if (rc >= 0)
-		rc = start_da1(da, file, file_name);
+	bool auth_sent = false;
+	if (rc >= 0 && (rc = send_auth_files(da, auth)) >= 0)
+		auth_sent = rc == 1;
+	if (rc >= 0 && (rc = start_da1(da, file, file_name)) < 0)
+		rc = explain_refused_da(da, auth, auth_sent, rc);
 	if (rc >= 0)
 		rc = da->choice.family == MTK_DA_XFLASH ? mtk_da_xflash_start(da, emi) : mtk_da_legacy_start(da, emi);
 	if (rc < 0) {

@@ -23,6 +23,7 @@
 #define MESSAGES_MAX 64     /* DT_MESSAGE packets skipped before giving up */
 #define MESSAGE_MAX 4096u
 #define PROGRESS_MAX 100000 /* progress reports in one FORMAT */
+#define READ_PIECE (64u << 10) /* a read chunk goes to the sink this much at a time, as it arrives */
 
 /* Every point where the reference leaves the choice to us (da-xflash.md
  * section in brackets); docs/xflash.md lists them with the reasons. */
@@ -44,6 +45,7 @@ struct xflash {
 	uint32_t write_pkt, read_pkt; /* GET_PACKET_LENGTH (§1.7) */
 	unsigned checks;              /* SET_CHECKSUM_LEVEL mask in force */
 	uint8_t *buf;                 /* one data chunk */
+	uint8_t *next;                /* the write chunk filled while the DA takes buf's */
 	size_t cap;
 };
 
@@ -483,7 +485,9 @@ static int fix_packet_lengths(struct mtk_da *da)
 	x->read_pkt = st->read_packet_len;
 	size_t cap = x->write_pkt > x->read_pkt ? x->write_pkt : x->read_pkt;
 	free(x->buf);
-	if (!(x->buf = malloc(cap)))
+	free(x->next);
+	x->buf = malloc(cap);
+	if (!x->buf || !(x->next = malloc(cap))) /* swapped with buf: the same size */
 		return mtk_fail(da->ctx, MTK_E_NOMEM, "no memory for a 0x%zx-byte DA packet", cap);
 	x->cap = cap;
 	da->packet_size = x->write_pkt;
@@ -662,63 +666,94 @@ static int refused(struct mtk_da *da, int rc, const char *what, enum mtk_region 
 			(unsigned long long)len, (unsigned long long)off, mtk_region_name(r));
 }
 
+/* Where a read stands: the chunks go to the sink as they arrive. */
+struct xf_reading {
+	const char *what;
+	uint64_t off, len, padded, done;
+	mtk_da_sink_fn sink;
+	void *user;
+};
+
+/* n bytes of a chunk, READ_PIECE at a time, each handed to the sink before the
+ * next is read: the sink's work (hashing, writing the file) overlaps the DA
+ * sending the rest instead of following the whole chunk.  Bytes past what
+ * the caller asked for (sector padding) are read and dropped. */
+static int read_pieces(struct mtk_da *da, struct xf_reading *rs, size_t n)
+{
+	uint8_t *buf = X(da)->buf;
+	for (size_t got = 0; got < n;) {
+		size_t k = n - got < READ_PIECE ? n - got : READ_PIECE;
+		int rc = rd(da, buf + got, k, data_timeout(k), rs->what);
+		if (rc < 0)
+			return mtk_wrap(da->ctx, rc, "at offset 0x%llx", (unsigned long long)(rs->off + rs->done));
+		uint64_t keep = rs->done >= rs->len ? 0 : rs->len - rs->done;
+		keep = keep < k ? keep : k;
+		if (keep && (rc = rs->sink(rs->user, rs->done, buf + got, (size_t)keep)) < 0)
+			return rc;
+		got += k;
+		rs->done += k;
+		mtk_progress(da->ctx, rs->what, rs->done < rs->len ? rs->done : rs->len, rs->len);
+	}
+	return 0;
+}
+
 /* A chunk of at most 4 bytes is the DA's status in place of data (§3.3). */
-static int read_chunk(struct mtk_da *da, const char *what, uint64_t at, size_t left, size_t *got)
+static int read_chunk(struct mtk_da *da, struct xf_reading *r)
 {
 	struct xflash *x = X(da);
 	uint32_t len;
-	int rc = recv_hdr(da, &len, data_timeout(x->read_pkt), what);
+	int rc = recv_hdr(da, &len, data_timeout(x->read_pkt), r->what);
 	if (rc < 0)
 		return rc;
 	if (len <= 4) {
 		uint8_t p[4];
 		uint32_t st = 0;
-		if ((rc = rd(da, p, len, T_REPLY, what)) < 0 || (rc = decode_status(da, p, len, &st, what)) < 0)
+		if ((rc = rd(da, p, len, T_REPLY, r->what)) < 0 || (rc = decode_status(da, p, len, &st, r->what)) < 0)
 			return rc;
-		return status_fail(da, st, what);
+		return status_fail(da, st, r->what);
 	}
+	size_t left = (size_t)(r->padded - r->done);
 	if (len > left || len > x->cap)
-		return too_long(da, len, left < x->cap ? left : x->cap, what);
-	*got = len;
-	if ((rc = rd(da, x->buf, len, data_timeout(len), what)) < 0)
-		return mtk_wrap(da->ctx, rc, "at offset 0x%llx", (unsigned long long)at);
-	if ((rc = send_u32(da, 0, what)) < 0) /* the host's ACK */
+		return too_long(da, len, left < x->cap ? left : x->cap, r->what);
+	if ((rc = read_pieces(da, r, len)) < 0)
 		return rc;
-	return expect_ok(da, T_REPLY, what);
+	if ((rc = send_u32(da, 0, r->what)) < 0) /* the host's ACK */
+		return rc;
+	return expect_ok(da, T_REPLY, r->what);
 }
 
 /* Reads are whole sectors on the wire; the sink sees the bytes asked for. */
 static int xf_read(struct mtk_da *da, const char *what, enum mtk_region r, uint64_t off, uint64_t len,
 		   mtk_da_sink_fn sink, void *user)
 {
-	uint64_t padded = (len + WRITE_UNIT - 1) / WRITE_UNIT * WRITE_UNIT;
-	int rc = start_op(da, XF_CMD_READ_DATA, what, r, off, padded);
+	struct xf_reading st = { what, off, len, (len + WRITE_UNIT - 1) / WRITE_UNIT * WRITE_UNIT, 0, sink, user };
+	int rc = start_op(da, XF_CMD_READ_DATA, what, r, off, st.padded);
 	if (rc == 0)
 		rc = expect_ok(da, T_REPLY, what); /* the range check (§3.3) */
 	if (rc < 0)
-		return refused(da, rc, what, r, off, padded);
-	for (uint64_t done = 0; done < padded;) {
-		size_t n = 0;
-		if ((rc = read_chunk(da, what, off + done, (size_t)(padded - done), &n)) < 0)
+		return refused(da, rc, what, r, off, st.padded);
+	while (st.done < st.padded)
+		if ((rc = read_chunk(da, &st)) < 0)
 			return rc;
-		size_t keep = done >= len ? 0 : (len - done < n ? (size_t)(len - done) : n);
-		if (keep && (rc = sink(user, done, X(da)->buf, keep)) < 0)
-			return rc;
-		done += n;
-		mtk_progress(da->ctx, what, done < len ? done : len, len);
-	}
 	return 0;
 }
 
-/* Flag, byte sum, data; one status for the three (§3.4). */
-static int write_chunk(struct mtk_da *da, const char *what, uint64_t at, size_t n)
+/* Flag, byte sum, data (§3.4); the one status for the three is write_status's. */
+static int write_send(struct mtk_da *da, const uint8_t *buf, const char *what, uint64_t at, size_t n)
+{
+	int rc;
+	if ((rc = send_u32(da, 0, what)) < 0 || (rc = send_u32(da, mtk_sum16_update(0, buf, n), what)) < 0 ||
+	    (rc = send_pkt(da, buf, (uint32_t)n, what)) < 0)
+		return mtk_wrap(da->ctx, rc, "at offset 0x%llx", (unsigned long long)at);
+	return 0;
+}
+
+static int write_status(struct mtk_da *da, const char *what, uint64_t at, size_t n)
 {
 	struct xflash *x = X(da);
 	uint32_t st = 0;
-	int rc;
-	if ((rc = send_u32(da, 0, what)) < 0 || (rc = send_u32(da, mtk_sum16_update(0, x->buf, n), what)) < 0 ||
-	    (rc = send_pkt(da, x->buf, (uint32_t)n, what)) < 0 ||
-	    (rc = recv_status(da, &st, data_timeout(n) + (x->checks ? data_timeout(n) : 0), what)) < 0)
+	int rc = recv_status(da, &st, data_timeout(n) + (x->checks ? data_timeout(n) : 0), what);
+	if (rc < 0)
 		return mtk_wrap(da->ctx, rc, "at offset 0x%llx", (unsigned long long)at);
 	if (st == XF_ST_CHECKSUM)
 		return mtk_fail(da->ctx, MTK_E_VERIFY, "%s: the DA's own check failed for the chunk at offset 0x%llx "
@@ -728,6 +763,16 @@ static int write_chunk(struct mtk_da *da, const char *what, uint64_t at, size_t 
 	return st ? status_fail(da, st, what) : 0;
 }
 
+static size_t write_piece(const struct xflash *x, uint64_t done, uint64_t padded)
+{
+	return padded - done < x->write_pkt ? (size_t)(padded - done) : x->write_pkt;
+}
+
+/* The next chunk is filled from the source while the DA still receives and
+ * stores the one just sent (the link's buffer and the DA's storage write):
+ * host reading and hashing overlap the link instead of following each
+ * chunk.  A status is always read before an error is returned, so the DA is
+ * never left with an unread answer. */
 static int xf_write(struct mtk_da *da, const char *what, enum mtk_region r, uint64_t off, uint64_t len,
 		    mtk_da_source_fn source, void *user)
 {
@@ -737,12 +782,20 @@ static int xf_write(struct mtk_da *da, const char *what, enum mtk_region r, uint
 	if (rc < 0)
 		return refused(da, rc, what, r, off, padded);
 	bool eof = false;
+	size_t n = write_piece(x, 0, padded);
+	if ((rc = mtk_da_fill(x->buf, n, 0, source, user, &eof)) < 0)
+		return rc;
 	for (uint64_t done = 0; done < padded;) {
-		size_t n = padded - done < x->write_pkt ? (size_t)(padded - done) : x->write_pkt;
-		if ((rc = mtk_da_fill(x->buf, n, done, source, user, &eof)) < 0 ||
-		    (rc = write_chunk(da, what, off + done, n)) < 0)
+		if ((rc = write_send(da, x->buf, what, off + done, n)) < 0)
 			return rc;
-		done += n;
+		uint64_t next = done + n;
+		size_t k = write_piece(x, next, padded);
+		int fill = k ? mtk_da_fill(x->next, k, next, source, user, &eof) : 0;
+		if ((rc = write_status(da, what, off + done, n)) < 0 || (rc = fill) < 0)
+			return rc;
+		uint8_t *t = x->buf;
+		x->buf = x->next, x->next = t;
+		done = next, n = k;
 		mtk_progress(da->ctx, what, done < len ? done : len, len);
 	}
 	return expect_ok(da, T_REPLY, what);
@@ -831,8 +884,10 @@ static unsigned xf_checks(const struct mtk_da *da)
 static void xf_destroy(struct mtk_da *da)
 {
 	struct xflash *x = da->priv;
-	if (x)
+	if (x) {
 		free(x->buf);
+		free(x->next);
+	}
 	free(x);
 	da->priv = NULL;
 }

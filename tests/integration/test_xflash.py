@@ -24,7 +24,13 @@ scatter in tests/fixtures, driven by the real mtkflash.
 - --auth/--cert (SEND_AUTH/SEND_CERT, brom-protocol.md §3.16): a BootROM with DAA
   refuses files that are not its vendor's, with a clear error before any DA
   byte; a preloader and a BootROM without DAA are not sent them; a missing
-  file is named.  (Files the emulator accepts come with its secured profiles.)
+  file is named.
+- Secured profiles with a test key the test generates (`mtkemu mkauth`, the
+  emulator's auth-key=): SBC+DAA and SBC+SLA+DAA refuse the DA without --auth
+  (exit 6, naming --auth), accept it with the test key's files (the read
+  works), and refuse files of another key or made for another chip (exit 6,
+  SEND_AUTH named, no DA1 sent); with root-cert set the certificate must come
+  first and be the fused key's.
 - No command after the first may make the emulator report a VIOLATION: the
   session probe must never send 0x72 or a handshake byte into a recorded
   xflash DA (da-xflash.md §2.7)."""
@@ -246,6 +252,52 @@ def check_auth(tmp, pl):
           "a missing --auth file: exit %d, %s" % (p.returncode, p.stderr[-400:]))
 
 
+def test_keys(tmp):
+    """Two test keys (random seeds): the fused one's files, another key's,
+    and the fused key's authentication file made for another chip."""
+    out = {}
+    for name, chip, seed in (("good", "mt6765", "k1"), ("wrong", "mt6765", "k2"), ("chip", "mt6785", "k1")):
+        path = os.path.join(tmp, "seed-" + seed)
+        if not os.path.exists(path):
+            write_file(path, os.urandom(32))
+        d = os.path.join(tmp, "auth-" + name)
+        run([MTKEMU, "mkauth", "--key", path, "--chip", chip, "--out", d])
+        out[name] = {f: os.path.join(d, f + ext) for f, ext in (("auth", ".bin"), ("cert", ".bin"), ("root", ".pub"))}
+    return out
+
+
+def check_secured(tmp, pl):
+    keys = test_keys(tmp)
+    out = os.path.join(tmp, "secured-read.bin")
+
+    def read(secure, *args):
+        port = "emu:mt6765,mode=brom,secure=%s,auth-key=%s" % (secure, keys["good"]["root"])
+        return run([MTKFLASH, "-v", "--port", port] + list(args) + ["read", "--force", "--region", "boot1",
+                   "--offset", "0", "--length", "4K", out, "--preloader", pl], expect=None)
+
+    for secure, what in (("sbc+daa", "(DAA)"), ("sbc+sla+daa", "(SLA and DAA)")):
+        p = read(secure)
+        check(p.returncode == 6 and "requires authentication " + what in p.stderr and "--auth FILE" in p.stderr,
+              "%s without --auth: exit %d, %s" % (secure, p.returncode, p.stderr[-400:]))
+        p = read(secure, "--auth", keys["good"]["auth"])
+        check(p.returncode == 0 and "accepted the authentication file (SEND_AUTH)" in p.stderr and
+              os.path.getsize(out) == 4096, "%s with the test key: exit %d, %s" % (secure, p.returncode, p.stderr[-400:]))
+        for bad in ("wrong", "chip"):
+            p = read(secure, "--auth", keys[bad]["auth"])
+            check(p.returncode == 6 and "refused the authentication file (SEND_AUTH)" in p.stderr and
+                  "sending DA1" not in p.stderr, "%s, %s key's file: exit %d, %s" % (secure, bad, p.returncode,
+                                                                                    p.stderr[-400:]))
+    root = "sbc+daa+root-cert"
+    p = read(root, "--auth", keys["good"]["auth"])
+    check(p.returncode == 6 and "refused the authentication file" in p.stderr,
+          "root-cert, no certificate: exit %d, %s" % (p.returncode, p.stderr[-400:]))
+    p = read(root, "--cert", keys["wrong"]["cert"], "--auth", keys["good"]["auth"])
+    check(p.returncode == 6 and "refused the root certificate (SEND_CERT)" in p.stderr,
+          "root-cert, another key's certificate: exit %d, %s" % (p.returncode, p.stderr[-400:]))
+    p = read(root, "--cert", keys["good"]["cert"], "--auth", keys["good"]["auth"])
+    check(p.returncode == 0, "root-cert with the test key's files: exit %d, %s" % (p.returncode, p.stderr[-400:]))
+
+
 def check_verified_mode(tmp, chip):
     pkg = os.path.join(tmp, "pkg-" + chip)
     p = run([MTKEMU, "mkfirmware", "--chip", chip, "--out", pkg], expect=None)
@@ -287,7 +339,9 @@ def check_device_checks(tmp, chip, state):
 
 
 def main(tmp):
-    check_auth(tmp, full_chip(tmp))
+    pl = full_chip(tmp)
+    check_auth(tmp, pl)
+    check_secured(tmp, pl)
     for chip in ("mt6765", "mt6785"):
         check_verified_mode(tmp, chip)
     check_device_checks(tmp, "mt6765", os.path.join(tmp, "state-fw-mt6765"))

@@ -14,8 +14,10 @@ from mtkutil import MTKEMU, MTKFLASH, check, content, environment, run  # noqa: 
 
 # The sample packages' names for the partitions the tests aim at.
 NAMES = {"mt6737": {"system": "system", "boot": "boot", "cache": "cache", "lk": "lk", "recovery": "recovery"},
-         "mt6572": {"system": "ANDROID", "boot": "BOOTIMG", "cache": "CACHE", "lk": "UBOOT", "recovery": "RECOVERY"}}
-SCATTER = {"mt6737": "MT6737_Android_scatter.txt", "mt6572": "MT6572_Android_scatter.txt"}
+         "mt6572": {"system": "ANDROID", "boot": "BOOTIMG", "cache": "CACHE", "lk": "UBOOT", "recovery": "RECOVERY"},
+         "mt6765": {"system": "system", "boot": "boot", "cache": "cache", "lk": "lk", "recovery": "recovery"}}
+SCATTER = {"mt6737": "MT6737_Android_scatter.txt", "mt6572": "MT6572_Android_scatter.txt",
+           "mt6765": "MT6765_Android_scatter.txt"}
 
 
 def package(tmp, env, chip):

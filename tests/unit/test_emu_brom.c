@@ -35,6 +35,7 @@ struct dev {
 struct devopts {
 	const char *chip, *mode, *faults, *speed, *secure, *preloader;
 	unsigned listen_ms;
+	const char *auth_key; /* the fused test root key (mtkemu mkauth's root.pub) */
 	bool golden_ids; /* ME_ID 00..0F, SOC_ID 00..1F as in §6.7 */
 };
 
@@ -94,7 +95,7 @@ static void dev_start(struct dev *d, const struct devopts *o)
 	struct mtkemu_options opt = {
 		.chip = o->chip, .state_dir = d->dir, .mode = o->mode,
 		.faults = o->faults, .speed = o->speed, .security = o->secure,
-		.preloader = o->preloader, .listen_ms = o->listen_ms,
+		.preloader = o->preloader, .listen_ms = o->listen_ms, .auth_key = o->auth_key,
 	};
 	char err[512] = "";
 	if (mtkemu_new(&opt, &d->emu, err, sizeof err) != 0)
@@ -622,6 +623,84 @@ static void test_secure_daa_brom(void **state)
 	dev_stop(&d);
 }
 
+/* SEND_CERT/SEND_AUTH payload: echo, length, status1 0, the bytes, their
+ * checksum, then status2 st2. */
+static void send_auth_blob(struct dev *d, uint8_t cmd, const uint8_t *blob, uint32_t len, const char *st2)
+{
+	char head[96], tail[32];
+	snprintf(head, sizeof head, "> %02x < %02x > %08x < %08x 0000", cmd, cmd, len, len);
+	script(d, head);
+	put_bytes(d, blob, len);
+	snprintf(tail, sizeof tail, "%04x %s", xor16_reference(blob, len), st2);
+	expect(d, tail);
+}
+
+static void read_test_file(const char *dir, const char *name, uint8_t *buf, size_t len)
+{
+	char path[600];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	assert_int_equal(fread(buf, 1, len, f), len);
+	fclose(f);
+}
+
+/* `mtkemu mkauth` files of a test key in dir (seed byte `seed`), for chip. */
+static void make_test_auth(const char *dir, uint8_t seed, const char *chip)
+{
+	char key[600];
+	snprintf(key, sizeof key, "%s/seed", dir);
+	uint8_t k[32];
+	memset(k, seed, sizeof k);
+	FILE *f = fopen(key, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(k, 1, sizeof k, f), sizeof k);
+	fclose(f);
+	char *argv[] = { "mkauth", "--key", key, "--chip", (char *)chip, "--out", (char *)dir, "--force", NULL };
+	assert_int_equal(emu_mkauth_main(8, argv), 0);
+}
+
+/* A test key fused with auth-key: the files it signed lift SLA and DAA; a
+ * file of another key, or made for another chip, is refused (0x2000) and
+ * lifts nothing. */
+static void test_secure_auth_test_key(void **state)
+{
+	(void)state;
+	char good[64] = "/tmp/test-emu-auth-XXXXXX", bad[64] = "/tmp/test-emu-auth-XXXXXX";
+	assert_non_null(mkdtemp(good));
+	assert_non_null(mkdtemp(bad));
+	make_test_auth(good, 0x11, "mt6765");
+	make_test_auth(bad, 0x22, "mt6765");
+	uint8_t auth[112], foreign[112], cert[112];
+	read_test_file(good, "auth.bin", auth, sizeof auth);
+	read_test_file(good, "cert.bin", cert, sizeof cert);
+	read_test_file(bad, "auth.bin", foreign, sizeof foreign);
+	char root[600];
+	snprintf(root, sizeof root, "%s/root.pub", good);
+	struct dev d;
+	START(&d, .chip = "mt6765", .mode = "brom", .secure = "sla,daa", .auth_key = root);
+	handshake(&d);
+	uint8_t da[0x500];
+	fill_da(da, sizeof da);
+	script(&d, "> d7 < d7 > 00200000 < 00200000 > 00000500 < 00000500 > 00000100 < 00000100 1d0d");
+	send_auth_blob(&d, 0xE2, foreign, sizeof foreign, "2000");
+	script(&d, "> d7 < d7 > 00200000 < 00200000 > 00000500 < 00000500 > 00000100 < 00000100 1d0d");
+	send_auth_blob(&d, 0xE0, cert, sizeof cert, "0000");
+	send_auth_blob(&d, 0xE2, auth, sizeof auth, "0000");
+	send_da(&d, 0x200000, da, sizeof da, 0x100, "0000");
+	script(&d, "> d5 < d5 > 00200000 < 00200000 0000");
+	dev_stop(&d);
+	/* Made for MT6785 with the fused key: not this chip's. */
+	make_test_auth(bad, 0x11, "mt6785");
+	read_test_file(bad, "auth.bin", foreign, sizeof foreign);
+	START(&d, .chip = "mt6765", .mode = "brom", .secure = "sla,daa", .auth_key = root);
+	handshake(&d);
+	send_auth_blob(&d, 0xE2, foreign, sizeof foreign, "2000");
+	dev_stop(&d);
+	mtk_remove_tree(good);
+	mtk_remove_tree(bad);
+}
+
 static void test_secure_hex_and_mem_auth(void **state)
 {
 	(void)state;
@@ -1109,6 +1188,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_command_echo),
 		cmocka_unit_test(test_secure_sla_brom),
 		cmocka_unit_test(test_secure_daa_brom),
+		cmocka_unit_test(test_secure_auth_test_key),
 		cmocka_unit_test(test_secure_hex_and_mem_auth),
 		cmocka_unit_test(test_secure_preloader_sbc_reboots),
 		cmocka_unit_test(test_session_survives_reopen_brom),
