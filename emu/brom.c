@@ -802,6 +802,28 @@ static int preloader_listen(struct mtkemu *e)
 	}
 }
 
+void emu_brom_listen_start(struct mtkemu *e)
+{
+	if (e->run != EMU_RUN_LISTEN || is_brom(e) || e->simple_preloader || e->listening)
+		return;
+	e->listening = true;
+	e->listen_deadline_ms = real_ms(e) + e->listen_ms;
+}
+
+long long emu_brom_listen_left(const struct mtkemu *e)
+{
+	if (e->run != EMU_RUN_LISTEN || !e->listening || is_brom(e) || e->simple_preloader)
+		return -1;
+	uint64_t now = real_ms(e);
+	return now >= e->listen_deadline_ms ? 0 : (long long)(e->listen_deadline_ms - now);
+}
+
+void emu_brom_listen_expired(struct mtkemu *e)
+{
+	blog(e, "listen window closed with no tool at the port: booting on\n");
+	e->run = EMU_RUN_GONE;
+}
+
 static int handshake(struct mtkemu *e)
 {
 	if (is_brom(e) || e->simple_preloader)

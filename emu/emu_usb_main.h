@@ -4,12 +4,14 @@
 #define MTKEMU_USB_MAIN_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 
 #include "mtkemu.h"
 
 /* Serves emu as a umockdev USB device in a test bed at DIR (created, and
- * removed at the end) until *stop; returns the exit status. */
-int emu_usb_main(struct mtkemu *emu, const char *dir, atomic_bool *stop, atomic_bool *replug);
+ * removed at the end) until *stop; returns the exit status.
+ * unplugged: the cable goes in at the first replug (SIGUSR1). */
+int emu_usb_main(struct mtkemu *emu, const char *dir, atomic_bool *stop, atomic_bool *replug, bool unplugged);
 
 /* Re-executes the program under umockdev's preload unless it already runs
  * under it; returns 0 when it does, -1 when the exec failed. */

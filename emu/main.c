@@ -60,6 +60,8 @@ static const char usage_text[] =
 	"                                               directions); the port reappears\n"
 	"                      power-loss-at=BYTES      lose power at byte BYTES: storage keeps\n"
 	"                                               the packets committed before it\n"
+	"                      boot-on-at=BYTES         the preloader's listen window closes at\n"
+	"                                               BYTES: off the bus until a replug\n"
 	"                      da-hang-at=BYTES         stop answering at BYTES, until a replug\n"
 	"                      da-hang-at-cmd=K         the DA hangs on its K-th command\n"
 	"                      da-silent                the DA never answers after JUMP_DA\n"
@@ -81,6 +83,9 @@ static const char usage_text[] =
 	"                    created at DIR (which must not exist; removed at exit)\n"
 	"                    instead of a pty; prints \"ready usb DIR\".  Reach it with\n"
 	"                    UMOCKDEV_DIR=DIR umockdev-wrapper mtkflash --port usb ...\n"
+	"                    A preloader's listen window opens when it is plugged in.\n"
+	"  --unplugged       with --usb: start with the cable out (prints \"unplugged usb\n"
+	"                    DIR\"); SIGUSR1 plugs the phone in\n"
 	"  --list            print the chips and exit\n"
 	"  -h, --help        this text\n";
 
@@ -124,6 +129,7 @@ struct args {
 	struct mtkemu_options opt;
 	const char *link;
 	const char *usb;
+	bool unplugged;
 	bool list;
 };
 
@@ -139,7 +145,7 @@ static int parse_ms(const char *s, unsigned *out)
 
 static int parse_args(int argc, char **argv, struct args *a)
 {
-	enum { O_CHIP = 256, O_STATE, O_LINK, O_MODE, O_FAULTS, O_SPEED, O_SECURE, O_LIST, O_PL_MODEL, O_LISTEN, O_USB };
+	enum { O_CHIP = 256, O_STATE, O_LINK, O_MODE, O_FAULTS, O_SPEED, O_SECURE, O_LIST, O_PL_MODEL, O_LISTEN, O_USB, O_UNPLUGGED };
 	static const struct option longopts[] = {
 		{ "chip", required_argument, NULL, O_CHIP },	 { "state", required_argument, NULL, O_STATE },
 		{ "link", required_argument, NULL, O_LINK },	 { "mode", required_argument, NULL, O_MODE },
@@ -148,6 +154,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "preloader-model", required_argument, NULL, O_PL_MODEL },
 		{ "listen-ms", required_argument, NULL, O_LISTEN },
 		{ "usb", required_argument, NULL, O_USB },
+		{ "unplugged", no_argument, NULL, O_UNPLUGGED },
 		{ "help", no_argument, NULL, 'h' },		 { NULL, 0, NULL, 0 },
 	};
 	opterr = 0;
@@ -157,6 +164,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case O_STATE: a->opt.state_dir = optarg; break;
 		case O_LINK: a->link = optarg; break;
 		case O_USB: a->usb = optarg; break;
+		case O_UNPLUGGED: a->unplugged = true; break;
 		case O_MODE: a->opt.mode = optarg; break;
 		case O_FAULTS: a->opt.faults = optarg; break;
 		case O_SPEED: a->opt.speed = optarg; break;
@@ -180,6 +188,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 		return usage_error("%s", "--chip CHIP is required (see --list)");
 	if (!a->opt.state_dir)
 		return usage_error("%s", "--state DIR is required");
+	if (a->unplugged && !a->usb)
+		return usage_error("%s", "--unplugged needs --usb (a pty has no cable to plug in)");
 	if (a->usb && a->link)
 		return usage_error("%s", "--usb and --link exclude each other (USB has no tty to link)");
 	return -1;
@@ -332,7 +342,7 @@ int main(int argc, char **argv)
 	g_emu = emu;
 	install_signals();
 	if (a.usb) {
-		rc = emu_usb_main(emu, a.usb, &g_stop, &g_plug);
+		rc = emu_usb_main(emu, a.usb, &g_stop, &g_plug, a.unplugged);
 		g_emu = NULL;
 		mtkemu_free(emu);
 		return rc;

@@ -57,6 +57,10 @@ struct emu_usb {
 	int host_fd;              /* our end of the session's socketpair; -1: no session */
 	bool session_wanted;      /* the host claimed the interface; the model thread starts serving */
 	bool present;             /* on the bus as devnode */
+	bool start_unplugged;     /* emu_usb_start_unplugged(): the cable goes in at the first replug */
+	/* The host connection that claimed the data interface: the kernel
+	 * refuses it to any other open of the node (EBUSY) until released. */
+	UMockdevIoctlClient *owner;
 	/* One handler for every address the device had: a second handler
 	 * object would take over umockdev's worker, and a host still talking
 	 * to the old node would wait forever instead of reading ENODEV. */
@@ -232,7 +236,12 @@ static void discard(struct emu_usb *u, UMockdevIoctlClient *c, UMockdevIoctlData
 
 static void claim(struct emu_usb *u, UMockdevIoctlClient *c, int iface)
 {
+	if (iface == DATA_IF && u->owner && u->owner != c) {
+		complete(c, -1, EBUSY);
+		return;
+	}
 	if (iface == DATA_IF) {
+		u->owner = c;
 		end_session(u); /* a host that claims again starts afresh, as a reopened tty does */
 		u->session_wanted = true;
 		g_cond_broadcast(&u->cond);
@@ -259,7 +268,8 @@ static void handle(struct emu_usb *u, UMockdevIoctlClient *c, unsigned long req,
 	case USBDEVFS_CLAIMINTERFACE: claim(u, c, arg_int(arg)); return;
 	case USBDEVFS_DISCONNECT_CLAIM: claim(u, c, arg_int(arg)); return;
 	case USBDEVFS_RELEASEINTERFACE:
-		if (arg_int(arg) == DATA_IF) {
+		if (arg_int(arg) == DATA_IF && u->owner == c) {
+			u->owner = NULL;
 			u->session_wanted = false;
 			end_session(u);
 		}
@@ -284,6 +294,21 @@ static void gone_ioctl(struct emu_usb *u, UMockdevIoctlClient *c, unsigned long 
 		return;
 	}
 	complete(c, -1, ENODEV);
+}
+
+/* A host that exits (or is killed) without releasing: the kernel releases
+ * its interfaces when the node's file is closed. */
+static void on_vanished(UMockdevIoctlBase *h, UMockdevIoctlClient *c, gpointer user)
+{
+	struct emu_usb *u = user;
+	(void)h;
+	g_mutex_lock(&u->mu);
+	if (u->owner == c) {
+		u->owner = NULL;
+		u->session_wanted = false;
+		end_session(u);
+	}
+	g_mutex_unlock(&u->mu);
 }
 
 static gboolean on_ioctl(UMockdevIoctlBase *h, UMockdevIoctlClient *c, gpointer user)
@@ -416,6 +441,7 @@ static int plug(struct emu_usb *u, char *err, size_t errlen)
 {
 	uint16_t pid;
 	bool high;
+	emu_plugged_in(u->emu);
 	identity(u->emu, &pid, &high);
 	uint8_t desc[128];
 	char hexd[260];
@@ -472,6 +498,7 @@ static void unplug(struct emu_usb *u)
 	g_mutex_lock(&u->mu);
 	u->present = false;
 	u->session_wanted = false;
+	u->owner = NULL;
 	drop_queue(&u->dead);
 	kill_queue(u, &u->done);
 	kill_queue(u, &u->in_q);
@@ -508,6 +535,7 @@ struct emu_usb *emu_usb_new(UMockdevTestbed *tb, struct mtkemu *emu, unsigned po
 	g_cond_init(&u->cond);
 	u->handler = umockdev_ioctl_base_new();
 	g_signal_connect(u->handler, "handle-ioctl", G_CALLBACK(on_ioctl), u);
+	g_signal_connect(u->handler, "client-vanished", G_CALLBACK(on_vanished), u);
 	u->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (u->wake < 0 || pthread_create(&u->pump, NULL, pump_main, u) != 0) {
 		snprintf(err, errlen, "cannot start the USB pump: %s", strerror(errno));
@@ -525,7 +553,8 @@ unsigned emu_usb_devnum(const struct emu_usb *u)
 
 /* ---- serving ------------------------------------------------------------------------- */
 
-/* 1 when the host claimed the interface, 0 on stop, 2 on a replug. */
+/* 1 when the host claimed the interface, 0 on stop, 2 on a replug, 3 when
+ * the preloader's listen window closed before any host came. */
 static int wait_session(struct emu_usb *u, const atomic_bool *stop, atomic_bool *replug)
 {
 	g_mutex_lock(&u->mu);
@@ -539,7 +568,14 @@ static int wait_session(struct emu_usb *u, const atomic_bool *stop, atomic_bool 
 			rc = 1;
 			break;
 		}
-		g_cond_wait_until(&u->cond, &u->mu, g_get_monotonic_time() + IDLE_MS * 1000);
+		long long left = emu_brom_listen_left(u->emu), wait = IDLE_MS;
+		if (left == 0) {
+			rc = 3;
+			break;
+		}
+		if (left > 0 && left < wait)
+			wait = left;
+		g_cond_wait_until(&u->cond, &u->mu, g_get_monotonic_time() + wait * 1000);
 	}
 	g_mutex_unlock(&u->mu);
 	return rc;
@@ -603,12 +639,10 @@ static int replug_now(struct emu_usb *u, emu_usb_say_fn say, void *ctx)
 	return 0;
 }
 
-/* Off the bus until a replug (or stop). */
-static int stay_gone(struct emu_usb *u, const atomic_bool *stop, atomic_bool *replug, emu_usb_say_fn say,
-		     void *ctx)
+/* Off the bus until a replug (or stop): 1 plugged in again, 0 stop, -1. */
+static int wait_plug_in(struct emu_usb *u, const atomic_bool *stop, atomic_bool *replug, emu_usb_say_fn say,
+			void *ctx)
 {
-	unplug(u);
-	say("gone", ctx);
 	while (!atomic_load(stop) && !(replug && atomic_exchange(replug, false)))
 		poll(NULL, 0, IDLE_MS);
 	if (atomic_load(stop))
@@ -622,14 +656,33 @@ static int stay_gone(struct emu_usb *u, const atomic_bool *stop, atomic_bool *re
 	return 1;
 }
 
+static int stay_gone(struct emu_usb *u, const atomic_bool *stop, atomic_bool *replug, emu_usb_say_fn say,
+		     void *ctx)
+{
+	unplug(u);
+	say("gone", ctx);
+	return wait_plug_in(u, stop, replug, say, ctx);
+}
+
+void emu_usb_start_unplugged(struct emu_usb *u)
+{
+	u->start_unplugged = true;
+}
+
 int emu_usb_run(struct emu_usb *u, const atomic_bool *stop, atomic_bool *replug, emu_usb_say_fn say, void *ctx)
 {
 	char err[256];
-	if (plug(u, err, sizeof err) < 0) {
+	if (u->start_unplugged) {
+		say("unplugged", ctx);
+		int p = wait_plug_in(u, stop, replug, say, ctx);
+		if (p <= 0)
+			return p;
+	} else if (plug(u, err, sizeof err) < 0) {
 		fprintf(stderr, "mtkemu: %s\n", err);
 		return -1;
+	} else {
+		say("ready", ctx);
 	}
-	say("ready", ctx);
 	for (;;) {
 		int w = wait_session(u, stop, replug);
 		if (w == 0)
@@ -637,6 +690,13 @@ int emu_usb_run(struct emu_usb *u, const atomic_bool *stop, atomic_bool *replug,
 		if (w == 2) {
 			if (replug_now(u, say, ctx) < 0)
 				return -1;
+			continue;
+		}
+		if (w == 3) {
+			emu_brom_listen_expired(u->emu);
+			int g = stay_gone(u, stop, replug, say, ctx);
+			if (g <= 0)
+				return g;
 			continue;
 		}
 		int rc = serve_session(u);

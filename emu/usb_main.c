@@ -82,7 +82,7 @@ int emu_usb_preload(char **argv)
 	return -1;
 }
 
-int emu_usb_main(struct mtkemu *emu, const char *dir_arg, atomic_bool *stop, atomic_bool *replug)
+int emu_usb_main(struct mtkemu *emu, const char *dir_arg, atomic_bool *stop, atomic_bool *replug, bool unplugged)
 {
 	char dir[2 * PATH_MAX + 2], old_root[PATH_MAX];
 	struct stat st;
@@ -110,6 +110,8 @@ int emu_usb_main(struct mtkemu *emu, const char *dir_arg, atomic_bool *stop, ato
 		fprintf(stderr, "mtkemu: %s\n", err);
 	else {
 		s.u = u;
+		if (unplugged)
+			emu_usb_start_unplugged(u);
 		rc = emu_usb_run(u, stop, replug, say, &s) < 0 ? 1 : 0;
 	}
 	emu_usb_free(u);

@@ -13,8 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/ctx.h"
+#include "transport/holders.h"
 
 #ifdef MTK_HAVE_LIBUSB
 #include <libusb.h>
@@ -331,6 +333,22 @@ static void release(struct usb_priv *p)
 	p->h = NULL;
 }
 
+/* Another open of the node claimed the interface first (the kernel lets
+ * one file have it): the same words as a busy tty, with the holder when
+ * /proc shows it. */
+static int port_busy(mtk_ctx *ctx, const struct usb_cand *c, const char *where)
+{
+	char node[40], comm[64] = "", who[120] = "";
+	snprintf(node, sizeof node, "/dev/bus/usb/%03u/%03u", c->at.bus, c->at.addr);
+	long pid = mtk_find_holder("/proc", node, 0, (long)getpid(), comm, sizeof comm);
+	if (pid > 0)
+		snprintf(who, sizeof who, " (PID %ld%s%s)", pid, comm[0] ? ", " : "", comm);
+	return mtk_fail(ctx, MTK_E_NODEV,
+			"port busy: another program%s has claimed %s (%s); ModemManager is the usual suspect "
+			"(systemctl stop ModemManager), or another mtkflash still working on this phone",
+			who, where, node);
+}
+
 /* Opens and claims c->dev; on failure nothing stays open. */
 static int claim(mtk_ctx *ctx, struct usb_priv *p, const struct usb_cand *c)
 {
@@ -339,8 +357,10 @@ static int claim(mtk_ctx *ctx, struct usb_priv *p, const struct usb_cand *c)
 	int lrc = libusb_open(c->dev, &p->h);
 	if (lrc < 0) {
 		p->h = NULL;
-		return mtk_fail(ctx, lrc == LIBUSB_ERROR_NO_DEVICE ? MTK_E_NODEV : MTK_E_IO, "cannot open %s: %s%s",
-				where, libusb_strerror((enum libusb_error)lrc), open_hint(lrc));
+		if (lrc == LIBUSB_ERROR_NO_DEVICE)
+			return mtk_fail(ctx, MTK_E_DISCONNECTED, "%s left the bus before it could be opened", where);
+		return mtk_fail(ctx, MTK_E_IO, "cannot open %s: %s%s", where, libusb_strerror((enum libusb_error)lrc),
+				open_hint(lrc));
 	}
 	libusb_unref_device(p->dev);
 	p->dev = libusb_ref_device(c->dev);
@@ -349,8 +369,10 @@ static int claim(mtk_ctx *ctx, struct usb_priv *p, const struct usb_cand *c)
 	p->rx_off = p->rx_len = 0;
 	libusb_set_auto_detach_kernel_driver(p->h, 1);
 	int rc = read_config(ctx, p);
-	if (rc == 0 && (lrc = libusb_claim_interface(p->h, p->data_if)) < 0)
-		rc = mtk_fail(ctx, lrc == LIBUSB_ERROR_BUSY ? MTK_E_NODEV : MTK_E_IO,
+	if (rc == 0 && (lrc = libusb_claim_interface(p->h, p->data_if)) == LIBUSB_ERROR_BUSY)
+		rc = port_busy(ctx, c, where);
+	else if (rc == 0 && lrc < 0)
+		rc = mtk_fail(ctx, lrc == LIBUSB_ERROR_NO_DEVICE ? MTK_E_DISCONNECTED : MTK_E_IO,
 			      "cannot claim interface %d of %s: %s%s", p->data_if, where,
 			      libusb_strerror((enum libusb_error)lrc), open_hint(lrc));
 	if (rc < 0) {
@@ -647,6 +669,15 @@ static bool tty_only(mtk_ctx *ctx, const struct mtk_port_filter *f)
 	return false;
 }
 
+/* A port that lived a moment (a preloader's window, a resetting phone):
+ * said, and the wait goes on; open_cand() freed the old libusb context. */
+static int wait_again(mtk_ctx *ctx, struct usb_priv **p)
+{
+	mtk_warn(ctx, "%s; waiting for it to come back", mtk_ctx_error(ctx));
+	mtk_ctx_clear_error(ctx);
+	return new_priv(ctx, p);
+}
+
 static int open_libusb(mtk_ctx *ctx, const struct mtk_port_filter *f, int wait_ms, struct mtk_transport **out)
 {
 	struct usb_priv *p = NULL;
@@ -668,6 +699,12 @@ static int open_libusb(mtk_ctx *ctx, const struct mtk_port_filter *f, int wait_m
 		free_cands(c, n > 0 ? n : 0);
 		if (k == PICK_MANY)
 			free_priv(p);
+		if (k == PICK_ONE && rc == MTK_E_DISCONNECTED && mtk_now_ms(ctx) < deadline) {
+			if ((rc = wait_again(ctx, &p)) < 0)
+				return rc;
+			wait_usb_event(p, deadline - mtk_now_ms(ctx));
+			continue;
+		}
 		if (k != PICK_NONE)
 			return rc;
 		long long left = deadline - mtk_now_ms(ctx);
