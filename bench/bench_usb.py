@@ -27,9 +27,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from bench_io import run_rusage  # noqa: E402
 ROOT = os.path.dirname(HERE)
 TINY = 512
 SYSTEM = 0xA600000  # `system` in the user area of `mtkemu provision --chip mt6737` (printgpt)
@@ -37,15 +38,8 @@ GIB = float(1 << 30)
 
 
 def cpu_of(cmd, env=None):
-    """Run cmd; (wall s, user s, sys s) of that process (wait4)."""
-    t0 = time.monotonic()
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    _, status, ru = os.wait4(p.pid, 0)
-    wall = time.monotonic() - t0
-    err = p.stderr.read().decode(errors="replace")
-    p.stderr.close()
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit("%s failed:\n%s" % (" ".join(cmd), err))
+    """Run cmd; (wall s, user s, sys s) of that process."""
+    wall, ru = run_rusage(cmd, env)
     return wall, ru.ru_utime, ru.ru_stime
 
 
