@@ -73,6 +73,26 @@ struct emu_usb {
 	atomic_bool quit;
 };
 
+/* Addresses on the test bed's bus are handed out in turn, as a host
+ * controller does, so two phones that re-enumerate never share one. */
+static atomic_uint last_addr;
+/* One phone's thread plugs while another's unplugs: the test bed is
+ * changed by one at a time. */
+static GMutex tb_lock;
+
+static unsigned next_address(void)
+{
+	unsigned a = atomic_fetch_add(&last_addr, 1) + 1;
+	return (a - 2) % 126 + 2;
+}
+
+static void note_address(unsigned devnum)
+{
+	unsigned cur = atomic_load(&last_addr);
+	while (cur < devnum && !atomic_compare_exchange_weak(&last_addr, &cur, devnum))
+		;
+}
+
 static void poke(struct emu_usb *u)
 {
 	uint64_t one = 1;
@@ -437,32 +457,15 @@ static size_t descriptors(uint8_t *d, uint16_t pid, bool high)
 	return sizeof dev + sizeof cfg;
 }
 
-static int plug(struct emu_usb *u, char *err, size_t errlen)
+/* The handler first (umockdev issue 173): the device must never be
+ * visible without it. */
+static int add_to_testbed(struct emu_usb *u, uint16_t pid, bool high, GError **gerr)
 {
-	uint16_t pid;
-	bool high;
-	emu_plugged_in(u->emu);
-	identity(u->emu, &pid, &high);
 	uint8_t desc[128];
 	char hexd[260];
 	hex(hexd, desc, descriptors(desc, pid, high));
-	snprintf(u->devnode, sizeof u->devnode, "/dev/bus/usb/001/%03u", u->devnum);
-	if (u->nattached == sizeof u->attached / sizeof u->attached[0]) {
-		snprintf(err, errlen, "too many re-enumerations");
+	if (!umockdev_testbed_attach_ioctl(u->tb, u->devnode, u->handler, gerr))
 		return -1;
-	}
-	g_mutex_lock(&u->mu);
-	u->present = true;
-	g_mutex_unlock(&u->mu);
-	/* The handler first (umockdev issue 173): the device must never be
-	 * visible without it. */
-	GError *gerr = NULL;
-	snprintf(u->attached[u->nattached++], sizeof u->attached[0], "%s", u->devnode);
-	if (!umockdev_testbed_attach_ioctl(u->tb, u->devnode, u->handler, &gerr)) {
-		snprintf(err, errlen, "umockdev: %s", gerr ? gerr->message : "cannot attach the ioctl handler");
-		g_clear_error(&gerr);
-		return -1;
-	}
 	char text[2048];
 	snprintf(text, sizeof text,
 		 "P: %s\nN: bus/usb/001/%03u\n"
@@ -473,12 +476,33 @@ static int plug(struct emu_usb *u, char *err, size_t errlen)
 		 "A: speed=%s\\n\nH: descriptors=%s\n",
 		 u->syspath, u->devnum, u->devnum, u->devnode, pid, pid, u->devnum, u->port, high ? "480" : "12",
 		 hexd);
-	if (!umockdev_testbed_add_from_string(u->tb, text, &gerr)) {
-		snprintf(err, errlen, "umockdev: %s", gerr ? gerr->message : "cannot add the device");
-		g_clear_error(&gerr);
+	return umockdev_testbed_add_from_string(u->tb, text, gerr) ? 0 : -1;
+}
+
+static int plug(struct emu_usb *u, char *err, size_t errlen)
+{
+	uint16_t pid;
+	bool high;
+	emu_plugged_in(u->emu);
+	identity(u->emu, &pid, &high);
+	snprintf(u->devnode, sizeof u->devnode, "/dev/bus/usb/001/%03u", u->devnum);
+	if (u->nattached == sizeof u->attached / sizeof u->attached[0]) {
+		snprintf(err, errlen, "too many re-enumerations");
 		return -1;
 	}
-	return 0;
+	g_mutex_lock(&u->mu);
+	u->present = true;
+	g_mutex_unlock(&u->mu);
+	snprintf(u->attached[u->nattached++], sizeof u->attached[0], "%s", u->devnode);
+	GError *gerr = NULL;
+	g_mutex_lock(&tb_lock);
+	int rc = add_to_testbed(u, pid, high, &gerr);
+	g_mutex_unlock(&tb_lock);
+	if (rc < 0) {
+		snprintf(err, errlen, "umockdev: %s", gerr ? gerr->message : "cannot add the device");
+		g_clear_error(&gerr);
+	}
+	return rc;
 }
 
 static void kill_queue(struct emu_usb *u, GQueue *q)
@@ -507,9 +531,11 @@ static void unplug(struct emu_usb *u)
 	g_mutex_unlock(&u->mu);
 	char sys[200];
 	snprintf(sys, sizeof sys, "/sys%s", u->syspath);
+	g_mutex_lock(&tb_lock);
 	umockdev_testbed_uevent(u->tb, sys, "remove");
 	umockdev_testbed_remove_device(u->tb, sys);
-	u->devnum = u->devnum % 127 + 1;
+	g_mutex_unlock(&tb_lock);
+	u->devnum = next_address();
 }
 
 struct emu_usb *emu_usb_new(UMockdevTestbed *tb, struct mtkemu *emu, unsigned port, unsigned devnum, char *err,
@@ -528,6 +554,7 @@ struct emu_usb *emu_usb_new(UMockdevTestbed *tb, struct mtkemu *emu, unsigned po
 	u->emu = emu;
 	u->port = port;
 	u->devnum = devnum;
+	note_address(devnum);
 	u->host_fd = -1;
 	u->wake = -1;
 	snprintf(u->syspath, sizeof u->syspath, "/devices/pci0000:00/0000:00:14.0/usb1/1-%u", port);

@@ -4,12 +4,12 @@
 
 #include "emu_usb_main.h"
 
-int emu_usb_main(struct mtkemu *emu, const char *dir, atomic_bool *stop, atomic_bool *replug, bool unplugged)
+int emu_usb_main(struct mtkemu *emu, const struct emu_usb_main_opts *o, atomic_bool *stop, atomic_bool *replug)
 {
+	const char *dir = o->dir;
 	(void)emu;
 	(void)stop;
 	(void)replug;
-	(void)unplugged;
 	fprintf(stderr, "mtkemu: --usb %s: this mtkemu was built without umockdev (apt-get install libumockdev-dev)\n",
 		dir);
 	return 2;

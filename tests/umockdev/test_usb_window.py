@@ -12,6 +12,9 @@ and goes on a real bench (issue 12):
   come back, the error gives the account of the attempts and the likely
   cause (exit 3);
 - a device whose data interface another mtkflash holds: "port busy", exit 3;
+- two phones in one test bed (mtkemu --usb-second): `--port auto` refuses
+  and lists both, each is reached by usb:BUS:ADDR, and one that replugs
+  takes the next free address while the other keeps its own;
 - after `reboot` the phone re-enumerates (a preloader at a new address) and
   the next command finds it there.
 Synchronised on the emulator's printed lines and mtkflash's own, never on
@@ -161,6 +164,30 @@ def busy(tmp):
         emu.close()
 
 
+def detect_at(usbdir, addr, hw_code):
+    out, err = usb_run(usbdir, ["--port", "usb:1:%d" % addr, "--wait", "5", "--json", "detect"])
+    check('"hw_code": %d' % hw_code in out, "usb:1:%d is not the phone with hw_code %#x:\n%s" % (addr, hw_code, out))
+
+
+def two_phones(tmp):
+    second = os.path.join(tmp, "second")
+    run([MTKEMU, "provision", "--chip", "mt6580", "--state", second])
+    emu = Emu(tmp, "first", ["--mode", "brom", "--usb-second", "mt6580:" + second])
+    try:
+        emu.expect("ready")
+        emu.expect("ready")
+        _, err = usb_run(emu.usbdir, ["--port", "auto", "--wait", "5", "detect"], expect=2)
+        check("several MediaTek devices" in err and "USB 1-1 = bus 1 address 2 (--port usb:1:2)" in err
+              and "USB 1-2 = bus 1 address 3 (--port usb:1:3)" in err, "auto does not list both phones:\n%s" % err)
+        detect_at(emu.usbdir, 2, 0x335)
+        detect_at(emu.usbdir, 3, 0x6580)
+        emu.plug()  # the first phone replugs: the next free address is 4
+        detect_at(emu.usbdir, 4, 0x335)
+        detect_at(emu.usbdir, 3, 0x6580)
+    finally:
+        emu.close()
+
+
 def reboot_reenumerates(tmp):
     emu = Emu(tmp, "reboot", ["--listen-ms", "20000"])
     try:
@@ -183,6 +210,7 @@ def main(tmp):
     gone_then_back(tmp)
     gone_for_good(tmp)
     busy(tmp)
+    two_phones(tmp)
     reboot_reenumerates(tmp)
 
 
