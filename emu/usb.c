@@ -41,6 +41,7 @@
 #define REAP_WAIT_MS 20 /* longest a reap waits for a URB to complete (bounds libusb's own timeouts' lateness) */
 #define DRAIN_MS 2000   /* a resetting phone gives the host this long to read its last answer */
 #define IDLE_MS 100
+#define PACKET_GAP_MS 1 /* an IN transfer that ends on a packet boundary waits this long for more */
 
 struct emu_usb {
 	UMockdevTestbed *tb;
@@ -57,6 +58,8 @@ struct emu_usb {
 	int host_fd;              /* our end of the session's socketpair; -1: no session */
 	bool session_wanted;      /* the host claimed the interface; the model thread starts serving */
 	bool present;             /* on the bus as devnode */
+	unsigned mps;             /* bulk wMaxPacketSize now: 64 at full speed, 512 at high */
+	gint64 in_held_since;     /* the head IN URB holds whole packets and waits for more (0: none) */
 	bool start_unplugged;     /* emu_usb_start_unplugged(): the cable goes in at the first replug */
 	/* The host connection that claimed the data interface: the kernel
 	 * refuses it to any other open of the node (EBUSY) until released. */
@@ -363,19 +366,40 @@ static void pump_out(struct emu_usb *u)
 	}
 }
 
+/* An IN transfer ends as on the wire: when its buffer is full or a short
+ * packet (not a multiple of wMaxPacketSize) arrives.  A device that goes
+ * quiet on a packet boundary gets PACKET_GAP_MS before the host sees what
+ * came (a real one would send a zero-length packet or go on): so a 1 MiB
+ * read is one URB, not one per socket buffer. */
 static void pump_in(struct emu_usb *u)
 {
 	UMockdevIoctlData *d;
 	while (u->host_fd >= 0 && (d = g_queue_peek_head(&u->in_q))) {
 		struct usbdevfs_urb *urb = urb_of(d);
-		/* What is there, at most what the host asked for: a short
-		 * packet ends the transfer, and more would overflow it. */
-		ssize_t n = recv(u->host_fd, urb->buffer, (size_t)urb->buffer_length, MSG_DONTWAIT);
-		if (n <= 0)
+		ssize_t n = recv(u->host_fd, (uint8_t *)urb->buffer + urb->actual_length,
+				 (size_t)(urb->buffer_length - urb->actual_length), MSG_DONTWAIT);
+		if (n <= 0) {
+			if (urb->actual_length > 0 && g_get_monotonic_time() - u->in_held_since >= PACKET_GAP_MS * 1000)
+				break;
 			return;
-		urb->actual_length = (int)n;
-		finish(u, g_queue_pop_head(&u->in_q), 0);
+		}
+		urb->actual_length += (int)n;
+		u->in_held_since = g_get_monotonic_time();
+		if (urb->actual_length == urb->buffer_length || urb->actual_length % (int)u->mps)
+			break;
 	}
+	if (u->host_fd >= 0 && (d = g_queue_peek_head(&u->in_q)) && urb_of(d)->actual_length > 0) {
+		u->in_held_since = 0;
+		finish(u, g_queue_pop_head(&u->in_q), 0);
+		pump_in(u); /* the next URB may have its bytes there already */
+	}
+}
+
+/* Bytes held in an IN URB that the host has not seen yet. */
+static bool in_held(struct emu_usb *u)
+{
+	UMockdevIoctlData *d = g_queue_peek_head(&u->in_q);
+	return d && urb_of(d)->actual_length > 0;
 }
 
 static void *pump_main(void *arg)
@@ -390,8 +414,9 @@ static void *pump_main(void *arg)
 			p[1].events |= POLLOUT;
 		if (!p[1].events)
 			p[1].fd = -1;
+		int wait = in_held(u) ? PACKET_GAP_MS : IDLE_MS;
 		g_mutex_unlock(&u->mu);
-		poll(p, 2, IDLE_MS);
+		poll(p, 2, wait);
 		uint64_t junk;
 		if (p[0].revents & POLLIN) {
 			ssize_t n = read(u->wake, &junk, sizeof junk);
@@ -485,6 +510,7 @@ static int plug(struct emu_usb *u, char *err, size_t errlen)
 	bool high;
 	emu_plugged_in(u->emu);
 	identity(u->emu, &pid, &high);
+	u->mps = high ? 512 : 64;
 	snprintf(u->devnode, sizeof u->devnode, "/dev/bus/usb/001/%03u", u->devnum);
 	if (u->nattached == sizeof u->attached / sizeof u->attached[0]) {
 		snprintf(err, errlen, "too many re-enumerations");
@@ -620,7 +646,7 @@ static void drain_host(struct emu_usb *u, int model_fd)
 		bool sent = u->host_fd < 0 || ioctl(u->host_fd, FIONREAD, &queued) < 0 || queued == 0;
 		sent = sent && (ioctl(model_fd, TIOCOUTQ, &out) < 0 || out == 0);
 		/* ... and reaped: a completed URB dies with the node otherwise. */
-		if (sent && g_queue_is_empty(&u->done))
+		if (sent && g_queue_is_empty(&u->done) && !in_held(u))
 			break;
 		if (!g_cond_wait_until(&u->cond, &u->mu, until))
 			break;
