@@ -90,8 +90,8 @@ struct emu_link {
 /* ---- fault spec ------------------------------------------------------------ */
 
 static const char known_faults[] =
-	"unplug-at=BYTES, power-loss-at=BYTES, boot-on-at=BYTES, da-hang-at=BYTES, da-hang-at-cmd=K, da-silent, write-protect, "
-	"corrupt-write=REGION:OFFSET:LEN, corrupt-write-once=REGION:OFFSET:LEN "
+	"unplug-at=BYTES, power-loss-at=BYTES, da-hang-at=BYTES, boot-on-at=BYTES, da-hang-at-cmd=K, da-silent, "
+	"write-protect, corrupt-write=REGION:OFFSET:LEN, corrupt-write-once=REGION:OFFSET:LEN "
 	"(old names: disconnect-after = unplug-at, stall-after = da-hang-at)";
 static const char *const regions[] = { "boot1", "boot2", "rpmb", "user" };
 
