@@ -40,18 +40,24 @@ TINY = 512  # one sector: what a run costs besides its data
 GNU_TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
 
 
+def run_rusage(cmd, env=None):
+    """Run cmd (exits on failure); (wall seconds, its rusage from wait4)."""
+    t0 = time.monotonic()
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    _, status, ru = os.wait4(p.pid, 0)
+    wall = time.monotonic() - t0
+    err = p.stderr.read().decode(errors="replace")
+    p.stderr.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit("%s failed:\n%s" % (" ".join(cmd), err))
+    return wall, ru
+
+
 def timed(cmd):
     """Run cmd; return (wall seconds, user+sys CPU seconds, peak RSS KiB, whether the RSS is exact)."""
     with tempfile.NamedTemporaryFile("r", prefix="bench-rss-") as rss_out:
         wrap = [GNU_TIME, "-f", "%M", "-o", rss_out.name, "--"] if GNU_TIME else []
-        t0 = time.monotonic()
-        p = subprocess.Popen(wrap + cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        _, status, ru = os.wait4(p.pid, 0)
-        wall = time.monotonic() - t0
-        err = p.stderr.read().decode(errors="replace")
-        p.stderr.close()
-        if os.waitstatus_to_exitcode(status) != 0:
-            sys.exit("%s failed:\n%s" % (" ".join(cmd), err))
+        wall, ru = run_rusage(wrap + cmd)
         rss = rss_out.read().split()
     if rss:
         return wall, ru.ru_utime + ru.ru_stime, int(rss[-1]), True

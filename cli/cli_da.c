@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli_connect.h"
 #include "cli_da.h"
 #include "mtkflash/journal.h"
 #include "mtkflash/util.h"
@@ -153,7 +154,7 @@ static int connect_da(struct cli *cli, struct cli_da *s)
 	 * when the phone turns out to need a DA started. */
 	int rc = cli->da ? 0 : cli_da_find_file(cli, s->tp, s->da_path, sizeof s->da_path);
 	bool have_file = rc == 0;
-	if (have_file && (rc = mtk_dafile_load(cli->ctx, s->da_path, &s->file)) < 0)
+	if (have_file && !s->file.buf && (rc = mtk_dafile_load(cli->ctx, s->da_path, &s->file)) < 0)
 		return rc;
 	if (have_file)
 		mtk_info(cli->ctx, "using DA file %s", s->da_path);
@@ -216,9 +217,13 @@ int cli_da_open(struct cli *cli, const char *preloader, struct cli_da *s)
 		return rc;
 	if ((rc = load_auth_files(cli, s)) < 0)
 		return rc;
-	if ((rc = cli_open_port(cli, &s->tp)) < 0)
+	struct cli_attempts att;
+	if ((rc = cli_open_first(cli, &att, &s->tp)) < 0)
 		return rc;
-	rc = connect_da(cli, s);
+	while ((rc = connect_da(cli, s)) < 0 && (rc = cli_connect_again(cli, &att, &s->tp, rc)) == 1) {
+		mtk_da_close(s->da);
+		s->da = NULL;
+	}
 	if (rc == 0 && !cli->recovering)
 		warn_unfinished(cli, s->da);
 	return rc;

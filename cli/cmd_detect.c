@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "cli_connect.h"
 #include "cli_da.h"
 #include "mtkflash/util.h"
 #include "mtkflash/brom.h"
@@ -269,6 +270,22 @@ static int detect_brom(struct cli *cli, struct mtk_transport *tp, const struct m
 	return 0;
 }
 
+/* One attempt on an open port: probe, then the DA or the BootROM/preloader. */
+static int detect_once(struct cli *cli, struct mtk_transport *tp, const char *dir, long long start)
+{
+	struct mtk_probe_result pr;
+	int rc = mtk_probe_port(cli->ctx, tp, dir, &pr);
+	if (rc < 0)
+		return rc;
+	if (pr.state == MTK_DEV_DA_LEGACY || pr.state == MTK_DEV_DA_XFLASH)
+		return detect_da(cli, tp, dir, &pr);
+	/* Whatever was recorded for this port is no longer running. */
+	if (dir && mtk_transport_port_key(tp)[0])
+		mtk_session_forget(cli->ctx, dir, mtk_transport_port_key(tp));
+	/* --wait bounds the whole wait for the device, appearing and answering. */
+	return detect_brom(cli, tp, &pr, cli->wait_ms - (mtk_now_ms(cli->ctx) - start));
+}
+
 int cmd_detect(struct cli *cli, int argc, char **argv)
 {
 	int first = argc;
@@ -277,24 +294,15 @@ int cmd_detect(struct cli *cli, int argc, char **argv)
 		return st;
 	if (first < argc)
 		return cli_usage(cli, "detect", "unexpected argument '%s'", argv[first]);
-	long long start = mtk_now_ms(cli->ctx);
 	char buf[4096];
 	const char *dir = cli_session_dir(cli, buf, sizeof buf);
 	struct mtk_transport *tp;
-	struct mtk_probe_result pr;
-	int rc = cli_open_port(cli, &tp);
+	struct cli_attempts att;
+	int rc = cli_open_first(cli, &att, &tp);
 	if (rc < 0)
 		return cli_fail(cli, rc, "detect");
-	rc = mtk_probe_port(cli->ctx, tp, dir, &pr);
-	if (rc == 0 && (pr.state == MTK_DEV_DA_LEGACY || pr.state == MTK_DEV_DA_XFLASH)) {
-		rc = detect_da(cli, tp, dir, &pr);
-	} else if (rc == 0) {
-		/* Whatever was recorded for this port is no longer running. */
-		if (dir && mtk_transport_port_key(tp)[0])
-			mtk_session_forget(cli->ctx, dir, mtk_transport_port_key(tp));
-		/* --wait bounds the whole wait for the device, appearing and answering. */
-		rc = detect_brom(cli, tp, &pr, cli->wait_ms - (mtk_now_ms(cli->ctx) - start));
-	}
+	while ((rc = detect_once(cli, tp, dir, att.start)) < 0 && (rc = cli_connect_again(cli, &att, &tp, rc)) == 1)
+		;
 	mtk_transport_close(tp);
 	return rc < 0 ? cli_fail(cli, rc, "detect") : EXIT_OK;
 }

@@ -628,11 +628,9 @@ static int recv_auth_blob(struct mtkemu *e, bool needed, bool cert, bool *ok)
 		return status(e, ST_NO_AUTH_NEEDED);
 	if (len == 0 || len > MAX_AUTH_LEN)
 		return status(e, ST_DA_INVALID_ADDR_AND_LEN);
-	uint8_t *blob = malloc(len);
+	uint8_t *blob = NULL;
 	uint16_t chk;
-	if (!blob)
-		return status(e, ST_DA_INVALID_ADDR_AND_LEN);
-	if (status(e, ST_OK) < 0 || recv_payload(e, blob, len, &chk) < 0 || emu_send_u16be(e, chk) < 0) {
+	if (status(e, ST_OK) < 0 || recv_payload(e, &blob, len, &chk) < 0 || emu_send_u16be(e, chk) < 0) {
 		free(blob);
 		return CMD_END;
 	}
@@ -861,6 +859,28 @@ static int preloader_listen(struct mtkemu *e)
 			return rc;
 		blog(e, "start command timed out\n");
 	}
+}
+
+void emu_brom_listen_start(struct mtkemu *e)
+{
+	if (e->run != EMU_RUN_LISTEN || is_brom(e) || e->simple_preloader || e->listening)
+		return;
+	e->listening = true;
+	e->listen_deadline_ms = real_ms(e) + e->listen_ms;
+}
+
+long long emu_brom_listen_left(const struct mtkemu *e)
+{
+	if (e->run != EMU_RUN_LISTEN || !e->listening || is_brom(e) || e->simple_preloader)
+		return -1;
+	uint64_t now = real_ms(e);
+	return now >= e->listen_deadline_ms ? 0 : (long long)(e->listen_deadline_ms - now);
+}
+
+void emu_brom_listen_expired(struct mtkemu *e)
+{
+	blog(e, "listen window closed with no tool at the port: booting on\n");
+	e->run = EMU_RUN_GONE;
 }
 
 static int handshake(struct mtkemu *e)

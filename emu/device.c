@@ -476,6 +476,18 @@ static bool take_plug_event(struct mtkemu *e)
 	return true;
 }
 
+/* A phone boots when the cable goes in, and the host's kernel configures a
+ * new device within milliseconds, so a preloader's listen window opens at
+ * the plug (§2.2a phases 1-2).  (On a pty it opens at the host's first open:
+ * there, that open is the only sign of a host.) */
+void emu_plugged_in(struct mtkemu *e)
+{
+	take_plug_event(e);
+	if (e->run == EMU_RUN_BOOT)
+		boot(e);
+	emu_brom_listen_start(e);
+}
+
 static void run_personality(struct mtkemu *e)
 {
 	switch (e->run) {
@@ -513,7 +525,7 @@ static void fault_end(struct mtkemu *e)
 	}
 	if (kind == EMU_FAULT_POWER_LOSS)
 		e->usbdl_flag = false;
-	e->run = EMU_RUN_BOOT;
+	e->run = kind == EMU_FAULT_BOOT_ON ? EMU_RUN_GONE : EMU_RUN_BOOT;
 }
 
 /* What the phone runs after the session ended the way it did. */
@@ -522,7 +534,7 @@ static int session_end(struct mtkemu *e)
 	switch (emu_link_state(e)) {
 	case EMU_LINK_FAULT:
 		fault_end(e);
-		return MTKEMU_END_FAULT;
+		return e->run == EMU_RUN_GONE ? MTKEMU_END_GONE : MTKEMU_END_FAULT;
 	case EMU_LINK_REENUMERATE:
 		take_plug_event(e);
 		return MTKEMU_END_REENUMERATE;

@@ -205,6 +205,16 @@ bool emu_auth_accepts(const struct mtkemu *e, bool cert, const uint8_t *buf, siz
 int emu_auth_load_key(struct mtkemu *e, const char *path, char *err, size_t errlen);
 int emu_mkauth_main(int argc, char **argv);
 void emu_brom_boot(struct mtkemu *e);
+/* The preloader's listen window, for a frontend that knows when the phone
+ * was plugged in (USB): open it now (nothing when no window applies), the
+ * ms left (-1: none runs), and close it with no host at the port (the
+ * phone boots on: off the bus until a replug). */
+void emu_brom_listen_start(struct mtkemu *e);
+long long emu_brom_listen_left(const struct mtkemu *e);
+void emu_brom_listen_expired(struct mtkemu *e);
+/* The phone was put on the bus (USB frontend): it boots now if a reset or
+ * plug event is pending, and a listening preloader's window opens. */
+void emu_plugged_in(struct mtkemu *e);
 
 /* Storage (emmc.c), opened lazily by the DA stage. */
 int emu_storage_open(struct mtkemu *e, char *err, size_t errlen);
@@ -270,6 +280,7 @@ enum emu_fault_kind {
 	EMU_FAULT_UNPLUG,     /* unplug-at: cable out and back in; the phone reboots */
 	EMU_FAULT_POWER_LOSS, /* power-loss-at: off; the next connect powers it on */
 	EMU_FAULT_HANG,       /* da-hang-at: the CPU answers nothing until a replug */
+	EMU_FAULT_BOOT_ON,    /* boot-on-at: the listen window closes there: off the bus until a replug */
 };
 enum emu_fault_kind emu_fault_fired(const struct mtkemu *e);
 /* `da-hang-at-cmd=K`: counts one DA command; true for the K-th (the DA hangs). */

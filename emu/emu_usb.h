@@ -23,8 +23,13 @@ struct emu_usb;
 struct emu_usb *emu_usb_new(UMockdevTestbed *tb, struct mtkemu *emu, unsigned port, unsigned devnum, char *err,
 			    size_t errlen);
 
-/* Called with "ready" when the device appears on the bus and "gone" when it
- * leaves for good (until a replug). */
+/* The cable is out at first: emu_usb_run() says "unplugged" and plugs the
+ * phone in at the first *replug. */
+void emu_usb_start_unplugged(struct emu_usb *u);
+
+/* Called with "ready" when the device appears on the bus, "gone" when it
+ * leaves for good (until a replug), "unplugged" at the start when the cable
+ * is out. */
 typedef void (*emu_usb_say_fn)(const char *what, void *ctx);
 
 /* Serves until *stop (checked at least every 100 ms) or a failure (-1).

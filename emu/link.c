@@ -54,9 +54,9 @@ static const struct emu_speed speeds[] = {
 };
 
 struct emu_faults {
-	bool has_disconnect, has_stall, has_power_loss, da_silent;
+	bool has_disconnect, has_stall, has_power_loss, has_boot_on, da_silent;
 	bool write_protect;
-	uint64_t disconnect_after, stall_after, power_loss_at;
+	uint64_t disconnect_after, stall_after, power_loss_at, boot_on_at;
 	unsigned da_hang_cmd; /* da-hang-at-cmd=K: the DA hangs on its K-th command; 0 = never */
 	size_t ncorrupt;
 	struct emu_fault_corrupt corrupt[EMU_MAX_CORRUPT];
@@ -76,7 +76,7 @@ struct emu_link {
 	const struct emu_speed *cap;   /* --speed: what the host port can do */
 	struct emu_faults f;
 	uint64_t total;          /* bytes moved in both directions since the device was created */
-	bool disconnect_fired, stall_fired, power_loss_fired;
+	bool disconnect_fired, stall_fired, power_loss_fired, boot_on_fired;
 	enum emu_fault_kind fired; /* the last byte-count fault that fired */
 	unsigned da_commands;      /* DA commands received since the device was created */
 	enum emu_link_end state;
@@ -91,8 +91,9 @@ struct emu_link {
 /* ---- fault spec ------------------------------------------------------------ */
 
 static const char known_faults[] =
-	"unplug-at=BYTES, power-loss-at=BYTES, da-hang-at=BYTES, da-hang-at-cmd=K, da-silent, write-protect, "
-	"corrupt-write=REGION:OFFSET:LEN, corrupt-write-once=REGION:OFFSET:LEN, pause-at-write=REGION:OFFSET:LEN "
+	"unplug-at=BYTES, power-loss-at=BYTES, da-hang-at=BYTES, boot-on-at=BYTES, da-hang-at-cmd=K, da-silent, "
+	"write-protect, corrupt-write=REGION:OFFSET:LEN, corrupt-write-once=REGION:OFFSET:LEN, "
+	"pause-at-write=REGION:OFFSET:LEN "
 	"(old names: disconnect-after = unplug-at, stall-after = da-hang-at)";
 static const char *const regions[] = { "boot1", "boot2", "rpmb", "user" };
 
@@ -210,6 +211,8 @@ static int parse_one_fault(struct emu_faults *f, char *tok, char *err, size_t er
 		return parse_byte_fault(tok, v, &f->stall_after, &f->has_stall, err, errlen);
 	if (strcmp(tok, "power-loss-at") == 0)
 		return parse_byte_fault(tok, v, &f->power_loss_at, &f->has_power_loss, err, errlen);
+	if (strcmp(tok, "boot-on-at") == 0)
+		return parse_byte_fault(tok, v, &f->boot_on_at, &f->has_boot_on, err, errlen);
 	if (strcmp(tok, "da-hang-at-cmd") == 0)
 		return parse_command_fault(tok, v, &f->da_hang_cmd, err, errlen);
 	if (strcmp(tok, "da-silent") == 0) {
@@ -500,6 +503,11 @@ MTK_NO_COVERAGE_INNER static uint64_t fault_budget(const struct emu_link *l)
 		if (p < b)
 			b = p;
 	}
+	if (l->f.has_boot_on && !l->boot_on_fired) {
+		uint64_t g = l->f.boot_on_at > l->total ? l->f.boot_on_at - l->total : 0;
+		if (g < b)
+			b = g;
+	}
 	return b;
 }
 
@@ -546,6 +554,9 @@ static void fire(struct mtkemu *e)
 	if (l->f.has_power_loss && !l->power_loss_fired && l->total >= l->f.power_loss_at) {
 		l->power_loss_fired = true;
 		cut(e, EMU_FAULT_POWER_LOSS);
+	} else if (l->f.has_boot_on && !l->boot_on_fired && l->total >= l->f.boot_on_at) {
+		l->boot_on_fired = true;
+		cut(e, EMU_FAULT_BOOT_ON);
 	} else if (l->f.has_disconnect && !l->disconnect_fired && l->total >= l->f.disconnect_after) {
 		l->disconnect_fired = true;
 		cut(e, EMU_FAULT_UNPLUG);

@@ -62,6 +62,8 @@ static const char usage_text[] =
 	"                                               directions); the port reappears\n"
 	"                      power-loss-at=BYTES      lose power at byte BYTES: storage keeps\n"
 	"                                               the packets committed before it\n"
+	"                      boot-on-at=BYTES         the preloader's listen window closes at\n"
+	"                                               BYTES: off the bus until a replug\n"
 	"                      da-hang-at=BYTES         stop answering at BYTES, until a replug\n"
 	"                      da-hang-at-cmd=K         the DA hangs on its K-th command\n"
 	"                      da-silent                the DA never answers after JUMP_DA\n"
@@ -86,6 +88,11 @@ static const char usage_text[] =
 	"                    created at DIR (which must not exist; removed at exit)\n"
 	"                    instead of a pty; prints \"ready usb DIR\".  Reach it with\n"
 	"                    UMOCKDEV_DIR=DIR umockdev-wrapper mtkflash --port usb ...\n"
+	"                    A preloader's listen window opens when it is plugged in.\n"
+	"  --usb-second CHIP:STATE  with --usb: a second phone (its chip and state\n"
+	"                    folder, the other options the same) on port 1-2 of the bus\n"
+	"  --unplugged       with --usb: start with the cable out (prints \"unplugged usb\n"
+	"                    DIR\"); SIGUSR1 plugs the phone in\n"
 	"  --list            print the chips and exit\n"
 	"  -h, --help        this text\n";
 
@@ -129,6 +136,8 @@ struct args {
 	struct mtkemu_options opt;
 	const char *link;
 	const char *usb;
+	bool unplugged;
+	const char *second; /* --usb-second CHIP:STATE */
 	bool list;
 };
 
@@ -145,7 +154,7 @@ static int parse_ms(const char *s, unsigned *out)
 static int parse_args(int argc, char **argv, struct args *a)
 {
 	enum { O_CHIP = 256, O_STATE, O_LINK, O_MODE, O_FAULTS, O_SPEED, O_SECURE, O_LIST, O_PL_MODEL, O_LISTEN, O_USB,
-	       O_AUTH_KEY };
+	       O_AUTH_KEY, O_UNPLUGGED, O_USB_SECOND };
 	static const struct option longopts[] = {
 		{ "chip", required_argument, NULL, O_CHIP },	 { "state", required_argument, NULL, O_STATE },
 		{ "link", required_argument, NULL, O_LINK },	 { "mode", required_argument, NULL, O_MODE },
@@ -155,6 +164,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "listen-ms", required_argument, NULL, O_LISTEN },
 		{ "usb", required_argument, NULL, O_USB },
 		{ "auth-key", required_argument, NULL, O_AUTH_KEY },
+		{ "unplugged", no_argument, NULL, O_UNPLUGGED },
+		{ "usb-second", required_argument, NULL, O_USB_SECOND },
 		{ "help", no_argument, NULL, 'h' },		 { NULL, 0, NULL, 0 },
 	};
 	opterr = 0;
@@ -164,6 +175,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case O_STATE: a->opt.state_dir = optarg; break;
 		case O_LINK: a->link = optarg; break;
 		case O_USB: a->usb = optarg; break;
+		case O_UNPLUGGED: a->unplugged = true; break;
+		case O_USB_SECOND: a->second = optarg; break;
 		case O_MODE: a->opt.mode = optarg; break;
 		case O_FAULTS: a->opt.faults = optarg; break;
 		case O_SPEED: a->opt.speed = optarg; break;
@@ -188,6 +201,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 		return usage_error("%s", "--chip CHIP is required (see --list)");
 	if (!a->opt.state_dir)
 		return usage_error("%s", "--state DIR is required");
+	if (a->second && (!a->usb || !strchr(a->second, ':')))
+		return usage_error("%s", "--usb-second takes CHIP:STATE and needs --usb");
+	if (a->unplugged && !a->usb)
+		return usage_error("%s", "--unplugged needs --usb (a pty has no cable to plug in)");
 	if (a->usb && a->link)
 		return usage_error("%s", "--usb and --link exclude each other (USB has no tty to link)");
 	return -1;
@@ -313,6 +330,33 @@ static int serve_forever(struct mtkemu *emu, struct emu_pty *pty, const char *li
 	return 0;
 }
 
+/* The same options as the first phone but its chip and state folder. */
+static int new_second(const struct args *a, struct mtkemu **out)
+{
+	char spec[1024], err[1024];
+	snprintf(spec, sizeof spec, "%s", a->second);
+	char *colon = strchr(spec, ':');
+	*colon = '\0';
+	struct mtkemu_options opt = a->opt;
+	opt.chip = spec;
+	opt.state_dir = colon + 1;
+	if (mtkemu_new(&opt, out, err, sizeof err) < 0)
+		return usage_error("--usb-second: %s", err);
+	return 0;
+}
+
+static int serve_usb(struct mtkemu *emu, const struct args *a)
+{
+	struct emu_usb_main_opts o = { .dir = a->usb, .unplugged = a->unplugged };
+	int rc = a->second ? new_second(a, &o.second) : 0;
+	if (rc == 0)
+		rc = emu_usb_main(emu, &o, &g_stop, &g_plug);
+	g_emu = NULL;
+	mtkemu_free(o.second);
+	mtkemu_free(emu);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "provision") == 0)
@@ -341,12 +385,8 @@ int main(int argc, char **argv)
 		return usage_error("%s", err);
 	g_emu = emu;
 	install_signals();
-	if (a.usb) {
-		rc = emu_usb_main(emu, a.usb, &g_stop, &g_plug);
-		g_emu = NULL;
-		mtkemu_free(emu);
-		return rc;
-	}
+	if (a.usb)
+		return serve_usb(emu, &a);
 	struct emu_pty pty = { .master = -1 };
 	rc = plug_in(&pty, a.link) < 0 ? 1 : serve_forever(emu, &pty, a.link);
 	if (a.link && pty.master >= 0)

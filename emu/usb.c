@@ -41,6 +41,7 @@
 #define REAP_WAIT_MS 20 /* longest a reap waits for a URB to complete (bounds libusb's own timeouts' lateness) */
 #define DRAIN_MS 2000   /* a resetting phone gives the host this long to read its last answer */
 #define IDLE_MS 100
+#define PACKET_GAP_MS 1 /* an IN transfer that ends on a packet boundary waits this long for more */
 
 struct emu_usb {
 	UMockdevTestbed *tb;
@@ -57,6 +58,12 @@ struct emu_usb {
 	int host_fd;              /* our end of the session's socketpair; -1: no session */
 	bool session_wanted;      /* the host claimed the interface; the model thread starts serving */
 	bool present;             /* on the bus as devnode */
+	unsigned mps;             /* bulk wMaxPacketSize now: 64 at full speed, 512 at high */
+	gint64 in_held_since;     /* the head IN URB holds whole packets and waits for more (0: none) */
+	bool start_unplugged;     /* emu_usb_start_unplugged(): the cable goes in at the first replug */
+	/* The host connection that claimed the data interface: the kernel
+	 * refuses it to any other open of the node (EBUSY) until released. */
+	UMockdevIoctlClient *owner;
 	/* One handler for every address the device had: a second handler
 	 * object would take over umockdev's worker, and a host still talking
 	 * to the old node would wait forever instead of reading ENODEV. */
@@ -68,6 +75,26 @@ struct emu_usb {
 	bool pump_started;
 	atomic_bool quit;
 };
+
+/* Addresses on the test bed's bus are handed out in turn, as a host
+ * controller does, so two phones that re-enumerate never share one. */
+static atomic_uint last_addr;
+/* One phone's thread plugs while another's unplugs: the test bed is
+ * changed by one at a time. */
+static GMutex tb_lock;
+
+static unsigned next_address(void)
+{
+	unsigned a = atomic_fetch_add(&last_addr, 1) + 1;
+	return (a - 2) % 126 + 2;
+}
+
+static void note_address(unsigned devnum)
+{
+	unsigned cur = atomic_load(&last_addr);
+	while (cur < devnum && !atomic_compare_exchange_weak(&last_addr, &cur, devnum))
+		;
+}
 
 static void poke(struct emu_usb *u)
 {
@@ -232,7 +259,12 @@ static void discard(struct emu_usb *u, UMockdevIoctlClient *c, UMockdevIoctlData
 
 static void claim(struct emu_usb *u, UMockdevIoctlClient *c, int iface)
 {
+	if (iface == DATA_IF && u->owner && u->owner != c) {
+		complete(c, -1, EBUSY);
+		return;
+	}
 	if (iface == DATA_IF) {
+		u->owner = c;
 		end_session(u); /* a host that claims again starts afresh, as a reopened tty does */
 		u->session_wanted = true;
 		g_cond_broadcast(&u->cond);
@@ -259,7 +291,8 @@ static void handle(struct emu_usb *u, UMockdevIoctlClient *c, unsigned long req,
 	case USBDEVFS_CLAIMINTERFACE: claim(u, c, arg_int(arg)); return;
 	case USBDEVFS_DISCONNECT_CLAIM: claim(u, c, arg_int(arg)); return;
 	case USBDEVFS_RELEASEINTERFACE:
-		if (arg_int(arg) == DATA_IF) {
+		if (arg_int(arg) == DATA_IF && u->owner == c) {
+			u->owner = NULL;
 			u->session_wanted = false;
 			end_session(u);
 		}
@@ -284,6 +317,21 @@ static void gone_ioctl(struct emu_usb *u, UMockdevIoctlClient *c, unsigned long 
 		return;
 	}
 	complete(c, -1, ENODEV);
+}
+
+/* A host that exits (or is killed) without releasing: the kernel releases
+ * its interfaces when the node's file is closed. */
+static void on_vanished(UMockdevIoctlBase *h, UMockdevIoctlClient *c, gpointer user)
+{
+	struct emu_usb *u = user;
+	(void)h;
+	g_mutex_lock(&u->mu);
+	if (u->owner == c) {
+		u->owner = NULL;
+		u->session_wanted = false;
+		end_session(u);
+	}
+	g_mutex_unlock(&u->mu);
 }
 
 static gboolean on_ioctl(UMockdevIoctlBase *h, UMockdevIoctlClient *c, gpointer user)
@@ -318,19 +366,40 @@ static void pump_out(struct emu_usb *u)
 	}
 }
 
+/* An IN transfer ends as on the wire: when its buffer is full or a short
+ * packet (not a multiple of wMaxPacketSize) arrives.  A device that goes
+ * quiet on a packet boundary gets PACKET_GAP_MS before the host sees what
+ * came (a real one would send a zero-length packet or go on): so a 1 MiB
+ * read is one URB, not one per socket buffer. */
 static void pump_in(struct emu_usb *u)
 {
 	UMockdevIoctlData *d;
 	while (u->host_fd >= 0 && (d = g_queue_peek_head(&u->in_q))) {
 		struct usbdevfs_urb *urb = urb_of(d);
-		/* What is there, at most what the host asked for: a short
-		 * packet ends the transfer, and more would overflow it. */
-		ssize_t n = recv(u->host_fd, urb->buffer, (size_t)urb->buffer_length, MSG_DONTWAIT);
-		if (n <= 0)
+		ssize_t n = recv(u->host_fd, (uint8_t *)urb->buffer + urb->actual_length,
+				 (size_t)(urb->buffer_length - urb->actual_length), MSG_DONTWAIT);
+		if (n <= 0) {
+			if (urb->actual_length > 0 && g_get_monotonic_time() - u->in_held_since >= PACKET_GAP_MS * 1000)
+				break;
 			return;
-		urb->actual_length = (int)n;
-		finish(u, g_queue_pop_head(&u->in_q), 0);
+		}
+		urb->actual_length += (int)n;
+		u->in_held_since = g_get_monotonic_time();
+		if (urb->actual_length == urb->buffer_length || urb->actual_length % (int)u->mps)
+			break;
 	}
+	if (u->host_fd >= 0 && (d = g_queue_peek_head(&u->in_q)) && urb_of(d)->actual_length > 0) {
+		u->in_held_since = 0;
+		finish(u, g_queue_pop_head(&u->in_q), 0);
+		pump_in(u); /* the next URB may have its bytes there already */
+	}
+}
+
+/* Bytes held in an IN URB that the host has not seen yet. */
+static bool in_held(struct emu_usb *u)
+{
+	UMockdevIoctlData *d = g_queue_peek_head(&u->in_q);
+	return d && urb_of(d)->actual_length > 0;
 }
 
 static void *pump_main(void *arg)
@@ -345,8 +414,9 @@ static void *pump_main(void *arg)
 			p[1].events |= POLLOUT;
 		if (!p[1].events)
 			p[1].fd = -1;
+		int wait = in_held(u) ? PACKET_GAP_MS : IDLE_MS;
 		g_mutex_unlock(&u->mu);
-		poll(p, 2, IDLE_MS);
+		poll(p, 2, wait);
 		uint64_t junk;
 		if (p[0].revents & POLLIN) {
 			ssize_t n = read(u->wake, &junk, sizeof junk);
@@ -412,31 +482,15 @@ static size_t descriptors(uint8_t *d, uint16_t pid, bool high)
 	return sizeof dev + sizeof cfg;
 }
 
-static int plug(struct emu_usb *u, char *err, size_t errlen)
+/* The handler first (umockdev issue 173): the device must never be
+ * visible without it. */
+static int add_to_testbed(struct emu_usb *u, uint16_t pid, bool high, GError **gerr)
 {
-	uint16_t pid;
-	bool high;
-	identity(u->emu, &pid, &high);
 	uint8_t desc[128];
 	char hexd[260];
 	hex(hexd, desc, descriptors(desc, pid, high));
-	snprintf(u->devnode, sizeof u->devnode, "/dev/bus/usb/001/%03u", u->devnum);
-	if (u->nattached == sizeof u->attached / sizeof u->attached[0]) {
-		snprintf(err, errlen, "too many re-enumerations");
+	if (!umockdev_testbed_attach_ioctl(u->tb, u->devnode, u->handler, gerr))
 		return -1;
-	}
-	g_mutex_lock(&u->mu);
-	u->present = true;
-	g_mutex_unlock(&u->mu);
-	/* The handler first (umockdev issue 173): the device must never be
-	 * visible without it. */
-	GError *gerr = NULL;
-	snprintf(u->attached[u->nattached++], sizeof u->attached[0], "%s", u->devnode);
-	if (!umockdev_testbed_attach_ioctl(u->tb, u->devnode, u->handler, &gerr)) {
-		snprintf(err, errlen, "umockdev: %s", gerr ? gerr->message : "cannot attach the ioctl handler");
-		g_clear_error(&gerr);
-		return -1;
-	}
 	char text[2048];
 	snprintf(text, sizeof text,
 		 "P: %s\nN: bus/usb/001/%03u\n"
@@ -447,12 +501,34 @@ static int plug(struct emu_usb *u, char *err, size_t errlen)
 		 "A: speed=%s\\n\nH: descriptors=%s\n",
 		 u->syspath, u->devnum, u->devnum, u->devnode, pid, pid, u->devnum, u->port, high ? "480" : "12",
 		 hexd);
-	if (!umockdev_testbed_add_from_string(u->tb, text, &gerr)) {
-		snprintf(err, errlen, "umockdev: %s", gerr ? gerr->message : "cannot add the device");
-		g_clear_error(&gerr);
+	return umockdev_testbed_add_from_string(u->tb, text, gerr) ? 0 : -1;
+}
+
+static int plug(struct emu_usb *u, char *err, size_t errlen)
+{
+	uint16_t pid;
+	bool high;
+	emu_plugged_in(u->emu);
+	identity(u->emu, &pid, &high);
+	u->mps = high ? 512 : 64;
+	snprintf(u->devnode, sizeof u->devnode, "/dev/bus/usb/001/%03u", u->devnum);
+	if (u->nattached == sizeof u->attached / sizeof u->attached[0]) {
+		snprintf(err, errlen, "too many re-enumerations");
 		return -1;
 	}
-	return 0;
+	g_mutex_lock(&u->mu);
+	u->present = true;
+	g_mutex_unlock(&u->mu);
+	snprintf(u->attached[u->nattached++], sizeof u->attached[0], "%s", u->devnode);
+	GError *gerr = NULL;
+	g_mutex_lock(&tb_lock);
+	int rc = add_to_testbed(u, pid, high, &gerr);
+	g_mutex_unlock(&tb_lock);
+	if (rc < 0) {
+		snprintf(err, errlen, "umockdev: %s", gerr ? gerr->message : "cannot add the device");
+		g_clear_error(&gerr);
+	}
+	return rc;
 }
 
 static void kill_queue(struct emu_usb *u, GQueue *q)
@@ -472,6 +548,7 @@ static void unplug(struct emu_usb *u)
 	g_mutex_lock(&u->mu);
 	u->present = false;
 	u->session_wanted = false;
+	u->owner = NULL;
 	drop_queue(&u->dead);
 	kill_queue(u, &u->done);
 	kill_queue(u, &u->in_q);
@@ -480,9 +557,11 @@ static void unplug(struct emu_usb *u)
 	g_mutex_unlock(&u->mu);
 	char sys[200];
 	snprintf(sys, sizeof sys, "/sys%s", u->syspath);
+	g_mutex_lock(&tb_lock);
 	umockdev_testbed_uevent(u->tb, sys, "remove");
 	umockdev_testbed_remove_device(u->tb, sys);
-	u->devnum = u->devnum % 127 + 1;
+	g_mutex_unlock(&tb_lock);
+	u->devnum = next_address();
 }
 
 struct emu_usb *emu_usb_new(UMockdevTestbed *tb, struct mtkemu *emu, unsigned port, unsigned devnum, char *err,
@@ -501,6 +580,7 @@ struct emu_usb *emu_usb_new(UMockdevTestbed *tb, struct mtkemu *emu, unsigned po
 	u->emu = emu;
 	u->port = port;
 	u->devnum = devnum;
+	note_address(devnum);
 	u->host_fd = -1;
 	u->wake = -1;
 	snprintf(u->syspath, sizeof u->syspath, "/devices/pci0000:00/0000:00:14.0/usb1/1-%u", port);
@@ -508,6 +588,7 @@ struct emu_usb *emu_usb_new(UMockdevTestbed *tb, struct mtkemu *emu, unsigned po
 	g_cond_init(&u->cond);
 	u->handler = umockdev_ioctl_base_new();
 	g_signal_connect(u->handler, "handle-ioctl", G_CALLBACK(on_ioctl), u);
+	g_signal_connect(u->handler, "client-vanished", G_CALLBACK(on_vanished), u);
 	u->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (u->wake < 0 || pthread_create(&u->pump, NULL, pump_main, u) != 0) {
 		snprintf(err, errlen, "cannot start the USB pump: %s", strerror(errno));
@@ -525,7 +606,8 @@ unsigned emu_usb_devnum(const struct emu_usb *u)
 
 /* ---- serving ------------------------------------------------------------------------- */
 
-/* 1 when the host claimed the interface, 0 on stop, 2 on a replug. */
+/* 1 when the host claimed the interface, 0 on stop, 2 on a replug, 3 when
+ * the preloader's listen window closed before any host came. */
 static int wait_session(struct emu_usb *u, const atomic_bool *stop, atomic_bool *replug)
 {
 	g_mutex_lock(&u->mu);
@@ -539,7 +621,14 @@ static int wait_session(struct emu_usb *u, const atomic_bool *stop, atomic_bool 
 			rc = 1;
 			break;
 		}
-		g_cond_wait_until(&u->cond, &u->mu, g_get_monotonic_time() + IDLE_MS * 1000);
+		long long left = emu_brom_listen_left(u->emu), wait = IDLE_MS;
+		if (left == 0) {
+			rc = 3;
+			break;
+		}
+		if (left > 0 && left < wait)
+			wait = left;
+		g_cond_wait_until(&u->cond, &u->mu, g_get_monotonic_time() + wait * 1000);
 	}
 	g_mutex_unlock(&u->mu);
 	return rc;
@@ -557,7 +646,7 @@ static void drain_host(struct emu_usb *u, int model_fd)
 		bool sent = u->host_fd < 0 || ioctl(u->host_fd, FIONREAD, &queued) < 0 || queued == 0;
 		sent = sent && (ioctl(model_fd, TIOCOUTQ, &out) < 0 || out == 0);
 		/* ... and reaped: a completed URB dies with the node otherwise. */
-		if (sent && g_queue_is_empty(&u->done))
+		if (sent && g_queue_is_empty(&u->done) && !in_held(u))
 			break;
 		if (!g_cond_wait_until(&u->cond, &u->mu, until))
 			break;
@@ -603,12 +692,10 @@ static int replug_now(struct emu_usb *u, emu_usb_say_fn say, void *ctx)
 	return 0;
 }
 
-/* Off the bus until a replug (or stop). */
-static int stay_gone(struct emu_usb *u, const atomic_bool *stop, atomic_bool *replug, emu_usb_say_fn say,
-		     void *ctx)
+/* Off the bus until a replug (or stop): 1 plugged in again, 0 stop, -1. */
+static int wait_plug_in(struct emu_usb *u, const atomic_bool *stop, atomic_bool *replug, emu_usb_say_fn say,
+			void *ctx)
 {
-	unplug(u);
-	say("gone", ctx);
 	while (!atomic_load(stop) && !(replug && atomic_exchange(replug, false)))
 		poll(NULL, 0, IDLE_MS);
 	if (atomic_load(stop))
@@ -622,14 +709,33 @@ static int stay_gone(struct emu_usb *u, const atomic_bool *stop, atomic_bool *re
 	return 1;
 }
 
+static int stay_gone(struct emu_usb *u, const atomic_bool *stop, atomic_bool *replug, emu_usb_say_fn say,
+		     void *ctx)
+{
+	unplug(u);
+	say("gone", ctx);
+	return wait_plug_in(u, stop, replug, say, ctx);
+}
+
+void emu_usb_start_unplugged(struct emu_usb *u)
+{
+	u->start_unplugged = true;
+}
+
 int emu_usb_run(struct emu_usb *u, const atomic_bool *stop, atomic_bool *replug, emu_usb_say_fn say, void *ctx)
 {
 	char err[256];
-	if (plug(u, err, sizeof err) < 0) {
+	if (u->start_unplugged) {
+		say("unplugged", ctx);
+		int p = wait_plug_in(u, stop, replug, say, ctx);
+		if (p <= 0)
+			return p;
+	} else if (plug(u, err, sizeof err) < 0) {
 		fprintf(stderr, "mtkemu: %s\n", err);
 		return -1;
+	} else {
+		say("ready", ctx);
 	}
-	say("ready", ctx);
 	for (;;) {
 		int w = wait_session(u, stop, replug);
 		if (w == 0)
@@ -637,6 +743,13 @@ int emu_usb_run(struct emu_usb *u, const atomic_bool *stop, atomic_bool *replug,
 		if (w == 2) {
 			if (replug_now(u, say, ctx) < 0)
 				return -1;
+			continue;
+		}
+		if (w == 3) {
+			emu_brom_listen_expired(u->emu);
+			int g = stay_gone(u, stop, replug, say, ctx);
+			if (g <= 0)
+				return g;
 			continue;
 		}
 		int rc = serve_session(u);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include "emu_usb.h"
@@ -22,16 +23,62 @@
 struct say_ctx {
 	const char *dir;
 	struct emu_usb *u;
+	unsigned port;
 };
 
 static void say(const char *what, void *ctx)
 {
+	static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 	struct say_ctx *s = ctx;
+	pthread_mutex_lock(&out_lock);
 	if (strcmp(what, "ready") == 0 && s->u)
-		fprintf(stderr, "mtkemu: on USB bus 1 address %u (usb:1:%u)\n", emu_usb_devnum(s->u),
+		fprintf(stderr, "mtkemu: port 1-%u on USB bus 1 address %u (usb:1:%u)\n", s->port, emu_usb_devnum(s->u),
 			emu_usb_devnum(s->u));
 	printf("%s usb %s\n", what, s->dir);
 	fflush(stdout);
+	pthread_mutex_unlock(&out_lock);
+}
+
+/* The second phone (--usb-second) is served by its own thread. */
+struct second {
+	struct emu_usb *u;
+	atomic_bool *stop;
+	struct say_ctx s;
+	pthread_t th;
+	bool started;
+};
+
+static void *serve_second(void *arg)
+{
+	struct second *p = arg;
+	if (emu_usb_run(p->u, p->stop, NULL, say, &p->s) < 0)
+		atomic_store(p->stop, true);
+	return NULL;
+}
+
+static int start_second(UMockdevTestbed *tb, struct mtkemu *emu2, const char *dir, atomic_bool *stop,
+			struct second *p)
+{
+	char err[256];
+	*p = (struct second){ .stop = stop, .s = { dir, NULL, 2 } };
+	if (!emu2)
+		return 0;
+	p->u = p->s.u = emu_usb_new(tb, emu2, 2, 3, err, sizeof err);
+	if (!p->u) {
+		fprintf(stderr, "mtkemu: %s\n", err);
+		return -1;
+	}
+	p->started = pthread_create(&p->th, NULL, serve_second, p) == 0;
+	return p->started ? 0 : -1;
+}
+
+static void stop_second(struct second *p, atomic_bool *stop)
+{
+	if (p->started) {
+		atomic_store(stop, true);
+		pthread_join(p->th, NULL);
+	}
+	emu_usb_free(p->u);
 }
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -82,8 +129,9 @@ int emu_usb_preload(char **argv)
 	return -1;
 }
 
-int emu_usb_main(struct mtkemu *emu, const char *dir_arg, atomic_bool *stop, atomic_bool *replug)
+int emu_usb_main(struct mtkemu *emu, const struct emu_usb_main_opts *o, atomic_bool *stop, atomic_bool *replug)
 {
+	const char *dir_arg = o->dir;
 	char dir[2 * PATH_MAX + 2], old_root[PATH_MAX];
 	struct stat st;
 	if (lstat(dir_arg, &st) == 0) {
@@ -103,15 +151,20 @@ int emu_usb_main(struct mtkemu *emu, const char *dir_arg, atomic_bool *stop, ato
 	if (!tb)
 		return 1;
 	char err[256];
-	struct say_ctx s = { dir_arg, NULL };
+	struct say_ctx s = { dir_arg, NULL, 1 };
 	struct emu_usb *u = emu_usb_new(tb, emu, 1, 2, err, sizeof err);
+	struct second two;
 	int rc = 1;
 	if (!u)
 		fprintf(stderr, "mtkemu: %s\n", err);
-	else {
+	else if (start_second(tb, o->second, dir_arg, stop, &two) == 0) {
 		s.u = u;
+		if (o->unplugged)
+			emu_usb_start_unplugged(u);
 		rc = emu_usb_run(u, stop, replug, say, &s) < 0 ? 1 : 0;
 	}
+	if (u)
+		stop_second(&two, stop);
 	emu_usb_free(u);
 	g_object_unref(tb);
 	unlink(old_root);

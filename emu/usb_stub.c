@@ -4,8 +4,9 @@
 
 #include "emu_usb_main.h"
 
-int emu_usb_main(struct mtkemu *emu, const char *dir, atomic_bool *stop, atomic_bool *replug)
+int emu_usb_main(struct mtkemu *emu, const struct emu_usb_main_opts *o, atomic_bool *stop, atomic_bool *replug)
 {
+	const char *dir = o->dir;
 	(void)emu;
 	(void)stop;
 	(void)replug;

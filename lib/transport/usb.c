@@ -13,8 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/ctx.h"
+#include "transport/holders.h"
 
 #ifdef MTK_HAVE_LIBUSB
 #include <libusb.h>
@@ -60,6 +62,7 @@ bool mtk_usb_available(void)
 #define WRITE_CHUNK (1u << 20) /* one bulk transfer: large enough that per-transfer cost vanishes */
 #define EVENT_SLICE_MS 100    /* longest single wait for a hotplug event */
 #define CTRL_TIMEOUT_MS 1000
+#define DESC_MAX 160
 
 /* Where a device is plugged in: bus and the chain of hub ports, which stay
  * the same when the phone re-enumerates (BROM -> preloader, DA speed switch,
@@ -331,6 +334,22 @@ static void release(struct usb_priv *p)
 	p->h = NULL;
 }
 
+/* Another open of the node claimed the interface first (the kernel lets
+ * one file have it): the same words as a busy tty, with the holder when
+ * /proc shows it. */
+static int port_busy(mtk_ctx *ctx, const struct usb_cand *c, const char *where)
+{
+	char node[40], comm[64] = "", who[120] = "";
+	snprintf(node, sizeof node, "/dev/bus/usb/%03u/%03u", c->at.bus, c->at.addr);
+	long pid = mtk_find_holder("/proc", node, 0, (long)getpid(), comm, sizeof comm);
+	if (pid > 0)
+		snprintf(who, sizeof who, " (PID %ld%s%s)", pid, comm[0] ? ", " : "", comm);
+	return mtk_fail(ctx, MTK_E_NODEV,
+			"port busy: another program%s has claimed %s (%s); ModemManager is the usual suspect "
+			"(systemctl stop ModemManager), or another mtkflash still working on this phone",
+			who, where, node);
+}
+
 /* Opens and claims c->dev; on failure nothing stays open. */
 static int claim(mtk_ctx *ctx, struct usb_priv *p, const struct usb_cand *c)
 {
@@ -339,8 +358,10 @@ static int claim(mtk_ctx *ctx, struct usb_priv *p, const struct usb_cand *c)
 	int lrc = libusb_open(c->dev, &p->h);
 	if (lrc < 0) {
 		p->h = NULL;
-		return mtk_fail(ctx, lrc == LIBUSB_ERROR_NO_DEVICE ? MTK_E_NODEV : MTK_E_IO, "cannot open %s: %s%s",
-				where, libusb_strerror((enum libusb_error)lrc), open_hint(lrc));
+		if (lrc == LIBUSB_ERROR_NO_DEVICE)
+			return mtk_fail(ctx, MTK_E_DISCONNECTED, "%s left the bus before it could be opened", where);
+		return mtk_fail(ctx, MTK_E_IO, "cannot open %s: %s%s", where, libusb_strerror((enum libusb_error)lrc),
+				open_hint(lrc));
 	}
 	libusb_unref_device(p->dev);
 	p->dev = libusb_ref_device(c->dev);
@@ -349,8 +370,10 @@ static int claim(mtk_ctx *ctx, struct usb_priv *p, const struct usb_cand *c)
 	p->rx_off = p->rx_len = 0;
 	libusb_set_auto_detach_kernel_driver(p->h, 1);
 	int rc = read_config(ctx, p);
-	if (rc == 0 && (lrc = libusb_claim_interface(p->h, p->data_if)) < 0)
-		rc = mtk_fail(ctx, lrc == LIBUSB_ERROR_BUSY ? MTK_E_NODEV : MTK_E_IO,
+	if (rc == 0 && (lrc = libusb_claim_interface(p->h, p->data_if)) == LIBUSB_ERROR_BUSY)
+		rc = port_busy(ctx, c, where);
+	else if (rc == 0 && lrc < 0)
+		rc = mtk_fail(ctx, lrc == LIBUSB_ERROR_NO_DEVICE ? MTK_E_DISCONNECTED : MTK_E_IO,
 			      "cannot claim interface %d of %s: %s%s", p->data_if, where,
 			      libusb_strerror((enum libusb_error)lrc), open_hint(lrc));
 	if (rc < 0) {
@@ -610,20 +633,24 @@ static enum pick pick_cand(const struct usb_cand *c, int n, const struct mtk_por
 	return count == 0 ? PICK_NONE : count == 1 ? PICK_ONE : PICK_MANY;
 }
 
-/* One candidate: claim it, or hand over to its tty. */
-static int open_cand(mtk_ctx *ctx, struct usb_priv *p, const struct usb_cand *c, struct mtk_transport **out)
+/* A port that lived a moment (a preloader's window, a resetting phone):
+ * said, and the wait goes on; open_cand() freed the old libusb context. */
+static int wait_again(mtk_ctx *ctx, struct usb_priv **p)
 {
-	char desc[160];
-	describe_cand(desc, sizeof desc, c);
-	mtk_info(ctx, "found %s", desc);
-	int rc = claim(ctx, p, c);
-	if (rc == 0)
-		return wrap_transport(ctx, p, out);
-	free_priv(p);
+	mtk_warn(ctx, "%s; waiting for it to come back", mtk_ctx_error(ctx));
+	mtk_ctx_clear_error(ctx);
+	return new_priv(ctx, p);
+}
+
+/* libusb could not claim the device (p already freed): its tty, when
+ * that is worth a try. */
+static int try_its_tty(mtk_ctx *ctx, int rc, const char *desc, const struct usb_place *at,
+		       struct mtk_transport **out)
+{
 	if (!worth_tty(rc))
 		return rc;
 	mtk_info(ctx, "libusb cannot use it (%s); trying its tty", mtk_ctx_error(ctx));
-	struct mtk_port_filter f = { c->at.bus, c->at.addr };
+	struct mtk_port_filter f = { at->bus, at->addr };
 	struct mtk_port_info ports[4];
 	mtk_ctx_clear_error(ctx);
 	if (mtk_find_ports_at(ctx, "/sys", "/dev", ports, 4) <= 0) {
@@ -647,6 +674,36 @@ static bool tty_only(mtk_ctx *ctx, const struct mtk_port_filter *f)
 	return false;
 }
 
+/* The one candidate: 0 and *out, 1 when it left the bus before it could
+ * be opened (*p renewed to look again), or the error.  The candidates'
+ * references go before their libusb context does. */
+static int open_cand(mtk_ctx *ctx, struct usb_priv **p, struct usb_cand *c, int n, int which, bool may_wait,
+		     char *desc, struct mtk_transport **out)
+{
+	struct usb_place at = c[which].at;
+	describe_cand(desc, DESC_MAX, &c[which]);
+	mtk_info(ctx, "found %s", desc);
+	int rc = claim(ctx, *p, &c[which]);
+	free_cands(c, n);
+	if (rc == 0)
+		return wrap_transport(ctx, *p, out);
+	free_priv(*p);
+	*p = NULL;
+	if (rc == MTK_E_DISCONNECTED && may_wait)
+		return wait_again(ctx, p) < 0 ? mtk_ctx_error_code(ctx) : 1;
+	return try_its_tty(ctx, rc, desc, &at, out);
+}
+
+/* The wait ran out after a device came and went: that is what to say. */
+static int came_and_went(mtk_ctx *ctx, const char *desc, int wait_ms)
+{
+	mtk_ctx_clear_error(ctx);
+	return mtk_fail(ctx, MTK_E_NODEV,
+			"%s appeared and left the bus before it could be opened, and no device came back within "
+			"%d s: a preloader's port lives only about 2 s (start mtkflash first, then plug the phone "
+			"in; or hold volume-down for the BootROM's port, which waits)", desc, wait_ms / 1000);
+}
+
 static int open_libusb(mtk_ctx *ctx, const struct mtk_port_filter *f, int wait_ms, struct mtk_transport **out)
 {
 	struct usb_priv *p = NULL;
@@ -657,21 +714,24 @@ static int open_libusb(mtk_ctx *ctx, const struct mtk_port_filter *f, int wait_m
 		return mtk_auto_open(ctx, f, wait_ms, out);
 	}
 	long long deadline = mtk_now_ms(ctx) + (wait_ms > 0 ? wait_ms : 0);
+	char went[DESC_MAX] = "";
 	for (;;) {
 		struct usb_cand c[MAX_CANDS];
 		int n = list_cands(p, c, MAX_CANDS), which = 0;
-		enum pick k = pick_cand(c, n > 0 ? n : 0, f, &which);
-		if (k == PICK_ONE)
-			rc = open_cand(ctx, p, &c[which], out);
-		else if (k == PICK_MANY)
-			rc = refuse_several(ctx, c, n);
-		free_cands(c, n > 0 ? n : 0);
-		if (k == PICK_MANY)
-			free_priv(p);
-		if (k != PICK_NONE)
+		n = n > 0 ? n : 0;
+		enum pick k = pick_cand(c, n, f, &which);
+		if (k == PICK_ONE && (rc = open_cand(ctx, &p, c, n, which, mtk_now_ms(ctx) < deadline, went, out)) != 1)
 			return rc;
+		if (k == PICK_MANY) {
+			rc = refuse_several(ctx, c, n);
+			free_cands(c, n);
+			free_priv(p);
+			return rc;
+		}
+		if (k == PICK_NONE)
+			free_cands(c, n);
 		long long left = deadline - mtk_now_ms(ctx);
-		if (left <= 0 || tty_only(ctx, f))
+		if (left <= 0 || (k == PICK_NONE && tty_only(ctx, f)))
 			break;
 		wait_usb_event(p, left);
 	}
@@ -679,6 +739,10 @@ static int open_libusb(mtk_ctx *ctx, const struct mtk_port_filter *f, int wait_m
 	/* Nothing libusb can see: the tty path looks once more and words the
 	 * failure (what is present, the likely causes). */
 	long long left = deadline - mtk_now_ms(ctx);
+	if (left <= 0 && went[0]) {
+		rc = mtk_auto_open_after(ctx, f, wait_ms, out);
+		return rc == MTK_E_NODEV ? came_and_went(ctx, went, wait_ms) : rc;
+	}
 	if (left > 0) /* a tty appeared: it gets the rest of the wait */
 		return mtk_auto_open(ctx, f, (int)left, out);
 	return mtk_auto_open_after(ctx, f, wait_ms, out);

@@ -121,6 +121,8 @@ def gone_mid_transfer(tmp):
 
 
 def main(tmp):
+    # Session records are per USB port (1-1 in every test bed): this test's own.
+    os.environ["XDG_RUNTIME_DIR"] = os.path.join(tmp, "runtime")
     fw = os.path.join(tmp, "fw")
     run([MTKEMU, "mkfirmware", "--chip", "mt6737", "--out", fw])
     preloader_session(tmp)

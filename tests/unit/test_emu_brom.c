@@ -992,6 +992,8 @@ static void test_option_errors(void **state)
 	expect_new_error(o, "unknown fault 'x' (known: unplug-at=BYTES, power-loss-at=BYTES, da-hang-at=BYTES");
 	o.faults = "unplug-at";
 	expect_new_error(o, "unplug-at needs a byte count");
+	o.faults = "boot-on-at";
+	expect_new_error(o, "boot-on-at needs a byte count");
 	o.faults = "disconnect-after";
 	expect_new_error(o, "disconnect-after needs a byte count");
 	o.faults = "da-hang-at-cmd=0";
