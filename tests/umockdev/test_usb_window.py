@@ -85,7 +85,7 @@ class Emu:
 
     def close(self):
         rc = stop_emu(self.proc)
-        check(rc == 0, "mtkemu exited %s after SIGTERM" % rc)
+        check(rc == 0, "mtkemu exited %s after SIGTERM (stderr %r)" % (rc, self.proc.stderr.read()[-2000:]))
 
 
 def two_second_window(tmp):
