@@ -784,13 +784,20 @@ void emu_usb_free(struct emu_usb *u)
 	drop_queue(&u->done);
 	drop_queue(&u->dead);
 	g_mutex_unlock(&u->mu);
-	/* The test bed must not call a handler whose state is gone. */
+	/* The test bed must not call a handler whose state is gone: no new
+	 * call after the disconnect, and one its thread was already running
+	 * (it may hold the lock: GLib aborts clearing a locked mutex) is waited
+	 * for below. */
+	if (u->handler)
+		g_signal_handlers_disconnect_by_data(u->handler, u);
 	for (unsigned i = 0; i < u->nattached; i++)
 		umockdev_testbed_detach_ioctl(u->tb, u->attached[i], NULL);
 	if (u->handler)
 		g_object_unref(u->handler);
 	if (u->wake >= 0)
 		close(u->wake);
+	g_mutex_lock(&u->mu);
+	g_mutex_unlock(&u->mu);
 	g_mutex_clear(&u->mu);
 	g_cond_clear(&u->cond);
 	free(u);
