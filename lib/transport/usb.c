@@ -37,16 +37,10 @@ static int parse_bus_addr(mtk_ctx *ctx, const char *args, struct mtk_port_filter
 
 #ifndef MTK_HAVE_LIBUSB
 
-int mtk_usb_open(mtk_ctx *ctx, const char *args, int wait_ms, struct mtk_transport **out)
+/* Without libusb a usb spec is served by the tty path (cdc_acm). */
+static int open_backend(mtk_ctx *ctx, const struct mtk_port_filter *f, int wait_ms, struct mtk_transport **out)
 {
-	struct mtk_port_filter f = { 0, 0 };
-	*out = NULL;
-	if (*args) {
-		int rc = parse_bus_addr(ctx, args, &f);
-		if (rc < 0)
-			return rc;
-	}
-	return mtk_auto_open(ctx, &f, wait_ms, out);
+	return mtk_auto_open(ctx, f, wait_ms, out);
 }
 
 bool mtk_usb_available(void)
@@ -704,7 +698,7 @@ static int came_and_went(mtk_ctx *ctx, const char *desc, int wait_ms)
 			"in; or hold volume-down for the BootROM's port, which waits)", desc, wait_ms / 1000);
 }
 
-static int open_libusb(mtk_ctx *ctx, const struct mtk_port_filter *f, int wait_ms, struct mtk_transport **out)
+static int open_backend(mtk_ctx *ctx, const struct mtk_port_filter *f, int wait_ms, struct mtk_transport **out)
 {
 	struct usb_priv *p = NULL;
 	int rc = new_priv(ctx, &p);
@@ -748,6 +742,8 @@ static int open_libusb(mtk_ctx *ctx, const struct mtk_port_filter *f, int wait_m
 	return mtk_auto_open_after(ctx, f, wait_ms, out);
 }
 
+#endif
+
 /* args: what follows "usb" in the spec, "" or ":BUS:ADDR". */
 int mtk_usb_open(mtk_ctx *ctx, const char *args, int wait_ms, struct mtk_transport **out)
 {
@@ -758,7 +754,5 @@ int mtk_usb_open(mtk_ctx *ctx, const char *args, int wait_ms, struct mtk_transpo
 		if (rc < 0)
 			return rc;
 	}
-	return open_libusb(ctx, &f, wait_ms, out);
+	return open_backend(ctx, &f, wait_ms, out);
 }
-
-#endif
