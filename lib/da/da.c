@@ -136,6 +136,22 @@ static int explain_refused_da(struct mtk_da *da, const struct mtk_da_auth *a, bo
 			tc == MTK_TGT_DAA ? "DAA" : tc == MTK_TGT_SLA ? "SLA" : "SLA and DAA");
 }
 
+/* A BootROM never sets up DRAM, so DA1 started from BROM mode asks for the
+ * preloader's EMI settings before DA2 can run [inferred from da-legacy.md and
+ * da-xflash.md §2.4: both DAs ask in BROM mode, neither in preloader mode].
+ * Without them, refuse before DA1 is sent: a DA1 stopped half-way holds the
+ * phone and leaves no session a next run could take over. */
+static int check_dram_settings(struct mtk_da *da, const struct mtk_da_emi *emi)
+{
+	bool have = emi && ((emi->data && emi->len) || (emi->block && emi->block_len));
+	if (have || da->brom.info.mode != MTK_MODE_BROM)
+		return 0;
+	return mtk_fail(da->ctx, MTK_E_UNSUPPORTED,
+			"the DA needs DRAM settings (the device is in BROM mode with DRAM not set up): give "
+			"the firmware package's preloader (--preloader FILE) so its EMI settings can be sent; "
+			"nothing was sent to the phone beyond the handshake");
+}
+
 static int connect_from(mtk_ctx *ctx, struct mtk_transport *tp, const struct mtk_dafile *file,
 			const char *file_name, const struct mtk_da_emi *emi, const struct mtk_da_auth *auth,
 			bool in_loop, struct mtk_da **out)
@@ -151,6 +167,8 @@ static int connect_from(mtk_ctx *ctx, struct mtk_transport *tp, const struct mtk
 	} else {
 		rc = mtk_brom_connect(&da->brom, tp, T_BROM);
 	}
+	if (rc >= 0)
+		rc = check_dram_settings(da, emi);
 	bool auth_sent = false;
 	if (rc >= 0 && (rc = send_auth_files(da, auth)) >= 0)
 		auth_sent = rc == 1;

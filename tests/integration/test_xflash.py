@@ -169,7 +169,21 @@ def take_preloader(tmp, state, chip):
     return pl
 
 
+def check_refused_without_dram(ph):
+    """BROM mode without the preloader's EMI: refused before DA1 goes out,
+    so the phone still sits in its BootROM and the next run starts afresh."""
+    p = run([MTKFLASH, "-q", "--port", ph.port, "--session-dir", ph.sessions, "printgpt"], expect=None)
+    check(p.returncode != 0 and "needs DRAM settings" in p.stderr and "nothing was sent" in p.stderr,
+          "%s: printgpt without --preloader: exit %d, %s" % (ph.label, p.returncode, p.stderr.strip()[-300:]))
+    check(not os.listdir(ph.sessions) if os.path.isdir(ph.sessions) else True,
+          "%s: the refusal left a session record" % ph.label)
+    doc = ph.run("detect", json_out=True)
+    check(doc.get("mode") == "brom", "%s: after the refusal detect says mode %s" % (ph.label, doc.get("mode")))
+
+
 def full_chip_session(ph):
+    if ph.preloader:
+        check_refused_without_dram(ph)
     parts = check_printgpt(ph)
     boot = boot_roundtrip(ph, parts)
     check_da_running(ph, True)
