@@ -64,6 +64,8 @@ struct batch {
 	unsigned running, started, finished;
 	volatile sig_atomic_t abort; /* a second Ctrl-C: the phones in progress stop */
 	int worst;                   /* the batch's exit status so far */
+	bool stopping;               /* the first signal was seen and shown */
+	bool halt;                   /* the batch could not start: the ports already started end */
 	struct batch_port *ports[BATCH_MAX_PORTS];
 	unsigned nports;
 	/* the view */
@@ -78,6 +80,8 @@ void batch_view_stage(struct batch_port *p, const char *stage, const char *detai
 void batch_view_progress(struct batch_port *p);
 void batch_view_result(struct batch_port *p, const struct cli_flash_report *rep, enum batch_result r);
 void batch_view_redraw(struct batch *b, bool force);
+/* The first Ctrl-C was seen: no new phone. */
+void batch_view_stopping(struct batch *b, int sig);
 /* The summary, a text table or the last JSON line. */
 void batch_view_summary(struct batch *b, bool interrupted);
 double batch_now(void);

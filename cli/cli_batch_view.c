@@ -193,6 +193,19 @@ void batch_view_result(struct batch_port *p, const struct cli_flash_report *rep,
 	show(p, o, true);
 }
 
+void batch_view_stopping(struct batch *b, int sig)
+{
+	if (b->json) {
+		json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:i}", "event", "stopping", "port", "all", "stage", "stopping",
+				      "signal", sig, "in_progress", (int)b->running);
+		print_json(o);
+	} else if (!b->live) {
+		printf("stopping (signal %d): no new phone; %u in progress finish (Ctrl-C again: roll them back)\n", sig,
+		       b->running);
+		fflush(stdout);
+	}
+}
+
 /* ---------------------------------------------------------------- summary */
 
 static double port_rate(const struct batch_port *p)

@@ -236,7 +236,7 @@ static bool same_node(const struct node_id *a, const struct node_id *b)
 
 static bool batch_over_locked(const struct batch *b)
 {
-	return cli_stop_signal || (b->count && b->started >= b->count);
+	return cli_stop_signal || b->halt || (b->count && b->started >= b->count);
 }
 
 static bool batch_over(struct batch *b)
@@ -447,7 +447,7 @@ static int choose_package(struct batch_port *p, struct batch_pkg **out)
 			hw);
 }
 
-static void flash_one(struct batch_port *p)
+static void flash_one(struct batch_port *p, struct node_id *last)
 {
 	struct batch *b = p->b;
 	pthread_mutex_lock(&b->lock);
@@ -478,6 +478,12 @@ static void flash_one(struct batch_port *p)
 		free(a);
 	}
 	fflush(p->text);
+	/* The node as the phone leaves it, taken before its result is shown:
+	 * whoever sees the result may plug the next phone in at once.  Taken
+	 * after the flash, not before: a re-enumeration during the flash (a
+	 * speed switch) makes a new node for the same phone. */
+	*last = p->path ? node_id(p->path) : (struct node_id){ 0 };
+	last->present = true;
 	phone_done(p, &rep);
 }
 
@@ -485,13 +491,8 @@ static void *port_main(void *arg)
 {
 	struct batch_port *p = arg;
 	struct node_id last = { 0 };
-	while (wait_arrival(p, &last) && take_slot(p->b)) {
-		flash_one(p);
-		/* after the phone, not before: a re-enumeration during the flash
-		 * (a speed switch) makes a new node for the same phone */
-		last = p->path ? node_id(p->path) : (struct node_id){ .present = true };
-		last.present = true;
-	}
+	while (wait_arrival(p, &last) && take_slot(p->b))
+		flash_one(p, &last);
 	pthread_mutex_lock(&p->b->lock);
 	p->exited = true;
 	pthread_cond_broadcast(&p->b->changed);
@@ -650,6 +651,10 @@ static void supervise(struct batch *b, bool autodetect)
 			break;
 		if (over)
 			pthread_cond_broadcast(&b->changed); /* slot waiters see the end */
+		if (cli_stop_signal && !b->stopping) {
+			b->stopping = true;
+			batch_view_stopping(b, cli_stop_signal);
+		}
 		if (autodetect && !over) {
 			pthread_mutex_unlock(&b->lock);
 			discover(b);
@@ -731,7 +736,7 @@ static int run_batch(struct batch *b)
 	int rc = start_batch(b);
 	if (rc < 0) {
 		pthread_mutex_lock(&b->lock);
-		cli_stop_signal = cli_stop_signal ? cli_stop_signal : SIGTERM; /* ends the ports already started */
+		b->halt = true; /* ends the ports already started */
 		pthread_mutex_unlock(&b->lock);
 	}
 	supervise(b, rc == 0 && b->ports_arg == NULL);
