@@ -80,6 +80,8 @@ void batch_view_stage(struct batch_port *p, const char *stage, const char *detai
 void batch_view_progress(struct batch_port *p);
 void batch_view_result(struct batch_port *p, const struct cli_flash_report *rep, enum batch_result r);
 void batch_view_redraw(struct batch *b, bool force);
+/* The ports are watched: "start" (with --ports auto, none yet). */
+void batch_view_start(struct batch *b);
 /* The first Ctrl-C was seen: no new phone. */
 void batch_view_stopping(struct batch *b, int sig);
 /* The summary, a text table or the last JSON line. */

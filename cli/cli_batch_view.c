@@ -193,6 +193,26 @@ void batch_view_result(struct batch_port *p, const struct cli_flash_report *rep,
 	show(p, o, true);
 }
 
+void batch_view_start(struct batch *b)
+{
+	if (b->json) {
+		json_t *ports = json_array();
+		for (unsigned i = 0; i < b->nports; i++)
+			json_array_append_new(ports, cli_json_str(b->ports[i]->spec));
+		json_t *o = json_pack("{s:s, s:s, s:s, s:o, s:i, s:i, s:o}", "event", "start", "port", "all", "stage",
+				      "wait", "ports", ports, "max", (int)b->max, "count", (int)b->count, "folder",
+				      cli_json_str(b->dir));
+		print_json(o);
+	} else if (!b->live) {
+		char dir[512];
+		printf("waiting for phones on %s (%u at a time); logs in %s\n", b->ports_arg ? b->ports_arg : "auto",
+		       b->max, mtk_escape(b->dir, dir, sizeof dir));
+		fflush(stdout);
+	} else {
+		batch_view_redraw(b, true);
+	}
+}
+
 void batch_view_stopping(struct batch *b, int sig)
 {
 	if (b->json) {

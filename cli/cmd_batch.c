@@ -719,6 +719,11 @@ static int start_batch(struct batch *b)
 		rc = make_dir(b);
 	if (rc == 0)
 		rc = load_station_key(b);
+	if (rc == 0) { /* before any port's first event */
+		pthread_mutex_lock(&b->lock);
+		batch_view_start(b);
+		pthread_mutex_unlock(&b->lock);
+	}
 	for (unsigned i = 0; rc == 0 && i < b->nports; i++)
 		rc = port_start(b->ports[i]);
 	return rc;

@@ -16,6 +16,8 @@
   the first SIGINT ends the intake ("stopping" event), the second rolls the
   held phone back; exit 130, summary interrupted, the phone's storage as
   before.
+- The live view on a terminal: lines redrawn in place, in SP Flash Tool's
+  colours; --ports auto with no phone waits until SIGTERM (exit 143).
 - Usage: no package, an emu: port, service mode.
 Each scenario runs on its own thread in its own folder; every wait is on an
 event (a JSON line, the emulator's stop), never on time."""
@@ -182,21 +184,39 @@ def audit_logs_verify(tag, env, events):
 
 # ---------------------------------------------------------------- scenarios
 
+class Bench:
+    """Packages for both chips (with each plan's written entries) and
+    phones on links tmp/ttyN as `spec` says: [(chip, faults or None)]."""
+
+    def __init__(self, tmp, env, tag, spec_fn):
+        self.tmp, self.env = tmp, env
+        self.pkgs = {c: T.package(tmp, env, c) for c in ("mt6737", "mt6572")}
+        self.entries = {c: plan_of(tmp, env, c, self.pkgs[c]) for c in self.pkgs}
+        self.spec = spec_fn(self.entries)
+        self.links = [os.path.join(tmp, "tty%d" % i) for i in range(len(self.spec))]
+        self.phones = []
+        for i, (chip, fault) in enumerate(self.spec):
+            self.phones.append(Phone(tmp, env, chip, "%s%d" % (tag, i), self.links[i], fault))
+
+    def batch(self, *args):
+        return Batch(self.env, ["--package", self.pkgs["mt6737"], "--package", self.pkgs["mt6572"], "--ports",
+                                ",".join(self.links), "--yes"] + list(args))
+
+    def stop(self):
+        for ph in self.phones:
+            ph.stop()
+
+
 def mixed(tmp):
     tag = "mixed"
     env = environment(tmp)
-    pkgs = {c: T.package(tmp, env, c) for c in ("mt6737", "mt6572")}
-    entries = {c: plan_of(tmp, env, c, pkgs[c]) for c in pkgs}
-    chips = ["mt6737", "mt6737", "mt6572", "mt6572"]
-    links = [os.path.join(tmp, "tty%d" % i) for i in range(len(chips))]
-    phones = [Phone(tmp, env, c, "p%d" % i, links[i]) for i, c in enumerate(chips)]
+    bench = Bench(tmp, env, "p", lambda _: [("mt6737", None), ("mt6737", None), ("mt6572", None), ("mt6572", None)])
+    links, phones, entries = bench.links, bench.phones, bench.entries
     try:
-        b = Batch(env, ["--package", pkgs["mt6737"], "--package", pkgs["mt6572"], "--ports", ",".join(links),
-                        "--count", "5", "--yes"])
+        b = bench.batch("--count", "5")
         first = b.wait_for(lambda e: e.get("event") == "result" and e["port"] == links[0], "the first phone's result")
         check(first["result"] == "verified", "%s: the first phone on %s verified: %s" % (tag, links[0], first))
-        done = phones[0]
-        done.stop()
+        phones[0].stop()
         phones.append(Phone(tmp, env, "mt6737", "p4-same-port", links[0]))
         rc, summary = b.finish()
         check(rc == 0, "%s: exit 0 (got %d: %s)" % (tag, rc, b.err[-600:]))
@@ -212,25 +232,24 @@ def mixed(tmp):
         for ph in phones:
             storage_holds_package(tag, ph, entries[ph.chip])
     finally:
-        for ph in phones:
-            ph.stop()
+        bench.stop()
+
+
+def fault_spec(entries):
+    boot = T.entry(entries["mt6737"], "boot")
+    return [("mt6737", None), ("mt6572", None),
+            ("mt6737", "corrupt-write=user:%#x:16" % (boot["offset"] + 0x3000)),
+            ("mt6737", "unplug-at=6M"),
+            ("mt6572", "da-silent")]
 
 
 def faults(tmp):
     tag = "faults"
     env = environment(tmp)
-    pkgs = {c: T.package(tmp, env, c) for c in ("mt6737", "mt6572")}
-    entries = {c: plan_of(tmp, env, c, pkgs[c]) for c in pkgs}
-    boot = T.entry(entries["mt6737"], "boot")
-    spec = [("mt6737", None), ("mt6572", None),
-            ("mt6737", "corrupt-write=user:%#x:16" % (boot["offset"] + 0x3000)),
-            ("mt6737", "unplug-at=6M"),
-            ("mt6572", "da-silent")]
-    links = [os.path.join(tmp, "tty%d" % i) for i in range(len(spec))]
-    phones = [Phone(tmp, env, c, "f%d" % i, links[i], f) for i, (c, f) in enumerate(spec)]
+    bench = Bench(tmp, env, "f", fault_spec)
+    links, spec = bench.links, bench.spec
     try:
-        b = Batch(env, ["--package", pkgs["mt6737"], "--package", pkgs["mt6572"], "--ports", ",".join(links),
-                        "--count", str(len(spec)), "--yes"])
+        b = bench.batch("--count", str(len(spec)))
         rc, summary = b.finish()
         got = {port: r[-1]["result"] for port, r in results(b.events).items()}
         for i, (chip, fault) in enumerate(spec):
@@ -240,14 +259,13 @@ def faults(tmp):
             else:
                 check(got.get(links[i]) == "verified", "%s: clean %s verified beside the faults: %s"
                       % (tag, links[i], got.get(links[i])))
-                storage_holds_package(tag, phones[i], entries[chip])
+                storage_holds_package(tag, bench.phones[i], bench.entries[chip])
         check(summary.get("verified") == 2, "%s: 2 verified: %s" % (tag, summary))
         check(rc == 5, "%s: exit 5, the worst (boot not as before) (got %d)" % (tag, rc))
         check_stream(tag, b.events, len(spec))
         audit_logs_verify(tag, env, [e for e in b.events if e.get("result") == "verified"])
     finally:
-        for ph in phones:
-            ph.stop()
+        bench.stop()
 
 
 def ctrl_c(tmp):
@@ -284,6 +302,60 @@ def ctrl_c(tmp):
             ph.stop()
 
 
+def live_view(tmp):
+    """On a terminal: one line per port, redrawn in place (cursor up), the
+    stage in SP Flash Tool's colour (red while connecting), the result."""
+    tag = "live view"
+    env = environment(tmp)
+    scatter = T.package(tmp, env, "mt6572")
+    links = [os.path.join(tmp, "tty%d" % i) for i in range(2)]
+    phones = [Phone(tmp, env, "mt6572", "l%d" % i, links[i]) for i in range(2)]
+    master, slave = os.openpty()
+    try:
+        proc = subprocess.Popen([MTKFLASH, "batch", "--package", scatter, "--ports", ",".join(links), "--count", "2",
+                                 "--yes"], stdout=slave, stderr=subprocess.PIPE, env=env)
+        os.close(slave)
+        out = b""
+        while True:
+            r, _, _ = select.select([master], [], [], EVENT_TIMEOUT)
+            if not r:
+                raise AssertionError("%s: no output within %.0f s" % (tag, EVENT_TIMEOUT))
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the batch closed the terminal's last fd
+                break
+            if not chunk:
+                break
+            out += chunk
+        rc = proc.wait(timeout=EVENT_TIMEOUT)
+        text = out.decode(errors="replace")
+        check(rc == 0, "%s: exit 0 (got %d)" % (tag, rc))
+        check("\x1b[2A" in text, "%s: the two port lines are redrawn in place" % tag)
+        check("\x1b[38;2;188;89;70mconnect" in text, "%s: connect in SP Flash Tool's red" % tag)
+        final = text.rsplit("\x1b[2A", 1)[-1].split("2 phones:")[0]
+        check(final.count("verified") == 2, "%s: the last drawing shows both phones verified" % tag)
+        check("2 phones: 2 verified" in text, "%s: the summary follows the view" % tag)
+    finally:
+        os.close(master)
+        for ph in phones:
+            ph.stop()
+
+
+def no_phone(tmp):
+    """--ports auto with no phone plugged in: the batch waits until SIGTERM,
+    then its summary: no phone, interrupted, exit 143."""
+    tag = "auto, no phone"
+    env = environment(tmp)
+    scatter = T.package(tmp, env, "mt6737")
+    b = Batch(env, ["--package", scatter, "--ports", "auto", "--yes"])
+    start = b.wait_for(lambda e: e.get("event") == "start", "the start event")
+    check(start.get("max") == 16 and start.get("stage") == "wait", "%s: start event, 16 at a time: %s" % (tag, start))
+    b.proc.send_signal(signal.SIGTERM)
+    rc, summary = b.finish()
+    check(rc == 143, "%s: exit 143 (got %d: %s)" % (tag, rc, b.err[-300:]))
+    check(summary.get("phones") == 0 and summary.get("interrupted") is True, "%s: summary %s" % (tag, summary))
+
+
 def usage(tmp):
     env = environment(tmp)
     for args, what in ((["--ports", "/dev/null"], "no package"),
@@ -306,7 +378,7 @@ def main(tmp):
             fn(sub)
         except AssertionError as e:
             errors.append("%s: %s" % (fn.__name__, e))
-    for fn in (mixed, faults, ctrl_c, usage):
+    for fn in (mixed, faults, ctrl_c, live_view, no_phone, usage):
         t = threading.Thread(target=guard, args=(fn, os.path.join(tmp, fn.__name__)))
         t.start()
         threads.append(t)
