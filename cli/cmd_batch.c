@@ -639,11 +639,14 @@ static bool all_exited(const struct batch *b)
 }
 
 #define MAIN_TICK_MS 100
+/* sysfs is read every half second for new ports, not on every tick */
+#define DISCOVER_EVERY_TICKS 5
 
 /* The main thread watches: signals (a handler cannot signal a condition
  * variable), new ports for auto, the live view's clock. */
 static void supervise(struct batch *b, bool autodetect)
 {
+	unsigned tick = 0;
 	pthread_mutex_lock(&b->lock);
 	for (;;) {
 		bool over = batch_over_locked(b);
@@ -655,7 +658,7 @@ static void supervise(struct batch *b, bool autodetect)
 			b->stopping = true;
 			batch_view_stopping(b, cli_stop_signal);
 		}
-		if (autodetect && !over) {
+		if (autodetect && !over && tick++ % DISCOVER_EVERY_TICKS == 0) {
 			pthread_mutex_unlock(&b->lock);
 			discover(b);
 			pthread_mutex_lock(&b->lock);

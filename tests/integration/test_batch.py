@@ -16,6 +16,7 @@
   the first SIGINT ends the intake ("stopping" event), the second rolls the
   held phone back; exit 130, summary interrupted, the phone's storage as
   before.
+- --max 2 with three phones: never more than two at once.
 - The live view on a terminal: lines redrawn in place, in SP Flash Tool's
   colours; --ports auto with no phone waits until SIGTERM (exit 143).
 - Usage: no package, an emu: port, service mode.
@@ -341,6 +342,31 @@ def live_view(tmp):
             ph.stop()
 
 
+def slots(tmp):
+    """--max 2 with three phones waiting: never more than two between their
+    connect and their result; the third takes the first free slot."""
+    tag = "--max 2"
+    env = environment(tmp)
+    scatter = T.package(tmp, env, "mt6572")
+    links = [os.path.join(tmp, "tty%d" % i) for i in range(3)]
+    phones = [Phone(tmp, env, "mt6572", "s%d" % i, links[i]) for i in range(3)]
+    try:
+        b = Batch(env, ["--package", scatter, "--ports", ",".join(links), "--max", "2", "--count", "3", "--yes"])
+        rc, summary = b.finish()
+        active, most = set(), 0
+        for e in b.events:
+            if e.get("event") == "stage" and e["stage"] == "connect":
+                active.add(e["port"])
+            elif e.get("event") == "result":
+                active.discard(e["port"])
+            most = max(most, len(active))
+        check(most <= 2, "%s: at most two phones at once (saw %d)" % (tag, most))
+        check(rc == 0 and summary.get("verified") == 3, "%s: all three verified (exit %d, %s)" % (tag, rc, summary))
+    finally:
+        for ph in phones:
+            ph.stop()
+
+
 def no_phone(tmp):
     """--ports auto with no phone plugged in: the batch waits until SIGTERM,
     then its summary: no phone, interrupted, exit 143."""
@@ -378,7 +404,7 @@ def main(tmp):
             fn(sub)
         except AssertionError as e:
             errors.append("%s: %s" % (fn.__name__, e))
-    for fn in (mixed, faults, ctrl_c, live_view, no_phone, usage):
+    for fn in (mixed, faults, ctrl_c, live_view, slots, no_phone, usage):
         t = threading.Thread(target=guard, args=(fn, os.path.join(tmp, fn.__name__)))
         t.start()
         threads.append(t)
