@@ -62,7 +62,8 @@ struct batch {
 	pthread_mutex_t lock;
 	pthread_cond_t changed;
 	unsigned running, started, finished;
-	volatile sig_atomic_t abort; /* a second Ctrl-C: the phones in progress stop */
+	volatile sig_atomic_t abort; /* a second Ctrl-C: the phones in progress stop (their cancel flag) */
+	int stop_sig;                /* the first Ctrl-C, as the ports see it: no new phone */
 	int worst;                   /* the batch's exit status so far */
 	bool stopping;               /* the first signal was seen and shown */
 	bool halt;                   /* the batch could not start: the ports already started end */

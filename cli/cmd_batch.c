@@ -236,7 +236,7 @@ static bool same_node(const struct node_id *a, const struct node_id *b)
 
 static bool batch_over_locked(const struct batch *b)
 {
-	return cli_stop_signal || b->halt || (b->count && b->started >= b->count);
+	return b->stop_sig || b->halt || (b->count && b->started >= b->count);
 }
 
 static bool batch_over(struct batch *b)
@@ -533,12 +533,21 @@ static int port_setup(struct batch_port *p)
 	return 0;
 }
 
+/* The thread is made with SIGINT and SIGTERM blocked, which it keeps: the
+ * main thread alone takes them. */
 static int port_start(struct batch_port *p)
 {
 	int rc = port_setup(p);
 	if (rc < 0)
 		return rc;
-	if (pthread_create(&p->thread, NULL, port_main, p) != 0)
+	sigset_t stop, old;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, &old);
+	int err = pthread_create(&p->thread, NULL, port_main, p);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err != 0)
 		return mtk_fail(p->b->cli->ctx, MTK_E_NOMEM, "cannot start a thread for %s", p->spec);
 	p->started = true;
 	return 0;
@@ -588,8 +597,10 @@ static int load_station_key(struct batch *b)
 }
 
 /* The first Ctrl-C ends the intake (cli_stop_signal), the second stops the
- * phones in progress at their next step; a third is the default's. */
-static struct batch *signalled_batch;
+ * phones in progress at their next step; a third is the default's.  Only
+ * the main thread takes these signals (the ports' threads block them) and
+ * passes them on under b->lock (supervise). */
+static volatile sig_atomic_t second_signal;
 
 static void on_batch_signal(int sig)
 {
@@ -597,16 +608,14 @@ static void on_batch_signal(int sig)
 		cli_stop_signal = sig;
 		return;
 	}
-	if (signalled_batch)
-		signalled_batch->abort = sig;
+	second_signal = sig;
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
 	sigaction(SIGINT, &dfl, NULL);
 	sigaction(SIGTERM, &dfl, NULL);
 }
 
-static void install_signals(struct batch *b)
+static void install_signals(void)
 {
-	signalled_batch = b;
 	struct sigaction sa = { .sa_handler = on_batch_signal, .sa_flags = SA_RESTART };
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
@@ -642,6 +651,20 @@ static bool all_exited(const struct batch *b)
 /* sysfs is read every half second for new ports, not on every tick */
 #define DISCOVER_EVERY_TICKS 5
 
+/* The signals' flags, set by the handler on this thread, passed on to the
+ * ports under b->lock; true when the first was seen just now. */
+static bool take_signals(struct batch *b)
+{
+	if (second_signal && !b->abort)
+		b->abort = second_signal;
+	if (!cli_stop_signal || b->stopping)
+		return false;
+	b->stopping = true;
+	b->stop_sig = cli_stop_signal;
+	batch_view_stopping(b, cli_stop_signal);
+	return true;
+}
+
 /* The main thread watches: signals (a handler cannot signal a condition
  * variable), new ports for auto, the live view's clock. */
 static void supervise(struct batch *b, bool autodetect)
@@ -654,10 +677,8 @@ static void supervise(struct batch *b, bool autodetect)
 			break;
 		if (over)
 			pthread_cond_broadcast(&b->changed); /* slot waiters see the end */
-		if (cli_stop_signal && !b->stopping) {
-			b->stopping = true;
-			batch_view_stopping(b, cli_stop_signal);
-		}
+		if (take_signals(b))
+			continue; /* the ports see the end now */
 		if (autodetect && !over && tick++ % DISCOVER_EVERY_TICKS == 0) {
 			pthread_mutex_unlock(&b->lock);
 			discover(b);
@@ -740,7 +761,7 @@ static int run_batch(struct batch *b)
 	b->json = cli->json;
 	b->live = !cli->json && isatty(STDOUT_FILENO);
 	json_object_seed(0); /* before any thread makes an object */
-	install_signals(b);
+	install_signals();
 	int rc = start_batch(b);
 	if (rc < 0) {
 		pthread_mutex_lock(&b->lock);
