@@ -52,6 +52,9 @@ static const char help[] =
 	"                     failed, rolled-back or refused; the last line is the summary\n"
 	"On a terminal one line per port is redrawn in place (device, stage in SP\n"
 	"Flash Tool's colours, progress, MB/s, result); elsewhere a plain line per event.\n"
+	"Each phone is left as --after says: stay (default; the DA runs until the\n"
+	"phone is unplugged) or poweroff; reboot is refused (the phone would come back\n"
+	"on its port in preloader mode and be taken for the next one).\n"
 	"Ctrl-C (or SIGTERM) takes no new phone, lets the phones in progress finish,\n"
 	"prints the summary and exits 130 (143); a second one stops those phones at\n"
 	"the next step (run `mtkflash recover` on them).\n"
@@ -706,6 +709,11 @@ static int check_args(struct cli *cli, struct batch *b, int nargs)
 	int st = cli_plan_check_args(cli, "batch", &b->a, 1, &b->scene, &b->mode);
 	if (st == CLI_CONTINUE && b->mode == MTK_FMODE_SERVICE)
 		return cli_usage(cli, "batch", "service mode unlocks one phone at a time: flash it on its own");
+	/* A rebooting phone passes through its preloader's download port: on
+	 * the same port, a new node, it would be taken for the next phone. */
+	if (st == CLI_CONTINUE && cli->after == MTK_AFTER_REBOOT)
+		return cli_usage(cli, "batch", "--after reboot: the phone would come back on its port in preloader "
+				 "mode and be flashed again; use stay (the default) or poweroff");
 	return st == CLI_CONTINUE ? parse_ports(cli, b) : st;
 }
 

@@ -393,7 +393,8 @@ def usage(tmp):
                        (["--package", "x.txt", "--ports", "emu:mt6737"], "an emu: port"),
                        (["--package", "x.txt", "--ports", "/a,/a"], "a port twice"),
                        (["--package", "x.txt", "--mode", "service"], "service mode"),
-                       (["--package", "x.txt", "--max", "0"], "--max 0")):
+                       (["--package", "x.txt", "--max", "0"], "--max 0"),
+                       (["--package", "x.txt", "--after", "reboot"], "--after reboot")):
         p = run([MTKFLASH, "batch"] + args, expect=None, env=env)
         check(p.returncode == 2, "usage: %s: exit 2 (got %d: %s)" % (what, p.returncode, p.stderr.strip()))
     p = run([MTKFLASH, "batch", "--help"], env=env)
