@@ -9,8 +9,8 @@
 #include "cli_flash.h"
 #include "mtkflash/chips.h"
 
-#define BATCH_MAX_PORTS 256
-#define BATCH_DEFAULT_MAX 16
+#define BATCH_MAX_PORTS    256
+#define BATCH_DEFAULT_MAX  16
 #define BATCH_MAX_PACKAGES 8
 
 /* A package and the chip it is for: with several, each phone gets the one
@@ -22,7 +22,14 @@ struct batch_pkg {
 };
 
 /* What one phone became; the last event of each phone names it. */
-enum batch_result { BATCH_NONE, BATCH_VERIFIED, BATCH_FAILED, BATCH_ROLLEDBACK, BATCH_REFUSED, BATCH_NRESULTS };
+enum batch_result {
+	BATCH_NONE,
+	BATCH_VERIFIED,
+	BATCH_FAILED,
+	BATCH_ROLLEDBACK,
+	BATCH_REFUSED,
+	BATCH_NRESULTS
+};
 const char *batch_result_name(enum batch_result r);
 
 /* A port and the phones it served, one at a time. */
@@ -33,8 +40,8 @@ struct batch_port {
 	const char *path; /* the filesystem path to watch for a new phone, NULL for other specs */
 	pthread_t thread;
 	bool started, exited;
-	struct cli cli;   /* this port's own context and text log */
-	FILE *text;       /* BATCHDIR/port-NN.log: everything flash would print */
+	struct cli cli; /* this port's own context and text log */
+	FILE *text;     /* BATCHDIR/port-NN.log: everything flash would print */
 	/* the view, under b->lock */
 	char device[128], chip[16], stage[24], detail[160];
 	enum batch_result result;

@@ -18,7 +18,7 @@ double batch_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static const char *const result_names[BATCH_NRESULTS] = { "", "verified", "failed", "rolled-back", "refused" };
+static const char *const result_names[BATCH_NRESULTS] = {"", "verified", "failed", "rolled-back", "refused"};
 
 const char *batch_result_name(enum batch_result r)
 {
@@ -33,10 +33,10 @@ static const struct {
 	const char *stage;
 	unsigned char rgb[3];
 } stage_colours[] = {
-	{ "connect", { 188, 89, 70 } },   { "DA", { 188, 89, 70 } },        { "preloader", { 136, 0, 127 } },
-	{ "bootsel", { 136, 0, 127 } },   { "write", { 255, 249, 15 } },   { "table", { 255, 249, 15 } },
-	{ "backup", { 11, 5, 229 } },     { "erase", { 31, 116, 25 } },     { "restore", { 18, 139, 124 } },
-	{ "rollback", { 18, 139, 124 } }, { "journal", { 188, 89, 70 } },
+        {"connect", {188, 89, 70}},   {"DA", {188, 89, 70}},      {"preloader", {136, 0, 127}},
+        {"bootsel", {136, 0, 127}},   {"write", {255, 249, 15}},  {"table", {255, 249, 15}},
+        {"backup", {11, 5, 229}},     {"erase", {31, 116, 25}},   {"restore", {18, 139, 124}},
+        {"rollback", {18, 139, 124}}, {"journal", {188, 89, 70}},
 };
 
 static const unsigned char *stage_rgb(const char *stage)
@@ -95,7 +95,7 @@ static void port_line(const struct batch_port *p, bool colour, char *out, size_t
 	char spec[48];
 	mtk_escape(p->spec, spec, sizeof spec);
 	snprintf(out, cap, "%-24.24s %-28.28s %s%-10s%s %6s %11s %s", spec, dev, on, p->stage, off, pct, rate,
-		 p->result ? batch_result_name(p->result) : "");
+	         p->result ? batch_result_name(p->result) : "");
 }
 
 /* A plain line: "PORT: stage write (system) 42.0%". */
@@ -106,7 +106,8 @@ static void plain_line(const struct batch_port *p)
 	mtk_escape(p->detail, detail, sizeof detail);
 	mtk_escape(p->device, dev, sizeof dev);
 	if (p->result)
-		printf("%s: %s %s%s%s\n", spec, batch_result_name(p->result), dev, detail[0] ? ": " : "", detail);
+		printf("%s: %s %s%s%s\n", spec, batch_result_name(p->result), dev, detail[0] ? ": " : "",
+		       detail);
 	else
 		printf("%s: %s%s%s\n", spec, p->stage, detail[0] ? " " : "", detail);
 	fflush(stdout);
@@ -199,14 +200,14 @@ void batch_view_start(struct batch *b)
 		json_t *ports = json_array();
 		for (unsigned i = 0; i < b->nports; i++)
 			json_array_append_new(ports, cli_json_str(b->ports[i]->spec));
-		json_t *o = json_pack("{s:s, s:s, s:s, s:o, s:i, s:i, s:o}", "event", "start", "port", "all", "stage",
-				      "wait", "ports", ports, "max", (int)b->max, "count", (int)b->count, "folder",
-				      cli_json_str(b->dir));
+		json_t *o = json_pack("{s:s, s:s, s:s, s:o, s:i, s:i, s:o}", "event", "start", "port", "all",
+		                      "stage", "wait", "ports", ports, "max", (int)b->max, "count",
+		                      (int)b->count, "folder", cli_json_str(b->dir));
 		print_json(o);
 	} else if (!b->live) {
 		char dir[512];
-		printf("waiting for phones on %s (%u at a time); logs in %s\n", b->ports_arg ? b->ports_arg : "auto",
-		       b->max, mtk_escape(b->dir, dir, sizeof dir));
+		printf("waiting for phones on %s (%u at a time); logs in %s\n",
+		       b->ports_arg ? b->ports_arg : "auto", b->max, mtk_escape(b->dir, dir, sizeof dir));
 		fflush(stdout);
 	} else {
 		batch_view_redraw(b, true);
@@ -216,12 +217,13 @@ void batch_view_start(struct batch *b)
 void batch_view_stopping(struct batch *b, int sig)
 {
 	if (b->json) {
-		json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:i}", "event", "stopping", "port", "all", "stage", "stopping",
-				      "signal", sig, "in_progress", (int)b->running);
+		json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:i}", "event", "stopping", "port", "all",
+		                      "stage", "stopping", "signal", sig, "in_progress", (int)b->running);
 		print_json(o);
 	} else if (!b->live) {
-		printf("stopping (signal %d): no new phone; %u in progress finish (Ctrl-C again: roll them back)\n", sig,
-		       b->running);
+		printf("stopping (signal %d): no new phone; %u in progress finish (Ctrl-C again: roll them "
+		       "back)\n",
+		       sig, b->running);
 		fflush(stdout);
 	}
 }
@@ -251,9 +253,10 @@ static void summary_json(struct batch *b, const unsigned *totals, bool interrupt
 	json_t *ports = json_array();
 	for (unsigned i = 0; i < b->nports; i++) {
 		const struct batch_port *p = b->ports[i];
-		json_array_append_new(ports, json_pack("{s:o, s:i, s:I, s:f, s:f}", "port", cli_json_str(p->spec),
-						       "phones", (int)p->phones, "bytes", (json_int_t)p->bytes,
-						       "seconds", p->seconds, "mb_per_s", port_rate(p)));
+		json_array_append_new(ports,
+		                      json_pack("{s:o, s:i, s:I, s:f, s:f}", "port", cli_json_str(p->spec),
+		                                "phones", (int)p->phones, "bytes", (json_int_t)p->bytes,
+		                                "seconds", p->seconds, "mb_per_s", port_rate(p)));
 	}
 	json_object_set_new(o, "ports", ports);
 	json_object_set_new(o, "exit_status", json_integer(b->worst));
@@ -262,7 +265,7 @@ static void summary_json(struct batch *b, const unsigned *totals, bool interrupt
 
 void batch_view_summary(struct batch *b, bool interrupted)
 {
-	unsigned totals[BATCH_NRESULTS] = { 0 };
+	unsigned totals[BATCH_NRESULTS] = {0};
 	for (unsigned i = 0; i < b->nports; i++)
 		for (int r = 0; r < BATCH_NRESULTS; r++)
 			totals[r] += b->ports[i]->per_result[r];

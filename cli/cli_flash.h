@@ -39,6 +39,6 @@ struct cli_flash_report {
  * (a->no_prompt: never ask on the terminal); scene and mode as parsed by
  * cli_plan_check_args.  rep may be NULL.  Returns the exit status. */
 int cli_flash_phone(struct cli *cli, const struct cli_plan_args *a, int scene, int mode, const char *scatter,
-		    const struct cli_flash_hooks *hooks, struct cli_flash_report *rep);
+                    const struct cli_flash_hooks *hooks, struct cli_flash_report *rep);
 
 #endif

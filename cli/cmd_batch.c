@@ -23,61 +23,61 @@
 #include <openssl/crypto.h>
 
 static const char help[] =
-	"Usage: mtkflash batch --package SCATTER [--ports auto|PORT,PORT...] [--max N] [--count N]\n"
-	"                      [--policy FILE] [--mode safe|quick] [--scene S] [--yes] [--trust KEY]\n"
-	"                      [--only P,Q] [--skip P] [--preloader FILE] [--audit-dir DIR] [--json]\n"
-	"\n"
-	"Flash many phones at once, as a factory line or service centre does: wait for\n"
-	"a phone on each port and flash it as it arrives, each on its own thread with\n"
-	"its own session, journal, stash, audit log and rollback, exactly as\n"
-	"`mtkflash flash` does (plan against the device, verified writes, read-back).\n"
-	"The package (Checksum.ini, SHA256SUMS and its signature) is checked once for\n"
-	"the batch.  When a phone is done its port waits for the next one (a new\n"
-	"device on the same port: the tty node or pty link made anew).\n"
-	"  --package SCATTER  the firmware package's scatter file\n"
-	"  --ports LIST       auto (default: every MediaTek download-mode port that\n"
-	"                     appears), or ports as --port takes them, comma-separated:\n"
-	"                     /dev/ttyACM0, serial:PATH, usb:BUS:ADDR\n"
-	"  --max N            phones flashed at the same time (default 16); a phone\n"
-	"                     beyond that waits for a free slot\n"
-	"  --count N          end after N phones; without it the batch runs until Ctrl-C\n"
-	"  --policy FILE      the station's verification policy (docs/policy.md)\n"
-	"  --audit-dir DIR    each phone's audit log and each port's text log go here\n"
-	"                     (default: a new folder in $XDG_STATE_HOME/mtkflash/batch/)\n"
-	"  --mode, --scene, --only, --skip, --trust, --preloader, --yes, --expendable:\n"
-	"                     as for flash, for every phone (service mode is for one\n"
-	"                     phone at a time: not in a batch)\n"
-	"  --json             one JSON object per line per event, each with \"port\" and\n"
-	"                     \"stage\"; a phone's last event has \"result\": verified,\n"
-	"                     failed, rolled-back or refused; the last line is the summary\n"
-	"On a terminal one line per port is redrawn in place (device, stage in SP\n"
-	"Flash Tool's colours, progress, MB/s, result); elsewhere a plain line per event.\n"
-	"Each phone is left as --after says: stay (default; the DA runs until the\n"
-	"phone is unplugged) or poweroff; reboot is refused (the phone would come back\n"
-	"on its port in preloader mode and be taken for the next one).\n"
-	"Ctrl-C (or SIGTERM) takes no new phone, lets the phones in progress finish,\n"
-	"prints the summary and exits 130 (143); a second one stops those phones at\n"
-	"the next step (run `mtkflash recover` on them).\n"
-	"Exit 0 when every phone verified; else the most severe phone status, in this\n"
-	"order: 5 (a read-back differs, rollback failed), 4, 3, 8, 9, 1, 130 (a phone\n"
-	"interrupted), 7 (rolled back), 6 (refused); 130/143 when interrupted and no\n"
-	"phone failed.\n";
+        "Usage: mtkflash batch --package SCATTER [--ports auto|PORT,PORT...] [--max N] [--count N]\n"
+        "                      [--policy FILE] [--mode safe|quick] [--scene S] [--yes] [--trust KEY]\n"
+        "                      [--only P,Q] [--skip P] [--preloader FILE] [--audit-dir DIR] [--json]\n"
+        "\n"
+        "Flash many phones at once, as a factory line or service centre does: wait for\n"
+        "a phone on each port and flash it as it arrives, each on its own thread with\n"
+        "its own session, journal, stash, audit log and rollback, exactly as\n"
+        "`mtkflash flash` does (plan against the device, verified writes, read-back).\n"
+        "The package (Checksum.ini, SHA256SUMS and its signature) is checked once for\n"
+        "the batch.  When a phone is done its port waits for the next one (a new\n"
+        "device on the same port: the tty node or pty link made anew).\n"
+        "  --package SCATTER  the firmware package's scatter file\n"
+        "  --ports LIST       auto (default: every MediaTek download-mode port that\n"
+        "                     appears), or ports as --port takes them, comma-separated:\n"
+        "                     /dev/ttyACM0, serial:PATH, usb:BUS:ADDR\n"
+        "  --max N            phones flashed at the same time (default 16); a phone\n"
+        "                     beyond that waits for a free slot\n"
+        "  --count N          end after N phones; without it the batch runs until Ctrl-C\n"
+        "  --policy FILE      the station's verification policy (docs/policy.md)\n"
+        "  --audit-dir DIR    each phone's audit log and each port's text log go here\n"
+        "                     (default: a new folder in $XDG_STATE_HOME/mtkflash/batch/)\n"
+        "  --mode, --scene, --only, --skip, --trust, --preloader, --yes, --expendable:\n"
+        "                     as for flash, for every phone (service mode is for one\n"
+        "                     phone at a time: not in a batch)\n"
+        "  --json             one JSON object per line per event, each with \"port\" and\n"
+        "                     \"stage\"; a phone's last event has \"result\": verified,\n"
+        "                     failed, rolled-back or refused; the last line is the summary\n"
+        "On a terminal one line per port is redrawn in place (device, stage in SP\n"
+        "Flash Tool's colours, progress, MB/s, result); elsewhere a plain line per event.\n"
+        "Each phone is left as --after says: stay (default; the DA runs until the\n"
+        "phone is unplugged) or poweroff; reboot is refused (the phone would come back\n"
+        "on its port in preloader mode and be taken for the next one).\n"
+        "Ctrl-C (or SIGTERM) takes no new phone, lets the phones in progress finish,\n"
+        "prints the summary and exits 130 (143); a second one stops those phones at\n"
+        "their next step and rolls them back, as flash does on Ctrl-C.\n"
+        "Exit 0 when every phone verified; else the most severe phone status, in this\n"
+        "order: 5 (a read-back differs, rollback failed), 4, 3, 8, 9, 1, 130 (a phone\n"
+        "interrupted), 7 (rolled back), 6 (refused); 130/143 when interrupted and no\n"
+        "phone failed.\n";
 
 enum { OPT_PACKAGE = 1024, OPT_POLICY, OPT_PORTS, OPT_MAX, OPT_COUNT, OPT_AUDIT_DIR };
 
 static const struct option batch_own_options[] = {
-	{ "package", required_argument, NULL, OPT_PACKAGE },
-	{ "policy", required_argument, NULL, OPT_POLICY },
-	{ "ports", required_argument, NULL, OPT_PORTS },
-	{ "max", required_argument, NULL, OPT_MAX },
-	{ "count", required_argument, NULL, OPT_COUNT },
-	{ "audit-dir", required_argument, NULL, OPT_AUDIT_DIR },
+        {"package", required_argument, NULL, OPT_PACKAGE},
+        {"policy", required_argument, NULL, OPT_POLICY},
+        {"ports", required_argument, NULL, OPT_PORTS},
+        {"max", required_argument, NULL, OPT_MAX},
+        {"count", required_argument, NULL, OPT_COUNT},
+        {"audit-dir", required_argument, NULL, OPT_AUDIT_DIR},
 };
 
 /* flash's options that make sense for many phones at once */
 static bool shared_with_flash(const char *name)
 {
-	static const char *const no[] = { "audit", "passphrase-fd", "override", NULL };
+	static const char *const no[] = {"audit", "passphrase-fd", "override", NULL};
 	for (const char *const *n = no; *n; n++)
 		if (strcmp(name, *n) == 0)
 			return false;
@@ -192,8 +192,10 @@ static int parse_ports(struct cli *cli, struct batch *b)
 		if (strcmp(t, "auto") == 0)
 			st = cli_usage(cli, "batch", "--ports: auto stands alone");
 		else if (strncmp(t, "emu:", 4) == 0)
-			st = cli_usage(cli, "batch", "--ports %s: an in-process emulator is one phone; serve phones "
-						      "with mtkemu and name their ports", t);
+			st = cli_usage(cli, "batch",
+			               "--ports %s: an in-process emulator is one phone; serve phones "
+			               "with mtkemu and name their ports",
+			               t);
 		else if (port_known(b, t))
 			st = cli_usage(cli, "batch", "--ports names %s twice", t);
 		else if (!port_new(b, t))
@@ -217,7 +219,7 @@ struct node_id {
 
 static struct node_id node_id(const char *path)
 {
-	struct node_id id = { 0 };
+	struct node_id id = {0};
 	struct stat l, t;
 	if (lstat(path, &l) == 0 && stat(path, &t) == 0) {
 		id.present = true;
@@ -304,7 +306,7 @@ static const char *step_stage(const struct mtk_flash_outcome *o)
 }
 
 static void on_step(void *user, const struct mtk_flash_outcome *o, bool done, uint64_t bytes_done,
-		    uint64_t bytes_total)
+                    uint64_t bytes_total)
 {
 	struct batch_port *p = user;
 	pthread_mutex_lock(&p->b->lock);
@@ -348,9 +350,9 @@ static enum batch_result result_of(const struct cli_flash_report *rep)
 /* Most severe first; a status not listed ranks as a failure (1). */
 static int severity(int status)
 {
-	static const int order[] = { EXIT_VERIFY, EXIT_PROTOCOL, EXIT_NODEV, EXIT_IO, EXIT_PARSE,
-				     EXIT_FAILURE_GENERIC, 128 + SIGINT, 128 + SIGTERM, EXIT_ROLLEDBACK,
-				     EXIT_POLICY, EXIT_OK };
+	static const int order[] = {EXIT_VERIFY,     EXIT_PROTOCOL,        EXIT_NODEV,   EXIT_IO,
+	                            EXIT_PARSE,      EXIT_FAILURE_GENERIC, 128 + SIGINT, 128 + SIGTERM,
+	                            EXIT_ROLLEDBACK, EXIT_POLICY,          EXIT_OK};
 	size_t n = sizeof order / sizeof order[0];
 	for (size_t i = 0; i < n; i++)
 		if (order[i] == status)
@@ -390,9 +392,9 @@ static void phone_done(struct batch_port *p, const struct cli_flash_report *rep)
 }
 
 static const struct cli_flash_hooks hooks_template = {
-	.on_stage = on_stage,
-	.on_step = on_step,
-	.decide = batch_policy_check,
+        .on_stage = on_stage,
+        .on_step = on_step,
+        .decide = batch_policy_check,
 };
 
 /* With packages for several chips the phone's chip picks one: asked as
@@ -406,11 +408,11 @@ static int phone_hw_code(struct cli *cli, uint16_t *hw)
 {
 	struct mtk_transport *tp = NULL;
 	char dir[4096];
-	struct mtk_probe_result pr = { 0 };
+	struct mtk_probe_result pr = {0};
 	int rc = cli_open_port(cli, &tp);
 	if (rc == 0)
 		rc = mtk_probe_port(cli->ctx, tp, cli_session_dir(cli, dir, sizeof dir), &pr);
-	struct mtk_brom br = { .tp = tp, .ctx = cli->ctx };
+	struct mtk_brom br = {.tp = tp, .ctx = cli->ctx};
 	if (rc < 0 || pr.state == MTK_DEV_DA_LEGACY || pr.state == MTK_DEV_DA_XFLASH)
 		*hw = 0;
 	else if (pr.state == MTK_DEV_CMD_LOOP && (rc = mtk_brom_probe_command_loop(&br)) >= 0)
@@ -446,8 +448,8 @@ static int choose_package(struct batch_port *p, struct batch_pkg **out)
 	}
 	if (!hw)
 		return 0;
-	return mtk_fail(p->cli.ctx, MTK_E_POLICY, "no package of this batch is for the phone's chip (hw code 0x%04x)",
-			hw);
+	return mtk_fail(p->cli.ctx, MTK_E_POLICY,
+	                "no package of this batch is for the phone's chip (hw code 0x%04x)", hw);
 }
 
 static void flash_one(struct batch_port *p, struct node_id *last)
@@ -459,7 +461,7 @@ static void flash_one(struct batch_port *p, struct node_id *last)
 	fprintf(p->text, "\n==== phone on %s\n", p->spec);
 	struct cli_flash_hooks h = hooks_template;
 	h.user = p;
-	struct cli_flash_report rep = { 0 };
+	struct cli_flash_report rep = {0};
 	mtk_ctx_clear_error(p->cli.ctx);
 	struct batch_pkg *k;
 	int rc = choose_package(p, &k);
@@ -485,7 +487,7 @@ static void flash_one(struct batch_port *p, struct node_id *last)
 	 * whoever sees the result may plug the next phone in at once.  Taken
 	 * after the flash, not before: a re-enumeration during the flash (a
 	 * speed switch) makes a new node for the same phone. */
-	*last = p->path ? node_id(p->path) : (struct node_id){ 0 };
+	*last = p->path ? node_id(p->path) : (struct node_id){0};
 	last->present = true;
 	phone_done(p, &rep);
 }
@@ -493,7 +495,7 @@ static void flash_one(struct batch_port *p, struct node_id *last)
 static void *port_main(void *arg)
 {
 	struct batch_port *p = arg;
-	struct node_id last = { 0 };
+	struct node_id last = {0};
 	while (wait_arrival(p, &last) && take_slot(p->b))
 		flash_one(p, &last);
 	pthread_mutex_lock(&p->b->lock);
@@ -576,8 +578,9 @@ static int make_dir(struct batch *b)
 	if (!b->dir[0]) {
 		char root[4000], stamp[32];
 		if (!cli_xdg_dir("XDG_STATE_HOME", ".local/state", "mtkflash/batch", root, sizeof root))
-			return mtk_fail(ctx, MTK_E_IO, "no place for the batch's logs: set XDG_STATE_HOME or HOME, or "
-					"give --audit-dir DIR");
+			return mtk_fail(ctx, MTK_E_IO,
+			                "no place for the batch's logs: set XDG_STATE_HOME or HOME, or "
+			                "give --audit-dir DIR");
 		time_t now = time(NULL);
 		struct tm tm;
 		strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", gmtime_r(&now, &tm));
@@ -593,7 +596,8 @@ static int load_station_key(struct batch *b)
 	struct mtk_minisign_seckey sk;
 	struct mtk_minisign_pubkey pk;
 	if (!cli_station_dir(dir, sizeof dir))
-		return mtk_fail(b->cli->ctx, MTK_E_IO, "no place for the station key: set XDG_DATA_HOME or HOME");
+		return mtk_fail(b->cli->ctx, MTK_E_IO,
+		                "no place for the station key: set XDG_DATA_HOME or HOME");
 	int rc = mtk_audit_station_key(b->cli->ctx, dir, &sk, &pk);
 	OPENSSL_cleanse(&sk, sizeof sk);
 	return rc;
@@ -612,14 +616,14 @@ static void on_batch_signal(int sig)
 		return;
 	}
 	second_signal = sig;
-	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	struct sigaction dfl = {.sa_handler = SIG_DFL};
 	sigaction(SIGINT, &dfl, NULL);
 	sigaction(SIGTERM, &dfl, NULL);
 }
 
 static void install_signals(void)
 {
-	struct sigaction sa = { .sa_handler = on_batch_signal, .sa_flags = SA_RESTART };
+	struct sigaction sa = {.sa_handler = on_batch_signal, .sa_flags = SA_RESTART};
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -708,12 +712,14 @@ static int check_args(struct cli *cli, struct batch *b, int nargs)
 		return cli_usage(cli, "batch", "at most %d packages", BATCH_MAX_PACKAGES);
 	int st = cli_plan_check_args(cli, "batch", &b->a, 1, &b->scene, &b->mode);
 	if (st == CLI_CONTINUE && b->mode == MTK_FMODE_SERVICE)
-		return cli_usage(cli, "batch", "service mode unlocks one phone at a time: flash it on its own");
+		return cli_usage(cli, "batch",
+		                 "service mode unlocks one phone at a time: flash it on its own");
 	/* A rebooting phone passes through its preloader's download port: on
 	 * the same port, a new node, it would be taken for the next phone. */
 	if (st == CLI_CONTINUE && cli->after == MTK_AFTER_REBOOT)
-		return cli_usage(cli, "batch", "--after reboot: the phone would come back on its port in preloader "
-				 "mode and be flashed again; use stay (the default) or poweroff");
+		return cli_usage(cli, "batch",
+		                 "--after reboot: the phone would come back on its port in preloader "
+		                 "mode and be flashed again; use stay (the default) or poweroff");
 	return st == CLI_CONTINUE ? parse_ports(cli, b) : st;
 }
 
@@ -731,13 +737,15 @@ static int load_packages(struct batch *b)
 		k->chip = platform ? mtk_chip_by_name(platform) : NULL;
 		cli_free_scatter(s);
 		if (!k->chip && b->npkgs > 1)
-			return mtk_fail(b->cli->ctx, MTK_E_INVAL, "%s names no chip this tool knows (platform %s): "
-					"with several packages each must name its chip", k->scatter,
-					platform ? platform : "missing");
+			return mtk_fail(b->cli->ctx, MTK_E_INVAL,
+			                "%s names no chip this tool knows (platform %s): "
+			                "with several packages each must name its chip",
+			                k->scatter, platform ? platform : "missing");
 		for (unsigned j = 0; j < i; j++)
 			if (b->pkgs[j].chip == k->chip && b->npkgs > 1)
-				return mtk_fail(b->cli->ctx, MTK_E_INVAL, "%s and %s are both for %s: which one?",
-						b->pkgs[j].scatter, k->scatter, k->chip->name);
+				return mtk_fail(b->cli->ctx, MTK_E_INVAL,
+				                "%s and %s are both for %s: which one?", b->pkgs[j].scatter,
+				                k->scatter, k->chip->name);
 	}
 	return 0;
 }

@@ -16,6 +16,7 @@
   the first SIGINT ends the intake ("stopping" event), the second rolls the
   held phone back; exit 130, summary interrupted, the phone's storage as
   before.
+- A phone no package is for: refused, nothing written, exit 6.
 - --max 2 with three phones (plain lines): never more than two at once.
 - The live view on a terminal: lines redrawn in place, in SP Flash Tool's
   colours; --ports auto with no phone waits until SIGTERM (exit 143).
@@ -36,6 +37,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mtkutil import (AREA_FILES, MTKEMU, MTKFLASH, check, environment, in_tmpdir, read_line, run,  # noqa: E402
                      start_emu, stop_emu)
+import mtkutil  # noqa: E402
 import txnutil as T  # noqa: E402
 
 RESULTS = ("verified", "failed", "rolled-back", "refused")
@@ -372,6 +374,26 @@ def slots(tmp):
             ph.stop()
 
 
+def refused(tmp):
+    """A phone no package of the batch is for: refused, nothing written, exit 6."""
+    tag = "refused"
+    env = environment(tmp)
+    scatter = T.package(tmp, env, "mt6737")
+    link = os.path.join(tmp, "tty0")
+    phone = Phone(tmp, env, "mt6572", "r0", link)
+    before = mtkutil.content(phone.state, "user", 0, 64 << 20)
+    try:
+        b = Batch(env, ["--package", scatter, "--ports", link, "--count", "1", "--yes"])
+        rc, summary = b.finish()
+        last = results(b.events).get(link, [{}])[-1]
+        check(last.get("result") == "refused" and "MT6737" in last.get("message", ""),
+              "%s: refused, naming the package's chip: %s" % (tag, last))
+        check(rc == 6 and summary.get("refused") == 1, "%s: exit 6, 1 refused (exit %d, %s)" % (tag, rc, summary))
+        check(mtkutil.content(phone.state, "user", 0, 64 << 20) == before, "%s: nothing written" % tag)
+    finally:
+        phone.stop()
+
+
 def no_phone(tmp):
     """--ports auto with no phone plugged in: the batch waits until SIGTERM,
     then its summary: no phone, interrupted, exit 143."""
@@ -410,7 +432,7 @@ def main(tmp):
             fn(sub)
         except AssertionError as e:
             errors.append("%s: %s" % (fn.__name__, e))
-    for fn in (mixed, faults, ctrl_c, live_view, slots, no_phone, usage):
+    for fn in (mixed, faults, ctrl_c, live_view, slots, refused, no_phone, usage):
         t = threading.Thread(target=guard, args=(fn, os.path.join(tmp, fn.__name__)))
         t.start()
         threads.append(t)
