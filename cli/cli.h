@@ -43,10 +43,23 @@ struct cli {
 	const char *auth_file;   /* --auth FILE: the vendor's authentication file (SEND_AUTH) */
 	const char *cert_file;   /* --cert FILE: the vendor's root certificate (SEND_CERT) */
 	bool recovering;         /* recover: no "run mtkflash recover" warning on connect */
+	/* Where a command's text goes.  NULL: stdout and stderr.  A phone of a
+	 * batch runs on its own thread and writes to its own file. */
+	FILE *human; /* cli_print */
+	FILE *diag;  /* log lines, stage lines, errors, progress */
+	struct cli_progress {
+		char what[96];
+		double start, last_draw;
+		int last_decile;
+	} prog;
 };
 
+/* cli->diag, or stderr. */
+FILE *cli_diag(const struct cli *cli);
+
 /* The signal (SIGINT, SIGTERM) that asked us to stop, 0 while none did; the
- * library polls it as the context's cancel flag. */
+ * library polls it as the context's cancel flag.  In a batch it means: take
+ * no new phone (each phone's context has the batch's own abort flag). */
 extern volatile sig_atomic_t cli_stop_signal;
 
 struct cli_command {
@@ -121,6 +134,8 @@ int cli_load_scatter(struct cli *cli, const char *path, struct mtk_scatter **out
 void cli_free_scatter(struct mtk_scatter *s);
 /* Path of the package's preloader image (malloc'd), NULL when it has none. */
 char *cli_scatter_preloader(const struct mtk_scatter *s);
+/* The chip the scatter names ("MT6765"), NULL when it names none. */
+const char *cli_scatter_platform(const struct mtk_scatter *s);
 /* The same for a command whose only option is -h/--help. */
 int cli_parse_no_opts(struct cli *cli, const char *cmd, const char *help, int argc, char **argv, int *first);
 
@@ -143,6 +158,7 @@ int cmd_log(struct cli *cli, int argc, char **argv);
 int cmd_backup(struct cli *cli, int argc, char **argv);
 int cmd_service(struct cli *cli, int argc, char **argv);
 int cmd_doctor(struct cli *cli, int argc, char **argv);
+int cmd_batch(struct cli *cli, int argc, char **argv);
 /* inspect FILE for a single image (cli/cmd_inspect_file.c); cmd_inspect dispatches to it. */
 int cli_inspect_file(struct cli *cli, const char *path);
 

@@ -33,14 +33,20 @@ static void put_escaped(FILE *f, const char *s)
 	}
 }
 
+FILE *cli_diag(const struct cli *cli)
+{
+	return cli->diag ? cli->diag : stderr;
+}
+
 static void log_to_stderr(void *user, enum mtk_log_level level, const char *msg)
 {
 	struct cli *cli = user;
+	FILE *f = cli_diag(cli);
 	if (cli->tty)
-		fputs("\r\033[K", stderr); /* do not draw over a progress bar */
-	fprintf(stderr, "%s: ", level_tag[level]);
-	put_escaped(stderr, msg);
-	fputc('\n', stderr);
+		fputs("\r\033[K", f); /* do not draw over a progress bar */
+	fprintf(f, "%s: ", level_tag[level]);
+	put_escaped(f, msg);
+	fputc('\n', f);
 }
 
 json_t *cli_json_str(const char *s)
@@ -52,15 +58,6 @@ json_t *cli_json_str(const char *s)
 	char buf[4096];
 	return json_string(mtk_escape(s, buf, sizeof buf));
 }
-
-struct progress_state {
-	char what[96];
-	double start;
-	double last_draw;
-	int last_decile;
-};
-
-static struct progress_state prog;
 
 static double now_s(void)
 {
@@ -82,7 +79,7 @@ static void format_eta(char *out, size_t cap, double secs)
 		snprintf(out, cap, "%d:%02d", s / 60, s % 60);
 }
 
-static void draw_bar(const char *what, uint64_t done, uint64_t total, double rate, double eta)
+static void draw_bar(FILE *f, const char *what, uint64_t done, uint64_t total, double rate, double eta)
 {
 	char eta_s[16];
 	format_eta(eta_s, sizeof eta_s, eta);
@@ -92,9 +89,9 @@ static void draw_bar(const char *what, uint64_t done, uint64_t total, double rat
 	for (int i = 0; i < 30; i++)
 		bar[i] = i < filled ? '#' : '.';
 	bar[30] = '\0';
-	fprintf(stderr, "\r\033[K%-24.24s [%s] %5.1f%% %8.1f/%.1f MiB %6.1f MB/s ETA %s", what, bar, frac * 100,
+	fprintf(f, "\r\033[K%-24.24s [%s] %5.1f%% %8.1f/%.1f MiB %6.1f MB/s ETA %s", what, bar, frac * 100,
 		(double)done / 1048576.0, (double)total / 1048576.0, rate / 1e6, eta_s);
-	fflush(stderr);
+	fflush(f);
 }
 
 /* On a terminal: a bar redrawn at most 10 times a second.  Elsewhere (CI
@@ -103,16 +100,18 @@ static void draw_bar(const char *what, uint64_t done, uint64_t total, double rat
 static void progress_to_stderr(void *user, const char *what, uint64_t done, uint64_t total)
 {
 	struct cli *cli = user;
+	struct cli_progress *prog = &cli->prog;
+	FILE *f = cli_diag(cli);
 	if (cli->verbosity < 0)
 		return;
 	double t = now_s();
-	if (strncmp(prog.what, what, sizeof prog.what - 1) != 0 || done == 0) {
-		snprintf(prog.what, sizeof prog.what, "%s", what);
-		prog.start = t;
-		prog.last_draw = 0;
-		prog.last_decile = -1;
+	if (strncmp(prog->what, what, sizeof prog->what - 1) != 0 || done == 0) {
+		snprintf(prog->what, sizeof prog->what, "%s", what);
+		prog->start = t;
+		prog->last_draw = 0;
+		prog->last_decile = -1;
 	}
-	double elapsed = t - prog.start;
+	double elapsed = t - prog->start;
 	double rate = elapsed > 0 ? (double)done / elapsed : 0;
 	double eta = rate > 0 && total >= done ? (double)(total - done) / rate : -1;
 	bool finished = total && done >= total;
@@ -120,22 +119,22 @@ static void progress_to_stderr(void *user, const char *what, uint64_t done, uint
 	if (total < (1u << 20))
 		return;
 	if (cli->tty) {
-		if (!finished && t - prog.last_draw < 0.1)
+		if (!finished && t - prog->last_draw < 0.1)
 			return;
-		prog.last_draw = t;
-		draw_bar(what, done, total, rate, eta);
+		prog->last_draw = t;
+		draw_bar(f, what, done, total, rate, eta);
 		if (finished)
-			fputc('\n', stderr);
+			fputc('\n', f);
 		return;
 	}
 	/* A megabyte goes by in a blink: plain lines are for work that takes time. */
 	if (total < (4u << 20))
 		return;
 	int decile = total ? (int)(done * 10 / total) : 0;
-	if (decile == prog.last_decile)
+	if (decile == prog->last_decile)
 		return;
-	prog.last_decile = decile;
-	fprintf(stderr, "%s: %d%% (%llu of %llu bytes, %.1f MB/s)\n", what, decile * 10, (unsigned long long)done,
+	prog->last_decile = decile;
+	fprintf(f, "%s: %d%% (%llu of %llu bytes, %.1f MB/s)\n", what, decile * 10, (unsigned long long)done,
 		(unsigned long long)total, rate / 1e6);
 }
 
@@ -225,15 +224,16 @@ int cli_fail(struct cli *cli, int rc, const char *doing)
 			json_object_set_new(e, "while", cli_json_str(doing));
 		json_object_set_new(cli->out, "error", e);
 	}
+	FILE *f = cli_diag(cli);
 	if (cli->tty)
-		fputs("\r\033[K", stderr);
-	fprintf(stderr, "%s: ", cli->progname);
+		fputs("\r\033[K", f);
+	fprintf(f, "%s: ", cli->progname);
 	if (doing) {
-		put_escaped(stderr, doing);
-		fputs(": ", stderr);
+		put_escaped(f, doing);
+		fputs(": ", f);
 	}
-	put_escaped(stderr, msg);
-	fputc('\n', stderr);
+	put_escaped(f, msg);
+	fputc('\n', f);
 	return cli_exit_for(rc);
 }
 
@@ -272,7 +272,7 @@ void cli_print(struct cli *cli, const char *fmt, ...)
 		vsnprintf(text, (size_t)n + 1, fmt, ap);
 		va_end(ap);
 	}
-	put_escaped(stdout, text ? text : stack);
+	put_escaped(cli->human ? cli->human : stdout, text ? text : stack);
 	if (text != stack)
 		free(text);
 }
@@ -288,7 +288,7 @@ int cli_open_port(struct cli *cli, struct mtk_transport **out)
 	if (path && access(path, F_OK) != 0)
 		return mtk_fail(cli->ctx, MTK_E_NODEV, "%s: %s", path, strerror(errno));
 	if (cli->verbosity >= 0 && searches && cli->wait_ms > 0)
-		fprintf(stderr, "waiting for a MediaTek device (hold volume-down while plugging in; up to %d s)...\n",
+		fprintf(cli_diag(cli), "waiting for a MediaTek device (hold volume-down while plugging in; up to %d s)...\n",
 			cli->wait_ms / 1000);
 	return mtk_transport_open(cli->ctx, spec, cli->wait_ms, out);
 }

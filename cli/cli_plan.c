@@ -157,8 +157,22 @@ static void package_verdict(struct cli *cli, const struct cli_plan_args *a, cons
 		mtk_info(cli->ctx, "software device: trusting the mtkemu demo key %s", demo);
 		trust[n++] = demo;
 	}
-	if (cli_package_verdict(cli, path, trust, n, v) < 0)
-		mtk_ctx_clear_error(cli->ctx);
+	struct cli_pkg_cache *c = a->pkg;
+	if (c)
+		pthread_mutex_lock(&c->lock);
+	if (c && c->have[demo != NULL]) {
+		*v = c->v[demo != NULL];
+	} else {
+		if (cli_package_verdict(cli, path, trust, n, v) < 0)
+			mtk_ctx_clear_error(cli->ctx);
+		if (c) {
+			c->v[demo != NULL] = *v;
+			c->have[demo != NULL] = true;
+			c->judged++;
+		}
+	}
+	if (c)
+		pthread_mutex_unlock(&c->lock);
 }
 
 /* Only a backup that still verifies counts (docs/verified-mode.md). */

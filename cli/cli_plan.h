@@ -4,6 +4,8 @@
 #ifndef MTK_CLI_PLAN_H
 #define MTK_CLI_PLAN_H
 
+#include <pthread.h>
+
 #include "cli.h"
 #include "cli_da.h"
 #include "mtkflash/verify.h"
@@ -26,6 +28,20 @@ struct cli_plan_args {
 	const char *expendable[CLI_PLAN_MAX_LIST]; /* quick mode: written without a stash */
 	size_t nexpendable;
 	bool expendable_set;
+	/* batch only */
+	bool no_prompt;               /* never ask on the terminal (phones run on threads) */
+	const char *audit_dir;        /* each phone's audit log goes to a new file in here */
+	struct cli_pkg_cache *pkg;    /* the package judged once for every phone */
+};
+
+/* The package's verdict (every image hashed, the signature checked) made
+ * once and shared by the phones of a batch: one for real phones and one for
+ * software devices, which also trust the mtkemu demo key. */
+struct cli_pkg_cache {
+	pthread_mutex_t lock;
+	bool have[2];
+	struct cli_pkg_verdict v[2];
+	unsigned judged; /* how many times the package was judged: the batch's tests read it */
 };
 
 /* plan's options; flash's are these plus --passphrase-fd, --yes, --audit, --expendable. */

@@ -10,6 +10,7 @@
 
 #include <openssl/crypto.h>
 
+#include "cli_flash.h"
 #include "cli_plan.h"
 #include "cli_verify.h"
 #include "mtkflash/audit.h"
@@ -56,6 +57,7 @@ static const char help[] =
 struct flash_state {
 	struct cli *cli;
 	struct cli_plan_args a;
+	const struct cli_flash_hooks *hooks;
 	struct cli_plan_run r;
 	struct cli_da sd;
 	struct mtk_minisign_seckey sk;
@@ -78,13 +80,16 @@ static double now_s(void)
 
 /* ------------------------------------------------------------- progress */
 
-static void stage_line(struct cli *cli, const char *stage, const char *fmt, const char *detail)
+static void stage_line(struct flash_state *f, const char *stage, const char *fmt, const char *detail)
 {
-	if (cli->verbosity < 0)
+	if (f->hooks && f->hooks->on_stage)
+		f->hooks->on_stage(f->hooks->user, stage, detail);
+	if (f->cli->verbosity < 0)
 		return;
-	fprintf(stderr, "[%s] ", stage);
-	fprintf(stderr, fmt, detail);
-	fputc('\n', stderr);
+	FILE *out = cli_diag(f->cli);
+	fprintf(out, "[%s] ", stage);
+	fprintf(out, fmt, detail);
+	fputc('\n', out);
 }
 
 static void eta_text(char *out, size_t cap, double secs)
@@ -101,8 +106,11 @@ static void on_step(void *user, const struct mtk_flash_outcome *o, bool done, ui
 		    uint64_t bytes_total)
 {
 	struct flash_state *f = user;
+	if (f->hooks && f->hooks->on_step)
+		f->hooks->on_step(f->hooks->user, o, done, bytes_done, bytes_total);
 	if (f->cli->verbosity < 0)
 		return;
+	FILE *out = cli_diag(f->cli);
 	if ((int)o->stage != f->last_stage) {
 		f->last_stage = (int)o->stage;
 		if (o->stage == MTK_FSTAGE_WRITE)
@@ -111,7 +119,7 @@ static void on_step(void *user, const struct mtk_flash_outcome *o, bool done, ui
 	if (!done)
 		return;
 	char name[64];
-	fprintf(stderr, "[%s] %s: %llu bytes, %s, %.2f s, %.1f MB/s", mtk_flash_stage_name(o->stage),
+	fprintf(out, "[%s] %s: %llu bytes, %s, %.2f s, %.1f MB/s", mtk_flash_stage_name(o->stage),
 		mtk_escape(o->name, name, sizeof name), (unsigned long long)o->bytes,
 		o->state != MTK_FLASH_DONE ? mtk_flash_state_name(o->state)
 		: o->stage == MTK_FSTAGE_BACKUP ? "saved"
@@ -123,10 +131,10 @@ static void on_step(void *user, const struct mtk_flash_outcome *o, bool done, ui
 		double rate = el > 0 ? (double)bytes_done / el : 0;
 		char eta[16];
 		eta_text(eta, sizeof eta, rate > 0 ? (double)(bytes_total - bytes_done) / rate : -1);
-		fprintf(stderr, "; %llu of %llu bytes, ETA %s", (unsigned long long)bytes_done,
+		fprintf(out, "; %llu of %llu bytes, ETA %s", (unsigned long long)bytes_done,
 			(unsigned long long)bytes_total, eta);
 	}
-	fputc('\n', stderr);
+	fputc('\n', out);
 }
 
 /* ------------------------------------------------------------ deciding */
@@ -149,6 +157,8 @@ static int confirm(struct flash_state *f)
 	struct cli *cli = f->cli;
 	const struct cli_plan_run *r = &f->r;
 	int rc = cli_plan_verdict(cli, r) == EXIT_OK ? 0 : MTK_E_POLICY;
+	if (rc == 0 && f->hooks && f->hooks->decide && (rc = f->hooks->decide(f->hooks->user, cli->ctx, r)) < 0)
+		cli_fail(cli, rc, NULL);
 	if (rc < 0) {
 		f->confirmed = "refused";
 		return rc;
@@ -157,7 +167,7 @@ static int confirm(struct flash_state *f)
 		f->confirmed = "--yes";
 		return 0;
 	}
-	if (isatty(STDIN_FILENO)) {
+	if (!f->a.no_prompt && isatty(STDIN_FILENO)) {
 		bool yes = ask_yes(r);
 		f->confirmed = yes ? "terminal" : "declined";
 		if (yes)
@@ -190,6 +200,8 @@ static int open_log(struct flash_state *f)
 {
 	if (f->a.audit)
 		return mtk_audit_open(f->cli->ctx, f->a.audit, f->r.fp.device_id, &f->log);
+	if (f->a.audit_dir)
+		return mtk_audit_open_in(f->cli->ctx, f->a.audit_dir, f->r.fp.device_id, &f->log);
 	char dir[4096];
 	if (!cli_audit_dir(dir, sizeof dir))
 		return mtk_fail(f->cli->ctx, MTK_E_IO, "no place for the audit log: set XDG_STATE_HOME or HOME, or "
@@ -341,11 +353,11 @@ static int connect_and_plan(struct flash_state *f, const char *scatter)
 	}
 	if (rc < 0)
 		return rc;
-	stage_line(cli, "connect", "%s", cli->port ? cli->port : "auto");
+	stage_line(f, "connect", "%s", cli->port ? cli->port : "auto");
 	rc = cli_plan_prepare(cli, &f->a, scatter, unlocked, &f->r, &f->sd);
 	if (rc < 0)
 		return rc;
-	stage_line(cli, "DA", "running; the device is %s", f->r.fp.device_id);
+	stage_line(f, "DA", "running; the device is %s", f->r.fp.device_id);
 	cli_plan_show(cli, &f->r);
 	return 0;
 }
@@ -377,11 +389,11 @@ static int open_journal(struct flash_state *f)
 		return mtk_fail(f->cli->ctx, MTK_E_IO, "no place for the flash journal: set XDG_STATE_HOME or HOME");
 	int rc = mtk_journal_create(f->cli->ctx, root, f->r.fp.device_id, &f->journal);
 	if (rc == 0)
-		stage_line(f->cli, "journal", "%s", mtk_journal_dir(f->journal));
+		stage_line(f, "journal", "%s", mtk_journal_dir(f->journal));
 	char list[512];
 	const char *unstashed = expendable_text(f, list, sizeof list);
 	if (rc == 0 && *unstashed)
-		stage_line(f->cli, "journal", "quick mode: written without a stash (a rollback leaves them as written): %s",
+		stage_line(f, "journal", "quick mode: written without a stash (a rollback leaves them as written): %s",
 			   unstashed);
 	return rc;
 }
@@ -411,16 +423,17 @@ static int run_flash(struct flash_state *f)
 	rc = mtk_flash_run(f->cli->ctx, f->sd.da, &f->r.fp, &f->r.plan, &o, &f->res);
 	json_decref(o.fingerprint);
 	if (rc == 0)
-		stage_line(f->cli, "finish", "%s", "every step done and verified");
+		stage_line(f, "finish", "%s", "every step done and verified");
 	if (rc == MTK_E_ROLLEDBACK)
-		stage_line(f->cli, "rollback", "%s", "rolled back, device as before");
+		stage_line(f, "rollback", "%s", "rolled back, device as before");
 	return rc;
 }
 
-static int flash(struct flash_state *f, const char *scatter)
+static int flash(struct flash_state *f, const char *scatter, int *final_rc, bool *refused)
 {
 	struct cli *cli = f->cli;
 	int rc = connect_and_plan(f, scatter);
+	*final_rc = rc;
 	if (rc < 0) {
 		cli_da_close(&f->sd);
 		return cli_fail(cli, rc, NULL);
@@ -432,32 +445,71 @@ static int flash(struct flash_state *f, const char *scatter)
 	rc = log_end(f, policy < 0 ? policy : rc);
 	cli_da_close(&f->sd);
 	report(f, rc);
+	*final_rc = policy < 0 ? policy : rc;
+	*refused = policy < 0;
 	if (policy < 0) /* confirm() said why */
 		return EXIT_POLICY;
 	return rc < 0 ? cli_fail(cli, rc, NULL) : EXIT_OK;
 }
 
-int cmd_flash(struct cli *cli, int argc, char **argv)
+static void fill_report(const struct flash_state *f, int rc, int status, bool refused, struct cli_flash_report *rep)
+{
+	rep->rc = rc;
+	rep->status = status;
+	rep->refused = refused;
+	snprintf(rep->device_id, sizeof rep->device_id, "%s", f->r.fp.device_id);
+	const struct mtk_chip *chip = f->r.fp.brom.chip;
+	snprintf(rep->chip, sizeof rep->chip, "%s", chip ? chip->name : "");
+	rep->bytes_written = f->res.bytes_written;
+	rep->seconds = f->res.seconds;
+	snprintf(rep->log_path, sizeof rep->log_path, "%s", f->log_path ? f->log_path : "");
+	snprintf(rep->message, sizeof rep->message, "%s", rc < 0 ? mtk_ctx_error(f->cli->ctx) : "");
+}
+
+static void flash_state_free(struct flash_state *f)
+{
+	mtk_flash_result_free(&f->res);
+	mtk_journal_free(f->journal);
+	cli_plan_run_free(&f->r);
+	free(f->log_path);
+	OPENSSL_cleanse(&f->sk, sizeof f->sk);
+	free(f);
+}
+
+int cli_flash_phone(struct cli *cli, const struct cli_plan_args *a, int scene, int mode, const char *scatter,
+		    const struct cli_flash_hooks *hooks, struct cli_flash_report *rep)
 {
 	struct flash_state *f = calloc(1, sizeof *f);
 	if (!f)
 		return cli_fail(cli, mtk_fail(cli->ctx, MTK_E_NOMEM, "no memory"), NULL);
 	f->cli = cli;
+	f->a = *a; /* the lists point into the caller's copies, which outlive us */
+	f->a.nowned = 0;
+	f->hooks = hooks;
 	f->last_stage = -1;
 	f->res.failed = -1;
-	cli_plan_args_init(&f->a);
+	f->r.scene = scene;
+	f->r.mode = mode;
+	int rc = 0;
+	bool refused = false;
+	int st = flash(f, scatter, &rc, &refused);
+	if (rep)
+		fill_report(f, rc, st, refused, rep);
+	flash_state_free(f);
+	return st;
+}
+
+int cmd_flash(struct cli *cli, int argc, char **argv)
+{
+	struct cli_plan_args a;
+	int scene = 0, mode = 0;
+	cli_plan_args_init(&a);
 	int first = argc;
-	int st = cli_parse_opts(cli, "flash", help, argc, argv, cli_flash_options, cli_plan_on_option, &f->a, &first);
+	int st = cli_parse_opts(cli, "flash", help, argc, argv, cli_flash_options, cli_plan_on_option, &a, &first);
 	if (st == CLI_CONTINUE)
-		st = cli_plan_check_args(cli, "flash", &f->a, argc - first, &f->r.scene, &f->r.mode);
+		st = cli_plan_check_args(cli, "flash", &a, argc - first, &scene, &mode);
 	if (st == CLI_CONTINUE)
-		st = flash(f, argv[first]);
-	mtk_flash_result_free(&f->res);
-	mtk_journal_free(f->journal);
-	cli_plan_run_free(&f->r);
-	cli_plan_args_free(&f->a);
-	free(f->log_path);
-	OPENSSL_cleanse(&f->sk, sizeof f->sk);
-	free(f);
+		st = cli_flash_phone(cli, &a, scene, mode, argv[first], NULL, NULL);
+	cli_plan_args_free(&a);
 	return st;
 }

@@ -979,3 +979,8 @@ char *cli_scatter_preloader(const struct mtk_scatter *s)
 	}
 	return NULL;
 }
+
+const char *cli_scatter_platform(const struct mtk_scatter *s)
+{
+	return s->platform;
+}

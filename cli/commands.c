@@ -17,6 +17,8 @@ const struct cli_command cli_commands[] = {
 	  "what flash would do, with the risk score, without writing", cmd_plan },
 	{ "flash", "SCATTER [--scene S] [--mode M] [--yes] [--audit FILE]",
 	  "flash a package: plan, risk, backup, verified writes, signed audit log", cmd_flash },
+	{ "batch", "--package SCATTER [--ports LIST] [--max N] [--count N]",
+	  "flash many phones at once, each as it arrives, each verified", cmd_batch },
 	{ "recover", "[--finish|--rollback] [--yes]", "finish or roll back an interrupted flash (its journal)",
 	  cmd_recover },
 	{ "backup", "create|list|verify ID|restore ID", "the store of protected partitions (NVRAM, IMEI)",

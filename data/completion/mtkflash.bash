@@ -2,7 +2,7 @@
 # Partition names come from the last `mtkflash printgpt`, which leaves them in
 # ${XDG_CACHE_HOME:-~/.cache}/mtkflash/partitions (one plain name a line).
 
-_mtkflash_commands="detect doctor printgpt read write erase readback reboot plan flash recover inspect backup
+_mtkflash_commands="detect doctor printgpt read write erase readback reboot plan flash batch recover inspect backup
 	service log manifest keygen da-info"
 _mtkflash_globals="--port --da --wait --json -v -vv -vvv -q --after --no-speed-switch --session-dir --help
 	--version"
@@ -19,6 +19,8 @@ _mtkflash_command_options()
 	plan) echo "--scene --mode --only --skip --override --trust --preloader" ;;
 	flash) echo "--scene --mode --only --skip --override --passphrase-fd --trust --yes --audit --preloader
 		--expendable" ;;
+	batch) echo "--package --ports --max --count --policy --audit-dir --scene --mode --only --skip --trust --yes
+		--preloader --expendable" ;;
 	recover) echo "--finish --rollback --yes --preloader --audit" ;;
 	inspect) echo "--storage --trust" ;;
 	backup) echo "--only --preloader --device" ;;
@@ -63,8 +65,11 @@ _mtkflash_option_value()
 	--scene) _mtkflash_offer "download upgrade format-all" "$cur" ;;
 	--region) _mtkflash_offer "boot1 boot2 rpmb user" "$cur" ;;
 	--only | --skip) _mtkflash_offer "$(_mtkflash_partitions)" "$cur" ;;
-	--wait | --offset | --length | --passphrase-fd | --comment | --device) COMPREPLY=() ;;
-	--da | --session-dir | --preloader | --override | --trust | --key | --out | --storage) _mtkflash_files "$cur" ;;
+	--ports) _mtkflash_offer "auto" "$cur"
+		[[ $cur == /* || $cur == serial:* ]] && _mtkflash_files "${cur##*[,:]}" ;;
+	--wait | --offset | --length | --passphrase-fd | --comment | --device | --max | --count) COMPREPLY=() ;;
+	--da | --session-dir | --preloader | --override | --trust | --key | --out | --storage | --package | --policy | \
+		--audit-dir) _mtkflash_files "$cur" ;;
 	*) return 1 ;;
 	esac
 	return 0
@@ -79,7 +84,8 @@ _mtkflash()
 		case $w in
 		--port | --da | --wait | --after | --session-dir | --preloader | --region | --offset | --length | \
 			--mode | --scene | --only | --skip | --override | --trust | --key | --out | --comment | \
-			--storage | --device | --passphrase-fd) ((i++)) ;;
+			--storage | --device | --passphrase-fd | --package | --ports | --max | --count | --policy | \
+			--audit-dir) ((i++)) ;;
 		-*) ;;
 		*) if [[ -z $cmd ]]; then cmd=$w; else ((operands++)); fi ;;
 		esac
@@ -99,7 +105,7 @@ _mtkflash()
 	manifest:0) _mtkflash_offer "create verify" "$cur" ;;
 	service:0) _mtkflash_offer "set-passphrase check" "$cur" ;;
 	log:0) _mtkflash_offer "verify show" "$cur" ;;
-	detect:* | doctor:* | printgpt:* | reboot:* | erase:* | backup:* | service:*) COMPREPLY=() ;;
+	detect:* | doctor:* | printgpt:* | reboot:* | erase:* | backup:* | service:* | batch:*) COMPREPLY=() ;;
 	*) _mtkflash_files "$cur" ;;
 	esac
 }
