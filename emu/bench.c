@@ -65,7 +65,7 @@ struct bench_args {
 	struct mtkemu_options common; /* speed, preloader model, listen window, security */
 	struct {
 		unsigned phone;
-		const char *spec;
+		const char *spec, *arg; /* arg: the whole K:SPEC, for messages */
 	} faults[FAULTS_MAX];
 	size_t nfaults;
 };
@@ -130,6 +130,7 @@ static int add_fault(struct bench_args *a, const char *v)
 		return bench_error("--faults: more than %s entries", "64");
 	if (parse_number(num, BENCH_MAX, &a->faults[a->nfaults].phone) < 0)
 		return bench_error("--faults: '%s' is not a phone number (1..128)", num);
+	a->faults[a->nfaults].arg = v;
 	a->faults[a->nfaults++].spec = colon + 1;
 	return -1;
 }
@@ -181,7 +182,7 @@ static int check_args(const struct bench_args *a)
 		return bench_error("%s", "--state DIR is required");
 	for (size_t i = 0; i < a->nfaults; i++)
 		if (a->faults[i].phone > a->count)
-			return bench_error("--faults: '%s' names a phone beyond --count", a->faults[i].spec);
+			return bench_error("--faults %s: no such phone (see --count)", a->faults[i].arg);
 	return -1;
 }
 

@@ -38,8 +38,6 @@ static const char *const chips[PHONES] = { "mt6737", "mt6572", "mt6737" };
 struct shared {
 	char dir[256], jroot[320], aroot[320], keydir[320];
 	char scatter[2][1024]; /* per chip of chips[0..1] */
-	struct mtk_minisign_seckey sk;
-	struct mtk_minisign_pubkey pk;
 };
 
 /* What one thread did; checked by the main thread (cmocka is not
@@ -52,6 +50,10 @@ struct job {
 	char err[512];
 	struct mtk_flash_result res;
 	char *log_path;
+	/* The station key, which every thread asks for at once from a folder
+	 * that does not exist yet: one is made, every thread gets it. */
+	struct mtk_minisign_seckey sk;
+	struct mtk_minisign_pubkey pk;
 };
 
 static void record_error(struct job *j, mtk_ctx *ctx, const char *what)
@@ -92,7 +94,7 @@ static int run_flash(struct job *j, mtk_ctx *ctx, struct mtk_da *da, const struc
 	}
 	struct mtk_flash_opts o = { .audit = log, .journal = jn, .mode = MTK_FMODE_SAFE };
 	rc = mtk_flash_run(ctx, da, fp, plan, &o, &j->res);
-	int crc = mtk_audit_close(log, &j->sh->sk, &j->log_path);
+	int crc = mtk_audit_close(log, &j->sk, &j->log_path);
 	mtk_journal_free(jn);
 	return rc < 0 ? rc : crc;
 }
@@ -110,7 +112,10 @@ static void *flash_job(void *arg)
 	struct mtk_plan plan = { 0 };
 	struct mtk_attach_opts ao = { .reopen_wait_ms = 5000, .speed_switch = true };
 	enum mtk_attach_how how;
-	int rc = mtk_transport_open(ctx, spec, 0, &tp);
+	/* First, so that the threads ask at the same moment. */
+	int rc = mtk_audit_station_key(ctx, j->sh->keydir, &j->sk, &j->pk);
+	if (rc == 0)
+		rc = mtk_transport_open(ctx, spec, 0, &tp);
 	if (rc == 0)
 		rc = mtk_dafile_load(ctx, MTKFLASH_BUILD_DA, &file);
 	if (rc == 0)
@@ -174,9 +179,6 @@ static int setup(void **state)
 	snprintf(sh->keydir, sizeof sh->keydir, "%s/key", sh->dir);
 	for (int i = 0; i < 2; i++)
 		make_package(sh, i);
-	mtk_ctx *ctx = mtk_ctx_new();
-	assert_int_equal(mtk_audit_station_key(ctx, sh->keydir, &sh->sk, &sh->pk), 0);
-	mtk_ctx_free(ctx);
 	assert_int_equal(cli_emu_transport_register(), 0);
 	*state = sh;
 	return 0;
@@ -223,7 +225,7 @@ static void expect_storage(const struct job *j)
 	assert_true(raw > 0);
 }
 
-static void expect_job(const struct shared *sh, const struct job *j)
+static void expect_job(const struct job *j, const struct job *first)
 {
 	if (j->rc != 0)
 		fail_msg("%s: %s", j->chip, j->err);
@@ -241,7 +243,8 @@ static void expect_job(const struct shared *sh, const struct job *j)
 	expect_storage(j);
 	mtk_ctx *ctx = mtk_ctx_new();
 	struct mtk_audit_report rep;
-	assert_int_equal(mtk_audit_verify(ctx, j->log_path, &sh->pk, 1, &rep), 0);
+	assert_memory_equal(&j->pk, &first->pk, sizeof j->pk);
+	assert_int_equal(mtk_audit_verify(ctx, j->log_path, &first->pk, 1, &rep), 0);
 	assert_int_equal(rep.problem, MTK_AUDIT_OK);
 	mtk_ctx_free(ctx);
 }
@@ -263,8 +266,9 @@ static void phones_flash_at_once(void **state)
 		assert_int_equal(pthread_create(&th[i], NULL, flash_job, &jobs[i]), 0);
 	for (int i = 0; i < PHONES; i++)
 		pthread_join(th[i], NULL);
+	for (int i = 0; i < PHONES; i++)
+		expect_job(&jobs[i], &jobs[0]);
 	for (int i = 0; i < PHONES; i++) {
-		expect_job(sh, &jobs[i]);
 		mtk_flash_result_free(&jobs[i].res);
 		free(jobs[i].log_path);
 	}
