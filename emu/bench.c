@@ -41,7 +41,7 @@ static const char bench_usage[] =
 	"and, as with `mtkemu`, again (or \"gone ...\") when that phone leaves the bus.\n"
 	"Each phone behaves as `mtkemu --chip CHIP --state DIR/phone-K --link\n"
 	"DIR/phone-K/tty` would.  SIGUSR1 replugs every phone, SIGUSR2 power-cycles\n"
-	"every phone.\n"
+	"every phone; sent with sigqueue() and the value K, phone K only.\n"
 	"\n"
 	"Options:\n"
 	"  --count N          phones (1..128)\n"
@@ -297,14 +297,21 @@ static void for_each_phone(struct bench_phone *ph, unsigned n, int sig)
 	}
 }
 
-/* Until SIGTERM/SIGINT: the replug signals go to every phone. */
+/* Until SIGTERM/SIGINT.  A replug signal goes to every phone, or, sent
+ * with sigqueue() and a value K in 1..n, to phone K only: the next phone
+ * arriving on one port of a batch. */
 static void wait_for_stop(const sigset_t *set, struct bench_phone *ph, unsigned n)
 {
 	for (;;) {
-		int sig = sigwaitinfo(set, NULL);
+		siginfo_t si;
+		int sig = sigwaitinfo(set, &si);
 		if (sig < 0)
 			continue; /* EINTR */
-		for_each_phone(ph, n, sig);
+		int k = si.si_code == SI_QUEUE ? si.si_value.sival_int : 0;
+		if ((sig == SIGUSR1 || sig == SIGUSR2) && k >= 1 && (unsigned)k <= n)
+			for_each_phone(&ph[k - 1], 1, sig);
+		else
+			for_each_phone(ph, n, sig);
 		if (sig == SIGTERM || sig == SIGINT)
 			return;
 	}

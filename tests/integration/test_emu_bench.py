@@ -5,9 +5,11 @@ from one process, each on its own pty.  It prints one ready line per phone
 in phone order; `mtkflash detect` and a quick-mode `flash` of the sample
 package work on every port, two phones at a time; a write-protect fault
 planted on phone 2 fails phone 2's flash only; a phone that reboots comes
-back at the same path; SIGTERM stops every phone with exit 0, removes the
-links and frees the state folders, whose storage holds the package's bytes;
-a second bench on the same folder provisions nothing."""
+back at the same path, and a replug queued for one phone replugs that one;
+SIGTERM stops every phone with exit 0, removes the links and frees the
+state folders, whose storage holds the package's bytes; a second bench on
+the same folder provisions nothing."""
+import ctypes
 import fcntl
 import hashlib
 import json
@@ -146,6 +148,18 @@ def reboot_comes_back(bench, lines, env):
           "phone 1 answers at the same path after its reboot (%s)" % p.stderr[-300:])
 
 
+def replug_one(bench, proc, lines):
+    """SIGUSR1 queued with the value K replugs phone K only: the next ready
+    line is K's, for K = 3 and then 1."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    for k in (3, 1):
+        start = len(lines.lines)
+        check(libc.sigqueue(proc.pid, signal.SIGUSR1, ctypes.c_void_p(k)) == 0, "sigqueue SIGUSR1 to the bench")
+        i = lines.wait(lambda line: line.startswith("ready "), start)
+        check(lines.lines[i] == expected_ready(bench, k),
+              "a replug queued for phone %d replugs phone %d first: %r" % (k, k, lines.lines[start:]))
+
+
 def test_bench(tmp):
     env = environment(tmp)
     scatters = [mkfirmware(tmp, c) for c in CHIPS]
@@ -161,6 +175,7 @@ def test_bench(tmp):
         res = flash_all(bench, scatters, env)
         check_flashes(res)
         reboot_comes_back(bench, lines, env)
+        replug_one(bench, proc, lines)
     finally:
         status = stop_emu(proc)
     check(status == 0, "SIGTERM stops the bench with exit 0 (got %s)" % status)
