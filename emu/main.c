@@ -8,10 +8,10 @@
  *   mtkemu mkfirmware ...
  *   mtkemu boot-check --state DIR [--json]
  *   mtkemu mkauth --key SEED --chip CHIP --out DIR [--force]
+ *   mtkemu bench --count N --chip CHIP[,CHIP...] --state DIR ...   (bench.c)
  *
  * Exit status: 0 after SIGTERM/SIGINT, 1 on a runtime failure, 2 on bad usage. */
 #include <getopt.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -20,16 +20,11 @@
 
 #include "emu_fw.h"
 #include "emu_internal.h"
-#include "emu_pty.h"
+#include "emu_phone.h"
 #include "emu_usb_main.h"
 
-static atomic_bool g_stop;
-static atomic_bool g_plug; /* SIGUSR1/SIGUSR2 came: the port goes away and comes back */
-static atomic_bool g_wake; /* any of our signals: stop waiting */
-static struct mtkemu *g_emu;
-
-/* How long a phone that resets gives the host to read its last answer. */
-#define DRAIN_MS 2000
+/* What the signal handler acts on: the one phone this process serves. */
+static struct emu_phone g_phone;
 
 static const char usage_text[] =
 	"Usage: mtkemu --chip CHIP --state DIR [OPTIONS]\n"
@@ -38,6 +33,7 @@ static const char usage_text[] =
 	"       mtkemu mkfirmware --help\n"
 	"       mtkemu boot-check --state DIR [--json]\n"
 	"       mtkemu mkauth --help\n"
+	"       mtkemu bench --help\n"
 	"\n"
 	"Emulates a MediaTek phone in BootROM or preloader download mode on a pty.\n"
 	"Prints \"ready PATH\" once the port can be opened, and serves until SIGTERM or\n"
@@ -106,17 +102,10 @@ static int usage_error(const char *fmt, const char *arg)
 
 static void on_signal(int sig)
 {
-	if (sig == SIGUSR1 || sig == SIGUSR2) {
-		if (sig == SIGUSR1)
-			mtkemu_replug(g_emu);
-		else
-			mtkemu_power_cycle(g_emu);
-		atomic_store(&g_plug, true);
-	} else {
-		atomic_store(&g_stop, true);
-		mtkemu_stop(g_emu);
-	}
-	atomic_store(&g_wake, true);
+	if (sig == SIGUSR1 || sig == SIGUSR2)
+		emu_phone_replug(&g_phone, sig == SIGUSR2);
+	else
+		emu_phone_stop(&g_phone);
 }
 
 static void install_signals(void)
@@ -210,126 +199,6 @@ static int parse_args(int argc, char **argv, struct args *a)
 	return -1;
 }
 
-static void say(const char *what, const struct emu_pty *pty, const char *link)
-{
-	printf("%s %s\n", what, link ? link : pty->slave);
-	fflush(stdout);
-}
-
-static int plug_in(struct emu_pty *pty, const char *link)
-{
-	char err[512];
-	if (emu_pty_open(pty, err, sizeof err) < 0 || (link && emu_pty_link(link, pty->slave, err, sizeof err) < 0)) {
-		fprintf(stderr, "mtkemu: %s\n", err);
-		return -1;
-	}
-	say("ready", pty, link);
-	return 0;
-}
-
-/* The phone left the bus and came back: a new pty (a new number, since the
- * old one is still open), the link re-pointed in one rename, then the old
- * master closed, so the host's open fd hangs up. */
-static int reenumerate(struct emu_pty *pty, const char *link)
-{
-	struct emu_pty old = *pty;
-	int rc = plug_in(pty, link);
-	emu_pty_close(&old);
-	return rc;
-}
-
-/* Off the bus until a replug or power cycle; then back as after a
- * re-enumeration.  Waiting on a signal: a 50 ms poll is the emulator's own
- * idle loop, not a synchronisation anyone relies on. */
-static int gone(struct emu_pty *pty, const char *link)
-{
-	if (link)
-		emu_pty_unlink(link, pty->slave);
-	say("gone", pty, link);
-	emu_pty_close(pty);
-	while (!atomic_load(&g_plug) && !atomic_load(&g_stop))
-		poll(NULL, 0, 50);
-	if (atomic_load(&g_stop))
-		return 0;
-	atomic_store(&g_plug, false);
-	atomic_store(&g_wake, false);
-	return plug_in(pty, link) < 0 ? -1 : 1;
-}
-
-struct session {
-	struct emu_pty *pty;
-	unsigned n;
-};
-
-static bool host_gone(void *ctx)
-{
-	struct session *s = ctx;
-	emu_pty_events(s->pty);
-	return s->pty->closed >= s->n;
-}
-
-static int serve_once(struct mtkemu *emu, struct session *s)
-{
-	struct emu_session_watch w = { s->pty->inotify, host_gone, s };
-	emu_link_watch(emu, &w);
-	int rc = mtkemu_serve(emu, s->pty->master);
-	emu_link_watch(emu, NULL);
-	return rc;
-}
-
-/* A plug event (signal) while no session runs: the port goes away and comes
- * back; the emulator boots the phone at the next serve. */
-static bool take_plug(void)
-{
-	atomic_store(&g_wake, false);
-	return atomic_exchange(&g_plug, false);
-}
-
-/* One session per host open; the phone keeps what it runs in between. */
-static int serve_forever(struct mtkemu *emu, struct emu_pty *pty, const char *link)
-{
-	struct session s = { pty, 0 };
-	while (!atomic_load(&g_stop)) {
-		if (take_plug()) {
-			if (reenumerate(pty, link) < 0)
-				return 1;
-			s.n = 0;
-			continue;
-		}
-		s.n++;
-		if (emu_pty_wait_opened(pty, s.n, &g_wake) < 0) {
-			s.n--;
-			continue;
-		}
-		int rc = serve_once(emu, &s);
-		if (atomic_load(&g_stop))
-			break;
-		if (rc == MTKEMU_END_GONE) {
-			int g = gone(pty, link);
-			if (g <= 0)
-				return g < 0 ? 1 : 0;
-			s.n = 0;
-			continue;
-		}
-		if (rc == MTKEMU_END_REENUMERATE || rc == MTKEMU_END_FAULT) {
-			/* A plug event was taken by the serve itself. */
-			if (rc == MTKEMU_END_REENUMERATE) {
-				atomic_store(&g_plug, false);
-				emu_pty_drain(pty, DRAIN_MS);
-			}
-			if (reenumerate(pty, link) < 0)
-				return 1;
-			s.n = 0;
-			continue;
-		}
-		/* Bytes the host sent and never waited for are not flushed: by
-		 * now they may already be the next session's first bytes. */
-		if (emu_pty_wait_closed(pty, s.n, &g_wake) < 0 && !atomic_load(&g_plug))
-			break;
-	}
-	return 0;
-}
-
 /* The same options as the first phone but its chip and state folder. */
 static int new_second(const struct args *a, struct mtkemu **out)
 {
@@ -350,8 +219,8 @@ static int serve_usb(struct mtkemu *emu, const struct args *a)
 	struct emu_usb_main_opts o = { .dir = a->usb, .unplugged = a->unplugged };
 	int rc = a->second ? new_second(a, &o.second) : 0;
 	if (rc == 0)
-		rc = emu_usb_main(emu, &o, &g_stop, &g_plug);
-	g_emu = NULL;
+		rc = emu_usb_main(emu, &o, &g_phone.stop, &g_phone.plug);
+	g_phone.emu = NULL;
 	mtkemu_free(o.second);
 	mtkemu_free(emu);
 	return rc;
@@ -367,6 +236,8 @@ int main(int argc, char **argv)
 		return emu_boot_check_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "mkauth") == 0)
 		return emu_mkauth_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "bench") == 0)
+		return emu_bench_main(argc - 1, argv + 1);
 	struct args a;
 	memset(&a, 0, sizeof a);
 	int rc = parse_args(argc, argv, &a);
@@ -383,16 +254,13 @@ int main(int argc, char **argv)
 	struct mtkemu *emu;
 	if (mtkemu_new(&a.opt, &emu, err, sizeof err) < 0)
 		return usage_error("%s", err);
-	g_emu = emu;
+	emu_phone_init(&g_phone, emu, a.link, NULL);
 	install_signals();
 	if (a.usb)
 		return serve_usb(emu, &a);
-	struct emu_pty pty = { .master = -1 };
-	rc = plug_in(&pty, a.link) < 0 ? 1 : serve_forever(emu, &pty, a.link);
-	if (a.link && pty.master >= 0)
-		emu_pty_unlink(a.link, pty.slave);
-	emu_pty_close(&pty);
-	g_emu = NULL;
+	rc = emu_phone_plug_in(&g_phone) < 0 ? 1 : emu_phone_serve(&g_phone);
+	emu_phone_unplug(&g_phone);
+	g_phone.emu = NULL;
 	mtkemu_free(emu);
 	return rc;
 }

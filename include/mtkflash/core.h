@@ -70,7 +70,9 @@ enum mtk_log_level mtk_ctx_log_level(const mtk_ctx *ctx);
 void mtk_ctx_set_progress(mtk_ctx *ctx, mtk_progress_fn fn, void *user);
 /* Cancellation: long operations poll *flag between device commands and,
  * once it is non-zero, stop with MTK_E_INTERRUPTED, the device still usable.
- * A signal handler may set it; NULL = never cancelled. */
+ * A signal handler may set it; NULL = never cancelled.  One flag may serve
+ * the contexts of many threads (a batch): the library reads it atomically,
+ * so another thread sets it with __atomic_store_n(flag, 1, __ATOMIC_RELAXED). */
 void mtk_ctx_set_cancel(mtk_ctx *ctx, volatile sig_atomic_t *flag);
 bool mtk_cancelled(const mtk_ctx *ctx);
 /* The flag set by mtk_ctx_set_cancel (a rollback sets NULL while it runs: it must not be cut short). */

@@ -67,8 +67,9 @@ const char *mtk_transport_describe(const struct mtk_transport *t);
 
 /* Backends outside the library (the CLI's in-process emulator): specs
  * "SCHEME:ARGS" open with open(ctx, ARGS, wait_ms, out), which fills *out
- * from mtk_transport_alloc().  Register before the first open, from one
- * thread (the table is not locked); a scheme registered again is replaced.
+ * from mtk_transport_alloc().  Any thread may register (the table is
+ * locked), but an open finds only what was registered before it; a scheme
+ * registered again is replaced.
  * MTK_E_INVAL for a bad scheme name, MTK_E_NOMEM when the table is full. */
 typedef int (*mtk_transport_open_fn)(mtk_ctx *ctx, const char *args, int wait_ms, struct mtk_transport **out);
 int mtk_transport_register_scheme(const char *scheme, mtk_transport_open_fn open);

@@ -62,6 +62,21 @@ static int create_key(mtk_ctx *ctx, const char *path, struct mtk_minisign_seckey
 	return rc;
 }
 
+/* The public file another mtkflash (or another thread of a batch) wrote
+ * while we were writing ours: fine if it is the half of the same key. */
+static bool pub_is(mtk_ctx *ctx, const char *path, const struct mtk_minisign_pubkey *pk)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	bool absent = false;
+	struct mtk_minisign_pubkey got;
+	bool same = mtk_read_small_file(ctx, path, KEY_FILE_MAX, &buf, &len, &absent) == 0 && !absent &&
+		    mtk_minisign_pubkey_parse(ctx, path, buf, len, &got) == 0 &&
+		    memcmp(got.key_id, pk->key_id, sizeof got.key_id) == 0 && memcmp(got.pk, pk->pk, sizeof got.pk) == 0;
+	free(buf);
+	return same;
+}
+
 /* The public half beside it, for whoever verifies this station's logs. */
 static int ensure_pub(mtk_ctx *ctx, const char *path, const struct mtk_minisign_pubkey *pk)
 {
@@ -73,7 +88,7 @@ static int ensure_pub(mtk_ctx *ctx, const char *path, const struct mtk_minisign_
 		return mtk_fail(ctx, MTK_E_NOMEM, "station key");
 	int rc = mtk_write_file_safely(ctx, path, text, strlen(text), 0);
 	free(text);
-	return rc;
+	return rc < 0 && pub_is(ctx, path, pk) ? 0 : rc;
 }
 
 int mtk_audit_station_key(mtk_ctx *ctx, const char *dir, struct mtk_minisign_seckey *sk,

@@ -116,9 +116,12 @@ volatile sig_atomic_t *mtk_ctx_get_cancel(const mtk_ctx *ctx)
 	return ctx ? ctx->cancel : NULL;
 }
 
+/* An atomic load: a batch's main thread (or a signal handler on any thread)
+ * sets one flag that every flashing thread reads; a plain volatile read of
+ * it would be a data race in C11 terms (and for TSan). */
 bool mtk_cancelled(const mtk_ctx *ctx)
 {
-	return ctx && ctx->cancel && *ctx->cancel;
+	return ctx && ctx->cancel && __atomic_load_n(ctx->cancel, __ATOMIC_RELAXED);
 }
 
 void mtk_ctx_set_clock(mtk_ctx *ctx, const struct mtk_clock *clock)

@@ -2,6 +2,7 @@
 #include "transport/transport_priv.h"
 
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,18 +27,18 @@ static bool has_prefix(const char *s, const char *p)
 }
 
 /* Backends the program registered (the CLI's emulator); the library itself
- * knows none, so it does not carry what they need. */
+ * knows none, so it does not carry what they need.  The one table of the
+ * process, shared by every thread's opens: locked, so a registration never
+ * meets a half-written entry. */
 #define MAX_SCHEMES 4
 static struct {
 	char name[16];
 	mtk_transport_open_fn open;
 } schemes[MAX_SCHEMES];
+static pthread_mutex_t schemes_lock = PTHREAD_MUTEX_INITIALIZER;
 
-int mtk_transport_register_scheme(const char *scheme, mtk_transport_open_fn open)
+static int add_scheme(const char *scheme, size_t len, mtk_transport_open_fn open)
 {
-	size_t len = scheme ? strlen(scheme) : 0;
-	if (len == 0 || len >= sizeof schemes[0].name || strchr(scheme, ':') || !open)
-		return MTK_E_INVAL;
 	for (size_t i = 0; i < MAX_SCHEMES; i++) {
 		if (!schemes[i].open || strcmp(schemes[i].name, scheme) == 0) {
 			memcpy(schemes[i].name, scheme, len + 1);
@@ -48,17 +49,31 @@ int mtk_transport_register_scheme(const char *scheme, mtk_transport_open_fn open
 	return MTK_E_NOMEM;
 }
 
+int mtk_transport_register_scheme(const char *scheme, mtk_transport_open_fn open)
+{
+	size_t len = scheme ? strlen(scheme) : 0;
+	if (len == 0 || len >= sizeof schemes[0].name || strchr(scheme, ':') || !open)
+		return MTK_E_INVAL;
+	pthread_mutex_lock(&schemes_lock);
+	int rc = add_scheme(scheme, len, open);
+	pthread_mutex_unlock(&schemes_lock);
+	return rc;
+}
+
 /* The registered backend for "SCHEME:...", or NULL; *args points past the colon. */
 static mtk_transport_open_fn registered_backend(const char *spec, const char **args)
 {
-	for (size_t i = 0; i < MAX_SCHEMES && schemes[i].open; i++) {
+	mtk_transport_open_fn found = NULL;
+	pthread_mutex_lock(&schemes_lock);
+	for (size_t i = 0; i < MAX_SCHEMES && schemes[i].open && !found; i++) {
 		size_t n = strlen(schemes[i].name);
 		if (strncmp(spec, schemes[i].name, n) == 0 && spec[n] == ':') {
 			*args = spec + n + 1;
-			return schemes[i].open;
+			found = schemes[i].open;
 		}
 	}
-	return NULL;
+	pthread_mutex_unlock(&schemes_lock);
+	return found;
 }
 
 int mtk_transport_open(mtk_ctx *ctx, const char *spec, int wait_ms, struct mtk_transport **out)
