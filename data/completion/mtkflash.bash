@@ -3,7 +3,7 @@
 # ${XDG_CACHE_HOME:-~/.cache}/mtkflash/partitions (one plain name a line).
 
 _mtkflash_commands="detect doctor printgpt read write erase readback reboot plan flash recover inspect backup
-	service log manifest keygen da-info"
+	service log manifest keygen da-info policy"
 _mtkflash_globals="--port --da --wait --json -v -vv -vvv -q --after --no-speed-switch --session-dir --help
 	--version"
 
@@ -16,9 +16,9 @@ _mtkflash_command_options()
 	erase | printgpt) echo "--preloader" ;;
 	readback) echo "--preloader --force" ;;
 	reboot) echo "--mode" ;;
-	plan) echo "--scene --mode --only --skip --override --trust --preloader" ;;
+	plan) echo "--scene --mode --only --skip --override --trust --preloader --policy" ;;
 	flash) echo "--scene --mode --only --skip --override --passphrase-fd --trust --yes --audit --preloader
-		--expendable" ;;
+		--expendable --policy" ;;
 	recover) echo "--finish --rollback --yes --preloader --audit" ;;
 	inspect) echo "--storage --trust" ;;
 	backup) echo "--only --preloader --device" ;;
@@ -26,6 +26,7 @@ _mtkflash_command_options()
 	log) echo "--trust" ;;
 	manifest) echo "--key --comment --trust" ;;
 	keygen) echo "--out --comment" ;;
+	policy) echo "--out --force --key --trust" ;;
 	esac
 }
 
@@ -64,7 +65,8 @@ _mtkflash_option_value()
 	--region) _mtkflash_offer "boot1 boot2 rpmb user" "$cur" ;;
 	--only | --skip) _mtkflash_offer "$(_mtkflash_partitions)" "$cur" ;;
 	--wait | --offset | --length | --passphrase-fd | --comment | --device) COMPREPLY=() ;;
-	--da | --session-dir | --preloader | --override | --trust | --key | --out | --storage) _mtkflash_files "$cur" ;;
+	--da | --session-dir | --preloader | --override | --trust | --key | --out | --storage | --policy)
+		_mtkflash_files "$cur" ;;
 	*) return 1 ;;
 	esac
 	return 0
@@ -79,7 +81,7 @@ _mtkflash()
 		case $w in
 		--port | --da | --wait | --after | --session-dir | --preloader | --region | --offset | --length | \
 			--mode | --scene | --only | --skip | --override | --trust | --key | --out | --comment | \
-			--storage | --device | --passphrase-fd) ((i++)) ;;
+			--storage | --device | --passphrase-fd | --policy) ((i++)) ;;
 		-*) ;;
 		*) if [[ -z $cmd ]]; then cmd=$w; else ((operands++)); fi ;;
 		esac
@@ -99,6 +101,7 @@ _mtkflash()
 	manifest:0) _mtkflash_offer "create verify" "$cur" ;;
 	service:0) _mtkflash_offer "set-passphrase check" "$cur" ;;
 	log:0) _mtkflash_offer "verify show" "$cur" ;;
+	policy:0) _mtkflash_offer "init sign check" "$cur" ;;
 	detect:* | doctor:* | printgpt:* | reboot:* | erase:* | backup:* | service:*) COMPREPLY=() ;;
 	*) _mtkflash_files "$cur" ;;
 	esac
