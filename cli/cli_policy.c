@@ -109,6 +109,10 @@ json_t *cli_policy_record(const struct cli_plan_run *r)
 
 void cli_policy_show(struct cli *cli, const struct cli_plan_run *r)
 {
+	const struct mtk_policy *p = r->policy;
+	if (p && !r->pv.count)
+		cli_print(cli, "\npolicy %s (%s, %s%s%s): allowed; role %s\n", p->path, p->name[0] ? p->name : "unnamed",
+			  mtk_sig_state_name(p->sig), p->key_id[0] ? " by " : "", p->key_id, mtk_role_name(r->role));
 	if (!cli->json)
 		return;
 	json_object_set_new(cli->out, "role", json_string(mtk_role_name(r->role)));

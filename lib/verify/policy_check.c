@@ -163,7 +163,8 @@ static void check_writes(const struct mtk_policy *p, const struct mtk_plan *plan
 	for (size_t i = 0; i < plan->count; i++) {
 		const struct mtk_plan_entry *e = &plan->entries[i];
 		bool writes = e->action == MTK_ACT_WRITE || e->action == MTK_ACT_ERASE || e->erase_first;
-		if (!writes)
+		/* the staged preloader's boot2 copy is judged with the preloader itself */
+		if (!writes || e->boot_copy)
 			continue;
 		const char *name = e->name[0] ? e->name : e->device_name;
 		const char *how = e->action == MTK_ACT_WRITE ? " (written)" : " (erased)";
