@@ -329,6 +329,15 @@ static void plan_write_rules(void **state)
 	snprintf(x.entries[2].name, sizeof x.entries[2].name, "lk");
 	v = check_plan(pol, &x);
 	assert_true(refused_by(&v, MTK_RULE_MAY_WRITE));
+	/* the staged preloader's boot2 copy counts as the preloader */
+	make_subject(&x);
+	snprintf(x.entries[2].name, sizeof x.entries[2].name, "preloader@boot2");
+	x.entries[2].boot_copy = true;
+	assert_int_equal(check_plan(pol, &x).count, 0);
+	snprintf(x.entries[1].name, sizeof x.entries[1].name, "preloader");
+	x.entries[1].action = MTK_ACT_WRITE;
+	struct mtk_policy_verdict pv = check_plan(pol, &x);
+	assert_true(refused_by(&pv, MTK_RULE_MAY_WRITE));
 	json_t *j = mtk_policy_verdict_to_json(&v);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(j, 0), "rule")), "may_write");
 	json_decref(j);
