@@ -170,7 +170,7 @@ static int package_elem(struct pctx *c, json_t *v, size_t i, void *out)
 	for (size_t k = 0; ok && k < 32; k++) {
 		int hi = mtk_hex_digit(s[2 * k]), lo = mtk_hex_digit(s[2 * k + 1]);
 		ok = hi >= 0 && lo >= 0;
-		p->packages[i][k] = (uint8_t)(hi << 4 | lo);
+		p->packages[i][k] = ok ? (uint8_t)(hi << 4 | lo) : 0; /* never shift a -1 */
 	}
 	if (!ok)
 		return policy_fail(c->ctx, c->fname, c->path, "expected a SHA-256 in hex (64 digits)");

@@ -89,6 +89,9 @@ static void errors_name_path(void **state)
 	parse_bad("{\"policy\": 1, \"never_write\": [\"nvram\", \"a/b\"]}", "$.never_write[1]: not a usable name");
 	parse_bad("{\"policy\": 1, \"never_write\": \"nvram\"}", "$.never_write: expected an array");
 	parse_bad("{\"policy\": 1, \"packages\": [\"12\"]}", "$.packages[0]: expected a SHA-256");
+	/* 64 characters, not all hex (the fuzzer's find: no shift of a -1) */
+	parse_bad("{\"policy\": 1, \"packages\": [\"zz0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcd\"]}",
+		  "$.packages[0]: expected a SHA-256");
 	parse_bad("{\"policy\": 1, \"trusted_keys\": [\"RWnotakey\"]}", "$.trusted_keys[0]");
 	parse_bad("{\"policy\": 1, \"after\": \"explode\"}", "$.after: expected an --after action");
 	parse_bad("{\"policy\": 1, \"device_checks\": \"some\"}", "$.device_checks");
