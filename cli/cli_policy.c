@@ -5,7 +5,7 @@
 
 #include "cli_plan.h"
 #include "cli_policy.h"
-#include "mtkflash/session.h"
+#include "mtkflash/util.h"
 
 const char *cli_station_config(char *out, size_t cap)
 {
@@ -31,8 +31,10 @@ static int load(struct cli *cli, const char *path, const struct mtk_station *st,
 	int rc = mtk_policy_load(cli->ctx, path, st->keys, st->nkeys, &r->policy);
 	if (rc < 0)
 		return rc;
-	if (cli->verbosity >= 0)
-		fprintf(stderr, "[policy] %s (%s): %s, %s\n", path, r->policy->name[0] ? r->policy->name : "unnamed",
+	char name[sizeof r->policy->name * 4];
+	if (cli->verbosity >= 0) /* the name is the file's: escaped for the terminal */
+		fprintf(stderr, "[policy] %s (%s): %s, %s\n", path,
+			r->policy->name[0] ? mtk_escape(r->policy->name, name, sizeof name) : "unnamed",
 			mtk_sig_state_name(r->policy->sig), r->policy->sig_detail);
 	return 0;
 }
@@ -110,8 +112,10 @@ json_t *cli_policy_record(const struct cli_plan_run *r)
 void cli_policy_show(struct cli *cli, const struct cli_plan_run *r)
 {
 	const struct mtk_policy *p = r->policy;
+	char name[sizeof p->name * 4];
 	if (p && !r->pv.count)
-		cli_print(cli, "\npolicy %s (%s, %s%s%s): allowed; role %s\n", p->path, p->name[0] ? p->name : "unnamed",
+		cli_print(cli, "\npolicy %s (%s, %s%s%s): allowed; role %s\n", p->path,
+			  p->name[0] ? mtk_escape(p->name, name, sizeof name) : "unnamed",
 			  mtk_sig_state_name(p->sig), p->key_id[0] ? " by " : "", p->key_id, mtk_role_name(r->role));
 	if (!cli->json)
 		return;

@@ -89,6 +89,7 @@ struct mtk_policy {
 #define MTK_RULE_PACKAGES "packages"
 #define MTK_RULE_REQUIRE_SIGNED_POLICY "require_signed_policy"
 #define MTK_RULE_ROLE "role"
+#define MTK_RULE_REQUIRE_POLICY "require_policy" /* the station's: no --policy given */
 
 /* ---- parsing (no I/O: fuzzed) ---- */
 
@@ -150,7 +151,8 @@ json_t *mtk_policy_verdict_to_json(const struct mtk_policy_verdict *v);
 /* May this policy be used here?  Refused (MTK_RULE_REQUIRE_SIGNED_POLICY)
  * when the station or the policy itself requires a trusted signature and
  * it has none, and always when its signature does not verify (altered after
- * signing).  p NULL: refused only when the station requires a policy. */
+ * signing).  p NULL: refused (MTK_RULE_REQUIRE_POLICY) only when the station
+ * requires a policy. */
 void mtk_policy_admit(const struct mtk_policy *p, const struct mtk_station *st, struct mtk_policy_verdict *v);
 
 /* What the command line asks for, checked before a device is touched. */

@@ -56,7 +56,7 @@ void mtk_policy_admit(const struct mtk_policy *p, const struct mtk_station *st, 
 {
 	if (!p) {
 		if (st && st->require_policy)
-			refuse(v, MTK_RULE_REQUIRE_SIGNED_POLICY,
+			refuse(v, MTK_RULE_REQUIRE_POLICY,
 			       "this station flashes only under a policy (station.json require_policy): give --policy FILE");
 		return;
 	}
@@ -82,10 +82,12 @@ enum mtk_role mtk_policy_role(const struct mtk_policy *p, bool service_unlocked)
 static void check_names_written(const struct mtk_policy *p, const char *name, const char *how,
 				struct mtk_policy_verdict *v)
 {
+	char shown[4 * MTK_PART_NAME_SIZE]; /* a device's table names it too: escaped */
+	mtk_escape(name, shown, sizeof shown);
 	if (names_has(&p->never_write, name))
-		refuse(v, MTK_RULE_NEVER_WRITE, "partition \"%s\"%s", name, how);
+		refuse(v, MTK_RULE_NEVER_WRITE, "partition \"%s\"%s", shown, how);
 	else if (p->may_write.set && !names_has(&p->may_write, name))
-		refuse(v, MTK_RULE_MAY_WRITE, "partition \"%s\"%s is not in the allow-list", name, how);
+		refuse(v, MTK_RULE_MAY_WRITE, "partition \"%s\"%s is not in the allow-list", shown, how);
 }
 
 static void check_overrides(const struct mtk_policy *p, const struct mtk_policy_request *req,
@@ -154,8 +156,10 @@ static void check_device(const struct mtk_policy *p, const struct mtk_policy_sub
 	const char *board = s->fp->have_preloader && s->fp->preloader.board[0] ? s->fp->preloader.board
 			    : s->plan->have_pkg_preloader			  ? s->plan->pkg_preloader.board
 										  : "";
+	char shown[4 * sizeof s->fp->preloader.board]; /* the device's bytes */
 	if (!names_has(&p->boards, board))
-		refuse(v, MTK_RULE_BOARDS, "board \"%s\" is not in the allow-list", board[0] ? board : "unknown");
+		refuse(v, MTK_RULE_BOARDS, "board \"%s\" is not in the allow-list",
+		       board[0] ? mtk_escape(board, shown, sizeof shown) : "unknown");
 }
 
 static void check_writes(const struct mtk_policy *p, const struct mtk_plan *plan, struct mtk_policy_verdict *v)

@@ -68,7 +68,7 @@ int mtk_policy_load(mtk_ctx *ctx, const char *path, const struct mtk_minisign_pu
 		rc = mtk_policy_parse(ctx, path, buf, len, out);
 	if (rc == 0) {
 		struct mtk_policy *p = *out;
-		snprintf(p->path, sizeof p->path, "%s", path);
+		mtk_escape(path, p->path, sizeof p->path); /* shown and logged only: valid UTF-8 */
 		if (!EVP_Digest(buf, len, p->sha256, NULL, EVP_sha256(), NULL))
 			rc = mtk_fail(ctx, MTK_E_UNSUPPORTED, "%s: OpenSSL cannot hash", path);
 		if (rc == 0)

@@ -201,7 +201,7 @@ def station(b):
     p = run([MTKFLASH, "policy", "check", foreign], expect=6, env=b.env)
     check("unknown-key" in p.stdout, "policy check: a foreign signature (%s)" % p.stdout.strip()[-200:])
     b.station(require_policy=True)
-    refused(b, "require_signed_policy", "flash", None, "--yes")
+    refused(b, "require_policy", "flash", None, "--yes")
     b.no_station()
     # the policy's own flag, without a station
     refused(b, "require_signed_policy", "plan", b.policy(sign=False, require_signed_policy=True))
