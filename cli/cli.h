@@ -38,6 +38,7 @@ struct cli {
 	const char *progname;
 	const char *session_dir; /* --session-dir DIR (NULL: cli_session_dir's default) */
 	int after;               /* --after stay|reboot|poweroff (enum mtk_da_after) */
+	bool after_set;          /* --after was given (a policy may set it otherwise) */
 	bool no_speed_switch;    /* --no-speed-switch: keep a full-speed DA at full speed */
 	unsigned device_checks;  /* --device-checks: MTK_DA_CHECK_* for verified writes (default both) */
 	const char *auth_file;   /* --auth FILE: the vendor's authentication file (SEND_AUTH) */
@@ -159,6 +160,7 @@ int cmd_backup(struct cli *cli, int argc, char **argv);
 int cmd_service(struct cli *cli, int argc, char **argv);
 int cmd_doctor(struct cli *cli, int argc, char **argv);
 int cmd_batch(struct cli *cli, int argc, char **argv);
+int cmd_policy(struct cli *cli, int argc, char **argv);
 /* inspect FILE for a single image (cli/cmd_inspect_file.c); cmd_inspect dispatches to it. */
 int cli_inspect_file(struct cli *cli, const char *path);
 

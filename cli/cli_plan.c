@@ -10,7 +10,7 @@
 #include "mtkflash/util.h"
 
 enum { OPT_SCENE = 256, OPT_MODE, OPT_ONLY, OPT_SKIP, OPT_OVERRIDE, OPT_TRUST, OPT_PRELOADER, OPT_PASSFD, OPT_YES,
-       OPT_AUDIT, OPT_EXPENDABLE };
+       OPT_AUDIT, OPT_EXPENDABLE, OPT_POLICY };
 
 #define PLAN_OPTIONS                                                   \
 	{ "scene", required_argument, NULL, OPT_SCENE },               \
@@ -20,6 +20,7 @@ enum { OPT_SCENE = 256, OPT_MODE, OPT_ONLY, OPT_SKIP, OPT_OVERRIDE, OPT_TRUST, O
 	{ "override", required_argument, NULL, OPT_OVERRIDE },         \
 	{ "trust", required_argument, NULL, OPT_TRUST },               \
 	{ "preloader", required_argument, NULL, OPT_PRELOADER },       \
+	{ "policy", required_argument, NULL, OPT_POLICY },             \
 	{ "help", no_argument, NULL, 'h' }
 
 const struct option cli_plan_options[] = {
@@ -96,6 +97,9 @@ int cli_plan_on_option(struct cli *cli, void *args, int opt, const char *val)
 		a->passphrase_fd = (int)fd;
 		break;
 	}
+	case OPT_POLICY:
+		a->policy = val;
+		break;
 	case OPT_YES:
 		a->yes = true;
 		break;
@@ -266,7 +270,7 @@ static int assess(struct cli *cli, const struct cli_plan_args *a, bool unlocked,
 		.have_manifest = r->pkg.have_manifest,
 		.sig = (enum mtk_sig_state)r->pkg.sig,
 		.checksum_mismatch = r->pkg.checksum_mismatch,
-		.nvram_backup_on_record = backup_on_record(cli, r->fp.device_id),
+		.nvram_backup_on_record = r->nvram_backup = backup_on_record(cli, r->fp.device_id),
 		.battery_mv = -1,
 	};
 	snprintf(in.checksum_detail, sizeof in.checksum_detail, "%s", r->pkg.detail);
@@ -332,6 +336,8 @@ void cli_plan_run_free(struct cli_plan_run *r)
 {
 	mtk_plan_free(&r->plan);
 	mtk_fingerprint_free(&r->fp);
+	mtk_policy_free(r->policy);
+	r->policy = NULL;
 }
 
 int cli_plan_check_args(struct cli *cli, const char *cmd, const struct cli_plan_args *a, int nargs, int *scene,

@@ -8,12 +8,13 @@
 
 #include "cli.h"
 #include "cli_da.h"
+#include "mtkflash/policy.h"
 #include "mtkflash/verify.h"
 
 #define CLI_PLAN_MAX_LIST 64
 
 struct cli_plan_args {
-	const char *scene, *mode, *preloader;
+	const char *scene, *mode, *preloader, *policy;
 	const char *only[CLI_PLAN_MAX_LIST], *skip[CLI_PLAN_MAX_LIST], *override[CLI_PLAN_MAX_LIST],
 		*trust[CLI_PLAN_MAX_LIST];
 	size_t nonly, nskip, noverride, ntrust;
@@ -61,6 +62,10 @@ struct cli_plan_run {
 	struct mtk_risk risk;
 	struct mtk_decision d;
 	struct cli_pkg_verdict pkg;
+	bool nvram_backup;              /* a verified backup of the device is on record */
+	struct mtk_policy *policy;      /* --policy, NULL without */
+	struct mtk_policy_verdict pv;   /* its refusals */
+	enum mtk_role role;
 };
 
 /* Load the scatter, judge the package, connect, fingerprint, plan, score

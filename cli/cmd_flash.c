@@ -12,6 +12,7 @@
 
 #include "cli_flash.h"
 #include "cli_plan.h"
+#include "cli_policy.h"
 #include "cli_verify.h"
 #include "mtkflash/audit.h"
 #include "mtkflash/flash.h"
@@ -22,7 +23,7 @@ static const char help[] =
 	"Usage: mtkflash flash SCATTER [--scene download|upgrade|format-all] [--mode safe|quick|service]\n"
 	"                      [--only P,Q] [--skip P] [--override FACTOR] [--passphrase-fd N]\n"
 	"                      [--trust KEY] [--yes] [--audit FILE] [--preloader FILE]\n"
-	"                      [--expendable P,Q|all|none]\n"
+	"                      [--expendable P,Q|all|none] [--policy FILE]\n"
 	"\n"
 	"Flash a firmware package the verified way: fingerprint the device, plan\n"
 	"(as `mtkflash plan`), score the risk, confirm, then back up protected\n"
@@ -47,6 +48,9 @@ static const char help[] =
 	"  --expendable P,Q   quick mode: write these without a stash (default\n"
 	"                     cache,userdata; `all` or `none`): no read pass, and a\n"
 	"                     failure leaves them as written\n"
+	"  --policy FILE      apply a verification policy (docs/policy.md) after\n"
+	"                     planning, before anything is written; options cannot\n"
+	"                     loosen it, and each refusal names its rule\n"
 	"Each written partition is first read and stashed in a journal\n"
 	"($XDG_STATE_HOME/mtkflash/journal/); chunks already holding the new bytes\n"
 	"are not written.  A failure rolls the changed partitions back.\n"
@@ -69,6 +73,8 @@ struct flash_state {
 	struct mtk_journal *journal;
 	int last_stage;
 	double write_start;
+	bool unlocked;        /* the service passphrase was checked */
+	bool policy_reported; /* the policy's load or refusal is reported already */
 };
 
 static double now_s(void)
@@ -186,6 +192,19 @@ static int confirm(struct flash_state *f)
 	return MTK_E_POLICY;
 }
 
+/* The verification policy first (its refusals name their rule), then the
+ * mode's decision and the user's confirmation. */
+static int judge(struct flash_state *f, const char *scatter)
+{
+	int rc = cli_policy_check_plan(f->cli, scatter, f->unlocked, &f->r);
+	if (rc < 0) {
+		f->confirmed = "refused by the policy";
+		return rc;
+	}
+	cli_policy_show(f->cli, &f->r);
+	return confirm(f);
+}
+
 /* ------------------------------------------------------------ the audit log */
 
 static int load_key(struct flash_state *f)
@@ -261,6 +280,8 @@ static int log_begin(struct flash_state *f, const char *scatter)
 	};
 	rc = mtk_flash_audit_begin(f->log, &d);
 	json_decref(pkg);
+	if (rc == 0)
+		rc = mtk_audit_event(f->log, "policy", cli_policy_record(&f->r));
 	return rc;
 }
 
@@ -346,7 +367,11 @@ static int connect_and_plan(struct flash_state *f, const char *scatter)
 {
 	struct cli *cli = f->cli;
 	bool unlocked = false;
-	int rc = load_key(f);
+	int rc = cli_policy_open(cli, &f->a, &f->r);
+	f->policy_reported = rc < 0;
+	if (rc < 0)
+		return rc;
+	rc = load_key(f);
 	if (rc == 0 && f->r.mode == MTK_FMODE_SERVICE) {
 		rc = cli_service_unlock(cli, f->a.passphrase_fd);
 		unlocked = rc == 0;
@@ -359,6 +384,7 @@ static int connect_and_plan(struct flash_state *f, const char *scatter)
 		return rc;
 	stage_line(f, "DA", "running; the device is %s", f->r.fp.device_id);
 	cli_plan_show(cli, &f->r);
+	f->unlocked = unlocked;
 	return 0;
 }
 
@@ -436,9 +462,9 @@ static int flash(struct flash_state *f, const char *scatter, int *final_rc, bool
 	*final_rc = rc;
 	if (rc < 0) {
 		cli_da_close(&f->sd);
-		return cli_fail(cli, rc, NULL);
+		return f->policy_reported ? cli_exit_for(rc) : cli_fail(cli, rc, NULL);
 	}
-	int policy = confirm(f);
+	int policy = judge(f, scatter);
 	rc = log_begin(f, scatter);
 	if (rc == 0 && policy == 0)
 		rc = run_flash(f);

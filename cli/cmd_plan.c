@@ -5,10 +5,12 @@
 #include <string.h>
 
 #include "cli_plan.h"
+#include "cli_policy.h"
 
 static const char help[] =
 	"Usage: mtkflash plan SCATTER [--scene download|upgrade|format-all] [--mode safe|quick|service]\n"
 	"                     [--only P,Q] [--skip P] [--override FACTOR] [--trust KEY] [--preloader FILE]\n"
+	"                     [--policy FILE]\n"
 	"\n"
 	"Connect, fingerprint the device, match the package against its partition\n"
 	"table, and print the plan (per partition: action, class, region, offset,\n"
@@ -23,7 +25,20 @@ static const char help[] =
 	"  --trust KEY      a minisign public key trusted to sign packages\n"
 	"  --preloader FILE DRAM settings for a device in BROM mode (default: the\n"
 	"                   package's own preloader)\n"
-	"Exit 6 when the plan or the mode's policy refuses (docs/verified-mode.md).\n";
+	"  --policy FILE    apply a verification policy (docs/policy.md): each\n"
+	"                   refusal names its rule\n"
+	"Exit 6 when the plan, the mode or the policy refuses (docs/verified-mode.md).\n";
+
+/* The policy first: its refusal names the rule the user must look at. */
+static int show_and_judge(struct cli *cli, const char *scatter, struct cli_plan_run *r)
+{
+	cli_plan_show(cli, r);
+	int rc = cli_policy_check_plan(cli, scatter, r->mode == MTK_FMODE_SERVICE, r);
+	if (rc < 0)
+		return cli_exit_for(rc);
+	cli_policy_show(cli, r);
+	return cli_plan_verdict(cli, r);
+}
 
 int cmd_plan(struct cli *cli, int argc, char **argv)
 {
@@ -36,14 +51,14 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 	if (st == CLI_CONTINUE)
 		st = cli_plan_check_args(cli, "plan", &a, argc - first, &r.scene, &r.mode);
 	if (st == CLI_CONTINUE) {
+		int rc = cli_policy_open(cli, &a, &r);
 		/* plan writes nothing: the passphrase is flash's to check. */
-		int rc = cli_plan_prepare(cli, &a, argv[first], true, &r, NULL);
-		if (rc < 0) {
+		if (rc < 0)
+			st = cli_exit_for(rc);
+		else if ((rc = cli_plan_prepare(cli, &a, argv[first], true, &r, NULL)) < 0)
 			st = cli_fail(cli, rc, NULL);
-		} else {
-			cli_plan_show(cli, &r);
-			st = cli_plan_verdict(cli, &r);
-		}
+		else
+			st = show_and_judge(cli, argv[first], &r);
 		cli_plan_run_free(&r);
 	}
 	cli_plan_args_free(&a);

@@ -110,6 +110,7 @@ static void set_global(struct cli *cli, const char *opt, const char *val, char *
 	else if (strncmp(opt, "--session-dir", 13) == 0)
 		cli->session_dir = val;
 	else if (strncmp(opt, "--after", 7) == 0) {
+		cli->after_set = true;
 		if ((cli->after = mtk_da_after_parse(val)) < 0 && !err[0])
 			snprintf(err, cap, "--after takes stay, reboot or poweroff, not '%s'", val);
 	} else if (strncmp(opt, "--da", 4) == 0)

@@ -92,6 +92,8 @@ def bash_completion(script, tmp):
         (["mtkflash", "doctor", ""], []),
         (["mtkflash", "flash", "--exp"], ["--expendable"]),
         (["mtkflash", "recover", "--f"], ["--finish"]),
+        (["mtkflash", "policy", ""], ["init", "sign", "check"]),
+        (["mtkflash", "flash", "--pol"], ["--policy"]),
     ]
     for words, want in cases:
         got = complete(script, words, cache)

@@ -3,7 +3,7 @@
 # ${XDG_CACHE_HOME:-~/.cache}/mtkflash/partitions (one plain name a line).
 
 _mtkflash_commands="detect doctor printgpt read write erase readback reboot plan flash batch recover inspect backup
-	service log manifest keygen da-info"
+	service log manifest keygen da-info policy"
 _mtkflash_globals="--port --da --wait --json -v -vv -vvv -q --after --no-speed-switch --session-dir --help
 	--version"
 
@@ -16,9 +16,9 @@ _mtkflash_command_options()
 	erase | printgpt) echo "--preloader" ;;
 	readback) echo "--preloader --force" ;;
 	reboot) echo "--mode" ;;
-	plan) echo "--scene --mode --only --skip --override --trust --preloader" ;;
+	plan) echo "--scene --mode --only --skip --override --trust --preloader --policy" ;;
 	flash) echo "--scene --mode --only --skip --override --passphrase-fd --trust --yes --audit --preloader
-		--expendable" ;;
+		--expendable --policy" ;;
 	batch) echo "--package --ports --max --count --policy --audit-dir --scene --mode --only --skip --trust --yes
 		--preloader --expendable" ;;
 	recover) echo "--finish --rollback --yes --preloader --audit" ;;
@@ -28,6 +28,7 @@ _mtkflash_command_options()
 	log) echo "--trust" ;;
 	manifest) echo "--key --comment --trust" ;;
 	keygen) echo "--out --comment" ;;
+	policy) echo "--out --force --key --trust" ;;
 	esac
 }
 
@@ -105,6 +106,7 @@ _mtkflash()
 	manifest:0) _mtkflash_offer "create verify" "$cur" ;;
 	service:0) _mtkflash_offer "set-passphrase check" "$cur" ;;
 	log:0) _mtkflash_offer "verify show" "$cur" ;;
+	policy:0) _mtkflash_offer "init sign check" "$cur" ;;
 	detect:* | doctor:* | printgpt:* | reboot:* | erase:* | backup:* | service:* | batch:*) COMPREPLY=() ;;
 	*) _mtkflash_files "$cur" ;;
 	esac

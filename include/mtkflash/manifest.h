@@ -129,6 +129,9 @@ int mtk_minisign_seckey_parse(mtk_ctx *ctx, const char *fname, const uint8_t *bu
 int mtk_minisign_sig_parse(mtk_ctx *ctx, const char *fname, const uint8_t *buf, size_t len,
 			   struct mtk_minisign_sig *out);
 
+/* The secret key file `keyfile` (read, parsed, the buffer wiped). */
+int mtk_minisign_seckey_load(mtk_ctx *ctx, const char *keyfile, struct mtk_minisign_seckey *sk);
+
 /* A trust set: every file in `files` (an unreadable or malformed one is an
  * error) and every *.pub in `dir` (NULL = none; a broken one is skipped with
  * a warning).  *keys (free it) may be NULL when *n is 0. */

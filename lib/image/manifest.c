@@ -400,7 +400,7 @@ static int refuse_key_inside(mtk_ctx *ctx, const char *dir, const char *keyfile)
 	return rc;
 }
 
-static int load_seckey(mtk_ctx *ctx, const char *keyfile, struct mtk_minisign_seckey *sk)
+int mtk_minisign_seckey_load(mtk_ctx *ctx, const char *keyfile, struct mtk_minisign_seckey *sk)
 {
 	uint8_t *buf;
 	size_t len;
@@ -438,7 +438,7 @@ int mtk_manifest_create(mtk_ctx *ctx, const char *dir, const char *keyfile, cons
 	struct mtk_minisign_seckey sk;
 	int rc = refuse_key_inside(ctx, dir, keyfile);
 	if (rc == 0)
-		rc = load_seckey(ctx, keyfile, &sk);
+		rc = mtk_minisign_seckey_load(ctx, keyfile, &sk);
 	if (rc < 0)
 		return rc;
 	struct mtk_manifest m;
