@@ -61,7 +61,8 @@ struct batch {
 	struct batch_pkg pkgs[BATCH_MAX_PACKAGES];
 	unsigned npkgs;
 	bool too_many_pkgs;
-	const char *policy, *ports_arg;
+	const char *ports_arg;
+	bool policy_reported; /* loading the policy failed and said why */
 	struct cli_plan_args a;
 	int scene, mode;
 	unsigned max, count;

@@ -15,6 +15,7 @@
 
 #include "cli_batch.h"
 #include "cli_output.h"
+#include "cli_policy.h"
 #include "mtkflash/brom.h"
 #include "cli_verify.h"
 #include "mtkflash/audit.h"
@@ -63,11 +64,10 @@ static const char help[] =
         "interrupted), 7 (rolled back), 6 (refused); 130/143 when interrupted and no\n"
         "phone failed.\n";
 
-enum { OPT_PACKAGE = 1024, OPT_POLICY, OPT_PORTS, OPT_MAX, OPT_COUNT, OPT_AUDIT_DIR };
+enum { OPT_PACKAGE = 1024, OPT_PORTS, OPT_MAX, OPT_COUNT, OPT_AUDIT_DIR };
 
 static const struct option batch_own_options[] = {
         {"package", required_argument, NULL, OPT_PACKAGE},
-        {"policy", required_argument, NULL, OPT_POLICY},
         {"ports", required_argument, NULL, OPT_PORTS},
         {"max", required_argument, NULL, OPT_MAX},
         {"count", required_argument, NULL, OPT_COUNT},
@@ -116,9 +116,6 @@ static int on_option(struct cli *cli, void *args, int opt, const char *val)
 		else
 			b->too_many_pkgs = true;
 		return CLI_CONTINUE;
-	case OPT_POLICY:
-		b->policy = val;
-		return CLI_CONTINUE;
 	case OPT_PORTS:
 		b->ports_arg = val;
 		return CLI_CONTINUE;
@@ -136,22 +133,26 @@ static int on_option(struct cli *cli, void *args, int opt, const char *val)
 
 /* ------------------------------------------------------------ the policy */
 
-/* The station's policy decides, for each phone, after its plan and before
- * its first byte.  TODO(helper-p): load FILE with lib/verify/policy.c
- * (mtk_policy_load) in batch_policy_load and check the plan with
- * mtk_policy_check here, refusing with the rule's name; until then nothing
- * is loaded and every phone is allowed. */
-static int batch_policy_check(void *user, mtk_ctx *ctx, const struct cli_plan_run *r)
-{
-	(void)user, (void)ctx, (void)r;
-	return 0;
-}
-
+/* The policy is applied by each phone's own flow, exactly as `flash
+ * --policy` applies it (its refusals name their rule; its audit log records
+ * role and policy).  Here it is loaded once before any phone is taken, so
+ * that an unsigned, tampered or invalid policy, or options it forbids, stop
+ * the batch at once instead of failing every phone. */
 static int batch_policy_load(struct batch *b)
 {
-	if (b->policy && access(b->policy, R_OK) != 0)
-		return mtk_fail(b->cli->ctx, MTK_E_IO, "--policy %s: %s", b->policy, strerror(errno));
-	return 0;
+	struct cli *cli = b->cli;
+	struct cli_plan_run r;
+	memset(&r, 0, sizeof r);
+	int rc = cli_policy_open(cli, &b->a, &r);
+	b->policy_reported = rc < 0;
+	mtk_policy_free(r.policy);
+	if (rc == 0 && cli->after == MTK_AFTER_REBOOT) {
+		b->policy_reported = false;
+		rc = mtk_fail(cli->ctx, MTK_E_POLICY,
+		              "the policy's --after reboot would bring each phone back on its port in preloader "
+		              "mode to be flashed again: a batch needs stay or poweroff");
+	}
+	return rc;
 }
 
 /* ------------------------------------------------------------ ports */
@@ -394,7 +395,6 @@ static void phone_done(struct batch_port *p, const struct cli_flash_report *rep)
 static const struct cli_flash_hooks hooks_template = {
         .on_stage = on_stage,
         .on_step = on_step,
-        .decide = batch_policy_check,
 };
 
 /* With packages for several chips the phone's chip picks one: asked as
@@ -786,7 +786,7 @@ static int run_batch(struct batch *b)
 	}
 	supervise(b, rc == 0 && b->ports_arg == NULL);
 	if (rc < 0)
-		return cli_fail(cli, rc, "starting the batch");
+		return b->policy_reported ? cli_exit_for(rc) : cli_fail(cli, rc, "starting the batch");
 	bool interrupted = cli_stop_signal != 0 && !(b->count && b->finished >= b->count);
 	if (interrupted && severity(b->worst) <= severity(EXIT_ROLLEDBACK))
 		b->worst = 128 + cli_stop_signal;

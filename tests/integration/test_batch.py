@@ -409,6 +409,72 @@ def no_phone(tmp):
     check(summary.get("phones") == 0 and summary.get("interrupted") is True, "%s: summary %s" % (tag, summary))
 
 
+def batch_policy(tmp, env, name, sign_key=None, **rules):
+    """`policy init` with `rules` changed and the mt6737 sample package approved."""
+    path = os.path.join(tmp, name)
+    run([MTKFLASH, "policy", "init", "--out", path], env=env)
+    with open(path) as f:
+        doc = json.load(f)
+    sums = os.path.join(os.path.dirname(T.package(tmp, env, "mt6737")), "SHA256SUMS")
+    with open(sums, "rb") as f:
+        doc["packages"] = [hashlib.sha256(f.read()).hexdigest()]
+    doc.update(rules)
+    with open(path, "w") as f:
+        json.dump(doc, f)
+    if sign_key:
+        run([MTKFLASH, "policy", "sign", path, "--key", sign_key + ".key"], env=env)
+    return path
+
+
+def policy(tmp):
+    """A station that requires signed policies: an unsigned one stops the
+    batch before any phone is taken; a signed one that forbids a partition
+    the package writes refuses each phone naming the rule, nothing written;
+    a signed one that allows the package verifies the phone, and its audit
+    log records the operator role and the policy's hash."""
+    tag = "policy"
+    env = environment(tmp)
+    scatter = T.package(tmp, env, "mt6737")
+    key = os.path.join(tmp, "engineer")
+    run([MTKFLASH, "keygen", "--out", key], env=env)
+    with open(key + ".pub") as f:
+        station = {"station": 1, "require_signed_policy": True, "policy_keys": [f.read().splitlines()[1]]}
+    os.makedirs(os.path.join(env["XDG_CONFIG_HOME"], "mtkflash"), exist_ok=True)
+    with open(os.path.join(env["XDG_CONFIG_HOME"], "mtkflash", "station.json"), "w") as f:
+        json.dump(station, f)
+    link = os.path.join(tmp, "tty0")
+    phone = Phone(tmp, env, "mt6737", "pol0", link)
+    before = mtkutil.content(phone.state, "user", 0, 64 << 20)
+    try:
+        unsigned = batch_policy(tmp, env, "unsigned.json")
+        p = run([MTKFLASH, "batch", "--package", scatter, "--ports", link, "--count", "1", "--yes",
+                 "--policy", unsigned], expect=None, env=env)
+        check(p.returncode == 6 and "require_signed_policy" in p.stderr,
+              "%s: unsigned policy stops the batch, naming the rule (exit %d: %s)"
+              % (tag, p.returncode, p.stderr.strip()[-300:]))
+        deny = batch_policy(tmp, env, "deny.json", key, never_write=["boot"])
+        b = Batch(env, ["--package", scatter, "--ports", link, "--count", "1", "--yes", "--policy", deny])
+        rc, summary = b.finish()
+        last = results(b.events).get(link, [{}])[-1]
+        check(rc == 6 and last.get("result") == "refused" and "never_write" in last.get("message", ""),
+              "%s: never_write refuses the phone naming the rule (exit %d, %s)" % (tag, rc, last))
+        check(mtkutil.content(phone.state, "user", 0, 64 << 20) == before, "%s: refused, nothing written" % tag)
+        allow = batch_policy(tmp, env, "allow.json", key)
+        b = Batch(env, ["--package", scatter, "--ports", link, "--count", "1", "--yes", "--policy", allow])
+        rc, summary = b.finish()
+        last = results(b.events).get(link, [{}])[-1]
+        check(rc == 0 and last.get("result") == "verified", "%s: allowed: verified (exit %d, %s)" % (tag, rc, last))
+        if check(last.get("audit_log"), "%s: the phone's result names its audit log: %s" % (tag, last)):
+            events = T.log_events(env, last["audit_log"], tag)
+            pol = [e for e in events if e.get("event") == "policy" or e.get("type") == "policy"]
+            with open(allow, "rb") as f:
+                digest = hashlib.sha256(f.read()).hexdigest()
+            check(pol and digest in json.dumps(pol) and "operator" in json.dumps(pol),
+                  "%s: the audit log records the policy's hash and the operator role: %s" % (tag, pol))
+    finally:
+        phone.stop()
+
+
 def usage(tmp):
     env = environment(tmp)
     for args, what in ((["--ports", "/dev/null"], "no package"),
@@ -432,7 +498,7 @@ def main(tmp):
             fn(sub)
         except AssertionError as e:
             errors.append("%s: %s" % (fn.__name__, e))
-    for fn in (mixed, faults, ctrl_c, live_view, slots, refused, no_phone, usage):
+    for fn in (mixed, faults, ctrl_c, live_view, slots, refused, policy, no_phone, usage):
         t = threading.Thread(target=guard, args=(fn, os.path.join(tmp, fn.__name__)))
         t.start()
         threads.append(t)
