@@ -328,7 +328,7 @@ void emu_boot_check(const struct emu_profile *prof, struct emu_storage *s, struc
 }
 
 /* A state directory never provisioned is a blank eMMC: nothing to boot. */
-enum emu_mode emu_boot_decide_mode(struct mtkemu *e)
+static enum emu_mode decide(struct mtkemu *e)
 {
 	char err[256];
 	if (!emu_state_has_device(e) || emu_storage_open(e, err, sizeof(err)) != 0)
@@ -336,4 +336,16 @@ enum emu_mode emu_boot_decide_mode(struct mtkemu *e)
 	struct emu_boot_verdict v;
 	emu_boot_check(e->prof, e->storage, &v);
 	return v.boots ? EMU_MODE_PRELOADER : EMU_MODE_BROM;
+}
+
+/* In memory, the same storage gives the same verdict (memstate.c keeps it). */
+enum emu_mode emu_boot_decide_mode(struct mtkemu *e)
+{
+	int mode;
+	if (e->memstate && emu_memstate_boot_get(e->memstate, e->prof, &mode))
+		return (enum emu_mode)mode;
+	enum emu_mode m = decide(e);
+	if (e->memstate)
+		emu_memstate_boot_set(e->memstate, e->prof, (int)m);
+	return m;
 }

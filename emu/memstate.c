@@ -62,6 +62,8 @@ struct mtkemu_memstate {
 	bool files_dirty;
 	struct mem_files cur, snap;
 	struct mem_area area[EMU_AREA_COUNT];
+	const void *boot_prof; /* the boot verdict's chip; NULL: none kept */
+	int boot_mode;
 };
 
 /* An erased page in the overlay: reads as zero over whatever the snapshot has. */
@@ -342,6 +344,7 @@ void mtkemu_memstate_snapshot(struct mtkemu_memstate *m)
 	}
 	m->snap = m->cur;
 	m->files_dirty = false;
+	m->boot_prof = NULL;
 }
 
 void mtkemu_memstate_reset(struct mtkemu_memstate *m)
@@ -381,6 +384,30 @@ size_t mtkemu_memstate_pages_written(const struct mtkemu_memstate *m)
 }
 
 /* ---- inside the emulator ------------------------------------------------------------ */
+
+static bool as_snapshot(const struct mtkemu_memstate *m)
+{
+	for (int a = 0; a < EMU_AREA_COUNT; a++)
+		if (m->area[a].size != m->snap.size[a])
+			return false;
+	return !m->files_dirty && mtkemu_memstate_pages_written(m) == 0;
+}
+
+bool emu_memstate_boot_get(const struct mtkemu_memstate *m, const void *prof, int *mode)
+{
+	if (!m->boot_prof || m->boot_prof != prof || !as_snapshot(m))
+		return false;
+	*mode = m->boot_mode;
+	return true;
+}
+
+void emu_memstate_boot_set(struct mtkemu_memstate *m, const void *prof, int mode)
+{
+	if (!as_snapshot(m))
+		return;
+	m->boot_prof = prof;
+	m->boot_mode = mode;
+}
 
 const char *emu_memstate_name(const struct mtkemu_memstate *m)
 {

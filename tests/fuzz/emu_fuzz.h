@@ -121,6 +121,8 @@ struct emufuzz_da_target {
 	const struct emu_profile *chips[EMUFUZZ_DA_MAX_CHIPS];
 	size_t nchips;
 	struct emufuzz_buf prefix[EMUFUZZ_DA_MAX_CHIPS][2][2];
+	/* power.ini after the prefix, per chip, storage, personality, DA1 stage */
+	struct emufuzz_buf power[EMUFUZZ_DA_MAX_CHIPS][EMUFUZZ_ST_KINDS][2][2];
 	struct emufuzz_buf input;
 };
 void emufuzz_da_init(struct emufuzz_da_target *t);
