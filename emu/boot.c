@@ -94,14 +94,15 @@ static bool gfh_file_info(const uint8_t *img, size_t len, uint32_t gfh, uint32_t
 	return true;
 }
 
-/* The MTK_BLOADER_INFO block inside [from, to): its offset or 0. */
+/* The MTK_BLOADER_INFO block inside [from, to): its offset or 0.  memmem,
+ * not a loop: a hostile file length makes this scan the whole boot area,
+ * byte by traced byte in a fuzz build (most of fuzz_emu_boot's time). */
 static size_t find_bloader(const uint8_t *img, size_t from, size_t to)
 {
-	size_t n = sizeof BLOADER_TAG - 1;
-	for (size_t i = from; i + n <= to; i++)
-		if (img[i] == 'M' && memcmp(img + i, BLOADER_TAG, n) == 0)
-			return i;
-	return 0;
+	if (from >= to)
+		return 0;
+	const uint8_t *hit = memmem(img + from, to - from, BLOADER_TAG, sizeof BLOADER_TAG - 1);
+	return hit ? (size_t)(hit - img) : 0;
 }
 
 /* Does any EMI record of the block carry this board's DRAM settings?  The
@@ -328,7 +329,7 @@ void emu_boot_check(const struct emu_profile *prof, struct emu_storage *s, struc
 }
 
 /* A state directory never provisioned is a blank eMMC: nothing to boot. */
-enum emu_mode emu_boot_decide_mode(struct mtkemu *e)
+static enum emu_mode decide(struct mtkemu *e)
 {
 	char err[256];
 	if (!emu_state_has_device(e) || emu_storage_open(e, err, sizeof(err)) != 0)
@@ -336,4 +337,16 @@ enum emu_mode emu_boot_decide_mode(struct mtkemu *e)
 	struct emu_boot_verdict v;
 	emu_boot_check(e->prof, e->storage, &v);
 	return v.boots ? EMU_MODE_PRELOADER : EMU_MODE_BROM;
+}
+
+/* In memory, the same storage gives the same verdict (memstate.c keeps it). */
+enum emu_mode emu_boot_decide_mode(struct mtkemu *e)
+{
+	int mode;
+	if (e->memstate && emu_memstate_boot_get(e->memstate, e->prof, &mode))
+		return (enum emu_mode)mode;
+	enum emu_mode m = decide(e);
+	if (e->memstate)
+		emu_memstate_boot_set(e->memstate, e->prof, (int)m);
+	return m;
 }

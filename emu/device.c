@@ -417,6 +417,7 @@ int mtkemu_new(const struct mtkemu_options *opt, struct mtkemu **out, char *err,
 	e->fd = -1;
 	e->state_lock_fd = -1;
 	e->target_config = prof->target_config;
+	e->quiet_violations = opt->quiet_violations;
 	atomic_init(&e->stop, false);
 	if (parse_mode(opt->mode, e, err, errlen) < 0)
 		return fail_new(e, err, errlen, NULL);
@@ -597,12 +598,14 @@ unsigned mtkemu_violations(const struct mtkemu *e)
 
 void emu_violation(struct mtkemu *e, const char *fmt, ...)
 {
+	atomic_fetch_add(&e->violations, 1);
+	if (e->quiet_violations)
+		return;
 	char msg[256];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	atomic_fetch_add(&e->violations, 1);
 	fprintf(stderr, "mtkemu: VIOLATION: %s\n", msg);
 	fflush(stderr);
 }

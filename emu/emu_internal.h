@@ -153,6 +153,7 @@ struct mtkemu {
 	bool persist;
 	atomic_int plug_event;  /* enum emu_plug, set from other threads / signal handlers */
 	atomic_uint violations; /* host protocol violations seen (handshake bytes into a DA) */
+	bool quiet_violations;  /* count them, print nothing */
 	atomic_uint a0_eaten;   /* listen-phase chunks starting with A0 discarded (a test hook) */
 };
 

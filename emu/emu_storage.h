@@ -145,6 +145,13 @@ uint64_t emu_memstate_area_size(const struct mtkemu_memstate *m, int area);
 void emu_memstate_read(const struct mtkemu_memstate *m, int area, uint64_t off, uint8_t *buf, size_t len);
 int emu_memstate_write(struct mtkemu_memstate *m, int area, uint64_t off, const uint8_t *buf, size_t len);
 int emu_memstate_erase(struct mtkemu_memstate *m, int area, uint64_t off, uint64_t len);
+/* The boot model's verdict (an enum emu_mode) for what the snapshot holds,
+ * kept per chip profile: a fuzz input boots the same snapshot every time,
+ * and deciding was a tenth of its time.  `get` answers only while nothing
+ * (page, area size, small file) has changed since the snapshot; `set`
+ * keeps nothing otherwise.  A new snapshot forgets it. */
+bool emu_memstate_boot_get(const struct mtkemu_memstate *m, const void *prof, int *mode);
+void emu_memstate_boot_set(struct mtkemu_memstate *m, const void *prof, int mode);
 
 /* --- scatter_lite.c ------------------------------------------------------- */
 

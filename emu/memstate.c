@@ -43,6 +43,11 @@ struct mem_area {
 	struct idx_list dirty;        /* page indices with a `top` entry */
 	struct idx_list dirty_chunks; /* chunk indices that were `erased_chunk` */
 	bool spare; /* size 0 again, but tables kept for a device of the old size (reset) */
+	/* Overlay pages a reset dropped, for the next writes: a fuzz input
+	 * writes the same few dozen pages as the one before, and a malloc and
+	 * free of each (ASan poisoning it twice) was a third of fuzz_emu_boot. */
+	uint8_t **pool;
+	size_t npool, pool_cap;
 };
 
 struct mem_file {
@@ -62,6 +67,8 @@ struct mtkemu_memstate {
 	bool files_dirty;
 	struct mem_files cur, snap;
 	struct mem_area area[EMU_AREA_COUNT];
+	const void *boot_prof; /* the boot verdict's chip; NULL: none kept */
+	int boot_mode;
 };
 
 /* An erased page in the overlay: reads as zero over whatever the snapshot has. */
@@ -157,6 +164,9 @@ static uint8_t **pagemap_slot(struct pagemap *pm, uint64_t page, struct idx_list
 
 static void area_free(struct mem_area *a)
 {
+	for (size_t i = 0; i < a->npool; i++)
+		free(a->pool[i]);
+	free(a->pool);
 	pagemap_free(&a->base, true);
 	pagemap_free(&a->top, true);
 	free(a->dirty.v);
@@ -197,6 +207,27 @@ static const uint8_t *area_page(const struct mem_area *a, uint64_t page)
 	return p ? p : zero_page;
 }
 
+/* A dropped overlay page goes to the pool (freed when it cannot grow). */
+static void page_drop(struct mem_area *a, uint8_t *p)
+{
+	if (a->npool == a->pool_cap) {
+		size_t cap = a->pool_cap ? 2 * a->pool_cap : 64;
+		uint8_t **v = realloc(a->pool, cap * sizeof *v);
+		if (!v) {
+			free(p);
+			return;
+		}
+		a->pool = v;
+		a->pool_cap = cap;
+	}
+	a->pool[a->npool++] = p;
+}
+
+static uint8_t *page_take(struct mem_area *a)
+{
+	return a->npool ? a->pool[--a->npool] : malloc(PAGE);
+}
+
 /* The overlay page for a write, made from what the page reads now. */
 static uint8_t *writable_page(struct mem_area *a, uint64_t page)
 {
@@ -205,9 +236,10 @@ static uint8_t *writable_page(struct mem_area *a, uint64_t page)
 		return NULL;
 	if (*slot && *slot != erased_page)
 		return *slot;
-	uint8_t *p = malloc(PAGE);
+	uint8_t *p = page_take(a);
 	if (!p || (!*slot && note(&a->dirty, page) != 0)) {
-		free(p);
+		if (p)
+			page_drop(a, p);
 		return NULL;
 	}
 	memcpy(p, area_page(a, page), PAGE);
@@ -223,7 +255,7 @@ static int erase_page(struct mem_area *a, uint64_t page)
 	if (*slot == erased_page)
 		return 0;
 	if (*slot)
-		free(*slot);
+		page_drop(a, *slot);
 	else if (note(&a->dirty, page) != 0)
 		return MTK_E_NOMEM;
 	*slot = erased_page;
@@ -271,7 +303,7 @@ static void area_reset(struct mem_area *a)
 		uint64_t pg = a->dirty.v[i];
 		uint8_t **slot = &a->top.chunk[pg / CHUNK_PAGES][pg % CHUNK_PAGES];
 		if (*slot != erased_page)
-			free(*slot);
+			page_drop(a, *slot);
 		*slot = NULL;
 	}
 	a->dirty.n = 0;
@@ -342,6 +374,7 @@ void mtkemu_memstate_snapshot(struct mtkemu_memstate *m)
 	}
 	m->snap = m->cur;
 	m->files_dirty = false;
+	m->boot_prof = NULL;
 }
 
 void mtkemu_memstate_reset(struct mtkemu_memstate *m)
@@ -381,6 +414,30 @@ size_t mtkemu_memstate_pages_written(const struct mtkemu_memstate *m)
 }
 
 /* ---- inside the emulator ------------------------------------------------------------ */
+
+static bool as_snapshot(const struct mtkemu_memstate *m)
+{
+	for (int a = 0; a < EMU_AREA_COUNT; a++)
+		if (m->area[a].size != m->snap.size[a])
+			return false;
+	return !m->files_dirty && mtkemu_memstate_pages_written(m) == 0;
+}
+
+bool emu_memstate_boot_get(const struct mtkemu_memstate *m, const void *prof, int *mode)
+{
+	if (!m->boot_prof || m->boot_prof != prof || !as_snapshot(m))
+		return false;
+	*mode = m->boot_mode;
+	return true;
+}
+
+void emu_memstate_boot_set(struct mtkemu_memstate *m, const void *prof, int mode)
+{
+	if (!as_snapshot(m))
+		return;
+	m->boot_prof = prof;
+	m->boot_mode = mode;
+}
 
 const char *emu_memstate_name(const struct mtkemu_memstate *m)
 {

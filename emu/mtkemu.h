@@ -71,6 +71,8 @@ struct mtkemu_options {
 	/* Last, so callers that list the fields above in order keep working. */
 	const char *auth_key;  /* the fused root public key (`mtkemu mkauth` root.pub); NULL = none:
 	                        * every certificate and authentication file is refused */
+	bool quiet_violations; /* count host protocol violations (mtkemu_violations) without a
+	                        * line on stderr each: fuzzers, whose hostile hosts make many */
 };
 
 struct mtkemu;

@@ -26,7 +26,11 @@ uint16_t mtk_xor16(const uint8_t *buf, size_t len)
 	return odd >= 0 ? (uint16_t)(s ^ odd) : s;
 }
 
-static uint32_t crc_table[256];
+/* Slicing by 8: crc_table[k][b] is byte b followed by k zero bytes, so
+ * eight input bytes cost eight independent lookups instead of a chain of
+ * eight (a GPT's 16 KiB entry array, checked and rebuilt by every fuzz
+ * input, made the byte loop a quarter of that target's time). */
+static uint32_t crc_table[8][256];
 
 static void crc_table_init(void)
 {
@@ -34,8 +38,11 @@ static void crc_table_init(void)
 		uint32_t c = n;
 		for (int k = 0; k < 8; k++)
 			c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-		crc_table[n] = c;
+		crc_table[0][n] = c;
 	}
+	for (int k = 1; k < 8; k++)
+		for (uint32_t n = 0; n < 256; n++)
+			crc_table[k][n] = crc_table[0][crc_table[k - 1][n] & 0xff] ^ (crc_table[k - 1][n] >> 8);
 }
 
 MTK_NO_COVERAGE uint32_t mtk_crc32_update(uint32_t crc, const uint8_t *buf, size_t len)
@@ -43,8 +50,15 @@ MTK_NO_COVERAGE uint32_t mtk_crc32_update(uint32_t crc, const uint8_t *buf, size
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	pthread_once(&once, crc_table_init);
 	crc = ~crc;
+	for (; len >= 8; buf += 8, len -= 8) {
+		uint32_t lo = crc ^ ((uint32_t)buf[0] | (uint32_t)buf[1] << 8 | (uint32_t)buf[2] << 16 |
+		                     (uint32_t)buf[3] << 24);
+		crc = crc_table[7][lo & 0xff] ^ crc_table[6][lo >> 8 & 0xff] ^ crc_table[5][lo >> 16 & 0xff] ^
+		      crc_table[4][lo >> 24] ^ crc_table[3][buf[4]] ^ crc_table[2][buf[5]] ^ crc_table[1][buf[6]] ^
+		      crc_table[0][buf[7]];
+	}
 	for (size_t i = 0; i < len; i++)
-		crc = crc_table[(crc ^ buf[i]) & 0xff] ^ (crc >> 8);
+		crc = crc_table[0][(crc ^ buf[i]) & 0xff] ^ (crc >> 8);
 	return ~crc;
 }
 

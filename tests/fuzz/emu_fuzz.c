@@ -233,7 +233,7 @@ static void make_provisioned(const struct emu_profile *prof, struct mtkemu_memst
 		    (unsigned long long)made, (unsigned long long)default_user);
 	struct emu_emmc_geometry g = {0};
 	emu_geometry_default(&g, prof, USER_SIZE);
-	emu_emmc_make_cid(g.cid, name);
+	emu_emmc_make_board_cid(g.cid, prof, name);
 	struct emu_storage *from, *to;
 	if (emu_emmc_open_mem(big, &from, err, sizeof err) != 0 || emu_emmc_create_mem(m, &g, err, sizeof err) != 0 ||
 	    emu_emmc_open_mem(m, &to, err, sizeof err) != 0)
@@ -271,7 +271,7 @@ static struct state *state_for(const struct emufuzz_dev *dev)
 	if (dev->storage == EMUFUZZ_ST_BLANK) {
 		struct emu_emmc_geometry g = {0};
 		emu_geometry_default(&g, dev->prof, USER_SIZE);
-		emu_emmc_make_cid(g.cid, name);
+		emu_emmc_make_board_cid(g.cid, dev->prof, name);
 		if (emu_emmc_create_mem(s->m, &g, err, sizeof err) != 0)
 			die("creating %s: %s", name, err);
 	} else if (dev->storage == EMUFUZZ_ST_PROV) {
@@ -390,12 +390,18 @@ static void vclock_sleep_until(void *user, uint64_t t)
 
 static const struct mtkemu_clock vclock = {.now_ns = vclock_now, .sleep_until_ns = vclock_sleep_until};
 
-/* One host session on a device: returns what mtkemu_serve() returned. */
-static int serve_once(const struct emufuzz_dev *dev, struct mtkemu *emu, const uint8_t *host, size_t len)
+static bool verbose_wanted(void)
 {
 	static int verbose = -1;
 	if (verbose < 0)
 		verbose = getenv("EMUFUZZ_VERBOSE") != NULL;
+	return verbose;
+}
+
+/* One host session on a device: returns what mtkemu_serve() returned. */
+static int serve_once(const struct emufuzz_dev *dev, struct mtkemu *emu, const uint8_t *host, size_t len)
+{
+	bool verbose = verbose_wanted();
 	/* The host sends everything, then closes its side, reading every
 	 * answer; it unplugs after EMUFUZZ_OUTPUT_CAP bytes. */
 	struct host_out out = {0};
@@ -414,7 +420,10 @@ static int serve_once(const struct emufuzz_dev *dev, struct mtkemu *emu, const u
 	return rc;
 }
 
-void emufuzz_session(const struct emufuzz_dev *dev, const uint8_t *host, size_t len, size_t split)
+/* `power`: power.ini to start from (a DA already running), or NULL: a phone
+ * just plugged in. */
+static void run_session(const struct emufuzz_dev *dev, const struct emufuzz_buf *power, const uint8_t *host,
+                        size_t len, size_t split)
 {
 	struct state *s = state_for(dev);
 	struct mtkemu_options o = {
@@ -429,7 +438,14 @@ void emufuzz_session(const struct emufuzz_dev *dev, const uint8_t *host, size_t 
 	         * The simple model parses the same bytes. */
 	        .preloader = "simple",
 	        .clock = &vclock,
+	        .persist_session = power != NULL,
+	        /* Hostile hosts break the protocol all the time: a line on
+	         * stderr for each was a tenth of emu_da's time. */
+	        .quiet_violations = !verbose_wanted(),
 	};
+	if (power && emu_memstate_put(s->m, "power.ini", power->p, power->len) != 0)
+		die("%s: cannot store power.ini", emu_memstate_name(s->m));
+	vclock_ns = 0; /* every input starts at the same time */
 	struct mtkemu *emu;
 	char err[512];
 	if (mtkemu_new(&o, &emu, err, sizeof err) != 0)
@@ -441,6 +457,11 @@ void emufuzz_session(const struct emufuzz_dev *dev, const uint8_t *host, size_t 
 		serve_once(dev, emu, host + split, len - split);
 	mtkemu_free(emu);
 	check_and_reset(dev, s);
+}
+
+void emufuzz_session(const struct emufuzz_dev *dev, const uint8_t *host, size_t len, size_t split)
+{
+	run_session(dev, NULL, host, len, split);
 }
 
 /* ---- host byte streams of a valid session -------------------------------------------------- */
@@ -636,6 +657,60 @@ static const struct emufuzz_buf *da_prefix(struct emufuzz_da_target *t, size_t c
 	return b;
 }
 
+/* A DA left in its command loop when the host closes the port stays there,
+ * and the next session finds it so (power.ini, emu/power.c): an xflash DA1
+ * or DA2, a legacy DA2.  A legacy DA1 is one exchange, cut off it hangs. */
+static bool resumable(const struct emufuzz_da_target *t, bool auto_da1)
+{
+	return auto_da1 || t->family == EMU_DA_XFLASH;
+}
+
+/* power.ini of a phone that ran the prefix, made once per chip, storage and
+ * personality: replaying the prefix (an 8 KiB DA1 upload and check, with the
+ * DA1 stage a 32 KiB DA2 too) was most of every input's time.  The prefix
+ * must leave nothing behind but power.ini (no page written to a harness's
+ * eMMC; the emulator's own eMMC, kind "none", the next session makes as
+ * the DA here did), so the next session differs from one that went on
+ * after the prefix only in starting on a new connection. */
+static const struct emufuzz_buf *da_power(struct emufuzz_da_target *t, size_t chip, const struct emufuzz_dev *in,
+                                          bool auto_da1)
+{
+	enum emu_mode mode = emufuzz_mode(in);
+	struct emufuzz_buf *p = &t->power[chip][in->storage][mode == EMU_MODE_PRELOADER][auto_da1];
+	if (p->len)
+		return p;
+	const struct emufuzz_buf *pre = da_prefix(t, chip, mode, auto_da1);
+	struct emufuzz_dev dev = {.prof = in->prof, .storage = in->storage, .security = "0x00"};
+	dev.mode = mode == EMU_MODE_PRELOADER ? "preloader" : "brom";
+	struct state *s = state_for(&dev);
+	struct mtkemu_options o = {.chip = dev.prof->name,
+	                           .memstate = s->m,
+	                           .mode = dev.mode,
+	                           .security = dev.security,
+	                           .preloader = "simple",
+	                           .clock = &vclock,
+	                           .persist_session = true};
+	struct mtkemu *emu;
+	char err[512], ini[1024];
+	vclock_ns = 0;
+	if (mtkemu_new(&o, &emu, err, sizeof err) != 0)
+		die("mtkemu_new: %s", err);
+	if (serve_once(&dev, emu, pre->p, pre->len) != MTKEMU_END_CLOSED)
+		die("%s: the DA prefix did not end with the host closing the port", dev.prof->name);
+	mtkemu_free(emu);
+	int n = emu_memstate_get(s->m, "power.ini", ini, sizeof ini - 1);
+	if (n <= 0)
+		die("%s: no power.ini after the DA prefix", dev.prof->name);
+	ini[n] = '\0';
+	if (!strstr(ini, auto_da1 ? "\nrun=da2\n" : "\nrun=xda1\n"))
+		die("%s: the DA prefix left the phone in another state:\n%s", dev.prof->name, ini);
+	if (dev.storage != EMUFUZZ_ST_NONE && mtkemu_memstate_pages_written(s->m) != 0)
+		die("%s: the DA prefix wrote to the eMMC", dev.prof->name);
+	emufuzz_put(p, ini, (size_t)n);
+	check_and_reset(&dev, s);
+	return p;
+}
+
 int emufuzz_da_input(struct emufuzz_da_target *t, const uint8_t *data, size_t size)
 {
 	if (size < EMUFUZZ_HDR)
@@ -644,9 +719,15 @@ int emufuzz_da_input(struct emufuzz_da_target *t, const uint8_t *data, size_t si
 	memcpy(hdr, data, sizeof hdr);
 	hdr[2] &= (uint8_t)~0x07; /* no SBC/SLA/DAA: the synthetic DA is unsigned and must get in */
 	size_t chip = hdr[0] % t->nchips;
+	bool auto_da1 = hdr[1] & EMUFUZZ_DA_AUTO;
 	struct emufuzz_dev dev;
 	emufuzz_decode(hdr, t->chips, t->nchips, 0, &dev);
-	const struct emufuzz_buf *pre = da_prefix(t, chip, emufuzz_mode(&dev), hdr[1] & EMUFUZZ_DA_AUTO);
+	if (resumable(t, auto_da1)) {
+		run_session(&dev, da_power(t, chip, &dev, auto_da1), data + EMUFUZZ_HDR, size - EMUFUZZ_HDR,
+		            size - EMUFUZZ_HDR);
+		return 0;
+	}
+	const struct emufuzz_buf *pre = da_prefix(t, chip, emufuzz_mode(&dev), auto_da1);
 	/* A disconnect fault counts from the end of the prefix (roughly: the
 	 * device's own replies to it are small). */
 	emufuzz_decode(hdr, t->chips, t->nchips, pre->len, &dev);
@@ -663,5 +744,10 @@ void emufuzz_da_free(struct emufuzz_da_target *t)
 		for (int m = 0; m < 2; m++)
 			for (int a = 0; a < 2; a++)
 				emufuzz_free(&t->prefix[c][m][a]);
+	for (size_t c = 0; c < EMUFUZZ_DA_MAX_CHIPS; c++)
+		for (int k = 0; k < EMUFUZZ_ST_KINDS; k++)
+			for (int m = 0; m < 2; m++)
+				for (int a = 0; a < 2; a++)
+					emufuzz_free(&t->power[c][k][m][a]);
 	emufuzz_free(&t->input);
 }

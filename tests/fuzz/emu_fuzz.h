@@ -111,8 +111,12 @@ void emufuzz_xflash_da1_stage(struct emufuzz_buf *b, const struct emu_profile *p
 
 /* The DA targets (emu_da, emu_xflash) differ only in their chips and in
  * the harness's DA1 stage: one driver for both.  Each input runs after a
- * BROM session that uploads DA1 (and, with EMUFUZZ_DA_AUTO, the DA1 stage),
- * prefixes cached per chip, personality and "DA1 stage too". */
+ * BROM session that uploads DA1 (and, with EMUFUZZ_DA_AUTO, the DA1 stage).
+ * Where the DA is then in a command loop (an xflash DA1, any DA2) that
+ * session ran once: its power.ini (what the phone runs) is kept per chip,
+ * storage, personality and "DA1 stage too", and each input is the next host
+ * session on a phone restored to it.  A legacy DA1 is one exchange that
+ * cannot be left and resumed, so its inputs follow the replayed prefix. */
 #define EMUFUZZ_DA_MAX_CHIPS 32
 typedef void (*emufuzz_stage_fn)(struct emufuzz_buf *b, const struct emu_profile *prof, enum emu_mode mode);
 struct emufuzz_da_target {
@@ -121,6 +125,8 @@ struct emufuzz_da_target {
 	const struct emu_profile *chips[EMUFUZZ_DA_MAX_CHIPS];
 	size_t nchips;
 	struct emufuzz_buf prefix[EMUFUZZ_DA_MAX_CHIPS][2][2];
+	/* power.ini after the prefix, per chip, storage, personality, DA1 stage */
+	struct emufuzz_buf power[EMUFUZZ_DA_MAX_CHIPS][EMUFUZZ_ST_KINDS][2][2];
 	struct emufuzz_buf input;
 };
 void emufuzz_da_init(struct emufuzz_da_target *t);

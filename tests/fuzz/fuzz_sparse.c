@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /* Sparse images: the in-memory check, the chunk map and the streaming reader
  * must agree, and must never run past the input or produce more output than
- * the header promises.  Output is capped so huge FILL chunks stay cheap. */
+ * the header promises.  Output is capped so huge FILL chunks stay cheap, and
+ * so are the spans: with a 1-byte buffer a FILL chunk came out a byte per
+ * call, 256 Ki calls for one input. */
 #include <stdint.h>
 #include <stdlib.h>
 
 #include "mtkflash/imagefile.h"
 
 #define OUTPUT_CAP (256u << 10)
+#define SPAN_CAP   4096u
 
 static int stream(const uint8_t *data, size_t size, size_t bufsz, uint64_t *produced)
 {
@@ -22,6 +25,7 @@ static int stream(const uint8_t *data, size_t size, size_t bufsz, uint64_t *prod
 		return rc;
 	uint64_t expect_off = 0, limit = mtk_sparse_reader_info(r)->expanded_size;
 	struct mtk_sparse_span s;
+	unsigned spans = 0;
 	*produced = 0;
 	while ((rc = mtk_sparse_next(r, buf, bufsz, &s)) == 1) {
 		if (s.out_off != expect_off || s.len == 0 || s.out_off + s.len > limit)
@@ -30,7 +34,7 @@ static int stream(const uint8_t *data, size_t size, size_t bufsz, uint64_t *prod
 			abort();
 		expect_off += s.len;
 		*produced += s.len;
-		if (*produced > OUTPUT_CAP) {
+		if (*produced > OUTPUT_CAP || ++spans > SPAN_CAP) {
 			rc = 1;
 			break;
 		}

@@ -173,6 +173,37 @@ static void test_crc32(void **state)
 	assert_int_equal(mtk_sum16_update(0, (const uint8_t *)"\xff\xff\x02", 3), 0x0200);
 }
 
+/* CRC-32 by its definition, a bit at a time, for the sliced table version. */
+static uint32_t crc32_bitwise(uint32_t crc, const uint8_t *b, size_t n)
+{
+	crc = ~crc;
+	while (n--) {
+		crc ^= *b++;
+		for (int k = 0; k < 8; k++)
+			crc = crc & 1 ? 0xEDB88320u ^ (crc >> 1) : crc >> 1;
+	}
+	return ~crc;
+}
+
+static void test_crc32_sliced(void **state)
+{
+	(void)state;
+	uint8_t buf[300];
+	uint32_t x = 0x2545F491u;
+	for (size_t i = 0; i < sizeof buf; i++) {
+		x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+		buf[i] = (uint8_t)x;
+	}
+	/* every alignment and every tail length, split or whole */
+	for (size_t off = 0; off < 9; off++)
+		for (size_t len = 0; off + len <= sizeof buf; len += 7) {
+			uint32_t want = crc32_bitwise(0, buf + off, len);
+			assert_int_equal(mtk_crc32_update(0, buf + off, len), want);
+			uint32_t c = mtk_crc32_update(0, buf + off, len / 3);
+			assert_int_equal(mtk_crc32_update(c, buf + off + len / 3, len - len / 3), want);
+		}
+}
+
 /* The byte-at-a-time definition the word-wise mtk_sum16_update must match. */
 static uint16_t sum16_bytewise(uint16_t s, const uint8_t *b, size_t n)
 {
@@ -513,7 +544,7 @@ int main(void)
 		cmocka_unit_test(test_byte_helpers),
 		cmocka_unit_test(test_reader_bounds),
 		cmocka_unit_test(test_xor16),
-		cmocka_unit_test(test_crc32),
+		cmocka_unit_test(test_crc32), cmocka_unit_test(test_crc32_sliced),
 		cmocka_unit_test(test_sum16),
 		cmocka_unit_test(test_hex),
 		cmocka_unit_test(test_path_join),

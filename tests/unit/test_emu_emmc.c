@@ -474,6 +474,55 @@ static void test_memstate_chunk_erase(void **state)
 	mtkemu_memstate_free(m);
 }
 
+/* The boot verdict kept for a snapshot answers only while the state is the
+ * snapshot: not after a page, EXT_CSD (a small file) or a new snapshot
+ * changed it; again after a reset.  Pages a reset dropped are reused with
+ * what the new write puts there, nothing of the old. */
+static void test_memstate_boot_verdict(void **state)
+{
+	(void)state;
+	struct mtkemu_memstate *m = mtkemu_memstate_new("unit-boot");
+	struct emu_emmc_geometry g;
+	struct emu_storage *s;
+	char err[256];
+	static const int prof_a, prof_b; /* stand for two chip profiles */
+	uint8_t page[4096], buf[4096];
+	int mode = -1;
+	geo16(&g);
+	assert_int_equal(emu_emmc_create_mem(m, &g, err, sizeof err), 0);
+	mtkemu_memstate_snapshot(m);
+	assert_false(emu_memstate_boot_get(m, &prof_a, &mode));
+	emu_memstate_boot_set(m, &prof_a, 2);
+	assert_true(emu_memstate_boot_get(m, &prof_a, &mode));
+	assert_int_equal(mode, 2);
+	assert_false(emu_memstate_boot_get(m, &prof_b, &mode));
+
+	assert_int_equal(emu_emmc_open_mem(m, &s, err, sizeof err), 0);
+	memset(page, 0x11, sizeof page);
+	assert_int_equal(emu_emmc_write(s, EMU_AREA_BOOT1, 0, page, sizeof page), 0);
+	assert_false(emu_memstate_boot_get(m, &prof_a, &mode));
+	emu_memstate_boot_set(m, &prof_b, 1); /* not the snapshot: not kept */
+	mtkemu_memstate_reset(m);
+	assert_false(emu_memstate_boot_get(m, &prof_b, &mode));
+	assert_true(emu_memstate_boot_get(m, &prof_a, &mode));
+
+	memset(page, 0x22, 100);
+	assert_int_equal(emu_emmc_write(s, EMU_AREA_BOOT1, 0, page, 100), 0); /* the pooled page */
+	assert_int_equal(emu_emmc_read(s, EMU_AREA_BOOT1, 0, buf, sizeof buf), 0);
+	assert_int_equal(buf[0], 0x22);
+	assert_int_equal(buf[100], 0); /* the snapshot's byte, not the 0x11 of the dropped page */
+	mtkemu_memstate_reset(m);
+
+	assert_int_equal(emu_emmc_switch(s, EMU_EXT_CSD_PARTITION_CONFIG, 0x10), 0);
+	assert_false(emu_memstate_boot_get(m, &prof_a, &mode));
+	mtkemu_memstate_reset(m);
+	assert_true(emu_memstate_boot_get(m, &prof_a, &mode));
+	mtkemu_memstate_snapshot(m);
+	assert_false(emu_memstate_boot_get(m, &prof_a, &mode));
+	emu_emmc_close(s);
+	mtkemu_memstate_free(m);
+}
+
 /* A device made after the snapshot is gone after a reset, and one made
  * again (on the kept tables) starts blank. */
 static void test_memstate_device_made_again(void **state)
@@ -541,6 +590,7 @@ int main(void)
 	        cmocka_unit_test(test_memstate_device),
 	        cmocka_unit_test(test_memstate_chunk_erase),
 	        cmocka_unit_test(test_memstate_device_made_again),
+	        cmocka_unit_test(test_memstate_boot_verdict),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
