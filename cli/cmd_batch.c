@@ -583,7 +583,8 @@ static int make_dir(struct batch *b)
 			                "give --audit-dir DIR");
 		time_t now = time(NULL);
 		struct tm tm;
-		strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", gmtime_r(&now, &tm));
+		mtk_utc_tm(now, &tm);
+		strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
 		snprintf(b->dir, sizeof b->dir, "%s/%s-%ld", root, stamp, (long)getpid());
 	}
 	return mtk_make_dirs(ctx, b->dir, 0700);

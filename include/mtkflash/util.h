@@ -17,6 +17,13 @@
 extern "C" {
 #endif
 
+/* ---- time ----------------------------------------------------------------- */
+
+struct tm;
+/* The UTC calendar fields of a Unix time, as gmtime_r gives them (tm_isdst
+ * 0), for strftime formats without %Z/%z: no time-zone file is read. */
+void mtk_utc_tm(int64_t unix_seconds, struct tm *out);
+
 /* ---- paths and small files ---------------------------------------------- */
 
 /* A new "dir/name", or NULL when out of memory.  Free it. */

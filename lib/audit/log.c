@@ -64,7 +64,7 @@ static void utc_now(char out[32])
 	struct timespec ts;
 	struct tm tm;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
+	mtk_utc_tm(ts.tv_sec, &tm);
 	size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(out + n, 32 - n, ".%03ldZ", ts.tv_nsec / 1000000);
 }
@@ -224,7 +224,7 @@ int mtk_audit_open_in(mtk_ctx *ctx, const char *dir, const char *device_id, stru
 	char stamp[32], id[65], path[4200];
 	time_t now = time(NULL);
 	struct tm tm;
-	gmtime_r(&now, &tm);
+	mtk_utc_tm(now, &tm);
 	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
 	name_part(device_id, id, sizeof id);
 	for (int n = 1; n < 100; n++) {

@@ -182,7 +182,7 @@ static void stamp_now(struct mtk_backup *b)
 {
 	time_t now = time(NULL);
 	struct tm tm;
-	gmtime_r(&now, &tm);
+	mtk_utc_tm(now, &tm);
 	strftime(b->timestamp, sizeof b->timestamp, "%Y%m%dT%H%M%SZ", &tm);
 	strftime(b->created, sizeof b->created, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	snprintf(b->tool_version, sizeof b->tool_version, "%s", MTKFLASH_VERSION);

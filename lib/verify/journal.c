@@ -328,7 +328,7 @@ static int make_id(mtk_ctx *ctx, char out[MTK_FLASH_ID_MAX])
 	mtk_hex_encode(hex, rnd, sizeof rnd);
 	time_t t = time(NULL);
 	struct tm tm;
-	gmtime_r(&t, &tm);
+	mtk_utc_tm(t, &tm);
 	strftime(out, MTK_FLASH_ID_MAX, "%Y%m%dT%H%M%SZ-", &tm);
 	strcat(out, hex);
 	return 0;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -535,6 +536,45 @@ static void test_clock_virtual_fd_timeout(void **state)
 	close(sv[1]);
 }
 
+/* mtk_utc_tm agrees with gmtime_r field by field: around the epoch, across
+ * century and 400-year leap rules, and at a stride that walks every
+ * weekday and month over six centuries. */
+static void expect_same_as_gmtime(int64_t t)
+{
+	struct tm want, got;
+	time_t tt = (time_t)t;
+	assert_non_null(gmtime_r(&tt, &want));
+	mtk_utc_tm(t, &got);
+	assert_int_equal(got.tm_year, want.tm_year);
+	assert_int_equal(got.tm_mon, want.tm_mon);
+	assert_int_equal(got.tm_mday, want.tm_mday);
+	assert_int_equal(got.tm_hour, want.tm_hour);
+	assert_int_equal(got.tm_min, want.tm_min);
+	assert_int_equal(got.tm_sec, want.tm_sec);
+	assert_int_equal(got.tm_wday, want.tm_wday);
+	assert_int_equal(got.tm_yday, want.tm_yday);
+	assert_int_equal(got.tm_isdst, 0);
+}
+
+static void test_utc_tm(void **state)
+{
+	(void)state;
+	static const int64_t fixed[] = {
+		0, -1, 1, 86399, 86400, -86400, -86401,
+		951782400,  /* 2000-02-29 (a 400-year leap day) */
+		951868800,  /* 2000-03-01 */
+		4107542400, /* 2100-03-01 (2100 is no leap year) */
+		4107456000, /* 2100-02-28 */
+		13569465600, /* 2400-01-01 */
+		-2208988800, /* 1900-01-01 */
+		1796256000,  /* 2026-12-03 */
+	};
+	for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
+		expect_same_as_gmtime(fixed[i]);
+	for (int64_t t = -6000000000LL; t < 14000000000LL; t += 7654321)
+		expect_same_as_gmtime(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -553,6 +593,7 @@ int main(void)
 		cmocka_unit_test(test_name_problem),
 		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_parse_size),
+		cmocka_unit_test(test_utc_tm),
 		cmocka_unit_test_setup_teardown(test_outfile, files_setup, files_teardown),
 		cmocka_unit_test(test_clock_real_by_default),
 		cmocka_unit_test(test_clock_virtual_sleep),
