@@ -67,8 +67,10 @@ struct mtk_report {
 	char policy[MTK_REPORT_TEXT]; /* name of the verification policy, "" when none */
 	struct mtk_report_step *steps;
 	size_t nsteps;
+	char planned[1024]; /* partitions the plan would write, comma-separated (cut with "...") */
 	char backup_id[96];
 	char rolled_back[MTK_REPORT_TEXT]; /* partitions restored after a failure, comma-separated */
+	bool rollback_failed;              /* one of them could not be restored */
 	bool ended_ok;
 	bool have_end;
 	char result[48];

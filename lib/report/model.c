@@ -96,6 +96,27 @@ static void on_risk(struct mtk_report *r, json_t *j)
 		add_factor(r, f);
 }
 
+/* What the plan meant to write: the report of a refused flash says what
+ * was spared. */
+static void on_plan(struct mtk_report *r, json_t *j)
+{
+	size_t i, n = 0;
+	json_t *e;
+	r->planned[0] = '\0';
+	json_array_foreach(json_object_get(j, "entries"), i, e) {
+		const char *action = json_string_value(json_object_get(e, "action"));
+		char name[64];
+		if (!action || strcmp(action, "write") != 0)
+			continue;
+		PUT(name, e, "partition");
+		if (n + strlen(name) + 6 >= sizeof r->planned) {
+			snprintf(r->planned + n, sizeof r->planned - n, ", ...");
+			return;
+		}
+		n += (size_t)snprintf(r->planned + n, sizeof r->planned - n, "%s%s", n ? ", " : "", name);
+	}
+}
+
 static void on_decision(struct mtk_report *r, json_t *j)
 {
 	PUT(r->verdict, j, "verdict");
@@ -153,13 +174,22 @@ static int on_step(struct mtk_report *r, const char *event, json_t *j)
 	return 0;
 }
 
+/* The step a rollback undid reads "put back" in the table, not "verified". */
 static void on_rollback(struct mtk_report *r, json_t *j)
 {
 	char name[64];
 	PUT(name, j, "partition");
+	bool restored = json_is_true(json_object_get(j, "restored"));
 	size_t n = strlen(r->rolled_back);
 	snprintf(r->rolled_back + n, sizeof r->rolled_back - n, "%s%s%s", n ? ", " : "", name,
-		 json_is_true(json_object_get(j, "restored")) ? "" : " (FAILED)");
+		 restored ? "" : " (FAILED)");
+	if (!restored)
+		r->rollback_failed = true;
+	for (size_t i = r->nsteps; i-- > 0;)
+		if (strcmp(r->steps[i].partition, name) == 0) {
+			snprintf(r->steps[i].rollback, sizeof r->steps[i].rollback, "%s", restored ? "restored" : "failed");
+			break;
+		}
 }
 
 static void on_end(struct mtk_report *r, json_t *j)
@@ -201,7 +231,7 @@ static int on_line(struct mtk_report *r, json_t *j)
 	} handlers[] = {
 		{ "open", on_open },	   { "start", on_start },   { "fingerprint", on_fingerprint },
 		{ "package", on_package }, { "risk", on_risk },	    { "decision", on_decision },
-		{ "policy", on_policy },   { "rollback", on_rollback }, { "end", on_end },
+		{ "policy", on_policy },   { "plan", on_plan },	    { "rollback", on_rollback }, { "end", on_end },
 		{ "signature", on_signature },
 	};
 	const char *event = json_string_value(json_object_get(j, "event"));

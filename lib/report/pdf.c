@@ -168,6 +168,8 @@ static const char *result_words(const struct mtk_report *r, double *red, double 
 		return "Refused: nothing was written to the phone";
 	if (!r->nsteps)
 		return "Stopped before anything was written to the phone";
+	if (r->rollback_failed)
+		return "Failed, and NOT all undone: the phone needs `mtkflash recover`";
 	return "Failed: see the table for the partitions concerned";
 }
 
@@ -273,7 +275,9 @@ static void table_row(struct page *p, const struct mtk_report_step *s)
 	short_hash(s->before, before, sizeof before);
 	short_hash(s->after, after, sizeof after);
 	snprintf(bytes, sizeof bytes, "%llu", (unsigned long long)s->bytes);
-	const char *v[] = { s->partition, s->stage, bytes, before, after, "", "", s->outcome };
+	const char *result = !s->rollback[0] ? s->outcome : strcmp(s->rollback, "restored") == 0 ? "put back"
+											    : "NOT put back";
+	const char *v[] = { s->partition, s->stage, bytes, before, after, "", "", result };
 	need(p, 11);
 	for (size_t c = 0; c < sizeof cols / sizeof *cols; c++) {
 		bool mono = c == 3 || c == 4;
@@ -289,10 +293,35 @@ static void table_row(struct page *p, const struct mtk_report_step *s)
 	p->y += 11;
 }
 
+static bool has_step(const struct mtk_report *r, const char *name, size_t len)
+{
+	for (size_t i = 0; i < r->nsteps; i++)
+		if (strlen(r->steps[i].partition) == len && memcmp(r->steps[i].partition, name, len) == 0)
+			return true;
+	return false;
+}
+
+/* Partitions the plan meant to write that no step reached: a refused or
+ * stopped flash still names everything it spared. */
+static void unreached_rows(struct page *p, const struct mtk_report *r)
+{
+	struct mtk_report_step s = { .stage = "write" };
+	snprintf(s.outcome, sizeof s.outcome, "%s", r->nsteps ? "not reached" : "not written");
+	for (const char *n = r->planned; *n;) {
+		const char *comma = strstr(n, ", ");
+		size_t len = comma ? (size_t)(comma - n) : strlen(n);
+		if (len < sizeof s.partition && !has_step(r, n, len)) {
+			snprintf(s.partition, sizeof s.partition, "%.*s", (int)len, n);
+			table_row(p, &s);
+		}
+		n += len + (comma ? 2 : 0);
+	}
+}
+
 static void table(struct page *p, const struct mtk_report *r)
 {
 	heading(p, "What was done to each partition");
-	if (!r->nsteps) {
+	if (!r->nsteps && !r->planned[0]) {
 		field(p, "Partitions", "none: nothing was read or written");
 		return;
 	}
@@ -307,6 +336,7 @@ static void table(struct page *p, const struct mtk_report *r)
 	p->y += 10;
 	for (size_t i = 0; i < r->nsteps; i++)
 		table_row(p, &r->steps[i]);
+	unreached_rows(p, r);
 	font(p, FONT, 7.5, false);
 	need(p, 12);
 	textf(p, MARGIN, 0, "Hashes are shortened here; the full SHA-256 of each partition is in the appendix.");

@@ -260,8 +260,9 @@ static int say(enum mtk_report_verdict *v, enum mtk_report_verdict what, char *d
 	return 0;
 }
 
-/* The signature first: a block that was altered (claims, hash) fails there,
- * and only a genuine block's hash is then worth comparing with the PDF. */
+/* The PDF's hash first (a changed drawing is "altered", the likeliest
+ * tampering, said plainly), then the signature over PDF and claims: a hash
+ * or claim rewritten to match fails there. */
 int mtk_report_check_seal(mtk_ctx *ctx, const uint8_t *buf, size_t len, const struct mtk_minisign_pubkey *trusted,
 			  size_t ntrusted, struct mtk_report_seal *seal, enum mtk_report_verdict *v, char *detail,
 			  size_t cap)
@@ -271,21 +272,20 @@ int mtk_report_check_seal(mtk_ctx *ctx, const uint8_t *buf, size_t len, const st
 		mtk_ctx_clear_error(ctx);
 		return 0;
 	}
-	size_t which = 0;
-	enum mtk_sig_state st = mtk_minisign_verify(ctx, &seal->sig, trusted, ntrusted, buf, seal->signed_len, &which);
-	char msg[320];
-	if (st == MTK_SIG_BAD) {
-		snprintf(msg, sizeof msg, "the seal's signature does not verify (%s)", mtk_ctx_error(ctx));
-		mtk_ctx_clear_error(ctx);
-		return say(v, MTK_REPORT_BAD_SIG, detail, cap, msg);
-	}
-	char sha[65];
+	char sha[65], msg[320];
 	if (!sha256_hex(buf, seal->pdf_len, sha))
 		return mtk_fail(ctx, MTK_E_NOMEM, "report: SHA-256 failed");
 	if (strcmp(sha, seal->pdf_sha256) != 0) {
 		snprintf(msg, sizeof msg, "the PDF was changed after it was signed: its SHA-256 is %.16s..., the seal "
 			 "says %.16s...", sha, seal->pdf_sha256);
 		return say(v, MTK_REPORT_ALTERED, detail, cap, msg);
+	}
+	size_t which = 0;
+	enum mtk_sig_state st = mtk_minisign_verify(ctx, &seal->sig, trusted, ntrusted, buf, seal->signed_len, &which);
+	if (st == MTK_SIG_BAD) {
+		snprintf(msg, sizeof msg, "the seal's signature does not verify (%s)", mtk_ctx_error(ctx));
+		mtk_ctx_clear_error(ctx);
+		return say(v, MTK_REPORT_BAD_SIG, detail, cap, msg);
 	}
 	char id[17];
 	mtk_minisign_key_id_hex(seal->sig.key_id, id);
