@@ -253,6 +253,16 @@ const char *mtk_report_verdict_name(enum mtk_report_verdict v)
 	return (size_t)v < sizeof names / sizeof *names && names[v] ? names[v] : "?";
 }
 
+/* The context's message, then cleared: a verdict is no error.  Without a
+ * context (the fuzzer) there is none to give. */
+static const char *take_error(mtk_ctx *ctx, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%s", ctx ? mtk_ctx_error(ctx) : "no context");
+	if (ctx)
+		mtk_ctx_clear_error(ctx);
+	return buf;
+}
+
 static int say(enum mtk_report_verdict *v, enum mtk_report_verdict what, char *detail, size_t cap, const char *text)
 {
 	*v = what;
@@ -267,12 +277,9 @@ int mtk_report_check_seal(mtk_ctx *ctx, const uint8_t *buf, size_t len, const st
 			  size_t ntrusted, struct mtk_report_seal *seal, enum mtk_report_verdict *v, char *detail,
 			  size_t cap)
 {
-	if (mtk_report_parse_seal(ctx, buf, len, seal) < 0) {
-		say(v, MTK_REPORT_NO_SEAL, detail, cap, mtk_ctx_error(ctx));
-		mtk_ctx_clear_error(ctx);
-		return 0;
-	}
-	char sha[65], msg[320];
+	char sha[65], msg[320], why[256];
+	if (mtk_report_parse_seal(ctx, buf, len, seal) < 0)
+		return say(v, MTK_REPORT_NO_SEAL, detail, cap, take_error(ctx, why, sizeof why));
 	if (!sha256_hex(buf, seal->pdf_len, sha))
 		return mtk_fail(ctx, MTK_E_NOMEM, "report: SHA-256 failed");
 	if (strcmp(sha, seal->pdf_sha256) != 0) {
@@ -283,15 +290,14 @@ int mtk_report_check_seal(mtk_ctx *ctx, const uint8_t *buf, size_t len, const st
 	size_t which = 0;
 	enum mtk_sig_state st = mtk_minisign_verify(ctx, &seal->sig, trusted, ntrusted, buf, seal->signed_len, &which);
 	if (st == MTK_SIG_BAD) {
-		snprintf(msg, sizeof msg, "the seal's signature does not verify (%s)", mtk_ctx_error(ctx));
-		mtk_ctx_clear_error(ctx);
+		snprintf(msg, sizeof msg, "the seal's signature does not verify (%s)", take_error(ctx, why, sizeof why));
 		return say(v, MTK_REPORT_BAD_SIG, detail, cap, msg);
 	}
 	char id[17];
 	mtk_minisign_key_id_hex(seal->sig.key_id, id);
 	if (st != MTK_SIG_TRUSTED) {
 		snprintf(msg, sizeof msg, "signed by key %s, which is not trusted", id);
-		mtk_ctx_clear_error(ctx);
+		take_error(ctx, why, sizeof why);
 		return say(v, MTK_REPORT_UNTRUSTED, detail, cap, msg);
 	}
 	snprintf(msg, sizeof msg, "signed by trusted key %s; PDF SHA-256 %s", id, sha);
