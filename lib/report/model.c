@@ -22,9 +22,15 @@ static void put_str(char *out, size_t cap, json_t *v)
 		return;
 	}
 	mtk_escape(s, out, cap);
-	/* a cut string says so, rather than looking whole */
-	if (strlen(s) >= cap && cap > 4)
-		memcpy(out + cap - 4, "...", 4);
+	size_t n = strlen(out);
+	if (strlen(s) < cap || cap < 8 || n + 4 < cap)
+		return;
+	/* a cut string says so, rather than looking whole; the "..." goes at a
+	 * character boundary so the text stays UTF-8 */
+	n = cap - 4;
+	while (n > 0 && ((unsigned char)out[n] & 0xc0) == 0x80)
+		n--;
+	memcpy(out + n, "...", 4);
 }
 
 #define PUT(field, obj, key) put_str((field), sizeof(field), json_object_get((obj), (key)))

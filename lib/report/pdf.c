@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/ctx.h"
+#include "mtkflash/util.h"
 
 #define PAGE_W 595.0 /* A4 in points */
 #define PAGE_H 842.0
@@ -60,11 +61,28 @@ static void font(struct page *p, const char *face, double size, bool bold)
 	cairo_set_font_size(p->cr, size);
 }
 
+/* Cut at the first byte that does not start a whole UTF-8 character: a
+ * snprintf that ran out of room may have split one, and cairo refuses
+ * (and stops drawing at) text that is not UTF-8. */
+static void utf8_trim(char *s)
+{
+	size_t n = strlen(s), at = 0;
+	uint32_t cp;
+	while (at < n) {
+		size_t k = mtk_utf8_decode((const unsigned char *)s + at, n - at, &cp);
+		if (!k)
+			break;
+		at += k;
+	}
+	s[at] = '\0';
+}
+
 /* Whole UTF-8 characters of s that fit in maxw points (an ellipsis marks a cut). */
 static void show_fit(struct page *p, double x, double y, const char *s, double maxw)
 {
 	char buf[512];
 	snprintf(buf, sizeof buf, "%s", s);
+	utf8_trim(buf);
 	cairo_text_extents_t e;
 	cairo_text_extents(p->cr, buf, &e);
 	size_t n = strlen(buf);

@@ -6,6 +6,7 @@
 #include "testutil.h"
 
 #include "mtkflash/report.h"
+#include "mtkflash/util.h"
 
 static const char log_text[] =
 	"{\"seq\":1,\"event\":\"open\",\"tool\":\"mtkflash 0.1.0\",\"device_id\":\"dev\\u0001x\"}\n"
@@ -135,12 +136,47 @@ static void test_minisig(void **state)
 	free(s.buf);
 }
 
+static bool valid_utf8(const char *s)
+{
+	uint32_t cp;
+	for (size_t n = strlen(s), at = 0, k; at < n; at += k)
+		if ((k = mtk_utf8_decode((const unsigned char *)s + at, n - at, &cp)) == 0)
+			return false;
+	return true;
+}
+
+/* Names longer than the summary keeps, in 2- and 3-byte characters: cut at
+ * a character, marked "...", and drawn (cairo refuses broken UTF-8). */
+static void test_long_names(void **state)
+{
+	(void)state;
+	char line[2048] = "{\"event\":\"write\",\"stage\":\"write\",\"partition\":\"";
+	for (int i = 0; i < 100; i++)
+		strcat(line, "\xc3\xa9");
+	strcat(line, "\"}\n{\"event\":\"open\",\"device_id\":\"");
+	for (int i = 0; i < 100; i++)
+		strcat(line, "\xe2\x82\xac");
+	strcat(line, "\"}\n");
+	struct mtk_report r;
+	assert_int_equal(mtk_report_parse(NULL, (const uint8_t *)line, strlen(line), &r), 0);
+	assert_int_equal(r.nsteps, 1);
+	assert_true(valid_utf8(r.steps[0].partition) && strstr(r.steps[0].partition, "..."));
+	assert_true(valid_utf8(r.device_id) && strstr(r.device_id, "..."));
+	uint8_t *pdf = NULL;
+	size_t len = 0;
+	assert_int_equal(mtk_report_render(NULL, &r, &pdf, &len), 0);
+	assert_true(len > 1000);
+	free(pdf);
+	mtk_report_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_seal),
 		cmocka_unit_test(test_minisig),
+		cmocka_unit_test(test_long_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
