@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* mtkflash report AUDIT --out PDF | report verify PDF: the signed PDF
  * report of a flash (docs/report.md).  No device is involved. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -181,8 +182,10 @@ static int cmd_verify(struct cli *cli, const struct report_args *a, const char *
 	free(buf);
 	if (rc < 0)
 		return cli_fail(cli, rc, "report verify");
-	if (v.seal == MTK_REPORT_NO_SEAL)
+	if (v.seal == MTK_REPORT_NO_SEAL) {
 		v.lr.problem = MTK_AUDIT_TRUNCATED;
+		snprintf(v.lr.detail, sizeof v.lr.detail, "not checked: no seal names it");
+	}
 	show(cli, pdf, &v);
 	return all_good(&v) ? EXIT_OK : EXIT_VERIFY;
 }

@@ -72,8 +72,9 @@ static char *claims_text(const uint8_t *pdf, size_t len, const struct mtk_report
 	char sha[65], path[PATH_KEPT_MAX * 3 + 1] = "";
 	if (!sha256_hex(pdf, len, sha))
 		return NULL;
-	if (strlen(rep->log_path) <= PATH_KEPT_MAX)
-		escape_path(rep->log_path, path, sizeof path);
+	escape_path(rep->log_path, path, sizeof path);
+	if (strlen(path) > PATH_KEPT_MAX)
+		path[0] = '\0';
 	size_t cap = sizeof path + 512;
 	char *t = malloc(cap);
 	if (t)
