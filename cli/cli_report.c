@@ -85,7 +85,8 @@ static int make(struct cli *cli, const char *log, const uint8_t *buf, size_t len
 			  sealed_len, rep.nsteps, rep.key_id);
 	if (rc == 0 && cli->json) {
 		json_object_set_new(cli->out, "report", cli_json_str(out));
-		json_object_set_new(cli->out, "audit_log", cli_json_str(rep.log_path));
+		if (!json_object_get(cli->out, "audit_log")) /* flash --report: flash's own stays */
+			json_object_set_new(cli->out, "audit_log", cli_json_str(rep.log_path));
 		json_object_set_new(cli->out, "log_head", json_string(rep.head));
 	}
 	mtk_report_free(&rep);

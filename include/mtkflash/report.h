@@ -63,6 +63,7 @@ struct mtk_report {
 	size_t nfactors;
 	char verdict[24];
 	char confirmed[64];
+	char reasons[2 * MTK_REPORT_TEXT]; /* why the mode decided as it did, "; "-separated */
 	char role[32];
 	char policy[MTK_REPORT_TEXT]; /* name of the verification policy, "" when none */
 	struct mtk_report_step *steps;

@@ -127,6 +127,16 @@ static void on_decision(struct mtk_report *r, json_t *j)
 {
 	PUT(r->verdict, j, "verdict");
 	PUT(r->confirmed, j, "confirmed");
+	size_t i, n = 0;
+	json_t *why;
+	r->reasons[0] = '\0';
+	json_array_foreach(json_object_get(j, "reasons"), i, why) {
+		char one[MTK_REPORT_TEXT];
+		put_str(one, sizeof one, why);
+		if (n + strlen(one) + 3 >= sizeof r->reasons)
+			break;
+		n += (size_t)snprintf(r->reasons + n, sizeof r->reasons - n, "%s%s", n ? "; " : "", one);
+	}
 }
 
 static void on_policy(struct mtk_report *r, json_t *j)

@@ -261,6 +261,8 @@ static void risk(struct page *p, const struct mtk_report *r)
 	}
 	field(p, "Risk score", "%d of 100 (%s); decision: %s%s%s", r->risk_score, r->risk_level, r->verdict,
 	      r->confirmed[0] ? ", " : "", r->confirmed);
+	if (r->reasons[0])
+		field(p, "Because", "%s", r->reasons);
 	for (size_t i = 0; i < r->nfactors; i++) {
 		const struct mtk_report_factor *f = &r->factors[i];
 		if (!f->contribution && strcmp(f->state, "fail") != 0)

@@ -103,6 +103,8 @@ def refused(tmp, env):
     doc, log, pdf = flash_with_report(tmp, env, "refused", os.path.join(pkg, T.SCATTER[CHIP]), expect=6)
     check("flash" not in doc, "refused flash: nothing flashed")
     check_readable("refused", pdf, log, "Refused: nothing was written")
+    if HAVE_PDFTOTEXT:
+        check("package_unsigned" in pdf_text(pdf), "refused flash: the PDF says why (package_unsigned)")
     check_verifies(env, "refused", pdf, log)
 
 

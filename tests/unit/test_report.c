@@ -16,6 +16,7 @@ static const char log_text[] =
 	"{\"partition\":\"nvram\",\"action\":\"keep\"},{\"partition\":\"boot\",\"action\":\"write\"}]}\n"
 	"{\"seq\":4,\"event\":\"risk\",\"score\":10,\"level\":\"low\",\"factors\":[{\"factor\":\"no_nvram_backup\","
 	"\"state\":\"yes\",\"contribution\":10,\"detail\":\"none\"}]}\n"
+	"{\"seq\":5,\"event\":\"decision\",\"verdict\":\"allow\",\"reasons\":[\"a\",\"b\"]}\n"
 	"not json at all\n"
 	"{\"seq\":5,\"event\":\"write\",\"partition\":\"system\",\"stage\":\"write\",\"state\":\"done\",\"bytes\":4096,"
 	"\"match\":true,\"seconds\":0.5,\"mb_per_s\":8.2,\"after_sha256\":\"ab\"}\n"
@@ -41,6 +42,7 @@ static void test_parse(void **state)
 	assert_string_equal(r.planned, "system, boot");
 	assert_int_equal(r.risk_score, 10);
 	assert_int_equal(r.nfactors, 1);
+	assert_string_equal(r.reasons, "a; b");
 	assert_int_equal(r.nsteps, 2);
 	assert_string_equal(r.steps[0].outcome, "verified");
 	assert_string_equal(r.steps[0].rollback, "restored");
