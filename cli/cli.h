@@ -95,6 +95,13 @@ const char *cli_xdg_dir(const char *var, const char *fallback, const char *sub, 
 const char *cli_station_dir(char *out, size_t cap);
 /* Where audit logs go by default: $XDG_STATE_HOME/mtkflash/audit (~/.local/state/...). */
 const char *cli_audit_dir(char *out, size_t cap);
+/* The keys a signed record (audit log, report) is checked against: the
+ * --trust files alone when given (a record from another station is checked
+ * against that station's key only); else this station's station.pub and
+ * every *.pub in cli_trust_dir. */
+struct mtk_minisign_pubkey;
+int cli_load_trust(struct cli *cli, const char *const *files, size_t nfiles, struct mtk_minisign_pubkey **keys,
+		   size_t *n);
 /* $XDG_STATE_HOME/mtkflash/journal: the flash journals (mtkflash/journal.h). */
 const char *cli_journal_root(char *out, size_t cap);
 
@@ -156,6 +163,7 @@ int cmd_plan(struct cli *cli, int argc, char **argv);
 int cmd_flash(struct cli *cli, int argc, char **argv);
 int cmd_recover(struct cli *cli, int argc, char **argv);
 int cmd_log(struct cli *cli, int argc, char **argv);
+int cmd_report(struct cli *cli, int argc, char **argv);
 int cmd_backup(struct cli *cli, int argc, char **argv);
 int cmd_service(struct cli *cli, int argc, char **argv);
 int cmd_doctor(struct cli *cli, int argc, char **argv);

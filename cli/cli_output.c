@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli_output.h"
+#include "mtkflash/manifest.h"
 #include "mtkflash/util.h"
 
 static const char *level_tag[] = { "error", "warning", "info", "debug", "spew" };
@@ -362,6 +363,20 @@ const char *cli_trust_dir(char *out, size_t cap)
 const char *cli_station_dir(char *out, size_t cap)
 {
 	return cli_xdg_dir("XDG_DATA_HOME", ".local/share", "mtkflash", out, cap);
+}
+
+int cli_load_trust(struct cli *cli, const char *const *files, size_t nfiles, struct mtk_minisign_pubkey **keys,
+		   size_t *n)
+{
+	if (nfiles)
+		return mtk_trust_load(cli->ctx, files, nfiles, NULL, keys, n);
+	char sdir[4096], tdir[4096];
+	char *station = cli_station_dir(sdir, sizeof sdir) ? mtk_path_join(sdir, "station.pub") : NULL;
+	const char *own[1] = { station };
+	size_t nown = station && access(station, F_OK) == 0 ? 1 : 0;
+	int rc = mtk_trust_load(cli->ctx, own, nown, cli_trust_dir(tdir, sizeof tdir), keys, n);
+	free(station);
+	return rc;
 }
 
 const char *cli_journal_root(char *out, size_t cap)

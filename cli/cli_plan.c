@@ -10,7 +10,7 @@
 #include "mtkflash/util.h"
 
 enum { OPT_SCENE = 256, OPT_MODE, OPT_ONLY, OPT_SKIP, OPT_OVERRIDE, OPT_TRUST, OPT_PRELOADER, OPT_PASSFD, OPT_YES,
-       OPT_AUDIT, OPT_EXPENDABLE, OPT_POLICY };
+       OPT_AUDIT, OPT_EXPENDABLE, OPT_POLICY, OPT_REPORT };
 
 #define PLAN_OPTIONS                                                   \
 	{ "scene", required_argument, NULL, OPT_SCENE },               \
@@ -33,6 +33,7 @@ const struct option cli_flash_options[] = {
 	{ "passphrase-fd", required_argument, NULL, OPT_PASSFD },
 	{ "yes", no_argument, NULL, OPT_YES },
 	{ "audit", required_argument, NULL, OPT_AUDIT },
+	{ "report", required_argument, NULL, OPT_REPORT },
 	{ "expendable", required_argument, NULL, OPT_EXPENDABLE },
 	{ NULL, 0, NULL, 0 },
 };
@@ -105,6 +106,9 @@ int cli_plan_on_option(struct cli *cli, void *args, int opt, const char *val)
 		break;
 	case OPT_AUDIT:
 		a->audit = val;
+		break;
+	case OPT_REPORT:
+		a->report = val;
 		break;
 	case OPT_EXPENDABLE:
 		a->expendable_set = true;

@@ -25,6 +25,7 @@ struct cli_plan_args {
 	int passphrase_fd; /* -1: ask on the terminal */
 	bool yes;
 	const char *audit;
+	const char *report; /* --report FILE: the signed PDF of the audit log, made at the end */
 	bool bad_fd;
 	const char *expendable[CLI_PLAN_MAX_LIST]; /* quick mode: written without a stash */
 	size_t nexpendable;
@@ -45,7 +46,8 @@ struct cli_pkg_cache {
 	unsigned judged; /* how many times the package was judged: the batch's tests read it */
 };
 
-/* plan's options; flash's are these plus --passphrase-fd, --yes, --audit, --expendable. */
+/* plan's options; flash's are these plus --passphrase-fd, --yes, --audit, --report,
+ * --expendable. */
 extern const struct option cli_plan_options[];
 extern const struct option cli_flash_options[];
 void cli_plan_args_init(struct cli_plan_args *a);

@@ -13,6 +13,7 @@
 #include "cli_flash.h"
 #include "cli_plan.h"
 #include "cli_policy.h"
+#include "cli_report.h"
 #include "cli_verify.h"
 #include "mtkflash/audit.h"
 #include "mtkflash/flash.h"
@@ -23,7 +24,7 @@ static const char help[] =
 	"Usage: mtkflash flash SCATTER [--scene download|upgrade|format-all] [--mode safe|quick|service]\n"
 	"                      [--only P,Q] [--skip P] [--override FACTOR] [--passphrase-fd N]\n"
 	"                      [--trust KEY] [--yes] [--audit FILE] [--preloader FILE]\n"
-	"                      [--expendable P,Q|all|none] [--policy FILE]\n"
+	"                      [--expendable P,Q|all|none] [--policy FILE] [--report PDF]\n"
 	"\n"
 	"Flash a firmware package the verified way: fingerprint the device, plan\n"
 	"(as `mtkflash plan`), score the risk, confirm, then back up protected\n"
@@ -43,6 +44,8 @@ static const char help[] =
 	"                     terminal, anything above low risk is refused)\n"
 	"  --audit FILE       the audit log (default: a new file in\n"
 	"                     $XDG_STATE_HOME/mtkflash/audit/)\n"
+	"  --report PDF       at the end, a signed PDF report of the audit log\n"
+	"                     (as `mtkflash report`; PDF.minisig beside it)\n"
 	"  --preloader FILE   DRAM settings for a device in BROM mode (default: the\n"
 	"                     package's own preloader)\n"
 	"  --expendable P,Q   quick mode: write these without a stash (default\n"
@@ -361,6 +364,15 @@ static void report(struct flash_state *f, int rc)
 		json_object_set_new(cli->out, "result", json_string(rc == 0 ? "verified" : mtk_error_name(rc)));
 }
 
+/* The report of whatever the log holds (a refusal and a rollback too); a
+ * report that cannot be written fails a flash that was otherwise fine. */
+static int write_report(struct flash_state *f)
+{
+	if (!f->a.report || !f->log_path)
+		return EXIT_OK;
+	return cli_report_write(f->cli, f->log_path, f->a.report, false, NULL, 0);
+}
+
 /* -------------------------------------------------------------- the run */
 
 static int connect_and_plan(struct flash_state *f, const char *scatter)
@@ -471,11 +483,12 @@ static int flash(struct flash_state *f, const char *scatter, int *final_rc, bool
 	rc = log_end(f, policy < 0 ? policy : rc);
 	cli_da_close(&f->sd);
 	report(f, rc);
+	int rst = write_report(f);
 	*final_rc = policy < 0 ? policy : rc;
 	*refused = policy < 0;
 	if (policy < 0) /* confirm() said why */
 		return EXIT_POLICY;
-	return rc < 0 ? cli_fail(cli, rc, NULL) : EXIT_OK;
+	return rc < 0 ? cli_fail(cli, rc, NULL) : rst;
 }
 
 static void fill_report(const struct flash_state *f, int rc, int status, bool refused, struct cli_flash_report *rep)

@@ -3,7 +3,6 @@
  * (docs/audit-log.md).  No device is involved. */
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "mtkflash/util.h"
@@ -52,21 +51,6 @@ static int on_option(struct cli *cli, void *args, int opt, const char *val)
 	return CLI_CONTINUE;
 }
 
-/* --trust alone when given (a log from another station is checked against
- * that station's key only); else this station's key and the trust folder. */
-static int load_trust(struct cli *cli, const struct log_args *a, struct mtk_minisign_pubkey **keys, size_t *n)
-{
-	if (a->ntrust)
-		return mtk_trust_load(cli->ctx, a->trust, a->ntrust, NULL, keys, n);
-	char sdir[4096], tdir[4096];
-	char *station = cli_station_dir(sdir, sizeof sdir) ? mtk_path_join(sdir, "station.pub") : NULL;
-	const char *files[1] = { station };
-	size_t nfiles = station && access(station, F_OK) == 0 ? 1 : 0;
-	int rc = mtk_trust_load(cli->ctx, files, nfiles, cli_trust_dir(tdir, sizeof tdir), keys, n);
-	free(station);
-	return rc;
-}
-
 static void report(struct cli *cli, const char *file, const struct mtk_audit_report *r)
 {
 	bool ok = r->problem == MTK_AUDIT_OK;
@@ -98,7 +82,7 @@ static int cmd_verify(struct cli *cli, const struct log_args *a, const char *fil
 	struct mtk_minisign_pubkey *keys = NULL;
 	size_t n = 0;
 	struct mtk_audit_report r;
-	int rc = load_trust(cli, a, &keys, &n);
+	int rc = cli_load_trust(cli, a->trust, a->ntrust, &keys, &n);
 	if (rc == 0)
 		rc = mtk_audit_verify(cli->ctx, file, keys, n, &r);
 	free(keys);

@@ -26,6 +26,7 @@ const struct cli_command cli_commands[] = {
 	{ "service", "set-passphrase|check", "the passphrase that unlocks service mode", cmd_service },
 	{ "inspect", "SCATTER|FILE", "check a firmware package or identify a file offline", cmd_inspect },
 	{ "log", "verify|show FILE", "check or print an audit log", cmd_log },
+	{ "report", "AUDIT --out PDF | verify PDF", "a signed PDF report of a flash, or check one", cmd_report },
 	{ "policy", "init|sign|check FILE", "write, sign or check a verification policy", cmd_policy },
 	{ "doctor", "", "USB and port diagnostics, each with its fix", cmd_doctor },
 	{ NULL, NULL, NULL, NULL },

@@ -3,7 +3,7 @@
 # ${XDG_CACHE_HOME:-~/.cache}/mtkflash/partitions (one plain name a line).
 
 _mtkflash_commands="detect doctor printgpt read write erase readback reboot plan flash batch recover inspect backup
-	service log manifest keygen da-info policy"
+	service log report manifest keygen da-info policy"
 _mtkflash_globals="--port --da --wait --json -v -vv -vvv -q --after --no-speed-switch --session-dir --help
 	--version"
 
@@ -17,8 +17,8 @@ _mtkflash_command_options()
 	readback) echo "--preloader --force" ;;
 	reboot) echo "--mode" ;;
 	plan) echo "--scene --mode --only --skip --override --trust --preloader --policy" ;;
-	flash) echo "--scene --mode --only --skip --override --passphrase-fd --trust --yes --audit --preloader
-		--expendable --policy" ;;
+	flash) echo "--scene --mode --only --skip --override --passphrase-fd --trust --yes --audit --report
+		--preloader --expendable --policy" ;;
 	batch) echo "--package --ports --max --count --policy --audit-dir --scene --mode --only --skip --trust --yes
 		--preloader --expendable" ;;
 	recover) echo "--finish --rollback --yes --preloader --audit" ;;
@@ -26,6 +26,7 @@ _mtkflash_command_options()
 	backup) echo "--only --preloader --device" ;;
 	service) echo "--passphrase-fd" ;;
 	log) echo "--trust" ;;
+	report) echo "--out --force --log --trust" ;;
 	manifest) echo "--key --comment --trust" ;;
 	keygen) echo "--out --comment" ;;
 	policy) echo "--out --force --key --trust" ;;
@@ -106,6 +107,8 @@ _mtkflash()
 	manifest:0) _mtkflash_offer "create verify" "$cur" ;;
 	service:0) _mtkflash_offer "set-passphrase check" "$cur" ;;
 	log:0) _mtkflash_offer "verify show" "$cur" ;;
+	report:0) _mtkflash_offer "verify" "$cur"
+		_mtkflash_files "$cur" ;;
 	policy:0) _mtkflash_offer "init sign check" "$cur" ;;
 	detect:* | doctor:* | printgpt:* | reboot:* | erase:* | backup:* | service:* | batch:*) COMPREPLY=() ;;
 	*) _mtkflash_files "$cur" ;;

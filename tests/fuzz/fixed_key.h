@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: MIT */
+/* A trusted key no seed was signed with: a fuzzer that ever gets "verified"
+ * against it has found a forgery or a check that was skipped. */
+#ifndef MTK_FUZZ_FIXED_KEY_H
+#define MTK_FUZZ_FIXED_KEY_H
+
+#include "mtkflash/manifest.h"
+
+static const struct mtk_minisign_pubkey fixed_key = {
+	.key_id = {8, 7, 6, 5, 4, 3, 2, 1},
+	/* the Ed25519 public key of RFC 8032 test 2 */
+	.pk = {0x3d, 0x40, 0x17, 0xc3, 0xe8, 0x43, 0x89, 0x5a, 0x92, 0xb7, 0x0a, 0xa7, 0x4d, 0x1b, 0x7e, 0xbc,
+	       0x9c, 0x98, 0x2c, 0xcf, 0x2e, 0xc4, 0x96, 0x8c, 0xc0, 0xcd, 0x55, 0xf1, 0x2a, 0xf4, 0x66, 0x0c},
+};
+
+#endif
