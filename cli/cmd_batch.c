@@ -461,6 +461,7 @@ static void flash_one(struct batch_port *p, struct node_id *last)
 	fprintf(p->text, "\n==== phone on %s\n", p->spec);
 	struct cli_flash_hooks h = hooks_template;
 	h.user = p;
+	h.kind = "batch";
 	struct cli_flash_report rep = {0};
 	mtk_ctx_clear_error(p->cli.ctx);
 	struct batch_pkg *k;
