@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli_history.h"
+#include "cli_output.h"
 #include "mtkflash/flash.h"
 #include "mtkflash/util.h"
 
@@ -95,6 +96,12 @@ static void save(struct cli *cli, const struct mtk_history_record *rec)
 	mtk_ctx *ctx = mtk_ctx_new();
 	if (!ctx)
 		return;
+	/* Warnings (a damaged queued record) go where the job's own go. */
+	struct cli hc = *cli;
+	hc.ctx = ctx;
+	hc.json = false;
+	hc.out = NULL;
+	cli_output_init(&hc);
 	const char *qdir = cli_history_queue_dir(queue, sizeof queue);
 	int rc = cli_history_target(cli, target, sizeof target)
 		 ? mtk_history_save(ctx, target, qdir, rec)

@@ -157,6 +157,13 @@ int mtk_history_drain(struct mtk_history *h, const char *queue_dir)
 		char path[4096];
 		snprintf(path, sizeof path, "%s/%s", queue_dir, e->d_name);
 		rc = send_queued(h, path);
+		if (rc == MTK_E_PARSE) {
+			/* One damaged file must not hold back every later record. */
+			mtk_warn(h->ctx, "history queue: %s; left in place for a person to look at",
+				 mtk_ctx_error(h->ctx));
+			mtk_ctx_clear_error(h->ctx);
+			rc = 0;
+		}
 		sent += rc > 0;
 	}
 	closedir(d);

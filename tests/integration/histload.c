@@ -3,12 +3,17 @@
  * connection, as a batch's phones do, for test_history.py.
  *   histload TARGET QUEUE_DIR STATION N
  * Prints each job id it saved; exit 0 when every record was stored, 1 when
- * any was queued or lost (the reason on stderr). */
+ * any was queued or lost (the reason on stderr).
+ *   histload TARGET v1
+ * Makes TARGET (an empty database) a history as the previous version left
+ * it: schema 1, job c0ffee with two parts in its JSON column, so that the
+ * next open migrates it on the real backend. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "history/hist_priv.h"
 #include "mtkflash/history.h"
 
 #define MAX_JOBS 64
@@ -48,8 +53,35 @@ static void *save(void *arg)
 	return NULL;
 }
 
+static const char v1_insert[] =
+	"INSERT INTO jobs (job_id, kind, device_id, started, result, parts) VALUES ('c0ffee', 'flash', 'old-dev', "
+	"'2026-01-02T03:04:05.000Z', 'verified', '[{\"name\":\"boot\",\"stage\":\"write\",\"state\":\"done\","
+	"\"bytes\":512,\"sha256\":\"\",\"verified\":true},{\"name\":\"lk\",\"stage\":\"write\","
+	"\"state\":\"failed\",\"bytes\":7}]')";
+
+static int make_v1(const char *target)
+{
+	mtk_ctx *ctx = mtk_ctx_new();
+	struct mtk_history h = { .ctx = ctx };
+	int rc = strncmp(target, "postgres", 8) == 0 ? hist_pg_open(ctx, target, &h) : hist_sqlite_open(ctx, target, &h);
+	if (rc == 0)
+		rc = h.ops->exec(&h, "CREATE TABLE mtk_schema (version INTEGER NOT NULL)", NULL, 0);
+	for (const char *const *s = hist_schema_v1; rc == 0 && *s; s++)
+		rc = h.ops->exec(&h, *s, NULL, 0);
+	if (rc == 0)
+		rc = h.ops->exec(&h, v1_insert, NULL, 0);
+	if (rc < 0)
+		fprintf(stderr, "histload: %s\n", mtk_ctx_error(ctx));
+	if (h.conn)
+		h.ops->close(&h);
+	mtk_ctx_free(ctx);
+	return rc < 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 3 && strcmp(argv[2], "v1") == 0)
+		return make_v1(argv[1]);
 	int n = argc == 5 ? atoi(argv[4]) : 0;
 	if (n < 1 || n > MAX_JOBS) {
 		fprintf(stderr, "usage: histload TARGET QUEUE_DIR STATION N (1..%d)\n", MAX_JOBS);

@@ -11,7 +11,8 @@ record.
 
 PostgreSQL: a real server started by this test (initdb + pg_ctl from
 /usr/lib/postgresql/*/bin, in a temp folder, on a unix socket only; as the
-`postgres` user when we are root, since the server refuses root).  16
+`postgres` user when we are root, since the server refuses root).  A
+schema-1 database is migrated on first open.  16
 concurrent jobs lose nothing; two stations (own XDG folders, own station
 ids) show up in one history; a station whose server is down still flashes,
 warns and queues the record, and the next run that reaches the server sends
@@ -256,6 +257,20 @@ def offline_queue(tmp, srv, env, scatter):
           "offline: the queued record arrived whole")
 
 
+def migrate_v1(tmp, srv):
+    """A PostgreSQL history at schema 1 is migrated on the first open."""
+    p = srv.pg("createdb", "-h", srv.sock, "-U", "mtk", "oldhist")
+    check(p.returncode == 0, "postgresql: createdb: %s" % p.stderr)
+    url = srv.url.replace("/postgres?", "/oldhist?")
+    run([HISTLOAD, url, "v1"])
+    env = station_env(tmp, "pg-m", history=url)
+    job = history(env, "show", "c0ffee")["job"]
+    check(job["device_id"] == "old-dev" and job["station"] == "", "postgresql v1: the old job, no station")
+    check([(x["name"], x["state"], x["bytes"], x["verified"]) for x in job["parts"]]
+          == [("boot", "done", 512, True), ("lk", "failed", 7, False)], "postgresql v1: parts moved to rows: %s"
+          % job["parts"])
+
+
 def postgres(tmp):
     base = tempfile.mkdtemp(prefix="mtkpg-")
     t_start = time.monotonic()
@@ -264,6 +279,7 @@ def postgres(tmp):
         if not srv:
             print("SKIP postgresql: cannot start a server: %s" % why)
             return False
+        migrate_v1(tmp, srv)
         t0 = time.monotonic()
         concurrent_jobs(station_env(tmp, "pg-c", history=srv.url), srv.url, "pg-c", "postgresql concurrent")
         t1 = time.monotonic()

@@ -265,17 +265,38 @@ static void test_queue_and_drain(void **state)
 	mtk_history_record_free(&r2);
 }
 
+static int warnings;
+static char last_warning[512];
+
+static void on_log(void *user, enum mtk_log_level level, const char *msg)
+{
+	(void)user;
+	if (level == MTK_LOG_WARN) {
+		warnings++;
+		snprintf(last_warning, sizeof last_warning, "%s", msg);
+	}
+}
+
+/* A damaged queue file is named and kept; the good ones still go. */
 static void test_queue_bad_file(void **state)
 {
 	struct fixture *f = *state;
 	mkdir(f->queue, 0700);
 	test_write_text(f->queue, "abcd.json", "{\"job_id\": \"abcd\", \"parts\": [{\"name\": 5}]}");
-	struct mtk_history *h = NULL;
-	int rc = mtk_history_open(f->ctx, f->db, f->queue, &h);
-	assert_int_equal(rc, MTK_E_PARSE);
-	assert_non_null(strstr(mtk_ctx_error(f->ctx), "abcd.json"));
-	assert_non_null(strstr(mtk_ctx_error(f->ctx), "\"name\""));
-	assert_true(queued(f, "abcd")); /* kept for a person to look at */
+	struct mtk_history_record r;
+	make_record(&r, "abce", "dev-ok", "2026-12-01T00:00:00.000Z", "verified");
+	assert_int_equal(mtk_history_queue(f->ctx, f->queue, &r), 0);
+	mtk_history_record_free(&r);
+	warnings = 0;
+	mtk_ctx_set_log(f->ctx, on_log, NULL, MTK_LOG_WARN);
+	struct mtk_history *h = open_db(f, f->queue);
+	mtk_history_close(h);
+	assert_int_equal(warnings, 1);
+	assert_non_null(strstr(last_warning, "abcd.json"));
+	assert_non_null(strstr(last_warning, "\"name\""));
+	assert_true(queued(f, "abcd"));
+	assert_false(queued(f, "abce"));
+	assert_int_equal(count_jobs(f, &(struct mtk_history_filter){ .device_id = "dev-ok" }), 1);
 }
 
 struct worker {
