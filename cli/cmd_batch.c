@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli_batch.h"
+#include "cli_history.h"
 #include "cli_output.h"
 #include "mtkflash/brom.h"
 #include "cli_verify.h"
@@ -471,6 +472,10 @@ static void flash_one(struct batch_port *p, struct node_id *last)
 		rep.refused = rc == MTK_E_POLICY;
 		rep.status = cli_fail(&p->cli, rc, NULL);
 		snprintf(rep.message, sizeof rep.message, "%s", mtk_ctx_error(p->cli.ctx));
+		/* A phone turned away before its flash is a job of the batch too. */
+		struct mtk_history_record job;
+		cli_job_begin(&job, "batch");
+		cli_job_end(&p->cli, &job, rc, rep.refused, rep.message);
 	} else {
 		struct cli_plan_args *a = malloc(sizeof *a);
 		if (a) {

@@ -28,7 +28,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mtkutil import MTKEMU, MTKFLASH, check, environment, finish, run  # noqa: E402
+from mtkutil import MTKEMU, MTKFLASH, check, environment, finish, read_line, run, start_emu, stop_emu  # noqa: E402
 
 HISTLOAD = os.environ.get("MTK_HISTLOAD", "histload")
 SKIP = 77  # meson's "skipped"
@@ -152,6 +152,31 @@ def concurrent_jobs(env, target, station, tag):
     listed = {j["job_id"] for j in history(env, "--history", target)["jobs"]}
     check(len(ids) == 32 and ids <= listed, "%s: all 32 concurrent jobs in the history (%d of %d)"
           % (tag, len(ids & listed), len(ids)))
+
+
+def batch_phones(tmp):
+    """Each phone of a batch is a job of its own, recorded from its thread."""
+    env = station_env(tmp, "bench-b")
+    scatter = mkfirmware(tmp)
+    phones, links = [], []
+    try:
+        for i in range(2):
+            link = os.path.join(tmp, "batch-tty%d" % i)
+            proc = start_emu(["--chip", "mt6737", "--state", provision(tmp, "batch%d" % i), "--link", link], env=env)
+            phones.append(proc)
+            if read_line(proc) != "ready " + link:
+                raise AssertionError("batch: mtkemu %d did not come up" % i)
+            links.append(link)
+        run([MTKFLASH, "-q", "batch", "--package", scatter, "--ports", ",".join(links), "--count", "2", "--yes"],
+            env=env)
+    finally:
+        for proc in phones:
+            stop_emu(proc)
+    jobs = history(env)["jobs"]
+    check(len(jobs) == 2 and all(j["kind"] == "batch" and j["result"] == "verified" for j in jobs),
+          "batch: two verified batch jobs: %s" % [(j["kind"], j["result"]) for j in jobs])
+    check(len({j["device_id"] for j in jobs}) == 2 and all(j["parts"] and j["audit_log"] for j in jobs),
+          "batch: one job per phone, each with its parts and audit log")
 
 
 def sqlite_concurrent(tmp):
@@ -297,7 +322,7 @@ def postgres(tmp):
 
 def main():
     with tempfile.TemporaryDirectory(prefix="history") as tmp:
-        for part in (sqlite_flash, sqlite_concurrent):
+        for part in (sqlite_flash, batch_phones, sqlite_concurrent):
             try:
                 t0 = time.monotonic()
                 part(tmp)
