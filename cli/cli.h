@@ -44,6 +44,7 @@ struct cli {
 	const char *auth_file;   /* --auth FILE: the vendor's authentication file (SEND_AUTH) */
 	const char *cert_file;   /* --cert FILE: the vendor's root certificate (SEND_CERT) */
 	bool recovering;         /* recover: no "run mtkflash recover" warning on connect */
+	const char *history;     /* --history TARGET: postgresql://... or an SQLite file (cli_history.h) */
 	/* Where a command's text goes.  NULL: stdout and stderr.  A phone of a
 	 * batch runs on its own thread and writes to its own file. */
 	FILE *human; /* cli_print */
@@ -128,6 +129,7 @@ int cli_parse_opts(struct cli *cli, const char *cmd, const char *help, int argc,
 struct cli_pkg_verdict {
 	bool have_manifest;
 	int sig; /* enum mtk_sig_state */
+	char key_id[17]; /* the manifest's signer, "" when unsigned */
 	bool checksum_mismatch;
 	char detail[160];
 	size_t errors;
@@ -169,6 +171,7 @@ int cmd_service(struct cli *cli, int argc, char **argv);
 int cmd_doctor(struct cli *cli, int argc, char **argv);
 int cmd_batch(struct cli *cli, int argc, char **argv);
 int cmd_policy(struct cli *cli, int argc, char **argv);
+int cmd_history(struct cli *cli, int argc, char **argv);
 /* inspect FILE for a single image (cli/cmd_inspect_file.c); cmd_inspect dispatches to it. */
 int cli_inspect_file(struct cli *cli, const char *path);
 

@@ -12,6 +12,7 @@
 /* What a caller sees of a phone as it goes; any member may be NULL. */
 struct cli_flash_hooks {
 	void *user;
+	const char *kind; /* the history's job kind (NULL: "flash") */
 	/* "connect", "DA", "journal", "finish", "rollback", with a detail */
 	void (*on_stage)(void *user, const char *stage, const char *detail);
 	/* each step as mtk_flash_opts.on_step reports it */

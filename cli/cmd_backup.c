@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli_da.h"
+#include "cli_history.h"
 #include "cli_verify.h"
 #include "mtkflash/util.h"
 #include "mtkflash/backup.h"
@@ -143,26 +144,51 @@ static void print_parts(struct cli *cli, const struct mtk_backup *b)
 
 /* ---------------------------------------------------------- subcommands */
 
-static int do_create(struct cli *cli, struct backup_args *a)
+static void job_add_backup(struct cli *cli, struct mtk_history_record *job, const struct mtk_backup *b,
+			   const char *stage)
+{
+	snprintf(job->device_id, sizeof job->device_id, "%s", b->device_id);
+	for (size_t i = 0; i < b->count; i++) {
+		struct mtk_history_part p = { .bytes = b->parts[i].size, .verified = true };
+		snprintf(p.name, sizeof p.name, "%s", b->parts[i].name);
+		snprintf(p.stage, sizeof p.stage, "%s", stage);
+		snprintf(p.state, sizeof p.state, "%s", mtk_backup_state_name(b->parts[i].state));
+		mtk_hex_encode(p.sha256, b->parts[i].sha256, 32);
+		if (mtk_history_add_part(cli->ctx, job, &p) < 0)
+			mtk_ctx_clear_error(cli->ctx);
+	}
+}
+
+static int create(struct cli *cli, struct backup_args *a, struct mtk_history_record *job)
 {
 	struct cli_da s;
 	char id[MTK_BACKUP_ID_MAX] = "";
 	int rc = cli_da_open(cli, a->preloader, &s);
+	if (rc == 0 && mtk_da_device_id(s.da, job->device_id) < 0)
+		mtk_ctx_clear_error(cli->ctx);
 	if (rc == 0)
 		rc = mtk_backup_create(cli->ctx, a->root, s.da, a->names, NULL, id);
 	cli_da_close(&s);
-	if (rc < 0)
-		return cli_fail(cli, rc, "backup create");
 	struct mtk_backup b;
-	if ((rc = mtk_backup_load(cli->ctx, a->root, id, &b)) < 0)
-		return cli_fail(cli, rc, "backup create");
+	if (rc < 0 || (rc = mtk_backup_load(cli->ctx, a->root, id, &b)) < 0)
+		return rc;
+	job_add_backup(cli, job, &b, "backup");
 	cli_print(cli, "backup %s: %zu partitions, %" PRIu64 " bytes, in %s/%s\n", b.id, b.count, b.bytes, a->root,
 		  b.id);
 	print_parts(cli, &b);
 	if (cli->json)
 		json_object_set_new(cli->out, "backup", backup_json(&b, false));
 	mtk_backup_free(&b);
-	return EXIT_OK;
+	return 0;
+}
+
+static int do_create(struct cli *cli, struct backup_args *a)
+{
+	struct mtk_history_record job;
+	cli_job_begin(&job, "backup");
+	int rc = create(cli, a, &job);
+	cli_job_end(cli, &job, rc, false, mtk_ctx_error(cli->ctx));
+	return rc < 0 ? cli_fail(cli, rc, "backup create") : EXIT_OK;
 }
 
 static int do_list(struct cli *cli, struct backup_args *a)
@@ -228,10 +254,14 @@ static int do_restore(struct cli *cli, struct backup_args *a)
 	mtk_backup_free(&b);
 	if (rc < 0)
 		return cli_fail(cli, rc, "backup restore");
+	struct mtk_history_record job;
+	cli_job_begin(&job, "backup");
 	rc = cli_da_open(cli, a->preloader, &s);
 	if (rc == 0)
 		rc = mtk_backup_restore(cli->ctx, a->root, s.da, a->id, a->names, &b);
 	cli_da_close(&s);
+	job_add_backup(cli, &job, &b, "restore");
+	cli_job_end(cli, &job, rc, false, mtk_ctx_error(cli->ctx));
 	return report(cli, "backup restore", rc, &b);
 }
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli_batch.h"
+#include "cli_history.h"
 #include "cli_output.h"
 #include "cli_policy.h"
 #include "mtkflash/brom.h"
@@ -461,6 +462,7 @@ static void flash_one(struct batch_port *p, struct node_id *last)
 	fprintf(p->text, "\n==== phone on %s\n", p->spec);
 	struct cli_flash_hooks h = hooks_template;
 	h.user = p;
+	h.kind = "batch";
 	struct cli_flash_report rep = {0};
 	mtk_ctx_clear_error(p->cli.ctx);
 	struct batch_pkg *k;
@@ -470,6 +472,10 @@ static void flash_one(struct batch_port *p, struct node_id *last)
 		rep.refused = rc == MTK_E_POLICY;
 		rep.status = cli_fail(&p->cli, rc, NULL);
 		snprintf(rep.message, sizeof rep.message, "%s", mtk_ctx_error(p->cli.ctx));
+		/* A phone turned away before its flash is a job of the batch too. */
+		struct mtk_history_record job;
+		cli_job_begin(&job, "batch");
+		cli_job_end(&p->cli, &job, rc, rep.refused, rep.message);
 	} else {
 		struct cli_plan_args *a = malloc(sizeof *a);
 		if (a) {

@@ -11,6 +11,7 @@
 #include <openssl/crypto.h>
 
 #include "cli_flash.h"
+#include "cli_history.h"
 #include "cli_plan.h"
 #include "cli_policy.h"
 #include "cli_report.h"
@@ -505,6 +506,52 @@ static void fill_report(const struct flash_state *f, int rc, int status, bool re
 	snprintf(rep->message, sizeof rep->message, "%s", rc < 0 ? mtk_ctx_error(f->cli->ctx) : "");
 }
 
+/* ------------------------------------------------------------- history */
+
+static void fingerprint_summary(const struct mtk_fingerprint *fp, char *out, size_t cap)
+{
+	const struct mtk_chip *chip = fp->brom.chip;
+	snprintf(out, cap, "%s hw 0x%04x sw 0x%04x, %s, DA %s%s%s", chip ? chip->name : "unknown chip",
+		 fp->brom.hw_code, fp->brom.sw_ver, fp->storage.type[0] ? fp->storage.type : "no storage",
+		 fp->da.protocol, fp->da.version[0] ? " " : "", fp->da.version);
+}
+
+/* SHA256SUMS beside the scatter, as the audit log's package names it. */
+static void manifest_hash(mtk_ctx *ctx, const char *scatter, char out[65])
+{
+	char *dir = strdup(scatter);
+	char *slash = dir ? strrchr(dir, '/') : NULL;
+	char *sums = dir ? mtk_path_join(slash ? (*slash = '\0', dir) : ".", "SHA256SUMS") : NULL;
+	uint8_t sha[32];
+	if (sums && access(sums, F_OK) == 0 && mtk_sha256_file(ctx, sums, sha, NULL) == 0)
+		mtk_hex_encode(out, sha, 32);
+	mtk_ctx_clear_error(ctx);
+	free(sums);
+	free(dir);
+}
+
+static void record_job(struct flash_state *f, const char *scatter, struct mtk_history_record *job, int rc,
+		       bool refused)
+{
+	struct cli *cli = f->cli;
+	char err[MTK_HISTORY_TEXT];
+	snprintf(err, sizeof err, "%s", rc < 0 ? mtk_ctx_error(cli->ctx) : "");
+	snprintf(job->device_id, sizeof job->device_id, "%s", f->r.fp.device_id);
+	if (f->r.fp.device_id[0])
+		fingerprint_summary(&f->r.fp, job->fingerprint, sizeof job->fingerprint);
+	char *abs = realpath(scatter, NULL);
+	snprintf(job->scatter, sizeof job->scatter, "%s", abs ? abs : scatter);
+	free(abs);
+	manifest_hash(cli->ctx, scatter, job->manifest_sha256);
+	snprintf(job->signer, sizeof job->signer, "%s", f->r.pkg.key_id);
+	snprintf(job->mode, sizeof job->mode, "%s", mtk_mode_name((enum mtk_flash_mode)f->r.mode));
+	snprintf(job->scene, sizeof job->scene, "%s", mtk_scene_name((enum mtk_scene)f->r.scene));
+	snprintf(job->audit_log, sizeof job->audit_log, "%s", f->log_path ? f->log_path : "");
+	for (size_t i = 0; i < f->res.count; i++)
+		cli_job_add_step(cli, job, &f->res.steps[i]);
+	cli_job_end(cli, job, rc, refused, err);
+}
+
 static void flash_state_free(struct flash_state *f)
 {
 	mtk_flash_result_free(&f->res);
@@ -531,9 +578,12 @@ int cli_flash_phone(struct cli *cli, const struct cli_plan_args *a, int scene, i
 	f->r.mode = mode;
 	int rc = 0;
 	bool refused = false;
+	struct mtk_history_record job;
+	cli_job_begin(&job, hooks && hooks->kind ? hooks->kind : "flash");
 	int st = flash(f, scatter, &rc, &refused);
 	if (rep)
 		fill_report(f, rc, st, refused, rep);
+	record_job(f, scatter, &job, rc, refused);
 	flash_state_free(f);
 	return st;
 }

@@ -933,6 +933,8 @@ int cli_package_verdict(struct cli *cli, const char *path, const char *const *tr
 	if (rc == 0) {
 		v->have_manifest = in.have_manifest;
 		v->sig = in.have_manifest ? in.m.sig : MTK_SIG_UNSIGNED;
+		if (in.have_manifest)
+			memcpy(v->key_id, in.m.key_id, sizeof v->key_id);
 		v->errors = mtk_problems_count(&in.pkg, MTK_SEV_ERROR);
 		first_mismatch(&in, v);
 	}

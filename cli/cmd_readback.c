@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "cli_da.h"
+#include "cli_history.h"
 #include "mtkflash/util.h"
 #include "mtkflash/imagefile.h"
 
@@ -158,7 +159,7 @@ static int write_scatter(struct cli *cli, const char *path, const char *chip, co
 }
 
 static int read_one(struct cli *cli, struct cli_da *s, const char *dir, const struct mtk_part *p, unsigned flags,
-		    json_t *arr)
+		    json_t *arr, struct mtk_history_record *job)
 {
 	/* The table reader refuses unsafe names already; a file name built from
 	 * device data is checked again right where it becomes one. */
@@ -173,6 +174,12 @@ static int read_one(struct cli *cli, struct cli_da *s, const char *dir, const st
 	int rc = cli_read_to_file(cli, s, p, path, flags);
 	if (rc < 0)
 		return rc;
+	struct mtk_history_part hp = { .bytes = p->size };
+	snprintf(hp.name, sizeof hp.name, "%s", p->name);
+	snprintf(hp.stage, sizeof hp.stage, "read");
+	snprintf(hp.state, sizeof hp.state, "done");
+	if (mtk_history_add_part(cli->ctx, job, &hp) < 0)
+		mtk_ctx_clear_error(cli->ctx);
 	json_t *o = cli_part_json(p);
 	json_object_set_new(o, "file", cli_json_str(path));
 	json_array_append_new(arr, o);
@@ -223,11 +230,15 @@ int cmd_readback(struct cli *cli, int argc, char **argv)
 	struct mtk_ptable t = { 0 };
 	json_t *arr = json_array();
 	char scatter[4200] = "";
+	struct mtk_history_record job;
+	cli_job_begin(&job, "readback");
 	rc = cli_da_open(cli, a.preloader, &s);
+	if (rc == 0 && mtk_da_device_id(s.da, job.device_id) < 0)
+		mtk_ctx_clear_error(cli->ctx);
 	if (rc == 0)
 		rc = mtk_da_read_ptable(s.da, true, &t);
 	for (size_t i = 0; rc == 0 && i < t.count; i++)
-		rc = read_one(cli, &s, dir, &t.parts[i], flags, arr);
+		rc = read_one(cli, &s, dir, &t.parts[i], flags, arr, &job);
 	if (rc == 0) {
 		const struct mtk_chip *c = mtk_da_brom_info(s.da)->chip;
 		char board[64];
@@ -239,6 +250,8 @@ int cmd_readback(struct cli *cli, int argc, char **argv)
 	size_t count = t.count;
 	mtk_ptable_free(&t);
 	cli_da_close(&s);
+	snprintf(job.scatter, sizeof job.scatter, "%s", scatter);
+	cli_job_end(cli, &job, rc, false, mtk_ctx_error(cli->ctx));
 	if (rc < 0) {
 		json_decref(arr);
 		return cli_fail(cli, rc, "readback");

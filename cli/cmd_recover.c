@@ -10,6 +10,7 @@
 #include <openssl/crypto.h>
 
 #include "cli_da.h"
+#include "cli_history.h"
 #include "cli_verify.h"
 #include "mtkflash/audit.h"
 #include "mtkflash/backup.h"
@@ -327,6 +328,32 @@ static int finish_log(struct recover *r, int rc)
 	return rc < 0 ? rc : lrc;
 }
 
+/* What recover found and did, for the history: the interrupted flash's
+ * device, mode and scene, and each journaled partition as it is now. */
+static void record_job(struct recover *r, struct mtk_history_record *job, int rc)
+{
+	if (rc == 0 && !r->dir[0]) { /* nothing to recover: no job */
+		mtk_history_record_free(job);
+		return;
+	}
+	char err[MTK_HISTORY_TEXT];
+	snprintf(err, sizeof err, "%s", rc < 0 ? mtk_ctx_error(r->cli->ctx) : "");
+	snprintf(job->device_id, sizeof job->device_id, "%s", r->device_id);
+	snprintf(job->mode, sizeof job->mode, "%s", r->js.mode);
+	snprintf(job->scene, sizeof job->scene, "%s", r->js.scene);
+	snprintf(job->audit_log, sizeof job->audit_log, "%s", r->log_path ? r->log_path : "");
+	for (size_t i = 0; i < r->js.count; i++) {
+		const struct mtk_journal_part *jp = &r->js.parts[i];
+		struct mtk_history_part p = { .bytes = jp->size };
+		snprintf(p.name, sizeof p.name, "%s", jp->name);
+		snprintf(p.stage, sizeof p.stage, "recover");
+		snprintf(p.state, sizeof p.state, "%s", mtk_jdevice_name(jp->device));
+		if (mtk_history_add_part(r->cli->ctx, job, &p) < 0)
+			mtk_ctx_clear_error(r->cli->ctx);
+	}
+	cli_job_end(r->cli, job, rc, false, err);
+}
+
 int cmd_recover(struct cli *cli, int argc, char **argv)
 {
 	struct recover *r = calloc(1, sizeof *r);
@@ -339,8 +366,11 @@ int cmd_recover(struct cli *cli, int argc, char **argv)
 	if (st == CLI_CONTINUE && first < argc)
 		st = cli_usage(cli, "recover", "unexpected argument '%s'", argv[first]);
 	if (st == CLI_CONTINUE) {
+		struct mtk_history_record job;
+		cli_job_begin(&job, "recover");
 		int rc = finish_log(r, recover(r));
 		cli_da_close(&r->sd);
+		record_job(r, &job, rc);
 		if (r->log_path)
 			cli_print(cli, "audit log: %s\n", r->log_path);
 		if (cli->json) {

@@ -24,6 +24,8 @@ const struct cli_command cli_commands[] = {
 	{ "backup", "create|list|verify ID|restore ID", "the store of protected partitions (NVRAM, IMEI)",
 	  cmd_backup },
 	{ "service", "set-passphrase|check", "the passphrase that unlocks service mode", cmd_service },
+	{ "history", "[--device ID] [--result R] | show JOB",
+	  "the jobs this station (or every station of a server) has run", cmd_history },
 	{ "inspect", "SCATTER|FILE", "check a firmware package or identify a file offline", cmd_inspect },
 	{ "log", "verify|show FILE", "check or print an audit log", cmd_log },
 	{ "report", "AUDIT --out PDF | verify PDF", "a signed PDF report of a flash, or check one", cmd_report },

@@ -36,6 +36,8 @@ static void print_help(FILE *f, const char *prog)
 		"                     the xflash DA's own checks during verified writes (default all)\n"
 		"  --auth FILE        the vendor's authentication file, for a BootROM with DAA (SEND_AUTH)\n"
 		"  --cert FILE        the vendor's root certificate, for a BootROM with DAA (SEND_CERT)\n"
+		"  --history TARGET   the flash history: postgresql://... or an SQLite file (default\n"
+		"                  $MTKFLASH_HISTORY, else $XDG_DATA_HOME/mtkflash/history.db)\n"
 		"  --session-dir DIR  where running DA sessions are recorded\n"
 		"                  (default $XDG_RUNTIME_DIR/mtkflash/sessions or ~/.cache/mtkflash/sessions)\n"
 		"  --json          print one JSON document on stdout\n"
@@ -107,6 +109,8 @@ static void set_global(struct cli *cli, const char *opt, const char *val, char *
 		cli->cert_file = val;
 	} else if (strncmp(opt, "--port", 6) == 0)
 		cli->port = val;
+	else if (strncmp(opt, "--history", 9) == 0)
+		cli->history = val;
 	else if (strncmp(opt, "--session-dir", 13) == 0)
 		cli->session_dir = val;
 	else if (strncmp(opt, "--after", 7) == 0) {
@@ -150,11 +154,13 @@ static void take_global_options(struct cli *cli, int *argc, char **argv, char *e
 		} else if (strncmp(a, "--port=", 7) == 0 || strncmp(a, "--da=", 5) == 0 ||
 			   strncmp(a, "--wait=", 7) == 0 || strncmp(a, "--after=", 8) == 0 ||
 			   strncmp(a, "--session-dir=", 14) == 0 || strncmp(a, "--device-checks=", 16) == 0 ||
-			   strncmp(a, "--auth=", 7) == 0 || strncmp(a, "--cert=", 7) == 0) {
+			   strncmp(a, "--auth=", 7) == 0 || strncmp(a, "--cert=", 7) == 0 ||
+			   strncmp(a, "--history=", 10) == 0) {
 			val = strchr(a, '=') + 1;
 		} else if (strcmp(a, "--port") == 0 || strcmp(a, "--da") == 0 || strcmp(a, "--wait") == 0 ||
 			   strcmp(a, "--after") == 0 || strcmp(a, "--session-dir") == 0 ||
-			   strcmp(a, "--device-checks") == 0 || strcmp(a, "--auth") == 0 || strcmp(a, "--cert") == 0) {
+			   strcmp(a, "--device-checks") == 0 || strcmp(a, "--auth") == 0 || strcmp(a, "--cert") == 0 ||
+			   strcmp(a, "--history") == 0) {
 			if (i + 1 >= *argc) {
 				if (!err[0])
 					snprintf(err, cap, "%s needs a value", a);

@@ -3,8 +3,8 @@
 # ${XDG_CACHE_HOME:-~/.cache}/mtkflash/partitions (one plain name a line).
 
 _mtkflash_commands="detect doctor printgpt read write erase readback reboot plan flash batch recover inspect backup
-	service log report manifest keygen da-info policy"
-_mtkflash_globals="--port --da --wait --json -v -vv -vvv -q --after --no-speed-switch --session-dir --help
+	service log report manifest keygen da-info policy history"
+_mtkflash_globals="--port --da --wait --json -v -vv -vvv -q --after --no-speed-switch --session-dir --history --help
 	--version"
 
 # The options of one command (cli/cmd_*.c).
@@ -30,6 +30,7 @@ _mtkflash_command_options()
 	manifest) echo "--key --comment --trust" ;;
 	keygen) echo "--out --comment" ;;
 	policy) echo "--out --force --key --trust" ;;
+	history) echo "--device --since --result --limit" ;;
 	esac
 }
 
@@ -65,11 +66,15 @@ _mtkflash_option_value()
 	--after) _mtkflash_offer "stay reboot poweroff" "$cur" ;;
 	--mode) _mtkflash_offer "quick safe service reboot poweroff" "$cur" ;;
 	--scene) _mtkflash_offer "download upgrade format-all" "$cur" ;;
+	--result) _mtkflash_offer "verified failed rolled-back refused" "$cur" ;;
+	--history) _mtkflash_offer "postgresql://" "$cur"
+		[[ $cur == /* ]] && _mtkflash_files "$cur" ;;
 	--region) _mtkflash_offer "boot1 boot2 rpmb user" "$cur" ;;
 	--only | --skip) _mtkflash_offer "$(_mtkflash_partitions)" "$cur" ;;
 	--ports) _mtkflash_offer "auto" "$cur"
 		[[ $cur == /* || $cur == serial:* ]] && _mtkflash_files "${cur##*[,:]}" ;;
-	--wait | --offset | --length | --passphrase-fd | --comment | --device | --max | --count) COMPREPLY=() ;;
+	--wait | --offset | --length | --passphrase-fd | --comment | --device | --max | --count | --since | \
+		--limit) COMPREPLY=() ;;
 	--da | --session-dir | --preloader | --override | --trust | --key | --out | --storage | --package | --policy | \
 		--audit-dir) _mtkflash_files "$cur" ;;
 	*) return 1 ;;
@@ -87,7 +92,7 @@ _mtkflash()
 		--port | --da | --wait | --after | --session-dir | --preloader | --region | --offset | --length | \
 			--mode | --scene | --only | --skip | --override | --trust | --key | --out | --comment | \
 			--storage | --device | --passphrase-fd | --package | --ports | --max | --count | --policy | \
-			--audit-dir) ((i++)) ;;
+			--audit-dir | --history | --since | --result | --limit) ((i++)) ;;
 		-*) ;;
 		*) if [[ -z $cmd ]]; then cmd=$w; else ((operands++)); fi ;;
 		esac
@@ -110,7 +115,8 @@ _mtkflash()
 	report:0) _mtkflash_offer "verify" "$cur"
 		_mtkflash_files "$cur" ;;
 	policy:0) _mtkflash_offer "init sign check" "$cur" ;;
-	detect:* | doctor:* | printgpt:* | reboot:* | erase:* | backup:* | service:* | batch:*) COMPREPLY=() ;;
+	history:0) _mtkflash_offer "show" "$cur" ;;
+	detect:* | doctor:* | printgpt:* | reboot:* | erase:* | backup:* | service:* | batch:* | history:*) COMPREPLY=() ;;
 	*) _mtkflash_files "$cur" ;;
 	esac
 }

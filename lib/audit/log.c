@@ -58,8 +58,7 @@ bool mtk_audit_reserved_key(const char *key)
 	return false;
 }
 
-/* RFC 3339, UTC, milliseconds: sortable and unambiguous across stations. */
-static void utc_now(char out[32])
+void mtk_audit_utc_now(char out[32])
 {
 	struct timespec ts;
 	struct tm tm;
@@ -91,7 +90,7 @@ static int check_fields(mtk_ctx *ctx, const char *type, json_t *fields)
 static char *line_text(struct mtk_audit *log, const char *type, json_t *fields)
 {
 	char now[32];
-	utc_now(now);
+	mtk_audit_utc_now(now);
 	json_t *line = json_object();
 	json_object_set_new(line, "seq", json_integer((json_int_t)(log->seq + 1)));
 	json_object_set_new(line, "time", json_string(now));

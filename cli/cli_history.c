@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+/* Jobs into the flash history; see cli_history.h. */
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli_history.h"
+#include "cli_output.h"
+#include "mtkflash/flash.h"
+#include "mtkflash/util.h"
+
+const char *cli_history_target(const struct cli *cli, char *out, size_t cap)
+{
+	const char *env = getenv("MTKFLASH_HISTORY");
+	const char *t = cli->history && cli->history[0] ? cli->history : env && env[0] ? env : NULL;
+	if (t) {
+		snprintf(out, cap, "%s", t);
+		return out;
+	}
+	return cli_xdg_dir("XDG_DATA_HOME", ".local/share", "mtkflash/history.db", out, cap);
+}
+
+const char *cli_history_queue_dir(char *out, size_t cap)
+{
+	return cli_xdg_dir("XDG_STATE_HOME", ".local/state", "mtkflash/history-queue", out, cap);
+}
+
+static void set_station(char *out, size_t cap)
+{
+	const char *env = getenv("MTKFLASH_STATION");
+	char host[256] = "";
+	if (env && env[0]) {
+		snprintf(out, cap, "%s", env);
+		return;
+	}
+	if (gethostname(host, sizeof host - 1) < 0)
+		snprintf(host, sizeof host, "unknown");
+	snprintf(out, cap, "%s", host);
+}
+
+static void set_operator(char *out, size_t cap)
+{
+	const char *env = getenv("MTKFLASH_OPERATOR");
+	if (env && env[0]) {
+		snprintf(out, cap, "%s", env);
+		return;
+	}
+	struct passwd pw, *res = NULL;
+	char buf[1024];
+	if (getpwuid_r(getuid(), &pw, buf, sizeof buf, &res) == 0 && res)
+		snprintf(out, cap, "%s", res->pw_name);
+}
+
+void cli_job_begin(struct mtk_history_record *rec, const char *kind)
+{
+	memset(rec, 0, sizeof *rec);
+	mtk_ctx *ctx = mtk_ctx_new();
+	if (!ctx || mtk_history_new_job_id(ctx, rec->job_id) < 0)
+		rec->job_id[0] = '\0'; /* cli_job_end then records nothing */
+	mtk_ctx_free(ctx);
+	snprintf(rec->kind, sizeof rec->kind, "%s", kind);
+	mtk_history_now(rec->started);
+	set_station(rec->station, sizeof rec->station);
+	set_operator(rec->operator_name, sizeof rec->operator_name);
+}
+
+const char *cli_job_result(int rc, bool refused)
+{
+	if (refused || rc == MTK_E_POLICY || rc == MTK_E_DENIED)
+		return "refused";
+	if (rc == 0)
+		return "verified";
+	return rc == MTK_E_ROLLEDBACK ? "rolled-back" : "failed";
+}
+
+void cli_job_add_step(struct cli *cli, struct mtk_history_record *rec, const struct mtk_flash_outcome *o)
+{
+	struct mtk_history_part p = { .bytes = o->bytes, .verified = o->verified };
+	snprintf(p.name, sizeof p.name, "%s", o->name);
+	snprintf(p.stage, sizeof p.stage, "%s", mtk_flash_stage_name(o->stage));
+	snprintf(p.state, sizeof p.state, "%s", o->rollback == 1 ? "rolled-back" : mtk_flash_state_name(o->state));
+	if (o->have_image && o->state == MTK_FLASH_DONE)
+		mtk_hex_encode(p.sha256, o->readback_sha256, 32);
+	else if (o->have_before)
+		mtk_hex_encode(p.sha256, o->before_sha256, 32);
+	if (mtk_history_add_part(cli->ctx, rec, &p) < 0)
+		mtk_ctx_clear_error(cli->ctx); /* a shorter record, not a failed job */
+}
+
+/* Its own context: the job's error chain stays as the job left it. */
+static void save(struct cli *cli, const struct mtk_history_record *rec)
+{
+	char target[4096], queue[4096];
+	mtk_ctx *ctx = mtk_ctx_new();
+	if (!ctx)
+		return;
+	/* Warnings (a damaged queued record) go where the job's own go. */
+	struct cli hc = *cli;
+	hc.ctx = ctx;
+	hc.json = false;
+	hc.out = NULL;
+	cli_output_init(&hc);
+	const char *qdir = cli_history_queue_dir(queue, sizeof queue);
+	int rc = cli_history_target(cli, target, sizeof target)
+		 ? mtk_history_save(ctx, target, qdir, rec)
+		 : mtk_fail(ctx, MTK_E_IO, "no place for the history: set XDG_DATA_HOME or HOME");
+	if (rc != 0)
+		fprintf(cli_diag(cli), "warning: history: %s\n", mtk_ctx_error(ctx));
+	mtk_ctx_free(ctx);
+}
+
+void cli_job_end(struct cli *cli, struct mtk_history_record *rec, int rc, bool refused, const char *error)
+{
+	if (rec->job_id[0]) {
+		mtk_history_now(rec->ended);
+		snprintf(rec->result, sizeof rec->result, "%s", cli_job_result(rc, refused));
+		snprintf(rec->error, sizeof rec->error, "%s", rc < 0 && error ? error : "");
+		save(cli, rec);
+		if (cli->json && cli->out)
+			json_object_set_new(cli->out, "job_id", json_string(rec->job_id));
+	}
+	mtk_history_record_free(rec);
+}
