@@ -43,6 +43,7 @@ struct cli {
 	const char *auth_file;   /* --auth FILE: the vendor's authentication file (SEND_AUTH) */
 	const char *cert_file;   /* --cert FILE: the vendor's root certificate (SEND_CERT) */
 	bool recovering;         /* recover: no "run mtkflash recover" warning on connect */
+	bool no_explain_hint;    /* explain: its own "not found" needs no "(mtkflash explain ...)" */
 	/* Where a command's text goes.  NULL: stdout and stderr.  A phone of a
 	 * batch runs on its own thread and writes to its own file. */
 	FILE *human; /* cli_print */
@@ -158,6 +159,7 @@ int cmd_log(struct cli *cli, int argc, char **argv);
 int cmd_backup(struct cli *cli, int argc, char **argv);
 int cmd_service(struct cli *cli, int argc, char **argv);
 int cmd_doctor(struct cli *cli, int argc, char **argv);
+int cmd_explain(struct cli *cli, int argc, char **argv);
 int cmd_batch(struct cli *cli, int argc, char **argv);
 /* inspect FILE for a single image (cli/cmd_inspect_file.c); cmd_inspect dispatches to it. */
 int cli_inspect_file(struct cli *cli, const char *path);

@@ -27,5 +27,6 @@ const struct cli_command cli_commands[] = {
 	{ "inspect", "SCATTER|FILE", "check a firmware package or identify a file offline", cmd_inspect },
 	{ "log", "verify|show FILE", "check or print an audit log", cmd_log },
 	{ "doctor", "", "USB and port diagnostics, each with its fix", cmd_doctor },
+	{ "explain", "CODE|NAME|LOG-LINE", "what a status code means, its causes and its fix", cmd_explain },
 	{ NULL, NULL, NULL, NULL },
 };
