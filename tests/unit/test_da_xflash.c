@@ -414,6 +414,7 @@ static void test_read_refused(void **state)
 	struct collect c = { .len = 0 };
 	assert_int_equal(mtk_da_read(&f->da, "reading", MTK_REGION_USER, 0, 0x200, collect_sink, &c), MTK_E_STATUS);
 	assert_non_null(strstr(mtk_ctx_error(f->ctx), "STATUS_EXCEED_AVALIABLE_RANGE"));
+	assert_string_equal(mtk_ctx_error_status(f->ctx), "STATUS_EXCEED_AVALIABLE_RANGE");
 	assert_true(sc_done(&f->sc));
 }
 
