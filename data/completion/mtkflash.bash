@@ -2,7 +2,7 @@
 # Partition names come from the last `mtkflash printgpt`, which leaves them in
 # ${XDG_CACHE_HOME:-~/.cache}/mtkflash/partitions (one plain name a line).
 
-_mtkflash_commands="detect doctor printgpt read write erase readback reboot plan flash batch recover inspect backup
+_mtkflash_commands="detect doctor explain printgpt read write erase readback reboot plan flash batch recover inspect backup
 	service log manifest keygen da-info"
 _mtkflash_globals="--port --da --wait --json -v -vv -vvv -q --after --no-speed-switch --session-dir --help
 	--version"
@@ -105,7 +105,7 @@ _mtkflash()
 	manifest:0) _mtkflash_offer "create verify" "$cur" ;;
 	service:0) _mtkflash_offer "set-passphrase check" "$cur" ;;
 	log:0) _mtkflash_offer "verify show" "$cur" ;;
-	detect:* | doctor:* | printgpt:* | reboot:* | erase:* | backup:* | service:* | batch:*) COMPREPLY=() ;;
+	detect:* | doctor:* | explain:* | printgpt:* | reboot:* | erase:* | backup:* | service:* | batch:*) COMPREPLY=() ;;
 	*) _mtkflash_files "$cur" ;;
 	esac
 }
