@@ -17,7 +17,7 @@ from pathlib import Path
 # name can carry another number in another generation, anchors.md §0).
 TABLES = {
     'spft5': 'SP Flash Tool v5.1952.00 BROM-DLL (BootRom/mtk_status.h)',
-    'maui': 'older (MAUI-era) BROM-DLL numbering',
+    'maui': 'older (MAUI-era) BROM-DLL and legacy-DA numbering, where it differs from v5.1952',
     'spft5-tool': 'SP Flash Tool v5 tool level (FlashToolErrorCodeDef.h, fw_defs.h)',
     'spft-tool-old': 'older SP Flash Tool builds, tool level (community reports)',
     'spft6-tool': 'SP Flash Tool V6 v6.2136.00 tool level (CFlashToolErrorCode.h)',
@@ -137,6 +137,9 @@ def parse_texts(path):
 def build(root):
     data = root / 'data' / 'status'
     rows = parse_codes(data / 'spft5.codes') + parse_codes(data / 'other.codes')
+    # An older generation's row that says what v5.1952 says is the same fact: keep one.
+    v5 = {(r['name'], r['value']) for r in rows if r['table'] == 'spft5'}
+    rows = [r for r in rows if r['table'] != 'maui' or (r['name'], r['value']) not in v5]
     rows += parse_mtk_e(root / 'include' / 'mtkflash' / 'core.h')
     groups, texts = parse_texts(data / 'texts.txt')
     seen = set()
