@@ -40,6 +40,10 @@ const struct mtk_status *mtk_status_find(const char *table, int64_t value);
  * yields all of them. */
 size_t mtk_status_explain(const char *query, const struct mtk_status **out, size_t max);
 
+/* A catalogue sentence as a clause inside another message: first letter
+ * lowered, final period dropped ("This phone ..." -> "this phone ..."). */
+void mtk_status_clause(const char *sentence, char *out, size_t cap);
+
 /* The word `mtkflash explain` takes for an MTK_E_* code ("E_TIMEOUT"), NULL if none. */
 const char *mtk_status_error_key(int code);
 

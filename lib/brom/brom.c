@@ -3,8 +3,8 @@
  * Wire facts: brom-protocol.md §0 (big-endian, echoes, u16 status),
  * §2 (handshake), §3 (commands), §6.2 (the identify sequence). */
 #include "mtkflash/brom.h"
+#include "mtkflash/status.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -141,12 +141,12 @@ static int status_error(struct mtk_brom *b, const char *name, uint16_t st, bool 
 {
 	const char *hint = mtk_brom_status_hint(st);
 	int code = mtk_brom_status_is_security(st) ? MTK_E_SECURITY : MTK_E_STATUS;
-	/* The hint is a sentence of its own in the catalogue; here it ends ours. */
 	char tail[256] = "";
-	size_t hl = hint ? strlen(hint) : 0;
-	if (hl > 1)
-		snprintf(tail, sizeof tail, " — %c%.*s", tolower((unsigned char)hint[0]),
-			 (int)(hl - 1 - (hint[hl - 1] == '.')), hint + 1);
+	if (hint) {
+		char clause[240];
+		mtk_status_clause(hint, clause, sizeof clause);
+		snprintf(tail, sizeof tail, " — %s", clause);
+	}
 	mtk_fail(b->ctx, code, "%s refused: 0x%04x %s%s", name, st, status_name_in(st, mem_cmd), tail);
 	if (!(mem_cmd && (st == 0x1000 || st == 0x1001)))
 		mtk_ctx_set_error_status(b->ctx, mtk_brom_status_name(st));

@@ -2,6 +2,7 @@
 /* Looking codes up in the status catalogue, and finding them in what a person
  * pastes: a number, a name, or a line of an SP Flash Tool log. */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -62,6 +63,17 @@ const char *mtk_status_error_key(int code)
 	const struct mtk_status *e = mtk_status_find("mtkflash", code);
 	/* "MTK_E_TIMEOUT" -> "E_TIMEOUT": short to type, and no S_* name starts with E_. */
 	return e ? e->name + 4 : NULL;
+}
+
+void mtk_status_clause(const char *sentence, char *out, size_t cap)
+{
+	if (!cap)
+		return;
+	size_t n = strlen(sentence);
+	if (n && sentence[n - 1] == '.')
+		n--;
+	snprintf(out, cap, "%.*s", (int)n, sentence);
+	out[0] = (char)tolower((unsigned char)out[0]);
 }
 
 /* ---- collecting matches ---------------------------------------------------- */

@@ -292,12 +292,29 @@ static int dram_silent(struct mtk_da *da, int rc)
 
 /* A legacy DA numbers its statuses the older way (da-legacy.md §5, the
  * catalogue's "maui" table); v5.1952's numbers only where that has none. */
-static const char *legacy_status_name(uint32_t st)
+static const struct mtk_status *legacy_status(uint32_t st)
 {
 	const struct mtk_status *e = mtk_status_find("maui", st);
-	if (!e)
-		e = mtk_status_find("spft5", st);
+	return e ? e : mtk_status_find("spft5", st);
+}
+
+static const char *legacy_status_name(uint32_t st)
+{
+	const struct mtk_status *e = legacy_status(st);
 	return e ? e->name : NULL;
+}
+
+/* " (NAME: why)" for a refusal, the why only where the catalogue knows one. */
+static void refusal_words(uint32_t st, char *out, size_t cap)
+{
+	const struct mtk_status *e = legacy_status(st);
+	char why[200] = "";
+	out[0] = '\0';
+	if (!e)
+		return;
+	if (e->described)
+		mtk_status_clause(e->causes, why, sizeof why);
+	snprintf(out, cap, " (%s%s%s)", e->name, why[0] ? ": " : "", why);
 }
 
 /* The status behind the failure just recorded, for `mtkflash explain`. */
@@ -587,9 +604,10 @@ static int refused_now(struct mtk_da *da, uint8_t got, const char *what, const c
 				what, detail, got);
 	}
 	uint32_t v = mtk_get_u32le(st);
-	const char *name = legacy_status_name(v);
-	int rc = mtk_fail(da->ctx, MTK_E_STATUS, "%s: the DA refused %s with status 0x%x%s%s%s; nothing was changed",
-			  what, detail, v, name ? " (" : "", name ? name : "", name ? ")" : "");
+	char words[320];
+	refusal_words(v, words, sizeof words);
+	int rc = mtk_fail(da->ctx, MTK_E_STATUS, "%s: the DA refused %s with status 0x%x%s; nothing was changed", what,
+			  detail, v, words);
 	return status_noted(da, rc, v);
 }
 
@@ -600,9 +618,9 @@ static int refused(struct mtk_da *da, uint8_t got, const char *what)
 	if (wr_byte(da, LEGACY_NACK, what) < 0 || mtk_tp_read_exact(da->tp, st, 4, T_REPLY) < 0)
 		return mtk_fail(da->ctx, MTK_E_STATUS, "%s: refused by the DA (answer 0x%02x)", what, got);
 	uint32_t v = mtk_get_u32le(st);
-	const char *name = legacy_status_name(v);
-	int rc = mtk_fail(da->ctx, MTK_E_STATUS, "%s: refused by the DA with status 0x%x%s%s%s", what, v,
-			  name ? " (" : "", name ? name : "", name ? ")" : "");
+	char words[320];
+	refusal_words(v, words, sizeof words);
+	int rc = mtk_fail(da->ctx, MTK_E_STATUS, "%s: refused by the DA with status 0x%x%s", what, v, words);
 	return status_noted(da, rc, v);
 }
 

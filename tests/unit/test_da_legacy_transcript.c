@@ -426,10 +426,8 @@ static void test_write_refused(void **state)
 	assert_int_equal(rc, MTK_E_STATUS);
 	const char *m = mtk_ctx_error(f->ctx);
 	assert_non_null(strstr(m, "writing boot"));
-	assert_non_null(strstr(m, "0xc73 (S_DA_UNSUPPORTED_OPERATION)"));
-	/* What it means is `mtkflash explain`'s to say. */
+	assert_non_null(strstr(m, "0xc73 (S_DA_UNSUPPORTED_OPERATION: often write-protected storage"));
 	assert_string_equal(mtk_ctx_error_status(f->ctx), "S_DA_UNSUPPORTED_OPERATION");
-	assert_non_null(strstr(mtk_status_find("maui", 0xC73)->causes, "write-protected"));
 	assert_non_null(strstr(m, "nothing was changed"));
 	assert_true(sc_done(&f->sc));
 }
