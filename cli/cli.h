@@ -45,6 +45,7 @@ struct cli {
 	const char *cert_file;   /* --cert FILE: the vendor's root certificate (SEND_CERT) */
 	bool recovering;         /* recover: no "run mtkflash recover" warning on connect */
 	const char *history;     /* --history TARGET: postgresql://... or an SQLite file (cli_history.h) */
+	bool no_explain_hint;    /* explain: its own "not found" needs no "(mtkflash explain ...)" */
 	/* Where a command's text goes.  NULL: stdout and stderr.  A phone of a
 	 * batch runs on its own thread and writes to its own file. */
 	FILE *human; /* cli_print */
@@ -169,6 +170,7 @@ int cmd_report(struct cli *cli, int argc, char **argv);
 int cmd_backup(struct cli *cli, int argc, char **argv);
 int cmd_service(struct cli *cli, int argc, char **argv);
 int cmd_doctor(struct cli *cli, int argc, char **argv);
+int cmd_explain(struct cli *cli, int argc, char **argv);
 int cmd_batch(struct cli *cli, int argc, char **argv);
 int cmd_policy(struct cli *cli, int argc, char **argv);
 int cmd_history(struct cli *cli, int argc, char **argv);

@@ -10,6 +10,7 @@
 
 #include "cli_output.h"
 #include "mtkflash/manifest.h"
+#include "mtkflash/status.h"
 #include "mtkflash/util.h"
 
 static const char *level_tag[] = { "error", "warning", "info", "debug", "spew" };
@@ -211,11 +212,22 @@ int cli_exit_for(int rc)
 	}
 }
 
+/* What `mtkflash explain` takes for this failure: the device status that caused
+ * it when there was one (it says more than our code), else our code. */
+static const char *explain_key(struct cli *cli, int rc)
+{
+	if (cli->no_explain_hint)
+		return NULL;
+	const char *st = mtk_ctx_error_code(cli->ctx) == rc ? mtk_ctx_error_status(cli->ctx) : NULL;
+	return st ? st : mtk_status_error_key(rc);
+}
+
 int cli_fail(struct cli *cli, int rc, const char *doing)
 {
 	const char *msg = mtk_ctx_error(cli->ctx);
 	if (!*msg)
 		msg = mtk_error_text(rc);
+	const char *key = explain_key(cli, rc);
 	if (cli->json) {
 		json_t *e = json_object();
 		json_object_set_new(e, "code", json_integer(rc));
@@ -223,6 +235,8 @@ int cli_fail(struct cli *cli, int rc, const char *doing)
 		json_object_set_new(e, "message", cli_json_str(msg));
 		if (doing)
 			json_object_set_new(e, "while", cli_json_str(doing));
+		if (key)
+			json_object_set_new(e, "explain", json_string(key));
 		json_object_set_new(cli->out, "error", e);
 	}
 	FILE *f = cli_diag(cli);
@@ -234,6 +248,8 @@ int cli_fail(struct cli *cli, int rc, const char *doing)
 		fputs(": ", f);
 	}
 	put_escaped(f, msg);
+	if (key)
+		fprintf(f, " (%s explain %s)", cli->progname, key);
 	fputc('\n', f);
 	return cli_exit_for(rc);
 }

@@ -31,5 +31,6 @@ const struct cli_command cli_commands[] = {
 	{ "report", "AUDIT --out PDF | verify PDF", "a signed PDF report of a flash, or check one", cmd_report },
 	{ "policy", "init|sign|check FILE", "write, sign or check a verification policy", cmd_policy },
 	{ "doctor", "", "USB and port diagnostics, each with its fix", cmd_doctor },
+	{ "explain", "CODE|NAME|LOG-LINE", "what a status code means, its causes and its fix", cmd_explain },
 	{ NULL, NULL, NULL, NULL },
 };

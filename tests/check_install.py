@@ -90,6 +90,8 @@ def bash_completion(script, tmp):
         (["mtkflash", "--after", ""], ["stay", "reboot", "poweroff"]),
         (["mtkflash", "log", ""], ["verify", "show"]),
         (["mtkflash", "doctor", ""], []),
+        (["mtkflash", "exp"], ["explain"]),
+        (["mtkflash", "explain", ""], []),
         (["mtkflash", "flash", "--exp"], ["--expendable"]),
         (["mtkflash", "recover", "--f"], ["--finish"]),
         (["mtkflash", "policy", ""], ["init", "sign", "check"]),
@@ -142,7 +144,7 @@ def installed_binary_runs(found):
 
 def body(tmp):
     found = install(os.path.join(tmp, "dest"))
-    man_renders(found.get("mtkflash.1"), ["mtkflash - verified flashing", "doctor", "EXIT STATUS"])
+    man_renders(found.get("mtkflash.1"), ["mtkflash - verified flashing", "doctor", "explain", "EXIT STATUS"])
     man_renders(found.get("mtkemu.1"), ["mtkemu - a software MediaTek phone", "--faults"])
     rule = found.get("udev rule")
     if rule:

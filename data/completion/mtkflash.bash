@@ -2,7 +2,7 @@
 # Partition names come from the last `mtkflash printgpt`, which leaves them in
 # ${XDG_CACHE_HOME:-~/.cache}/mtkflash/partitions (one plain name a line).
 
-_mtkflash_commands="detect doctor printgpt read write erase readback reboot plan flash batch recover inspect backup
+_mtkflash_commands="detect doctor explain printgpt read write erase readback reboot plan flash batch recover inspect backup
 	service log report manifest keygen da-info policy history"
 _mtkflash_globals="--port --da --wait --json -v -vv -vvv -q --after --no-speed-switch --session-dir --history --help
 	--version"
@@ -116,7 +116,7 @@ _mtkflash()
 		_mtkflash_files "$cur" ;;
 	policy:0) _mtkflash_offer "init sign check" "$cur" ;;
 	history:0) _mtkflash_offer "show" "$cur" ;;
-	detect:* | doctor:* | printgpt:* | reboot:* | erase:* | backup:* | service:* | batch:* | history:*) COMPREPLY=() ;;
+	detect:* | doctor:* | explain:* | printgpt:* | reboot:* | erase:* | backup:* | service:* | batch:* | history:*) COMPREPLY=() ;;
 	*) _mtkflash_files "$cur" ;;
 	esac
 }

@@ -34,17 +34,15 @@ struct mtk_tgt_flag_info {
 /* NULL-terminated table of every known flag. */
 extern const struct mtk_tgt_flag_info mtk_tgt_flags[];
 
-/* Name of a BROM/preloader status word ("DA_LEN_IS_ZERO"), or NULL if unknown. */
+/* Catalogue name of a BROM/preloader status word ("DA_LEN_IS_ZERO",
+ * "S_BROM_CMD_SEND_DA_FAIL"), or NULL if unknown (mtkflash/status.h has its texts). */
 const char *mtk_brom_status_name(uint16_t status);
-/* What a refusal means for flashing ("this device requires serial link
+/* What a refusal means for flashing ("This phone requires serial link
  * authentication (SLA) ..."), or NULL when there is nothing to add. */
 const char *mtk_brom_status_hint(uint16_t status);
 /* True when the status comes from the device's security (SLA, DAA, SBC,
  * certificates, anti-rollback): such refusals map to MTK_E_SECURITY. */
 bool mtk_brom_status_is_security(uint16_t status);
-/* The name table itself, sorted by code (for tests and listings). */
-size_t mtk_brom_status_count(void);
-uint16_t mtk_brom_status_code_at(size_t i);
 
 enum mtk_brom_mode { MTK_MODE_BROM, MTK_MODE_PRELOADER };
 

@@ -101,6 +101,12 @@ void mtk_sleep_ms(mtk_ctx *ctx, int ms);
 int mtk_ctx_error_code(const mtk_ctx *ctx);
 const char *mtk_ctx_error(const mtk_ctx *ctx);
 void mtk_ctx_clear_error(mtk_ctx *ctx);
+/* The device status behind the last failure, when one caused it: its name in the
+ * status catalogue (mtkflash/status.h), which `mtkflash explain` takes; else NULL.
+ * Set after mtk_fail (which clears it); `name` must outlive the context (a
+ * catalogue string). */
+void mtk_ctx_set_error_status(mtk_ctx *ctx, const char *name);
+const char *mtk_ctx_error_status(const mtk_ctx *ctx);
 
 
 /* Reporting through a context, for code built on the library that is called

@@ -170,10 +170,9 @@ int mtk_da_set_device_checks(struct mtk_da *da, unsigned mask);
 /* The mask in force (0 for a DA without checks). */
 unsigned mtk_da_device_checks(const struct mtk_da *da);
 
-/* Name of an xflash status word (da-xflash.md §4), NULL when unknown. */
+/* Catalogue name of an xflash status word (da-xflash.md §4): MediaTek's STATUS_*
+ * name, or XFLASH_* for the few it does not name; NULL when unknown. */
 const char *mtk_xflash_status_name(uint32_t status);
-size_t mtk_xflash_status_count(void);
-uint32_t mtk_xflash_status_code_at(size_t i);
 
 #ifdef __cplusplus
 }

@@ -3,6 +3,7 @@
  * Wire facts: brom-protocol.md §0 (big-endian, echoes, u16 status),
  * §2 (handshake), §3 (commands), §6.2 (the identify sequence). */
 #include "mtkflash/brom.h"
+#include "mtkflash/status.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -140,8 +141,16 @@ static int status_error(struct mtk_brom *b, const char *name, uint16_t st, bool 
 {
 	const char *hint = mtk_brom_status_hint(st);
 	int code = mtk_brom_status_is_security(st) ? MTK_E_SECURITY : MTK_E_STATUS;
-	return mtk_fail(b->ctx, code, "%s refused: 0x%04x %s%s%s", name, st, status_name_in(st, mem_cmd),
-			hint ? " — " : "", hint ? hint : "");
+	char tail[256] = "";
+	if (hint) {
+		char clause[240];
+		mtk_status_clause(hint, clause, sizeof clause);
+		snprintf(tail, sizeof tail, " — %s", clause);
+	}
+	mtk_fail(b->ctx, code, "%s refused: 0x%04x %s%s", name, st, status_name_in(st, mem_cmd), tail);
+	if (!(mem_cmd && (st == 0x1000 || st == 0x1001)))
+		mtk_ctx_set_error_status(b->ctx, mtk_brom_status_name(st));
+	return code;
 }
 
 /* Read a status word; success is 0x0000, and for writes also the BROM's 0x0001. */

@@ -17,6 +17,7 @@ struct mtk_ctx {
 	void *progress_user;
 	int err_code;
 	char err_msg[MTK_ERRMSG_MAX];
+	const char *err_status; /* catalogue name of the device status behind err_code */
 	volatile sig_atomic_t *cancel;
 	struct mtk_clock clock; /* hooks NULL: the real clock */
 	/* Progress of one piece of a split operation, shown as the whole. */
@@ -184,6 +185,18 @@ void mtk_ctx_clear_error(mtk_ctx *ctx)
 {
 	ctx->err_code = 0;
 	ctx->err_msg[0] = '\0';
+	ctx->err_status = NULL;
+}
+
+void mtk_ctx_set_error_status(mtk_ctx *ctx, const char *name)
+{
+	if (ctx)
+		ctx->err_status = name;
+}
+
+const char *mtk_ctx_error_status(const mtk_ctx *ctx)
+{
+	return ctx->err_status;
 }
 
 int mtk_fail(mtk_ctx *ctx, int code, const char *fmt, ...)
@@ -195,6 +208,7 @@ int mtk_fail(mtk_ctx *ctx, int code, const char *fmt, ...)
 	vsnprintf(ctx->err_msg, sizeof ctx->err_msg, fmt, ap);
 	va_end(ap);
 	ctx->err_code = code;
+	ctx->err_status = NULL;
 	mtk_log(ctx, MTK_LOG_DEBUG, "error %s: %s", mtk_error_name(code), ctx->err_msg);
 	return code;
 }

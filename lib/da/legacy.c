@@ -15,6 +15,7 @@
 #include "core/ctx.h"
 #include "da/legacy_priv.h"
 #include "da/da_priv.h"
+#include "mtkflash/status.h"
 
 /* mtkclient's read and write packet: the largest the legacy DAs are known
  * to accept (§4.9). */
@@ -289,6 +290,40 @@ static int dram_silent(struct mtk_da *da, int rc)
 			"was written");
 }
 
+/* A legacy DA numbers its statuses the older way (da-legacy.md §5, the
+ * catalogue's "maui" table); v5.1952's numbers only where that has none. */
+static const struct mtk_status *legacy_status(uint32_t st)
+{
+	const struct mtk_status *e = mtk_status_find("maui", st);
+	return e ? e : mtk_status_find("spft5", st);
+}
+
+static const char *legacy_status_name(uint32_t st)
+{
+	const struct mtk_status *e = legacy_status(st);
+	return e ? e->name : NULL;
+}
+
+/* " (NAME: why)" for a refusal, the why only where the catalogue knows one. */
+static void refusal_words(uint32_t st, char *out, size_t cap)
+{
+	const struct mtk_status *e = legacy_status(st);
+	char why[200] = "";
+	out[0] = '\0';
+	if (!e)
+		return;
+	if (e->described)
+		mtk_status_clause(e->causes, why, sizeof why);
+	snprintf(out, cap, " (%s%s%s)", e->name, why[0] ? ": " : "", why);
+}
+
+/* The status behind the failure just recorded, for `mtkflash explain`. */
+static int status_noted(struct mtk_da *da, int rc, uint32_t st)
+{
+	mtk_ctx_set_error_status(da->ctx, legacy_status_name(st));
+	return rc;
+}
+
 static int emi_apply(struct mtk_da *da, uint32_t ver)
 {
 	uint8_t b[16];
@@ -307,9 +342,13 @@ static int emi_apply(struct mtk_da *da, uint32_t ver)
 	if (rc < 0)
 		return rc;
 	if (ret != 0)
-		return mtk_fail(da->ctx, MTK_E_STATUS, "DRAM init failed with status 0x%x%s: the preloader's EMI "
-				"settings do not fit this board's DRAM (is it the preloader of this device's "
-				"firmware?); nothing was written", ret, ret == 0xBBA ? " (S_DA_SETUP_DRAM_FAIL)" : "");
+		return status_noted(da,
+				    mtk_fail(da->ctx, MTK_E_STATUS,
+					     "DRAM init failed with status 0x%x%s: the preloader's EMI settings do not "
+					     "fit this board's DRAM (is it the preloader of this device's firmware?); "
+					     "nothing was written",
+					     ret, ret == 0xBBA ? " (S_DA_SETUP_DRAM_FAIL)" : ""),
+				    ret);
 	if ((rc = rd(da, b, 10, T_REPLY, "DRAM report")) < 0)
 		return rc;
 	da->storage.ext_ram_size = mtk_get_u64be(b + 2);
@@ -554,21 +593,6 @@ static int switch_part(struct mtk_da *da, enum mtk_region r)
 	return 0;
 }
 
-/* Why a refusal may happen, for the statuses the legacy DA is known to send (§5). */
-static const char *refusal_hint(uint32_t st)
-{
-	switch (st) {
-	case 0xBDF:
-		return " (S_DA_INVALID_RANGE)";
-	case 0xC45:
-		return " (S_DA_FLASH_NOT_FOUND)";
-	case 0xC73:
-		return " (S_DA_UNSUPPORTED_OPERATION: is the storage write-protected?)";
-	default:
-		return "";
-	}
-}
-
 /* WRITE_DATA and FORMAT: after its A5 a DA may send the status word unasked
  * (little-endian, as after a refused READ); wait for it only briefly. */
 static int refused_now(struct mtk_da *da, uint8_t got, const char *what, const char *detail)
@@ -580,8 +604,11 @@ static int refused_now(struct mtk_da *da, uint8_t got, const char *what, const c
 				what, detail, got);
 	}
 	uint32_t v = mtk_get_u32le(st);
-	return mtk_fail(da->ctx, MTK_E_STATUS, "%s: the DA refused %s with status 0x%x%s; nothing was changed",
-			what, detail, v, refusal_hint(v));
+	char words[320];
+	refusal_words(v, words, sizeof words);
+	int rc = mtk_fail(da->ctx, MTK_E_STATUS, "%s: the DA refused %s with status 0x%x%s; nothing was changed", what,
+			  detail, v, words);
+	return status_noted(da, rc, v);
 }
 
 /* After a refused command the DA waits for NACK and then tells why. */
@@ -590,7 +617,11 @@ static int refused(struct mtk_da *da, uint8_t got, const char *what)
 	uint8_t st[4];
 	if (wr_byte(da, LEGACY_NACK, what) < 0 || mtk_tp_read_exact(da->tp, st, 4, T_REPLY) < 0)
 		return mtk_fail(da->ctx, MTK_E_STATUS, "%s: refused by the DA (answer 0x%02x)", what, got);
-	return mtk_fail(da->ctx, MTK_E_STATUS, "%s: refused by the DA with status 0x%x", what, mtk_get_u32le(st));
+	uint32_t v = mtk_get_u32le(st);
+	char words[320];
+	refusal_words(v, words, sizeof words);
+	int rc = mtk_fail(da->ctx, MTK_E_STATUS, "%s: refused by the DA with status 0x%x%s", what, v, words);
+	return status_noted(da, rc, v);
 }
 
 /* The packet buffers grow to what a transfer needs, at most one packet and

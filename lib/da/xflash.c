@@ -177,7 +177,9 @@ static int status_fail(struct mtk_da *da, uint32_t st, const char *what)
 {
 	const char *name = mtk_xflash_status_name(st);
 	int code = (st & 0xC0FF0000u) == 0xC0020000u ? MTK_E_SECURITY : MTK_E_STATUS;
-	return mtk_fail(da->ctx, code, "%s: the DA answered 0x%08x (%s)", what, st, name ? name : "unknown status");
+	mtk_fail(da->ctx, code, "%s: the DA answered 0x%08x (%s)", what, st, name ? name : "unknown status");
+	mtk_ctx_set_error_status(da->ctx, name);
+	return code;
 }
 
 static int expect_ok(struct mtk_da *da, int timeout, const char *what)

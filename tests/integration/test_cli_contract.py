@@ -16,7 +16,7 @@ from mtkutil import MTKFLASH, check, in_tmpdir, provision_fixture, run  # noqa: 
 
 FIXTURE = "MT6737M__Dewil-King_Sectter-File__MT6737M_Android_scatter.txt"
 NOPORT = "/nonexistent/ttyACM9"
-E_INVAL, E_NODEV, E_POLICY = -1, -5, -15
+E_INVAL, E_NODEV, E_NOTFOUND, E_POLICY = -1, -5, -11, -15
 
 # (args, exit status, error.code); "@" stands for the emulator port
 TABLE = [
@@ -80,6 +80,9 @@ TABLE = [
     (["reboot", "--mode"], 2, E_INVAL),
     (["reboot", "--mode", "stay"], 2, E_INVAL),
     (["reboot", "--bogus"], 2, E_INVAL),
+    (["explain"], 2, E_INVAL),
+    (["explain", "12345678"], 9, E_NOTFOUND),
+    (["explain", "--bogus"], 9, E_NOTFOUND),  # pasted text, not an option: it may start with '-'
     (["--port", NOPORT, "detect"], 3, E_NODEV),
     (["--port", "serial:" + NOPORT, "printgpt"], 3, E_NODEV),
 ]
@@ -133,7 +136,7 @@ def test_options(tmp, port):
     p = run([MTKFLASH, "--json", "inspect", "--", "--odd.bin"], expect=None)
     check(p.returncode == 0 and json.loads(p.stdout).get("ok") is True,
           "inspect -- --odd.bin: a file, not an option (exit %d): %s" % (p.returncode, p.stderr))
-    for cmd in (["detect"], ["keygen"], ["inspect"], ["da-info"], ["manifest"], ["reboot"]):
+    for cmd in (["detect"], ["keygen"], ["inspect"], ["da-info"], ["manifest"], ["reboot"], ["explain"]):
         p = run([MTKFLASH] + cmd + ["--help"], expect=0)
         check(p.stdout.startswith("Usage: mtkflash"), "%s --help prints its usage" % cmd[0])
 

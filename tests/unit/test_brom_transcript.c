@@ -515,7 +515,8 @@ static void test_get_me_id_bad_status(void **state)
 	D(f->s, "e1 00000010 00000000000000000000000000000000 178f");
 	uint8_t me[16];
 	assert_int_equal(mtk_brom_get_me_id(&f->b, me), MTK_E_SECURITY);
-	assert_error_has(f, "GET_ME_ID refused: 0x178f GET_ME_ID_FAIL");
+	assert_error_has(f, "GET_ME_ID refused: 0x178f S_SECURITY_GET_ME_ID_FAIL");
+	assert_string_equal(mtk_ctx_error_status(f->ctx), "S_SECURITY_GET_ME_ID_FAIL");
 	assert_script_done(f->s);
 }
 
@@ -888,7 +889,9 @@ static void test_send_da_sla_required(void **state)
 	script_send_da_header(f->s, "00000500");
 	D(f->s, "1d0d");
 	assert_int_equal(mtk_brom_send_da(&f->b, 0x200000, da, sizeof da, 0x100), MTK_E_SECURITY);
-	assert_error_has(f, "SEND_DA refused: 0x1d0d SLA_ERROR — this device requires serial link authentication");
+	assert_error_has(f, "SEND_DA refused: 0x1d0d SLA_ERROR — this phone requires serial link authentication");
+	/* The CLI ends the message with `mtkflash explain SLA_ERROR`. */
+	assert_string_equal(mtk_ctx_error_status(f->ctx), "SLA_ERROR");
 	assert_script_done(f->s);
 }
 

@@ -14,6 +14,7 @@
 #include "core/ctx.h"
 #include "da/legacy_priv.h"
 #include "da/da_priv.h" /* white-box: a session filled by hand */
+#include "mtkflash/status.h"
 #include "script_tp.h"
 
 #define MiB 0x100000u
@@ -425,8 +426,8 @@ static void test_write_refused(void **state)
 	assert_int_equal(rc, MTK_E_STATUS);
 	const char *m = mtk_ctx_error(f->ctx);
 	assert_non_null(strstr(m, "writing boot"));
-	assert_non_null(strstr(m, "0xc73"));
-	assert_non_null(strstr(m, "write-protected"));
+	assert_non_null(strstr(m, "0xc73 (S_DA_UNSUPPORTED_OPERATION: often write-protected storage"));
+	assert_string_equal(mtk_ctx_error_status(f->ctx), "S_DA_UNSUPPORTED_OPERATION");
 	assert_non_null(strstr(m, "nothing was changed"));
 	assert_true(sc_done(&f->sc));
 }
