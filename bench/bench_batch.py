@@ -75,14 +75,17 @@ def run_batch(a, tmp, count, speed, tag):
     try:
         p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         start = end = None
-        results = []
+        results, first = [], {}
         for line in p.stdout:
             e = json.loads(line)
+            now = time.monotonic()
+            first.setdefault(e["port"], now)
             if e.get("event") == "start":
-                start = time.monotonic()
+                start = now
             elif e.get("event") == "result":
-                end = time.monotonic()
+                end = now
                 results.append(e)
+                e["took"] = now - first[e["port"]]
         err = p.stderr.read()
         _, status, ru = os.wait4(p.pid, 0)
         p.returncode = os.waitstatus_to_exitcode(status)
@@ -97,7 +100,9 @@ def run_batch(a, tmp, count, speed, tag):
     wall = end - start
     return {"bytes": written, "wall": wall, "rate": written / wall, "cpu": ru.ru_utime + ru.ru_stime,
             "cpu_per_gib": (ru.ru_utime + ru.ru_stime) / (written / GIB),
-            "rss_kib": int(rss[-1]) if rss else ru.ru_maxrss, "rss_exact": bool(rss), "phones": count}
+            "rss_kib": int(rss[-1]) if rss else ru.ru_maxrss, "rss_exact": bool(rss), "phones": count,
+            "took": sorted(r["took"] for r in results),
+            "first": sorted(t - start for port, t in first.items() if port != "all")}
 
 
 def row(tag, speed, r):
@@ -130,6 +135,11 @@ def main():
           ("run", "link", "phones", "MB", "wall s", "MB/s", "CPU s/GiB", "RSS MiB", "RSS/phone"))
     for (speed, n), r in figs.items():
         row("single" if n == 1 else "batch", speed, r)
+    print("  per phone, first event to result (s): min, median, max; its first event after the start (s): max")
+    for (speed, n), r in figs.items():
+        took = r["took"]
+        print("  %-8s %-8s %6.2f %6.2f %6.2f   %6.2f" % ("single" if n == 1 else "batch", speed, took[0],
+                                                       took[len(took) // 2], took[-1], r["first"][-1]))
     report(a, figs, bws)
     if not GNU_TIME:
         print("no /usr/bin/time: the RSS figures include this script's own peak (<=)")
