@@ -60,9 +60,12 @@ class Emulators:
             self.links.append(line.split()[1])
 
     def stop(self):
+        """The emulator's user + sys CPU seconds."""
         self.proc.terminate()
-        self.proc.wait()
+        _, _, ru = os.wait4(self.proc.pid, 0)
+        self.proc.returncode = 0
         self.err.close()
+        return ru.ru_utime + ru.ru_stime
 
 
 def run_batch(a, tmp, count, speed, tag):
@@ -90,7 +93,7 @@ def run_batch(a, tmp, count, speed, tag):
         _, status, ru = os.wait4(p.pid, 0)
         p.returncode = os.waitstatus_to_exitcode(status)
     finally:
-        emus.stop()
+        emu_cpu = emus.stop()
     bad = [r for r in results if r["result"] != "verified"]
     if p.returncode != 0 or bad or len(results) != count:
         sys.exit("%s: batch exit %d, %d results, not verified: %s\n%s"
@@ -99,16 +102,16 @@ def run_batch(a, tmp, count, speed, tag):
     written = sum(r["bytes_written"] for r in results)
     wall = end - start
     return {"bytes": written, "wall": wall, "rate": written / wall, "cpu": ru.ru_utime + ru.ru_stime,
-            "cpu_per_gib": (ru.ru_utime + ru.ru_stime) / (written / GIB),
+            "cpu_per_gib": (ru.ru_utime + ru.ru_stime) / (written / GIB), "emu_per_gib": emu_cpu / (written / GIB),
             "rss_kib": int(rss[-1]) if rss else ru.ru_maxrss, "rss_exact": bool(rss), "phones": count,
             "took": sorted(r["took"] for r in results),
             "first": sorted(t - start for port, t in first.items() if port != "all")}
 
 
 def row(tag, speed, r):
-    print("  %-8s %-8s %6d %9.1f %8.2f %9.2f %9.2f %10.1f %9.1f" %
+    print("  %-8s %-8s %6d %9.1f %8.2f %9.2f %9.2f %9.2f %10.1f %9.1f" %
           (tag, speed, r["phones"], r["bytes"] / 1e6, r["wall"], r["rate"] / 1e6, r["cpu_per_gib"],
-           r["rss_kib"] / 1024.0, r["rss_kib"] / 1024.0 / r["phones"]))
+           r["emu_per_gib"], r["rss_kib"] / 1024.0, r["rss_kib"] / 1024.0 / r["phones"]))
 
 
 def main():
@@ -120,6 +123,7 @@ def main():
     ap.add_argument("--links", default="usb2-fs,usb2-hs", help="link models to measure (none is added for usb2-hs)")
     a = ap.parse_args()
     bws = link_bandwidths(a.mtkemu)
+    a.load = os.getloadavg()[0]  # the machine may be shared: printed beside the figures
     links = a.links.split(",")
     with tempfile.TemporaryDirectory(prefix="mtkflash-bench-batch-") as tmp:
         a.scatter = sample_package(a.mtkemu, a.chip, tmp)
@@ -131,8 +135,9 @@ def main():
                 figs[(speed, n)] = run_batch(a, tmp, n, speed, "%s-%d" % (speed, n))
     print("mtkflash batch of %d %s phones (sample package, %s mode) beside one phone alone" %
           (a.count, a.chip.upper(), a.mode))
-    print("  %-8s %-8s %6s %9s %8s %9s %9s %10s %9s" %
-          ("run", "link", "phones", "MB", "wall s", "MB/s", "CPU s/GiB", "RSS MiB", "RSS/phone"))
+    print("load average before and after: %s" % " -> ".join("%.1f" % x for x in (a.load, os.getloadavg()[0])))
+    print("  %-8s %-8s %6s %9s %8s %9s %9s %9s %10s %9s" %
+          ("run", "link", "phones", "MB", "wall s", "MB/s", "CPU s/GiB", "emu s/GiB", "RSS MiB", "RSS/phone"))
     for (speed, n), r in figs.items():
         row("single" if n == 1 else "batch", speed, r)
     print("  per phone, first event to result (s): min, median, max; its first event after the start (s): max")
@@ -163,6 +168,10 @@ def report(a, figs, bws):
               % (many["rate"] / one["rate"], many["rate"] / 1e6, one["rate"] / 1e6))
         print("  aggregate / the cores' (no link)  %6.1f %%  (%.1f of %.1f MB/s, %d phones with no link model)"
               % (100.0 * many["rate"] / free["rate"], many["rate"] / 1e6, free["rate"] / 1e6, n))
+        cores = os.cpu_count() or 1
+        ceiling = cores * GIB / (free["cpu_per_gib"] + free["emu_per_gib"])
+        print("  aggregate / the cores' CPU bound  %6.1f %%  (%d cores / (mtkflash + mtkemu CPU per GiB with no link)"
+              " = %.1f MB/s)" % (100.0 * many["rate"] / ceiling, cores, ceiling / 1e6))
         print("  link-bound ideal / the cores'     %6.1f %%  (%d x %.0f MB/s)"
               % (100.0 * n * bws["usb2-hs"] / free["rate"], n, bws["usb2-hs"] / 1e6))
     batches = [r for (_, k), r in figs.items() if k == n]
