@@ -10,7 +10,8 @@
   `policy init` that approves the two packages: the summary says 16
   verified, each port served one phone, every BROM-mode phone re-enumerated
   at its port (the DA's speed switch: it really started from the BootROM),
-  every audit log verifies, each phone's storage holds its package's bytes.
+  every audit log verifies and records the policy's hash and the operator
+  role, each phone's storage holds its package's bytes.
 - Faults on 3 of 16 ports of another bench (a persistent corrupt write in
   boot, a cable pulled mid-flash, a DA that never answers, planted with
   `--faults K:SPEC`): exactly those 3 fail or roll back, the 13 others
@@ -140,7 +141,8 @@ def clean(tmp):
         got = {port: r[-1] for port, r in results(b.events).items()}
         for ph in bench.phones:
             r = got.get(ph.link, {})
-            check(r.get("result") == "verified", "%s: %s verified: %s" % (tag, ph.tag, r.get("result")))
+            check(r.get("result") == "verified", "%s: %s verified: %s (%s)" % (tag, ph.tag, r.get("result"),
+                                                                             r.get("message")))
             check(r.get("chip", "").lower() == ph.chip, "%s: %s flashed as %s" % (tag, ph.tag, r.get("chip")))
             storage_holds_package(tag, ph, line.entries[ph.chip])
             if ph.mode == "brom":
@@ -148,10 +150,22 @@ def clean(tmp):
                       % (tag, ph.tag, bench.readies(ph)))
         logs = [e for e in b.events if e.get("event") == "result" and e.get("audit_log")]
         check(len(logs) == COUNT, "%s: %d audit logs named" % (tag, len(logs)))
-        audit_logs_verify(tag, line.env, b.events)
         check(len({e["device"] for e in logs}) == COUNT, "%s: 16 different devices" % tag)
+        policy_in_logs(tag, line, logs)
     finally:
         check(bench.stop() == 0, "%s: the bench stops with exit 0" % tag)
+
+
+def policy_in_logs(tag, line, results):
+    """Every phone's audit log verifies and records the policy's SHA-256 and
+    the operator role."""
+    with open(line.policy, "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()
+    for r in results:
+        events = T.log_events(line.env, r["audit_log"], "%s %s" % (tag, r["port"]))
+        pol = json.dumps([e for e in events if "policy" in (e.get("event"), e.get("type"))])
+        check(digest in pol and "operator" in pol, "%s: %s's audit log records the policy %s as operator: %s"
+              % (tag, r["port"], digest[:12], pol[:300]))
 
 
 # Phone -> fault: MT6737 from its preloader, MT6737 from its BootROM, MT6572
@@ -169,14 +183,15 @@ def faults(tmp):
     try:
         b = line.batch(bench)
         rc, summary = b.finish()
-        got = {port: r[-1]["result"] for port, r in results(b.events).items()}
+        last = {port: r[-1] for port, r in results(b.events).items()}
         for ph in bench.phones:
-            r = got.get(ph.link)
+            r = last.get(ph.link, {}).get("result")
             if ph.k in planted:
                 check(r in ("failed", "rolled-back"), "%s: %s (%s) failed or rolled back: %s"
                       % (tag, ph.tag, planted[ph.k], r))
             else:
-                check(r == "verified", "%s: clean %s verified beside the faults: %s" % (tag, ph.tag, r))
+                check(r == "verified", "%s: clean %s verified beside the faults: %s (%s)"
+                      % (tag, ph.tag, r, last.get(ph.link, {}).get("message")))
                 storage_holds_package(tag, ph, line.entries[ph.chip])
         check(summary.get("verified") == COUNT - 3 and summary.get("phones") == COUNT,
               "%s: 13 verified of 16: %s" % (tag, {k: summary.get(k) for k in ("verified", "failed", "rolled-back",
