@@ -30,15 +30,13 @@ usage: bench_flash.py [--mtkflash PATH] [--mtkemu PATH] [--speed MODEL] [--runs 
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from bench_io import GNU_TIME, link_bandwidths, timed  # noqa: E402
+from bench_io import GNU_TIME, link_bandwidths, sample_package, timed, tool_args  # noqa: E402
 
 # A small partition of each sample package (128 KiB, 64 KiB): what a flash
 # costs besides its data.
@@ -67,8 +65,7 @@ def one_run(a, tmp, scatter, i):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--mtkflash", default=os.environ.get("MTKFLASH", os.path.join(ROOT, "build/cli/mtkflash")))
-    ap.add_argument("--mtkemu", default=os.environ.get("MTKEMU", os.path.join(ROOT, "build/emu/mtkemu")))
+    tool_args(ap)
     ap.add_argument("--speed", default="usb2-hs", help="link model (mtkemu --help lists them)")
     ap.add_argument("--runs", type=int, default=3, help="best of this many runs (default 3)")
     ap.add_argument("--chip", default="mt6737", choices=sorted(SMALL),
@@ -78,15 +75,7 @@ def main():
     if not bw:
         sys.exit("link model '%s' has no bandwidth" % a.speed)
     with tempfile.TemporaryDirectory(prefix="mtkflash-bench-") as tmp:
-        for var in ("XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CONFIG_HOME"):
-            os.environ[var] = os.path.join(tmp, var.lower())
-        pkg = os.path.join(tmp, "fw")
-        subprocess.run([a.mtkemu, "mkfirmware", "--chip", a.chip, "--out", pkg], check=True,
-                       stdout=subprocess.DEVNULL)
-        keys = os.path.join(os.environ["XDG_CONFIG_HOME"], "mtkflash", "trusted-keys")
-        os.makedirs(keys)
-        shutil.copy(os.path.join(pkg, "mtkemu-demo.pub"), keys)
-        scatter = os.path.join(pkg, "%s_Android_scatter.txt" % a.chip.upper())
+        scatter = sample_package(a.mtkemu, a.chip, tmp)
         runs = []
         for i in range(a.runs):  # best of: the machine may be shared
             runs.append(one_run(a, tmp, scatter, i))

@@ -16,6 +16,7 @@ usage: bench_io.py [--mtkflash PATH] [--mtkemu PATH] [--da FILE] [--size MIB]
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -72,6 +73,25 @@ def link_bandwidths(mtkemu):
     for name, mbps in re.findall(r"(usb2-[a-z]+) \((\d+(?:\.\d+)?) MB/s", out):
         bw[name] = float(mbps) * 1e6
     return bw
+
+
+def tool_args(ap):
+    """--mtkflash and --mtkemu: the programs measured (default: build/)."""
+    ap.add_argument("--mtkflash", default=os.environ.get("MTKFLASH", os.path.join(ROOT, "build/cli/mtkflash")))
+    ap.add_argument("--mtkemu", default=os.environ.get("MTKEMU", os.path.join(ROOT, "build/emu/mtkemu")))
+
+
+def sample_package(mtkemu, chip, tmp):
+    """mtkflash's XDG folders in tmp, the chip's sample package (mtkemu
+    mkfirmware) in tmp/fw and its demo key trusted; the scatter's path."""
+    for var in ("XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CONFIG_HOME"):
+        os.environ[var] = os.path.join(tmp, var.lower())
+    pkg = os.path.join(tmp, "fw")
+    subprocess.run([mtkemu, "mkfirmware", "--chip", chip, "--out", pkg], check=True, stdout=subprocess.DEVNULL)
+    keys = os.path.join(os.environ["XDG_CONFIG_HOME"], "mtkflash", "trusted-keys")
+    os.makedirs(keys)
+    shutil.copy(os.path.join(pkg, "mtkemu-demo.pub"), keys)
+    return os.path.join(pkg, "%s_Android_scatter.txt" % chip.upper())
 
 
 def start_emu(mtkemu, chip, state, link, speed, mode="preloader"):
@@ -141,8 +161,7 @@ def run_link(a, da, state, tmp, speed, size):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--mtkflash", default=os.environ.get("MTKFLASH", os.path.join(ROOT, "build/cli/mtkflash")))
-    ap.add_argument("--mtkemu", default=os.environ.get("MTKEMU", os.path.join(ROOT, "build/emu/mtkemu")))
+    tool_args(ap)
     ap.add_argument("--fixtures", default=os.environ.get("MTK_FIXTURES", os.path.join(ROOT, "../shared/fixtures")))
     ap.add_argument("--size", type=int, default=256, help="MiB to write and read (none, usb2-hs)")
     ap.add_argument("--fs-size", type=int, default=4, help="MiB to write and read over usb2-fs (1 MB/s)")

@@ -44,6 +44,7 @@ struct batch_port {
 	FILE *text;     /* BATCHDIR/port-NN.log: everything flash would print */
 	/* the view, under b->lock */
 	char device[128], chip[16], stage[24], detail[160];
+	char step_stage[24]; /* the step's stage, which a write pass returns to after a read pass */
 	enum batch_result result;
 	double percent, mb_per_s;
 	int last_decile;

@@ -317,18 +317,51 @@ static void on_step(void *user, const struct mtk_flash_outcome *o, bool done, ui
 	p->step_bytes = 0;
 	if (o->stage == MTK_FSTAGE_WRITE && p->write_start == 0)
 		p->write_start = batch_now();
-	if (!done)
-		batch_view_stage(p, step_stage(o), o->name);
+	if (!done) {
+		snprintf(p->step_stage, sizeof p->step_stage, "%s", step_stage(o));
+		batch_view_stage(p, p->step_stage, o->name);
+	}
 	pthread_mutex_unlock(&p->b->lock);
 }
 
-/* The library's transfers, for the percentage and the rate of the writes. */
+/* A verified write's passes name their transfers "read PART" (the stash),
+ * "write PART" and "verify PART" (the read-back): the stage they show.  Any
+ * other transfer (the DA upload, a backup) is not a write pass. */
+static const char *pass_stage(const struct batch_port *p, const char *what, bool *writing)
+{
+	static const struct {
+		const char *prefix, *stage;
+	} passes[] = {{"read ", "stash"}, {"write ", NULL}, {"verify ", "verify"}};
+	for (size_t i = 0; i < sizeof passes / sizeof passes[0]; i++) {
+		if (strncmp(what, passes[i].prefix, strlen(passes[i].prefix)) == 0) {
+			*writing = passes[i].stage == NULL;
+			return passes[i].stage ? passes[i].stage : p->step_stage;
+		}
+	}
+	*writing = false;
+	return NULL;
+}
+
+static void show_pass(struct batch_port *p, const char *stage)
+{
+	if (!stage || !stage[0] || strcmp(stage, p->stage) == 0)
+		return;
+	char detail[sizeof p->detail];
+	memcpy(detail, p->detail, sizeof detail); /* batch_view_stage writes p->detail */
+	batch_view_stage(p, stage, detail);
+}
+
+/* The library's transfers: the stage of the pass, and the percentage and
+ * rate of the writes alone (a read pass moves no byte of the plan). */
 static void on_progress(void *user, const char *what, uint64_t done, uint64_t total)
 {
 	struct batch_port *p = user;
-	(void)what, (void)total;
+	(void)total;
+	bool writing = false;
 	pthread_mutex_lock(&p->b->lock);
-	if (p->write_start > 0 && p->plan_bytes) {
+	const char *stage = what && p->write_start > 0 ? pass_stage(p, what, &writing) : NULL;
+	show_pass(p, stage);
+	if (writing && p->plan_bytes) {
 		p->step_bytes = done;
 		double got = (double)(p->bytes_done + p->step_bytes);
 		double pct = got * 100.0 / (double)p->plan_bytes;
@@ -364,7 +397,7 @@ static int severity(int status)
 
 static void phone_reset(struct batch_port *p)
 {
-	p->device[0] = p->chip[0] = p->detail[0] = '\0';
+	p->device[0] = p->chip[0] = p->detail[0] = p->step_stage[0] = '\0';
 	p->result = BATCH_NONE;
 	p->percent = p->mb_per_s = 0;
 	p->plan_bytes = p->bytes_done = p->step_bytes = 0;

@@ -489,7 +489,9 @@ def usage(tmp):
     check("--count" in p.stdout and "rolled-back" in p.stdout, "batch --help describes --count and the results")
 
 
-def main(tmp):
+def run_scenarios(tmp, scenarios):
+    """Each scenario on its own thread in its own folder tmp/NAME; an
+    AssertionError ends that scenario alone and counts as a failure."""
     threads, errors = [], []
 
     def guard(fn, sub):
@@ -498,7 +500,7 @@ def main(tmp):
             fn(sub)
         except AssertionError as e:
             errors.append("%s: %s" % (fn.__name__, e))
-    for fn in (mixed, faults, ctrl_c, live_view, slots, refused, policy, no_phone, usage):
+    for fn in scenarios:
         t = threading.Thread(target=guard, args=(fn, os.path.join(tmp, fn.__name__)))
         t.start()
         threads.append(t)
@@ -506,6 +508,10 @@ def main(tmp):
         t.join()
     for e in errors:
         check(False, e)
+
+
+def main(tmp):
+    run_scenarios(tmp, (mixed, faults, ctrl_c, live_view, slots, refused, policy, no_phone, usage))
 
 
 if __name__ == "__main__":
