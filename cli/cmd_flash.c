@@ -547,6 +547,8 @@ static void record_job(struct flash_state *f, const char *scatter, struct mtk_hi
 	snprintf(job->mode, sizeof job->mode, "%s", mtk_mode_name((enum mtk_flash_mode)f->r.mode));
 	snprintf(job->scene, sizeof job->scene, "%s", mtk_scene_name((enum mtk_scene)f->r.scene));
 	snprintf(job->audit_log, sizeof job->audit_log, "%s", f->log_path ? f->log_path : "");
+	if (f->r.policy) /* the role is the policy's word (docs/policy.md) */
+		snprintf(job->role, sizeof job->role, "%s", mtk_role_name(f->r.role));
 	for (size_t i = 0; i < f->res.count; i++)
 		cli_job_add_step(cli, job, &f->res.steps[i]);
 	cli_job_end(cli, job, rc, refused, err);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* UTC calendar fields from a Unix time, without gmtime_r: glibc's gmtime_r
- * loads the local time zone (tzset) on every call although UTC needs none,
- * keeps it in heap memory only its globals point at, and so makes each
- * process's leak check scan globals (tests/lsan.supp says why that costs). */
+ * loads the local time zone (reads /etc/localtime, takes the tz lock) on
+ * every call, although UTC needs no zone; audit lines are stamped often,
+ * from several threads in a batch. */
 #include <time.h>
 
 #include "mtkflash/util.h"

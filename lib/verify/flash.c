@@ -339,6 +339,12 @@ static void take_vwrite(struct mtk_flash_outcome *o, const struct mtk_vwrite_res
 	o->seconds = v->seconds;
 	o->stashed = v->stashed;
 	o->bytes_skipped = v->bytes_skipped;
+	/* The stash read saw the old bytes: the audit log (and the report made
+	 * from it) can say what each write replaced. */
+	if (v->read_done) {
+		o->have_before = true;
+		memcpy(o->before_sha256, v->old_sha256, 32);
+	}
 }
 
 static int run_write(struct run *x, struct mtk_flash_outcome *o, const struct mtk_plan_entry *e)

@@ -201,7 +201,6 @@ def under_umockdev(tmp):
     env = dict(os.environ)
     env.pop("MTKFLASH_SYSROOT", None)
     env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0"
-    env["LSAN_OPTIONS"] = "print_suppressions=0"  # umockdev's preload keeps GLib state only globals hold
     for pid, status, text in (("0003", "ok", "0e8d:0003 MediaTek BROM at USB 1-1 (bus 1 address 2), full speed"),
                               ("2008", "warn", "not in download mode")):
         bed = os.path.join(tmp, "phone-%s.umockdev" % pid)

@@ -230,6 +230,9 @@ def allowed(b):
     check(pol_ev and pol_ev[0]["role"] == "operator" and pol_ev[0]["sha256"] == sha
           and pol_ev[0]["key_id"] == keyid and pol_ev[0]["verdict"] == "allow",
           "audit log: role, policy SHA-256 and signer key id (%s)" % pol_ev)
+    jobs = json.loads(run([MTKFLASH, "--json", "history"], env=b.env).stdout)["jobs"]
+    job = [j for j in jobs if j.get("audit_log") == log]
+    check(job and job[0].get("role") == "operator", "history: the job carries the policy's role (%s)" % job)
     b.no_station()
 
 
