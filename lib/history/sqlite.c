@@ -4,6 +4,7 @@
  * parallel processes) queue for the write lock instead of failing. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +93,15 @@ static const struct hist_ops sqlite_ops = {
 
 /* The file is made here, 0600 and never through a link, before SQLite
  * opens it (SQLite would create it with the umask's mode). */
+/* A new database file is made 0600 by us (SQLite would make it 0644 less the
+ * umask).  Only a new one: closing any descriptor of a file drops every
+ * POSIX lock this process holds on it, so opening and closing an existing
+ * database while another thread's connection (a batch phone, a load test)
+ * is inside a transaction would let a third writer past its locks and lose
+ * records.  open_lock orders the creation before any connection of this
+ * process opens the file. */
+static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static int create_private(mtk_ctx *ctx, const char *path)
 {
 	char *dir = strdup(path);
@@ -106,23 +116,46 @@ static int create_private(mtk_ctx *ctx, const char *path)
 	free(dir);
 	if (rc < 0)
 		return rc;
-	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return mtk_fail(ctx, MTK_E_IO, "%s: %s", path, strerror(errno));
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
 	struct stat sb;
-	if (fstat(fd, &sb) == 0 && !S_ISREG(sb.st_mode))
-		rc = mtk_fail(ctx, MTK_E_IO, "%s: not a regular file", path);
-	close(fd);
-	return rc;
+	if (errno != EEXIST)
+		return mtk_fail(ctx, MTK_E_IO, "%s: %s", path, strerror(errno));
+	if (lstat(path, &sb) != 0)
+		return mtk_fail(ctx, MTK_E_IO, "%s: %s", path, strerror(errno));
+	if (!S_ISREG(sb.st_mode))
+		return mtk_fail(ctx, MTK_E_IO, "%s: not a regular file", path);
+	return 0;
+}
+
+/* Switching a new database to WAL needs it to itself, and SQLite answers a
+ * second opener at that moment "busy" at once, without its busy handler:
+ * wait for the switch as the busy timeout would. */
+static int use_wal(sqlite3 *db)
+{
+	int src = SQLITE_BUSY;
+	for (int waited = 0; waited < BUSY_TIMEOUT_MS; waited += 10) {
+		src = sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
+		if (src != SQLITE_BUSY && src != SQLITE_LOCKED)
+			break;
+		sqlite3_sleep(10);
+	}
+	return src;
 }
 
 int hist_sqlite_open(mtk_ctx *ctx, const char *path, struct mtk_history *h)
 {
+	pthread_mutex_lock(&open_lock);
 	int rc = create_private(ctx, path);
+	sqlite3 *db = NULL;
+	int src = rc < 0 ? SQLITE_OK : sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL);
+	pthread_mutex_unlock(&open_lock);
 	if (rc < 0)
 		return rc;
-	sqlite3 *db = NULL;
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
+	if (src != SQLITE_OK) {
 		rc = mtk_fail(ctx, MTK_E_IO, "history %s: %s", path, db ? sqlite3_errmsg(db) : "no memory");
 		sqlite3_close(db);
 		return rc;
@@ -130,7 +163,8 @@ int hist_sqlite_open(mtk_ctx *ctx, const char *path, struct mtk_history *h)
 	h->ops = &sqlite_ops;
 	h->conn = db;
 	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
-	rc = sq_exec(h, "PRAGMA journal_mode=WAL", NULL, 0);
+	if (use_wal(db) != SQLITE_OK)
+		rc = mtk_fail(ctx, MTK_E_IO, "PRAGMA journal_mode=WAL: %s", sqlite3_errmsg(db));
 	if (rc == 0)
 		rc = sq_exec(h, "PRAGMA foreign_keys=ON", NULL, 0);
 	if (rc < 0) {
