@@ -45,6 +45,7 @@ struct cli {
 	const char *cert_file;   /* --cert FILE: the vendor's root certificate (SEND_CERT) */
 	bool recovering;         /* recover: no "run mtkflash recover" warning on connect */
 	const char *history;     /* --history TARGET: postgresql://... or an SQLite file (cli_history.h) */
+	char policy_history[512]; /* a policy's "history", which history points at when --history is not given */
 	bool no_explain_hint;    /* explain: its own "not found" needs no "(mtkflash explain ...)" */
 	/* Where a command's text goes.  NULL: stdout and stderr.  A phone of a
 	 * batch runs on its own thread and writes to its own file. */

@@ -55,6 +55,16 @@ static void request_of(const struct cli *cli, const struct cli_plan_args *a, con
 	};
 }
 
+/* The policy's history outranks $MTKFLASH_HISTORY (a line's engineer chose
+ * it for every station) but not a --history typed for this one run. */
+static void take_history(struct cli *cli, const struct mtk_policy *p)
+{
+	if (!p || !p->history[0] || (cli->history && cli->history[0]))
+		return;
+	snprintf(cli->policy_history, sizeof cli->policy_history, "%s", p->history);
+	cli->history = cli->policy_history;
+}
+
 int cli_policy_open(struct cli *cli, const struct cli_plan_args *a, struct cli_plan_run *r)
 {
 	char path[4096];
@@ -75,6 +85,7 @@ int cli_policy_open(struct cli *cli, const struct cli_plan_args *a, struct cli_p
 		mtk_policy_check_request(r->policy, &req, &r->pv);
 		if (r->policy->after >= 0 && !cli->after_set)
 			cli->after = r->policy->after;
+		take_history(cli, r->policy);
 	}
 	return r->pv.count ? report_refusals(cli, r) : 0;
 }

@@ -62,6 +62,10 @@ struct mtk_policy {
 	uint8_t packages[MTK_POLICY_MAX_PACKAGES][32]; /* approved package ids (mtk_policy_package.id) */
 	bool require_signed_policy;      /* this file is refused unless its signature is trusted */
 	enum mtk_role role;
+	/* Where every job under this policy is recorded: "postgresql://…" (one
+	 * history for all the line's stations) or an absolute SQLite path; ""
+	 * leaves it to --history, $MTKFLASH_HISTORY or the default. */
+	char history[512];
 
 	/* Set by mtk_policy_load: what the file is and who signed it. */
 	uint8_t sha256[32];              /* of the file's bytes */
@@ -88,6 +92,7 @@ struct mtk_policy {
 #define MTK_RULE_BOARDS "boards"
 #define MTK_RULE_PACKAGES "packages"
 #define MTK_RULE_REQUIRE_SIGNED_POLICY "require_signed_policy"
+#define MTK_RULE_HISTORY "history"
 #define MTK_RULE_ROLE "role"
 #define MTK_RULE_REQUIRE_POLICY "require_policy" /* the station's: no --policy given */
 

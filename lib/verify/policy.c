@@ -190,6 +190,35 @@ static int r_name(struct pctx *c, json_t *v, struct mtk_policy *p)
 	return 0;
 }
 
+static bool history_target_ok(const char *s)
+{
+	if (strncmp(s, "postgresql://", 13) && strncmp(s, "postgres://", 11) && s[0] != '/')
+		return false;
+	for (const unsigned char *q = (const unsigned char *)s; *q; q++)
+		if (*q < 0x20 || *q == 0x7f)
+			return false;
+	return true;
+}
+
+/* A relative SQLite path would name a different file at every station's
+ * working directory: only a URI or an absolute path means one place. */
+static int r_history(struct pctx *c, json_t *v, struct mtk_policy *p)
+{
+	p->history[0] = '\0';
+	if (json_is_null(v))
+		return 0;
+	const char *s = json_string_value(v);
+	if (!s || !s[0] || strlen(s) >= sizeof p->history)
+		return policy_fail(c->ctx, c->fname, c->path, "expected null or a string of 1 to %zu bytes",
+				   sizeof p->history - 1);
+	if (!history_target_ok(s))
+		return policy_fail(c->ctx, c->fname, c->path,
+				   "expected postgresql://… or an absolute path to an SQLite file, without control "
+				   "characters");
+	memcpy(p->history, s, strlen(s) + 1);
+	return 0;
+}
+
 static int r_modes(struct pctx *c, json_t *v, struct mtk_policy *p)
 {
 	p->modes = 0;
@@ -344,6 +373,7 @@ static const struct rule rules[] = {
 	{ MTK_RULE_BOARDS, r_boards },
 	{ MTK_RULE_PACKAGES, r_packages },
 	{ MTK_RULE_REQUIRE_SIGNED_POLICY, r_require_signed_policy },
+	{ MTK_RULE_HISTORY, r_history },
 };
 
 static const struct rule *find_rule(const char *key)
@@ -586,7 +616,7 @@ static json_t *packages_json(const struct mtk_policy *p)
 
 json_t *mtk_policy_to_json(const struct mtk_policy *p)
 {
-	return json_pack("{s:s, s:s, s:o, s:o, s:s, s:b, s:o, s:b, s:o, s:o, s:b, s:o, s:o, s:s, s:o, s:o, s:o, s:b}",
+	return json_pack("{s:s, s:s, s:o, s:o, s:s, s:b, s:o, s:b, s:o, s:o, s:b, s:o, s:o, s:s, s:o, s:o, s:o, s:b, s:o}",
 			 "name", p->name, MTK_RULE_ROLE, mtk_role_name(p->role), MTK_RULE_MODES,
 			 words_json(p->modes, mode_words, 3), MTK_RULE_SCENES, words_json(p->scenes, scene_words, 3),
 			 MTK_RULE_MAX_RISK, level_words[p->max_risk], MTK_RULE_REQUIRE_SIGNATURE, p->require_signature,
@@ -597,7 +627,8 @@ json_t *mtk_policy_to_json(const struct mtk_policy *p)
 			 p->after < 0 ? json_null() : json_string(after_words[p->after]), MTK_RULE_DEVICE_CHECKS,
 			 check_words[p->device_checks & 3], MTK_RULE_CHIPS, names_json(&p->chips), MTK_RULE_BOARDS,
 			 names_json(&p->boards), MTK_RULE_PACKAGES, packages_json(p), MTK_RULE_REQUIRE_SIGNED_POLICY,
-			 p->require_signed_policy);
+			 p->require_signed_policy, MTK_RULE_HISTORY,
+			 p->history[0] ? json_string(p->history) : json_null());
 }
 
 /* ------------------------------------------------------------- the default */
@@ -645,7 +676,10 @@ static const char default_text[] =
 	"                \"null: any package (engineer only); the operator role needs a list\"],\n"
 	"  \"packages\": [],\n"
 	"  \"_require_signed_policy\": \"refuse this file unless its .minisig verifies by a station policy key\",\n"
-	"  \"require_signed_policy\": false\n"
+	"  \"require_signed_policy\": false,\n"
+	"  \"_history\": [\"where every job under this policy is recorded: postgresql://user@host/db for one history\",\n"
+	"                \"of all stations, or an absolute SQLite path; null: --history, $MTKFLASH_HISTORY or the default\"],\n"
+	"  \"history\": null\n"
 	"}\n";
 
 const char *mtk_policy_default_text(void)

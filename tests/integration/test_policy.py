@@ -236,12 +236,36 @@ def allowed(b):
     b.no_station()
 
 
+def history_rule(b):
+    """The policy's history is where the line's jobs go: above $MTKFLASH_HISTORY, below --history."""
+    refused_target = b.policy(sign=False, history="relative/h.db")
+    p = run([MTKFLASH, "policy", "check", refused_target], expect=9, env=b.env)
+    check("$.history" in p.stderr and "absolute" in p.stderr, "history: a relative path is refused (%s)"
+          % p.stderr.strip()[-200:])
+    line_db = os.path.join(b.tmp, "line-history.db")
+    pol = b.policy(history=line_db)
+    env = dict(b.env, MTKFLASH_HISTORY=os.path.join(b.tmp, "station-history.db"))
+    port = "emu:%s,state=%s" % (CHIP, b.state("history"))
+    p = run([MTKFLASH, "-q", "--json", "--port", port, "flash", b.scatter, "--policy", pol, "--yes"], env=env)
+    log = json.loads(p.stdout).get("audit_log")
+    jobs = json.loads(run([MTKFLASH, "--json", "--history", line_db, "history"], env=b.env).stdout)["jobs"]
+    check([j for j in jobs if j.get("audit_log") == log], "history: the job is in the policy's history (%s)" % jobs)
+    check(not os.path.exists(env["MTKFLASH_HISTORY"]), "history: not in $MTKFLASH_HISTORY's")
+    other_db = os.path.join(b.tmp, "typed-history.db")
+    p = run([MTKFLASH, "-q", "--json", "--history", other_db, "--port", port, "flash", b.scatter, "--policy", pol,
+             "--yes"], env=env)
+    log = json.loads(p.stdout).get("audit_log")
+    jobs = json.loads(run([MTKFLASH, "--json", "--history", other_db, "history"], env=b.env).stdout)["jobs"]
+    check([j for j in jobs if j.get("audit_log") == log], "history: --history outranks the policy's (%s)" % jobs)
+
+
 def body(tmp):
     b = Bench(tmp)
     file_format(b)
     plan_rules(b)
     flash_refusal_writes_nothing(b)
     no_loosening(b)
+    history_rule(b)
     station(b)
     allowed(b)
 
