@@ -163,8 +163,8 @@ static int take(mtk_ctx *ctx, struct cursor *c, const char *key, const char **va
 
 static int take_hex(mtk_ctx *ctx, struct cursor *c, const char *key, char *out, size_t digits)
 {
-	const char *v;
-	size_t n;
+	const char *v = NULL;
+	size_t n = 0;
 	int rc = take(ctx, c, key, &v, &n);
 	if (rc < 0)
 		return rc;
@@ -221,8 +221,8 @@ int mtk_report_parse_seal(mtk_ctx *ctx, const uint8_t *buf, size_t len, struct m
 		return mtk_fail(ctx, MTK_E_PARSE, "no report seal (no \"%%mtkflash-report-seal v1\" line): not a "
 				"signed mtkflash report");
 	struct cursor c = { (const char *)m, (const char *)buf + len, 0 };
-	const char *v;
-	size_t n;
+	const char *v = NULL;
+	size_t n = 0;
 	seal->pdf_len = (size_t)(m - buf);
 	int rc = take(ctx, &c, "%mtkflash-report-seal v1", &v, &n);
 	if (rc == 0)
