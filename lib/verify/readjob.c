@@ -349,15 +349,19 @@ static int hash_file_range(struct job *j, uint8_t *buf, uint64_t rel, uint64_t l
 {
 	if (EVP_DigestInit_ex(j->piece, EVP_sha256(), NULL) != 1 || EVP_MD_CTX_copy_ex(j->snap_total, j->total) != 1)
 		return mtk_fail(j->ctx, MTK_E_NOMEM, "hashing %s", j->part);
+	j->zero_try = 0;
 	for (uint64_t d = 0; d < len;) {
 		size_t k = len - d < VERIFY_BUF ? (size_t)(len - d) : VERIFY_BUF;
 		ssize_t got = pread(j->fd, buf, k, (off_t)(rel + d));
 		if (got < 0 && errno == EINTR)
 			continue;
-		if (got <= 0) {
-			*same = false; /* the file is shorter than the journal says: read it again */
-			return EVP_MD_CTX_copy_ex(j->total, j->snap_total) == 1 ? 0 : MTK_E_NOMEM;
-		}
+		if (got < 0)
+			return mtk_fail(j->ctx, MTK_E_IO, "reading %s: %s", j->part, strerror(errno));
+		if (got == 0) /* zero blocks at the end were never written: holes to be */
+			memset(buf, 0, k), got = (ssize_t)k;
+		for (size_t z = 0; z < (size_t)got; z += HOLE_BLOCK)
+			if (all_zero(buf + z, (size_t)got - z < HOLE_BLOCK ? (size_t)got - z : HOLE_BLOCK))
+				j->zero_try += (size_t)got - z < HOLE_BLOCK ? (size_t)got - z : HOLE_BLOCK;
 		if (hash(j, buf, (size_t)got) < 0)
 			return MTK_E_NOMEM;
 		d += (uint64_t)got;
@@ -399,11 +403,14 @@ static int verify_chunks(struct job *j, const struct mtk_rj_journal *jr, size_t 
 				 j->part, (unsigned long long)(j->off + jr->c[i].off));
 			break;
 		}
+		uint64_t bad = 0;
 		for (size_t b = 0; b < jr->c[i].nbad && rc == 0; b++) {
 			const struct mtk_read_bad_range *r = &jr->bad[jr->c[i].first_bad + b];
-			j->res->bytes_bad += r->len;
+			bad += r->len;
 			rc = add_bad(j, r->off, r->len);
 		}
+		j->res->bytes_bad += bad;
+		j->res->bytes_zero += j->zero_try > bad ? j->zero_try - bad : 0;
 		j->res->bytes_resumed += jr->c[i].len;
 	}
 	free(buf);
