@@ -299,14 +299,16 @@ size_t emu_fault_corrupt_writes(const struct mtkemu *e, const struct emu_fault_c
  *   read-flaky=REGION:OFFSET:LEN:P%       each read that touches it fails with
  *                                         probability P (seeded: fault-seed=S)
  *   read-slow=REGION:OFFSET:LEN:RATE      the storage delivers that range at
- *                                         RATE bytes/s (K/M/G suffixes) */
+ *                                         RATE bytes/s (K/M/G suffixes)
+ *   pause-at-read=REGION:OFFSET:LEN       the first read that touches it stops
+ *                                         the process (SIGSTOP), as pause-at-write */
 #define EMU_MAX_READ_FAULTS 16
-enum emu_read_fault_kind { EMU_READ_ERROR, EMU_READ_FLAKY, EMU_READ_FLAKY_P, EMU_READ_SLOW };
+enum emu_read_fault_kind { EMU_READ_ERROR, EMU_READ_FLAKY, EMU_READ_FLAKY_P, EMU_READ_SLOW, EMU_READ_PAUSE };
 struct emu_read_fault {
 	enum emu_read_fault_kind kind;
 	int area;
 	uint64_t offset, len;
-	uint64_t arg;     /* FLAKY: failures left; FLAKY_P: percent; SLOW: bytes per second */
+	uint64_t arg;     /* FLAKY: failures left; FLAKY_P: percent; SLOW: bytes per second; PAUSE: 1 spent */
 };
 struct emu_read_faults {
 	size_t n;

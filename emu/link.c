@@ -95,7 +95,7 @@ static const char known_faults[] =
 	"unplug-at=BYTES, power-loss-at=BYTES, da-hang-at=BYTES, boot-on-at=BYTES, da-hang-at-cmd=K, da-silent, "
 	"write-protect, corrupt-write=REGION:OFFSET:LEN, corrupt-write-once=REGION:OFFSET:LEN, "
 	"pause-at-write=REGION:OFFSET:LEN, read-error=REGION:OFFSET:LEN, read-flaky=REGION:OFFSET:LEN:N|P%, "
-	"read-slow=REGION:OFFSET:LEN:RATE, fault-seed=S "
+	"read-slow=REGION:OFFSET:LEN:RATE, pause-at-read=REGION:OFFSET:LEN, fault-seed=S "
 	"(old names: disconnect-after = unplug-at, stall-after = da-hang-at)";
 static const char *const regions[] = { "boot1", "boot2", "rpmb", "user" };
 

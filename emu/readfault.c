@@ -11,6 +11,7 @@
 #include "emu_internal.h"
 #include "emu_storage.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -23,6 +24,7 @@ static const struct {
 	[EMU_READ_ERROR] = { "read-error", false },
 	[EMU_READ_FLAKY] = { "read-flaky", true },
 	[EMU_READ_SLOW] = { "read-slow", true },
+	[EMU_READ_PAUSE] = { "pause-at-read", false },
 };
 
 static int parse_flaky_arg(struct emu_read_fault *f, const char *a, char *err, size_t errlen)
@@ -120,6 +122,8 @@ int emu_fault_read_check(struct mtkemu *e, int area, uint64_t off, uint64_t len)
 			rc = -1;
 		else if (f->kind == EMU_READ_FLAKY_P && percent_roll(rf) < f->arg)
 			rc = -1;
+		else if (f->kind == EMU_READ_PAUSE && !f->arg++)
+			raise(SIGSTOP); /* a test kills or signals the host here (see emmc.c pause_if_due) */
 	}
 	return rc;
 }
