@@ -3,7 +3,8 @@
  *
  * mtk_read_job() reads a byte range of an eMMC area into a file, one chunk
  * at a time, and keeps a chunk journal beside the output ("OUT.rdjournal":
- * offset, length and SHA-256 of every chunk that is safely on disk).  The
+ * offset, length and SHA-256 of every chunk written, each line fsynced; the
+ * data itself is fsynced at the end, and a resume trusts no line unchecked).  The
  * data goes to "OUT.part" (0600, never through a symbolic link) and is
  * renamed to OUT only when the whole range is done, then the journal goes.
  * After a cable pull, a crash or Ctrl-C the same call with `resume` set
