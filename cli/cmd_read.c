@@ -265,6 +265,12 @@ int cmd_read(struct cli *cli, int argc, char **argv)
 		json_object_set_new(cli->out, "read", result_json(&r));
 		json_object_set_new(cli->out, "journal", r.complete ? json_null() : json_sprintf("%s.rdjournal", a.file));
 	}
+	if (cli->json && rc == MTK_E_INTERRUPTED) {
+		json_object_set_new(cli->out, "interrupted", json_true());
+		json_object_set_new(cli->out, "bytes_done",
+				    json_integer((json_int_t)(r.bytes_resumed + r.bytes_read + r.bytes_bad)));
+		json_object_set_new(cli->out, "bytes_total", json_integer((json_int_t)r.bytes_total));
+	}
 	if (rc < 0) {
 		mtk_read_job_result_free(&r);
 		return cli_fail(cli, rc, NULL);

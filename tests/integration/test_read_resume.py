@@ -9,6 +9,7 @@ real CLI against emulated phones (legacy MT6737, xflash MT6765):
   resumed with --resume until it completes: the same file and SHA-256;
 - mtkflash SIGKILLed at a random chunk (fault pause-at-read stops the process
   there; the test kills it while it is stopped), resumed: the same again;
+- Ctrl-C there instead: exit 130, the journal kept, and --resume completes it;
 - unreadable (read-error) and flaky (read-flaky: 2 failures, and a seeded
   30 %) ranges: exit 5, the bad-range map exactly the unreadable range, the
   coverage, every other byte read;
@@ -135,6 +136,31 @@ def sigkills(tmp, chip, state, want):
     check_output(chip + " after SIGKILLs", out, want, doc)
 
 
+def ctrl_c(tmp, chip, state, want):
+    """SIGINT while mtkflash is stopped at a chunk's read, then SIGCONT: it ends
+    at the command boundary (exit 130, interrupted in the document), the
+    journal stays, and --resume completes the same file."""
+    out = os.path.join(tmp, chip + "-ctrlc.bin")
+    proc = subprocess.Popen(read_cmd(chip, state, out, faults="pause-at-read=user:%#x:1" % (OFF + 5 * CHUNK)),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        wait_stopped(proc)
+        os.kill(proc.pid, signal.SIGINT)
+        os.kill(proc.pid, signal.SIGCONT)
+        stdout, _ = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    doc = json.loads(stdout)
+    check(proc.returncode == 130 and doc.get("interrupted") is True and doc.get("bytes_total") == LEN,
+          "%s: Ctrl-C: exit 130, interrupted (%d, %s)" % (chip, proc.returncode, doc.get("interrupted")))
+    check(os.path.exists(out + ".rdjournal") and not os.path.exists(out), "%s: Ctrl-C keeps the journal" % chip)
+    doc = json.loads(run(read_cmd(chip, state, out, resume=True)).stdout)
+    check(doc["read"]["bytes_resumed"] >= 4 * CHUNK, "%s: resumed after Ctrl-C (%d)" % (chip, doc["read"]["bytes_resumed"]))
+    check_output(chip + " after Ctrl-C", out, want, doc)
+
+
 def damaged(tmp, chip, state, want):
     bad_off, bad_len = OFF + 0x301000, 0x3000
     faults = "+".join(["read-error=user:%#x:%#x" % (bad_off, bad_len),
@@ -171,6 +197,7 @@ def test(tmp):
         whole(tmp, chip, state, want)
         cable_pulls(tmp, chip, state, want)
         sigkills(tmp, chip, state, want)
+        ctrl_c(tmp, chip, state, want)
         damaged(tmp, chip, state, want)
         slow(tmp, chip, state, want)
 
