@@ -101,10 +101,25 @@ def cable_pulls(tmp, chip, state, want):
     check_output(chip + " after %d cable pulls" % pulls, out, want, json.loads(p.stdout))
 
 
-def wait_stopped(proc):
-    _, status = os.waitpid(proc.pid, os.WUNTRACED)
-    if not os.WIFSTOPPED(status):
-        raise AssertionError("mtkflash ended before the read it should stop at")
+def stopped_read(cmd, signals):
+    """Runs cmd until the emulator stops it (pause-at-read), sends `signals`
+    in order, and waits for its end: (exit status, stdout)."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        _, status = os.waitpid(proc.pid, os.WUNTRACED)
+        if not os.WIFSTOPPED(status):
+            raise AssertionError("mtkflash ended before the read it should stop at")
+        for sig in signals:
+            os.kill(proc.pid, sig)
+        stdout = proc.stdout.read()
+        _, status = os.waitpid(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        return proc.returncode, stdout
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
 
 
 def sigkills(tmp, chip, state, want):
@@ -114,19 +129,10 @@ def sigkills(tmp, chip, state, want):
     out = os.path.join(tmp, chip + "-killed.bin")
     resume = False
     for at in sorted(rnd.sample(range(1, LEN // CHUNK), 2)):
-        proc = subprocess.Popen(read_cmd(chip, state, out, resume=resume,
-                                         faults="pause-at-read=user:%#x:1" % (OFF + at * CHUNK + 512)),
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            wait_stopped(proc)
-            os.kill(proc.pid, signal.SIGKILL)
-            _, status = os.waitpid(proc.pid, 0)
-            proc.returncode = os.waitstatus_to_exitcode(status)
-        finally:
-            if proc.returncode is None:
-                proc.kill()
-                proc.wait()
-        check(proc.returncode == -signal.SIGKILL, "%s: killed at chunk %d" % (chip, at))
+        code, _ = stopped_read(read_cmd(chip, state, out, resume=resume,
+                                        faults="pause-at-read=user:%#x:1" % (OFF + at * CHUNK + 512)),
+                               [signal.SIGKILL])
+        check(code == -signal.SIGKILL, "%s: killed at chunk %d" % (chip, at))
         with open(out + ".rdjournal") as f:
             chunks = sum(1 for line in f if line.startswith("c "))
         check(chunks <= at, "%s: the journal vouches for no chunk past the kill (%d <= %d)" % (chip, chunks, at))
@@ -141,20 +147,11 @@ def ctrl_c(tmp, chip, state, want):
     at the command boundary (exit 130, interrupted in the document), the
     journal stays, and --resume completes the same file."""
     out = os.path.join(tmp, chip + "-ctrlc.bin")
-    proc = subprocess.Popen(read_cmd(chip, state, out, faults="pause-at-read=user:%#x:1" % (OFF + 5 * CHUNK)),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        wait_stopped(proc)
-        os.kill(proc.pid, signal.SIGINT)
-        os.kill(proc.pid, signal.SIGCONT)
-        stdout, _ = proc.communicate(timeout=120)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    code, stdout = stopped_read(read_cmd(chip, state, out, faults="pause-at-read=user:%#x:1" % (OFF + 5 * CHUNK)),
+                                [signal.SIGINT, signal.SIGCONT])
     doc = json.loads(stdout)
-    check(proc.returncode == 130 and doc.get("interrupted") is True and doc.get("bytes_total") == LEN,
-          "%s: Ctrl-C: exit 130, interrupted (%d, %s)" % (chip, proc.returncode, doc.get("interrupted")))
+    check(code == 130 and doc.get("interrupted") is True and doc.get("bytes_total") == LEN,
+          "%s: Ctrl-C: exit 130, interrupted (%d, %s)" % (chip, code, doc.get("interrupted")))
     check(os.path.exists(out + ".rdjournal") and not os.path.exists(out), "%s: Ctrl-C keeps the journal" % chip)
     doc = json.loads(run(read_cmd(chip, state, out, resume=True)).stdout)
     check(doc["read"]["bytes_resumed"] >= 4 * CHUNK, "%s: resumed after Ctrl-C (%d)" % (chip, doc["read"]["bytes_resumed"]))
