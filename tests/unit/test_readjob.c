@@ -381,6 +381,35 @@ static void interrupt_and_resume(void **state)
 	mtk_ctx_set_cancel(f->ctx, NULL);
 }
 
+static int reconnect(void *user, struct mtk_da **da)
+{
+	struct fx *f = user;
+	disconnect(f);
+	mtk_ctx_clear_error(f->ctx);
+	connect_emu(f, NULL);
+	*da = f->da;
+	return 0;
+}
+
+/* A cable pull mid-read with a reconnect callback: the read goes on in the
+ * new session from the chunk that was cut, in the same call. */
+static void reconnects(void **state)
+{
+	struct fx *f = *state;
+	connect_emu(f, "unplug-at=1500K");
+	struct mtk_read_job_opts o = { .chunk = 0x80000, .reconnect = reconnect, .reconnect_user = f };
+	struct mtk_read_job_result r;
+	assert_int_equal(job(f, &o, &r), 0);
+	assert_int_equal(r.reconnects, 1);
+	assert_int_equal(r.bytes_read, AREA_LEN);
+	assert_int_equal(r.nbad, 0);
+	uint8_t md[32];
+	sha256(f->want, AREA_LEN, md);
+	assert_memory_equal(r.sha256, md, 32);
+	assert_file_is(f, f->want);
+	mtk_read_job_result_free(&r);
+}
+
 /* A journal of another read is not taken for this one. */
 static void foreign_journal(void **state)
 {
@@ -420,6 +449,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(no_retry, setup_xflash, teardown),
 		cmocka_unit_test_setup_teardown(interrupt_and_resume, setup_legacy, teardown),
 		cmocka_unit_test_setup_teardown(interrupt_and_resume, setup_xflash, teardown),
+		cmocka_unit_test_setup_teardown(reconnects, setup_legacy, teardown),
+		cmocka_unit_test_setup_teardown(reconnects, setup_xflash, teardown),
 		cmocka_unit_test_setup_teardown(foreign_journal, setup_legacy, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
