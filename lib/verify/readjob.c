@@ -58,6 +58,7 @@ struct job {
 	EVP_MD_CTX *total, *piece, *snap_total, *snap_piece;
 	uint64_t base;     /* job-relative offset of the DA read in flight */
 	uint64_t zero_try; /* hole bytes of the read in flight */
+	uint64_t stored_try; /* bytes it wrote to the file */
 	size_t bad_cap;
 	mtk_progress_fn user_fn;
 	void *user_arg;
@@ -99,6 +100,7 @@ static bool all_zero(const uint8_t *b, size_t n)
  * is sparse past what was truncated away, so they read back as zeros). */
 static int store(struct job *j, uint64_t at, const uint8_t *buf, size_t len)
 {
+	j->stored_try += len; /* an upper bound is enough: it only says whether to clean up */
 	size_t run = 0, i = 0;
 	while (i < len) {
 		size_t k = len - i < HOLE_BLOCK ? len - i : HOLE_BLOCK;
@@ -150,6 +152,23 @@ static bool link_error(int rc)
 	return rc == MTK_E_DISCONNECTED || rc == MTK_E_TIMEOUT || rc == MTK_E_PROTO || rc == MTK_E_VERIFY;
 }
 
+static const uint8_t zeros[HOLE_BLOCK];
+
+/* Zeros again where an attempt that failed may have written: a retry skips
+ * the zero blocks it reads, so they must already be zeros in the file. */
+static int zero_range(struct job *j, uint64_t rel, uint64_t len)
+{
+	if (fallocate(j->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)rel, (off_t)len) == 0)
+		return 0;
+	for (uint64_t d = 0; d < len; d += HOLE_BLOCK) {
+		size_t k = len - d < HOLE_BLOCK ? (size_t)(len - d) : HOLE_BLOCK;
+		int rc = mtk_pwrite_all(j->ctx, j->fd, zeros, k, rel + d, j->part);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* A failed attempt must leave no trace in the hashes: they go back to where
  * they stood before it. */
 static int attempt(struct job *j, uint64_t rel, uint64_t len)
@@ -157,7 +176,7 @@ static int attempt(struct job *j, uint64_t rel, uint64_t len)
 	if (EVP_MD_CTX_copy_ex(j->snap_total, j->total) != 1 || EVP_MD_CTX_copy_ex(j->snap_piece, j->piece) != 1)
 		return mtk_fail(j->ctx, MTK_E_NOMEM, "hashing %s", j->what);
 	j->base = rel;
-	j->zero_try = 0;
+	j->zero_try = j->stored_try = 0;
 	int rc = mtk_da_read(j->da, j->what, j->region, j->off + rel, len, job_sink, j);
 	if (rc == 0) {
 		j->res->bytes_read += len;
@@ -166,7 +185,8 @@ static int attempt(struct job *j, uint64_t rel, uint64_t len)
 	}
 	if (EVP_MD_CTX_copy_ex(j->total, j->snap_total) != 1 || EVP_MD_CTX_copy_ex(j->piece, j->snap_piece) != 1)
 		return mtk_fail(j->ctx, MTK_E_NOMEM, "hashing %s", j->what);
-	return rc;
+	int zrc = j->stored_try ? zero_range(j, rel, len) : 0;
+	return zrc < 0 ? zrc : rc;
 }
 
 /* The session is gone: a new one from the caller, then the same range again. */
@@ -200,21 +220,13 @@ static int add_bad(struct job *j, uint64_t rel, uint64_t len)
 	return 0;
 }
 
-/* The unit stays zeros in the file, whatever a failed attempt wrote there. */
+/* The unit stays zeros in the file (zero_range ran after its failed attempt). */
 static int skip_bad(struct job *j, uint64_t rel, uint64_t len)
 {
-	static const uint8_t zeros[HOLE_BLOCK];
 	mtk_warn(j->ctx, "%s: 0x%llx bytes at 0x%llx of %s unreadable (%s): skipped, left as zeros", j->what,
 		 (unsigned long long)len, (unsigned long long)(j->off + rel), mtk_region_name(j->region),
 		 mtk_ctx_error(j->ctx));
 	mtk_ctx_clear_error(j->ctx);
-	if (fallocate(j->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)rel, (off_t)len) != 0)
-		for (uint64_t d = 0; d < len; d += HOLE_BLOCK) {
-			size_t k = len - d < HOLE_BLOCK ? (size_t)(len - d) : HOLE_BLOCK;
-			int rc = mtk_pwrite_all(j->ctx, j->fd, zeros, k, rel + d, j->part);
-			if (rc < 0)
-				return rc;
-		}
 	for (uint64_t d = 0; d < len; d += HOLE_BLOCK) {
 		size_t k = len - d < HOLE_BLOCK ? (size_t)(len - d) : HOLE_BLOCK;
 		int rc = hash(j, zeros, k);
