@@ -11,7 +11,7 @@ _mtkflash_globals="--port --da --wait --json -v -vv -vvv -q --after --no-speed-s
 _mtkflash_command_options()
 {
 	case $1 in
-	read) echo "--region --offset --length --preloader --force" ;;
+	read) echo "--region --offset --length --preloader --force --resume --chunk --retries --no-retry" ;;
 	write) echo "--verify --preloader --allow-bootloader --allow-protected --allow-ptable" ;;
 	erase | printgpt) echo "--preloader" ;;
 	readback) echo "--preloader --force" ;;
