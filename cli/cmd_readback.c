@@ -8,25 +8,33 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include <openssl/evp.h>
+#include <time.h>
+
 #include "cli_da.h"
 #include "cli_history.h"
-#include "mtkflash/util.h"
+#include "cli_unit.h"
+#include "mtkflash/audit.h"
+#include "mtkflash/backup_unit.h"
 #include "mtkflash/imagefile.h"
+#include "mtkflash/manifest.h"
+#include "mtkflash/util.h"
+#include "mtkflash/verify.h"
 
 #define PRELOADER_READ_MAX (1u << 20) /* the largest preloader area seen is 0x81000 bytes */
 
 static const char help[] =
 	"Usage: mtkflash readback DIR [--force] [--preloader FILE]\n"
 	"\n"
-	"Read every partition of the device (as printgpt lists them, including the\n"
-	"preloader area and the partition tables) into DIR/NAME.img, and write\n"
-	"DIR/<CHIP>_Android_scatter.txt (scatter V1.1.2) describing them, so that the\n"
-	"backup can be flashed back.  DIR is created if missing; an existing DIR must be\n"
-	"empty unless --force is given (files of the same names are then replaced,\n"
-	"other files are left alone).  All-zero blocks become holes (sparse files).\n"
-	"Each file appears only when complete (images mode 0600); symbolic links are\n"
-	"never written through.  A table whose names are not safe as file names\n"
-	"('../x', '/', '\\', control characters, not UTF-8) is refused.\n";
+	"The same as 'mtkflash backup full DIR': a full backup unit of the device\n"
+	"(boot1, boot2, the partition tables, every partition, the device's facts, a\n"
+	"flashable scatter and a manifest signed with the station key) that\n"
+	"'mtkflash backup restore DIR' puts back.  DIR is created if missing; an\n"
+	"existing DIR must be empty unless --force is given (files of the same names\n"
+	"are then replaced, other files are left alone).  All-zero blocks become holes\n"
+	"(sparse files).  Each file appears only when complete (mode 0600); symbolic\n"
+	"links are never written through.  A table whose names are not safe as file\n"
+	"names ('../x', '/', '\\', control characters, not UTF-8) is refused.\n";
 
 /* A backup holds device-unique data (IMEI, keys): the folder is private, and
  * a symlinked folder is refused, as a symlinked output file is. */
@@ -158,8 +166,12 @@ static int write_scatter(struct cli *cli, const char *path, const char *chip, co
 	return rc;
 }
 
-static int read_one(struct cli *cli, struct cli_da *s, const char *dir, const struct mtk_part *p, unsigned flags,
-		    json_t *arr, struct mtk_history_record *job)
+/* ------------------------------------------------------------ one area */
+
+/* Every area of a unit is read here and only here, so that the read engine
+ * (retries, resumable chunks, a bad-range map) replaces one call. */
+static int read_area(struct cli *cli, struct cli_da *s, const char *dir, const struct mtk_part *p, unsigned flags,
+		     struct mtk_unit_area *out)
 {
 	/* The table reader refuses unsafe names already; a file name built from
 	 * device data is checked again right where it becomes one. */
@@ -169,22 +181,235 @@ static int read_one(struct cli *cli, struct cli_da *s, const char *dir, const st
 		return mtk_fail(cli->ctx, MTK_E_PARSE, "partition name '%s' %s (not safe as a file name)",
 				mtk_escape(p->name, shown, sizeof shown), why);
 	}
+	memset(out, 0, sizeof *out);
+	snprintf(out->name, sizeof out->name, "%s", p->name);
+	snprintf(out->file, sizeof out->file, "%s.img", p->name);
+	out->region = p->region;
+	out->offset = p->start;
+	out->size = p->size;
+	out->cls = mtk_unit_class_of(p->name, p->region);
 	char path[4200];
-	snprintf(path, sizeof path, "%s/%s.img", dir, p->name);
+	snprintf(path, sizeof path, "%s/%s", dir, out->file);
 	int rc = cli_read_to_file(cli, s, p, path, flags);
-	if (rc < 0)
-		return rc;
-	struct mtk_history_part hp = { .bytes = p->size };
-	snprintf(hp.name, sizeof hp.name, "%s", p->name);
-	snprintf(hp.stage, sizeof hp.stage, "read");
-	snprintf(hp.state, sizeof hp.state, "done");
-	if (mtk_history_add_part(cli->ctx, job, &hp) < 0)
-		mtk_ctx_clear_error(cli->ctx);
-	json_t *o = cli_part_json(p);
-	json_object_set_new(o, "file", cli_json_str(path));
-	json_array_append_new(arr, o);
+	if (rc == 0)
+		rc = mtk_sha256_file(cli->ctx, path, out->sha256, NULL);
+	return rc;
+}
+
+/* ------------------------------------------------------------ the unit */
+
+struct unit_run {
+	struct cli *cli;
+	const char *dir;
+	unsigned flags;
+	struct cli_da s;
+	struct mtk_fingerprint fp;
+	struct mtk_unit u;
+	struct mtk_history_record job;
+	char scatter[4200];
+	char key_id[17];
+};
+
+/* The table's areas (with the layout entries: preloader = boot1, pgpt,
+ * sgpt), then boot2, which no table lists. */
+static int read_all(struct unit_run *r)
+{
+	const struct mtk_ptable *t = &r->fp.table;
+	uint64_t boot2 = r->fp.storage.regions.size[MTK_REGION_BOOT2];
+	r->u.areas = calloc(t->count + 1, sizeof *r->u.areas);
+	if (!r->u.areas)
+		return mtk_fail(r->cli->ctx, MTK_E_NOMEM, "out of memory");
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i <= t->count; i++) {
+		struct mtk_part b2 = { .name = "boot2", .region = MTK_REGION_BOOT2, .start = 0, .size = boot2 };
+		const struct mtk_part *p = i < t->count ? &t->parts[i] : &b2;
+		if (p->size == 0)
+			continue;
+		rc = read_area(r->cli, &r->s, r->dir, p, r->flags, &r->u.areas[r->u.count]);
+		if (rc < 0)
+			break;
+		r->u.bytes += p->size;
+		struct mtk_history_part hp = { .bytes = p->size, .verified = true };
+		snprintf(hp.name, sizeof hp.name, "%s", p->name);
+		snprintf(hp.stage, sizeof hp.stage, "read");
+		snprintf(hp.state, sizeof hp.state, "done");
+		mtk_hex_encode(hp.sha256, r->u.areas[r->u.count].sha256, 32);
+		if (mtk_history_add_part(r->cli->ctx, &r->job, &hp) < 0)
+			mtk_ctx_clear_error(r->cli->ctx);
+		r->u.count++;
+	}
+	return rc;
+}
+
+/* RPMB answers only authenticated frames made with the phone's own key: the
+ * DA cannot hand it over in plain form, and nothing could write it back. */
+static int note_rpmb(struct unit_run *r)
+{
+	uint64_t size = r->fp.storage.regions.size[MTK_REGION_RPMB];
+	if (size == 0)
+		return 0;
+	r->u.skipped = calloc(1, sizeof *r->u.skipped);
+	if (!r->u.skipped)
+		return mtk_fail(r->cli->ctx, MTK_E_NOMEM, "out of memory");
+	snprintf(r->u.skipped[0].name, sizeof r->u.skipped[0].name, "rpmb");
+	r->u.skipped[0].size = size;
+	snprintf(r->u.skipped[0].why, sizeof r->u.skipped[0].why,
+		 "RPMB is read only as frames authenticated with the phone's secret key, never in plain form; "
+		 "it stays on the eMMC and is neither saved nor restored");
+	r->u.nskipped = 1;
 	return 0;
 }
+
+static json_t *device_facts(const struct unit_run *r)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "fingerprint", mtk_fingerprint_to_json(&r->fp));
+	const struct mtk_chip *c = r->fp.brom.chip;
+	json_t *boot = json_object();
+	json_object_set_new(boot, "boot_select", json_string(!c ? "unknown"
+				: c->boot_select == MTK_BOOT_SELECT_EXT_CSD ? "ext-csd" : "boot1-only"));
+	json_object_set_new(boot, "ext_csd", json_string("the DA protocol does not hand EXT_CSD over: a restore "
+							 "leaves BOOT_PARTITION_ENABLE at boot1, as MediaTek's DA does"));
+	json_object_set_new(o, "boot_config", boot);
+	return o;
+}
+
+static void stamp(struct mtk_unit *u)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(u->created, sizeof u->created, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int write_manifest(struct unit_run *r)
+{
+	struct mtk_unit *u = &r->u;
+	snprintf(u->device_id, sizeof u->device_id, "%s", r->fp.device_id);
+	EVP_Digest(u->device_id, strlen(u->device_id), u->device_id_sha256, NULL, EVP_sha256(), NULL);
+	snprintf(u->chip, sizeof u->chip, "%s", r->fp.brom.chip ? r->fp.brom.chip->name : "MTK");
+	snprintf(u->scatter, sizeof u->scatter, "%s", strrchr(r->scatter, '/') + 1);
+	snprintf(u->table_kind, sizeof u->table_kind, "%s", mtk_ptable_kind_name(r->fp.table.kind));
+	stamp(u);
+	json_t *doc = mtk_unit_to_json(u, device_facts(r));
+	char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+	json_decref(doc);
+	if (!text)
+		return mtk_fail(r->cli->ctx, MTK_E_NOMEM, "no memory for the unit manifest");
+	char path[4200];
+	snprintf(path, sizeof path, "%s/%s", r->dir, MTK_UNIT_MANIFEST);
+	int rc = mtk_write_file_safely(r->cli->ctx, path, text, strlen(text), r->flags | MTK_OUT_PRIVATE);
+	free(text);
+	return rc;
+}
+
+/* SHA256SUMS over every file of the unit, signed with the station key (the
+ * key the audit logs are signed with): a restore trusts it. */
+static int sign_unit(struct unit_run *r)
+{
+	char dir[4096], keyfile[4200], comment[200];
+	struct mtk_minisign_seckey sk;
+	struct mtk_minisign_pubkey pk;
+	if (!cli_station_dir(dir, sizeof dir))
+		return mtk_fail(r->cli->ctx, MTK_E_IO, "no place for the station key: set XDG_DATA_HOME or HOME");
+	int rc = mtk_audit_station_key(r->cli->ctx, dir, &sk, &pk);
+	memset(&sk, 0, sizeof sk);
+	if (rc < 0)
+		return rc;
+	mtk_minisign_key_id_hex(pk.key_id, r->key_id);
+	snprintf(keyfile, sizeof keyfile, "%s/station.key", dir);
+	snprintf(comment, sizeof comment, "mtkflash backup unit of %s, %s", r->u.device_id, r->u.created);
+	size_t n;
+	return mtk_manifest_create(r->cli->ctx, r->dir, keyfile, comment, &n);
+}
+
+static int make_unit(struct unit_run *r, const char *preloader)
+{
+	int rc = cli_da_open(r->cli, preloader, &r->s);
+	if (rc == 0)
+		rc = mtk_fingerprint_take(r->cli->ctx, r->s.da, &r->fp);
+	if (rc < 0)
+		return rc;
+	snprintf(r->job.device_id, sizeof r->job.device_id, "%s", r->fp.device_id);
+	if ((rc = read_all(r)) == 0 && (rc = note_rpmb(r)) == 0) {
+		const char *chip = r->fp.brom.chip ? r->fp.brom.chip->name : "MTK";
+		char board[64];
+		board_from_preloader(r->dir, &r->fp.table, board, sizeof board);
+		snprintf(r->scatter, sizeof r->scatter, "%s/%s_Android_scatter.txt", r->dir, chip);
+		rc = write_scatter(r->cli, r->scatter, chip, board[0] ? board : "mtkflash-readback", &r->fp.table,
+				   r->fp.storage.regions.size[MTK_REGION_USER], r->flags);
+	}
+	if (rc == 0)
+		rc = write_manifest(r);
+	if (rc == 0)
+		rc = sign_unit(r);
+	return rc;
+}
+
+static json_t *areas_out(const struct mtk_unit *u, const char *dir)
+{
+	json_t *arr = json_array();
+	char hex[65], path[4200];
+	for (size_t i = 0; i < u->count; i++) {
+		const struct mtk_unit_area *a = &u->areas[i];
+		mtk_hex_encode(hex, a->sha256, 32);
+		snprintf(path, sizeof path, "%s/%s", dir, a->file);
+		json_array_append_new(arr, json_pack("{s:o, s:s, s:s, s:I, s:I, s:o, s:s}", "name", cli_json_str(a->name),
+						     "class", mtk_unit_class_name(a->cls), "region",
+						     mtk_region_name(a->region), "start", (json_int_t)a->offset, "size",
+						     (json_int_t)a->size, "file", cli_json_str(path), "sha256", hex));
+	}
+	return arr;
+}
+
+static void show_unit(struct unit_run *r)
+{
+	const struct mtk_unit *u = &r->u;
+	cli_print(r->cli, "backup unit %s: %zu areas, %llu bytes, device %s; scatter %s; signed by station key %s\n",
+		  r->dir, u->count, (unsigned long long)u->bytes, u->device_id, r->scatter, r->key_id);
+	for (size_t i = 0; i < u->nskipped; i++)
+		cli_print(r->cli, "  not backed up: %s (%llu bytes): %s\n", u->skipped[i].name,
+			  (unsigned long long)u->skipped[i].size, u->skipped[i].why);
+	if (!r->cli->json)
+		return;
+	json_object_set_new(r->cli->out, "dir", cli_json_str(r->dir));
+	json_object_set_new(r->cli->out, "scatter", cli_json_str(r->scatter));
+	json_object_set_new(r->cli->out, "device_id", json_string(u->device_id));
+	json_object_set_new(r->cli->out, "key_id", json_string(r->key_id));
+	json_object_set_new(r->cli->out, "partitions", areas_out(u, r->dir));
+	json_t *nb = json_array();
+	for (size_t i = 0; i < u->nskipped; i++)
+		json_array_append_new(nb, json_pack("{s:s, s:I, s:s}", "name", u->skipped[i].name, "size",
+						    (json_int_t)u->skipped[i].size, "why", u->skipped[i].why));
+	json_object_set_new(r->cli->out, "not_backed_up", nb);
+	json_object_set_new(r->cli->out, "bad_ranges", json_array());
+}
+
+int cli_backup_full(struct cli *cli, const char *dir, const struct cli_unit_opts *o)
+{
+	int rc = prepare_dir(cli, dir, o->force);
+	if (rc < 0)
+		return cli_fail(cli, rc, NULL);
+	struct unit_run *r = calloc(1, sizeof *r);
+	if (!r)
+		return cli_fail(cli, MTK_E_NOMEM, NULL);
+	r->cli = cli;
+	r->dir = dir;
+	r->flags = o->force ? MTK_OUT_FORCE : 0;
+	cli_job_begin(&r->job, o->kind);
+	rc = make_unit(r, o->preloader);
+	mtk_fingerprint_free(&r->fp);
+	cli_da_close(&r->s);
+	snprintf(r->job.scatter, sizeof r->job.scatter, "%.*s", (int)sizeof r->job.scatter - 1, r->scatter);
+	cli_job_end(cli, &r->job, rc, false, mtk_ctx_error(cli->ctx));
+	if (rc == 0)
+		show_unit(r);
+	mtk_unit_free(&r->u);
+	free(r);
+	return rc < 0 ? cli_fail(cli, rc, o->kind) : EXIT_OK;
+}
+
+/* ------------------------------------------------------------ readback */
 
 struct readback_args {
 	const char *preloader;
@@ -221,48 +446,6 @@ int cmd_readback(struct cli *cli, int argc, char **argv)
 	if (argc - first != 1)
 		return argc == first ? cli_usage(cli, "readback", "needs DIR")
 				     : cli_usage(cli, "readback", "unexpected argument '%s'", argv[first + 1]);
-	const char *dir = argv[first];
-	unsigned flags = a.force ? MTK_OUT_FORCE : 0;
-	int rc = prepare_dir(cli, dir, a.force);
-	if (rc < 0)
-		return cli_fail(cli, rc, NULL);
-	struct cli_da s;
-	struct mtk_ptable t = { 0 };
-	json_t *arr = json_array();
-	char scatter[4200] = "";
-	struct mtk_history_record job;
-	cli_job_begin(&job, "readback");
-	rc = cli_da_open(cli, a.preloader, &s);
-	if (rc == 0 && mtk_da_device_id(s.da, job.device_id) < 0)
-		mtk_ctx_clear_error(cli->ctx);
-	if (rc == 0)
-		rc = mtk_da_read_ptable(s.da, true, &t);
-	for (size_t i = 0; rc == 0 && i < t.count; i++)
-		rc = read_one(cli, &s, dir, &t.parts[i], flags, arr, &job);
-	if (rc == 0) {
-		const struct mtk_chip *c = mtk_da_brom_info(s.da)->chip;
-		char board[64];
-		board_from_preloader(dir, &t, board, sizeof board);
-		snprintf(scatter, sizeof scatter, "%s/%s_Android_scatter.txt", dir, c ? c->name : "MTK");
-		rc = write_scatter(cli, scatter, c ? c->name : "MTK", board[0] ? board : "mtkflash-readback", &t,
-				   mtk_da_region_size(s.da, MTK_REGION_USER), flags);
-	}
-	size_t count = t.count;
-	mtk_ptable_free(&t);
-	cli_da_close(&s);
-	snprintf(job.scatter, sizeof job.scatter, "%s", scatter);
-	cli_job_end(cli, &job, rc, false, mtk_ctx_error(cli->ctx));
-	if (rc < 0) {
-		json_decref(arr);
-		return cli_fail(cli, rc, "readback");
-	}
-	cli_print(cli, "read %zu partitions into %s; scatter file %s\n", count, dir, scatter);
-	if (cli->json) {
-		json_object_set_new(cli->out, "dir", cli_json_str(dir));
-		json_object_set_new(cli->out, "scatter", cli_json_str(scatter));
-		json_object_set_new(cli->out, "partitions", arr);
-	} else {
-		json_decref(arr);
-	}
-	return EXIT_OK;
+	struct cli_unit_opts o = { .preloader = a.preloader, .force = a.force, .kind = "readback" };
+	return cli_backup_full(cli, argv[first], &o);
 }
