@@ -57,6 +57,13 @@
  *   nothing after it, and DA1 stops answering.
  * - Write-protected storage (fault `write-protect`): WRITE_DATA is refused at
  *   its header (A5 + 0xC73), before any data moves; FORMAT likewise.
+ * - Storage read faults (`read-error`, `read-flaky`, readfault.c): READ is
+ *   refused on the documented error path (§4.9: NACK, the host's A5, the u32
+ *   status) with 0xBE7 when any byte of the requested range fails, before
+ *   the 5A; the DA stays in its command loop.  Where a real DA reports a
+ *   failure it meets after its 5A, mid-stream, is not in the sources: the
+ *   emulator knows its worn cells in advance and never has to.  `read-slow`
+ *   delays each 64 KiB piece before it is sent.
  * Large transfers go packet by packet straight to and from the sparse files. */
 #include "emu_internal.h"
 #include "emu_storage.h"
@@ -86,6 +93,11 @@ enum {
 	S_DA_INVALID_RANGE = 0xBDF,
 	S_DA_FLASH_NOT_FOUND = 0xC45,
 	S_DA_UNSUPPORTED_OPERATION = 0xC73,
+	/* Table T2 has no eMMC read failure (T1's SDMMC_READ_FAILED 0xC51 is
+	 * S_DA_CBR_FLASH_LAYOUT_NOT_FOUND in T2's numbering, which this DA
+	 * speaks).  A worn eMMC fails a read because its NAND cells give an
+	 * uncorrectable ECC error, so that word [inferred]. */
+	S_DA_NAND_ECC_UNCORRECTABLE_ERROR = 0xBE7,
 };
 
 enum { STORAGE_HW_EMMC = 2, STORAGE_DA_EMMC = 1 };
@@ -559,6 +571,7 @@ static int send_read_packet(struct da *d, uint64_t off, size_t n, uint8_t *buf)
 		return -1;
 	for (size_t at = 0, k; at < n; at += k) {
 		k = n - at < STREAM_PIECE ? n - at : STREAM_PIECE;
+		emu_fault_read_pace(d->e, d->area, off + at, k);
 		if (emu_emmc_read(d->s, d->area, off + at, buf, k) != 0)
 			return -1; /* the backing file failed under us: nothing sane to send */
 		sum = mtk_sum16_update(sum, buf, k);
@@ -594,6 +607,8 @@ static int cmd_read(struct da *d)
 		return -1;
 	uint64_t off = mtk_get_u64be(p + 2), len = mtk_get_u64be(p + 10);
 	uint32_t st = p[1] != STORAGE_HW_EMMC ? S_DA_FLASH_NOT_FOUND : range_status(d, d->area, off, len);
+	if (st == S_DONE && emu_fault_read_check(d->e, d->area, off, len) < 0)
+		st = S_DA_NAND_ECC_UNCORRECTABLE_ERROR;
 	if (st != S_DONE)
 		return refuse_read(d, st);
 	uint32_t pkt;

@@ -56,7 +56,10 @@
  *   are refused at the op block with 0xC002000C / 0xC002000D.
  * - READ_DATA: chunks of min(read_packet_length, remaining); a non-zero host
  *   ACK ends the read with per-chunk STATUS(0xC0010002) (abort).  A storage
- *   error is sent as a status in place of the chunk (the XML engine's way).
+ *   error is sent as a status in place of the chunk (the XML engine's way):
+ *   0xC0040030, then the DA waits for a command.  The read faults
+ *   (`read-error`, `read-flaky`, readfault.c) are checked for the whole chunk
+ *   before its first byte goes out; `read-slow` delays each 64 KiB piece.
  * - WRITE_DATA: a non-zero leading flag is a host abort: STATUS(0xC0010002) at
  *   once, nothing more read.  A chunk longer than what is left of `length`:
  *   0xC004000B.  Checksum level (SET_CHECKSUM_LEVEL, a bit mask): bit 0
@@ -718,6 +721,9 @@ static int recv_ack(struct xda *d, uint32_t *ack)
 static int send_read_chunk(struct xda *d, const struct op *op, uint64_t at, size_t n, uint8_t *piece)
 {
 	size_t k = n < STREAM_PIECE ? n : STREAM_PIECE;
+	if (emu_fault_read_check(d->e, op->area, at, n) < 0)
+		return 1;
+	emu_fault_read_pace(d->e, op->area, at, k);
 	if (emu_emmc_read(d->s, op->area, at, piece, k) != 0)
 		return 1;
 	uint8_t h[HDR_LEN];
@@ -733,6 +739,7 @@ static int send_read_chunk(struct xda *d, const struct op *op, uint64_t at, size
 		if ((sent += k) == n)
 			return 0;
 		k = n - sent < STREAM_PIECE ? n - sent : STREAM_PIECE;
+		emu_fault_read_pace(d->e, op->area, at + sent, k);
 		if (emu_emmc_read(d->s, op->area, at + sent, piece, k) != 0)
 			return -1; /* half a packet is out: nothing sane left to say */
 	}

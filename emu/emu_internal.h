@@ -293,6 +293,43 @@ bool emu_fault_write_protect(const struct mtkemu *e);
 /* `corrupt-write[-once]=REGION:OFFSET:LEN` and `pause-at-write=…` entries, in spec order; returns the count. */
 size_t emu_fault_corrupt_writes(const struct mtkemu *e, const struct emu_fault_corrupt **list);
 
+/* Storage read faults (readfault.c; parsed with the other faults):
+ *   read-error=REGION:OFFSET:LEN          every DA read that touches it fails
+ *   read-flaky=REGION:OFFSET:LEN:N        the first N reads that touch it fail
+ *   read-flaky=REGION:OFFSET:LEN:P%       each read that touches it fails with
+ *                                         probability P (seeded: fault-seed=S)
+ *   read-slow=REGION:OFFSET:LEN:RATE      the storage delivers that range at
+ *                                         RATE bytes/s (K/M/G suffixes) */
+#define EMU_MAX_READ_FAULTS 16
+enum emu_read_fault_kind { EMU_READ_ERROR, EMU_READ_FLAKY, EMU_READ_FLAKY_P, EMU_READ_SLOW };
+struct emu_read_fault {
+	enum emu_read_fault_kind kind;
+	int area;
+	uint64_t offset, len;
+	uint64_t arg;     /* FLAKY: failures left; FLAKY_P: percent; SLOW: bytes per second */
+};
+struct emu_read_faults {
+	size_t n;
+	struct emu_read_fault f[EMU_MAX_READ_FAULTS];
+	uint64_t rng; /* xorshift64 state, from fault-seed (default 1) */
+};
+/* "REGION:OFFSET:LEN" (rest NULL) or "REGION:OFFSET:LEN:REST" (*rest set)
+ * for the fault `name`; -1 with err. */
+int emu_fault_parse_range(const char *name, const char *v, int *area, uint64_t *off, uint64_t *len,
+			  const char **rest, char *err, size_t errlen);
+/* Decimal or 0x-hex with an optional K/M/G suffix, the whole string. */
+bool emu_parse_count(const char *s, uint64_t *out);
+/* 1: `name` is not a read fault; 0 parsed; -1 with err. */
+int emu_read_fault_parse(struct emu_read_faults *rf, const char *name, const char *v, char *err, size_t errlen);
+struct emu_read_faults *emu_link_read_faults(struct mtkemu *e);
+/* Whether a DA read of [off, off+len) of `area` fails now (counts the
+ * attempt against flaky ranges): 0 readable, -1 a storage error. */
+int emu_fault_read_check(struct mtkemu *e, int area, uint64_t off, uint64_t len);
+/* The time the storage takes for that range where it is slow: sleeps on e->clock. */
+void emu_fault_read_pace(struct mtkemu *e, int area, uint64_t off, uint64_t len);
+/* Sleeps ns on the emulator's clock. */
+void emu_sleep_ns(struct mtkemu *e, uint64_t ns);
+
 /* brom.c owns e->mem; device.c frees it with this. */
 void emu_brom_free(struct mtkemu *e);
 

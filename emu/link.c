@@ -60,6 +60,7 @@ struct emu_faults {
 	unsigned da_hang_cmd; /* da-hang-at-cmd=K: the DA hangs on its K-th command; 0 = never */
 	size_t ncorrupt;
 	struct emu_fault_corrupt corrupt[EMU_MAX_CORRUPT];
+	struct emu_read_faults rf;
 };
 
 enum emu_dir { DIR_NONE, DIR_IN, DIR_OUT }; /* IN: host to device, as emu_recv() sees it */
@@ -93,12 +94,13 @@ struct emu_link {
 static const char known_faults[] =
 	"unplug-at=BYTES, power-loss-at=BYTES, da-hang-at=BYTES, boot-on-at=BYTES, da-hang-at-cmd=K, da-silent, "
 	"write-protect, corrupt-write=REGION:OFFSET:LEN, corrupt-write-once=REGION:OFFSET:LEN, "
-	"pause-at-write=REGION:OFFSET:LEN "
+	"pause-at-write=REGION:OFFSET:LEN, read-error=REGION:OFFSET:LEN, read-flaky=REGION:OFFSET:LEN:N|P%, "
+	"read-slow=REGION:OFFSET:LEN:RATE, fault-seed=S "
 	"(old names: disconnect-after = unplug-at, stall-after = da-hang-at)";
 static const char *const regions[] = { "boot1", "boot2", "rpmb", "user" };
 
 /* Decimal or 0x-hex, optional K/M/G (binary) suffix; the whole string. */
-static bool parse_count(const char *s, uint64_t *out)
+bool emu_parse_count(const char *s, uint64_t *out)
 {
 	int base = 10;
 	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
@@ -127,49 +129,63 @@ static bool parse_count(const char *s, uint64_t *out)
 	return true;
 }
 
-static int parse_corrupt(struct emu_faults *f, const char *v, char *err, size_t errlen)
+int emu_fault_parse_range(const char *name, const char *v, int *area, uint64_t *off, uint64_t *len,
+			  const char **rest, char *err, size_t errlen)
 {
 	char region[32];
 	const char *c1 = strchr(v, ':');
 	const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-	if (!c1 || !c2 || strchr(c2 + 1, ':')) {
-		snprintf(err, errlen, "corrupt-write needs REGION:OFFSET:LEN (e.g. user:0x100000:4096), got '%s'", v);
+	const char *c3 = c2 ? strchr(c2 + 1, ':') : NULL;
+	if (!c1 || !c2 || (c3 != NULL) != (rest != NULL) || (c3 && strchr(c3 + 1, ':'))) {
+		snprintf(err, errlen, "%s needs REGION:OFFSET:LEN%s (e.g. user:0x100000:4096%s), got '%s'", name,
+			 rest ? ":ARG" : "", rest ? ":2" : "", v);
 		return -1;
 	}
 	size_t rl = (size_t)(c1 - v);
-	if (rl >= sizeof region)
-		rl = sizeof region - 1;
-	memcpy(region, v, rl);
-	region[rl] = '\0';
+	snprintf(region, sizeof region, "%.*s", (int)(rl < sizeof region ? rl : sizeof region - 1), v);
 	size_t r = 0;
 	while (r < sizeof regions / sizeof regions[0] && strcmp(regions[r], region) != 0)
 		r++;
 	if (r == sizeof regions / sizeof regions[0]) {
-		snprintf(err, errlen, "corrupt-write: unknown region '%s' (known: boot1, boot2, rpmb, user)", region);
+		snprintf(err, errlen, "%s: unknown region '%s' (known: boot1, boot2, rpmb, user)", name, region);
 		return -1;
 	}
 	char num[64];
-	uint64_t off, len, end;
+	uint64_t end;
 	size_t nl = (size_t)(c2 - c1 - 1);
 	snprintf(num, sizeof num, "%.*s", (int)(nl < sizeof num ? nl : sizeof num - 1), c1 + 1);
-	if (!parse_count(num, &off)) {
-		snprintf(err, errlen, "corrupt-write: '%s' is not a byte offset", num);
+	if (!emu_parse_count(num, off)) {
+		snprintf(err, errlen, "%s: '%s' is not a byte offset", name, num);
 		return -1;
 	}
-	if (!parse_count(c2 + 1, &len) || len == 0) {
-		snprintf(err, errlen, "corrupt-write: '%s' is not a length (bytes, > 0)", c2 + 1);
+	nl = c3 ? (size_t)(c3 - c2 - 1) : strlen(c2 + 1);
+	snprintf(num, sizeof num, "%.*s", (int)(nl < sizeof num ? nl : sizeof num - 1), c2 + 1);
+	if (!emu_parse_count(num, len) || *len == 0) {
+		snprintf(err, errlen, "%s: '%s' is not a length (bytes, > 0)", name, num);
 		return -1;
 	}
-	if (mtk_add_overflows(off, len, &end)) {
-		snprintf(err, errlen, "corrupt-write: offset + length overflows in '%s'", v);
+	if (mtk_add_overflows(*off, *len, &end)) {
+		snprintf(err, errlen, "%s: offset + length overflows in '%s'", name, v);
 		return -1;
 	}
+	*area = (int)r;
+	if (rest)
+		*rest = c3 + 1;
+	return 0;
+}
+
+static int parse_corrupt(struct emu_faults *f, const char *v, char *err, size_t errlen)
+{
+	int area;
+	uint64_t off, len;
+	if (emu_fault_parse_range("corrupt-write", v, &area, &off, &len, NULL, err, errlen) < 0)
+		return -1;
 	if (f->ncorrupt == EMU_MAX_CORRUPT) {
 		snprintf(err, errlen, "at most %d corrupt-write faults", EMU_MAX_CORRUPT);
 		return -1;
 	}
 	struct emu_fault_corrupt *c = &f->corrupt[f->ncorrupt++];
-	snprintf(c->region, sizeof c->region, "%s", regions[r]);
+	snprintf(c->region, sizeof c->region, "%s", regions[area]);
 	c->offset = off;
 	c->len = len;
 	return 0;
@@ -181,7 +197,7 @@ static int parse_byte_fault(const char *name, const char *v, uint64_t *out, bool
 		snprintf(err, errlen, "%s needs a byte count (e.g. %s=4096)", name, name);
 		return -1;
 	}
-	if (!parse_count(v, out)) {
+	if (!emu_parse_count(v, out)) {
 		snprintf(err, errlen, "%s: '%s' is not a byte count", name, v);
 		return -1;
 	}
@@ -192,7 +208,7 @@ static int parse_byte_fault(const char *name, const char *v, uint64_t *out, bool
 static int parse_command_fault(const char *name, const char *v, unsigned *out, char *err, size_t errlen)
 {
 	uint64_t k;
-	if (!v || !parse_count(v, &k) || k == 0 || k > UINT32_MAX) {
+	if (!v || !emu_parse_count(v, &k) || k == 0 || k > UINT32_MAX) {
 		snprintf(err, errlen, "%s needs a command number from 1 (e.g. %s=3)", name, name);
 		return -1;
 	}
@@ -244,6 +260,9 @@ static int parse_one_fault(struct emu_faults *f, char *tok, char *err, size_t er
 		}
 		return rc;
 	}
+	int rc = emu_read_fault_parse(&f->rf, tok, v, err, errlen);
+	if (rc <= 0)
+		return rc;
 	snprintf(err, errlen, "unknown fault '%s' (known: %s)", tok, known_faults);
 	return -1;
 }
@@ -332,6 +351,11 @@ enum emu_fault_kind emu_fault_fired(const struct mtkemu *e)
 	return e->link->fired;
 }
 
+struct emu_read_faults *emu_link_read_faults(struct mtkemu *e)
+{
+	return &e->link->f.rf;
+}
+
 size_t emu_fault_corrupt_writes(const struct mtkemu *e, const struct emu_fault_corrupt **list)
 {
 	*list = e->link->f.corrupt;
@@ -398,6 +422,11 @@ static void sleep_until_ns(const struct mtkemu *e, uint64_t t)
 	}
 	struct timespec ts = { (time_t)(t / NSEC), (long)(t % NSEC) };
 	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+}
+
+void emu_sleep_ns(struct mtkemu *e, uint64_t ns)
+{
+	sleep_until_ns(e, emu_now_ns(e) + ns);
 }
 
 void emu_link_set_script(struct mtkemu *e, const struct mtkemu_host_script *h)
