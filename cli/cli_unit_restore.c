@@ -304,6 +304,10 @@ int cli_unit_restore(struct cli *cli, const char *dir, const struct cli_restore_
 		o->preloader = unit_preloader(dir, &u, pl, sizeof pl);
 	cli_print(cli, "backup unit %s: device %s, %s, %zu areas, signed; restoring\n", dir, u.device_id, u.chip,
 		  u.count);
+	for (size_t i = 0; i < u.nbad; i++)
+		mtk_warn(cli->ctx, "%s +0x%llx (0x%llx bytes) could not be read when the unit was made: it is "
+			 "restored as zeros", u.bad[i].area, (unsigned long long)u.bad[i].offset,
+			 (unsigned long long)u.bad[i].length);
 	/* The sessions in between keep the DA; --after applies to the last. */
 	int after = cli->after;
 	cli->after = MTK_AFTER_STAY;

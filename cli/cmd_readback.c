@@ -18,6 +18,7 @@
 #include "mtkflash/backup_unit.h"
 #include "mtkflash/imagefile.h"
 #include "mtkflash/manifest.h"
+#include "mtkflash/readjob.h"
 #include "mtkflash/util.h"
 #include "mtkflash/verify.h"
 
@@ -168,10 +169,11 @@ static int write_scatter(struct cli *cli, const char *path, const char *chip, co
 
 /* ------------------------------------------------------------ one area */
 
-/* Every area of a unit is read here and only here, so that the read engine
- * (retries, resumable chunks, a bad-range map) replaces one call. */
+/* Every area of a unit is read here and only here, through the read engine:
+ * a range the device cannot read is retried smaller, then skipped (zeros)
+ * and listed in res->bad (region offsets). */
 static int read_area(struct cli *cli, struct cli_da *s, const char *dir, const struct mtk_part *p, unsigned flags,
-		     struct mtk_unit_area *out)
+		     struct mtk_unit_area *out, struct mtk_read_job_result *res)
 {
 	/* The table reader refuses unsafe names already; a file name built from
 	 * device data is checked again right where it becomes one. */
@@ -188,11 +190,13 @@ static int read_area(struct cli *cli, struct cli_da *s, const char *dir, const s
 	out->offset = p->start;
 	out->size = p->size;
 	out->cls = mtk_unit_class_of(p->name, p->region);
-	char path[4200];
+	char path[4200], what[160];
 	snprintf(path, sizeof path, "%s/%s", dir, out->file);
-	int rc = cli_read_to_file(cli, s, p, path, flags);
-	if (rc == 0)
-		rc = mtk_sha256_file(cli->ctx, path, out->sha256, NULL);
+	snprintf(what, sizeof what, "reading %s", p->name);
+	struct mtk_read_job_opts o = { .force = flags & MTK_OUT_FORCE };
+	int rc = mtk_read_job(s->da, what, p->region, p->start, p->size, path, &o, res);
+	if (rc >= 0)
+		memcpy(out->sha256, res->sha256, 32);
 	return rc;
 }
 
@@ -208,7 +212,81 @@ struct unit_run {
 	struct mtk_history_record job;
 	char scatter[4200];
 	char key_id[17];
+	char station[4096];
+	struct mtk_minisign_seckey sk;
+	struct mtk_minisign_pubkey pk;
+	struct mtk_audit *log;
+	char *log_path;
 };
+
+static int add_bad(struct unit_run *r, const struct mtk_part *p, const struct mtk_read_job_result *res)
+{
+	if (res->nbad == 0)
+		return 0;
+	struct mtk_unit_bad_range *bad = realloc(r->u.bad, (r->u.nbad + res->nbad) * sizeof *bad);
+	if (!bad)
+		return mtk_fail(r->cli->ctx, MTK_E_NOMEM, "out of memory");
+	r->u.bad = bad;
+	for (size_t i = 0; i < res->nbad; i++) {
+		struct mtk_unit_bad_range *b = &bad[r->u.nbad++];
+		memset(b, 0, sizeof *b);
+		snprintf(b->area, sizeof b->area, "%s", p->name);
+		b->offset = res->bad[i].off - p->start;
+		b->length = res->bad[i].len;
+	}
+	return 0;
+}
+
+static json_t *bad_list(const struct mtk_read_job_result *res)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; i < res->nbad; i++)
+		json_array_append_new(arr, json_pack("{s:I, s:I}", "offset", (json_int_t)res->bad[i].off, "length",
+						     (json_int_t)res->bad[i].len));
+	return arr;
+}
+
+/* One audit event per area: what was read, its hash, what could not be. */
+static int log_area(struct unit_run *r, const struct mtk_unit_area *a, const struct mtk_read_job_result *res)
+{
+	char hex[65];
+	mtk_hex_encode(hex, a->sha256, 32);
+	uint32_t ppm = mtk_read_job_coverage_ppm(res);
+	json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:s, s:I, s:f, s:o}", "partition", a->name, "region",
+			      mtk_region_name(a->region), "offset", (json_int_t)a->offset, "size", (json_int_t)a->size,
+			      "sha256", hex, "bytes_holes", (json_int_t)res->bytes_zero, "coverage", ppm / 1e6,
+			      "bad_ranges", bad_list(res));
+	return mtk_audit_event_lazy(r->log, "read", o);
+}
+
+static void history_area(struct unit_run *r, const struct mtk_unit_area *a, bool bad)
+{
+	struct mtk_history_part hp = { .bytes = a->size, .verified = !bad };
+	snprintf(hp.name, sizeof hp.name, "%s", a->name);
+	snprintf(hp.stage, sizeof hp.stage, "read");
+	snprintf(hp.state, sizeof hp.state, "%s", bad ? "bad-ranges" : "done");
+	mtk_hex_encode(hp.sha256, a->sha256, 32);
+	if (mtk_history_add_part(r->cli->ctx, &r->job, &hp) < 0)
+		mtk_ctx_clear_error(r->cli->ctx);
+}
+
+static int read_one(struct unit_run *r, const struct mtk_part *p)
+{
+	struct mtk_read_job_result res = { 0 };
+	struct mtk_unit_area *a = &r->u.areas[r->u.count];
+	int rc = read_area(r->cli, &r->s, r->dir, p, r->flags, a, &res);
+	if (rc >= 0)
+		rc = add_bad(r, p, &res);
+	if (rc >= 0)
+		rc = log_area(r, a, &res);
+	if (rc >= 0) {
+		history_area(r, a, res.nbad > 0);
+		r->u.bytes += p->size;
+		r->u.count++;
+	}
+	mtk_read_job_result_free(&res);
+	return rc < 0 ? rc : 0;
+}
 
 /* The table's areas (with the layout entries: preloader = boot1, pgpt,
  * sgpt), then boot2, which no table lists. */
@@ -223,20 +301,8 @@ static int read_all(struct unit_run *r)
 	for (size_t i = 0; rc == 0 && i <= t->count; i++) {
 		struct mtk_part b2 = { .name = "boot2", .region = MTK_REGION_BOOT2, .start = 0, .size = boot2 };
 		const struct mtk_part *p = i < t->count ? &t->parts[i] : &b2;
-		if (p->size == 0)
-			continue;
-		rc = read_area(r->cli, &r->s, r->dir, p, r->flags, &r->u.areas[r->u.count]);
-		if (rc < 0)
-			break;
-		r->u.bytes += p->size;
-		struct mtk_history_part hp = { .bytes = p->size, .verified = true };
-		snprintf(hp.name, sizeof hp.name, "%s", p->name);
-		snprintf(hp.stage, sizeof hp.stage, "read");
-		snprintf(hp.state, sizeof hp.state, "done");
-		mtk_hex_encode(hp.sha256, r->u.areas[r->u.count].sha256, 32);
-		if (mtk_history_add_part(r->cli->ctx, &r->job, &hp) < 0)
-			mtk_ctx_clear_error(r->cli->ctx);
-		r->u.count++;
+		if (p->size)
+			rc = read_one(r, p);
 	}
 	return rc;
 }
@@ -303,31 +369,71 @@ static int write_manifest(struct unit_run *r)
 	return rc;
 }
 
-/* SHA256SUMS over every file of the unit, signed with the station key (the
- * key the audit logs are signed with): a restore trusts it. */
+/* The station key signs the unit and its audit log; loaded before the phone
+ * is touched, so a key problem costs no read. */
+static int load_key(struct unit_run *r)
+{
+	if (!cli_station_dir(r->station, sizeof r->station))
+		return mtk_fail(r->cli->ctx, MTK_E_IO, "no place for the station key: set XDG_DATA_HOME or HOME");
+	int rc = mtk_audit_station_key(r->cli->ctx, r->station, &r->sk, &r->pk);
+	if (rc == 0)
+		mtk_minisign_key_id_hex(r->pk.key_id, r->key_id);
+	return rc;
+}
+
+/* SHA256SUMS over every file of the unit, signed with the station key:
+ * a restore trusts it. */
 static int sign_unit(struct unit_run *r)
 {
-	char dir[4096], keyfile[4200], comment[200];
-	struct mtk_minisign_seckey sk;
-	struct mtk_minisign_pubkey pk;
-	if (!cli_station_dir(dir, sizeof dir))
-		return mtk_fail(r->cli->ctx, MTK_E_IO, "no place for the station key: set XDG_DATA_HOME or HOME");
-	int rc = mtk_audit_station_key(r->cli->ctx, dir, &sk, &pk);
-	memset(&sk, 0, sizeof sk);
-	if (rc < 0)
-		return rc;
-	mtk_minisign_key_id_hex(pk.key_id, r->key_id);
-	snprintf(keyfile, sizeof keyfile, "%s/station.key", dir);
+	char keyfile[4200], comment[200];
+	snprintf(keyfile, sizeof keyfile, "%s/station.key", r->station);
 	snprintf(comment, sizeof comment, "mtkflash backup unit of %s, %s", r->u.device_id, r->u.created);
 	size_t n;
 	return mtk_manifest_create(r->cli->ctx, r->dir, keyfile, comment, &n);
 }
 
+static int open_log(struct unit_run *r)
+{
+	char dir[4096];
+	if (!cli_audit_dir(dir, sizeof dir))
+		return mtk_fail(r->cli->ctx, MTK_E_IO, "no place for the audit log: set XDG_STATE_HOME or HOME");
+	int rc = mtk_audit_open_in(r->cli->ctx, dir, r->fp.device_id, &r->log);
+	if (rc == 0)
+		rc = mtk_audit_event(r->log, "backup-start", json_pack("{s:s, s:o}", "dir", r->dir, "fingerprint",
+									mtk_fingerprint_to_json(&r->fp)));
+	return rc;
+}
+
+static void close_log(struct unit_run *r, int rc)
+{
+	if (!r->log)
+		return;
+	char hex[65] = "";
+	json_t *o = json_pack("{s:b, s:I, s:I}", "ok", rc == 0, "areas", (json_int_t)r->u.count, "bad_ranges",
+			      (json_int_t)r->u.nbad);
+	if (rc == 0) {
+		/* What the unit is, as signed: ties the log to this folder's SHA256SUMS. */
+		uint8_t md[32];
+		char sums[4200];
+		snprintf(sums, sizeof sums, "%s/SHA256SUMS", r->dir);
+		if (mtk_sha256_file(r->cli->ctx, sums, md, NULL) == 0)
+			mtk_hex_encode(hex, md, 32);
+		json_object_set_new(o, "sha256sums", json_string(hex));
+	}
+	if (mtk_audit_event(r->log, "backup-end", o) < 0 || mtk_audit_close(r->log, &r->sk, &r->log_path) < 0)
+		mtk_ctx_clear_error(r->cli->ctx);
+	r->log = NULL;
+}
+
 static int make_unit(struct unit_run *r, const char *preloader)
 {
-	int rc = cli_da_open(r->cli, preloader, &r->s);
+	int rc = load_key(r);
+	if (rc == 0)
+		rc = cli_da_open(r->cli, preloader, &r->s);
 	if (rc == 0)
 		rc = mtk_fingerprint_take(r->cli->ctx, r->s.da, &r->fp);
+	if (rc == 0)
+		rc = open_log(r);
 	if (rc < 0)
 		return rc;
 	snprintf(r->job.device_id, sizeof r->job.device_id, "%s", r->fp.device_id);
@@ -370,8 +476,20 @@ static void show_unit(struct unit_run *r)
 	for (size_t i = 0; i < u->nskipped; i++)
 		cli_print(r->cli, "  not backed up: %s (%llu bytes): %s\n", u->skipped[i].name,
 			  (unsigned long long)u->skipped[i].size, u->skipped[i].why);
-	if (!r->cli->json)
+	json_t *bad = json_array();
+	for (size_t i = 0; i < u->nbad; i++) {
+		cli_print(r->cli, "  unreadable: %s +0x%llx, 0x%llx bytes (zeros in its file)\n", u->bad[i].area,
+			  (unsigned long long)u->bad[i].offset, (unsigned long long)u->bad[i].length);
+		json_array_append_new(bad, json_pack("{s:s, s:I, s:I}", "area", u->bad[i].area, "offset",
+						     (json_int_t)u->bad[i].offset, "length", (json_int_t)u->bad[i].length));
+	}
+	if (r->log_path)
+		cli_print(r->cli, "audit log: %s\n", r->log_path);
+	if (!r->cli->json) {
+		json_decref(bad);
 		return;
+	}
+	json_object_set_new(r->cli->out, "audit_log", r->log_path ? cli_json_str(r->log_path) : json_null());
 	json_object_set_new(r->cli->out, "dir", cli_json_str(r->dir));
 	json_object_set_new(r->cli->out, "scatter", cli_json_str(r->scatter));
 	json_object_set_new(r->cli->out, "device_id", json_string(u->device_id));
@@ -382,7 +500,7 @@ static void show_unit(struct unit_run *r)
 		json_array_append_new(nb, json_pack("{s:s, s:I, s:s}", "name", u->skipped[i].name, "size",
 						    (json_int_t)u->skipped[i].size, "why", u->skipped[i].why));
 	json_object_set_new(r->cli->out, "not_backed_up", nb);
-	json_object_set_new(r->cli->out, "bad_ranges", json_array());
+	json_object_set_new(r->cli->out, "bad_ranges", bad);
 }
 
 int cli_backup_full(struct cli *cli, const char *dir, const struct cli_unit_opts *o)
@@ -398,15 +516,26 @@ int cli_backup_full(struct cli *cli, const char *dir, const struct cli_unit_opts
 	r->flags = o->force ? MTK_OUT_FORCE : 0;
 	cli_job_begin(&r->job, o->kind);
 	rc = make_unit(r, o->preloader);
+	close_log(r, rc);
+	memset(&r->sk, 0, sizeof r->sk);
 	mtk_fingerprint_free(&r->fp);
 	cli_da_close(&r->s);
 	snprintf(r->job.scatter, sizeof r->job.scatter, "%.*s", (int)sizeof r->job.scatter - 1, r->scatter);
 	cli_job_end(cli, &r->job, rc, false, mtk_ctx_error(cli->ctx));
 	if (rc == 0)
 		show_unit(r);
+	size_t nbad = r->u.nbad;
 	mtk_unit_free(&r->u);
+	free(r->log_path);
 	free(r);
-	return rc < 0 ? cli_fail(cli, rc, o->kind) : EXIT_OK;
+	if (rc < 0)
+		return cli_fail(cli, rc, o->kind);
+	if (nbad) {
+		fprintf(cli_diag(cli), "%s: %s completed with %zu unreadable range(s) (listed above and in %s)\n",
+			cli->progname, o->kind, nbad, MTK_UNIT_MANIFEST);
+		return EXIT_VERIFY;
+	}
+	return EXIT_OK;
 }
 
 /* ------------------------------------------------------------ readback */
