@@ -288,19 +288,45 @@ static int read_one(struct unit_run *r, const struct mtk_part *p)
 	return rc < 0 ? rc : 0;
 }
 
+#define PMT_FROM_END (1u << 20) /* the eMMC PMT's place: user_size - 1 MiB (formats.md §5.2) */
+#define PMT_COPIES_SIZE 0x2000u /* main table and mirror, 4 KiB each */
+
+/* MBR-era phones keep their partition names in the PMT, which no table
+ * entry covers: without it a restored MBR names nothing. */
+static bool has_pmt(struct unit_run *r, uint64_t *off)
+{
+	uint64_t user = r->fp.storage.regions.size[MTK_REGION_USER];
+	uint8_t head[512];
+	if (r->fp.table.kind == MTK_PTABLE_GPT || user < PMT_FROM_END)
+		return false;
+	for (size_t i = 0; i < r->fp.table.count; i++)
+		if (strcasecmp(r->fp.table.parts[i].name, "PMT") == 0)
+			return false; /* listed, so read as a table area already */
+	*off = user - PMT_FROM_END;
+	if (mtk_da_read_buf(r->s.da, MTK_REGION_USER, *off, head, sizeof head) < 0) {
+		mtk_ctx_clear_error(r->cli->ctx);
+		return false;
+	}
+	return memcmp(head, "\x31\x76\x54\x50", 4) == 0; /* PT_SIG "PTv1", little-endian */
+}
+
 /* The table's areas (with the layout entries: preloader = boot1, pgpt,
- * sgpt), then boot2, which no table lists. */
+ * sgpt), then what no table lists: boot2, and the PMT of an MBR-era phone. */
 static int read_all(struct unit_run *r)
 {
 	const struct mtk_ptable *t = &r->fp.table;
-	uint64_t boot2 = r->fp.storage.regions.size[MTK_REGION_BOOT2];
-	r->u.areas = calloc(t->count + 1, sizeof *r->u.areas);
+	struct mtk_part extra[2] = {
+		{ .name = "boot2", .region = MTK_REGION_BOOT2, .size = r->fp.storage.regions.size[MTK_REGION_BOOT2] },
+		{ .name = "PMT", .region = MTK_REGION_USER },
+	};
+	if (has_pmt(r, &extra[1].start))
+		extra[1].size = PMT_COPIES_SIZE;
+	r->u.areas = calloc(t->count + 2, sizeof *r->u.areas);
 	if (!r->u.areas)
 		return mtk_fail(r->cli->ctx, MTK_E_NOMEM, "out of memory");
 	int rc = 0;
-	for (size_t i = 0; rc == 0 && i <= t->count; i++) {
-		struct mtk_part b2 = { .name = "boot2", .region = MTK_REGION_BOOT2, .start = 0, .size = boot2 };
-		const struct mtk_part *p = i < t->count ? &t->parts[i] : &b2;
+	for (size_t i = 0; rc == 0 && i < t->count + 2; i++) {
+		const struct mtk_part *p = i < t->count ? &t->parts[i] : &extra[i - t->count];
 		if (p->size)
 			rc = read_one(r, p);
 	}
