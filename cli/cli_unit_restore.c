@@ -11,9 +11,11 @@
  * flashed through Verified Mode (plan, journal and stash, read back,
  * rollback, audit log: cli_flash_phone) from the unit's scatter; boot2 last,
  * because the staged preloader write uses it as its copy. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli_da.h"
 #include "cli_flash.h"
@@ -97,7 +99,8 @@ static int check_areas(struct cli *cli, const char *dir, const struct mtk_unit *
 		if (!sha && used < sizeof missing)
 			used += (size_t)snprintf(missing + used, sizeof missing - used, "%s%s", used ? ", " : "",
 						 u->areas[i].file);
-		else if (sha && memcmp(sha, u->areas[i].sha256, 32) != 0)
+		/* a .zst file's own hash is SHA256SUMS's; its bytes are checked as it expands */
+		else if (sha && !u->areas[i].zstd && memcmp(sha, u->areas[i].sha256, 32) != 0)
 			return mtk_fail(cli->ctx, MTK_E_VERIFY, "backup unit %s: %s's SHA-256 in %s is not the one "
 					"SHA256SUMS signs", dir, u->areas[i].file, MTK_UNIT_MANIFEST);
 	}
@@ -280,6 +283,73 @@ static int flash_unit(struct cli *cli, const char *dir, const struct mtk_unit *u
 	return status;
 }
 
+/* ------------------------------------------------------------ compressed units */
+
+static bool any_zstd(const struct mtk_unit *u)
+{
+	for (size_t i = 0; i < u->count; i++)
+		if (u->areas[i].zstd)
+			return true;
+	return false;
+}
+
+static int expand_area(struct cli *cli, const char *dir, const char *tmp, struct mtk_unit_area *a)
+{
+	char src[4200], dst[4200];
+	uint8_t sha[32];
+	snprintf(src, sizeof src, "%s/%s", dir, a->file);
+	char *dot = strrchr(a->file, '.');
+	if (!a->zstd || !dot || strcmp(dot, ".zst") != 0)
+		return mtk_fail(cli->ctx, MTK_E_VERIFY, "%s: in a compressed unit every area is NAME.zst", a->file);
+	*dot = '\0';
+	snprintf(dst, sizeof dst, "%s/%s", tmp, a->file);
+	int rc = mtk_unit_decompress(cli->ctx, src, dst, a->size, sha);
+	if (rc == 0 && memcmp(sha, a->sha256, 32) != 0)
+		rc = mtk_fail(cli->ctx, MTK_E_VERIFY, "%s does not expand to the SHA-256 unit.json gives %s", src, a->name);
+	return rc;
+}
+
+static int copy_small(struct cli *cli, const char *src, const char *dst)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int rc = mtk_read_small_file(cli->ctx, src, UNIT_MANIFEST_MAX, &buf, &len, NULL);
+	if (rc == 0)
+		rc = mtk_write_file_safely(cli->ctx, dst, buf, len, MTK_OUT_PRIVATE);
+	free(buf);
+	return rc;
+}
+
+/* The areas of a --compress unit into a private folder of plain images, each
+ * checked against unit.json; u's file names become theirs. */
+static int expand_unit(struct cli *cli, const char *dir, struct mtk_unit *u, char *tmp, size_t cap)
+{
+	const char *base = getenv("TMPDIR");
+	snprintf(tmp, cap, "%s/mtkflash-restore-XXXXXX", base && base[0] == '/' ? base : "/tmp");
+	if (!mkdtemp(tmp))
+		return mtk_fail(cli->ctx, MTK_E_IO, "cannot make a folder for the expanded unit (%s): %s", tmp,
+				strerror(errno));
+	char src[4200], dst[4200];
+	snprintf(src, sizeof src, "%s/%s", dir, u->scatter);
+	snprintf(dst, sizeof dst, "%s/%s", tmp, u->scatter);
+	int rc = copy_small(cli, src, dst);
+	for (size_t i = 0; rc == 0 && i < u->count; i++)
+		rc = expand_area(cli, dir, tmp, &u->areas[i]);
+	return rc;
+}
+
+static void remove_expanded(const char *tmp, const struct mtk_unit *u)
+{
+	char path[4200];
+	for (size_t i = 0; i < u->count; i++) {
+		snprintf(path, sizeof path, "%s/%s", tmp, u->areas[i].file);
+		unlink(path);
+	}
+	snprintf(path, sizeof path, "%s/%s", tmp, u->scatter);
+	unlink(path);
+	rmdir(tmp);
+}
+
 /* A wiped phone comes up in BROM mode, where the DA needs DRAM settings:
  * the unit's own preloader has this phone's. */
 static const char *unit_preloader(const char *dir, const struct mtk_unit *u, char *buf, size_t cap)
@@ -292,34 +362,47 @@ static const char *unit_preloader(const char *dir, const struct mtk_unit *u, cha
 	return NULL;
 }
 
-int cli_unit_restore(struct cli *cli, const char *dir, const struct cli_restore_opts *given)
+static int restore_from(struct cli *cli, const char *dir, const struct mtk_unit *u,
+			const struct cli_restore_opts *given)
 {
-	struct mtk_unit u;
-	int rc = load_unit(cli, dir, &u);
-	if (rc < 0)
-		return cli_fail(cli, rc, "backup restore");
 	struct cli_restore_opts opts = *given, *o = &opts;
 	char pl[4200];
 	if (!o->preloader)
-		o->preloader = unit_preloader(dir, &u, pl, sizeof pl);
-	cli_print(cli, "backup unit %s: device %s, %s, %zu areas, signed; restoring\n", dir, u.device_id, u.chip,
-		  u.count);
-	for (size_t i = 0; i < u.nbad; i++)
-		mtk_warn(cli->ctx, "%s +0x%llx (0x%llx bytes) could not be read when the unit was made: it is "
-			 "restored as zeros", u.bad[i].area, (unsigned long long)u.bad[i].offset,
-			 (unsigned long long)u.bad[i].length);
+		o->preloader = unit_preloader(dir, u, pl, sizeof pl);
 	/* The sessions in between keep the DA; --after applies to the last. */
 	int after = cli->after;
 	cli->after = MTK_AFTER_STAY;
-	rc = prepare_phone(cli, dir, &u, o);
-	int status = rc < 0 ? cli_fail(cli, rc, "backup restore") : flash_unit(cli, dir, &u, o);
+	int rc = prepare_phone(cli, dir, u, o);
+	int status = rc < 0 ? cli_fail(cli, rc, "backup restore") : flash_unit(cli, dir, u, o);
 	cli->after = after;
-	if (status == EXIT_OK && (rc = finish_phone(cli, dir, &u, o)) < 0)
+	if (status == EXIT_OK && (rc = finish_phone(cli, dir, u, o)) < 0)
 		status = cli_fail(cli, rc, "backup restore");
+	return status;
+}
+
+int cli_unit_restore(struct cli *cli, const char *dir, const struct cli_restore_opts *o)
+{
+	struct mtk_unit u;
+	char tmp[4096] = "";
+	int rc = load_unit(cli, dir, &u);
+	if (rc == 0 && any_zstd(&u))
+		rc = expand_unit(cli, dir, &u, tmp, sizeof tmp);
+	int status = rc < 0 ? cli_fail(cli, rc, "backup restore") : -1;
+	if (status < 0) {
+		cli_print(cli, "backup unit %s: device %s, %s, %zu areas, signed%s; restoring\n", dir, u.device_id,
+			  u.chip, u.count, tmp[0] ? ", expanded" : "");
+		for (size_t i = 0; i < u.nbad; i++)
+			mtk_warn(cli->ctx, "%s +0x%llx (0x%llx bytes) could not be read when the unit was made: it is "
+				 "restored as zeros", u.bad[i].area, (unsigned long long)u.bad[i].offset,
+				 (unsigned long long)u.bad[i].length);
+		status = restore_from(cli, tmp[0] ? tmp : dir, &u, o);
+	}
 	if (status == EXIT_OK)
 		cli_print(cli, "backup restore: %s is back on the phone, every area verified\n", dir);
 	if (cli->json)
 		json_object_set_new(cli->out, "unit", cli_json_str(dir));
+	if (tmp[0])
+		remove_expanded(tmp, &u);
 	mtk_unit_free(&u);
 	return status;
 }

@@ -14,7 +14,7 @@
 #include "mtkflash/backup_unit.h"
 
 static const char help[] =
-	"Usage: mtkflash backup full DIR [--force] [--preloader FILE]\n"
+	"Usage: mtkflash backup full DIR [--force] [--compress] [--preloader FILE]\n"
 	"       mtkflash backup restore DIR [--yes] [--allow-foreign P,Q] [--passphrase-fd N]\n"
 	"       mtkflash backup create [--only P,Q] [--preloader FILE]\n"
 	"       mtkflash backup list [--device DEVICE_ID]\n"
@@ -37,7 +37,8 @@ static const char help[] =
 	"full DIR     a full backup unit: boot1, boot2, the partition tables, every\n"
 	"             partition, the device's facts, a flashable scatter and unit.json,\n"
 	"             every file in SHA256SUMS signed with the station key; all-zero\n"
-	"             ranges are holes; RPMB is listed as not backed up (docs/backup.md)\n"
+	"             ranges are holes; RPMB is listed as not backed up (docs/backup.md);\n"
+	"             --compress: each area as NAME.img.zst, for archives leaving the station\n"
 	"restore DIR  a folder holding unit.json: check the signature and that nothing\n"
 	"             is missing, refuse another phone's protected partitions (unless\n"
 	"             --allow-foreign names each, with the service passphrase), write\n"
@@ -45,11 +46,12 @@ static const char help[] =
 	"             Verified Mode (plan, stash, read back, rollback, audit log) and\n"
 	"             boot2.  --yes answers the confirmation the plan asks for.\n";
 
-enum { OPT_ONLY = 256, OPT_PRELOADER, OPT_DEVICE, OPT_FORCE, OPT_YES, OPT_FOREIGN, OPT_PASSFD };
+enum { OPT_ONLY = 256, OPT_PRELOADER, OPT_DEVICE, OPT_FORCE, OPT_COMPRESS, OPT_YES, OPT_FOREIGN, OPT_PASSFD };
 
 static const struct option options[] = {
 	{ "only", required_argument, NULL, OPT_ONLY },
 	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "compress", no_argument, NULL, OPT_COMPRESS },
 	{ "yes", no_argument, NULL, OPT_YES },
 	{ "allow-foreign", required_argument, NULL, OPT_FOREIGN },
 	{ "passphrase-fd", required_argument, NULL, OPT_PASSFD },
@@ -65,7 +67,7 @@ struct backup_args {
 	const char **names; /* NULL-terminated, into `only`; NULL = all */
 	const char *preloader, *device, *id;
 	char root[4096];
-	bool force, yes;
+	bool force, compress, yes;
 	char *foreign;              /* the --allow-foreign text, split in place */
 	const char *allow[64];
 	size_t nallow;
@@ -88,6 +90,8 @@ static int on_unit_option(struct cli *cli, struct backup_args *a, int opt, const
 {
 	if (opt == OPT_FORCE)
 		a->force = true;
+	else if (opt == OPT_COMPRESS)
+		a->compress = true;
 	else if (opt == OPT_YES)
 		a->yes = true;
 	else if (opt == OPT_PASSFD)
@@ -148,8 +152,8 @@ static int parse(struct cli *cli, int argc, char **argv, struct backup_args *a)
 	a->id = needs_id ? argv[1 + first] : NULL;
 	if (a->only && (strcmp(a->sub, "create") != 0 && strcmp(a->sub, "restore") != 0))
 		return cli_usage(cli, "backup", "--only goes with create and restore");
-	if (a->force && strcmp(a->sub, "full") != 0)
-		return cli_usage(cli, "backup", "--force goes with full");
+	if ((a->force || a->compress) && strcmp(a->sub, "full") != 0)
+		return cli_usage(cli, "backup", "--force and --compress go with full");
 	if ((a->yes || a->foreign || a->passfd_text) && strcmp(a->sub, "restore") != 0)
 		return cli_usage(cli, "backup", "--yes, --allow-foreign and --passphrase-fd go with restore DIR");
 	a->passphrase_fd = -1;
@@ -315,7 +319,8 @@ static int restore_id(struct cli *cli, struct backup_args *a);
 
 static int do_full(struct cli *cli, struct backup_args *a)
 {
-	struct cli_unit_opts o = { .preloader = a->preloader, .force = a->force, .kind = "backup full" };
+	struct cli_unit_opts o = { .preloader = a->preloader, .force = a->force, .compress = a->compress,
+				   .kind = "backup full" };
 	return cli_backup_full(cli, a->id, &o);
 }
 

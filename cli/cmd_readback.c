@@ -10,6 +10,7 @@
 
 #include <openssl/evp.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli_da.h"
 #include "cli_history.h"
@@ -210,6 +211,7 @@ struct unit_run {
 	struct mtk_fingerprint fp;
 	struct mtk_unit u;
 	struct mtk_history_record job;
+	bool compress;
 	char scatter[4200];
 	char key_id[17];
 	char station[4096];
@@ -270,11 +272,30 @@ static void history_area(struct unit_run *r, const struct mtk_unit_area *a, bool
 		mtk_ctx_clear_error(r->cli->ctx);
 }
 
+/* --compress: the area's file becomes NAME.img.zst (its SHA-256 in
+ * unit.json stays the area's bytes'). */
+static int compress_area(struct unit_run *r, struct mtk_unit_area *a)
+{
+	char src[4200], dst[4210];
+	snprintf(src, sizeof src, "%s/%s", r->dir, a->file);
+	snprintf(dst, sizeof dst, "%s.zst", src);
+	int rc = mtk_unit_compress(r->cli->ctx, src, dst, r->flags);
+	if (rc < 0)
+		return rc;
+	unlink(src);
+	a->zstd = true;
+	size_t n = strlen(a->file);
+	snprintf(a->file + n, sizeof a->file - n, ".zst");
+	return 0;
+}
+
 static int read_one(struct unit_run *r, const struct mtk_part *p)
 {
 	struct mtk_read_job_result res = { 0 };
 	struct mtk_unit_area *a = &r->u.areas[r->u.count];
 	int rc = read_area(r->cli, &r->s, r->dir, p, r->flags, a, &res);
+	if (rc >= 0 && r->compress)
+		rc = compress_area(r, a);
 	if (rc >= 0)
 		rc = add_bad(r, p, &res);
 	if (rc >= 0)
@@ -540,6 +561,7 @@ int cli_backup_full(struct cli *cli, const char *dir, const struct cli_unit_opts
 	r->cli = cli;
 	r->dir = dir;
 	r->flags = o->force ? MTK_OUT_FORCE : 0;
+	r->compress = o->compress;
 	cli_job_begin(&r->job, o->kind);
 	rc = make_unit(r, o->preloader);
 	close_log(r, rc);

@@ -23,7 +23,7 @@ _mtkflash_command_options()
 		--preloader --expendable" ;;
 	recover) echo "--finish --rollback --yes --preloader --audit" ;;
 	inspect) echo "--storage --trust" ;;
-	backup) echo "--only --preloader --device --force --yes --allow-foreign --passphrase-fd" ;;
+	backup) echo "--only --preloader --device --force --compress --yes --allow-foreign --passphrase-fd" ;;
 	service) echo "--passphrase-fd" ;;
 	log) echo "--trust" ;;
 	report) echo "--out --force --log --trust" ;;

@@ -44,6 +44,7 @@ struct mtk_unit_area {
 	uint64_t offset, size;
 	uint8_t sha256[32]; /* of the area's bytes as read (holes are zeros) */
 	enum mtk_unit_class cls;
+	bool zstd;          /* the file is NAME.img.zst ("compression": "zstd") */
 };
 
 /* A range that could not be read (zeros in the file). */
@@ -88,6 +89,14 @@ const struct mtk_unit_area *mtk_unit_find(const struct mtk_unit *u, const char *
 
 /* The class of an area by its name and region. */
 enum mtk_unit_class mtk_unit_class_of(const char *name, enum mtk_region region);
+
+/* --compress: src (an area's file) into dst as one zstd stream (0600,
+ * through mtk_outfile; out_flags may hold MTK_OUT_FORCE). */
+int mtk_unit_compress(mtk_ctx *ctx, const char *src, const char *dst, unsigned out_flags);
+/* dst from the zstd file src, which must hold exactly `size` bytes (never
+ * more is written: MTK_E_VERIFY); all-zero blocks stay holes; sha256 gets
+ * the SHA-256 of the bytes. */
+int mtk_unit_decompress(mtk_ctx *ctx, const char *src, const char *dst, uint64_t size, uint8_t sha256[32]);
 
 #ifdef __cplusplus
 }

@@ -73,9 +73,18 @@ static json_t *hex_json(const uint8_t *b, size_t n)
 
 static json_t *area_json(const struct mtk_unit_area *a)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:o}", "name", a->name, "file", a->file, "class",
+	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:o, s:s}", "name", a->name, "file", a->file, "class",
 			 mtk_unit_class_name(a->cls), "region", mtk_region_name(a->region), "offset",
-			 (json_int_t)a->offset, "size", (json_int_t)a->size, "sha256", hex_json(a->sha256, 32));
+			 (json_int_t)a->offset, "size", (json_int_t)a->size, "sha256", hex_json(a->sha256, 32),
+			 "compression", a->zstd ? "zstd" : "none");
+}
+
+/* "none" (or absent) or "zstd"; -1 otherwise. */
+static int compression_from(json_t *v, bool *zstd)
+{
+	const char *s = json_string_value(v);
+	*zstd = s && strcmp(s, "zstd") == 0;
+	return !v || *zstd || (s && strcmp(s, "none") == 0) ? 0 : -1;
 }
 
 static json_t *areas_json(const struct mtk_unit *u)
@@ -128,9 +137,10 @@ static int parse_area(mtk_ctx *ctx, json_t *o, const char *name, size_t i, struc
 		return mtk_fail(ctx, MTK_E_PARSE, "%s: areas[%zu]: file '%s' is not a plain file name", name, i, file);
 	if (mtk_region_from_name(region, &a->region) < 0 || bk_hex_decode(sha, a->sha256, 32) < 0 ||
 	    !bk_get_u64(o, "offset", &a->offset) || !bk_get_u64(o, "size", &a->size) ||
-	    class_from_name(json_string_value(json_object_get(o, "class")), &a->cls) < 0)
-		return mtk_fail(ctx, MTK_E_PARSE, "%s: areas[%zu] (%s): bad region, offset, size, class or sha256", name,
-				i, an);
+	    class_from_name(json_string_value(json_object_get(o, "class")), &a->cls) < 0 ||
+	    compression_from(json_object_get(o, "compression"), &a->zstd) < 0)
+		return mtk_fail(ctx, MTK_E_PARSE, "%s: areas[%zu] (%s): bad region, offset, size, class, compression or "
+				"sha256", name, i, an);
 	uint64_t end;
 	if (mtk_add_overflows(a->offset, a->size, &end))
 		return mtk_fail(ctx, MTK_E_PARSE, "%s: areas[%zu] (%s): offset + size overflows", name, i, an);

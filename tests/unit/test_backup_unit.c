@@ -10,8 +10,10 @@
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mtkflash/backup_unit.h"
+#include "testutil.h"
 
 #define DEV "mt6737-a5cb8d6cba6eb8e7"
 
@@ -191,6 +193,56 @@ static void not_json(void **state)
 	mtk_ctx_free(ctx);
 }
 
+/* --compress and its way back: the bytes and their SHA-256 come back, zero
+ * blocks as holes; a stream longer than the area, a cut one, or not zstd at
+ * all is refused without writing past the area. */
+static void zstd_round_trip(void **state)
+{
+	(void)state;
+	char dir[256], img[300], zst[300], out[300];
+	test_mkdtemp(dir, sizeof dir, "test_backup_unit");
+	enum { SIZE = 3 << 20 };
+	uint8_t *data = calloc(1, SIZE);
+	for (size_t i = 0; i < 4096; i++)
+		data[(1 << 20) + i] = (uint8_t)(i * 7 + 1);
+	test_write_file(dir, "a.img", data, SIZE);
+	test_path(img, sizeof img, dir, "a.img");
+	test_path(zst, sizeof zst, dir, "a.img.zst");
+	test_path(out, sizeof out, dir, "out.img");
+	mtk_ctx *ctx = mtk_ctx_new();
+	assert_int_equal(mtk_unit_compress(ctx, img, zst, 0), 0);
+	uint8_t sha[32], want[32];
+	EVP_Digest(data, SIZE, want, NULL, EVP_sha256(), NULL);
+	assert_int_equal(mtk_unit_decompress(ctx, zst, out, SIZE, sha), 0);
+	assert_memory_equal(sha, want, 32);
+	size_t len;
+	uint8_t *back = test_load(out, &len);
+	assert_int_equal(len, SIZE);
+	assert_memory_equal(back, data, SIZE);
+	free(back);
+	unlink(out);
+
+	assert_int_equal(mtk_unit_decompress(ctx, zst, out, SIZE - 512, sha), MTK_E_VERIFY);
+	assert_non_null(strstr(mtk_ctx_error(ctx), "holds more than the area's"));
+	assert_int_equal(access(out, F_OK), -1);
+	assert_int_equal(mtk_unit_decompress(ctx, zst, out, SIZE + 512, sha), MTK_E_VERIFY);
+
+	uint8_t *z = test_load(zst, &len);
+	test_write_file(dir, "cut.zst", z, len / 2);
+	test_path(zst, sizeof zst, dir, "cut.zst");
+	assert_int_equal(mtk_unit_decompress(ctx, zst, out, SIZE, sha), MTK_E_VERIFY);
+	assert_non_null(strstr(mtk_ctx_error(ctx), "cut short"));
+	test_write_file(dir, "junk.zst", "not zstd at all", 15);
+	test_path(zst, sizeof zst, dir, "junk.zst");
+	assert_int_equal(mtk_unit_decompress(ctx, zst, out, SIZE, sha), MTK_E_VERIFY);
+	assert_non_null(strstr(mtk_ctx_error(ctx), "not a whole zstd stream"));
+	assert_int_equal(access(out, F_OK), -1);
+	free(z);
+	free(data);
+	mtk_ctx_free(ctx);
+	test_rmtree(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -198,6 +250,7 @@ int main(void)
 		cmocka_unit_test(classes),
 		cmocka_unit_test(hostile),
 		cmocka_unit_test(not_json),
+		cmocka_unit_test(zstd_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
