@@ -23,7 +23,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mtkutil import (MTKEMU, MTKFLASH, check, content, environment, in_tmpdir, read_file, run,  # noqa: E402
-                     shrunk_scatter, write_file)
+                     run_fd, shrunk_scatter, write_file)
 
 SCATTER = {"mt6572": "MT6572_Android_scatter.txt", "mt6737": "MT6737_Android_scatter.txt",
            "mt6765": "MT6765_Android_scatter.txt"}
@@ -187,6 +187,23 @@ def refusals(tmp, env, state, unit):
     check("protected partitions" in p.stderr and "nvram" in p.stderr and "--allow-foreign" in p.stderr,
           "another phone's unit: the reason names the protected partitions and the override: %s" % p.stderr[-500:])
     check(whole(other) == before, "another phone's unit: nothing was written")
+
+    # Service mode overrides by name: every protected partition named, and the passphrase.
+    protected = [a["name"] for a in ranges(unit) if a["class"] == "protected"]
+    p = run_fd(["service", "set-passphrase"], "service passphrase 1\n", env=env)
+    check(p.returncode == 0, "service passphrase set (%s)" % p.stderr[-200:])
+    args = ["--port", port("mt6737", other), "backup", "restore", unit, "--yes", "--allow-foreign"]
+    p = run_fd(args + [",".join(protected[:1])], "service passphrase 1\n", env=env)
+    check(p.returncode == 6 and ",".join(protected[1:]) in p.stderr and whole(other) == before,
+          "one name of %s allowed: refused naming the others, nothing written (%d %s)"
+          % (protected, p.returncode, p.stderr[-300:]))
+    p = run_fd(args + [",".join(protected)], "wrong passphrase\n", env=env)
+    check(p.returncode == 6 and "service mode" in p.stderr and whole(other) == before,
+          "every name but a wrong passphrase: refused, nothing written (%d %s)" % (p.returncode, p.stderr[-300:]))
+    p = run_fd(args + [",".join(protected)], "service passphrase 1\n", env=env)
+    check(p.returncode == 0, "every name and the passphrase: restored (%d %s)" % (p.returncode, p.stderr[-300:]))
+    areas = ranges(unit)
+    check(snapshot(other, areas) == snapshot(state, areas), "the other phone now holds the unit, byte for byte")
 
 
 def bad_range(tmp, env):
