@@ -153,11 +153,15 @@ static int check_owner(struct cli *cli, const struct mtk_unit *u, const char *de
 	if (strcmp(device_id, u->device_id) == 0)
 		return 0;
 	char list[1024] = "";
-	size_t used = 0;
-	for (size_t i = 0; i < u->count; i++)
+	size_t used = 0, nprotected = 0;
+	for (size_t i = 0; i < u->count; i++) {
+		nprotected += u->areas[i].cls == MTK_UNIT_PROTECTED;
 		if (u->areas[i].cls == MTK_UNIT_PROTECTED && !allowed(o, u->areas[i].name) && used < sizeof list)
 			used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", used ? "," : "",
 						 u->areas[i].name);
+	}
+	if (nprotected == 0)
+		return 0; /* nothing device-unique to clone */
 	if (list[0])
 		return mtk_fail(cli->ctx, MTK_E_POLICY, "the unit is of device %s, this phone is %s: restoring it would "
 				"write the other phone's protected partitions %s (IMEI, calibration); nothing was "
