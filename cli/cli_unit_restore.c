@@ -197,7 +197,9 @@ static int put_area(struct cli *cli, struct mtk_da *da, const char *dir, const s
 				      .max_len = a->size, .image = path, .format = MTK_VWRITE_RAW, .retries = 1,
 				      .read_first = true };
 	struct mtk_vwrite_result res;
+	memset(&res, 0, sizeof res);
 	int rc = mtk_vwrite(cli->ctx, da, &req, &res);
+	mtk_vwrite_result_free(&res);
 	if (rc < 0)
 		return mtk_wrap(cli->ctx, rc, "restoring %s", a->name);
 	cli_print(cli, "  %-10s %-5s 0x%llx bytes: %s\n", a->name, mtk_region_name(a->region),
