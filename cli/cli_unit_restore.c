@@ -281,7 +281,7 @@ static int flash_unit(struct cli *cli, const char *dir, const struct mtk_unit *u
 	 * and with no expendable partitions every one is stashed first. */
 	a.expendable_set = true;
 	int status = select_all(cli, u, &a) < 0 ? cli_fail(cli, MTK_E_UNSUPPORTED, "backup restore") : -1;
-	struct cli_flash_hooks hooks = { .kind = "restore" };
+	struct cli_flash_hooks hooks = { .kind = "backup" };
 	struct cli_flash_report rep;
 	if (status < 0)
 		status = cli_flash_phone(cli, &a, MTK_SCENE_DOWNLOAD, MTK_FMODE_QUICK, scatter, &hooks, &rep);

@@ -562,7 +562,7 @@ int cli_backup_full(struct cli *cli, const char *dir, const struct cli_unit_opts
 	r->dir = dir;
 	r->flags = o->force ? MTK_OUT_FORCE : 0;
 	r->compress = o->compress;
-	cli_job_begin(&r->job, o->kind);
+	cli_job_begin(&r->job, strcmp(o->kind, "readback") == 0 ? "readback" : "backup");
 	rc = make_unit(r, o->preloader);
 	close_log(r, rc);
 	memset(&r->sk, 0, sizeof r->sk);
