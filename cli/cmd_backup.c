@@ -7,12 +7,16 @@
 
 #include "cli_da.h"
 #include "cli_history.h"
+#include "cli_unit.h"
 #include "cli_verify.h"
 #include "mtkflash/util.h"
 #include "mtkflash/backup.h"
+#include "mtkflash/backup_unit.h"
 
 static const char help[] =
-	"Usage: mtkflash backup create [--only P,Q] [--preloader FILE]\n"
+	"Usage: mtkflash backup full DIR [--force] [--compress] [--preloader FILE]\n"
+	"       mtkflash backup restore DIR [--yes] [--allow-foreign P,Q] [--passphrase-fd N]\n"
+	"       mtkflash backup create [--only P,Q] [--preloader FILE]\n"
 	"       mtkflash backup list [--device DEVICE_ID]\n"
 	"       mtkflash backup verify ID\n"
 	"       mtkflash backup restore ID [--only P,Q] [--preloader FILE]\n"
@@ -28,12 +32,29 @@ static const char help[] =
 	"         protected partitions (no --allow-protected).  Refused, before anything is\n"
 	"         written, when the backup does not verify or was made from another device\n"
 	"         (never overridable: it would copy one phone's IMEI onto another).\n"
-	"ID is DEVICE_ID/TIMESTAMP as list shows it, or TIMESTAMP alone when unique.\n";
+	"ID is DEVICE_ID/TIMESTAMP as list shows it, or TIMESTAMP alone when unique.\n"
+	"\n"
+	"full DIR     a full backup unit: boot1, boot2, the partition tables, every\n"
+	"             partition, the device's facts, a flashable scatter and unit.json,\n"
+	"             every file in SHA256SUMS signed with the station key; all-zero\n"
+	"             ranges are holes; RPMB is listed as not backed up (docs/backup.md);\n"
+	"             --compress: each area as NAME.img.zst, for archives leaving the station\n"
+	"restore DIR  a folder holding unit.json: check the signature and that nothing\n"
+	"             is missing, refuse another phone's protected partitions (unless\n"
+	"             --allow-foreign names each, with the service passphrase), write\n"
+	"             the tables on blank storage, then flash every partition through\n"
+	"             Verified Mode (plan, stash, read back, rollback, audit log) and\n"
+	"             boot2.  --yes answers the confirmation the plan asks for.\n";
 
-enum { OPT_ONLY = 256, OPT_PRELOADER, OPT_DEVICE };
+enum { OPT_ONLY = 256, OPT_PRELOADER, OPT_DEVICE, OPT_FORCE, OPT_COMPRESS, OPT_YES, OPT_FOREIGN, OPT_PASSFD };
 
 static const struct option options[] = {
 	{ "only", required_argument, NULL, OPT_ONLY },
+	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "compress", no_argument, NULL, OPT_COMPRESS },
+	{ "yes", no_argument, NULL, OPT_YES },
+	{ "allow-foreign", required_argument, NULL, OPT_FOREIGN },
+	{ "passphrase-fd", required_argument, NULL, OPT_PASSFD },
 	{ "preloader", required_argument, NULL, OPT_PRELOADER },
 	{ "device", required_argument, NULL, OPT_DEVICE },
 	{ "help", no_argument, NULL, 'h' },
@@ -46,11 +67,47 @@ struct backup_args {
 	const char **names; /* NULL-terminated, into `only`; NULL = all */
 	const char *preloader, *device, *id;
 	char root[4096];
+	bool force, compress, yes;
+	char *foreign;              /* the --allow-foreign text, split in place */
+	const char *allow[64];
+	size_t nallow;
+	int passphrase_fd;
+	const char *passfd_text;
 };
+
+static int split_foreign(struct cli *cli, struct backup_args *a)
+{
+	for (char *save = NULL, *t = strtok_r(a->foreign, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (a->nallow == sizeof a->allow / sizeof a->allow[0])
+			return cli_usage(cli, "backup", "--allow-foreign names at most %zu partitions",
+					 sizeof a->allow / sizeof a->allow[0]);
+		a->allow[a->nallow++] = t;
+	}
+	return a->nallow ? CLI_CONTINUE : cli_usage(cli, "backup", "--allow-foreign takes partition names P,Q");
+}
+
+static int on_unit_option(struct cli *cli, struct backup_args *a, int opt, const char *val)
+{
+	if (opt == OPT_FORCE)
+		a->force = true;
+	else if (opt == OPT_COMPRESS)
+		a->compress = true;
+	else if (opt == OPT_YES)
+		a->yes = true;
+	else if (opt == OPT_PASSFD)
+		a->passfd_text = val;
+	else if (a->foreign)
+		return cli_usage(cli, "backup", "give --allow-foreign once, as P,Q");
+	else if (!(a->foreign = strdup(val)))
+		return cli_fail(cli, MTK_E_NOMEM, NULL);
+	return CLI_CONTINUE;
+}
 
 static int on_option(struct cli *cli, void *args, int opt, const char *val)
 {
 	struct backup_args *a = args;
+	if (opt >= OPT_FORCE)
+		return on_unit_option(cli, a, opt, val);
 	if (opt == OPT_PRELOADER)
 		a->preloader = val;
 	else if (opt == OPT_DEVICE)
@@ -86,14 +143,28 @@ static int parse(struct cli *cli, int argc, char **argv, struct backup_args *a)
 	if (st != CLI_CONTINUE)
 		return st;
 	int nops = argc - 1 - first;
-	bool needs_id = strcmp(a->sub, "verify") == 0 || strcmp(a->sub, "restore") == 0;
+	bool needs_id = strcmp(a->sub, "verify") == 0 || strcmp(a->sub, "restore") == 0 || strcmp(a->sub, "full") == 0;
 	if (nops < (needs_id ? 1 : 0))
-		return cli_usage(cli, "backup", "%s needs a backup ID (see 'mtkflash backup list')", a->sub);
+		return cli_usage(cli, "backup", "%s needs %s", a->sub, strcmp(a->sub, "full") == 0 ? "DIR"
+				 : "a backup ID (see 'mtkflash backup list') or a unit's DIR");
 	if (nops > (needs_id ? 1 : 0))
 		return cli_usage(cli, "backup", "unexpected argument '%s'", argv[1 + first + (needs_id ? 1 : 0)]);
 	a->id = needs_id ? argv[1 + first] : NULL;
 	if (a->only && (strcmp(a->sub, "create") != 0 && strcmp(a->sub, "restore") != 0))
 		return cli_usage(cli, "backup", "--only goes with create and restore");
+	if ((a->force || a->compress) && strcmp(a->sub, "full") != 0)
+		return cli_usage(cli, "backup", "--force and --compress go with full");
+	if ((a->yes || a->foreign || a->passfd_text) && strcmp(a->sub, "restore") != 0)
+		return cli_usage(cli, "backup", "--yes, --allow-foreign and --passphrase-fd go with restore DIR");
+	a->passphrase_fd = -1;
+	if (a->passfd_text) {
+		unsigned long long fd;
+		if (cli_parse_size(a->passfd_text, &fd) < 0 || fd > 1024)
+			return cli_usage(cli, "backup", "--passphrase-fd %s: a file descriptor number", a->passfd_text);
+		a->passphrase_fd = (int)fd;
+	}
+	if (a->foreign && split_foreign(cli, a) != CLI_CONTINUE)
+		return EXIT_USAGE;
 	if (!cli_backup_root(a->root, sizeof a->root))
 		return cli_usage(cli, "backup", "neither XDG_DATA_HOME nor HOME is set: no backup store");
 	return a->only ? split_only(cli, a) : CLI_CONTINUE;
@@ -244,7 +315,33 @@ static int do_verify(struct cli *cli, struct backup_args *a)
 	return report(cli, "backup verify", rc, &b);
 }
 
+static int restore_id(struct cli *cli, struct backup_args *a);
+
+static int do_full(struct cli *cli, struct backup_args *a)
+{
+	struct cli_unit_opts o = { .preloader = a->preloader, .force = a->force, .compress = a->compress,
+				   .kind = "backup full" };
+	return cli_backup_full(cli, a->id, &o);
+}
+
+/* restore DIR (a full unit) or restore ID (the store of protected partitions). */
 static int do_restore(struct cli *cli, struct backup_args *a)
+{
+	bool unit = cli_unit_is_unit(a->id);
+	if (!unit && (a->yes || a->foreign || a->passfd_text))
+		return cli_usage(cli, "backup", "--yes, --allow-foreign and --passphrase-fd go with restore DIR (a "
+				 "folder holding %s)", MTK_UNIT_MANIFEST);
+	if (unit) {
+		if (a->only)
+			return cli_usage(cli, "backup", "a full unit is restored whole: no --only");
+		struct cli_restore_opts o = { .preloader = a->preloader, .yes = a->yes, .allow_foreign = a->allow,
+					      .nallow = a->nallow, .passphrase_fd = a->passphrase_fd };
+		return cli_unit_restore(cli, a->id, &o);
+	}
+	return restore_id(cli, a);
+}
+
+static int restore_id(struct cli *cli, struct backup_args *a)
 {
 	struct cli_da s;
 	struct mtk_backup b;
@@ -270,11 +367,11 @@ int cmd_backup(struct cli *cli, int argc, char **argv)
 	if (argc >= 2 && cli_is_help(argv[1]))
 		return cli_help(help);
 	if (argc < 2)
-		return cli_usage(cli, "backup", "say create, list, verify or restore");
+		return cli_usage(cli, "backup", "say full, create, list, verify or restore");
 	static const struct {
 		const char *name;
 		int (*run)(struct cli *, struct backup_args *);
-	} subs[] = { { "create", do_create }, { "list", do_list }, { "verify", do_verify }, { "restore", do_restore } };
+	} subs[] = { { "full", do_full }, { "create", do_create }, { "list", do_list }, { "verify", do_verify }, { "restore", do_restore } };
 	for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {
 		if (strcmp(argv[1], subs[i].name) != 0)
 			continue;
@@ -284,7 +381,8 @@ int cmd_backup(struct cli *cli, int argc, char **argv)
 			st = subs[i].run(cli, &a);
 		free(a.names);
 		free(a.only);
+		free(a.foreign);
 		return st;
 	}
-	return cli_usage(cli, "backup", "unknown subcommand '%s' (create, list, verify or restore)", argv[1]);
+	return cli_usage(cli, "backup", "unknown subcommand '%s' (full, create, list, verify or restore)", argv[1]);
 }

@@ -23,7 +23,7 @@ _mtkflash_command_options()
 		--preloader --expendable" ;;
 	recover) echo "--finish --rollback --yes --preloader --audit" ;;
 	inspect) echo "--storage --trust" ;;
-	backup) echo "--only --preloader --device" ;;
+	backup) echo "--only --preloader --device --force --compress --yes --allow-foreign --passphrase-fd" ;;
 	service) echo "--passphrase-fd" ;;
 	log) echo "--trust" ;;
 	report) echo "--out --force --log --trust" ;;
@@ -108,7 +108,7 @@ _mtkflash()
 	fi
 	case $cmd:$operands in
 	read:0 | write:0 | erase:0) _mtkflash_offer "$(_mtkflash_partitions)" "$cur" ;;
-	backup:0) _mtkflash_offer "create list verify restore" "$cur" ;;
+	backup:0) _mtkflash_offer "full create list verify restore" "$cur" ;;
 	manifest:0) _mtkflash_offer "create verify" "$cur" ;;
 	service:0) _mtkflash_offer "set-passphrase check" "$cur" ;;
 	log:0) _mtkflash_offer "verify show" "$cur" ;;
@@ -116,6 +116,7 @@ _mtkflash()
 		_mtkflash_files "$cur" ;;
 	policy:0) _mtkflash_offer "init sign check" "$cur" ;;
 	history:0) _mtkflash_offer "show" "$cur" ;;
+	backup:1) _mtkflash_files "$cur" ;; # backup full DIR, backup restore DIR
 	detect:* | doctor:* | explain:* | printgpt:* | reboot:* | erase:* | backup:* | service:* | batch:* | history:*) COMPREPLY=() ;;
 	*) _mtkflash_files "$cur" ;;
 	esac

@@ -43,4 +43,14 @@ struct bk_device_facts {
 };
 json_t *bk_manifest_json(const struct mtk_backup *b, const struct bk_device_facts *dev, json_t *fingerprint);
 
+/* JSON members as the manifests (store and full unit) read them:
+ * hex of exactly n bytes (-1 otherwise); a string that fits `cap` with its
+ * NUL (NULL otherwise); a non-negative integer. */
+int bk_hex_decode(const char *s, uint8_t *out, size_t n);
+const char *bk_get_str(json_t *o, const char *key, size_t cap);
+bool bk_get_u64(json_t *o, const char *key, uint64_t *out);
+/* A JSON object from text (duplicate keys refused); errors name `name`,
+ * line and byte.  *doc is NULL on failure. */
+int bk_load_object(mtk_ctx *ctx, const char *text, size_t len, const char *name, json_t **doc);
+
 #endif

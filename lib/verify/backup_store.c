@@ -210,7 +210,7 @@ json_t *bk_manifest_json(const struct mtk_backup *b, const struct bk_device_fact
 			 device_json(dev), "fingerprint", fingerprint ? fingerprint : json_null(), "partitions", parts);
 }
 
-static int hex_decode(const char *s, uint8_t *out, size_t n)
+int bk_hex_decode(const char *s, uint8_t *out, size_t n)
 {
 	if (strlen(s) != 2 * n)
 		return -1;
@@ -223,14 +223,13 @@ static int hex_decode(const char *s, uint8_t *out, size_t n)
 	return 0;
 }
 
-/* A string member that must fit `cap` (with its NUL). */
-static const char *get_str(json_t *o, const char *key, size_t cap)
+const char *bk_get_str(json_t *o, const char *key, size_t cap)
 {
 	const char *s = json_string_value(json_object_get(o, key));
 	return s && strlen(s) < cap ? s : NULL;
 }
 
-static bool get_u64(json_t *o, const char *key, uint64_t *out)
+bool bk_get_u64(json_t *o, const char *key, uint64_t *out)
 {
 	json_t *v = json_object_get(o, key);
 	if (!json_is_integer(v) || json_integer_value(v) < 0)
@@ -241,8 +240,8 @@ static bool get_u64(json_t *o, const char *key, uint64_t *out)
 
 static int parse_part(mtk_ctx *ctx, json_t *o, const char *name, size_t i, struct mtk_backup_part *p)
 {
-	const char *pn = get_str(o, "partition", sizeof p->name);
-	const char *file = get_str(o, "file", sizeof p->file);
+	const char *pn = bk_get_str(o, "partition", sizeof p->name);
+	const char *file = bk_get_str(o, "file", sizeof p->file);
 	const char *region = json_string_value(json_object_get(o, "region"));
 	const char *sha = json_string_value(json_object_get(o, "sha256"));
 	if (!pn || !pn[0] || !file || !region || !sha)
@@ -250,8 +249,8 @@ static int parse_part(mtk_ctx *ctx, json_t *o, const char *name, size_t i, struc
 	if (!bk_safe_component(file, sizeof p->file))
 		return mtk_fail(ctx, MTK_E_PARSE, "%s: partitions[%zu]: file '%s' is not a plain file name", name, i,
 				file);
-	if (mtk_region_from_name(region, &p->region) < 0 || hex_decode(sha, p->sha256, 32) < 0 ||
-	    !get_u64(o, "offset", &p->offset) || !get_u64(o, "size", &p->size))
+	if (mtk_region_from_name(region, &p->region) < 0 || bk_hex_decode(sha, p->sha256, 32) < 0 ||
+	    !bk_get_u64(o, "offset", &p->offset) || !bk_get_u64(o, "size", &p->size))
 		return mtk_fail(ctx, MTK_E_PARSE, "%s: partitions[%zu] (%s): bad region, offset, size or sha256", name,
 				i, pn);
 	snprintf(p->name, sizeof p->name, "%s", pn);
@@ -284,14 +283,14 @@ static int parse_doc(mtk_ctx *ctx, json_t *doc, const char *name, struct mtk_bac
 	if (!fmt || strcmp(fmt, MTK_BACKUP_FORMAT) != 0)
 		return mtk_fail(ctx, MTK_E_PARSE, "%s: not a backup manifest (format is not \"%s\")", name,
 				MTK_BACKUP_FORMAT);
-	const char *dev = get_str(doc, "device_id", sizeof b->device_id);
-	const char *ts = get_str(doc, "timestamp", sizeof b->timestamp);
-	const char *created = get_str(doc, "created", sizeof b->created);
+	const char *dev = bk_get_str(doc, "device_id", sizeof b->device_id);
+	const char *ts = bk_get_str(doc, "timestamp", sizeof b->timestamp);
+	const char *created = bk_get_str(doc, "created", sizeof b->created);
 	if (!dev || !ts || !created || !bk_safe_component(dev, sizeof b->device_id) || !bk_safe_component(ts, sizeof b->timestamp))
 		return mtk_fail(ctx, MTK_E_PARSE, "%s: device_id, timestamp or created missing or malformed", name);
 	json_t *device = json_object_get(doc, "device");
-	const char *chip = get_str(device, "chip", sizeof b->chip);
-	const char *ver = get_str(json_object_get(doc, "tool"), "version", sizeof b->tool_version);
+	const char *chip = bk_get_str(device, "chip", sizeof b->chip);
+	const char *ver = bk_get_str(json_object_get(doc, "tool"), "version", sizeof b->tool_version);
 	snprintf(b->device_id, sizeof b->device_id, "%s", dev);
 	snprintf(b->timestamp, sizeof b->timestamp, "%s", ts);
 	snprintf(b->created, sizeof b->created, "%s", created);
@@ -301,15 +300,26 @@ static int parse_doc(mtk_ctx *ctx, json_t *doc, const char *name, struct mtk_bac
 	return parse_parts(ctx, json_object_get(doc, "partitions"), name, b);
 }
 
+int bk_load_object(mtk_ctx *ctx, const char *text, size_t len, const char *name, json_t **doc)
+{
+	json_error_t err;
+	*doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
+	if (!*doc)
+		return mtk_fail(ctx, MTK_E_PARSE, "%s: line %d, byte %d: %s", name, err.line, err.position, err.text);
+	if (json_is_object(*doc))
+		return 0;
+	json_decref(*doc);
+	*doc = NULL;
+	return mtk_fail(ctx, MTK_E_PARSE, "%s: not a JSON object", name);
+}
+
 int mtk_backup_manifest_parse(mtk_ctx *ctx, const char *text, size_t len, const char *name, struct mtk_backup *b)
 {
 	memset(b, 0, sizeof *b);
-	json_error_t err;
-	json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
-	if (!doc)
-		return mtk_fail(ctx, MTK_E_PARSE, "%s: line %d, byte %d: %s", name, err.line, err.position, err.text);
-	int rc = json_is_object(doc) ? parse_doc(ctx, doc, name, b)
-				     : mtk_fail(ctx, MTK_E_PARSE, "%s: not a JSON object", name);
+	json_t *doc;
+	int rc = bk_load_object(ctx, text, len, name, &doc);
+	if (rc == 0)
+		rc = parse_doc(ctx, doc, name, b);
 	json_decref(doc);
 	if (rc < 0)
 		mtk_backup_free(b);

@@ -5,8 +5,8 @@
 A small MT6580 phone (its own scatter, user area sized so userdata reaches
 the reserved tail, as on a phone after a full download) is read back whole.
 The scatter readback writes must pass the project's scatter checks
-(`mtkflash inspect`): exit 0 and no problem other than the package being
-unsigned; its project is the board the device's preloader names; the tail
+(`mtkflash inspect`, trusting the station key that signs the folder): exit 0
+and no problem at all; its project is the board the device's preloader names; the tail
 partitions are marked reserved.  Then `boot` is overwritten and written back
 from the backup's boot.img, and must read back equal to the backup."""
 import json
@@ -14,7 +14,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mtkutil import MTKFLASH, check, in_tmpdir, provision, read_file, run, write_file  # noqa: E402
+from mtkutil import MTKFLASH, check, environment, in_tmpdir, provision, read_file, run, write_file  # noqa: E402
 
 # name, start, size, region, reserved
 LAYOUT = [
@@ -73,14 +73,17 @@ def test(tmp):
     provision(state, "mt6580", scatter, ["--user-size", str(USER_SIZE)])
     port = "emu:mt6580,state=%s" % state
     backup = os.path.join(tmp, "backup")
-    doc = json.loads(run([MTKFLASH, "-q", "--json", "--port", port, "readback", backup]).stdout)
+    env = environment(tmp)
+    doc = json.loads(run([MTKFLASH, "-q", "--json", "--port", port, "readback", backup], env=env).stdout)
     out_scatter = doc["scatter"]
     check(os.path.dirname(out_scatter) == backup, "scatter written to %s" % out_scatter)
 
-    p = run([MTKFLASH, "--json", "inspect", out_scatter], expect=None)
+    # readback is `backup full`: the folder is signed with this station's key.
+    station = os.path.join(env["XDG_DATA_HOME"], "mtkflash", "station.pub")
+    p = run([MTKFLASH, "--json", "inspect", out_scatter, "--trust", station], expect=None, env=env)
     rep = json.loads(p.stdout)
     check(p.returncode == 0 and rep.get("ok"), "inspect of the readback scatter: exit %d" % p.returncode)
-    other = [x for x in rep.get("problems", []) if "unsigned" not in x["message"]]
+    other = rep.get("problems", [])
     check(not other, "inspect finds problems in the readback scatter: %s" % other)
     check(len(rep["partitions"]) == len(LAYOUT), "inspect sees %d partitions" % len(rep["partitions"]))
     check(rep.get("project") == "mtkemu_mt6580", "readback project is %r, not the preloader's board"
@@ -94,10 +97,10 @@ def test(tmp):
     # Flash back: spoil boot, then restore it from the backup.
     boot_img = os.path.join(backup, "boot.img")
     junk = write_file(os.path.join(tmp, "junk.bin"), os.urandom(2 << 20))
-    run([MTKFLASH, "-q", "--port", port, "write", "boot", junk])
-    run([MTKFLASH, "-q", "--port", port, "write", "boot", boot_img])
+    run([MTKFLASH, "-q", "--port", port, "write", "boot", junk], env=env)
+    run([MTKFLASH, "-q", "--port", port, "write", "boot", boot_img], env=env)
     back = os.path.join(tmp, "boot-after.bin")
-    run([MTKFLASH, "-q", "--port", port, "read", "boot", back])
+    run([MTKFLASH, "-q", "--port", port, "read", "boot", back], env=env)
     check(read_file(back) == read_file(boot_img), "boot after flashing back the backup differs from the backup")
 
 
