@@ -9,10 +9,12 @@ directory as the working directory):
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import mtkutil  # noqa: E402
 """
+import atexit
 import hashlib
 import json
 import os
 import select
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -28,6 +30,21 @@ AREA_FILES = {"boot1": "boot1.bin", "boot2": "boot2.bin", "rpmb": "rpmb.bin", "u
 
 failures = []
 show_passes = False  # also print each check that holds
+
+
+def _private_home():
+    """Every mtkflash a test starts keeps its keys, audit logs, history and
+    backups in a folder of this test process, never in the user's home: a
+    test that makes its own environment() still overrides it."""
+    home = tempfile.mkdtemp(prefix="mtktest-home-")
+    atexit.register(shutil.rmtree, home, True)
+    for var in ("XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CONFIG_HOME"):
+        os.environ[var] = os.path.join(home, var.lower())
+        os.makedirs(os.environ[var], mode=0o700)
+    os.environ["HOME"] = home
+
+
+_private_home()
 
 
 # ---------------------------------------------------------------- verdicts
