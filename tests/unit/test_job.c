@@ -25,6 +25,7 @@
 #include "mtkflash/manifest.h"
 #include "mtkflash/util.h"
 #include "testutil.h"
+#include "testflash.h"
 
 struct fixture {
 	char dir[256];
@@ -89,18 +90,6 @@ static const struct mtk_job_callbacks callbacks = {
 
 /* ---- fixtures -------------------------------------------------------------------- */
 
-static void find_scatter(const char *pkg, char *out, size_t cap)
-{
-	DIR *d = opendir(pkg);
-	assert_non_null(d);
-	out[0] = '\0';
-	for (struct dirent *e; (e = readdir(d));)
-		if (strstr(e->d_name, "_Android_scatter.txt"))
-			snprintf(out, cap, "%s/%s", pkg, e->d_name);
-	closedir(d);
-	assert_true(out[0]);
-}
-
 /* Everything the job keeps on the host goes into the test's folder. */
 static void set_xdg(const char *dir)
 {
@@ -122,7 +111,7 @@ static int setup(void **state)
 	snprintf(pkg, sizeof pkg, "%s/pkg", f->dir);
 	char *argv[] = { "mkfirmware", "--chip", "mt6737", "--out", pkg, NULL };
 	assert_int_equal(emu_mkfirmware_main(5, argv), 0);
-	find_scatter(pkg, f->scatter, sizeof f->scatter);
+	test_find_scatter(pkg, f->scatter, sizeof f->scatter);
 	snprintf(f->history, sizeof f->history, "%s/history.db", f->dir);
 	assert_int_equal(mtkemu_port_register(), 0);
 	*state = f;
@@ -203,21 +192,6 @@ static void storage_digest(const struct fixture *f, const struct mtk_plan *plan,
 	EVP_MD_CTX_free(md);
 }
 
-static void region_range_sha256(const struct fixture *f, const struct mtk_flash_outcome *o, uint8_t md[32])
-{
-	char path[400];
-	snprintf(path, sizeof path, "%s/%s.bin", f->state, mtk_region_name(o->region));
-	FILE *fp = fopen(path, "rb");
-	assert_non_null(fp);
-	uint8_t *buf = malloc(o->bytes);
-	assert_non_null(buf);
-	assert_int_equal(fseeko(fp, (off_t)o->offset, SEEK_SET), 0);
-	assert_int_equal(fread(buf, 1, o->bytes, fp), o->bytes);
-	fclose(fp);
-	assert_true(EVP_Digest(buf, o->bytes, md, NULL, EVP_sha256(), NULL));
-	free(buf);
-}
-
 /* The raw images of the package are on the phone (a sparse image's holes
  * keep what was there, so those are left out). */
 static void expect_package_on_phone(const struct fixture *f, const struct mtk_flash_result *r)
@@ -228,7 +202,7 @@ static void expect_package_on_phone(const struct fixture *f, const struct mtk_fl
 		if (o->stage != MTK_FSTAGE_WRITE || memcmp(o->file_sha256, o->image_sha256, 32) != 0)
 			continue;
 		uint8_t md[32];
-		region_range_sha256(f, o, md);
+		test_region_sha256(f->state, o, md);
 		assert_memory_equal(md, o->image_sha256, 32);
 		raw++;
 	}
@@ -305,23 +279,37 @@ static void verified_flash(void **state)
 	mtk_ctx_free(ctx);
 }
 
-static void decide_refuses(void **state)
+/* A job on a new phone, with the digest of what it could change before
+ * (*before) and after (*after). */
+static int run_on_new_phone(struct fixture *f, const char *name, struct seen *s, struct mtk_job_result *res,
+			    uint8_t before[32], uint8_t after[32])
 {
-	struct fixture *f = *state;
-	provision(f, "phone-refused");
-	uint8_t before[32], after[32];
+	provision(f, name);
 	struct mtk_job_view v;
 	plan_phone(f, &v);
 	storage_digest(f, &v.plan, before);
 	struct mtk_job_opts o;
 	char spec[400];
 	job_opts(f, &o, spec, sizeof spec);
-	struct seen s = { .answer = MTK_E_POLICY };
+	o.cancel = &s->cancel;
 	struct mtk_job_callbacks cb = callbacks;
-	cb.user = &s;
-	struct mtk_job_result res;
+	cb.user = s;
 	mtk_ctx *ctx = mtk_ctx_new();
-	int rc = mtk_job_run(ctx, &o, &cb, &res);
+	int rc = mtk_job_run(ctx, &o, &cb, res);
+	assert_null(mtk_ctx_get_cancel(ctx)); /* the context's own flag is back */
+	mtk_ctx_free(ctx);
+	expect_log_verifies(res->audit_log); /* a refusal and a rollback are on record too */
+	storage_digest(f, &v.plan, after);
+	mtk_job_view_free(&v);
+	return rc;
+}
+
+static void decide_refuses(void **state)
+{
+	uint8_t before[32], after[32];
+	struct seen s = { .answer = MTK_E_POLICY };
+	struct mtk_job_result res;
+	int rc = run_on_new_phone(*state, "phone-refused", &s, &res, before, after);
 	assert_int_equal(rc, MTK_E_POLICY);
 	assert_int_equal(res.outcome, MTK_JOB_REFUSED);
 	assert_non_null(strstr(res.message, "the unit test says no"));
@@ -329,32 +317,16 @@ static void decide_refuses(void **state)
 	assert_int_equal(res.bytes_written, 0);
 	assert_int_equal(res.flash.count, 0);
 	assert_null(strstr(s.events, "write"));
-	expect_log_verifies(res.audit_log); /* the refusal is on record */
-	storage_digest(f, &v.plan, after);
-	assert_memory_equal(before, after, sizeof before);
-	mtk_job_view_free(&v);
+	assert_memory_equal(before, after, 32);
 	mtk_job_result_free(&res);
-	mtk_ctx_free(ctx);
 }
 
 static void cancel_rolls_back(void **state)
 {
-	struct fixture *f = *state;
-	provision(f, "phone-cancelled");
 	uint8_t before[32], after[32];
-	struct mtk_job_view v;
-	plan_phone(f, &v);
-	storage_digest(f, &v.plan, before);
-	struct mtk_job_opts o;
-	char spec[400];
-	job_opts(f, &o, spec, sizeof spec);
 	struct seen s = { .cancel_in_write = true };
-	o.cancel = &s.cancel;
-	struct mtk_job_callbacks cb = callbacks;
-	cb.user = &s;
 	struct mtk_job_result res;
-	mtk_ctx *ctx = mtk_ctx_new();
-	int rc = mtk_job_run(ctx, &o, &cb, &res);
+	int rc = run_on_new_phone(*state, "phone-cancelled", &s, &res, before, after);
 	assert_int_equal(s.cancel, 1);
 	if (rc != MTK_E_ROLLEDBACK)
 		fail_msg("rc %d: %s", rc, res.message);
@@ -364,13 +336,8 @@ static void cancel_rolls_back(void **state)
 	assert_non_null(strstr(s.events, "rollback"));
 	assert_null(strstr(s.events, "finish"));
 	assert_string_equal(res.not_as_before, "");
-	expect_log_verifies(res.audit_log);
-	storage_digest(f, &v.plan, after);
-	assert_memory_equal(before, after, sizeof before);
-	mtk_job_view_free(&v);
-	assert_null(mtk_ctx_get_cancel(ctx)); /* the context's own flag is back */
+	assert_memory_equal(before, after, 32);
 	mtk_job_result_free(&res);
-	mtk_ctx_free(ctx);
 }
 
 /* The GUI's plan view: everything known, nothing written, no log. */
