@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* What a job leaves behind: the signed audit log, the PDF report made from
  * it, and the record in the flash history. */
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,34 +207,6 @@ int job_make_report(struct job *j)
 }
 
 /* -------------------------------------------------------------- history */
-
-static void set_operator(char *out, size_t cap)
-{
-	const char *env = getenv("MTKFLASH_OPERATOR");
-	struct passwd pw, *res = NULL;
-	char buf[1024];
-	if (env && env[0])
-		snprintf(out, cap, "%s", env);
-	else if (getpwuid_r(getuid(), &pw, buf, sizeof buf, &res) == 0 && res)
-		snprintf(out, cap, "%s", res->pw_name);
-}
-
-void job_history_begin(struct mtk_history_record *rec, const char *kind)
-{
-	memset(rec, 0, sizeof *rec);
-	mtk_ctx *ctx = mtk_ctx_new();
-	if (!ctx || mtk_history_new_job_id(ctx, rec->job_id) < 0)
-		rec->job_id[0] = '\0'; /* then nothing is recorded */
-	mtk_ctx_free(ctx);
-	snprintf(rec->kind, sizeof rec->kind, "%s", kind ? kind : "flash");
-	mtk_history_now(rec->started);
-	const char *station = getenv("MTKFLASH_STATION");
-	char host[256] = "";
-	if (!(station && station[0]) && gethostname(host, sizeof host - 1) < 0)
-		snprintf(host, sizeof host, "unknown");
-	snprintf(rec->station, sizeof rec->station, "%s", station && station[0] ? station : host);
-	set_operator(rec->operator_name, sizeof rec->operator_name);
-}
 
 static void add_step(struct mtk_history_record *rec, const struct mtk_flash_outcome *o)
 {
