@@ -20,7 +20,7 @@
 #include <openssl/evp.h>
 
 #include "emu_storage.h"
-#include "emu_transport.h"
+#include "mtkemu_port.h"
 #include "mtkflash/dafile.h"
 #include "mtkflash/readjob.h"
 #include "mtkflash/session.h"
@@ -189,7 +189,7 @@ static int setup_chip(void **state, const char *chip)
 	if (emu_provision(&o, &res, err, sizeof err) != 0)
 		fail_msg("%s", err);
 	fill_range(f);
-	assert_int_equal(cli_emu_transport_register(), 0);
+	assert_int_equal(mtkemu_port_register(), 0);
 	*state = f;
 	return 0;
 }
