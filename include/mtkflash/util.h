@@ -39,7 +39,7 @@ char *mtk_str_concat(const char *a, const char *b);
 int mtk_read_small_file(mtk_ctx *ctx, const char *path, size_t max, uint8_t **out, size_t *len, bool *absent);
 
 /* Up to `max` bytes from the start of a file of any size (less when it is
- * shorter), into a new buffer of `max` bytes (free it). */
+ * shorter), into a new buffer of at least *len bytes (free it). */
 int mtk_read_file_head(mtk_ctx *ctx, const char *path, size_t max, uint8_t **out, size_t *len);
 
 /* Remove dir and everything below it, not following symlinks.  Keeps going

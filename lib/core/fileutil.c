@@ -118,6 +118,47 @@ int mtk_read_small_file(mtk_ctx *ctx, const char *path, size_t max, uint8_t **ou
 	return rc;
 }
 
+/* Where the buffer starts: the file's size (plus one byte, to see its end
+ * without growing), at most `max`.  `max` is a limit, often far above what
+ * the file holds (a 100 KiB preloader read with a 16 MiB cap): a buffer of
+ * `max` bytes was megabytes of page faults for every read, and with
+ * MALLOC_PERTURB_ (meson test sets it) as many bytes filled. */
+static size_t head_cap(int fd, size_t max)
+{
+	struct stat st;
+	size_t cap = 64u << 10; /* not a regular file: grows as bytes come */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size < max)
+		cap = (size_t)st.st_size + 1;
+	return cap < max ? cap : max;
+}
+
+/* Reads up to `max` bytes into a buffer that grows as they come (the file
+ * may be longer than fstat said by the time it is read). */
+static int read_head_fd(mtk_ctx *ctx, int fd, const char *path, size_t max, uint8_t **out, size_t *len)
+{
+	size_t cap = head_cap(fd, max), got = 0;
+	uint8_t *buf = malloc(cap ? cap : 1);
+	for (;;) {
+		if (!buf)
+			return mtk_fail(ctx, MTK_E_NOMEM, "%s", path);
+		size_t n = 0;
+		int rc = read_upto(ctx, fd, path, buf + got, cap - got, &n);
+		got += n;
+		if (rc < 0 || got < cap || cap == max) {
+			if (rc < 0)
+				free(buf);
+			*out = rc < 0 ? NULL : buf;
+			*len = rc < 0 ? 0 : got;
+			return rc;
+		}
+		cap = cap > max / 2 ? max : cap * 2;
+		uint8_t *more = realloc(buf, cap);
+		if (!more)
+			free(buf);
+		buf = more;
+	}
+}
+
 int mtk_read_file_head(mtk_ctx *ctx, const char *path, size_t max, uint8_t **out, size_t *len)
 {
 	*out = NULL;
@@ -125,16 +166,9 @@ int mtk_read_file_head(mtk_ctx *ctx, const char *path, size_t max, uint8_t **out
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return mtk_fail(ctx, MTK_E_IO, "%s: %s", path, strerror(errno));
-	uint8_t *buf = malloc(max ? max : 1);
-	int rc = buf ? read_upto(ctx, fd, path, buf, max, len) : mtk_fail(ctx, MTK_E_NOMEM, "%s", path);
+	int rc = read_head_fd(ctx, fd, path, max, out, len);
 	close(fd);
-	if (rc < 0) {
-		free(buf);
-		*len = 0;
-		return rc;
-	}
-	*out = buf;
-	return 0;
+	return rc;
 }
 
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)

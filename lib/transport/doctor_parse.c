@@ -54,13 +54,16 @@ bool mtk_group_has_member(const uint8_t *buf, size_t len, const char *group, con
 	for (size_t pos = 0; next_line(buf, len, &pos, false, &line);) {
 		if (!span_is(field(line, ':', 0), group))
 			continue;
-		struct span members = field(line, ':', 3);
-		for (size_t k = 0;; k++) {
-			struct span m = field(members, ',', k);
+		/* One pass over the list: asking field() for member k rescanned
+		 * it from the start each time, quadratic in a line of commas. */
+		struct span rest = field(line, ':', 3);
+		for (;;) {
+			struct span m = field(rest, ',', 0);
 			if (span_is(m, user))
 				return true;
-			if (m.p + m.n >= members.p + members.n)
+			if (m.n == rest.n)
 				break;
+			rest = (struct span){ m.p + m.n + 1, rest.n - m.n - 1 };
 		}
 	}
 	return false;

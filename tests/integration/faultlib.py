@@ -28,7 +28,7 @@ import subprocess
 import threading
 
 import txnutil as T
-from mtkutil import AREA_FILES, MTKEMU, MTKFLASH, environment, run
+from mtkutil import AREA_FILES, MTKEMU, MTKFLASH, checker_env, environment, run
 
 KINDS = ("unplug", "power-loss", "corrupt", "corrupt-once", "da-hang", "sigkill", "sigint")
 POINTS = ("pre-write", "data", "between", "boot", "preloader")
@@ -426,7 +426,7 @@ def invariant(rig, env, state, res):
 
 
 def boots(state):
-    p = run([MTKEMU, "boot-check", "--state", state, "--json"], expect=None)
+    p = run([MTKEMU, "boot-check", "--state", state, "--json"], expect=None, env=checker_env())
     if p.returncode == 0:
         return []
     try:
@@ -441,7 +441,7 @@ def verify_log(env, path, allow_truncated):
     if not os.path.exists(path):
         return ["no audit log %s" % os.path.basename(path)], []
     pub = os.path.join(env["XDG_DATA_HOME"], "mtkflash", "station.pub")
-    p = run([MTKFLASH, "--json", "log", "verify", path, "--trust", pub], expect=None, env=env)
+    p = run([MTKFLASH, "--json", "log", "verify", path, "--trust", pub], expect=None, env=checker_env(env))
     doc = json.loads(p.stdout)
     ok = doc["verified"] or (allow_truncated and doc["problem"] == "truncated")
     with open(path) as f:

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -347,6 +348,34 @@ static void test_read_file_head(void **state)
 	assert_int_equal(mtk_read_file_head(f->ctx, path, 4, &buf, &len), MTK_E_IO);
 	assert_null(buf);
 	assert_non_null(strstr(mtk_ctx_error(f->ctx), path));
+	/* No size to start from: the buffer grows (64 KiB, doubled) up to max. */
+	assert_int_equal(mtk_read_file_head(f->ctx, "/dev/zero", 300000, &buf, &len), 0);
+	assert_int_equal(len, 300000);
+	assert_true(buf[0] == 0 && buf[299999] == 0);
+	free(buf);
+}
+
+/* A file of 200000 bytes: whole under a 16 MiB max, cut at a smaller one. */
+static void test_read_file_head_sizes(void **state)
+{
+	struct files *f = *state;
+	uint8_t *buf;
+	size_t len;
+	static uint8_t big[200000];
+	for (size_t i = 0; i < sizeof big; i++)
+		big[i] = (uint8_t)(i * 7);
+	FILE *fp = fopen(f->path, "wb");
+	assert_non_null(fp);
+	assert_int_equal(fwrite(big, 1, sizeof big, fp), sizeof big);
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(mtk_read_file_head(f->ctx, f->path, 16u << 20, &buf, &len), 0);
+	assert_int_equal(len, sizeof big);
+	assert_memory_equal(buf, big, sizeof big);
+	free(buf);
+	assert_int_equal(mtk_read_file_head(f->ctx, f->path, 150000, &buf, &len), 0);
+	assert_int_equal(len, 150000);
+	assert_memory_equal(buf, big, 150000);
+	free(buf);
 }
 
 static void test_name_problem(void **state)
@@ -590,6 +619,7 @@ int main(void)
 		cmocka_unit_test(test_path_join),
 		cmocka_unit_test_setup_teardown(test_read_small_file, files_setup, files_teardown),
 		cmocka_unit_test_setup_teardown(test_read_file_head, files_setup, files_teardown),
+		cmocka_unit_test_setup_teardown(test_read_file_head_sizes, files_setup, files_teardown),
 		cmocka_unit_test(test_name_problem),
 		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_parse_size),
