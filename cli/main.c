@@ -13,7 +13,7 @@
 #include "cli_output.h"
 #include "commands.h"
 #ifdef MTKFLASH_WITH_EMU
-#include "emu_transport.h"
+#include "mtkemu_port.h"
 #endif
 #include "mtkflash/session.h"
 
@@ -241,7 +241,7 @@ int main(int argc, char **argv)
 	}
 	cli_output_init(&cli);
 #ifdef MTKFLASH_WITH_EMU
-	cli_emu_transport_register();
+	mtkemu_port_register();
 #endif
 	install_stop_handlers(cli.ctx);
 	int status = run(&cli, argc, argv, err);

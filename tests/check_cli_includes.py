@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 """The CLI is a program built on libmtkflash like any other: it includes the
-public headers (mtkflash/*.h), its own headers, and, in emu_transport.c only,
-the emulator's mtkemu.h.  A lib-internal header (core/ctx.h, da/da_priv.h, …)
+public headers (mtkflash/*.h), its own headers, and the in-process emulator
+port's mtkemu_port.h (emuport/: never the emulator's own mtkemu.h).  A lib-internal header (core/ctx.h, da/da_priv.h, …)
 in cli/ fails this check, naming file and line.
 Usage: check_cli_includes.py SOURCE_ROOT"""
 import pathlib
@@ -10,8 +10,7 @@ import re
 import sys
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')
-EMULATOR_HEADER = "mtkemu.h"
-EMULATOR_PORT = "emu_transport.c"
+EMULATOR_PORT_HEADER = "mtkemu_port.h"
 
 
 def problem(src, delim, header, lib_dirs, cli_headers):
@@ -21,8 +20,8 @@ def problem(src, delim, header, lib_dirs, cli_headers):
         return f"<{header}> is lib-internal" if first in lib_dirs else None
     if header.startswith("mtkflash/"):
         return None
-    if header == EMULATOR_HEADER:
-        return None if src.name == EMULATOR_PORT else f'"{header}" outside {EMULATOR_PORT}'
+    if header == EMULATOR_PORT_HEADER:
+        return None
     if "/" not in header and header in cli_headers:
         return None
     if first in lib_dirs:

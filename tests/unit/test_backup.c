@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "emu_storage.h"
-#include "emu_transport.h"
+#include "mtkemu_port.h"
 #include "mtkflash/backup.h"
 #include "mtkflash/dafile.h"
 #include "mtkflash/imagefile.h"
@@ -355,7 +355,7 @@ static void hostile_manifests(void **state)
 
 int main(void)
 {
-	if (cli_emu_transport_register() != 0)
+	if (mtkemu_port_register() != 0)
 		return 1;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(layout_and_modes, setup, teardown),

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The in-process emu: port (cli/emu_transport.c) as a host sees it: each open
+/* The in-process emu: port (emuport/mtkemu_port.c) as a host sees it: each open
  * is one session on a phone that stays plugged in (state=DIR keeps what it
  * runs), plug= replugs it, and reopen() follows a re-enumeration. */
 #include <setjmp.h>
@@ -14,7 +14,7 @@
 #include "mtkflash/core.h"
 #include "mtkflash/transport.h"
 #include "testutil.h"
-#include "emu_transport.h"
+#include "mtkemu_port.h"
 
 #define REPLY_MS 3000
 
@@ -146,7 +146,7 @@ int main(void)
 	        cmocka_unit_test(test_reopen_after_reenumeration),
 	        cmocka_unit_test(test_spec_errors),
 	};
-	if (cli_emu_transport_register() != 0)
+	if (mtkemu_port_register() != 0)
 		return 1;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,7 +21,7 @@
 
 #include "emu_fw.h"
 #include "emu_storage.h"
-#include "emu_transport.h"
+#include "mtkemu_port.h"
 #include "mtkflash/audit.h"
 #include "mtkflash/dafile.h"
 #include "mtkflash/flash.h"
@@ -179,7 +179,7 @@ static int setup(void **state)
 	snprintf(sh->keydir, sizeof sh->keydir, "%s/key", sh->dir);
 	for (int i = 0; i < 2; i++)
 		make_package(sh, i);
-	assert_int_equal(cli_emu_transport_register(), 0);
+	assert_int_equal(mtkemu_port_register(), 0);
 	*state = sh;
 	return 0;
 }

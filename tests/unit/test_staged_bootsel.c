@@ -15,7 +15,7 @@
 
 #include "../../lib/da/da_priv.h"
 #include "emu_storage.h"
-#include "emu_transport.h"
+#include "mtkemu_port.h"
 #include "mtkflash/dafile.h"
 #include "mtkflash/flash.h"
 #include "mtkflash/journal.h"
@@ -298,7 +298,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(rollback_reselects_boot1_before_boot2, setup, teardown),
 		cmocka_unit_test_setup_teardown(boot1_lost_keeps_boot2_until_recover, setup, teardown),
 	};
-	if (cli_emu_transport_register() != 0)
+	if (mtkemu_port_register() != 0)
 		return 1;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

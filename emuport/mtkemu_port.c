@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The emulator in-process: a socketpair, the device served on a thread.
- * It lives in the CLI, not in libmtkflash, so the library ships no
- * emulator: the CLI registers it as the "emu" scheme.
+ * It lives beside the library, not in it, so libmtkflash ships no
+ * emulator: a front end (mtkflash, mtkflash-gtk, a test) registers it as
+ * the "emu" scheme.
  * Spec: emu:CHIP[,state=DIR][,faults=SPEC][,mode=brom|preloader][,speed=M][,secure=sbc+sla+daa|0xHEX]
  *       [,preloader=real|simple][,listen-ms=N][,plug=replug|power-cycle]
  *
@@ -10,7 +11,7 @@
  * (plug= replugs or power-cycles it before this session).  When the phone
  * re-enumerates (speed switch, FINISH) the device's end closes; reopen()
  * gives it a new socketpair and serves the same phone again. */
-#include "emu_transport.h"
+#include "mtkemu_port.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -305,7 +306,7 @@ fail:
 	return rc;
 }
 
-int cli_emu_transport_register(void)
+int mtkemu_port_register(void)
 {
 	return mtk_transport_register_scheme("emu", emu_open);
 }
