@@ -83,6 +83,8 @@ void gui_name(GtkWidget *w, const char *name);
 /* A section heading and its box. */
 GtkWidget *gui_section(GtkWidget *parent, const char *title);
 GtkWidget *gui_label(GtkWidget *box, const char *text, const char *name);
+/* A push button whose accessible name is its label. */
+GtkWidget *gui_button(GtkWidget *box, const char *label, GCallback cb, void *user);
 
 /* Each view adds its section to the window's flow box. */
 void gui_device_view_build(struct gui_app *a, GtkWidget *flow);

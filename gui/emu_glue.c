@@ -4,13 +4,13 @@
 #include "mtkflash/core.h"
 
 #ifdef MTKGUI_WITH_EMU
-#include "emu_port.h"
+#include "mtkemu_port.h"
 #endif
 
 int gui_emu_register(void)
 {
 #ifdef MTKGUI_WITH_EMU
-	return mtk_emu_port_register();
+	return mtkemu_port_register();
 #else
 	return MTK_E_UNSUPPORTED;
 #endif

@@ -37,23 +37,28 @@ char *gui_pkg_find_scatter(const char *dir)
 }
 
 /* Preloader and device-unique partitions stay unticked until the user ticks them. */
+/* Preloader and device-unique partitions stay unticked until the user ticks
+ * them; the first reason that applies is the one shown. */
 static void default_tick(const struct mtk_scatter_part *sp, struct gui_pkg_image *im)
 {
-	im->tick = false;
-	if (!im->file)
-		snprintf(im->why, sizeof im->why, "no image in the package");
-	else if (!im->present)
-		snprintf(im->why, sizeof im->why, "image file missing");
-	else if (sp->type == MTK_IMG_PRELOADER)
-		snprintf(im->why, sizeof im->why, "preloader: a failed write can stop the phone from starting");
-	else if (sp->cls == MTK_CLASS_PROTECTED)
-		snprintf(im->why, sizeof im->why, "protected: holds this phone's own data (IMEI, calibration)");
-	else if (sp->cls == MTK_CLASS_RESERVED)
-		snprintf(im->why, sizeof im->why, "reserved area: never written");
-	else if (!sp->download)
-		snprintf(im->why, sizeof im->why, "the scatter file marks it not for download");
-	else
-		im->tick = true;
+	static const struct {
+		int kind;
+		const char *why;
+	} reasons[] = {
+		{0, "preloader: a failed write can stop the phone from starting"},
+		{1, "protected: holds this phone's own data (IMEI, calibration)"},
+		{2, "no image in the package"},
+		{3, "image file missing"},
+		{4, "the scatter file marks it not for download"},
+	};
+	bool hit[5] = {sp->type == MTK_IMG_PRELOADER, sp->cls == MTK_CLASS_PROTECTED, !im->file, !im->present,
+		       !sp->download};
+	im->tick = true;
+	for (size_t i = 0; i < G_N_ELEMENTS(reasons) && im->tick; i++)
+		if (hit[reasons[i].kind]) {
+			im->tick = false;
+			snprintf(im->why, sizeof im->why, "%s", reasons[i].why);
+		}
 }
 
 static void digest_image(mtk_ctx *ctx, const struct gui_pkg *p, const struct mtk_checksum_ini *ini,
@@ -106,18 +111,18 @@ static void summarise_checksums(struct gui_pkg *p)
 		snprintf(p->checksums, sizeof p->checksums, "Checksum.ini: %zu image(s) match.", listed);
 }
 
-static void load_signature(mtk_ctx *ctx, struct gui_pkg *p, const char *trust_dir)
+static void load_signature(mtk_ctx *ctx, struct gui_pkg *p, const char *trust_dir, const char *virtual_key)
 {
 	struct mtk_manifest m = {0};
-	if (mtk_manifest_load(ctx, p->dir, NULL, 0, trust_dir, &m) < 0) {
+	if (mtk_manifest_load(ctx, p->dir, &virtual_key, virtual_key ? 1 : 0, trust_dir, &m) < 0) {
 		snprintf(p->signature, sizeof p->signature, "SHA256SUMS is unreadable: %s", mtk_ctx_error(ctx));
 		mtk_ctx_clear_error(ctx);
 		return;
 	}
 	switch (m.sig) {
 	case MTK_SIG_TRUSTED:
-		snprintf(p->signature, sizeof p->signature, "Signed by trusted key %s (%s).", m.key_id,
-			 m.trusted_comment);
+		snprintf(p->signature, sizeof p->signature, "Signed by trusted key %s (%s)%s.", m.key_id,
+			 m.trusted_comment, virtual_key ? ", counting the emulator's demo key" : "");
 		break;
 	case MTK_SIG_UNKNOWN_KEY:
 		snprintf(p->signature, sizeof p->signature, "Signed by key %s, which this station does not trust.",
@@ -157,7 +162,7 @@ static int resolve_path(mtk_ctx *ctx, const char *path, struct gui_pkg *out)
 	return 0;
 }
 
-int gui_pkg_load(mtk_ctx *ctx, const char *path, const char *trust_dir, struct gui_pkg *out)
+int gui_pkg_load(mtk_ctx *ctx, const char *path, const char *trust_dir, const char *virtual_key, struct gui_pkg *out)
 {
 	memset(out, 0, sizeof *out);
 	int rc = resolve_path(ctx, path, out);
@@ -186,7 +191,7 @@ int gui_pkg_load(mtk_ctx *ctx, const char *path, const char *trust_dir, struct g
 		summarise_checksums(out);
 		mtk_checksum_ini_free(&ini);
 	}
-	load_signature(ctx, out, trust_dir);
+	load_signature(ctx, out, trust_dir, virtual_key);
 	return 0;
 }
 

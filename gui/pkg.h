@@ -29,14 +29,17 @@ struct gui_pkg {
 	struct mtk_scatter sc;
 	struct gui_pkg_image *img;
 	size_t nimg;
-	char signature[320]; /* one sentence: signed by whom, or why not */
+	char signature[512]; /* one sentence: signed by whom, or why not */
 	char checksums[200]; /* one sentence on Checksum.ini */
 	size_t problems;     /* errors among the scatter's findings */
 };
 
 /* A folder is searched for its *_scatter.txt (or *.xml scatter).  The
- * trusted keys are the *.pub files in trust_dir (may be NULL). */
-int gui_pkg_load(mtk_ctx *ctx, const char *path, const char *trust_dir, struct gui_pkg *out);
+ * trusted keys are the *.pub files in trust_dir (may be NULL), and
+ * virtual_key (may be NULL): the emulator's demo key when the port is an
+ * emulated phone, as the job trusts it. */
+int gui_pkg_load(mtk_ctx *ctx, const char *path, const char *trust_dir, const char *virtual_key,
+		 struct gui_pkg *out);
 void gui_pkg_free(struct gui_pkg *p);
 /* The scatter file of a folder, or NULL (caller frees). */
 char *gui_pkg_find_scatter(const char *dir);

@@ -85,22 +85,18 @@ static void on_next(GtkButton *b, gpointer user)
 	gui_plan_refresh(a);
 }
 
-static GtkWidget *after_button(GtkWidget *row, const char *mnemonic, const char *name, GCallback cb,
-			       struct gui_app *a)
+static GtkWidget *after_button(GtkWidget *row, const char *label, GCallback cb, struct gui_app *a)
 {
-	GtkWidget *b = gtk_button_new_with_mnemonic(mnemonic);
-	gui_name(b, name);
+	GtkWidget *b = gui_button(row, label, cb, a);
 	gtk_widget_set_sensitive(b, FALSE);
-	g_signal_connect(b, "clicked", cb, a);
-	gtk_box_append(GTK_BOX(row), b);
 	return b;
 }
 
 void gui_flash_after_build(struct gui_app *a, GtkWidget *box)
 {
 	GtkWidget *row = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 12);
-	a->fv.open_log = after_button(row, "Open audit _log", "Open audit log", G_CALLBACK(on_open_log), a);
-	a->fv.save_report = after_button(row, "Save _report…", "Save report", G_CALLBACK(on_save_report), a);
-	a->fv.next = after_button(row, "_Next phone", "Next phone", G_CALLBACK(on_next), a);
+	a->fv.open_log = after_button(row, "Open audit log", G_CALLBACK(on_open_log), a);
+	a->fv.save_report = after_button(row, "Save report", G_CALLBACK(on_save_report), a);
+	a->fv.next = after_button(row, "Next phone", G_CALLBACK(on_next), a);
 	gtk_box_append(GTK_BOX(box), row);
 }

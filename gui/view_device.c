@@ -24,14 +24,13 @@ void gui_device_view_build(struct gui_app *a, GtkWidget *flow)
 {
 	GtkWidget *box = gui_section(flow, "Device");
 	GtkWidget *row = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 6);
-	GtkWidget *lbl = gtk_label_new_with_mnemonic("_Port:");
+	GtkWidget *lbl = gtk_label_new("Port:");
 	a->dev.port = gtk_entry_new();
-	gtk_label_set_mnemonic_widget(GTK_LABEL(lbl), a->dev.port);
 	gtk_widget_set_hexpand(a->dev.port, TRUE);
 	gtk_editable_set_text(GTK_EDITABLE(a->dev.port), a->port ? a->port : "auto");
 	gui_name(a->dev.port, "Port");
 	gtk_widget_set_tooltip_text(a->dev.port, "auto, usb:BUS:ADDR, serial:/dev/ttyACM0 or emu:CHIP,state=DIR");
-	a->dev.connect = gtk_button_new_with_mnemonic("_Read phone");
+	a->dev.connect = gui_button(NULL, "Read phone", G_CALLBACK(on_read_clicked), a);
 	gtk_box_append(GTK_BOX(row), lbl);
 	gtk_box_append(GTK_BOX(row), a->dev.port);
 	gtk_box_append(GTK_BOX(row), a->dev.connect);
@@ -40,7 +39,6 @@ void gui_device_view_build(struct gui_app *a, GtkWidget *flow)
 	gtk_accessible_update_property(GTK_ACCESSIBLE(a->dev.status), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
 				       "Device status", -1);
 	g_signal_connect(a->dev.port, "changed", G_CALLBACK(on_port_changed), a);
-	g_signal_connect(a->dev.connect, "clicked", G_CALLBACK(on_read_clicked), a);
 }
 
 void gui_device_show(struct gui_app *a, const char *text)

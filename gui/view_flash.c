@@ -258,22 +258,13 @@ static GtkWidget *stage_row(struct gui_app *a)
 	return row;
 }
 
-static GtkWidget *button(GtkWidget *box, const char *mnemonic, const char *name, GCallback cb, struct gui_app *a)
-{
-	GtkWidget *b = gtk_button_new_with_mnemonic(mnemonic);
-	gui_name(b, name);
-	g_signal_connect(b, "clicked", cb, a);
-	gtk_box_append(GTK_BOX(box), b);
-	return b;
-}
-
 void gui_flash_view_build(struct gui_app *a, GtkWidget *flow)
 {
 	GtkWidget *box = gui_section(flow, "Flash");
 	GtkWidget *row = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 12);
-	a->fv.flash = button(row, "_Flash", "Flash", G_CALLBACK(on_flash), a);
+	a->fv.flash = gui_button(row, "Flash", G_CALLBACK(on_flash), a);
 	gtk_widget_add_css_class(a->fv.flash, "suggested-action");
-	a->fv.cancel = button(row, "_Cancel", "Cancel", G_CALLBACK(on_cancel), a);
+	a->fv.cancel = gui_button(row, "Cancel", G_CALLBACK(on_cancel), a);
 	gtk_widget_set_sensitive(a->fv.flash, FALSE);
 	gtk_widget_set_sensitive(a->fv.cancel, FALSE);
 	gtk_box_append(GTK_BOX(box), row);

@@ -2,12 +2,14 @@
 /* Package: the scatter file or folder, what `inspect` finds in it, and the
  * partition list with SP Flash Tool's tick boxes. */
 #include "app.h"
+#include "run.h"
 #include "worker.h"
 
 struct load_job {
 	struct gui_app *a;
 	char *path;
 	char *trust_dir;
+	const char *virtual_key;
 	struct gui_pkg pkg;
 	int rc;
 	char error[512];
@@ -17,7 +19,7 @@ static void load_work(void *data)
 {
 	struct load_job *j = data;
 	mtk_ctx *ctx = mtk_ctx_new();
-	j->rc = ctx ? gui_pkg_load(ctx, j->path, j->trust_dir, &j->pkg) : MTK_E_NOMEM;
+	j->rc = ctx ? gui_pkg_load(ctx, j->path, j->trust_dir, j->virtual_key, &j->pkg) : MTK_E_NOMEM;
 	if (j->rc < 0)
 		g_strlcpy(j->error, ctx ? mtk_ctx_error(ctx) : "out of memory", sizeof j->error);
 	mtk_ctx_free(ctx);
@@ -43,9 +45,12 @@ static GtkWidget *part_row(struct gui_app *a, const struct gui_pkg_image *im, si
 				 : g_strdup(im->file ? im->file : "");
 	GtkWidget *detail = gtk_label_new(info);
 	gtk_label_set_xalign(GTK_LABEL(detail), 0);
+	gtk_label_set_ellipsize(GTK_LABEL(detail), PANGO_ELLIPSIZE_END);
 	gtk_widget_set_hexpand(detail, TRUE);
 	GtkWidget *why = gtk_label_new(im->why[0] ? im->why : "");
 	gtk_label_set_xalign(GTK_LABEL(why), 0);
+	gtk_label_set_wrap(GTK_LABEL(why), TRUE);
+	gtk_label_set_max_width_chars(GTK_LABEL(why), 40);
 	gtk_widget_add_css_class(why, "dim-label");
 	gtk_box_append(GTK_BOX(row), tick);
 	gtk_box_append(GTK_BOX(row), detail);
@@ -118,6 +123,8 @@ void gui_package_open(struct gui_app *a, const char *path)
 	j->a = a;
 	j->path = g_strdup(path);
 	j->trust_dir = g_build_filename(g_get_user_config_dir(), "mtkflash", "trusted-keys", NULL);
+	if (a->port && g_str_has_prefix(a->port, "emu:"))
+		j->virtual_key = gui_build_demo_key();
 	a->busy = true;
 	gtk_widget_set_sensitive(a->pv.open, FALSE);
 	gtk_label_set_text(GTK_LABEL(a->pv.summary), "Reading the package and hashing its images…");

@@ -5,13 +5,13 @@
 #include "run.h"
 #include "worker.h"
 
-static const char *const mode_labels[3] = {"_Safe", "_Quick", "Ser_vice"};
+static const char *const mode_labels[3] = {"Safe", "Quick", "Service"};
 static const char *const mode_notes[3] = {
 	"Safe: every partition is stashed first and read back after writing; risky plans are refused.",
 	"Quick: like Safe, but cache and userdata are written without a stash; medium risk needs your consent.",
 	"Service: for technicians; asks for the service passphrase and lets you take risk factors out.",
 };
-static const char *const scene_labels[3] = {"_Download", "_Firmware Upgrade", "Format _All"};
+static const char *const scene_labels[3] = {"Download", "Firmware Upgrade", "Format All"};
 static const char *const scene_notes[3] = {
 	"Download: writes the ticked images into the partitions the phone already has.",
 	"Firmware Upgrade: may change the partition layout; your IMEI partitions are backed up and restored.",
@@ -185,7 +185,9 @@ static GtkWidget *radio_row(GtkWidget *box, const char *title, const char *const
 	GtkWidget *head = gtk_label_new(title);
 	gtk_box_append(GTK_BOX(row), head);
 	for (int i = 0; i < 3; i++) {
-		out[i] = gtk_check_button_new_with_mnemonic(labels[i]);
+		/* A grouped check button is a radio button to the eye: say so to AT-SPI too. */
+		out[i] = g_object_new(GTK_TYPE_CHECK_BUTTON, "label", labels[i], "accessible-role",
+				      GTK_ACCESSIBLE_ROLE_RADIO, NULL);
 		if (i)
 			gtk_check_button_set_group(GTK_CHECK_BUTTON(out[i]), GTK_CHECK_BUTTON(out[0]));
 		gtk_box_append(GTK_BOX(row), out[i]);
@@ -231,7 +233,7 @@ void gui_plan_view_build(struct gui_app *a, GtkWidget *flow)
 	radio_row(box, "Scene:", scene_labels, a->plan.scenes, G_CALLBACK(on_scene_toggled), a);
 	a->plan.scene_note = gui_label(box, scene_notes[0], NULL);
 	a->plan.verdict = gui_label(box, "", NULL);
-	a->plan.accept = gtk_check_button_new_with_mnemonic("I _accept this risk");
+	a->plan.accept = gtk_check_button_new_with_label("I accept this risk");
 	gtk_widget_set_visible(a->plan.accept, FALSE);
 	g_signal_connect_swapped(a->plan.accept, "toggled", G_CALLBACK(gui_flash_update_sensitive), a);
 	gtk_box_append(GTK_BOX(box), a->plan.accept);

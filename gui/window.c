@@ -38,6 +38,16 @@ GtkWidget *gui_label(GtkWidget *box, const char *text, const char *name)
 	return l;
 }
 
+/* Plain labels, no mnemonics: GTK 4.8 puts the underscore into the accessible name. */
+GtkWidget *gui_button(GtkWidget *box, const char *label, GCallback cb, void *user)
+{
+	GtkWidget *b = gtk_button_new_with_label(label);
+	g_signal_connect(b, "clicked", cb, user);
+	if (box)
+		gtk_box_append(GTK_BOX(box), b);
+	return b;
+}
+
 static void on_open_clicked(GtkButton *b, gpointer user);
 
 static gboolean on_drop(GtkDropTarget *t, const GValue *v, double x, double y, gpointer user)
@@ -75,9 +85,8 @@ static gboolean on_close(GtkWindow *w, gpointer user)
 static GtkWidget *header(struct gui_app *a)
 {
 	GtkWidget *hb = gtk_header_bar_new();
-	GtkWidget *open = gtk_button_new_with_mnemonic("_Open package");
+	GtkWidget *open = gui_button(NULL, "Open package", G_CALLBACK(on_open_clicked), a);
 	gtk_widget_set_tooltip_text(open, "Choose a scatter file or a firmware folder (Ctrl+O); or drop one here");
-	g_signal_connect(open, "clicked", G_CALLBACK(on_open_clicked), a);
 	gtk_header_bar_pack_start(GTK_HEADER_BAR(hb), open);
 	a->pv.open = open;
 	return hb;
@@ -131,6 +140,8 @@ void gui_window_build(struct gui_app *a)
 	gui_plan_view_build(a, flow);
 	gui_flash_view_build(a, flow);
 	GtkWidget *scroll = gtk_scrolled_window_new();
+	/* Text wraps to the window's width; only the flow scrolls, downwards. */
+	gtk_scrolled_window_set_policy(GTK_SCROLLED_WINDOW(scroll), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
 	gtk_scrolled_window_set_child(GTK_SCROLLED_WINDOW(scroll), flow);
 	gtk_window_set_child(a->win, scroll);
 	add_drop_target(a, w);
