@@ -38,6 +38,7 @@ struct gui_plan_view {
 	GPtrArray *override_ticks; /* service mode: one tick per active factor (its name in "factor") */
 	int decided;          /* enum mtk_verdict of the last plan, -1 none */
 	bool dirty;           /* asked again while a plan ran */
+	char *unlocked_with;  /* the passphrase the last plan was made with (service mode) */
 	GtkWidget *passphrase; /* service mode only */
 	GtkWidget *accept;     /* "I accept this risk" when the mode asks to confirm */
 	GtkWidget *verdict;

@@ -237,13 +237,17 @@ static void on_cancel(GtkButton *b, gpointer user)
 void gui_flash_update_sensitive(struct gui_app *a)
 {
 	bool service = gui_plan_mode(a) == MTK_FMODE_SERVICE;
-	bool pass = gtk_editable_get_text(GTK_EDITABLE(a->plan.passphrase))[0] != '\0';
+	const char *typed = gtk_editable_get_text(GTK_EDITABLE(a->plan.passphrase));
+	/* Service mode: the plan on show must be the one the passphrase unlocked. */
+	bool pass = typed[0] && a->plan.unlocked_with && strcmp(typed, a->plan.unlocked_with) == 0;
 	bool accepted = gtk_check_button_get_active(GTK_CHECK_BUTTON(a->plan.accept));
 	bool ok = a->have_pkg && !a->busy && (!service || pass) &&
 		  (a->plan.decided == MTK_VERDICT_ALLOW || (a->plan.decided == MTK_VERDICT_CONFIRM && accepted));
 	gtk_widget_set_sensitive(a->fv.flash, ok);
-	if (service && !pass && a->plan.decided >= 0)
-		gtk_label_set_text(GTK_LABEL(a->plan.verdict), "Service mode needs the service passphrase.");
+	if (service && !pass && !a->busy && a->plan.decided >= 0)
+		gtk_label_set_text(GTK_LABEL(a->plan.verdict),
+				   typed[0] ? "Press Enter in the passphrase field to unlock service mode."
+					    : "Service mode needs the service passphrase.");
 }
 
 static GtkWidget *stage_row(struct gui_app *a)

@@ -125,12 +125,13 @@ static void plan_done(void *data)
 	struct gui_run *r = data;
 	struct gui_app *a = r->a;
 	a->busy = false;
+	g_free(a->plan.unlocked_with);
+	a->plan.unlocked_with = r->have_view && r->o.passphrase ? g_strdup(r->passphrase) : NULL;
 	if (r->have_view) {
 		show_view(a, &r->view.p);
 	} else {
 		a->plan.decided = -1;
-		char *msg = g_strdup_printf("Could not read the phone: %s", r->error);
-		gui_device_show(a, msg);
+		char *msg = g_strdup_printf("Cannot plan: %s", r->error);
 		gtk_label_set_text(GTK_LABEL(a->plan.verdict), msg);
 		g_free(msg);
 	}
@@ -228,7 +229,10 @@ void gui_plan_view_build(struct gui_app *a, GtkWidget *flow)
 	a->plan.passphrase = gtk_password_entry_new();
 	gui_name(a->plan.passphrase, "Service passphrase");
 	gtk_widget_set_visible(a->plan.passphrase, FALSE);
+	/* Typing only re-checks the button; Enter unlocks (plans with the passphrase). */
 	g_signal_connect_swapped(a->plan.passphrase, "changed", G_CALLBACK(gui_flash_update_sensitive), a);
+	g_signal_connect_swapped(a->plan.passphrase, "activate", G_CALLBACK(gui_plan_refresh), a);
+	gtk_widget_set_tooltip_text(a->plan.passphrase, "Type the service passphrase, then press Enter");
 	gtk_box_append(GTK_BOX(box), a->plan.passphrase);
 	radio_row(box, "Scene:", scene_labels, a->plan.scenes, G_CALLBACK(on_scene_toggled), a);
 	a->plan.scene_note = gui_label(box, scene_notes[0], NULL);

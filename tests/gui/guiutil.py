@@ -30,7 +30,7 @@ config.logDebugToStdOut = False
 
 MTKFLASH_GTK = os.environ.get("MTKFLASH_GTK", "mtkflash-gtk")
 SHOTS = os.environ.get("MTKGUI_SHOTS")
-TIMEOUT = float(os.environ.get("MTKGUI_TIMEOUT", "120"))
+TIMEOUT = float(os.environ.get("MTKGUI_TIMEOUT", "180"))
 
 
 def wait_for(cond, what, timeout=TIMEOUT):
@@ -75,6 +75,16 @@ class Window:
                 return a
         return None
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, value, tb):
+        if kind or mtkutil.failures:
+            print("the window's text when it failed:\n  " + "\n  ".join(t for t in self.labels() if t != "GtkLabel"))
+            self.screenshot("failed")
+        self.close()
+        return False
+
     def close(self):
         if self.proc.poll() is None:
             self.proc.terminate()
@@ -114,7 +124,30 @@ class Window:
                         "Flash %s" % ("enabled" if want else "disabled"))
 
     def click(self, name, role="push button"):
-        self.need(name, role).doActionNamed("click")
+        """A push button by its AT-SPI action; tick boxes and radio buttons
+        offer none in GTK 4.8, so those are reached with Tab and Space."""
+        node = self.need(name, role)
+        if role == "push button":
+            node.doActionNamed("click")
+        elif role == "radio button":
+            self.choose_radio(node)
+        else:
+            self.tab_to(node)
+            rawinput.pressKey("space")
+
+    def choose_radio(self, node):
+        """Tab enters a radio group at its checked button; arrows move the choice."""
+        group = [n for n in node.parent.children if n.roleName == "radio button"]
+        self.tab_to(next(n for n in group if n.checked))
+        for _ in range(len(group)):
+            if node.checked:
+                return
+            rawinput.pressKey("Right")
+            try:
+                wait_for(lambda: node.checked, "radio", timeout=0.5)
+            except AssertionError:
+                pass
+        raise AssertionError("arrows never chose %r" % node.name)
 
     def text_with(self, words):
         """The first label holding `words`."""

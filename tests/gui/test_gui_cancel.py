@@ -18,8 +18,7 @@ def body(tmp, env):
     port = "emu:mt6737,state=%s,speed=usb2-fs" % state
     parts = partitions(env, "emu:mt6737,state=" + state)
     before = user_snapshot(state, parts, TOUCHED)
-    w = Window(env, port, pkg)
-    try:
+    with Window(env, port, pkg) as w:
         w.wait_flash_sensitive(True)
         w.click("Flash")
         w.need("write: running", "label")
@@ -30,8 +29,6 @@ def body(tmp, env):
         res = w.wait_result("rolled back", "Verified", "Failed", "Refused")
         check("rolled back" in res, "Cancel ends with 'rolled back': %r" % res)
         w.screenshot("rolled-back")
-    finally:
-        w.close()
     after = user_snapshot(state, parts, TOUCHED)
     for n in TOUCHED:
         check(before[n] == after[n], "after Cancel, %s is as before" % n)

@@ -16,8 +16,7 @@ def body(tmp, env):
     state = provision(tmp)
     port = "emu:mt6737,state=" + state
     parts = partitions(env, port)
-    w = Window(env, port, pkg)
-    try:
+    with Window(env, port, pkg) as w:
         w.need("Open package", "push button")
         pre = w.need("preloader", "check box")
         check(not pre.checked, "the preloader is not ticked by default")
@@ -34,8 +33,6 @@ def body(tmp, env):
         w.screenshot("verified")
         check(w.need("Open audit log", "push button").sensitive, "the audit log can be opened")
         check(w.need("Save report", "push button").sensitive, "the report can be saved")
-    finally:
-        w.close()
     holds_package(state, parts, pkg)
 
 

@@ -15,15 +15,12 @@ def body(tmp, env):
     state = provision(tmp)
     port = "emu:mt6737,state=" + state
     parts = partitions(env, port)
-    w = Window(env, port, pkg)
-    try:
+    with Window(env, port, pkg) as w:
         w.wait_flash_sensitive(True)
         w.tab_to(w.flash_button())
         rawinput.pressKey("Return")
         res = w.wait_result("Verified", "Failed", "Refused", "rolled back")
         check(res.startswith("✓ Verified"), "keyboard only: Verified: %r" % res)
-    finally:
-        w.close()
     holds_package(state, parts, pkg)
 
 
