@@ -78,6 +78,13 @@ static bool find_synthetic(char *out, size_t cap)
 	return false;
 }
 
+const char *cli_synthetic_da_path(char *out, size_t cap)
+{
+	return running_uninstalled() && is_file(MTKFLASH_BUILD_DA) && snprintf(out, cap, "%s", MTKFLASH_BUILD_DA) > 0
+		       ? out
+		       : NULL;
+}
+
 const char *cli_demo_key_path(void)
 {
 	if (running_uninstalled() && is_file(MTKFLASH_BUILD_DEMO_PUB))

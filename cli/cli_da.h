@@ -34,6 +34,9 @@ struct cli_da {
  * when tp is a software device (emulator or pty), the bundled synthetic DA.
  * tp may be NULL before the port is open. */
 int cli_da_find_file(struct cli *cli, const struct mtk_transport *tp, char *out, size_t cap);
+/* The build tree's synthetic DA while this mtkflash runs uninstalled, else
+ * NULL (the library knows the installed one: mtk_dafile_synthetic_paths). */
+const char *cli_synthetic_da_path(char *out, size_t cap);
 /* The public key of mtkemu's demo signing key (data/mtkemu-demo.pub), NULL
  * when not installed.  Its secret is public: trusted only for software
  * devices (mtk_transport_is_virtual), never for a phone. */

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /* Jobs into the flash history; see cli_history.h. */
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,43 +26,9 @@ const char *cli_history_queue_dir(char *out, size_t cap)
 	return cli_xdg_dir("XDG_STATE_HOME", ".local/state", "mtkflash/history-queue", out, cap);
 }
 
-static void set_station(char *out, size_t cap)
-{
-	const char *env = getenv("MTKFLASH_STATION");
-	char host[256] = "";
-	if (env && env[0]) {
-		snprintf(out, cap, "%s", env);
-		return;
-	}
-	if (gethostname(host, sizeof host - 1) < 0)
-		snprintf(host, sizeof host, "unknown");
-	snprintf(out, cap, "%s", host);
-}
-
-static void set_operator(char *out, size_t cap)
-{
-	const char *env = getenv("MTKFLASH_OPERATOR");
-	if (env && env[0]) {
-		snprintf(out, cap, "%s", env);
-		return;
-	}
-	struct passwd pw, *res = NULL;
-	char buf[1024];
-	if (getpwuid_r(getuid(), &pw, buf, sizeof buf, &res) == 0 && res)
-		snprintf(out, cap, "%s", res->pw_name);
-}
-
 void cli_job_begin(struct mtk_history_record *rec, const char *kind)
 {
-	memset(rec, 0, sizeof *rec);
-	mtk_ctx *ctx = mtk_ctx_new();
-	if (!ctx || mtk_history_new_job_id(ctx, rec->job_id) < 0)
-		rec->job_id[0] = '\0'; /* cli_job_end then records nothing */
-	mtk_ctx_free(ctx);
-	snprintf(rec->kind, sizeof rec->kind, "%s", kind);
-	mtk_history_now(rec->started);
-	set_station(rec->station, sizeof rec->station);
-	set_operator(rec->operator_name, sizeof rec->operator_name);
+	mtk_history_record_begin(rec, kind);
 }
 
 const char *cli_job_result(int rc, bool refused)

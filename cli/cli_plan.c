@@ -150,17 +150,14 @@ static int connect(struct cli *cli, const struct cli_plan_args *a, const struct 
 	return rc;
 }
 
-/* The package checks of `inspect`, trusting --trust keys, and mtkemu's demo
- * key when the device is software: a rehearsal on a virtual twin runs in
- * safe mode, while a real phone never trusts a key whose secret is public. */
-static void package_verdict(struct cli *cli, const struct cli_plan_args *a, const char *path,
-			    const struct mtk_transport *tp, struct cli_pkg_verdict *v)
+void cli_plan_package_verdict(struct cli *cli, const struct cli_plan_args *a, const char *path, bool virtual_device,
+			      struct cli_pkg_verdict *v)
 {
 	const char *trust[CLI_PLAN_MAX_LIST + 1];
 	size_t n = 0;
 	for (; n < a->ntrust && n < CLI_PLAN_MAX_LIST; n++)
 		trust[n] = a->trust[n];
-	const char *demo = mtk_transport_is_virtual(tp) ? cli_demo_key_path() : NULL;
+	const char *demo = virtual_device ? cli_demo_key_path() : NULL;
 	if (demo) {
 		mtk_info(cli->ctx, "software device: trusting the mtkemu demo key %s", demo);
 		trust[n++] = demo;
@@ -294,7 +291,7 @@ int cli_plan_prepare(struct cli *cli, const struct cli_plan_args *a, const char 
 	struct cli_da *sd = keep ? keep : &local;
 	rc = connect(cli, a, s, sd);
 	if (rc == 0)
-		package_verdict(cli, a, path, sd->tp, &r->pkg);
+		cli_plan_package_verdict(cli, a, path, mtk_transport_is_virtual(sd->tp), &r->pkg);
 	if (rc == 0)
 		rc = mtk_fingerprint_take(cli->ctx, sd->da, &r->fp);
 	if (!keep)

@@ -75,6 +75,12 @@ struct cli_plan_run {
  * closed.  `unlocked`: the service passphrase was checked. */
 int cli_plan_prepare(struct cli *cli, const struct cli_plan_args *a, const char *path, bool unlocked,
 		     struct cli_plan_run *r, struct cli_da *keep);
+/* The package checks of `inspect`, trusting --trust keys, and mtkemu's
+ * demo key when the device is software (a rehearsal on a virtual twin runs
+ * in safe mode, while a real phone never trusts a key whose secret is
+ * public); judged once per batch through a->pkg. */
+void cli_plan_package_verdict(struct cli *cli, const struct cli_plan_args *a, const char *path, bool virtual_device,
+			      struct cli_pkg_verdict *v);
 /* Fingerprint, plan table and risk on stdout; their JSON in the document. */
 void cli_plan_show(struct cli *cli, const struct cli_plan_run *r);
 /* EXIT_OK, or exit 6 naming the plan's or the mode's refusal. */

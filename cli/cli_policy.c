@@ -13,7 +13,7 @@ const char *cli_station_config(char *out, size_t cap)
 }
 
 /* Every refusal on stdout (and in the document), the first as the error. */
-static int report_refusals(struct cli *cli, const struct cli_plan_run *r)
+int cli_policy_report_refusals(struct cli *cli, const struct cli_plan_run *r)
 {
 	char line[320];
 	for (size_t i = 0; i < r->pv.count; i++)
@@ -76,7 +76,7 @@ int cli_policy_open(struct cli *cli, const struct cli_plan_args *a, struct cli_p
 		if (r->policy->after >= 0 && !cli->after_set)
 			cli->after = r->policy->after;
 	}
-	return r->pv.count ? report_refusals(cli, r) : 0;
+	return r->pv.count ? cli_policy_report_refusals(cli, r) : 0;
 }
 
 int cli_policy_check_plan(struct cli *cli, const char *scatter, bool service_unlocked, struct cli_plan_run *r)
@@ -98,7 +98,7 @@ int cli_policy_check_plan(struct cli *cli, const char *scatter, bool service_unl
 		.nvram_backup_on_record = r->nvram_backup,
 	};
 	mtk_policy_check_plan(r->policy, &s, &r->pv);
-	return r->pv.count ? report_refusals(cli, r) : 0;
+	return r->pv.count ? cli_policy_report_refusals(cli, r) : 0;
 }
 
 json_t *cli_policy_record(const struct cli_plan_run *r)

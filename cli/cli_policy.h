@@ -24,5 +24,8 @@ int cli_policy_check_plan(struct cli *cli, const char *scatter, bool service_unl
 /* The record (file, hash, signature, signer, role) and refusals: JSON. */
 json_t *cli_policy_record(const struct cli_plan_run *r);
 void cli_policy_show(struct cli *cli, const struct cli_plan_run *r);
+/* Every refusal of r->pv on stdout (and in the document), the first as the
+ * error; MTK_E_POLICY. */
+int cli_policy_report_refusals(struct cli *cli, const struct cli_plan_run *r);
 
 #endif

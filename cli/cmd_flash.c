@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* mtkflash flash SCATTER: plan (cli_plan.c), decide, confirm, then let
- * lib/verify/flash.c carry the plan out, every step verified and logged. */
+/* mtkflash flash SCATTER: the library's verified-flash job (mtkflash/job.h)
+ * does the work; this file shows it (stages, steps, plan, risk, the table)
+ * and gives it the user's word (--yes, the terminal). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,9 +17,9 @@
 #include "cli_policy.h"
 #include "cli_report.h"
 #include "cli_verify.h"
-#include "mtkflash/audit.h"
 #include "mtkflash/flash.h"
-#include "mtkflash/manifest.h"
+#include "mtkflash/job.h"
+#include "mtkflash/service.h"
 #include "mtkflash/util.h"
 
 static const char help[] =
@@ -64,21 +65,18 @@ static const char help[] =
 
 struct flash_state {
 	struct cli *cli;
-	struct cli_plan_args a;
+	const struct cli_plan_args *a;
+	const char *scatter;
 	const struct cli_flash_hooks *hooks;
-	struct cli_plan_run r;
-	struct cli_da sd;
-	struct mtk_minisign_seckey sk;
-	struct mtk_minisign_pubkey pk;
-	struct mtk_audit *log;
-	char *log_path;
-	const char *confirmed;
-	struct mtk_flash_result res;
-	struct mtk_journal *journal;
+	struct cli_plan_run r; /* the job's plan as cli_plan_show reads it (borrowed, never freed) */
+	bool decided;          /* the decide hook ran: a refusal is already reported */
 	int last_stage;
 	double write_start;
-	bool unlocked;        /* the service passphrase was checked */
-	bool policy_reported; /* the policy's load or refusal is reported already */
+	char pass[MTK_SERVICE_PASS_MAX + 2];
+	size_t pass_len;
+	bool have_pass;
+	char service_file[4096];
+	char synthetic_da[4096];
 };
 
 static double now_s(void)
@@ -100,6 +98,18 @@ static void stage_line(struct flash_state *f, const char *stage, const char *fmt
 	fprintf(out, "[%s] ", stage);
 	fprintf(out, fmt, detail);
 	fputc('\n', out);
+}
+
+/* The job's events that `flash` has always shown; the others (backup,
+ * write, verify) are the step lines' business. */
+static void on_stage(void *user, enum mtk_job_stage stage, const char *event, const char *detail)
+{
+	struct flash_state *f = user;
+	static const char *const shown[] = { "connect", "DA", "journal", "finish", "rollback" };
+	(void)stage;
+	for (size_t i = 0; i < sizeof shown / sizeof shown[0]; i++)
+		if (strcmp(event, shown[i]) == 0)
+			stage_line(f, event, "%s", detail);
 }
 
 static void eta_text(char *out, size_t cap, double secs)
@@ -160,149 +170,94 @@ static bool ask_yes(const struct cli_plan_run *r)
 	return line[0] == 'y' || line[0] == 'Y';
 }
 
+
+/* The job's plan in the shape the plan printers and the hooks know. */
+static void borrow_plan(struct flash_state *f, const struct mtk_job_plan *p)
+{
+	struct cli_plan_run *r = &f->r;
+	const struct mtk_job_package *k = p->package;
+	r->scene = (int)p->scene;
+	r->mode = (int)p->mode;
+	r->fp = *p->fp;
+	r->plan = *p->plan;
+	r->risk = *p->risk;
+	r->d = *p->decision;
+	r->pkg = (struct cli_pkg_verdict){ .have_manifest = k->have_manifest, .sig = (int)k->sig,
+					   .checksum_mismatch = k->checksum_mismatch, .errors = k->errors };
+	memcpy(r->pkg.key_id, k->signer, sizeof r->pkg.key_id);
+	memcpy(r->pkg.detail, k->detail, sizeof r->pkg.detail);
+	r->nvram_backup = p->nvram_backup;
+	r->policy = (struct mtk_policy *)p->policy;
+	r->pv = *p->policy_verdict;
+	r->role = p->role;
+}
+
+/* A refused plan is shown and reported; the job has the reason. */
+static int report_refusal(struct flash_state *f, mtk_ctx *ctx)
+{
+	if (f->r.pv.count)
+		return cli_policy_report_refusals(f->cli, &f->r);
+	cli_policy_show(f->cli, &f->r);
+	int rc = mtk_ctx_error_code(ctx);
+	cli_fail(f->cli, rc, NULL);
+	return rc;
+}
+
 /* On a terminal the user answers; without one only --yes, or a low risk,
  * lets the flash go ahead: a script never accepts a risk silently. */
-static int confirm(struct flash_state *f)
+static int decide(void *user, mtk_ctx *ctx, const struct mtk_job_plan *p, const char **confirmed)
 {
+	struct flash_state *f = user;
 	struct cli *cli = f->cli;
 	const struct cli_plan_run *r = &f->r;
-	int rc = cli_plan_verdict(cli, r) == EXIT_OK ? 0 : MTK_E_POLICY;
-	if (rc == 0 && f->hooks && f->hooks->decide && (rc = f->hooks->decide(f->hooks->user, cli->ctx, r)) < 0)
-		cli_fail(cli, rc, NULL);
+	f->decided = true;
+	borrow_plan(f, p);
+	cli_plan_show(cli, r);
+	if (p->refused)
+		return report_refusal(f, ctx);
+	cli_policy_show(cli, r);
+	int rc = f->hooks && f->hooks->decide ? f->hooks->decide(f->hooks->user, ctx, r) : 0;
 	if (rc < 0) {
-		f->confirmed = "refused";
+		cli_fail(cli, rc, NULL);
+		*confirmed = "refused";
 		return rc;
 	}
-	if (f->a.yes) {
-		f->confirmed = "--yes";
+	if (f->a->yes) {
+		*confirmed = "--yes";
 		return 0;
 	}
-	if (!f->a.no_prompt && isatty(STDIN_FILENO)) {
+	if (!f->a->no_prompt && isatty(STDIN_FILENO)) {
 		bool yes = ask_yes(r);
-		f->confirmed = yes ? "terminal" : "declined";
+		*confirmed = yes ? "terminal" : "declined";
 		if (yes)
 			return 0;
-		cli_fail(cli, mtk_fail(cli->ctx, MTK_E_POLICY, "not confirmed: nothing was written"), NULL);
-		return MTK_E_POLICY;
+		return cli_fail(cli, mtk_fail(ctx, MTK_E_POLICY, "not confirmed: nothing was written"), NULL),
+		       MTK_E_POLICY;
 	}
 	if (r->d.verdict == MTK_VERDICT_ALLOW && r->d.level == MTK_RISK_LOW) {
-		f->confirmed = "not needed (low risk)";
+		*confirmed = "not needed (low risk)";
 		return 0;
 	}
-	f->confirmed = "refused (no terminal, no --yes)";
-	cli_fail(cli, mtk_fail(cli->ctx, MTK_E_POLICY, "risk %u/100 (%s) needs a confirmation, and there is no "
+	*confirmed = "refused (no terminal, no --yes)";
+	cli_fail(cli, mtk_fail(ctx, MTK_E_POLICY, "risk %u/100 (%s) needs a confirmation, and there is no "
 			       "terminal to ask on: run with --yes to accept it; nothing was written",
 			       r->d.score, mtk_risk_level_name(r->d.level)), NULL);
 	return MTK_E_POLICY;
 }
 
-/* The verification policy first (its refusals name their rule), then the
- * mode's decision and the user's confirmation. */
-static int judge(struct flash_state *f, const char *scatter)
+/* The package's verdict the CLI's way: `inspect`'s checks, judged once for
+ * every phone of a batch. */
+static int judge_package(void *user, mtk_ctx *ctx, bool virtual_device, struct mtk_job_package *out)
 {
-	int rc = cli_policy_check_plan(f->cli, scatter, f->unlocked, &f->r);
-	if (rc < 0) {
-		f->confirmed = "refused by the policy";
-		return rc;
-	}
-	cli_policy_show(f->cli, &f->r);
-	return confirm(f);
-}
-
-/* ------------------------------------------------------------ the audit log */
-
-static int load_key(struct flash_state *f)
-{
-	char dir[4096];
-	if (!cli_station_dir(dir, sizeof dir))
-		return mtk_fail(f->cli->ctx, MTK_E_IO, "no place for the station key: set XDG_DATA_HOME or HOME");
-	return mtk_audit_station_key(f->cli->ctx, dir, &f->sk, &f->pk);
-}
-
-static int open_log(struct flash_state *f)
-{
-	if (f->a.audit)
-		return mtk_audit_open(f->cli->ctx, f->a.audit, f->r.fp.device_id, &f->log);
-	if (f->a.audit_dir)
-		return mtk_audit_open_in(f->cli->ctx, f->a.audit_dir, f->r.fp.device_id, &f->log);
-	char dir[4096];
-	if (!cli_audit_dir(dir, sizeof dir))
-		return mtk_fail(f->cli->ctx, MTK_E_IO, "no place for the audit log: set XDG_STATE_HOME or HOME, or "
-				"give --audit FILE");
-	return mtk_audit_open_in(f->cli->ctx, dir, f->r.fp.device_id, &f->log);
-}
-
-static void put_file_hash(mtk_ctx *ctx, json_t *o, const char *key, const char *path)
-{
-	uint8_t sha[32];
-	char hex[65];
-	if (mtk_sha256_file(ctx, path, sha, NULL) < 0) {
-		mtk_ctx_clear_error(ctx);
-		return;
-	}
-	mtk_hex_encode(hex, sha, 32);
-	json_object_set_new(o, key, json_string(hex));
-}
-
-/* The package as judged: its scatter's and manifest's hashes, the signature. */
-static json_t *package_json(struct flash_state *f, const char *scatter)
-{
-	json_t *o = json_object();
-	json_object_set_new(o, "scatter", cli_json_str(scatter));
-	put_file_hash(f->cli->ctx, o, "scatter_sha256", scatter);
-	char *dir = strdup(scatter), *slash = dir ? strrchr(dir, '/') : NULL;
-	char *sums = NULL;
-	if (dir && (sums = malloc(strlen(dir) + 16)) != NULL) {
-		sprintf(sums, "%s/SHA256SUMS", slash ? (*slash = '\0', dir) : ".");
-		put_file_hash(f->cli->ctx, o, "sha256sums_sha256", sums);
-	}
-	free(sums);
-	free(dir);
-	json_object_set_new(o, "manifest", json_boolean(f->r.pkg.have_manifest));
-	json_object_set_new(o, "signature", json_string(mtk_sig_state_name((enum mtk_sig_state)f->r.pkg.sig)));
-	json_object_set_new(o, "checksum_mismatch", json_boolean(f->r.pkg.checksum_mismatch));
-	if (f->r.pkg.detail[0])
-		json_object_set_new(o, "detail", cli_json_str(f->r.pkg.detail));
-	return o;
-}
-
-static int log_begin(struct flash_state *f, const char *scatter)
-{
-	int rc = open_log(f);
-	if (rc < 0)
-		return rc;
-	json_t *pkg = package_json(f, scatter);
-	struct mtk_flash_decided d = {
-		.fp = &f->r.fp,
-		.plan = &f->r.plan,
-		.risk = &f->r.risk,
-		.decision = &f->r.d,
-		.mode = (enum mtk_flash_mode)f->r.mode,
-		.scatter = scatter,
-		.package = pkg,
-		.confirmed = f->confirmed,
-	};
-	rc = mtk_flash_audit_begin(f->log, &d);
-	json_decref(pkg);
-	if (rc == 0)
-		rc = mtk_audit_event(f->log, "policy", cli_policy_record(&f->r));
-	return rc;
-}
-
-/* The end line and the signature; the path is kept to print. */
-static int log_end(struct flash_state *f, int rc)
-{
-	if (!f->log)
-		return rc;
-	int lrc = mtk_flash_audit_end(f->log, rc, f->res.steps ? &f->res : NULL);
-	if (lrc < 0) {
-		mtk_audit_abandon(f->log);
-		f->log = NULL;
-		return rc < 0 ? rc : lrc;
-	}
-	lrc = mtk_audit_close(f->log, &f->sk, &f->log_path);
-	f->log = NULL;
-	return rc < 0 ? rc : lrc;
+	struct flash_state *f = user;
+	struct cli_pkg_verdict v;
+	(void)ctx;
+	cli_plan_package_verdict(f->cli, f->a, f->scatter, virtual_device, &v);
+	*out = (struct mtk_job_package){ .have_manifest = v.have_manifest, .sig = (enum mtk_sig_state)v.sig,
+					 .checksum_mismatch = v.checksum_mismatch, .errors = v.errors };
+	memcpy(out->signer, v.key_id, sizeof out->signer);
+	memcpy(out->detail, v.detail, sizeof out->detail);
+	return 0;
 }
 
 /* ------------------------------------------------------------- reporting */
@@ -336,232 +291,149 @@ static void print_table(struct cli *cli, const struct mtk_flash_result *r)
 		cli_print(cli, "backup of the protected partitions: %s\n", r->backup_id);
 }
 
-static void report(struct flash_state *f, int rc)
+static void report(struct flash_state *f, const struct mtk_job_result *res)
 {
 	struct cli *cli = f->cli;
-	if (f->res.steps)
-		print_table(cli, &f->res);
+	const struct mtk_flash_result *fr = &res->flash;
+	int rc = res->rc;
+	if (fr->steps)
+		print_table(cli, fr);
 	if (rc == 0)
 		cli_print(cli, "verified: %llu bytes written in %.2f s, every written byte read back and equal\n",
-			  (unsigned long long)f->res.bytes_written, f->res.seconds);
-	if (f->res.bytes_skipped)
+			  (unsigned long long)fr->bytes_written, fr->seconds);
+	if (fr->bytes_skipped)
 		cli_print(cli, "skipped: %llu bytes already on the device (read, equal, not written)\n",
-			  (unsigned long long)f->res.bytes_skipped);
+			  (unsigned long long)fr->bytes_skipped);
 	if (rc == MTK_E_ROLLEDBACK)
 		cli_print(cli, "rolled back, device as before\n");
-	else if (f->res.not_as_before[0])
-		cli_print(cli, "NOT as before: %s; run `mtkflash recover` when the device answers\n",
-			  f->res.not_as_before);
-	if (cli->json && f->journal)
-		json_object_set_new(cli->out, "journal", cli_json_str(mtk_journal_dir(f->journal)));
-	if (f->log_path) {
-		cli_print(cli, "audit log: %s\n", f->log_path);
+	else if (fr->not_as_before[0])
+		cli_print(cli, "NOT as before: %s; run `mtkflash recover` when the device answers\n", fr->not_as_before);
+	if (cli->json && res->journal[0])
+		json_object_set_new(cli->out, "journal", cli_json_str(res->journal));
+	if (res->audit_log[0]) {
+		cli_print(cli, "audit log: %s\n", res->audit_log);
 		if (cli->json)
-			json_object_set_new(cli->out, "audit_log", cli_json_str(f->log_path));
+			json_object_set_new(cli->out, "audit_log", cli_json_str(res->audit_log));
 	}
-	if (cli->json && f->res.steps)
-		json_object_set_new(cli->out, "flash", mtk_flash_result_to_json(&f->res));
+	if (cli->json && fr->steps)
+		json_object_set_new(cli->out, "flash", mtk_flash_result_to_json(fr));
 	if (cli->json)
 		json_object_set_new(cli->out, "result", json_string(rc == 0 ? "verified" : mtk_error_name(rc)));
-}
-
-/* The report of whatever the log holds (a refusal and a rollback too); a
- * report that cannot be written fails a flash that was otherwise fine. */
-static int write_report(struct flash_state *f)
-{
-	if (!f->a.report || !f->log_path)
-		return EXIT_OK;
-	return cli_report_write(f->cli, f->log_path, f->a.report, false, NULL, 0);
+	if (cli->json && res->job_id[0])
+		json_object_set_new(cli->out, "job_id", json_string(res->job_id));
 }
 
 /* -------------------------------------------------------------- the run */
 
-static int connect_and_plan(struct flash_state *f, const char *scatter)
+/* Service mode: the passphrase is read here (fd or terminal) and checked
+ * by the job; with none set (or no place for one) the job says what to do. */
+static int read_passphrase(struct flash_state *f)
 {
 	struct cli *cli = f->cli;
-	bool unlocked = false;
-	int rc = cli_policy_open(cli, &f->a, &f->r);
-	f->policy_reported = rc < 0;
-	if (rc < 0)
-		return rc;
-	rc = load_key(f);
-	if (rc == 0 && f->r.mode == MTK_FMODE_SERVICE) {
-		rc = cli_service_unlock(cli, f->a.passphrase_fd);
-		unlocked = rc == 0;
-	}
-	if (rc < 0)
-		return rc;
-	stage_line(f, "connect", "%s", cli->port ? cli->port : "auto");
-	rc = cli_plan_prepare(cli, &f->a, scatter, unlocked, &f->r, &f->sd);
-	if (rc < 0)
-		return rc;
-	stage_line(f, "DA", "running; the device is %s", f->r.fp.device_id);
-	cli_plan_show(cli, &f->r);
-	f->unlocked = unlocked;
-	return 0;
+	if (!cli_service_path(f->service_file, sizeof f->service_file))
+		return 0;
+	int rc = mtk_service_is_set(cli->ctx, f->service_file);
+	mtk_ctx_clear_error(cli->ctx);
+	if (rc <= 0)
+		return 0;
+	rc = cli_read_passphrase(cli, f->a->passphrase_fd, "Service passphrase: ", f->pass, sizeof f->pass,
+				 &f->pass_len);
+	f->have_pass = rc >= 0;
+	return rc < 0 ? rc : 0;
 }
 
-/* Quick mode's partitions without a stash, as the log and the user read them. */
-static const char *expendable_text(const struct flash_state *f, char *out, size_t cap)
+static void job_options(struct flash_state *f, struct mtk_job_opts *o, int scene, int mode)
 {
-	if (f->r.mode != MTK_FMODE_QUICK)
-		return "";
-	if (!f->a.expendable_set)
-		return "cache, userdata";
-	size_t len = 0;
-	out[0] = '\0';
-	for (size_t i = 0; i < f->a.nexpendable && len < cap; i++) {
-		bool all = strcmp(f->a.expendable[i], "all") == 0;
-		if (all || strcmp(f->a.expendable[i], "none") == 0)
-			return all ? "every partition" : "";
-		len += (size_t)snprintf(out + len, cap - len, "%s%s", i ? ", " : "", f->a.expendable[i]);
-	}
-	return out;
+	const struct cli *cli = f->cli;
+	const struct cli_plan_args *a = f->a;
+	mtk_job_opts_init(o);
+	o->port = cli->port;
+	o->wait_ms = cli->wait_ms;
+	o->scatter = f->scatter;
+	o->scene = (enum mtk_scene)scene;
+	o->mode = (enum mtk_flash_mode)mode;
+	o->passphrase = f->have_pass ? f->pass : NULL;
+	o->passphrase_len = f->pass_len;
+	o->service_file = f->service_file[0] ? f->service_file : NULL;
+	o->policy = a->policy;
+	o->only = a->only, o->nonly = a->nonly;
+	o->skip = a->skip, o->nskip = a->nskip;
+	o->overrides = a->override, o->noverrides = a->noverride;
+	o->trust = a->trust, o->ntrust = a->ntrust;
+	o->expendable = a->expendable, o->nexpendable = a->nexpendable;
+	o->expendable_set = a->expendable_set;
+	o->preloader = a->preloader;
+	o->da_file = cli->da;
+	o->virtual_da_file = cli_synthetic_da_path(f->synthetic_da, sizeof f->synthetic_da);
+	o->virtual_trust = cli_demo_key_path();
+	o->auth_file = cli->auth_file;
+	o->cert_file = cli->cert_file;
+	o->after = cli->after_set ? cli->after : -1;
+	o->no_speed_switch = cli->no_speed_switch;
+	o->device_checks = cli->device_checks;
+	o->audit_path = a->audit;
+	o->audit_dir = a->audit_dir;
+	o->history = cli->history && cli->history[0] ? cli->history : NULL;
+	o->history_kind = f->hooks && f->hooks->kind ? f->hooks->kind : "flash";
+	o->session_dir = cli->session_dir;
 }
 
-/* The journal goes before the first byte: a flash that cannot keep one
- * cannot promise a rollback, so it does not start. */
-static int open_journal(struct flash_state *f)
+static void fill_report(const struct mtk_job_result *res, int status, struct cli_flash_report *rep)
 {
-	char root[4096];
-	if (!cli_journal_root(root, sizeof root))
-		return mtk_fail(f->cli->ctx, MTK_E_IO, "no place for the flash journal: set XDG_STATE_HOME or HOME");
-	int rc = mtk_journal_create(f->cli->ctx, root, f->r.fp.device_id, &f->journal);
-	if (rc == 0)
-		stage_line(f, "journal", "%s", mtk_journal_dir(f->journal));
-	char list[512];
-	const char *unstashed = expendable_text(f, list, sizeof list);
-	if (rc == 0 && *unstashed)
-		stage_line(f, "journal", "quick mode: written without a stash (a rollback leaves them as written): %s",
-			   unstashed);
-	return rc;
-}
-
-static int run_flash(struct flash_state *f)
-{
-	char root[4096];
-	int rc = open_journal(f);
-	if (rc < 0)
-		return rc;
-	struct mtk_flash_opts o = {
-		.backup_root = cli_backup_root(root, sizeof root),
-		.fingerprint = mtk_fingerprint_to_json(&f->r.fp),
-		.audit = f->log,
-		.on_step = on_step,
-		.user = f,
-		.device_checks = f->cli->device_checks,
-		.journal = f->journal,
-		.mode = (enum mtk_flash_mode)f->r.mode,
-		.expendable = f->a.expendable_set ? f->a.expendable : NULL,
-		.nexpendable = f->a.nexpendable,
-	};
-	char list[512];
-	if (f->log)
-		mtk_audit_event(f->log, "journal", json_pack("{s:s, s:s}", "dir", mtk_journal_dir(f->journal),
-							     "no_stash", expendable_text(f, list, sizeof list)));
-	rc = mtk_flash_run(f->cli->ctx, f->sd.da, &f->r.fp, &f->r.plan, &o, &f->res);
-	json_decref(o.fingerprint);
-	if (rc == 0)
-		stage_line(f, "finish", "%s", "every step done and verified");
-	if (rc == MTK_E_ROLLEDBACK)
-		stage_line(f, "rollback", "%s", "rolled back, device as before");
-	return rc;
-}
-
-static int flash(struct flash_state *f, const char *scatter, int *final_rc, bool *refused)
-{
-	struct cli *cli = f->cli;
-	int rc = connect_and_plan(f, scatter);
-	*final_rc = rc;
-	if (rc < 0) {
-		cli_da_close(&f->sd);
-		return f->policy_reported ? cli_exit_for(rc) : cli_fail(cli, rc, NULL);
-	}
-	int policy = judge(f, scatter);
-	rc = log_begin(f, scatter);
-	if (rc == 0 && policy == 0)
-		rc = run_flash(f);
-	rc = log_end(f, policy < 0 ? policy : rc);
-	cli_da_close(&f->sd);
-	report(f, rc);
-	int rst = write_report(f);
-	*final_rc = policy < 0 ? policy : rc;
-	*refused = policy < 0;
-	if (policy < 0) /* confirm() said why */
-		return EXIT_POLICY;
-	return rc < 0 ? cli_fail(cli, rc, NULL) : rst;
-}
-
-static void fill_report(const struct flash_state *f, int rc, int status, bool refused, struct cli_flash_report *rep)
-{
-	rep->rc = rc;
+	rep->rc = res->rc;
 	rep->status = status;
-	rep->refused = refused;
-	snprintf(rep->device_id, sizeof rep->device_id, "%s", f->r.fp.device_id);
-	const struct mtk_chip *chip = f->r.fp.brom.chip;
-	snprintf(rep->chip, sizeof rep->chip, "%s", chip ? chip->name : "");
-	rep->bytes_written = f->res.bytes_written;
-	rep->seconds = f->res.seconds;
-	snprintf(rep->log_path, sizeof rep->log_path, "%s", f->log_path ? f->log_path : "");
-	snprintf(rep->message, sizeof rep->message, "%s", rc < 0 ? mtk_ctx_error(f->cli->ctx) : "");
+	rep->refused = res->outcome == MTK_JOB_REFUSED;
+	snprintf(rep->device_id, sizeof rep->device_id, "%s", res->device_id);
+	snprintf(rep->chip, sizeof rep->chip, "%s", res->chip);
+	rep->bytes_written = res->bytes_written;
+	rep->seconds = res->seconds;
+	snprintf(rep->log_path, sizeof rep->log_path, "%s", res->audit_log);
+	snprintf(rep->message, sizeof rep->message, "%s", res->message);
 }
 
-/* ------------------------------------------------------------- history */
-
-static void fingerprint_summary(const struct mtk_fingerprint *fp, char *out, size_t cap)
-{
-	const struct mtk_chip *chip = fp->brom.chip;
-	snprintf(out, cap, "%s hw 0x%04x sw 0x%04x, %s, DA %s%s%s", chip ? chip->name : "unknown chip",
-		 fp->brom.hw_code, fp->brom.sw_ver, fp->storage.type[0] ? fp->storage.type : "no storage",
-		 fp->da.protocol, fp->da.version[0] ? " " : "", fp->da.version);
-}
-
-/* SHA256SUMS beside the scatter, as the audit log's package names it. */
-static void manifest_hash(mtk_ctx *ctx, const char *scatter, char out[65])
-{
-	char *dir = strdup(scatter);
-	char *slash = dir ? strrchr(dir, '/') : NULL;
-	char *sums = dir ? mtk_path_join(slash ? (*slash = '\0', dir) : ".", "SHA256SUMS") : NULL;
-	uint8_t sha[32];
-	if (sums && access(sums, F_OK) == 0 && mtk_sha256_file(ctx, sums, sha, NULL) == 0)
-		mtk_hex_encode(out, sha, 32);
-	mtk_ctx_clear_error(ctx);
-	free(sums);
-	free(dir);
-}
-
-static void record_job(struct flash_state *f, const char *scatter, struct mtk_history_record *job, int rc,
-		       bool refused)
+/* Before the job: the policy's refusals of the command line are reported
+ * by rule, and the passphrase is read; a phone turned away here is a job
+ * in the history too. */
+static int before_job(struct flash_state *f, struct cli_flash_report *rep)
 {
 	struct cli *cli = f->cli;
-	char err[MTK_HISTORY_TEXT];
-	snprintf(err, sizeof err, "%s", rc < 0 ? mtk_ctx_error(cli->ctx) : "");
-	snprintf(job->device_id, sizeof job->device_id, "%s", f->r.fp.device_id);
-	if (f->r.fp.device_id[0])
-		fingerprint_summary(&f->r.fp, job->fingerprint, sizeof job->fingerprint);
-	char *abs = realpath(scatter, NULL);
-	snprintf(job->scatter, sizeof job->scatter, "%s", abs ? abs : scatter);
-	free(abs);
-	manifest_hash(cli->ctx, scatter, job->manifest_sha256);
-	snprintf(job->signer, sizeof job->signer, "%s", f->r.pkg.key_id);
-	snprintf(job->mode, sizeof job->mode, "%s", mtk_mode_name((enum mtk_flash_mode)f->r.mode));
-	snprintf(job->scene, sizeof job->scene, "%s", mtk_scene_name((enum mtk_scene)f->r.scene));
-	snprintf(job->audit_log, sizeof job->audit_log, "%s", f->log_path ? f->log_path : "");
-	if (f->r.policy) /* the role is the policy's word (docs/policy.md) */
-		snprintf(job->role, sizeof job->role, "%s", mtk_role_name(f->r.role));
-	for (size_t i = 0; i < f->res.count; i++)
-		cli_job_add_step(cli, job, &f->res.steps[i]);
-	cli_job_end(cli, job, rc, refused, err);
+	struct cli_plan_run r;
+	memset(&r, 0, sizeof r);
+	r.scene = f->r.scene;
+	r.mode = f->r.mode;
+	int rc = cli_policy_open(cli, f->a, &r);
+	bool reported = rc < 0;
+	mtk_policy_free(r.policy);
+	if (rc == 0 && f->r.mode == MTK_FMODE_SERVICE)
+		rc = read_passphrase(f);
+	if (rc == 0)
+		return 0;
+	int status = reported ? cli_exit_for(rc) : cli_fail(cli, rc, NULL);
+	struct mtk_history_record job;
+	bool refused = rc == MTK_E_POLICY || rc == MTK_E_DENIED;
+	char err[512];
+	snprintf(err, sizeof err, "%s", mtk_ctx_error(cli->ctx));
+	cli_job_begin(&job, f->hooks && f->hooks->kind ? f->hooks->kind : "flash");
+	cli_job_end(cli, &job, rc, refused, err);
+	struct mtk_job_result res = { .rc = rc, .outcome = refused ? MTK_JOB_REFUSED : MTK_JOB_FAILED };
+	snprintf(res.message, sizeof res.message, "%s", err);
+	if (rep)
+		fill_report(&res, status, rep);
+	return status;
 }
 
-static void flash_state_free(struct flash_state *f)
+/* The exit status: a refusal the decide hook reported is exit 6 as it is;
+ * anything else is reported here; the report of the log comes last. */
+static int status_of(struct flash_state *f, const struct mtk_job_result *res)
 {
-	mtk_flash_result_free(&f->res);
-	mtk_journal_free(f->journal);
-	cli_plan_run_free(&f->r);
-	free(f->log_path);
-	OPENSSL_cleanse(&f->sk, sizeof f->sk);
-	free(f);
+	int rst = EXIT_OK; /* the report of whatever the log holds, a refusal and a rollback too */
+	if (f->a->report && res->audit_log[0])
+		rst = cli_report_write(f->cli, res->audit_log, f->a->report, false, NULL, 0);
+	if (res->history_warning[0])
+		fprintf(cli_diag(f->cli), "warning: history: %s\n", res->history_warning);
+	if (res->outcome == MTK_JOB_REFUSED && f->decided)
+		return EXIT_POLICY;
+	return res->rc < 0 ? cli_fail(f->cli, res->rc, NULL) : rst;
 }
 
 int cli_flash_phone(struct cli *cli, const struct cli_plan_args *a, int scene, int mode, const char *scatter,
@@ -571,22 +443,28 @@ int cli_flash_phone(struct cli *cli, const struct cli_plan_args *a, int scene, i
 	if (!f)
 		return cli_fail(cli, mtk_fail(cli->ctx, MTK_E_NOMEM, "no memory"), NULL);
 	f->cli = cli;
-	f->a = *a; /* the lists point into the caller's copies, which outlive us */
-	f->a.nowned = 0;
+	f->a = a;
+	f->scatter = scatter;
 	f->hooks = hooks;
 	f->last_stage = -1;
-	f->res.failed = -1;
 	f->r.scene = scene;
 	f->r.mode = mode;
-	int rc = 0;
-	bool refused = false;
-	struct mtk_history_record job;
-	cli_job_begin(&job, hooks && hooks->kind ? hooks->kind : "flash");
-	int st = flash(f, scatter, &rc, &refused);
-	if (rep)
-		fill_report(f, rc, st, refused, rep);
-	record_job(f, scatter, &job, rc, refused);
-	flash_state_free(f);
+	int st = before_job(f, rep);
+	if (st == 0) {
+		struct mtk_job_opts o;
+		job_options(f, &o, scene, mode);
+		struct mtk_job_callbacks cb = { .user = f, .on_stage = on_stage, .on_step = on_step,
+						.decide = decide, .judge_package = judge_package };
+		struct mtk_job_result res;
+		mtk_job_run(cli->ctx, &o, &cb, &res);
+		report(f, &res);
+		st = status_of(f, &res);
+		if (rep)
+			fill_report(&res, st, rep);
+		mtk_job_result_free(&res);
+	}
+	OPENSSL_cleanse(f->pass, sizeof f->pass);
+	free(f);
 	return st;
 }
 

@@ -69,6 +69,11 @@ int mtk_history_add_part(mtk_ctx *ctx, struct mtk_history_record *r, const struc
 int mtk_history_new_job_id(mtk_ctx *ctx, char out[MTK_HISTORY_ID_SIZE]);
 /* The current UTC time as the records hold it, in out (at least 32 bytes). */
 void mtk_history_now(char *out);
+/* A record of a job that begins now: a new job id (none when no random id
+ * can be had: such a record is never stored), kind, start time, station
+ * ($MTKFLASH_STATION or the host name), operator ($MTKFLASH_OPERATOR or the
+ * login name).  Every front end begins its jobs' records here. */
+void mtk_history_record_begin(struct mtk_history_record *rec, const char *kind);
 
 /* JSON for --json and for the queue; and back (errors name the field). */
 json_t *mtk_history_record_to_json(const struct mtk_history_record *r);

@@ -162,6 +162,7 @@ struct mtk_job_result {
 	char not_as_before[512]; /* after a failed rollback: the partitions */
 	char job_id[40];         /* the history's id, "" when not recorded */
 	struct mtk_flash_result flash; /* every step (mtk_job_result_free frees it) */
+	char history_warning[320]; /* why the history record is only queued or lost; "" when stored */
 };
 void mtk_job_result_free(struct mtk_job_result *r);
 

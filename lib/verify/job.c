@@ -340,9 +340,11 @@ int mtk_job_run(mtk_ctx *ctx, const struct mtk_job_opts *o, const struct mtk_job
 		mtk_ctx_set_cancel(ctx, o->cancel);
 	view_links(&j->v, o);
 	struct mtk_history_record rec;
-	job_history_begin(&rec, o->history_kind);
+	mtk_history_record_begin(&rec, o->history_kind);
 	bool refused = false;
 	int rc = flash(j, &refused);
+	if (rc < 0 && !mtk_ctx_error_code(ctx)) /* a step that lost the chain must not lose the failure */
+		mtk_fail(ctx, rc, "%s", mtk_error_text(rc));
 	fill_result(j, rc, refused);
 	job_history_end(j, &rec, rc, refused);
 	job_free(j, cancel);

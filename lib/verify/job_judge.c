@@ -30,7 +30,7 @@ int job_policy_open(struct job *j)
 		rc = mtk_policy_load(j->ctx, j->o->policy, st.keys, st.nkeys, &j->v.policy);
 	if (rc < 0)
 		return rc;
-	const struct mtk_policy *p = j->v.policy;
+	const struct mtk_policy *p = j->v.p.policy = j->v.policy;
 	if (p)
 		mtk_info(j->ctx, "policy %s (%s): %s, %s", j->o->policy, p->name[0] ? p->name : "unnamed",
 			 mtk_sig_state_name(p->sig), p->sig_detail);

@@ -77,7 +77,6 @@ int job_station_key(struct job *j);
 int job_log_begin(struct job *j);
 int job_log_end(struct job *j, int rc);
 int job_make_report(struct job *j);
-void job_history_begin(struct mtk_history_record *rec, const char *kind);
 void job_history_end(struct job *j, struct mtk_history_record *rec, int rc, bool refused);
 
 #endif

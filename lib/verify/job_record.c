@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* What a job leaves behind: the signed audit log, the PDF report made from
  * it, and the record in the flash history. */
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,16 +52,18 @@ static int open_log(struct job *j)
 	return mtk_audit_open_in(j->ctx, dir, id, &j->log);
 }
 
-static void put_file_hash(mtk_ctx *ctx, json_t *o, const char *key, const char *path)
+/* A hash that cannot be taken is left out; its own context keeps the
+ * job's error chain (a refusal being logged) as it is. */
+static void put_file_hash(json_t *o, const char *key, const char *path)
 {
 	uint8_t sha[32];
 	char hex[65];
-	if (!path || mtk_sha256_file(ctx, path, sha, NULL) < 0) {
-		mtk_ctx_clear_error(ctx);
-		return;
+	mtk_ctx *ctx = mtk_ctx_new();
+	if (ctx && path && mtk_sha256_file(ctx, path, sha, NULL) == 0) {
+		mtk_hex_encode(hex, sha, 32);
+		json_object_set_new(o, key, json_string(hex));
 	}
-	mtk_hex_encode(hex, sha, 32);
-	json_object_set_new(o, key, json_string(hex));
+	mtk_ctx_free(ctx);
 }
 
 /* SHA256SUMS beside the scatter (malloc'd). */
@@ -91,9 +92,9 @@ static json_t *package_json(struct job *j)
 	const struct mtk_job_package *p = &j->v.package;
 	json_t *o = json_object();
 	json_object_set_new(o, "scatter", text(j->o->scatter));
-	put_file_hash(j->ctx, o, "scatter_sha256", j->o->scatter);
+	put_file_hash(o, "scatter_sha256", j->o->scatter);
 	char *sums = sums_path(j->o->scatter);
-	put_file_hash(j->ctx, o, "sha256sums_sha256", sums);
+	put_file_hash(o, "sha256sums_sha256", sums);
 	free(sums);
 	json_object_set_new(o, "manifest", json_boolean(p->have_manifest));
 	json_object_set_new(o, "signature", json_string(mtk_sig_state_name(p->sig)));
@@ -207,35 +208,7 @@ int job_make_report(struct job *j)
 
 /* -------------------------------------------------------------- history */
 
-static void set_operator(char *out, size_t cap)
-{
-	const char *env = getenv("MTKFLASH_OPERATOR");
-	struct passwd pw, *res = NULL;
-	char buf[1024];
-	if (env && env[0])
-		snprintf(out, cap, "%s", env);
-	else if (getpwuid_r(getuid(), &pw, buf, sizeof buf, &res) == 0 && res)
-		snprintf(out, cap, "%s", res->pw_name);
-}
-
-void job_history_begin(struct mtk_history_record *rec, const char *kind)
-{
-	memset(rec, 0, sizeof *rec);
-	mtk_ctx *ctx = mtk_ctx_new();
-	if (!ctx || mtk_history_new_job_id(ctx, rec->job_id) < 0)
-		rec->job_id[0] = '\0'; /* then nothing is recorded */
-	mtk_ctx_free(ctx);
-	snprintf(rec->kind, sizeof rec->kind, "%s", kind ? kind : "flash");
-	mtk_history_now(rec->started);
-	const char *station = getenv("MTKFLASH_STATION");
-	char host[256] = "";
-	if (!(station && station[0]) && gethostname(host, sizeof host - 1) < 0)
-		snprintf(host, sizeof host, "unknown");
-	snprintf(rec->station, sizeof rec->station, "%s", station && station[0] ? station : host);
-	set_operator(rec->operator_name, sizeof rec->operator_name);
-}
-
-static void add_step(struct job *j, struct mtk_history_record *rec, const struct mtk_flash_outcome *o)
+static void add_step(struct mtk_history_record *rec, const struct mtk_flash_outcome *o)
 {
 	struct mtk_history_part p = { .bytes = o->bytes, .verified = o->verified };
 	snprintf(p.name, sizeof p.name, "%s", o->name);
@@ -245,8 +218,10 @@ static void add_step(struct job *j, struct mtk_history_record *rec, const struct
 		mtk_hex_encode(p.sha256, o->readback_sha256, 32);
 	else if (o->have_before)
 		mtk_hex_encode(p.sha256, o->before_sha256, 32);
-	if (mtk_history_add_part(j->ctx, rec, &p) < 0)
-		mtk_ctx_clear_error(j->ctx); /* a shorter record, not a failed job */
+	mtk_ctx *own = mtk_ctx_new();
+	if (own)
+		mtk_history_add_part(own, rec, &p); /* a failure: a shorter record, not a failed job */
+	mtk_ctx_free(own);
 }
 
 static void describe(struct job *j, struct mtk_history_record *rec)
@@ -264,9 +239,10 @@ static void describe(struct job *j, struct mtk_history_record *rec)
 	free(abs);
 	char *sums = sums_path(j->o->scatter);
 	uint8_t sha[32];
-	if (sums && access(sums, F_OK) == 0 && mtk_sha256_file(j->ctx, sums, sha, NULL) == 0)
+	mtk_ctx *own = mtk_ctx_new(); /* the job's error chain stays as the job left it */
+	if (own && sums && access(sums, F_OK) == 0 && mtk_sha256_file(own, sums, sha, NULL) == 0)
 		mtk_hex_encode(rec->manifest_sha256, sha, 32);
-	mtk_ctx_clear_error(j->ctx);
+	mtk_ctx_free(own);
 	free(sums);
 	snprintf(rec->signer, sizeof rec->signer, "%s", j->v.package.signer);
 	snprintf(rec->mode, sizeof rec->mode, "%s", mtk_mode_name(j->o->mode));
@@ -275,7 +251,7 @@ static void describe(struct job *j, struct mtk_history_record *rec)
 	if (j->v.policy) /* the role is the policy's word (docs/policy.md) */
 		snprintf(rec->role, sizeof rec->role, "%s", mtk_role_name(j->v.p.role));
 	for (size_t i = 0; i < j->res->flash.count; i++)
-		add_step(j, rec, &j->res->flash.steps[i]);
+		add_step(rec, &j->res->flash.steps[i]);
 }
 
 /* Its own context, so that the job's error chain stays as the job left it;
@@ -295,8 +271,8 @@ static void save(struct job *j, const struct mtk_history_record *rec)
 		return;
 	int rc = t ? mtk_history_save(ctx, t, qdir, rec)
 		   : mtk_fail(ctx, MTK_E_IO, "no place for the history: set XDG_DATA_HOME or HOME");
-	if (rc != 0)
-		mtk_warn(j->ctx, "history: %s", mtk_ctx_error(ctx));
+	if (rc != 0) /* the caller shows it: a record queued is no failure of the job */
+		snprintf(j->res->history_warning, sizeof j->res->history_warning, "%s", mtk_ctx_error(ctx));
 	mtk_ctx_free(ctx);
 }
 

@@ -31,6 +31,7 @@
 #include "mtkflash/util.h"
 #include "mtkflash/verify.h"
 #include "testutil.h"
+#include "testflash.h"
 
 #define PHONES 3
 static const char *const chips[PHONES] = { "mt6737", "mt6572", "mt6737" };
@@ -140,25 +141,13 @@ static void *flash_job(void *arg)
 
 /* ---- fixtures ------------------------------------------------------------------ */
 
-static void find_scatter(const char *pkg, char *out, size_t cap)
-{
-	DIR *d = opendir(pkg);
-	assert_non_null(d);
-	out[0] = '\0';
-	for (struct dirent *e; (e = readdir(d));)
-		if (strstr(e->d_name, "_Android_scatter.txt"))
-			snprintf(out, cap, "%s/%s", pkg, e->d_name);
-	closedir(d);
-	assert_true(out[0]);
-}
-
 static void make_package(struct shared *sh, int i)
 {
 	char pkg[400];
 	snprintf(pkg, sizeof pkg, "%s/pkg-%s", sh->dir, chips[i]);
 	char *argv[] = { "mkfirmware", "--chip", (char *)chips[i], "--out", pkg, NULL };
 	assert_int_equal(emu_mkfirmware_main(5, argv), 0);
-	find_scatter(pkg, sh->scatter[i], sizeof sh->scatter[i]);
+	test_find_scatter(pkg, sh->scatter[i], sizeof sh->scatter[i]);
 }
 
 static void provision(const struct job *j)
@@ -194,21 +183,6 @@ static int teardown(void **state)
 
 /* ---- checks -------------------------------------------------------------------- */
 
-static void sha256_of_state(const struct job *j, const struct mtk_flash_outcome *o, uint8_t md[32])
-{
-	char path[400];
-	snprintf(path, sizeof path, "%s/%s.bin", j->state, mtk_region_name(o->region));
-	FILE *f = fopen(path, "rb");
-	assert_non_null(f);
-	uint8_t *buf = malloc(o->bytes);
-	assert_non_null(buf);
-	assert_int_equal(fseeko(f, (off_t)o->offset, SEEK_SET), 0);
-	assert_int_equal(fread(buf, 1, o->bytes, f), o->bytes);
-	fclose(f);
-	assert_true(EVP_Digest(buf, o->bytes, md, NULL, EVP_sha256(), NULL));
-	free(buf);
-}
-
 /* Raw images only: a sparse image's holes keep what was there. */
 static void expect_storage(const struct job *j)
 {
@@ -218,7 +192,7 @@ static void expect_storage(const struct job *j)
 		if (o->stage != MTK_FSTAGE_WRITE || memcmp(o->file_sha256, o->image_sha256, 32) != 0)
 			continue;
 		uint8_t md[32];
-		sha256_of_state(j, o, md);
+		test_region_sha256(j->state, o, md);
 		assert_memory_equal(md, o->image_sha256, 32);
 		raw++;
 	}
