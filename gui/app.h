@@ -63,6 +63,11 @@ struct gui_flash_view {
 	bool posted;
 };
 
+struct gui_console_view {
+	GtkWidget *level; /* GtkDropDown: enum mtk_log_level */
+	GtkWidget *view;  /* GtkTextView, read-only */
+};
+
 struct gui_app {
 	GtkApplication *gtk;
 	GtkWindow *win;
@@ -77,6 +82,7 @@ struct gui_app {
 	struct gui_package_view pv;
 	struct gui_plan_view plan;
 	struct gui_flash_view fv;
+	struct gui_console_view console;
 };
 
 /* An accessible name for a control whose label does not say it all. */
@@ -92,6 +98,9 @@ void gui_device_view_build(struct gui_app *a, GtkWidget *flow);
 void gui_package_view_build(struct gui_app *a, GtkWidget *flow);
 void gui_plan_view_build(struct gui_app *a, GtkWidget *flow);
 void gui_flash_view_build(struct gui_app *a, GtkWidget *flow);
+void gui_console_build(struct gui_app *a, GtkWidget *flow);
+/* The library's log of ctx goes to the console at its chosen level (view_console.c). */
+void gui_console_attach(struct gui_app *a, mtk_ctx *ctx);
 
 /* Package: load a scatter file or folder on the worker (the view updates itself). */
 void gui_package_open(struct gui_app *a, const char *path);

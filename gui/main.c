@@ -5,6 +5,7 @@
 
 #include "app.h"
 #include "emu_glue.h"
+#include "run.h"
 #include "style.h"
 
 static const char usage[] = "Usage: mtkflash-gtk [--port SPEC] [PACKAGE]\n"
@@ -59,6 +60,7 @@ int main(int argc, char **argv)
 	if (gui_emu_register() < 0)
 		fprintf(stderr, "mtkflash-gtk: the emu: port is not available\n");
 	g_mutex_init(&app.fv.lock);
+	gui_build_da(); /* decides now whether this copy runs from its build tree */
 	gui_settings_load(&app.settings);
 	GtkApplication *gtk = gtk_application_new("org.mtkflash.Gtk", G_APPLICATION_NON_UNIQUE);
 	g_signal_connect(gtk, "activate", G_CALLBACK(on_activate), &app);

@@ -8,13 +8,26 @@
 /* An executable under the build root runs uninstalled (a developer's, the
  * test suite's): the build's synthetic DA and demo key are then the ones
  * for emulated phones.  An installed copy never looks into a build tree. */
-static bool running_uninstalled(void)
+static bool check_uninstalled(void)
 {
 	char exe[PATH_MAX], root[PATH_MAX];
 	if (!realpath("/proc/self/exe", exe) || !realpath(MTKGUI_BUILD_ROOT, root))
 		return false;
 	size_t n = strlen(root);
 	return strncmp(exe, root, n) == 0 && exe[n] == '/';
+}
+
+/* Decided once, at start: a rebuild replaces the executable under a running
+ * window, after which /proc/self/exe names a deleted file. */
+static bool running_uninstalled(void)
+{
+	static gsize once;
+	static bool uninstalled;
+	if (g_once_init_enter(&once)) {
+		uninstalled = check_uninstalled();
+		g_once_init_leave(&once, 1);
+	}
+	return uninstalled;
 }
 
 const char *gui_build_da(void)
@@ -77,6 +90,8 @@ struct gui_run *gui_run_new(struct gui_app *a)
 	struct gui_run *r = g_new0(struct gui_run, 1);
 	r->a = a;
 	r->ctx = mtk_ctx_new();
+	if (r->ctx)
+		gui_console_attach(a, r->ctx);
 	r->port = g_strdup(a->port && a->port[0] ? a->port : "auto");
 	r->scatter = g_strdup(a->pkg.scatter);
 	r->skip = gui_package_unticked(a);
@@ -102,6 +117,7 @@ void gui_run_free(struct gui_run *r)
 		memset(r->passphrase, 0, strlen(r->passphrase));
 	g_free(r->passphrase);
 	g_free(r->report);
+	g_free(r->doctor);
 	g_strfreev(r->skip);
 	g_strfreev(r->overrides);
 	g_free(r);

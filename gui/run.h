@@ -23,11 +23,16 @@ struct gui_run {
 	int rc;
 	char error[512];
 	char status[64];
+	char *doctor; /* the host's problems when no phone answered (NULL: none asked) */
 };
 
 /* Options from the window's current state; NULL when there is no package. */
 struct gui_run *gui_run_new(struct gui_app *a);
 void gui_run_free(struct gui_run *r);
+
+/* Whether a failure to reach the phone is worth a doctor's look, and its findings (g_free). */
+bool gui_doctor_wanted(int rc);
+char *gui_doctor_summary(void);
 
 /* Where the uninstalled build keeps its synthetic DA and demo key (NULL when installed). */
 const char *gui_build_da(void);

@@ -116,8 +116,11 @@ static void plan_work(void *data)
 	struct gui_run *r = data;
 	r->rc = mtk_job_plan(r->ctx, &r->o, NULL, &r->view);
 	r->have_view = r->rc == 0;
-	if (r->rc < 0)
+	if (r->rc < 0) {
 		g_strlcpy(r->error, mtk_ctx_error(r->ctx), sizeof r->error);
+		if (gui_doctor_wanted(r->rc) && !g_str_has_prefix(r->port, "emu:"))
+			r->doctor = gui_doctor_summary();
+	}
 }
 
 static void plan_done(void *data)
@@ -131,6 +134,8 @@ static void plan_done(void *data)
 		show_view(a, &r->view.p);
 	} else {
 		a->plan.decided = -1;
+		if (r->doctor)
+			gui_device_show(a, r->doctor);
 		char *msg = g_strdup_printf("Cannot plan: %s", r->error);
 		gtk_label_set_text(GTK_LABEL(a->plan.verdict), msg);
 		g_free(msg);
