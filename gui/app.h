@@ -68,6 +68,14 @@ struct gui_console_view {
 	GtkWidget *view;  /* GtkTextView, read-only */
 };
 
+struct gui_batch_view {
+	GtkWidget *ports; /* entry: port specs separated by ';' */
+	GtkWidget *start, *cancel;
+	GtkWidget *tiles; /* GtkFlowBox: one tile per port */
+	GPtrArray *initial; /* --batch-port SPEC... */
+	unsigned running;
+};
+
 struct gui_app {
 	GtkApplication *gtk;
 	GtkWindow *win;
@@ -83,6 +91,7 @@ struct gui_app {
 	struct gui_plan_view plan;
 	struct gui_flash_view fv;
 	struct gui_console_view console;
+	struct gui_batch_view batch;
 };
 
 /* An accessible name for a control whose label does not say it all. */
@@ -99,6 +108,7 @@ void gui_package_view_build(struct gui_app *a, GtkWidget *flow);
 void gui_plan_view_build(struct gui_app *a, GtkWidget *flow);
 void gui_flash_view_build(struct gui_app *a, GtkWidget *flow);
 void gui_console_build(struct gui_app *a, GtkWidget *flow);
+void gui_batch_build(struct gui_app *a, GtkWidget *flow);
 /* The library's log of ctx goes to the console at its chosen level (view_console.c). */
 void gui_console_attach(struct gui_app *a, mtk_ctx *ctx);
 

@@ -8,8 +8,9 @@
 #include "run.h"
 #include "style.h"
 
-static const char usage[] = "Usage: mtkflash-gtk [--port SPEC] [PACKAGE]\n"
+static const char usage[] = "Usage: mtkflash-gtk [--port SPEC] [--batch-port SPEC]... [PACKAGE]\n"
 			    "  --port SPEC  auto (default), usb:BUS:ADDR, serial:PATH, emu:CHIP[,state=DIR]\n"
+			    "  --batch-port SPEC  a phone of the Batch view (repeatable)\n"
 			    "  PACKAGE      a scatter file or the folder holding one\n";
 
 /* Our own options first: GApplication would take PACKAGE as a file to open. */
@@ -25,6 +26,10 @@ static int parse_args(struct gui_app *a, int argc, char **argv)
 			return 1;
 		} else if (strcmp(s, "--port") == 0 && i + 1 < argc) {
 			a->port = g_strdup(argv[++i]);
+		} else if (strcmp(s, "--batch-port") == 0 && i + 1 < argc) {
+			if (!a->batch.initial)
+				a->batch.initial = g_ptr_array_new_with_free_func(g_free);
+			g_ptr_array_add(a->batch.initial, g_strdup(argv[++i]));
 		} else if (strncmp(s, "--port=", 7) == 0) {
 			a->port = g_strdup(s + 7);
 		} else if (s[0] == '-' || a->initial_pkg) {

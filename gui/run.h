@@ -24,7 +24,14 @@ struct gui_run {
 	char error[512];
 	char status[64];
 	char *doctor; /* the host's problems when no phone answered (NULL: none asked) */
+	void *tile;   /* a Batch tile's run: its tile */
+	int shown_permille; /* the last progress a tile was sent (worker side) */
 };
+
+/* The window's answer to the job's decide hook (user: the gui_run), and the
+ * result in words (g_free), for the Flash view and each Batch tile. */
+int gui_flash_decide(void *user, mtk_ctx *ctx, const struct mtk_job_plan *p, const char **confirmed);
+char *gui_result_text(const struct mtk_job_result *res);
 
 /* Options from the window's current state; NULL when there is no package. */
 struct gui_run *gui_run_new(struct gui_app *a);

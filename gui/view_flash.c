@@ -104,7 +104,7 @@ static void on_progress(void *user, const struct mtk_job_progress *p)
 
 /* The window's answer was given before Flash was pressed: the plan the job
  * finds now must be one the window would have let through. */
-static int decide(void *user, mtk_ctx *ctx, const struct mtk_job_plan *p, const char **confirmed)
+int gui_flash_decide(void *user, mtk_ctx *ctx, const struct mtk_job_plan *p, const char **confirmed)
 {
 	struct gui_run *r = user;
 	if (p->refused)
@@ -127,7 +127,7 @@ static int decide(void *user, mtk_ctx *ctx, const struct mtk_job_plan *p, const 
 static void flash_work(void *data)
 {
 	struct gui_run *r = data;
-	struct mtk_job_callbacks cb = {.user = r, .on_stage = on_stage, .on_progress = on_progress, .decide = decide};
+	struct mtk_job_callbacks cb = {.user = r, .on_stage = on_stage, .on_progress = on_progress, .decide = gui_flash_decide};
 	r->rc = mtk_job_run(r->ctx, &r->o, &cb, &r->res);
 }
 
@@ -153,7 +153,7 @@ static void append_explain(GString *s, const char *key)
 		g_string_append_printf(s, "\nWhat to do: %s", st[0]->fix);
 }
 
-static char *result_text(const struct mtk_job_result *res)
+char *gui_result_text(const struct mtk_job_result *res)
 {
 	GString *s = g_string_new(NULL);
 	char *size = g_format_size(res->bytes_written);
@@ -191,7 +191,7 @@ static void flash_done(void *data)
 			set_stage(a, i, "done");
 	else if (a->fv.stage >= 0)
 		set_stage(a, a->fv.stage, r->res.outcome == MTK_JOB_ROLLED_BACK ? "rolled back" : "stopped");
-	char *text = result_text(&r->res);
+	char *text = gui_result_text(&r->res);
 	gui_flash_show_result(a, text, good);
 	g_free(text);
 	g_free(a->fv.audit_log);

@@ -139,6 +139,7 @@ void gui_window_build(struct gui_app *a)
 	gui_package_view_build(a, flow);
 	gui_plan_view_build(a, flow);
 	gui_flash_view_build(a, flow);
+	gui_batch_build(a, flow);
 	gui_console_build(a, flow);
 	GtkWidget *scroll = gtk_scrolled_window_new();
 	/* Text wraps to the window's width; only the flow scrolls, downwards. */

@@ -186,6 +186,11 @@ class Window:
 def gui_env(tmp):
     env = environment(tmp)
     env["MTKFLASH_HISTORY"] = os.path.join(tmp, "history.db")
+    # The size the window remembers (settings.c): most of the X screen, for the screenshots.
+    conf = os.path.join(env["XDG_CONFIG_HOME"], "mtkflash")
+    os.makedirs(conf, exist_ok=True)
+    with open(os.path.join(conf, "gtk.ini"), "w") as f:
+        f.write("[window]\nwidth=1000\nheight=1000\n")
     return env
 
 
