@@ -34,6 +34,10 @@ def body(tmp, env):
         check(w.need("Open audit log", "push button").sensitive, "the audit log can be opened")
         check(w.need("Save report", "push button").sensitive, "the report can be saved")
     holds_package(state, parts, pkg)
+    with open(os.path.join(env["XDG_CONFIG_HOME"], "mtkflash", "gtk.ini")) as f:
+        ini = f.read()
+    check("last-folder=" + pkg in ini, "the window remembers the last folder: %r" % ini)
+    check("width=1000" in ini, "and its size: %r" % ini)
 
 
 if __name__ == "__main__":
