@@ -84,6 +84,9 @@ int cli_usage(struct cli *cli, const char *cmd, const char *fmt, ...);
 /* Human output goes to stdout unless --json; JSON goes through cli->out. */
 void cli_print(struct cli *cli, const char *fmt, ...);
 
+/* "waiting for a MediaTek device ..." on the diagnostics when --port
+ * searches (auto, usb) and --wait allows. */
+void cli_waiting_notice(const struct cli *cli);
 /* Open the transport named by --port, waiting for the device. */
 int cli_open_port(struct cli *cli, struct mtk_transport **out);
 

@@ -297,16 +297,22 @@ void cli_print(struct cli *cli, const char *fmt, ...)
 /* Only auto and usb search for a phone that may not be plugged in yet, so
  * only they say how to put it in download mode while the user still can.
  * A named tty that does not exist is an error at once, not a wait. */
-int cli_open_port(struct cli *cli, struct mtk_transport **out)
+void cli_waiting_notice(const struct cli *cli)
 {
 	const char *spec = cli->port ? cli->port : "auto";
 	bool searches = strcmp(spec, "auto") == 0 || strcmp(spec, "usb") == 0 || strncmp(spec, "usb:", 4) == 0;
-	const char *path = strncmp(spec, "serial:", 7) == 0 ? spec + 7 : spec[0] == '/' ? spec : NULL;
-	if (path && access(path, F_OK) != 0)
-		return mtk_fail(cli->ctx, MTK_E_NODEV, "%s: %s", path, strerror(errno));
 	if (cli->verbosity >= 0 && searches && cli->wait_ms > 0)
 		fprintf(cli_diag(cli), "waiting for a MediaTek device (hold volume-down while plugging in; up to %d s)...\n",
 			cli->wait_ms / 1000);
+}
+
+int cli_open_port(struct cli *cli, struct mtk_transport **out)
+{
+	const char *spec = cli->port ? cli->port : "auto";
+	const char *path = strncmp(spec, "serial:", 7) == 0 ? spec + 7 : spec[0] == '/' ? spec : NULL;
+	if (path && access(path, F_OK) != 0)
+		return mtk_fail(cli->ctx, MTK_E_NODEV, "%s: %s", path, strerror(errno));
+	cli_waiting_notice(cli);
 	return mtk_transport_open(cli->ctx, spec, cli->wait_ms, out);
 }
 

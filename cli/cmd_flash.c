@@ -110,6 +110,8 @@ static void on_stage(void *user, enum mtk_job_stage stage, const char *event, co
 	for (size_t i = 0; i < sizeof shown / sizeof shown[0]; i++)
 		if (strcmp(event, shown[i]) == 0)
 			stage_line(f, event, "%s", detail);
+	if (strcmp(event, "connect") == 0)
+		cli_waiting_notice(f->cli);
 }
 
 static void eta_text(char *out, size_t cap, double secs)

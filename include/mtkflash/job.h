@@ -163,8 +163,9 @@ struct mtk_job_result {
 	char job_id[40];         /* the history's id, "" when not recorded */
 	struct mtk_flash_result flash; /* every step (mtk_job_result_free frees it) */
 	char history_warning[320]; /* why the history record is only queued or lost; "" when stored */
+	struct mtk_plan plan;      /* what was planned: flash.steps[].image points into it */
 };
-void mtk_job_result_free(struct mtk_job_result *r);
+void mtk_job_result_free(struct mtk_job_result *r); /* flash and plan */
 
 /* The whole verified flash.  Returns res->rc; res is always filled. */
 int mtk_job_run(mtk_ctx *ctx, const struct mtk_job_opts *o, const struct mtk_job_callbacks *cb,

@@ -34,6 +34,7 @@ void mtk_job_opts_init(struct mtk_job_opts *o)
 void mtk_job_result_free(struct mtk_job_result *r)
 {
 	mtk_flash_result_free(&r->flash);
+	mtk_plan_free(&r->plan);
 }
 
 void mtk_job_view_free(struct mtk_job_view *v)
@@ -347,6 +348,8 @@ int mtk_job_run(mtk_ctx *ctx, const struct mtk_job_opts *o, const struct mtk_job
 		mtk_fail(ctx, rc, "%s", mtk_error_text(rc));
 	fill_result(j, rc, refused);
 	job_history_end(j, &rec, rc, refused);
+	res->plan = j->v.plan; /* the steps' image paths point into it */
+	memset(&j->v.plan, 0, sizeof j->v.plan);
 	job_free(j, cancel);
 	return rc;
 }

@@ -171,7 +171,7 @@ static int open_first(struct job *j, struct attempts *a)
 	if (path && access(path, F_OK) != 0)
 		return mtk_fail(j->ctx, MTK_E_NODEV, "%s: %s", path, strerror(errno));
 	if (port_searches(spec) && j->o->wait_ms > 0)
-		mtk_info(j->ctx, "waiting for a MediaTek device (hold volume-down while plugging in; up to %d s)",
+		mtk_log(j->ctx, MTK_LOG_DEBUG, "waiting for a MediaTek device (hold volume-down while plugging in; up to %d s)",
 			 j->o->wait_ms / 1000);
 	int rc = mtk_transport_open(j->ctx, spec, j->o->wait_ms, &j->c.tp);
 	a->opened_at = mtk_now_ms(j->ctx);

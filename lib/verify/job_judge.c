@@ -115,11 +115,11 @@ int job_prepare(struct job *j)
 {
 	struct mtk_job_view *v = &j->v;
 	struct mtk_scatter *s = NULL;
+	job_stage(j, MTK_JOB_CONNECT, "connect", "%s", j->o->port ? j->o->port : "auto");
 	int rc = job_scatter_load(j->ctx, j->o->scatter, &s);
 	if (rc < 0)
 		return rc;
 	char *pl = job_scatter_preloader(s);
-	job_stage(j, MTK_JOB_CONNECT, "connect", "%s", j->o->port ? j->o->port : "auto");
 	rc = job_connect(j, pl);
 	free(pl);
 	if (rc == 0) {

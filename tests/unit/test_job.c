@@ -202,6 +202,7 @@ static void expect_package_on_phone(const struct fixture *f, const struct mtk_fl
 		if (o->stage != MTK_FSTAGE_WRITE || memcmp(o->file_sha256, o->image_sha256, 32) != 0)
 			continue;
 		uint8_t md[32];
+		assert_int_equal(access(o->image, R_OK), 0); /* the result outlives the job: its plan too */
 		test_region_sha256(f->state, o, md);
 		assert_memory_equal(md, o->image_sha256, 32);
 		raw++;
