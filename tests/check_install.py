@@ -27,6 +27,9 @@ WANT = {
     "bash completion": "bash-completion/completions/mtkflash",
     "zsh completion": "zsh/site-functions/_mtkflash",
 }
+if os.environ.get("MTKFLASH_GTK"):  # built with GTK 4
+    WANT.update({"mtkflash-gtk": "bin/mtkflash-gtk", "desktop file": "applications/mtkflash-gtk.desktop",
+                 "icon": "icons/hicolor/scalable/apps/mtkflash-gtk.svg"})
 if os.environ.get("MTK_SHARED_LIB") == "0":  # a fuzz build: static, not installed
     del WANT["library"]
 if os.environ.get("MTKEMU"):  # built with the emulator
