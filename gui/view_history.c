@@ -14,9 +14,11 @@ static const char *const filters[] = {"Any result", "verified", "failed", "rolle
 
 char *gui_data_file(const char *leaf)
 {
-	/* The CLI's rule: a relative $XDG_DATA_HOME is ignored, as XDG says;
-	 * GLib falls back to ~/.local/share the same way. */
-	return g_build_filename(g_get_user_data_dir(), "mtkflash", leaf, NULL);
+	/* The CLI's rule (XDG): a relative $XDG_DATA_HOME is ignored, then ~/.local/share. */
+	const char *xdg = g_getenv("XDG_DATA_HOME");
+	if (xdg && xdg[0] == '/')
+		return g_build_filename(xdg, "mtkflash", leaf, NULL);
+	return g_build_filename(g_get_home_dir(), ".local", "share", "mtkflash", leaf, NULL);
 }
 
 /* The target the library's jobs write to (mtkflash/job.h): $MTKFLASH_HISTORY, else the default file. */
@@ -70,9 +72,22 @@ static void free_recs(struct mtk_history_record *r, size_t n)
 	free(r);
 }
 
+/* The scatter's folder names the package; its file name alone is the chip's. */
+static char *package_name(const char *scatter)
+{
+	if (!scatter[0])
+		return g_strdup("-");
+	char *dir = g_path_get_dirname(scatter), *folder = g_path_get_basename(dir), *file = g_path_get_basename(scatter);
+	char *name = g_build_filename(folder, file, NULL);
+	g_free(dir);
+	g_free(folder);
+	g_free(file);
+	return name;
+}
+
 static char *row_text(const struct mtk_history_record *r)
 {
-	char *pkg = r->scatter[0] ? g_path_get_basename(r->scatter) : g_strdup("-");
+	char *pkg = package_name(r->scatter);
 	char *t = g_strdup_printf("%s  %s  %s  %s  %s", r->started, r->device_id[0] ? r->device_id : "-", r->kind,
 				  r->result[0] ? r->result : "-", pkg);
 	g_free(pkg);
