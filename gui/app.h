@@ -9,6 +9,7 @@
 #include <gtk/gtk.h>
 #include <signal.h>
 
+#include "mtkflash/history.h"
 #include "pkg.h"
 #include "settings.h"
 
@@ -76,6 +77,22 @@ struct gui_batch_view {
 	unsigned running;
 };
 
+struct gui_history_view {
+	GtkWidget *filter;  /* GtkDropDown: any result, or one */
+	GtkWidget *list;    /* GtkListBox "History": one row per job, newest first */
+	GtkWidget *count, *result, *parts, *audit, *open_log;
+	struct mtk_history_record *recs; /* the rows' jobs (main loop's) */
+	size_t nrecs;
+	bool loading, again; /* a list runs; asked again meanwhile */
+};
+
+struct gui_backups_view {
+	GtkWidget *list; /* GtkListBox "Backups" */
+	GtkWidget *count, *verify, *status;
+	GPtrArray *ids; /* the rows' backup ids */
+	bool loading, again, verifying;
+};
+
 struct gui_app {
 	GtkApplication *gtk;
 	GtkWindow *win;
@@ -92,6 +109,8 @@ struct gui_app {
 	struct gui_flash_view fv;
 	struct gui_console_view console;
 	struct gui_batch_view batch;
+	struct gui_history_view hist;
+	struct gui_backups_view backups;
 };
 
 /* An accessible name for a control whose label does not say it all. */
@@ -99,6 +118,9 @@ void gui_name(GtkWidget *w, const char *name);
 /* A section heading and its box. */
 GtkWidget *gui_section(GtkWidget *parent, const char *title);
 GtkWidget *gui_label(GtkWidget *box, const char *text, const char *name);
+/* Empty a GtkListBox; add a row of one label named by its text. */
+void gui_list_clear(GtkWidget *list);
+void gui_list_add(GtkWidget *list, const char *text);
 /* A push button whose accessible name is its label. */
 GtkWidget *gui_button(GtkWidget *box, const char *label, GCallback cb, void *user);
 
@@ -109,6 +131,13 @@ void gui_plan_view_build(struct gui_app *a, GtkWidget *flow);
 void gui_flash_view_build(struct gui_app *a, GtkWidget *flow);
 void gui_console_build(struct gui_app *a, GtkWidget *flow);
 void gui_batch_build(struct gui_app *a, GtkWidget *flow);
+void gui_history_build(struct gui_app *a, GtkWidget *flow);
+void gui_backups_build(struct gui_app *a, GtkWidget *flow);
+/* Read the history / the backup store again on the worker (after a flash). */
+void gui_history_refresh(struct gui_app *a);
+void gui_backups_refresh(struct gui_app *a);
+/* $XDG_DATA_HOME/mtkflash/LEAF, where the CLI keeps the history and backups (g_free). */
+char *gui_data_file(const char *leaf);
 /* The library's log of ctx goes to the console at its chosen level (view_console.c). */
 void gui_console_attach(struct gui_app *a, mtk_ctx *ctx);
 

@@ -202,6 +202,8 @@ static void flash_done(void *data)
 	gtk_widget_set_sensitive(a->fv.save_report, a->fv.report != NULL);
 	gtk_widget_set_sensitive(a->fv.next, TRUE);
 	gtk_widget_set_sensitive(a->fv.cancel, FALSE);
+	gui_history_refresh(a);
+	gui_backups_refresh(a);
 	gui_run_free(r);
 	gui_flash_update_sensitive(a);
 	gtk_widget_grab_focus(a->fv.next);

@@ -140,6 +140,8 @@ void gui_window_build(struct gui_app *a)
 	gui_plan_view_build(a, flow);
 	gui_flash_view_build(a, flow);
 	gui_batch_build(a, flow);
+	gui_history_build(a, flow);
+	gui_backups_build(a, flow);
 	gui_console_build(a, flow);
 	GtkWidget *scroll = gtk_scrolled_window_new();
 	/* Text wraps to the window's width; only the flow scrolls, downwards. */
@@ -150,4 +152,21 @@ void gui_window_build(struct gui_app *a)
 	add_shortcut(a);
 	g_signal_connect(w, "close-request", G_CALLBACK(on_close), a);
 	gtk_window_present(a->win);
+}
+
+/* GTK 4.8 has no gtk_list_box_remove_all. */
+void gui_list_clear(GtkWidget *list)
+{
+	GtkWidget *row;
+	while ((row = gtk_widget_get_first_child(list)))
+		gtk_list_box_remove(GTK_LIST_BOX(list), row);
+}
+
+/* A row that reads as its text, for the screen reader and the tests. */
+void gui_list_add(GtkWidget *list, const char *text)
+{
+	GtkWidget *l = gtk_label_new(text);
+	gtk_label_set_xalign(GTK_LABEL(l), 0);
+	gui_name(l, text);
+	gtk_list_box_append(GTK_LIST_BOX(list), l);
 }
