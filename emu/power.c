@@ -15,10 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "emu_internal.h"
+#include "emu_storage.h"
 
 #define POWER_FILE "power.ini"
 
@@ -28,18 +30,44 @@ static const char *const run_names[] = {
 	[EMU_RUN_GONE] = "gone", [EMU_RUN_XDA1] = "xda1",
 };
 
+/* The eMMC files as the phone left them (inode, size, modification time).
+ * Someone else changing them (a test or a user erasing user.bin) took the
+ * eMMC out of the phone, which no running phone survives: the next session
+ * starts as just plugged in.  The phone writes them only before it saves
+ * this, so its own writes never look like someone else's. */
+static void storage_stamp(const struct mtkemu *e, char *out, size_t cap)
+{
+	size_t o = 0;
+	out[0] = '\0';
+	for (int a = 0; !e->memstate && a < EMU_AREA_COUNT; a++) {
+		char path[4200];
+		struct stat st;
+		snprintf(path, sizeof path, "%s/%s.bin", e->state_dir, emu_area_name(a));
+		if (stat(path, &st) < 0)
+			continue;
+		int n = snprintf(out + o, cap - o, "%s%llu:%lld:%lld.%09ld", o ? "," : "", (unsigned long long)st.st_ino,
+				 (long long)st.st_size, (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
+		if (n < 0 || (size_t)n >= cap - o) {
+			out[0] = '\0';
+			return;
+		}
+		o += (size_t)n;
+	}
+}
+
 /* Best effort: a phone whose state cannot be written looks replugged to
  * the next session, which is safe. */
 void emu_power_save(const struct mtkemu *e)
 {
-	char text[1024];
+	char text[1536], stamp[400];
+	storage_stamp(e, stamp, sizeof stamp);
 	int n = snprintf(text, sizeof text,
 		"# mtkemu: what the phone runs while it stays plugged in; delete = replug\n"
 		"chip=%s\nrun=%s\nmode=%s\nhigh_speed=%d\nusbdl=%d\nda_area=%d\nlistening=%d\nlisten_deadline_ms=%llu\n"
-		"xda_env=%d\nxda_dram=%d\nxda_os=%u\nxda_chksum=%u\n",
+		"xda_env=%d\nxda_dram=%d\nxda_os=%u\nxda_chksum=%u\nstorage=%s\n",
 		e->prof->name, run_names[e->run], e->mode == EMU_MODE_BROM ? "brom" : "preloader", e->high_speed,
 		e->usbdl_flag, e->da_area, e->listening, (unsigned long long)e->listen_deadline_ms, e->xda.env_set,
-		e->xda.dram_up, e->xda.system_os, e->xda.chksum_level);
+		e->xda.dram_up, e->xda.system_os, e->xda.chksum_level, stamp);
 	if (n > 0 && (size_t)n < sizeof text)
 		emu_state_store(e, POWER_FILE, text, (size_t)n);
 }
@@ -115,7 +143,7 @@ static int power_line(struct mtkemu *e, char *line, bool *preloader)
 
 int emu_power_load(struct mtkemu *e, char *err, size_t errlen)
 {
-	char path[4200], line[256];
+	char path[4200], line[512];
 	FILE *f = emu_state_fopen(e, POWER_FILE, path, sizeof path);
 	if (!f) {
 		if (errno == ENOENT)
@@ -123,12 +151,18 @@ int emu_power_load(struct mtkemu *e, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot read '%s': %s", path, strerror(errno));
 		return -1;
 	}
-	bool preloader = false;
+	bool preloader = false, same_storage = true;
 	unsigned lineno = 0;
 	int rc = 0;
+	char stamp[400];
+	storage_stamp(e, stamp, sizeof stamp);
 	while (rc == 0 && fgets(line, sizeof line, f)) {
 		lineno++;
-		rc = power_line(e, line, &preloader);
+		if (strncmp(line, "storage=", 8) == 0) /* absent in files of older versions: taken as unchanged */
+			same_storage = strncmp(line + 8, stamp, strcspn(line + 8, "\r\n")) == 0 &&
+				       strlen(stamp) == strcspn(line + 8, "\r\n");
+		else
+			rc = power_line(e, line, &preloader);
 	}
 	fclose(f);
 	if (rc < 0) {
@@ -138,7 +172,7 @@ int emu_power_load(struct mtkemu *e, char *err, size_t errlen)
 	enum emu_mode saved = preloader ? EMU_MODE_PRELOADER : EMU_MODE_BROM;
 	/* A forced mode that is not what the phone runs describes another
 	 * phone set-up: start as just plugged in. */
-	if (e->mode_forced && saved != e->mode)
+	if ((e->mode_forced && saved != e->mode) || !same_storage)
 		e->run = EMU_RUN_BOOT;
 	if (e->run != EMU_RUN_BOOT) {
 		e->mode = saved;
