@@ -40,20 +40,6 @@ const char *cli_job_result(int rc, bool refused)
 	return rc == MTK_E_ROLLEDBACK ? "rolled-back" : "failed";
 }
 
-void cli_job_add_step(struct cli *cli, struct mtk_history_record *rec, const struct mtk_flash_outcome *o)
-{
-	struct mtk_history_part p = { .bytes = o->bytes, .verified = o->verified };
-	snprintf(p.name, sizeof p.name, "%s", o->name);
-	snprintf(p.stage, sizeof p.stage, "%s", mtk_flash_stage_name(o->stage));
-	snprintf(p.state, sizeof p.state, "%s", o->rollback == 1 ? "rolled-back" : mtk_flash_state_name(o->state));
-	if (o->have_image && o->state == MTK_FLASH_DONE)
-		mtk_hex_encode(p.sha256, o->readback_sha256, 32);
-	else if (o->have_before)
-		mtk_hex_encode(p.sha256, o->before_sha256, 32);
-	if (mtk_history_add_part(cli->ctx, rec, &p) < 0)
-		mtk_ctx_clear_error(cli->ctx); /* a shorter record, not a failed job */
-}
-
 /* Its own context: the job's error chain stays as the job left it. */
 static void save(struct cli *cli, const struct mtk_history_record *rec)
 {

@@ -24,8 +24,4 @@ const char *cli_job_result(int rc, bool refused);
  * the record's parts. */
 void cli_job_end(struct cli *cli, struct mtk_history_record *rec, int rc, bool refused, const char *error);
 
-/* Fill one part from a flash step (used by flash and recover). */
-struct mtk_flash_outcome;
-void cli_job_add_step(struct cli *cli, struct mtk_history_record *rec, const struct mtk_flash_outcome *o);
-
 #endif
