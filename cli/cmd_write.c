@@ -95,11 +95,12 @@ static int stream_image(struct cli *cli, struct cli_da *s, const struct write_ar
 	if (rc == 0 && EVP_DigestFinal_ex(io.sha, w->sha256, NULL) != 1)
 		rc = mtk_fail(cli->ctx, MTK_E_NOMEM, "cannot finish SHA-256");
 	EVP_MD_CTX_free(io.sha);
-	/* Data is pulled from the image only once the DA took the header: a
-	 * refusal before that (write-protected storage) changed nothing. */
-	if (rc < 0 && io.sent > 0)
+	/* A refusal of the command itself (write-protected storage) changed
+	 * nothing, though the first packet was already read from the image. */
+	uint64_t sent = mtk_da_bytes_sent(s->da) < size ? mtk_da_bytes_sent(s->da) : size;
+	if (rc < 0 && sent > 0)
 		return mtk_wrap(cli->ctx, rc, "partition %s may now be partially written (0x%llx of 0x%llx bytes "
-				"sent)", w->part.name, (unsigned long long)io.sent, (unsigned long long)size);
+				"sent)", w->part.name, (unsigned long long)sent, (unsigned long long)size);
 	return rc;
 }
 

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -84,6 +85,7 @@ struct emu_link {
 	bool is_socket;
 	const struct emu_session_watch *watch;
 	struct emu_clock clk;
+	uint64_t precharged; /* bytes still unread that were booked with the host's last transfer */
 	/* A scripted host (mtkemu_serve_script) instead of an fd. */
 	const struct mtkemu_host_script *script;
 	size_t script_in, script_out;
@@ -388,6 +390,7 @@ void emu_link_session_start(struct mtkemu *e)
 	e->link->state = EMU_LINK_UP;
 	e->link->is_socket = fstat(e->fd, &st) == 0 && S_ISSOCK(st.st_mode);
 	e->link->clk = (struct emu_clock){ 0 };
+	e->link->precharged = 0;
 }
 
 /* ---- link model ------------------------------------------------------------- */
@@ -809,6 +812,31 @@ MTK_NO_COVERAGE_INNER static int script_send(struct mtkemu *e, const uint8_t *bu
 	return 0;
 }
 
+/* The bytes the host wrote before this reply went out are still unread
+ * when the device answers part of a request (a command's header, then the
+ * rest of it after the ACK): they came in the host's last transfer, before
+ * the turnaround, so they are booked there and the read that takes them
+ * later costs no new transfer. */
+static void book_unread_input(struct mtkemu *e)
+{
+	struct emu_link *l = e->link;
+	int pending = 0;
+	if (e->fd < 0 || l->script || ioctl(e->fd, FIONREAD, &pending) != 0 || pending <= 0 ||
+	    (uint64_t)pending <= l->precharged)
+		return;
+	uint64_t fresh = (uint64_t)pending - l->precharged;
+	charge(l, DIR_IN, (size_t)fresh, emu_now_ns(e));
+	l->precharged += fresh;
+}
+
+/* Bytes of a read that book_unread_input() booked already. */
+static size_t take_precharged(struct emu_link *l, size_t len)
+{
+	size_t n = l->precharged < len ? (size_t)l->precharged : len;
+	l->precharged -= n;
+	return n;
+}
+
 MTK_NO_COVERAGE int emu_recv(struct mtkemu *e, void *buf, size_t len)
 {
 	struct emu_link *l = e->link;
@@ -831,8 +859,9 @@ MTK_NO_COVERAGE int emu_recv(struct mtkemu *e, void *buf, size_t len)
 		fire(e);
 		return -1;
 	}
-	if (modelled(e, len))
-		charge(l, DIR_IN, len, first);
+	size_t booked = take_precharged(l, len);
+	if (modelled(e, len - booked))
+		charge(l, DIR_IN, len - booked, first);
 	return 0;
 }
 
@@ -850,6 +879,8 @@ MTK_NO_COVERAGE int emu_send_begin(struct mtkemu *e, struct emu_tx *tx, size_t l
 		return 0;
 	if (l->state != EMU_LINK_UP)
 		return -1;
+	if (modelled(e, len))
+		book_unread_input(e);
 	tx->end = modelled(e, len) ? charge(l, DIR_OUT, len, emu_now_ns(e)) : 0;
 	tx->from = tx->end - wire_ns(l->speed, len);
 	tx->done = 0;
@@ -929,8 +960,9 @@ void emu_swallow(struct mtkemu *e)
 		if (n < 0)
 			return;
 		l->total += (uint64_t)n;
-		if (modelled(e, (size_t)n))
-			charge(l, DIR_IN, (size_t)n, emu_now_ns(e));
+		size_t booked = take_precharged(l, (size_t)n);
+		if (modelled(e, (size_t)n - booked))
+			charge(l, DIR_IN, (size_t)n - booked, emu_now_ns(e));
 	}
 }
 

@@ -81,6 +81,11 @@ const struct mtk_da_choice *mtk_da_choice(const struct mtk_da *da);
 /* Bytes the last read/write/erase completed, also when it failed or was
  * interrupted: what is on the device now. */
 uint64_t mtk_da_bytes_done(const struct mtk_da *da);
+/* Bytes of the last write sent after the DA accepted its command (padding
+ * included), also when it failed: 0 means the device was not touched.  The
+ * source may be read ahead of that (a write prepares its first packet before
+ * the command goes out), so what a source handed over says less. */
+uint64_t mtk_da_bytes_sent(const struct mtk_da *da);
 /* FINISH was sent: the DA no longer answers. */
 bool mtk_da_finished(const struct mtk_da *da);
 /* The protocol's name ("legacy"). */

@@ -91,6 +91,7 @@ struct mtk_sparse_info {
 	uint32_t total_blocks;
 	uint32_t total_chunks;
 	uint64_t expanded_size; /* block_size * total_blocks */
+	bool has_crc;           /* a CRC in the header or a CRC32 chunk: checked only when payloads are read */
 };
 /* Validate a whole sparse image in memory (headers, sizes, CRC when present). */
 int mtk_sparse_check(mtk_ctx *ctx, const uint8_t *buf, size_t len, struct mtk_sparse_info *out);

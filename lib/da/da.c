@@ -234,6 +234,7 @@ const struct mtk_brom_info *mtk_da_brom_info(const struct mtk_da *da) { return &
 const struct mtk_da_storage *mtk_da_storage(const struct mtk_da *da) { return &da->storage; }
 const struct mtk_da_choice *mtk_da_choice(const struct mtk_da *da) { return &da->choice; }
 uint64_t mtk_da_bytes_done(const struct mtk_da *da) { return da->done; }
+uint64_t mtk_da_bytes_sent(const struct mtk_da *da) { return da->sent; }
 bool mtk_da_finished(const struct mtk_da *da) { return da->finished; }
 const char *mtk_da_protocol(const struct mtk_da *da) { return da->ops ? da->ops->name : "none"; }
 struct mtk_transport *mtk_da_transport(const struct mtk_da *da) { return da->tp; }
@@ -314,7 +315,7 @@ static int transfer(struct mtk_da *da, enum transfer_kind k, const char *what, e
 {
 	uint64_t step = k == T_ERASE ? DA_ERASE_PIECE : DA_PIECE;
 	int rc = 0;
-	da->done = 0;
+	da->done = da->sent = 0;
 	for (; pc.base < len; pc.base += step) {
 		if (mtk_cancelled(da->ctx)) {
 			rc = mtk_fail(da->ctx, MTK_E_INTERRUPTED, "%s: interrupted after 0x%llx of 0x%llx bytes", what,

@@ -43,12 +43,15 @@ struct mtk_da {
 	uint32_t packet_size;     /* bytes per data packet the protocol uses */
 	bool finished;            /* FINISH sent: the DA no longer answers */
 	uint64_t done;            /* bytes the last read/write/erase completed (also when it failed) */
+	uint64_t sent;            /* bytes of the last write's packets begun after the DA took its command */
 	void *priv;               /* the protocol's own state */
 };
 
 /* A zeroed session bound to ctx and tp, for protocol code to fill; NULL
  * (and the context says why) without memory.  Free with mtk_da_close. */
 struct mtk_da *mtk_da_alloc(mtk_ctx *ctx, struct mtk_transport *tp);
+/* A write's protocol code calls this before each data packet it sends. */
+static inline void mtk_da_note_sent(struct mtk_da *da, uint64_t n) { da->sent += n; }
 /* The legacy protocol's constructor, called by mtk_da_connect after JUMP_DA. */
 int mtk_da_legacy_start(struct mtk_da *da, const struct mtk_da_emi *emi);
 /* The host side of a legacy DA2 that is already in its command loop (a

@@ -737,8 +737,15 @@ static int legacy_write(struct mtk_da *da, const char *what, enum mtk_region r, 
 	 * or not, it is there). */
 	if (L(da)->cur_part != hdr[2])
 		L(da)->cur_part = -1;
+	/* The first packet is read and summed before the command goes out: made
+	 * after the DA's ACK, it kept the link idle for as long as that takes,
+	 * once per write; and an image that cannot be read fails the write
+	 * while the DA has been told nothing. */
 	int rc;
-	if ((rc = need_packets(da, padded)) < 0 || (rc = wr(da, hdr, sizeof hdr, what)) < 0)
+	bool eof = false;
+	size_t n = write_packet_len(padded, 0);
+	if ((rc = need_packets(da, padded)) < 0 || (rc = make_packet(L(da)->pkt, n, 0, source, user, &eof)) < 0 ||
+	    (rc = wr(da, hdr, sizeof hdr, what)) < 0)
 		return rc;
 	uint8_t b;
 	if ((rc = rd(da, &b, 1, T_REPLY, what)) < 0)
@@ -750,11 +757,8 @@ static int legacy_write(struct mtk_da *da, const char *what, enum mtk_region r, 
 		return refused_now(da, b, what, detail);
 	}
 	uint8_t *pkt = L(da)->pkt, *next = L(da)->next;
-	bool eof = false;
-	size_t n = write_packet_len(padded, 0);
-	if ((rc = make_packet(pkt, n, 0, source, user, &eof)) < 0)
-		return rc;
 	for (uint64_t done = 0; done < padded;) {
+		mtk_da_note_sent(da, n);
 		if ((rc = wr(da, pkt, n + 3, what)) < 0)
 			return mtk_wrap(da->ctx, rc, "at offset 0x%llx", (unsigned long long)(off + done));
 		/* One packet may be outstanding (§4.9: 69 once the DA has committed

@@ -780,14 +780,17 @@ static int xf_write(struct mtk_da *da, const char *what, enum mtk_region r, uint
 {
 	struct xflash *x = X(da);
 	uint64_t padded = (len + WRITE_UNIT - 1) / WRITE_UNIT * WRITE_UNIT;
-	int rc = start_op(da, XF_CMD_WRITE_DATA, what, r, off, padded);
-	if (rc < 0)
-		return refused(da, rc, what, r, off, padded);
+	/* The first chunk is ready before the command goes out, so the link
+	 * does not wait for it after the DA's answer. */
 	bool eof = false;
 	size_t n = write_piece(x, 0, padded);
-	if ((rc = mtk_da_fill(x->buf, n, 0, source, user, &eof)) < 0)
+	int rc = mtk_da_fill(x->buf, n, 0, source, user, &eof);
+	if (rc < 0)
 		return rc;
+	if ((rc = start_op(da, XF_CMD_WRITE_DATA, what, r, off, padded)) < 0)
+		return refused(da, rc, what, r, off, padded);
 	for (uint64_t done = 0; done < padded;) {
+		mtk_da_note_sent(da, n);
 		if ((rc = write_send(da, x->buf, what, off + done, n)) < 0)
 			return rc;
 		uint64_t next = done + n;

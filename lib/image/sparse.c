@@ -272,6 +272,7 @@ static int read_file_header(struct mtk_sparse_reader *r)
 	r->info.total_blocks = mtk_get_u32le(h + 16);
 	r->info.total_chunks = mtk_get_u32le(h + 20);
 	r->image_crc = mtk_get_u32le(h + 24);
+	r->info.has_crc = r->image_crc != 0;
 	r->info.expanded_size = (uint64_t)r->info.block_size * r->info.total_blocks;
 	if (mtk_get_u32le(h) != SPARSE_MAGIC)
 		bad = "bad magic (expected 3A FF 26 ED)";
@@ -350,6 +351,7 @@ static int check_crc_chunk(struct mtk_sparse_reader *r, uint32_t chunk_sz)
 	uint8_t v[4];
 	if (chunk_sz != 0)
 		return fail(r, MTK_E_PARSE, "CRC32 chunk with non-zero chunk_sz");
+	r->info.has_crc = true;
 	int rc = src_read(r, v, 4, "a CRC32 chunk");
 	if (rc < 0)
 		return rc;

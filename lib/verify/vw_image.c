@@ -18,6 +18,7 @@ void mtk_vw_image_free(struct mtk_vw_image *im)
 {
 	if (im->fd >= 0)
 		close(im->fd);
+	EVP_MD_CTX_free(im->file_md);
 	free(im->spans);
 	free(im->ranges);
 	mtk_vw_image_init(im);
@@ -100,6 +101,66 @@ static void fill_pattern(uint8_t *buf, size_t len, uint32_t fill, uint64_t phase
 		buf[i] = (uint8_t)(fill >> (8 * ((phase + i) & 3)));
 }
 
+int mtk_vw_image_hash_begin(struct mtk_vw_image *im)
+{
+	im->file_hashed = 0;
+	if (!im->file_md && !(im->file_md = EVP_MD_CTX_new()))
+		return -1;
+	return EVP_DigestInit_ex(im->file_md, EVP_sha256(), NULL) == 1 ? 0 : -1;
+}
+
+static int hash_bytes(struct mtk_vw_image *im, const uint8_t *buf, size_t len)
+{
+	if (EVP_DigestUpdate(im->file_md, buf, len) != 1) {
+		errno = ENOMEM;
+		return MTK_VW_ERRNO;
+	}
+	im->file_hashed += len;
+	return MTK_VW_OK;
+}
+
+/* Feeds the file up to `at`: the chunk headers and whatever the fills did not read. */
+static int hash_up_to(struct mtk_vw_image *im, uint64_t at)
+{
+	uint8_t buf[16384];
+	while (im->file_hashed < at) {
+		size_t n = at - im->file_hashed < sizeof buf ? (size_t)(at - im->file_hashed) : sizeof buf;
+		int rc = pread_exact(im->fd, buf, n, im->file_hashed);
+		if (rc == MTK_VW_OK)
+			rc = hash_bytes(im, buf, n);
+		if (rc)
+			return rc;
+	}
+	return MTK_VW_OK;
+}
+
+/* What a fill read at file offset `at`, when it continues the hash (a read
+ * behind it, a rewrite's, is already in). */
+static int hash_read(struct mtk_vw_image *im, uint64_t at, const uint8_t *buf, size_t len)
+{
+	if (!im->file_md || at + len <= im->file_hashed)
+		return MTK_VW_OK;
+	int rc = hash_up_to(im, at);
+	if (rc)
+		return rc;
+	uint64_t skip = im->file_hashed - at;
+	return hash_bytes(im, buf + skip, len - (size_t)skip);
+}
+
+int mtk_vw_image_hash_end(struct mtk_vw_image *im, uint8_t out[32])
+{
+	if (!im->file_md)
+		return MTK_VW_OK;
+	int rc = hash_up_to(im, im->file_size);
+	if (rc == MTK_VW_OK && EVP_DigestFinal_ex(im->file_md, out, NULL) != 1) {
+		errno = ENOMEM;
+		rc = MTK_VW_ERRNO;
+	}
+	EVP_MD_CTX_free(im->file_md);
+	im->file_md = NULL;
+	return rc;
+}
+
 int mtk_vw_image_fill(struct mtk_vw_image *im, uint64_t pos, uint8_t *buf, size_t len)
 {
 	while (len) {
@@ -112,6 +173,8 @@ int mtk_vw_image_fill(struct mtk_vw_image *im, uint64_t pos, uint8_t *buf, size_
 			fill_pattern(buf, n, s->fill, in);
 		else {
 			int rc = pread_exact(im->fd, buf, n, s->src_off + in);
+			if (rc == MTK_VW_OK)
+				rc = hash_read(im, s->src_off + in, buf, n);
 			if (rc)
 				return rc;
 		}

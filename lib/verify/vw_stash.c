@@ -206,6 +206,8 @@ int mtk_vw_read_pass(struct mtk_vw *v)
 	if (rc == 0)
 		rc = read_hashed(v);
 	if (rc == 0)
+		rc = mtk_vw_file_hash_end(v);
+	if (rc == 0)
 		rc = keep_differing(v);
 	if (rc < 0)
 		return mtk_wrap(v->ctx, rc, "reading %s before writing it (nothing was written)", v->req->partition);

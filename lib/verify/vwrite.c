@@ -84,6 +84,20 @@ static int check_unchanged(struct mtk_vw *v)
 	return 0;
 }
 
+int mtk_vw_file_hash_end(struct mtk_vw *v)
+{
+	switch (mtk_vw_image_hash_end(&v->img, v->res->file_sha256)) {
+	case MTK_VW_OK:
+		return 0;
+	case MTK_VW_SHORT:
+		return mtk_fail(v->ctx, MTK_E_IO, "%s: %s is shorter than when the write began (it changed during "
+				"the write)", v->req->partition, v->req->image);
+	default:
+		return mtk_fail(v->ctx, MTK_E_IO, "%s: reading %s: %s", v->req->partition, v->req->image,
+				strerror(errno));
+	}
+}
+
 int mtk_vw_fill(struct mtk_vw *v, uint64_t pos, uint8_t *buf, size_t len)
 {
 	switch (mtk_vw_image_fill(&v->img, pos, buf, len)) {
@@ -118,14 +132,18 @@ static int hashing_read(void *user, uint8_t *buf, size_t len)
 	return mtk_vw_md_add(h->v, h->md, buf, (size_t)n) < 0 ? MTK_E_NOMEM : (int)n;
 }
 
-static int map_sparse(struct mtk_vw *v)
+/* Reads every payload, so CRCs are checked, and hashes the file. */
+static int map_sparse_whole(struct mtk_vw *v, struct mtk_sparse_info *info)
 {
 	struct hashing_fd h = { .v = v };
 	int rc = mtk_vw_md_start(v, &h.md);
 	struct mtk_sparse_src src = { .read = hashing_read, .skip = NULL, .user = &h };
-	struct mtk_sparse_info info;
+	free(v->img.spans);
+	v->img.spans = NULL;
+	if (rc == 0 && lseek(v->img.fd, 0, SEEK_SET) != 0)
+		rc = mtk_fail(v->ctx, MTK_E_IO, "reading %s: %s", v->req->image, strerror(errno));
 	if (rc == 0)
-		rc = mtk_sparse_map(v->ctx, &src, &v->img.spans, &v->img.nspans, &info);
+		rc = mtk_sparse_map(v->ctx, &src, &v->img.spans, &v->img.nspans, info);
 	/* Bytes after the last chunk are part of the file the user named. */
 	int n = 1;
 	while (rc == 0 && (n = hashing_read(&h, v->scratch, MTK_VW_SCRATCH)) > 0)
@@ -135,6 +153,47 @@ static int map_sparse(struct mtk_vw *v)
 	if (rc == 0)
 		rc = mtk_vw_md_end(v, h.md, v->res->file_sha256);
 	EVP_MD_CTX_free(h.md);
+	return rc;
+}
+
+static int plain_read(void *user, uint8_t *buf, size_t len)
+{
+	struct mtk_vw *v = user;
+	ssize_t n = read(v->img.fd, buf, len);
+	if (n < 0)
+		return mtk_fail(v->ctx, MTK_E_IO, "reading %s: %s", v->req->image, strerror(errno));
+	return (int)n;
+}
+
+/* Passes over a RAW payload, which must be in the file: a payload cut short
+ * is found here, before anything is written (MTK_E_RANGE: the reader names
+ * the chunk and its offset). */
+static int skip_payload(void *user, uint64_t len)
+{
+	struct mtk_vw *v = user;
+	off_t at = lseek(v->img.fd, 0, SEEK_CUR);
+	if (at < 0)
+		return mtk_fail(v->ctx, MTK_E_IO, "reading %s: %s", v->req->image, strerror(errno));
+	if (len > v->img.file_size - (uint64_t)at)
+		return MTK_E_RANGE;
+	if (lseek(v->img.fd, (off_t)len, SEEK_CUR) < 0)
+		return mtk_fail(v->ctx, MTK_E_IO, "reading %s: %s", v->req->image, strerror(errno));
+	return 0;
+}
+
+/* The chunk headers only: the file's SHA-256 is then taken by the first
+ * pass that reads the image (mtk_vw_image_fill), so a sparse image is read
+ * once, not once more before anything is sent.  CRCs are checked only by
+ * reading every payload, so an image that carries one is read whole first. */
+static int map_sparse(struct mtk_vw *v)
+{
+	struct mtk_sparse_src src = { .read = plain_read, .skip = skip_payload, .user = v };
+	struct mtk_sparse_info info;
+	int rc = mtk_sparse_map(v->ctx, &src, &v->img.spans, &v->img.nspans, &info);
+	if (rc == 0 && info.has_crc)
+		rc = map_sparse_whole(v, &info);
+	else if (rc == 0)
+		rc = mtk_vw_image_hash_begin(&v->img) == 0 ? 0 : mtk_fail(v->ctx, MTK_E_NOMEM, "cannot start SHA-256");
 	if (rc < 0)
 		return mtk_wrap(v->ctx, rc, "%s", v->req->image);
 	v->img.expanded = info.expanded_size;
@@ -209,7 +268,6 @@ static int range_source(void *user, uint64_t off, uint8_t *buf, size_t len)
 	if (rc < 0)
 		return rc;
 	v->cur_done += n;
-	v->res->bytes_written += n;
 	return (int)n;
 }
 
@@ -218,6 +276,9 @@ static int write_range_once(struct mtk_vw *v, struct mtk_vw_range *r)
 	v->cur = r;
 	v->cur_done = 0;
 	int rc = mtk_da_write(v->da, v->what, v->req->region, v->req->offset + r->off, r->len, range_source, v);
+	/* What reached the device, not what was read ahead from the image. */
+	uint64_t sent = mtk_da_bytes_sent(v->da);
+	v->res->bytes_written += sent < r->len ? sent : r->len;
 	if (rc == 0 && v->cur_done != r->len)
 		rc = mtk_fail(v->ctx, MTK_E_IO, "%s: only 0x%llx of the 0x%llx bytes at partition offset 0x%llx were "
 			      "sent", v->req->partition, (unsigned long long)v->cur_done, (unsigned long long)r->len,
@@ -284,12 +345,13 @@ static void note_mismatch(struct mtk_vw *v, uint64_t at, const uint8_t *dev, con
 /* Compares what the device sent with the image; a difference is only
  * noted: stopping a read midway would leave the DA streaming.  The image
  * side is compared, not hashed: check_unchanged() catches a file rewritten
- * since the write, and one SHA-256 per byte (the device's) is enough. */
+ * since the write.  The device's side is hashed only in a pass whose result
+ * may be a mismatch to report (see verify_pass). */
 static int compare_sink(void *user, uint64_t off, const uint8_t *buf, size_t len)
 {
 	struct mtk_vw *v = user;
 	(void)off; /* in order: cur_done is where the read is */
-	int rc = mtk_vw_md_add(v, v->total_md, buf, len);
+	int rc = v->hash_device ? mtk_vw_md_add(v, v->total_md, buf, len) : 0;
 	for (size_t at = 0; rc == 0 && at < len;) {
 		size_t n = len - at < MTK_VW_SCRATCH ? len - at : MTK_VW_SCRATCH;
 		rc = mtk_vw_fill(v, v->cur->off + v->cur_done, v->scratch, n);
@@ -313,19 +375,28 @@ static int verify_range(struct mtk_vw *v, struct mtk_vw_range *r)
 	return rc;
 }
 
-static int verify_pass(struct mtk_vw *v)
+/* A pass that finds every byte equal to the image read exactly the bytes
+ * the write pass hashed, in the same order: its SHA-256 is the image's,
+ * and hashing them again would only cost the host a second SHA-256 per
+ * byte, the last packet's on the link's critical path.  So the device's
+ * bytes are hashed only in the pass whose mismatch would be the verdict
+ * (the last one allowed), to report what the device holds. */
+static int verify_pass(struct mtk_vw *v, bool last_try)
 {
 	mtk_vw_pass_begin(v, "verify", v->img.data_bytes);
 	v->any_bad = false;
 	v->res->bytes_verified = 0;
-	int rc = mtk_vw_md_start(v, &v->total_md);
+	v->hash_device = last_try;
+	int rc = v->hash_device ? mtk_vw_md_start(v, &v->total_md) : 0;
 	for (size_t i = 0; rc == 0 && i < v->img.nranges; i++) {
 		if (mtk_cancelled(v->ctx))
 			return mtk_fail(v->ctx, MTK_E_INTERRUPTED, "%s: interrupted", v->what);
 		rc = verify_range(v, &v->img.ranges[i]);
 	}
-	if (rc == 0)
+	if (rc == 0 && v->hash_device)
 		rc = mtk_vw_md_end(v, v->total_md, v->res->readback_sha256);
+	else if (rc == 0 && !v->any_bad)
+		memcpy(v->res->readback_sha256, v->res->image_sha256, 32);
 	return rc == 0 ? check_unchanged(v) : rc;
 }
 
@@ -341,6 +412,8 @@ static int first_write(struct mtk_vw *v)
 		rc = write_pass(v, false);
 	if (rc == 0)
 		rc = mtk_vw_md_end(v, v->total_md, v->res->image_sha256);
+	if (rc == 0)
+		rc = mtk_vw_file_hash_end(v);
 	if (rc == 0 && !v->res->sparse)
 		memcpy(v->res->file_sha256, v->res->image_sha256, 32);
 	v->first_write = false;
@@ -361,7 +434,7 @@ static int mismatch(struct mtk_vw *v)
 static int verify_and_retry(struct mtk_vw *v)
 {
 	double t0 = now_s(), rewriting = 0;
-	int rc = verify_pass(v);
+	int rc = verify_pass(v, v->req->retries == 0);
 	for (unsigned tries = 0; rc == 0 && v->any_bad && tries < v->req->retries; tries++) {
 		mtk_warn(v->ctx, "%s: read-back mismatch at 0x%llx: writing the differing range again",
 			 v->req->partition, (unsigned long long)v->res->first_bad);
@@ -369,7 +442,7 @@ static int verify_and_retry(struct mtk_vw *v)
 		rc = write_pass(v, true);
 		rewriting += now_s() - t1;
 		if (rc == 0)
-			rc = verify_pass(v);
+			rc = verify_pass(v, tries + 1 == v->req->retries);
 	}
 	v->res->write_seconds += rewriting;
 	v->res->verify_seconds = now_s() - t0 - rewriting;

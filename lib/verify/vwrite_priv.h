@@ -34,6 +34,10 @@ struct mtk_vw_image {
 	size_t nranges;
 	uint64_t data_bytes; /* sum of the ranges */
 	size_t cursor;       /* span of the last fill: reads go forward */
+	/* While set, the file's SHA-256, fed in file order by the fills (and
+	 * the bytes between what they read) up to file_hashed. */
+	EVP_MD_CTX *file_md;
+	uint64_t file_hashed;
 };
 
 void mtk_vw_image_init(struct mtk_vw_image *im);
@@ -48,6 +52,11 @@ enum { MTK_VW_OK = 0, MTK_VW_SHORT, MTK_VW_HOLE, MTK_VW_ERRNO };
  * ends first; MTK_VW_HOLE when part of it is no data span; MTK_VW_ERRNO
  * (errno says why) when the file cannot be read. */
 int mtk_vw_image_fill(struct mtk_vw_image *im, uint64_t pos, uint8_t *buf, size_t len);
+/* Starts the file's SHA-256 (0, or -1 without memory); the fills feed it. */
+int mtk_vw_image_hash_begin(struct mtk_vw_image *im);
+/* Feeds the rest of the file and puts the SHA-256 in out, once: MTK_VW_OK
+ * (also when no hash was begun), MTK_VW_SHORT or MTK_VW_ERRNO. */
+int mtk_vw_image_hash_end(struct mtk_vw_image *im, uint8_t out[32]);
 
 
 /* Image bytes are staged in pieces of this size for the comparison. */
@@ -76,6 +85,7 @@ struct mtk_vw {
 	EVP_MD_CTX *old_md;   /* read pass: the device's bytes */
 	bool first_write;     /* the first pass: its hash is the image's */
 	bool padded;          /* read pass: range_md has split from total_md */
+	bool hash_device;     /* verify pass: hash what the device sent (else it must equal the image) */
 	bool any_bad;
 	unsigned checks_before; /* the DA's check mask to restore */
 	unsigned rewrites_left; /* of req->retries, for ranges the DA's checks refused */
@@ -91,6 +101,8 @@ int mtk_vw_md_end(struct mtk_vw *v, EVP_MD_CTX *md, uint8_t out[32]);
 void mtk_vw_pass_begin(struct mtk_vw *v, const char *stage, uint64_t total);
 /* The expanded image bytes, with an error naming the partition and offset. */
 int mtk_vw_fill(struct mtk_vw *v, uint64_t pos, uint8_t *buf, size_t len);
+/* Ends the file's SHA-256 into res->file_sha256 (a no-op once done): 0 or MTK_E_IO. */
+int mtk_vw_file_hash_end(struct mtk_vw *v);
 /* read_first: read, stash, hash, compare; the ranges become what differs. */
 int mtk_vw_read_pass(struct mtk_vw *v);
 

@@ -37,6 +37,7 @@ struct devopts {
 	unsigned listen_ms;
 	const char *auth_key; /* the fused test root key (mtkemu mkauth's root.pub) */
 	bool golden_ids; /* ME_ID 00..0F, SOC_ID 00..1F as in §6.7 */
+	const struct mtkemu_clock *clock;
 };
 
 static void *serve_thread(void *arg)
@@ -95,7 +96,7 @@ static void dev_start(struct dev *d, const struct devopts *o)
 	struct mtkemu_options opt = {
 		.chip = o->chip, .state_dir = d->dir, .mode = o->mode,
 		.faults = o->faults, .speed = o->speed, .security = o->secure,
-		.preloader = o->preloader, .listen_ms = o->listen_ms, .auth_key = o->auth_key,
+		.preloader = o->preloader, .listen_ms = o->listen_ms, .auth_key = o->auth_key, .clock = o->clock,
 	};
 	char err[512] = "";
 	if (mtkemu_new(&opt, &d->emu, err, sizeof err) != 0)
@@ -1146,6 +1147,34 @@ static void test_script_on_virtual_clock(void **state)
 	mtkemu_free(e);
 }
 
+/* A host that writes a whole request at once (WRITE16: command, address,
+ * count and data in one write) and then reads the echoes: the bytes the
+ * device reads after its first echo were in that one transfer, so the
+ * exchange costs two turnarounds (request, replies), not one per field.
+ * On the usb2-fs model (1 ms per turnaround, 1 MB/s) and a virtual clock:
+ * 1 ms + the 1009 bytes + 1 ms + the echoes, about 3.02 ms; booked field
+ * by field it would be over 9 ms. */
+static void test_link_request_in_one_transfer(void **state)
+{
+	(void)state;
+	struct vclock v = { .now = 5000000000ull };
+	struct mtkemu_clock clock = { vclock_now, vclock_sleep_until, &v };
+	struct dev d;
+	START(&d, .chip = "mt6765", .mode = "brom", .speed = "usb2-fs", .clock = &clock);
+	handshake(&d);
+	uint8_t req[9 + 1000];
+	size_t n = unhex("d3 00200000 000001f4", req, sizeof req);
+	fill_da(req + n, 1000);
+	uint64_t t0 = v.now; /* the device booked the handshake's last reply before sending it */
+	put_bytes(&d, req, n + 1000);
+	expect(&d, "d3 00200000 000001f4 0001 0001");
+	dev_stop(&d);
+	uint64_t took = v.now - t0;
+	if (took < 3000000 || took > 3100000)
+		fail_msg("usb2-fs: a 1009-byte request sent at once and its echoes took %llu ns of link time, "
+			 "wanted about 3.02 ms", (unsigned long long)took);
+}
+
 static void test_chip_names(void **state)
 {
 	(void)state;
@@ -1203,6 +1232,7 @@ int main(void)
 		cmocka_unit_test(test_fault_stall_and_da_silent),
 		cmocka_unit_test(test_link_pacing),
 		cmocka_unit_test(test_link_latency_per_transfer),
+		cmocka_unit_test(test_link_request_in_one_transfer),
 		cmocka_unit_test(test_option_errors),
 		cmocka_unit_test(test_script_on_virtual_clock),
 		cmocka_unit_test(test_fault_spec_parsed),

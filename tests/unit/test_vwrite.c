@@ -105,6 +105,55 @@ static void test_hole_and_short_file(void **state)
 	test_rmtree(dir);
 }
 
+static void sha256_of(const uint8_t *buf, size_t len, uint8_t out[32])
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	assert_non_null(md);
+	assert_int_equal(EVP_DigestInit_ex(md, EVP_sha256(), NULL), 1);
+	assert_int_equal(EVP_DigestUpdate(md, buf, len), 1);
+	assert_int_equal(EVP_DigestFinal_ex(md, out, NULL), 1);
+	EVP_MD_CTX_free(md);
+}
+
+/* The file's SHA-256 follows the fills: the chunk headers between what
+ * they read and the tail after the last chunk are fed from the file, a read
+ * behind the hash (a rewrite) adds nothing, and the result is the hash of
+ * the whole file, read once. */
+static void test_file_hash_follows_fills(void **state)
+{
+	(void)state;
+	char dir[64], path[4200];
+	make_file(dir, sizeof dir, path, sizeof path, 64);
+	struct mtk_vw_image im;
+	map_image(&im, path);
+	im.file_size = 64;
+	assert_int_equal(mtk_vw_image_hash_begin(&im), 0);
+	uint8_t got[16], sha[32], want[32];
+	assert_int_equal(mtk_vw_image_fill(&im, 4, got, 6), MTK_VW_OK); /* file 8..12 and a FILL */
+	assert_int_equal(im.file_hashed, 12);
+	assert_int_equal(mtk_vw_image_fill(&im, 0, got, 8), MTK_VW_OK); /* behind: file 4..12 */
+	assert_int_equal(im.file_hashed, 12);
+	assert_int_equal(mtk_vw_image_fill(&im, 32, got, 8), MTK_VW_OK); /* file 12..20 */
+	assert_int_equal(im.file_hashed, 20);
+	assert_int_equal(mtk_vw_image_hash_end(&im, sha), MTK_VW_OK);
+	uint8_t file[64];
+	for (size_t i = 0; i < sizeof file; i++)
+		file[i] = (uint8_t)(0x10 + i);
+	sha256_of(file, sizeof file, want);
+	assert_memory_equal(sha, want, 32);
+	assert_null(im.file_md);
+	/* Once ended, fills hash nothing and a second end changes nothing. */
+	assert_int_equal(mtk_vw_image_fill(&im, 32, got, 8), MTK_VW_OK);
+	assert_int_equal(mtk_vw_image_hash_end(&im, sha), MTK_VW_OK);
+	assert_memory_equal(sha, want, 32);
+	/* A file that shrank since it was mapped cannot be hashed to its end. */
+	im.file_size = 80;
+	assert_int_equal(mtk_vw_image_hash_begin(&im), 0);
+	assert_int_equal(mtk_vw_image_hash_end(&im, sha), MTK_VW_SHORT);
+	mtk_vw_image_free(&im);
+	test_rmtree(dir);
+}
+
 static void test_raw_image_is_one_range(void **state)
 {
 	(void)state;
@@ -132,6 +181,7 @@ int main(void)
 		cmocka_unit_test(test_fill_expands_spans),
 		cmocka_unit_test(test_hole_and_short_file),
 		cmocka_unit_test(test_raw_image_is_one_range),
+		cmocka_unit_test(test_file_hash_follows_fills),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
