@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /* Shared plumbing of the DA commands. */
-#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <limits.h>
@@ -20,25 +19,6 @@ static bool is_file(const char *p)
 {
 	struct stat st;
 	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-/* The first MTK_AllInOne_DA*.bin in dir, in name order for a stable choice. */
-static bool find_in_dir(const char *dir, char *out, size_t cap)
-{
-	struct dirent **names = NULL;
-	int n = scandir(dir, &names, NULL, alphasort);
-	bool found = false;
-	for (int i = 0; i < n; i++) {
-		const char *nm = names[i]->d_name;
-		size_t l = strlen(nm);
-		if (!found && strncmp(nm, "MTK_AllInOne_DA", 15) == 0 && l > 4 && strcmp(nm + l - 4, ".bin") == 0) {
-			snprintf(out, cap, "%s/%s", dir, nm);
-			found = is_file(out);
-		}
-		free(names[i]);
-	}
-	free(names);
-	return found;
 }
 
 static void user_data_dir(char *out, size_t cap)
@@ -103,7 +83,7 @@ int cli_da_find_file(struct cli *cli, const struct mtk_transport *tp, char *out,
 	}
 	char dir[4000];
 	user_data_dir(dir, sizeof dir);
-	if (find_in_dir(dir, out, cap))
+	if (mtk_dafile_find_in_dir(dir, out, cap))
 		return 0;
 	bool emulated = tp ? mtk_transport_is_virtual(tp) : (cli->port && strncmp(cli->port, "emu:", 4) == 0);
 	if (emulated && find_synthetic(out, cap))
@@ -341,26 +321,10 @@ int cli_da_find_part(struct cli *cli, const struct mtk_ptable *t, const char *na
 	return rc == MTK_E_NOTFOUND ? mtk_wrap(cli->ctx, MTK_E_INVAL, "%s", "unknown partition") : rc;
 }
 
-static bool all_zero(const uint8_t *p, size_t n)
-{
-	/* Whole words first: this runs over every byte of a backup. */
-	size_t i = 0;
-	for (; i + 8 <= n; i += 8) {
-		uint64_t w;
-		memcpy(&w, p + i, 8);
-		if (w)
-			return false;
-	}
-	for (; i < n; i++)
-		if (p[i])
-			return false;
-	return true;
-}
-
 int cli_file_sink(void *user, uint64_t off, const uint8_t *buf, size_t len)
 {
 	struct cli_file_io *io = user;
-	if (all_zero(buf, len))
+	if (mtk_all_zero(buf, len))
 		return 0;
 	return mtk_pwrite_all(io->ctx, io->fd, buf, len, io->base + off, io->path);
 }

@@ -105,6 +105,9 @@ void mtk_da_code_names(uint16_t da_code, char *buf, size_t cap);
  * tree is not listed: an installed program must not pick up files from
  * whatever build folder it was made in. */
 const char *const *mtk_dafile_synthetic_paths(void);
+/* The first MTK_AllInOne_DA*.bin (a regular file) in dir, in name order
+ * for a stable choice: its path into out.  False when there is none. */
+bool mtk_dafile_find_in_dir(const char *dir, char *out, size_t cap);
 #define MTK_DA_SYNTHETIC_NAME "MTK_AllInOne_DA_synthetic.bin"
 
 #ifdef __cplusplus

@@ -269,11 +269,19 @@ static int check_range(struct mtk_da *da, const char *what, enum mtk_region r, u
 }
 
 /* ---- long transfers, one protocol command per piece ----------------------
- * A transfer is split into commands of a few MiB so a cancellation (Ctrl-C)
- * lands between two commands, with the DA back in its command loop and every
- * byte before the boundary committed.  A piece is a multiple of any write
- * unit and packet size in use (powers of two up to 64 KiB). */
+ * A transfer is split into commands so a cancellation (Ctrl-C) lands between
+ * two commands, with the DA back in its command loop and every byte before
+ * the boundary committed.  A piece is a multiple of any write unit and packet
+ * size in use (powers of two up to 1 MiB).  Each command costs turnarounds
+ * and the host's work on its last packet, so on a fast link a piece grows
+ * (doubling, from DA_PIECE to DA_PIECE_MAX) while one takes less than
+ * PIECE_TARGET_MS, and shrinks back when one takes over twice that: Ctrl-C
+ * still lands within about half a second, and a usb2-hs link spends 16 MiB
+ * per command instead of 4.  The size carries over to the session's next
+ * transfer: a link's speed does not change from one command to the next. */
 #define DA_PIECE (4u << 20)
+#define DA_PIECE_MAX (32u << 20)
+#define PIECE_TARGET_MS 250
 #define DA_ERASE_PIECE (64u << 20) /* erases are cheap per byte: fewer commands */
 
 struct piece {
@@ -310,13 +318,26 @@ static int run_piece(struct mtk_da *da, enum transfer_kind k, const char *what, 
 	}
 }
 
+/* The next piece's size from how long a whole one of `step` bytes took. */
+static void adapt_piece(struct mtk_da *da, uint64_t step, uint64_t n, long long ms)
+{
+	if (n != step)
+		return; /* a transfer's short tail says nothing about the link */
+	if (ms < PIECE_TARGET_MS && da->piece < DA_PIECE_MAX)
+		da->piece *= 2;
+	else if (ms > 2 * PIECE_TARGET_MS && da->piece > DA_PIECE)
+		da->piece /= 2;
+}
+
 static int transfer(struct mtk_da *da, enum transfer_kind k, const char *what, enum mtk_region r, uint64_t off,
 		    uint64_t len, struct piece pc)
 {
-	uint64_t step = k == T_ERASE ? DA_ERASE_PIECE : DA_PIECE;
+	if (da->piece < DA_PIECE || da->piece > DA_PIECE_MAX)
+		da->piece = DA_PIECE;
 	int rc = 0;
 	da->done = da->sent = 0;
-	for (; pc.base < len; pc.base += step) {
+	for (uint64_t step; pc.base < len; pc.base += step) {
+		step = k == T_ERASE ? DA_ERASE_PIECE : da->piece;
 		if (mtk_cancelled(da->ctx)) {
 			rc = mtk_fail(da->ctx, MTK_E_INTERRUPTED, "%s: interrupted after 0x%llx of 0x%llx bytes", what,
 				      (unsigned long long)pc.base, (unsigned long long)len);
@@ -324,10 +345,13 @@ static int transfer(struct mtk_da *da, enum transfer_kind k, const char *what, e
 		}
 		uint64_t n = len - pc.base < step ? len - pc.base : step;
 		mtk_progress_span(da->ctx, pc.base, len);
+		long long t0 = mtk_now_ms(da->ctx);
 		rc = run_piece(da, k, what, r, off + pc.base, n, &pc);
 		if (rc < 0)
 			break;
 		da->done = pc.base + n;
+		if (k != T_ERASE)
+			adapt_piece(da, step, n, mtk_now_ms(da->ctx) - t0);
 	}
 	mtk_progress_span(da->ctx, 0, 0);
 	return rc;

@@ -44,6 +44,7 @@ struct mtk_da {
 	bool finished;            /* FINISH sent: the DA no longer answers */
 	uint64_t done;            /* bytes the last read/write/erase completed (also when it failed) */
 	uint64_t sent;            /* bytes of the last write's packets begun after the DA took its command */
+	uint64_t piece;           /* bytes per read/write command now (da.c transfer) */
 	void *priv;               /* the protocol's own state */
 };
 

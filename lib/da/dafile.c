@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 
 #include "core/bytes.h"
@@ -405,4 +406,28 @@ const char *const *mtk_dafile_synthetic_paths(void)
 {
 	static const char *const paths[] = { MTK_DA_SYNTHETIC_INSTALL_PATH, NULL };
 	return paths;
+}
+
+static bool is_regular(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+bool mtk_dafile_find_in_dir(const char *dir, char *out, size_t cap)
+{
+	struct dirent **names = NULL;
+	int n = scandir(dir, &names, NULL, alphasort);
+	bool found = false;
+	for (int i = 0; i < n; i++) {
+		const char *nm = names[i]->d_name;
+		size_t l = strlen(nm);
+		if (!found && strncmp(nm, "MTK_AllInOne_DA", 15) == 0 && l > 4 && strcmp(nm + l - 4, ".bin") == 0) {
+			snprintf(out, cap, "%s/%s", dir, nm);
+			found = is_regular(out);
+		}
+		free(names[i]);
+	}
+	free(names);
+	return found;
 }

@@ -62,14 +62,6 @@ static bool sector_size_ok(uint32_t ss)
 	return ss >= 512 && ss <= 65536 && (ss & (ss - 1)) == 0;
 }
 
-static bool all_zero(const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i])
-			return false;
-	return true;
-}
-
 void mtk_guid_format(const uint8_t g[16], char *buf, size_t len)
 {
 	snprintf(buf, len, "%08X-%04X-%04X-%02X%02X-%02X%02X%02X%02X%02X%02X", (unsigned)mtk_get_u32le(g),
@@ -286,7 +278,7 @@ static int read_entries(mtk_ctx *ctx, const struct gpt_src *src, const char *whi
 	for (uint32_t i = 0; i < h->num; i++) {
 		const uint8_t *e = buf + (size_t)i * h->entry_size;
 		struct mtk_part p;
-		if (all_zero(e + E_TYPE, 16))
+		if (mtk_all_zero(e + E_TYPE, 16))
 			continue;
 		rc = parse_entry(e, i, which, h, src->ss, &p, w);
 		if (rc < 0)
@@ -484,8 +476,8 @@ static int build_entries(mtk_ctx *ctx, const struct mtk_ptable *t, const struct 
 			rc = name_to_utf16(ctx, p->name, e + E_NAME);
 		if (rc < 0)
 			return rc;
-		memcpy(e + E_TYPE, all_zero(p->type_guid, 16) ? basic_data_guid : p->type_guid, 16);
-		if (all_zero(p->uuid, 16))
+		memcpy(e + E_TYPE, mtk_all_zero(p->type_guid, 16) ? basic_data_guid : p->type_guid, 16);
+		if (mtk_all_zero(p->uuid, 16))
 			derive_guid(seed, (uint32_t)i + 1, e + E_UUID);
 		else
 			memcpy(e + E_UUID, p->uuid, 16);
@@ -552,7 +544,7 @@ int mtk_gpt_build(mtk_ctx *ctx, const struct mtk_ptable *t, uint32_t sector_size
 	if (rc < 0)
 		return rc;
 	uint8_t disk_guid[16];
-	if (all_zero(t->disk_guid, 16))
+	if (mtk_all_zero(t->disk_guid, 16))
 		derive_guid(seed, 0, disk_guid);
 	else
 		memcpy(disk_guid, t->disk_guid, 16);

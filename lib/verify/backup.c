@@ -102,14 +102,6 @@ struct save_io {
 	EVP_MD_CTX *sha;
 };
 
-static bool all_zero(const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i])
-			return false;
-	return true;
-}
-
 /* Zero blocks stay holes: a mostly empty persist partition costs little. */
 static int save_sink(void *user, uint64_t off, const uint8_t *buf, size_t len)
 {
@@ -120,7 +112,7 @@ static int save_sink(void *user, uint64_t off, const uint8_t *buf, size_t len)
 	io->next += len;
 	if (EVP_DigestUpdate(io->sha, buf, len) != 1)
 		return mtk_fail(io->ctx, MTK_E_NOMEM, "SHA-256 failed");
-	return all_zero(buf, len) ? 0 : mtk_pwrite_all(io->ctx, io->fd, buf, len, off, io->path);
+	return mtk_all_zero(buf, len) ? 0 : mtk_pwrite_all(io->ctx, io->fd, buf, len, off, io->path);
 }
 
 static int save_stream(mtk_ctx *ctx, struct mtk_da *da, struct mtk_backup_part *bp, struct save_io *io)

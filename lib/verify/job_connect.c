@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* A job's way to the phone: the port (waiting for a phone whose port comes
  * and goes before the handshake), the DA file, DRAM settings, the session. */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,25 +20,6 @@ static bool is_file(const char *p)
 {
 	struct stat st;
 	return p && stat(p, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-/* The first MTK_AllInOne_DA*.bin in dir, in name order for a stable choice. */
-static bool find_in_dir(const char *dir, char *out, size_t cap)
-{
-	struct dirent **names = NULL;
-	int n = scandir(dir, &names, NULL, alphasort);
-	bool found = false;
-	for (int i = 0; i < n; i++) {
-		const char *nm = names[i]->d_name;
-		size_t l = strlen(nm);
-		if (!found && strncmp(nm, "MTK_AllInOne_DA", 15) == 0 && l > 4 && strcmp(nm + l - 4, ".bin") == 0) {
-			snprintf(out, cap, "%s/%s", dir, nm);
-			found = is_file(out);
-		}
-		free(names[i]);
-	}
-	free(names);
-	return found;
 }
 
 static bool find_synthetic(const struct job *j, char *out, size_t cap)
@@ -66,7 +46,7 @@ static int find_da(struct job *j, char *out, size_t cap)
 		return 0;
 	}
 	char dir[JOB_PATH_MAX] = "";
-	if (job_dir(NULL, "XDG_DATA_HOME", ".local/share", "mtkflash", dir, sizeof dir) && find_in_dir(dir, out, cap))
+	if (job_dir(NULL, "XDG_DATA_HOME", ".local/share", "mtkflash", dir, sizeof dir) && mtk_dafile_find_in_dir(dir, out, cap))
 		return 0;
 	if (j->c.tp && mtk_transport_is_virtual(j->c.tp) && find_synthetic(j, out, cap))
 		return 0;

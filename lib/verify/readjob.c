@@ -91,11 +91,6 @@ void mtk_read_job_result_free(struct mtk_read_job_result *res)
 
 /* ------------------------------------------------------------ the sink */
 
-static bool all_zero(const uint8_t *b, size_t n)
-{
-	return n == 0 || (b[0] == 0 && memcmp(b, b + 1, n - 1) == 0);
-}
-
 /* Non-zero blocks are written in runs; zero blocks are skipped (the file
  * is sparse past what was truncated away, so they read back as zeros). */
 static int store(struct job *j, uint64_t at, const uint8_t *buf, size_t len)
@@ -104,7 +99,7 @@ static int store(struct job *j, uint64_t at, const uint8_t *buf, size_t len)
 	size_t run = 0, i = 0;
 	while (i < len) {
 		size_t k = len - i < HOLE_BLOCK ? len - i : HOLE_BLOCK;
-		if (all_zero(buf + i, k)) {
+		if (mtk_all_zero(buf + i, k)) {
 			int rc = run ? mtk_pwrite_all(j->ctx, j->fd, buf + i - run, run, at + i - run, j->part) : 0;
 			if (rc < 0)
 				return rc;
@@ -376,7 +371,7 @@ static int hash_file_range(struct job *j, uint8_t *buf, uint64_t rel, uint64_t l
 		if (got == 0) /* zero blocks at the end were never written: holes to be */
 			memset(buf, 0, k), got = (ssize_t)k;
 		for (size_t z = 0; z < (size_t)got; z += HOLE_BLOCK)
-			if (all_zero(buf + z, (size_t)got - z < HOLE_BLOCK ? (size_t)got - z : HOLE_BLOCK))
+			if (mtk_all_zero(buf + z, (size_t)got - z < HOLE_BLOCK ? (size_t)got - z : HOLE_BLOCK))
 				j->zero_try += (size_t)got - z < HOLE_BLOCK ? (size_t)got - z : HOLE_BLOCK;
 		if (hash(j, buf, (size_t)got) < 0)
 			return MTK_E_NOMEM;
@@ -394,6 +389,10 @@ static int hash_file_range(struct job *j, uint8_t *buf, uint64_t rel, uint64_t l
 
 static int journal_matches(struct job *j, const struct mtk_rj_journal *jr)
 {
+	if (!(j->o && j->o->chunk))
+		j->chunk = jr->chunk; /* the default may have been another one when the read began */
+	if (j->unit > j->chunk)
+		j->unit = j->chunk;
 	if (jr->region == j->region && jr->off == j->off && jr->len == j->len && jr->chunk == j->chunk)
 		return 0;
 	return mtk_fail(j->ctx, MTK_E_INVAL, "%s belongs to another read (%s 0x%llx+0x%llx, chunk 0x%x): remove it, "
@@ -558,7 +557,8 @@ static int open_outputs(struct job *j, uint64_t *from)
 static int setup(struct job *j)
 {
 	const struct mtk_read_job_opts *o = j->o;
-	j->chunk = o && o->chunk ? o->chunk : MTK_READ_JOB_CHUNK;
+	j->chunk = o && o->chunk ? o->chunk
+		   : mtk_da_storage(j->da)->usb_speed ? MTK_READ_JOB_CHUNK : MTK_READ_JOB_CHUNK_SLOW;
 	j->unit = o && o->min_unit ? o->min_unit : MTK_READ_JOB_UNIT;
 	j->retries = o && o->retries ? o->retries : MTK_READ_JOB_RETRIES;
 	if (j->chunk % 512 || j->unit % 512 || j->unit > j->chunk || j->chunk > 0x40000000u)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/bytes.h"
 #include "core/ctx.h"
 #include "mtkflash/util.h"
 #include "verify/vwrite_priv.h"
@@ -21,14 +22,6 @@ static uint64_t round_sector(uint64_t n)
 	return (n + MTK_VW_SECTOR - 1) / MTK_VW_SECTOR * MTK_VW_SECTOR;
 }
 
-static bool all_zero(const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i])
-			return false;
-	return true;
-}
-
 /* The stash keeps partition offsets; zero blocks stay holes of the file. */
 static int stash_put(struct mtk_vw *v, uint64_t pos, const uint8_t *buf, size_t n)
 {
@@ -37,7 +30,7 @@ static int stash_put(struct mtk_vw *v, uint64_t pos, const uint8_t *buf, size_t 
 	for (size_t at = 0; at < n;) {
 		size_t k = HOLE_BLOCK - (size_t)((pos + at) % HOLE_BLOCK);
 		k = k < n - at ? k : n - at;
-		if (!all_zero(buf + at, k)) {
+		if (!mtk_all_zero(buf + at, k)) {
 			int rc = mtk_pwrite_all(v->ctx, v->stash.fd, buf + at, k, pos + at, v->req->stash);
 			if (rc < 0)
 				return rc;

@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: MIT
 """Ctrl-C and SIGTERM mid-write (issue 8 item 4): a 16 MiB write to mtkemu
 over a pty is signalled while the emulator holds it stopped at its second
-4 MiB command (the fault pause-at-write stops mtkemu there; the signal is
-sent, then mtkemu continued).  mtkflash stops at the next command boundary,
-says how much is written, emits its JSON document (interrupted, bytes_done,
-bytes_total), exits 130 / 143, and the device still answers the next command."""
+command, which starts 4 MiB in (commands begin at 4 MiB and grow on a fast
+link; the fault pause-at-write stops mtkemu there; the signal is sent, then
+mtkemu continued).  mtkflash stops at the next command boundary, says how
+much is written — exactly what the device holds — emits its JSON document
+(interrupted, bytes_done, bytes_total), exits 130 / 143, and the device still
+answers the next command."""
 import json
 import os
 import signal
@@ -14,7 +16,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mtkutil import (MTKFLASH, SCATTERS, check, flash, in_tmpdir, provision, read_line, run,  # noqa: E402
-                     start_emu, stop_emu, write_file)
+                     start_emu, state_bytes, stop_emu, write_file)
 
 FIXTURE = os.path.join(SCATTERS, "MT6737M__ksauraj_device_x5511B_dump__MT6737M_Android_scatter.txt")
 SIZE = 16 << 20
@@ -52,7 +54,8 @@ def interrupted_write(tmp, state, img, sig, want_exit):
                 proc.kill()
                 proc.wait()
         err = err.decode(errors="replace")
-        check_interrupted(name, proc.returncode, want_exit, out, err)
+        done = check_interrupted(name, proc.returncode, want_exit, out, err)
+        check_device_holds(name, state, system["start"], img, done)
         p = run([MTKFLASH, "-q", "--port", port, "printgpt", "--json"], expect=None)
         check(p.returncode == 0 and "system" in p.stdout,
               "%s: the device answers printgpt afterwards (exit %d, %r)" % (name, p.returncode, p.stderr[-400:]))
@@ -72,17 +75,32 @@ def check_interrupted(name, code, want_exit, out, err):
     check(doc.get("interrupted") is True, "%s: JSON has interrupted: true" % name)
     done = doc.get("bytes_done", -1)
     check(doc.get("bytes_total") == SIZE, "%s: JSON bytes_total is the image size" % name)
-    # Held at the second 4 MiB command: the host ends that command, then stops.
-    check(done == 8 << 20, "%s: JSON bytes_done 0x%x is the end of the command the signal came in" % (name, done))
+    # Held in the second command: the host ends that command, then stops.
+    check(4 << 20 < done < SIZE and done % (4 << 20) == 0,
+          "%s: JSON bytes_done 0x%x is the end of the command the signal came in" % (name, done))
+    check("interrupted: system partially written, %#x of %#x bytes" % (done, SIZE) in err,
+          "%s: the message gives the same count (stderr %r)" % (name, err[-300:]))
     check(doc.get("error", {}).get("name") == "MTK_E_INTERRUPTED", "%s: JSON error is MTK_E_INTERRUPTED" % name)
+    return done
+
+
+def check_device_holds(name, state, start, img, done):
+    """What the tool says is written is on the device, and no more."""
+    with open(img, "rb") as f:
+        data = f.read()
+    dev = state_bytes(state, "user", start, SIZE)
+    check(dev[:done] == data[:done], "%s: the first 0x%x bytes of system are the image's" % (name, done))
+    check(dev[done:done + 4096] != data[done:done + 4096], "%s: the device holds nothing past 0x%x" % (name, done))
 
 
 def body(tmp):
     state = os.path.join(tmp, "S")
     provision(state, "mt6737", FIXTURE)
-    img = write_file(os.path.join(tmp, "system.img"), os.urandom(SIZE))
-    interrupted_write(tmp, state, img, signal.SIGINT, 130)
-    interrupted_write(tmp, state, img, signal.SIGTERM, 143)
+    # An image of its own per run: what the device holds past bytes_done
+    # must differ from the image being written.
+    for sig, code in ((signal.SIGINT, 130), (signal.SIGTERM, 143)):
+        img = write_file(os.path.join(tmp, "system-%s.img" % sig.name), os.urandom(SIZE))
+        interrupted_write(tmp, state, img, sig, code)
 
 
 if __name__ == "__main__":

@@ -207,6 +207,91 @@ static void test_read_two_packets(void **state)
 	free(got);
 }
 
+/* One READ command of `len` bytes at `off` of the user area, 1 MiB packets. */
+static void script_read_cmd(struct script *s, uint64_t off, uint64_t len, const uint8_t *data)
+{
+	uint8_t hdr[23] = { 0xD6, 0x0C, 0x02 };
+	be64(hdr + 3, off);
+	be64(hdr + 11, len);
+	be32(hdr + 19, MiB);
+	sc_add(s, 'H', hdr, sizeof hdr);
+	sc_hex(s, 'D', "5A");
+	for (uint64_t at = 0; at < len; at += MiB) {
+		dev_packet(s, data + at, len - at < MiB ? (size_t)(len - at) : MiB);
+		sc_hex(s, 'H', "5A");
+	}
+}
+
+struct vclock {
+	long long now;
+};
+
+static long long vclock_now(void *user)
+{
+	return ((struct vclock *)user)->now;
+}
+
+static void vclock_sleep(void *user, int ms)
+{
+	((struct vclock *)user)->now += ms;
+}
+
+/* A sink on a slow link: each packet costs 100 ms of the virtual clock. */
+struct slow_sink {
+	struct collect c;
+	struct vclock *v;
+};
+
+static int slow_sink(void *user, uint64_t off, const uint8_t *buf, size_t len)
+{
+	struct slow_sink *s = user;
+	s->v->now += 100;
+	return collect_sink(&s->c, off, buf, len);
+}
+
+/* A long transfer goes as commands that start at 4 MiB and double while
+ * one takes under 250 ms (here: no time at all), so 28 MiB is 4 + 8 + 16;
+ * the size carries over to the next transfer, and a full command that
+ * takes over 500 ms halves it again. */
+static void test_commands_grow_on_a_fast_link(void **state)
+{
+	struct fx *f = *state;
+	struct vclock v = { 1000 };
+	struct mtk_clock clock = { vclock_now, vclock_sleep, &v };
+	mtk_ctx_set_clock(f->ctx, &clock);
+	script_connect(f);
+	size_t len = 28 * MiB;
+	uint8_t *want = malloc(len), *got = calloc(1, len);
+	for (size_t i = 0; i < len; i++)
+		want[i] = (uint8_t)(i * 131 + (i >> 20));
+	struct script *s = &f->sc;
+	sc_hex(s, 'H', "60");
+	sc_hex(s, 'D', "5A");
+	sc_hex(s, 'H', "08");
+	sc_hex(s, 'D', "5A");
+	script_read_cmd(s, 0, 4 * MiB, want);
+	script_read_cmd(s, 4 * MiB, 8 * MiB, want + 4 * MiB);
+	script_read_cmd(s, 12 * MiB, 16 * MiB, want + 12 * MiB);
+	script_read_cmd(s, 0, 8 * MiB, want); /* one command: the size carried over */
+	script_read_cmd(s, 0, 8 * MiB, want); /* the slow link's, below */
+	assert_script_ok(f, mtk_da_legacy_start(&f->da, NULL));
+	struct collect c = { got, len };
+	assert_script_ok(f, mtk_da_read(&f->da, "reading test", MTK_REGION_USER, 0, len, collect_sink, &c));
+	assert_memory_equal(want, got, len);
+	assert_int_equal(f->da.piece, 32 * MiB);
+	c.len = 8 * MiB;
+	assert_script_ok(f, mtk_da_read(&f->da, "reading test", MTK_REGION_USER, 0, 8 * MiB, collect_sink, &c));
+	assert_int_equal(f->da.piece, 32 * MiB); /* a transfer's short tail changes nothing */
+	/* A slow link: a whole command that takes 800 ms halves the next. */
+	f->da.piece = 8 * MiB;
+	struct slow_sink slow = { { got, 8 * MiB }, &v };
+	assert_script_ok(f, mtk_da_read(&f->da, "reading test", MTK_REGION_USER, 0, 8 * MiB, slow_sink, &slow));
+	assert_int_equal(f->da.piece, 4 * MiB);
+	assert_true(sc_done(&f->sc));
+	free(want);
+	free(got);
+}
+
 static void test_read_bad_checksum(void **state)
 {
 	struct fx *f = *state;
@@ -715,6 +800,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_connect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_two_packets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_bad_checksum, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_commands_grow_on_a_fast_link, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_padded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_disconnect, setup, teardown),
