@@ -76,6 +76,19 @@ static void print_json(json_t *o)
 
 /* --------------------------------------------------------------- lines */
 
+
+/* A port's name for the live view's 24 columns: its end, where ports differ
+ * ("...phone-01/tty"), not its start. */
+static const char *port_tail(const char *spec, char *out, size_t cap)
+{
+	mtk_escape(spec, out, cap);
+	size_t n = strlen(out);
+	if (n <= 24)
+		return out;
+	char *t = out + n - 21;
+	memcpy(t - 3, "...", 3);
+	return t - 3;
+}
 static void port_line(const struct batch_port *p, bool colour, char *out, size_t cap)
 {
 	char dev[40], pct[16] = "", rate[16] = "";
@@ -93,9 +106,9 @@ static void port_line(const struct batch_port *p, bool colour, char *out, size_t
 		snprintf(on, sizeof on, p->result == BATCH_VERIFIED ? "\033[1;32m" : "\033[1;31m");
 		snprintf(off, sizeof off, "\033[0m");
 	}
-	char spec[48];
-	mtk_escape(p->spec, spec, sizeof spec);
-	snprintf(out, cap, "%-24.24s %-28.28s %s%-10s%s %6s %11s %s", spec, dev, on, p->stage, off, pct, rate,
+	char spec[256];
+	snprintf(out, cap, "%-24.24s %-28.28s %s%-10s%s %6s %11s %s", port_tail(p->spec, spec, sizeof spec), dev, on,
+		 p->stage, off, pct, rate,
 	         p->result ? batch_result_name(p->result) : "");
 }
 
@@ -278,11 +291,17 @@ void batch_view_summary(struct batch *b, bool interrupted)
 	printf("\n%s%u phones: %u verified, %u failed, %u rolled back, %u refused\n",
 	       interrupted ? "interrupted; " : "", b->finished, totals[BATCH_VERIFIED], totals[BATCH_FAILED],
 	       totals[BATCH_ROLLEDBACK], totals[BATCH_REFUSED]);
-	printf("%-24s %6s %14s %9s %9s\n", "port", "phones", "bytes", "seconds", "MB/s");
+	/* The summary is kept: every port's whole name, however long. */
+	int w = 24;
+	char spec[256];
+	for (unsigned i = 0; i < b->nports; i++) {
+		int n = (int)strlen(mtk_escape(b->ports[i]->spec, spec, sizeof spec));
+		w = n > w ? n : w;
+	}
+	printf("%-*s %6s %14s %9s %9s\n", w, "port", "phones", "bytes", "seconds", "MB/s");
 	for (unsigned i = 0; i < b->nports; i++) {
 		const struct batch_port *p = b->ports[i];
-		char spec[48];
-		printf("%-24.24s %6u %14llu %9.2f %9.1f\n", mtk_escape(p->spec, spec, sizeof spec), p->phones,
+		printf("%-*s %6u %14llu %9.2f %9.1f\n", w, mtk_escape(p->spec, spec, sizeof spec), p->phones,
 		       (unsigned long long)p->bytes, p->seconds, port_rate(p));
 	}
 	printf("audit logs and per-port logs: %s\n", b->dir);
