@@ -514,6 +514,31 @@ static int check_supported(mtk_ctx *ctx, const struct mtk_fingerprint *fp, const
 	return 0;
 }
 
+/* The DA's own checks (an xflash DA's SET_CHECKSUM_LEVEL) act on writes
+ * only, so they are set once for the whole flash instead of on and off
+ * around each partition's write pass: two commands a partition, each a few
+ * link turnarounds.  A legacy DA has none (MTK_E_UNSUPPORTED): nothing to do.
+ * A failure to set them is left to the first write, which reports it. */
+static bool checks_on(struct run *x)
+{
+	if (!x->o->device_checks || mtk_da_device_checks(x->da) == x->o->device_checks)
+		return false;
+	if (mtk_da_set_device_checks(x->da, x->o->device_checks) == 0)
+		return true;
+	mtk_ctx_clear_error(x->ctx);
+	return false;
+}
+
+/* Back as found after a flash that went well (after a failure the message
+ * must stay the failure's, and the DA may be gone). */
+static void checks_off(struct run *x, unsigned before)
+{
+	if (mtk_da_set_device_checks(x->da, before) < 0) {
+		mtk_warn(x->ctx, "%s", mtk_ctx_error(x->ctx));
+		mtk_ctx_clear_error(x->ctx);
+	}
+}
+
 int mtk_flash_run(mtk_ctx *ctx, struct mtk_da *da, const struct mtk_fingerprint *fp, const struct mtk_plan *plan,
 		  const struct mtk_flash_opts *opts, struct mtk_flash_result *out)
 {
@@ -526,6 +551,8 @@ int mtk_flash_run(mtk_ctx *ctx, struct mtk_da *da, const struct mtk_fingerprint 
 		return rc;
 	struct run x = { .ctx = ctx, .da = da, .fp = fp, .plan = plan, .o = opts, .r = out };
 	double t0 = now_s();
+	unsigned checks_before = mtk_da_device_checks(da);
+	bool checks_set = checks_on(&x);
 	rc = flash_txn_begin(ctx, opts, fp, plan, &x.js);
 	size_t i = 0;
 	while (rc == 0 && i < out->count) {
@@ -541,6 +568,8 @@ int mtk_flash_run(mtk_ctx *ctx, struct mtk_da *da, const struct mtk_fingerprint 
 		flash_txn_drop_stashes(opts, &x.js);
 	}
 	mtk_journal_state_free(&x.js);
+	if (rc == 0 && checks_set)
+		checks_off(&x, checks_before);
 	out->seconds = now_s() - t0;
 	return rc;
 }

@@ -469,13 +469,20 @@ static int describe_failure(struct mtk_vw *v, int rc, bool writing)
 			(unsigned long long)r->bytes_written, (unsigned long long)r->data_bytes);
 }
 
-/* MTK_E_UNSUPPORTED (a legacy DA) is no failure: the write goes unchecked. */
+/* MTK_E_UNSUPPORTED (a legacy DA) is no failure: the write goes unchecked.
+ * A DA already at the level asked (a flash sets it once for all its
+ * writes) is told nothing, and left so. */
 static int device_checks_on(struct mtk_vw *v)
 {
 	v->rewrites_left = v->req->retries;
 	if (!v->req->device_checks)
 		return 0;
 	v->checks_before = mtk_da_device_checks(v->da);
+	if (v->checks_before == v->req->device_checks) {
+		v->res->device_checks = v->req->device_checks;
+		return 0;
+	}
+	v->checks_set = true;
 	int rc = mtk_da_set_device_checks(v->da, v->req->device_checks);
 	if (rc == MTK_E_UNSUPPORTED) {
 		mtk_ctx_clear_error(v->ctx);
@@ -486,10 +493,11 @@ static int device_checks_on(struct mtk_vw *v)
 	return rc;
 }
 
-/* Back as found, so a read-back (and the next command) pays nothing. */
+/* Back as found: the level is the DA's state for every later write of the
+ * session, and the next process cannot know it. */
 static void device_checks_off(struct mtk_vw *v)
 {
-	if (v->res->device_checks && mtk_da_set_device_checks(v->da, v->checks_before) < 0) {
+	if (v->checks_set && v->res->device_checks && mtk_da_set_device_checks(v->da, v->checks_before) < 0) {
 		mtk_warn(v->ctx, "%s", mtk_ctx_error(v->ctx));
 		mtk_ctx_clear_error(v->ctx);
 	}

@@ -88,6 +88,7 @@ struct mtk_vw {
 	bool hash_device;     /* verify pass: hash what the device sent (else it must equal the image) */
 	bool any_bad;
 	unsigned checks_before; /* the DA's check mask to restore */
+	bool checks_set;        /* this write changed it (else it was already as asked) */
 	unsigned rewrites_left; /* of req->retries, for ranges the DA's checks refused */
 	/* read pass */
 	uint8_t *differs; /* per MTK_VWRITE_SKIP_CHUNK of the partition */
