@@ -7,6 +7,7 @@ served by the mtkemu program; secured profiles; a port nobody answers.
 Expected values come from brom-protocol.md §5.2/§5.3, written out here
 independently of lib/brom/chips.c."""
 
+import concurrent.futures
 import json
 import os
 import sys
@@ -221,10 +222,13 @@ def test_usage():
 
 
 def main():
-    for t in (test_usage, test_in_process, test_secured, test_human_output, test_nobody_answers,
-              test_over_pty):
-        print("--", t.__name__)
-        t()
+    # A silent port is waited out (--wait 2, then 1: 3 s idle): beside the others.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        idle = pool.submit(test_nobody_answers)
+        for t in (test_usage, test_in_process, test_secured, test_human_output, test_over_pty):
+            print("--", t.__name__)
+            t()
+        idle.result()  # its exception, if any, is this test's
     return finish()
 
 
