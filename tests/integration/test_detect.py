@@ -222,13 +222,16 @@ def test_usage():
 
 
 def main():
-    # A silent port is waited out (--wait 2, then 1: 3 s idle): beside the others.
+    # Two lanes: detect mostly waits (a silent port's --wait timeouts, the
+    # handshake's waits for the phone's silence), so the pty phones (each in
+    # its own folder) run beside the in-process ones.
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        idle = pool.submit(test_nobody_answers)
-        for t in (test_usage, test_in_process, test_secured, test_human_output, test_over_pty):
+        lane = [pool.submit(t) for t in (test_nobody_answers, test_over_pty)]
+        for t in (test_usage, test_in_process, test_secured, test_human_output):
             print("--", t.__name__)
             t()
-        idle.result()  # its exception, if any, is this test's
+        for r in lane:
+            r.result()  # its exception, if any, is this test's
     return finish()
 
 
