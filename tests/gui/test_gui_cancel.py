@@ -61,7 +61,8 @@ def body(tmp, env):
             check("rolled back" in res, "Cancel ends with 'rolled back': %r" % res)
             w.screenshot("rolled-back")
     finally:
-        os.kill(emu.pid, signal.SIGCONT)  # a failed test must not leave it stopped
+        if emu.returncode is None:  # a failed test must not leave it stopped
+            os.kill(emu.pid, signal.SIGCONT)
         check(stop_emu(emu) == 0, "mtkemu exits 0 on SIGTERM")
     after = user_snapshot(state, parts, TOUCHED)
     for n in TOUCHED:
