@@ -21,10 +21,21 @@ os.environ.setdefault("GTK_A11Y", "atspi")
 # dogtail refuses to start unless it believes accessibility is on; GTK 4
 # speaks AT-SPI without the GTK 2/3 bridge this variable used to name.
 os.environ.setdefault("GTK_MODULES", "gail:atk-bridge")
-from dogtail import config, predicate, rawinput, tree  # noqa: E402
+from dogtail import predicate, rawinput, tree  # noqa: E402
+# The settings object: `from dogtail import config` is the module, and
+# setting its attributes changed nothing.
+from dogtail.config import config  # noqa: E402
+import pyatspi  # noqa: E402
+from gi.repository import GLib  # noqa: E402
 
 config.searchCutoffCount = 3
 config.searchBackoffDuration = 0.2
+# dogtail sleeps after every action (1 s), key (0.1 s) and key combination
+# (0.5 s) for scripts that do not wait; these tests wait on what the window
+# shows, so the sleeps were only time (half of gui_refused's 50 s).
+config.actionDelay = 0
+config.typingDelay = 0
+config.defaultDelay = 0
 config.logDebugToFile = False
 config.logDebugToStdOut = False
 
@@ -46,6 +57,47 @@ def wait_for(cond, what, timeout=TIMEOUT):
             last = e
         time.sleep(0.05)
     raise AssertionError("timed out waiting for %s (%s)" % (what, last))
+
+
+class FocusEvents:
+    """The AT-SPI focus events: one per widget that gains the focus, so
+    that a key press which moves the focus is waited for exactly, not for
+    a guessed time."""
+
+    def __init__(self):
+        self.gained = 0
+        pyatspi.Registry.registerEventListener(self._seen, "object:state-changed:focused")
+
+    def _seen(self, event):
+        if event.detail1:
+            self.gained += 1
+
+    def press(self, key, timeout=5.0):
+        """Press `key`; True once a widget has gained the focus from it, False after `timeout` s."""
+        ctx = GLib.MainContext.default()
+        while ctx.iteration(False):  # events of earlier presses are not this one's
+            pass
+        before = self.gained
+        late = []
+        # libatspi reads the bus only while its main context runs: run it
+        # until the event, or until this timer says the time is up.
+        timer = GLib.timeout_add(int(timeout * 1000), lambda: late.append(True) and False)
+        rawinput.pressKey(key)
+        while self.gained == before and not late:
+            ctx.iteration(True)
+        if not late:
+            GLib.source_remove(timer)
+        return self.gained != before
+
+
+_focus = None
+
+
+def focus_events():
+    global _focus
+    if _focus is None:
+        _focus = FocusEvents()
+    return _focus
 
 
 def mkfirmware(tmp, chip="mt6737", variant=None):
@@ -150,7 +202,7 @@ class Window:
         for _ in range(len(group)):
             if node.checked:
                 return
-            rawinput.pressKey("Right")
+            focus_events().press("Right")
             try:
                 wait_for(lambda: node.checked, "radio", timeout=0.5)
             except AssertionError:
@@ -166,12 +218,7 @@ class Window:
         for _ in range(limit):
             if node.focused:
                 return True
-            rawinput.pressKey("Tab")
-            try:
-                wait_for(lambda: node.focused, "focus", timeout=0.3)
-                return True
-            except AssertionError:
-                pass
+            focus_events().press("Tab")
         raise AssertionError("Tab never reached %r" % node.name)
 
     def screenshot(self, name):

@@ -7,6 +7,7 @@ served by the mtkemu program; secured profiles; a port nobody answers.
 Expected values come from brom-protocol.md §5.2/§5.3, written out here
 independently of lib/brom/chips.c."""
 
+import concurrent.futures
 import json
 import os
 import sys
@@ -221,10 +222,16 @@ def test_usage():
 
 
 def main():
-    for t in (test_usage, test_in_process, test_secured, test_human_output, test_nobody_answers,
-              test_over_pty):
-        print("--", t.__name__)
-        t()
+    # Two lanes: detect mostly waits (a silent port's --wait timeouts, the
+    # handshake's waits for the phone's silence), so the pty phones (each in
+    # its own folder) run beside the in-process ones.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        lane = [pool.submit(t) for t in (test_nobody_answers, test_over_pty)]
+        for t in (test_usage, test_in_process, test_secured, test_human_output):
+            print("--", t.__name__)
+            t()
+        for r in lane:
+            r.result()  # its exception, if any, is this test's
     return finish()
 
 

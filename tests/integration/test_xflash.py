@@ -34,6 +34,7 @@ scatter in tests/fixtures, driven by the real mtkflash.
 - No command after the first may make the emulator report a VIOLATION: the
   session probe must never send 0x72 or a handshake byte into a recorded
   xflash DA (da-xflash.md §2.7)."""
+import concurrent.futures
 import json
 import os
 import sys
@@ -353,15 +354,24 @@ def check_device_checks(tmp, chip, state):
               "--device-checks %s with a dropped write: exit %d, %s, %s" % (level, p.returncode, v, p.stderr[-300:]))
 
 
-def main(tmp):
-    pl = full_chip(tmp)
-    check_auth(tmp, pl)
-    check_secured(tmp, pl)
-    for chip in ("mt6765", "mt6785"):
-        check_verified_mode(tmp, chip)
-    check_device_checks(tmp, "mt6765", os.path.join(tmp, "state-fw-mt6765"))
+def quick_chips(tmp):
     for chip, fixture in CHIPS:
         quick_chip(tmp, chip, fixture)
+
+
+def main(tmp):
+    # Two lanes: a command mostly waits (the handshake's waits for the
+    # phone's silence), and the quick chips share no state or session
+    # folder with MT6765's runs.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        lane = pool.submit(quick_chips, tmp)
+        pl = full_chip(tmp)
+        check_auth(tmp, pl)
+        check_secured(tmp, pl)
+        for chip in ("mt6765", "mt6785"):
+            check_verified_mode(tmp, chip)
+        check_device_checks(tmp, "mt6765", os.path.join(tmp, "state-fw-mt6765"))
+        lane.result()  # its exception, if any, is this test's
 
 
 if __name__ == "__main__":
