@@ -62,7 +62,7 @@ def one_run(a, state, out, speed, kind, size):
 
     def cmd(n):
         return [a.mtkflash, "-q", "--port", port, "read", "--force", "--region", "user", "--offset",
-                hex(OFF[kind]), "--length", str(n), "--chunk", str(a.chunk), out]
+                hex(OFF[kind]), "--length", str(n)] + (["--chunk", str(a.chunk)] if a.chunk else []) + [out]
 
     setup = timed(cmd(TINY))[0]
     wall, cpu, rss, exact = timed(cmd(size))
@@ -81,7 +81,8 @@ def main():
     ap.add_argument("--size", type=int, default=512, help="MiB to read per run")
     ap.add_argument("--links", default="none,usb2-hs", help="comma-separated link models, 'none' first")
     ap.add_argument("--chip", choices=["mt6737", "mt6765"], default="mt6737")
-    ap.add_argument("--chunk", type=int, default=8 << 20, help="journal chunk (bytes)")
+    ap.add_argument("--chunk", type=int, default=0,
+                    help="journal chunk (bytes; default: the tool's, 32 MiB on a high-speed link)")
     ap.add_argument("--runs", type=int, default=3, help="best of this many runs (default 3)")
     a = ap.parse_args()
     bandwidth = link_bandwidths(a.mtkemu)
