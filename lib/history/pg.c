@@ -7,8 +7,35 @@
 
 #include <libpq-fe.h>
 
+#include "core/dynlib.h"
 #include "hist_priv.h"
 
+/* libpq is opened with the first postgresql:// history (core/dynlib.h says why). */
+#define PQ_CALLS(X) \
+	X(PQclear) X(PQconnectdbParams) X(PQerrorMessage) X(PQexecParams) X(PQfinish) X(PQgetisnull) \
+	X(PQgetvalue) X(PQnfields) X(PQntuples) X(PQresultErrorMessage) X(PQresultStatus) \
+	X(PQsetNoticeProcessor) X(PQstatus)
+struct pq_api {
+	PQ_CALLS(MTK_DYNLIB_MEMBER)
+};
+#define PQ_SYM(fn) MTK_DYNLIB_SYM(struct pq_api, fn)
+static const struct mtk_dynsym pq_syms[] = { PQ_CALLS(PQ_SYM) };
+static struct pq_api pq_api;
+static struct mtk_dynlib pq_lib = MTK_DYNLIB_INIT("libpq.so.5", "libpq5", "PostgreSQL histories", pq_syms, &pq_api);
+/* Below, every libpq call goes through the table. */
+#define PQclear pq_api.PQclear
+#define PQconnectdbParams pq_api.PQconnectdbParams
+#define PQerrorMessage pq_api.PQerrorMessage
+#define PQexecParams pq_api.PQexecParams
+#define PQfinish pq_api.PQfinish
+#define PQgetisnull pq_api.PQgetisnull
+#define PQgetvalue pq_api.PQgetvalue
+#define PQnfields pq_api.PQnfields
+#define PQntuples pq_api.PQntuples
+#define PQresultErrorMessage pq_api.PQresultErrorMessage
+#define PQresultStatus pq_api.PQresultStatus
+#define PQsetNoticeProcessor pq_api.PQsetNoticeProcessor
+#define PQstatus pq_api.PQstatus
 /* Any constant: the advisory lock that serialises schema creation and
  * migration between stations opening the same database at once. */
 #define SCHEMA_LOCK_KEY "7309463517021107001"
@@ -94,6 +121,9 @@ int hist_pg_open(mtk_ctx *ctx, const char *uri, struct mtk_history *h)
 	/* A station that lost its server must not hang a finished flash. */
 	const char *keys[] = { "connect_timeout", "application_name", "dbname", NULL };
 	const char *vals[] = { "10", "mtkflash", uri, NULL };
+	int loaded = mtk_dynlib_load(ctx, &pq_lib);
+	if (loaded != 0)
+		return loaded;
 	PGconn *c = PQconnectdbParams(keys, vals, 1);
 	char shown[512];
 	redact(uri, shown, sizeof shown);

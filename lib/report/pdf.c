@@ -13,8 +13,47 @@
 #include <string.h>
 
 #include "core/ctx.h"
+#include "core/dynlib.h"
 #include "mtkflash/util.h"
 
+/* cairo is opened with the first report drawn (core/dynlib.h says why). */
+#define CAIRO_CALLS(X) \
+	X(cairo_create) X(cairo_destroy) X(cairo_fill) X(cairo_line_to) X(cairo_move_to) \
+	X(cairo_pdf_surface_create_for_stream) X(cairo_pdf_surface_set_metadata) X(cairo_rectangle) \
+	X(cairo_select_font_face) X(cairo_set_font_size) X(cairo_set_line_width) \
+	X(cairo_set_source_rgb) X(cairo_show_page) X(cairo_show_text) X(cairo_status) \
+	X(cairo_status_to_string) X(cairo_stroke) X(cairo_surface_destroy) X(cairo_surface_finish) \
+	X(cairo_surface_status) X(cairo_text_extents)
+struct cairo_api {
+	CAIRO_CALLS(MTK_DYNLIB_MEMBER)
+};
+#define CAIRO_SYM(fn) MTK_DYNLIB_SYM(struct cairo_api, fn)
+static const struct mtk_dynsym cairo_syms[] = { CAIRO_CALLS(CAIRO_SYM) };
+static struct cairo_api cairo_api;
+static struct mtk_dynlib cairo_lib =
+	MTK_DYNLIB_INIT("libcairo.so.2", "libcairo2", "PDF reports", cairo_syms, &cairo_api);
+/* Below, every cairo call goes through the table. */
+#define cairo_create cairo_api.cairo_create
+#define cairo_destroy cairo_api.cairo_destroy
+#define cairo_fill cairo_api.cairo_fill
+#define cairo_line_to cairo_api.cairo_line_to
+#define cairo_move_to cairo_api.cairo_move_to
+#define cairo_pdf_surface_create_for_stream cairo_api.cairo_pdf_surface_create_for_stream
+#define cairo_pdf_surface_set_metadata cairo_api.cairo_pdf_surface_set_metadata
+#define cairo_rectangle cairo_api.cairo_rectangle
+#define cairo_select_font_face cairo_api.cairo_select_font_face
+#define cairo_set_font_size cairo_api.cairo_set_font_size
+#define cairo_set_line_width cairo_api.cairo_set_line_width
+#define cairo_set_source_rgb cairo_api.cairo_set_source_rgb
+#define cairo_show_page cairo_api.cairo_show_page
+#define cairo_show_text cairo_api.cairo_show_text
+#define cairo_status cairo_api.cairo_status
+#define cairo_status_to_string cairo_api.cairo_status_to_string
+#define cairo_stroke cairo_api.cairo_stroke
+#define cairo_surface_destroy cairo_api.cairo_surface_destroy
+#define cairo_surface_finish cairo_api.cairo_surface_finish
+#define cairo_surface_status cairo_api.cairo_surface_status
+#define cairo_text_extents cairo_api.cairo_text_extents
 #define PAGE_W 595.0 /* A4 in points */
 #define PAGE_H 842.0
 #define MARGIN 42.0
@@ -504,6 +543,9 @@ static void metadata(cairo_surface_t *s, const struct mtk_report *r)
 
 int mtk_report_render(mtk_ctx *ctx, const struct mtk_report *rep, uint8_t **out, size_t *len)
 {
+	int rc = mtk_dynlib_load(ctx, &cairo_lib);
+	if (rc != 0)
+		return rc;
 	struct sink sink = { 0 };
 	struct page p = { .number = 1 };
 	p.surface = cairo_pdf_surface_create_for_stream(sink_write, &sink, PAGE_W, PAGE_H);

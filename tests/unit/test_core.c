@@ -17,6 +17,7 @@
 #include "core/bytes.h"
 #include "core/checksum.h"
 #include "core/ctx.h"
+#include "core/dynlib.h"
 #include "core/fileutil.h"
 #include "core/outfile.h"
 #include "core/text.h"
@@ -604,10 +605,69 @@ static void test_utc_tm(void **state)
 		expect_same_as_gmtime(t);
 }
 
+/* A library opened on first use: its functions work through the table; a
+ * missing library or symbol is named with the package to install, and the
+ * verdict is kept (a second call gives the same without trying again). */
+struct libc_api {
+	size_t (*len)(const char *);
+	int (*absolute)(int);
+};
+static const struct mtk_dynsym libc_syms[] = {
+	{ "strlen", offsetof(struct libc_api, len) },
+	{ "abs", offsetof(struct libc_api, absolute) },
+};
+
+static void test_dynlib_loads_and_fills(void **state)
+{
+	(void)state;
+	struct libc_api api = { 0 };
+	struct mtk_dynlib lib = MTK_DYNLIB_INIT("libc.so.6", "libc6", "Counting", libc_syms, &api);
+	mtk_ctx *ctx = mtk_ctx_new();
+	assert_int_equal(mtk_dynlib_load(ctx, &lib), 0);
+	assert_int_equal(api.len("four"), 4);
+	assert_int_equal(api.absolute(-7), 7);
+	assert_int_equal(mtk_dynlib_load(ctx, &lib), 0);
+	mtk_ctx_free(ctx);
+}
+
+static void test_dynlib_missing_library(void **state)
+{
+	(void)state;
+	struct libc_api api = { 0 };
+	struct mtk_dynlib lib = MTK_DYNLIB_INIT("libmtk-not-there.so.9", "libmtk-nothing9", "Imaginary reports", libc_syms, &api);
+	mtk_ctx *ctx = mtk_ctx_new();
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(mtk_dynlib_load(ctx, &lib), MTK_E_UNSUPPORTED);
+		const char *m = mtk_ctx_error(ctx);
+		assert_non_null(strstr(m, "Imaginary reports need libmtk-not-there.so.9"));
+		assert_non_null(strstr(m, "install the package libmtk-nothing9"));
+	}
+	assert_null(api.len);
+	mtk_ctx_free(ctx);
+}
+
+static void test_dynlib_missing_symbol(void **state)
+{
+	(void)state;
+	static const struct mtk_dynsym syms[] = {
+		{ "strlen", offsetof(struct libc_api, len) },
+		{ "mtk_no_such_function", offsetof(struct libc_api, absolute) },
+	};
+	struct libc_api api = { 0 };
+	struct mtk_dynlib lib = MTK_DYNLIB_INIT("libc.so.6", "libc6", "Counting", syms, &api);
+	mtk_ctx *ctx = mtk_ctx_new();
+	assert_int_equal(mtk_dynlib_load(ctx, &lib), MTK_E_UNSUPPORTED);
+	assert_non_null(strstr(mtk_ctx_error(ctx), "libc.so.6 has no mtk_no_such_function (too old; upgrade the package libc6)"));
+	mtk_ctx_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_error_chain),
+		cmocka_unit_test(test_dynlib_loads_and_fills),
+		cmocka_unit_test(test_dynlib_missing_library),
+		cmocka_unit_test(test_dynlib_missing_symbol),
 		cmocka_unit_test(test_error_names),
 		cmocka_unit_test(test_log_levels_and_hex),
 		cmocka_unit_test(test_byte_helpers),
