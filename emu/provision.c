@@ -473,10 +473,22 @@ MTK_NO_COVERAGE_INNER static inline uint32_t xorshift32(uint32_t x)
 	return x;
 }
 
+/* Eight bytes to a store where the host is little-endian: a provision
+ * writes a MiB of this per partition, and each byte's store was a checked
+ * access under ASan (a third of a sanitizer build's `provision`). */
 MTK_NO_COVERAGE void emu_pattern(uint8_t *buf, size_t len, uint32_t seed)
 {
 	uint32_t x = seed ? seed : 0x2545F491u;
-	for (size_t i = 0; i < len; i++)
+	size_t i = 0;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w = 0;
+		for (unsigned k = 0; k < 8; k++)
+			w |= (uint64_t)(uint8_t)(x = xorshift32(x)) << (8 * k);
+		memcpy(buf + i, &w, 8);
+	}
+#endif
+	for (; i < len; i++)
 		buf[i] = (uint8_t)(x = xorshift32(x));
 }
 

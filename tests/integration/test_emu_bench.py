@@ -22,6 +22,7 @@ import threading
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mtkutil  # noqa: E402
 from mtkutil import MTKEMU, MTKFLASH, check, environment, run, start_emu, state_bytes, stop_emu  # noqa: E402
+mtkutil.EMU_LEAK_SCAN = True  # mtkemu's own commands are what this tests
 
 CHIPS = ("mt6737", "mt6572")
 COUNT = 4

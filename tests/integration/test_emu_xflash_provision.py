@@ -11,6 +11,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mtkutil  # noqa: E402
 from mtkutil import MTKEMU, SCATTERS, check, flash, run  # noqa: E402
+mtkutil.EMU_LEAK_SCAN = True  # mtkemu's own commands are what this tests
 
 # (chip, fixture, V2.x?)
 FIXTURES = [

@@ -12,6 +12,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mtkutil  # noqa: E402
 from mtkutil import MTKEMU, MTKFLASH, check, flash, run  # noqa: E402
+mtkutil.EMU_LEAK_SCAN = True  # mtkemu's own commands are what this tests
 
 CHIPS = ["mt6572", "mt6580", "mt6735", "mt6737", "mt6753", "mt6765", "mt6785"]
 XFLASH = ["mt6765", "mt6785"]  # laid out like their fixtures; MT6785's scatter is V2.x

@@ -14,7 +14,9 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mtkutil  # noqa: E402
 from mtkutil import start_emu, stop_emu  # noqa: E402
+mtkutil.EMU_LEAK_SCAN = True  # mtkemu's own commands are what this tests
 from ptyhost import TIMEOUT, check, handshake, hung_up, open_port, read_exact, read_line, sync_any, xfer  # noqa: E402
 
 

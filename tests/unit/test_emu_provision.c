@@ -588,6 +588,32 @@ static void test_xorshift_matches(void **state)
 	assert_true(emu_xorshift_matches(buf, 13, sizeof buf, seed, 301, 301 + 0x40));
 }
 
+/* emu_pattern is the xorshift32 stream a byte at a time (the factory
+ * contents, the synthetic DA and mkfirmware's images all depend on it),
+ * whatever the length and alignment: here against the definition. */
+static void test_pattern_stream(void **state)
+{
+	(void)state;
+	static uint8_t got[4099];
+	for (size_t len = 0; len <= sizeof got - 3; len += len < 40 ? 1 : 1021) {
+		for (size_t at = 0; at < 3; at++) {
+			memset(got, 0xA5, sizeof got);
+			emu_pattern(got + at, len, 0x1234567u);
+			uint32_t x = 0x1234567u;
+			for (size_t i = 0; i < len; i++) {
+				x ^= x << 13;
+				x ^= x >> 17;
+				x ^= x << 5;
+				assert_int_equal(got[at + i], (uint8_t)x);
+			}
+			assert_int_equal(got[at + len], 0xA5); /* nothing past the end */
+		}
+	}
+	uint8_t zero_seed[3];
+	emu_pattern(zero_seed, sizeof zero_seed, 0); /* seed 0 would give zeros forever */
+	assert_false(zero_seed[0] == 0 && zero_seed[1] == 0 && zero_seed[2] == 0);
+}
+
 static void test_provision_errors(void **state)
 {
 	(void)state;
@@ -661,6 +687,7 @@ int main(void)
 	        cmocka_unit_test(test_provision_default_layouts),
 	        cmocka_unit_test(test_provision_fill_filter),
 	        cmocka_unit_test(test_xorshift_matches),
+	        cmocka_unit_test(test_pattern_stream),
 	        cmocka_unit_test(test_provision_errors),
 	        cmocka_unit_test(test_provision_cli),
 	};
