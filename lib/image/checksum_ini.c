@@ -198,7 +198,7 @@ uint16_t mtk_checksum_v1_update(uint16_t state, const uint8_t *buf, size_t len)
 	return mtk_sum16_update(state, buf, len);
 }
 
-#define DIGEST_CHUNK        (1u << 20)
+#define DIGEST_CHUNK        (64u << 10) /* as manifest.c HASH_BUF: reused, not mapped afresh per file */
 #define DIGEST_PROGRESS_MIN (64ull << 20)
 
 static int digest_fd(mtk_ctx *ctx, int fd, const char *path, uint64_t total, EVP_MD_CTX *md, uint64_t *size,

@@ -59,8 +59,10 @@ int mtk_vw_image_hash_begin(struct mtk_vw_image *im);
 int mtk_vw_image_hash_end(struct mtk_vw_image *im, uint8_t out[32]);
 
 
-/* Image bytes are staged in pieces of this size for the comparison. */
-#define MTK_VW_SCRATCH (1u << 20)
+/* Image bytes are staged in pieces of this size for the comparison: below
+ * glibc's mmap threshold, so each partition's write reuses the previous
+ * one's buffer instead of mapping (and faulting in) a fresh MiB. */
+#define MTK_VW_SCRATCH (64u << 10)
 /* The eMMC sector: the DA pads a write to it with zeros, so a sparse range
  * that is not a whole number of sectors would clobber the hole beside it. */
 #define MTK_VW_SECTOR 512u
