@@ -49,9 +49,23 @@ static int gave_up(struct cli *cli, const struct cli_attempts *a)
 			a->account, cli->wait_ms / 1000);
 }
 
+/* A named tty is that tty or nothing; but one that hung up before a byte
+ * went either way was a device leaving the bus as we opened it (the
+ * re-enumeration after a reboot or a speed switch), and the same name (a
+ * udev by-id link, or ttyACM0 again) brings the phone back. */
+static bool named_tty_left_at_once(const struct cli *cli, const struct mtk_transport *tp)
+{
+	const char *spec = cli->port ? cli->port : "";
+	if (strncmp(spec, "serial:", 7) != 0 && spec[0] != '/')
+		return false;
+	uint64_t in, out;
+	mtk_transport_counts(tp, &in, &out);
+	return in == 0 && out == 0;
+}
+
 int cli_connect_again(struct cli *cli, struct cli_attempts *a, struct mtk_transport **tp, int rc)
 {
-	if (rc != MTK_E_DISCONNECTED || !*tp || !port_searches(cli))
+	if (rc != MTK_E_DISCONNECTED || !*tp || !(port_searches(cli) || named_tty_left_at_once(cli, *tp)))
 		return rc;
 	a->n++;
 	note_attempt(cli, a, *tp);

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../../cli/cli_connect.h"
 #include "../../cli/cli_da.h"
 #include "transport/transport_priv.h" /* white-box: stand-in transports */
 #include "testutil.h"
@@ -122,6 +123,36 @@ static void test_serial_pty_is_virtual(void **state)
 	close(master);
 }
 
+/* A named tty that hangs up before a byte went either way (a phone
+ * re-enumerating as it was opened) gets another attempt at the same name;
+ * one that hung up mid-conversation is that tty's answer: no retry. */
+static void test_named_tty_left_at_once(void **state)
+{
+	struct fx *f = *state;
+	char link[160], spec[200];
+	snprintf(link, sizeof link, "%s/tty", f->xdg);
+	snprintf(spec, sizeof spec, "serial:%s", link);
+	f->cli.port = spec;
+	f->cli.wait_ms = 3000;
+	int old = test_pty_behind(link);
+	struct cli_attempts att;
+	struct mtk_transport *tp = NULL;
+	assert_int_equal(cli_open_first(&f->cli, &att, &tp), 0);
+	close(old); /* gone before a word */
+	int now = test_pty_behind(link);
+	assert_int_equal(cli_connect_again(&f->cli, &att, &tp, MTK_E_DISCONNECTED), 1);
+	assert_int_equal(att.n, 1);
+	assert_int_equal(mtk_tp_write(tp, (const uint8_t *)"\xa0", 1, 1000), 0);
+	uint8_t b = 0;
+	assert_int_equal(read(now, &b, 1), 1); /* the new phone hears us */
+	assert_int_equal(b, 0xa0);
+	assert_int_equal(cli_connect_again(&f->cli, &att, &tp, MTK_E_DISCONNECTED), MTK_E_DISCONNECTED);
+	assert_int_equal(att.n, 1);
+	mtk_transport_close(tp);
+	close(now);
+	f->cli.port = NULL;
+}
+
 /* An image that shrank after its size was taken: the source fails naming
  * the partition and the offset instead of letting the DA pad with zeros;
  * one that grew fails at the end. */
@@ -156,6 +187,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_order, setup, teardown),
 		cmocka_unit_test(test_source_delivers_exactly),
 		cmocka_unit_test_setup_teardown(test_serial_pty_is_virtual, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_named_tty_left_at_once, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -26,27 +26,13 @@ struct fx {
 	struct mtk_transport *tp;
 };
 
-/* A new pty, the link (re)pointed at its slave atomically. */
-static int new_pty_behind(const char *link)
-{
-	int m = posix_openpt(O_RDWR | O_NOCTTY);
-	assert_true(m >= 0);
-	assert_int_equal(grantpt(m), 0);
-	assert_int_equal(unlockpt(m), 0);
-	char tmp[320];
-	snprintf(tmp, sizeof tmp, "%s.new", link);
-	assert_int_equal(symlink(ptsname(m), tmp), 0);
-	assert_int_equal(rename(tmp, link), 0);
-	return m;
-}
-
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof *f);
 	f->ctx = mtk_ctx_new();
 	test_mkdtemp(f->dir, sizeof f->dir, "mtk-reopen");
 	snprintf(f->link, sizeof f->link, "%s/tty", f->dir);
-	f->master = new_pty_behind(f->link);
+	f->master = test_pty_behind(f->link);
 	char spec[320];
 	snprintf(spec, sizeof spec, "serial:%s", f->link);
 	assert_int_equal(mtk_transport_open(f->ctx, spec, 0, &f->tp), 0);
@@ -80,7 +66,7 @@ static void test_reopen_follows_new_target(void **state)
 {
 	struct fx *f = *state;
 	close(f->master);
-	f->master = new_pty_behind(f->link);
+	f->master = test_pty_behind(f->link);
 	assert_int_equal(f->tp->ops->reopen(f->tp, 2000), 0);
 	assert_int_equal(write(f->master, "\x5a\x01", 2), 2);
 	uint8_t b[2];

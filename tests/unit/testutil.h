@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* $MTK_FIXTURES, or tests/fixtures in the source tree (the tests run from the
  * build directory, and __FILE__ is relative to it). */
@@ -94,6 +96,22 @@ static inline void test_mkdtemp(char *out, size_t cap, const char *prefix)
 static inline int test_rmtree(const char *dir)
 {
 	return mtk_remove_tree(dir);
+}
+
+/* A new pty with `link` (re)pointed at its slave atomically, as mtkemu
+ * --link serves a phone and re-points it when the phone re-enumerates;
+ * returns the master. */
+static inline int test_pty_behind(const char *link)
+{
+	int m = posix_openpt(O_RDWR | O_NOCTTY);
+	assert_true(m >= 0);
+	assert_int_equal(grantpt(m), 0);
+	assert_int_equal(unlockpt(m), 0);
+	char tmp[512];
+	snprintf(tmp, sizeof tmp, "%s.new", link);
+	assert_int_equal(symlink(ptsname(m), tmp), 0);
+	assert_int_equal(rename(tmp, link), 0);
+	return m;
 }
 
 #endif
