@@ -169,20 +169,6 @@ static struct mem_page *mem_page(struct mtkemu *e, uint32_t addr, bool create)
 	return p;
 }
 
-/* Memory is byte-addressed little-endian, as the ARM cores see it. */
-static void mem_put8(struct mtkemu *e, uint32_t addr, uint8_t v)
-{
-	struct mem_page *p = mem_page(e, addr, true);
-	if (p)
-		p->b[addr & (PAGE_SIZE - 1)] = v;
-}
-
-static void mem_put(struct mtkemu *e, uint32_t addr, unsigned unit, uint32_t v)
-{
-	for (unsigned i = 0; i < unit; i++)
-		mem_put8(e, addr + i, (uint8_t)(v >> (8 * i)));
-}
-
 /* Loads a blob into device RAM (SEND_DA): READ32 sees it afterwards. */
 static void mem_write_bytes(struct mtkemu *e, uint32_t addr, const uint8_t *src, uint32_t len)
 {
@@ -196,6 +182,16 @@ static void mem_write_bytes(struct mtkemu *e, uint32_t addr, const uint8_t *src,
 		len -= n;
 		addr += n;
 	}
+}
+
+/* Memory is byte-addressed little-endian, as the ARM cores see it.  One
+ * page lookup per word (a byte at a time, WRITE32's data was four). */
+static void mem_put(struct mtkemu *e, uint32_t addr, unsigned unit, uint32_t v)
+{
+	uint8_t b[4];
+	for (unsigned i = 0; i < unit; i++)
+		b[i] = (uint8_t)(v >> (8 * i));
+	mem_write_bytes(e, addr, b, unit);
 }
 
 /* Device RAM into buf, a page at a time (unmapped pages read 0): a READ32 of

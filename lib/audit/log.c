@@ -34,13 +34,41 @@ struct mtk_audit {
 	bool broken;    /* a write failed: the file may end mid-line, write no more */
 };
 
-bool mtk_audit_hash_hex(const void *buf, size_t len, char out[65])
+bool mtk_audit_hasher_init(struct mtk_audit_hasher *h)
+{
+	h->md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	h->ctx = EVP_MD_CTX_new();
+	if (h->md && h->ctx)
+		return true;
+	mtk_audit_hasher_free(h);
+	return false;
+}
+
+void mtk_audit_hasher_free(struct mtk_audit_hasher *h)
+{
+	EVP_MD_CTX_free(h->ctx);
+	EVP_MD_free(h->md);
+	h->ctx = NULL;
+	h->md = NULL;
+}
+
+bool mtk_audit_hasher_hex(struct mtk_audit_hasher *h, const void *buf, size_t len, char out[65])
 {
 	uint8_t md[32];
-	if (!EVP_Digest(buf, len, md, NULL, EVP_sha256(), NULL))
+	unsigned n = 0;
+	if (!EVP_DigestInit_ex2(h->ctx, h->md, NULL) || !EVP_DigestUpdate(h->ctx, buf, len) ||
+	    !EVP_DigestFinal_ex(h->ctx, md, &n) || n != sizeof md)
 		return false;
 	mtk_hex_encode(out, md, sizeof md);
 	return true;
+}
+
+bool mtk_audit_hash_hex(const void *buf, size_t len, char out[65])
+{
+	struct mtk_audit_hasher h;
+	bool ok = mtk_audit_hasher_init(&h) && mtk_audit_hasher_hex(&h, buf, len, out);
+	mtk_audit_hasher_free(&h);
+	return ok;
 }
 
 int mtk_audit_signed_text(const char head[65], size_t events, char *out, size_t cap)

@@ -16,20 +16,24 @@
 /* A log is a few hundred lines; this bounds what verification reads. */
 #define LOG_MAX (64u << 20)
 
+/* Lines are parsed when the check first looks at them: the chain stops at
+ * the first bad line, and parsing every line of a log that breaks early
+ * (JSON, and its allocations) was most of the time spent on it. */
 struct line {
 	const uint8_t *p;
 	size_t len;
 	bool torn;       /* no '\n' after it: the writer stopped mid-line */
+	bool parsed;     /* j, why, seq, prev and event are set */
 	json_t *j;       /* NULL when it is not a log line */
 	const char *why; /* why it is not */
 	json_int_t seq;
 	const char *prev, *event;
-	char hash[65];
 };
 
 struct log_view {
 	struct line *l;
 	size_t n;
+	struct mtk_audit_hasher hasher;
 };
 
 const char *mtk_audit_problem_name(enum mtk_audit_problem p)
@@ -112,6 +116,16 @@ static void parse_line(struct line *ln)
 	}
 }
 
+/* Line i, parsed. */
+static const struct line *line_at(struct log_view *v, size_t i)
+{
+	struct line *ln = &v->l[i];
+	if (!ln->parsed)
+		parse_line(ln);
+	ln->parsed = true;
+	return ln;
+}
+
 static int split_lines(mtk_ctx *ctx, const uint8_t *buf, size_t len, struct log_view *v)
 {
 	size_t n = 0;
@@ -128,9 +142,6 @@ static int split_lines(mtk_ctx *ctx, const uint8_t *buf, size_t len, struct log_
 		ln->p = buf + start;
 		ln->len = nl ? (size_t)(nl - ln->p) : len - start;
 		ln->torn = !nl;
-		if (!mtk_audit_hash_hex(ln->p, ln->len, ln->hash))
-			return mtk_fail(ctx, MTK_E_UNSUPPORTED, "SHA-256 failed");
-		parse_line(ln);
 		start += ln->len + 1;
 	}
 	return 0;
@@ -141,18 +152,19 @@ static void free_view(struct log_view *v)
 	for (size_t i = 0; i < v->n; i++)
 		json_decref(v->l[i].j);
 	free(v->l);
+	mtk_audit_hasher_free(&v->hasher);
 }
 
 /* The physical line (1-based) holding seq `want` after line `from`, or 0. */
-static size_t find_seq(const struct log_view *v, size_t from, json_int_t want)
+static size_t find_seq(struct log_view *v, size_t from, json_int_t want)
 {
 	for (size_t i = from; i < v->n; i++)
-		if (v->l[i].j && v->l[i].seq == want)
+		if (line_at(v, i)->j && v->l[i].seq == want)
 			return i + 1;
 	return 0;
 }
 
-static int seq_verdict(const struct log_view *v, size_t i, json_int_t want, struct mtk_audit_report *rep)
+static int seq_verdict(struct log_view *v, size_t i, json_int_t want, struct mtk_audit_report *rep)
 {
 	json_int_t got = v->l[i].seq;
 	size_t at = got > want ? find_seq(v, i + 1, want) : 0;
@@ -192,15 +204,16 @@ static bool first_line_ok(const struct line *ln)
 }
 
 /* The chain up to the signature/close line; *end = its index, or n. */
-static int check_chain(const struct log_view *v, struct mtk_audit_report *rep, size_t *end)
+static int check_chain(mtk_ctx *ctx, struct log_view *v, struct mtk_audit_report *rep, size_t *end)
 {
 	char prev[65];
-	mtk_audit_hash_hex(MTK_AUDIT_GENESIS, strlen(MTK_AUDIT_GENESIS), prev);
+	if (!mtk_audit_hasher_hex(&v->hasher, MTK_AUDIT_GENESIS, strlen(MTK_AUDIT_GENESIS), prev))
+		return mtk_fail(ctx, MTK_E_UNSUPPORTED, "SHA-256 failed");
 	*end = v->n;
 	for (size_t i = 0; i < v->n; i++) {
-		const struct line *ln = &v->l[i];
-		if (ln->torn)
+		if (v->l[i].torn)
 			return verdict(rep, MTK_AUDIT_TRUNCATED, i + 1, "line %zu: cut off mid-line (no line end)", i + 1);
+		const struct line *ln = line_at(v, i);
 		if (!ln->j)
 			return verdict(rep, MTK_AUDIT_ALTERED, i + 1, "line %zu: altered: %s", i + 1, ln->why);
 		if (ln->seq != (json_int_t)i + 1)
@@ -210,7 +223,8 @@ static int check_chain(const struct log_view *v, struct mtk_audit_report *rep, s
 		if (i == 0 && !first_line_ok(ln))
 			return verdict(rep, MTK_AUDIT_ALTERED, 1, "line 1: not the open line of an %s log",
 			               MTK_AUDIT_FORMAT);
-		memcpy(prev, ln->hash, sizeof prev);
+		if (!mtk_audit_hasher_hex(&v->hasher, ln->p, ln->len, prev))
+			return mtk_fail(ctx, MTK_E_UNSUPPORTED, "SHA-256 failed");
 		snprintf(rep->head, sizeof rep->head, "%s", ln->prev);
 		if (i > 0 && is_terminal(ln)) {
 			*end = i;
@@ -320,11 +334,12 @@ int mtk_audit_verify_buf(mtk_ctx *ctx, const uint8_t *buf, size_t len, const str
 	if (len == 0)
 		return verdict(rep, MTK_AUDIT_TRUNCATED, 0, "the log is empty");
 	struct log_view v = { 0 };
-	int rc = split_lines(ctx, buf, len, &v);
+	int rc = mtk_audit_hasher_init(&v.hasher) ? split_lines(ctx, buf, len, &v)
+	                                          : mtk_fail(ctx, MTK_E_UNSUPPORTED, "SHA-256 unavailable");
 	rep->lines = v.n;
 	size_t end = 0;
 	if (rc == 0)
-		rc = check_chain(&v, rep, &end);
+		rc = check_chain(ctx, &v, rep, &end);
 	if (rc == 0 && rep->problem == MTK_AUDIT_OK)
 		rc = check_end(ctx, &v.l[end], end, trusted, ntrusted, rep);
 	free_view(&v);

@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include "audit/audit_priv.h"
 #include "mtkflash/audit.h"
 
 #define EVENTS 6 /* after "open": lines 2..7, the signature is line 8 */
@@ -287,6 +288,48 @@ static void test_first_line_removed(void **state)
 	tamper(state, "first.jsonl", edit_first_line_removed, MTK_AUDIT_REMOVED, 1);
 }
 
+/* Lines are parsed only as the check reaches them: a later line that is not
+ * JSON at all neither hides the first break nor stops the search for a
+ * missing seq from looking past it. */
+static void edit_swapped_then_garbage(struct lines *ls)
+{
+	edit_lines_swapped(ls);
+	ls->l[5] = "not json {";
+}
+
+static void edit_removed_then_garbage(struct lines *ls)
+{
+	ls->l[6] = "[1,2";
+	edit_line_removed(ls);
+}
+
+static void test_break_before_garbage(void **state)
+{
+	tamper(state, "swap-garbage.jsonl", edit_swapped_then_garbage, MTK_AUDIT_REORDERED, 3);
+	tamper(state, "rm-garbage.jsonl", edit_removed_then_garbage, MTK_AUDIT_REMOVED, 5);
+}
+
+/* The verifier's kept SHA-256 context gives what the one-shot hash does,
+ * line after line. */
+static void test_hasher_reused(void **state)
+{
+	(void)state;
+	static const char *const texts[] = {"", "mtkflash audit log v1", "{\"seq\":1}", ""};
+	struct mtk_audit_hasher h;
+	assert_true(mtk_audit_hasher_init(&h));
+	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+		char once[65], kept[65];
+		assert_true(mtk_audit_hash_hex(texts[i], strlen(texts[i]), once));
+		assert_true(mtk_audit_hasher_hex(&h, texts[i], strlen(texts[i]), kept));
+		assert_string_equal(kept, once);
+	}
+	char empty[65];
+	assert_true(mtk_audit_hasher_hex(&h, "", 0, empty));
+	assert_string_equal(empty, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	mtk_audit_hasher_free(&h);
+	mtk_audit_hasher_free(&h); /* freeing twice is harmless */
+}
+
 static void test_event_rules(void **state)
 {
 	struct fx *f = *state;
@@ -375,6 +418,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_truncated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_appended_and_unsigned, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_first_line_removed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_break_before_garbage, setup, teardown),
+		cmocka_unit_test(test_hasher_reused),
 		cmocka_unit_test_setup_teardown(test_event_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_in_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_station_key, setup, teardown),
