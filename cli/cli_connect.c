@@ -53,10 +53,11 @@ static int gave_up(struct cli *cli, const struct cli_attempts *a)
  * went either way was a device leaving the bus as we opened it (the
  * re-enumeration after a reboot or a speed switch), and the same name (a
  * udev by-id link, or ttyACM0 again) brings the phone back. */
-static bool named_tty_left_at_once(const struct cli *cli, const struct mtk_transport *tp)
+static bool named_tty_left_at_once(const struct mtk_transport *tp)
 {
-	const char *spec = cli->port ? cli->port : "";
-	if (strncmp(spec, "serial:", 7) != 0 && spec[0] != '/')
+	/* The serial backend keys a tty opened by its name "tty:PATH" (one it
+	 * found on a USB port, for auto, "usb:..."). */
+	if (strncmp(mtk_transport_port_key(tp), "tty:", 4) != 0)
 		return false;
 	uint64_t in, out;
 	mtk_transport_counts(tp, &in, &out);
@@ -65,7 +66,7 @@ static bool named_tty_left_at_once(const struct cli *cli, const struct mtk_trans
 
 int cli_connect_again(struct cli *cli, struct cli_attempts *a, struct mtk_transport **tp, int rc)
 {
-	if (rc != MTK_E_DISCONNECTED || !*tp || !(port_searches(cli) || named_tty_left_at_once(cli, *tp)))
+	if (rc != MTK_E_DISCONNECTED || !*tp || !(port_searches(cli) || named_tty_left_at_once(*tp)))
 		return rc;
 	a->n++;
 	note_attempt(cli, a, *tp);
