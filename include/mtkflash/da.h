@@ -65,6 +65,11 @@ struct mtk_da_storage {
  * rest is zero padding), or a negative MTK_E_* code. */
 typedef int (*mtk_da_sink_fn)(void *user, uint64_t offset, const uint8_t *buf, size_t len);
 typedef int (*mtk_da_source_fn)(void *user, uint64_t offset, uint8_t *buf, size_t len);
+/* Work a writer puts off until the host only waits: a write command's first
+ * packet is filled before the command goes out, with the link idle, so a
+ * source may defer the rest of its work on those bytes (hashing) to its next
+ * call or to this.  It must not use the DA; what it fails at it keeps. */
+typedef void (*mtk_da_idle_fn)(void *user);
 
 /* FINISH_CMD's mode word (da-legacy.md §4.9). */
 enum mtk_da_finish_mode { MTK_FINISH_NORMAL = 0, MTK_FINISH_HOME = 1, MTK_FINISH_FASTBOOT = 2 };
@@ -143,6 +148,10 @@ int mtk_da_read(struct mtk_da *da, const char *what, enum mtk_region r, uint64_t
 int mtk_da_read_buf(struct mtk_da *da, enum mtk_region r, uint64_t off, uint8_t *buf, size_t len);
 int mtk_da_write(struct mtk_da *da, const char *what, enum mtk_region r, uint64_t off, uint64_t len,
 		 mtk_da_source_fn source, void *user);
+/* Until changed (NULL: none), every write command calls fn once its last
+ * packet has gone out, while the DA stores it and the host waits for the
+ * answer. */
+void mtk_da_set_write_idle(struct mtk_da *da, mtk_da_idle_fn fn, void *user);
 int mtk_da_erase(struct mtk_da *da, const char *what, enum mtk_region r, uint64_t off, uint64_t len);
 int mtk_da_set_boot_partition(struct mtk_da *da, unsigned boot_part, bool ack);
 /* Whether the session's protocol has a command for the above.  Neither the

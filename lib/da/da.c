@@ -400,6 +400,12 @@ int mtk_da_write(struct mtk_da *da, const char *what, enum mtk_region r, uint64_
 	return transfer(da, T_WRITE, what, r, off, len, (struct piece){ .source = source, .user = user });
 }
 
+void mtk_da_set_write_idle(struct mtk_da *da, mtk_da_idle_fn fn, void *user)
+{
+	da->write_idle = fn;
+	da->write_idle_user = user;
+}
+
 int mtk_da_erase(struct mtk_da *da, const char *what, enum mtk_region r, uint64_t off, uint64_t len)
 {
 	int rc = check_range(da, what, r, off, len);

@@ -45,6 +45,8 @@ struct mtk_da {
 	uint64_t done;            /* bytes the last read/write/erase completed (also when it failed) */
 	uint64_t sent;            /* bytes of the last write's packets begun after the DA took its command */
 	uint64_t piece;           /* bytes per read/write command now (da.c transfer) */
+	mtk_da_idle_fn write_idle; /* mtk_da_set_write_idle */
+	void *write_idle_user;
 	void *priv;               /* the protocol's own state */
 };
 
@@ -53,6 +55,12 @@ struct mtk_da {
 struct mtk_da *mtk_da_alloc(mtk_ctx *ctx, struct mtk_transport *tp);
 /* A write's protocol code calls this before each data packet it sends. */
 static inline void mtk_da_note_sent(struct mtk_da *da, uint64_t n) { da->sent += n; }
+/* A write's protocol code calls this once its last packet has gone out. */
+static inline void mtk_da_write_idle(struct mtk_da *da)
+{
+	if (da->write_idle)
+		da->write_idle(da->write_idle_user);
+}
 /* The legacy protocol's constructor, called by mtk_da_connect after JUMP_DA. */
 int mtk_da_legacy_start(struct mtk_da *da, const struct mtk_da_emi *emi);
 /* The host side of a legacy DA2 that is already in its command loop (a

@@ -654,18 +654,44 @@ static int need_packets(struct mtk_da *da, uint64_t len)
 	return 0;
 }
 
-/* The byte sum of a read packet's data, kept while it streams in. */
-struct packet_sum {
-	size_t seen, data_len;
+/* A read packet as it streams in: its byte sum, and its data handed to the
+ * sink while the rest arrives.  The host's work on a packet (hashing,
+ * storing, comparing) then overlaps its transfer instead of following it:
+ * after the last packet of a command it held the link idle until the next
+ * command, 2 ms per MiB of a verified write's read pass.  Each SINK_STEP
+ * from the packet's start goes to the sink once it is all in, so the sink
+ * sees the same block boundaries however the transport splits the bytes,
+ * but for the packet's last step: it follows the ACK, which so never waits
+ * for the sink.  So a sink may see the data of a packet whose sum then fails:
+ * the read fails, as after a failure in any later packet. */
+#define SINK_STEP (64u << 10)
+
+struct packet_in {
+	const uint8_t *pkt;
+	size_t seen, data_len, sunk;
 	uint16_t sum;
+	uint64_t at; /* the packet's offset in the read */
+	mtk_da_sink_fn sink;
+	void *user;
+	int rc; /* the sink's first failure */
 };
 
-static void sum_piece(void *user, const uint8_t *piece, size_t len)
+static void sink_upto(struct packet_in *s, size_t end)
 {
-	struct packet_sum *s = user;
+	if (s->rc == 0 && end > s->sunk)
+		s->rc = s->sink(s->user, s->at + s->sunk, s->pkt + s->sunk, end - s->sunk);
+	s->sunk = end;
+}
+
+static void take_piece(void *user, const uint8_t *piece, size_t len)
+{
+	struct packet_in *s = user;
 	size_t data = s->seen < s->data_len ? s->data_len - s->seen : 0;
 	s->sum = mtk_sum16_update(s->sum, piece, len < data ? len : data);
 	s->seen += len;
+	size_t last_step = s->data_len ? (s->data_len - 1) / SINK_STEP * SINK_STEP : 0;
+	size_t whole = s->seen / SINK_STEP * SINK_STEP;
+	sink_upto(s, whole < last_step ? whole : last_step);
 }
 
 static int legacy_read(struct mtk_da *da, const char *what, enum mtk_region r, uint64_t off, uint64_t len,
@@ -688,8 +714,8 @@ static int legacy_read(struct mtk_da *da, const char *what, enum mtk_region r, u
 	uint8_t *pkt = L(da)->pkt;
 	for (uint64_t done = 0; done < len;) {
 		size_t n = len - done < LEGACY_PACKET ? (size_t)(len - done) : LEGACY_PACKET;
-		struct packet_sum s = { .data_len = n };
-		rc = mtk_tp_read_exact_seen(da->tp, pkt, n + 2, data_timeout(n), sum_piece, &s);
+		struct packet_in s = { .pkt = pkt, .data_len = n, .at = done, .sink = sink, .user = user };
+		rc = mtk_tp_read_exact_seen(da->tp, pkt, n + 2, data_timeout(n), take_piece, &s);
 		if (rc < 0) {
 			rc = mtk_wrap(da->ctx, rc, "%s", what);
 			return mtk_wrap(da->ctx, rc, "at offset 0x%llx", (unsigned long long)(off + done));
@@ -698,11 +724,12 @@ static int legacy_read(struct mtk_da *da, const char *what, enum mtk_region r, u
 		if (want != got)
 			return mtk_fail(da->ctx, MTK_E_VERIFY, "%s: packet at offset 0x%llx: checksum 0x%04x, the DA "
 					"sent 0x%04x", what, (unsigned long long)(off + done), got, want);
-		/* Acknowledge first so the DA sends the next packet while we store this one. */
+		/* Acknowledge first so the DA sends the next packet while we store the rest of this one. */
 		if ((rc = wr_byte(da, LEGACY_ACK, what)) < 0)
 			return rc;
-		if ((rc = sink(user, done, pkt, n)) < 0)
-			return rc;
+		sink_upto(&s, n);
+		if (s.rc < 0)
+			return s.rc;
 		done += n;
 		mtk_progress(da->ctx, what, done, len);
 	}
@@ -766,6 +793,8 @@ static int legacy_write(struct mtk_da *da, const char *what, enum mtk_region r, 
 		size_t m = write_packet_len(padded, done + n);
 		if (m && (rc = make_packet(next, m, done + n, source, user, &eof)) < 0)
 			return rc;
+		if (!m)
+			mtk_da_write_idle(da);
 		if ((rc = rd(da, &b, 1, data_timeout(n), what)) < 0)
 			return mtk_wrap(da->ctx, rc, "at offset 0x%llx", (unsigned long long)(off + done));
 		if (b != LEGACY_CONT)

@@ -796,6 +796,8 @@ static int xf_write(struct mtk_da *da, const char *what, enum mtk_region r, uint
 		uint64_t next = done + n;
 		size_t k = write_piece(x, next, padded);
 		int fill = k ? mtk_da_fill(x->next, k, next, source, user, &eof) : 0;
+		if (!k)
+			mtk_da_write_idle(da);
 		if ((rc = write_status(da, what, off + done, n)) < 0 || (rc = fill) < 0)
 			return rc;
 		uint8_t *t = x->buf;

@@ -94,11 +94,15 @@ static int pread_exact(int fd, uint8_t *buf, size_t len, uint64_t at)
 	return MTK_VW_OK;
 }
 
-/* A FILL chunk repeats its 4 bytes from the chunk's start. */
+/* A FILL chunk repeats its 4 bytes from the chunk's start.  The bytes
+ * double by memcpy: a byte loop took 2.8 ms per MiB, as long as the link
+ * carries 0.1 MiB, and a write's first packet is filled with the link idle. */
 static void fill_pattern(uint8_t *buf, size_t len, uint32_t fill, uint64_t phase)
 {
-	for (size_t i = 0; i < len; i++)
+	for (size_t i = 0; i < len && i < 4; i++)
 		buf[i] = (uint8_t)(fill >> (8 * ((phase + i) & 3)));
+	for (size_t done = 4; done < len; done *= 2) /* a whole number of periods: the phase holds */
+		memcpy(buf + done, buf, done < len - done ? done : len - done);
 }
 
 int mtk_vw_image_hash_begin(struct mtk_vw_image *im)
@@ -138,7 +142,7 @@ static int hash_up_to(struct mtk_vw_image *im, uint64_t at)
  * behind it, a rewrite's, is already in). */
 static int hash_read(struct mtk_vw_image *im, uint64_t at, const uint8_t *buf, size_t len)
 {
-	if (!im->file_md || at + len <= im->file_hashed)
+	if (!im->file_md || im->hash_later || at + len <= im->file_hashed)
 		return MTK_VW_OK;
 	int rc = hash_up_to(im, at);
 	if (rc)

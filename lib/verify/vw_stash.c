@@ -22,19 +22,31 @@ static uint64_t round_sector(uint64_t n)
 	return (n + MTK_VW_SECTOR - 1) / MTK_VW_SECTOR * MTK_VW_SECTOR;
 }
 
-/* The stash keeps partition offsets; zero blocks stay holes of the file. */
-static int stash_put(struct mtk_vw *v, uint64_t pos, const uint8_t *buf, size_t n)
+/* The stash keeps partition offsets; zero blocks stay holes of the file.
+ * Each run of data blocks is one pwrite: a write per 4 KiB block was 256
+ * system calls per MiB, and the last packet of a range is stored while the
+ * link waits for the next command. */
+int mtk_vw_stash_put(struct mtk_vw *v, uint64_t pos, const uint8_t *buf, size_t n)
 {
 	if (!v->stash_open)
 		return 0;
-	for (size_t at = 0; at < n;) {
-		size_t k = HOLE_BLOCK - (size_t)((pos + at) % HOLE_BLOCK);
+	size_t run = 0, run_len = 0; /* data blocks not written yet */
+	for (size_t at = 0; at <= n;) {
+		size_t k = at < n ? HOLE_BLOCK - (size_t)((pos + at) % HOLE_BLOCK) : 0;
 		k = k < n - at ? k : n - at;
-		if (!mtk_all_zero(buf + at, k)) {
-			int rc = mtk_pwrite_all(v->ctx, v->stash.fd, buf + at, k, pos + at, v->req->stash);
+		bool data = k && !mtk_all_zero(buf + at, k);
+		if (data && !run_len)
+			run = at;
+		if (data) {
+			run_len += k;
+		} else if (run_len) {
+			int rc = mtk_pwrite_all(v->ctx, v->stash.fd, buf + run, run_len, pos + run, v->req->stash);
 			if (rc < 0)
 				return rc;
+			run_len = 0;
 		}
+		if (!k)
+			break;
 		at += k;
 	}
 	return 0;
@@ -64,7 +76,7 @@ static int read_slice(struct mtk_vw *v, uint64_t pos, const uint8_t *buf, size_t
 		rc = mtk_vw_md_add(v, v->old_md, buf, n);
 	if (rc == 0 && memcmp(buf, v->scratch, n) != 0)
 		v->differs[pos / CHUNK] = 1;
-	return rc == 0 ? stash_put(v, pos, buf, n) : rc;
+	return rc == 0 ? mtk_vw_stash_put(v, pos, buf, n) : rc;
 }
 
 static int read_sink(void *user, uint64_t off, const uint8_t *buf, size_t len)

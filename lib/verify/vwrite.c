@@ -254,6 +254,26 @@ static int check_fits(struct mtk_vw *v)
 
 /* ------------------------------------------------------------ write */
 
+/* Feeds the held first packet (see struct mtk_vw) into both hashes, in
+ * order: the image's before the next packet's bytes, the file's through the
+ * fill (its catch-up reads what the held fill skipped). */
+static int hash_held(struct mtk_vw *v)
+{
+	if (v->held_len)
+		v->img.cursor = v->held_cursor; /* back to the held bytes' span, not a scan from the first */
+	while (v->held_len) {
+		size_t n = v->held_len < MTK_VW_SCRATCH ? (size_t)v->held_len : MTK_VW_SCRATCH;
+		int rc = mtk_vw_fill(v, v->held_off, v->scratch, n);
+		if (rc == 0)
+			rc = mtk_vw_md_add(v, v->total_md, v->scratch, n);
+		if (rc < 0)
+			return rc;
+		v->held_off += n;
+		v->held_len -= n;
+	}
+	return 0;
+}
+
 static int range_source(void *user, uint64_t off, uint8_t *buf, size_t len)
 {
 	struct mtk_vw *v = user;
@@ -261,21 +281,45 @@ static int range_source(void *user, uint64_t off, uint8_t *buf, size_t len)
 	(void)off; /* the DA pulls in order; cur_done is where it is */
 	if (v->cur_done >= r->len)
 		return 0; /* the rest of the last sector: the DA pads it with zeros */
-	size_t n = r->len - v->cur_done < len ? (size_t)(r->len - v->cur_done) : len;
-	int rc = mtk_vw_fill(v, r->off + v->cur_done, buf, n);
-	if (rc == 0 && v->first_write)
-		rc = mtk_vw_md_add(v, v->total_md, buf, n);
+	int rc = hash_held(v);
 	if (rc < 0)
 		return rc;
+	size_t n = r->len - v->cur_done < len ? (size_t)(r->len - v->cur_done) : len;
+	bool hold = v->first_write && v->cur_done == 0;
+	v->held_cursor = v->img.cursor;
+	v->img.hash_later = hold;
+	rc = mtk_vw_fill(v, r->off + v->cur_done, buf, n);
+	v->img.hash_later = false;
+	if (rc < 0)
+		return rc;
+	if (hold) {
+		v->held_off = r->off;
+		v->held_len = n;
+	} else if (v->first_write && (rc = mtk_vw_md_add(v, v->total_md, buf, n)) < 0) {
+		return rc;
+	}
 	v->cur_done += n;
 	return (int)n;
+}
+
+static void write_idle(void *user)
+{
+	struct mtk_vw *v = user;
+	if (v->held_rc == 0)
+		v->held_rc = hash_held(v);
 }
 
 static int write_range_once(struct mtk_vw *v, struct mtk_vw_range *r)
 {
 	v->cur = r;
 	v->cur_done = 0;
+	v->held_len = 0;
+	v->held_rc = 0;
+	mtk_da_set_write_idle(v->da, write_idle, v);
 	int rc = mtk_da_write(v->da, v->what, v->req->region, v->req->offset + r->off, r->len, range_source, v);
+	mtk_da_set_write_idle(v->da, NULL, NULL);
+	if (rc == 0)
+		rc = v->held_rc < 0 ? v->held_rc : hash_held(v); /* a DA that has no idle time to give */
 	/* What reached the device, not what was read ahead from the image. */
 	uint64_t sent = mtk_da_bytes_sent(v->da);
 	v->res->bytes_written += sent < r->len ? sent : r->len;

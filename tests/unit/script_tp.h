@@ -29,6 +29,9 @@ struct script {
 	/* A read while the host is due to write times out quietly (a host that
 	 * listens before it speaks) instead of failing the script. */
 	bool quiet_ok;
+	/* Device bytes per read at most (0: a step's rest at once), as a
+	 * serial port hands them over. */
+	size_t max_read;
 };
 
 static inline void sc_add(struct script *s, char dir, const void *bytes, size_t len)
@@ -108,6 +111,8 @@ static inline int sc_read(struct mtk_transport *t, uint8_t *buf, size_t len, int
 		return MTK_E_TIMEOUT;
 	}
 	size_t n = st->len - s->pos < len ? st->len - s->pos : len;
+	if (s->max_read && n > s->max_read)
+		n = s->max_read;
 	memcpy(buf, st->bytes + s->pos, n);
 	s->pos += n;
 	if (s->pos == st->len) {
@@ -146,6 +151,28 @@ static inline int sc_write(struct mtk_transport *t, const uint8_t *buf, size_t l
 static inline void sc_close(struct mtk_transport *t)
 {
 	(void)t;
+}
+
+/* Where the script stood when a write's idle callback ran (mtk_da_set_write_idle). */
+struct sc_idle {
+	const struct script *s;
+	unsigned calls;
+	size_t step, pos;
+};
+
+static inline void sc_note_idle(void *user)
+{
+	struct sc_idle *i = user;
+	i->calls++;
+	i->step = i->s->cur;
+	i->pos = i->s->pos;
+}
+
+/* Once, with every host byte of the write sent and none of the DA's last
+ * answer read: the script's last step, untouched. */
+static inline bool sc_idle_before_last_answer(const struct sc_idle *i)
+{
+	return i->calls == 1 && i->step + 1 == i->s->n && i->pos == 0 && i->s->steps[i->step].dir == 'D';
 }
 
 static const struct mtk_transport_ops script_ops = {

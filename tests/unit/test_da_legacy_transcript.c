@@ -222,6 +222,64 @@ static void script_read_cmd(struct script *s, uint64_t off, uint64_t len, const 
 	}
 }
 
+/* What a sink saw of a read, and where the script stood at each call. */
+struct streamed {
+	uint8_t *buf;
+	size_t len, calls, end;
+	const struct script *s;
+	size_t first_packet_calls_before_ack; /* calls made while packet 0 was still arriving */
+	size_t packet0_step;
+};
+
+static int streamed_sink(void *user, uint64_t off, const uint8_t *buf, size_t len)
+{
+	struct streamed *t = user;
+	assert_int_equal(off, t->end); /* in order, nothing twice */
+	assert_true(off + len <= t->len);
+	/* whole 64 KiB steps from a packet's start, but for the rest of a packet */
+	assert_int_equal(off % MiB % 0x10000, 0);
+	memcpy(t->buf + off, buf, len);
+	t->end = off + len;
+	t->calls++;
+	if (t->s->cur == t->packet0_step)
+		t->first_packet_calls_before_ack++;
+	return 0;
+}
+
+/* A packet reaches the sink while it streams in, 64 KiB at a time from its
+ * start, however the port splits the bytes; the rest after the ACK. */
+static void test_read_streams_to_sink(void **state)
+{
+	struct fx *f = *state;
+	script_connect(f);
+	size_t len = MiB + 0x30200;
+	uint8_t *want = malloc(len), *got = calloc(1, len);
+	for (size_t i = 0; i < len; i++)
+		want[i] = (uint8_t)(i * 5 ^ (i >> 10));
+	struct script *s = &f->sc;
+	sc_hex(s, 'H', "60");
+	sc_hex(s, 'D', "5A");
+	sc_hex(s, 'H', "08");
+	sc_hex(s, 'D', "5A");
+	size_t packet0 = s->n + 1; /* after the command: one step with its 5A */
+	script_read_cmd(s, 0x1000, len, want);
+	assert_script_ok(f, mtk_da_legacy_start(&f->da, NULL));
+	f->sc.max_read = 5000;
+	struct streamed t = { .buf = got, .len = len, .s = &f->sc, .packet0_step = packet0 };
+	int rc = mtk_da_read(&f->da, "reading test", MTK_REGION_USER, 0x1000, len, streamed_sink, &t);
+	assert_script_ok(f, rc);
+	assert_true(sc_done(&f->sc));
+	assert_int_equal(t.end, len);
+	assert_memory_equal(want, got, len);
+	/* 15 steps of the first packet as each is in, its last after the
+	 * ACK; of the second packet (0x30200 bytes) 3 steps, then its last
+	 * 0x200 bytes. */
+	assert_int_equal(t.first_packet_calls_before_ack, 15);
+	assert_int_equal(t.calls, 15 + 1 + 3 + 1);
+	free(want);
+	free(got);
+}
+
 struct vclock {
 	long long now;
 };
@@ -385,9 +443,13 @@ static void test_write_padded(void **state)
 	script_write(&f->sc, data, len, padded);
 	assert_script_ok(f, mtk_da_legacy_start(&f->da, NULL));
 	struct src src = { data, len, 0x12345 };
+	/* The writer's deferred work runs while the DA stores the last packet. */
+	struct sc_idle idle = { .s = &f->sc };
+	mtk_da_set_write_idle(&f->da, sc_note_idle, &idle);
 	int rc = mtk_da_write(&f->da, "writing recovery", MTK_REGION_USER, 0x200000, len, src_fn, &src);
 	assert_script_ok(f, rc);
 	assert_true(sc_done(&f->sc));
+	assert_true(sc_idle_before_last_answer(&idle));
 	free(data);
 	free(padded);
 }
@@ -798,6 +860,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_connect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_streams_to_sink, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_two_packets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_bad_checksum, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commands_grow_on_a_fast_link, setup, teardown),

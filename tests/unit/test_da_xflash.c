@@ -463,8 +463,12 @@ static void test_write(void **state)
 	connect(f);
 	script_write(f, 0);
 	struct pattern p = { 0x300 };
+	/* The writer's deferred work runs while the DA stores the last chunk. */
+	struct sc_idle idle = { .s = &f->sc };
+	mtk_da_set_write_idle(&f->da, sc_note_idle, &idle);
 	assert_script_ok(f, mtk_da_write(&f->da, "writing", MTK_REGION_BOOT2, 0x1000, 0x300, pattern_source, &p));
 	assert_true(sc_done(&f->sc));
+	assert_true(sc_idle_before_last_answer(&idle));
 }
 
 /* SET_CHECKSUM_LEVEL (§1.8) and the DA's checksum error on a chunk. */
