@@ -284,12 +284,16 @@ static int append(struct job *j, const char *text, size_t len)
 	return rc;
 }
 
-/* The line that vouches for a chunk, after its data.  The data is only
- * pushed towards the disk here (writeback started, not waited for): an
- * fdatasync per chunk would hold the link idle for as long as the disk takes,
- * and the journal's word is never taken on trust anyway: a resume re-hashes
- * every chunk, so one a power cut lost is read again.  OUT.part is fsynced
- * whole before its rename. */
+/* The line that vouches for a chunk, after its data.  Neither is fsynced
+ * here, and the data is only pushed towards the disk (writeback started, not
+ * waited for): an fdatasync per chunk would hold the link idle for as long
+ * as the disk takes, and an fsync of the journal as long as the file system
+ * takes to commit the chunk's block allocations (ext4: 13-17 ms per 32 MiB
+ * chunk measured, 2 % of a high-speed read, where a commit with none takes
+ * 0.5 ms).  The journal's word is never taken on trust anyway: a resume
+ * re-hashes every chunk, so a line a power cut lost, or kept without its
+ * data, only means that chunk is read again; the kernel commits within
+ * seconds.  OUT.part is fsynced whole before its rename. */
 static int journal_chunk(struct job *j, uint64_t rel, uint64_t len, size_t first_bad, const uint8_t sha[32])
 {
 	(void)sync_file_range(j->fd, (off_t)rel, (off_t)len, SYNC_FILE_RANGE_WRITE); /* a hint: failure is harmless */
@@ -311,7 +315,7 @@ static int journal_chunk(struct job *j, uint64_t rel, uint64_t len, size_t first
 	mtk_hex_encode(hex, sha, 32);
 	n += (size_t)snprintf(t + n, cap - n, "c %llx %llx %s\n", (unsigned long long)rel, (unsigned long long)len,
 			      hex);
-	int rc = append(j, t, n);
+	int rc = mtk_write_all(j->ctx, j->jfd, t, n, j->journal);
 	free(t);
 	return rc;
 }
