@@ -332,10 +332,25 @@ static int write_range_once(struct mtk_vw *v, struct mtk_vw_range *r)
 
 /* A chunk the DA's own check refused (MTK_E_VERIFY from the write itself)
  * ends that write: the range is sent again while rewrites are left. */
+/* The first write hashes the image as it sends it: a range sent again
+ * must go into the hash once, so the hash goes back to where it stood
+ * before the range (the file's own hash skips what it has). */
+static int mark_image_hash(struct mtk_vw *v, bool back)
+{
+	if (!v->first_write || !v->res->device_checks)
+		return 0;
+	if (!v->retry_md && !(v->retry_md = EVP_MD_CTX_new()))
+		return mtk_fail(v->ctx, MTK_E_NOMEM, "no memory for a SHA-256 state");
+	bool ok = back ? EVP_MD_CTX_copy_ex(v->total_md, v->retry_md) : EVP_MD_CTX_copy_ex(v->retry_md, v->total_md);
+	return ok ? 0 : mtk_fail(v->ctx, MTK_E_NOMEM, "cannot copy a SHA-256 state");
+}
+
 static int write_range(struct mtk_vw *v, struct mtk_vw_range *r)
 {
 	uint64_t base = v->pass_base;
-	int rc = write_range_once(v, r);
+	int rc = mark_image_hash(v, false);
+	if (rc == 0)
+		rc = write_range_once(v, r);
 	while (rc == MTK_E_VERIFY && v->res->device_checks && v->rewrites_left) {
 		v->res->device_check_failures++;
 		v->rewrites_left--;
@@ -343,7 +358,9 @@ static int write_range(struct mtk_vw *v, struct mtk_vw_range *r)
 		mtk_warn(v->ctx, "%s: %s; writing the range at partition offset 0x%llx again", v->req->partition,
 			 mtk_ctx_error(v->ctx), (unsigned long long)r->off);
 		mtk_ctx_clear_error(v->ctx);
-		rc = write_range_once(v, r);
+		rc = mark_image_hash(v, true);
+		if (rc == 0)
+			rc = write_range_once(v, r);
 	}
 	if (rc == MTK_E_VERIFY && v->res->device_checks)
 		v->res->device_check_failures++;
@@ -611,6 +628,7 @@ int mtk_vwrite(mtk_ctx *ctx, struct mtk_da *da, const struct mtk_vwrite_req *req
 	EVP_MD_CTX_free(v.old_md);
 	EVP_MD_CTX_free(v.range_md);
 	EVP_MD_CTX_free(v.total_md);
+	EVP_MD_CTX_free(v.retry_md);
 	mtk_vw_image_free(&v.img);
 	return rc;
 }

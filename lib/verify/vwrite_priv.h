@@ -89,6 +89,7 @@ struct mtk_vw {
 	EVP_MD_CTX *range_md; /* read pass: the image zero padded to sectors, once padding began */
 	EVP_MD_CTX *total_md; /* the whole pass: image (write) or device (verify) */
 	EVP_MD_CTX *old_md;   /* read pass: the device's bytes */
+	EVP_MD_CTX *retry_md; /* first write: total_md before the range, for a range written again */
 	bool first_write;     /* the first pass: its hash is the image's */
 	/* A write's first packet is filled before its command goes out, with
 	 * the link idle until it is ready: its bytes go into the hashes only

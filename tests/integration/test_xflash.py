@@ -35,6 +35,7 @@ scatter in tests/fixtures, driven by the real mtkflash.
   session probe must never send 0x72 or a handshake byte into a recorded
   xflash DA (da-xflash.md §2.7)."""
 import concurrent.futures
+import hashlib
 import json
 import os
 import sys
@@ -342,7 +343,8 @@ def check_device_checks(tmp, chip, state):
         "partitions"]}["boot"]
     # A boot image the boot model accepts (an Android header): after the
     # reboot the phone must come back in preloader mode, not BROM.
-    img = write_file(os.path.join(tmp, "dc.img"), b"ANDROID!" + os.urandom((4 << 20) - 8))
+    data = b"ANDROID!" + os.urandom((4 << 20) - 8)
+    img = write_file(os.path.join(tmp, "dc.img"), data)
     fault = "corrupt-write-once=user:0x%x:16" % (boot["start"] + (1 << 20))
     for level, failures, said in (("all", 1, "the DA's own check failed"), ("none", 0, "read-back mismatch")):
         p = run([MTKFLASH, "--json", "--port", "emu:%s,state=%s,faults=%s" % (chip, state, fault), "--session-dir",
@@ -352,6 +354,10 @@ def check_device_checks(tmp, chip, state):
         check(p.returncode == 0 and v.get("verified") and v.get("rewrites") == 1 and
               v.get("device_check_failures") == failures and said in p.stderr,
               "--device-checks %s with a dropped write: exit %d, %s, %s" % (level, p.returncode, v, p.stderr[-300:]))
+        # The range written again is hashed once: the image's SHA-256 is the file's.
+        check(v.get("image_sha256") == hashlib.sha256(data).hexdigest(),
+              "--device-checks %s: image SHA-256 %s after the rewrite, the image is %s"
+              % (level, v.get("image_sha256"), hashlib.sha256(data).hexdigest()))
 
 
 def quick_chips(tmp):
