@@ -30,26 +30,21 @@ int mtk_vw_stash_put(struct mtk_vw *v, uint64_t pos, const uint8_t *buf, size_t 
 {
 	if (!v->stash_open)
 		return 0;
-	size_t run = 0, run_len = 0; /* data blocks not written yet */
-	for (size_t at = 0; at <= n;) {
-		size_t k = at < n ? HOLE_BLOCK - (size_t)((pos + at) % HOLE_BLOCK) : 0;
+	size_t run = 0; /* data bytes just before `at`, not written yet */
+	for (size_t at = 0; at < n;) {
+		size_t k = HOLE_BLOCK - (size_t)((pos + at) % HOLE_BLOCK);
 		k = k < n - at ? k : n - at;
-		bool data = k && !mtk_all_zero(buf + at, k);
-		if (data && !run_len)
-			run = at;
-		if (data) {
-			run_len += k;
-		} else if (run_len) {
-			int rc = mtk_pwrite_all(v->ctx, v->stash.fd, buf + run, run_len, pos + run, v->req->stash);
+		if (!mtk_all_zero(buf + at, k)) {
+			run += k;
+		} else if (run) {
+			int rc = mtk_pwrite_all(v->ctx, v->stash.fd, buf + at - run, run, pos + at - run, v->req->stash);
 			if (rc < 0)
 				return rc;
-			run_len = 0;
+			run = 0;
 		}
-		if (!k)
-			break;
 		at += k;
 	}
-	return 0;
+	return run ? mtk_pwrite_all(v->ctx, v->stash.fd, buf + n - run, run, pos + n - run, v->req->stash) : 0;
 }
 
 /* One slice inside one chunk: image side (zero padded past the range) to

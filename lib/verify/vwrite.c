@@ -286,7 +286,8 @@ static int range_source(void *user, uint64_t off, uint8_t *buf, size_t len)
 		return rc;
 	size_t n = r->len - v->cur_done < len ? (size_t)(r->len - v->cur_done) : len;
 	bool hold = v->first_write && v->cur_done == 0;
-	v->held_cursor = v->img.cursor;
+	if (hold)
+		v->held_cursor = v->img.cursor;
 	v->img.hash_later = hold;
 	rc = mtk_vw_fill(v, r->off + v->cur_done, buf, n);
 	v->img.hash_later = false;
