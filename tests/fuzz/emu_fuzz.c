@@ -558,7 +558,7 @@ void emufuzz_da1_stage(struct emufuzz_buf *b, const struct emu_profile *prof, en
 	size_t n = emufuzz_synth_da(da2, prof->da_code, 2);
 	emufuzz_put_u32be(b, emufuzz_da2_addr(prof->da_code));
 	emufuzz_put_u32be(b, (uint32_t)n);
-	emufuzz_put_u32be(b, 0x1000);
+	emufuzz_put_u32be(b, EMUFUZZ_DA2_LEN / 2); /* two packets: the DA's packet loop goes round */
 	emufuzz_put(b, da2, n);
 	emufuzz_put_u8(b, 0x5A);
 }
@@ -666,8 +666,8 @@ static bool resumable(const struct emufuzz_da_target *t, bool auto_da1)
 }
 
 /* power.ini of a phone that ran the prefix, made once per chip, storage and
- * personality: replaying the prefix (an 8 KiB DA1 upload and check, with the
- * DA1 stage a 32 KiB DA2 too) was most of every input's time.  The prefix
+ * personality: replaying the prefix (a DA1 upload and check, with the DA1
+ * stage a DA2 too) was most of every input's time.  The prefix
  * must leave nothing behind but power.ini (no page written to a harness's
  * eMMC; the emulator's own eMMC, kind "none", the next session makes as
  * the DA here did), so the next session differs from one that went on

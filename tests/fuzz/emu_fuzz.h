@@ -30,6 +30,13 @@
 
 #define EMUFUZZ_HDR 4
 
+/* The longest input fuzz_emu_brom and fuzz_emu_da make (-max_len still
+ * wins): every seed fits, two sessions each with a DA upload included.
+ * Their inputs were up to 33 KiB (the seeds' length): a host byte the
+ * device does not expect costs as much as one it does, and in 60 s runs the
+ * capped fuzz_emu_da made twice the executions and reached more edges. */
+#define EMUFUZZ_MAX_LEN 8192
+
 enum emufuzz_storage { EMUFUZZ_ST_NONE, EMUFUZZ_ST_BLANK, EMUFUZZ_ST_PROV, EMUFUZZ_ST_KINDS };
 
 /* Header bit 7 of byte 1. */
@@ -82,10 +89,14 @@ void emufuzz_put_u32be(struct emufuzz_buf *b, uint32_t v);
 void emufuzz_put_u64be(struct emufuzz_buf *b, uint64_t v);
 void emufuzz_free(struct emufuzz_buf *b);
 
-/* docs/da-synthetic.md: DA1 is 0x2000 bytes, DA2 0x8000, both with a 0x100
- * signature.  stage 1 or 2; returns the length written. */
-#define EMUFUZZ_DA1_LEN 0x2000u
-#define EMUFUZZ_DA2_LEN 0x8000u
+/* The synthetic DA of docs/da-synthetic.md, shorter: its DA1 is 0x2000
+ * bytes and its DA2 0x8000, but the emulator checks the marker, filler and
+ * signature over whatever length the host announces.  Short, a session with a
+ * DA1 and a DA2 upload fits in EMUFUZZ_MAX_LEN, where the 32 KiB DA2 made
+ * every such input 33 KiB long.  Both with a 0x100 signature; stage 1 or 2;
+ * returns the length written. */
+#define EMUFUZZ_DA1_LEN 0x800u
+#define EMUFUZZ_DA2_LEN 0x1000u
 #define EMUFUZZ_DA_SIG  0x100u
 size_t emufuzz_synth_da(uint8_t *out, uint16_t da_code, unsigned stage);
 uint32_t emufuzz_da1_addr(uint16_t da_code);

@@ -9,14 +9,14 @@
 #include <stdint.h>
 
 #include "emu_fuzz.h"
+#include "fuzz_options.h"
 
 static const struct emu_profile *chips[64];
 static size_t nchips;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	(void)argc;
-	(void)argv;
+	fuzz_default_max_len(argc, argv, EMUFUZZ_MAX_LEN);
 	emufuzz_init();
 	nchips = emufuzz_chips(chips, sizeof chips / sizeof chips[0], false);
 	return 0;

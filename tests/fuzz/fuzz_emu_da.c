@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "emu_fuzz.h"
+#include "fuzz_options.h"
 
 static struct emufuzz_da_target target = {.family = EMU_DA_LEGACY, .da1_stage = emufuzz_da1_stage};
 
@@ -21,8 +22,7 @@ static void free_all(void)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	(void)argc;
-	(void)argv;
+	fuzz_default_max_len(argc, argv, EMUFUZZ_MAX_LEN);
 	emufuzz_da_init(&target);
 	atexit(free_all);
 	return 0;
