@@ -239,6 +239,10 @@ enum emu_link_end {
 	EMU_LINK_GONE,        /* the phone left the bus for good */
 };
 enum emu_link_end emu_link_state(const struct mtkemu *e);
+/* True when a link model times the session (--speed) on the real clock: the
+ * emulator's own costs then show as device time on the modelled cable (on a
+ * virtual clock they cost no time at all). */
+bool emu_link_timed(const struct mtkemu *e);
 /* The device ends the session itself (REENUMERATE / GONE): later I/O fails. */
 void emu_link_end(struct mtkemu *e, enum emu_link_end how);
 /* Waits up to timeout_ms for a host byte: 1 one is there, 0 none came, -1 the

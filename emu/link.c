@@ -374,6 +374,11 @@ enum emu_link_end emu_link_state(const struct mtkemu *e)
 	return e->link->state;
 }
 
+bool emu_link_timed(const struct mtkemu *e)
+{
+	return e->link->speed->bytes_per_sec != 0 && !e->clock.now_ns;
+}
+
 void emu_link_end(struct mtkemu *e, enum emu_link_end how)
 {
 	e->link->state = how;

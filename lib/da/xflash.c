@@ -644,9 +644,9 @@ static int target(struct mtk_da *da, enum mtk_region r, uint32_t *storage, uint3
 	}
 }
 
-/* The command, the 56-byte operation block (§3.2) and its first status. */
-static int start_op(struct mtk_da *da, uint32_t code, const char *what, enum mtk_region r, uint64_t off,
-		    uint64_t len)
+/* The command and the 56-byte operation block (§3.2); its status follows. */
+static int send_op(struct mtk_da *da, uint32_t code, const char *what, enum mtk_region r, uint64_t off,
+		   uint64_t len)
 {
 	uint32_t storage = 0, part = 0;
 	int rc = target(da, r, &storage, &part);
@@ -657,9 +657,17 @@ static int start_op(struct mtk_da *da, uint32_t code, const char *what, enum mtk
 	mtk_put_u32le(op + 4, part);
 	mtk_put_u64le(op + 8, off);
 	mtk_put_u64le(op + 16, len);
-	if ((rc = cmd(da, code, what)) < 0 || (rc = send_pkt(da, op, sizeof op, what)) < 0)
+	if ((rc = cmd(da, code, what)) < 0)
 		return rc;
-	return expect_ok(da, T_REPLY, what);
+	return send_pkt(da, op, sizeof op, what);
+}
+
+/* The command, the operation block and its first status. */
+static int start_op(struct mtk_da *da, uint32_t code, const char *what, enum mtk_region r, uint64_t off,
+		    uint64_t len)
+{
+	int rc = send_op(da, code, what, r, off, len);
+	return rc < 0 ? rc : expect_ok(da, T_REPLY, what);
 }
 
 static int refused(struct mtk_da *da, int rc, const char *what, enum mtk_region r, uint64_t off, uint64_t len)
@@ -676,30 +684,50 @@ struct xf_reading {
 	void *user;
 };
 
+/* Hands k bytes of the chunk, read at rs->done, to the sink; bytes past what
+ * the caller asked for (sector padding) are dropped. */
+static int sink_piece(struct mtk_da *da, struct xf_reading *rs, const uint8_t *piece, size_t k)
+{
+	uint64_t keep = rs->done >= rs->len ? 0 : rs->len - rs->done;
+	keep = keep < k ? keep : k;
+	int rc = keep ? rs->sink(rs->user, rs->done, piece, (size_t)keep) : 0;
+	if (rc < 0)
+		return rc;
+	rs->done += k;
+	mtk_progress(da->ctx, rs->what, rs->done < rs->len ? rs->done : rs->len, rs->len);
+	return 0;
+}
+
 /* n bytes of a chunk, READ_PIECE at a time, each handed to the sink before the
  * next is read: the sink's work (hashing, writing the file) overlaps the DA
- * sending the rest instead of following the whole chunk.  Bytes past what
- * the caller asked for (sector padding) are read and dropped. */
-static int read_pieces(struct mtk_da *da, struct xf_reading *rs, size_t n)
+ * sending the rest instead of following the whole chunk.  Every piece lands
+ * at the start of the buffer, whose first READ_PIECE bytes stay in the cache.
+ * All but the last piece: that one (*last bytes) waits for the caller's ACK. */
+static int read_pieces(struct mtk_da *da, struct xf_reading *rs, size_t n, size_t *last)
 {
 	uint8_t *buf = X(da)->buf;
 	for (size_t got = 0; got < n;) {
 		size_t k = n - got < READ_PIECE ? n - got : READ_PIECE;
-		int rc = rd(da, buf + got, k, data_timeout(k), rs->what);
+		int rc = rd(da, buf, k, data_timeout(k), rs->what);
 		if (rc < 0)
 			return mtk_wrap(da->ctx, rc, "at offset 0x%llx", (unsigned long long)(rs->off + rs->done));
-		uint64_t keep = rs->done >= rs->len ? 0 : rs->len - rs->done;
-		keep = keep < k ? keep : k;
-		if (keep && (rc = rs->sink(rs->user, rs->done, buf + got, (size_t)keep)) < 0)
-			return rc;
 		got += k;
-		rs->done += k;
-		mtk_progress(da->ctx, rs->what, rs->done < rs->len ? rs->done : rs->len, rs->len);
+		if (got == n) {
+			*last = k;
+			return 0;
+		}
+		if ((rc = sink_piece(da, rs, buf, k)) < 0)
+			return rc;
 	}
 	return 0;
 }
 
-/* A chunk of at most 4 bytes is the DA's status in place of data (§3.3). */
+/* A chunk of at most 4 bytes is the DA's status in place of data (§3.3).  The
+ * chunk's last piece goes to the sink after the ACK, while the DA sends its
+ * status and the next chunk: before, the host's work on it (in a read-back:
+ * a SHA-256 and a compare of 64 KiB) held the link once per chunk.  The DA's
+ * status is read even when the sink refuses the piece, so a read that ends
+ * there leaves nothing unread. */
 static int read_chunk(struct mtk_da *da, struct xf_reading *r)
 {
 	struct xflash *x = X(da);
@@ -717,11 +745,14 @@ static int read_chunk(struct mtk_da *da, struct xf_reading *r)
 	size_t left = (size_t)(r->padded - r->done);
 	if (len > left || len > x->cap)
 		return too_long(da, len, left < x->cap ? left : x->cap, r->what);
-	if ((rc = read_pieces(da, r, len)) < 0)
+	size_t last = 0;
+	if ((rc = read_pieces(da, r, len, &last)) < 0)
 		return rc;
 	if ((rc = send_u32(da, 0, r->what)) < 0) /* the host's ACK */
 		return rc;
-	return expect_ok(da, T_REPLY, r->what);
+	int sunk = sink_piece(da, r, x->buf, last);
+	rc = expect_ok(da, T_REPLY, r->what);
+	return sunk < 0 ? sunk : rc;
 }
 
 /* Reads are whole sectors on the wire; the sink sees the bytes asked for. */
@@ -741,10 +772,11 @@ static int xf_read(struct mtk_da *da, const char *what, enum mtk_region r, uint6
 }
 
 /* Flag, byte sum, data (§3.4); the one status for the three is write_status's. */
-static int write_send(struct mtk_da *da, const uint8_t *buf, const char *what, uint64_t at, size_t n)
+static int write_send(struct mtk_da *da, const uint8_t *buf, uint16_t sum, const char *what, uint64_t at,
+		      size_t n)
 {
 	int rc;
-	if ((rc = send_u32(da, 0, what)) < 0 || (rc = send_u32(da, mtk_sum16_update(0, buf, n), what)) < 0 ||
+	if ((rc = send_u32(da, 0, what)) < 0 || (rc = send_u32(da, sum, what)) < 0 ||
 	    (rc = send_pkt(da, buf, (uint32_t)n, what)) < 0)
 		return mtk_wrap(da->ctx, rc, "at offset 0x%llx", (unsigned long long)at);
 	return 0;
@@ -773,8 +805,11 @@ static size_t write_piece(const struct xflash *x, uint64_t done, uint64_t padded
 /* The next chunk is filled from the source while the DA still receives and
  * stores the one just sent (the link's buffer and the DA's storage write):
  * host reading and hashing overlap the link instead of following each
- * chunk.  A status is always read before an error is returned, so the DA is
- * never left with an unread answer. */
+ * chunk.  So is its byte sum, which goes out before it: summed between the
+ * flag and the sum packets, 2 MiB held the link for a third of a
+ * millisecond per chunk; the first chunk's is summed while the DA answers
+ * the operation block.  A status is always read before an error is
+ * returned, so the DA is never left with an unread answer. */
 static int xf_write(struct mtk_da *da, const char *what, enum mtk_region r, uint64_t off, uint64_t len,
 		    mtk_da_source_fn source, void *user)
 {
@@ -787,21 +822,34 @@ static int xf_write(struct mtk_da *da, const char *what, enum mtk_region r, uint
 	int rc = mtk_da_fill(x->buf, n, 0, source, user, &eof);
 	if (rc < 0)
 		return rc;
-	if ((rc = start_op(da, XF_CMD_WRITE_DATA, what, r, off, padded)) < 0)
+	uint16_t sum = 0;
+	if ((rc = send_op(da, XF_CMD_WRITE_DATA, what, r, off, padded)) == 0) {
+		sum = mtk_sum16_update(0, x->buf, n);
+		rc = expect_ok(da, T_REPLY, what);
+	}
+	if (rc < 0)
 		return refused(da, rc, what, r, off, padded);
 	for (uint64_t done = 0; done < padded;) {
 		mtk_da_note_sent(da, n);
-		if ((rc = write_send(da, x->buf, what, off + done, n)) < 0)
+		if ((rc = write_send(da, x->buf, sum, what, off + done, n)) < 0)
 			return rc;
 		uint64_t next = done + n;
 		size_t k = write_piece(x, next, padded);
 		int fill = k ? mtk_da_fill(x->next, k, next, source, user, &eof) : 0;
 		if (!k)
 			mtk_da_write_idle(da);
+		else if (fill == 0)
+			sum = mtk_sum16_update(0, x->next, k);
 		if ((rc = write_status(da, what, off + done, n)) < 0 || (rc = fill) < 0)
 			return rc;
-		uint8_t *t = x->buf;
-		x->buf = x->next, x->next = t;
+		/* Not after the last chunk: the next write's first chunk, filled
+		 * while the link waits, goes where this one's last was.  In the
+		 * other buffer it could land on pages never touched yet, each a
+		 * page fault (512 for 2 MiB: 3 to 7 ms on a virtual machine). */
+		if (k) {
+			uint8_t *t = x->buf;
+			x->buf = x->next, x->next = t;
+		}
 		done = next, n = k;
 		mtk_progress(da->ctx, what, done < len ? done : len, len);
 	}

@@ -390,6 +390,69 @@ static void test_read(void **state)
 	assert_memory_equal(c.buf, data, 0x5F0);
 }
 
+/* Where the sink was called: the script's step, against the step of each
+ * chunk's ACK. */
+struct after_ack {
+	const struct script *s;
+	size_t ack_step[2];
+	size_t calls;
+	size_t fail_call; /* this call fails; past the calls made: none */
+};
+
+static int after_ack_sink(void *user, uint64_t off, const uint8_t *buf, size_t len)
+{
+	struct after_ack *a = user;
+	(void)off, (void)buf, (void)len;
+	assert_true(a->calls < 2);
+	assert_true(a->s->cur > a->ack_step[a->calls]); /* the ACK went out first */
+	return a->calls++ == a->fail_call ? MTK_E_IO : 0;
+}
+
+/* A READ_DATA of `chunks` zero chunks of RD_PKT bytes, each step of a
+ * host ACK noted in *a. */
+static void script_zero_read(struct script *s, struct after_ack *a, size_t chunks)
+{
+	static const uint8_t zero[RD_PKT];
+	op_block(s, 0x00010005, 8, 0, chunks * RD_PKT);
+	u32(s, 'D', 0);
+	for (size_t i = 0; i < chunks; i++) {
+		pkt(s, 'D', zero, RD_PKT);
+		u32(s, 'H', 0);
+		a->ack_step[i] = s->n - 1;
+		u32(s, 'D', 0);
+	}
+}
+
+/* A chunk's last piece (here the whole of each 0x400-byte chunk) reaches the
+ * sink after the host's ACK, so the DA sends on while the host works. */
+static void test_read_sinks_after_ack(void **state)
+{
+	struct fx *f = *state;
+	connect(f);
+	struct script *s = &f->sc;
+	uint8_t data[2 * RD_PKT];
+	struct after_ack a = { .s = s, .fail_call = 2 };
+	script_zero_read(s, &a, 2);
+	assert_script_ok(f, mtk_da_read(&f->da, "reading", MTK_REGION_USER, 0, sizeof data, after_ack_sink, &a));
+	assert_true(sc_done(s));
+	assert_int_equal(a.calls, 2);
+}
+
+/* A sink that refuses the piece after the ACK: its error is returned, and the
+ * DA's status for the chunk is read first, so nothing is left unread. */
+static void test_read_sink_fails_after_ack(void **state)
+{
+	struct fx *f = *state;
+	connect(f);
+	struct script *s = &f->sc;
+	uint8_t data[RD_PKT];
+	struct after_ack a = { .s = s, .fail_call = 0 };
+	script_zero_read(s, &a, 1);
+	assert_int_equal(mtk_da_read(&f->da, "reading", MTK_REGION_USER, 0, sizeof data, after_ack_sink, &a),
+			 MTK_E_IO);
+	assert_true(sc_done(s));
+}
+
 /* A storage error sent in place of a chunk. */
 static void test_read_error_in_place_of_data(void **state)
 {
@@ -561,6 +624,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_agent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_magic, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_sinks_after_ack, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_sink_fails_after_ack, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_error_in_place_of_data, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write, setup, teardown),
