@@ -184,6 +184,16 @@ def write_c(rows, out):
         lines.append(f'\t  {c_str(r["causes"])}, {c_str(r["fix"])}, {"true" if r["described"] else "false"} }},')
     lines += ['};', 'const size_t mtk_status_entry_count = sizeof mtk_status_entries / sizeof mtk_status_entries[0];',
               '']
+    if len(rows) > 0xFFFF:
+        fail('data/status', f'{len(rows)} entries: the name index holds 16-bit positions')
+    # Upper-cased ASCII compares as lib/core/status.c compares (toupper, byte
+    # by byte, a prefix first); equal names keep the entries' order.
+    by_name = sorted(range(len(rows)), key=lambda i: (rows[i]['name'].upper(), i))
+    lines += ['/* Positions in mtk_status_entries, by name without regard to case. */',
+              'const uint16_t mtk_status_by_name[] = {']
+    for k in range(0, len(by_name), 12):
+        lines.append('\t' + ' '.join(f'{i},' for i in by_name[k:k + 12]))
+    lines += ['};', '']
     return '\n'.join(lines)
 
 

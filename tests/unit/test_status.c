@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The status catalogue and its query parser: every entry found from each form
  * a log prints it in, real log lines, generations, unknown codes. */
+#include <ctype.h>
 #include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cmocka.h>
 
@@ -64,6 +66,34 @@ static void test_every_entry_every_form(void **state)
 			assert_true(mtk_status_at(i - 1)->value <= e->value);
 	}
 	assert_null(mtk_status_at(mtk_status_count()));
+}
+
+/* Every name, in lower case, finds exactly the entries a scan of the whole
+ * catalogue finds for it, in catalogue order (the lookup is a binary search
+ * of a generated index); "e_x" finds MTK_E_X too. */
+static void test_names_any_case(void **state)
+{
+	(void)state;
+	char q[160];
+	const struct mtk_status *m[MAXM];
+	for (size_t i = 0; i < mtk_status_count(); i++) {
+		const char *name = mtk_status_at(i)->name;
+		bool short_e = strncmp(name, "MTK_E_", 6) == 0;
+		snprintf(q, sizeof q, "%s", short_e ? name + 4 : name);
+		for (char *c = q; *c; c++)
+			*c = (char)tolower((unsigned char)*c);
+		size_t n = mtk_status_explain(q, m, MAXM), want = 0;
+		for (size_t k = 0; k < mtk_status_count(); k++) {
+			const struct mtk_status *e = mtk_status_at(k);
+			if (strcasecmp(e->name, q) != 0 && !(strncmp(e->name, "MTK_", 4) == 0 && strcasecmp(e->name + 4, q) == 0))
+				continue;
+			assert_true(want < n);
+			assert_ptr_equal(m[want], e);
+			want++;
+		}
+		assert_true(want > 0);
+		assert_int_equal(n, want);
+	}
 }
 
 /* A sample of anchors.md §2.2 (values from SP Flash Tool v5.1952): the
@@ -226,6 +256,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_entry_every_form),
+		cmocka_unit_test(test_names_any_case),
 		cmocka_unit_test(test_values_from_the_header),
 		cmocka_unit_test(test_generations),
 		cmocka_unit_test(test_own_codes),
