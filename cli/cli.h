@@ -65,6 +65,13 @@ FILE *cli_diag(const struct cli *cli);
  * library polls it as the context's cancel flag.  In a batch it means: take
  * no new phone (each phone's context has the batch's own abort flag). */
 extern volatile sig_atomic_t cli_stop_signal;
+/* For signal handlers (async-signal-safe): the first stop signal, noted with
+ * its time; then whether the one now in hand is that same request again,
+ * within 0.1 s of it.  timeout(1) sends its signal to the command and then
+ * to the command's process group, so a command it stops gets it twice at
+ * once; a person's second Ctrl-C comes later. */
+void cli_note_stop_signal(int sig);
+bool cli_stop_signal_echo(void);
 
 struct cli_command {
 	const char *name;

@@ -172,6 +172,24 @@ int cli_output_finish(struct cli *cli, int status)
 }
 
 volatile sig_atomic_t cli_stop_signal;
+static struct timespec first_stop_at;
+
+#define STOP_ECHO_NS 100000000LL
+
+void cli_note_stop_signal(int sig)
+{
+	clock_gettime(CLOCK_MONOTONIC, &first_stop_at);
+	cli_stop_signal = sig;
+}
+
+bool cli_stop_signal_echo(void)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	long long ns = (long long)(now.tv_sec - first_stop_at.tv_sec) * 1000000000LL +
+		       (now.tv_nsec - first_stop_at.tv_nsec);
+	return ns < STOP_ECHO_NS;
+}
 
 int cli_exit_for(int rc)
 {

@@ -652,9 +652,11 @@ static volatile sig_atomic_t second_signal;
 static void on_batch_signal(int sig)
 {
 	if (!cli_stop_signal) {
-		cli_stop_signal = sig;
+		cli_note_stop_signal(sig);
 		return;
 	}
+	if (!second_signal && cli_stop_signal_echo())
+		return; /* the first again, as timeout(1) sends it */
 	second_signal = sig;
 	struct sigaction dfl = {.sa_handler = SIG_DFL};
 	sigaction(SIGINT, &dfl, NULL);

@@ -209,14 +209,20 @@ static int run(struct cli *cli, int argc, char **argv, const char *err)
 }
 
 /* The first Ctrl-C/SIGTERM asks the library to stop at the next command
- * boundary (the device stays usable, the document is still emitted); the
- * handlers go back to the default so a second one ends us at once. */
+ * boundary (the device stays usable, the document is still emitted); a
+ * second one ends us at once, by the default action (an echo of the first,
+ * as timeout(1) sends, is the same request). */
 static void on_stop_signal(int sig)
 {
-	cli_stop_signal = sig;
+	if (!cli_stop_signal) {
+		cli_note_stop_signal(sig);
+		return;
+	}
+	if (cli_stop_signal_echo())
+		return;
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
-	sigaction(SIGINT, &dfl, NULL);
-	sigaction(SIGTERM, &dfl, NULL);
+	sigaction(sig, &dfl, NULL);
+	raise(sig); /* delivered when this handler returns */
 }
 
 static void install_stop_handlers(mtk_ctx *ctx)

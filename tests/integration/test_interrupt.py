@@ -7,12 +7,16 @@ link; the fault pause-at-write stops mtkemu there; the signal is sent, then
 mtkemu continued).  mtkflash stops at the next command boundary, says how
 much is written — exactly what the device holds — emits its JSON document
 (interrupted, bytes_done, bytes_total), exits 130 / 143, and the device still
-answers the next command."""
+answers the next command.  The same under timeout(1), which sends its signal
+to the command and then to the command's process group, so it comes twice at
+once: that is one request.  A second Ctrl-C a moment later ends mtkflash at
+once."""
 import json
 import os
 import signal
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mtkutil import (MTKFLASH, SCATTERS, check, flash, in_tmpdir, provision, read_line, run,  # noqa: E402
@@ -30,8 +34,20 @@ def wait_stopped(proc):
         raise AssertionError("mtkemu ended (%d) before the write it should pause at" % proc.returncode)
 
 
-def interrupted_write(tmp, state, img, sig, want_exit):
-    name = signal.Signals(sig).name
+def signal_it(proc, sig, how):
+    """Signals mtkflash (under timeout(1) when how is "timeout": its expiry,
+    SIGALRM, makes it send `sig` to mtkflash and to their process group)."""
+    if how == "timeout":
+        proc.send_signal(signal.SIGALRM)
+    else:
+        proc.send_signal(sig)
+    if how == "twice":
+        time.sleep(0.3)  # a second Ctrl-C: later than an echo of the first (0.1 s)
+        proc.send_signal(sig)
+
+
+def interrupted_write(tmp, state, img, sig, want_exit, how="once"):
+    name = signal.Signals(sig).name + ("" if how == "once" else "-" + how)
     link = os.path.join(tmp, "tty-" + name)
     port = "serial:" + link
     emu = start_emu(["--chip", "mt6737", "--state", state, "--link", link])
@@ -42,18 +58,27 @@ def interrupted_write(tmp, state, img, sig, want_exit):
         emu = start_emu(["--chip", "mt6737", "--state", state, "--link", link,
                          "--faults", "pause-at-write=user:%#x:1" % (system["start"] + (4 << 20))])
         read_line(emu)
-        proc = subprocess.Popen([MTKFLASH, "--port", port, "--json", "write", "system", img],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        cmd = [MTKFLASH, "--port", port, "--json", "write", "system", img]
+        if how == "timeout":
+            cmd = ["timeout", "--preserve-status", "-s", signal.Signals(sig).name[3:], "600"] + cmd
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
             wait_stopped(emu)
-            proc.send_signal(sig)
+            signal_it(proc, sig, how)
+            if how == "twice":
+                out, err = proc.communicate(timeout=120)  # before the emulator goes on
             os.kill(emu.pid, signal.SIGCONT)
-            out, err = proc.communicate(timeout=120)
+            if how != "twice":
+                out, err = proc.communicate(timeout=120)
         finally:
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
         err = err.decode(errors="replace")
+        if how == "twice":
+            check(proc.returncode == -sig, "%s: ended by the second signal (%d; stderr %r)"
+                  % (name, proc.returncode, err[-300:]))
+            return
         done = check_interrupted(name, proc.returncode, want_exit, out, err)
         check_device_holds(name, state, system["start"], img, done)
         p = run([MTKFLASH, "-q", "--port", port, "printgpt", "--json"], expect=None)
@@ -98,9 +123,10 @@ def body(tmp):
     provision(state, "mt6737", FIXTURE)
     # An image of its own per run: what the device holds past bytes_done
     # must differ from the image being written.
-    for sig, code in ((signal.SIGINT, 130), (signal.SIGTERM, 143)):
-        img = write_file(os.path.join(tmp, "system-%s.img" % sig.name), os.urandom(SIZE))
-        interrupted_write(tmp, state, img, sig, code)
+    for sig, code, how in ((signal.SIGINT, 130, "once"), (signal.SIGTERM, 143, "once"),
+                           (signal.SIGINT, 130, "timeout"), (signal.SIGINT, 130, "twice")):
+        img = write_file(os.path.join(tmp, "system-%s-%s.img" % (sig.name, how)), os.urandom(SIZE))
+        interrupted_write(tmp, state, img, sig, code, how)
 
 
 if __name__ == "__main__":

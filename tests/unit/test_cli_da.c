@@ -11,10 +11,12 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../../cli/cli_connect.h"
@@ -179,6 +181,23 @@ static void test_source_delivers_exactly(void **state)
 	mtk_ctx_free(ctx);
 }
 
+/* A stop signal repeated within 0.1 s is the first one again (timeout(1)
+ * sends its signal to the command and to its process group); later, it is a
+ * person's second Ctrl-C.  The wait is the window itself, not a sync. */
+static void test_stop_signal_echo(void **state)
+{
+	(void)state;
+	cli_stop_signal = 0;
+	cli_note_stop_signal(SIGINT);
+	assert_int_equal(cli_stop_signal, SIGINT);
+	assert_true(cli_stop_signal_echo());
+	struct timespec pause = { 0, 150000000 };
+	while (nanosleep(&pause, &pause) != 0)
+		;
+	assert_false(cli_stop_signal_echo());
+	cli_stop_signal = 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -186,6 +205,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_software_device_gets_synthetic_da, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_order, setup, teardown),
 		cmocka_unit_test(test_source_delivers_exactly),
+		cmocka_unit_test(test_stop_signal_echo),
 		cmocka_unit_test_setup_teardown(test_serial_pty_is_virtual, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_named_tty_left_at_once, setup, teardown),
 	};
