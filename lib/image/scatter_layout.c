@@ -261,25 +261,33 @@ static const char *disp(const struct mtk_scatter_part *p)
 	return p->name[0] ? p->name : p->index ? p->index : "(unnamed)";
 }
 
+/* The first partition before p called exactly (or, with `any_case`, in any
+ * case) as p is, or NULL. */
+static const struct mtk_scatter_part *first_named(const struct mtk_scatter *s, const struct mtk_scatter_part *p,
+                                                  bool any_case)
+{
+	for (const struct mtk_scatter_part *q = s->parts; q < p; q++)
+		if (any_case ? sc_ieq(p->name, q->name) : strcmp(p->name, q->name) == 0)
+			return q;
+	return NULL;
+}
+
+/* One finding per partition, against the first of its name: a file naming
+ * one partition n times had n(n-1)/2 of them (a fuzzer's 6 KiB scatter,
+ * 127 "preloader" lines among 365, made some 12000). */
 static void check_names(struct check *ck)
 {
 	const struct mtk_scatter *s = ck->s;
 	for (size_t i = 0; i < s->count; i++) {
-		const struct mtk_scatter_part *p = &s->parts[i];
-		if (!p->name[0]) {
+		const struct mtk_scatter_part *p = &s->parts[i], *q;
+		if (!p->name[0])
 			PROBLEM(ck, MTK_SEV_WARNING, p, "partition %s has an empty name", disp(p));
-			continue;
-		}
-		for (size_t j = 0; j < i; j++) {
-			const struct mtk_scatter_part *q = &s->parts[j];
-			if (strcmp(p->name, q->name) == 0)
-				PROBLEM(ck, MTK_SEV_ERROR, p,
-				        "duplicate partition name '%s' (first at line %u)", p->name, q->line);
-			else if (sc_ieq(p->name, q->name))
-				PROBLEM(ck, MTK_SEV_WARNING, p,
-				        "'%s' differs from '%s' (line %u) only in case", p->name, q->name,
-				        q->line);
-		}
+		else if ((q = first_named(s, p, false)) != NULL)
+			PROBLEM(ck, MTK_SEV_ERROR, p, "duplicate partition name '%s' (first at line %u)", p->name,
+			        q->line);
+		else if ((q = first_named(s, p, true)) != NULL)
+			PROBLEM(ck, MTK_SEV_WARNING, p, "'%s' differs from '%s' (line %u) only in case", p->name,
+			        q->name, q->line);
 	}
 }
 

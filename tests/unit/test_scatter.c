@@ -540,6 +540,31 @@ static void test_overlap_duplicate_zero(void **state)
 	mtk_scatter_free(&s);
 }
 
+static size_t problems_with(const struct mtk_scatter *s, const char *needle)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->problems.count; i++)
+		n += strstr(s->problems.items[i].message, needle) != NULL;
+	return n;
+}
+
+/* A name given three times: one finding for each repeat, naming the first;
+ * a case variant of it: one warning, and an exact repeat after the variant
+ * is still an error. */
+static void test_duplicate_once_each(void **state)
+{
+	(void)state;
+	struct mtk_scatter s;
+	const char *text = HDR REC("boot", "a.img", "0x0", "0x1000") REC("Boot", "b.img", "0x1000", "0x1000")
+	        REC("boot", "c.img", "0x2000", "0x1000") REC("boot", "d.img", "0x3000", "0x1000");
+	assert_int_equal(parse_text(text, NULL, &s, NULL, 0), 0);
+	assert_int_equal(problems_with(&s, "duplicate partition name 'boot' (first at line 9)"), 2);
+	assert_int_equal(problems_with(&s, "duplicate partition name"), 2);
+	assert_int_equal(problems_with(&s, "only in case"), 1);
+	assert_true(has_problem(&s, MTK_SEV_WARNING, 24, "'Boot' differs from 'boot' (line 9) only in case"));
+	mtk_scatter_free(&s);
+}
+
 static void test_order_region_storage(void **state)
 {
 	(void)state;
@@ -717,6 +742,7 @@ int main(void)
 	        cmocka_unit_test(test_synthetic_ok),
 	        cmocka_unit_test(test_traversal_names),
 	        cmocka_unit_test(test_overlap_duplicate_zero),
+	        cmocka_unit_test(test_duplicate_once_each),
 	        cmocka_unit_test(test_order_region_storage),
 	        cmocka_unit_test(test_hard_errors),
 	        cmocka_unit_test(test_crlf_tabs_hexcase),
